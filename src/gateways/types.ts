@@ -1,0 +1,138 @@
+import type {z} from 'zod'
+
+import type {GatewayKind} from '../core/gateway-kind.js'
+import type {Decision, FailureSchema, FetchedTxn, Money, Quarantined} from '../core/transaction.js'
+
+/**
+ * The gateway seam (ARCHITECTURE.md). The core owns the cursor and the database; an adapter turns one
+ * request into one page of normalized transactions plus the next cursor. Adding a gateway = one folder
+ * under src/gateways/<kind>/ + one line in registry.ts.
+ */
+export type Capability = 'pull' | 'webhooks' | 'create_payment' | 'settlement_report'
+
+/** Opaque, JSON-serializable pagination state. Only the adapter reads it; the store persists it verbatim. */
+export type Cursor = Record<string, unknown>
+
+export interface Clock {
+  now(): number // epoch ms
+}
+
+// ---- HTTP (implemented by src/gateways/http.ts) ----
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
+
+export interface HttpRequest {
+  method: HttpMethod
+  /** Path (joined to the client's baseUrl) or an absolute URL (e.g. a report download link). */
+  path: string
+  query?: Record<string, string | number | boolean | undefined | readonly string[]>
+  headers?: Record<string, string>
+  body?: string | Buffer
+  /** Label for the call log and uptime metric, e.g. `GET /v1/events`. Never contains ids or secrets. */
+  endpoint: string
+  /**
+   * For POSTs: reused on every retry of this request. When absent on a POST, the client generates one.
+   * Sent in the header named by the client's `idempotencyHeader` (none for gateways that take it in the body).
+   */
+  idempotencyKey?: string
+  timeoutMs?: number
+}
+
+export interface HttpResponse {
+  status: number
+  headers: Record<string, string> // lower-case names
+  body: Buffer
+  text(): string
+  json(): unknown
+}
+
+export interface HttpClient {
+  /**
+   * Returns the response for any status that is not retried, or the last one once retries are spent.
+   * Throws a TransportError (timeout, reset, DNS, truncated body) or CircuitOpenError when no response exists.
+   */
+  request(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse>
+}
+
+export interface GatewayCall {
+  provider: string
+  endpoint: string
+  method: HttpMethod
+  status: number | null
+  durationMs: number
+  outcome: 'ok' | 'http_error' | 'rate_limited' | 'timeout' | 'network_error' | 'circuit_open'
+  attempt: number
+  at: number // epoch ms
+}
+
+// ---- Adapter ----
+export interface ProviderConfig<S = Record<string, string>> {
+  providerId: string
+  baseUrl: string
+  settings: S
+  /** Secret values by field name, read from the keychain/env just before connect. Never persisted or logged. */
+  secrets: Record<string, string>
+}
+
+export interface AdapterDeps {
+  http: HttpClient
+  clock: Clock
+}
+
+export interface Page {
+  items: FetchedTxn[]
+  invalid: Quarantined[]
+  next: Cursor
+  hasMore: boolean
+}
+
+export interface WebhookRequest {
+  headers: Record<string, string> // lower-case names
+  rawBody: Buffer
+  url: string // the full URL the gateway posted to
+}
+
+export type WebhookEvent =
+  | {kind: 'txn'; item: FetchedTxn}
+  | {kind: 'invalid'; item: Quarantined}
+  /** Something that asks for a pull (e.g. Adyen REPORT_AVAILABLE), or that yms-pay records but does not post. */
+  | {kind: 'signal'; name: string; data: Record<string, string>}
+
+export type WebhookVerification =
+  | {ok: true; events: WebhookEvent[]; dedupKey: string; ack?: {status: number; body: string; contentType: string}}
+  | {ok: false; reason: string}
+
+export interface CreatePaymentRequest {
+  customerRef: string
+  paymentMethodRef: string
+  amount: Money // ISO minor units; the adapter converts to the gateway's exponent
+  idempotencyKey: string
+  metadata: Record<string, string>
+}
+
+export type PaymentOutcome =
+  | {status: 'succeeded' | 'pending'; externalId: string; item: FetchedTxn | null}
+  | {status: 'failed'; externalId: string | null; failure: z.infer<typeof FailureSchema>; item: FetchedTxn | null}
+  | {status: 'unknown'; externalId: string | null; reason: string}
+
+export interface GatewayClient {
+  /** Authenticates and reads a minimal page. Throws AuthError when credentials are refused. */
+  testConnection(signal?: AbortSignal): Promise<void>
+  fetchPage(cursor: Cursor | null, signal?: AbortSignal, opts?: {since?: string}): Promise<Page>
+  verifyWebhook(req: WebhookRequest): Promise<WebhookVerification>
+  createPayment?(req: CreatePaymentRequest, signal?: AbortSignal): Promise<PaymentOutcome>
+  /** Gateway-status map: an error (thrown by this client or a decline code string) -> what retrying should do. */
+  classifyError(e: unknown): Decision
+}
+
+export interface GatewayAdapter<S extends Record<string, string> = Record<string, string>> {
+  kind: GatewayKind
+  capabilities: ReadonlySet<Capability>
+  /** Non-secret settings (`--setting k=v`). */
+  settingsSchema: z.ZodType<S>
+  secretFields: readonly string[]
+  /** Real gateway's production base URL, used when `--base-url` is not given. */
+  defaultBaseUrl: string
+  /** Header carrying the idempotency key on POSTs, or null when the key travels in the body / is unsupported. */
+  idempotencyHeader: string | null
+  connect(cfg: ProviderConfig<S>, deps: AdapterDeps): GatewayClient
+}
