@@ -20,6 +20,8 @@ export const TXN_STATUSES = [
   'partially_refunded',
   'disputed',
   'reversed',
+  'won',
+  'lost',
 ] as const
 export const DECISIONS = ['retry', 'terminal', 'unknown'] as const
 export type Decision = (typeof DECISIONS)[number]
@@ -33,9 +35,18 @@ export const FailureSchema = z.object({
 })
 
 /**
- * The one shape every gateway is translated into. Amounts are the gross amount of the object itself
- * (a refund's own amount, positive); the ledger decides direction from `type`. For a dispute, `status`
- * says where it stands: `disputed` (open), `succeeded` (won by the merchant, funds returned) or `failed` (lost).
+ * The one shape every gateway is translated into. Conventions every adapter follows, so the ledger and the
+ * cross-gateway test see one world:
+ * - `amount` is the object's own gross amount, positive, in ISO minor units; the ledger derives direction from `type`.
+ * - payment `status` is its own lifecycle only: pending | authorized | succeeded | failed | canceled. Refunds
+ *   and disputes are their own transactions (parentExternalId = the payment); the core derives "refunded"
+ *   views from them, so no adapter has to re-read a payment when a refund arrives.
+ * - refund `status`: pending | succeeded | failed | canceled.
+ * - dispute `status`: `disputed` while open (funds withdrawn), `won` (merchant won, funds returned), `lost`.
+ * - `customerRef` is the customer's id at the gateway when the object carries it; null on refunds/disputes
+ *   that do not (the core inherits the parent payment's customer).
+ * - `failure` is set on failed payments: the gateway's decline code and the adapter's retry decision.
+ * - `fee` is what the gateway charged for this object when the gateway reports it, else null.
  */
 export const NormalizedTxnSchema = z.object({
   id: z.string(), // `${provider}:${externalId}`
