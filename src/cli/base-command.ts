@@ -1,0 +1,116 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+
+import type {Db} from '../store/db.js'
+import {UsageError} from '../errors.js'
+import type {AppContext} from './context.js'
+import {toErrorReport} from './exit.js'
+import {resolveActor, resolveHome} from './home.js'
+import {createRenderer, type Renderer} from './render.js'
+import {decideTerminal} from './terminal.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * One base for every command (after sf-plugins-core): --json via enableJsonFlag, the global flags, the single
+ * error -> exit code mapping, the colour/TTY decision, and lazy access to the store and keychain.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    home: Flags.string({description: 'Data directory (default: XDG data dir). Env: YMS_PAY_HOME', helpGroup: 'GLOBAL'}),
+    actor: Flags.string({description: 'Who is acting, for the audit log (default: OS user). Env: YMS_PAY_ACTOR', helpGroup: 'GLOBAL'}),
+    'no-color': Flags.boolean({description: 'Disable colour (also NO_COLOR, TERM=dumb, or when not a TTY)', helpGroup: 'GLOBAL'}),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  protected ui!: Renderer
+  protected ctx!: AppContext
+  private database: Db | undefined
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      args: this.ctor.args,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      flags: this.ctor.flags,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+    const terminal = decideTerminal({
+      noColorFlag: Boolean(this.flags['no-color']),
+      env: process.env,
+      stdoutIsTty: Boolean(process.stdout.isTTY),
+      stdinIsTty: Boolean(process.stdin.isTTY),
+      stderrIsTty: Boolean(process.stderr.isTTY),
+    })
+    this.ui = createRenderer(terminal.color && !this.jsonEnabled())
+    const json = this.jsonEnabled()
+    this.ctx = {
+      home: resolveHome({flag: this.flags.home, env: process.env, xdgDataDir: this.config.dataDir, xdgConfigDir: this.config.configDir}),
+      actor: resolveActor({flag: this.flags.actor, env: process.env}),
+      env: process.env,
+      terminal,
+      now: () => Date.now(),
+      note: (message) => {
+        if (!json) process.stderr.write(`${message}\n`)
+      },
+    }
+  }
+
+  /** The ledger database, opened (and migrated) on first use. */
+  protected async db(): Promise<Db> {
+    if (!this.database) {
+      const {openDatabase} = await import('../store/db.js')
+      this.database = openDatabase(this.ctx.home.dbFile)
+    }
+    return this.database
+  }
+
+  /** Fails with the flags to pass when a prompt would be needed but nobody can answer it. */
+  protected requireInteractive(missing: string[]): void {
+    if (!this.ctx.terminal.interactive) {
+      throw new UsageError(
+        `missing ${missing.join(', ')} and no terminal to ask (stdin is not a TTY or CI is set)`,
+        `Pass ${missing.join(' ')} on the command line.`,
+      )
+    }
+  }
+
+  protected out(text: string): void {
+    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+  }
+
+  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+    const report = toErrorReport(err)
+    if (this.jsonEnabled()) {
+      this.logJson({error: {code: report.code, message: report.message, hint: report.hint, exitCode: report.exitCode}})
+    } else {
+      const chalk = this.ui?.chalk
+      const label = chalk ? chalk.red('Error:') : 'Error:'
+      process.stderr.write(`${label} ${report.message}\n`)
+      if (report.hint) process.stderr.write(`${report.hint}\n`)
+      if (report.exitCode === 1 && process.env.DEBUG && err.stack) process.stderr.write(`${err.stack}\n`)
+    }
+    process.exitCode = report.exitCode
+    // Printed already: tell oclif's handler to exit with our code without printing again.
+    const done = Object.assign(new Error(report.message), {
+      code: report.code,
+      hint: report.hint,
+      exitCode: report.exitCode,
+      oclif: {exit: report.exitCode},
+      skipOclifErrorHandling: true,
+    })
+    throw done
+  }
+
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    this.database?.close()
+    this.database = undefined
+    return super.finally(err)
+  }
+}
