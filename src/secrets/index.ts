@@ -1,0 +1,6 @@
+export {createSecretStore, type SecretSource, type SecretStore, type SecretStoreOptions} from './store.js'
+export {KeychainOperationError, KeychainUnavailableError, type KeychainBackend} from './keychain.js'
+export {createOsKeychain} from './os-keychain.js'
+export {createMemoryKeychain} from './memory-keychain.js'
+export {envVarName, keychainAccount, KEYCHAIN_SERVICE} from './names.js'
+export {parseSecretLines, readSecretsFromStdin} from './stdin.js'

@@ -1,0 +1,28 @@
+/**
+ * Where a provider's secret lives: the keychain account and the environment variable that overrides it.
+ * Distinct ids can share a variable ("acme-stripe" and "acme.stripe" both give ACME_STRIPE); provider ids
+ * are expected to be unique after this folding, which the providers service should enforce when it adds one.
+ */
+
+export const KEYCHAIN_SERVICE = 'yms-pay'
+export const ENV_PREFIX = 'YMS_PAY_SECRET_'
+
+/** `YMS_PAY_SECRET_<PROVIDER>_<FIELD>`: upper-cased, every character other than A-Z and 0-9 as `_`. */
+export function envVarName(providerId: string, field: string): string {
+  return `${ENV_PREFIX}${fold(providerId)}_${fold(field)}`
+}
+
+/** Keychain account `<providerId>/<field>`, kept verbatim so the keychain UI shows the id the admin chose. */
+export function keychainAccount(providerId: string, field: string): string {
+  return `${providerId}/${field}`
+}
+
+/** The command that stores a secret in the keychain, for error messages. */
+export function storeCommand(providerId: string, field: string): string {
+  return `yms-pay providers rotate-secret ${providerId} --field ${field}`
+}
+
+// Replace before upper-casing: 'ß'.toUpperCase() is 'SS', which would smuggle letters into the name.
+function fold(part: string): string {
+  return part.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()
+}
