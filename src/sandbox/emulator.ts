@@ -54,6 +54,11 @@ export interface GatewayEmulator {
   externalId(object: 'payment' | 'refund' | 'dispute', key: string): string
   /** The gateway's code for a neutral decline reason and the decision its adapter must classify it as. */
   declineFor(reason: DeclineReason): {code: string; decision: Decision}
+  /**
+   * Optional: false exempts a request from sandbox fault injection (src/sandbox/faults.ts). Default: every
+   * request may fail, the token endpoint included, as real gateways' do.
+   */
+  faultable?(req: EmulatorRequest): boolean
 }
 
 export type EmulatorFactory = (opts: EmulatorOptions) => GatewayEmulator

@@ -1,0 +1,71 @@
+import {open} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {GATEWAY_KINDS} from '../core/gateway-kind.js'
+import {formatDecimal} from '../core/money.js'
+import type {Scenario} from './model.js'
+
+/**
+ * The YMS side of a scenario (`sandbox serve --export DIR`): sites.csv, customers.csv and invoices.csv in
+ * exactly the columns `sites import`, `customers import` and `invoices import` read.
+ */
+export const SITES_COLUMNS = ['id', 'name', 'currency', 'country', 'timezone'] as const
+export const CUSTOMERS_COLUMNS = ['id', 'site', 'segment', 'name', 'email', ...GATEWAY_KINDS.map((k) => `ref.${k}`)] as const
+export const INVOICES_COLUMNS = ['id', 'site', 'customer', 'amount', 'currency', 'issued_at', 'due_at'] as const
+
+/** RFC 4180: quote a field holding a comma, quote, line break or edge space; double the quotes inside. */
+export function csvField(value: string): string {
+  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
+}
+
+export function csvLine(values: readonly string[]): string {
+  return values.map(csvField).join(',') + '\n'
+}
+
+async function writeCsv(path: string, header: readonly string[], rows: Iterable<readonly string[]>): Promise<void> {
+  const file = await open(path, 'w')
+  try {
+    let chunk = csvLine(header)
+    for (const row of rows) {
+      chunk += csvLine(row)
+      // Written in slices so a million-row export never builds one giant string.
+      if (chunk.length > 1 << 20) {
+        await file.write(chunk)
+        chunk = ''
+      }
+    }
+    await file.write(chunk)
+  } finally {
+    await file.close()
+  }
+}
+
+export interface ExportResult {
+  files: {sites: string; customers: string; invoices: string}
+  counts: {sites: number; customers: number; invoices: number}
+}
+
+/** Writes the three files into `dir` (which must exist), replacing earlier exports. */
+export async function exportScenario(scenario: Scenario, dir: string): Promise<ExportResult> {
+  const files = {sites: join(dir, 'sites.csv'), customers: join(dir, 'customers.csv'), invoices: join(dir, 'invoices.csv')}
+  await writeCsv(
+    files.sites,
+    SITES_COLUMNS,
+    scenario.sites.map((s) => [s.id, s.name, s.currency, s.country, s.timezone]),
+  )
+  await writeCsv(
+    files.customers,
+    CUSTOMERS_COLUMNS,
+    (function* () {
+      for (const c of scenario.customers) yield [c.id, c.site, c.segment, c.name, c.email, ...GATEWAY_KINDS.map((k) => c.refs[k])]
+    })(),
+  )
+  await writeCsv(
+    files.invoices,
+    INVOICES_COLUMNS,
+    (function* () {
+      for (const i of scenario.invoices) yield [i.id, i.site, i.customer, formatDecimal(i.amount), i.amount.currency, i.issuedAt, i.dueAt]
+    })(),
+  )
+  return {files, counts: {sites: scenario.sites.length, customers: scenario.customers.length, invoices: scenario.invoices.length}}
+}
