@@ -1,0 +1,111 @@
+import {UsageError} from '../errors.js'
+import type {Db} from '../store/db.js'
+import {
+  type AuditFilter,
+  insertAuditRow,
+  iterateAuditRows,
+  lastAuditRow,
+  queryAuditRows,
+} from '../store/repos/audit.js'
+import {auditHash, type AuditRecord, canonicalJson, GENESIS_HASH, verifyChain, type VerifyResult} from './audit/chain.js'
+import {type AuditExportFormat, csvHeader, csvLine, jsonLine} from './audit/export.js'
+import {redact} from './audit/redact.js'
+
+export {type AuditRecord, auditHash, canonicalJson, GENESIS_HASH, verifyChain, type VerifyResult} from './audit/chain.js'
+export {type AuditExportFormat} from './audit/export.js'
+export {isSecretKey, redact, REDACTED} from './audit/redact.js'
+export type {AuditFilter} from '../store/repos/audit.js'
+
+/** Known outcomes; others are allowed so a new service need not edit this file. */
+export type AuditOutcome = 'ok' | 'error' | 'denied' | 'skipped' | 'partial' | (string & {})
+
+export interface AuditEntry {
+  actor: string
+  /** dotted, e.g. `providers.add`, `sync.page`, `webhook.received`, `retry.attempt`, `access.denied` */
+  action: string
+  provider?: string | null
+  subject?: string | null
+  outcome: AuditOutcome
+  /** Redacted before storing, always. */
+  details?: unknown
+  /** ISO-8601 UTC; defaults to the Db clock. */
+  at?: string
+}
+
+export interface AuditView {
+  seq: number
+  at: string
+  actor: string
+  action: string
+  provider: string | null
+  subject: string | null
+  outcome: string
+  details: unknown
+  prevHash: string
+  hash: string
+}
+
+/**
+ * Appends one chained row. Call it inside the write transaction of the change it records, so both commit or
+ * neither does; called on its own it opens its own immediate transaction. Never call it inside `db.read`.
+ */
+export function appendAudit(db: Db, entry: AuditEntry): AuditView {
+  return db.write(() => {
+    const last = lastAuditRow(db)
+    const details = redact(entry.details ?? {}) ?? {}
+    const unhashed = {
+      seq: (last?.seq ?? 0) + 1,
+      at: entry.at ?? db.now(),
+      actor: entry.actor,
+      action: entry.action,
+      provider: entry.provider ?? null,
+      subject: entry.subject ?? null,
+      outcome: entry.outcome,
+      detailsJson: canonicalJson(details),
+      prevHash: last?.hash ?? GENESIS_HASH,
+    }
+    const record: AuditRecord = {...unhashed, hash: auditHash(unhashed)}
+    insertAuditRow(db, record)
+    return toView(record)
+  })
+}
+
+/** Recomputes the whole chain from the first row and names the first broken one. */
+export function verifyAudit(db: Db): VerifyResult {
+  return db.read(() => verifyChain(iterateAuditRows(db)))
+}
+
+export function listAudit(db: Db, filter: AuditFilter = {}): AuditView[] {
+  if (filter.limit !== undefined && (!Number.isInteger(filter.limit) || filter.limit < 0)) {
+    throw new UsageError(`--limit must be a non-negative integer, got ${filter.limit}`)
+  }
+  return queryAuditRows(db, filter).map(toView)
+}
+
+/** Streams the whole log, oldest first, in one read snapshot, without holding it in memory. */
+export function exportAudit(db: Db, format: AuditExportFormat, write: (chunk: string) => void): number {
+  return db.read(() => {
+    let rows = 0
+    if (format === 'csv') write(csvHeader())
+    for (const record of iterateAuditRows(db)) {
+      write(format === 'csv' ? csvLine(record) : jsonLine(record))
+      rows += 1
+    }
+    return rows
+  })
+}
+
+function toView(record: AuditRecord): AuditView {
+  return {
+    seq: record.seq,
+    at: record.at,
+    actor: record.actor,
+    action: record.action,
+    provider: record.provider,
+    subject: record.subject,
+    outcome: record.outcome,
+    details: JSON.parse(record.detailsJson) as unknown,
+    prevHash: record.prevHash,
+    hash: record.hash,
+  }
+}
