@@ -24,6 +24,8 @@ export type AttemptResult =
 
 /** Resolves with a response or a transport failure; rejects only when the caller's signal aborts. */
 export async function sendOnce(input: AttemptInput): Promise<AttemptResult> {
+  // An injected sleep may not watch the signal; an abort between attempts must still stop here.
+  if (input.signal?.aborted) throw abortReason(input.signal)
   const controller = new AbortController()
   let timedOut = false
   const timer = setTimeout(() => {

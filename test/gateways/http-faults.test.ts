@@ -132,3 +132,16 @@ describe('caller cancellation', () => {
     expect(received).toHaveLength(0)
   })
 })
+
+describe('cancellation with an injected sleep that ignores the signal', () => {
+  it('still stops before the next attempt', async () => {
+    const ctrl = new AbortController()
+    const {client, received} = await setup([json(503), json(200)], {
+      sleep: async () => {
+        ctrl.abort(new Error('cancelled while waiting'))
+      },
+    })
+    await expect(client.request(get, ctrl.signal)).rejects.toThrow('cancelled while waiting')
+    expect(received).toHaveLength(1)
+  })
+})
