@@ -1,5 +1,6 @@
 import {createHmac} from 'node:crypto'
 
+import type {GatewayKind} from '../../src/core/gateway-kind.js'
 import type {Decision} from '../../src/core/transaction.js'
 import type {EmulatorRequest, EmulatorResponse, GatewayEmulator, SignedWebhook} from '../../src/sandbox/emulator.js'
 import {paymentsFor, type DeclineReason, type Scenario, type ScenarioEvent} from '../../src/sandbox/model.js'
@@ -11,17 +12,21 @@ export function sign(body: string): string {
   return createHmac('sha256', FAKE_SECRET).update(body).digest('hex')
 }
 
-export function fakeEmulator(scenario: Scenario | null, opts: {faultable?: (req: EmulatorRequest) => boolean} = {}): GatewayEmulator & {seen: EmulatorRequest[]} {
+export function fakeEmulator(
+  scenario: Scenario | null,
+  opts: {kind?: GatewayKind; faultable?: (req: EmulatorRequest) => boolean; settings?: Record<string, string>} = {},
+): GatewayEmulator & {seen: EmulatorRequest[]} {
   const seen: EmulatorRequest[] = []
+  const kind = opts.kind ?? 'stripe'
   return {
-    kind: 'stripe',
+    kind,
     seen,
     secrets: {api_key: 'sk_test_fake', webhook_secret: FAKE_SECRET},
-    settings: {},
+    settings: opts.settings ?? {},
     handle(req): EmulatorResponse {
       seen.push(req)
       if (req.path === '/items') {
-        const items = scenario ? paymentsFor(scenario, 'stripe', 'own').slice(0, 20).map((p) => ({id: p.key, amount: p.amount.minor})) : []
+        const items = scenario ? paymentsFor(scenario, kind, 'own').slice(0, 20).map((p) => ({id: p.key, amount: p.amount.minor})) : []
         if (req.headers['x-sandbox-fault'] === 'duplicate' && items[0]) items.push(items[0])
         return {status: 200, headers: {'content-type': 'application/json'}, body: JSON.stringify({data: items})}
       }
