@@ -134,5 +134,10 @@ export interface GatewayAdapter<S extends Record<string, string> = Record<string
   defaultBaseUrl: string
   /** Header carrying the idempotency key on POSTs, or null when the key travels in the body / is unsupported. */
   idempotencyHeader: string | null
+  /**
+   * Whether a POST whose outcome is unknown (timeout, reset, 5xx) may be re-sent as is. False for gateways without
+   * idempotency (Braintree): the retry engine must look the payment up first instead.
+   */
+  retryAmbiguousPosts?: boolean
   connect(cfg: ProviderConfig<S>, deps: AdapterDeps): GatewayClient
 }
