@@ -1,0 +1,99 @@
+import type {Listed} from './emulator-world.js'
+
+/**
+ * Stripe's list semantics (GATEWAYS.md §1 "Listing since a time"): newest first, `limit` 1–100 (default 10),
+ * `starting_after` / `ending_before` are object ids, `created[gt|gte|lt|lte]` in unix seconds, `has_more`.
+ * Params arrive as `expand[]=a`, `expand[0]=a` (stripe-node) or `created[gte]=1`, in the query or a form body.
+ */
+export class ListParamError extends Error {
+  constructor(
+    message: string,
+    readonly param: string,
+    readonly status = 400,
+    readonly code: string | null = null,
+  ) {
+    super(message)
+  }
+}
+
+/** Values of an array parameter, in any of the encodings clients use. */
+export function arrayParam(params: URLSearchParams, name: string): string[] {
+  const out: string[] = []
+  const pattern = new RegExp(`^${name}\\[\\d*\\]$`)
+  for (const [key, value] of params) if (key === name || pattern.test(key)) out.push(value)
+  return out
+}
+
+/** `metadata[key]=value` pairs. */
+export function hashParam(params: URLSearchParams, name: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const pattern = new RegExp(`^${name}\\[([^\\]]+)\\]$`)
+  for (const [key, value] of params) {
+    const m = pattern.exec(key)
+    if (m?.[1]) out[m[1]] = value
+  }
+  return out
+}
+
+export interface ListRequest {
+  limit: number
+  startingAfter: string | null
+  endingBefore: string | null
+  created: (seconds: number) => boolean
+}
+
+export function readListParams(params: URLSearchParams): ListRequest {
+  const limitText = params.get('limit')
+  const limit = limitText === null ? 10 : Number(limitText)
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw new ListParamError(`Invalid integer: ${limitText}. This value must be between 1 and 100.`, 'limit')
+  }
+  const startingAfter = params.get('starting_after')
+  const endingBefore = params.get('ending_before')
+  if (startingAfter && endingBefore) throw new ListParamError('You may only specify one of these parameters: ending_before, starting_after.', 'ending_before')
+  const bounds: ((s: number) => boolean)[] = []
+  const bound = (key: string, test: (s: number, v: number) => boolean): void => {
+    const text = params.get(key)
+    if (text === null) return
+    if (!/^\d+$/.test(text)) throw new ListParamError(`Invalid integer: ${text}`, key)
+    const v = Number(text)
+    bounds.push((s) => test(s, v))
+  }
+  bound('created', (s, v) => s === v)
+  bound('created[gt]', (s, v) => s > v)
+  bound('created[gte]', (s, v) => s >= v)
+  bound('created[lt]', (s, v) => s < v)
+  bound('created[lte]', (s, v) => s <= v)
+  return {limit, startingAfter: startingAfter || null, endingBefore: endingBefore || null, created: (s) => bounds.every((b) => b(s))}
+}
+
+/**
+ * One page of `all` (ascending by time): those passing `keep`, newest first. Cursors are positions in that
+ * order, so objects sharing a second are never skipped or repeated.
+ */
+export function listPage<T extends Listed>(
+  all: readonly T[],
+  req: ListRequest,
+  keep: (entry: T) => boolean,
+  find: (id: string) => T | undefined,
+  noun: string,
+): {items: T[]; hasMore: boolean} {
+  const filtered: T[] = []
+  for (let i = all.length - 1; i >= 0; i--) {
+    const entry = all[i] as T
+    if (keep(entry) && req.created(Math.floor(entry.atMs / 1000))) filtered.push(entry)
+  }
+  const cursorId = req.startingAfter ?? req.endingBefore
+  if (cursorId === null) return {items: filtered.slice(0, req.limit), hasMore: filtered.length > req.limit}
+  const anchor = find(cursorId)
+  if (!anchor) throw new ListParamError(`No such ${noun}: '${cursorId}'`, req.startingAfter ? 'starting_after' : 'ending_before', 404, 'resource_missing')
+  const newer = (e: T) => e.atMs > anchor.atMs || (e.atMs === anchor.atMs && e.seq > anchor.seq)
+  let split = 0 // filtered[0..split) are newer than the anchor
+  while (split < filtered.length && newer(filtered[split] as T)) split++
+  if (req.startingAfter) {
+    const items = filtered.slice(split, split + req.limit)
+    return {items, hasMore: split + req.limit < filtered.length}
+  }
+  const from = Math.max(0, split - req.limit)
+  return {items: filtered.slice(from, split), hasMore: from > 0}
+}

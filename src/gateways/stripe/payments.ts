@@ -1,0 +1,96 @@
+import {toGatewayMinor} from '../../core/money.js'
+import {AuthError} from '../../errors.js'
+import {CircuitOpenError, TransportError} from '../http.js'
+import type {CreatePaymentRequest, PaymentOutcome} from '../types.js'
+import type {StripeApi} from './api.js'
+import {toApiError} from './api.js'
+import {StripeApiError} from './api-error.js'
+import {classifyStripeError} from './classify.js'
+import {PaymentIntentSchema} from './schema.js'
+import {translateCharge} from './translate.js'
+
+/**
+ * An off-session charge of a stored card: `POST /v1/payment_intents` with confirm=true. The PaymentIntent's charge
+ * is the payment (expanded with its balance transaction, so the outcome carries the normalized charge and fee).
+ */
+export function paymentIntentForm(req: CreatePaymentRequest): URLSearchParams {
+  const form = new URLSearchParams()
+  form.set('amount', String(toGatewayMinor(req.amount, 'stripe')))
+  form.set('currency', req.amount.currency.toLowerCase())
+  form.set('customer', req.customerRef)
+  form.set('payment_method', req.paymentMethodRef)
+  form.set('off_session', 'true')
+  form.set('confirm', 'true')
+  for (const [key, value] of Object.entries(req.metadata)) form.set(`metadata[${key}]`, value)
+  form.append('expand[]', 'latest_charge.balance_transaction')
+  return form
+}
+
+export async function createStripePayment(api: StripeApi, provider: string, req: CreatePaymentRequest, signal?: AbortSignal): Promise<PaymentOutcome> {
+  const form = paymentIntentForm(req)
+  let res
+  try {
+    res = await api.post('/v1/payment_intents', form, {endpoint: 'POST /v1/payment_intents', idempotencyKey: req.idempotencyKey}, signal)
+  } catch (error) {
+    if (error instanceof CircuitOpenError) {
+      return {status: 'failed', externalId: null, failure: {code: 'circuit_open', message: error.message, decision: 'retry'}, item: null}
+    }
+    if (error instanceof TransportError) return {status: 'unknown', externalId: null, reason: error.message}
+    throw error
+  }
+  if (res.status >= 200 && res.status < 300) return fromPaymentIntent(res.json(), provider)
+  const error = toApiError(res, 'POST /v1/payment_intents')
+  if (error instanceof AuthError) throw error
+  const apiError = error as StripeApiError
+  const decision = classifyStripeError(apiError)
+  if (decision === 'unknown') return {status: 'unknown', externalId: chargeOf(res.json), reason: apiError.message}
+  return {
+    status: 'failed',
+    externalId: chargeOf(res.json),
+    failure: {code: apiError.declineCode ?? apiError.code ?? apiError.type ?? `http_${apiError.status}`, message: apiError.message, decision},
+    item: null,
+  }
+}
+
+function chargeOf(json: () => unknown): string | null {
+  try {
+    const body = json() as {error?: {charge?: unknown}}
+    return typeof body.error?.charge === 'string' ? body.error.charge : null
+  } catch {
+    return null
+  }
+}
+
+function fromPaymentIntent(body: unknown, provider: string): PaymentOutcome {
+  const parsed = PaymentIntentSchema.safeParse(body)
+  if (!parsed.success) return {status: 'unknown', externalId: null, reason: 'Stripe answered 2xx with something that is not a PaymentIntent'}
+  const intent = parsed.data
+  const latest = intent.latest_charge
+  const translated = typeof latest === 'object' && latest !== null ? translateCharge(latest, {provider}) : null
+  const item = translated?.ok ? translated.item : null
+  const chargeId = typeof latest === 'string' ? latest : typeof latest?.id === 'string' ? latest.id : null
+  switch (intent.status) {
+    case 'succeeded':
+      return chargeId ? {status: 'succeeded', externalId: chargeId, item} : {status: 'unknown', externalId: null, reason: 'succeeded without a charge'}
+    case 'processing':
+      return chargeId ? {status: 'pending', externalId: chargeId, item} : {status: 'unknown', externalId: null, reason: 'processing without a charge yet'}
+    case 'requires_action':
+      // Off-session the customer is not there to authenticate (DECLINES.md: authentication_required is terminal).
+      return {status: 'failed', externalId: chargeId, failure: {code: 'authentication_required', message: 'the card requires authentication', decision: 'terminal'}, item}
+    case 'requires_payment_method':
+    case 'canceled': {
+      const err = intent.last_payment_error ?? {}
+      const code = String(err.decline_code ?? err.code ?? intent.status)
+      const apiError = new StripeApiError(String(err.message ?? code), {
+        status: 402,
+        type: typeof err.type === 'string' ? err.type : 'card_error',
+        code: typeof err.code === 'string' ? err.code : null,
+        declineCode: typeof err.decline_code === 'string' ? err.decline_code : null,
+        adviceCode: typeof err.advice_code === 'string' ? err.advice_code : null,
+      })
+      return {status: 'failed', externalId: chargeId, failure: {code, message: apiError.message, decision: classifyStripeError(apiError)}, item}
+    }
+    default:
+      return {status: 'unknown', externalId: chargeId, reason: `PaymentIntent ${intent.id} is ${intent.status}`}
+  }
+}

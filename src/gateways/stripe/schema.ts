@@ -1,0 +1,149 @@
+import {z} from 'zod'
+
+/**
+ * What yms-pay relies on in Stripe's objects (GATEWAYS.md §1). Objects stay `loose`: Stripe adds fields with
+ * every API version and an unknown field is not drift. A field we read having the wrong type or missing is drift:
+ * the object is quarantined with the raw payload, never coerced.
+ */
+const int = z.number().int()
+const unixSeconds = z.number().int().nonnegative()
+const idOf = (prefix: string) => z.string().startsWith(prefix)
+const metadata = z.record(z.string(), z.string())
+/** An expandable reference: the id, or the object itself when `expand[]` asked for it. */
+const expandable = <T extends z.ZodType>(object: T) => z.union([z.string(), object])
+
+export const BalanceTransactionSchema = z
+  .object({
+    id: idOf('txn_'),
+    object: z.literal('balance_transaction'),
+    amount: int,
+    fee: int,
+    net: int,
+    currency: z.string(),
+    created: unixSeconds,
+    status: z.string(),
+    type: z.string(),
+  })
+  .loose()
+export type StripeBalanceTransaction = z.infer<typeof BalanceTransactionSchema>
+
+export const RefundSchema = z
+  .object({
+    id: z.string().regex(/^(re|pyr)_/),
+    object: z.literal('refund'),
+    amount: int.nonnegative(),
+    charge: expandable(z.object({id: z.string()}).loose()).nullable(),
+    currency: z.string(),
+    created: unixSeconds,
+    status: z.enum(['pending', 'requires_action', 'succeeded', 'failed', 'canceled']),
+    metadata: metadata.nullish(),
+  })
+  .loose()
+export type StripeRefund = z.infer<typeof RefundSchema>
+
+export const OutcomeSchema = z
+  .object({
+    reason: z.string().nullish(),
+    advice_code: z.string().nullish(),
+    type: z.string().nullish(),
+    seller_message: z.string().nullish(),
+  })
+  .loose()
+
+export const ChargeSchema = z
+  .object({
+    id: z.string().regex(/^(ch|py)_/),
+    object: z.literal('charge'),
+    amount: int.nonnegative(),
+    amount_refunded: int.nonnegative(),
+    captured: z.boolean(),
+    currency: z.string(),
+    created: unixSeconds,
+    status: z.enum(['succeeded', 'pending', 'failed']),
+    customer: expandable(z.object({id: z.string()}).loose()).nullable(),
+    balance_transaction: expandable(BalanceTransactionSchema).nullable(),
+    failure_code: z.string().nullish(),
+    failure_message: z.string().nullish(),
+    outcome: OutcomeSchema.nullish(),
+    metadata: metadata,
+    /** Absent by default since API version 2022-11-15; present (and translated) when expanded or on old versions. */
+    refunds: z.object({data: z.array(z.unknown())}).loose().nullish(),
+  })
+  .loose()
+export type StripeCharge = z.infer<typeof ChargeSchema>
+
+export const DisputeSchema = z
+  .object({
+    id: z.string().regex(/^(dp|du)_/),
+    object: z.literal('dispute'),
+    amount: int.nonnegative(),
+    charge: expandable(z.object({id: z.string()}).loose()),
+    currency: z.string(),
+    created: unixSeconds,
+    status: z.enum([
+      'warning_needs_response',
+      'warning_under_review',
+      'warning_closed',
+      'needs_response',
+      'under_review',
+      'won',
+      'lost',
+      'prevented',
+    ]),
+    balance_transactions: z.array(z.object({created: unixSeconds}).loose()).optional(),
+    metadata: metadata.nullish(),
+  })
+  .loose()
+export type StripeDispute = z.infer<typeof DisputeSchema>
+
+export const EventSchema = z
+  .object({
+    id: idOf('evt_'),
+    object: z.literal('event'),
+    type: z.string(),
+    created: unixSeconds,
+    data: z.object({object: z.record(z.string(), z.unknown())}).loose(),
+  })
+  .loose()
+export type StripeEvent = z.infer<typeof EventSchema>
+
+export const ListSchema = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(z.unknown()),
+    has_more: z.boolean(),
+  })
+  .loose()
+
+export const PaymentIntentSchema = z
+  .object({
+    id: idOf('pi_'),
+    object: z.literal('payment_intent'),
+    status: z.string(),
+    latest_charge: expandable(z.record(z.string(), z.unknown())).nullish(),
+    last_payment_error: z.record(z.string(), z.unknown()).nullish(),
+  })
+  .loose()
+
+export const ErrorBodySchema = z.object({
+  error: z
+    .object({
+      type: z.string().optional(),
+      code: z.string().nullish(),
+      decline_code: z.string().nullish(),
+      advice_code: z.string().nullish(),
+      message: z.string().nullish(),
+      param: z.string().nullish(),
+      charge: z.string().nullish(),
+      payment_intent: z.record(z.string(), z.unknown()).nullish(),
+    })
+    .loose(),
+})
+
+/** `amount: Invalid input: expected number, received string; currency: …` — names the fields for the quarantine reason. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(object)'}: ${issue.message}`)
+    .join('; ')
+}

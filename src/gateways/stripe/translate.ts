@@ -1,0 +1,205 @@
+import {isoExponent} from '../../core/currency.js'
+import {fromGatewayMinor} from '../../core/money.js'
+import {
+  type FetchedTxn,
+  type Money,
+  type NormalizedTxn,
+  NormalizedTxnSchema,
+  type Quarantined,
+  type QuarantineReason,
+} from '../../core/transaction.js'
+import {MoneyError} from '../../errors.js'
+import {classifyDecline} from './classify.js'
+import {
+  ChargeSchema,
+  describeIssues,
+  DisputeSchema,
+  RefundSchema,
+  type StripeCharge,
+  type StripeDispute,
+  type StripeRefund,
+} from './schema.js'
+
+/**
+ * Pure translation of Stripe objects into NormalizedTxn (conventions in src/core/transaction.ts): a charge is a
+ * payment, a `re_` refund and a `dp_` dispute are their own transactions pointing at the charge. Anything that
+ * does not validate comes back as a Quarantined item with the raw object, never as an exception.
+ */
+export type Translation = {ok: true; item: FetchedTxn} | {ok: false; invalid: Quarantined}
+
+export interface TranslateContext {
+  /** The provider id (connection name): NormalizedTxn.id is `${provider}:${externalId}`. */
+  provider: string
+  /** When the object was seen changing (an event's `created`, unix seconds): updatedAt is at least this. */
+  seenAt?: number
+}
+
+/** Metadata keys yms-pay sets on the PaymentIntents it creates (and the sandbox on its charges). */
+export const METADATA_INVOICE = 'yms_invoice'
+export const METADATA_SITE = 'yms_site'
+
+class Quarantine extends Error {
+  constructor(
+    readonly reason: QuarantineReason,
+    readonly detail: string,
+  ) {
+    super(detail)
+  }
+}
+
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
+
+const refId = (value: string | {id: string} | null | undefined): string | null =>
+  value === null || value === undefined ? null : typeof value === 'string' ? value : value.id
+
+function money(amount: number, currency: string, field: string): Money {
+  try {
+    isoExponent(currency)
+  } catch {
+    throw new Quarantine('unsupported_currency', `${field}: currency ${JSON.stringify(currency)} is not a supported ISO 4217 code`)
+  }
+  try {
+    return fromGatewayMinor(amount, currency, 'stripe', field)
+  } catch (error) {
+    if (error instanceof MoneyError) throw new Quarantine('invalid_payload', error.message)
+    throw error
+  }
+}
+
+function finish(raw: unknown, externalId: string, build: () => Omit<NormalizedTxn, 'id' | 'provider' | 'kind'>, ctx: TranslateContext): Translation {
+  try {
+    const fields = build()
+    const parsed = NormalizedTxnSchema.safeParse({id: `${ctx.provider}:${externalId}`, provider: ctx.provider, kind: 'stripe', ...fields})
+    if (!parsed.success) return {ok: false, invalid: {externalId, reason: 'invalid_payload', detail: describeIssues(parsed.error), raw}}
+    return {ok: true, item: {txn: parsed.data, raw}}
+  } catch (error) {
+    if (error instanceof Quarantine) return {ok: false, invalid: {externalId, reason: error.reason, detail: error.detail, raw}}
+    throw error
+  }
+}
+
+function invalidShape(raw: unknown, kind: string, detail: string): Translation {
+  const id = typeof raw === 'object' && raw !== null && typeof (raw as {id?: unknown}).id === 'string' ? (raw as {id: string}).id : null
+  return {ok: false, invalid: {externalId: id, reason: 'invalid_payload', detail: `${kind}: ${detail}`, raw}}
+}
+
+const latest = (ctx: TranslateContext, ...seconds: number[]): string => iso(Math.max(...seconds, ctx.seenAt ?? 0))
+
+export function translateCharge(raw: unknown, ctx: TranslateContext): Translation {
+  const parsed = ChargeSchema.safeParse(raw)
+  if (!parsed.success) return invalidShape(raw, 'charge', describeIssues(parsed.error))
+  const charge = parsed.data
+  return finish(raw, charge.id, () => chargeFields(charge, ctx), ctx)
+}
+
+function chargeFields(charge: StripeCharge, ctx: TranslateContext): Omit<NormalizedTxn, 'id' | 'provider' | 'kind'> {
+  const amount = money(charge.amount, charge.currency, 'amount')
+  const bt = typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null
+  // A charge's own lifecycle only; refunds and disputes are separate transactions.
+  const status = charge.status === 'succeeded' ? (charge.captured ? 'succeeded' : 'authorized') : charge.status
+  let failure: NormalizedTxn['failure'] = null
+  if (charge.status === 'failed') {
+    // outcome.reason carries the issuer's decline code (insufficient_funds…); failure_code is often just card_declined.
+    const code = charge.outcome?.reason ?? charge.failure_code ?? 'unknown'
+    failure = {
+      code,
+      message: charge.failure_message ?? charge.outcome?.seller_message ?? code,
+      decision: classifyDecline(code, charge.outcome?.advice_code),
+    }
+  }
+  return {
+    externalId: charge.id,
+    parentExternalId: null,
+    type: 'payment',
+    status,
+    amount,
+    fee: bt ? money(bt.fee, bt.currency, 'balance_transaction.fee') : null,
+    net: bt ? money(bt.net, bt.currency, 'balance_transaction.net') : null,
+    customerRef: refId(charge.customer),
+    invoiceRef: charge.metadata[METADATA_INVOICE] ?? null,
+    siteRef: charge.metadata[METADATA_SITE] ?? null,
+    failure,
+    occurredAt: iso(charge.created),
+    updatedAt: latest(ctx, charge.created, bt?.created ?? 0),
+    metadata: charge.metadata,
+  }
+}
+
+const REFUND_STATUS = {pending: 'pending', requires_action: 'pending', succeeded: 'succeeded', failed: 'failed', canceled: 'canceled'} as const
+
+export function translateRefund(raw: unknown, ctx: TranslateContext): Translation {
+  const parsed = RefundSchema.safeParse(raw)
+  if (!parsed.success) return invalidShape(raw, 'refund', describeIssues(parsed.error))
+  const refund: StripeRefund = parsed.data
+  return finish(
+    raw,
+    refund.id,
+    () => ({
+      externalId: refund.id,
+      parentExternalId: refId(refund.charge),
+      type: 'refund',
+      status: REFUND_STATUS[refund.status],
+      amount: money(refund.amount, refund.currency, 'amount'),
+      fee: null,
+      net: null,
+      customerRef: null,
+      invoiceRef: refund.metadata?.[METADATA_INVOICE] ?? null,
+      siteRef: refund.metadata?.[METADATA_SITE] ?? null,
+      failure: null,
+      occurredAt: iso(refund.created),
+      updatedAt: latest(ctx, refund.created),
+      metadata: refund.metadata ?? {},
+    }),
+    ctx,
+  )
+}
+
+/**
+ * Open disputes (including inquiries) are `disputed`. `warning_closed` (an inquiry that never became a dispute)
+ * and `prevented` end without the merchant losing the funds, so they count as `won`.
+ */
+const DISPUTE_STATUS: Readonly<Record<StripeDispute['status'], NormalizedTxn['status']>> = {
+  warning_needs_response: 'disputed',
+  warning_under_review: 'disputed',
+  needs_response: 'disputed',
+  under_review: 'disputed',
+  warning_closed: 'won',
+  prevented: 'won',
+  won: 'won',
+  lost: 'lost',
+}
+
+export function translateDispute(raw: unknown, ctx: TranslateContext): Translation {
+  const parsed = DisputeSchema.safeParse(raw)
+  if (!parsed.success) return invalidShape(raw, 'dispute', describeIssues(parsed.error))
+  const dispute = parsed.data
+  // A dispute has no "updated" field; its balance transactions (withdrawal, reinstatement) date its changes.
+  const changes = (dispute.balance_transactions ?? []).map((bt) => bt.created)
+  return finish(
+    raw,
+    dispute.id,
+    () => ({
+      externalId: dispute.id,
+      parentExternalId: refId(dispute.charge),
+      type: 'dispute',
+      status: DISPUTE_STATUS[dispute.status],
+      amount: money(dispute.amount, dispute.currency, 'amount'),
+      fee: null,
+      net: null,
+      customerRef: null,
+      invoiceRef: null,
+      siteRef: null,
+      failure: null,
+      occurredAt: iso(dispute.created),
+      updatedAt: latest(ctx, dispute.created, ...changes),
+      metadata: dispute.metadata ?? {},
+    }),
+    ctx,
+  )
+}
+
+/** Refunds embedded in a charge (old API versions, or `expand[]=refunds`). */
+export function embeddedRefunds(raw: unknown): unknown[] {
+  const parsed = ChargeSchema.safeParse(raw)
+  return parsed.success ? (parsed.data.refunds?.data ?? []) : []
+}
