@@ -1,0 +1,75 @@
+import type {Decision} from '../../core/transaction.js'
+import {AuthError} from '../../errors.js'
+import {CircuitOpenError, TransportError} from '../http.js'
+import type {SquareError} from './schema.js'
+
+/**
+ * Square's error codes -> retry decision (reference/DECLINES.md, Square table). Kept as data so a change of
+ * policy is one line. Rule 2 of DECLINES.md: a decline code that is not here is terminal; an unmapped 5xx or a
+ * network failure is unknown (the payment may exist: resolve it before retrying).
+ */
+export const SQUARE_DECISIONS: Readonly<Record<string, Decision>> = {
+  INSUFFICIENT_FUNDS: 'retry',
+  TRANSACTION_LIMIT: 'retry',
+  GENERIC_DECLINE: 'retry', // capped by the retry policy (project)
+  CARD_DECLINED: 'retry', // capped (project) ⚠
+  CVV_FAILURE: 'terminal',
+  ADDRESS_VERIFICATION_FAILURE: 'terminal',
+  CARD_EXPIRED: 'terminal',
+  EXPIRATION_FAILURE: 'terminal',
+  INVALID_EXPIRATION: 'terminal',
+  INVALID_ACCOUNT: 'terminal',
+  PAN_FAILURE: 'terminal',
+  INVALID_CARD: 'terminal',
+  CARD_NOT_SUPPORTED: 'terminal',
+  CARDHOLDER_INSUFFICIENT_PERMISSIONS: 'terminal',
+  CARD_DECLINED_CALL_ISSUER: 'terminal',
+  VOICE_FAILURE: 'terminal',
+  CARD_DECLINED_VERIFICATION_REQUIRED: 'terminal',
+  ALLOWABLE_PIN_TRIES_EXCEEDED: 'terminal',
+  TEMPORARY_ERROR: 'retry', // with the same idempotency key
+  RATE_LIMITED: 'retry',
+  INTERNAL_SERVER_ERROR: 'unknown',
+  SERVICE_UNAVAILABLE: 'unknown',
+  GATEWAY_TIMEOUT: 'unknown',
+  REQUEST_TIMEOUT: 'unknown',
+  IDEMPOTENCY_KEY_REUSED: 'terminal', // a bug on our side; reconcile the original first
+}
+
+/** A decline code from a failed payment: unmapped -> terminal. */
+export function declineDecision(code: string): Decision {
+  return SQUARE_DECISIONS[code] ?? 'terminal'
+}
+
+/** A non-2xx answer from Square that is not an authentication failure. Carries Square's `errors[]`. */
+export class SquareApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly endpoint: string,
+    readonly errors: readonly SquareError[],
+  ) {
+    const first = errors[0]
+    super(`Square ${endpoint} answered ${status}${first ? `: ${first.code}${first.detail ? ` (${first.detail})` : ''}` : ''}`)
+    this.name = 'SquareApiError'
+  }
+
+  get code(): string | undefined {
+    return this.errors[0]?.code
+  }
+}
+
+export function classifySquareError(e: unknown): Decision {
+  if (typeof e === 'string') return declineDecision(e)
+  if (e instanceof SquareApiError) {
+    const mapped = e.code === undefined ? undefined : SQUARE_DECISIONS[e.code]
+    if (mapped) return mapped
+    if (e.status === 429) return 'retry'
+    if (e.status >= 500) return 'unknown'
+    return 'terminal'
+  }
+  if (e instanceof AuthError) return 'terminal'
+  // The breaker refused before anything was sent: nothing can have happened at Square.
+  if (e instanceof CircuitOpenError) return 'retry'
+  if (e instanceof TransportError) return 'unknown'
+  return 'unknown'
+}

@@ -1,0 +1,88 @@
+import {createHash, createHmac, timingSafeEqual} from 'node:crypto'
+
+import type {WebhookEvent, WebhookRequest, WebhookVerification} from '../types.js'
+import {describeIssues, WebhookEnvelopeSchema} from './schema.js'
+import {type TranslateContext, type Translated, translateDispute, translatePayment, translateRefund} from './translate.js'
+
+/**
+ * Square webhooks (GATEWAYS.md §4): `x-square-hmacsha256-signature` = base64(HMAC-SHA256(signature key as UTF-8,
+ * notification URL + raw body)). Nothing time-based is signed, so there is no replay window: de-duplication on
+ * event_id is what makes a replay harmless.
+ */
+export const SIGNATURE_HEADER = 'x-square-hmacsha256-signature'
+
+/** Signs exactly as Square does; the emulator signs with it and the verifier recomputes it. */
+export function squareSignature(signatureKey: string, notificationUrl: string, rawBody: Buffer | string): string {
+  return createHmac('sha256', Buffer.from(signatureKey, 'utf8'))
+    .update(Buffer.from(notificationUrl, 'utf8'))
+    .update(typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody)
+    .digest('base64')
+}
+
+export function isValidSquareSignature(signatureKey: string, notificationUrl: string, rawBody: Buffer, header: string): boolean {
+  const expected = Buffer.from(squareSignature(signatureKey, notificationUrl, rawBody), 'utf8')
+  const given = Buffer.from(header.trim(), 'utf8')
+  return expected.length === given.length && timingSafeEqual(expected, given)
+}
+
+const TRANSLATORS: Record<string, {object: string; translate: (raw: unknown, ctx: TranslateContext) => Translated}> = {
+  'payment.created': {object: 'payment', translate: translatePayment},
+  'payment.updated': {object: 'payment', translate: translatePayment},
+  'refund.created': {object: 'refund', translate: translateRefund},
+  'refund.updated': {object: 'refund', translate: translateRefund},
+  'dispute.created': {object: 'dispute', translate: translateDispute},
+  'dispute.state.updated': {object: 'dispute', translate: translateDispute},
+}
+
+export interface WebhookSettings {
+  notificationUrl: string | undefined
+  signatureKey: string | undefined
+}
+
+export function verifySquareWebhook(req: WebhookRequest, settings: WebhookSettings, ctx: TranslateContext): WebhookVerification {
+  if (!settings.signatureKey) return {ok: false, reason: 'no signature_key secret is configured for this Square provider'}
+  if (!settings.notificationUrl) {
+    return {ok: false, reason: 'the notification_url setting (the exact URL registered with Square) is required to verify Square webhooks'}
+  }
+  const header = req.headers[SIGNATURE_HEADER]
+  if (!header) return {ok: false, reason: `missing ${SIGNATURE_HEADER} header`}
+  if (!isValidSquareSignature(settings.signatureKey, settings.notificationUrl, req.rawBody, header)) {
+    return {ok: false, reason: 'signature mismatch (wrong signature_key, a notification_url that differs from the one Square signs, or a modified body)'}
+  }
+
+  // Signed by Square from here on: a body we cannot read is quarantined, not refused (refusing makes Square retry for a day).
+  let body: unknown
+  try {
+    body = JSON.parse(req.rawBody.toString('utf8'))
+  } catch {
+    return {ok: true, dedupKey: bodyDigest(req.rawBody), events: [invalid(null, 'body is not JSON', req.rawBody.toString('utf8'))]}
+  }
+  const envelope = WebhookEnvelopeSchema.safeParse(body)
+  if (!envelope.success) {
+    return {ok: true, dedupKey: bodyDigest(req.rawBody), events: [invalid(null, `webhook envelope: ${describeIssues(envelope.error)}`, body)]}
+  }
+  const {type, event_id: eventId, data} = envelope.data
+  const route = TRANSLATORS[type]
+  if (!route) return {ok: true, dedupKey: eventId, events: [{kind: 'signal', name: type, data: compact({event_id: eventId, id: data.id})}]}
+  const object = data.object?.[route.object]
+  if (object === undefined) {
+    return {ok: true, dedupKey: eventId, events: [invalid(data.id ?? null, `data.object.${route.object}: missing in ${type}`, body)]}
+  }
+  const translated = route.translate(object, ctx)
+  const event: WebhookEvent = translated.ok ? {kind: 'txn', item: translated.item} : {kind: 'invalid', item: translated.item}
+  return {ok: true, dedupKey: eventId, events: [event]}
+}
+
+function invalid(externalId: string | null, detail: string, raw: unknown): WebhookEvent {
+  return {kind: 'invalid', item: {externalId, reason: 'invalid_payload', detail, raw}}
+}
+
+function bodyDigest(raw: Buffer): string {
+  return `sha256:${createHash('sha256').update(raw).digest('hex')}`
+}
+
+function compact(entries: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(entries)) if (v !== undefined) out[k] = v
+  return out
+}
