@@ -22,6 +22,11 @@ export function toErrorReport(error: unknown): ErrorReport {
   return {exitCode: ExitCode.internal, code: 'internal', message: e?.message ?? String(error)}
 }
 
+/** oclif's parse errors span several lines (the missing arg and its description): keep them, on one line. */
 function firstLine(message: string): string {
-  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? message
+  return message
+    .split('\n')
+    .map((line) => line.trim().replace(/\s{2,}/g, ' '))
+    .filter((line) => line !== '' && !/^See more help with/.test(line))
+    .join(' ')
 }

@@ -19,8 +19,8 @@ export interface ImportSpec<T> {
   schema: z.ZodType<T>
   /** Cross-row checks that need the store (site exists, customer exists): an error string rejects the row. */
   check?: (row: T) => string | null
-  /** Applies one batch in one immediate transaction and says what happened to each row. */
-  applyBatch: (rows: T[]) => ImportCounts
+  /** Applies one batch in one immediate transaction; rows the store refuses come back by index. */
+  applyBatch: (rows: T[]) => ImportCounts & {rejected: Array<{index: number; error: string}>}
   batchSize?: number
 }
 
@@ -29,13 +29,16 @@ export async function runImport<T>(spec: ImportSpec<T>): Promise<ImportResult> {
   const result: ImportResult = {inserted: 0, updated: 0, unchanged: 0, rejected: []}
   const size = spec.batchSize ?? 2000
   let batch: T[] = []
+  let lines: number[] = []
   const flush = () => {
     if (batch.length === 0) return
     const counts = spec.applyBatch(batch)
     result.inserted += counts.inserted
     result.updated += counts.updated
     result.unchanged += counts.unchanged
+    for (const r of counts.rejected) result.rejected.push({line: lines[r.index] ?? 0, error: r.error})
     batch = []
+    lines = []
   }
   for await (const row of readRows(spec.file, spec.format)) {
     if ('error' in row) {
@@ -53,9 +56,11 @@ export async function runImport<T>(spec: ImportSpec<T>): Promise<ImportResult> {
       continue
     }
     batch.push(parsed.data)
+    lines.push(row.line)
     if (batch.length >= size) flush()
   }
   flush()
+  result.rejected.sort((a, b) => a.line - b.line)
   return result
 }
 

@@ -1,0 +1,18 @@
+import {BaseCommand} from '../../cli/base-command.js'
+import {ExitCode} from '../../errors.js'
+import {verifyAudit} from '../../services/audit.js'
+
+export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
+  static override summary = 'Recompute the audit hash chain; exit 1 naming the first broken row'
+
+  async run(): Promise<ReturnType<typeof verifyAudit>> {
+    const result = verifyAudit(await this.db())
+    if (result.ok) {
+      this.out(`audit chain intact: ${result.rows} rows`)
+    } else {
+      process.stderr.write(`audit chain BROKEN at row seq ${result.seq}: ${result.reason}\n`)
+      process.exitCode = ExitCode.internal
+    }
+    return result
+  }
+}

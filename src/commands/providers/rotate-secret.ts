@@ -1,0 +1,30 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {secretsFromStdinFlag} from '../../cli/provider-flags.js'
+import {rotateSecret, type RotateResult} from '../../services/providers.js'
+
+export default class ProvidersRotateSecret extends BaseCommand<typeof ProvidersRotateSecret> {
+  static override summary = 'Replace one secret in the keychain (asked masked on a terminal, or read from stdin)'
+  static override examples = ['printf "api_key=%s\\n" "$NEW_KEY" | <%= config.bin %> providers rotate-secret acme-stripe --field api_key --secrets-from-stdin']
+  static override args = {id: Args.string({required: true})}
+  static override flags = {
+    field: Flags.string({required: true, description: 'Secret field, e.g. api_key'}),
+    'secrets-from-stdin': secretsFromStdinFlag,
+  }
+
+  async run(): Promise<RotateResult> {
+    let value: string | undefined
+    if (this.flags['secrets-from-stdin']) {
+      const {readSecretsFromStdin} = await import('../../secrets/index.js')
+      value = (await readSecretsFromStdin(process.stdin, [this.flags.field]))[this.flags.field]
+    } else {
+      this.requireInteractive(['--secrets-from-stdin (field=value on stdin)'])
+      const {password} = await import('@inquirer/prompts')
+      value = await password({message: `New ${this.flags.field} for ${this.args.id}`, mask: '*'}, {output: process.stderr})
+    }
+    const result = await rotateSecret(await this.db(), this.ctx, this.args.id, this.flags.field, value ?? '')
+    this.out(`secret ${result.field} of ${result.id} replaced in the keychain`)
+    return result
+  }
+}

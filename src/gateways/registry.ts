@@ -1,0 +1,35 @@
+import type {GatewayKind} from '../core/gateway-kind.js'
+import type {EmulatorFactory} from '../sandbox/emulator.js'
+import type {GatewayAdapter} from './types.js'
+
+/**
+ * kind -> adapter and emulator, one line per gateway. Imports are lazy so that a command touching one gateway
+ * never loads the other four (start-up time).
+ */
+const adapters: Partial<Record<GatewayKind, () => Promise<GatewayAdapter>>> = {
+  stripe: async () => (await import('./stripe/index.js')).stripeAdapter,
+  square: async () => (await import('./square/index.js')).squareAdapter,
+  adyen: async () => (await import('./adyen/index.js')).adyenAdapter,
+}
+
+const emulators: Partial<Record<GatewayKind, () => Promise<EmulatorFactory>>> = {
+  stripe: async () => (await import('./stripe/index.js')).createStripeEmulator,
+  square: async () => (await import('./square/index.js')).createSquareEmulator,
+  adyen: async () => (await import('./adyen/index.js')).createAdyenEmulator,
+}
+
+export function availableKinds(): GatewayKind[] {
+  return Object.keys(adapters) as GatewayKind[]
+}
+
+export async function loadAdapter(kind: GatewayKind): Promise<GatewayAdapter> {
+  const load = adapters[kind]
+  if (!load) throw new Error(`no adapter registered for ${kind}`)
+  return load()
+}
+
+export async function loadEmulator(kind: GatewayKind): Promise<EmulatorFactory> {
+  const load = emulators[kind]
+  if (!load) throw new Error(`no emulator registered for ${kind}`)
+  return load()
+}

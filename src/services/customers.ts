@@ -1,0 +1,105 @@
+import {z} from 'zod'
+
+import type {AppContext} from '../cli/context.js'
+import type {Money} from '../core/transaction.js'
+import {UsageError} from '../errors.js'
+import type {Db} from '../store/db.js'
+import {getCustomer, listCustomers as listCustomerRows, upsertCustomers, type Customer} from '../store/repos/customers.js'
+import {customerBalances, recentTransactions, type TxnSummary} from '../store/repos/ledger.js'
+import {getSite} from '../store/repos/sites.js'
+import {appendAudit} from './audit.js'
+import {convertAt} from './fx.js'
+import {optionalText, requiredId} from './imports/fields.js'
+import {runImport, type ImportResult} from './imports/run-import.js'
+
+export interface CustomerView {
+  id: string
+  site: string
+  segment: string | null
+  name: string | null
+  email: string | null
+  refs: Record<string, string>
+}
+
+export interface CustomerDetail extends CustomerView {
+  balances: Money[]
+  /** The balance converted to the site's base currency at the latest rates; null figure when a rate is missing. */
+  baseBalance: Money
+  baseBalanceError: string | null
+  recent: TxnSummary[]
+}
+
+/** `ref.<gateway or provider id>` columns hold the customer's id at that gateway. */
+const REF_COLUMN = /^ref\.([A-Za-z0-9_.-]+)$/
+const KNOWN = new Set(['id', 'site', 'segment', 'name', 'email'])
+
+export const CustomerRowSchema = z
+  .record(z.string(), z.string())
+  .superRefine((row, ctx) => {
+    for (const key of Object.keys(row)) {
+      if (!KNOWN.has(key) && !REF_COLUMN.test(key)) ctx.addIssue({code: 'custom', path: [key], message: 'unknown column (expected id,site,segment,name,email,ref.<gateway>)'})
+    }
+  })
+  .pipe(
+    z
+      .object({
+        id: requiredId,
+        site: requiredId,
+        segment: optionalText.refine((s) => s !== '*', '"*" is reserved for grants'),
+        name: optionalText,
+        email: optionalText.refine((e) => e === null || /^[^@\s]+@[^@\s]+$/.test(e), 'not an email address'),
+      })
+      .catchall(z.string()),
+  )
+  .transform((row) => {
+    const refs: Record<string, string> = {}
+    for (const [key, value] of Object.entries(row)) {
+      const m = REF_COLUMN.exec(key)
+      if (m && typeof value === 'string' && value.trim() !== '') refs[m[1]!] = value.trim()
+    }
+    return {id: row.id, site: row.site, segment: row.segment, name: row.name, email: row.email, refs}
+  })
+
+function toView(c: Customer): CustomerView {
+  return {id: c.id, site: c.site, segment: c.segment, name: c.name, email: c.email, refs: c.refs}
+}
+
+export async function importCustomers(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
+  return runImport({
+    file,
+    schema: CustomerRowSchema,
+    applyBatch: (rows) =>
+      db.write(() => {
+        const r = upsertCustomers(db, rows)
+        appendAudit(db, {actor: ctx.actor, action: 'customer.import', subject: file, outcome: r.rejected.length ? 'partial' : 'ok', details: {inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejected.length}})
+        return r
+      }),
+  })
+}
+
+export function listCustomers(db: Db, filter: {site?: string; segment?: string; limit?: number}): CustomerView[] {
+  return listCustomerRows(db, filter).map(toView)
+}
+
+export function distinctSegments(db: Db): string[] {
+  return [...new Set(listCustomerRows(db).map((c) => c.segment).filter((s): s is string => s !== null))].sort()
+}
+
+export function showCustomer(db: Db, id: string): CustomerDetail {
+  const customer = getCustomer(db, id)
+  if (!customer) throw new UsageError(`unknown customer "${id}"`, 'List them with `yms-pay customers list`.')
+  const site = getSite(db, customer.site)
+  const balances = customerBalances(db, id)
+  const baseCurrency = site?.currency ?? balances[0]?.currency ?? 'EUR'
+  let baseMinor = 0
+  let baseBalanceError: string | null = null
+  const today = new Date().toISOString().slice(0, 10)
+  for (const b of balances) {
+    try {
+      baseMinor += convertAt(db, b, baseCurrency, today).to.minor
+    } catch (error) {
+      baseBalanceError = (error as Error).message
+    }
+  }
+  return {...toView(customer), balances, baseBalance: {minor: baseMinor, currency: baseCurrency}, baseBalanceError, recent: recentTransactions(db, {customer: id, limit: 20})}
+}

@@ -1,0 +1,87 @@
+import {readFile} from 'node:fs/promises'
+
+import type {AppContext} from '../cli/context.js'
+import {assertCurrency} from '../core/currency.js'
+import {convertMoney, formatRational, isIsoDate, parseRate, resolveRate, type FxRate} from '../core/fx.js'
+import {parseEcbXml, parseFxCsv} from '../core/fx-sources.js'
+import {parseDecimal} from '../core/money.js'
+import type {Money} from '../core/transaction.js'
+import {ConfigError, UsageError} from '../errors.js'
+import type {Db} from '../store/db.js'
+import {listRates as listRateRows, rateOnOrBefore, upsertRates} from '../store/repos/fx.js'
+import {appendAudit} from './audit.js'
+
+export interface FxImportResult {
+  source: 'ecb' | 'csv'
+  imported: number
+  unchanged: number
+  dates: number
+  rejected: Array<{line: number; error: string}>
+}
+
+export interface Conversion {
+  from: Money
+  to: Money
+  rate: string
+  rateDate: string
+  path: string[]
+}
+
+export async function importFx(db: Db, ctx: AppContext, file: string): Promise<FxImportResult> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
+  })
+  const isXml = text.trimStart().startsWith('<')
+  const parsed = isXml ? parseEcbXml(text) : parseFxCsv(text)
+  const rejected = isXml ? (parsed as ReturnType<typeof parseEcbXml>).errors.map((e) => ({line: e.line ?? 0, error: e.error})) : (parsed as ReturnType<typeof parseFxCsv>).rejected
+  const source = isXml ? 'ecb' : 'csv'
+  const result = db.write(() => {
+    const r = upsertRates(db, parsed.rates.map((rate) => ({...rate, source})))
+    appendAudit(db, {actor: ctx.actor, action: 'fx.import', subject: file, outcome: rejected.length ? 'partial' : 'ok', details: {source, imported: r.inserted + r.updated, unchanged: r.unchanged, rejected: rejected.length}})
+    return r
+  })
+  return {source, imported: result.inserted + result.updated, unchanged: result.unchanged, dates: new Set(parsed.rates.map((r) => r.date)).size, rejected}
+}
+
+export function setRate(db: Db, ctx: AppContext, input: {base: string; quote: string; rate: string; date?: string}): FxRate {
+  const base = assertCurrency(input.base, 'BASE')
+  const quote = assertCurrency(input.quote, 'QUOTE')
+  if (base === quote) throw new UsageError('BASE and QUOTE must differ')
+  const date = input.date ?? today(ctx)
+  if (!isIsoDate(date)) throw new UsageError(`--date ${JSON.stringify(date)} is not a YYYY-MM-DD date`)
+  parseRate(input.rate) // throws a MoneyError naming the problem
+  const rate: FxRate = {date, base, quote, rate: input.rate}
+  db.write(() => {
+    upsertRates(db, [{...rate, source: 'manual'}])
+    appendAudit(db, {actor: ctx.actor, action: 'fx.set', subject: `${base}/${quote}`, outcome: 'ok', details: rate})
+  })
+  return rate
+}
+
+export function listRates(db: Db, filter: {base?: string; quote?: string; limit?: number}): FxRate[] {
+  return listRateRows(db, filter).map((r) => ({date: r.date, base: r.base, quote: r.quote, rate: r.rate}))
+}
+
+/** Converts at the latest rate on or before `date` (direct, inverse or through EUR); ConfigError when none exists. */
+export function convertAt(db: Db, amount: Money, to: string, date: string): Conversion {
+  const target = assertCurrency(to)
+  const resolved = resolveRate(amount.currency, target, date, (b, q, d) => rateOnOrBefore(db, b, q, d) ?? undefined)
+  if (!resolved) {
+    throw new ConfigError(
+      `no exchange rate from ${amount.currency} to ${target} on or before ${date}`,
+      'Import rates with `yms-pay fx import eurofxref-daily.xml` or set one with `yms-pay fx set`.',
+      'fx_rate_missing',
+    )
+  }
+  return {from: amount, to: convertMoney(amount, target, resolved.rate), rate: formatRational(resolved.rate, 10), rateDate: resolved.date, path: resolved.path}
+}
+
+export function convertAmount(db: Db, ctx: AppContext, input: {amount: string; from: string; to: string; date?: string}): Conversion {
+  const date = input.date ?? today(ctx)
+  if (!isIsoDate(date)) throw new UsageError(`--date ${JSON.stringify(date)} is not a YYYY-MM-DD date`)
+  return convertAt(db, parseDecimal(input.amount, input.from, {field: 'AMOUNT'}), input.to, date)
+}
+
+function today(ctx: AppContext): string {
+  return new Date(ctx.now()).toISOString().slice(0, 10)
+}

@@ -1,0 +1,65 @@
+import {z} from 'zod'
+
+import type {AppContext} from '../cli/context.js'
+import {invoicePositions, postingDifference} from '../core/ledger.js'
+import {parseDecimal} from '../core/money.js'
+import type {Db} from '../store/db.js'
+import {upsertInvoices, type InvoiceInput} from '../store/repos/invoices.js'
+import {insertPostings, postedPositions} from '../store/repos/ledger.js'
+import {appendAudit} from './audit.js'
+import {currencyCode, isoTime, optionalText, requiredId} from './imports/fields.js'
+import {runImport, type ImportResult} from './imports/run-import.js'
+
+export const InvoiceRowSchema = z
+  .object({
+    id: requiredId,
+    site: requiredId,
+    customer: requiredId,
+    amount: z.string({error: 'required'}),
+    currency: currencyCode,
+    issued_at: isoTime,
+    due_at: optionalText.pipe(z.union([z.null(), isoTime])),
+  })
+  .transform((row, ctx): InvoiceInput => {
+    let amountMinor = 0
+    try {
+      amountMinor = parseDecimal(row.amount.trim(), row.currency, {field: 'amount'}).minor
+    } catch (error) {
+      ctx.addIssue({code: 'custom', path: ['amount'], message: (error as Error).message})
+      return z.NEVER
+    }
+    if (amountMinor < 0) {
+      ctx.addIssue({code: 'custom', path: ['amount'], message: 'must not be negative'})
+      return z.NEVER
+    }
+    return {id: row.id, site: row.site, customer: row.customer, amountMinor, currency: row.currency, issuedAt: row.issued_at, dueAt: row.due_at}
+  })
+
+/**
+ * Imports invoices and posts each one to the ledger (the customer owes the site) in the same transaction. A changed
+ * invoice posts only the difference as a new version, so importing the same file twice changes nothing.
+ */
+export async function importInvoices(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
+  return runImport({
+    file,
+    schema: InvoiceRowSchema,
+    applyBatch: (rows) =>
+      db.write(() => {
+        const r = upsertInvoices(db, rows)
+        rows.forEach((invoice, i) => {
+          const outcome = r.outcomes[i]
+          if (outcome === 'inserted' || outcome === 'updated') postInvoice(db, invoice)
+        })
+        appendAudit(db, {actor: ctx.actor, action: 'invoice.import', subject: file, outcome: r.rejected.length ? 'partial' : 'ok', details: {inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejected.length}})
+        return r
+      }),
+  })
+}
+
+function postInvoice(db: Db, invoice: InvoiceInput): void {
+  const txnId = `invoice:${invoice.id}`
+  const target = invoicePositions({customer: invoice.customer, site: invoice.site, amount: {minor: invoice.amountMinor, currency: invoice.currency}})
+  const posted = postedPositions(db, txnId)
+  const diff = postingDifference(target, posted.lines)
+  if (diff.length > 0) insertPostings(db, txnId, posted.lastVersion + 1, diff, {provider: null, site: invoice.site, customer: invoice.customer})
+}

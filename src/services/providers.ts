@@ -1,0 +1,254 @@
+import type {AppContext} from '../cli/context.js'
+import {parseSchedule} from '../core/duration.js'
+import {isGatewayKind, type GatewayKind} from '../core/gateway-kind.js'
+import {UsageError} from '../errors.js'
+import {loadAdapter} from '../gateways/registry.js'
+import type {GatewayAdapter} from '../gateways/types.js'
+import {createSecretStore, type SecretStore} from '../secrets/index.js'
+import type {Db} from '../store/db.js'
+import {addGrant, listGrants, removeGrant} from '../store/repos/grants.js'
+import * as repo from '../store/repos/providers.js'
+import {lastSyncOf, purgeProviderHistory} from '../store/repos/purge.js'
+import {appendAudit} from './audit.js'
+
+export interface SecretPresence {
+  field: string
+  /** Where it would be read from; null = absent; 'unknown' when the keychain could not be asked. */
+  source: 'env' | 'keychain' | 'unknown' | null
+  envVar: string
+}
+
+export interface ProviderView {
+  id: string
+  kind: string
+  enabled: boolean
+  baseUrl: string
+  sites: string[]
+  settings: Record<string, string>
+  grants: Array<{segment: string; site: string; access: 'read' | 'write'}>
+  secrets: SecretPresence[]
+  fallback: string | null
+  retrySchedule: string | null
+  maxRetries: number | null
+  lastSync: string | null
+}
+
+export interface AddProviderInput {
+  id: string
+  kind: GatewayKind
+  baseUrl: string | null
+  sites: string[]
+  settings: Record<string, string>
+  segments: string[]
+  fallback: string | null
+  retrySchedule: string | null
+  maxRetries: number | null
+  secrets: Record<string, string>
+}
+
+export interface RemoveResult {
+  id: string
+  removed: boolean
+  purged: boolean
+  secretsDeleted: string[]
+}
+
+export interface RotateResult {
+  id: string
+  field: string
+}
+
+export interface GrantResult {
+  provider: string
+  changed: boolean
+}
+
+function secretsOf(ctx: AppContext): SecretStore {
+  return createSecretStore({env: ctx.env})
+}
+
+function presence(secrets: SecretStore, id: string, fields: readonly string[]): SecretPresence[] {
+  return fields.map((field) => {
+    let source: SecretPresence['source']
+    try {
+      source = secrets.source(id, field)
+    } catch {
+      source = 'unknown'
+    }
+    return {field, source, envVar: secrets.envVarName(id, field)}
+  })
+}
+
+function validateSettings(adapter: GatewayAdapter, settings: Record<string, string>): Record<string, string> {
+  const parsed = adapter.settingsSchema.safeParse(settings)
+  if (!parsed.success) {
+    throw new UsageError(
+      `--setting for ${adapter.kind}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ')}`,
+      `See \`yms-pay providers add --help\` for the settings of each kind.`,
+    )
+  }
+  return settings
+}
+
+function validateUrl(url: string | null | undefined): void {
+  if (url === null || url === undefined) return
+  try {
+    const u = new URL(url)
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('not http(s)')
+  } catch {
+    throw new UsageError(`--base-url ${JSON.stringify(url)} is not an http(s) URL`)
+  }
+}
+
+async function view(db: Db, ctx: AppContext, p: repo.Provider, secrets = secretsOf(ctx)): Promise<ProviderView> {
+  const adapter = isGatewayKind(p.kind) ? await loadAdapter(p.kind) : null
+  return {
+    id: p.id,
+    kind: p.kind,
+    enabled: p.enabled,
+    baseUrl: p.baseUrl ?? adapter?.defaultBaseUrl ?? '',
+    sites: p.sites,
+    settings: p.settings,
+    grants: listGrants(db, p.id).map((g) => ({segment: g.segment, site: g.site, access: g.access})),
+    secrets: presence(secrets, p.id, adapter?.secretFields ?? []),
+    fallback: p.fallback,
+    retrySchedule: p.retrySchedule,
+    maxRetries: p.maxRetries,
+    lastSync: lastSyncOf(db, p.id),
+  }
+}
+
+function mustGet(db: Db, id: string): repo.Provider {
+  const p = repo.getProvider(db, id)
+  if (!p) throw new UsageError(`unknown provider "${id}"`, 'List them with `yms-pay providers list`.')
+  return p
+}
+
+/**
+ * Settings and grants go to the ledger database, secrets to the keychain. Secrets are written first and taken
+ * back if the database refuses the provider, so a failed add leaves nothing half-done.
+ */
+export async function addProvider(db: Db, ctx: AppContext, input: AddProviderInput, secrets = secretsOf(ctx)): Promise<ProviderView> {
+  const adapter = await loadAdapter(input.kind)
+  validateUrl(input.baseUrl)
+  validateSettings(adapter, input.settings)
+  if (input.retrySchedule) parseSchedule(input.retrySchedule, '--retry-schedule')
+  if (repo.getProvider(db, input.id)) throw new UsageError(`provider "${input.id}" already exists`, `Change it with \`yms-pay providers update ${input.id}\`.`)
+  const stored: string[] = []
+  try {
+    for (const [field, value] of Object.entries(input.secrets)) {
+      secrets.set(input.id, field, value)
+      stored.push(field)
+    }
+    db.write(() => {
+      repo.insertProvider(db, {id: input.id, kind: input.kind, baseUrl: input.baseUrl, settings: input.settings, fallback: input.fallback, retrySchedule: input.retrySchedule, maxRetries: input.maxRetries, sites: input.sites})
+      const sites = input.sites.length > 0 ? input.sites : ['*']
+      for (const segment of input.segments) for (const site of sites) addGrant(db, {provider: input.id, segment, site, access: 'write'})
+      appendAudit(db, {
+        actor: ctx.actor,
+        action: 'provider.add',
+        provider: input.id,
+        subject: input.id,
+        outcome: 'ok',
+        details: {kind: input.kind, baseUrl: input.baseUrl, sites: input.sites, settings: input.settings, segments: input.segments, fallback: input.fallback, retrySchedule: input.retrySchedule, maxRetries: input.maxRetries, secretFieldsStored: stored},
+      })
+    })
+  } catch (error) {
+    for (const field of stored) {
+      try {
+        secrets.delete(input.id, field)
+      } catch {
+        // best effort: the original error is what the admin needs to see
+      }
+    }
+    throw error
+  }
+  return view(db, ctx, mustGet(db, input.id), secrets)
+}
+
+export async function updateProvider(
+  db: Db,
+  ctx: AppContext,
+  id: string,
+  patch: {baseUrl?: string; sites?: string[]; settings?: Record<string, string>; fallback?: string; retrySchedule?: string; maxRetries?: number},
+): Promise<ProviderView> {
+  const before = mustGet(db, id)
+  validateUrl(patch.baseUrl)
+  if (patch.retrySchedule) parseSchedule(patch.retrySchedule, '--retry-schedule')
+  const settings = patch.settings ? {...before.settings, ...patch.settings} : undefined
+  if (settings && isGatewayKind(before.kind)) validateSettings(await loadAdapter(before.kind), settings)
+  db.write(() => {
+    const result = repo.updateProvider(db, id, {baseUrl: patch.baseUrl, sites: patch.sites, settings, fallback: patch.fallback, retrySchedule: patch.retrySchedule, maxRetries: patch.maxRetries})
+    appendAudit(db, {actor: ctx.actor, action: 'provider.update', provider: id, subject: id, outcome: result?.changed.length ? 'ok' : 'unchanged', details: {changed: result?.changed ?? [], patch: {...patch, settings}}})
+  })
+  return view(db, ctx, mustGet(db, id))
+}
+
+export async function listProviders(db: Db, ctx: AppContext): Promise<ProviderView[]> {
+  const secrets = secretsOf(ctx)
+  return Promise.all(repo.listProviders(db).map((p) => view(db, ctx, p, secrets)))
+}
+
+export async function showProvider(db: Db, ctx: AppContext, id: string): Promise<ProviderView> {
+  return view(db, ctx, mustGet(db, id))
+}
+
+export async function setProviderEnabled(db: Db, ctx: AppContext, id: string, enabled: boolean): Promise<ProviderView> {
+  mustGet(db, id)
+  db.write(() => {
+    const result = repo.updateProvider(db, id, {enabled})
+    appendAudit(db, {actor: ctx.actor, action: enabled ? 'provider.enable' : 'provider.disable', provider: id, subject: id, outcome: result?.changed.length ? 'ok' : 'unchanged'})
+  })
+  return view(db, ctx, mustGet(db, id))
+}
+
+export async function removeProvider(db: Db, ctx: AppContext, id: string, opts: {purge: boolean}, secrets = secretsOf(ctx)): Promise<RemoveResult> {
+  const p = mustGet(db, id)
+  const fields = isGatewayKind(p.kind) ? (await loadAdapter(p.kind)).secretFields : []
+  const deleted: string[] = []
+  for (const field of fields) {
+    try {
+      if (secrets.source(id, field) === 'keychain') deleted.push(field)
+      secrets.delete(id, field)
+    } catch (error) {
+      ctx.note(`warning: could not delete keychain entry ${field}: ${(error as Error).message}`)
+    }
+  }
+  db.write(() => {
+    const purged = opts.purge ? purgeProviderHistory(db, id) : null
+    repo.deleteProvider(db, id)
+    appendAudit(db, {actor: ctx.actor, action: 'provider.remove', provider: id, subject: id, outcome: 'ok', details: {purge: opts.purge, purged, secretFieldsDeleted: deleted}})
+  })
+  return {id, removed: true, purged: opts.purge, secretsDeleted: deleted}
+}
+
+export async function rotateSecret(db: Db, ctx: AppContext, id: string, field: string, value: string, secrets = secretsOf(ctx)): Promise<RotateResult> {
+  const p = mustGet(db, id)
+  const fields = isGatewayKind(p.kind) ? (await loadAdapter(p.kind)).secretFields : []
+  if (!fields.includes(field)) throw new UsageError(`--field ${field}: ${p.kind} secrets are ${fields.join(', ')}`)
+  if (value === '') throw new UsageError(`no value given for ${field}`)
+  secrets.set(id, field, value)
+  db.write(() => appendAudit(db, {actor: ctx.actor, action: 'provider.rotate_secret', provider: id, subject: `${id}/${field}`, outcome: 'ok', details: {field}}))
+  if (secrets.source(id, field) === 'env') ctx.note(`note: ${secrets.envVarName(id, field)} is set and still overrides the keychain for this field`)
+  return {id, field}
+}
+
+export function grantAccess(db: Db, ctx: AppContext, id: string, g: {segment: string; site: string; access: 'read' | 'write'}): GrantResult {
+  mustGet(db, id)
+  const outcome = db.write(() => {
+    const o = addGrant(db, {provider: id, ...g})
+    appendAudit(db, {actor: ctx.actor, action: 'provider.grant', provider: id, subject: `${g.segment}@${g.site}`, outcome: o === 'unchanged' ? 'unchanged' : 'ok', details: g})
+    return o
+  })
+  return {provider: id, changed: outcome !== 'unchanged'}
+}
+
+export function revokeAccess(db: Db, ctx: AppContext, id: string, g: {segment: string; site: string}): GrantResult {
+  mustGet(db, id)
+  const removed = db.write(() => {
+    const r = removeGrant(db, {provider: id, ...g})
+    appendAudit(db, {actor: ctx.actor, action: 'provider.revoke', provider: id, subject: `${g.segment}@${g.site}`, outcome: r ? 'ok' : 'unchanged', details: g})
+    return r
+  })
+  return {provider: id, changed: removed}
+}

@@ -1,0 +1,66 @@
+import {z} from 'zod'
+
+import type {AppContext} from '../cli/context.js'
+import {UsageError} from '../errors.js'
+import type {Db} from '../store/db.js'
+import {single} from '../store/repos/batch.js'
+import {listSites as listSiteRows, upsertSites, type Site} from '../store/repos/sites.js'
+import {appendAudit} from './audit.js'
+import {runImport, type ImportResult} from './imports/run-import.js'
+import {currencyCode, optionalText, requiredId} from './imports/fields.js'
+
+export type SiteView = Pick<Site, 'id' | 'name' | 'currency' | 'country' | 'timezone'>
+
+export const SiteRowSchema = z.object({
+  id: requiredId,
+  name: z.string().min(1, 'required'),
+  currency: currencyCode,
+  country: optionalText.pipe(z.string().regex(/^[A-Za-z]{2}$/, 'two-letter ISO 3166 code').transform((c) => c.toUpperCase()).nullable()),
+  timezone: optionalText.refine((tz) => tz === null || isTimeZone(tz), 'unknown IANA time zone'),
+})
+export type SiteRow = z.infer<typeof SiteRowSchema>
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', {timeZone: tz})
+    return true
+  } catch {
+    return false
+  }
+}
+
+function toView(s: Site | SiteRow): SiteView {
+  return {id: s.id, name: s.name, currency: s.currency, country: s.country ?? null, timezone: s.timezone ?? null}
+}
+
+export function addSite(db: Db, ctx: AppContext, input: {id: string; name: string; currency: string; country: string | null; timezone: string | null}): SiteView {
+  const parsed = SiteRowSchema.safeParse(input)
+  if (!parsed.success) {
+    throw new UsageError(parsed.error.issues.map((i) => `--${String(i.path[0] ?? 'input')}: ${i.message}`).join('; '))
+  }
+  const site = parsed.data
+  db.write(() => {
+    const result = single(upsertSites(db, [site]), `site ${site.id}`)
+    appendAudit(db, {actor: ctx.actor, action: 'site.add', subject: site.id, outcome: 'ok', details: {result, ...toView(site)}})
+    return result
+  })
+  return toView(site)
+}
+
+export async function importSites(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
+  const result = await runImport({
+    file,
+    schema: SiteRowSchema,
+    applyBatch: (rows) =>
+      db.write(() => {
+        const r = upsertSites(db, rows)
+        appendAudit(db, {actor: ctx.actor, action: 'site.import', subject: file, outcome: r.rejected.length ? 'partial' : 'ok', details: {inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejected.length}})
+        return r
+      }),
+  })
+  return result
+}
+
+export function listSites(db: Db): SiteView[] {
+  return listSiteRows(db).map(toView)
+}
