@@ -82,14 +82,26 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
 
 function openRaw(file: string, opts: {readonly: boolean; busyTimeoutMs: number}): Database.Database {
   const raw = new Database(file, {readonly: opts.readonly, fileMustExist: opts.readonly, timeout: opts.busyTimeoutMs})
-  // busy_timeout first: the journal_mode switch itself may have to wait for another process.
-  raw.pragma(`busy_timeout = ${opts.busyTimeoutMs}`)
-  if (!opts.readonly) {
-    raw.pragma('journal_mode = WAL')
-    raw.pragma('synchronous = FULL') // a ledger: a commit that returned must survive power loss
+  try {
+    // busy_timeout first: the journal_mode switch itself may have to wait for another process.
+    raw.pragma(`busy_timeout = ${opts.busyTimeoutMs}`)
+    if (!opts.readonly) {
+      raw.pragma('journal_mode = WAL')
+      raw.pragma('synchronous = FULL') // a ledger: a commit that returned must survive power loss
+    }
+    raw.pragma('foreign_keys = ON')
+    return raw
+  } catch (error) {
+    raw.close()
+    if (error instanceof Database.SqliteError && error.code === 'SQLITE_NOTADB') {
+      throw new ConfigError(
+        `${file} is not a SQLite database.`,
+        'Point --home (or YMS_PAY_HOME) at a yms-pay data directory, or move the file away.',
+        'not_a_database',
+      )
+    }
+    throw error
   }
-  raw.pragma('foreign_keys = ON')
-  return raw
 }
 
 function migrateOrRefuse(raw: Database.Database, file: string): void {

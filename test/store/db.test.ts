@@ -1,4 +1,4 @@
-import {existsSync} from 'node:fs'
+import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import Database from 'better-sqlite3'
@@ -102,6 +102,14 @@ describe('openDatabase', () => {
     expect(check.pragma('user_version', {simple: true})).toBe(LATEST_VERSION + 7)
     expect(check.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'").pluck().get()).toBe(0)
     check.close()
+  })
+
+  it('a file that is not a database is a configuration error, not a crash', () => {
+    const {dir, cleanup} = tempDir()
+    cleanups.push(cleanup)
+    const file = join(dir, 'ledger.db')
+    writeFileSync(file, 'this is a text file, not SQLite '.repeat(200))
+    expect(() => openDatabase(file)).toThrow(expect.objectContaining({exitCode: 78, code: 'not_a_database'}))
   })
 
   it('foreign keys are enforced', () => {
