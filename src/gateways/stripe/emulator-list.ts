@@ -91,8 +91,9 @@ export function listPage<T extends Listed>(
   let split = 0 // filtered[0..split) are newer than the anchor
   while (split < filtered.length && newer(filtered[split] as T)) split++
   if (req.startingAfter) {
-    const items = filtered.slice(split, split + req.limit)
-    return {items, hasMore: split + req.limit < filtered.length}
+    const start = filtered[split] === anchor ? split + 1 : split // strictly older than the anchor
+    const items = filtered.slice(start, start + req.limit)
+    return {items, hasMore: start + req.limit < filtered.length}
   }
   const from = Math.max(0, split - req.limit)
   return {items: filtered.slice(from, split), hasMore: from > 0}

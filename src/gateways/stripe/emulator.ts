@@ -1,5 +1,6 @@
 import type {Decision} from '../../core/transaction.js'
 import type {EmulatorOptions, EmulatorRequest, EmulatorResponse, GatewayEmulator, SignedWebhook} from '../../sandbox/emulator.js'
+import {DUPLICATE_HINT_HEADER} from '../../sandbox/faults.js'
 import type {DeclineReason, ScenarioEvent} from '../../sandbox/model.js'
 import {STRIPE_API_VERSION} from './api.js'
 import {arrayParam, ListParamError, listPage, type ListRequest, readListParams} from './emulator-list.js'
@@ -86,7 +87,9 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
         const e = find(id)
         return e && visible(e) ? e : undefined
       }, noun)
-      return json(200, {object: 'list', data: items.map(render), has_more: hasMore, url})
+      // Sandbox fault `duplicate`: repeat the first item in place, as a flaky replica might; the paging ids stay put.
+      const data = req.headers[DUPLICATE_HINT_HEADER] === 'duplicate' && items[0] ? [items[0], ...items] : items
+      return json(200, {object: 'list', data: data.map(render), has_more: hasMore, url})
     }
     const segments = req.path.split('/').filter(Boolean)
     const [version, resource, id, ...rest] = segments

@@ -13,6 +13,8 @@ export const stripeAdapter: GatewayAdapter = {
   secretFields: ['api_key', 'webhook_secret'],
   defaultBaseUrl: 'https://api.stripe.com',
   idempotencyHeader: 'Idempotency-Key',
+  // Stripe stores the first response per Idempotency-Key, so re-sending the same POST cannot charge twice.
+  retryAmbiguousPosts: true,
   connect: connectStripe,
 }
 
