@@ -118,6 +118,7 @@ CREATE INDEX audit_log_at ON audit_log(at);
 CREATE INDEX audit_log_action ON audit_log(action);
 CREATE INDEX audit_log_provider ON audit_log(provider);
 CREATE INDEX audit_log_actor ON audit_log(actor);
+CREATE INDEX audit_log_subject ON audit_log(subject); -- transactions show: the audit trail of one object
 
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
