@@ -4,7 +4,7 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {listAudit} from '../../services/audit.js'
 
 export default class AuditList extends BaseCommand<typeof AuditList> {
-  static override summary = 'List audit rows, newest first'
+  static override summary = 'List the latest audit rows (--limit of them), in the order they were written'
   static override flags = {
     since: Flags.string({description: 'ISO time or date'}),
     action: Flags.string({description: 'e.g. provider.add'}),
