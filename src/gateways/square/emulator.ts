@@ -1,6 +1,7 @@
 import {assertCurrency} from '../../core/currency.js'
 import type {Decision} from '../../core/transaction.js'
 import type {EmulatorOptions, EmulatorRequest, EmulatorResponse, GatewayEmulator, SignedWebhook} from '../../sandbox/emulator.js'
+import {DUPLICATE_HINT_HEADER} from '../../sandbox/faults.js'
 import {type DeclineReason, DECLINE_REASONS, paymentStateAt, paymentsFor, type ScenarioEvent, type ScenarioPayment} from '../../sandbox/model.js'
 import {
   type DeclineInfo,
@@ -57,6 +58,11 @@ interface SquareErr {
   code: string
   detail: string
   field?: string
+}
+
+/** Sandbox fault `duplicate`: a flaky replica repeats the first item of a list page; the cursor is unchanged. */
+function withDuplicate(req: EmulatorRequest, rows: Row[]): Row[] {
+  return req.headers[DUPLICATE_HINT_HEADER] === 'duplicate' && rows[0] ? [rows[0], ...rows] : rows
 }
 
 function json(status: number, body: unknown): EmulatorResponse {
@@ -307,17 +313,19 @@ export function createSquareEmulator(opts: EmulatorOptions): SquareEmulator {
       (location === undefined || r.location === location)
   }
 
-  function listPayments(query: URLSearchParams): EmulatorResponse {
+  function listPayments(req: EmulatorRequest): EmulatorResponse {
+    const query = req.query
     const now = nowIso()
     const v = view(now)
     const field = enumParam(query, 'sort_field', ['CREATED_AT', 'UPDATED_AT', 'OFFLINE_CREATED_AT'] as const, 'CREATED_AT') === 'UPDATED_AT' ? 'updated' : 'created'
     const order = enumParam(query, 'sort_order', ['ASC', 'DESC'] as const, 'DESC')
     const keep = listTimeFilter(query, now)
     const result = page(sorted(v, 'payments', field), (r) => r[field], order, keep, decodeCursor(query), limitParam(query))
-    return json(200, {payments: result.rows.map((r) => r.render()), ...(result.cursor ? {cursor: result.cursor} : {})})
+    return json(200, {payments: withDuplicate(req, result.rows).map((r) => r.render()), ...(result.cursor ? {cursor: result.cursor} : {})})
   }
 
-  function listRefunds(query: URLSearchParams): EmulatorResponse {
+  function listRefunds(req: EmulatorRequest): EmulatorResponse {
+    const query = req.query
     const now = nowIso()
     const v = view(now)
     const field = enumParam(query, 'sort_field', ['CREATED_AT', 'UPDATED_AT'] as const, 'CREATED_AT') === 'UPDATED_AT' ? 'updated' : 'created'
@@ -327,16 +335,17 @@ export function createSquareEmulator(opts: EmulatorOptions): SquareEmulator {
     const sourceType = query.get('source_type') || undefined
     const keep = (r: Row) => time(r) && (status === undefined || r.status === status) && (sourceType === undefined || r.sourceType === sourceType)
     const result = page(sorted(v, 'refunds', field), (r) => r[field], order, keep, decodeCursor(query), limitParam(query))
-    return json(200, {refunds: result.rows.map((r) => r.render()), ...(result.cursor ? {cursor: result.cursor} : {})})
+    return json(200, {refunds: withDuplicate(req, result.rows).map((r) => r.render()), ...(result.cursor ? {cursor: result.cursor} : {})})
   }
 
-  function listDisputes(query: URLSearchParams): EmulatorResponse {
+  function listDisputes(req: EmulatorRequest): EmulatorResponse {
+    const query = req.query
     const v = view(nowIso())
     const states = new Set(query.getAll('states').flatMap((s) => s.split(',')).filter((s) => s.length > 0))
     const location = query.get('location_id') || undefined
     const keep = (r: Row) => (states.size === 0 || states.has(r.status)) && (location === undefined || r.location === location)
     const result = page(sorted(v, 'disputes', 'created'), (r) => r.created, 'ASC', keep, decodeCursor(query), MAX_LIMIT)
-    return json(200, {disputes: result.rows.map((r) => r.render()), ...(result.cursor ? {cursor: result.cursor} : {})})
+    return json(200, {disputes: withDuplicate(req, result.rows).map((r) => r.render()), ...(result.cursor ? {cursor: result.cursor} : {})})
   }
 
   function getPayment(id: string): EmulatorResponse {
@@ -458,9 +467,9 @@ export function createSquareEmulator(opts: EmulatorOptions): SquareEmulator {
     const path = req.path.replace(/\/+$/, '')
     const one = /^\/v2\/(payments|refunds|disputes)\/([^/]+)$/.exec(path)
     if (req.method === 'GET') {
-      if (path === '/v2/payments') return listPayments(req.query)
-      if (path === '/v2/refunds') return listRefunds(req.query)
-      if (path === '/v2/disputes') return listDisputes(req.query)
+      if (path === '/v2/payments') return listPayments(req)
+      if (path === '/v2/refunds') return listRefunds(req)
+      if (path === '/v2/disputes') return listDisputes(req)
       if (path === '/v2/locations') return json(200, {locations: scenario.sites.map((s) => renderLocation(s, seed, scenario.start))})
       if (one?.[1] === 'payments') return getPayment(decodeURIComponent(one[2] ?? ''))
       if (one?.[1] === 'refunds') return getRefund(decodeURIComponent(one[2] ?? ''))
