@@ -130,8 +130,10 @@ async function eventsPage(api: StripeApi, provider: string, cursor: Extract<Stri
     newest = eventId(raw) ?? newest
   }
   const queue = [...refetch].map(([id, at]) => ({id, at}))
-  const next: StripeCursor = {phase: 'events', last: newest, seekAfter: null, refetch: queue, more: hasMore}
-  return page(items, invalid, next, hasMore || queue.length > 0)
+  // At the end of a seek, has_more spoke of older events; the newer pages stepped over are still to be read.
+  const more = cursor.last === null && cursor.seekAfter !== null ? true : hasMore
+  const next: StripeCursor = {phase: 'events', last: newest, seekAfter: null, refetch: queue, more}
+  return page(items, invalid, next, more || queue.length > 0)
 }
 
 async function refetchPage(
