@@ -280,7 +280,9 @@ function readLineByLine(text: string): ReadResult {
     if (physical.trim() === '') return
     const one = readRecords(physical, index)
     out.rows.push(...one.rows)
-    for (const s of one.skipped) out.skipped.push({...s, line: index + 1, raw: physical})
+    // One broken line can raise several parser errors; report it once.
+    const first = one.skipped[0]
+    if (first) out.skipped.push({...first, line: index + 1, raw: physical})
   })
   return out
 }
