@@ -22,6 +22,10 @@ export function availableKinds(): GatewayKind[] {
   return Object.keys(adapters) as GatewayKind[]
 }
 
+export function availableEmulators(): GatewayKind[] {
+  return Object.keys(emulators) as GatewayKind[]
+}
+
 export async function loadAdapter(kind: GatewayKind): Promise<GatewayAdapter> {
   const load = adapters[kind]
   if (!load) throw new Error(`no adapter registered for ${kind}`)

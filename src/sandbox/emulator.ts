@@ -39,6 +39,8 @@ export interface EmulatorOptions {
   share: 'own' | 'all'
   /** Objects whose time is after clock.now() are not visible yet. */
   clock: Clock
+  /** Where the emulator is served, once the port is bound (for absolute URLs it hands out, e.g. cert URLs). */
+  baseUrl?: string
 }
 
 export interface GatewayEmulator {

@@ -1,0 +1,79 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {createLiveView} from '../../cli/live-view.js'
+import {installStopSignals} from '../../cli/stop-signals.js'
+import {parseDuration} from '../../core/duration.js'
+import {ExitCode} from '../../errors.js'
+import type {ProviderRun} from '../../services/sync/run-provider.js'
+import {runSync, type SyncResult} from '../../services/sync/sync.js'
+import {watchSync} from '../../services/sync/watch.js'
+
+export default class Sync extends BaseCommand<typeof Sync> {
+  static override summary = 'Mirror every payment, refund and dispute from the gateways into the ledger'
+  static override description =
+    'One-shot for cron (exit 0 ok, 4 if any provider failed, 75 if every provider was locked by another run), or --watch for real time. Each page commits with its cursor in one transaction: a crash or Ctrl-C repeats at most one page and never duplicates a posting.'
+  static override examples = ['<%= config.bin %> sync', '<%= config.bin %> sync --provider acme-stripe --json', '<%= config.bin %> sync --watch --interval 30s']
+  static override flags = {
+    provider: Flags.string({description: 'Only this provider (repeatable); default: every enabled provider', multiple: true}),
+    since: Flags.string({description: 'On a first sync, start from this ISO time instead of the adapter default'}),
+    watch: Flags.boolean({description: 'Keep syncing every --interval until Ctrl-C / SIGTERM'}),
+    interval: Flags.string({description: 'Watch interval per provider (jittered ±10%)', default: '30s'}),
+    concurrency: Flags.integer({description: 'Providers synced at once', default: 4, min: 1, max: 32}),
+  }
+
+  async run(): Promise<SyncResult> {
+    const db = await this.db()
+    if (this.flags.since && Number.isNaN(Date.parse(this.flags.since))) this.error(`--since ${this.flags.since}: not an ISO time`, {exit: 2})
+    const signals = installStopSignals(this.ctx.note)
+    try {
+      if (this.flags.watch) return await this.watch(db, signals)
+      const live = this.ctx.terminal.stdoutIsTty && !this.jsonEnabled() ? createLiveView(this.ui, process.stderr) : null
+      const result = await runSync(db, this.ctx, {providers: this.flags.provider, since: this.flags.since, concurrency: this.flags.concurrency, signals, onPage: live?.page})
+      live?.done()
+      this.render(result)
+      process.exitCode = exitCodeFor(result.runs)
+      return result
+    } finally {
+      signals.dispose()
+    }
+  }
+
+  private async watch(db: Awaited<ReturnType<typeof this.db>>, signals: ReturnType<typeof installStopSignals>): Promise<SyncResult> {
+    const intervalMs = parseDuration(this.flags.interval, '--interval')
+    const tty = this.ctx.terminal.stdoutIsTty && !this.jsonEnabled()
+    const live = tty ? createLiveView(this.ui, process.stdout) : null
+    // Without a TTY (or with --json): one JSON line per page, for log shippers and scripts.
+    const onPage = live ? live.page : (e: {provider: string; page: number; counts: object; hasMore: boolean}) => process.stdout.write(`${JSON.stringify({at: new Date().toISOString(), provider: e.provider, page: e.page, ...e.counts, hasMore: e.hasMore})}\n`)
+    const onRun = live ? live.run : (run: ProviderRun) => process.stdout.write(`${JSON.stringify({at: new Date().toISOString(), event: 'run', ...run})}\n`)
+    const result = await watchSync(db, this.ctx, {providers: this.flags.provider, since: this.flags.since, intervalMs, signals, onPage, onRun})
+    live?.done()
+    process.exitCode = result.runs.some((r) => r.status === 'failed') ? ExitCode.partial : ExitCode.ok
+    // JSON lines were the output; the final object would only repeat them.
+    return this.jsonEnabled() ? (undefined as unknown as SyncResult) : result
+  }
+
+  private render(result: SyncResult): void {
+    this.out(
+      this.ui.table(
+        ['provider', 'status', 'pages', 'fetched', 'inserted', 'updated', 'unchanged', 'quarantined', 'posted', 'ms'],
+        result.runs.map((r) => [r.provider, r.status === 'ok' ? this.ui.chalk.green(r.status) : this.ui.chalk.red(r.status), r.pages, r.fetched, r.inserted, r.updated, r.unchanged, r.quarantined, r.posted, r.durationMs]),
+      ),
+    )
+    for (const r of result.runs.filter((x) => x.error)) process.stderr.write(`${r.provider}: ${r.error}\n`)
+    if (result.runs.length === 0) this.ctx.note('no enabled providers: add one with `yms-pay providers add`')
+  }
+}
+
+/** 4 if any provider failed; 75 if every provider was locked; a shared config/auth code when all failed alike. */
+export function exitCodeFor(runs: readonly ProviderRun[]): number {
+  if (runs.length > 0 && runs.every((r) => r.status === 'skipped_locked')) return ExitCode.locked
+  const failed = runs.filter((r) => r.status === 'failed')
+  if (failed.length === 0) return ExitCode.ok
+  const codes = new Set(failed.map((r) => r.exitCode))
+  if (failed.length === runs.length && codes.size === 1) {
+    const code = [...codes][0]
+    if (code === ExitCode.config || code === ExitCode.auth) return code
+  }
+  return ExitCode.partial
+}

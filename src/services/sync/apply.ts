@@ -1,0 +1,162 @@
+import {createHash} from 'node:crypto'
+
+import {isAllowed, type Grant} from '../../core/access.js'
+import type {GatewayKind} from '../../core/gateway-kind.js'
+import {postingDifference, targetPositions} from '../../core/ledger.js'
+import type {FetchedTxn, NormalizedTxn, Quarantined} from '../../core/transaction.js'
+import type {Db} from '../../store/db.js'
+import {insertPostings, postedPositions} from '../../store/repos/ledger.js'
+import {closeQuarantined, quarantine} from '../../store/repos/quarantine.js'
+import {recordLatency} from '../../store/repos/sync-state.js'
+import {getTxnState, parentOwner, writeTxnVersion} from '../../store/repos/transactions.js'
+import {appendAudit} from '../audit.js'
+
+/** What one provider's apply needs to know; built once per sync run (grants and ref look-ups cached). */
+export interface ApplyScope {
+  provider: string
+  kind: GatewayKind
+  actor: string
+  source: 'pull' | 'webhook' | 'replay'
+  grants: readonly Grant[]
+  /** Events at or after this time are "new" and get a latency sample; null: none (a first backfill). */
+  latencySince: string | null
+  customers: Map<string, Owner | null>
+}
+
+interface Owner {
+  customerId: string
+  siteId: string
+  segment: string
+}
+
+export interface ApplyCounts {
+  fetched: number
+  inserted: number
+  updated: number
+  unchanged: number
+  quarantined: number
+  posted: number
+}
+
+export const zeroCounts = (): ApplyCounts => ({fetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0, posted: 0})
+
+export function addCounts(a: ApplyCounts, b: ApplyCounts): ApplyCounts {
+  return {fetched: a.fetched + b.fetched, inserted: a.inserted + b.inserted, updated: a.updated + b.updated, unchanged: a.unchanged + b.unchanged, quarantined: a.quarantined + b.quarantined, posted: a.posted + b.posted}
+}
+
+// Parents before children, so a refund in the same page as its payment finds the payment's customer.
+const TYPE_ORDER: Record<string, number> = {payment: 0, refund: 1, dispute: 1, dispute_reversal: 2}
+
+/**
+ * Applies normalized items and invalid payloads. Must run inside the caller's write transaction: the page, its
+ * postings, quarantine, audit and cursor commit together or not at all. Idempotent: re-applying the same state
+ * changes nothing, and an older state than the stored one (a late webhook, an overlapping window) is ignored.
+ */
+export function applyItems(db: Db, scope: ApplyScope, items: readonly FetchedTxn[], invalid: readonly Quarantined[]): ApplyCounts {
+  const counts = zeroCounts()
+  counts.fetched = items.length + invalid.length
+  const ordered = [...items].sort((a, b) => (TYPE_ORDER[a.txn.type] ?? 3) - (TYPE_ORDER[b.txn.type] ?? 3))
+  for (const item of ordered) applyOne(db, scope, item, counts)
+  for (const bad of invalid) {
+    quarantine(db, {provider: scope.provider, externalId: bad.externalId, reason: bad.reason, detail: bad.detail, rawJson: safeJson(bad.raw), normalizedJson: null, source: scope.source})
+    counts.quarantined++
+  }
+  return counts
+}
+
+function applyOne(db: Db, scope: ApplyScope, item: FetchedTxn, counts: ApplyCounts): void {
+  const {raw} = item
+  const existing = getTxnState(db, item.txn.id)
+  const txn = existing ? keepKnownFee(item.txn, existing.normalizedJson) : item.txn
+  const normalizedJson = JSON.stringify(txn)
+  if (existing && (existing.normalizedJson === normalizedJson || existing.updatedAt > txn.updatedAt)) {
+    counts.unchanged++
+    if (scope.source === 'replay') closeQuarantined(db, scope.provider, txn.externalId, 'replayed')
+    return
+  }
+  const owner = existing?.customerId && existing.siteId ? {customerId: existing.customerId, siteId: existing.siteId, segment: segmentOf(db, existing.customerId)} : resolveOwner(db, scope, txn)
+  if (!owner) {
+    const detail = txn.customerRef
+      ? `no customer has ref ${txn.customerRef} for ${scope.provider} or ${scope.kind}`
+      : txn.parentExternalId
+        ? `parent ${txn.parentExternalId} is not in the ledger (or has no customer)`
+        : 'the gateway object names no customer'
+    quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'unknown_customer', detail, rawJson: safeJson(raw), normalizedJson, source: scope.source})
+    counts.quarantined++
+    return
+  }
+  if (!isAllowed(scope.grants, {segment: owner.segment, site: owner.siteId}, 'write')) {
+    const detail = `${scope.provider} has no write grant for segment "${owner.segment}" at site ${owner.siteId} (customer ${owner.customerId})`
+    quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'access_denied', detail, rawJson: safeJson(raw), normalizedJson, source: scope.source})
+    appendAudit(db, {actor: scope.actor, action: 'access.denied', provider: scope.provider, subject: txn.id, outcome: 'denied', details: {customer: owner.customerId, segment: owner.segment, site: owner.siteId, type: txn.type}})
+    counts.quarantined++
+    return
+  }
+  const version = (existing?.version ?? 0) + 1
+  const rawJson = safeJson(raw)
+  writeTxnVersion(db, {txn, normalizedJson, rawJson, rawSha256: createHash('sha256').update(rawJson).digest('hex'), version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source})
+  counts[existing ? 'updated' : 'inserted']++
+  counts.posted += post(db, txn, owner, version)
+  closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
+  if (scope.source === 'webhook' || (scope.latencySince !== null && txn.updatedAt >= scope.latencySince)) {
+    recordLatency(db, {provider: scope.provider, txnId: txn.id, source: scope.source, eventAt: txn.updatedAt, committedAt: db.now()})
+  }
+}
+
+/**
+ * Some messages do not carry the fee (a Stripe webhook has only the balance transaction's id). A null there means
+ * "not reported", not "no fee": keep the last known one rather than post a fee reversal.
+ */
+function keepKnownFee(txn: NormalizedTxn, storedJson: string): NormalizedTxn {
+  if (txn.fee !== null) return txn
+  const stored = JSON.parse(storedJson) as NormalizedTxn
+  if (stored.fee === null || stored.amount.currency !== txn.amount.currency) return txn
+  return {...txn, fee: stored.fee, net: stored.net}
+}
+
+/** Posts the difference between the new state's effect and what earlier versions posted. Returns lines written. */
+function post(db: Db, txn: NormalizedTxn, owner: Owner, version: number): number {
+  const target = targetPositions(txn, owner.customerId)
+  const posted = postedPositions(db, txn.id)
+  const diff = postingDifference(target, posted.lines)
+  if (diff.length === 0) return 0
+  return insertPostings(db, txn.id, Math.max(version, posted.lastVersion + 1), diff, {provider: txn.provider, site: owner.siteId, customer: owner.customerId})
+}
+
+function resolveOwner(db: Db, scope: ApplyScope, txn: NormalizedTxn): Owner | null {
+  if (txn.customerRef) {
+    const key = txn.customerRef
+    if (!scope.customers.has(key)) scope.customers.set(key, byRef(db, scope, key))
+    const owner = scope.customers.get(key) ?? null
+    if (owner) return owner
+  }
+  if (txn.parentExternalId) {
+    const parent = parentOwner(db, scope.provider, txn.parentExternalId)
+    if (parent) return {...parent, segment: segmentOf(db, parent.customerId)}
+  }
+  return null
+}
+
+/** The YMS imports refs as `ref.<provider id>` or `ref.<gateway kind>`; the provider id wins when both exist. */
+function byRef(db: Db, scope: ApplyScope, ref: string): Owner | null {
+  const row = db
+    .stmt(
+      `SELECT c.id, c.site, c.segment FROM customer_refs r JOIN customers c ON c.id = r.customer
+       WHERE r.external_ref = ? AND r.provider_key IN (?, ?) ORDER BY r.provider_key = ? DESC LIMIT 1`,
+    )
+    .get(ref, scope.provider, scope.kind, scope.provider) as {id: string; site: string; segment: string | null} | undefined
+  return row ? {customerId: row.id, siteId: row.site, segment: row.segment ?? ''} : null
+}
+
+function segmentOf(db: Db, customerId: string): string {
+  const row = db.stmt('SELECT segment FROM customers WHERE id = ?').get(customerId) as {segment: string | null} | undefined
+  return row?.segment ?? ''
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value ?? null) ?? 'null'
+  } catch {
+    return JSON.stringify({unserializable: String(value)})
+  }
+}

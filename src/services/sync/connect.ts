@@ -1,0 +1,52 @@
+import type {AppContext} from '../../cli/context.js'
+import {isGatewayKind} from '../../core/gateway-kind.js'
+import {ConfigError} from '../../errors.js'
+import {createHttpClient, type GatewayHttpClient} from '../../gateways/http.js'
+import {loadAdapter} from '../../gateways/registry.js'
+import type {GatewayAdapter, GatewayCall, GatewayClient} from '../../gateways/types.js'
+import {createSecretStore, type SecretStore} from '../../secrets/index.js'
+import type {Provider} from '../../store/repos/providers.js'
+
+/** Secrets that only verify webhooks: a pull or a payment works without them. */
+const SIGNING_FIELDS = new Set(['webhook_secret', 'signature_key', 'hmac_key'])
+
+export interface Connection {
+  adapter: GatewayAdapter
+  client: GatewayClient
+  http: GatewayHttpClient
+}
+
+/**
+ * Builds a provider's client: its adapter, its secrets (environment, then keychain; exit 78 naming the variable
+ * when an API secret is missing), and one HTTP client whose calls land in `onCall` for the uptime metric.
+ */
+export async function connectProvider(ctx: AppContext, provider: Provider, opts: {onCall?: (call: GatewayCall) => void; secrets?: SecretStore; purpose?: 'api' | 'webhooks'} = {}): Promise<Connection> {
+  if (!isGatewayKind(provider.kind)) throw new ConfigError(`provider ${provider.id} has unknown kind ${provider.kind}`)
+  const adapter = await loadAdapter(provider.kind)
+  const store = opts.secrets ?? createSecretStore({env: ctx.env})
+  const secrets: Record<string, string> = {}
+  for (const field of adapter.secretFields) {
+    const needed = opts.purpose === 'webhooks' ? SIGNING_FIELDS.has(field) : !SIGNING_FIELDS.has(field)
+    const value = needed ? store.require(provider.id, field) : safeGet(store, provider.id, field)
+    if (value !== undefined) secrets[field] = value
+  }
+  const baseUrl = provider.baseUrl ?? adapter.defaultBaseUrl
+  const http = createHttpClient({
+    provider: provider.id,
+    baseUrl,
+    idempotencyHeader: adapter.idempotencyHeader,
+    retryAmbiguousPosts: adapter.retryAmbiguousPosts ?? true,
+    recordCall: opts.onCall,
+    userAgent: 'yms-pay/0.1',
+  })
+  const client = adapter.connect({providerId: provider.id, baseUrl, settings: provider.settings, secrets}, {http, clock: {now: ctx.now}})
+  return {adapter, client, http}
+}
+
+function safeGet(store: SecretStore, id: string, field: string): string | undefined {
+  try {
+    return store.get(id, field)
+  } catch {
+    return undefined // an optional secret behind an unreachable keychain is simply absent
+  }
+}

@@ -1,0 +1,109 @@
+import {randomUUID} from 'node:crypto'
+
+import type {AppContext} from '../../cli/context.js'
+import {toErrorReport} from '../../cli/exit.js'
+import type {GatewayCall, Page} from '../../gateways/types.js'
+import type {Db} from '../../store/db.js'
+import {listGrants} from '../../store/repos/grants.js'
+import {acquireLease, releaseLease} from '../../store/repos/leases.js'
+import type {Provider} from '../../store/repos/providers.js'
+import {addRunCounts, finishRun, loadCursor, previousRunStart, recordCalls, recordSkipped, saveCursor, startRun} from '../../store/repos/sync-state.js'
+import {appendAudit} from '../audit.js'
+import {addCounts, applyItems, zeroCounts, type ApplyCounts, type ApplyScope} from './apply.js'
+import {connectProvider} from './connect.js'
+import {replayQuarantine} from './replay.js'
+
+export interface ProviderRun extends ApplyCounts {
+  provider: string
+  status: 'ok' | 'failed' | 'skipped_locked'
+  pages: number
+  durationMs: number
+  error?: string
+  exitCode?: number
+}
+
+export interface SyncSignals {
+  /** Graceful stop (first Ctrl-C / SIGTERM): finish the page in flight, commit it, stop. */
+  stop: AbortSignal
+  /** Hard stop: abort the HTTP request in flight. */
+  abort: AbortSignal
+}
+
+export interface ProviderSyncOptions {
+  owner?: string
+  since?: string
+  leaseTtlMs?: number
+  signals: SyncSignals
+  onPage?: (event: {provider: string; page: number; counts: ApplyCounts; hasMore: boolean}) => void
+}
+
+const DEFAULT_LEASE_MS = 5 * 60_000
+
+/**
+ * One provider, one run: take its lease, walk pages from the stored cursor until the gateway has no more. Each page
+ * commits with its cursor in one immediate transaction, so a crash repeats at most that page. The next page is
+ * fetched while the current one is written (pipelining), so throughput approaches the slower of network and disk.
+ */
+export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, opts: ProviderSyncOptions): Promise<ProviderRun> {
+  const started = Date.now()
+  const owner = opts.owner ?? `sync-${process.pid}-${randomUUID().slice(0, 8)}`
+  const leaseName = `sync:${provider.id}`
+  const ttl = opts.leaseTtlMs ?? DEFAULT_LEASE_MS
+  const report = (status: ProviderRun['status'], counts: ApplyCounts, pages: number, error?: unknown): ProviderRun => {
+    const run: ProviderRun = {provider: provider.id, status, pages, ...counts, durationMs: Date.now() - started}
+    if (error !== undefined) {
+      const e = toErrorReport(error)
+      run.error = e.message
+      run.exitCode = e.exitCode
+    }
+    return run
+  }
+  if (!acquireLease(db, leaseName, owner, ttl).acquired) {
+    recordSkipped(db, provider.id, owner)
+    return report('skipped_locked', zeroCounts(), 0)
+  }
+  const latencySince = previousRunStart(db, provider.id)
+  const runId = db.write(() => startRun(db, provider.id, owner))
+  let totals = zeroCounts()
+  let pages = 0
+  const calls: GatewayCall[] = []
+  let pending: Promise<Page> | null = null
+  try {
+    const {client, adapter} = await connectProvider(ctx, provider, {onCall: (c) => calls.push(c)})
+    const scope: ApplyScope = {provider: provider.id, kind: adapter.kind, actor: ctx.actor, source: 'pull', grants: listGrants(db, provider.id), latencySince, customers: new Map()}
+    const fetchOpts = opts.since ? {since: opts.since} : undefined
+    pending = client.fetchPage(loadCursor(db, provider.id), opts.signals.abort, fetchOpts)
+    while (pending) {
+      const page: Page = await pending
+      pending = page.hasMore && !opts.signals.stop.aborted ? client.fetchPage(page.next, opts.signals.abort, fetchOpts) : null
+      const counts = db.write(() => {
+        const c = applyItems(db, scope, page.items, page.invalid)
+        saveCursor(db, provider.id, page.next)
+        recordCalls(db, calls.splice(0))
+        addRunCounts(db, runId, {pages: 1, ...c})
+        appendAudit(db, {actor: ctx.actor, action: 'sync.page', provider: provider.id, subject: `page ${pages + 1}`, outcome: 'ok', details: c})
+        acquireLease(db, leaseName, owner, ttl)
+        return c
+      })
+      pages++
+      totals = addCounts(totals, counts)
+      opts.onPage?.({provider: provider.id, page: pages, counts, hasMore: page.hasMore})
+    }
+    // Items that waited for their payment or customer may apply now.
+    const replayed = replayQuarantine(db, ctx, {provider: provider.id, reasons: ['unknown_customer'], quiet: true})
+    totals.quarantined = Math.max(0, totals.quarantined - replayed.applied)
+    finishRun(db, runId, 'ok', null)
+    return report('ok', totals, pages)
+  } catch (error) {
+    pending?.catch(() => undefined)
+    const e = toErrorReport(error)
+    db.write(() => {
+      recordCalls(db, calls.splice(0))
+      appendAudit(db, {actor: ctx.actor, action: 'sync.failed', provider: provider.id, subject: provider.id, outcome: 'error', details: {error: e.message, code: e.code}})
+    })
+    finishRun(db, runId, 'failed', e.message)
+    return report('failed', totals, pages, error)
+  } finally {
+    releaseLease(db, leaseName, owner)
+  }
+}

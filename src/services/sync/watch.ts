@@ -1,0 +1,45 @@
+import type {AppContext} from '../../cli/context.js'
+import type {Db} from '../../store/db.js'
+import {syncProvider, type ProviderRun, type ProviderSyncOptions} from './run-provider.js'
+import {selectProviders, summarize, type SyncResult} from './sync.js'
+
+export interface WatchOptions extends Omit<ProviderSyncOptions, 'owner'> {
+  providers?: string[]
+  intervalMs: number
+  onRun?: (run: ProviderRun) => void
+  random?: () => number
+}
+
+/**
+ * Real-time mode: each provider on its own loop, every interval ±10 % (jitter keeps many providers, or many
+ * machines, from calling at the same instant), until the stop signal. Returns the totals of all runs.
+ */
+export async function watchSync(db: Db, ctx: AppContext, opts: WatchOptions): Promise<SyncResult> {
+  const providers = selectProviders(db, opts.providers)
+  const random = opts.random ?? Math.random
+  const runs: ProviderRun[] = []
+  await Promise.all(
+    providers.map(async (provider) => {
+      while (!opts.signals.stop.aborted) {
+        const run = await syncProvider(db, ctx, provider, opts)
+        runs.push(run)
+        opts.onRun?.(run)
+        await sleep(opts.intervalMs * (0.9 + 0.2 * random()), opts.signals.stop)
+      }
+    }),
+  )
+  return {runs, totals: summarize(runs, providers.length)}
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, {once: true})
+  })
+}

@@ -1,0 +1,57 @@
+import type {QuarantineReason} from '../../core/transaction.js'
+import type {Db} from '../db.js'
+
+export interface QuarantineItem {
+  id: number
+  provider: string
+  externalId: string | null
+  reason: QuarantineReason
+  detail: string
+  status: 'open' | 'replayed' | 'resolved'
+  seenCount: number
+  source: string
+  createdAt: string
+  updatedAt: string
+  normalizedJson: string | null
+  rawJson: string
+}
+
+/** One open item per gateway object: seeing it again bumps seen_count and keeps the newest payload and reason. */
+export function quarantine(db: Db, q: {provider: string; externalId: string | null; reason: QuarantineReason; detail: string; rawJson: string; normalizedJson: string | null; source: string}): void {
+  const now = db.now()
+  db.stmt(
+    `INSERT INTO quarantine (provider, external_id, reason, detail, raw_json, normalized_json, source, created_at, updated_at)
+     VALUES (@provider, @externalId, @reason, @detail, @rawJson, @normalizedJson, @source, @now, @now)
+     ON CONFLICT (provider, external_id) WHERE status = 'open' AND external_id IS NOT NULL
+     DO UPDATE SET reason = excluded.reason, detail = excluded.detail, raw_json = excluded.raw_json,
+       normalized_json = excluded.normalized_json, seen_count = seen_count + 1, updated_at = excluded.updated_at`,
+  ).run({...q, now})
+}
+
+/** A transaction that now applied cleanly closes its open quarantine item, if any. */
+export function closeQuarantined(db: Db, provider: string, externalId: string, status: 'replayed' | 'resolved'): void {
+  db.stmt(`UPDATE quarantine SET status = ?, updated_at = ? WHERE provider = ? AND external_id = ? AND status = 'open'`).run(status, db.now(), provider, externalId)
+}
+
+const COLUMNS = 'id, provider, external_id, reason, detail, status, seen_count, source, created_at, updated_at, normalized_json, raw_json'
+
+type Row = {id: number; provider: string; external_id: string | null; reason: QuarantineReason; detail: string; status: QuarantineItem['status']; seen_count: number; source: string; created_at: string; updated_at: string; normalized_json: string | null; raw_json: string}
+
+function toItem(r: Row): QuarantineItem {
+  return {id: r.id, provider: r.provider, externalId: r.external_id, reason: r.reason, detail: r.detail, status: r.status, seenCount: r.seen_count, source: r.source, createdAt: r.created_at, updatedAt: r.updated_at, normalizedJson: r.normalized_json, rawJson: r.raw_json}
+}
+
+export function listQuarantine(db: Db, filter: {status?: string; provider?: string; reason?: string; ids?: number[]; limit?: number}): QuarantineItem[] {
+  const ids = filter.ids && filter.ids.length > 0 ? JSON.stringify(filter.ids) : null
+  const rows = db
+    .stmt(
+      `SELECT ${COLUMNS} FROM quarantine WHERE (@status IS NULL OR status = @status) AND (@provider IS NULL OR provider = @provider)
+       AND (@reason IS NULL OR reason = @reason) AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids))) ORDER BY id LIMIT @limit`,
+    )
+    .all({status: filter.status ?? null, provider: filter.provider ?? null, reason: filter.reason ?? null, ids, limit: filter.limit ?? -1}) as Row[]
+  return rows.map(toItem)
+}
+
+export function countOpenQuarantine(db: Db): Array<{provider: string; reason: string; n: number}> {
+  return db.stmt(`SELECT provider, reason, COUNT(*) AS n FROM quarantine WHERE status = 'open' GROUP BY provider, reason ORDER BY provider, reason`).all() as Array<{provider: string; reason: string; n: number}>
+}
