@@ -166,7 +166,7 @@ export function translatePayment(raw: unknown, ctx: TranslateContext): Translate
   return guarded(raw, () => {
     // total_money is what the buyer was charged (amount + tip); older objects may lack it.
     const amount = p.total_money ? money(p.total_money, 'total_money') : money(p.amount_money, 'amount_money')
-    money(p.amount_money, 'amount_money')
+    money(p.amount_money, 'amount_money') // validated too: a drifted amount_money is quarantined even when total_money is fine
     const fee = feeOf(p.processing_fee, amount.currency)
     return {
       ...base(ctx, p.id),
