@@ -1,0 +1,71 @@
+import type {Decision} from '../../core/transaction.js'
+import {AuthError} from '../../errors.js'
+import {CircuitOpenError, TransportError} from '../http.js'
+import type {PaypalErrorBody} from './schema.js'
+
+/**
+ * PayPal error names and detail issues -> retry decision (reference/DECLINES.md, PayPal table). PayPal says an
+ * instrument decline means "the payer must choose another funding source", so every decline here is terminal.
+ * Rule 2 of DECLINES.md: an unmapped decline is terminal; an unmapped 5xx or a network failure is unknown.
+ */
+export const PAYPAL_DECISIONS: Readonly<Record<string, Decision>> = {
+  INSTRUMENT_DECLINED: 'terminal',
+  PAYER_ACTION_REQUIRED: 'terminal',
+  TRANSACTION_REFUSED: 'terminal',
+  REDIRECT_PAYER_FOR_ALTERNATE_FUNDING: 'terminal',
+  PAYER_CANNOT_PAY: 'terminal',
+  PAYMENT_DENIED: 'terminal',
+  MAX_NUMBER_OF_PAYMENT_ATTEMPTS_EXCEEDED: 'terminal',
+  CARD_EXPIRED: 'terminal',
+  ORDER_NOT_APPROVED: 'terminal',
+  VALIDATION_ERROR: 'terminal',
+  UNPROCESSABLE_ENTITY: 'terminal',
+  INVALID_REQUEST: 'terminal',
+  RESOURCE_NOT_FOUND: 'terminal',
+  INVALID_RESOURCE_ID: 'terminal',
+  ORDER_ALREADY_CAPTURED: 'unknown', // possibly already paid: look the order up first (project) ⚠
+  DUPLICATE_INVOICE_ID: 'unknown', // ditto
+  INTERNAL_SERVER_ERROR: 'unknown',
+  INTERNAL_SERVICE_ERROR: 'unknown',
+  RATE_LIMIT_REACHED: 'retry', // ⚠
+}
+
+/** A decline or error code: unmapped -> terminal (rule 2). */
+export function paypalDecision(code: string): Decision {
+  return PAYPAL_DECISIONS[code] ?? 'terminal'
+}
+
+/** A non-2xx answer from PayPal that is not an authentication failure. */
+export class PaypalApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly endpoint: string,
+    readonly body: PaypalErrorBody | null,
+  ) {
+    const issue = body?.details?.[0]?.issue
+    super(`PayPal ${endpoint} answered ${status}${body ? `: ${body.name}${issue ? `/${issue}` : ''}${body.debug_id ? ` (debug_id ${body.debug_id})` : ''}` : ''}`)
+    this.name = 'PaypalApiError'
+  }
+
+  /** The most specific code PayPal gave: the first detail's issue, else the error name. */
+  get code(): string | undefined {
+    return this.body?.details?.[0]?.issue ?? this.body?.name
+  }
+}
+
+export function classifyPaypalError(e: unknown): Decision {
+  if (typeof e === 'string') return paypalDecision(e)
+  if (e instanceof AuthError) return 'terminal'
+  if (e instanceof CircuitOpenError) return 'retry' // nothing was sent
+  if (e instanceof TransportError) return 'unknown'
+  if (e instanceof PaypalApiError) {
+    if (e.status === 429) return 'retry'
+    const issue = e.body?.details?.[0]?.issue
+    if (issue && PAYPAL_DECISIONS[issue]) return PAYPAL_DECISIONS[issue]
+    const name = e.body?.name
+    if (name && PAYPAL_DECISIONS[name]) return PAYPAL_DECISIONS[name]
+    if (e.status >= 500) return 'unknown'
+    return 'terminal'
+  }
+  return 'unknown'
+}

@@ -1,0 +1,313 @@
+import type {z} from 'zod'
+
+import {isSupportedCurrency} from '../../core/currency.js'
+import {parseGatewayDecimal} from '../../core/money.js'
+import {type FailureSchema, type FetchedTxn, type Money, type NormalizedTxn, NormalizedTxnSchema, type Quarantined} from '../../core/transaction.js'
+import {MoneyError} from '../../errors.js'
+import {paypalDecision} from './classify.js'
+import {
+  CaptureSchema,
+  describeIssues,
+  type DisputeDetail,
+  DisputeDetailSchema,
+  firstField,
+  type PaypalMoney,
+  RefundSchema,
+  TransactionDetailSchema,
+} from './schema.js'
+import {paypalTimeToIso} from './time.js'
+
+/**
+ * Pure translation of PayPal objects into NormalizedTxn (conventions in core/transaction.ts):
+ *
+ * Transaction search rows (`transaction_details[]`):
+ * - `T00xx` (payments received; T0006 = checkout) -> payment. `transaction_status` D failed, P pending,
+ *   S succeeded, and V succeeded too: V means "a successful transaction was reversed and funds were refunded to
+ *   the sender", and by the convention a payment's status is its own lifecycle; the refund/reversal arrives as
+ *   its own row (T1107) pointing at the payment, so mapping V to anything else would count the refund twice.
+ * - `T1107` (refund) -> refund, parent = `paypal_reference_id`. D failed, P pending, S succeeded, V canceled.
+ * - `T12xx` (chargebacks, holds and their reversals) are skipped: the disputes API is the source of disputes
+ *   (it has the outcome); translating both would post every dispute twice.
+ * - Any other event code is quarantined (invalid_payload), so it is seen rather than silently dropped.
+ * - Amounts are signed decimal strings (refunds and fees negative): `amount` and `fee` are absolute values.
+ * - A denied payment carries no reason in the search API: failure code `PAYMENT_DENIED` (terminal).
+ * Disputes (`/v1/customer/disputes/{id}`): RESOLVED with a seller-favour outcome -> won, buyer-favour -> lost,
+ * any other status -> disputed; parent = disputed_transactions[0].seller_transaction_id.
+ */
+export interface TranslateContext {
+  providerId: string
+}
+
+export type Translated = {ok: true; item: FetchedTxn} | {ok: false; item: Quarantined}
+export type RowTranslation = Translated | {skip: string}
+
+type Status = NormalizedTxn['status']
+type Failure = z.infer<typeof FailureSchema>
+
+const PAYMENT_STATUS: Record<string, Status> = {D: 'failed', P: 'pending', S: 'succeeded', V: 'succeeded'}
+const REFUND_STATUS: Record<string, Status> = {D: 'failed', P: 'pending', S: 'succeeded', V: 'canceled'}
+
+/** Dispute outcomes (customer_disputes_v1 `outcome_code`) from the merchant's side. */
+export const DISPUTE_OUTCOMES: Readonly<Record<string, 'won' | 'lost'>> = {
+  RESOLVED_SELLER_FAVOUR: 'won',
+  CANCELED_BY_BUYER: 'won',
+  DENIED: 'won',
+  RESOLVED_BUYER_FAVOUR: 'lost',
+  RESOLVED_WITH_PAYOUT: 'lost',
+  ACCEPTED: 'lost',
+}
+
+export const DENIED_FAILURE_CODE = 'PAYMENT_DENIED'
+
+class Bad extends Error {
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+    readonly reason: Quarantined['reason'] = 'invalid_payload',
+  ) {
+    super(detail)
+  }
+}
+
+/** Absolute ISO-minor money from a PayPal money object; Bad names the field. */
+function money(m: PaypalMoney, field: string): Money {
+  if (!isSupportedCurrency(m.currency_code)) throw new Bad(`${field}.currency_code`, `${field}.currency_code: ${m.currency_code} is not a supported ISO 4217 currency`, 'unsupported_currency')
+  try {
+    const parsed = parseGatewayDecimal(m.value, m.currency_code, 'paypal', `${field}.value`)
+    return {minor: Math.abs(parsed.minor), currency: parsed.currency}
+  } catch (error) {
+    if (error instanceof MoneyError) throw new Bad(`${field}.value`, error.message)
+    throw error
+  }
+}
+
+function time(value: string, field: string): string {
+  const iso = paypalTimeToIso(value)
+  if (iso === null) throw new Bad(field, `${field}: ${JSON.stringify(value)} is not an RFC 3339 timestamp`)
+  return iso
+}
+
+function finish(fields: Omit<NormalizedTxn, 'id' | 'provider' | 'kind' | 'siteRef'>, ctx: TranslateContext, raw: unknown): Translated {
+  const txn = {id: `${ctx.providerId}:${fields.externalId}`, provider: ctx.providerId, kind: 'paypal' as const, siteRef: null, ...fields}
+  const checked = NormalizedTxnSchema.safeParse(txn)
+  if (!checked.success) {
+    return {ok: false, item: {externalId: fields.externalId, reason: 'invalid_payload', detail: describeIssues(checked.error), raw}}
+  }
+  return {ok: true, item: {txn: checked.data, raw}}
+}
+
+function guard(externalId: string | null, raw: unknown, run: () => Translated): Translated {
+  try {
+    return run()
+  } catch (error) {
+    if (error instanceof Bad) return {ok: false, item: {externalId, reason: error.reason, detail: error.detail, raw}}
+    throw error
+  }
+}
+
+function compact(entries: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(entries)) if (v !== undefined && v !== '') out[k] = v
+  return out
+}
+
+function idOf(raw: unknown, ...path: string[]): string | null {
+  let v: unknown = raw
+  for (const p of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined
+  return typeof v === 'string' && v.length > 0 ? v : null
+}
+
+/** One row of `GET /v1/reporting/transactions`. */
+export function translateTransaction(raw: unknown, ctx: TranslateContext): RowTranslation {
+  const parsed = TransactionDetailSchema.safeParse(raw)
+  const externalId = idOf(raw, 'transaction_info', 'transaction_id')
+  if (!parsed.success) {
+    return {ok: false, item: {externalId, reason: 'invalid_payload', detail: `${firstField(parsed.error)}: ${describeIssues(parsed.error)}`, raw}}
+  }
+  const info = parsed.data.transaction_info
+  const code = info.transaction_event_code
+  if (code.startsWith('T12')) return {skip: `${code} is a chargeback movement; disputes come from /v1/customer/disputes`}
+  const type = code.startsWith('T00') ? 'payment' : code === 'T1107' ? 'refund' : null
+  return guard(info.transaction_id, raw, () => {
+    if (type === null) throw new Bad('transaction_info.transaction_event_code', `transaction_info.transaction_event_code: ${code} is not an event code yms-pay translates`)
+    const status = (type === 'payment' ? PAYMENT_STATUS : REFUND_STATUS)[info.transaction_status]
+    if (!status) throw new Bad('transaction_info.transaction_status', `transaction_info.transaction_status: unknown status ${JSON.stringify(info.transaction_status)}`)
+    const amount = money(info.transaction_amount, 'transaction_info.transaction_amount')
+    const occurredAt = time(info.transaction_initiation_date, 'transaction_info.transaction_initiation_date')
+    const updatedAt = info.transaction_updated_date ? time(info.transaction_updated_date, 'transaction_info.transaction_updated_date') : occurredAt
+    let parent: string | null = null
+    let fee: Money | null = null
+    if (type === 'refund') {
+      parent = info.paypal_reference_id ?? null
+      if (!parent) throw new Bad('transaction_info.paypal_reference_id', 'transaction_info.paypal_reference_id: a refund must name the payment it refunds')
+    } else if (info.fee_amount) {
+      fee = money(info.fee_amount, 'transaction_info.fee_amount')
+      if (fee.currency !== amount.currency) throw new Bad('transaction_info.fee_amount.currency_code', 'transaction_info.fee_amount: currency differs from the transaction amount')
+    }
+    const failure: Failure | null =
+      type === 'payment' && status === 'failed'
+        ? {code: DENIED_FAILURE_CODE, message: 'PayPal denied the transaction (status D); the transaction search does not say why', decision: paypalDecision(DENIED_FAILURE_CODE)}
+        : null
+    return finish(
+      {
+        externalId: info.transaction_id,
+        parentExternalId: parent,
+        type,
+        status,
+        amount,
+        fee,
+        net: fee ? {minor: amount.minor - fee.minor, currency: amount.currency} : null,
+        customerRef: parsed.data.payer_info?.account_id ?? null,
+        invoiceRef: info.invoice_id ?? null,
+        failure,
+        occurredAt,
+        updatedAt,
+        metadata: compact({
+          event_code: code,
+          transaction_status: info.transaction_status,
+          custom_field: info.custom_field,
+          fee_amount: type === 'refund' ? info.fee_amount?.value : undefined,
+        }),
+      },
+      ctx,
+      raw,
+    )
+  })
+}
+
+/** A dispute's detail (`GET /v1/customer/disputes/{id}`, or a CUSTOMER.DISPUTE.* webhook resource). */
+export function translateDispute(raw: unknown, ctx: TranslateContext): Translated {
+  const parsed = DisputeDetailSchema.safeParse(raw)
+  const externalId = idOf(raw, 'dispute_id')
+  if (!parsed.success) {
+    return {ok: false, item: {externalId, reason: 'invalid_payload', detail: `${firstField(parsed.error)}: ${describeIssues(parsed.error)}`, raw}}
+  }
+  const d: DisputeDetail = parsed.data
+  return guard(d.dispute_id, raw, () => {
+    let status: Status = 'disputed'
+    if (d.status === 'RESOLVED') {
+      const outcome = d.dispute_outcome?.outcome_code
+      const mapped = outcome ? DISPUTE_OUTCOMES[outcome] : undefined
+      if (!mapped) throw new Bad('dispute_outcome.outcome_code', `dispute_outcome.outcome_code: a RESOLVED dispute with outcome ${JSON.stringify(outcome ?? null)} cannot be read as won or lost`)
+      status = mapped
+    }
+    const first = d.disputed_transactions[0]!
+    return finish(
+      {
+        externalId: d.dispute_id,
+        parentExternalId: first.seller_transaction_id,
+        type: 'dispute',
+        status,
+        amount: money(d.dispute_amount, 'dispute_amount'),
+        fee: null,
+        net: null,
+        customerRef: null,
+        invoiceRef: first.invoice_number ?? null,
+        failure: null,
+        occurredAt: time(d.create_time, 'create_time'),
+        updatedAt: time(d.update_time, 'update_time'),
+        metadata: compact({dispute_status: d.status, reason: d.reason, outcome_code: d.dispute_outcome?.outcome_code, life_cycle_stage: d.dispute_life_cycle_stage}),
+      },
+      ctx,
+      raw,
+    )
+  })
+}
+
+const CAPTURE_STATUS: Record<string, Status> = {
+  COMPLETED: 'succeeded',
+  PENDING: 'pending',
+  DECLINED: 'failed',
+  FAILED: 'failed',
+  // A capture's own lifecycle ended in success; its refunds are their own transactions.
+  REFUNDED: 'succeeded',
+  PARTIALLY_REFUNDED: 'succeeded',
+}
+
+/**
+ * A capture (Orders v2 response, PAYMENT.CAPTURE.* webhooks) -> payment. A capture names no payer, so
+ * `customerRef` is `payerId` when the caller knows it (createPayment: the order's payer) and null otherwise.
+ */
+export function translateCapture(raw: unknown, ctx: TranslateContext, payerId: string | null = null): Translated {
+  const parsed = CaptureSchema.safeParse(raw)
+  const externalId = idOf(raw, 'id')
+  if (!parsed.success) {
+    return {ok: false, item: {externalId, reason: 'invalid_payload', detail: `${firstField(parsed.error)}: ${describeIssues(parsed.error)}`, raw}}
+  }
+  const c = parsed.data
+  return guard(c.id, raw, () => {
+    const status = CAPTURE_STATUS[c.status] as Status
+    const amount = money(c.amount, 'amount')
+    const feeRaw = c.seller_receivable_breakdown?.paypal_fee
+    const fee = feeRaw ? money(feeRaw, 'seller_receivable_breakdown.paypal_fee') : null
+    const occurredAt = time(c.create_time, 'create_time')
+    const reason = c.status_details?.reason
+    const failure: Failure | null =
+      status === 'failed' ? {code: reason ?? DENIED_FAILURE_CODE, message: `PayPal capture ${c.status}${reason ? ` (${reason})` : ''}`, decision: paypalDecision(reason ?? DENIED_FAILURE_CODE)} : null
+    return finish(
+      {
+        externalId: c.id,
+        parentExternalId: null,
+        type: 'payment',
+        status,
+        amount,
+        fee,
+        net: fee && fee.currency === amount.currency ? {minor: amount.minor - fee.minor, currency: amount.currency} : null,
+        customerRef: payerId,
+        invoiceRef: c.invoice_id ?? null,
+        failure,
+        occurredAt,
+        updatedAt: c.update_time ? time(c.update_time, 'update_time') : occurredAt,
+        metadata: compact({capture_status: c.status, custom_id: c.custom_id, status_reason: reason}),
+      },
+      ctx,
+      raw,
+    )
+  })
+}
+
+const WEBHOOK_REFUND_STATUS: Record<string, Status> = {COMPLETED: 'succeeded', PENDING: 'pending', FAILED: 'failed', CANCELLED: 'canceled'}
+
+/** The capture id in a refund's `up` link (`…/v2/payments/captures/{id}`). */
+export function refundedCaptureId(links: readonly {href: string; rel: string}[]): string | null {
+  for (const link of links) {
+    if (link.rel !== 'up') continue
+    const m = /\/captures\/([^/?#]+)/.exec(link.href)
+    if (m) return decodeURIComponent(m[1]!)
+  }
+  return null
+}
+
+/** A refund resource (PAYMENT.CAPTURE.REFUNDED / REVERSED webhooks) -> refund of the capture its `up` link names. */
+export function translateRefundResource(raw: unknown, ctx: TranslateContext): Translated {
+  const parsed = RefundSchema.safeParse(raw)
+  const externalId = idOf(raw, 'id')
+  if (!parsed.success) {
+    return {ok: false, item: {externalId, reason: 'invalid_payload', detail: `${firstField(parsed.error)}: ${describeIssues(parsed.error)}`, raw}}
+  }
+  const r = parsed.data
+  return guard(r.id, raw, () => {
+    const parent = refundedCaptureId(r.links)
+    if (!parent) throw new Bad('links', 'links: no "up" link to the refunded capture')
+    const occurredAt = time(r.create_time, 'create_time')
+    return finish(
+      {
+        externalId: r.id,
+        parentExternalId: parent,
+        type: 'refund',
+        status: WEBHOOK_REFUND_STATUS[r.status] as Status,
+        amount: money(r.amount, 'amount'),
+        fee: null,
+        net: null,
+        customerRef: null,
+        invoiceRef: r.invoice_id ?? null,
+        failure: null,
+        occurredAt,
+        updatedAt: r.update_time ? time(r.update_time, 'update_time') : occurredAt,
+        metadata: compact({refund_status: r.status, fee_amount: r.seller_payable_breakdown?.paypal_fee?.value}),
+      },
+      ctx,
+      raw,
+    )
+  })
+}

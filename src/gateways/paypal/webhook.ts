@@ -1,0 +1,106 @@
+import {createHash, type KeyObject} from 'node:crypto'
+
+import type {Clock, WebhookEvent, WebhookRequest, WebhookVerification} from '../types.js'
+import {describeIssues, WebhookEnvelopeSchema} from './schema.js'
+import {AUTH_ALGO, HEADERS, signedMessage, verifyMessage} from './signature.js'
+import {paypalTimeToIso} from './time.js'
+import {type TranslateContext, type Translated, translateCapture, translateDispute, translateRefundResource} from './translate.js'
+
+/**
+ * PayPal webhooks (GATEWAYS.md §3). Two ways to check the signature, chosen by configuration:
+ * - offline, when a certificate (or public key) PEM is configured (`webhook_cert_pem_file`): RSA-SHA256 over
+ *   `transmission_id|transmission_time|webhook_id|crc32(body)`. The cert_url header is NOT fetched: a URL
+ *   chosen by the sender cannot vouch for itself. PayPal rotates its certificate; the admin updates the file.
+ * - otherwise PayPal's verification API (`POST /v1/notifications/verify-webhook-signature`), which checks the
+ *   cert_url itself. The raw body is spliced in as `webhook_event` byte for byte, so PayPal's CRC sees exactly
+ *   what it signed (re-serializing the parsed JSON can change it).
+ * Either way `transmission_time` must be within TOLERANCE_MS of our clock: it is signed, and each retry by
+ * PayPal (up to 25 over 3 days) is a new transmission with its own id, time and signature, so a fresh delivery
+ * is never refused while a captured one cannot be replayed later. De-duplication is on the event `id`.
+ */
+export const TOLERANCE_MS = 5 * 60_000
+
+export interface WebhookVerifier {
+  webhookId: string | undefined
+  /** Offline verification key, when configured. */
+  key: KeyObject | null
+  clock: Clock
+  /** Calls PayPal's verification API with the request body (JSON text); true on SUCCESS. */
+  verifyOnline(body: string): Promise<boolean>
+}
+
+type Route = (resource: unknown, ctx: TranslateContext) => Translated
+const ROUTES: Record<string, Route> = {
+  'PAYMENT.CAPTURE.COMPLETED': (r, ctx) => translateCapture(r, ctx),
+  'PAYMENT.CAPTURE.PENDING': (r, ctx) => translateCapture(r, ctx),
+  'PAYMENT.CAPTURE.DENIED': (r, ctx) => translateCapture(r, ctx),
+  'PAYMENT.CAPTURE.REFUNDED': translateRefundResource,
+  'PAYMENT.CAPTURE.REVERSED': translateRefundResource,
+  'CUSTOMER.DISPUTE.CREATED': translateDispute,
+  'CUSTOMER.DISPUTE.UPDATED': translateDispute,
+  'CUSTOMER.DISPUTE.RESOLVED': translateDispute,
+}
+
+export async function verifyPaypalWebhook(req: WebhookRequest, verifier: WebhookVerifier, ctx: TranslateContext): Promise<WebhookVerification> {
+  const h = (name: string): string | undefined => req.headers[name]?.trim() || undefined
+  const [algo, certUrl, id, sig, time] = [h(HEADERS.algo), h(HEADERS.certUrl), h(HEADERS.id), h(HEADERS.sig), h(HEADERS.time)]
+  const missing = Object.entries({[HEADERS.algo]: algo, [HEADERS.certUrl]: certUrl, [HEADERS.id]: id, [HEADERS.sig]: sig, [HEADERS.time]: time})
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => k)
+  if (missing.length > 0) return {ok: false, reason: `missing header(s): ${missing.join(', ')}`}
+  if (algo !== AUTH_ALGO) return {ok: false, reason: `unsupported ${HEADERS.algo} ${JSON.stringify(algo)} (expected ${AUTH_ALGO})`}
+  if (!verifier.webhookId) return {ok: false, reason: 'the webhook_id setting (the id PayPal gave the webhook subscription) is required to verify PayPal webhooks'}
+  const sentAt = paypalTimeToIso(time!)
+  if (sentAt === null) return {ok: false, reason: `${HEADERS.time} ${JSON.stringify(time)} is not a timestamp`}
+  const skew = verifier.clock.now() - Date.parse(sentAt)
+  if (Math.abs(skew) > TOLERANCE_MS) {
+    return {ok: false, reason: `${HEADERS.time} is ${Math.round(skew / 1000)} s from now, outside the ±${TOLERANCE_MS / 1000} s tolerance (stale or replayed delivery)`}
+  }
+
+  if (verifier.key) {
+    if (!verifyMessage(signedMessage(id!, time!, verifier.webhookId, req.rawBody), sig!, verifier.key)) {
+      return {ok: false, reason: 'signature mismatch (wrong webhook_id, a certificate that is not the one PayPal signs with, or a modified body)'}
+    }
+  } else {
+    const text = req.rawBody.toString('utf8')
+    // Only a JSON object can be spliced safely; anything else cannot have been signed by PayPal as an event.
+    if (!/^\s*\{[\s\S]*\}\s*$/.test(text)) return {ok: false, reason: 'body is not a JSON object'}
+    const head = JSON.stringify({auth_algo: algo, cert_url: certUrl, transmission_id: id, transmission_sig: sig, transmission_time: time, webhook_id: verifier.webhookId})
+    let verified: boolean
+    try {
+      verified = await verifier.verifyOnline(`${head.slice(0, -1)},"webhook_event":${text}}`)
+    } catch (error) {
+      return {ok: false, reason: `PayPal's verification API could not be asked: ${(error as Error).message}`}
+    }
+    if (!verified) return {ok: false, reason: 'PayPal verification API answered FAILURE'}
+  }
+
+  // Signed by PayPal from here on: a body we cannot read is quarantined, not refused (refusing makes PayPal retry for 3 days).
+  let body: unknown
+  try {
+    body = JSON.parse(req.rawBody.toString('utf8'))
+  } catch {
+    return {ok: true, dedupKey: bodyDigest(req.rawBody), events: [invalid(null, 'body is not JSON', req.rawBody.toString('utf8'))]}
+  }
+  const envelope = WebhookEnvelopeSchema.safeParse(body)
+  if (!envelope.success) {
+    return {ok: true, dedupKey: bodyDigest(req.rawBody), events: [invalid(null, `webhook envelope: ${describeIssues(envelope.error)}`, body)]}
+  }
+  const {id: eventId, event_type: type, resource} = envelope.data
+  const route = ROUTES[type]
+  if (!route) {
+    const resourceId = typeof resource.id === 'string' ? resource.id : undefined
+    return {ok: true, dedupKey: eventId, events: [{kind: 'signal', name: type, data: resourceId ? {event_id: eventId, id: resourceId} : {event_id: eventId}}]}
+  }
+  const translated = route(resource, ctx)
+  const event: WebhookEvent = translated.ok ? {kind: 'txn', item: {txn: translated.item.txn, raw: body}} : {kind: 'invalid', item: {...translated.item, raw: body}}
+  return {ok: true, dedupKey: eventId, events: [event]}
+}
+
+function invalid(externalId: string | null, detail: string, raw: unknown): WebhookEvent {
+  return {kind: 'invalid', item: {externalId, reason: 'invalid_payload', detail, raw}}
+}
+
+function bodyDigest(raw: Buffer): string {
+  return `sha256:${createHash('sha256').update(raw).digest('hex')}`
+}
