@@ -242,8 +242,36 @@ export function createSquareEmulator(opts: EmulatorOptions): SquareEmulator {
 
   // The rows visible at one instant, rebuilt when the clock moves or a payment is created.
   let snapshot: {at: string; version: number; payments: Row[]; refunds: Row[]; disputes: Row[]; sorted: Map<string, Row[]>} | null = null
+  // Every instant at which some object changes, sorted: a snapshot stays valid until the clock passes the next one,
+  // so an emulator on a wall clock does not rebuild its lists on every request.
+  let changes: {version: number; times: string[]} | null = null
+  function changeTimes(): string[] {
+    if (changes && changes.version === version) return changes.times
+    const times: string[] = []
+    for (const {p} of records) {
+      times.push(p.createdAt)
+      if (p.settledAt) times.push(p.settledAt)
+      for (const r of p.refunds) times.push(r.at)
+      if (p.dispute) times.push(p.dispute.openedAt, ...(p.dispute.closedAt ? [p.dispute.closedAt] : []))
+    }
+    times.sort()
+    changes = {version, times}
+    return times
+  }
+  function unchangedBetween(from: string, to: string): boolean {
+    if (to < from) return false
+    const times = changeTimes()
+    let lo = 0
+    let hi = times.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((times[mid] as string) <= from) lo = mid + 1
+      else hi = mid
+    }
+    return lo === times.length || (times[lo] as string) > to
+  }
   function view(at: string) {
-    if (snapshot && snapshot.at === at && snapshot.version === version) return snapshot
+    if (snapshot && snapshot.version === version && (snapshot.at === at || unchangedBetween(snapshot.at, at))) return snapshot
     const payments: Row[] = []
     const refunds: Row[] = []
     const disputes: Row[] = []
