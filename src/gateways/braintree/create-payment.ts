@@ -1,0 +1,140 @@
+import {formatGatewayDecimal} from '../../core/money.js'
+import {CircuitOpenError, TransportError} from '../http.js'
+import type {Clock, CreatePaymentRequest, PaymentOutcome} from '../types.js'
+import type {BraintreeApi} from './client.js'
+import {BraintreeApiError, classifyBraintreeError} from './classify.js'
+import {ApiErrorResponseSchema, collectValidationErrors, SearchResultsSchema} from './schema.js'
+import {type TranslateContext, type Translated, translateTransaction} from './translate.js'
+import {asList, isXmlObject, type XmlValue} from './xml.js'
+
+/**
+ * A sale on a stored payment method: POST /merchants/{id}/transactions (JSON in, XML out), submitted for
+ * settlement at once. Braintree takes no idempotency key, so nothing here is ever re-sent: the HTTP client
+ * is told not to retry ambiguous POSTs (retryAmbiguousPosts: false), and after a timeout, reset or 5xx the
+ * sale is looked up by its order id (DECLINES.md: "search by order id … before a new sale"). The order id is
+ * the invoice when the caller names one (so the gateway's own UI shows it), else the idempotency key; the lookup
+ * narrows by created_at to this attempt, so earlier attempts for the same invoice are not mistaken for it.
+ */
+export const ORDER_ID_MAX = 255
+/** How far before the request the lookup searches (clock skew between us and Braintree). */
+export const LOOKUP_SKEW_MS = 120_000
+
+export function orderIdFor(req: CreatePaymentRequest): string {
+  return (req.metadata.invoice_id ?? req.metadata.invoice ?? req.idempotencyKey).slice(0, ORDER_ID_MAX)
+}
+
+export function saleBody(req: CreatePaymentRequest, merchantAccountId: string | undefined): Record<string, unknown> {
+  const transaction: Record<string, unknown> = {
+    type: 'sale',
+    amount: formatGatewayDecimal(req.amount, 'braintree'),
+    payment_method_token: req.paymentMethodRef,
+    customer_id: req.customerRef,
+    order_id: orderIdFor(req),
+    options: {submit_for_settlement: true},
+  }
+  if (merchantAccountId) transaction.merchant_account_id = merchantAccountId
+  return {transaction}
+}
+
+function fromTranslated(t: Translated): PaymentOutcome {
+  if (!t.ok) return {status: 'unknown', externalId: t.item.externalId, reason: `Braintree returned a transaction yms-pay cannot read: ${t.item.detail}`}
+  const {txn} = t.item
+  switch (txn.status) {
+    case 'succeeded':
+      return {status: 'succeeded', externalId: txn.externalId, item: t.item}
+    case 'pending':
+    case 'authorized':
+      return {status: 'pending', externalId: txn.externalId, item: t.item}
+    case 'failed':
+      return {status: 'failed', externalId: txn.externalId, failure: txn.failure ?? {code: 'failed', message: 'failed', decision: 'terminal'}, item: t.item}
+    default:
+      return {status: 'failed', externalId: txn.externalId, failure: {code: 'canceled', message: `Braintree ${txn.metadata.braintree_status ?? 'canceled'} the sale`, decision: 'terminal'}, item: t.item}
+  }
+}
+
+/** Braintree's answer to a sale -> outcome (status 201 with <transaction>, or 422 <api-error-response>). */
+export function saleOutcome(status: number, root: string | null, value: XmlValue | null, ctx: TranslateContext): PaymentOutcome {
+  if ((status === 200 || status === 201) && root === 'transaction') return fromTranslated(translateTransaction(value, ctx))
+  if (status === 422 && root === 'api-error-response' && isXmlObject(value)) {
+    // Processor declines and gateway rejections carry the failed transaction; validation errors do not.
+    if (isXmlObject(value.transaction)) return fromTranslated(translateTransaction(value.transaction, ctx))
+    const body = ApiErrorResponseSchema.safeParse(value)
+    const errors = body.success ? collectValidationErrors(body.data.errors) : []
+    const first = errors[0]
+    const message = (body.success && body.data.message) || first?.message || 'validation failed'
+    return {status: 'failed', externalId: null, failure: {code: first?.code ?? 'validation', message, decision: 'terminal'}, item: null}
+  }
+  if (status === 429) return {status: 'failed', externalId: null, failure: {code: 'rate_limited', message: 'Braintree answered 429', decision: 'retry'}, item: null}
+  if (status >= 500 || status === 408) return {status: 'unknown', externalId: null, reason: `Braintree answered ${status}`}
+  const error = new BraintreeApiError(status, 'POST /transactions', root === null ? 'the body is not XML' : `unexpected <${root}>`)
+  const decision = classifyBraintreeError(error)
+  if (decision === 'unknown') return {status: 'unknown', externalId: null, reason: error.message}
+  return {status: 'failed', externalId: null, failure: {code: `http_${status}`, message: error.message, decision}, item: null}
+}
+
+export async function createBraintreePayment(
+  api: BraintreeApi,
+  ctx: TranslateContext,
+  accounts: ReadonlyMap<string, string>,
+  req: CreatePaymentRequest,
+  clock: Clock,
+  signal?: AbortSignal,
+): Promise<PaymentOutcome> {
+  const account = accounts.get(req.amount.currency)
+  if (accounts.size > 0 && !account) {
+    const message = `no Braintree merchant account is configured for ${req.amount.currency} (setting merchant_accounts)`
+    return {status: 'failed', externalId: null, failure: {code: 'currency_not_configured', message, decision: 'terminal'}, item: null}
+  }
+  const startedMs = clock.now()
+  let answer: Awaited<ReturnType<BraintreeApi['post']>>
+  try {
+    answer = await api.post('/transactions', 'POST /transactions', saleBody(req, account), signal)
+  } catch (error) {
+    if (error instanceof CircuitOpenError) return {status: 'failed', externalId: null, failure: {code: 'circuit_open', message: error.message, decision: 'retry'}, item: null}
+    if (error instanceof TransportError) {
+      if (classifyBraintreeError(error) === 'retry') {
+        return {status: 'failed', externalId: null, failure: {code: `network_${error.reason}`, message: error.message, decision: 'retry'}, item: null}
+      }
+      return resolveAmbiguous(api, ctx, req, startedMs, `POST /transactions: ${error.message}`, signal)
+    }
+    throw error
+  }
+  const outcome = saleOutcome(answer.status, answer.root, answer.value, ctx)
+  if (outcome.status === 'unknown' && answer.status >= 500) return resolveAmbiguous(api, ctx, req, startedMs, outcome.reason, signal)
+  return outcome
+}
+
+async function resolveAmbiguous(api: BraintreeApi, ctx: TranslateContext, req: CreatePaymentRequest, startedMs: number, reason: string, signal?: AbortSignal): Promise<PaymentOutcome> {
+  try {
+    const found = await lookupBraintreePayment(api, ctx, req, startedMs, signal)
+    if (found.status !== 'unknown') return found
+    return {status: 'unknown', externalId: null, reason: `${reason}; ${found.reason}`}
+  } catch (error) {
+    return {status: 'unknown', externalId: null, reason: `${reason}; the lookup by order id failed too (${(error as Error).message})`}
+  }
+}
+
+/**
+ * Finds the sale a createPayment made, by order id and amount, created no earlier than `sinceMs` − skew.
+ * Not found is still `unknown`: the sale may be in flight; the caller asks again later before any new sale.
+ */
+export async function lookupBraintreePayment(api: BraintreeApi, ctx: TranslateContext, req: CreatePaymentRequest, sinceMs: number, signal?: AbortSignal): Promise<PaymentOutcome> {
+  const search = {
+    order_id: {is: orderIdFor(req)},
+    type: ['sale'],
+    created_at: {min: new Date(sinceMs - LOOKUP_SKEW_MS).toISOString()},
+  }
+  const ids = await api.post('/transactions/advanced_search_ids', 'POST /transactions/advanced_search_ids', {search}, signal)
+  const parsed = ids.status === 200 ? SearchResultsSchema.safeParse(ids.value) : null
+  if (!parsed?.success) throw new BraintreeApiError(ids.status, 'POST /transactions/advanced_search_ids', 'lookup by order id failed')
+  if (parsed.data.ids.length === 0) return {status: 'unknown', externalId: null, reason: `no sale with order id ${orderIdFor(req)} found yet`}
+  const page = await api.post('/transactions/advanced_search', 'POST /transactions/advanced_search', {search: {...search, ids: parsed.data.ids.slice(-50)}}, signal)
+  if (page.status !== 200 || !isXmlObject(page.value)) throw new BraintreeApiError(page.status, 'POST /transactions/advanced_search', 'lookup by order id failed')
+  const candidates = asList(page.value.transaction)
+    .map((raw) => translateTransaction(raw, ctx))
+    .filter((t): t is Extract<Translated, {ok: true}> => t.ok && t.item.txn.amount.minor === req.amount.minor && t.item.txn.amount.currency === req.amount.currency)
+    .sort((a, b) => (a.item.txn.occurredAt < b.item.txn.occurredAt ? 1 : -1))
+  const latest = candidates[0]
+  if (!latest) return {status: 'unknown', externalId: null, reason: `sales with order id ${orderIdFor(req)} exist but none for ${req.amount.minor} ${req.amount.currency}`}
+  return fromTranslated(latest)
+}

@@ -1,0 +1,104 @@
+import {z} from 'zod'
+
+/**
+ * Shapes of Braintree's XML once xml.ts has read it (kebab-case names as on the wire). Only what the adapter
+ * reads is declared; everything else passes through (`loose`) and is kept in `raw`.
+ */
+const text = z
+  .union([z.string(), z.number(), z.null()])
+  .optional()
+  .transform((v) => (v === undefined || v === null || v === '' ? null : String(v)))
+
+const required = z.union([z.string().min(1), z.number()]).transform(String)
+
+export const BraintreeTransactionSchema = z
+  .object({
+    id: required,
+    status: z.string().min(1),
+    type: z.string().min(1),
+    'currency-iso-code': z.string().min(1),
+    amount: required,
+    'created-at': z.string().min(1),
+    'updated-at': text,
+    'order-id': text,
+    'refunded-transaction-id': text,
+    'processor-response-code': text,
+    'processor-response-text': text,
+    'processor-response-type': text,
+    'processor-settlement-response-code': text,
+    'processor-settlement-response-text': text,
+    'gateway-rejection-reason': text,
+    'merchant-account-id': text,
+    customer: z
+      .union([z.object({id: text}).loose(), z.literal(''), z.null()])
+      .optional()
+      .transform((c) => (c && typeof c === 'object' ? c.id : null)),
+  })
+  .loose()
+export type BraintreeTransaction = z.infer<typeof BraintreeTransactionSchema>
+
+export const BraintreeDisputeSchema = z
+  .object({
+    id: required,
+    status: z.string().min(1),
+    kind: text,
+    reason: text,
+    amount: text,
+    'amount-disputed': text,
+    'currency-iso-code': z.string().min(1),
+    'created-at': text,
+    'updated-at': text,
+    'received-date': text,
+    'date-opened': text,
+    transaction: z.object({id: required}).loose(),
+  })
+  .loose()
+export type BraintreeDispute = z.infer<typeof BraintreeDisputeSchema>
+
+export const SearchResultsSchema = z.object({
+  'page-size': z.number().int().positive(),
+  ids: z.array(required),
+})
+
+export const CollectionSchema = z.object({
+  'current-page-number': z.number().int().optional(),
+  'page-size': z.number().int().positive(),
+  'total-items': z.number().int().nonnegative(),
+})
+
+const ValidationErrorSchema = z.object({code: required, attribute: text, message: text}).loose()
+
+export const ApiErrorResponseSchema = z
+  .object({
+    message: text,
+    errors: z.unknown().optional(),
+    transaction: z.unknown().optional(),
+  })
+  .loose()
+
+/** Every `<error>` nested anywhere under `<errors>` (they nest per object: transaction, customer, …). */
+export function collectValidationErrors(node: unknown): {code: string; attribute: string; message: string}[] {
+  const out: {code: string; attribute: string; message: string}[] = []
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item)
+      return
+    }
+    if (!value || typeof value !== 'object') return
+    const parsed = ValidationErrorSchema.safeParse(value)
+    if (parsed.success && 'code' in value) {
+      out.push({code: parsed.data.code, attribute: parsed.data.attribute ?? '', message: parsed.data.message ?? ''})
+      return
+    }
+    for (const child of Object.values(value)) visit(child)
+  }
+  visit(node)
+  return out
+}
+
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ')
+}
