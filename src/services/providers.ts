@@ -252,3 +252,39 @@ export function revokeAccess(db: Db, ctx: AppContext, id: string, g: {segment: s
   })
   return {provider: id, changed: removed}
 }
+
+export interface TestResult {
+  provider: string
+  kind: string
+  ok: true
+  baseUrl: string
+  durationMs: number
+  calls: number
+}
+
+/**
+ * Authenticates and reads one page, recording the calls as health probes (they count toward uptime). A refusal of
+ * the credentials surfaces as AuthError (exit 77); a missing secret as ConfigError (exit 78).
+ */
+export async function testProvider(db: Db, ctx: AppContext, id: string): Promise<TestResult> {
+  const p = mustGet(db, id)
+  const {connectProvider} = await import('./sync/connect.js')
+  const {recordCalls} = await import('../store/repos/sync-state.js')
+  const calls: import('../gateways/types.js').GatewayCall[] = []
+  const started = Date.now()
+  const {client} = await connectProvider(ctx, p, {onCall: (c) => calls.push(c)})
+  try {
+    await client.testConnection()
+    db.write(() => {
+      recordCalls(db, calls)
+      appendAudit(db, {actor: ctx.actor, action: 'provider.test', provider: id, subject: id, outcome: 'ok', details: {calls: calls.length}})
+    })
+  } catch (error) {
+    db.write(() => {
+      recordCalls(db, calls)
+      appendAudit(db, {actor: ctx.actor, action: 'provider.test', provider: id, subject: id, outcome: 'error', details: {error: (error as Error).message}})
+    })
+    throw error
+  }
+  return {provider: id, kind: p.kind, ok: true, baseUrl: p.baseUrl ?? '', durationMs: Date.now() - started, calls: calls.length}
+}

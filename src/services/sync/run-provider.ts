@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto'
+import {hostname} from 'node:os'
 
 import type {AppContext} from '../../cli/context.js'
 import {toErrorReport} from '../../cli/exit.js'
@@ -46,7 +47,7 @@ const DEFAULT_LEASE_MS = 5 * 60_000
  */
 export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, opts: ProviderSyncOptions): Promise<ProviderRun> {
   const started = Date.now()
-  const owner = opts.owner ?? `sync-${process.pid}-${randomUUID().slice(0, 8)}`
+  const owner = opts.owner ?? leaseOwner()
   const leaseName = `sync:${provider.id}`
   const ttl = opts.leaseTtlMs ?? DEFAULT_LEASE_MS
   const report = (status: ProviderRun['status'], counts: ApplyCounts, pages: number, error?: unknown): ProviderRun => {
@@ -58,7 +59,8 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
     }
     return run
   }
-  if (!acquireLease(db, leaseName, owner, ttl).acquired) {
+  const lease = acquireLease(db, leaseName, owner, ttl)
+  if (!lease.acquired && !(ownerIsDead(lease.lease.owner) && takeOver(db, leaseName, lease.lease.owner, owner, ttl))) {
     recordSkipped(db, provider.id, owner)
     return report('skipped_locked', zeroCounts(), 0)
   }
@@ -106,4 +108,34 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
   } finally {
     releaseLease(db, leaseName, owner)
   }
+}
+
+/** `sync@<host>#<pid>#<nonce>`: lets a later run on the same host see that a crashed (killed) holder is gone. */
+function leaseOwner(): string {
+  return `sync@${hostname()}#${process.pid}#${randomUUID().slice(0, 8)}`
+}
+
+/**
+ * A run killed by SIGKILL or a reboot cannot release its lease; waiting out the TTL would make the next cron run
+ * skip for minutes. A holder on this host whose process no longer exists is dead: its lease may be taken over.
+ */
+function ownerIsDead(owner: string): boolean {
+  const m = /^sync@(.+)#(\d+)#/.exec(owner)
+  if (!m || m[1] !== hostname()) return false
+  const pid = Number(m[2])
+  if (pid === process.pid) return false
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+function takeOver(db: Db, name: string, deadOwner: string, owner: string, ttlMs: number): boolean {
+  return db.write(() => {
+    // Only if the dead owner still holds it: two runs racing for the takeover cannot both win.
+    if (!releaseLease(db, name, deadOwner)) return false
+    return acquireLease(db, name, owner, ttlMs).acquired
+  })
 }
