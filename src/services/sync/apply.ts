@@ -133,8 +133,19 @@ function resolveOwner(db: Db, scope: ApplyScope, txn: NormalizedTxn): Owner | nu
   if (txn.parentExternalId) {
     const parent = parentOwner(db, scope.provider, txn.parentExternalId)
     if (parent) return {...parent, segment: segmentOf(db, parent.customerId)}
+    // A parent held in quarantine (e.g. access denied) still names its customer: the child then gets the same
+    // verdict as its parent instead of a misleading "unknown customer".
+    const parentRef = quarantinedCustomerRef(db, scope.provider, txn.parentExternalId)
+    if (parentRef) return resolveOwner(db, scope, {...txn, customerRef: parentRef, parentExternalId: null})
   }
   return null
+}
+
+function quarantinedCustomerRef(db: Db, provider: string, externalId: string): string | null {
+  const row = db
+    .stmt(`SELECT json_extract(normalized_json, '$.customerRef') AS ref FROM quarantine WHERE provider = ? AND external_id = ? AND status = 'open' AND normalized_json IS NOT NULL`)
+    .get(provider, externalId) as {ref: string | null} | undefined
+  return row?.ref ?? null
 }
 
 /** The YMS imports refs as `ref.<provider id>` or `ref.<gateway kind>`; the provider id wins when both exist. */

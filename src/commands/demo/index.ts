@@ -1,0 +1,36 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {runDemo, type DemoResult} from '../../services/demo.js'
+import {countOpenQuarantine} from '../../store/repos/quarantine.js'
+
+export default class Demo extends BaseCommand<typeof Demo> {
+  static override summary = 'Run the whole loop on a throw-away home: sandbox gateways, YMS import, providers with grants, sync, status'
+  static override description =
+    'Needs no keychain and no network beyond loopback: the sandbox emulators speak each gateway\'s real wire format, and secrets are passed as YMS_PAY_SECRET_* variables. One segment is deliberately not granted to one provider, so the quarantine shows what access control does. --keep leaves the home behind to explore with --home.'
+  static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --keep', '<%= config.bin %> demo --json']
+  static override flags = {
+    keep: Flags.boolean({description: 'Keep the demo home (its path is printed) to explore with --home'}),
+    seed: Flags.integer({description: 'World seed', default: 42}),
+    customers: Flags.integer({description: 'Customers in the world', default: 120, min: 1}),
+    transactions: Flags.integer({description: 'Payments in the world', default: 1500, min: 1}),
+  }
+
+  async run(): Promise<Omit<DemoResult, 'finish'> & {quarantine: Array<{provider: string; reason: string; n: number}>}> {
+    const step = (m: string) => this.ctx.note(`${this.ui.chalk.cyan('›')} ${m}`)
+    const result = await runDemo(this.ctx, {keep: this.flags.keep, seed: this.flags.seed, customers: this.flags.customers, transactions: this.flags.transactions, onStep: step}, async (db) => {
+      const quarantine = countOpenQuarantine(db)
+      return {quarantine}
+    })
+    const {finish, ...rest} = result
+    this.out(
+      this.ui.table(
+        ['provider', 'status', 'pages', 'fetched', 'inserted', 'quarantined', 'posted', 'ms'],
+        rest.sync.runs.map((r) => [r.provider, r.status, r.pages, r.fetched, r.inserted, r.quarantined, r.posted, r.durationMs]),
+      ),
+    )
+    if (finish.quarantine.length > 0) this.out(`quarantined: ${finish.quarantine.map((q) => `${q.provider} ${q.reason} × ${q.n}`).join(', ')}  (no grant for segment "${rest.missingGrant.segment}" at ${rest.missingGrant.provider})`)
+    this.out(rest.kept ? `kept: explore with  yms-pay status --home ${rest.home}` : 'demo home removed (use --keep to explore it)')
+    return {...rest, quarantine: finish.quarantine}
+  }
+}

@@ -1,0 +1,76 @@
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {AppContext} from '../cli/context.js'
+import {resolveHome} from '../cli/home.js'
+import type {GatewayKind} from '../core/gateway-kind.js'
+import {envVarName} from '../secrets/index.js'
+import {openDatabase, type Db} from '../store/db.js'
+import {SEGMENTS} from '../sandbox/generate.js'
+import {importCustomers} from './customers.js'
+import {importInvoices} from './invoices.js'
+import {addProvider} from './providers.js'
+import {startSandbox} from './sandbox.js'
+import {importSites} from './sites.js'
+import {runSync, type SyncResult} from './sync/sync.js'
+
+export interface DemoResult {
+  home: string
+  kept: boolean
+  gateways: Array<{kind: GatewayKind; provider: string; baseUrl: string}>
+  imported: {sites: number; customers: number; invoices: number}
+  /** The grant left out on purpose, so the quarantine has something to show. */
+  missingGrant: {provider: string; segment: string}
+  sync: SyncResult
+}
+
+/**
+ * The whole loop on a throw-away home: a seeded sandbox world served by every gateway emulator, its YMS side
+ * imported, one provider per gateway with grants (one segment deliberately not granted), then a sync. Secrets go
+ * through YMS_PAY_SECRET_* variables, so the demo needs no keychain.
+ */
+export async function runDemo<T>(
+  ctx: AppContext,
+  opts: {keep: boolean; seed: number; customers: number; transactions: number; onStep?: (m: string) => void},
+  /** Runs on the demo's database before it is thrown away (the status screen). */
+  finish: (db: Db, demoCtx: AppContext) => Promise<T> | T,
+): Promise<DemoResult & {finish: T}> {
+  const step = opts.onStep ?? (() => undefined)
+  const home = await mkdtemp(join(tmpdir(), 'yms-pay-demo-'))
+  const env: NodeJS.ProcessEnv = {...ctx.env}
+  const demoCtx: AppContext = {...ctx, env, home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home})}
+  step(`demo home ${home}`)
+  const sandbox = await startSandbox({seed: opts.seed, customers: opts.customers, transactions: opts.transactions, days: 60, now: ctx.now(), exportDir: join(home, 'world')})
+  const db = openDatabase(demoCtx.home.dbFile)
+  try {
+    step(`sandbox: ${sandbox.running.gateways.map((g) => `${g.kind} ${g.baseUrl}`).join(', ')}`)
+    const files = sandbox.exported!.files
+    const sites = await importSites(db, demoCtx, files.sites)
+    const customers = await importCustomers(db, demoCtx, files.customers)
+    const invoices = await importInvoices(db, demoCtx, files.invoices)
+    step(`imported ${sites.inserted} sites, ${customers.inserted} customers, ${invoices.inserted} invoices`)
+    const gateways: DemoResult['gateways'] = []
+    const withheld = SEGMENTS[SEGMENTS.length - 1]!
+    const first = sandbox.running.gateways[0]!
+    for (const g of sandbox.running.gateways) {
+      const provider = `demo-${g.kind}`
+      for (const [field, value] of Object.entries(g.secrets)) env[envVarName(provider, field)] = value
+      // Every provider may write every segment, except the first one, which is not granted its last segment.
+      const segments = g === first ? SEGMENTS.filter((s) => s !== withheld) : ['*']
+      await addProvider(db, demoCtx, {id: provider, kind: g.kind, baseUrl: g.baseUrl, sites: [], settings: g.settings, segments, fallback: null, retrySchedule: null, maxRetries: null, secrets: {}})
+      gateways.push({kind: g.kind, provider, baseUrl: g.baseUrl})
+    }
+    step(`providers: ${gateways.map((g) => g.provider).join(', ')} (demo-${first.kind} has no grant for segment "${withheld}")`)
+    const never = new AbortController().signal
+    const sync = await runSync(db, demoCtx, {signals: {stop: never, abort: never}})
+    step(`synced ${sync.totals.inserted} transactions, ${sync.totals.posted} postings, ${sync.totals.quarantined} quarantined`)
+    const finished = await finish(db, demoCtx)
+    return {home, kept: opts.keep, gateways, imported: {sites: sites.inserted, customers: customers.inserted, invoices: invoices.inserted}, missingGrant: {provider: `demo-${first.kind}`, segment: withheld}, sync, finish: finished}
+  } finally {
+    db.close()
+    await sandbox.running.close()
+    if (!opts.keep) await rm(home, {recursive: true, force: true})
+  }
+}
+
