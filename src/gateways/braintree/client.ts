@@ -127,7 +127,7 @@ export function connectBraintree(cfg: ProviderConfig, deps: AdapterDeps, opts: B
   async function searchIds(pass: TxnPass, cycle: Cycle, signal?: AbortSignal): Promise<{ids: string[]; pageSize: number}> {
     const endpoint = 'POST /transactions/advanced_search_ids'
     const window = cycle.window as NonNullable<Cycle['window']>
-    const {status, root, value} = await api.post('/transactions/advanced_search_ids', endpoint, {search: transactionCriteria(pass, window)}, signal)
+    const {status, root, value} = await api.post('/transactions/advanced_search_ids', endpoint, {search: transactionCriteria(pass, window, cycle)}, signal)
     if (status !== 200 || root !== 'search-results') failWith(status, endpoint, value, root)
     const parsed = SearchResultsSchema.safeParse(value)
     if (!parsed.success) throw new BraintreeApiError(status, endpoint, `unexpected search-results: ${describeIssues(parsed.error)}`)
@@ -137,7 +137,7 @@ export function connectBraintree(cfg: ProviderConfig, deps: AdapterDeps, opts: B
   async function transactionsPage(pass: TxnPass, cycle: Cycle, ids: string[], page: Page, signal?: AbortSignal): Promise<void> {
     const endpoint = 'POST /transactions/advanced_search'
     const window = cycle.window as NonNullable<Cycle['window']>
-    const {status, root, value, text} = await api.post('/transactions/advanced_search', endpoint, {search: {...transactionCriteria(pass, window), ids}}, signal)
+    const {status, root, value, text} = await api.post('/transactions/advanced_search', endpoint, {search: {...transactionCriteria(pass, window, cycle), ids}}, signal)
     if (status === 200 && root === null) {
       // A 200 whose body is not XML: nothing here can be read, but it is kept rather than skipped silently.
       page.invalid.push({externalId: null, reason: 'invalid_payload', detail: `${endpoint}: the body is not well-formed XML (ids ${ids.join(',')})`, raw: text})

@@ -11,12 +11,13 @@ import type {Cursor} from '../types.js'
  *
  * A cycle covers (lower, upper]: upper = the clock at the cycle's start, lower = the previous cycle's upper
  * minus OVERLAP_MS (search indexing lag and clock skew; re-reads are harmless, the core upserts by id).
+ * The change passes add created_at ≤ lower: what was created within the cycle comes with the created pass.
  * Passes, each one search:
  *   created              created_at in window   new sales and new credits (refunds are credit transactions)
  *   settled              settled_at             pending sales that settled
  *   voided               voided_at              authorizations voided later
  *   expired              authorization_expired_at
- *   settlement_declined  status=settlement_declined, created_at ≥ lower − DECLINE_HORIZON_MS
+ *   settlement_declined  status=settlement_declined, created_at in [lower − DECLINE_HORIZON_MS, lower]
  *                        (Braintree has no range on the decline time; bank debits bounce within days)
  *   disputes             effective_date ≥ date(lower) − 1 day (dates are day-granular, merchant time zone ⚠)
  * The first cycle without a `since` reads the whole history (created + disputes only: every object is then
@@ -99,8 +100,11 @@ export function passesFor(cycle: Pick<Cycle, 'lower'>): Pass[] {
 /** The first window of a transaction pass. */
 export function firstWindow(pass: TxnPass, cycle: Pick<Cycle, 'lower' | 'upper'>): Window {
   const lowerMs = cycle.lower === null ? Date.parse(HISTORY_FLOOR) : Date.parse(cycle.lower)
-  const min = pass === 'settlement_declined' ? iso(Math.max(Date.parse(HISTORY_FLOOR), lowerMs - DECLINE_HORIZON_MS)) : iso(lowerMs)
-  return {min, max: cycle.upper, end: cycle.upper}
+  if (pass === 'settlement_declined') {
+    const lower = iso(lowerMs)
+    return {min: iso(Math.max(Date.parse(HISTORY_FLOOR), lowerMs - DECLINE_HORIZON_MS)), max: lower, end: lower}
+  }
+  return {min: iso(lowerMs), max: cycle.upper, end: cycle.upper}
 }
 
 export function startCycle(state: SyncCursor, nowMs: number, since: string | undefined): Cycle {
@@ -112,10 +116,14 @@ export function startCycle(state: SyncCursor, nowMs: number, since: string | und
 }
 
 /** The search criteria of a transaction pass over a window (the JSON body's `search`). */
-export function transactionCriteria(pass: TxnPass, window: Window): Record<string, unknown> {
+export function transactionCriteria(pass: TxnPass, window: Window, cycle: Pick<Cycle, 'lower'>): Record<string, unknown> {
   const range = {min: window.min, max: window.max}
+  if (pass === 'created') return {created_at: range}
+  // Transactions created inside this cycle come with the created pass in their current state: the change
+  // passes look only at older ones (created_at ≤ lower; the boundary second is read twice, harmlessly).
+  const older = cycle.lower === null ? {} : {created_at: {max: cycle.lower}}
   if (pass === 'settlement_declined') return {status: ['settlement_declined'], created_at: range}
-  return {[RANGE_FIELD[pass]]: range}
+  return {[RANGE_FIELD[pass]]: range, ...older}
 }
 
 export function disputeCriteria(cycle: Pick<Cycle, 'lower'>): Record<string, unknown> {
