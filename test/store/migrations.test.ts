@@ -70,6 +70,10 @@ const SEEDS: Record<number, string> = {
     INSERT INTO reconcile_runs VALUES ('r1', 'berlin', NULL, NULL, NULL, NULL, 'admin', '{}', 'x');
     INSERT INTO reconcile_exceptions (run_id, class) VALUES ('r1', 'unpaid');
   `,
+  3: `
+    INSERT INTO quarantine (provider, external_id, reason, detail, raw_json, normalized_json, source, created_at, updated_at)
+      VALUES ('stripe-eu', 're_4', 'access_denied', 'segment vip', '{}', '{"id":"stripe-eu:re_4"}', 'pull', 'x', 'x');
+  `,
 }
 
 function tables(raw: Database.Database): string[] {
