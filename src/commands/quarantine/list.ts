@@ -1,0 +1,28 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {QUARANTINE_REASONS} from '../../core/transaction.js'
+import {listQuarantined, QUARANTINE_STATUSES, type QuarantineView} from '../../services/quarantine.js'
+
+export default class QuarantineList extends BaseCommand<typeof QuarantineList> {
+  static override summary = 'List gateway objects that could not be applied, with the reason'
+  static override examples = ['<%= config.bin %> quarantine list', '<%= config.bin %> quarantine list --reason access_denied --json', '<%= config.bin %> quarantine list --status all --raw --json']
+  static override flags = {
+    provider: Flags.string({description: 'Only this provider'}),
+    reason: Flags.string({description: 'Only this reason', options: [...QUARANTINE_REASONS]}),
+    status: Flags.string({description: 'Which items', options: [...QUARANTINE_STATUSES], default: 'open'}),
+    limit: Flags.integer({description: 'At most this many, most recently seen first', default: 50, min: 1}),
+    raw: Flags.boolean({description: 'Include the raw gateway payload of each item'}),
+  }
+
+  async run(): Promise<{items: QuarantineView[]}> {
+    const {provider, reason, status, limit, raw} = this.flags
+    const items = listQuarantined(await this.db(), {provider, reason, status: status as (typeof QUARANTINE_STATUSES)[number], limit, raw})
+    if (items.length === 0) this.out(`nothing quarantined (${status})`)
+    else {
+      this.out(this.ui.table(['id', 'provider', 'external id', 'reason', 'status', 'seen', 'updated', 'detail'], items.map((q) => [q.id, q.provider, q.externalId, q.reason, q.status, q.seenCount, q.updatedAt, q.detail])))
+      if (items.some((q) => q.status === 'open')) this.ctx.note('fix the cause (a grant, a customer import), then `yms-pay quarantine replay --id N` or `--all`')
+    }
+    return {items}
+  }
+}

@@ -1,0 +1,35 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {formatMoney} from '../../core/money.js'
+import {TXN_STATUSES, TXN_TYPES} from '../../core/transaction.js'
+import {listTransactions, type TxnSummary} from '../../services/transactions.js'
+
+export default class TransactionsList extends BaseCommand<typeof TransactionsList> {
+  static override summary = 'List synced payments, refunds and disputes, newest first'
+  static override examples = ['<%= config.bin %> transactions list --site berlin --status failed', '<%= config.bin %> transactions list --provider acme-stripe --since 2026-03-01 --json']
+  static override flags = {
+    site: Flags.string({description: 'Only this site'}),
+    provider: Flags.string({description: 'Only this provider (connection id)'}),
+    customer: Flags.string({description: 'Only this customer'}),
+    status: Flags.string({description: 'Only this status', options: [...TXN_STATUSES]}),
+    type: Flags.string({description: 'Only this type', options: [...TXN_TYPES]}),
+    since: Flags.string({description: 'Only transactions that occurred at or after this ISO time'}),
+    limit: Flags.integer({description: 'At most this many', default: 50, min: 1}),
+  }
+
+  async run(): Promise<{transactions: TxnSummary[]}> {
+    const {site, provider, customer, status, type, since, limit} = this.flags
+    const transactions = listTransactions(await this.db(), {site, provider, customer, status, type, since, limit})
+    if (transactions.length === 0) this.out('no transactions match (run `yms-pay sync` to pull them from the gateways)')
+    else {
+      this.out(
+        this.ui.table(
+          ['id', 'type', 'status', 'amount', 'customer', 'site', 'occurred'],
+          transactions.map((t) => [t.id, t.type, t.status, formatMoney(t.amount), t.customer, t.site, t.occurredAt]),
+        ),
+      )
+    }
+    return {transactions}
+  }
+}

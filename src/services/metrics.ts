@@ -1,0 +1,101 @@
+import type {AppContext} from '../cli/context.js'
+import {parseDuration} from '../core/duration.js'
+import {nearestRank} from '../core/percentiles.js'
+import {summarizeUptime, type CallBucket} from '../core/uptime.js'
+import {UsageError} from '../errors.js'
+import type {Db} from '../store/db.js'
+import {listProviders} from '../store/repos/providers.js'
+import {callBuckets, latencyAtRanks, latencyCount, lifetimeTotals, providersWithActivity, retryStats, type LifetimeTotals, type TimeWindow} from '../store/repos/reports.js'
+
+export interface LatencySummary {
+  p50: number | null
+  p95: number | null
+  p99: number | null
+  count: number
+}
+
+export interface ProviderMetrics {
+  provider: string
+  /** Gateway event time -> ledger commit time of the states applied in the window (nearest-rank, exact). */
+  syncLatencyMs: LatencySummary
+  /** Share of UTC minutes with calls in which the gateway answered at least once (core/uptime.ts); null: no calls. */
+  uptimePct: number | null
+  /** Every recorded attempt, including ones our circuit breaker refused locally. */
+  calls: number
+  /** Attempts that did not end in `ok`: HTTP errors, rate limits, timeouts, network errors, circuit refusals. */
+  errors: number
+  /** Retry chains with an attempt in the window; successRate = recovered / attempted (0..1), null when none. */
+  retry: {attempted: number; recovered: number; successRate: number | null}
+}
+
+export interface MetricsReport {
+  window: string
+  from: string
+  to: string
+  providers: ProviderMetrics[]
+}
+
+const QUANTILES = [50, 95, 99] as const
+
+/**
+ * Per-provider sync latency, gateway uptime, call/error counts and retry outcomes over [now - window, now).
+ * Providers listed: every configured one, plus any removed one that still has data in the window.
+ */
+export function getMetrics(db: Db, ctx: AppContext, input: {window?: string; provider?: string} = {}): MetricsReport {
+  const windowText = input.window ?? '24h'
+  const ms = parseDuration(windowText, '--window')
+  const now = ctx.now()
+  const w: TimeWindow = {since: new Date(now - ms).toISOString(), until: new Date(now + 1).toISOString()}
+  return db.read(() => {
+    const known = listProviders(db).map((p) => p.id)
+    const active = providersWithActivity(db, w)
+    let ids = [...new Set([...known, ...active])].sort()
+    if (input.provider !== undefined) {
+      if (!ids.includes(input.provider)) throw new UsageError(`--provider ${input.provider}: unknown provider with no data in the window`, 'List them with `yms-pay providers list`.')
+      ids = [input.provider]
+    }
+    const buckets = groupBy(callBuckets(db, w, input.provider))
+    const retries = retryStats(db, w)
+    const providers = ids.map((provider): ProviderMetrics => {
+      const uptime = summarizeUptime(buckets.get(provider) ?? [])
+      const r = retries.get(provider) ?? {attempted: 0, recovered: 0}
+      return {
+        provider,
+        syncLatencyMs: latencySummary(db, provider, w),
+        uptimePct: uptime.uptimePct,
+        calls: uptime.calls,
+        errors: uptime.errors,
+        retry: {attempted: r.attempted, recovered: r.recovered, successRate: r.attempted === 0 ? null : r.recovered / r.attempted},
+      }
+    })
+    return {window: windowText, from: w.since, to: new Date(now).toISOString(), providers}
+  })
+}
+
+/** All-time counters per provider for the Prometheus exposition (monotonic, so rate() works on them). */
+export function getLifetimeTotals(db: Db): Map<string, LifetimeTotals> {
+  return db.read(() => lifetimeTotals(db))
+}
+
+export type {LifetimeTotals} from '../store/repos/reports.js'
+
+function latencySummary(db: Db, provider: string, w: TimeWindow): LatencySummary {
+  const count = latencyCount(db, provider, w)
+  const ranks = QUANTILES.map((p) => nearestRank(count, p))
+  const values = latencyAtRanks(db, provider, w, ranks.filter((r): r is number => r !== null))
+  const at = (i: number) => {
+    const rank = ranks[i]
+    return rank === null || rank === undefined ? null : (values.get(rank) ?? null)
+  }
+  return {p50: at(0), p95: at(1), p99: at(2), count}
+}
+
+function groupBy(rows: Array<CallBucket & {provider: string}>): Map<string, CallBucket[]> {
+  const map = new Map<string, CallBucket[]>()
+  for (const r of rows) {
+    const list = map.get(r.provider)
+    if (list) list.push(r)
+    else map.set(r.provider, [r])
+  }
+  return map
+}

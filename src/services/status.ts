@@ -1,0 +1,132 @@
+import type {AppContext} from '../cli/context.js'
+import {providerHealth, type Health} from '../core/health.js'
+import type {Money} from '../core/transaction.js'
+import {summarizeUptime} from '../core/uptime.js'
+import {YmsError} from '../errors.js'
+import type {Db} from '../store/db.js'
+import {siteBalances} from '../store/repos/ledger.js'
+import {listProviders} from '../store/repos/providers.js'
+import {countOpenQuarantine} from '../store/repos/quarantine.js'
+import {callBuckets, failedRunsSince, freshness, latestRuns, openExceptions, pendingRetries} from '../store/repos/reports.js'
+import {listSites} from '../store/repos/sites.js'
+import {convertAt} from './fx.js'
+
+export interface ProviderStatus {
+  id: string
+  kind: string
+  enabled: boolean
+  health: Health
+  /** Per-minute uptime over the last hour (core/uptime.ts); null without calls. */
+  uptimePctLastHour: number | null
+  /**
+   * now − the latest moment the mirror is known current: the later of the last successful sync's finish and the
+   * newest gateway update time among its committed transactions (webhooks commit without a sync). null: neither.
+   */
+  lagMs: number | null
+  lastSync: {status: string; startedAt: string; finishedAt: string | null} | null
+  lastError: {at: string; message: string} | null
+  failures24h: number
+  pendingRetries: number
+  quarantined: number
+}
+
+export interface SiteBalance extends Money {
+  /** This balance in the site's base currency at today's rate; null when no rate exists. */
+  inBase: Money | null
+  rate: string | null
+  rateDate: string | null
+}
+
+export interface SiteStatus {
+  id: string
+  name: string
+  currency: string
+  /** What the site's customers owe per currency (sum of customer accounts; negative = credit). Zero totals omitted. */
+  balances: SiteBalance[]
+  /** Sum of every balance in the base currency; null when a currency has no rate (see missingRates). */
+  totalInBase: Money | null
+  missingRates: string[]
+}
+
+export interface StatusReport {
+  at: string
+  providers: ProviderStatus[]
+  sites: SiteStatus[]
+  quarantine: {open: number; byReason: Record<string, number>}
+  exceptions: {open: number}
+}
+
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+
+/** The one-screen overview: provider health, site balances, open quarantine and reconcile exceptions. */
+export function getStatus(db: Db, ctx: AppContext): StatusReport {
+  const now = ctx.now()
+  const iso = (ms: number) => new Date(ms).toISOString()
+  return db.read(() => {
+    const quarantineRows = countOpenQuarantine(db)
+    const openByProvider = new Map<string, number>()
+    const byReason: Record<string, number> = {}
+    for (const q of quarantineRows) {
+      openByProvider.set(q.provider, (openByProvider.get(q.provider) ?? 0) + q.n)
+      byReason[q.reason] = (byReason[q.reason] ?? 0) + q.n
+    }
+    const hourBuckets = callBuckets(db, {since: iso(now - HOUR), until: iso(now + 1)})
+    const providers = listProviders(db).map((p): ProviderStatus => {
+      const runs = latestRuns(db, p.id)
+      const uptime = summarizeUptime(hourBuckets.filter((b) => b.provider === p.id)).uptimePct
+      const fresh = freshness(db, p.id)
+      const lastCurrent = latest(fresh.lastSuccessAt, fresh.newestUpdateAt)
+      return {
+        id: p.id,
+        kind: p.kind,
+        enabled: p.enabled,
+        health: providerHealth({enabled: p.enabled, lastRunStatus: runs.finished ? (runs.finished.status as 'ok' | 'failed') : null, uptimePctLastHour: uptime}),
+        uptimePctLastHour: uptime,
+        lagMs: lastCurrent === null ? null : Math.max(0, now - Date.parse(lastCurrent)),
+        lastSync: runs.any ? {status: runs.any.status, startedAt: runs.any.startedAt, finishedAt: runs.any.finishedAt} : null,
+        lastError: runs.failed ? {at: runs.failed.finishedAt ?? runs.failed.startedAt, message: runs.failed.error ?? 'failed'} : null,
+        failures24h: failedRunsSince(db, p.id, iso(now - DAY)),
+        pendingRetries: pendingRetries(db, p.id),
+        quarantined: openByProvider.get(p.id) ?? 0,
+      }
+    })
+    return {
+      at: iso(now),
+      providers,
+      sites: siteStatuses(db, iso(now).slice(0, 10)),
+      quarantine: {open: quarantineRows.reduce((n, q) => n + q.n, 0), byReason},
+      exceptions: {open: openExceptions(db)},
+    }
+  })
+}
+
+function siteStatuses(db: Db, today: string): SiteStatus[] {
+  const balances = siteBalances(db).filter((b) => b.minor !== 0)
+  return listSites(db).map((site) => {
+    const missing: string[] = []
+    let total = 0
+    const lines = balances
+      .filter((b) => b.site === site.id)
+      .map((b): SiteBalance => {
+        const amount = {minor: b.minor, currency: b.currency}
+        try {
+          const c = convertAt(db, amount, site.currency, today)
+          total += c.to.minor
+          return {...amount, inBase: c.to, rate: c.rate, rateDate: c.rateDate}
+        } catch (error) {
+          if (!(error instanceof YmsError)) throw error
+          missing.push(b.currency)
+          return {...amount, inBase: null, rate: null, rateDate: null}
+        }
+      })
+    return {id: site.id, name: site.name, currency: site.currency, balances: lines, totalInBase: missing.length > 0 ? null : {minor: total, currency: site.currency}, missingRates: missing}
+  })
+}
+
+/** The later of two ISO times (either may be missing or in a different ISO precision). */
+function latest(a: string | null, b: string | null): string | null {
+  if (a === null) return b
+  if (b === null) return a
+  return Date.parse(a) >= Date.parse(b) ? a : b
+}
