@@ -3,6 +3,7 @@ import {z} from 'zod'
 
 import {GATEWAY_KINDS, type GatewayKind} from '../core/gateway-kind.js'
 import type {GatewayAdapter} from '../gateways/types.js'
+import {createSecretStore, envVarName, KeychainUnavailableError} from '../secrets/index.js'
 import type {Db} from '../store/db.js'
 import {listSites} from '../services/sites.js'
 import {distinctSegments} from '../services/customers.js'
@@ -39,6 +40,11 @@ export async function askMissing(
     if (value !== '') settings[name] = value
   }
   const secrets: Record<string, string> = {}
+  const unavailable = keychainProblem(given.providerId, adapter.secretFields[0])
+  if (unavailable) {
+    process.stderr.write(`The OS keychain cannot store secrets here (${unavailable}).\nProvide them as ${adapter.secretFields.map((f) => envVarName(given.providerId, f)).join(', ')} instead.\n`)
+    return {kind, sites, segments, settings, secrets}
+  }
   for (const field of adapter.secretFields) {
     const value = await password({message: `Secret ${field} (stored in the OS keychain; empty to skip)`, mask: '*'}, io)
     if (value !== '') secrets[field] = value
@@ -46,7 +52,20 @@ export async function askMissing(
   return {kind, sites, segments, settings, secrets}
 }
 
+/** Setting names and whether each is optional, read from the adapter's schema (through any transform). */
+/** Asks the keychain before the admin types any secret, so nobody types a key only to be told it cannot be kept. */
+function keychainProblem(providerId: string, field: string | undefined): string | null {
+  if (!field) return null
+  try {
+    createSecretStore({env: {}}).source(providerId, field)
+    return null
+  } catch (error) {
+    return error instanceof KeychainUnavailableError ? error.reason : null
+  }
+}
+
 function settingFields(schema: z.ZodType): Array<[string, boolean]> {
+  while (schema instanceof z.ZodPipe) schema = schema.in as z.ZodType
   if (!(schema instanceof z.ZodObject)) return []
   return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => [name, field.safeParse(undefined).success])
 }

@@ -128,7 +128,7 @@ export function createHttpClient(opts: HttpClientOptions): GatewayHttpClient {
     const url = buildUrl(opts.baseUrl, req)
     const headers = headersFor(req)
     const timeoutMs = req.timeoutMs ?? opts.timeoutMs ?? 30_000
-    const ambiguousRetryAllowed = req.method !== 'POST' || retryAmbiguousPosts
+    const ambiguousRetryAllowed = req.method !== 'POST' || retryAmbiguousPosts || req.readOnly === true
     for (let attempt = 1; ; attempt++) {
       const at = clock.now()
       const result = await sendOnce({url, method: req.method, headers, body: req.body, timeoutMs, maxResponseBytes, signal, dispatcher: opts.dispatcher})

@@ -6,16 +6,20 @@ import type {GatewayAdapter} from './types.js'
  * kind -> adapter and emulator, one line per gateway. Imports are lazy so that a command touching one gateway
  * never loads the other four (start-up time).
  */
-const adapters: Partial<Record<GatewayKind, () => Promise<GatewayAdapter>>> = {
+const adapters: Record<GatewayKind, () => Promise<GatewayAdapter>> = {
   stripe: async () => (await import('./stripe/index.js')).stripeAdapter,
   square: async () => (await import('./square/index.js')).squareAdapter,
   adyen: async () => (await import('./adyen/index.js')).adyenAdapter,
+  braintree: async () => (await import('./braintree/index.js')).braintreeAdapter,
+  paypal: async () => (await import('./paypal/index.js')).paypalAdapter,
 }
 
-const emulators: Partial<Record<GatewayKind, () => Promise<EmulatorFactory>>> = {
+const emulators: Record<GatewayKind, () => Promise<EmulatorFactory>> = {
   stripe: async () => (await import('./stripe/index.js')).createStripeEmulator,
   square: async () => (await import('./square/index.js')).createSquareEmulator,
   adyen: async () => (await import('./adyen/index.js')).createAdyenEmulator,
+  braintree: async () => (await import('./braintree/index.js')).createBraintreeEmulator,
+  paypal: async () => (await import('./paypal/index.js')).createPaypalEmulator,
 }
 
 export function availableKinds(): GatewayKind[] {
@@ -27,13 +31,9 @@ export function availableEmulators(): GatewayKind[] {
 }
 
 export async function loadAdapter(kind: GatewayKind): Promise<GatewayAdapter> {
-  const load = adapters[kind]
-  if (!load) throw new Error(`no adapter registered for ${kind}`)
-  return load()
+  return adapters[kind]()
 }
 
 export async function loadEmulator(kind: GatewayKind): Promise<EmulatorFactory> {
-  const load = emulators[kind]
-  if (!load) throw new Error(`no emulator registered for ${kind}`)
-  return load()
+  return emulators[kind]()
 }

@@ -35,6 +35,8 @@ export interface HttpRequest {
    */
   idempotencyKey?: string
   timeoutMs?: number
+  /** A POST that changes nothing (Braintree's searches): safe to re-send after a timeout or 5xx like a GET. */
+  readOnly?: boolean
 }
 
 export interface HttpResponse {

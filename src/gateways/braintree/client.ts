@@ -97,6 +97,8 @@ export function connectBraintree(cfg: ProviderConfig, deps: AdapterDeps, opts: B
           endpoint,
           headers: {authorization, 'x-apiversion': BRAINTREE_API_VERSION, accept: 'application/xml', 'content-type': 'application/json'},
           body: JSON.stringify(body),
+          // Searches change nothing: re-sending one after a timeout is safe, unlike a sale.
+          readOnly: path.endsWith('/advanced_search_ids') || path.endsWith('/advanced_search'),
         },
         signal,
       )
