@@ -1,0 +1,131 @@
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import type {AppContext} from '../../src/cli/context.js'
+import {GATEWAY_KINDS, type GatewayKind} from '../../src/core/gateway-kind.js'
+import type {NormalizedTxn} from '../../src/core/transaction.js'
+import {loadEmulator} from '../../src/gateways/registry.js'
+import {envVarName} from '../../src/secrets/index.js'
+import type {GatewayEmulator} from '../../src/sandbox/emulator.js'
+import {exportScenario} from '../../src/sandbox/export.js'
+import {generateScenario} from '../../src/sandbox/generate.js'
+import {scenarioEvents, type Scenario} from '../../src/sandbox/model.js'
+import {serveSandbox, type RunningSandbox} from '../../src/sandbox/serve.js'
+import {compareWithTruth, expectedTransactions, formatComparison} from '../../src/sandbox/truth.js'
+import {importCustomers} from '../../src/services/customers.js'
+import {importInvoices} from '../../src/services/invoices.js'
+import {addProvider} from '../../src/services/providers.js'
+import {importSites} from '../../src/services/sites.js'
+import {applyItems} from '../../src/services/sync/apply.js'
+import {connectProvider} from '../../src/services/sync/connect.js'
+import {runSync} from '../../src/services/sync/sync.js'
+import {openDatabase, type Db} from '../../src/store/db.js'
+import {listGrants} from '../../src/store/repos/grants.js'
+import {getProvider} from '../../src/store/repos/providers.js'
+
+// One world, every payment rendered by all five gateways ("share all"), synced through the whole engine into one
+// ledger. Each gateway must match the world's truth exactly, and so the five must agree with each other per customer.
+const START = '2026-06-01T00:00:00.000Z'
+const END = '2026-08-01T00:00:00.000Z'
+const AT = '2026-08-02T00:00:00.000Z'
+
+describe('one scenario through all five gateways', () => {
+  let scenario: Scenario
+  let sandbox: RunningSandbox
+  let db: Db
+  let ctx: AppContext
+  const emulators = new Map<GatewayKind, GatewayEmulator>()
+
+  beforeAll(async () => {
+    scenario = generateScenario({seed: 2026, customers: 30, transactions: 400, start: START, end: END})
+    const factories = new Map<GatewayKind, Awaited<ReturnType<typeof loadEmulator>>>()
+    for (const kind of GATEWAY_KINDS) factories.set(kind, await loadEmulator(kind))
+    const clock = {now: () => Date.parse(AT)}
+    sandbox = await serveSandbox({
+      seed: 1,
+      emulators: {
+        kinds: GATEWAY_KINDS,
+        create: (kind, {baseUrl}) => {
+          const emulator = factories.get(kind)!({scenario, share: 'all', clock, baseUrl})
+          emulators.set(kind, emulator)
+          return emulator
+        },
+      },
+    })
+    const home = mkdtempSync(join(tmpdir(), 'yms-cross-'))
+    const env: NodeJS.ProcessEnv = {}
+    ctx = {home: {dataDir: home, configDir: home, dbFile: join(home, 'ledger.db'), source: 'flag'}, actor: 'test', env, terminal: {color: false, interactive: false, stdoutIsTty: false}, now: () => Date.parse(AT), note: () => undefined}
+    db = openDatabase(ctx.home.dbFile)
+    const files = (await exportScenario(scenario, home)).files
+    await importSites(db, ctx, files.sites)
+    await importCustomers(db, ctx, files.customers)
+    await importInvoices(db, ctx, files.invoices)
+    for (const g of sandbox.gateways) {
+      for (const [field, value] of Object.entries(g.secrets)) env[envVarName(g.kind, field)] = value
+      await addProvider(db, ctx, {id: g.kind, kind: g.kind, baseUrl: g.baseUrl, sites: [], settings: g.settings, segments: ['*'], fallback: null, retrySchedule: null, maxRetries: null, secrets: {}})
+    }
+    const never = new AbortController().signal
+    const result = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: START})
+    expect(result.runs.map((r) => `${r.provider}:${r.status}:${r.error ?? ''}`).sort()).toEqual(GATEWAY_KINDS.map((k) => `${k}:ok:`).sort())
+    // Adyen has no list API: what the settlement reports cannot say (failures, pending, final losses) arrives by
+    // webhook. Feed its webhooks through its verifier and the same apply the webhook server will use.
+    const adyen = getProvider(db, 'adyen')!
+    const {client} = await connectProvider(ctx, adyen, {purpose: 'webhooks'})
+    const url = 'http://127.0.0.1/webhooks/adyen'
+    const scope = {provider: 'adyen', kind: 'adyen' as const, actor: 'test', source: 'webhook' as const, grants: listGrants(db, 'adyen'), latencySince: null, customers: new Map()}
+    for (const hook of emulators.get('adyen')!.webhooks(scenarioEvents(scenario.payments), url)) {
+      const verified = await client.verifyWebhook({headers: hook.headers, rawBody: Buffer.from(hook.body), url})
+      expect(verified.ok).toBe(true)
+      if (!verified.ok) continue
+      const items = verified.events.flatMap((e) => (e.kind === 'txn' ? [e.item] : []))
+      db.write(() => applyItems(db, scope, items, []))
+    }
+  }, 120_000)
+
+  afterAll(async () => {
+    db?.close()
+    await sandbox?.close()
+  })
+
+  const normalizedOf = (provider: string): NormalizedTxn[] =>
+    (db.raw.prepare('SELECT normalized_json FROM transactions WHERE provider = ? AND type IN (\'payment\', \'refund\', \'dispute\')').all(provider) as Array<{normalized_json: string}>).map((r) => JSON.parse(r.normalized_json) as NormalizedTxn)
+
+  it.each(GATEWAY_KINDS)('%s: payments, refunds and disputes equal the world (ids aside), nothing quarantined', (kind) => {
+    const expected = expectedTransactions(scenario, emulators.get(kind)!, 'all', AT)
+    const comparison = compareWithTruth(normalizedOf(kind), expected)
+    expect(comparison.ok, formatComparison(comparison)).toBe(true)
+    expect(db.raw.prepare(`SELECT COUNT(*) AS n FROM quarantine WHERE provider = ? AND status = 'open'`).get(kind)).toEqual({n: 0})
+  })
+
+  it('every gateway resolved each object to the same YMS customer and linked refunds/disputes to the right payment', () => {
+    for (const kind of GATEWAY_KINDS) {
+      const emulator = emulators.get(kind)!
+      for (const payment of scenario.payments) {
+        const row = db.raw.prepare('SELECT customer_id FROM transactions WHERE id = ?').get(`${kind}:${emulator.externalId('payment', payment.key)}`) as {customer_id: string} | undefined
+        expect(row?.customer_id, `${kind} ${payment.key}`).toBe(payment.customer)
+        for (const refund of payment.refunds) {
+          const r = db.raw.prepare('SELECT customer_id, parent_external_id FROM transactions WHERE id = ?').get(`${kind}:${emulator.externalId('refund', refund.key)}`) as {customer_id: string; parent_external_id: string}
+          expect(r, `${kind} ${refund.key}`).toEqual({customer_id: payment.customer, parent_external_id: emulator.externalId('payment', payment.key)})
+        }
+      }
+    }
+  })
+
+  it('each customer\'s ledger movements are identical through every gateway, to the minor unit', () => {
+    const perGateway = GATEWAY_KINDS.map((kind) =>
+      db.raw
+        .prepare(`SELECT account, currency, SUM(amount_minor) AS minor FROM ledger_postings WHERE provider = ? AND account LIKE 'customer:%' GROUP BY account, currency ORDER BY account, currency`)
+        .all(kind),
+    )
+    expect(perGateway[0]!.length).toBeGreaterThan(10)
+    for (const other of perGateway.slice(1)) expect(other).toEqual(perGateway[0])
+    const unbalanced = db.raw.prepare('SELECT txn_id, version, currency, SUM(amount_minor) AS s FROM ledger_postings GROUP BY txn_id, version, currency HAVING s <> 0').all()
+    expect(unbalanced).toEqual([])
+    // Zero- and three-decimal currencies went through every gateway's own exponent rules and came out ISO.
+    const currencies = db.raw.prepare('SELECT DISTINCT currency FROM transactions ORDER BY currency').all() as Array<{currency: string}>
+    expect(currencies.map((c) => c.currency)).toEqual(['EUR', 'JPY', 'KWD', 'USD'])
+  })
+})
