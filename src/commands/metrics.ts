@@ -25,6 +25,8 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
       process.stdout.write(metricsExposition(report, getLifetimeTotals(db)))
     } else if (this.flags.format === 'json') {
       this.out(JSON.stringify(report, null, 2))
+    } else if (report.providers.length === 0) {
+      this.out('no providers and no gateway activity in the window: connect one with `yms-pay providers add <id> --kind stripe`')
     } else {
       const n = (v: number | null) => (v === null ? '-' : v)
       const pct = (v: number | null, digits: number) => (v === null ? '-' : `${v.toFixed(digits)}%`)
