@@ -5,9 +5,10 @@ import type {Db} from '../../../src/store/db.js'
  * What the ledger must say at time `at`, computed from the scenario alone (not from src/core/ledger.ts): invoices
  * debit the customer; a succeeded payment credits the customer, clearing gets amount - fee, fees get the fee; a
  * refund, or a dispute that is open or lost, moves the amount back from clearing to the customer.
+ * `customers` limits everything to those imported; `payers` limits only whose payments reached the ledger.
  * Keys are "account|currency"; zero sums are dropped.
  */
-export function expectedAccounts(scenario: Scenario, provider: string, at: string, opts: {invoices?: boolean; customers?: Set<string>} = {}): Record<string, number> {
+export function expectedAccounts(scenario: Scenario, provider: string, at: string, opts: {invoices?: boolean; customers?: Set<string>; payers?: Set<string>} = {}): Record<string, number> {
   const out = new Map<string, number>()
   const add = (account: string, currency: string, minor: number) => {
     const k = `${account}|${currency}`
@@ -22,7 +23,7 @@ export function expectedAccounts(scenario: Scenario, provider: string, at: strin
     }
   }
   for (const p of paymentsFor(scenario, 'stripe', 'own')) {
-    if (!included(p.customer)) continue
+    if (!included(p.customer) || (opts.payers && !opts.payers.has(p.customer))) continue
     const s = paymentStateAt(p, at)
     if (!s.visible || s.status !== 'succeeded') continue
     const cur = p.amount.currency
