@@ -96,9 +96,4 @@ export function collectValidationErrors(node: unknown): {code: string; attribute
   return out
 }
 
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    .join('; ')
-}
+export {describeIssues} from '../signed-body.js'

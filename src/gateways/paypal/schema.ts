@@ -177,12 +177,7 @@ export const ErrorBodySchema = z.looseObject({
 })
 export type PaypalErrorBody = z.infer<typeof ErrorBodySchema>
 
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ')
-}
+export {describeIssues} from '../signed-body.js'
 
 /** The first path an issue names, as `a.b.0.c`, for Quarantined.detail. */
 export function firstField(error: z.ZodError): string {

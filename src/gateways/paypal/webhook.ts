@@ -1,7 +1,8 @@
-import {createHash, type KeyObject} from 'node:crypto'
+import type {KeyObject} from 'node:crypto'
 
 import type {Clock, WebhookEvent, WebhookRequest, WebhookVerification} from '../types.js'
-import {describeIssues, WebhookEnvelopeSchema} from './schema.js'
+import {WebhookEnvelopeSchema} from './schema.js'
+import {invalidEvent as invalid, parseSignedJson} from '../signed-body.js'
 import {AUTH_ALGO, HEADERS, signedMessage, verifyMessage} from './signature.js'
 import {paypalTimeToIso} from './time.js'
 import {type TranslateContext, type Translated, translateCapture, translateDispute, translateRefundResource} from './translate.js'
@@ -75,18 +76,10 @@ export async function verifyPaypalWebhook(req: WebhookRequest, verifier: Webhook
     if (!verified) return {ok: false, reason: 'PayPal verification API answered FAILURE'}
   }
 
-  // Signed by PayPal from here on: a body we cannot read is quarantined, not refused (refusing makes PayPal retry for 3 days).
-  let body: unknown
-  try {
-    body = JSON.parse(req.rawBody.toString('utf8'))
-  } catch {
-    return {ok: true, dedupKey: bodyDigest(req.rawBody), events: [invalid(null, 'body is not JSON', req.rawBody.toString('utf8'))]}
-  }
-  const envelope = WebhookEnvelopeSchema.safeParse(body)
-  if (!envelope.success) {
-    return {ok: true, dedupKey: bodyDigest(req.rawBody), events: [invalid(null, `webhook envelope: ${describeIssues(envelope.error)}`, body)]}
-  }
-  const {id: eventId, event_type: type, resource} = envelope.data
+  const parsed = parseSignedJson(req.rawBody, WebhookEnvelopeSchema)
+  if (!parsed.ok) return parsed.verification
+  const {body} = parsed
+  const {id: eventId, event_type: type, resource} = parsed.value
   const route = ROUTES[type]
   if (!route) {
     const resourceId = typeof resource.id === 'string' ? resource.id : undefined
@@ -97,10 +90,3 @@ export async function verifyPaypalWebhook(req: WebhookRequest, verifier: Webhook
   return {ok: true, dedupKey: eventId, events: [event]}
 }
 
-function invalid(externalId: string | null, detail: string, raw: unknown): WebhookEvent {
-  return {kind: 'invalid', item: {externalId, reason: 'invalid_payload', detail, raw}}
-}
-
-function bodyDigest(raw: Buffer): string {
-  return `sha256:${createHash('sha256').update(raw).digest('hex')}`
-}

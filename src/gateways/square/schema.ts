@@ -107,9 +107,4 @@ export const WebhookEnvelopeSchema = z.object({
 })
 
 /** `path: message` for the first few issues: the field a quarantined payload failed on. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ')
-}
+export {describeIssues} from '../signed-body.js'

@@ -1,7 +1,8 @@
-import {createHash, createHmac, timingSafeEqual} from 'node:crypto'
+import {createHmac, timingSafeEqual} from 'node:crypto'
 
 import type {WebhookEvent, WebhookRequest, WebhookVerification} from '../types.js'
-import {describeIssues, WebhookEnvelopeSchema} from './schema.js'
+import {WebhookEnvelopeSchema} from './schema.js'
+import {invalidEvent as invalid, parseSignedJson} from '../signed-body.js'
 import {type TranslateContext, type Translated, translateDispute, translatePayment, translateRefund} from './translate.js'
 
 /**
@@ -50,18 +51,10 @@ export function verifySquareWebhook(req: WebhookRequest, settings: WebhookSettin
     return {ok: false, reason: 'signature mismatch (wrong signature_key, a notification_url that differs from the one Square signs, or a modified body)'}
   }
 
-  // Signed by Square from here on: a body we cannot read is quarantined, not refused (refusing makes Square retry for a day).
-  let body: unknown
-  try {
-    body = JSON.parse(req.rawBody.toString('utf8'))
-  } catch {
-    return {ok: true, dedupKey: bodyDigest(req.rawBody), events: [invalid(null, 'body is not JSON', req.rawBody.toString('utf8'))]}
-  }
-  const envelope = WebhookEnvelopeSchema.safeParse(body)
-  if (!envelope.success) {
-    return {ok: true, dedupKey: bodyDigest(req.rawBody), events: [invalid(null, `webhook envelope: ${describeIssues(envelope.error)}`, body)]}
-  }
-  const {type, event_id: eventId, data} = envelope.data
+  const parsed = parseSignedJson(req.rawBody, WebhookEnvelopeSchema)
+  if (!parsed.ok) return parsed.verification
+  const {body} = parsed
+  const {type, event_id: eventId, data} = parsed.value
   const route = TRANSLATORS[type]
   if (!route) return {ok: true, dedupKey: eventId, events: [{kind: 'signal', name: type, data: compact({event_id: eventId, id: data.id})}]}
   const object = data.object?.[route.object]
@@ -71,14 +64,6 @@ export function verifySquareWebhook(req: WebhookRequest, settings: WebhookSettin
   const translated = route.translate(object, ctx)
   const event: WebhookEvent = translated.ok ? {kind: 'txn', item: translated.item} : {kind: 'invalid', item: translated.item}
   return {ok: true, dedupKey: eventId, events: [event]}
-}
-
-function invalid(externalId: string | null, detail: string, raw: unknown): WebhookEvent {
-  return {kind: 'invalid', item: {externalId, reason: 'invalid_payload', detail, raw}}
-}
-
-function bodyDigest(raw: Buffer): string {
-  return `sha256:${createHash('sha256').update(raw).digest('hex')}`
 }
 
 function compact(entries: Record<string, string | undefined>): Record<string, string> {

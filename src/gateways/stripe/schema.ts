@@ -141,9 +141,4 @@ export const ErrorBodySchema = z.object({
 })
 
 /** `amount: Invalid input: expected number, received string; currency: …` — names the fields for the quarantine reason. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(object)'}: ${issue.message}`)
-    .join('; ')
-}
+export {describeIssues} from '../signed-body.js'
