@@ -1,5 +1,5 @@
 import {BaseCommand} from '../cli/base-command.js'
-import {formatMoney} from '../core/money.js'
+import {renderStatus} from '../cli/status-view.js'
 import {getStatus, type StatusReport} from '../services/status.js'
 
 export default class Status extends BaseCommand<typeof Status> {
@@ -9,50 +9,7 @@ export default class Status extends BaseCommand<typeof Status> {
 
   async run(): Promise<StatusReport> {
     const s = getStatus(await this.db(), this.ctx)
-    const c = this.ui.chalk
-    const colour = (h: string) => (h === 'ok' ? c.green(h) : h === 'down' || h === 'failing' ? c.red(h) : h === 'degraded' ? c.yellow(h) : h)
-    if (s.providers.length === 0) this.out('no providers yet: connect one with `yms-pay providers add <id> --kind stripe`')
-    else {
-      this.out(
-        this.ui.table(
-          ['provider', 'kind', 'health', 'lag', 'last sync', 'last error', 'failures 24h', 'pending retries', 'quarantined'],
-          s.providers.map((p) => [
-            p.id,
-            p.kind,
-            colour(p.health),
-            p.lagMs === null ? 'never' : humanDuration(p.lagMs),
-            p.lastSync ? `${p.lastSync.status} ${p.lastSync.finishedAt ?? p.lastSync.startedAt}` : 'never',
-            p.lastError ? `${p.lastError.at} ${p.lastError.message}` : '',
-            p.failures24h,
-            p.pendingRetries,
-            p.quarantined,
-          ]),
-        ),
-      )
-    }
-    if (s.sites.length > 0) {
-      this.out(
-        this.ui.table(
-          ['site', 'balances', 'in base currency'],
-          s.sites.map((site) => [
-            site.id,
-            site.balances.map((b) => formatMoney(b)).join(', ') || '0',
-            site.totalInBase ? formatMoney(site.totalInBase) : `no rate for ${site.missingRates.join(', ')} -> ${site.currency}`,
-          ]),
-        ),
-      )
-    }
-    const reasons = Object.entries(s.quarantine.byReason).map(([r, n]) => `${r}: ${n}`).join(', ')
-    this.out(this.ui.fields([['quarantined (open)', s.quarantine.open + (reasons ? ` (${reasons})` : '')], ['reconcile exceptions (open)', s.exceptions.open]]))
+    this.out(renderStatus(s, this.ui))
     return s
   }
-}
-
-function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000)
-  if (s < 120) return `${s}s`
-  const m = Math.round(s / 60)
-  if (m < 120) return `${m}m`
-  const h = Math.round(m / 60)
-  return h < 48 ? `${h}h` : `${Math.round(h / 24)}d`
 }

@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {runDemo, type DemoResult} from '../../services/demo.js'
-import {countOpenQuarantine} from '../../store/repos/quarantine.js'
+import {renderStatus} from '../../cli/status-view.js'
+import {getStatus, type StatusReport} from '../../services/status.js'
 
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary = 'Run the whole loop on a throw-away home: sandbox gateways, YMS import, providers with grants, sync, status'
@@ -16,12 +17,9 @@ export default class Demo extends BaseCommand<typeof Demo> {
     transactions: Flags.integer({description: 'Payments in the world', default: 1500, min: 1}),
   }
 
-  async run(): Promise<Omit<DemoResult, 'finish'> & {quarantine: Array<{provider: string; reason: string; n: number}>}> {
+  async run(): Promise<Omit<DemoResult, 'finish'> & {status: StatusReport}> {
     const step = (m: string) => this.ctx.note(`${this.ui.chalk.cyan('›')} ${m}`)
-    const result = await runDemo(this.ctx, {keep: this.flags.keep, seed: this.flags.seed, customers: this.flags.customers, transactions: this.flags.transactions, onStep: step}, async (db) => {
-      const quarantine = countOpenQuarantine(db)
-      return {quarantine}
-    })
+    const result = await runDemo(this.ctx, {keep: this.flags.keep, seed: this.flags.seed, customers: this.flags.customers, transactions: this.flags.transactions, onStep: step}, (db, demoCtx) => getStatus(db, demoCtx))
     const {finish, ...rest} = result
     this.out(
       this.ui.table(
@@ -29,8 +27,9 @@ export default class Demo extends BaseCommand<typeof Demo> {
         rest.sync.runs.map((r) => [r.provider, r.status, r.pages, r.fetched, r.inserted, r.quarantined, r.posted, r.durationMs]),
       ),
     )
-    if (finish.quarantine.length > 0) this.out(`quarantined: ${finish.quarantine.map((q) => `${q.provider} ${q.reason} × ${q.n}`).join(', ')}  (no grant for segment "${rest.missingGrant.segment}" at ${rest.missingGrant.provider})`)
+    this.out(`\n${this.ui.chalk.bold('yms-pay status')}  (segment "${rest.missingGrant.segment}" is not granted to ${rest.missingGrant.provider}: its objects wait in quarantine)`)
+    this.out(renderStatus(finish, this.ui))
     this.out(rest.kept ? `kept: explore with  yms-pay status --home ${rest.home}` : 'demo home removed (use --keep to explore it)')
-    return {...rest, quarantine: finish.quarantine}
+    return {...rest, status: finish}
   }
 }
