@@ -35,7 +35,7 @@ describe('providers and their secrets, through the built binary', () => {
   it('a missing secret exits 78 and names the variable that would provide it', async () => {
     expect((await runCli(['providers', 'add', id, '--kind', 'stripe', '--base-url', server.baseUrl], {home})).code).toBe(0)
     // An unreachable keychain (no D-Bus) and an empty keychain must both say which variable to set.
-    for (const env of [{DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus'}, {}]) {
+    for (const env of [{DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus'}, {}] as Array<Record<string, string>>) {
       const r = await runCli(['providers', 'test', id, '--json'], {home, env})
       expect(r.code).toBe(78)
       expect(r.json<{error: {message: string}}>().error.message).toContain(envName)

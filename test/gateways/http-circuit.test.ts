@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {CircuitOpenError, createHttpClient, type HttpClientOptions} from '../../src/gateways/http.js'
 import type {GatewayCall} from '../../src/gateways/types.js'
-import {fakeTime, json, loopback, reset, type Behaviour, type Loopback} from './http-loopback.js'
+import {clientAgainst, fakeTime, json, loopback, reset, type Behaviour, type Loopback} from './http-loopback.js'
 
 // The breaker over real loopback HTTP; cool-downs pass on the injected clock, nothing sleeps.
 const servers: Loopback[] = []
@@ -10,26 +10,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-async function setup(script: Behaviour[], overrides: Partial<HttpClientOptions> = {}) {
-  const server = await loopback(script)
-  servers.push(server)
-  const time = fakeTime()
-  const calls: GatewayCall[] = []
-  const client = createHttpClient({
-    provider: 'paypal',
-    baseUrl: server.baseUrl,
-    idempotencyHeader: 'PayPal-Request-Id',
-    clock: time.clock,
-    sleep: time.sleep,
-    random: () => 0.5,
-    recordCall: (c) => calls.push(c),
-    maxRetries: 0,
-    circuitFailureThreshold: 3,
-    circuitCoolDownMs: 30_000,
-    ...overrides,
-  })
-  return {client, time, calls, received: server.received}
-}
+const setup = (script: Behaviour[], overrides: Partial<HttpClientOptions> = {}) => clientAgainst(servers, script, {provider: 'paypal', idempotencyHeader: 'PayPal-Request-Id', maxRetries: 0, circuitFailureThreshold: 3, circuitCoolDownMs: 30_000}, overrides)
 
 const get = {method: 'GET' as const, path: '/v1/reporting/transactions', endpoint: 'GET /v1/reporting/transactions'}
 

@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {createHttpClient, TransportError, type HttpClientOptions} from '../../src/gateways/http.js'
 import type {GatewayCall} from '../../src/gateways/types.js'
-import {fakeTime, hang, json, loopback, reset, stallBody, truncate, type Behaviour, type Loopback} from './http-loopback.js'
+import {clientAgainst, fakeTime, hang, json, loopback, reset, stallBody, truncate, type Behaviour, type Loopback} from './http-loopback.js'
 
 // Real loopback faults. Only the per-attempt timeouts run on the real clock (~60 ms each); backoff sleeps are injected.
 const servers: Loopback[] = []
@@ -10,23 +10,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-async function setup(script: Behaviour[], overrides: Partial<HttpClientOptions> = {}) {
-  const server = await loopback(script)
-  servers.push(server)
-  const time = fakeTime()
-  const calls: GatewayCall[] = []
-  const client = createHttpClient({
-    provider: 'adyen',
-    baseUrl: server.baseUrl,
-    idempotencyHeader: 'Idempotency-Key',
-    clock: time.clock,
-    sleep: time.sleep,
-    random: () => 0.5,
-    recordCall: (c) => calls.push(c),
-    ...overrides,
-  })
-  return {client, time, calls, received: server.received}
-}
+const setup = (script: Behaviour[], overrides: Partial<HttpClientOptions> = {}) => clientAgainst(servers, script, {provider: 'adyen', idempotencyHeader: 'Idempotency-Key'}, overrides)
 
 const get = {method: 'GET' as const, path: '/reports/x.csv', endpoint: 'GET /reports/:name'}
 

@@ -87,3 +87,30 @@ export function fakeTime(start = Date.UTC(2024, 0, 1)) {
     },
   }
 }
+
+/**
+ * A client against a fresh loopback server with injected time, plus the calls it recorded. `servers` collects the
+ * servers so each test file can close them in one afterEach.
+ */
+export async function clientAgainst(
+  servers: Loopback[],
+  script: Behaviour[],
+  defaults: Pick<import('../../src/gateways/http.js').HttpClientOptions, 'provider' | 'idempotencyHeader'> & Partial<import('../../src/gateways/http.js').HttpClientOptions>,
+  overrides: Partial<import('../../src/gateways/http.js').HttpClientOptions> = {},
+) {
+  const {createHttpClient} = await import('../../src/gateways/http.js')
+  const server = await loopback(script)
+  servers.push(server)
+  const time = fakeTime()
+  const calls: import('../../src/gateways/types.js').GatewayCall[] = []
+  const client = createHttpClient({
+    baseUrl: server.baseUrl,
+    clock: time.clock,
+    sleep: time.sleep,
+    random: () => 0.5,
+    recordCall: (c) => calls.push(c),
+    ...defaults,
+    ...overrides,
+  })
+  return {client, time, calls, received: server.received}
+}

@@ -4,30 +4,14 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {createHttpClient, TransportError, type HttpClientOptions} from '../../src/gateways/http.js'
 import type {GatewayCall} from '../../src/gateways/types.js'
-import {fakeTime, json, loopback, reset, type Behaviour, type Loopback} from './http-loopback.js'
+import {clientAgainst, fakeTime, json, loopback, reset, type Behaviour, type Loopback} from './http-loopback.js'
 
 const servers: Loopback[] = []
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-async function setup(script: Behaviour[], overrides: Partial<HttpClientOptions> = {}) {
-  const server = await loopback(script)
-  servers.push(server)
-  const time = fakeTime()
-  const calls: GatewayCall[] = []
-  const client = createHttpClient({
-    provider: 'stripe',
-    baseUrl: server.baseUrl,
-    idempotencyHeader: 'Idempotency-Key',
-    clock: time.clock,
-    sleep: time.sleep,
-    random: () => 0.5,
-    recordCall: (c) => calls.push(c),
-    ...overrides,
-  })
-  return {client, time, calls, received: server.received}
-}
+const setup = (script: Behaviour[], overrides: Partial<HttpClientOptions> = {}) => clientAgainst(servers, script, {provider: 'stripe', idempotencyHeader: 'Idempotency-Key'}, overrides)
 
 const get = {method: 'GET' as const, path: '/v1/events', endpoint: 'GET /v1/events'}
 const post = {method: 'POST' as const, path: '/v1/payment_intents', endpoint: 'POST /v1/payment_intents', body: 'amount=100'}

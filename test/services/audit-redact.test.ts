@@ -60,7 +60,7 @@ describe('redact', () => {
         skip: undefined,
         fn: () => 1,
         nan: Number.NaN,
-        map: new Map([['token', 't'], ['a', 1]]),
+        map: new Map<string, string | number>([['token', 't'], ['a', 1]]),
       }),
     ).toEqual({
       when: '2024-05-01T00:00:00.000Z',

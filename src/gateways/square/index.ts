@@ -14,4 +14,4 @@ export const squareAdapter: GatewayAdapter = {
   connect: connectSquare,
 }
 
-export const createSquareEmulator: EmulatorFactory = createEmulator
+export const createSquareEmulator = createEmulator satisfies EmulatorFactory

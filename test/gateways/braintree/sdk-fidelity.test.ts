@@ -44,7 +44,7 @@ describe('braintree SDK against the emulator', () => {
     const min = new Date('2026-01-10T00:00:00Z')
     const max = new Date('2026-01-20T00:00:00Z')
     const found = await collect<{id: string; type: string; amount: string; currencyIsoCode: string; status: string; statusHistory: unknown[]}>(
-      gateway.transaction.search((search) => {
+      gateway.transaction.search((search: any) => {
         search.createdAt().between(min, max)
       }) as unknown as NodeJS.ReadableStream,
     )

@@ -84,7 +84,7 @@ describe('verifyBraintreeWebhook on the emulator webhooks', () => {
 
   it('a signed payload that is not XML is acknowledged and quarantined', () => {
     const payload = `${Buffer.from('<notification><kind>x</kind>').toString('base64')}\n`
-    const result = verifyBraintreeWebhook(form(signBraintreePayload(hookKeys.publicKey, hookKeys.privateKey, payload), payload), hookKeys, {providerId: 'bt'})
+    const result = verifyBraintreeWebhook(form(signBraintreePayload(hookKeys.publicKey, hookKeys.privateKey!, payload), payload), hookKeys, {providerId: 'bt'})
     expect(result).toMatchObject({ok: true, events: [{kind: 'invalid', item: {reason: 'invalid_payload'}}]})
   })
 })

@@ -154,7 +154,7 @@ describe('emulator webhooks through the SDK WebhooksHelper', () => {
       const ok = await WebhooksHelper.verifySignature({
         requestBody: d.body,
         signatureHeader: d.headers['x-square-hmacsha256-signature']!,
-        signatureKey: emulator.secrets.signature_key,
+        signatureKey: emulator.secrets.signature_key!,
         notificationUrl: url,
       })
       expect(ok).toBe(true)
@@ -164,7 +164,7 @@ describe('emulator webhooks through the SDK WebhooksHelper', () => {
   it('rejects a tampered body, another URL and another key', async () => {
     const d = deliveries[0]!
     const header = d.headers['x-square-hmacsha256-signature']!
-    const key = emulator.secrets.signature_key
+    const key = emulator.secrets.signature_key!
     const tampered = d.body.replace(/"amount":(\d+)/, (_m, n: string) => `"amount":${Number(n) + 1}`)
     expect(tampered).not.toBe(d.body)
     expect(await WebhooksHelper.verifySignature({requestBody: tampered, signatureHeader: header, signatureKey: key, notificationUrl: url})).toBe(false)

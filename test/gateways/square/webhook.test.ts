@@ -123,7 +123,7 @@ describe('Square webhook verification and translation', () => {
       created_at: '2025-01-01T00:00:00Z',
       data: {type: 'payment', id: 'P1', object: {payment: {id: 'P1', amount_money: {amount: '10', currency: 'USD'}}}},
     })
-    const headers = {[SIGNATURE_HEADER]: createHmac('sha256', emulator.secrets.signature_key).update(url + body).digest('base64')}
+    const headers = {[SIGNATURE_HEADER]: createHmac('sha256', emulator.secrets.signature_key!).update(url + body).digest('base64')}
     const v = ok(await verify({headers, body}))
     expect(v.dedupKey).toBe('evt-drift-1')
     const event = v.events[0]
@@ -132,7 +132,7 @@ describe('Square webhook verification and translation', () => {
     expect(event?.kind === 'invalid' && event.item.detail).toContain('amount_money.amount')
 
     const notJson = 'not json'
-    const signed = {[SIGNATURE_HEADER]: createHmac('sha256', emulator.secrets.signature_key).update(url + notJson).digest('base64')}
+    const signed = {[SIGNATURE_HEADER]: createHmac('sha256', emulator.secrets.signature_key!).update(url + notJson).digest('base64')}
     const v2 = ok(await verify({headers: signed, body: notJson}))
     expect(v2.events[0]?.kind).toBe('invalid')
   })

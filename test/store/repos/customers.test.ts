@@ -5,6 +5,7 @@ import {
   getCustomer,
   listCustomers,
   upsertCustomers,
+  type CustomerInput,
 } from '../../../src/store/repos/customers.js'
 import {getInvoice, listInvoices, upsertInvoices} from '../../../src/store/repos/invoices.js'
 import {upsertSites} from '../../../src/store/repos/sites.js'
@@ -22,7 +23,7 @@ afterEach(() => t.cleanup())
 
 describe('customers repository', () => {
   it('imports idempotently, counting changes in fields and refs', () => {
-    const rows = [
+    const rows: CustomerInput[] = [
       {id: 'c1', site: 'berlin', segment: 'gold', name: 'Ada', email: 'ada@x.test', refs: {stripe: 'cus_1'}},
       {id: 'c2', site: 'tokyo', segment: 'silver', name: 'Bo', refs: {adyen: 'shopper-2', stripe: 'cus_2'}},
     ]

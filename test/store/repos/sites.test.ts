@@ -26,7 +26,7 @@ describe('sites repository', () => {
     expect(getSite(t.db, 'berlin')).toEqual(created) // untouched, updated_at included
     const tokyo = getSite(t.db, 'tokyo')
     expect(tokyo?.name).toBe('Tokyo HQ')
-    expect(tokyo?.updatedAt > (tokyo?.createdAt ?? '')).toBe(true)
+    expect(tokyo!.updatedAt > tokyo!.createdAt).toBe(true)
     expect(listSites(t.db).map((s) => s.id)).toEqual(['berlin', 'nyc', 'tokyo'])
   })
 
