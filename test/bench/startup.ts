@@ -10,7 +10,10 @@ import {fmt, machineNote, median, pairedRatio, quantile, table} from './stats.js
  * Start-up benchmark of the built CLI: `--version` and `providers list` against `node -e 0`, interleaved round by
  * round so the shared machine's noise hits every command alike. Reports medians and ratios to the baseline.
  *
- *   npx tsc -p tsconfig.json && npx oclif manifest && npx tsx test/bench/startup.ts [--runs 15] [--json]
+ *   npx tsc -p tsconfig.json && npx oclif manifest && npx tsx test/bench/startup.ts [--runs 15] [--json] [--alt DIR]
+ *
+ * --alt DIR also times DIR/bin/run.js (a scratch copy holding a proposed change) in the same rounds, so a fix is
+ * measured against the current code under the same noise.
  *
  * Exit code 0 when every target holds, 1 when one is missed (the table says which).
  */
@@ -20,6 +23,7 @@ const RUN = join(ROOT, 'bin/run.js')
 const argv = process.argv.slice(2)
 const runs = Number(argv[argv.indexOf('--runs') + 1] ?? 15) || 15
 const asJson = argv.includes('--json')
+const alt = argv.includes('--alt') ? resolve(argv[argv.indexOf('--alt') + 1]!) : null
 
 interface Case {
   name: string
@@ -29,6 +33,8 @@ interface Case {
   freshHome?: boolean
   target: number | null
   expect: RegExp
+  /** The CLI to run (default: this checkout's bin/run.js). */
+  bin?: string
 }
 
 function assertBuilt(): void {
@@ -80,7 +86,7 @@ function populatedHome(): {home: string; secretEnv: Record<string, string>} {
 }
 
 function timeOnce(c: Case, env: Record<string, string>): number {
-  const args = c.name === 'node -e 0' ? ['-e', '0'] : [RUN, ...c.args]
+  const args = c.name === 'node -e 0' ? ['-e', '0'] : [c.bin ?? RUN, ...c.args]
   const t0 = process.hrtime.bigint()
   const r = spawnSync(process.execPath, args, {cwd: ROOT, env, encoding: 'utf8'})
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
@@ -101,6 +107,11 @@ async function main(): Promise<void> {
     {name: 'providers list (5 providers, secrets in env)', args: ['providers', 'list'], env: {YMS_PAY_HOME: home5, ...secretEnv}, target: 3, expect: /eu-adyen/},
     {name: 'providers list (5 providers, keychain probed)', args: ['providers', 'list'], env: {YMS_PAY_HOME: home5}, target: 3, expect: /eu-adyen/},
   ]
+  if (alt) {
+    const bin = join(alt, 'bin/run.js')
+    if (!existsSync(bin)) throw new Error(`--alt ${alt}: no bin/run.js there`)
+    cases.push(...cases.filter((c) => c.target !== null).map((c) => ({...c, name: `${c.name} [alt]`, bin})))
+  }
   // Warm the file cache and create the empty home's database, so round 1 is not an outlier.
   for (const c of cases) timeOnce(c, {...baseEnv(c.freshHome ? mkdtempSync(join(scratch, 'h-')) : emptyHome), ...c.env})
 

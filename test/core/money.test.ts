@@ -52,7 +52,7 @@ describe('parseDecimal / formatDecimal', () => {
       const text = fc
         .tuple(
           fc.boolean(),
-          fc.string({unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 15 - exp}), // 15 digits in all stay inside the exact integer range,
+          fc.string({unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 15 - exp}), // 15 digits in all stay inside the exact integer range
           fc.option(fc.string({unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: Math.max(exp, 1)}), {
             nil: undefined,
           }),
