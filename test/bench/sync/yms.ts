@@ -1,0 +1,34 @@
+import {runSync} from '../../../src/services/sync/sync.js'
+import {openDatabase} from '../../../src/store/db.js'
+import {envOrThrow, finish} from './result.js'
+import {BENCH_PROVIDER, benchContext} from './yms-home.js'
+
+/**
+ * yms-pay's path, end to end: open the prepared home's ledger and run one `sync` pass (runSync, as the `sync`
+ * command calls it): Stripe backfill of charges, refunds and disputes, then the event feed, each page validated,
+ * resolved to a customer, posted to the ledger and audited in one immediate transaction with its cursor.
+ * The API key comes from the environment, as under cron.
+ */
+const home = envOrThrow('BENCH_HOME')
+const charges = Number(envOrThrow('BENCH_CHARGES'))
+const ctx = benchContext(home, process.env)
+const t0 = performance.now()
+const db = openDatabase(ctx.home.dbFile)
+let fetched = 0
+let chargesMs = Number.NaN
+const never = new AbortController().signal
+const result = await runSync(db, ctx, {
+  providers: [BENCH_PROVIDER],
+  signals: {stop: never, abort: never},
+  onPage: (e) => {
+    fetched += e.counts.fetched
+    // The backfill pages charges first (then refunds, disputes, events): this is when the last charge committed.
+    if (Number.isNaN(chargesMs) && fetched >= charges) chargesMs = performance.now() - t0
+  },
+})
+db.close()
+const ms = performance.now() - t0
+const run = result.runs[0]
+if (!run || run.status !== 'ok') throw new Error(`sync did not succeed: ${JSON.stringify(run)}`)
+if (run.quarantined > 0) process.stderr.write(`warning: ${run.quarantined} items quarantined\n`)
+finish({items: run.fetched, charges, chargesMs, ms, pages: run.pages, detail: {inserted: run.inserted, posted: run.posted, quarantined: run.quarantined}})
