@@ -73,8 +73,9 @@ describe('applyItems: worked examples', () => {
   // BUG (reported, no money moves): keepKnownFee carries a pending charge's fee into its failed state. A Stripe
   // charge seen pending (balance transaction fee 0) then failed (no balance transaction) keeps fee 0 after an
   // incremental sync, while a fresh backfill stores null: two homes of the same world disagree on fee_minor.
-  // Fix: src/services/sync/apply.ts keepKnownFee(): keep the stored fee only when the status is unchanged
-  // (`if (txn.fee !== null || stored.status !== txn.status) return txn`).
+  // Fix: src/services/sync/apply.ts keepKnownFee(): do not carry a fee into a state that has none
+  // (`if (txn.fee !== null || txn.status === 'failed' || txn.status === 'canceled') return txn`); keep carrying it
+  // otherwise, since a webhook's pending -> succeeded charge has no fee and needs the one read before.
   it.fails('a payment that fails after pending does not keep the pending fee', () => {
     w = ledgerWorld()
     applyPage(w.db, [txn({externalId: 'ch_4', type: 'payment', status: 'pending', amount: eur(1_000), fee: eur(0), customerRef: 'cus_1'})])
