@@ -50,7 +50,7 @@ export function createLiveView(ui: Renderer, stream: NodeJS.WriteStream) {
     },
     run: (run: ProviderRun) => {
       const r = row(run.provider)
-      r.state = run.status === 'ok' ? 'idle' : run.status === 'failed' ? ui.chalk.red(`failed: ${run.error ?? ''}`.slice(0, 60)) : 'locked elsewhere'
+      r.state = run.status === 'ok' ? 'idle' : run.status === 'failed' ? ui.chalk.red(`failed: ${run.error ?? ''}`.slice(0, 60)) : run.status === 'stopped' ? 'stopped' : 'locked elsewhere'
       r.last = new Date().toISOString().slice(11, 19)
       draw()
     },

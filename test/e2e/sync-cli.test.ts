@@ -13,8 +13,8 @@ import {createSyncWorld, manualClock, secretEnv, unbalancedPostingSets, WORLD_EN
 import {actualAccounts, expectedAccounts} from '../services/sync/oracle.js'
 
 /** The built binary as cron runs it: `sync --json`, exit codes, overlapping runs, a crashed run's lease. */
-const RunSchema = z.object({provider: z.string(), status: z.enum(['ok', 'failed', 'skipped_locked']), pages: z.number(), posted: z.number(), error: z.string().optional()})
-const SyncJson = z.object({runs: z.array(RunSchema), totals: z.object({providers: z.number(), failed: z.number(), skippedLocked: z.number()})})
+const RunSchema = z.object({provider: z.string(), status: z.enum(['ok', 'failed', 'skipped_locked', 'stopped']), pages: z.number(), posted: z.number(), error: z.string().optional()})
+const SyncJson = z.object({runs: z.array(RunSchema), totals: z.object({providers: z.number(), failed: z.number(), skippedLocked: z.number(), stopped: z.number()})})
 const ErrorJson = z.object({error: z.object({message: z.string(), exitCode: z.number()})})
 
 const scenario = worldScenario(1_000, 61)
@@ -84,15 +84,11 @@ describe('sync (built binary): a crashed run', () => {
     checkLedger(world)
   }, 60_000)
 
-  // BUG (reported): the killed run's sync_runs row stays 'running' forever. `status` counts failures with
-  // status = 'failed' (src/store/repos/reports.ts failedRunsSince), so a provider whose cron runs are OOM-killed
-  // every night shows no failure at all. Fix: in src/services/sync/run-provider.ts takeOver(), after releasing the
-  // dead owner's lease, `UPDATE sync_runs SET status = 'failed', finished_at = now, error = 'process <pid> on <host>
-  // died mid-run; lease taken over' WHERE provider = ? AND owner = <dead owner> AND status = 'running'`.
-  it.fails("the killed run is recorded as failed once its lease is taken over, not left 'running'", () => {
+  // A killed run's row must not stay 'running' forever: status counts failures, and a provider whose cron runs are
+  // OOM-killed every night must show them.
+  it("the killed run is recorded as failed once its lease is taken over, not left 'running'", () => {
     const raw = new Database(world.dbFile, {readonly: true})
     try {
-      // Today: ['running', 'ok'] (the killed run, the run that took over).
       expect(raw.prepare(`SELECT status FROM sync_runs ORDER BY id`).pluck().all()).toEqual(['failed', 'ok'])
     } finally {
       raw.close()
@@ -131,15 +127,10 @@ describe('sync (built binary): a crashed run', () => {
     }
   }, 60_000)
 
-  // BUG (reported): a run stopped by SIGTERM/Ctrl-C before the gateway said hasMore=false is reported and recorded
-  // as status 'ok' with exit 0 (today: {exit: 0, status: 'ok', recorded: 'ok'}), so cron sees success and `status`
-  // takes its finished_at as "last success" (reports.ts freshness) although the mirror is incomplete.
-  // Fix: src/services/sync/run-provider.ts: remember the last page's hasMore; when the loop ends because
-  // signals.stop fired with hasMore still true, finishRun(db, runId, 'stopped', 'stopped by signal before the end')
-  // and return status 'stopped' (add it to ProviderRun['status'] and the sync_runs comment), and let
-  // commands/sync exitCodeFor map a stopped run to 75 (EX_TEMPFAIL: "try again") rather than 0.
-  it.fails('a run stopped by SIGTERM before the end is not reported or recorded as ok', () => {
-    expect(stoppedRun).toMatchObject({recorded: expect.not.stringMatching(/^ok$/), status: expect.not.stringMatching(/^ok$/)})
+  // A run stopped before the gateway said hasMore=false is not a success: cron must see "try again" (75), and
+  // status must not take its finish as the last successful sync.
+  it('a run stopped by SIGTERM before the end is reported and recorded as stopped, exit 75', () => {
+    expect(stoppedRun).toEqual({exit: 75, status: 'stopped', recorded: 'stopped'})
   })
 
   it('a lease held by a live process, or by a process on another host, still blocks: exit 75, skipped_locked', async () => {

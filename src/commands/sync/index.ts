@@ -12,7 +12,7 @@ import {watchSync} from '../../services/sync/watch.js'
 export default class Sync extends BaseCommand<typeof Sync> {
   static override summary = 'Mirror every payment, refund and dispute from the gateways into the ledger'
   static override description =
-    'One-shot for cron (exit 0 ok, 4 if any provider failed, 75 if every provider was locked by another run), or --watch for real time. Each page commits with its cursor in one transaction: a crash or Ctrl-C repeats at most one page and never duplicates a posting.'
+    'One-shot for cron (exit 0 ok, 4 if any provider failed, 75 if every provider was locked by another run or a stop signal cut the pass short), or --watch for real time. Each page commits with its cursor in one transaction: a crash or Ctrl-C repeats at most one page and never duplicates a posting.'
   static override examples = ['<%= config.bin %> sync', '<%= config.bin %> sync --provider acme-stripe --json', '<%= config.bin %> sync --watch --interval 30s']
   static override flags = {
     provider: Flags.string({description: 'Only this provider (repeatable); default: every enabled provider', multiple: true}),
@@ -57,7 +57,7 @@ export default class Sync extends BaseCommand<typeof Sync> {
     this.out(
       this.ui.table(
         ['provider', 'status', 'pages', 'fetched', 'inserted', 'updated', 'unchanged', 'quarantined', 'posted', 'ms'],
-        result.runs.map((r) => [r.provider, r.status === 'ok' ? this.ui.chalk.green(r.status) : this.ui.chalk.red(r.status), r.pages, r.fetched, r.inserted, r.updated, r.unchanged, r.quarantined, r.posted, r.durationMs]),
+        result.runs.map((r) => [r.provider, r.status === 'ok' ? this.ui.chalk.green(r.status) : r.status === 'failed' ? this.ui.chalk.red(r.status) : this.ui.chalk.yellow(r.status), r.pages, r.fetched, r.inserted, r.updated, r.unchanged, r.quarantined, r.posted, r.durationMs]),
       ),
     )
     for (const r of result.runs.filter((x) => x.error)) process.stderr.write(`${r.provider}: ${r.error}\n`)
@@ -65,11 +65,14 @@ export default class Sync extends BaseCommand<typeof Sync> {
   }
 }
 
-/** 4 if any provider failed; 75 if every provider was locked; a shared config/auth code when all failed alike. */
+/**
+ * 4 if any provider failed; 75 (try again later) if every provider was locked, or a stop signal cut a pass short;
+ * a shared config/auth code when all failed alike.
+ */
 export function exitCodeFor(runs: readonly ProviderRun[]): number {
   if (runs.length > 0 && runs.every((r) => r.status === 'skipped_locked')) return ExitCode.locked
   const failed = runs.filter((r) => r.status === 'failed')
-  if (failed.length === 0) return ExitCode.ok
+  if (failed.length === 0) return runs.some((r) => r.status === 'stopped') ? ExitCode.locked : ExitCode.ok
   const codes = new Set(failed.map((r) => r.exitCode))
   if (failed.length === runs.length && codes.size === 1) {
     const code = [...codes][0]

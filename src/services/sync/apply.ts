@@ -69,7 +69,7 @@ function applyOne(db: Db, scope: ApplyScope, item: FetchedTxn, counts: ApplyCoun
   const existing = getTxnState(db, item.txn.id)
   const txn = existing ? keepKnownFee(item.txn, existing.normalizedJson) : item.txn
   const normalizedJson = JSON.stringify(txn)
-  if (existing && (existing.normalizedJson === normalizedJson || existing.updatedAt > txn.updatedAt)) {
+  if (existing && (existing.normalizedJson === normalizedJson || Date.parse(existing.updatedAt) > Date.parse(txn.updatedAt))) {
     counts.unchanged++
     if (scope.source === 'replay') closeQuarantined(db, scope.provider, txn.externalId, 'replayed')
     return
@@ -98,7 +98,7 @@ function applyOne(db: Db, scope: ApplyScope, item: FetchedTxn, counts: ApplyCoun
   counts[existing ? 'updated' : 'inserted']++
   counts.posted += post(db, txn, owner, version)
   closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
-  if (scope.source === 'webhook' || (scope.latencySince !== null && txn.updatedAt >= scope.latencySince)) {
+  if (scope.source === 'webhook' || (scope.latencySince !== null && Date.parse(txn.updatedAt) >= Date.parse(scope.latencySince))) {
     recordLatency(db, {provider: scope.provider, txnId: txn.id, source: scope.source, eventAt: txn.updatedAt, committedAt: db.now()})
   }
 }
@@ -108,7 +108,8 @@ function applyOne(db: Db, scope: ApplyScope, item: FetchedTxn, counts: ApplyCoun
  * "not reported", not "no fee": keep the last known one rather than post a fee reversal.
  */
 function keepKnownFee(txn: NormalizedTxn, storedJson: string): NormalizedTxn {
-  if (txn.fee !== null) return txn
+  // A payment that failed or was canceled was charged nothing: its null fee is the truth, not an omission.
+  if (txn.fee !== null || txn.status === 'failed' || txn.status === 'canceled') return txn
   const stored = JSON.parse(storedJson) as NormalizedTxn
   if (stored.fee === null || stored.amount.currency !== txn.amount.currency) return txn
   return {...txn, fee: stored.fee, net: stored.net}

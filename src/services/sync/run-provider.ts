@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto'
+import {readFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 
 import type {AppContext} from '../../cli/context.js'
@@ -8,7 +9,7 @@ import type {Db} from '../../store/db.js'
 import {listGrants} from '../../store/repos/grants.js'
 import {acquireLease, releaseLease} from '../../store/repos/leases.js'
 import type {Provider} from '../../store/repos/providers.js'
-import {addRunCounts, finishRun, loadCursor, previousRunStart, recordCalls, recordSkipped, saveCursor, startRun} from '../../store/repos/sync-state.js'
+import {addRunCounts, finishRun, loadCursor, markDeadRunFailed, previousRunStart, recordCalls, recordSkipped, saveCursor, startRun} from '../../store/repos/sync-state.js'
 import {appendAudit} from '../audit.js'
 import {addCounts, applyItems, zeroCounts, type ApplyCounts, type ApplyScope} from './apply.js'
 import {connectProvider} from './connect.js'
@@ -16,7 +17,8 @@ import {replayQuarantine} from './replay.js'
 
 export interface ProviderRun extends ApplyCounts {
   provider: string
-  status: 'ok' | 'failed' | 'skipped_locked'
+  /** stopped: a stop signal ended the run with pages still to fetch (what was committed stays; the next run resumes). */
+  status: 'ok' | 'failed' | 'skipped_locked' | 'stopped'
   pages: number
   durationMs: number
   error?: string
@@ -60,9 +62,11 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
     return run
   }
   const lease = acquireLease(db, leaseName, owner, ttl)
-  if (!lease.acquired && !(ownerIsDead(lease.lease.owner) && takeOver(db, leaseName, lease.lease.owner, owner, ttl))) {
+  if (!lease.acquired && !(ownerIsDead(lease.lease.owner) && takeOver(db, provider.id, leaseName, lease.lease.owner, owner, ttl))) {
     recordSkipped(db, provider.id, owner)
-    return report('skipped_locked', zeroCounts(), 0)
+    const skipped = report('skipped_locked', zeroCounts(), 0)
+    skipped.error = `locked by ${lease.lease.owner} until ${lease.lease.expiresAt}`
+    return skipped
   }
   const latencySince = previousRunStart(db, provider.id)
   const runId = db.write(() => startRun(db, provider.id, owner))
@@ -70,6 +74,7 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
   let pages = 0
   const calls: GatewayCall[] = []
   let pending: Promise<Page> | null = null
+  let more = true
   try {
     const {client, adapter} = await connectProvider(ctx, provider, {onCall: (c) => calls.push(c)})
     const scope: ApplyScope = {provider: provider.id, kind: adapter.kind, actor: ctx.actor, source: 'pull', grants: listGrants(db, provider.id), latencySince, customers: new Map()}
@@ -77,6 +82,7 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
     pending = client.fetchPage(loadCursor(db, provider.id), opts.signals.abort, fetchOpts)
     while (pending) {
       const page: Page = await pending
+      more = page.hasMore
       pending = page.hasMore && !opts.signals.stop.aborted ? client.fetchPage(page.next, opts.signals.abort, fetchOpts) : null
       const counts = db.write(() => {
         const c = applyItems(db, scope, page.items, page.invalid)
@@ -90,6 +96,11 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
       pages++
       totals = addCounts(totals, counts)
       opts.onPage?.({provider: provider.id, page: pages, counts, hasMore: page.hasMore})
+    }
+    if (more) {
+      // Stopped between pages: everything committed stays, and the cursor resumes from here next time.
+      finishRun(db, runId, 'stopped', 'stopped by a signal before the gateway had no more pages')
+      return report('stopped', totals, pages)
     }
     // Items that waited for their payment or customer may apply now.
     const replayed = replayQuarantine(db, ctx, {provider: provider.id, reasons: ['unknown_customer'], quiet: true})
@@ -110,9 +121,23 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
   }
 }
 
-/** `sync@<host>#<pid>#<nonce>`: lets a later run on the same host see that a crashed (killed) holder is gone. */
+/**
+ * `sync@<host>#<pid>#<process start>#<nonce>`: lets a later run on the same host see that a crashed (killed) holder
+ * is gone. The start time tells a reused pid apart (in a container every run may be PID 1).
+ */
 function leaseOwner(): string {
-  return `sync@${hostname()}#${process.pid}#${randomUUID().slice(0, 8)}`
+  return `sync@${hostname()}#${process.pid}#${processStart(process.pid)}#${randomUUID().slice(0, 8)}`
+}
+
+/** Clock ticks since boot at which a process started (Linux /proc), or '' where that cannot be read. */
+function processStart(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Field 22, counted after the command name, which is in parentheses and may contain spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''
+  } catch {
+    return ''
+  }
 }
 
 /**
@@ -120,9 +145,13 @@ function leaseOwner(): string {
  * skip for minutes. A holder on this host whose process no longer exists is dead: its lease may be taken over.
  */
 function ownerIsDead(owner: string): boolean {
-  const m = /^sync@(.+)#(\d+)#/.exec(owner)
+  const m = /^sync@(.+)#(\d+)#(\d*)#/.exec(owner)
   if (!m || m[1] !== hostname()) return false
   const pid = Number(m[2])
+  const started = m[3] ?? ''
+  const current = processStart(pid)
+  // Same pid, different start: the pid was reused by another process (or this one) since the holder died.
+  if (started !== '' && current !== '' && current !== started) return true
   if (pid === process.pid) return false
   try {
     process.kill(pid, 0)
@@ -132,10 +161,11 @@ function ownerIsDead(owner: string): boolean {
   }
 }
 
-function takeOver(db: Db, name: string, deadOwner: string, owner: string, ttlMs: number): boolean {
+function takeOver(db: Db, provider: string, name: string, deadOwner: string, owner: string, ttlMs: number): boolean {
   return db.write(() => {
     // Only if the dead owner still holds it: two runs racing for the takeover cannot both win.
     if (!releaseLease(db, name, deadOwner)) return false
+    markDeadRunFailed(db, provider, deadOwner)
     return acquireLease(db, name, owner, ttlMs).acquired
   })
 }

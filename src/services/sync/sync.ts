@@ -7,7 +7,7 @@ import {syncProvider, type ProviderRun, type ProviderSyncOptions} from './run-pr
 
 export interface SyncResult {
   runs: ProviderRun[]
-  totals: ApplyCounts & {pages: number; providers: number; failed: number; skippedLocked: number}
+  totals: ApplyCounts & {pages: number; providers: number; failed: number; skippedLocked: number; stopped: number}
 }
 
 export interface SyncOptions extends Omit<ProviderSyncOptions, 'owner'> {
@@ -42,7 +42,11 @@ export async function runSync(db: Db, ctx: AppContext, opts: SyncOptions): Promi
     }
   }
   await Promise.all(Array.from({length: Math.min(opts.concurrency ?? 4, Math.max(1, providers.length))}, worker))
-  const done = runs.filter(Boolean)
+  // A stop before a provider's turn leaves it out of the pass: say so rather than report it silently missing.
+  providers.forEach((p, i) => {
+    runs[i] ??= {provider: p.id, status: 'stopped', pages: 0, fetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0, posted: 0, durationMs: 0, error: 'not started: stopped by a signal'}
+  })
+  const done = runs
   return {runs: done, totals: summarize(done, providers.length)}
 }
 
@@ -53,5 +57,5 @@ export function summarize(runs: readonly ProviderRun[], providers: number): Sync
     counts = addCounts(counts, r)
     pages += r.pages
   }
-  return {...counts, pages, providers, failed: runs.filter((r) => r.status === 'failed').length, skippedLocked: runs.filter((r) => r.status === 'skipped_locked').length}
+  return {...counts, pages, providers, failed: runs.filter((r) => r.status === 'failed').length, skippedLocked: runs.filter((r) => r.status === 'skipped_locked').length, stopped: runs.filter((r) => r.status === 'stopped').length}
 }

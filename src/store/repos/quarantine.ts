@@ -16,15 +16,26 @@ export interface QuarantineItem {
   rawJson: string
 }
 
-/** One open item per gateway object: seeing it again bumps seen_count and keeps the newest payload and reason. */
+/**
+ * One open item per gateway object: seeing it again bumps seen_count. The payload kept is the NEWEST state by the
+ * gateway's updatedAt, not the last one seen, so a replay after out-of-order deliveries applies the latest state.
+ */
+// Items without a normalized form (invalid payloads) carry no time: the latest delivery wins for them.
+const NEWER = `COALESCE(unixepoch(json_extract(excluded.normalized_json, '$.updatedAt'), 'subsec'), 1e18) >=
+  COALESCE(unixepoch(json_extract(quarantine.normalized_json, '$.updatedAt'), 'subsec'), 0)`
+
 export function quarantine(db: Db, q: {provider: string; externalId: string | null; reason: QuarantineReason; detail: string; rawJson: string; normalizedJson: string | null; source: string}): void {
   const now = db.now()
   db.stmt(
     `INSERT INTO quarantine (provider, external_id, reason, detail, raw_json, normalized_json, source, created_at, updated_at)
      VALUES (@provider, @externalId, @reason, @detail, @rawJson, @normalizedJson, @source, @now, @now)
      ON CONFLICT (provider, external_id) WHERE status = 'open' AND external_id IS NOT NULL
-     DO UPDATE SET reason = excluded.reason, detail = excluded.detail, raw_json = excluded.raw_json,
-       normalized_json = excluded.normalized_json, seen_count = seen_count + 1, updated_at = excluded.updated_at`,
+     DO UPDATE SET
+       reason = CASE WHEN ${NEWER} THEN excluded.reason ELSE reason END,
+       detail = CASE WHEN ${NEWER} THEN excluded.detail ELSE detail END,
+       raw_json = CASE WHEN ${NEWER} THEN excluded.raw_json ELSE raw_json END,
+       normalized_json = CASE WHEN ${NEWER} THEN excluded.normalized_json ELSE normalized_json END,
+       seen_count = seen_count + 1, updated_at = excluded.updated_at`,
   ).run({...q, now})
 }
 

@@ -44,7 +44,7 @@ export function addRunCounts(db: Db, runId: number, c: RunCounts): void {
   ).run({...c, id: runId})
 }
 
-export function finishRun(db: Db, runId: number, status: 'ok' | 'failed' | 'skipped_locked', error: string | null): void {
+export function finishRun(db: Db, runId: number, status: 'ok' | 'failed' | 'skipped_locked' | 'stopped', error: string | null): void {
   db.write(() => db.stmt('UPDATE sync_runs SET finished_at = ?, status = ?, error = ? WHERE id = ?').run(db.now(), status, error, runId))
 }
 
@@ -56,4 +56,14 @@ export function recordSkipped(db: Db, provider: string, owner: string): void {
 export function previousRunStart(db: Db, provider: string): string | null {
   const row = db.stmt(`SELECT MAX(started_at) AS at FROM sync_runs WHERE provider = ? AND status = 'ok'`).get(provider) as {at: string | null}
   return row.at
+}
+
+/** A run whose process died (SIGKILL, OOM, reboot) never finished its row: close it as failed, saying why. */
+export function markDeadRunFailed(db: Db, provider: string, deadOwner: string): void {
+  db.stmt(`UPDATE sync_runs SET status = 'failed', finished_at = ?, error = ? WHERE provider = ? AND owner = ? AND status = 'running'`).run(
+    db.now(),
+    `the process holding the run (${deadOwner}) died mid-run; its lease was taken over`,
+    provider,
+    deadOwner,
+  )
 }

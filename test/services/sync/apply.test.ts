@@ -52,12 +52,9 @@ describe('applyItems: worked examples', () => {
     ])
   })
 
-  // BUG (reported): quarantine() keeps the payload seen LAST, not the newest state. A refund whose states arrive
-  // out of order before its payment (webhooks, overlapping windows) is replayed in its older state, and the ledger
-  // then misses the refund until the gateway happens to send it again.
-  // Fix: src/store/repos/quarantine.ts quarantine(): only replace normalized_json/raw_json/reason/detail when the
-  // incoming state's updatedAt is >= the stored one (still bump seen_count).
-  it.fails('a quarantined child keeps its newest state even when an older state arrives after it', () => {
+  // A refund whose states arrive out of order before its payment (webhooks, overlapping windows) must be replayed in
+  // its newest state, or the ledger misses the refund until the gateway happens to send it again.
+  it('a quarantined child keeps its newest state even when an older state arrives after it', () => {
     w = ledgerWorld()
     const pending = txn({externalId: 're_9', type: 'refund', status: 'pending', amount: eur(2_000), parentExternalId: 'ch_9'})
     const succeeded = txn({externalId: 're_9', type: 'refund', status: 'succeeded', amount: eur(2_000), parentExternalId: 'ch_9'})
@@ -70,13 +67,9 @@ describe('applyItems: worked examples', () => {
     expect(accountSums(w.db)['customer:c1|EUR']).toBeUndefined() // paid 2000, refunded 2000
   })
 
-  // BUG (reported, no money moves): keepKnownFee carries a pending charge's fee into its failed state. A Stripe
-  // charge seen pending (balance transaction fee 0) then failed (no balance transaction) keeps fee 0 after an
-  // incremental sync, while a fresh backfill stores null: two homes of the same world disagree on fee_minor.
-  // Fix: src/services/sync/apply.ts keepKnownFee(): do not carry a fee into a state that has none
-  // (`if (txn.fee !== null || txn.status === 'failed' || txn.status === 'canceled') return txn`); keep carrying it
-  // otherwise, since a webhook's pending -> succeeded charge has no fee and needs the one read before.
-  it.fails('a payment that fails after pending does not keep the pending fee', () => {
+  // A charge seen pending (fee 0) then failed (no fee) must not keep the pending fee: a fresh backfill stores null,
+  // and two homes of the same world would disagree. (A webhook's pending -> succeeded still keeps the known fee.)
+  it('a payment that fails after pending does not keep the pending fee', () => {
     w = ledgerWorld()
     applyPage(w.db, [txn({externalId: 'ch_4', type: 'payment', status: 'pending', amount: eur(1_000), fee: eur(0), customerRef: 'cus_1'})])
     applyPage(w.db, [txn({externalId: 'ch_4', type: 'payment', status: 'failed', amount: eur(1_000), fee: null, customerRef: 'cus_1', failure: {code: 'x', message: 'x', decision: 'terminal'}})])
