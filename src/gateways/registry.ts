@@ -7,11 +7,11 @@ import type {GatewayAdapter} from './types.js'
  * never loads the other four (start-up time).
  */
 const adapters: Record<GatewayKind, () => Promise<GatewayAdapter>> = {
-  stripe: async () => (await import('./stripe/index.js')).stripeAdapter,
-  square: async () => (await import('./square/index.js')).squareAdapter,
-  adyen: async () => (await import('./adyen/index.js')).adyenAdapter,
-  braintree: async () => (await import('./braintree/index.js')).braintreeAdapter,
-  paypal: async () => (await import('./paypal/index.js')).paypalAdapter,
+  stripe: async () => (await import('./stripe/adapter.js')).stripeAdapter,
+  square: async () => (await import('./square/adapter.js')).squareAdapter,
+  adyen: async () => (await import('./adyen/adapter.js')).adyenAdapter,
+  braintree: async () => (await import('./braintree/adapter.js')).braintreeAdapter,
+  paypal: async () => (await import('./paypal/adapter.js')).paypalAdapter,
 }
 
 const emulators: Record<GatewayKind, () => Promise<EmulatorFactory>> = {

@@ -2,6 +2,7 @@ import type {AppContext} from '../cli/context.js'
 import {parseSchedule} from '../core/duration.js'
 import {isGatewayKind, type GatewayKind} from '../core/gateway-kind.js'
 import {UsageError} from '../errors.js'
+import {GATEWAY_CATALOG} from '../gateways/catalog.js'
 import {loadAdapter} from '../gateways/registry.js'
 import type {GatewayAdapter} from '../gateways/types.js'
 import {createSecretStore, type SecretStore} from '../secrets/index.js'
@@ -100,8 +101,13 @@ function validateUrl(url: string | null | undefined): void {
   }
 }
 
+/** Catalog facts only: listing providers must not load every adapter (start-up time). */
+function factsOf(kind: string) {
+  return isGatewayKind(kind) ? GATEWAY_CATALOG[kind] : null
+}
+
 async function view(db: Db, ctx: AppContext, p: repo.Provider, secrets = secretsOf(ctx)): Promise<ProviderView> {
-  const adapter = isGatewayKind(p.kind) ? await loadAdapter(p.kind) : null
+  const adapter = factsOf(p.kind)
   return {
     id: p.id,
     kind: p.kind,
@@ -204,7 +210,7 @@ export async function setProviderEnabled(db: Db, ctx: AppContext, id: string, en
 
 export async function removeProvider(db: Db, ctx: AppContext, id: string, opts: {purge: boolean}, secrets = secretsOf(ctx)): Promise<RemoveResult> {
   const p = mustGet(db, id)
-  const fields = isGatewayKind(p.kind) ? (await loadAdapter(p.kind)).secretFields : []
+  const fields = factsOf(p.kind)?.secretFields ?? []
   const deleted: string[] = []
   for (const field of fields) {
     try {
@@ -224,7 +230,7 @@ export async function removeProvider(db: Db, ctx: AppContext, id: string, opts: 
 
 export async function rotateSecret(db: Db, ctx: AppContext, id: string, field: string, value: string, secrets = secretsOf(ctx)): Promise<RotateResult> {
   const p = mustGet(db, id)
-  const fields = isGatewayKind(p.kind) ? (await loadAdapter(p.kind)).secretFields : []
+  const fields = factsOf(p.kind)?.secretFields ?? []
   if (!fields.includes(field)) throw new UsageError(`--field ${field}: ${p.kind} secrets are ${fields.join(', ')}`)
   if (value === '') throw new UsageError(`no value given for ${field}`)
   secrets.set(id, field, value)

@@ -1,14 +1,12 @@
 import type {AppContext} from '../../cli/context.js'
 import {isGatewayKind} from '../../core/gateway-kind.js'
 import {ConfigError} from '../../errors.js'
+import {GATEWAY_CATALOG} from '../../gateways/catalog.js'
 import {createHttpClient, type GatewayHttpClient} from '../../gateways/http.js'
 import {loadAdapter} from '../../gateways/registry.js'
 import type {GatewayAdapter, GatewayCall, GatewayClient} from '../../gateways/types.js'
 import {createSecretStore, type SecretStore} from '../../secrets/index.js'
 import type {Provider} from '../../store/repos/providers.js'
-
-/** Secrets that only verify webhooks: a pull or a payment works without them. */
-const SIGNING_FIELDS = new Set(['webhook_secret', 'signature_key', 'hmac_key'])
 
 export interface Connection {
   adapter: GatewayAdapter
@@ -25,8 +23,10 @@ export async function connectProvider(ctx: AppContext, provider: Provider, opts:
   const adapter = await loadAdapter(provider.kind)
   const store = opts.secrets ?? createSecretStore({env: ctx.env})
   const secrets: Record<string, string> = {}
+  const signing = new Set(GATEWAY_CATALOG[provider.kind].webhookSecretFields)
   for (const field of adapter.secretFields) {
-    const needed = opts.purpose === 'webhooks' ? SIGNING_FIELDS.has(field) : !SIGNING_FIELDS.has(field)
+    // A pull or a payment needs the API secrets; webhook verification needs the signing ones.
+    const needed = opts.purpose === 'webhooks' ? signing.has(field) : !signing.has(field)
     const value = needed ? store.require(provider.id, field) : safeGet(store, provider.id, field)
     if (value !== undefined) secrets[field] = value
   }
