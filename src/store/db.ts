@@ -88,6 +88,9 @@ function openRaw(file: string, opts: {readonly: boolean; busyTimeoutMs: number})
     if (!opts.readonly) {
       raw.pragma('journal_mode = WAL')
       raw.pragma('synchronous = FULL') // a ledger: a commit that returned must survive power loss
+    // Checkpoint every ~64 MB of WAL instead of every 4 MB: a sync page touches many pages, and copying them back
+    // to the database file after every few commits was a third of a page's cost (measured).
+    raw.pragma('wal_autocheckpoint = 16384')
     }
     raw.pragma('foreign_keys = ON')
     return raw

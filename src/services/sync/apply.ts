@@ -56,7 +56,9 @@ export function applyItems(db: Db, scope: ApplyScope, items: readonly FetchedTxn
   const counts = zeroCounts()
   counts.fetched = items.length + invalid.length
   const ordered = [...items].sort((a, b) => (TYPE_ORDER[a.txn.type] ?? 3) - (TYPE_ORDER[b.txn.type] ?? 3))
-  for (const item of ordered) applyOne(db, scope, item, counts)
+  // Only look for an item's open quarantine entry to close when the provider has any (one query per page).
+  const page: PageState = {openQuarantine: db.stmt(`SELECT 1 FROM quarantine WHERE provider = ? AND status = 'open' LIMIT 1`).get(scope.provider) !== undefined}
+  for (const item of ordered) applyOne(db, scope, item, counts, page)
   for (const bad of invalid) {
     quarantine(db, {provider: scope.provider, externalId: bad.externalId, reason: bad.reason, detail: bad.detail, rawJson: safeJson(bad.raw), normalizedJson: null, source: scope.source})
     counts.quarantined++
@@ -64,14 +66,18 @@ export function applyItems(db: Db, scope: ApplyScope, items: readonly FetchedTxn
   return counts
 }
 
-function applyOne(db: Db, scope: ApplyScope, item: FetchedTxn, counts: ApplyCounts): void {
+interface PageState {
+  openQuarantine: boolean
+}
+
+function applyOne(db: Db, scope: ApplyScope, item: FetchedTxn, counts: ApplyCounts, page: PageState): void {
   const {raw} = item
   const existing = getTxnState(db, item.txn.id)
   const txn = existing ? keepKnownFee(item.txn, existing.normalizedJson) : item.txn
   const normalizedJson = JSON.stringify(txn)
   if (existing && (existing.normalizedJson === normalizedJson || Date.parse(existing.updatedAt) > Date.parse(txn.updatedAt))) {
     counts.unchanged++
-    if (scope.source === 'replay') closeQuarantined(db, scope.provider, txn.externalId, 'replayed')
+    if (scope.source === 'replay' && page.openQuarantine) closeQuarantined(db, scope.provider, txn.externalId, 'replayed')
     return
   }
   const owner = existing?.customerId && existing.siteId ? {customerId: existing.customerId, siteId: existing.siteId, segment: segmentOf(db, existing.customerId)} : resolveOwner(db, scope, txn)
@@ -82,12 +88,14 @@ function applyOne(db: Db, scope: ApplyScope, item: FetchedTxn, counts: ApplyCoun
         ? `parent ${txn.parentExternalId} is not in the ledger (or has no customer)`
         : 'the gateway object names no customer'
     quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'unknown_customer', detail, rawJson: safeJson(raw), normalizedJson, source: scope.source})
+    page.openQuarantine = true
     counts.quarantined++
     return
   }
   if (!isAllowed(scope.grants, {segment: owner.segment, site: owner.siteId}, 'write')) {
     const detail = `${scope.provider} has no write grant for segment "${owner.segment}" at site ${owner.siteId} (customer ${owner.customerId})`
     quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'access_denied', detail, rawJson: safeJson(raw), normalizedJson, source: scope.source})
+    page.openQuarantine = true
     appendAudit(db, {actor: scope.actor, action: 'access.denied', provider: scope.provider, subject: txn.id, outcome: 'denied', details: {customer: owner.customerId, segment: owner.segment, site: owner.siteId, type: txn.type}})
     counts.quarantined++
     return
@@ -97,7 +105,7 @@ function applyOne(db: Db, scope: ApplyScope, item: FetchedTxn, counts: ApplyCoun
   writeTxnVersion(db, {txn, normalizedJson, rawJson, rawSha256: createHash('sha256').update(rawJson).digest('hex'), version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source})
   counts[existing ? 'updated' : 'inserted']++
   counts.posted += post(db, txn, owner, version)
-  closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
+  if (page.openQuarantine) closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
   if (scope.source === 'webhook' || (scope.latencySince !== null && Date.parse(txn.updatedAt) >= Date.parse(scope.latencySince))) {
     recordLatency(db, {provider: scope.provider, txnId: txn.id, source: scope.source, eventAt: txn.updatedAt, committedAt: db.now()})
   }

@@ -9,9 +9,11 @@ import type {Db} from '../../store/db.js'
 import {listGrants} from '../../store/repos/grants.js'
 import {acquireLease, releaseLease} from '../../store/repos/leases.js'
 import type {Provider} from '../../store/repos/providers.js'
-import {addRunCounts, finishRun, loadCursor, markDeadRunFailed, previousRunStart, recordCalls, recordSkipped, saveCursor, startRun} from '../../store/repos/sync-state.js'
+import {finishRun, loadCursor, markDeadRunFailed, previousRunStart, recordCalls, recordSkipped, startRun} from '../../store/repos/sync-state.js'
 import {appendAudit} from '../audit.js'
-import {addCounts, applyItems, zeroCounts, type ApplyCounts, type ApplyScope} from './apply.js'
+import {addCounts, zeroCounts, type ApplyCounts, type ApplyScope} from './apply.js'
+import type {RunRef} from './commit-page.js'
+import {inProcessWriter, workerAvailable, workerWriter, type PageWriter} from './page-writer.js'
 import {connectProvider} from './connect.js'
 import {replayQuarantine} from './replay.js'
 
@@ -75,28 +77,32 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
   const calls: GatewayCall[] = []
   let pending: Promise<Page> | null = null
   let more = true
+  let writer: PageWriter | null = null
   try {
     const {client, adapter} = await connectProvider(ctx, provider, {onCall: (c) => calls.push(c)})
     const scope: ApplyScope = {provider: provider.id, kind: adapter.kind, actor: ctx.actor, source: 'pull', grants: listGrants(db, provider.id), latencySince, customers: new Map()}
+    const run: RunRef = {runId, lease: {name: leaseName, owner, ttlMs: ttl}}
+    writer = workerAvailable(ctx.env) ? await workerWriter(db.file, scope, run) : inProcessWriter(db, scope, run)
     const fetchOpts = opts.since ? {since: opts.since} : undefined
     pending = client.fetchPage(loadCursor(db, provider.id), opts.signals.abort, fetchOpts)
+    // Three stages overlap: the gateway serves page n+2 while page n+1 is parsed here and page n is committed.
+    let writing: Promise<void> | null = null
     while (pending) {
       const page: Page = await pending
       more = page.hasMore
       pending = page.hasMore && !opts.signals.stop.aborted ? client.fetchPage(page.next, opts.signals.abort, fetchOpts) : null
-      const counts = db.write(() => {
-        const c = applyItems(db, scope, page.items, page.invalid)
-        saveCursor(db, provider.id, page.next)
-        recordCalls(db, calls.splice(0))
-        addRunCounts(db, runId, {pages: 1, ...c})
-        appendAudit(db, {actor: ctx.actor, action: 'sync.page', provider: provider.id, subject: `page ${pages + 1}`, outcome: 'ok', details: c})
-        acquireLease(db, leaseName, owner, ttl)
-        return c
+      if (writing) await writing // pages commit in order: the cursor only ever moves forward
+      const pageNo = ++pages
+      writing = writer.write({page: {items: page.items, invalid: page.invalid, next: page.next}, pageNo, calls: calls.splice(0)}).then((counts) => {
+        totals = addCounts(totals, counts)
+        opts.onPage?.({provider: provider.id, page: pageNo, counts, hasMore: page.hasMore})
       })
-      pages++
-      totals = addCounts(totals, counts)
-      opts.onPage?.({provider: provider.id, page: pages, counts, hasMore: page.hasMore})
+      // Handled when awaited; marked now so a failure during the next fetch is not an unhandled rejection.
+      writing.catch(() => undefined)
     }
+    if (writing) await writing
+    await writer.close()
+    writer = null
     if (more) {
       // Stopped between pages: everything committed stays, and the cursor resumes from here next time.
       finishRun(db, runId, 'stopped', 'stopped by a signal before the gateway had no more pages')
@@ -109,6 +115,7 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
     return report('ok', totals, pages)
   } catch (error) {
     pending?.catch(() => undefined)
+    await writer?.close()
     const e = toErrorReport(error)
     db.write(() => {
       recordCalls(db, calls.splice(0))

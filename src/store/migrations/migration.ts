@@ -5,4 +5,9 @@ export interface Migration {
   version: number
   name: string
   up(db: Database.Database): void
+  /**
+   * Rebuilds a table that others reference (SQLite's 12-step ALTER): foreign keys are switched off around the step
+   * (it cannot be done inside a transaction) and checked before it commits.
+   */
+  rebuildsReferencedTable?: boolean
 }

@@ -16,10 +16,20 @@ export function runMigrations(db: Database.Database, migrations: readonly Migrat
     const step = db.transaction(() => {
       if (currentVersion(db) >= migration.version) return false
       migration.up(db)
+      if (migration.rebuildsReferencedTable) {
+        const broken = db.pragma('foreign_key_check') as unknown[]
+        if (broken.length > 0) throw new Error(`migration ${migration.name} would break ${broken.length} foreign key(s)`)
+      }
       db.pragma(`user_version = ${migration.version}`)
       return true
     })
-    if (step.immediate()) applied.push(migration.version)
+    const foreignKeys = db.pragma('foreign_keys', {simple: true}) as number
+    if (migration.rebuildsReferencedTable) db.pragma('foreign_keys = OFF')
+    try {
+      if (step.immediate()) applied.push(migration.version)
+    } finally {
+      if (migration.rebuildsReferencedTable) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`)
+    }
   }
   return applied
 }

@@ -53,7 +53,7 @@ export function transactionStates(db: Db, id: string): TxnStateRow[] {
   const rows = db
     .stmt(
       `SELECT version, status, amount_minor, currency, fee_minor, fee_currency, gateway_updated_at, source, raw_sha256, recorded_at
-       FROM transaction_states WHERE txn_id = ? ORDER BY version`,
+       FROM transaction_states WHERE txn_seq = (SELECT seq FROM transactions WHERE id = ?) ORDER BY version`,
     )
     .all(id) as Array<{version: number; status: string; amount_minor: number; currency: string; fee_minor: number | null; fee_currency: string | null; gateway_updated_at: string; source: string; raw_sha256: string; recorded_at: string}>
   return rows.map((r) => ({

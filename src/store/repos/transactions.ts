@@ -32,7 +32,7 @@ export interface TxnWrite {
 export function writeTxnVersion(db: Db, w: TxnWrite): void {
   const t = w.txn
   const now = db.now()
-  db.stmt(
+  const {seq} = db.stmt(
     `INSERT INTO transactions (id, provider, kind, external_id, parent_external_id, type, status, amount_minor, currency,
        fee_minor, fee_currency, net_minor, net_currency, customer_id, site_id, customer_ref, invoice_ref, site_ref,
        failure_code, failure_message, failure_decision, occurred_at, updated_at, version, normalized_json, raw_json,
@@ -48,8 +48,9 @@ export function writeTxnVersion(db: Db, w: TxnWrite): void {
        failure_code = excluded.failure_code, failure_message = excluded.failure_message,
        failure_decision = excluded.failure_decision, occurred_at = excluded.occurred_at, updated_at = excluded.updated_at,
        version = excluded.version, normalized_json = excluded.normalized_json, raw_json = excluded.raw_json,
-       last_seen_at = excluded.last_seen_at`,
-  ).run({
+       last_seen_at = excluded.last_seen_at
+     RETURNING seq`,
+  ).get({
     id: t.id,
     provider: t.provider,
     kind: t.kind,
@@ -77,12 +78,12 @@ export function writeTxnVersion(db: Db, w: TxnWrite): void {
     normalized_json: w.normalizedJson,
     raw_json: w.rawJson,
     now,
-  })
+  }) as {seq: number}
   db.stmt(
-    `INSERT INTO transaction_states (txn_id, version, status, amount_minor, currency, fee_minor, fee_currency,
+    `INSERT INTO transaction_states (txn_seq, txn_id, version, status, amount_minor, currency, fee_minor, fee_currency,
        gateway_updated_at, source, raw_sha256, recorded_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-  ).run(t.id, w.version, t.status, t.amount.minor, t.amount.currency, t.fee?.minor ?? null, t.fee?.currency ?? null, t.updatedAt, w.source, w.rawSha256, now)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  ).run(seq, t.id, w.version, t.status, t.amount.minor, t.amount.currency, t.fee?.minor ?? null, t.fee?.currency ?? null, t.updatedAt, w.source, w.rawSha256, now)
 }
 
 /** The customer and site a parent payment was resolved to (refunds and disputes inherit them). */

@@ -1,5 +1,3 @@
-import {runSync} from '../../../src/services/sync/sync.js'
-import {openDatabase} from '../../../src/store/db.js'
 import {envOrThrow, finish} from './result.js'
 import {BENCH_PROVIDER, benchContext} from './yms-home.js'
 
@@ -9,6 +7,9 @@ import {BENCH_PROVIDER, benchContext} from './yms-home.js'
  * resolved to a customer, posted to the ledger and audited in one immediate transaction with its cursor.
  * The API key comes from the environment, as under cron.
  */
+// The product as shipped: the compiled dist/ (which also runs the page writer on its worker thread), not the sources.
+const {runSync} = (await import('../../../dist/services/sync/sync.js')) as typeof import('../../../src/services/sync/sync.js')
+const {openDatabase} = (await import('../../../dist/store/db.js')) as typeof import('../../../src/store/db.js')
 const home = envOrThrow('BENCH_HOME')
 const charges = Number(envOrThrow('BENCH_CHARGES'))
 const ctx = benchContext(home, process.env)

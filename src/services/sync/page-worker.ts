@@ -1,0 +1,41 @@
+import {parentPort, workerData} from 'node:worker_threads'
+
+import {YmsError} from '../../errors.js'
+import {openDatabase} from '../../store/db.js'
+import type {ApplyCounts, ApplyScope} from './apply.js'
+import {commitPage, type PageCommit, type RunRef} from './commit-page.js'
+
+export interface WorkerInit {
+  dbFile: string
+  scope: Omit<ApplyScope, 'customers'> & {customers?: undefined}
+  run: RunRef
+}
+
+export type WorkerReply =
+  | {kind: 'ready'}
+  | {kind: 'done'; counts: ApplyCounts}
+  | {kind: 'error'; message: string; name: string; code?: string; exitCode?: number; hint?: string}
+
+// The page writer thread (see page-writer.ts): one connection, one page at a time, in the order received.
+if (parentPort) {
+  const port = parentPort
+  const init = workerData as WorkerInit
+  const db = openDatabase(init.dbFile)
+  const scope: ApplyScope = {...init.scope, customers: new Map()}
+  port.on('message', (message: PageCommit | 'close') => {
+    if (message === 'close') {
+      db.close()
+      port.close()
+      return
+    }
+    try {
+      port.postMessage({kind: 'done', counts: commitPage(db, scope, init.run, message)} satisfies WorkerReply)
+    } catch (error) {
+      const e = error as Error & {code?: string}
+      const reply: WorkerReply = {kind: 'error', message: e.message, name: e.name, code: typeof e.code === 'string' ? e.code : undefined}
+      if (error instanceof YmsError) Object.assign(reply, {exitCode: error.exitCode, hint: error.hint})
+      port.postMessage(reply)
+    }
+  })
+  port.postMessage({kind: 'ready'} satisfies WorkerReply)
+}

@@ -1,0 +1,76 @@
+import {existsSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {Worker} from 'node:worker_threads'
+
+import type {Db} from '../../store/db.js'
+import type {ApplyCounts, ApplyScope} from './apply.js'
+import {commitPage, type PageCommit, type RunRef} from './commit-page.js'
+import type {WorkerInit, WorkerReply} from './page-worker.js'
+
+/** Commits pages in order; `write` resolves once the page is durable. */
+export interface PageWriter {
+  write(commit: PageCommit): Promise<ApplyCounts>
+  close(): Promise<void>
+}
+
+/** On the calling thread: simplest, and what tests and small runs use. */
+export function inProcessWriter(db: Db, scope: ApplyScope, run: RunRef): PageWriter {
+  return {
+    write: async (commit) => commitPage(db, scope, run, commit),
+    close: async () => undefined,
+  }
+}
+
+const WORKER_FILE = fileURLToPath(new URL('./page-worker.js', import.meta.url))
+
+/**
+ * The worker is compiled JavaScript (dist/); from TypeScript sources (tests under vitest) it does not exist, and
+ * the in-process writer serves. YMS_PAY_SYNC_WORKER=0 turns it off.
+ */
+export function workerAvailable(env: NodeJS.ProcessEnv): boolean {
+  return env.YMS_PAY_SYNC_WORKER !== '0' && existsSync(WORKER_FILE)
+}
+
+/**
+ * On a worker thread with its own connection to the same file: better-sqlite3 blocks its thread for the whole
+ * commit, so on the main thread the next page could not be read off the socket, parsed and translated meanwhile.
+ * Pages still commit strictly one after another (the caller awaits each write before sending the next).
+ */
+export async function workerWriter(dbFile: string, scope: ApplyScope, run: RunRef): Promise<PageWriter> {
+  const init: WorkerInit = {dbFile, scope: {...scope, customers: undefined}, run}
+  const worker = new Worker(WORKER_FILE, {workerData: init})
+  let waiting: {resolve: (c: ApplyCounts) => void; reject: (e: Error) => void} | null = null
+  let failed: Error | null = null
+  const fail = (error: Error) => {
+    failed = error
+    waiting?.reject(error)
+    waiting = null
+  }
+  worker.on('message', (reply: WorkerReply) => {
+    if (reply.kind === 'ready') return
+    const w = waiting
+    waiting = null
+    if (reply.kind === 'done') w?.resolve(reply.counts)
+    else w?.reject(Object.assign(new Error(reply.message), {code: reply.code, exitCode: reply.exitCode, hint: reply.hint, name: reply.name}))
+  })
+  worker.on('error', fail)
+  worker.on('exit', (code) => {
+    if (code !== 0 && !failed) fail(new Error(`the sync page writer stopped unexpectedly (exit ${code})`))
+  })
+  return {
+    write(commit) {
+      if (failed) return Promise.reject(failed)
+      return new Promise((resolve, reject) => {
+        waiting = {resolve, reject}
+        worker.postMessage(commit)
+      })
+    },
+    async close() {
+      worker.postMessage('close')
+      await new Promise<void>((resolve) => {
+        if (failed) return resolve()
+        worker.once('exit', () => resolve())
+      })
+    },
+  }
+}
