@@ -14,7 +14,7 @@ import {benchSecretEnv, prepareHome} from './sync/yms-home.js'
  * auto-pagination with one autocommit insert per charge. Every contestant runs in its own child process (peak RSS
  * per process), in rotated order per repetition; medians and ratios are reported.
  *
- *   npx tsx test/bench/sync.ts [--sizes 10000,100000] [--reps 3] [--only yms,floor,sdk] [--sdk-max 10000]
+ *   npx tsx test/bench/sync.ts [--sizes 10000,100000] [--reps 3] [--only yms,floor,floor-ledger,sdk] [--sdk-max 10000]
  *                              [--cpu-prof DIR] [--json] [--alt DIR]
  *
  * --alt DIR adds `yms-alt`: the same yms worker run from DIR (a scratch copy of the repo holding a proposed change
@@ -26,7 +26,7 @@ const argv = process.argv.slice(2)
 const opt = (name: string, fallback: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback)
 const sizes = opt('--sizes', '10000,100000').split(',').map(Number)
 const reps = Number(opt('--reps', '3'))
-const only = new Set(opt('--only', 'floor,sdk,yms').split(','))
+const only = new Set(opt('--only', 'floor,floor-ledger,sdk,yms').split(','))
 // Per-row fsyncs make the SDK script the slowest by far; above this size it runs once rather than `reps` times.
 const sdkMax = Number(opt('--sdk-max', '10000'))
 const cpuProf = argv.includes('--cpu-prof') ? resolve(opt('--cpu-prof', '/tmp/yms-bench-prof')) : null
@@ -34,8 +34,8 @@ const asJson = argv.includes('--json')
 const alt = argv.includes('--alt') ? resolve(opt('--alt', '')) : null
 const WORKER_TIMEOUT_MS = 9 * 60_000
 
-type Contestant = 'floor' | 'sdk' | 'yms' | 'yms-alt'
-const WORKERS: Record<Contestant, string> = {floor: join(HERE, 'sync/floor.ts'), sdk: join(HERE, 'sync/sdk.ts'), yms: join(HERE, 'sync/yms.ts'), 'yms-alt': join(alt ?? HERE, alt ? 'test/bench/sync/yms.ts' : 'sync/yms.ts')}
+type Contestant = 'floor' | 'floor-ledger' | 'sdk' | 'yms' | 'yms-alt'
+const WORKERS: Record<Contestant, string> = {floor: join(HERE, 'sync/floor.ts'), 'floor-ledger': join(HERE, 'sync/floor-ledger.ts'), sdk: join(HERE, 'sync/sdk.ts'), yms: join(HERE, 'sync/yms.ts'), 'yms-alt': join(alt ?? HERE, alt ? 'test/bench/sync/yms.ts' : 'sync/yms.ts')}
 
 interface Emulator {
   child: ChildProcess
@@ -91,7 +91,7 @@ async function benchSize(size: number, scratch: string): Promise<{rows: Row[]; e
   const emulator = await startEmulator(size, exportDir)
   try {
     const template = await prepareHome(join(dir, 'template'), exportDir, emulator.baseUrl, emulator.secrets)
-    const kinds = (['floor', 'sdk', 'yms', 'yms-alt'] as const).filter((k) => only.has(k) || (k === 'yms-alt' && alt !== null))
+    const kinds = (['floor', 'floor-ledger', 'sdk', 'yms', 'yms-alt'] as const).filter((k) => only.has(k) || (k === 'yms-alt' && alt !== null))
     const rows: Row[] = kinds.map((kind) => ({size, kind, runs: []}))
     for (let rep = 0; rep < reps; rep++) {
       for (let k = 0; k < kinds.length; k++) {
@@ -139,6 +139,7 @@ async function main(): Promise<void> {
   const summary = all.map((r) => {
     const floor = all.find((x) => x.size === r.size && x.kind === 'floor')
     const sdk = all.find((x) => x.size === r.size && x.kind === 'sdk')
+    const floorLedger = all.find((x) => x.size === r.size && x.kind === 'floor-ledger')
     const tput = median(r.runs.map(rate))
     return {
       size: r.size,
@@ -150,6 +151,7 @@ async function main(): Promise<void> {
       chargesPerSec: median(r.runs.map(chargeRate)),
       vsFloor: floor ? tput / median(floor.runs.map(rate)) : Number.NaN,
       vsSdk: sdk ? tput / median(sdk.runs.map(rate)) : Number.NaN,
+      vsFloorLedger: floorLedger ? tput / median(floorLedger.runs.map(rate)) : Number.NaN,
       chargesVsFloor: floor ? median(r.runs.map(chargeRate)) / median(floor.runs.map(rate)) : Number.NaN,
       peakRssMb: Math.max(...r.runs.map((x) => x.maxRssMb)),
       detail: r.runs[0]?.detail,
@@ -163,8 +165,8 @@ async function main(): Promise<void> {
   console.log(`emulators: ${JSON.stringify(emulators)}\n`)
   console.log(
     table(
-      ['size (payments)', 'path', 'reps', 'objects', 'median s', 'objects/s', 'x floor', 'x SDK', 'charges/s (charge phase)', 'charges x floor', 'peak RSS MB'],
-      summary.map((s) => [s.size, s.kind, s.reps, s.items, fmt(s.medianSec, 2), fmt(s.perSec, 0), fmt(s.vsFloor, 2), fmt(s.vsSdk, 2), fmt(s.chargesPerSec, 0), fmt(s.chargesVsFloor, 2), fmt(s.peakRssMb, 0)]),
+      ['size (payments)', 'path', 'reps', 'objects', 'median s', 'objects/s', 'x floor', 'x floor (same table)', 'x SDK', 'charges/s (charge phase)', 'charges x floor', 'peak RSS MB'],
+      summary.map((s) => [s.size, s.kind, s.reps, s.items, fmt(s.medianSec, 2), fmt(s.perSec, 0), fmt(s.vsFloor, 2), fmt(s.vsFloorLedger, 2), fmt(s.vsSdk, 2), fmt(s.chargesPerSec, 0), fmt(s.chargesVsFloor, 2), fmt(s.peakRssMb, 0)]),
     ),
   )
 }

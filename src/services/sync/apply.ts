@@ -52,13 +52,28 @@ const TYPE_ORDER: Record<string, number> = {payment: 0, refund: 1, dispute: 1, d
  * postings, quarantine, audit and cursor commit together or not at all. Idempotent: re-applying the same state
  * changes nothing, and an older state than the stored one (a late webhook, an overlapping window) is ignored.
  */
-export function applyItems(db: Db, scope: ApplyScope, items: readonly FetchedTxn[], invalid: readonly Quarantined[]): ApplyCounts {
+/** An item whose raw payload was already serialized (and hashed) off the writer's thread. */
+export interface SerializedTxn {
+  txn: FetchedTxn['txn']
+  rawJson: string
+  rawSha256: string
+}
+
+/** Serializes raw payloads where there is time for it, so the writer only writes (see page-writer.ts). */
+export function serializeItems(items: readonly FetchedTxn[]): SerializedTxn[] {
+  return items.map(({txn, raw}) => {
+    const rawJson = safeJson(raw)
+    return {txn, rawJson, rawSha256: createHash('sha256').update(rawJson).digest('hex')}
+  })
+}
+
+export function applyItems(db: Db, scope: ApplyScope, items: readonly (FetchedTxn | SerializedTxn)[], invalid: readonly Quarantined[]): ApplyCounts {
   const counts = zeroCounts()
   counts.fetched = items.length + invalid.length
   const ordered = [...items].sort((a, b) => (TYPE_ORDER[a.txn.type] ?? 3) - (TYPE_ORDER[b.txn.type] ?? 3))
   // Only look for an item's open quarantine entry to close when the provider has any (one query per page).
   const page: PageState = {openQuarantine: db.stmt(`SELECT 1 FROM quarantine WHERE provider = ? AND status = 'open' LIMIT 1`).get(scope.provider) !== undefined}
-  for (const item of ordered) applyOne(db, scope, item, counts, page)
+  for (const item of ordered) applyOne(db, scope, 'rawJson' in item ? item : serializeItems([item])[0]!, counts, page)
   for (const bad of invalid) {
     quarantine(db, {provider: scope.provider, externalId: bad.externalId, reason: bad.reason, detail: bad.detail, rawJson: safeJson(bad.raw), normalizedJson: null, source: scope.source})
     counts.quarantined++
@@ -70,8 +85,8 @@ interface PageState {
   openQuarantine: boolean
 }
 
-function applyOne(db: Db, scope: ApplyScope, item: FetchedTxn, counts: ApplyCounts, page: PageState): void {
-  const {raw} = item
+function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyCounts, page: PageState): void {
+  const {rawJson, rawSha256} = item
   const existing = getTxnState(db, item.txn.id)
   const txn = existing ? keepKnownFee(item.txn, existing.normalizedJson) : item.txn
   const normalizedJson = JSON.stringify(txn)
@@ -87,24 +102,23 @@ function applyOne(db: Db, scope: ApplyScope, item: FetchedTxn, counts: ApplyCoun
       : txn.parentExternalId
         ? `parent ${txn.parentExternalId} is not in the ledger (or has no customer)`
         : 'the gateway object names no customer'
-    quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'unknown_customer', detail, rawJson: safeJson(raw), normalizedJson, source: scope.source})
+    quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'unknown_customer', detail, rawJson, normalizedJson, source: scope.source})
     page.openQuarantine = true
     counts.quarantined++
     return
   }
   if (!isAllowed(scope.grants, {segment: owner.segment, site: owner.siteId}, 'write')) {
     const detail = `${scope.provider} has no write grant for segment "${owner.segment}" at site ${owner.siteId} (customer ${owner.customerId})`
-    quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'access_denied', detail, rawJson: safeJson(raw), normalizedJson, source: scope.source})
+    quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'access_denied', detail, rawJson, normalizedJson, source: scope.source})
     page.openQuarantine = true
     appendAudit(db, {actor: scope.actor, action: 'access.denied', provider: scope.provider, subject: txn.id, outcome: 'denied', details: {customer: owner.customerId, segment: owner.segment, site: owner.siteId, type: txn.type}})
     counts.quarantined++
     return
   }
   const version = (existing?.version ?? 0) + 1
-  const rawJson = safeJson(raw)
-  writeTxnVersion(db, {txn, normalizedJson, rawJson, rawSha256: createHash('sha256').update(rawJson).digest('hex'), version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source})
+  writeTxnVersion(db, {txn, normalizedJson, rawJson, rawSha256, version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source})
   counts[existing ? 'updated' : 'inserted']++
-  counts.posted += post(db, txn, owner, version)
+  counts.posted += post(db, txn, owner, version, existing !== null)
   if (page.openQuarantine) closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
   if (scope.source === 'webhook' || (scope.latencySince !== null && Date.parse(txn.updatedAt) >= Date.parse(scope.latencySince))) {
     recordLatency(db, {provider: scope.provider, txnId: txn.id, source: scope.source, eventAt: txn.updatedAt, committedAt: db.now()})
@@ -124,9 +138,10 @@ function keepKnownFee(txn: NormalizedTxn, storedJson: string): NormalizedTxn {
 }
 
 /** Posts the difference between the new state's effect and what earlier versions posted. Returns lines written. */
-function post(db: Db, txn: NormalizedTxn, owner: Owner, version: number): number {
+function post(db: Db, txn: NormalizedTxn, owner: Owner, version: number, seenBefore: boolean): number {
   const target = targetPositions(txn, owner.customerId)
-  const posted = postedPositions(db, txn.id)
+  // A transaction never seen before has posted nothing yet: no need to ask the ledger.
+  const posted = seenBefore ? postedPositions(db, txn.id) : {lines: [], lastVersion: 0}
   const diff = postingDifference(target, posted.lines)
   if (diff.length === 0) return 0
   return insertPostings(db, txn.id, Math.max(version, posted.lastVersion + 1), diff, {provider: txn.provider, site: owner.siteId, customer: owner.customerId})

@@ -3,10 +3,11 @@ import type {Db} from '../../store/db.js'
 import {acquireLease} from '../../store/repos/leases.js'
 import {addRunCounts, recordCalls, saveCursor} from '../../store/repos/sync-state.js'
 import {appendAudit} from '../audit.js'
-import {applyItems, type ApplyCounts, type ApplyScope} from './apply.js'
+import type {FetchedTxn} from '../../core/transaction.js'
+import {applyItems, type ApplyCounts, type ApplyScope, type SerializedTxn} from './apply.js'
 
 export interface PageCommit {
-  page: Pick<Page, 'items' | 'invalid' | 'next'>
+  page: Pick<Page, 'invalid' | 'next'> & {items: readonly (FetchedTxn | SerializedTxn)[]}
   pageNo: number
   calls: GatewayCall[]
 }

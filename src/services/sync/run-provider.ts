@@ -11,7 +11,7 @@ import {acquireLease, releaseLease} from '../../store/repos/leases.js'
 import type {Provider} from '../../store/repos/providers.js'
 import {finishRun, loadCursor, markDeadRunFailed, previousRunStart, recordCalls, recordSkipped, startRun} from '../../store/repos/sync-state.js'
 import {appendAudit} from '../audit.js'
-import {addCounts, zeroCounts, type ApplyCounts, type ApplyScope} from './apply.js'
+import {addCounts, serializeItems, zeroCounts, type ApplyCounts, type ApplyScope} from './apply.js'
 import type {RunRef} from './commit-page.js'
 import {inProcessWriter, workerAvailable, workerWriter, type PageWriter} from './page-writer.js'
 import {connectProvider} from './connect.js'
@@ -93,7 +93,7 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
       pending = page.hasMore && !opts.signals.stop.aborted ? client.fetchPage(page.next, opts.signals.abort, fetchOpts) : null
       if (writing) await writing // pages commit in order: the cursor only ever moves forward
       const pageNo = ++pages
-      writing = writer.write({page: {items: page.items, invalid: page.invalid, next: page.next}, pageNo, calls: calls.splice(0)}).then((counts) => {
+      writing = writer.write({page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next}, pageNo, calls: calls.splice(0)}).then((counts) => {
         totals = addCounts(totals, counts)
         opts.onPage?.({provider: provider.id, page: pageNo, counts, hasMore: page.hasMore})
       })

@@ -1,0 +1,49 @@
+import {existsSync, mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {describe, expect, it} from 'vitest'
+
+import type {ApplyScope} from '../../src/services/sync/apply.js'
+
+// The worker thread runs compiled JavaScript, so this exercises dist/ (built by `npm ci` / `npm run build`).
+const DIST = fileURLToPath(new URL('../../dist/services/sync/page-writer.js', import.meta.url))
+const built = existsSync(DIST)
+if (!built) console.warn('[skip] page writer worker tests need the build (npm run build)')
+
+describe.skipIf(!built)('the page writer thread', () => {
+  const setup = async () => {
+    const {workerWriter} = (await import(DIST)) as typeof import('../../src/services/sync/page-writer.js')
+    const {openDatabase} = (await import(fileURLToPath(new URL('../../dist/store/db.js', import.meta.url)))) as typeof import('../../src/store/db.js')
+    const file = join(mkdtempSync(join(tmpdir(), 'yms-writer-')), 'ledger.db')
+    const db = openDatabase(file)
+    db.write(() => db.stmt(`INSERT INTO sync_runs (provider, owner, started_at, status) VALUES ('p1', 'me', 'x', 'running')`).run())
+    const scope: ApplyScope = {provider: 'p1', kind: 'stripe', actor: 'test', source: 'pull', grants: [], latencySince: null, customers: new Map()}
+    const writer = await workerWriter(file, scope, {runId: 1, lease: {name: 'sync:p1', owner: 'me', ttlMs: 60_000}})
+    return {db, writer}
+  }
+
+  it('commits pages in order on its own connection: cursor, counts and quarantine are visible to the caller', async () => {
+    const {db, writer} = await setup()
+    const bad = {externalId: 'ch_1', reason: 'invalid_payload' as const, detail: 'amount: expected number', raw: {id: 'ch_1', amount: '12'}}
+    const first = await writer.write({page: {items: [], invalid: [bad], next: {after: 'ch_1'}}, pageNo: 1, calls: []})
+    const second = await writer.write({page: {items: [], invalid: [], next: {after: 'ch_2'}}, pageNo: 2, calls: []})
+    await writer.close()
+    expect(first).toMatchObject({fetched: 1, quarantined: 1})
+    expect(second).toMatchObject({fetched: 0, quarantined: 0})
+    expect(db.raw.prepare(`SELECT cursor_json FROM sync_cursors WHERE provider = 'p1'`).pluck().get()).toBe('{"after":"ch_2"}')
+    expect(db.raw.prepare(`SELECT pages FROM sync_runs WHERE id = 1`).pluck().get()).toBe(2)
+    expect(db.raw.prepare(`SELECT detail FROM quarantine`).pluck().all()).toEqual(['amount: expected number'])
+    db.close()
+  })
+
+  it('a page the database refuses rejects that write with the reason, and nothing of it is committed', async () => {
+    const {db, writer} = await setup()
+    // A cursor that is not JSON-serializable to a value violates sync_cursors.cursor_json NOT NULL.
+    await expect(writer.write({page: {items: [], invalid: [], next: undefined as never}, pageNo: 1, calls: []})).rejects.toThrow(/NOT NULL|cursor_json/)
+    await writer.close()
+    expect(db.raw.prepare(`SELECT COUNT(*) FROM audit_log WHERE action = 'sync.page'`).pluck().get()).toBe(0)
+    db.close()
+  })
+})
