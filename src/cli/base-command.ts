@@ -48,7 +48,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       stdinIsTty: Boolean(process.stdin.isTTY),
       stderrIsTty: Boolean(process.stderr.isTTY),
     })
-    this.ui = createRenderer(terminal.color && !this.jsonEnabled())
+    this.ui = await createRenderer(terminal.color && !this.jsonEnabled())
     const json = this.jsonEnabled()
     this.ctx = {
       home: resolveHome({flag: this.flags.home, env: process.env, xdgDataDir: this.config.dataDir, xdgConfigDir: this.config.configDir}),
