@@ -32,18 +32,8 @@ export interface AuditEntry {
   at?: string
 }
 
-export interface AuditView {
-  seq: number
-  at: string
-  actor: string
-  action: string
-  provider: string | null
-  subject: string | null
-  outcome: string
-  details: unknown
-  prevHash: string
-  hash: string
-}
+/** An audit row as reports show it: the details parsed instead of the stored canonical JSON. */
+export type AuditView = Omit<AuditRecord, 'detailsJson'> & {details: unknown}
 
 /**
  * Appends one chained row. Call it inside the write transaction of the change it records, so both commit or

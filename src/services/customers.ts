@@ -7,10 +7,10 @@ import type {Db} from '../store/db.js'
 import {getCustomer, listCustomers as listCustomerRows, upsertCustomers, type Customer} from '../store/repos/customers.js'
 import {customerBalances, recentTransactions, type TxnSummary} from '../store/repos/ledger.js'
 import {getSite} from '../store/repos/sites.js'
-import {appendAudit} from './audit.js'
 import {convertAt} from './fx.js'
 import {optionalText, requiredId} from './imports/fields.js'
-import {runImport, type ImportResult} from './imports/run-import.js'
+import {auditedImport} from './imports/audited-import.js'
+import type {ImportResult} from './imports/run-import.js'
 
 export interface CustomerView {
   id: string
@@ -64,17 +64,8 @@ function toView(c: Customer): CustomerView {
   return {id: c.id, site: c.site, segment: c.segment, name: c.name, email: c.email, refs: c.refs}
 }
 
-export async function importCustomers(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
-  return runImport({
-    file,
-    schema: CustomerRowSchema,
-    applyBatch: (rows) =>
-      db.write(() => {
-        const r = upsertCustomers(db, rows)
-        appendAudit(db, {actor: ctx.actor, action: 'customer.import', subject: file, outcome: r.rejected.length ? 'partial' : 'ok', details: {inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejected.length}})
-        return r
-      }),
-  })
+export function importCustomers(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
+  return auditedImport(db, ctx, {file, action: 'customer.import', schema: CustomerRowSchema, upsert: (rows) => upsertCustomers(db, rows)})
 }
 
 export function listCustomers(db: Db, filter: {site?: string; segment?: string; limit?: number}): CustomerView[] {

@@ -6,9 +6,9 @@ import {parseDecimal} from '../core/money.js'
 import type {Db} from '../store/db.js'
 import {upsertInvoices, type InvoiceInput} from '../store/repos/invoices.js'
 import {insertPostings, postedPositions} from '../store/repos/ledger.js'
-import {appendAudit} from './audit.js'
 import {currencyCode, isoTime, optionalText, requiredId} from './imports/fields.js'
-import {runImport, type ImportResult} from './imports/run-import.js'
+import {auditedImport} from './imports/audited-import.js'
+import type {ImportResult} from './imports/run-import.js'
 
 export const InvoiceRowSchema = z
   .object({
@@ -39,20 +39,19 @@ export const InvoiceRowSchema = z
  * Imports invoices and posts each one to the ledger (the customer owes the site) in the same transaction. A changed
  * invoice posts only the difference as a new version, so importing the same file twice changes nothing.
  */
-export async function importInvoices(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
-  return runImport({
+export function importInvoices(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
+  return auditedImport(db, ctx, {
     file,
+    action: 'invoice.import',
     schema: InvoiceRowSchema,
-    applyBatch: (rows) =>
-      db.write(() => {
-        const r = upsertInvoices(db, rows)
-        rows.forEach((invoice, i) => {
-          const outcome = r.outcomes[i]
-          if (outcome === 'inserted' || outcome === 'updated') postInvoice(db, invoice)
-        })
-        appendAudit(db, {actor: ctx.actor, action: 'invoice.import', subject: file, outcome: r.rejected.length ? 'partial' : 'ok', details: {inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejected.length}})
-        return r
-      }),
+    upsert: (rows) => {
+      const r = upsertInvoices(db, rows)
+      rows.forEach((invoice, i) => {
+        const outcome = r.outcomes[i]
+        if (outcome === 'inserted' || outcome === 'updated') postInvoice(db, invoice)
+      })
+      return r
+    },
   })
 }
 

@@ -2,7 +2,7 @@ import type {AppContext} from '../cli/context.js'
 import {QUARANTINE_REASONS} from '../core/transaction.js'
 import {UsageError} from '../errors.js'
 import type {Db} from '../store/db.js'
-import {queryQuarantine} from '../store/repos/quarantine-queries.js'
+import {listQuarantine, type QuarantineItem} from '../store/repos/quarantine.js'
 import {replayQuarantine, type ReplayResult} from './sync/replay.js'
 
 export type {ReplayResult} from './sync/replay.js'
@@ -10,17 +10,8 @@ export type {ReplayResult} from './sync/replay.js'
 export const QUARANTINE_STATUSES = ['open', 'replayed', 'resolved', 'all'] as const
 export type QuarantineStatusFilter = (typeof QUARANTINE_STATUSES)[number]
 
-export interface QuarantineView {
-  id: number
-  provider: string
-  externalId: string | null
-  reason: string
-  detail: string
-  status: 'open' | 'replayed' | 'resolved'
-  seenCount: number
-  source: string
-  createdAt: string
-  updatedAt: string
+/** A quarantined item as the list shows it; the raw payload only on request. */
+export type QuarantineView = Omit<QuarantineItem, 'normalizedJson' | 'rawJson'> & {
   /** Only with `raw: true`: exactly what the gateway sent. */
   raw?: unknown
 }
@@ -32,12 +23,8 @@ export function listQuarantined(db: Db, input: {provider?: string; reason?: stri
     throw new UsageError(`--reason ${JSON.stringify(input.reason)}: expected one of ${QUARANTINE_REASONS.join(', ')}`)
   }
   const status = input.status ?? 'open'
-  const items = queryQuarantine(db, {provider: input.provider, reason: input.reason, status: status === 'all' ? undefined : status, limit})
-  return items.map((q) => {
-    const view: QuarantineView = {id: q.id, provider: q.provider, externalId: q.externalId, reason: q.reason, detail: q.detail, status: q.status, seenCount: q.seenCount, source: q.source, createdAt: q.createdAt, updatedAt: q.updatedAt}
-    if (input.raw) view.raw = JSON.parse(q.rawJson) as unknown
-    return view
-  })
+  const items = listQuarantine(db, {provider: input.provider, reason: input.reason, status: status === 'all' ? undefined : status, limit, order: 'recent'})
+  return items.map(({normalizedJson: _normalized, rawJson, ...view}) => (input.raw ? {...view, raw: JSON.parse(rawJson) as unknown} : view))
 }
 
 /**

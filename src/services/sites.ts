@@ -6,7 +6,8 @@ import type {Db} from '../store/db.js'
 import {single} from '../store/repos/batch.js'
 import {listSites as listSiteRows, upsertSites, type Site} from '../store/repos/sites.js'
 import {appendAudit} from './audit.js'
-import {runImport, type ImportResult} from './imports/run-import.js'
+import {auditedImport} from './imports/audited-import.js'
+import type {ImportResult} from './imports/run-import.js'
 import {currencyCode, optionalText, requiredId} from './imports/fields.js'
 
 export type SiteView = Pick<Site, 'id' | 'name' | 'currency' | 'country' | 'timezone'>
@@ -47,18 +48,8 @@ export function addSite(db: Db, ctx: AppContext, input: {id: string; name: strin
   return toView(site)
 }
 
-export async function importSites(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
-  const result = await runImport({
-    file,
-    schema: SiteRowSchema,
-    applyBatch: (rows) =>
-      db.write(() => {
-        const r = upsertSites(db, rows)
-        appendAudit(db, {actor: ctx.actor, action: 'site.import', subject: file, outcome: r.rejected.length ? 'partial' : 'ok', details: {inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejected.length}})
-        return r
-      }),
-  })
-  return result
+export function importSites(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
+  return auditedImport(db, ctx, {file, action: 'site.import', schema: SiteRowSchema, upsert: (rows) => upsertSites(db, rows)})
 }
 
 export function listSites(db: Db): SiteView[] {

@@ -2,21 +2,13 @@ import {TXN_STATUSES, TXN_TYPES, type Money} from '../core/transaction.js'
 import {UsageError} from '../errors.js'
 import type {Db} from '../store/db.js'
 import {postingsFor, type TxnSummary} from '../store/repos/ledger.js'
-import {queryTransactions, transactionDocuments, transactionStates} from '../store/repos/transaction-queries.js'
+import {queryTransactions, transactionDocuments, transactionStates, type TxnFilter} from '../store/repos/transaction-queries.js'
 import {listAudit, type AuditView} from './audit.js'
 
 export type {TxnSummary} from '../store/repos/ledger.js'
 
-export interface ListTransactionsInput {
-  site?: string
-  provider?: string
-  customer?: string
-  status?: string
-  type?: string
-  /** Any ISO-8601 time; compared in UTC. */
-  since?: string
-  limit?: number
-}
+/** The list filters as a command passes them: the limit defaults, and `since` may carry any UTC offset. */
+export type ListTransactionsInput = Omit<TxnFilter, 'limit'> & {limit?: number}
 
 export interface TransactionDetail {
   /** The normalized transaction as stored (parsed normalized_json). */

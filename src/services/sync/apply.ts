@@ -7,7 +7,7 @@ import type {FetchedTxn, NormalizedTxn, Quarantined} from '../../core/transactio
 import type {Db} from '../../store/db.js'
 import {insertPostings, postedPositions} from '../../store/repos/ledger.js'
 import {closeQuarantined, quarantine} from '../../store/repos/quarantine.js'
-import {recordLatency} from '../../store/repos/sync-state.js'
+import {recordLatency, type RunCounts} from '../../store/repos/sync-state.js'
 import {getTxnState, parentOwner, writeTxnVersion} from '../../store/repos/transactions.js'
 import {appendAudit} from '../audit.js'
 
@@ -29,14 +29,8 @@ interface Owner {
   segment: string
 }
 
-export interface ApplyCounts {
-  fetched: number
-  inserted: number
-  updated: number
-  unchanged: number
-  quarantined: number
-  posted: number
-}
+/** What one page (or replay) did: the run's counters without the page count. */
+export type ApplyCounts = Omit<RunCounts, 'pages'>
 
 export const zeroCounts = (): ApplyCounts => ({fetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0, posted: 0})
 

@@ -52,12 +52,17 @@ function toItem(r: Row): QuarantineItem {
   return {id: r.id, provider: r.provider, externalId: r.external_id, reason: r.reason, detail: r.detail, status: r.status, seenCount: r.seen_count, source: r.source, createdAt: r.created_at, updatedAt: r.updated_at, normalizedJson: r.normalized_json, rawJson: r.raw_json}
 }
 
-export function listQuarantine(db: Db, filter: {status?: string; provider?: string; reason?: string; ids?: number[]; limit?: number}): QuarantineItem[] {
+/**
+ * Items by status (undefined: every status), provider, reason and ids. `recent` orders most recently touched first
+ * (what an admin looking at the list wants); otherwise in the order they were quarantined (what a replay wants).
+ */
+export function listQuarantine(db: Db, filter: {status?: string; provider?: string; reason?: string; ids?: number[]; limit?: number; order?: 'recent' | 'id'}): QuarantineItem[] {
   const ids = filter.ids && filter.ids.length > 0 ? JSON.stringify(filter.ids) : null
+  const order = filter.order === 'recent' ? 'updated_at DESC, id DESC' : 'id'
   const rows = db
     .stmt(
       `SELECT ${COLUMNS} FROM quarantine WHERE (@status IS NULL OR status = @status) AND (@provider IS NULL OR provider = @provider)
-       AND (@reason IS NULL OR reason = @reason) AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids))) ORDER BY id LIMIT @limit`,
+       AND (@reason IS NULL OR reason = @reason) AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids))) ORDER BY ${order} LIMIT @limit`,
     )
     .all({status: filter.status ?? null, provider: filter.provider ?? null, reason: filter.reason ?? null, ids, limit: filter.limit ?? -1}) as Row[]
   return rows.map(toItem)
