@@ -78,23 +78,43 @@ export function listPage<T extends Listed>(
   find: (id: string) => T | undefined,
   noun: string,
 ): {items: T[]; hasMore: boolean} {
-  const filtered: T[] = []
-  for (let i = all.length - 1; i >= 0; i--) {
-    const entry = all[i] as T
-    if (keep(entry) && req.created(Math.floor(entry.atMs / 1000))) filtered.push(entry)
-  }
+  const matches = (e: T) => keep(e) && req.created(Math.floor(e.atMs / 1000))
   const cursorId = req.startingAfter ?? req.endingBefore
-  if (cursorId === null) return {items: filtered.slice(0, req.limit), hasMore: filtered.length > req.limit}
-  const anchor = find(cursorId)
-  if (!anchor) throw new ListParamError(`No such ${noun}: '${cursorId}'`, req.startingAfter ? 'starting_after' : 'ending_before', 404, 'resource_missing')
-  const newer = (e: T) => e.atMs > anchor.atMs || (e.atMs === anchor.atMs && e.seq > anchor.seq)
-  let split = 0 // filtered[0..split) are newer than the anchor
-  while (split < filtered.length && newer(filtered[split] as T)) split++
-  if (req.startingAfter) {
-    const start = filtered[split] === anchor ? split + 1 : split // strictly older than the anchor
-    const items = filtered.slice(start, start + req.limit)
-    return {items, hasMore: start + req.limit < filtered.length}
+  // Walk from the cursor's position (found by binary search) rather than filtering the whole list for every
+  // page: paging through a million objects stays linear, not quadratic.
+  let from = all.length // walking newest-first from just below this index
+  if (cursorId !== null) {
+    const anchor = find(cursorId)
+    if (!anchor) throw new ListParamError(`No such ${noun}: '${cursorId}'`, req.startingAfter ? 'starting_after' : 'ending_before', 404, 'resource_missing')
+    const at = positionOf(all, anchor)
+    if (req.endingBefore) {
+      // Newer than the anchor, the `limit` closest to it, still returned newest first.
+      const newer: T[] = []
+      let i = at + 1
+      for (; i < all.length && newer.length <= req.limit; i++) if (matches(all[i] as T)) newer.push(all[i] as T)
+      const hasMore = newer.length > req.limit
+      return {items: newer.slice(0, req.limit).reverse(), hasMore}
+    }
+    from = at
   }
-  const from = Math.max(0, split - req.limit)
-  return {items: filtered.slice(from, split), hasMore: from > 0}
+  const items: T[] = []
+  let i = from - 1
+  for (; i >= 0 && items.length <= req.limit; i--) if (matches(all[i] as T)) items.push(all[i] as T)
+  const hasMore = items.length > req.limit
+  return {items: items.slice(0, req.limit), hasMore}
+}
+
+/** Index of an entry in a list ascending by (atMs, seq). */
+function positionOf<T extends Listed>(all: readonly T[], entry: T): number {
+  let lo = 0
+  let hi = all.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const e = all[mid] as T
+    if (e === entry) return mid
+    if (e.atMs < entry.atMs || (e.atMs === entry.atMs && e.seq < entry.seq)) lo = mid + 1
+    else hi = mid - 1
+  }
+  const found = all.indexOf(entry)
+  return found >= 0 ? found : lo
 }
