@@ -178,7 +178,7 @@ describe('call log and errors', () => {
         method: 'POST',
         path: '/v1/charges/ch_SECRETID?token=QUERYSECRET',
         endpoint: 'POST /v1/charges/:id',
-        headers: {authorization: 'Bearer sk_live_HEADERSECRET'},
+        headers: {authorization: 'Bearer sk_test_HEADERSECRET'},
         body: 'card=BODYSECRET',
       })
       .catch((e: unknown) => e)

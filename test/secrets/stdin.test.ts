@@ -37,9 +37,9 @@ describe('parseSecretLines', () => {
   })
 
   it('rejects a line without "=" (perhaps a bare pasted key) without echoing it', () => {
-    const error = usageError('# c\nsk_live_bare_key_123\n')
+    const error = usageError('# c\nsk_test_bare_key_123\n')
     expect(error.message).toContain('line 2')
-    expect(error.message).not.toContain('sk_live_bare_key_123')
+    expect(error.message).not.toContain('sk_test_bare_key_123')
   })
 
   it('rejects an empty field name, an empty value and a repeated field by line', () => {

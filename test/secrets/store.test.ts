@@ -5,7 +5,7 @@ import {KeychainUnavailableError, type KeychainBackend} from '../../src/secrets/
 import {createMemoryKeychain} from '../../src/secrets/memory-keychain.js'
 import {createSecretStore} from '../../src/secrets/store.js'
 
-const SECRET = 'sk_live_9f8e7d6c5b4a'
+const SECRET = 'sk_test_9f8e7d6c5b4a'
 
 /** A keychain that is not there, recording whether anyone asked it anything. */
 function unreachableKeychain(): KeychainBackend & {calls: number} {

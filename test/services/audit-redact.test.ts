@@ -30,7 +30,7 @@ describe('redact', () => {
     expect(
       redact({
         error: 'Bearer eyJhbGciOi',
-        got: 'sk_live_51H8abc',
+        got: 'sk_test_51H8abc',
         hook: 'whsec_abc',
         url: 'https://user:hunter2@api.example.test/v1?access_token=abc&page=2&signature=zz',
         plain: 'insufficient_funds',
