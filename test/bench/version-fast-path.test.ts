@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
@@ -39,10 +39,22 @@ describe('bin/run.js --version fast path', () => {
     expect(config.userAgent.startsWith('other-cli/9.8.7-rc.1 ')).toBe(true)
   })
 
-  it('leaves -v to oclif when the package does not declare it (oclif reports an unknown command)', () => {
-    const r = run(join(ROOT, 'bin/run.js'), ['-v'])
+  it('leaves an undeclared flag to oclif (oclif reports an unknown command)', () => {
+    const dir = join(scratch, 'plain')
+    mkdirSync(join(dir, 'bin'), {recursive: true})
+    copyFileSync(join(ROOT, 'bin/run.js'), join(dir, 'bin/run.js'))
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({name: 'plain-cli', version: '1.0.0', type: 'module', oclif: {bin: 'plain'}}))
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+    const r = run(join(dir, 'bin/run.js'), ['-v'])
+    expect(r.stdout).not.toMatch(/^plain-cli\//)
     expect(r.status).toBe(2)
-    expect(r.stdout).not.toMatch(/^yms-pay\//)
     expect(r.stderr).toContain('-v')
+  })
+
+  it('yms-pay declares -v, and answers it with the same line as --version', () => {
+    const short = run(join(ROOT, 'bin/run.js'), ['-v'])
+    const long = run(join(ROOT, 'bin/run.js'), ['--version'])
+    expect(short.status).toBe(0)
+    expect(short.stdout).toBe(long.stdout)
   })
 })
