@@ -1,5 +1,6 @@
 import {formatGatewayDecimal} from '../../core/money.js'
 import {CircuitOpenError, TransportError} from '../http.js'
+import {outcomeOfPayment} from '../payment-outcome.js'
 import type {Clock, CreatePaymentRequest, PaymentOutcome} from '../types.js'
 import type {BraintreeApi} from './client.js'
 import {BraintreeApiError, classifyBraintreeError} from './classify.js'
@@ -39,17 +40,10 @@ export function saleBody(req: CreatePaymentRequest, merchantAccountId: string | 
 function fromTranslated(t: Translated): PaymentOutcome {
   if (!t.ok) return {status: 'unknown', externalId: t.item.externalId, reason: `Braintree returned a transaction yms-pay cannot read: ${t.item.detail}`}
   const {txn} = t.item
-  switch (txn.status) {
-    case 'succeeded':
-      return {status: 'succeeded', externalId: txn.externalId, item: t.item}
-    case 'pending':
-    case 'authorized':
-      return {status: 'pending', externalId: txn.externalId, item: t.item}
-    case 'failed':
-      return {status: 'failed', externalId: txn.externalId, failure: txn.failure ?? {code: 'failed', message: 'failed', decision: 'terminal'}, item: t.item}
-    default:
-      return {status: 'failed', externalId: txn.externalId, failure: {code: 'canceled', message: `Braintree ${txn.metadata.braintree_status ?? 'canceled'} the sale`, decision: 'terminal'}, item: t.item}
-  }
+  return outcomeOfPayment(t.item, {
+    whenUnexplained: {code: 'failed', message: 'failed', decision: 'terminal'},
+    whenCanceled: {code: 'canceled', message: `Braintree ${txn.metadata.braintree_status ?? 'canceled'} the sale`, decision: 'terminal'},
+  })
 }
 
 /** Braintree's answer to a sale -> outcome (status 201 with <transaction>, or 422 <api-error-response>). */

@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 
 import {toGatewayMinor} from '../../core/money.js'
+import {outcomeOfPayment} from '../payment-outcome.js'
 import type {CreatePaymentRequest, PaymentOutcome} from '../types.js'
 import {declineDecision} from './classify.js'
 import {ErrorsBodySchema} from './schema.js'
@@ -50,18 +51,10 @@ export function paymentOutcome(status: number, body: unknown, ctx: TranslateCont
     if (!translated.ok) {
       return {status: 'unknown', externalId: translated.item.externalId, reason: `Square returned a payment yms-pay cannot read: ${translated.item.detail}`}
     }
-    const {txn} = translated.item
-    switch (txn.status) {
-      case 'succeeded':
-        return {status: 'succeeded', externalId: txn.externalId, item: translated.item}
-      case 'pending':
-      case 'authorized':
-        return {status: 'pending', externalId: txn.externalId, item: translated.item}
-      case 'failed':
-        return {status: 'failed', externalId: txn.externalId, failure: txn.failure ?? failedWithout(), item: translated.item}
-      default:
-        return {status: 'failed', externalId: txn.externalId, failure: {code: 'CANCELED', message: 'Square canceled the payment', decision: 'terminal'}, item: translated.item}
-    }
+    return outcomeOfPayment(translated.item, {
+      whenUnexplained: failedWithout(),
+      whenCanceled: {code: 'CANCELED', message: 'Square canceled the payment', decision: 'terminal'},
+    })
   }
   const errors = ErrorsBodySchema.safeParse(body)
   const first = errors.success ? errors.data.errors[0] : undefined
