@@ -1,8 +1,10 @@
-import {Agent, request} from 'undici'
-
 import type Database from 'better-sqlite3'
 
+import {chargePages} from './charge-pages.js'
 import {envOrThrow, finish} from './result.js'
+
+// The compiled product (dist/), resolved at run time: typed from the sources it was built from.
+const dist = (path: string) => new URL(`../../../dist/${path}`, import.meta.url).href
 
 /**
  * The floor again, but into "the same kind of table" as yms-pay's: the real `transactions` table, created by
@@ -10,11 +12,10 @@ import {envOrThrow, finish} from './result.js'
  * Still no validation, no customer resolution, no ledger postings, no history, no audit: it prices the table, so
  * the ratio against it prices the ledger work alone.
  */
-const {openDatabase} = (await import('../../../dist/store/db.js')) as typeof import('../../../src/store/db.js')
+const {openDatabase} = (await import(dist('store/db.js'))) as typeof import('../../../src/store/db.js')
 const base = envOrThrow('BENCH_BASE_URL')
 const key = envOrThrow('BENCH_API_KEY')
 const db = openDatabase(envOrThrow('BENCH_DB'))
-const agent = new Agent({keepAliveTimeout: 30_000})
 
 const COLUMNS = ['id', 'provider', 'kind', 'external_id', 'type', 'status', 'amount_minor', 'currency', 'customer_ref', 'occurred_at', 'updated_at', 'version', 'normalized_json', 'raw_json', 'first_seen_at', 'last_seen_at']
 const statements = new Map<number, Database.Statement>()
@@ -38,33 +39,21 @@ interface Charge {
 }
 
 const t0 = performance.now()
-let after: string | null = null
 let items = 0
 let pages = 0
-for (;;) {
-  const q = new URLSearchParams({limit: '100'})
-  q.append('expand[]', 'data.balance_transaction')
-  if (after) q.set('starting_after', after)
-  const res = await request(`${base}/v1/charges?${q}`, {headers: {authorization: `Bearer ${key}`}, dispatcher: agent})
-  const text = await res.body.text()
-  if (res.statusCode !== 200) throw new Error(`GET /v1/charges: ${res.statusCode} ${text.slice(0, 200)}`)
-  const page = JSON.parse(text) as {data: Charge[]; has_more: boolean}
-  if (page.data.length > 0) {
+for await (const data of chargePages<Charge>(base, key)) {
+  if (data.length > 0) {
     const now = new Date().toISOString()
-    const params = page.data.flatMap((ch) => {
+    const params = data.flatMap((ch) => {
       const at = new Date(ch.created * 1000).toISOString()
       const normalized = {id: `bench:${ch.id}`, amount: {minor: ch.amount, currency: ch.currency.toUpperCase()}, status: ch.status, customerRef: ch.customer ?? null, occurredAt: at}
       return [`bench:${ch.id}`, 'bench', 'stripe', ch.id, 'payment', ch.status, ch.amount, ch.currency.toUpperCase(), ch.customer ?? null, at, at, 1, JSON.stringify(normalized), JSON.stringify(ch), now, now]
     })
-    db.raw.transaction(() => insertFor(page.data.length).run(...params)).immediate()
+    db.raw.transaction(() => insertFor(data.length).run(...params)).immediate()
   }
-  items += page.data.length
+  items += data.length
   pages++
-  const last = page.data[page.data.length - 1]
-  if (!page.has_more || !last) break
-  after = last.id
 }
 const ms = performance.now() - t0
 db.close()
-await agent.close()
 finish({items, charges: items, chargesMs: ms, ms, pages})

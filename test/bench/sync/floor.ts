@@ -1,8 +1,7 @@
-import {Agent, request} from 'undici'
-
 import type Database from 'better-sqlite3'
 
 import {COLUMNS, openChargesDb, rowOf} from './charges-table.js'
+import {chargePages} from './charge-pages.js'
 import {envOrThrow, finish} from './result.js'
 
 /**
@@ -13,7 +12,6 @@ import {envOrThrow, finish} from './result.js'
 const base = envOrThrow('BENCH_BASE_URL')
 const key = envOrThrow('BENCH_API_KEY')
 const db = openChargesDb(envOrThrow('BENCH_DB'))
-const agent = new Agent({keepAliveTimeout: 30_000})
 
 const statements = new Map<number, Database.Statement>()
 function insertFor(rows: number): Database.Statement {
@@ -27,28 +25,13 @@ function insertFor(rows: number): Database.Statement {
 }
 
 const t0 = performance.now()
-let after: string | null = null
 let items = 0
 let pages = 0
-for (;;) {
-  const q = new URLSearchParams({limit: '100'})
-  q.append('expand[]', 'data.balance_transaction')
-  if (after) q.set('starting_after', after)
-  const res = await request(`${base}/v1/charges?${q}`, {headers: {authorization: `Bearer ${key}`}, dispatcher: agent})
-  const text = await res.body.text()
-  if (res.statusCode !== 200) throw new Error(`GET /v1/charges: ${res.statusCode} ${text.slice(0, 200)}`)
-  const page = JSON.parse(text) as {data: Parameters<typeof rowOf>[0][]; has_more: boolean}
-  if (page.data.length > 0) {
-    const params = page.data.flatMap(rowOf)
-    db.transaction(() => insertFor(page.data.length).run(...params)).immediate()
-  }
-  items += page.data.length
+for await (const data of chargePages<Parameters<typeof rowOf>[0]>(base, key)) {
+  if (data.length > 0) db.transaction(() => insertFor(data.length).run(...data.flatMap(rowOf))).immediate()
+  items += data.length
   pages++
-  const last = page.data[page.data.length - 1]
-  if (!page.has_more || !last) break
-  after = last.id
 }
 const ms = performance.now() - t0
 db.close()
-await agent.close()
 finish({items, charges: items, chargesMs: ms, ms, pages})

@@ -1,4 +1,7 @@
 import {envOrThrow, finish} from './result.js'
+
+// The compiled product (dist/), resolved at run time: typed from the sources it was built from.
+const dist = (path: string) => new URL(`../../../dist/${path}`, import.meta.url).href
 import {BENCH_PROVIDER, benchContext} from './yms-home.js'
 
 /**
@@ -8,8 +11,8 @@ import {BENCH_PROVIDER, benchContext} from './yms-home.js'
  * The API key comes from the environment, as under cron.
  */
 // The product as shipped: the compiled dist/ (which also runs the page writer on its worker thread), not the sources.
-const {runSync} = (await import('../../../dist/services/sync/sync.js')) as typeof import('../../../src/services/sync/sync.js')
-const {openDatabase} = (await import('../../../dist/store/db.js')) as typeof import('../../../src/store/db.js')
+const {runSync} = (await import(dist('services/sync/sync.js'))) as typeof import('../../../src/services/sync/sync.js')
+const {openDatabase} = (await import(dist('store/db.js'))) as typeof import('../../../src/store/db.js')
 const home = envOrThrow('BENCH_HOME')
 const charges = Number(envOrThrow('BENCH_CHARGES'))
 const ctx = benchContext(home, process.env)
