@@ -56,9 +56,9 @@ export function importInvoices(db: Db, ctx: AppContext, file: string): Promise<I
 }
 
 function postInvoice(db: Db, invoice: InvoiceInput): void {
-  const txnId = `invoice:${invoice.id}`
+  const key = {document: `invoice:${invoice.id}`}
   const target = invoicePositions({customer: invoice.customer, site: invoice.site, amount: {minor: invoice.amountMinor, currency: invoice.currency}})
-  const posted = postedPositions(db, txnId)
+  const posted = postedPositions(db, key)
   const diff = postingDifference(target, posted.lines)
-  if (diff.length > 0) insertPostings(db, txnId, posted.lastVersion + 1, diff, {provider: null, site: invoice.site, customer: invoice.customer})
+  if (diff.length > 0) insertPostings(db, key, posted.lastVersion + 1, diff, {provider: null, site: invoice.site, customer: invoice.customer})
 }

@@ -1,4 +1,4 @@
-import {TXN_STATUSES, TXN_TYPES, type Money} from '../core/transaction.js'
+import {TXN_STATUSES, TXN_TYPES, type Money, type NormalizedTxn} from '../core/transaction.js'
 import {UsageError} from '../errors.js'
 import type {Db} from '../store/db.js'
 import {postingsFor, type TxnSummary} from '../store/repos/ledger.js'
@@ -11,8 +11,8 @@ export type {TxnSummary} from '../store/repos/ledger.js'
 export type ListTransactionsInput = Omit<TxnFilter, 'limit'> & {limit?: number}
 
 export interface TransactionDetail {
-  /** The normalized transaction as stored (parsed normalized_json). */
-  transaction: unknown
+  /** The normalized transaction as stored. */
+  transaction: NormalizedTxn
   /** Exactly what the gateway sent for its latest state (parsed raw_json). */
   raw: unknown
   postings: Array<{version: number; account: string; amount: Money; postedAt: string}>
@@ -42,7 +42,7 @@ export function showTransaction(db: Db, id: string): TransactionDetail {
       throw new UsageError(`unknown transaction "${id}"`, 'Transaction ids look like <provider>:<externalId>; list them with `yms-pay transactions list` (filter with --provider, --customer, --site).')
     }
     return {
-      transaction: JSON.parse(docs.normalizedJson) as unknown,
+      transaction: docs.transaction,
       raw: JSON.parse(docs.rawJson) as unknown,
       postings: postingsFor(db, id).map((p) => ({version: p.version, account: p.account, amount: {minor: p.minor, currency: p.currency}, postedAt: p.postedAt})),
       states: transactionStates(db, id).map((s) => ({version: s.version, status: s.status, amount: s.amount, gatewayUpdatedAt: s.gatewayUpdatedAt, source: s.source, recordedAt: s.recordedAt})),

@@ -1,5 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process'
-import {copyFileSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {createInterface} from 'node:readline'
@@ -105,8 +105,10 @@ async function benchSize(size: number, scratch: string): Promise<{rows: Row[]; e
           Object.assign(env, {BENCH_HOME: runDir, ...benchSecretEnv(emulator.secrets)})
         }
         const profDir = cpuProf && kind.startsWith('yms') ? join(cpuProf, `${kind}-${size}-${rep}`) : null
+        const emulatorCpu0 = cpuSeconds(emulator.child.pid!)
         const result = await runWorker(kind, env, profDir)
-        if (!asJson) process.stderr.write(`  ${size} ${kind} rep ${rep + 1}: ${result.items} items in ${fmt(result.ms / 1000, 2)} s, ${fmt((result.items * 1000) / result.ms, 0)}/s, peak RSS ${result.maxRssMb} MB\n`)
+        const emulatorCpu = cpuSeconds(emulator.child.pid!) - emulatorCpu0
+        if (!asJson) process.stderr.write(`  ${size} ${kind} rep ${rep + 1}: ${result.items} items in ${fmt(result.ms / 1000, 2)} s (cpu ${fmt(result.cpuMs / 1000, 2)} s, emulator cpu ${fmt(emulatorCpu, 2)} s), ${fmt((result.items * 1000) / result.ms, 0)}/s, peak RSS ${result.maxRssMb} MB\n`)
         rows.find((r) => r.kind === kind)!.runs.push(result)
         rmSync(runDir, {recursive: true, force: true})
       }
@@ -115,6 +117,17 @@ async function benchSize(size: number, scratch: string): Promise<{rows: Row[]; e
     return {rows, emulator: info}
   } finally {
     emulator.child.kill('SIGTERM')
+  }
+}
+
+/** User + system CPU seconds a process has used so far (Linux /proc; NaN elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return Number.NaN
   }
 }
 

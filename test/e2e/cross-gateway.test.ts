@@ -25,6 +25,7 @@ import {runSync} from '../../src/services/sync/sync.js'
 import {openDatabase, type Db} from '../../src/store/db.js'
 import {listGrants} from '../../src/store/repos/grants.js'
 import {getProvider} from '../../src/store/repos/providers.js'
+import {storedTransactions} from '../../src/store/repos/transactions.js'
 
 // One world, every payment rendered by all five gateways ("share all"), synced through the whole engine into one
 // ledger. Each gateway must match the world's truth exactly, and so the five must agree with each other per customer.
@@ -91,7 +92,7 @@ describe('one scenario through all five gateways', () => {
   })
 
   const normalizedOf = (provider: string): NormalizedTxn[] =>
-    (db.raw.prepare('SELECT normalized_json FROM transactions WHERE provider = ? AND type IN (\'payment\', \'refund\', \'dispute\')').all(provider) as Array<{normalized_json: string}>).map((r) => JSON.parse(r.normalized_json) as NormalizedTxn)
+    storedTransactions(db, provider).map((s) => s.txn).filter((t) => ['payment', 'refund', 'dispute'].includes(t.type))
 
   it.each(GATEWAY_KINDS)('%s: payments, refunds and disputes equal the world (ids aside), nothing quarantined', (kind) => {
     const expected = expectedTransactions(scenario, emulators.get(kind)!, 'all', AT)

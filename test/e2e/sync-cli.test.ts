@@ -8,6 +8,7 @@ import {z} from 'zod'
 import type {NormalizedTxn} from '../../src/core/transaction.js'
 import {compareWithTruth, expectedTransactions, formatComparison} from '../../src/sandbox/truth.js'
 import {addProvider} from '../../src/services/providers.js'
+import {storedTransactions} from '../../src/store/repos/transactions.js'
 import {BIN, runCli} from '../helpers/cli.js'
 import {createSyncWorld, manualClock, secretEnv, unbalancedPostingSets, WORLD_END, worldScenario, type SyncWorld} from '../helpers/sync-world.js'
 import {actualAccounts, expectedAccounts} from '../services/sync/oracle.js'
@@ -24,7 +25,7 @@ const cronEnv = (extra: Record<string, string>) => ({DBUS_SESSION_BUS_ADDRESS: '
 function checkLedger(world: SyncWorld): void {
   const db = world.open()
   try {
-    const stored = (db.raw.prepare('SELECT normalized_json FROM transactions').pluck().all() as string[]).map((j) => JSON.parse(j) as NormalizedTxn)
+    const stored = storedTransactions(db).map((s) => s.txn)
     const cmp = compareWithTruth(stored, expectedTransactions(scenario, world.stripe.emulator, 'own', WORLD_END))
     expect(cmp.ok, formatComparison(cmp)).toBe(true)
     expect(actualAccounts(db)).toEqual(expectedAccounts(scenario, world.providerId, WORLD_END))

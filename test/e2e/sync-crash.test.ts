@@ -8,7 +8,8 @@ import type {NormalizedTxn} from '../../src/core/transaction.js'
 import {createRng} from '../../src/sandbox/prng.js'
 import {compareWithTruth, expectedTransactions, formatComparison} from '../../src/sandbox/truth.js'
 import {runSync as runSyncInProcess} from '../../src/services/sync/sync.js'
-import {postedPositions} from '../../src/store/repos/ledger.js'
+import {postedPositions, postingKeyOf} from '../../src/store/repos/ledger.js'
+import {storedTransactions} from '../../src/store/repos/transactions.js'
 import {BIN, runCli} from '../helpers/cli.js'
 import {buildHome, createSyncWorld, manualClock, serveStripe, snapshot, unbalancedPostingSets, WORLD_END, worldScenario, type BuiltHome, type ServedStripe, type SyncWorld} from '../helpers/sync-world.js'
 import {actualAccounts, expectedAccounts} from '../services/sync/oracle.js'
@@ -143,7 +144,7 @@ describe('exactly-once under crashes (SIGKILL x50, faults, a moving world)', () 
       expect(crashed.positions).toEqual(reference.positions)
       expect(crashed.customerBalances).toEqual(reference.customerBalances)
       // Both equal the world itself: the scenario truth and the balances computed from the scenario alone.
-      const stored = (db.raw.prepare('SELECT normalized_json FROM transactions').pluck().all() as string[]).map((j) => JSON.parse(j) as NormalizedTxn)
+      const stored = storedTransactions(db).map((s) => s.txn)
       const cmp = compareWithTruth(stored, expectedTransactions(scenario, world.stripe.emulator, 'own', WORLD_END))
       expect(cmp.ok, formatComparison(cmp)).toBe(true)
       expect(actualAccounts(db)).toEqual(expectedAccounts(scenario, world.providerId, WORLD_END))
@@ -151,9 +152,8 @@ describe('exactly-once under crashes (SIGKILL x50, faults, a moving world)', () 
       // Every posting set (txn, version) balances per currency, and each transaction's postings sum to exactly the
       // target of its final state (a duplicated or lost version would leave a difference).
       expect(unbalancedPostingSets(db)).toEqual([])
-      const rows = db.raw.prepare('SELECT id, customer_id, normalized_json FROM transactions').all() as Array<{id: string; customer_id: string; normalized_json: string}>
-      const off = rows.filter((r) => postingDifference(targetPositions(JSON.parse(r.normalized_json) as NormalizedTxn, r.customer_id), postedPositions(db, r.id).lines).length > 0)
-      expect(off.map((r) => r.id)).toEqual([])
+      const off = storedTransactions(db).filter((r) => postingDifference(targetPositions(r.txn, r.customerId!), postedPositions(db, postingKeyOf(db, r.txn.id)).lines).length > 0)
+      expect(off.map((r) => r.txn.id)).toEqual([])
       db.close()
       cdb.close()
 

@@ -75,14 +75,32 @@ const SEEDS: Record<number, string> = {
     INSERT INTO transactions (id, provider, kind, external_id, type, status, amount_minor, currency, customer_id, site_id,
       occurred_at, updated_at, version, normalized_json, raw_json, first_seen_at, last_seen_at)
       VALUES ('stripe-eu:ch_5', 'stripe-eu', 'stripe', 'ch_5', 'payment', 'pending', 700, 'EUR', 'c1', 'berlin',
-      '2024-01-05T00:00:00Z', '2024-01-05T00:00:00Z', 1, '{}', '{"id":"ch_5"}', '2024-01-05T00:00:01Z', '2024-01-05T00:00:01Z');
+      '2024-01-05T00:00:00Z', '2024-01-05T00:00:00Z', 1, '{"metadata":{"order":"A-1"}}', '{"id":"ch_5"}', '2024-01-05T00:00:01Z', '2024-01-05T00:00:01Z');
     INSERT INTO transaction_states (txn_seq, txn_id, version, status, amount_minor, currency, gateway_updated_at, source, raw_sha256, recorded_at)
       SELECT seq, id, 1, 'pending', 700, 'EUR', '2024-01-05T00:00:00Z', 'pull', '${'c'.repeat(64)}', '2024-01-05T00:00:01Z' FROM transactions WHERE id = 'stripe-eu:ch_5';
+  `,
+  6: `
+    INSERT INTO transactions (id, provider, kind, external_id, type, status, amount_minor, currency, customer_id, site_id,
+      occurred_at, updated_at, version, metadata_json, raw_json, first_seen_at, last_seen_at)
+      VALUES ('stripe-eu:ch_6', 'stripe-eu', 'stripe', 'ch_6', 'payment', 'succeeded', 900, 'EUR', 'c1', 'berlin',
+      '2024-01-06T00:00:00Z', '2024-01-06T00:00:00Z', 1, '{}', '{"id":"ch_6"}', '2024-01-06T00:00:01Z', '2024-01-06T00:00:01Z');
+    INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
+      SELECT seq, id, 1, 'customer:c1', -900, 'EUR', 'stripe-eu', 'berlin', 'c1', '2024-01-06T00:00:01Z' FROM transactions WHERE id = 'stripe-eu:ch_6'
+      UNION ALL SELECT seq, id, 1, 'clearing:stripe-eu', 900, 'EUR', 'stripe-eu', 'berlin', 'c1', '2024-01-06T00:00:01Z' FROM transactions WHERE id = 'stripe-eu:ch_6';
   `,
   3: `
     INSERT INTO quarantine (provider, external_id, reason, detail, raw_json, normalized_json, source, created_at, updated_at)
       VALUES ('stripe-eu', 're_4', 'access_denied', 'segment vip', '{}', '{"id":"stripe-eu:re_4"}', 'pull', 'x', 'x');
   `,
+}
+
+/** Columns a migration removed on purpose, with where their content went (tested below). */
+const DROPPED: Record<number, Record<string, string[]>> = {
+  6: {transactions: ['normalized_json']}, // every field has a column; its metadata went to metadata_json
+}
+
+function droppedSince(k: number, table: string): string[] {
+  return Object.entries(DROPPED).flatMap(([v, t]) => (Number(v) > k ? (t[table] ?? []) : []))
 }
 
 function tables(raw: Database.Database): string[] {
@@ -157,7 +175,8 @@ describe('migrations', () => {
     expect(raw.pragma('user_version', {simple: true})).toBe(k)
     const before = snapshot(raw)
     for (const [table, rows] of before) expect(rows.length, `seed leaves ${table} empty at version ${k}`).toBeGreaterThan(0)
-    const columnsBefore = new Map([...before.keys()].map((t) => [t, columnsOf(raw, t)]))
+    const columnsBefore = new Map([...before.keys()].map((t) => [t, columnsOf(raw, t).filter((c) => !droppedSince(k, t).includes(c))]))
+    const kept = snapshot(raw, columnsBefore)
     raw.close()
 
     const db = openDatabase(file)
@@ -167,10 +186,36 @@ describe('migrations', () => {
       for (const [table, columns] of columnsBefore) {
         expect(columnsOf(db.raw, table), table).toEqual(expect.arrayContaining(columns))
       }
-      expect(snapshot(db.raw, columnsBefore)).toEqual(before)
+      expect(snapshot(db.raw, columnsBefore)).toEqual(kept)
       expect(db.raw.pragma('foreign_key_check')).toEqual([])
       // and the upgraded file accepts rows written in the latest shape
       db.raw.exec(SEEDS[LATEST_VERSION] ?? '')
+    } finally {
+      db.close()
+    }
+  })
+
+  it('006 carries metadata out of normalized_json, keys old postings by their transaction and sums balances', () => {
+    const {file, raw} = rawFile()
+    for (let v = 1; v <= 5; v += 1) {
+      runMigrations(raw, MIGRATIONS.slice(0, v))
+      raw.exec(SEEDS[v] ?? '')
+    }
+    raw.exec(`INSERT INTO invoices VALUES ('inv2', 'berlin', 'c1', 300, 'EUR', '2024-02-01', '2024-02-28', 'x', 'x');
+      INSERT INTO ledger_postings (txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
+      VALUES ('invoice:inv2', 1, 'customer:c1', 300, 'EUR', NULL, 'berlin', 'c1', 'x'), ('invoice:inv2', 1, 'revenue:berlin', -300, 'EUR', NULL, 'berlin', 'c1', 'x');`)
+    raw.close()
+    const db = openDatabase(file)
+    try {
+      const meta = db.raw.prepare('SELECT id, metadata_json FROM transactions ORDER BY id').all()
+      expect(meta).toEqual([{id: 'stripe-eu:ch_1', metadata_json: '{}'}, {id: 'stripe-eu:ch_5', metadata_json: '{"order":"A-1"}'}])
+      const keys = db.raw.prepare('SELECT txn_id, txn_seq IS NOT NULL AS keyed FROM ledger_postings GROUP BY txn_id ORDER BY txn_id').all()
+      expect(keys).toEqual([{txn_id: 'invoice:inv2', keyed: 0}, {txn_id: 'stripe-eu:ch_1', keyed: 1}])
+      const sums = db.raw.prepare(`SELECT account, currency, COALESCE(site, '') AS site, SUM(amount_minor) AS minor FROM ledger_postings GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`).all()
+      expect(db.raw.prepare('SELECT account, currency, site, minor FROM ledger_balances ORDER BY 1, 2, 3').all()).toEqual(sums)
+      expect(sums).toContainEqual({account: 'customer:c1', currency: 'EUR', site: 'berlin', minor: -12550 + 300})
+      // the invoice key still refuses the same posting twice
+      expect(() => db.raw.exec(`INSERT INTO ledger_postings (txn_id, version, account, amount_minor, currency, site, posted_at) VALUES ('invoice:inv2', 1, 'revenue:berlin', -300, 'EUR', 'berlin', 'x')`)).toThrow(/UNIQUE/)
     } finally {
       db.close()
     }

@@ -24,7 +24,7 @@ export const BalanceTransactionSchema = z
     status: z.string(),
     type: z.string(),
   })
-  .loose()
+  .strip()
 export type StripeBalanceTransaction = z.infer<typeof BalanceTransactionSchema>
 
 export const RefundSchema = z
@@ -32,13 +32,13 @@ export const RefundSchema = z
     id: z.string().regex(/^(re|pyr)_/),
     object: z.literal('refund'),
     amount: int.nonnegative(),
-    charge: expandable(z.object({id: z.string()}).loose()).nullable(),
+    charge: expandable(z.object({id: z.string()}).strip()).nullable(),
     currency: z.string(),
     created: unixSeconds,
     status: z.enum(['pending', 'requires_action', 'succeeded', 'failed', 'canceled']),
     metadata: metadata.nullish(),
   })
-  .loose()
+  .strip()
 export type StripeRefund = z.infer<typeof RefundSchema>
 
 export const OutcomeSchema = z
@@ -48,7 +48,7 @@ export const OutcomeSchema = z
     type: z.string().nullish(),
     seller_message: z.string().nullish(),
   })
-  .loose()
+  .strip()
 
 export const ChargeSchema = z
   .object({
@@ -60,16 +60,16 @@ export const ChargeSchema = z
     currency: z.string(),
     created: unixSeconds,
     status: z.enum(['succeeded', 'pending', 'failed']),
-    customer: expandable(z.object({id: z.string()}).loose()).nullable(),
+    customer: expandable(z.object({id: z.string()}).strip()).nullable(),
     balance_transaction: expandable(BalanceTransactionSchema).nullable(),
     failure_code: z.string().nullish(),
     failure_message: z.string().nullish(),
     outcome: OutcomeSchema.nullish(),
     metadata: metadata,
     /** Absent by default since API version 2022-11-15; present (and translated) when expanded or on old versions. */
-    refunds: z.object({data: z.array(z.unknown())}).loose().nullish(),
+    refunds: z.object({data: z.array(z.unknown())}).strip().nullish(),
   })
-  .loose()
+  .strip()
 export type StripeCharge = z.infer<typeof ChargeSchema>
 
 export const DisputeSchema = z
@@ -77,7 +77,7 @@ export const DisputeSchema = z
     id: z.string().regex(/^(dp|du)_/),
     object: z.literal('dispute'),
     amount: int.nonnegative(),
-    charge: expandable(z.object({id: z.string()}).loose()),
+    charge: expandable(z.object({id: z.string()}).strip()),
     currency: z.string(),
     created: unixSeconds,
     status: z.enum([
@@ -90,10 +90,10 @@ export const DisputeSchema = z
       'lost',
       'prevented',
     ]),
-    balance_transactions: z.array(z.object({created: unixSeconds}).loose()).optional(),
+    balance_transactions: z.array(z.object({created: unixSeconds}).strip()).optional(),
     metadata: metadata.nullish(),
   })
-  .loose()
+  .strip()
 export type StripeDispute = z.infer<typeof DisputeSchema>
 
 export const EventSchema = z
@@ -102,9 +102,9 @@ export const EventSchema = z
     object: z.literal('event'),
     type: z.string(),
     created: unixSeconds,
-    data: z.object({object: z.record(z.string(), z.unknown())}).loose(),
+    data: z.object({object: z.record(z.string(), z.unknown())}).strip(),
   })
-  .loose()
+  .strip()
 export type StripeEvent = z.infer<typeof EventSchema>
 
 export const ListSchema = z
@@ -113,7 +113,7 @@ export const ListSchema = z
     data: z.array(z.unknown()),
     has_more: z.boolean(),
   })
-  .loose()
+  .strip()
 
 export const PaymentIntentSchema = z
   .object({
@@ -123,7 +123,7 @@ export const PaymentIntentSchema = z
     latest_charge: expandable(z.record(z.string(), z.unknown())).nullish(),
     last_payment_error: z.record(z.string(), z.unknown()).nullish(),
   })
-  .loose()
+  .strip()
 
 export const ErrorBodySchema = z.object({
   error: z
@@ -137,7 +137,7 @@ export const ErrorBodySchema = z.object({
       charge: z.string().nullish(),
       payment_intent: z.record(z.string(), z.unknown()).nullish(),
     })
-    .loose(),
+    .strip(),
 })
 
 /** `amount: Invalid input: expected number, received string; currency: …` — names the fields for the quarantine reason. */

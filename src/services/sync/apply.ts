@@ -8,7 +8,8 @@ import type {Db} from '../../store/db.js'
 import {insertPostings, postedPositions} from '../../store/repos/ledger.js'
 import {closeQuarantined, quarantine} from '../../store/repos/quarantine.js'
 import {recordLatency, type RunCounts} from '../../store/repos/sync-state.js'
-import {getTxnState, parentOwner, writeTxnVersion} from '../../store/repos/transactions.js'
+import {getTxnState, parentOwner, writeTxnVersion, type StoredTxnState} from '../../store/repos/transactions.js'
+import {sameTxnState} from '../../store/repos/txn-row.js'
 import {appendAudit} from '../audit.js'
 
 /** What one provider's apply needs to know; built once per sync run (grants and ref look-ups cached). */
@@ -66,7 +67,7 @@ export function applyItems(db: Db, scope: ApplyScope, items: readonly (FetchedTx
   counts.fetched = items.length + invalid.length
   const ordered = [...items].sort((a, b) => (TYPE_ORDER[a.txn.type] ?? 3) - (TYPE_ORDER[b.txn.type] ?? 3))
   // Only look for an item's open quarantine entry to close when the provider has any (one query per page).
-  const page: PageState = {openQuarantine: db.stmt(`SELECT 1 FROM quarantine WHERE provider = ? AND status = 'open' LIMIT 1`).get(scope.provider) !== undefined}
+  const page: PageState = {openQuarantine: db.stmt(`SELECT 1 FROM quarantine WHERE provider = ? AND status = 'open' LIMIT 1`).get(scope.provider) !== undefined, now: db.now()}
   for (const item of ordered) applyOne(db, scope, 'rawJson' in item ? item : serializeItems([item])[0]!, counts, page)
   for (const bad of invalid) {
     quarantine(db, {provider: scope.provider, externalId: bad.externalId, reason: bad.reason, detail: bad.detail, rawJson: safeJson(bad.raw), normalizedJson: null, source: scope.source})
@@ -77,14 +78,15 @@ export function applyItems(db: Db, scope: ApplyScope, items: readonly (FetchedTx
 
 interface PageState {
   openQuarantine: boolean
+  /** One time per page: every row the page writes was committed at the same instant. */
+  now: string
 }
 
 function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyCounts, page: PageState): void {
   const {rawJson, rawSha256} = item
   const existing = getTxnState(db, item.txn.id)
-  const txn = existing ? keepKnownFee(item.txn, existing.normalizedJson) : item.txn
-  const normalizedJson = JSON.stringify(txn)
-  if (existing && (existing.normalizedJson === normalizedJson || Date.parse(existing.updatedAt) > Date.parse(txn.updatedAt))) {
+  const txn = existing ? keepKnownFee(item.txn, existing.txn) : item.txn
+  if (existing && (sameTxnState(existing.txn, txn) || Date.parse(existing.txn.updatedAt) > Date.parse(txn.updatedAt))) {
     counts.unchanged++
     if (scope.source === 'replay' && page.openQuarantine) closeQuarantined(db, scope.provider, txn.externalId, 'replayed')
     return
@@ -96,26 +98,27 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
       : txn.parentExternalId
         ? `parent ${txn.parentExternalId} is not in the ledger (or has no customer)`
         : 'the gateway object names no customer'
-    quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'unknown_customer', detail, rawJson, normalizedJson, source: scope.source})
+    quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'unknown_customer', detail, rawJson, normalizedJson: JSON.stringify(txn), source: scope.source})
     page.openQuarantine = true
     counts.quarantined++
     return
   }
   if (!isAllowed(scope.grants, {segment: owner.segment, site: owner.siteId}, 'write')) {
     const detail = `${scope.provider} has no write grant for segment "${owner.segment}" at site ${owner.siteId} (customer ${owner.customerId})`
-    quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'access_denied', detail, rawJson, normalizedJson, source: scope.source})
+    quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'access_denied', detail, rawJson, normalizedJson: JSON.stringify(txn), source: scope.source})
     page.openQuarantine = true
     appendAudit(db, {actor: scope.actor, action: 'access.denied', provider: scope.provider, subject: txn.id, outcome: 'denied', details: {customer: owner.customerId, segment: owner.segment, site: owner.siteId, type: txn.type}})
     counts.quarantined++
     return
   }
   const version = (existing?.version ?? 0) + 1
-  writeTxnVersion(db, {txn, normalizedJson, rawJson, rawSha256, version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source})
+  const now = page.now
+  const seq = writeTxnVersion(db, {txn, rawJson, rawSha256, version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source, now})
   counts[existing ? 'updated' : 'inserted']++
-  counts.posted += post(db, txn, owner, version, existing !== null)
+  counts.posted += post(db, txn, seq, owner, version, existing, now)
   if (page.openQuarantine) closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
   if (scope.source === 'webhook' || (scope.latencySince !== null && Date.parse(txn.updatedAt) >= Date.parse(scope.latencySince))) {
-    recordLatency(db, {provider: scope.provider, txnId: txn.id, source: scope.source, eventAt: txn.updatedAt, committedAt: db.now()})
+    recordLatency(db, {provider: scope.provider, txnId: txn.id, source: scope.source, eventAt: txn.updatedAt, committedAt: now})
   }
 }
 
@@ -123,22 +126,22 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
  * Some messages do not carry the fee (a Stripe webhook has only the balance transaction's id). A null there means
  * "not reported", not "no fee": keep the last known one rather than post a fee reversal.
  */
-function keepKnownFee(txn: NormalizedTxn, storedJson: string): NormalizedTxn {
+function keepKnownFee(txn: NormalizedTxn, stored: NormalizedTxn): NormalizedTxn {
   // A payment that failed or was canceled was charged nothing: its null fee is the truth, not an omission.
   if (txn.fee !== null || txn.status === 'failed' || txn.status === 'canceled') return txn
-  const stored = JSON.parse(storedJson) as NormalizedTxn
   if (stored.fee === null || stored.amount.currency !== txn.amount.currency) return txn
   return {...txn, fee: stored.fee, net: stored.net}
 }
 
 /** Posts the difference between the new state's effect and what earlier versions posted. Returns lines written. */
-function post(db: Db, txn: NormalizedTxn, owner: Owner, version: number, seenBefore: boolean): number {
+function post(db: Db, txn: NormalizedTxn, seq: number, owner: Owner, version: number, existing: StoredTxnState | null, now: string): number {
   const target = targetPositions(txn, owner.customerId)
+  const key = {seq, id: txn.id}
   // A transaction never seen before has posted nothing yet: no need to ask the ledger.
-  const posted = seenBefore ? postedPositions(db, txn.id) : {lines: [], lastVersion: 0}
+  const posted = existing ? postedPositions(db, key) : {lines: [], lastVersion: 0}
   const diff = postingDifference(target, posted.lines)
   if (diff.length === 0) return 0
-  return insertPostings(db, txn.id, Math.max(version, posted.lastVersion + 1), diff, {provider: txn.provider, site: owner.siteId, customer: owner.customerId})
+  return insertPostings(db, key, Math.max(version, posted.lastVersion + 1), diff, {provider: txn.provider, site: owner.siteId, customer: owner.customerId}, now)
 }
 
 function resolveOwner(db: Db, scope: ApplyScope, txn: NormalizedTxn): Owner | null {

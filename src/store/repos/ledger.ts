@@ -29,33 +29,53 @@ export interface TxnSummary {
   updatedAt: string
 }
 
+/**
+ * What a posting set belongs to: a gateway transaction (by its arrival sequence, the postings' key) or another
+ * document such as an invoice (`invoice:<id>`, by its text id).
+ */
+export type PostingKey = {seq: number; id: string} | {document: string}
+
 /** The cumulative effect of everything posted for one transaction (or invoice), per account and currency. */
-export function postedPositions(db: Db, txnId: string): {lines: PostingLine[]; lastVersion: number} {
-  const rows = db
-    .stmt(
-      `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings
-       WHERE txn_id = ? GROUP BY account, currency`,
-    )
-    .all(txnId) as Array<{account: string; currency: string; minor: number; v: number}>
+export function postedPositions(db: Db, key: PostingKey): {lines: PostingLine[]; lastVersion: number} {
+  const rows = (
+    'seq' in key
+      ? db.stmt(`SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq = ? GROUP BY account, currency`).all(key.seq)
+      : db.stmt(`SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? GROUP BY account, currency`).all(key.document)
+  ) as Array<{account: string; currency: string; minor: number; v: number}>
   const lastVersion = rows.reduce((max, r) => Math.max(max, r.v), 0)
   return {lines: rows.map((r) => ({account: r.account, currency: r.currency, minor: r.minor})), lastVersion}
 }
 
-/** Appends one balanced posting set; the UNIQUE (txn_id, version, account, currency) key makes a replay a no-op. */
-export function insertPostings(db: Db, txnId: string, version: number, lines: readonly PostingLine[], meta: PostingMeta): number {
-  const insert = db.stmt(
-    `INSERT INTO ledger_postings (txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (txn_id, version, account, currency) DO NOTHING`,
-  )
-  const at = db.now()
+/** The posting key of a stored transaction id, or of a document id when no transaction has it. */
+export function postingKeyOf(db: Db, id: string): PostingKey {
+  const seq = db.stmt('SELECT seq FROM transactions WHERE id = ?').pluck().get(id) as number | undefined
+  return seq === undefined ? {document: id} : {seq, id}
+}
+
+/**
+ * Appends one balanced posting set; the unique (key, version, account, currency) makes a replay a no-op. Balances
+ * follow in the same statement (trigger ledger_balances_post).
+ */
+export function insertPostings(db: Db, key: PostingKey, version: number, lines: readonly PostingLine[], meta: PostingMeta, at: string = db.now()): number {
+  const insert =
+    'seq' in key
+      ? db.stmt(
+          `INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (txn_seq, version, account, currency) WHERE txn_seq IS NOT NULL DO NOTHING`,
+        )
+      : db.stmt(
+          `INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (txn_id, version, account, currency) WHERE txn_seq IS NULL DO NOTHING`,
+        )
+  const [seq, id] = 'seq' in key ? [key.seq, key.id] : [null, key.document]
   let n = 0
-  for (const l of lines) n += insert.run(txnId, version, l.account, l.minor, l.currency, meta.provider, meta.site, meta.customer, at).changes
+  for (const l of lines) n += insert.run(seq, id, version, l.account, l.minor, l.currency, meta.provider, meta.site, meta.customer, at).changes
   return n
 }
 
 export function customerBalances(db: Db, customerId: string): Money[] {
   const rows = db
-    .stmt(`SELECT currency, SUM(amount_minor) AS minor FROM ledger_postings WHERE account = ? GROUP BY currency ORDER BY currency`)
+    .stmt(`SELECT currency, SUM(minor) AS minor FROM ledger_balances WHERE account = ? GROUP BY currency ORDER BY currency`)
     .all(`customer:${customerId}`) as Array<{currency: string; minor: number}>
   return rows.filter((r) => r.minor !== 0).map((r) => ({minor: r.minor, currency: r.currency}))
 }
@@ -64,29 +84,36 @@ export function customerBalances(db: Db, customerId: string): Money[] {
 export function siteBalances(db: Db): Array<{site: string; currency: string; minor: number}> {
   return db
     .stmt(
-      `SELECT site, currency, SUM(amount_minor) AS minor FROM ledger_postings
-       WHERE account LIKE 'customer:%' AND site IS NOT NULL GROUP BY site, currency ORDER BY site, currency`,
+      `SELECT site, currency, SUM(minor) AS minor FROM ledger_balances
+       WHERE account GLOB 'customer:*' AND site <> '' GROUP BY site, currency ORDER BY site, currency`,
     )
     .all() as Array<{site: string; currency: string; minor: number}>
 }
 
 export function postingsFor(db: Db, txnId: string): StoredPosting[] {
-  const rows = db
-    .stmt(
-      `SELECT txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at FROM ledger_postings
-       WHERE txn_id = ? ORDER BY version, id`,
-    )
-    .all(txnId) as Array<{txn_id: string; version: number; account: string; amount_minor: number; currency: string; provider: string | null; site: string | null; customer: string | null; posted_at: string}>
+  const key = postingKeyOf(db, txnId)
+  const columns = 'txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at'
+  const rows = (
+    'seq' in key
+      ? db.stmt(`SELECT ${columns} FROM ledger_postings WHERE txn_seq = ? ORDER BY version, id`).all(key.seq)
+      : db.stmt(`SELECT ${columns} FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? ORDER BY version, id`).all(key.document)
+  ) as Array<{txn_id: string; version: number; account: string; amount_minor: number; currency: string; provider: string | null; site: string | null; customer: string | null; posted_at: string}>
   return rows.map((r) => ({txnId: r.txn_id, version: r.version, account: r.account, minor: r.amount_minor, currency: r.currency, provider: r.provider, site: r.site, customer: r.customer, postedAt: r.posted_at}))
 }
 
+/** Newest first; a customer's through transactions_site_time alone (see queryTransactions). */
 export function recentTransactions(db: Db, filter: {customer?: string; limit: number}): TxnSummary[] {
-  const rows = db
-    .stmt(
-      `SELECT id, provider, type, status, amount_minor, currency, customer_id, site_id, occurred_at, updated_at FROM transactions
-       WHERE (@customer IS NULL OR customer_id = @customer) ORDER BY occurred_at DESC, id LIMIT @limit`,
-    )
-    .all({customer: filter.customer ?? null, limit: filter.limit}) as Array<Record<string, string | number | null>>
+  const columns = 'id, provider, type, status, amount_minor, currency, customer_id, site_id, occurred_at, updated_at'
+  const rows = (
+    filter.customer === undefined
+      ? db.stmt(`SELECT ${columns} FROM transactions ORDER BY occurred_at DESC, id LIMIT ?`).all(filter.limit)
+      : db
+          .stmt(
+            `SELECT ${columns} FROM transactions WHERE seq IN (SELECT seq FROM transactions INDEXED BY transactions_site_time WHERE customer_id = ?)
+             ORDER BY occurred_at DESC, id LIMIT ?`,
+          )
+          .all(filter.customer, filter.limit)
+  ) as Array<Record<string, string | number | null>>
   return rows.map(toSummary)
 }
 

@@ -1,5 +1,7 @@
+import type {NormalizedTxn} from '../../core/transaction.js'
 import type {Db} from '../db.js'
 import {toSummary, type TxnSummary} from './ledger.js'
+import {TXN_COLUMNS, txnFromRow, type TxnRow} from './txn-row.js'
 
 /** Read-side queries over transactions and their state history (transactions list/show). */
 
@@ -14,28 +16,36 @@ export interface TxnFilter {
   limit: number
 }
 
-/** Newest first (by when the gateway says it occurred), id as the tie-break so pages are stable. */
+const SUMMARY_COLUMNS = 'id, provider, type, status, amount_minor, currency, customer_id, site_id, occurred_at, updated_at'
+
+/**
+ * Newest first (by when the gateway says it occurred), id as the tie-break so pages are stable. Only the filters
+ * given become conditions, so SQLite can drive the query from transactions_provider_time, _site_time or _status.
+ * A customer's transactions are collected by scanning transactions_site_time alone (it carries customer_id):
+ * the sync keeps no per-customer index, which would cost a randomly placed leaf for every transaction it writes.
+ */
 export function queryTransactions(db: Db, f: TxnFilter): TxnSummary[] {
-  const rows = db
-    .stmt(
-      `SELECT id, provider, type, status, amount_minor, currency, customer_id, site_id, occurred_at, updated_at FROM transactions
-       WHERE (@site IS NULL OR site_id = @site) AND (@provider IS NULL OR provider = @provider)
-         AND (@customer IS NULL OR customer_id = @customer) AND (@status IS NULL OR status = @status)
-         AND (@type IS NULL OR type = @type) AND (@since IS NULL OR occurred_at >= @since)
-       ORDER BY occurred_at DESC, id DESC LIMIT @limit`,
-    )
-    .all({site: f.site ?? null, provider: f.provider ?? null, customer: f.customer ?? null, status: f.status ?? null, type: f.type ?? null, since: f.since ?? null, limit: f.limit}) as Array<Record<string, string | number | null>>
-  return rows.map(toSummary)
+  const where: string[] = []
+  if (f.site !== undefined) where.push('site_id = @site')
+  if (f.provider !== undefined) where.push('provider = @provider')
+  if (f.customer !== undefined) where.push('seq IN (SELECT seq FROM transactions INDEXED BY transactions_site_time WHERE customer_id = @customer)')
+  if (f.status !== undefined) where.push('status = @status')
+  if (f.type !== undefined) where.push('type = @type')
+  if (f.since !== undefined) where.push('occurred_at >= @since')
+  const sql = `SELECT ${SUMMARY_COLUMNS} FROM transactions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY occurred_at DESC, id DESC LIMIT @limit`
+  const params = Object.fromEntries(Object.entries({site: f.site, provider: f.provider, customer: f.customer, status: f.status, type: f.type, since: f.since, limit: f.limit}).filter(([, v]) => v !== undefined))
+  return (db.stmt(sql).all(params) as Array<Record<string, string | number | null>>).map(toSummary)
 }
 
 export interface TxnDocuments {
-  normalizedJson: string
+  transaction: NormalizedTxn
   rawJson: string
 }
 
 export function transactionDocuments(db: Db, id: string): TxnDocuments | null {
-  const row = db.stmt('SELECT normalized_json, raw_json FROM transactions WHERE id = ?').get(id) as {normalized_json: string; raw_json: string} | undefined
-  return row ? {normalizedJson: row.normalized_json, rawJson: row.raw_json} : null
+  const row = db.stmt(`SELECT ${TXN_COLUMNS}, raw_json FROM transactions WHERE id = ?`).get(id) as (TxnRow & {raw_json: string}) | undefined
+  return row ? {transaction: txnFromRow(row), rawJson: row.raw_json} : null
 }
 
 export interface TxnStateRow {

@@ -9,12 +9,15 @@ export interface WorkerResult {
   pages: number
   /** Peak resident set of the worker process (process.resourceUsage().maxRSS). */
   maxRssMb: number
+  /** CPU time of the whole worker process, every thread, start-up included (process.cpuUsage()). */
+  cpuMs: number
   detail?: Record<string, unknown>
 }
 
-export function finish(r: Omit<WorkerResult, 'maxRssMb'>): void {
+export function finish(r: Omit<WorkerResult, 'maxRssMb' | 'cpuMs'>): void {
   const maxRssMb = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10
-  process.stdout.write(`\n${JSON.stringify({...r, maxRssMb})}\n`)
+  const cpu = process.cpuUsage()
+  process.stdout.write(`\n${JSON.stringify({...r, maxRssMb, cpuMs: Math.round((cpu.user + cpu.system) / 1000)})}\n`)
 }
 
 export function envOrThrow(name: string): string {

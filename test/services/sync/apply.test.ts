@@ -3,13 +3,14 @@ import {afterEach, describe, expect, it} from 'vitest'
 import type {NormalizedTxn} from '../../../src/core/transaction.js'
 import {replayQuarantine} from '../../../src/services/sync/replay.js'
 import {postingsFor} from '../../../src/store/repos/ledger.js'
+import {getTxnState} from '../../../src/store/repos/transactions.js'
 import {accountSums, applyPage, ledgerWorld, PROVIDER, tableCounts, txn} from './ledger-world.js'
 
 let w: ReturnType<typeof ledgerWorld>
 afterEach(() => w?.close())
 
 const eur = (minor: number) => ({minor, currency: 'EUR'})
-const stored = (id: string) => JSON.parse(w.db.raw.prepare('SELECT normalized_json FROM transactions WHERE id = ?').pluck().get(`${PROVIDER}:${id}`) as string) as NormalizedTxn
+const stored = (id: string) => getTxnState(w.db, `${PROVIDER}:${id}`)!.txn
 
 describe('applyItems: worked examples', () => {
   it('a refund after a payment nets the customer; the fee stays with the merchant', () => {

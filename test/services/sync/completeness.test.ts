@@ -6,13 +6,14 @@ import {compareWithTruth, expectedTransactions, formatComparison} from '../../..
 import {verifyAudit} from '../../../src/services/audit.js'
 import {runSync} from '../../../src/services/sync/sync.js'
 import type {Db} from '../../../src/store/db.js'
+import {storedTransactions} from '../../../src/store/repos/transactions.js'
 import {createSyncWorld, manualClock, unbalancedPostingSets, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
 import {actualAccounts, expectedAccounts} from './oracle.js'
 
 const signals = () => ({stop: new AbortController().signal, abort: new AbortController().signal})
 
 function storedTxns(db: Db): NormalizedTxn[] {
-  return (db.raw.prepare('SELECT normalized_json FROM transactions').pluck().all() as string[]).map((j) => JSON.parse(j) as NormalizedTxn)
+  return storedTransactions(db).map((s) => s.txn)
 }
 
 interface PostingRow {

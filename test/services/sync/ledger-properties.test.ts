@@ -4,7 +4,8 @@ import {describe, expect, it} from 'vitest'
 import {postingDifference, targetPositions} from '../../../src/core/ledger.js'
 import {NormalizedTxnSchema, type NormalizedTxn} from '../../../src/core/transaction.js'
 import {replayQuarantine} from '../../../src/services/sync/replay.js'
-import {postedPositions} from '../../../src/store/repos/ledger.js'
+import {postedPositions, postingKeyOf} from '../../../src/store/repos/ledger.js'
+import {storedTransactions} from '../../../src/store/repos/transactions.js'
 import {unbalancedPostingSets} from '../../helpers/sync-world.js'
 import {accountSums, applyPage, ledgerWorld, PROVIDER, tableCounts} from './ledger-world.js'
 
@@ -150,14 +151,14 @@ describe('ledger invariants through applyItems (fast-check)', () => {
             replayQuarantine(w.db, w.ctx, {provider: PROVIDER, reasons: ['unknown_customer'], quiet: true})
           }
           expect(tableCounts(w.db).openQuarantine).toBe(0)
-          const stored = w.db.raw.prepare('SELECT id, customer_id, normalized_json FROM transactions').all() as Array<{id: string; customer_id: string; normalized_json: string}>
+          const stored = storedTransactions(w.db)
           expect(stored.length).toBe(finals.size)
           for (const row of stored) {
-            const latest = finals.get(row.id)!
-            const got = JSON.parse(row.normalized_json) as NormalizedTxn
-            expect([got.status, got.amount, got.fee, got.updatedAt], row.id).toEqual([latest.status, latest.amount, latest.fee, latest.updatedAt])
+            const latest = finals.get(row.txn.id)!
+            const got = row.txn
+            expect([got.status, got.amount, got.fee, got.updatedAt], row.txn.id).toEqual([latest.status, latest.amount, latest.fee, latest.updatedAt])
             // The sum of all its versions' postings is the target of its latest state: the differences added up.
-            expect(postingDifference(targetPositions(latest, row.customer_id), postedPositions(w.db, row.id).lines), row.id).toEqual([])
+            expect(postingDifference(targetPositions(latest, row.customerId!), postedPositions(w.db, postingKeyOf(w.db, row.txn.id)).lines), row.txn.id).toEqual([])
           }
           expect(accountSums(w.db)).toEqual(expectedBooks(finals))
         } finally {

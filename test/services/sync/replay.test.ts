@@ -8,6 +8,7 @@ import {replayQuarantine} from '../../../src/services/sync/replay.js'
 import {runSync} from '../../../src/services/sync/sync.js'
 import type {Db} from '../../../src/store/db.js'
 import {listQuarantine} from '../../../src/store/repos/quarantine.js'
+import {storedTransactions} from '../../../src/store/repos/transactions.js'
 import {createSyncWorld, importWorld, manualClock, unbalancedPostingSets, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
 import {actualAccounts, expectedAccounts} from './oracle.js'
 import {ledgerWorld, PROVIDER, scope, txn} from './ledger-world.js'
@@ -25,7 +26,7 @@ afterEach(async () => {
 })
 
 const open = (d: Db) => listQuarantine(d, {status: 'open'})
-const stored = (d: Db) => (d.raw.prepare('SELECT normalized_json FROM transactions').pluck().all() as string[]).map((j) => JSON.parse(j) as NormalizedTxn)
+const stored = (d: Db) => storedTransactions(d).map((s) => s.txn)
 
 describe('quarantine and replay through the engine', () => {
   it('items of a customer not yet imported are quarantined unknown_customer; after the import a replay applies them and posts', async () => {
