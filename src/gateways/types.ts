@@ -80,6 +80,7 @@ export interface AdapterDeps {
   clock: Clock
 }
 
+/** One page of a pull. `items` and `invalid` may be produced on first read (see page.ts); `next` and `hasMore` may not. */
 export interface Page {
   items: FetchedTxn[]
   invalid: Quarantined[]

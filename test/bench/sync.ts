@@ -104,11 +104,11 @@ async function benchSize(size: number, scratch: string): Promise<{rows: Row[]; e
           copyFileSync(template, join(runDir, 'ledger.db'))
           Object.assign(env, {BENCH_HOME: runDir, ...benchSecretEnv(emulator.secrets)})
         }
-        const profDir = cpuProf && kind.startsWith('yms') ? join(cpuProf, `${kind}-${size}-${rep}`) : null
+        const profDir = cpuProf && (kind.startsWith('yms') || kind === 'floor') ? join(cpuProf, `${kind}-${size}-${rep}`) : null
         const emulatorCpu0 = cpuSeconds(emulator.child.pid!)
         const result = await runWorker(kind, env, profDir)
         const emulatorCpu = cpuSeconds(emulator.child.pid!) - emulatorCpu0
-        if (!asJson) process.stderr.write(`  ${size} ${kind} rep ${rep + 1}: ${result.items} items in ${fmt(result.ms / 1000, 2)} s (cpu ${fmt(result.cpuMs / 1000, 2)} s, emulator cpu ${fmt(emulatorCpu, 2)} s), ${fmt((result.items * 1000) / result.ms, 0)}/s, peak RSS ${result.maxRssMb} MB\n`)
+        if (!asJson) process.stderr.write(`  ${size} ${kind} rep ${rep + 1}: ${result.items} items in ${fmt(result.ms / 1000, 2)} s (cpu ${fmt(result.cpuMs / 1000, 2)} s${result.detail?.startupCpuMs === undefined ? '' : ` of which ${fmt(Number(result.detail.startupCpuMs) / 1000, 2)} s before the clock started`}, emulator cpu ${fmt(emulatorCpu, 2)} s), ${fmt((result.items * 1000) / result.ms, 0)}/s, peak RSS ${result.maxRssMb} MB\n`)
         rows.find((r) => r.kind === kind)!.runs.push(result)
         rmSync(runDir, {recursive: true, force: true})
       }

@@ -46,4 +46,32 @@ describe.skipIf(!built)('the page writer thread', () => {
     expect(db.raw.prepare(`SELECT COUNT(*) FROM audit_log WHERE action = 'sync.page'`).pluck().get()).toBe(0)
     db.close()
   })
+
+  it('pages sent without waiting commit in order, and none after a failed one: the cursor never passes it', async () => {
+    const {db, writer} = await setup()
+    const page = (n: number, next: unknown) => writer.write({page: {items: [], invalid: [], next: next as never}, pageNo: n, calls: []})
+    // All four are in flight at once; the third is refused by the database.
+    const results = await Promise.allSettled([page(1, {after: 'a'}), page(2, {after: 'b'}), page(3, undefined), page(4, {after: 'd'})])
+    await writer.close()
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected'])
+    expect(db.raw.prepare(`SELECT cursor_json FROM sync_cursors WHERE provider = 'p1'`).pluck().get()).toBe('{"after":"b"}')
+    expect(db.raw.prepare(`SELECT subject FROM audit_log WHERE action = 'sync.page' ORDER BY seq`).pluck().all()).toEqual(['page 1', 'page 2'])
+    db.close()
+  })
+})
+
+describe('the in-process page writer', () => {
+  it('refuses every page after a failed one, like the thread', async () => {
+    const {inProcessWriter} = await import('../../src/services/sync/page-writer.js')
+    const {openDatabase} = await import('../../src/store/db.js')
+    const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'yms-writer-')), 'ledger.db'))
+    db.write(() => db.stmt(`INSERT INTO sync_runs (provider, owner, started_at, status) VALUES ('p1', 'me', 'x', 'running')`).run())
+    const scope: ApplyScope = {provider: 'p1', kind: 'stripe', actor: 'test', source: 'pull', grants: [], latencySince: null, customers: new Map()}
+    const writer = inProcessWriter(db, scope, {runId: 1, lease: {name: 'sync:p1', owner: 'me', ttlMs: 60_000}})
+    const page = (n: number, next: unknown) => writer.write({page: {items: [], invalid: [], next: next as never}, pageNo: n, calls: []})
+    const results = await Promise.allSettled([page(1, {after: 'a'}), page(2, undefined), page(3, {after: 'c'})])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected'])
+    expect(db.raw.prepare(`SELECT cursor_json FROM sync_cursors WHERE provider = 'p1'`).pluck().get()).toBe('{"after":"a"}')
+    db.close()
+  })
 })

@@ -1,4 +1,5 @@
 import type {FetchedTxn, Quarantined} from '../../core/transaction.js'
+import {deferredPage} from '../page.js'
 import type {Cursor, Page} from '../types.js'
 import {StripeApiError} from './api-error.js'
 import type {StripeApi} from './api.js'
@@ -74,16 +75,22 @@ async function backfillPage(api: StripeApi, provider: string, cursor: Extract<St
     'expand[]': cursor.resource === 'charges' ? ['data.balance_transaction'] : undefined,
   }
   const {data, hasMore} = await api.list(`/v1/${cursor.resource}`, query, `GET /v1/${cursor.resource}`, signal)
-  const items: FetchedTxn[] = []
-  const invalid: Quarantined[] = []
-  for (const raw of data) collect(TRANSLATORS[cursor.resource](raw, {provider}), items, invalid)
+  // The cursor needs only the last id: the objects are translated once the next request is on its way.
+  const translate = () => {
+    const items: FetchedTxn[] = []
+    const invalid: Quarantined[] = []
+    for (const raw of data) collect(TRANSLATORS[cursor.resource](raw, {provider}), items, invalid)
+    return {items, invalid}
+  }
   const lastId = eventId(data[data.length - 1])
-  if (hasMore && lastId) return page(items, invalid, {...cursor, after: lastId}, true)
   const nextResource = RESOURCES[RESOURCES.indexOf(cursor.resource) + 1]
-  const next: StripeCursor = nextResource
-    ? {...cursor, resource: nextResource, after: null}
-    : {phase: 'events', last: cursor.anchor, seekAfter: null, refetch: [], more: true}
-  return page(items, invalid, next, true)
+  const next: StripeCursor =
+    hasMore && lastId
+      ? {...cursor, after: lastId}
+      : nextResource
+        ? {...cursor, resource: nextResource, after: null}
+        : {phase: 'events', last: cursor.anchor, seekAfter: null, refetch: [], more: true}
+  return deferredPage(next as unknown as Cursor, true, translate)
 }
 
 async function eventsPage(api: StripeApi, provider: string, cursor: Extract<StripeCursor, {phase: 'events'}>, signal?: AbortSignal): Promise<Page> {

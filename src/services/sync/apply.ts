@@ -47,19 +47,17 @@ const TYPE_ORDER: Record<string, number> = {payment: 0, refund: 1, dispute: 1, d
  * postings, quarantine, audit and cursor commit together or not at all. Idempotent: re-applying the same state
  * changes nothing, and an older state than the stored one (a late webhook, an overlapping window) is ignored.
  */
-/** An item whose raw payload was already serialized (and hashed) off the writer's thread. */
+/**
+ * An item whose raw payload is already serialized: done on the fetching thread, because a string crosses to the
+ * writer's thread far more cheaply than the object graph it came from (see page-writer.ts).
+ */
 export interface SerializedTxn {
   txn: FetchedTxn['txn']
   rawJson: string
-  rawSha256: string
 }
 
-/** Serializes raw payloads where there is time for it, so the writer only writes (see page-writer.ts). */
 export function serializeItems(items: readonly FetchedTxn[]): SerializedTxn[] {
-  return items.map(({txn, raw}) => {
-    const rawJson = safeJson(raw)
-    return {txn, rawJson, rawSha256: createHash('sha256').update(rawJson).digest('hex')}
-  })
+  return items.map(({txn, raw}) => ({txn, rawJson: safeJson(raw)}))
 }
 
 export function applyItems(db: Db, scope: ApplyScope, items: readonly (FetchedTxn | SerializedTxn)[], invalid: readonly Quarantined[]): ApplyCounts {
@@ -83,7 +81,7 @@ interface PageState {
 }
 
 function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyCounts, page: PageState): void {
-  const {rawJson, rawSha256} = item
+  const {rawJson} = item
   const existing = getTxnState(db, item.txn.id)
   const txn = existing ? keepKnownFee(item.txn, existing.txn) : item.txn
   if (existing && (sameTxnState(existing.txn, txn) || Date.parse(existing.txn.updatedAt) > Date.parse(txn.updatedAt))) {
@@ -113,6 +111,8 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
   }
   const version = (existing?.version ?? 0) + 1
   const now = page.now
+  // Hashed only when a new state is written (most re-read objects are unchanged), on the writer's thread.
+  const rawSha256 = createHash('sha256').update(rawJson).digest('hex')
   const seq = writeTxnVersion(db, {txn, rawJson, rawSha256, version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source, now})
   counts[existing ? 'updated' : 'inserted']++
   counts.posted += post(db, txn, seq, owner, version, existing, now)

@@ -22,10 +22,17 @@ if (parentPort) {
   const init = workerData as WorkerInit
   const db = openDatabase(init.dbFile)
   const scope: ApplyScope = {...init.scope, customers: new Map()}
+  // Pages queue up here (see WRITES_IN_FLIGHT): after a failure none of the later ones may commit, or the cursor
+  // would move past the page that failed.
+  let failure: WorkerReply | null = null
   port.on('message', (message: PageCommit | 'close') => {
     if (message === 'close') {
       db.close()
       port.close()
+      return
+    }
+    if (failure) {
+      port.postMessage(failure)
       return
     }
     try {
@@ -34,6 +41,7 @@ if (parentPort) {
       const e = error as Error & {code?: string}
       const reply: WorkerReply = {kind: 'error', message: e.message, name: e.name, code: typeof e.code === 'string' ? e.code : undefined}
       if (error instanceof YmsError) Object.assign(reply, {exitCode: error.exitCode, hint: error.hint})
+      failure = reply
       port.postMessage(reply)
     }
   })

@@ -7,7 +7,10 @@ import type {ApplyCounts, ApplyScope} from './apply.js'
 import {commitPage, type PageCommit, type RunRef} from './commit-page.js'
 import type {WorkerInit, WorkerReply} from './page-worker.js'
 
-/** Commits pages in order; `write` resolves once the page is durable. */
+/**
+ * Commits pages in the order given; `write` resolves once the page is durable. Several writes may be outstanding:
+ * once one fails, every later one fails too without committing, so the cursor never passes a page that failed.
+ */
 export interface PageWriter {
   write(commit: PageCommit): Promise<ApplyCounts>
   close(): Promise<void>
@@ -15,8 +18,17 @@ export interface PageWriter {
 
 /** On the calling thread: simplest, and what tests and small runs use. */
 export function inProcessWriter(db: Db, scope: ApplyScope, run: RunRef): PageWriter {
+  let failed: Error | null = null
   return {
-    write: async (commit) => commitPage(db, scope, run, commit),
+    write: async (commit) => {
+      if (failed) throw failed
+      try {
+        return commitPage(db, scope, run, commit)
+      } catch (error) {
+        failed = error as Error
+        throw error
+      }
+    },
     close: async () => undefined,
   }
 }
@@ -34,22 +46,21 @@ export function workerAvailable(env: NodeJS.ProcessEnv): boolean {
 /**
  * On a worker thread with its own connection to the same file: better-sqlite3 blocks its thread for the whole
  * commit, so on the main thread the next page could not be read off the socket, parsed and translated meanwhile.
- * Pages still commit strictly one after another (the caller awaits each write before sending the next).
+ * Pages commit strictly one after another, in the order sent; the worker refuses every page after a failed one.
  */
 export async function workerWriter(dbFile: string, scope: ApplyScope, run: RunRef): Promise<PageWriter> {
   const init: WorkerInit = {dbFile, scope: {...scope, customers: undefined}, run}
   const worker = new Worker(WORKER_FILE, {workerData: init})
-  let waiting: {resolve: (c: ApplyCounts) => void; reject: (e: Error) => void} | null = null
+  // Replies come back in the order the pages were sent.
+  const waiting: Array<{resolve: (c: ApplyCounts) => void; reject: (e: Error) => void}> = []
   let failed: Error | null = null
   const fail = (error: Error) => {
     failed = error
-    waiting?.reject(error)
-    waiting = null
+    for (const w of waiting.splice(0)) w.reject(error)
   }
   worker.on('message', (reply: WorkerReply) => {
     if (reply.kind === 'ready') return
-    const w = waiting
-    waiting = null
+    const w = waiting.shift()
     if (reply.kind === 'done') w?.resolve(reply.counts)
     else w?.reject(Object.assign(new Error(reply.message), {code: reply.code, exitCode: reply.exitCode, hint: reply.hint, name: reply.name}))
   })
@@ -61,7 +72,7 @@ export async function workerWriter(dbFile: string, scope: ApplyScope, run: RunRe
     write(commit) {
       if (failed) return Promise.reject(failed)
       return new Promise((resolve, reject) => {
-        waiting = {resolve, reject}
+        waiting.push({resolve, reject})
         worker.postMessage(commit)
       })
     },

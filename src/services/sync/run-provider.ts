@@ -43,6 +43,11 @@ export interface ProviderSyncOptions {
 }
 
 const DEFAULT_LEASE_MS = 5 * 60_000
+/**
+ * Pages handed to the writer and not yet committed. Two keep the writer busy (the next page is already waiting when
+ * a commit ends) while memory stays bounded to a couple of pages whatever the run's size.
+ */
+const WRITES_IN_FLIGHT = 2
 
 /**
  * One provider, one run: take its lease, walk pages from the stored cursor until the gateway has no more. Each page
@@ -85,22 +90,25 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
     writer = workerAvailable(ctx.env) ? await workerWriter(db.file, scope, run) : inProcessWriter(db, scope, run)
     const fetchOpts = opts.since ? {since: opts.since} : undefined
     pending = client.fetchPage(loadCursor(db, provider.id), opts.signals.abort, fetchOpts)
-    // Three stages overlap: the gateway serves page n+2 while page n+1 is parsed here and page n is committed.
-    let writing: Promise<void> | null = null
+    // Three stages overlap: the gateway serves page n+1 while it is parsed here and earlier pages are committed. Up to
+    // WRITES_IN_FLIGHT pages wait at the writer, so it starts the next commit without a round trip back to this thread.
+    const writing: Array<Promise<void>> = []
     while (pending) {
       const page: Page = await pending
       more = page.hasMore
       pending = page.hasMore && !opts.signals.stop.aborted ? client.fetchPage(page.next, opts.signals.abort, fetchOpts) : null
-      if (writing) await writing // pages commit in order: the cursor only ever moves forward
+      // Oldest first: a failed page surfaces before anything after it could be reported as written.
+      if (writing.length >= WRITES_IN_FLIGHT) await writing.shift()
       const pageNo = ++pages
-      writing = writer.write({page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next}, pageNo, calls: calls.splice(0)}).then((counts) => {
+      const written = writer.write({page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next}, pageNo, calls: calls.splice(0)}).then((counts) => {
         totals = addCounts(totals, counts)
         opts.onPage?.({provider: provider.id, page: pageNo, counts, hasMore: page.hasMore})
       })
       // Handled when awaited; marked now so a failure during the next fetch is not an unhandled rejection.
-      writing.catch(() => undefined)
+      written.catch(() => undefined)
+      writing.push(written)
     }
-    if (writing) await writing
+    while (writing.length > 0) await writing.shift()
     await writer.close()
     writer = null
     if (more) {

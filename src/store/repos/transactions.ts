@@ -10,8 +10,11 @@ export interface StoredTxnState {
   txn: NormalizedTxn
 }
 
+// Built once: a statement is looked up by its text on every call, and a freshly built string is hashed anew.
+const GET_STATE = `SELECT seq, version, customer_id, site_id, ${TXN_COLUMNS} FROM transactions WHERE id = ?`
+
 export function getTxnState(db: Db, id: string): StoredTxnState | null {
-  const row = db.stmt(`SELECT seq, version, customer_id, site_id, ${TXN_COLUMNS} FROM transactions WHERE id = ?`).get(id) as
+  const row = db.stmt(GET_STATE).get(id) as
     | (TxnRow & {seq: number; version: number; customer_id: string | null; site_id: string | null})
     | undefined
   return row ? {seq: row.seq, version: row.version, customerId: row.customer_id, siteId: row.site_id, txn: txnFromRow(row)} : null
@@ -35,17 +38,17 @@ const UPDATED = TXN_COLUMNS.split(',')
   .map((c) => `${c} = excluded.${c}`)
   .join(', ')
 
+const UPSERT = `INSERT INTO transactions (${TXN_COLUMNS}, customer_id, site_id, version, raw_json, first_seen_at, last_seen_at)
+  VALUES (${'?, '.repeat(22)}?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET ${UPDATED}, customer_id = excluded.customer_id, site_id = excluded.site_id,
+    version = excluded.version, raw_json = excluded.raw_json, last_seen_at = excluded.last_seen_at
+  RETURNING seq`
+
 /** Writes the latest state and its history row; returns the transaction's seq. The caller decided this is a new version. */
 export function writeTxnVersion(db: Db, w: TxnWrite): number {
   const t = w.txn
   const seq = db
-    .stmt(
-      `INSERT INTO transactions (${TXN_COLUMNS}, customer_id, site_id, version, raw_json, first_seen_at, last_seen_at)
-       VALUES (${'?, '.repeat(22)}?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET ${UPDATED}, customer_id = excluded.customer_id, site_id = excluded.site_id,
-         version = excluded.version, raw_json = excluded.raw_json, last_seen_at = excluded.last_seen_at
-       RETURNING seq`,
-    )
+    .stmt(UPSERT)
     .pluck()
     .get(...txnValues(t), w.customerId, w.siteId, w.version, w.rawJson, w.now, w.now) as number
   db.stmt(

@@ -16,6 +16,7 @@ const {openDatabase} = (await import(dist('store/db.js'))) as typeof import('../
 const home = envOrThrow('BENCH_HOME')
 const charges = Number(envOrThrow('BENCH_CHARGES'))
 const ctx = benchContext(home, process.env)
+const startupCpu = process.cpuUsage()
 const t0 = performance.now()
 const db = openDatabase(ctx.home.dbFile)
 let fetched = 0
@@ -35,4 +36,4 @@ const ms = performance.now() - t0
 const run = result.runs[0]
 if (!run || run.status !== 'ok') throw new Error(`sync did not succeed: ${JSON.stringify(run)}`)
 if (run.quarantined > 0) process.stderr.write(`warning: ${run.quarantined} items quarantined\n`)
-finish({items: run.fetched, charges, chargesMs, ms, pages: run.pages, detail: {inserted: run.inserted, posted: run.posted, quarantined: run.quarantined}})
+finish({items: run.fetched, charges, chargesMs, ms, pages: run.pages, detail: {inserted: run.inserted, posted: run.posted, quarantined: run.quarantined, startupCpuMs: Math.round((startupCpu.user + startupCpu.system) / 1000)}})
