@@ -5,7 +5,8 @@ import type {Money} from '../core/transaction.js'
 import {UsageError} from '../errors.js'
 import type {Db} from '../store/db.js'
 import {getCustomer, listCustomers as listCustomerRows, upsertCustomers, type Customer} from '../store/repos/customers.js'
-import {customerBalances, recentTransactions, type TxnSummary} from '../store/repos/ledger.js'
+import {customerBalances, type TxnSummary} from '../store/repos/ledger.js'
+import {queryTransactions} from '../store/repos/transaction-queries.js'
 import {getSite} from '../store/repos/sites.js'
 import {convertAt} from './fx.js'
 import {optionalText, requiredId} from './imports/fields.js'
@@ -92,5 +93,5 @@ export function showCustomer(db: Db, id: string): CustomerDetail {
       baseBalanceError = (error as Error).message
     }
   }
-  return {...toView(customer), balances, baseBalance: {minor: baseMinor, currency: baseCurrency}, baseBalanceError, recent: recentTransactions(db, {customer: id, limit: 20})}
+  return {...toView(customer), balances, baseBalance: {minor: baseMinor, currency: baseCurrency}, baseBalanceError, recent: queryTransactions(db, {customer: id, limit: 20})}
 }

@@ -14,7 +14,7 @@ import {benchSecretEnv, prepareHome} from './sync/yms-home.js'
  * auto-pagination with one autocommit insert per charge. Every contestant runs in its own child process (peak RSS
  * per process), in rotated order per repetition; medians and ratios are reported.
  *
- *   npx tsx test/bench/sync.ts [--sizes 10000,100000] [--reps 3] [--only yms,floor,floor-ledger,sdk] [--sdk-max 10000]
+ *   npx tsx test/bench/sync.ts [--sizes 10000,100000] [--reps 3] [--only yms,floor,floor-ledger,sdk,sdk-wal] [--sdk-max 10000]
  *                              [--cpu-prof DIR] [--json] [--alt DIR]
  *
  * --alt DIR adds `yms-alt`: the same yms worker run from DIR (a scratch copy of the repo holding a proposed change
@@ -26,7 +26,7 @@ const argv = process.argv.slice(2)
 const opt = (name: string, fallback: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback)
 const sizes = opt('--sizes', '10000,100000').split(',').map(Number)
 const reps = Number(opt('--reps', '3'))
-const only = new Set(opt('--only', 'floor,floor-ledger,sdk,yms').split(','))
+const only = new Set(opt('--only', 'floor,floor-ledger,sdk,sdk-wal,yms').split(','))
 // Per-row fsyncs make the SDK script the slowest by far; above this size it runs once rather than `reps` times.
 const sdkMax = Number(opt('--sdk-max', '10000'))
 const cpuProf = argv.includes('--cpu-prof') ? resolve(opt('--cpu-prof', '/tmp/yms-bench-prof')) : null
@@ -34,8 +34,8 @@ const asJson = argv.includes('--json')
 const alt = argv.includes('--alt') ? resolve(opt('--alt', '')) : null
 const WORKER_TIMEOUT_MS = 9 * 60_000
 
-type Contestant = 'floor' | 'floor-ledger' | 'sdk' | 'yms' | 'yms-alt'
-const WORKERS: Record<Contestant, string> = {floor: join(HERE, 'sync/floor.ts'), 'floor-ledger': join(HERE, 'sync/floor-ledger.ts'), sdk: join(HERE, 'sync/sdk.ts'), yms: join(HERE, 'sync/yms.ts'), 'yms-alt': join(alt ?? HERE, alt ? 'test/bench/sync/yms.ts' : 'sync/yms.ts')}
+type Contestant = 'floor' | 'floor-ledger' | 'sdk' | 'sdk-wal' | 'yms' | 'yms-alt'
+const WORKERS: Record<Contestant, string> = {floor: join(HERE, 'sync/floor.ts'), 'floor-ledger': join(HERE, 'sync/floor-ledger.ts'), sdk: join(HERE, 'sync/sdk.ts'), 'sdk-wal': join(HERE, 'sync/sdk.ts'), yms: join(HERE, 'sync/yms.ts'), 'yms-alt': join(alt ?? HERE, alt ? 'test/bench/sync/yms.ts' : 'sync/yms.ts')}
 
 interface Emulator {
   child: ChildProcess
@@ -91,15 +91,15 @@ async function benchSize(size: number, scratch: string): Promise<{rows: Row[]; e
   const emulator = await startEmulator(size, exportDir)
   try {
     const template = await prepareHome(join(dir, 'template'), exportDir, emulator.baseUrl, emulator.secrets)
-    const kinds = (['floor', 'floor-ledger', 'sdk', 'yms', 'yms-alt'] as const).filter((k) => only.has(k) || (k === 'yms-alt' && alt !== null))
+    const kinds = (['floor', 'floor-ledger', 'sdk', 'sdk-wal', 'yms', 'yms-alt'] as const).filter((k) => only.has(k) || (k === 'yms-alt' && alt !== null))
     const rows: Row[] = kinds.map((kind) => ({size, kind, runs: []}))
     for (let rep = 0; rep < reps; rep++) {
       for (let k = 0; k < kinds.length; k++) {
         const kind = kinds[(rep + k) % kinds.length]!
-        if (kind === 'sdk' && size > sdkMax && rep > 0) continue
+        if (kind.startsWith('sdk') && size > sdkMax && rep > 0) continue
         const runDir = join(dir, `${kind}-${rep}`)
         mkdirSync(runDir)
-        const env: Record<string, string> = {BENCH_BASE_URL: emulator.baseUrl, BENCH_API_KEY: emulator.secrets.api_key!, BENCH_DB: join(runDir, 'charges.db'), BENCH_CHARGES: String(emulator.counts.charges)}
+        const env: Record<string, string> = {BENCH_BASE_URL: emulator.baseUrl, BENCH_API_KEY: emulator.secrets.api_key!, BENCH_DB: join(runDir, 'charges.db'), BENCH_CHARGES: String(emulator.counts.charges), BENCH_SDK_WAL: kind === 'sdk-wal' ? '1' : '0'}
         if (kind === 'yms' || kind === 'yms-alt') {
           copyFileSync(template, join(runDir, 'ledger.db'))
           Object.assign(env, {BENCH_HOME: runDir, ...benchSecretEnv(emulator.secrets)})
@@ -152,6 +152,7 @@ async function main(): Promise<void> {
   const summary = all.map((r) => {
     const floor = all.find((x) => x.size === r.size && x.kind === 'floor')
     const sdk = all.find((x) => x.size === r.size && x.kind === 'sdk')
+    const sdkWal = all.find((x) => x.size === r.size && x.kind === 'sdk-wal')
     const floorLedger = all.find((x) => x.size === r.size && x.kind === 'floor-ledger')
     const tput = median(r.runs.map(rate))
     return {
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
       chargesPerSec: median(r.runs.map(chargeRate)),
       vsFloor: floor ? tput / median(floor.runs.map(rate)) : Number.NaN,
       vsSdk: sdk ? tput / median(sdk.runs.map(rate)) : Number.NaN,
+      vsSdkWal: sdkWal ? tput / median(sdkWal.runs.map(rate)) : Number.NaN,
       vsFloorLedger: floorLedger ? tput / median(floorLedger.runs.map(rate)) : Number.NaN,
       chargesVsFloor: floor ? median(r.runs.map(chargeRate)) / median(floor.runs.map(rate)) : Number.NaN,
       peakRssMb: Math.max(...r.runs.map((x) => x.maxRssMb)),
@@ -178,8 +180,8 @@ async function main(): Promise<void> {
   console.log(`emulators: ${JSON.stringify(emulators)}\n`)
   console.log(
     table(
-      ['size (payments)', 'path', 'reps', 'objects', 'median s', 'objects/s', 'x floor', 'x floor (same table)', 'x SDK', 'charges/s (charge phase)', 'charges x floor', 'peak RSS MB'],
-      summary.map((s) => [s.size, s.kind, s.reps, s.items, fmt(s.medianSec, 2), fmt(s.perSec, 0), fmt(s.vsFloor, 2), fmt(s.vsFloorLedger, 2), fmt(s.vsSdk, 2), fmt(s.chargesPerSec, 0), fmt(s.chargesVsFloor, 2), fmt(s.peakRssMb, 0)]),
+      ['size (payments)', 'path', 'reps', 'objects', 'median s', 'objects/s', 'x floor', 'x floor (same table)', 'x SDK script', 'x SDK script (WAL)', 'charges/s (charge phase)', 'charges x floor', 'peak RSS MB'],
+      summary.map((s) => [s.size, s.kind, s.reps, s.items, fmt(s.medianSec, 2), fmt(s.perSec, 0), fmt(s.vsFloor, 2), fmt(s.vsFloorLedger, 2), fmt(s.vsSdk, 2), fmt(s.vsSdkWal, 2), fmt(s.chargesPerSec, 0), fmt(s.chargesVsFloor, 2), fmt(s.peakRssMb, 0)]),
     ),
   )
 }

@@ -113,7 +113,7 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
   const now = page.now
   // Hashed only when a new state is written (most re-read objects are unchanged), on the writer's thread.
   const rawSha256 = createHash('sha256').update(rawJson).digest('hex')
-  const seq = writeTxnVersion(db, {txn, rawJson, rawSha256, version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source, now})
+  const seq = writeTxnVersion(db, {txn, rawJson, rawSha256, version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source, now}, existing?.seq ?? null)
   counts[existing ? 'updated' : 'inserted']++
   counts.posted += post(db, txn, seq, owner, version, existing, now)
   if (page.openQuarantine) closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')

@@ -100,9 +100,12 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
       // Oldest first: a failed page surfaces before anything after it could be reported as written.
       if (writing.length >= WRITES_IN_FLIGHT) await writing.shift()
       const pageNo = ++pages
+      const hasMore = page.hasMore
+      // Nothing below keeps `page` alive: its parsed objects die young instead of waiting (and being promoted to the
+      // old generation) until the commit lands.
       const written = writer.write({page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next}, pageNo, calls: calls.splice(0)}).then((counts) => {
         totals = addCounts(totals, counts)
-        opts.onPage?.({provider: provider.id, page: pageNo, counts, hasMore: page.hasMore})
+        opts.onPage?.({provider: provider.id, page: pageNo, counts, hasMore})
       })
       // Handled when awaited; marked now so a failure during the next fetch is not an unhandled rejection.
       written.catch(() => undefined)

@@ -57,20 +57,26 @@ export function postingKeyOf(db: Db, id: string): PostingKey {
  * follow in the same statement (trigger ledger_balances_post).
  */
 export function insertPostings(db: Db, key: PostingKey, version: number, lines: readonly PostingLine[], meta: PostingMeta, at: string = db.now()): number {
-  const insert =
-    'seq' in key
-      ? db.stmt(
-          `INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (txn_seq, version, account, currency) WHERE txn_seq IS NOT NULL DO NOTHING`,
-        )
-      : db.stmt(
-          `INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (txn_id, version, account, currency) WHERE txn_seq IS NULL DO NOTHING`,
-        )
+  if (lines.length === 0) return 0
   const [seq, id] = 'seq' in key ? [key.seq, key.id] : [null, key.document]
-  let n = 0
-  for (const l of lines) n += insert.run(seq, id, version, l.account, l.minor, l.currency, meta.provider, meta.site, meta.customer, at).changes
-  return n
+  // One statement per posting set (a set has a handful of lines): the per-statement cost, not the rows, dominated.
+  const values: unknown[] = []
+  for (const l of lines) values.push(seq, id, version, l.account, l.minor, l.currency, meta.provider, meta.site, meta.customer, at)
+  return db.stmt(insertPostingsSql('seq' in key, lines.length)).run(...values).changes
+}
+
+const postingsSql = new Map<string, string>()
+
+function insertPostingsSql(byTxn: boolean, rows: number): string {
+  const cacheKey = `${byTxn}:${rows}`
+  let sql = postingsSql.get(cacheKey)
+  if (!sql) {
+    const conflict = byTxn ? '(txn_seq, version, account, currency) WHERE txn_seq IS NOT NULL' : '(txn_id, version, account, currency) WHERE txn_seq IS NULL'
+    sql = `INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
+      VALUES ${Array.from({length: rows}, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT ${conflict} DO NOTHING`
+    postingsSql.set(cacheKey, sql)
+  }
+  return sql
 }
 
 export function customerBalances(db: Db, customerId: string): Money[] {
@@ -99,22 +105,6 @@ export function postingsFor(db: Db, txnId: string): StoredPosting[] {
       : db.stmt(`SELECT ${columns} FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? ORDER BY version, id`).all(key.document)
   ) as Array<{txn_id: string; version: number; account: string; amount_minor: number; currency: string; provider: string | null; site: string | null; customer: string | null; posted_at: string}>
   return rows.map((r) => ({txnId: r.txn_id, version: r.version, account: r.account, minor: r.amount_minor, currency: r.currency, provider: r.provider, site: r.site, customer: r.customer, postedAt: r.posted_at}))
-}
-
-/** Newest first; a customer's through transactions_site_time alone (see queryTransactions). */
-export function recentTransactions(db: Db, filter: {customer?: string; limit: number}): TxnSummary[] {
-  const columns = 'id, provider, type, status, amount_minor, currency, customer_id, site_id, occurred_at, updated_at'
-  const rows = (
-    filter.customer === undefined
-      ? db.stmt(`SELECT ${columns} FROM transactions ORDER BY occurred_at DESC, id LIMIT ?`).all(filter.limit)
-      : db
-          .stmt(
-            `SELECT ${columns} FROM transactions WHERE seq IN (SELECT seq FROM transactions INDEXED BY transactions_site_time WHERE customer_id = ?)
-             ORDER BY occurred_at DESC, id LIMIT ?`,
-          )
-          .all(filter.customer, filter.limit)
-  ) as Array<Record<string, string | number | null>>
-  return rows.map(toSummary)
 }
 
 export function toSummary(r: Record<string, string | number | null>): TxnSummary {

@@ -32,30 +32,33 @@ export interface TxnWrite {
   now: string
 }
 
-const UPDATED = TXN_COLUMNS.split(',')
+// The columns a new state replaces (identity and first_seen_at stay).
+const UPDATE = `UPDATE transactions SET ${TXN_COLUMNS.split(',')
   .map((c) => c.trim())
   .filter((c) => !['id', 'provider', 'kind', 'external_id'].includes(c))
-  .map((c) => `${c} = excluded.${c}`)
-  .join(', ')
+  .map((c) => `${c} = ?`)
+  .join(', ')}, customer_id = ?, site_id = ?, version = ?, raw_json = ?, last_seen_at = ? WHERE seq = ?`
 
-const UPSERT = `INSERT INTO transactions (${TXN_COLUMNS}, customer_id, site_id, version, raw_json, first_seen_at, last_seen_at)
-  VALUES (${'?, '.repeat(22)}?, ?, ?, ?, ?, ?)
-  ON CONFLICT (id) DO UPDATE SET ${UPDATED}, customer_id = excluded.customer_id, site_id = excluded.site_id,
-    version = excluded.version, raw_json = excluded.raw_json, last_seen_at = excluded.last_seen_at
-  RETURNING seq`
+const INSERT = `INSERT INTO transactions (${TXN_COLUMNS}, customer_id, site_id, version, raw_json, first_seen_at, last_seen_at)
+  VALUES (${'?, '.repeat(22)}?, ?, ?, ?, ?, ?)`
 
-/** Writes the latest state and its history row; returns the transaction's seq. The caller decided this is a new version. */
-export function writeTxnVersion(db: Db, w: TxnWrite): number {
+const INSERT_STATE = `INSERT INTO transaction_states (txn_seq, txn_id, version, status, amount_minor, currency, fee_minor, fee_currency,
+  gateway_updated_at, source, raw_sha256, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+
+/**
+ * Writes the latest state and its history row; returns the transaction's seq. The caller decided this is a new
+ * version, and knows from getTxnState (under the same write lock) whether the transaction exists: `seq` when it does.
+ * A plain INSERT or UPDATE, not an upsert: no conflict handling or RETURNING for the common case of a new object.
+ */
+export function writeTxnVersion(db: Db, w: TxnWrite, seq: number | null): number {
   const t = w.txn
-  const seq = db
-    .stmt(UPSERT)
-    .pluck()
-    .get(...txnValues(t), w.customerId, w.siteId, w.version, w.rawJson, w.now, w.now) as number
-  db.stmt(
-    `INSERT INTO transaction_states (txn_seq, txn_id, version, status, amount_minor, currency, fee_minor, fee_currency,
-       gateway_updated_at, source, raw_sha256, recorded_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-  ).run(seq, t.id, w.version, t.status, t.amount.minor, t.amount.currency, t.fee?.minor ?? null, t.fee?.currency ?? null, t.updatedAt, w.source, w.rawSha256, w.now)
+  const values = txnValues(t)
+  if (seq === null) {
+    seq = Number(db.stmt(INSERT).run(...values, w.customerId, w.siteId, w.version, w.rawJson, w.now, w.now).lastInsertRowid)
+  } else {
+    db.stmt(UPDATE).run(...values.slice(4), w.customerId, w.siteId, w.version, w.rawJson, w.now, seq)
+  }
+  db.stmt(INSERT_STATE).run(seq, t.id, w.version, t.status, t.amount.minor, t.amount.currency, t.fee?.minor ?? null, t.fee?.currency ?? null, t.updatedAt, w.source, w.rawSha256, w.now)
   return seq
 }
 

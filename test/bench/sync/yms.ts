@@ -17,6 +17,8 @@ const home = envOrThrow('BENCH_HOME')
 const charges = Number(envOrThrow('BENCH_CHARGES'))
 const ctx = benchContext(home, process.env)
 const startupCpu = process.cpuUsage()
+const rssSeries: number[] = []
+const sampler = setInterval(() => rssSeries.push(Math.round(process.memoryUsage().rss / 1048576)), 500)
 const t0 = performance.now()
 const db = openDatabase(ctx.home.dbFile)
 let fetched = 0
@@ -31,6 +33,8 @@ const result = await runSync(db, ctx, {
     if (Number.isNaN(chargesMs) && fetched >= charges) chargesMs = performance.now() - t0
   },
 })
+clearInterval(sampler)
+process.stderr.write('rss ' + rssSeries.join(' ') + '\n')
 db.close()
 const ms = performance.now() - t0
 const run = result.runs[0]
