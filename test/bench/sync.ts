@@ -6,7 +6,7 @@ import {createInterface} from 'node:readline'
 
 import {fmt, machineNote, median, table} from './stats.js'
 import type {WorkerResult} from './sync/result.js'
-import {benchSecretEnv, prepareHome} from './sync/yms-home.js'
+import {BENCH_PROVIDER, benchSecretEnv, prepareHome} from './sync/yms-home.js'
 
 /**
  * Sync throughput: yms-pay's `runSync` against the Stripe emulator (its own process, loopback), side by side in
@@ -35,7 +35,7 @@ const alt = argv.includes('--alt') ? resolve(opt('--alt', '')) : null
 const WORKER_TIMEOUT_MS = 9 * 60_000
 
 type Contestant = 'floor' | 'floor-ledger' | 'sdk' | 'sdk-wal' | 'yms' | 'yms-alt'
-const WORKERS: Record<Contestant, string> = {floor: join(HERE, 'sync/floor.ts'), 'floor-ledger': join(HERE, 'sync/floor-ledger.ts'), sdk: join(HERE, 'sync/sdk.ts'), 'sdk-wal': join(HERE, 'sync/sdk.ts'), yms: join(HERE, 'sync/yms.ts'), 'yms-alt': join(alt ?? HERE, alt ? 'test/bench/sync/yms.ts' : 'sync/yms.ts')}
+const WORKERS: Record<Contestant, string> = {floor: join(HERE, 'sync/floor.ts'), 'floor-ledger': join(HERE, 'sync/floor-ledger.ts'), sdk: join(HERE, 'sync/sdk.ts'), 'sdk-wal': join(HERE, 'sync/sdk.ts'), yms: join(HERE, 'sync/yms.mjs'), 'yms-alt': join(alt ?? HERE, alt ? 'test/bench/sync/yms.mjs' : 'sync/yms.mjs')}
 
 interface Emulator {
   child: ChildProcess
@@ -63,7 +63,8 @@ async function startEmulator(transactions: number, exportDir: string): Promise<E
 }
 
 async function runWorker(kind: Contestant, env: Record<string, string>, profDir: string | null): Promise<WorkerResult> {
-  const flags = ['--import', 'tsx', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])]
+  // The TypeScript contestants need the loader; yms-pay itself runs compiled, as shipped (see sync/yms.mjs).
+  const flags = [...(WORKERS[kind].endsWith('.mjs') ? [] : ['--import', 'tsx']), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])]
   const child = spawn(process.execPath, [...flags, WORKERS[kind]], {cwd: kind === 'yms-alt' && alt ? alt : ROOT, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
   let out = ''
   let err = ''
@@ -102,7 +103,7 @@ async function benchSize(size: number, scratch: string): Promise<{rows: Row[]; e
         const env: Record<string, string> = {BENCH_BASE_URL: emulator.baseUrl, BENCH_API_KEY: emulator.secrets.api_key!, BENCH_DB: join(runDir, 'charges.db'), BENCH_CHARGES: String(emulator.counts.charges), BENCH_SDK_WAL: kind === 'sdk-wal' ? '1' : '0'}
         if (kind === 'yms' || kind === 'yms-alt') {
           copyFileSync(template, join(runDir, 'ledger.db'))
-          Object.assign(env, {BENCH_HOME: runDir, ...benchSecretEnv(emulator.secrets)})
+          Object.assign(env, {BENCH_HOME: runDir, BENCH_PROVIDER, ...benchSecretEnv(emulator.secrets)})
         }
         const profDir = cpuProf && (kind.startsWith('yms') || kind === 'floor') ? join(cpuProf, `${kind}-${size}-${rep}`) : null
         const emulatorCpu0 = cpuSeconds(emulator.child.pid!)
