@@ -17,7 +17,7 @@ const base = envOrThrow('BENCH_BASE_URL')
 const key = envOrThrow('BENCH_API_KEY')
 const db = openDatabase(envOrThrow('BENCH_DB'))
 
-const COLUMNS = ['id', 'provider', 'kind', 'external_id', 'type', 'status', 'amount_minor', 'currency', 'customer_ref', 'occurred_at', 'updated_at', 'version', 'normalized_json', 'raw_json', 'first_seen_at', 'last_seen_at']
+const COLUMNS = ['id', 'provider', 'kind', 'external_id', 'type', 'status', 'amount_minor', 'currency', 'customer_ref', 'occurred_at', 'updated_at', 'version', 'metadata_json', 'raw_json', 'first_seen_at', 'last_seen_at']
 const statements = new Map<number, Database.Statement>()
 function insertFor(rows: number): Database.Statement {
   let s = statements.get(rows)
@@ -36,6 +36,7 @@ interface Charge {
   status: string
   customer?: string | null
   created: number
+  metadata?: Record<string, string>
 }
 
 const t0 = performance.now()
@@ -46,8 +47,7 @@ for await (const data of chargePages<Charge>(base, key)) {
     const now = new Date().toISOString()
     const params = data.flatMap((ch) => {
       const at = new Date(ch.created * 1000).toISOString()
-      const normalized = {id: `bench:${ch.id}`, amount: {minor: ch.amount, currency: ch.currency.toUpperCase()}, status: ch.status, customerRef: ch.customer ?? null, occurredAt: at}
-      return [`bench:${ch.id}`, 'bench', 'stripe', ch.id, 'payment', ch.status, ch.amount, ch.currency.toUpperCase(), ch.customer ?? null, at, at, 1, JSON.stringify(normalized), JSON.stringify(ch), now, now]
+      return [`bench:${ch.id}`, 'bench', 'stripe', ch.id, 'payment', ch.status, ch.amount, ch.currency.toUpperCase(), ch.customer ?? null, at, at, 1, JSON.stringify(ch.metadata ?? {}), JSON.stringify(ch), now, now]
     })
     db.raw.transaction(() => insertFor(data.length).run(...params)).immediate()
   }
