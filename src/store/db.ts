@@ -88,14 +88,15 @@ function openRaw(file: string, opts: {readonly: boolean; busyTimeoutMs: number})
     if (!opts.readonly) {
       raw.pragma('journal_mode = WAL')
       raw.pragma('synchronous = FULL') // a ledger: a commit that returned must survive power loss
-    // Checkpoint every ~16 MB of WAL instead of every 4 MB: a sync page touches many pages, and copying them back
-    // after every few commits was a third of a page's cost (measured). Not much more: the checkpoint runs on the
-    // committing thread (the sync's page writer, which has time to spare), while whatever is left in the WAL is
-    // copied by the last close, at the end of the run, in nobody's shadow (test/bench/sync.ts: 64 MB was ~3% slower).
-    raw.pragma('wal_autocheckpoint = 4096')
-    // 8 MB of page cache (default 2 MB) holds the indexes' upper levels and hot leaves. More did not make the sync
-    // faster (32 MB measured the same in test/bench/writer.ts) but did add to every connection's peak memory.
-    raw.pragma('cache_size = -8192')
+      // Checkpoint every ~16 MB of WAL instead of every 4 MB: a sync page touches many pages, and copying them back
+      // after every few commits was a third of a page's cost (measured). Not more: the checkpoint runs on the
+      // committing thread (the sync's page writer, which has time to spare), and whatever is still in the WAL is
+      // copied by the last close, at the end of the run, with nothing to overlap it (test/bench/sync.ts: 64 MB was
+      // no faster).
+      raw.pragma('wal_autocheckpoint = 4096')
+      // 8 MB of page cache (default 2 MB) holds the indexes' upper levels and hot leaves. More did not make the sync
+      // faster (32 MB measured the same in test/bench/writer.ts) but did add to every connection's peak memory.
+      raw.pragma('cache_size = -8192')
     }
     raw.pragma('foreign_keys = ON')
     return raw

@@ -2,7 +2,7 @@ import {z} from 'zod'
 
 /**
  * What yms-pay relies on in Stripe's objects (GATEWAYS.md §1). Unknown fields are accepted (Stripe adds fields with
- * every API version, and an unknown field is not drift) but not copied into the parsed result: `strip`, not `loose`,
+ * every API version, and an unknown field is not drift) but not copied into the parsed result (zod's default, not `loose`),
  * because copying every field of every object was a quarter of the translation's time, and the raw payload is kept
  * whole anyway. A field we read having the wrong type or missing is drift: the object is quarantined with the raw
  * payload, never coerced.
@@ -26,7 +26,6 @@ export const BalanceTransactionSchema = z
     status: z.string(),
     type: z.string(),
   })
-  .strip()
 export type StripeBalanceTransaction = z.infer<typeof BalanceTransactionSchema>
 
 export const RefundSchema = z
@@ -34,13 +33,12 @@ export const RefundSchema = z
     id: z.string().regex(/^(re|pyr)_/),
     object: z.literal('refund'),
     amount: int.nonnegative(),
-    charge: expandable(z.object({id: z.string()}).strip()).nullable(),
+    charge: expandable(z.object({id: z.string()})).nullable(),
     currency: z.string(),
     created: unixSeconds,
     status: z.enum(['pending', 'requires_action', 'succeeded', 'failed', 'canceled']),
     metadata: metadata.nullish(),
   })
-  .strip()
 export type StripeRefund = z.infer<typeof RefundSchema>
 
 export const OutcomeSchema = z
@@ -50,7 +48,6 @@ export const OutcomeSchema = z
     type: z.string().nullish(),
     seller_message: z.string().nullish(),
   })
-  .strip()
 
 export const ChargeSchema = z
   .object({
@@ -62,16 +59,15 @@ export const ChargeSchema = z
     currency: z.string(),
     created: unixSeconds,
     status: z.enum(['succeeded', 'pending', 'failed']),
-    customer: expandable(z.object({id: z.string()}).strip()).nullable(),
+    customer: expandable(z.object({id: z.string()})).nullable(),
     balance_transaction: expandable(BalanceTransactionSchema).nullable(),
     failure_code: z.string().nullish(),
     failure_message: z.string().nullish(),
     outcome: OutcomeSchema.nullish(),
     metadata: metadata,
     /** Absent by default since API version 2022-11-15; present (and translated) when expanded or on old versions. */
-    refunds: z.object({data: z.array(z.unknown())}).strip().nullish(),
+    refunds: z.object({data: z.array(z.unknown())}).nullish(),
   })
-  .strip()
 export type StripeCharge = z.infer<typeof ChargeSchema>
 
 export const DisputeSchema = z
@@ -79,7 +75,7 @@ export const DisputeSchema = z
     id: z.string().regex(/^(dp|du)_/),
     object: z.literal('dispute'),
     amount: int.nonnegative(),
-    charge: expandable(z.object({id: z.string()}).strip()),
+    charge: expandable(z.object({id: z.string()})),
     currency: z.string(),
     created: unixSeconds,
     status: z.enum([
@@ -92,10 +88,9 @@ export const DisputeSchema = z
       'lost',
       'prevented',
     ]),
-    balance_transactions: z.array(z.object({created: unixSeconds}).strip()).optional(),
+    balance_transactions: z.array(z.object({created: unixSeconds})).optional(),
     metadata: metadata.nullish(),
   })
-  .strip()
 export type StripeDispute = z.infer<typeof DisputeSchema>
 
 export const EventSchema = z
@@ -104,9 +99,8 @@ export const EventSchema = z
     object: z.literal('event'),
     type: z.string(),
     created: unixSeconds,
-    data: z.object({object: z.record(z.string(), z.unknown())}).strip(),
+    data: z.object({object: z.record(z.string(), z.unknown())}),
   })
-  .strip()
 export type StripeEvent = z.infer<typeof EventSchema>
 
 export const ListSchema = z
@@ -115,7 +109,6 @@ export const ListSchema = z
     data: z.array(z.unknown()),
     has_more: z.boolean(),
   })
-  .strip()
 
 export const PaymentIntentSchema = z
   .object({
@@ -125,7 +118,6 @@ export const PaymentIntentSchema = z
     latest_charge: expandable(z.record(z.string(), z.unknown())).nullish(),
     last_payment_error: z.record(z.string(), z.unknown()).nullish(),
   })
-  .strip()
 
 export const ErrorBodySchema = z.object({
   error: z
@@ -138,8 +130,7 @@ export const ErrorBodySchema = z.object({
       param: z.string().nullish(),
       charge: z.string().nullish(),
       payment_intent: z.record(z.string(), z.unknown()).nullish(),
-    })
-    .strip(),
+    }),
 })
 
 /** `amount: Invalid input: expected number, received string; currency: …` — names the fields for the quarantine reason. */

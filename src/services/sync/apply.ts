@@ -8,7 +8,7 @@ import type {Db} from '../../store/db.js'
 import {insertPostings, postedPositions} from '../../store/repos/ledger.js'
 import {closeQuarantined, quarantine} from '../../store/repos/quarantine.js'
 import {recordLatency, type RunCounts} from '../../store/repos/sync-state.js'
-import {getTxnState, parentOwner, writeTxnVersion, type StoredTxnState} from '../../store/repos/transactions.js'
+import {getTxnState, parentOwner, writeTxnVersion} from '../../store/repos/transactions.js'
 import {sameTxnState} from '../../store/repos/txn-row.js'
 import {appendAudit} from '../audit.js'
 
@@ -43,11 +43,6 @@ export function addCounts(a: ApplyCounts, b: ApplyCounts): ApplyCounts {
 const TYPE_ORDER: Record<string, number> = {payment: 0, refund: 1, dispute: 1, dispute_reversal: 2}
 
 /**
- * Applies normalized items and invalid payloads. Must run inside the caller's write transaction: the page, its
- * postings, quarantine, audit and cursor commit together or not at all. Idempotent: re-applying the same state
- * changes nothing, and an older state than the stored one (a late webhook, an overlapping window) is ignored.
- */
-/**
  * An item whose raw payload is already serialized: done on the fetching thread, because a string crosses to the
  * writer's thread far more cheaply than the object graph it came from (see page-writer.ts).
  */
@@ -60,6 +55,11 @@ export function serializeItems(items: readonly FetchedTxn[]): SerializedTxn[] {
   return items.map(({txn, raw}) => ({txn, rawJson: safeJson(raw)}))
 }
 
+/**
+ * Applies normalized items and invalid payloads. Must run inside the caller's write transaction: the page, its
+ * postings, quarantine, audit and cursor commit together or not at all. Idempotent: re-applying the same state
+ * changes nothing, and an older state than the stored one (a late webhook, an overlapping window) is ignored.
+ */
 export function applyItems(db: Db, scope: ApplyScope, items: readonly (FetchedTxn | SerializedTxn)[], invalid: readonly Quarantined[]): ApplyCounts {
   const counts = zeroCounts()
   counts.fetched = items.length + invalid.length
@@ -115,7 +115,7 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
   const rawSha256 = createHash('sha256').update(rawJson).digest('hex')
   const seq = writeTxnVersion(db, {txn, rawJson, rawSha256, version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source, now}, existing?.seq ?? null)
   counts[existing ? 'updated' : 'inserted']++
-  counts.posted += post(db, txn, seq, owner, version, existing, now)
+  counts.posted += post(db, txn, seq, owner, version, existing !== null, now)
   if (page.openQuarantine) closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
   if (scope.source === 'webhook' || (scope.latencySince !== null && Date.parse(txn.updatedAt) >= Date.parse(scope.latencySince))) {
     recordLatency(db, {provider: scope.provider, txnId: txn.id, source: scope.source, eventAt: txn.updatedAt, committedAt: now})
@@ -134,11 +134,11 @@ function keepKnownFee(txn: NormalizedTxn, stored: NormalizedTxn): NormalizedTxn 
 }
 
 /** Posts the difference between the new state's effect and what earlier versions posted. Returns lines written. */
-function post(db: Db, txn: NormalizedTxn, seq: number, owner: Owner, version: number, existing: StoredTxnState | null, now: string): number {
+function post(db: Db, txn: NormalizedTxn, seq: number, owner: Owner, version: number, seenBefore: boolean, now: string): number {
   const target = targetPositions(txn, owner.customerId)
   const key = {seq, id: txn.id}
   // A transaction never seen before has posted nothing yet: no need to ask the ledger.
-  const posted = existing ? postedPositions(db, key) : {lines: [], lastVersion: 0}
+  const posted = seenBefore ? postedPositions(db, key) : {lines: [], lastVersion: 0}
   const diff = postingDifference(target, posted.lines)
   if (diff.length === 0) return 0
   return insertPostings(db, key, Math.max(version, posted.lastVersion + 1), diff, {provider: txn.provider, site: owner.siteId, customer: owner.customerId}, now)

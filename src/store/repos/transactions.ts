@@ -1,6 +1,6 @@
 import type {NormalizedTxn} from '../../core/transaction.js'
 import type {Db} from '../db.js'
-import {TXN_COLUMNS, txnFromRow, txnValues, type TxnRow} from './txn-row.js'
+import {IDENTITY_COLUMNS, TXN_COLUMN_LIST, TXN_COLUMNS, txnFromRow, txnValues, type TxnRow} from './txn-row.js'
 
 export interface StoredTxnState {
   seq: number
@@ -32,15 +32,13 @@ export interface TxnWrite {
   now: string
 }
 
-// The columns a new state replaces (identity and first_seen_at stay).
-const UPDATE = `UPDATE transactions SET ${TXN_COLUMNS.split(',')
-  .map((c) => c.trim())
-  .filter((c) => !['id', 'provider', 'kind', 'external_id'].includes(c))
+// A new state replaces everything but the identity and first_seen_at.
+const UPDATE = `UPDATE transactions SET ${TXN_COLUMN_LIST.slice(IDENTITY_COLUMNS)
   .map((c) => `${c} = ?`)
   .join(', ')}, customer_id = ?, site_id = ?, version = ?, raw_json = ?, last_seen_at = ? WHERE seq = ?`
 
 const INSERT = `INSERT INTO transactions (${TXN_COLUMNS}, customer_id, site_id, version, raw_json, first_seen_at, last_seen_at)
-  VALUES (${'?, '.repeat(22)}?, ?, ?, ?, ?, ?)`
+  VALUES (${TXN_COLUMN_LIST.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ?)`
 
 const INSERT_STATE = `INSERT INTO transaction_states (txn_seq, txn_id, version, status, amount_minor, currency, fee_minor, fee_currency,
   gateway_updated_at, source, raw_sha256, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
@@ -56,7 +54,7 @@ export function writeTxnVersion(db: Db, w: TxnWrite, seq: number | null): number
   if (seq === null) {
     seq = Number(db.stmt(INSERT).run(...values, w.customerId, w.siteId, w.version, w.rawJson, w.now, w.now).lastInsertRowid)
   } else {
-    db.stmt(UPDATE).run(...values.slice(4), w.customerId, w.siteId, w.version, w.rawJson, w.now, seq)
+    db.stmt(UPDATE).run(...values.slice(IDENTITY_COLUMNS), w.customerId, w.siteId, w.version, w.rawJson, w.now, seq)
   }
   db.stmt(INSERT_STATE).run(seq, t.id, w.version, t.status, t.amount.minor, t.amount.currency, t.fee?.minor ?? null, t.fee?.currency ?? null, t.updatedAt, w.source, w.rawSha256, w.now)
   return seq

@@ -1,9 +1,17 @@
 import type {NormalizedTxn} from '../../core/transaction.js'
 
-/** The transactions columns that hold a NormalizedTxn: the one mapping between the two, both ways. */
-export const TXN_COLUMNS = `id, provider, kind, external_id, parent_external_id, type, status, amount_minor, currency, fee_minor,
-  fee_currency, net_minor, net_currency, customer_ref, invoice_ref, site_ref, failure_code, failure_message, failure_decision,
-  occurred_at, updated_at, metadata_json`
+/**
+ * The transactions columns that hold a NormalizedTxn: the one mapping between the two, both ways. The first
+ * IDENTITY_COLUMNS of them name the object and never change; the rest are its state.
+ */
+export const TXN_COLUMN_LIST = [
+  'id', 'provider', 'kind', 'external_id',
+  'parent_external_id', 'type', 'status', 'amount_minor', 'currency', 'fee_minor', 'fee_currency', 'net_minor',
+  'net_currency', 'customer_ref', 'invoice_ref', 'site_ref', 'failure_code', 'failure_message', 'failure_decision',
+  'occurred_at', 'updated_at', 'metadata_json',
+] as const
+export const IDENTITY_COLUMNS = 4
+export const TXN_COLUMNS = TXN_COLUMN_LIST.join(', ')
 
 export interface TxnRow {
   id: string
@@ -30,7 +38,7 @@ export interface TxnRow {
   metadata_json: string
 }
 
-/** Positional values in TXN_COLUMNS order. */
+/** Positional values in TXN_COLUMN_LIST order. */
 export function txnValues(t: NormalizedTxn): unknown[] {
   return [
     t.id,
