@@ -1,12 +1,12 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {Db} from '../store/db.js'
-import {UsageError} from '../errors.js'
-import type {AppContext} from './context.js'
-import {toErrorReport} from './exit.js'
-import {resolveActor, resolveHome} from './home.js'
+import {UsageError} from '../core/errors.js'
+import type {AppContext} from '../app/context.js'
+import {toErrorReport} from '../app/error-report.js'
+import {resolveActor, resolveHome} from '../app/home.js'
 import {createRenderer, type Renderer} from './render.js'
-import {decideTerminal} from './terminal.js'
+import {decideTerminal} from '../app/terminal.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {GATEWAY_KINDS} from '../core/gateway-kind.js'
-import {UsageError} from '../errors.js'
+import {GATEWAY_KINDS} from '../gateways/registry.js'
+import {UsageError} from '../core/errors.js'
 
 /** Flags shared by `providers add` and `providers update`. */
 export const connectionFlags = {

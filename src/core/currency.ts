@@ -1,7 +1,7 @@
 import {data as isoData} from 'currency-codes'
 
-import {MoneyError} from '../errors.js'
-import type {GatewayKind} from './gateway-kind.js'
+import {MoneyError} from './errors.js'
+import type {CurrencyWire, WireRule} from './wire-rule.js'
 
 /**
  * ISO 4217 codes whose minor unit is "N.A." (precious metals, SDR, fund and testing codes). The `currency-codes`
@@ -17,49 +17,6 @@ const ISO_EXPONENT: ReadonlyMap<string, number> = new Map(
   isoData.filter((c) => !NO_MINOR_UNIT.has(c.code)).map((c) => [c.code, c.digits]),
 )
 const ISO_CODES: ReadonlySet<string> = new Set(isoData.map((c) => c.code))
-
-/** How a gateway puts one currency on the wire when it differs from ISO. */
-export interface WireRule {
-  /** Decimal places of the gateway's integer (or decimal string) amount. */
-  exponent: number
-  /** Amounts we send must be a multiple of this many wire units (Stripe: three-decimal currencies end in 0). */
-  sendMultipleOf?: number
-  /** The gateway's rule in words, quoted in errors. */
-  rule: string
-}
-
-const zeroDecimal = (codes: string, rule: string): Record<string, WireRule> =>
-  Object.fromEntries(codes.split(' ').map((c) => [c, {exponent: 0, rule}]))
-
-/**
- * Per-gateway deviations from ISO (reference/GATEWAYS.md section 6). A currency absent here uses its ISO exponent.
- * Entries equal to ISO are kept where the gateway documents them explicitly, so this reads like the gateway's own list.
- */
-export const GATEWAY_DEVIATIONS: Readonly<Record<GatewayKind, Readonly<Record<string, WireRule>>>> = {
-  stripe: {
-    ...zeroDecimal('BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF VND VUV XAF XOF XPF', 'Stripe zero-decimal currency'),
-    ISK: {exponent: 2, rule: 'Stripe sends ISK as two-decimal amounts whose last two digits are 00'},
-    UGX: {exponent: 2, rule: 'Stripe sends UGX as two-decimal amounts whose last two digits are 00'},
-    ...Object.fromEntries(
-      'BHD JOD KWD OMR TND'.split(' ').map((c) => [
-        c,
-        {exponent: 3, sendMultipleOf: 10, rule: `Stripe three-decimal currency: the last digit of a ${c} amount must be 0`},
-      ]),
-    ),
-    // Charges are two-decimal; only manual payouts must be divisible by 100 (not a charge/refund rule).
-    HUF: {exponent: 2, rule: 'Stripe two-decimal HUF'},
-    TWD: {exponent: 2, rule: 'Stripe two-decimal TWD'},
-  },
-  adyen: {
-    CLP: {exponent: 2, rule: 'Adyen uses 2 decimals for CLP'},
-    ISK: {exponent: 2, rule: 'Adyen uses 2 decimals for ISK'},
-    CVE: {exponent: 0, rule: 'Adyen uses 0 decimals for CVE'},
-    IDR: {exponent: 0, rule: 'Adyen uses 0 decimals for IDR'},
-  },
-  paypal: zeroDecimal('HUF JPY TWD', 'PayPal does not support decimals for this currency'),
-  square: {},
-  braintree: {},
-}
 
 const label = (field: string | undefined): string => (field ? `${field}: ` : '')
 
@@ -96,12 +53,12 @@ export function isoExponent(code: string): number {
 }
 
 /** The gateway's rule for a currency, or the ISO exponent when the gateway follows ISO. */
-export function wireRule(code: string, kind: GatewayKind): WireRule {
+export function wireRule(code: string, wire: CurrencyWire): WireRule {
   const upper = assertCurrency(code)
-  return GATEWAY_DEVIATIONS[kind][upper] ?? {exponent: ISO_EXPONENT.get(upper) as number, rule: `ISO 4217 exponent`}
+  return wire.deviations[upper] ?? {exponent: ISO_EXPONENT.get(upper) as number, rule: `ISO 4217 exponent`}
 }
 
 /** The exponent the gateway uses on the wire for this currency. */
-export function gatewayExponent(code: string, kind: GatewayKind): number {
-  return wireRule(code, kind).exponent
+export function gatewayExponent(code: string, wire: CurrencyWire): number {
+  return wireRule(code, wire).exponent
 }

@@ -1,4 +1,4 @@
-import {MoneyError} from '../errors.js'
+import {MoneyError} from './errors.js'
 import {assertCurrency, isoExponent} from './currency.js'
 import type {Money} from './transaction.js'
 

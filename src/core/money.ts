@@ -1,6 +1,6 @@
-import {MoneyError} from '../errors.js'
+import {MoneyError} from './errors.js'
 import {assertCurrency, isoExponent, wireRule} from './currency.js'
-import type {GatewayKind} from './gateway-kind.js'
+import type {CurrencyWire} from './wire-rule.js'
 import type {Money} from './transaction.js'
 
 export type {Money} from './transaction.js'
@@ -82,13 +82,13 @@ export function formatMoney(m: Money): string {
 }
 
 /** A gateway's integer amount (its own exponent) -> ISO minor units; MoneyError if not exactly representable. */
-export function fromGatewayMinor(amount: number, currency: string, kind: GatewayKind, field?: string): Money {
+export function fromGatewayMinor(amount: number, currency: string, wire: CurrencyWire, field?: string): Money {
   const code = assertCurrency(currency, field)
-  const what = () => `${field ?? 'amount'} ${amount} ${code} from ${kind}`
+  const what = () => `${field ?? 'amount'} ${amount} ${code} from ${wire.gateway}`
   if (typeof amount !== 'number' || !Number.isSafeInteger(amount)) {
-    throw new MoneyError(`${field ?? 'amount'} ${String(amount)} ${code} from ${kind} is not a safe integer`)
+    throw new MoneyError(`${field ?? 'amount'} ${String(amount)} ${code} from ${wire.gateway} is not a safe integer`)
   }
-  const rule = wireRule(code, kind)
+  const rule = wireRule(code, wire)
   const iso = rescale(BigInt(amount), rule.exponent, isoExponent(code))
   if (iso === undefined) {
     throw new MoneyError(
@@ -99,33 +99,33 @@ export function fromGatewayMinor(amount: number, currency: string, kind: Gateway
 }
 
 /** ISO minor units -> the integer the gateway expects; MoneyError when the gateway cannot express the amount. */
-export function toGatewayMinor(m: Money, kind: GatewayKind): number {
+export function toGatewayMinor(m: Money, wire: CurrencyWire): number {
   const code = checkMoney(m)
-  const rule = wireRule(code, kind)
-  const wire = rescale(BigInt(m.minor), isoExponent(code), rule.exponent)
-  if (wire === undefined) {
+  const rule = wireRule(code, wire)
+  const units = rescale(BigInt(m.minor), isoExponent(code), rule.exponent)
+  if (units === undefined) {
     throw new MoneyError(
-      `${formatMoney(m)} cannot be sent to ${kind}: it uses ${rule.exponent} decimals for ${code} (${rule.rule})`,
+      `${formatMoney(m)} cannot be sent to ${wire.gateway}: it uses ${rule.exponent} decimals for ${code} (${rule.rule})`,
       'Round the amount to what the gateway accepts.',
     )
   }
-  if (rule.sendMultipleOf !== undefined && wire % BigInt(rule.sendMultipleOf) !== 0n) {
-    throw new MoneyError(`${formatMoney(m)} cannot be sent to ${kind}: ${rule.rule}`, 'Round the amount first.')
+  if (rule.sendMultipleOf !== undefined && units % BigInt(rule.sendMultipleOf) !== 0n) {
+    throw new MoneyError(`${formatMoney(m)} cannot be sent to ${wire.gateway}: ${rule.rule}`, 'Round the amount first.')
   }
-  return toSafe(wire, () => `${formatMoney(m)} on the ${kind} wire`)
+  return toSafe(units, () => `${formatMoney(m)} on the ${wire.gateway} wire`)
 }
 
 /**
  * A gateway's decimal string (PayPal, Braintree, Adyen reports) -> ISO minor units. Trailing zeros are tolerated
  * ("100.00" HUF from PayPal is 100 HUF); the value itself must be exact both at the gateway's exponent and at ISO.
  */
-export function parseGatewayDecimal(value: string, currency: string, kind: GatewayKind, field?: string): Money {
+export function parseGatewayDecimal(value: string, currency: string, wire: CurrencyWire, field?: string): Money {
   const code = assertCurrency(currency, field)
   const p = parseParts(value, field, code)
-  const rule = wireRule(code, kind)
-  const what = () => `${subject(field, value)} ${code} from ${kind}`
+  const rule = wireRule(code, wire)
+  const what = () => `${subject(field, value)} ${code} from ${wire.gateway}`
   if (rescale(p.digits, p.decimals, rule.exponent) === undefined) {
-    throw new MoneyError(`${what()} has more precision than ${kind} uses for ${code} (${rule.exponent} decimals: ${rule.rule})`)
+    throw new MoneyError(`${what()} has more precision than ${wire.gateway} uses for ${code} (${rule.exponent} decimals: ${rule.rule})`)
   }
   const iso = rescale(p.digits, p.decimals, isoExponent(code))
   if (iso === undefined) {
@@ -135,9 +135,8 @@ export function parseGatewayDecimal(value: string, currency: string, kind: Gatew
 }
 
 /** ISO minor units -> the decimal string the gateway expects (PayPal HUF "100", JPY "1000", USD "12.34"). */
-export function formatGatewayDecimal(m: Money, kind: GatewayKind): string {
-  const wire = toGatewayMinor(m, kind)
-  return formatScaled(BigInt(wire), wireRule(m.currency, kind).exponent)
+export function formatGatewayDecimal(m: Money, wire: CurrencyWire): string {
+  return formatScaled(BigInt(toGatewayMinor(m, wire)), wireRule(m.currency, wire).exponent)
 }
 
 export function zeroMoney(currency: string): Money {

@@ -1,7 +1,5 @@
 import {z} from 'zod'
 
-import {GATEWAY_KINDS} from './gateway-kind.js'
-
 /** Integer minor units of an upper-case ISO 4217 currency (ISO exponent, whatever the gateway's own rules). */
 export const MoneySchema = z.object({
   minor: z.number().int().refine(Number.isSafeInteger, 'amount outside the exact integer range'),
@@ -51,7 +49,7 @@ export const FailureSchema = z.object({
 export const NormalizedTxnSchema = z.object({
   id: z.string(), // `${provider}:${externalId}`
   provider: z.string(), // the provider id (connection name), not the kind
-  kind: z.enum(GATEWAY_KINDS),
+  kind: z.string().min(1), // the gateway kind (gateways/registry.ts)
   externalId: z.string().min(1),
   parentExternalId: z.string().min(1).nullable(),
   type: z.enum(TXN_TYPES),

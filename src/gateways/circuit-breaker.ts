@@ -1,4 +1,4 @@
-import type {Clock} from './types.js'
+import type {Clock} from '../core/clock.js'
 
 /**
  * One breaker per provider client (Nygard, "Release It!"). Closed: requests flow and consecutive failed

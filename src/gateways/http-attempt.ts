@@ -3,7 +3,8 @@ import {request as undiciRequest, type Dispatcher} from 'undici'
 import {errorCode, sanitizedCause} from './http-errors.js'
 import type {TransportReason} from './http-retry-policy.js'
 import {abortReason} from './http-sleep.js'
-import type {HttpMethod, HttpResponse} from './types.js'
+import type {HttpResponse} from './types.js'
+import type {HttpMethod} from '../core/gateway-call.js'
 
 /** One HTTP exchange: no retries, no bookkeeping. */
 export interface AttemptInput {

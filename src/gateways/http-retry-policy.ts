@@ -1,10 +1,10 @@
 /**
  * Which outcomes of one attempt are worth another attempt. Pure.
  *
- * Follows stripe-node's RequestSender._shouldRetry: connection problems, 409 (Stripe's lock timeouts and
- * "idempotent request still in flight"), 429 and 5xx; the gateway's own `Stripe-Should-Retry` header wins
- * over the status in both directions (Stripe sends `false` on most 500s, whose outcome is stored under the
- * idempotency key, so a replay would only return the same 500).
+ * Follows stripe-node's RequestSender._shouldRetry: connection problems, 409 (lock timeouts and "idempotent
+ * request still in flight"), 429 and 5xx; a gateway's own retry-hint header (GatewayFacts.retryHintHeader) wins
+ * over the status in both directions (a `false` on a 500 whose outcome is stored under the idempotency key:
+ * a replay would only return the same 500).
  */
 export type TransportReason = 'timeout' | 'refused' | 'reset' | 'truncated_body' | 'dns' | 'too_large' | 'other'
 
@@ -16,8 +16,9 @@ export function shouldRetryStatus(
   status: number,
   headers: Readonly<Record<string, string>>,
   retryableStatus: (status: number) => boolean,
+  hintHeader: string | null,
 ): boolean {
-  const hint = headers['stripe-should-retry']
+  const hint = hintHeader === null ? undefined : headers[hintHeader]
   if (hint === 'true') return true
   if (hint === 'false') return false
   return retryableStatus(status)
@@ -25,7 +26,7 @@ export function shouldRetryStatus(
 
 /**
  * Whether the gateway may have acted on a request that failed this way. A refused connection or DNS failure
- * never reached it; a 429 is turned away before Stripe's idempotency layer. Everything else is ambiguous.
+ * never reached it; a 429 is turned away before the gateway's idempotency layer. Everything else is ambiguous.
  */
 export function failureMayHaveReachedGateway(failure: {status: number} | {reason: TransportReason}): boolean {
   if ('status' in failure) return failure.status !== 429

@@ -8,7 +8,9 @@ import {sendOnce} from './http-attempt.js'
 import {CircuitOpenError, TransportError} from './http-errors.js'
 import {defaultRetryableStatus, failureMayHaveReachedGateway, shouldRetryStatus, shouldRetryTransport, type TransportReason} from './http-retry-policy.js'
 import {abortableSleep, abortReason} from './http-sleep.js'
-import type {Clock, GatewayCall, HttpClient, HttpRequest, HttpResponse} from './types.js'
+import type {HttpClient, HttpRequest, HttpResponse} from './types.js'
+import type {Clock} from '../core/clock.js'
+import type {GatewayCall} from '../core/gateway-call.js'
 
 export {CircuitOpenError, TransportError} from './http-errors.js'
 export type {CircuitSnapshot, CircuitState} from './circuit-breaker.js'
@@ -17,7 +19,7 @@ export type {TransportReason} from './http-retry-policy.js'
 /**
  * The one HTTP client every gateway adapter uses (modelled on stripe-node's RequestSender): per-attempt
  * timeout over headers and body, retries with capped exponential backoff and full jitter, Retry-After and
- * Stripe-Should-Retry, one idempotency key reused by every retry of a POST, a per-provider circuit breaker,
+ * the gateway's own retry hint, one idempotency key reused by every retry of a POST, a per-provider circuit breaker,
  * and one call-log record per attempt for the uptime metric.
  */
 export interface HttpClientOptions {
@@ -43,8 +45,10 @@ export interface HttpClientOptions {
   retryMaxDelayMs?: number
   /** A longer Retry-After is not waited for: the response is returned. Default 60 s. */
   maxRetryAfterMs?: number
-  /** Statuses retried when no Stripe-Should-Retry header decides. Default: 409, 429, 5xx. */
+  /** Statuses retried when no retry-hint header decides. Default: 409, 429, 5xx. */
   retryableStatus?: (status: number) => boolean
+  /** A response header (lower case) in which the gateway says `true`/`false` to a retry, winning over the status. */
+  retryHintHeader?: string | null
   /**
    * Whether a POST is retried after a failure the gateway may already have acted on (timeout, reset,
    * truncated body, 5xx, 409). Default true: safe when the idempotency key travels with it (header or body).
@@ -140,7 +144,7 @@ export function createHttpClient(opts: HttpClientOptions): GatewayHttpClient {
         record(req, {status: response.status, durationMs, outcome: outcomeOf(response.status), attempt, at})
         const retry =
           retriesLeft &&
-          shouldRetryStatus(response.status, response.headers, retryableStatus) &&
+          shouldRetryStatus(response.status, response.headers, retryableStatus, opts.retryHintHeader ?? null) &&
           (ambiguousRetryAllowed || !failureMayHaveReachedGateway({status: response.status}))
         const retryAfterMs = retry ? parseRetryAfterMs(response.headers['retry-after'], clock.now()) : null
         if (!retry || (retryAfterMs !== null && retryAfterMs > maxRetryAfterMs)) {

@@ -1,5 +1,6 @@
 import type {FetchedTxn, Quarantined} from '../core/transaction.js'
-import type {Cursor, Page} from './types.js'
+import type {Page} from './types.js'
+import type {Cursor} from '../core/cursor.js'
 
 /**
  * A page whose objects are validated and translated on the first read of `items` or `invalid`. The sync reads

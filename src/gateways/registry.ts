@@ -1,39 +1,37 @@
-import type {GatewayKind} from '../core/gateway-kind.js'
-import type {EmulatorFactory} from '../sandbox/emulator.js'
-import type {GatewayAdapter} from './types.js'
+import {facts as adyen} from './adyen/facts.js'
+import {facts as braintree} from './braintree/facts.js'
+import {facts as paypal} from './paypal/facts.js'
+import {facts as square} from './square/facts.js'
+import {facts as stripe} from './stripe/facts.js'
+import type {GatewayAdapter, GatewayFacts} from './types.js'
 
-/**
- * kind -> adapter and emulator, one line per gateway. Imports are lazy so that a command touching one gateway
- * never loads the other four (start-up time).
- */
-const adapters: Record<GatewayKind, () => Promise<GatewayAdapter>> = {
-  stripe: async () => (await import('./stripe/adapter.js')).stripeAdapter,
-  square: async () => (await import('./square/adapter.js')).squareAdapter,
-  adyen: async () => (await import('./adyen/adapter.js')).adyenAdapter,
-  braintree: async () => (await import('./braintree/adapter.js')).braintreeAdapter,
-  paypal: async () => (await import('./paypal/adapter.js')).paypalAdapter,
+interface Entry {
+  facts: GatewayFacts
+  /** Lazy, so that a command touching one gateway never loads the others (start-up time). */
+  load(): Promise<GatewayAdapter>
 }
 
-const emulators: Record<GatewayKind, () => Promise<EmulatorFactory>> = {
-  stripe: async () => (await import('./stripe/index.js')).createStripeEmulator,
-  square: async () => (await import('./square/index.js')).createSquareEmulator,
-  adyen: async () => (await import('./adyen/index.js')).createAdyenEmulator,
-  braintree: async () => (await import('./braintree/index.js')).createBraintreeEmulator,
-  paypal: async () => (await import('./paypal/index.js')).createPaypalEmulator,
+/** kind -> facts and adapter, one line per gateway, in the order people see them listed. */
+const GATEWAYS = {
+  stripe: {facts: stripe, load: async () => (await import('./stripe/client.js')).adapter},
+  adyen: {facts: adyen, load: async () => (await import('./adyen/adapter.js')).adapter},
+  paypal: {facts: paypal, load: async () => (await import('./paypal/adapter.js')).adapter},
+  square: {facts: square, load: async () => (await import('./square/adapter.js')).adapter},
+  braintree: {facts: braintree, load: async () => (await import('./braintree/adapter.js')).adapter},
+} as const satisfies Record<string, Entry>
+
+export type GatewayKind = keyof typeof GATEWAYS
+
+export const GATEWAY_KINDS = Object.keys(GATEWAYS) as readonly GatewayKind[]
+
+export function isGatewayKind(value: string): value is GatewayKind {
+  return Object.hasOwn(GATEWAYS, value)
 }
 
-export function availableKinds(): GatewayKind[] {
-  return Object.keys(adapters) as GatewayKind[]
+export function gatewayFacts(kind: GatewayKind): GatewayFacts {
+  return GATEWAYS[kind].facts
 }
 
-export function availableEmulators(): GatewayKind[] {
-  return Object.keys(emulators) as GatewayKind[]
-}
-
-export async function loadAdapter(kind: GatewayKind): Promise<GatewayAdapter> {
-  return adapters[kind]()
-}
-
-export async function loadEmulator(kind: GatewayKind): Promise<EmulatorFactory> {
-  return emulators[kind]()
+export function loadAdapter(kind: GatewayKind): Promise<GatewayAdapter> {
+  return GATEWAYS[kind].load()
 }

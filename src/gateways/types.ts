@@ -1,25 +1,18 @@
 import type {z} from 'zod'
 
-import type {GatewayKind} from '../core/gateway-kind.js'
+import type {Clock} from '../core/clock.js'
+import type {Cursor} from '../core/cursor.js'
+import type {HttpMethod} from '../core/gateway-call.js'
+import type {CurrencyWire} from '../core/wire-rule.js'
 import type {Decision, FailureSchema, FetchedTxn, Money, Quarantined} from '../core/transaction.js'
 
 /**
- * The gateway seam (ARCHITECTURE.md). The core owns the cursor and the database; an adapter turns one
- * request into one page of normalized transactions plus the next cursor. Adding a gateway = one folder
- * under src/gateways/<kind>/ + one line in registry.ts.
+ * The gateway seam. The core owns the cursor and the database; an adapter turns one request into one page of
+ * normalized transactions plus the next cursor. Adding a gateway: README, "Adding a gateway".
  */
 export type Capability = 'pull' | 'webhooks' | 'create_payment' | 'settlement_report'
 
-/** Opaque, JSON-serializable pagination state. Only the adapter reads it; the store persists it verbatim. */
-export type Cursor = Record<string, unknown>
-
-export interface Clock {
-  now(): number // epoch ms
-}
-
 // ---- HTTP (implemented by src/gateways/http.ts) ----
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
-
 export interface HttpRequest {
   method: HttpMethod
   /** Path (joined to the client's baseUrl) or an absolute URL (e.g. a report download link). */
@@ -55,16 +48,6 @@ export interface HttpClient {
   request(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse>
 }
 
-export interface GatewayCall {
-  provider: string
-  endpoint: string
-  method: HttpMethod
-  status: number | null
-  durationMs: number
-  outcome: 'ok' | 'http_error' | 'rate_limited' | 'timeout' | 'network_error' | 'circuit_open'
-  attempt: number
-  at: number // epoch ms
-}
 
 // ---- Adapter ----
 export interface ProviderConfig<S = Record<string, string>> {
@@ -73,6 +56,8 @@ export interface ProviderConfig<S = Record<string, string>> {
   settings: S
   /** Secret values by field name, read from the keychain/env just before connect. Never persisted or logged. */
   secrets: Record<string, string>
+  /** The error for a secret that is needed but absent, naming where to put it (see secret.ts). */
+  missingSecret?: (field: string) => Error
 }
 
 export interface AdapterDeps {
@@ -127,12 +112,21 @@ export interface GatewayClient {
   classifyError(e: unknown): Decision
 }
 
-export interface GatewayAdapter<S extends Record<string, string> = Record<string, string>> {
-  kind: GatewayKind
+/**
+ * What yms-pay knows about a gateway without loading its adapter (zod, translators, …): one `facts.ts` per
+ * gateway, read eagerly by the registry, so listing providers stays fast however many kinds are connected.
+ */
+export interface GatewayFacts {
+  kind: string
+  /** The gateway's name as people write it. */
+  label: string
   capabilities: ReadonlySet<Capability>
-  /** Non-secret settings (`--setting k=v`). */
-  settingsSchema: z.ZodType<S>
+  /** Secret field names, in the order a wizard asks for them. */
   secretFields: readonly string[]
+  /** The subset that only verifies webhooks: a pull or a payment works without them. */
+  webhookSecretFields: readonly string[]
+  /** Non-secret settings (`--setting k=v`), with what each is for. */
+  settings: Readonly<Record<string, string>>
   /** Real gateway's production base URL, used when `--base-url` is not given. */
   defaultBaseUrl: string
   /** Header carrying the idempotency key on POSTs, or null when the key travels in the body / is unsupported. */
@@ -141,6 +135,15 @@ export interface GatewayAdapter<S extends Record<string, string> = Record<string
    * Whether a POST whose outcome is unknown (timeout, reset, 5xx) may be re-sent as is. False for gateways without
    * idempotency (Braintree): the retry engine must look the payment up first instead.
    */
-  retryAmbiguousPosts?: boolean
+  retryAmbiguousPosts: boolean
+  /** A response header in which the gateway says whether to retry (`true`/`false`), overriding the status. */
+  retryHintHeader: string | null
+  /** Where the gateway's amounts deviate from ISO 4217 exponents. */
+  wire: CurrencyWire
+}
+
+export interface GatewayAdapter<S extends Record<string, string> = Record<string, string>> extends GatewayFacts {
+  /** Validates the non-secret settings. */
+  settingsSchema: z.ZodType<S>
   connect(cfg: ProviderConfig<S>, deps: AdapterDeps): GatewayClient
 }

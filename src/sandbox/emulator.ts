@@ -1,9 +1,9 @@
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import type {GatewayKind} from '../core/gateway-kind.js'
+import type {GatewayKind} from '../gateways/registry.js'
 import type {Decision} from '../core/transaction.js'
-import type {Clock} from '../gateways/types.js'
+import type {Clock} from '../core/clock.js'
 import type {DeclineReason, Scenario, ScenarioEvent} from './model.js'
 
 /**

@@ -1,7 +1,7 @@
 import {open} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {GATEWAY_KINDS} from '../core/gateway-kind.js'
+import {GATEWAY_KINDS} from '../gateways/registry.js'
 import {formatDecimal} from '../core/money.js'
 import type {Scenario} from './model.js'
 

@@ -1,6 +1,6 @@
 import type {ServerResponse} from 'node:http'
 
-import {UsageError} from '../errors.js'
+import {UsageError} from '../core/errors.js'
 import type {EmulatorRequest, EmulatorResponse, GatewayEmulator, RequestHandler} from './emulator.js'
 import {createRng} from './prng.js'
 

@@ -1,6 +1,6 @@
-import {GATEWAY_KINDS, type GatewayKind} from '../core/gateway-kind.js'
 import type {Money} from '../core/transaction.js'
-import {UsageError} from '../errors.js'
+import {UsageError} from '../core/errors.js'
+import {GATEWAY_KINDS, type GatewayKind, isGatewayKind} from '../gateways/registry.js'
 import type {
   DeclineReason,
   Scenario,
@@ -12,6 +12,8 @@ import type {
   ScenarioSite,
 } from './model.js'
 import {createRng, type Rng} from './prng.js'
+import {sandboxIds} from './registry.js'
+import {type CurrencyProfile, PROFILES, sandboxFee} from './fees.js'
 
 /**
  * The sandbox world: sites in several currencies (JPY with no minor unit, KWD with three), customers with an
@@ -37,31 +39,11 @@ export const SANDBOX_SITES: readonly ScenarioSite[] = [
 
 export const SEGMENTS = ['retail', 'wholesale', 'vip'] as const
 
-/**
- * Per currency: the smallest step amounts move in (ISO minor units), a typical retail price range, and the
- * fixed part of the fee. KWD steps by 10 fils because Stripe only accepts three-decimal amounts ending in 0.
- */
-interface CurrencyProfile {
-  step: number
-  min: number
-  max: number
-  fixedFee: number
-}
-const PROFILES: Record<string, CurrencyProfile> = {
-  EUR: {step: 1, min: 500, max: 40_000, fixedFee: 25},
-  USD: {step: 1, min: 500, max: 45_000, fixedFee: 30},
-  JPY: {step: 1, min: 500, max: 60_000, fixedFee: 40},
-  KWD: {step: 10, min: 1_500, max: 140_000, fixedFee: 100},
-}
 const SEGMENT_FACTOR: Record<(typeof SEGMENTS)[number], number> = {retail: 1, wholesale: 6, vip: 3}
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
-const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789'
-const DIGITS = '0123456789'
 
 /** [display, ascii for the e-mail address] per site. */
 const NAMES: Record<string, {first: readonly (readonly [string, string])[]; last: readonly (readonly [string, string])[]}> = {
@@ -114,15 +96,6 @@ function quantize(value: number, step: number): number {
   return Math.floor(value / step) * step
 }
 
-/** ~2.9 % + a fixed part, rounded half-up to the currency's step (integer arithmetic on integer amounts). */
-export function sandboxFee(amountMinor: number, currency: string): number {
-  const profile = PROFILES[currency]
-  if (!profile) throw new UsageError(`no sandbox fee profile for ${currency}`)
-  const percent = Math.floor((amountMinor * 29 + 500) / 1000)
-  const fee = percent + profile.fixedFee
-  return Math.round(fee / profile.step) * profile.step
-}
-
 function makeCustomers(rng: Rng, count: number): ScenarioCustomer[] {
   const width = keyWidth(count)
   const customers: ScenarioCustomer[] = new Array(count)
@@ -154,29 +127,12 @@ function makeCustomers(rng: Rng, count: number): ScenarioCustomer[] {
     const [last, lastAscii] = rng.pick(names.last)
     const name = segment === 'wholesale' ? `${last}${rng.pick(COMPANY_SUFFIX)}` : `${first} ${last}`
     const email = segment === 'wholesale' ? `billing.${lastAscii}.${i + 1}@example.com` : `${firstAscii}.${lastAscii}.${i + 1}@example.com`
-    // Braintree's generated customer ids are numeric; the index keeps them unique without a lookup.
-    const braintreeId = String(100_000_000 + i * 89 + rng.int(0, 88))
-    customers[i] = {
-      id,
-      site: site.id,
-      segment,
-      name,
-      email,
-      refs: {
-        stripe: `cus_${rng.string(14, ALNUM)}`,
-        square: rng.string(26, UPPER_ALNUM),
-        braintree: braintreeId,
-        adyen: `shopper-${id}`,
-        paypal: rng.string(13, UPPER_ALNUM),
-      },
-      paymentMethods: {
-        stripe: `pm_${rng.string(24, ALNUM)}`,
-        square: `ccof:${rng.string(16, ALNUM)}`,
-        braintree: unique(() => rng.string(8, LOWER_ALNUM)),
-        adyen: rng.string(16, DIGITS),
-        paypal: unique(() => rng.string(8, LOWER_ALNUM)),
-      },
-    }
+    const draw = {rng, index: i, customerId: id, unique}
+    const refs = {} as Record<GatewayKind, string>
+    const paymentMethods = {} as Record<GatewayKind, string>
+    for (const kind of GATEWAY_KINDS) refs[kind] = sandboxIds(kind).customer(draw)
+    for (const kind of GATEWAY_KINDS) paymentMethods[kind] = sandboxIds(kind).paymentMethod(draw)
+    customers[i] = {id, site: site.id, segment, name, email, refs, paymentMethods}
   }
   return customers
 }
@@ -192,7 +148,7 @@ export function generateScenario(opts: GenerateOptions): Scenario {
   if (!Number.isSafeInteger(opts.transactions) || opts.transactions < 0)
     throw new UsageError(`transactions must be a non-negative integer, got ${opts.transactions}`)
   const gateways = opts.gateways && opts.gateways.length > 0 ? [...opts.gateways] : [...GATEWAY_KINDS]
-  for (const g of gateways) if (!(GATEWAY_KINDS as readonly string[]).includes(g)) throw new UsageError(`unknown gateway "${g}"`)
+  for (const g of gateways) if (!isGatewayKind(g)) throw new UsageError(`unknown gateway "${g}"`)
 
   const zeros = new Map<string, Money>()
   const zeroFee = (currency: string): Money => {

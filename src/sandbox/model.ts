@@ -1,4 +1,4 @@
-import type {GatewayKind} from '../core/gateway-kind.js'
+import type {GatewayKind} from '../gateways/registry.js'
 import type {Money} from '../core/transaction.js'
 
 /**

@@ -1,6 +1,6 @@
 import {Agent, request} from 'undici'
 
-import type {Clock} from '../gateways/types.js'
+import type {Clock} from '../core/clock.js'
 import type {GatewayEmulator, SignedWebhook} from './emulator.js'
 import type {ScenarioEvent} from './model.js'
 

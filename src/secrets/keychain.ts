@@ -1,4 +1,4 @@
-import {ConfigError} from '../errors.js'
+import {ConfigError} from '../core/errors.js'
 
 /** The few keychain operations the secret store needs; `account` is already `<providerId>/<field>`. */
 export interface KeychainBackend {

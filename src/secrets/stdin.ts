@@ -1,4 +1,4 @@
-import {UsageError} from '../errors.js'
+import {UsageError} from '../core/errors.js'
 
 // Far above any credential set; stops a mistaken pipe (a log file, /dev/urandom) from filling memory.
 const MAX_BYTES = 64 * 1024

@@ -1,4 +1,4 @@
-import {ConfigError, UsageError} from '../errors.js'
+import {ConfigError, UsageError} from '../core/errors.js'
 import {KeychainUnavailableError, type KeychainBackend} from './keychain.js'
 import {envVarName, KEYCHAIN_SERVICE, keychainAccount, storeCommand} from './names.js'
 import {createOsKeychain} from './os-keychain.js'
@@ -13,6 +13,8 @@ export interface SecretStore {
   source(providerId: string, field: string): SecretSource | null
   /** The secret, or a ConfigError (exit 78) naming the variable and the command that would provide it. */
   require(providerId: string, field: string): string
+  /** The error `require` throws for an absent secret. */
+  missingError(providerId: string, field: string): ConfigError
   /** Stores in the keychain (an environment override, if set, still wins on reads). */
   set(providerId: string, field: string, value: string): void
   /** Removes from the keychain; removing an absent secret succeeds. */
@@ -64,12 +66,9 @@ export function createSecretStore(opts: SecretStoreOptions = {}): SecretStore {
     require(providerId, field) {
       const value = get(providerId, field)
       if (value !== undefined) return value
-      throw new ConfigError(
-        `missing secret ${field} for provider "${providerId}": set ${envVarName(providerId, field)} or run \`${storeCommand(providerId, field)}\``,
-        'Secrets are read from the environment first, then from the OS keychain.',
-        'secret_missing',
-      )
+      throw missingError(providerId, field)
     },
+    missingError,
     set(providerId, field, value) {
       checkNames(providerId, field)
       if (value === '') throw new UsageError(`secret ${field} for provider "${providerId}" is empty`)
@@ -91,6 +90,14 @@ export function createSecretStore(opts: SecretStoreOptions = {}): SecretStore {
     },
     envVarName,
   }
+}
+
+function missingError(providerId: string, field: string): ConfigError {
+  return new ConfigError(
+    `missing secret ${field} for provider "${providerId}": set ${envVarName(providerId, field)} or run \`${storeCommand(providerId, field)}\``,
+    'Secrets are read from the environment first, then from the OS keychain.',
+    'secret_missing',
+  )
 }
 
 function checkNames(providerId: string, field: string): void {

@@ -1,4 +1,4 @@
-import {UsageError} from '../errors.js'
+import {UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
 import {
   type AuditFilter,
@@ -7,11 +7,11 @@ import {
   lastAuditRow,
   queryAuditRows,
 } from '../store/repos/audit.js'
-import {auditHash, type AuditRecord, canonicalJson, GENESIS_HASH, verifyChain, type VerifyResult} from './audit/chain.js'
+import {auditHash, type AuditRecord, canonicalJson, GENESIS_HASH, verifyChain, type VerifyResult} from '../core/audit-chain.js'
 import {type AuditExportFormat, csvHeader, csvLine, jsonLine} from './audit/export.js'
 import {redact} from './audit/redact.js'
 
-export {type AuditRecord, auditHash, canonicalJson, GENESIS_HASH, verifyChain, type VerifyResult} from './audit/chain.js'
+export {type AuditRecord, auditHash, canonicalJson, GENESIS_HASH, verifyChain, type VerifyResult} from '../core/audit-chain.js'
 export {type AuditExportFormat} from './audit/export.js'
 export {isSecretKey, redact, REDACTED} from './audit/redact.js'
 export type {AuditFilter} from '../store/repos/audit.js'

@@ -1,8 +1,8 @@
 import {z} from 'zod'
 
-import type {AppContext} from '../cli/context.js'
+import type {AppContext} from '../app/context.js'
 import type {Money} from '../core/transaction.js'
-import {UsageError} from '../errors.js'
+import {UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
 import {getCustomer, listCustomers as listCustomerRows, upsertCustomers, type Customer} from '../store/repos/customers.js'
 import {customerBalances, type TxnSummary} from '../store/repos/ledger.js'

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import type {AppContext} from '../cli/context.js'
+import type {AppContext} from '../app/context.js'
 import {invoicePositions, postingDifference} from '../core/ledger.js'
 import {parseDecimal} from '../core/money.js'
 import type {Db} from '../store/db.js'

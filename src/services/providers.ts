@@ -1,16 +1,18 @@
-import type {AppContext} from '../cli/context.js'
+import {z} from 'zod'
+
+import type {AppContext} from '../app/context.js'
 import {parseSchedule} from '../core/duration.js'
-import {isGatewayKind, type GatewayKind} from '../core/gateway-kind.js'
-import {UsageError} from '../errors.js'
-import {GATEWAY_CATALOG} from '../gateways/catalog.js'
-import {loadAdapter} from '../gateways/registry.js'
+import {UsageError} from '../core/errors.js'
+import {GATEWAY_KINDS, gatewayFacts, isGatewayKind, type GatewayKind, loadAdapter} from '../gateways/registry.js'
 import type {GatewayAdapter} from '../gateways/types.js'
-import {createSecretStore, type SecretStore} from '../secrets/index.js'
+import {createSecretStore, KeychainUnavailableError, type SecretStore} from '../secrets/index.js'
 import type {Db} from '../store/db.js'
 import {addGrant, listGrants, removeGrant} from '../store/repos/grants.js'
 import * as repo from '../store/repos/providers.js'
 import {lastSyncOf, purgeProviderHistory} from '../store/repos/purge.js'
 import {appendAudit} from './audit.js'
+import {distinctSegments} from './customers.js'
+import {listSites} from './sites.js'
 
 export interface SecretPresence {
   field: string
@@ -101,9 +103,9 @@ function validateUrl(url: string | null | undefined): void {
   }
 }
 
-/** Catalog facts only: listing providers must not load every adapter (start-up time). */
+/** Facts only: listing providers must not load every adapter (start-up time). */
 function factsOf(kind: string) {
-  return isGatewayKind(kind) ? GATEWAY_CATALOG[kind] : null
+  return isGatewayKind(kind) ? gatewayFacts(kind) : null
 }
 
 async function view(db: Db, ctx: AppContext, p: repo.Provider, secrets = secretsOf(ctx)): Promise<ProviderView> {
@@ -276,7 +278,7 @@ export async function testProvider(db: Db, ctx: AppContext, id: string): Promise
   const p = mustGet(db, id)
   const {connectProvider} = await import('./sync/connect.js')
   const {recordCalls} = await import('../store/repos/sync-state.js')
-  const calls: import('../gateways/types.js').GatewayCall[] = []
+  const calls: import('../core/gateway-call.js').GatewayCall[] = []
   const started = Date.now()
   const {client} = await connectProvider(ctx, p, {onCall: (c) => calls.push(c)})
   try {
@@ -293,4 +295,56 @@ export async function testProvider(db: Db, ctx: AppContext, id: string): Promise
     throw error
   }
   return {provider: id, kind: p.kind, ok: true, baseUrl: p.baseUrl ?? '', durationMs: Date.now() - started, calls: calls.length}
+}
+
+/** What the `providers add` wizard may offer, so that the prompts themselves hold no look-ups. */
+export interface WizardSource {
+  kinds: Array<{kind: GatewayKind; label: string}>
+  sites: string[]
+  segments: string[]
+  questionsFor(kind: GatewayKind): Promise<KindQuestions>
+}
+
+export interface KindQuestions {
+  settings: Array<{name: string; optional: boolean; description: string}>
+  secretFields: readonly string[]
+  /** Why the OS keychain cannot keep secrets here (asked before anyone types one), or null. */
+  keychainProblem: string | null
+  envVars: string[]
+}
+
+export function wizardSource(db: Db, ctx: AppContext, providerId: string, secrets = secretsOf(ctx)): WizardSource {
+  return {
+    kinds: GATEWAY_KINDS.map((kind) => ({kind, label: gatewayFacts(kind).label})),
+    sites: listSites(db).map((s) => s.id),
+    segments: distinctSegments(db),
+    async questionsFor(kind) {
+      const adapter = await loadAdapter(kind)
+      const described = adapter.settings
+      return {
+        settings: settingFields(adapter.settingsSchema).map(([name, optional]) => ({name, optional, description: described[name] ?? ''})),
+        secretFields: adapter.secretFields,
+        // Asked without the environment, which would answer for a keychain that cannot store anything.
+        keychainProblem: keychainProblem(createSecretStore({env: {}}), providerId, adapter.secretFields[0]),
+        envVars: adapter.secretFields.map((f) => secrets.envVarName(providerId, f)),
+      }
+    },
+  }
+}
+
+function keychainProblem(secrets: SecretStore, providerId: string, field: string | undefined): string | null {
+  if (!field) return null
+  try {
+    secrets.source(providerId, field)
+    return null
+  } catch (error) {
+    return error instanceof KeychainUnavailableError ? error.reason : null
+  }
+}
+
+/** Setting names and whether each is optional, read from the adapter's schema (through any transform). */
+function settingFields(schema: z.ZodType): Array<[string, boolean]> {
+  while (schema instanceof z.ZodPipe) schema = schema.in as z.ZodType
+  if (!(schema instanceof z.ZodObject)) return []
+  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => [name, field.safeParse(undefined).success])
 }

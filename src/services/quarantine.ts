@@ -1,6 +1,6 @@
-import type {AppContext} from '../cli/context.js'
+import type {AppContext} from '../app/context.js'
 import {QUARANTINE_REASONS} from '../core/transaction.js'
-import {UsageError} from '../errors.js'
+import {UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
 import {listQuarantine, type QuarantineItem} from '../store/repos/quarantine.js'
 import {replayQuarantine, type ReplayResult} from './sync/replay.js'

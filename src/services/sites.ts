@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
-import type {AppContext} from '../cli/context.js'
-import {UsageError} from '../errors.js'
+import type {AppContext} from '../app/context.js'
+import {UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
 import {single} from '../store/repos/batch.js'
 import {listSites as listSiteRows, upsertSites, type Site} from '../store/repos/sites.js'

@@ -1,5 +1,5 @@
 import {TXN_STATUSES, TXN_TYPES, type Money, type NormalizedTxn} from '../core/transaction.js'
-import {UsageError} from '../errors.js'
+import {UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
 import {postingsFor, type TxnSummary} from '../store/repos/ledger.js'
 import {queryTransactions, transactionDocuments, transactionStates, type TxnFilter} from '../store/repos/transaction-queries.js'

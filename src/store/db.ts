@@ -3,7 +3,7 @@ import {dirname} from 'node:path'
 
 import Database from 'better-sqlite3'
 
-import {ConfigError} from '../errors.js'
+import {ConfigError} from '../core/errors.js'
 import {LATEST_VERSION, MIGRATIONS, runMigrations} from './migrations/index.js'
 
 export type Statement = Database.Statement<unknown[], unknown>

@@ -2,7 +2,7 @@ import {copyFileSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {createStripeEmulator} from '../../src/gateways/stripe/index.js'
+import {createStripeEmulator} from '../../src/sandbox/stripe/emulator.js'
 import {serveEmulator} from '../../src/sandbox/emulator.js'
 import {exportScenario} from '../../src/sandbox/export.js'
 import {generateScenario} from '../../src/sandbox/generate.js'

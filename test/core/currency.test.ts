@@ -12,8 +12,10 @@ import {
   NO_MINOR_UNIT,
   supportedCurrencies,
 } from '../../src/core/currency.js'
-import {GATEWAY_KINDS} from '../../src/core/gateway-kind.js'
-import {MoneyError} from '../../src/errors.js'
+import {GATEWAY_KINDS, gatewayFacts} from '../../src/gateways/registry.js'
+
+const wire = Object.fromEntries(GATEWAY_KINDS.map((k) => [k, gatewayFacts(k).wire])) as Record<(typeof GATEWAY_KINDS)[number], ReturnType<typeof gatewayFacts>['wire']>
+import {MoneyError} from '../../src/core/errors.js'
 
 // The ISO 4217 list-one XML shipped inside currency-codes: an independent reading of the same source the
 // package's data.js was generated from (which turns "N.A." into 0).
@@ -74,36 +76,36 @@ describe('gateway exponents (reference/GATEWAYS.md section 6)', () => {
   const stripeZero = 'BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF VND VUV XAF XOF XPF'.split(' ')
 
   it('Stripe: zero-decimal list (MGA too), ISK/UGX two-decimal, three-decimals stay 3, HUF/TWD 2', () => {
-    for (const c of stripeZero) expect(gatewayExponent(c, 'stripe'), c).toBe(0)
-    expect(gatewayExponent('ISK', 'stripe')).toBe(2)
-    expect(gatewayExponent('UGX', 'stripe')).toBe(2)
-    for (const c of ['BHD', 'JOD', 'KWD', 'OMR', 'TND']) expect(gatewayExponent(c, 'stripe'), c).toBe(3)
-    expect(gatewayExponent('HUF', 'stripe')).toBe(2)
-    expect(gatewayExponent('TWD', 'stripe')).toBe(2)
-    expect(gatewayExponent('usd', 'stripe')).toBe(2)
+    for (const c of stripeZero) expect(gatewayExponent(c, wire.stripe), c).toBe(0)
+    expect(gatewayExponent('ISK', wire.stripe)).toBe(2)
+    expect(gatewayExponent('UGX', wire.stripe)).toBe(2)
+    for (const c of ['BHD', 'JOD', 'KWD', 'OMR', 'TND']) expect(gatewayExponent(c, wire.stripe), c).toBe(3)
+    expect(gatewayExponent('HUF', wire.stripe)).toBe(2)
+    expect(gatewayExponent('TWD', wire.stripe)).toBe(2)
+    expect(gatewayExponent('usd', wire.stripe)).toBe(2)
   })
 
   it('Adyen: CLP 2, ISK 2, CVE 0, IDR 0, otherwise ISO', () => {
-    expect(gatewayExponent('CLP', 'adyen')).toBe(2)
-    expect(gatewayExponent('ISK', 'adyen')).toBe(2)
-    expect(gatewayExponent('CVE', 'adyen')).toBe(0)
-    expect(gatewayExponent('IDR', 'adyen')).toBe(0)
-    expect(gatewayExponent('KWD', 'adyen')).toBe(3)
-    expect(gatewayExponent('JPY', 'adyen')).toBe(0)
+    expect(gatewayExponent('CLP', wire.adyen)).toBe(2)
+    expect(gatewayExponent('ISK', wire.adyen)).toBe(2)
+    expect(gatewayExponent('CVE', wire.adyen)).toBe(0)
+    expect(gatewayExponent('IDR', wire.adyen)).toBe(0)
+    expect(gatewayExponent('KWD', wire.adyen)).toBe(3)
+    expect(gatewayExponent('JPY', wire.adyen)).toBe(0)
   })
 
   it('PayPal: JPY, HUF, TWD whole units; three-decimals in thousandths', () => {
-    for (const c of ['JPY', 'HUF', 'TWD']) expect(gatewayExponent(c, 'paypal'), c).toBe(0)
-    expect(gatewayExponent('KWD', 'paypal')).toBe(3)
-    expect(gatewayExponent('USD', 'paypal')).toBe(2)
+    for (const c of ['JPY', 'HUF', 'TWD']) expect(gatewayExponent(c, wire.paypal), c).toBe(0)
+    expect(gatewayExponent('KWD', wire.paypal)).toBe(3)
+    expect(gatewayExponent('USD', wire.paypal)).toBe(2)
   })
 
   it('Square and Braintree follow ISO for every currency; every kind covers every supported currency', () => {
     for (const c of supportedCurrencies()) {
-      expect(gatewayExponent(c, 'square'), c).toBe(isoExponent(c))
-      expect(gatewayExponent(c, 'braintree'), c).toBe(isoExponent(c))
-      for (const kind of GATEWAY_KINDS) expect(Number.isInteger(gatewayExponent(c, kind))).toBe(true)
+      expect(gatewayExponent(c, wire.square), c).toBe(isoExponent(c))
+      expect(gatewayExponent(c, wire.braintree), c).toBe(isoExponent(c))
+      for (const kind of GATEWAY_KINDS) expect(Number.isInteger(gatewayExponent(c, wire[kind]))).toBe(true)
     }
-    expect(() => gatewayExponent('XAU', 'stripe')).toThrow(MoneyError)
+    expect(() => gatewayExponent('XAU', wire.stripe)).toThrow(MoneyError)
   })
 })

@@ -12,7 +12,7 @@ import {
   resolveRate,
   roundHalfEven,
 } from '../../src/core/fx.js'
-import {MoneyError} from '../../src/errors.js'
+import {MoneyError} from '../../src/core/errors.js'
 
 /** Reference round-half-even by floor division (remainder always >= 0), unlike the implementation's truncation. */
 function refRound(n: bigint, d: bigint): bigint {

@@ -2,7 +2,9 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
 import {isoExponent, supportedCurrencies} from '../../src/core/currency.js'
-import {GATEWAY_KINDS} from '../../src/core/gateway-kind.js'
+import {GATEWAY_KINDS, gatewayFacts} from '../../src/gateways/registry.js'
+
+const wire = Object.fromEntries(GATEWAY_KINDS.map((k) => [k, gatewayFacts(k).wire])) as Record<(typeof GATEWAY_KINDS)[number], ReturnType<typeof gatewayFacts>['wire']>
 import {
   addMoney,
   formatDecimal,
@@ -17,7 +19,7 @@ import {
   toGatewayMinor,
   zeroMoney,
 } from '../../src/core/money.js'
-import {MoneyError} from '../../src/errors.js'
+import {MoneyError} from '../../src/core/errors.js'
 
 const CURRENCIES = supportedCurrencies()
 const safeMinor = fc.integer({min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER})
@@ -126,14 +128,14 @@ describe('gateway integers', () => {
   it('round-trip for every kind and currency wherever the gateway can express the amount', () => {
     fc.assert(
       fc.property(money, fc.constantFrom(...GATEWAY_KINDS), (m, kind) => {
-        let wire: number
+        let units: number
         try {
-          wire = toGatewayMinor(m, kind)
+          units = toGatewayMinor(m, wire[kind])
         } catch (e) {
           expect(e).toBeInstanceOf(MoneyError)
           return
         }
-        expect(fromGatewayMinor(wire, m.currency.toLowerCase(), kind)).toEqual(m)
+        expect(fromGatewayMinor(units, m.currency.toLowerCase(), wire[kind])).toEqual(m)
       }),
       {numRuns: 3000},
     )
@@ -145,8 +147,8 @@ describe('gateway integers', () => {
         fc.assert(
           fc.property(fc.integer({min: -1e6, max: 1e6}), (tens) => {
             const m = {minor: tens * 10 * 10 ** isoExponent(currency), currency}
-            expect(fromGatewayMinor(toGatewayMinor(m, kind), currency, kind)).toEqual(m)
-            expect(parseGatewayDecimal(formatGatewayDecimal(m, kind), currency, kind)).toEqual(m)
+            expect(fromGatewayMinor(toGatewayMinor(m, wire[kind]), currency, wire[kind])).toEqual(m)
+            expect(parseGatewayDecimal(formatGatewayDecimal(m, wire[kind]), currency, wire[kind])).toEqual(m)
           }),
           {numRuns: 5},
         )
@@ -155,91 +157,91 @@ describe('gateway integers', () => {
   })
 
   it('Stripe ISK and UGX: 5 -> 500 on the wire; 550 is refused; 500 reads back as 5', () => {
-    expect(toGatewayMinor({minor: 5, currency: 'ISK'}, 'stripe')).toBe(500)
-    expect(fromGatewayMinor(500, 'isk', 'stripe')).toEqual({minor: 5, currency: 'ISK'})
-    expect(() => fromGatewayMinor(550, 'isk', 'stripe', 'data.object.amount')).toThrow(MoneyError)
-    expect(() => fromGatewayMinor(550, 'isk', 'stripe', 'data.object.amount')).toThrow(
+    expect(toGatewayMinor({minor: 5, currency: 'ISK'}, wire.stripe)).toBe(500)
+    expect(fromGatewayMinor(500, 'isk', wire.stripe)).toEqual({minor: 5, currency: 'ISK'})
+    expect(() => fromGatewayMinor(550, 'isk', wire.stripe, 'data.object.amount')).toThrow(MoneyError)
+    expect(() => fromGatewayMinor(550, 'isk', wire.stripe, 'data.object.amount')).toThrow(
       /^data\.object\.amount 550 ISK from stripe .*last two digits are 00/,
     )
-    expect(toGatewayMinor({minor: 1000, currency: 'UGX'}, 'stripe')).toBe(100000)
-    expect(() => fromGatewayMinor(100001, 'ugx', 'stripe')).toThrow(MoneyError)
+    expect(toGatewayMinor({minor: 1000, currency: 'UGX'}, wire.stripe)).toBe(100000)
+    expect(() => fromGatewayMinor(100001, 'ugx', wire.stripe)).toThrow(MoneyError)
   })
 
   it('Stripe zero-decimal: JPY as is; MGA (ISO 2) whole ariary only', () => {
-    expect(toGatewayMinor({minor: 1000, currency: 'JPY'}, 'stripe')).toBe(1000)
-    expect(fromGatewayMinor(1000, 'jpy', 'stripe')).toEqual({minor: 1000, currency: 'JPY'})
-    expect(toGatewayMinor({minor: 12300, currency: 'MGA'}, 'stripe')).toBe(123)
-    expect(fromGatewayMinor(123, 'mga', 'stripe')).toEqual({minor: 12300, currency: 'MGA'})
-    expect(() => toGatewayMinor({minor: 12345, currency: 'MGA'}, 'stripe')).toThrow(/123\.45 MGA cannot be sent to stripe/)
+    expect(toGatewayMinor({minor: 1000, currency: 'JPY'}, wire.stripe)).toBe(1000)
+    expect(fromGatewayMinor(1000, 'jpy', wire.stripe)).toEqual({minor: 1000, currency: 'JPY'})
+    expect(toGatewayMinor({minor: 12300, currency: 'MGA'}, wire.stripe)).toBe(123)
+    expect(fromGatewayMinor(123, 'mga', wire.stripe)).toEqual({minor: 12300, currency: 'MGA'})
+    expect(() => toGatewayMinor({minor: 12345, currency: 'MGA'}, wire.stripe)).toThrow(/123\.45 MGA cannot be sent to stripe/)
   })
 
   it('Stripe three-decimal: last digit must be 0 when sending, anything is accepted when reading', () => {
-    expect(toGatewayMinor({minor: 5120, currency: 'KWD'}, 'stripe')).toBe(5120)
-    expect(() => toGatewayMinor({minor: 5124, currency: 'KWD'}, 'stripe')).toThrow(/5\.124 KWD .*last digit .* must be 0/)
-    expect(fromGatewayMinor(5124, 'kwd', 'stripe')).toEqual({minor: 5124, currency: 'KWD'})
-    expect(() => toGatewayMinor({minor: 1001, currency: 'BHD'}, 'stripe')).toThrow(MoneyError)
-    expect(toGatewayMinor({minor: 1001, currency: 'BHD'}, 'adyen')).toBe(1001)
+    expect(toGatewayMinor({minor: 5120, currency: 'KWD'}, wire.stripe)).toBe(5120)
+    expect(() => toGatewayMinor({minor: 5124, currency: 'KWD'}, wire.stripe)).toThrow(/5\.124 KWD .*last digit .* must be 0/)
+    expect(fromGatewayMinor(5124, 'kwd', wire.stripe)).toEqual({minor: 5124, currency: 'KWD'})
+    expect(() => toGatewayMinor({minor: 1001, currency: 'BHD'}, wire.stripe)).toThrow(MoneyError)
+    expect(toGatewayMinor({minor: 1001, currency: 'BHD'}, wire.adyen)).toBe(1001)
   })
 
   it('Stripe HUF/TWD charges are two-decimal', () => {
-    expect(toGatewayMinor({minor: 10050, currency: 'HUF'}, 'stripe')).toBe(10050)
-    expect(fromGatewayMinor(10050, 'twd', 'stripe')).toEqual({minor: 10050, currency: 'TWD'})
+    expect(toGatewayMinor({minor: 10050, currency: 'HUF'}, wire.stripe)).toBe(10050)
+    expect(fromGatewayMinor(10050, 'twd', wire.stripe)).toEqual({minor: 10050, currency: 'TWD'})
   })
 
   it('Adyen CLP and ISK are 2-decimal; IDR and CVE 0-decimal', () => {
-    expect(toGatewayMinor({minor: 100, currency: 'CLP'}, 'adyen')).toBe(10000)
-    expect(fromGatewayMinor(10000, 'CLP', 'adyen')).toEqual({minor: 100, currency: 'CLP'})
-    expect(() => fromGatewayMinor(10050, 'CLP', 'adyen', 'amount.value')).toThrow(/^amount\.value 10050 CLP from adyen/)
-    expect(toGatewayMinor({minor: 5, currency: 'ISK'}, 'adyen')).toBe(500)
-    expect(toGatewayMinor({minor: 1500000, currency: 'IDR'}, 'adyen')).toBe(15000)
-    expect(fromGatewayMinor(15000, 'IDR', 'adyen')).toEqual({minor: 1500000, currency: 'IDR'})
-    expect(() => toGatewayMinor({minor: 1500050, currency: 'IDR'}, 'adyen')).toThrow(/15000\.50 IDR cannot be sent to adyen/)
-    expect(fromGatewayMinor(250, 'CVE', 'adyen')).toEqual({minor: 25000, currency: 'CVE'})
+    expect(toGatewayMinor({minor: 100, currency: 'CLP'}, wire.adyen)).toBe(10000)
+    expect(fromGatewayMinor(10000, 'CLP', wire.adyen)).toEqual({minor: 100, currency: 'CLP'})
+    expect(() => fromGatewayMinor(10050, 'CLP', wire.adyen, 'amount.value')).toThrow(/^amount\.value 10050 CLP from adyen/)
+    expect(toGatewayMinor({minor: 5, currency: 'ISK'}, wire.adyen)).toBe(500)
+    expect(toGatewayMinor({minor: 1500000, currency: 'IDR'}, wire.adyen)).toBe(15000)
+    expect(fromGatewayMinor(15000, 'IDR', wire.adyen)).toEqual({minor: 1500000, currency: 'IDR'})
+    expect(() => toGatewayMinor({minor: 1500050, currency: 'IDR'}, wire.adyen)).toThrow(/15000\.50 IDR cannot be sent to adyen/)
+    expect(fromGatewayMinor(250, 'CVE', wire.adyen)).toEqual({minor: 25000, currency: 'CVE'})
   })
 
   it('Square and Braintree use ISO integers', () => {
-    expect(toGatewayMinor({minor: 1000, currency: 'JPY'}, 'square')).toBe(1000)
-    expect(toGatewayMinor({minor: 5, currency: 'ISK'}, 'square')).toBe(5)
-    expect(fromGatewayMinor(100, 'CLP', 'braintree')).toEqual({minor: 100, currency: 'CLP'})
+    expect(toGatewayMinor({minor: 1000, currency: 'JPY'}, wire.square)).toBe(1000)
+    expect(toGatewayMinor({minor: 5, currency: 'ISK'}, wire.square)).toBe(5)
+    expect(fromGatewayMinor(100, 'CLP', wire.braintree)).toEqual({minor: 100, currency: 'CLP'})
   })
 
   it('rejects non-integers, unsafe integers and unsupported currencies', () => {
-    expect(() => fromGatewayMinor(12.5, 'USD', 'stripe', 'amount')).toThrow(/amount 12\.5 USD from stripe is not a safe integer/)
-    expect(() => fromGatewayMinor(2 ** 53, 'USD', 'square')).toThrow(MoneyError)
-    expect(() => fromGatewayMinor(Number.MAX_SAFE_INTEGER, 'CLP', 'braintree')).not.toThrow()
-    expect(() => fromGatewayMinor(Number.MAX_SAFE_INTEGER, 'ISK', 'square')).not.toThrow()
-    expect(() => toGatewayMinor({minor: Number.MAX_SAFE_INTEGER, currency: 'ISK'}, 'stripe')).toThrow(/exact integer range/)
-    expect(() => fromGatewayMinor(100, 'XAU', 'stripe', 'amount')).toThrow(/^amount: currency XAU/)
-    expect(() => toGatewayMinor({minor: 1, currency: 'usd'}, 'stripe')).toThrow(/upper-case/)
+    expect(() => fromGatewayMinor(12.5, 'USD', wire.stripe, 'amount')).toThrow(/amount 12\.5 USD from stripe is not a safe integer/)
+    expect(() => fromGatewayMinor(2 ** 53, 'USD', wire.square)).toThrow(MoneyError)
+    expect(() => fromGatewayMinor(Number.MAX_SAFE_INTEGER, 'CLP', wire.braintree)).not.toThrow()
+    expect(() => fromGatewayMinor(Number.MAX_SAFE_INTEGER, 'ISK', wire.square)).not.toThrow()
+    expect(() => toGatewayMinor({minor: Number.MAX_SAFE_INTEGER, currency: 'ISK'}, wire.stripe)).toThrow(/exact integer range/)
+    expect(() => fromGatewayMinor(100, 'XAU', wire.stripe, 'amount')).toThrow(/^amount: currency XAU/)
+    expect(() => toGatewayMinor({minor: 1, currency: 'usd'}, wire.stripe)).toThrow(/upper-case/)
   })
 })
 
 describe('gateway decimal strings', () => {
   it('PayPal HUF/TWD/JPY are whole units: "100" HUF is 10000 ISO minor', () => {
-    expect(parseGatewayDecimal('100', 'HUF', 'paypal')).toEqual({minor: 10000, currency: 'HUF'})
-    expect(parseGatewayDecimal('100', 'twd', 'paypal')).toEqual({minor: 10000, currency: 'TWD'})
-    expect(parseGatewayDecimal('100.00', 'HUF', 'paypal')).toEqual({minor: 10000, currency: 'HUF'})
-    expect(() => parseGatewayDecimal('100.50', 'HUF', 'paypal', 'amount.value')).toThrow(/^amount\.value "100\.50" HUF/)
-    expect(formatGatewayDecimal({minor: 10000, currency: 'HUF'}, 'paypal')).toBe('100')
-    expect(() => formatGatewayDecimal({minor: 10050, currency: 'HUF'}, 'paypal')).toThrow(MoneyError)
-    expect(parseGatewayDecimal('1000', 'JPY', 'paypal')).toEqual({minor: 1000, currency: 'JPY'})
-    expect(formatGatewayDecimal({minor: 1000, currency: 'JPY'}, 'paypal')).toBe('1000')
+    expect(parseGatewayDecimal('100', 'HUF', wire.paypal)).toEqual({minor: 10000, currency: 'HUF'})
+    expect(parseGatewayDecimal('100', 'twd', wire.paypal)).toEqual({minor: 10000, currency: 'TWD'})
+    expect(parseGatewayDecimal('100.00', 'HUF', wire.paypal)).toEqual({minor: 10000, currency: 'HUF'})
+    expect(() => parseGatewayDecimal('100.50', 'HUF', wire.paypal, 'amount.value')).toThrow(/^amount\.value "100\.50" HUF/)
+    expect(formatGatewayDecimal({minor: 10000, currency: 'HUF'}, wire.paypal)).toBe('100')
+    expect(() => formatGatewayDecimal({minor: 10050, currency: 'HUF'}, wire.paypal)).toThrow(MoneyError)
+    expect(parseGatewayDecimal('1000', 'JPY', wire.paypal)).toEqual({minor: 1000, currency: 'JPY'})
+    expect(formatGatewayDecimal({minor: 1000, currency: 'JPY'}, wire.paypal)).toBe('1000')
   })
 
   it('PayPal/Braintree ordinary and three-decimal currencies', () => {
-    expect(parseGatewayDecimal('12.34', 'USD', 'paypal')).toEqual({minor: 1234, currency: 'USD'})
-    expect(formatGatewayDecimal({minor: 1234, currency: 'USD'}, 'braintree')).toBe('12.34')
-    expect(parseGatewayDecimal('1.234', 'KWD', 'braintree')).toEqual({minor: 1234, currency: 'KWD'})
-    expect(formatGatewayDecimal({minor: 5, currency: 'KWD'}, 'paypal')).toBe('0.005')
-    expect(() => parseGatewayDecimal('12.345', 'USD', 'braintree', 'amount')).toThrow(/^amount "12\.345" .*USD/)
-    expect(() => parseGatewayDecimal('1e2', 'USD', 'paypal')).toThrow(MoneyError)
+    expect(parseGatewayDecimal('12.34', 'USD', wire.paypal)).toEqual({minor: 1234, currency: 'USD'})
+    expect(formatGatewayDecimal({minor: 1234, currency: 'USD'}, wire.braintree)).toBe('12.34')
+    expect(parseGatewayDecimal('1.234', 'KWD', wire.braintree)).toEqual({minor: 1234, currency: 'KWD'})
+    expect(formatGatewayDecimal({minor: 5, currency: 'KWD'}, wire.paypal)).toBe('0.005')
+    expect(() => parseGatewayDecimal('12.345', 'USD', wire.braintree, 'amount')).toThrow(/^amount "12\.345" .*USD/)
+    expect(() => parseGatewayDecimal('1e2', 'USD', wire.paypal)).toThrow(MoneyError)
   })
 
   it('Adyen report decimals: "100.00" CLP is 100 CLP; IDR whole rupiah', () => {
-    expect(parseGatewayDecimal('100.00', 'CLP', 'adyen')).toEqual({minor: 100, currency: 'CLP'})
-    expect(() => parseGatewayDecimal('100.50', 'CLP', 'adyen')).toThrow(/CLP allows 0/)
-    expect(parseGatewayDecimal('15000', 'IDR', 'adyen')).toEqual({minor: 1500000, currency: 'IDR'})
-    expect(formatGatewayDecimal({minor: 100, currency: 'CLP'}, 'adyen')).toBe('100.00')
+    expect(parseGatewayDecimal('100.00', 'CLP', wire.adyen)).toEqual({minor: 100, currency: 'CLP'})
+    expect(() => parseGatewayDecimal('100.50', 'CLP', wire.adyen)).toThrow(/CLP allows 0/)
+    expect(parseGatewayDecimal('15000', 'IDR', wire.adyen)).toEqual({minor: 1500000, currency: 'IDR'})
+    expect(formatGatewayDecimal({minor: 100, currency: 'CLP'}, wire.adyen)).toBe('100.00')
   })
 })
 

@@ -4,10 +4,10 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import type {AppContext} from '../../src/cli/context.js'
-import {GATEWAY_KINDS, type GatewayKind} from '../../src/core/gateway-kind.js'
+import type {AppContext} from '../../src/app/context.js'
+import {GATEWAY_KINDS, type GatewayKind} from '../../src/gateways/registry.js'
 import type {NormalizedTxn} from '../../src/core/transaction.js'
-import {loadEmulator} from '../../src/gateways/registry.js'
+import {loadEmulator} from '../../src/sandbox/registry.js'
 import {envVarName} from '../../src/secrets/index.js'
 import type {GatewayEmulator} from '../../src/sandbox/emulator.js'
 import {exportScenario} from '../../src/sandbox/export.js'

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {createStripeEmulator} from '../../src/gateways/stripe/index.js'
+import {createStripeEmulator} from '../../src/sandbox/stripe/emulator.js'
 import {serveEmulator, type RunningServer} from '../../src/sandbox/emulator.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
 import {runCli, tempHome} from '../helpers/cli.js'

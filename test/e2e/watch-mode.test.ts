@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {createStripeEmulator} from '../../src/gateways/stripe/index.js'
+import {createStripeEmulator} from '../../src/sandbox/stripe/emulator.js'
 import {serveEmulator, type RunningServer} from '../../src/sandbox/emulator.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
 import {BIN, runCli, tempHome} from '../helpers/cli.js'

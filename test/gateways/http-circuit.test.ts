@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {CircuitOpenError, createHttpClient, type HttpClientOptions} from '../../src/gateways/http.js'
-import type {GatewayCall} from '../../src/gateways/types.js'
+import type {GatewayCall} from '../../src/core/gateway-call.js'
 import {clientAgainst, fakeTime, json, loopback, reset, type Behaviour, type Loopback} from './http-loopback.js'
 
 // The breaker over real loopback HTTP; cool-downs pass on the injected clock, nothing sleeps.

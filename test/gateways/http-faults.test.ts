@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {createHttpClient, TransportError, type HttpClientOptions} from '../../src/gateways/http.js'
-import type {GatewayCall} from '../../src/gateways/types.js'
+import type {GatewayCall} from '../../src/core/gateway-call.js'
 import {clientAgainst, fakeTime, hang, json, loopback, reset, stallBody, truncate, type Behaviour, type Loopback} from './http-loopback.js'
 
 // Real loopback faults. Only the per-attempt timeouts run on the real clock (~60 ms each); backoff sleeps are injected.

@@ -102,7 +102,7 @@ export async function clientAgainst(
   const server = await loopback(script)
   servers.push(server)
   const time = fakeTime()
-  const calls: import('../../src/gateways/types.js').GatewayCall[] = []
+  const calls: import('../../src/core/gateway-call.js').GatewayCall[] = []
   const client = createHttpClient({
     baseUrl: server.baseUrl,
     clock: time.clock,

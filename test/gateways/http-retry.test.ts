@@ -3,7 +3,7 @@ import {inspect} from 'node:util'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {createHttpClient, TransportError, type HttpClientOptions} from '../../src/gateways/http.js'
-import type {GatewayCall} from '../../src/gateways/types.js'
+import type {GatewayCall} from '../../src/core/gateway-call.js'
 import {clientAgainst, fakeTime, json, loopback, reset, type Behaviour, type Loopback} from './http-loopback.js'
 
 const servers: Loopback[] = []
@@ -98,15 +98,23 @@ describe('Retry-After', () => {
   })
 })
 
-describe('Stripe-Should-Retry', () => {
+describe('a gateway\'s retry-hint header (Stripe-Should-Retry)', () => {
+  const hinted = {retryHintHeader: 'stripe-should-retry'}
+
   it('false stops a retry the status would have caused', async () => {
-    const {client, received} = await setup([json(500, {}, {'stripe-should-retry': 'false'}), json(200)])
+    const {client, received} = await setup([json(500, {}, {'stripe-should-retry': 'false'}), json(200)], hinted)
     expect((await client.request(post)).status).toBe(500)
     expect(received).toHaveLength(1)
   })
 
   it('true retries a status that would not have been', async () => {
-    const {client, received} = await setup([json(400, {}, {'stripe-should-retry': 'true'}), json(200)])
+    const {client, received} = await setup([json(400, {}, {'stripe-should-retry': 'true'}), json(200)], hinted)
+    expect((await client.request(post)).status).toBe(200)
+    expect(received).toHaveLength(2)
+  })
+
+  it('is ignored for a gateway that has none', async () => {
+    const {client, received} = await setup([json(500, {}, {'stripe-should-retry': 'false'}), json(200)])
     expect((await client.request(post)).status).toBe(200)
     expect(received).toHaveLength(2)
   })

@@ -1,6 +1,6 @@
 import {createHmac} from 'node:crypto'
 
-import type {GatewayKind} from '../../src/core/gateway-kind.js'
+import type {GatewayKind} from '../../src/gateways/registry.js'
 import type {Decision} from '../../src/core/transaction.js'
 import type {EmulatorRequest, EmulatorResponse, GatewayEmulator, SignedWebhook} from '../../src/sandbox/emulator.js'
 import {paymentsFor, type DeclineReason, type Scenario, type ScenarioEvent} from '../../src/sandbox/model.js'

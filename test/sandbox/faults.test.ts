@@ -1,7 +1,7 @@
 import {Agent, request} from 'undici'
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {UsageError} from '../../src/errors.js'
+import {UsageError} from '../../src/core/errors.js'
 import {serveHandler, type RunningServer} from '../../src/sandbox/emulator.js'
 import {FAULT_KINDS, injectFaults, parseFaultSpec, type FaultSpec} from '../../src/sandbox/faults.js'
 import {generateScenario} from '../../src/sandbox/generate.js'

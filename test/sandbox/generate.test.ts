@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {GATEWAY_KINDS} from '../../src/core/gateway-kind.js'
-import {UsageError} from '../../src/errors.js'
+import {GATEWAY_KINDS} from '../../src/gateways/registry.js'
+import {UsageError} from '../../src/core/errors.js'
 import {generateScenario, type GenerateOptions} from '../../src/sandbox/generate.js'
 import {scenarioEvents, type Scenario} from '../../src/sandbox/model.js'
 

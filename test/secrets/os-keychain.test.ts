@@ -2,7 +2,7 @@ import {createRequire} from 'node:module'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {ConfigError} from '../../src/errors.js'
+import {ConfigError} from '../../src/core/errors.js'
 import {KeychainUnavailableError} from '../../src/secrets/keychain.js'
 import {createOsKeychain} from '../../src/secrets/os-keychain.js'
 import {createSecretStore} from '../../src/secrets/store.js'

@@ -2,7 +2,7 @@ import {Readable} from 'node:stream'
 
 import {describe, expect, it} from 'vitest'
 
-import {ExitCode, UsageError} from '../../src/errors.js'
+import {ExitCode, UsageError} from '../../src/core/errors.js'
 import {parseSecretLines, readSecretsFromStdin} from '../../src/secrets/stdin.js'
 
 const FIELDS = ['api_key', 'webhook_secret'] as const

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {ConfigError, ExitCode, UsageError} from '../../src/errors.js'
+import {ConfigError, ExitCode, UsageError} from '../../src/core/errors.js'
 import {KeychainUnavailableError, type KeychainBackend} from '../../src/secrets/keychain.js'
 import {createMemoryKeychain} from '../../src/secrets/memory-keychain.js'
 import {createSecretStore} from '../../src/secrets/store.js'

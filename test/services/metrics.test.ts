@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import type {GatewayCall} from '../../src/gateways/types.js'
+import type {GatewayCall} from '../../src/core/gateway-call.js'
 import {getLifetimeTotals, getMetrics} from '../../src/services/metrics.js'
 import {recordCalls, recordLatency} from '../../src/store/repos/sync-state.js'
 import {reportWorld, seedReference, type ReportWorld} from './report-helpers.js'

@@ -1,6 +1,6 @@
 import {join} from 'node:path'
 
-import type {AppContext} from '../../src/cli/context.js'
+import type {AppContext} from '../../src/app/context.js'
 import type {NormalizedTxn} from '../../src/core/transaction.js'
 import type {Db} from '../../src/store/db.js'
 import {openDatabase} from '../../src/store/db.js'

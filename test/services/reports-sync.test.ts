@@ -3,7 +3,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {createStripeEmulator} from '../../src/gateways/stripe/index.js'
+import {createStripeEmulator} from '../../src/sandbox/stripe/emulator.js'
 import {serveEmulator, type RunningServer} from '../../src/sandbox/emulator.js'
 import {exportScenario} from '../../src/sandbox/export.js'
 import {generateScenario} from '../../src/sandbox/generate.js'

@@ -1,6 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import type {GatewayCall} from '../../src/gateways/types.js'
+import type {GatewayCall} from '../../src/core/gateway-call.js'
 import {setRate} from '../../src/services/fx.js'
 import {getStatus} from '../../src/services/status.js'
 import {applyItems, type ApplyScope} from '../../src/services/sync/apply.js'

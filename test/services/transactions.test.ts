@@ -1,6 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {UsageError} from '../../src/errors.js'
+import {UsageError} from '../../src/core/errors.js'
 import {listQuarantined, replayQuarantined} from '../../src/services/quarantine.js'
 import {applyItems, type ApplyScope} from '../../src/services/sync/apply.js'
 import {listTransactions, showTransaction} from '../../src/services/transactions.js'

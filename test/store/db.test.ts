@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import Database from 'better-sqlite3'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {ConfigError} from '../../src/errors.js'
+import {ConfigError} from '../../src/core/errors.js'
 import {openDatabase} from '../../src/store/db.js'
 import {LATEST_VERSION} from '../../src/store/migrations/index.js'
 import {tempDb, tempDir} from './helpers.js'

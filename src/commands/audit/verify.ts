@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../cli/base-command.js'
-import {ExitCode} from '../../errors.js'
+import {ExitCode} from '../../core/errors.js'
 import {verifyAudit} from '../../services/audit.js'
 
 export default class AuditVerify extends BaseCommand<typeof AuditVerify> {

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {ExitCode} from '../../errors.js'
+import {ExitCode} from '../../core/errors.js'
 import {importFx, type FxImportResult} from '../../services/fx.js'
 
 export default class FxImport extends BaseCommand<typeof FxImport> {

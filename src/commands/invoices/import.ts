@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {renderImportResult} from '../../cli/import-result.js'
-import {ExitCode} from '../../errors.js'
+import {ExitCode} from '../../core/errors.js'
 import type {ImportResult} from '../../services/imports/run-import.js'
 import {importInvoices} from '../../services/invoices.js'
 

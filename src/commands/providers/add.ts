@@ -2,17 +2,21 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {connectionFlags, kindFlag, parseSettings, secretsFromStdinFlag} from '../../cli/provider-flags.js'
-import {isGatewayKind} from '../../core/gateway-kind.js'
-import {UsageError} from '../../errors.js'
-import {addProvider, type ProviderView} from '../../services/providers.js'
+import {UsageError} from '../../core/errors.js'
+import {GATEWAY_KINDS, gatewayFacts, isGatewayKind} from '../../gateways/registry.js'
+import {addProvider, type ProviderView, wizardSource} from '../../services/providers.js'
+
+const example = gatewayFacts(GATEWAY_KINDS[0]!)
+const secretLines = example.secretFields.map((f) => `${f}=%s\\n`).join('')
+const secretVars = example.secretFields.map((f) => `"$${f.toUpperCase()}"`).join(' ')
 
 export default class ProvidersAdd extends BaseCommand<typeof ProvidersAdd> {
   static override summary = 'Connect a payment processor in one step: settings to the ledger, secrets to the OS keychain'
   static override description =
     'On a terminal, missing flags are asked for (secrets masked). Without a terminal (cron, CI) pass everything as flags and the secrets as field=value lines on stdin with --secrets-from-stdin, or provide them as YMS_PAY_SECRET_<PROVIDER>_<FIELD> environment variables. Grants default to deny: --segment grants write access to a customer segment on the provider\'s sites.'
   static override examples = [
-    '<%= config.bin %> providers add acme-stripe --kind stripe --site berlin --segment retail',
-    'printf "api_key=%s\\nwebhook_secret=%s\\n" "$KEY" "$WHSEC" | <%= config.bin %> providers add acme-stripe --kind stripe --site berlin --segment "*" --secrets-from-stdin',
+    `<%= config.bin %> providers add acme-${example.kind} --kind ${example.kind} --site berlin --segment retail`,
+    `printf "${secretLines}" ${secretVars} | <%= config.bin %> providers add acme-${example.kind} --kind ${example.kind} --site berlin --segment "*" --secrets-from-stdin`,
   ]
   static override args = {id: Args.string({required: true, description: 'A name for this connection (letters, digits, . _ -)'})}
   static override flags = {
@@ -28,25 +32,24 @@ export default class ProvidersAdd extends BaseCommand<typeof ProvidersAdd> {
     let segments = this.flags.segment
     let secrets: Record<string, string> | undefined
     const db = await this.db()
-    const {loadAdapter} = await import('../../gateways/registry.js')
 
     if (!kind && !this.ctx.terminal.interactive) {
-      this.requireInteractive(['--kind <stripe|adyen|paypal|square|braintree>', '[--site S]...', '[--segment SEG]...', '[--setting k=v]...', '[--secrets-from-stdin]'])
+      this.requireInteractive([`--kind <${GATEWAY_KINDS.join('|')}>`, '[--site S]...', '[--segment SEG]...', '[--setting k=v]...', '[--secrets-from-stdin]'])
     }
     if (this.ctx.terminal.interactive && !this.flags['secrets-from-stdin']) {
       const wizard = await import('../../cli/provider-wizard.js')
-      const answers = await wizard.askMissing(db, {kind, sites, segments, providerId: this.args.id, settings: parseSettings(this.flags.setting)}, loadAdapter)
+      const given = {kind: kind && isGatewayKind(kind) ? kind : undefined, sites, segments, settings: parseSettings(this.flags.setting)}
+      const answers = await wizard.askMissing(wizardSource(db, this.ctx, this.args.id), given)
       kind = answers.kind
       sites = answers.sites
       segments = answers.segments
       secrets = answers.secrets
       this.flags.setting = Object.entries(answers.settings).map(([k, v]) => `${k}=${v}`)
     }
-    if (!kind || !isGatewayKind(kind)) throw new UsageError('--kind is required', 'One of: stripe, adyen, paypal, square, braintree')
+    if (!kind || !isGatewayKind(kind)) throw new UsageError('--kind is required', `One of: ${GATEWAY_KINDS.join(', ')}`)
     if (this.flags['secrets-from-stdin']) {
-      const adapter = await loadAdapter(kind)
       const {readSecretsFromStdin} = await import('../../secrets/index.js')
-      secrets = await readSecretsFromStdin(process.stdin, adapter.secretFields)
+      secrets = await readSecretsFromStdin(process.stdin, gatewayFacts(kind).secretFields)
     }
     const provider = await addProvider(db, this.ctx, {
       id: this.args.id,

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {ExitCode} from '../../errors.js'
+import {ExitCode} from '../../core/errors.js'
 import {renderImportResult} from '../../cli/import-result.js'
 import type {ImportResult} from '../../services/imports/run-import.js'
 import {importSites} from '../../services/sites.js'

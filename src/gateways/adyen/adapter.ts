@@ -1,4 +1,4 @@
-import {GATEWAY_CATALOG} from '../catalog.js'
+import {facts} from './facts.js'
 import type {GatewayAdapter} from '../types.js'
 import {createAdyenClient} from './client.js'
 import {AdyenSettingsSchema} from './schema.js'
@@ -9,13 +9,9 @@ import {AdyenSettingsSchema} from './schema.js'
  * API URLs); test accounts use https://checkout-test.adyen.com. The API version travels in the path (/v72).
  * 'pull' means the settlement detail report pull; 'settlement_report' says the pull is report-based.
  */
-export const adyenAdapter: GatewayAdapter = {
-  kind: 'adyen',
-  capabilities: new Set(['pull', 'webhooks', 'create_payment', 'settlement_report']),
+export const adapter: GatewayAdapter = {
+  ...facts,
   settingsSchema: AdyenSettingsSchema as unknown as GatewayAdapter['settingsSchema'],
-  secretFields: GATEWAY_CATALOG.adyen.secretFields,
-  defaultBaseUrl: GATEWAY_CATALOG.adyen.defaultBaseUrl,
-  idempotencyHeader: 'Idempotency-Key',
   connect: (cfg, deps) => createAdyenClient({...cfg, settings: AdyenSettingsSchema.parse(cfg.settings)}, deps),
 }
 

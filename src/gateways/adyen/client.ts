@@ -1,6 +1,7 @@
 import {toGatewayMinor} from '../../core/money.js'
-import {AuthError} from '../../errors.js'
-import type {AdapterDeps, CreatePaymentRequest, Cursor, GatewayClient, HttpResponse, Page, PaymentOutcome, ProviderConfig} from '../types.js'
+import {AuthError} from '../../core/errors.js'
+import type {AdapterDeps, CreatePaymentRequest, GatewayClient, HttpResponse, Page, PaymentOutcome, ProviderConfig} from '../types.js'
+import type {Cursor} from '../../core/cursor.js'
 import {AdyenApiError, classifyAdyenError, parseErrorBody} from './classify.js'
 import {formatMerchantReference} from './reference.js'
 import {parseSettlementReport} from './report.js'
@@ -8,6 +9,7 @@ import {type AdyenSettings, PaymentResponseSchema} from './schema.js'
 import {isoSeconds} from './timezone.js'
 import {type TranslateContext, translatePaymentResponse} from './translate.js'
 import {verifyAdyenWebhook} from './webhook.js'
+import {facts} from './facts.js'
 
 export const CHECKOUT_VERSION = 'v72'
 
@@ -91,7 +93,7 @@ export function createAdyenClient(cfg: ProviderConfig<AdyenSettings>, deps: Adap
       const invoiceRef = req.metadata.invoiceRef ?? null
       const reference = formatMerchantReference({customerRef: req.customerRef, invoiceRef, paymentKey: req.idempotencyKey})
       const body = {
-        amount: {currency: req.amount.currency, value: toGatewayMinor(req.amount, 'adyen')},
+        amount: {currency: req.amount.currency, value: toGatewayMinor(req.amount, facts.wire)},
         merchantAccount,
         reference,
         paymentMethod: {type: 'scheme', storedPaymentMethodId: req.paymentMethodRef},

@@ -6,6 +6,7 @@ import type {FetchedTxn, Money, NormalizedTxn, Quarantined} from '../../core/tra
 import {parseMerchantReference} from './reference.js'
 import {isoSeconds, wallClockToEpochMs} from './timezone.js'
 import {buildTxn, type TranslateContext} from './translate.js'
+import {facts} from './facts.js'
 
 /** Settlement detail report columns in Adyen's order (GATEWAYS.md §2). Rows are read by header NAME. */
 export const SDR_COLUMNS = [
@@ -93,7 +94,7 @@ function money(row: Row, column: string, currency: string): Money | null {
   const value = (row[column] ?? '').trim()
   if (value === '') return null
   try {
-    const m = parseGatewayDecimal(value, currency, 'adyen', column)
+    const m = parseGatewayDecimal(value, currency, facts.wire, column)
     if (m.minor < 0) throw new RowError(`${column} "${value}" is negative; direction comes from the Debit/Credit column`)
     return m
   } catch (error) {
@@ -106,7 +107,7 @@ function currencyOf(row: Row, column: string): string {
   const code = (row[column] ?? '').trim()
   if (code === '') throw new RowError(`${column} is empty`)
   try {
-    gatewayExponent(code, 'adyen')
+    gatewayExponent(code, facts.wire)
   } catch (error) {
     throw new RowError(`${column}: ${(error as Error).message}`, 'unsupported_currency')
   }

@@ -5,6 +5,7 @@ import {classifyRefusal, REFUSAL_REASONS, refusalCodeForReason} from './classify
 import {parseMerchantReference} from './reference.js'
 import type {NotificationRequestItem, PaymentResponse} from './schema.js'
 import {isoSeconds} from './timezone.js'
+import {facts} from './facts.js'
 
 /** Who is asking: the provider id (connection name) goes into every NormalizedTxn id. */
 export interface TranslateContext {
@@ -127,7 +128,7 @@ export function translateNotification(ctx: TranslateContext, item: NotificationR
   if (!occurredAt) return {kind: 'invalid', item: {externalId: item.pspReference, reason: 'invalid_payload', detail: `eventDate "${item.eventDate}" is not an ISO-8601 time`, raw}}
   let amount: Money
   try {
-    amount = fromGatewayMinor(item.amount.value, item.amount.currency, 'adyen', 'amount.value')
+    amount = fromGatewayMinor(item.amount.value, item.amount.currency, facts.wire, 'amount.value')
   } catch (error) {
     return {kind: 'invalid', item: {externalId: item.pspReference, reason: 'unsupported_currency', detail: (error as Error).message, raw}}
   }

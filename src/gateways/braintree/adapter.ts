@@ -1,4 +1,4 @@
-import {GATEWAY_CATALOG} from '../catalog.js'
+import {facts} from './facts.js'
 import type {GatewayAdapter} from '../types.js'
 import {BraintreeSettingsSchema, connectBraintree} from './client.js'
 
@@ -7,14 +7,9 @@ import {BraintreeSettingsSchema, connectBraintree} from './client.js'
  * payment methods. No idempotency at Braintree: ambiguous POSTs are never re-sent (retryAmbiguousPosts false);
  * the client looks the sale up by order id instead (create-payment.ts).
  */
-export const braintreeAdapter: GatewayAdapter = {
-  kind: 'braintree',
-  capabilities: new Set(['pull', 'webhooks', 'create_payment'] as const),
+export const adapter: GatewayAdapter = {
+  ...facts,
   settingsSchema: BraintreeSettingsSchema,
-  secretFields: GATEWAY_CATALOG.braintree.secretFields,
-  defaultBaseUrl: GATEWAY_CATALOG.braintree.defaultBaseUrl,
-  idempotencyHeader: null,
-  retryAmbiguousPosts: false,
   connect: (cfg, deps) => connectBraintree(cfg, deps),
 }
 

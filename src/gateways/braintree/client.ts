@@ -1,7 +1,8 @@
 import {z} from 'zod'
 
-import {AuthError, ConfigError} from '../../errors.js'
-import type {AdapterDeps, CreatePaymentRequest, Cursor, GatewayClient, HttpResponse, Page, PaymentOutcome, ProviderConfig} from '../types.js'
+import {AuthError, ConfigError} from '../../core/errors.js'
+import type {AdapterDeps, CreatePaymentRequest, GatewayClient, HttpResponse, Page, PaymentOutcome, ProviderConfig} from '../types.js'
+import type {Cursor} from '../../core/cursor.js'
 import {BraintreeApiError, classifyBraintreeError} from './classify.js'
 import {createBraintreePayment, lookupBraintreePayment} from './create-payment.js'
 import {ApiErrorResponseSchema, collectValidationErrors, CollectionSchema, describeIssues, SearchResultsSchema} from './schema.js'

@@ -1,12 +1,14 @@
 import {formatGatewayDecimal} from '../../core/money.js'
 import {CircuitOpenError, TransportError} from '../http.js'
 import {outcomeOfPayment} from '../payment-outcome.js'
-import type {Clock, CreatePaymentRequest, PaymentOutcome} from '../types.js'
+import type {CreatePaymentRequest, PaymentOutcome} from '../types.js'
+import type {Clock} from '../../core/clock.js'
 import type {BraintreeApi} from './client.js'
 import {BraintreeApiError, classifyBraintreeError} from './classify.js'
 import {ApiErrorResponseSchema, collectValidationErrors, SearchResultsSchema} from './schema.js'
 import {type TranslateContext, type Translated, translateTransaction} from './translate.js'
 import {asList, isXmlObject, type XmlValue} from './xml.js'
+import {facts} from './facts.js'
 
 /**
  * A sale on a stored payment method: POST /merchants/{id}/transactions (JSON in, XML out), submitted for
@@ -27,7 +29,7 @@ export function orderIdFor(req: CreatePaymentRequest): string {
 export function saleBody(req: CreatePaymentRequest, merchantAccountId: string | undefined): Record<string, unknown> {
   const transaction: Record<string, unknown> = {
     type: 'sale',
-    amount: formatGatewayDecimal(req.amount, 'braintree'),
+    amount: formatGatewayDecimal(req.amount, facts.wire),
     payment_method_token: req.paymentMethodRef,
     customer_id: req.customerRef,
     order_id: orderIdFor(req),

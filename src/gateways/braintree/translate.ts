@@ -3,6 +3,7 @@ import {parseGatewayDecimal} from '../../core/money.js'
 import {type FetchedTxn, type NormalizedTxn, NormalizedTxnSchema, type Quarantined} from '../../core/transaction.js'
 import {gatewayRejectionDecision, processorDecision} from './classify.js'
 import {type BraintreeDispute, BraintreeDisputeSchema, type BraintreeTransaction, BraintreeTransactionSchema, describeIssues} from './schema.js'
+import {facts} from './facts.js'
 
 /**
  * Braintree transaction / dispute (as read by xml.ts) -> NormalizedTxn, following src/core/transaction.ts.
@@ -76,7 +77,7 @@ function money(value: string | null, currency: string, field: string): Normalize
     throw new Invalid('unsupported_currency', (error as Error).message)
   }
   try {
-    const m = parseGatewayDecimal(value, code, 'braintree', field)
+    const m = parseGatewayDecimal(value, code, facts.wire, field)
     if (m.minor < 0) throw new Error(`${field} ${JSON.stringify(value)} is negative`)
     return m
   } catch (error) {

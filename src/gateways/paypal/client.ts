@@ -3,8 +3,9 @@ import type {KeyObject} from 'node:crypto'
 
 import {z} from 'zod'
 
-import {AuthError} from '../../errors.js'
-import type {AdapterDeps, Cursor, GatewayClient, HttpRequest, HttpResponse, Page, ProviderConfig} from '../types.js'
+import {AuthError} from '../../core/errors.js'
+import type {AdapterDeps, GatewayClient, HttpRequest, HttpResponse, Page, ProviderConfig} from '../types.js'
+import type {Cursor} from '../../core/cursor.js'
 import {classifyPaypalError, PaypalApiError} from './classify.js'
 import {createAuthorizedHttp, secretVariable} from './oauth.js'
 import {createPaypalPayment} from './payments.js'

@@ -1,5 +1,6 @@
-import {AuthError, ConfigError} from '../../errors.js'
-import type {Clock, HttpClient, HttpRequest, HttpResponse} from '../types.js'
+import {AuthError, ConfigError} from '../../core/errors.js'
+import type {HttpClient, HttpRequest, HttpResponse} from '../types.js'
+import type {Clock} from '../../core/clock.js'
 import {OAuthErrorSchema, TokenResponseSchema} from './schema.js'
 
 /**

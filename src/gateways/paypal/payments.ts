@@ -1,11 +1,12 @@
 import {formatGatewayDecimal} from '../../core/money.js'
-import {AuthError, MoneyError} from '../../errors.js'
+import {AuthError, MoneyError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
 import type {CreatePaymentRequest, HttpResponse, PaymentOutcome} from '../types.js'
 import {PaypalApiError, paypalDecision} from './classify.js'
 import type {AuthorizedHttp} from './oauth.js'
 import {ErrorBodySchema, OrderSchema} from './schema.js'
 import {type TranslateContext, translateCapture} from './translate.js'
+import {facts} from './facts.js'
 
 /**
  * A merchant-initiated payment with a vaulted PayPal wallet (Orders v2): `POST /v2/checkout/orders` with
@@ -19,7 +20,7 @@ import {type TranslateContext, translateCapture} from './translate.js'
 export async function createPaypalPayment(api: AuthorizedHttp, ctx: TranslateContext, req: CreatePaymentRequest, signal?: AbortSignal): Promise<PaymentOutcome> {
   let value: string
   try {
-    value = formatGatewayDecimal(req.amount, 'paypal')
+    value = formatGatewayDecimal(req.amount, facts.wire)
   } catch (error) {
     if (error instanceof MoneyError) return {status: 'failed', externalId: null, failure: {code: 'INVALID_AMOUNT', message: error.message, decision: 'terminal'}, item: null}
     throw error

@@ -1,4 +1,4 @@
-import type {Cursor} from '../types.js'
+import type {Cursor} from '../../core/cursor.js'
 
 /**
  * How the PayPal adapter sees changes, not just creations (ARCHITECTURE.md "The gateway seam"). One cycle:

@@ -3,7 +3,7 @@ import type {z} from 'zod'
 import {isSupportedCurrency} from '../../core/currency.js'
 import {parseGatewayDecimal} from '../../core/money.js'
 import {type FailureSchema, type FetchedTxn, type Money, type NormalizedTxn, NormalizedTxnSchema, type Quarantined} from '../../core/transaction.js'
-import {MoneyError} from '../../errors.js'
+import {MoneyError} from '../../core/errors.js'
 import {paypalDecision} from './classify.js'
 import {
   CaptureSchema,
@@ -16,6 +16,7 @@ import {
   TransactionDetailSchema,
 } from './schema.js'
 import {paypalTimeToIso} from './time.js'
+import {facts} from './facts.js'
 
 /**
  * Pure translation of PayPal objects into NormalizedTxn (conventions in core/transaction.ts):
@@ -73,7 +74,7 @@ class Bad extends Error {
 function money(m: PaypalMoney, field: string): Money {
   if (!isSupportedCurrency(m.currency_code)) throw new Bad(`${field}.currency_code`, `${field}.currency_code: ${m.currency_code} is not a supported ISO 4217 currency`, 'unsupported_currency')
   try {
-    const parsed = parseGatewayDecimal(m.value, m.currency_code, 'paypal', `${field}.value`)
+    const parsed = parseGatewayDecimal(m.value, m.currency_code, facts.wire, `${field}.value`)
     return {minor: Math.abs(parsed.minor), currency: parsed.currency}
   } catch (error) {
     if (error instanceof MoneyError) throw new Bad(`${field}.value`, error.message)

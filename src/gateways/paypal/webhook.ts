@@ -1,6 +1,7 @@
 import type {KeyObject} from 'node:crypto'
 
-import type {Clock, WebhookEvent, WebhookRequest, WebhookVerification} from '../types.js'
+import type {WebhookEvent, WebhookRequest, WebhookVerification} from '../types.js'
+import type {Clock} from '../../core/clock.js'
 import {WebhookEnvelopeSchema} from './schema.js'
 import {invalidEvent as invalid, parseSignedJson} from '../signed-body.js'
 import {AUTH_ALGO, HEADERS, signedMessage, verifyMessage} from './signature.js'

@@ -1,5 +1,5 @@
 import type {Decision} from '../../core/transaction.js'
-import {AuthError} from '../../errors.js'
+import {AuthError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
 import type {SquareError} from './schema.js'
 

@@ -1,8 +1,9 @@
 import {z} from 'zod'
 
-import {AuthError, ConfigError} from '../../errors.js'
+import {AuthError, ConfigError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
-import type {AdapterDeps, CreatePaymentRequest, Cursor, GatewayClient, HttpRequest, HttpResponse, Page, PaymentOutcome, ProviderConfig} from '../types.js'
+import type {AdapterDeps, CreatePaymentRequest, GatewayClient, HttpRequest, HttpResponse, Page, PaymentOutcome, ProviderConfig} from '../types.js'
+import type {Cursor} from '../../core/cursor.js'
 import {classifySquareError, SquareApiError} from './classify.js'
 import {createPaymentBody, paymentOutcome} from './create-payment.js'
 import {

@@ -6,6 +6,7 @@ import type {CreatePaymentRequest, PaymentOutcome} from '../types.js'
 import {declineDecision} from './classify.js'
 import {ErrorsBodySchema} from './schema.js'
 import {type TranslateContext, translatePayment} from './translate.js'
+import {facts} from './facts.js'
 
 /**
  * CreatePayment (POST /v2/payments): request body and the mapping of Square's answer to a PaymentOutcome.
@@ -32,7 +33,7 @@ export function createPaymentBody(req: CreatePaymentRequest, locationId: string 
     idempotency_key: squareIdempotencyKey(req.idempotencyKey),
     source_id: req.paymentMethodRef,
     customer_id: req.customerRef,
-    amount_money: {amount: toGatewayMinor(req.amount, 'square'), currency: req.amount.currency},
+    amount_money: {amount: toGatewayMinor(req.amount, facts.wire), currency: req.amount.currency},
     autocomplete: true,
   }
   if (locationId) body.location_id = locationId

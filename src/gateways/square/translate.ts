@@ -10,7 +10,7 @@ import {
   NormalizedTxnSchema,
   type Quarantined,
 } from '../../core/transaction.js'
-import {MoneyError} from '../../errors.js'
+import {MoneyError} from '../../core/errors.js'
 import {declineDecision} from './classify.js'
 import {
   DISPUTE_STATES,
@@ -25,6 +25,7 @@ import {
   type SquareRefund,
   SquareRefundSchema,
 } from './schema.js'
+import {facts} from './facts.js'
 
 /**
  * Pure translation of Square objects (payments, refunds, disputes) into NormalizedTxn, following the conventions
@@ -94,7 +95,7 @@ class FieldError extends Error {
 
 function money(m: SquareMoney, field: string): Money {
   try {
-    return fromGatewayMinor(m.amount, m.currency, 'square', field)
+    return fromGatewayMinor(m.amount, m.currency, facts.wire, field)
   } catch (error) {
     if (error instanceof MoneyError) {
       const reason = isSupportedCurrency(m.currency.toUpperCase()) ? 'invalid_payload' : 'unsupported_currency'

@@ -1,4 +1,4 @@
-import {AuthError} from '../../errors.js'
+import {AuthError} from '../../core/errors.js'
 import type {HttpClient, HttpRequest, HttpResponse} from '../types.js'
 import {StripeApiError} from './api-error.js'
 import {ErrorBodySchema, ListSchema} from './schema.js'

@@ -1,5 +1,5 @@
 import {toGatewayMinor} from '../../core/money.js'
-import {AuthError} from '../../errors.js'
+import {AuthError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
 import type {CreatePaymentRequest, PaymentOutcome} from '../types.js'
 import type {StripeApi} from './api.js'
@@ -8,6 +8,7 @@ import {StripeApiError} from './api-error.js'
 import {classifyStripeError} from './classify.js'
 import {PaymentIntentSchema} from './schema.js'
 import {translateCharge} from './translate.js'
+import {facts} from './facts.js'
 
 /**
  * An off-session charge of a stored card: `POST /v1/payment_intents` with confirm=true. The PaymentIntent's charge
@@ -15,7 +16,7 @@ import {translateCharge} from './translate.js'
  */
 export function paymentIntentForm(req: CreatePaymentRequest): URLSearchParams {
   const form = new URLSearchParams()
-  form.set('amount', String(toGatewayMinor(req.amount, 'stripe')))
+  form.set('amount', String(toGatewayMinor(req.amount, facts.wire)))
   form.set('currency', req.amount.currency.toLowerCase())
   form.set('customer', req.customerRef)
   form.set('payment_method', req.paymentMethodRef)

@@ -8,7 +8,7 @@ import {
   type Quarantined,
   type QuarantineReason,
 } from '../../core/transaction.js'
-import {MoneyError} from '../../errors.js'
+import {MoneyError} from '../../core/errors.js'
 import {classifyDecline} from './classify.js'
 import {
   ChargeSchema,
@@ -19,6 +19,7 @@ import {
   type StripeDispute,
   type StripeRefund,
 } from './schema.js'
+import {facts} from './facts.js'
 
 /**
  * Pure translation of Stripe objects into NormalizedTxn (conventions in src/core/transaction.ts): a charge is a
@@ -59,7 +60,7 @@ function money(amount: number, currency: string, field: string): Money {
     throw new Quarantine('unsupported_currency', `${field}: currency ${JSON.stringify(currency)} is not a supported ISO 4217 code`)
   }
   try {
-    return fromGatewayMinor(amount, currency, 'stripe', field)
+    return fromGatewayMinor(amount, currency, facts.wire, field)
   } catch (error) {
     if (error instanceof MoneyError) throw new Quarantine('invalid_payload', error.message)
     throw error

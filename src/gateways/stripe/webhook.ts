@@ -1,6 +1,7 @@
 import {createHmac, timingSafeEqual} from 'node:crypto'
 
-import type {Clock, WebhookEvent, WebhookRequest, WebhookVerification} from '../types.js'
+import type {WebhookEvent, WebhookRequest, WebhookVerification} from '../types.js'
+import type {Clock} from '../../core/clock.js'
 import {translateEvent} from './events.js'
 
 /** stripe-node's DEFAULT_TOLERANCE (GATEWAYS.md §1 "Verification"). */

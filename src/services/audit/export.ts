@@ -1,4 +1,4 @@
-import type {AuditRecord} from './chain.js'
+import type {AuditRecord} from '../../core/audit-chain.js'
 
 export type AuditExportFormat = 'csv' | 'jsonl'
 

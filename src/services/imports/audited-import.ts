@@ -1,6 +1,6 @@
 import type {z} from 'zod'
 
-import type {AppContext} from '../../cli/context.js'
+import type {AppContext} from '../../app/context.js'
 import type {Db} from '../../store/db.js'
 import type {BatchResult} from '../../store/repos/batch.js'
 import {appendAudit} from '../audit.js'

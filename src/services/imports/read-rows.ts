@@ -4,7 +4,7 @@ import {createInterface} from 'node:readline'
 
 import {parse} from 'csv-parse'
 
-import {UsageError} from '../../errors.js'
+import {UsageError} from '../../core/errors.js'
 
 /** One input record with the 1-based file line it came from, or the reason it could not be read at all. */
 export type RawRow = {line: number; record: Record<string, string>} | {line: number; error: string}

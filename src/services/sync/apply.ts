@@ -1,7 +1,6 @@
 import {createHash} from 'node:crypto'
 
 import {isAllowed, type Grant} from '../../core/access.js'
-import type {GatewayKind} from '../../core/gateway-kind.js'
 import {postingDifference, targetPositions} from '../../core/ledger.js'
 import type {FetchedTxn, NormalizedTxn, Quarantined} from '../../core/transaction.js'
 import type {Db} from '../../store/db.js'
@@ -15,7 +14,7 @@ import {appendAudit} from '../audit.js'
 /** What one provider's apply needs to know; built once per sync run (grants and ref look-ups cached). */
 export interface ApplyScope {
   provider: string
-  kind: GatewayKind
+  kind: string
   actor: string
   source: 'pull' | 'webhook' | 'replay'
   grants: readonly Grant[]

@@ -1,4 +1,5 @@
-import type {GatewayCall, Page} from '../../gateways/types.js'
+import type {Page} from '../../gateways/types.js'
+import type {GatewayCall} from '../../core/gateway-call.js'
 import type {Db} from '../../store/db.js'
 import {acquireLease} from '../../store/repos/leases.js'
 import {addRunCounts, recordCalls, saveCursor} from '../../store/repos/sync-state.js'

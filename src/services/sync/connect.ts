@@ -1,10 +1,9 @@
-import type {AppContext} from '../../cli/context.js'
-import {isGatewayKind} from '../../core/gateway-kind.js'
-import {ConfigError} from '../../errors.js'
-import {GATEWAY_CATALOG} from '../../gateways/catalog.js'
+import type {AppContext} from '../../app/context.js'
+import {ConfigError} from '../../core/errors.js'
 import {createHttpClient, type GatewayHttpClient} from '../../gateways/http.js'
-import {loadAdapter} from '../../gateways/registry.js'
-import type {GatewayAdapter, GatewayCall, GatewayClient} from '../../gateways/types.js'
+import {isGatewayKind, loadAdapter} from '../../gateways/registry.js'
+import type {GatewayAdapter, GatewayClient} from '../../gateways/types.js'
+import type {GatewayCall} from '../../core/gateway-call.js'
 import {createSecretStore, type SecretStore} from '../../secrets/index.js'
 import type {Provider} from '../../store/repos/providers.js'
 
@@ -23,7 +22,7 @@ export async function connectProvider(ctx: AppContext, provider: Provider, opts:
   const adapter = await loadAdapter(provider.kind)
   const store = opts.secrets ?? createSecretStore({env: ctx.env})
   const secrets: Record<string, string> = {}
-  const signing = new Set(GATEWAY_CATALOG[provider.kind].webhookSecretFields)
+  const signing = new Set(adapter.webhookSecretFields)
   for (const field of adapter.secretFields) {
     // A pull or a payment needs the API secrets; webhook verification needs the signing ones.
     const needed = opts.purpose === 'webhooks' ? signing.has(field) : !signing.has(field)
@@ -35,11 +34,13 @@ export async function connectProvider(ctx: AppContext, provider: Provider, opts:
     provider: provider.id,
     baseUrl,
     idempotencyHeader: adapter.idempotencyHeader,
-    retryAmbiguousPosts: adapter.retryAmbiguousPosts ?? true,
+    retryAmbiguousPosts: adapter.retryAmbiguousPosts,
+    retryHintHeader: adapter.retryHintHeader,
     recordCall: opts.onCall,
     userAgent: 'yms-pay/0.1',
   })
-  const client = adapter.connect({providerId: provider.id, baseUrl, settings: provider.settings, secrets}, {http, clock: {now: ctx.now}})
+  const missingSecret = (field: string) => store.missingError(provider.id, field)
+  const client = adapter.connect({providerId: provider.id, baseUrl, settings: provider.settings, secrets, missingSecret}, {http, clock: {now: ctx.now}})
   return {adapter, client, http}
 }
 

@@ -1,6 +1,6 @@
 import {parentPort, workerData} from 'node:worker_threads'
 
-import {YmsError} from '../../errors.js'
+import {YmsError} from '../../core/errors.js'
 import {openDatabase} from '../../store/db.js'
 import type {ApplyCounts, ApplyScope} from './apply.js'
 import {commitPage, type PageCommit, type RunRef} from './commit-page.js'

@@ -1,5 +1,5 @@
-import type {AppContext} from '../../cli/context.js'
-import {isGatewayKind} from '../../core/gateway-kind.js'
+import type {AppContext} from '../../app/context.js'
+import {isGatewayKind} from '../../gateways/registry.js'
 import {NormalizedTxnSchema, type QuarantineReason} from '../../core/transaction.js'
 import type {Db} from '../../store/db.js'
 import {listGrants} from '../../store/repos/grants.js'

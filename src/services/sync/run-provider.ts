@@ -2,9 +2,10 @@ import {randomUUID} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 
-import type {AppContext} from '../../cli/context.js'
-import {toErrorReport} from '../../cli/exit.js'
-import type {GatewayCall, Page} from '../../gateways/types.js'
+import type {AppContext} from '../../app/context.js'
+import {toErrorReport} from '../../app/error-report.js'
+import type {Page} from '../../gateways/types.js'
+import type {GatewayCall} from '../../core/gateway-call.js'
 import type {Db} from '../../store/db.js'
 import {listGrants} from '../../store/repos/grants.js'
 import {acquireLease, releaseLease} from '../../store/repos/leases.js'
@@ -85,7 +86,7 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
   let writer: PageWriter | null = null
   try {
     const {client, adapter} = await connectProvider(ctx, provider, {onCall: (c) => calls.push(c)})
-    const scope: ApplyScope = {provider: provider.id, kind: adapter.kind, actor: ctx.actor, source: 'pull', grants: listGrants(db, provider.id), latencySince, customers: new Map()}
+    const scope: ApplyScope = {provider: provider.id, kind: provider.kind, actor: ctx.actor, source: 'pull', grants: listGrants(db, provider.id), latencySince, customers: new Map()}
     const run: RunRef = {runId, lease: {name: leaseName, owner, ttlMs: ttl}}
     writer = workerAvailable(ctx.env) ? await workerWriter(db.file, scope, run) : inProcessWriter(db, scope, run)
     const fetchOpts = opts.since ? {since: opts.since} : undefined

@@ -1,5 +1,5 @@
-import type {AppContext} from '../../cli/context.js'
-import {UsageError} from '../../errors.js'
+import type {AppContext} from '../../app/context.js'
+import {UsageError} from '../../core/errors.js'
 import type {Db} from '../../store/db.js'
 import {getProvider, listProviders, type Provider} from '../../store/repos/providers.js'
 import {addCounts, zeroCounts, type ApplyCounts} from './apply.js'

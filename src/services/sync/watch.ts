@@ -1,4 +1,4 @@
-import type {AppContext} from '../../cli/context.js'
+import type {AppContext} from '../../app/context.js'
 import type {Db} from '../../store/db.js'
 import {syncProvider, type ProviderRun, type ProviderSyncOptions} from './run-provider.js'
 import {selectProviders, summarize, type SyncResult} from './sync.js'

@@ -1,4 +1,4 @@
-import type {AuditRecord} from '../../services/audit/chain.js'
+import type {AuditRecord} from '../../core/audit-chain.js'
 import type {Db} from '../db.js'
 
 /** Raw access to audit_log. Hashing, redaction and verification live in services/audit. */

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 
-import {UsageError} from '../../errors.js'
+import {UsageError} from '../../core/errors.js'
 import type {Db} from '../db.js'
 
 export type RowOutcome = 'inserted' | 'updated' | 'unchanged'

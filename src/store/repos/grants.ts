@@ -1,4 +1,4 @@
-import {UsageError} from '../../errors.js'
+import {UsageError} from '../../core/errors.js'
 import type {Db} from '../db.js'
 import type {RowOutcome} from './batch.js'
 

@@ -1,4 +1,4 @@
-import {UsageError} from '../../errors.js'
+import {UsageError} from '../../core/errors.js'
 import type {Db} from '../db.js'
 
 /** A gateway connection. Never holds a secret: those live in the keychain, keyed by provider id. */

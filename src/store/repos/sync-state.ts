@@ -1,4 +1,5 @@
-import type {Cursor, GatewayCall} from '../../gateways/types.js'
+import type {Cursor} from '../../core/cursor.js'
+import type {GatewayCall} from '../../core/gateway-call.js'
 import type {Db} from '../db.js'
 
 export function loadCursor(db: Db, provider: string): Cursor | null {

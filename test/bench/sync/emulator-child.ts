@@ -1,7 +1,7 @@
 import {exportScenario} from '../../../src/sandbox/export.js'
 import {serveEmulator} from '../../../src/sandbox/emulator.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'
-import {createStripeEmulator} from '../../../src/gateways/stripe/index.js'
+import {createStripeEmulator} from '../../../src/sandbox/stripe/emulator.js'
 
 /**
  * The Stripe emulator in its own process, so serving pages never shares an event loop (or a core's worth of

@@ -1,7 +1,7 @@
 import {join} from 'node:path'
 
-import type {AppContext} from '../../../src/cli/context.js'
-import {resolveHome} from '../../../src/cli/home.js'
+import type {AppContext} from '../../../src/app/context.js'
+import {resolveHome} from '../../../src/app/home.js'
 import {envVarName} from '../../../src/secrets/names.js'
 import {importCustomers} from '../../../src/services/customers.js'
 import {addProvider} from '../../../src/services/providers.js'

@@ -1,9 +1,10 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {AuthError} from '../../../src/errors.js'
+import {AuthError} from '../../../src/core/errors.js'
 import {AdyenApiError, classifyRefusal, parseErrorBody} from '../../../src/gateways/adyen/classify.js'
 import {reportBaseUrl} from '../../../src/gateways/adyen/client.js'
-import {adyenAdapter, createAdyenEmulator} from '../../../src/gateways/adyen/index.js'
+import {adapter as adyenAdapter} from '../../../src/gateways/adyen/adapter.js'
+import {createAdyenEmulator} from '../../../src/sandbox/adyen/emulator.js'
 import {CircuitOpenError, createHttpClient, TransportError} from '../../../src/gateways/http.js'
 import type {GatewayClient} from '../../../src/gateways/types.js'
 import {type RunningServer, serveEmulator, serveHandler} from '../../../src/sandbox/emulator.js'

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {BraintreeApiError, classifyBraintreeError, processorDecision} from '../../../src/gateways/braintree/classify.js'
-import {createBraintreeEmulator} from '../../../src/gateways/braintree/emulator.js'
+import {createBraintreeEmulator} from '../../../src/sandbox/braintree/emulator.js'
 import {CircuitOpenError, TransportError} from '../../../src/gateways/http.js'
 import {DECLINE_REASONS} from '../../../src/sandbox/model.js'
 import {mutableClock, scenario} from './helpers.js'

@@ -1,7 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {braintreeAdapter, createBraintreeEmulator} from '../../../src/gateways/braintree/index.js'
-import {AuthError} from '../../../src/errors.js'
+import {adapter as braintreeAdapter} from '../../../src/gateways/braintree/adapter.js'
+import {createBraintreeEmulator} from '../../../src/sandbox/braintree/emulator.js'
+import {AuthError} from '../../../src/core/errors.js'
 import {serveHandler, type EmulatorRequest} from '../../../src/sandbox/emulator.js'
 import {connectClient, mutableClock, scenario} from './helpers.js'
 

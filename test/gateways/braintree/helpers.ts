@@ -1,11 +1,11 @@
 import {createHttpClient} from '../../../src/gateways/http.js'
 import {connectBraintree, type BraintreeClient, type BraintreeConnectOptions} from '../../../src/gateways/braintree/client.js'
-import {createBraintreeEmulator, type BraintreeEmulatorOptions} from '../../../src/gateways/braintree/emulator.js'
+import {createBraintreeEmulator, type BraintreeEmulatorOptions} from '../../../src/sandbox/braintree/emulator.js'
 import type {GatewayEmulator} from '../../../src/sandbox/emulator.js'
 import {serveEmulator, type RunningServer} from '../../../src/sandbox/emulator.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'
 import type {Scenario} from '../../../src/sandbox/model.js'
-import type {Clock} from '../../../src/gateways/types.js'
+import type {Clock} from '../../../src/core/clock.js'
 
 export const START = '2026-01-01T00:00:00.000Z'
 export const END = '2026-03-01T00:00:00.000Z'

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {signBraintreePayload, verifyBraintreeSignature, verifyBraintreeWebhook} from '../../../src/gateways/braintree/webhook.js'
-import {createBraintreeEmulator} from '../../../src/gateways/braintree/emulator.js'
+import {createBraintreeEmulator} from '../../../src/sandbox/braintree/emulator.js'
 import {paymentsFor, scenarioEvents} from '../../../src/sandbox/model.js'
 import {mutableClock, scenario} from './helpers.js'
 

@@ -1,7 +1,10 @@
 import {createHttpClient, type HttpClientOptions} from '../../../src/gateways/http.js'
-import {createPaypalEmulator, type PaypalEmulator, type PaypalEmulatorOptions} from '../../../src/gateways/paypal/emulator.js'
-import {paypalAdapter} from '../../../src/gateways/paypal/index.js'
-import type {Clock, Cursor, GatewayCall, GatewayClient} from '../../../src/gateways/types.js'
+import {createPaypalEmulator, type PaypalEmulator, type PaypalEmulatorOptions} from '../../../src/sandbox/paypal/emulator.js'
+import {adapter as paypalAdapter} from '../../../src/gateways/paypal/adapter.js'
+import type {GatewayClient} from '../../../src/gateways/types.js'
+import type {Clock} from '../../../src/core/clock.js'
+import type {Cursor} from '../../../src/core/cursor.js'
+import type {GatewayCall} from '../../../src/core/gateway-call.js'
 import type {NormalizedTxn, Quarantined} from '../../../src/core/transaction.js'
 import {serveHandler, type EmulatorRequest, type RequestHandler, type RunningServer} from '../../../src/sandbox/emulator.js'
 

@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 
-import type {Clock} from '../../../src/gateways/types.js'
+import type {Clock} from '../../../src/core/clock.js'
 
 export function fixture<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../../fixtures/paypal/${name}`, import.meta.url), 'utf8')) as T

@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {AuthError} from '../../../src/errors.js'
+import {AuthError} from '../../../src/core/errors.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'
 import {fakeClock} from './helpers.js'
 import {type Harness, startHarness, syncOnce} from './harness.js'

@@ -1,10 +1,11 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ExitCode, AuthError, ConfigError} from '../../../src/errors.js'
+import {ExitCode, AuthError, ConfigError} from '../../../src/core/errors.js'
 import {createHttpClient} from '../../../src/gateways/http.js'
 import {SquareApiError} from '../../../src/gateways/square/classify.js'
 import {squareIdempotencyKey} from '../../../src/gateways/square/create-payment.js'
-import {createSquareEmulator, squareAdapter} from '../../../src/gateways/square/index.js'
+import {adapter as squareAdapter} from '../../../src/gateways/square/adapter.js'
+import {createSquareEmulator} from '../../../src/sandbox/square/emulator.js'
 import type {GatewayClient, HttpRequest} from '../../../src/gateways/types.js'
 import {type RunningServer, serveEmulator, serveHandler} from '../../../src/sandbox/emulator.js'
 import {DECLINE_REASONS} from '../../../src/sandbox/model.js'

@@ -2,7 +2,8 @@ import {createHmac} from 'node:crypto'
 
 import {describe, expect, it} from 'vitest'
 
-import {squareAdapter, createSquareEmulator} from '../../../src/gateways/square/index.js'
+import {adapter as squareAdapter} from '../../../src/gateways/square/adapter.js'
+import {createSquareEmulator} from '../../../src/sandbox/square/emulator.js'
 import {isValidSquareSignature, SIGNATURE_HEADER} from '../../../src/gateways/square/webhook.js'
 import type {GatewayClient, WebhookVerification} from '../../../src/gateways/types.js'
 import {paymentsFor, scenarioEvents} from '../../../src/sandbox/model.js'

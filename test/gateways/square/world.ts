@@ -1,4 +1,4 @@
-import type {Clock} from '../../../src/gateways/types.js'
+import type {Clock} from '../../../src/core/clock.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'
 import type {Scenario} from '../../../src/sandbox/model.js'
 

@@ -1,9 +1,10 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import type {Cursor, GatewayClient} from '../../../src/gateways/types.js'
+import type {GatewayClient} from '../../../src/gateways/types.js'
+import type {Cursor} from '../../../src/core/cursor.js'
 import type {NormalizedTxn} from '../../../src/core/transaction.js'
 import {createHttpClient} from '../../../src/gateways/http.js'
-import {stripeAdapter} from '../../../src/gateways/stripe/index.js'
+import {adapter as stripeAdapter} from '../../../src/gateways/stripe/client.js'
 import type {GatewayEmulator, RunningServer} from '../../../src/sandbox/emulator.js'
 import {scenarioEvents} from '../../../src/sandbox/model.js'
 import {compareWithTruth, expectedTransactions, formatComparison} from '../../../src/sandbox/truth.js'

@@ -1,4 +1,4 @@
-import {createStripeEmulator} from '../../../src/gateways/stripe/index.js'
+import {createStripeEmulator} from '../../../src/sandbox/stripe/emulator.js'
 import type {GatewayEmulator, RunningServer} from '../../../src/sandbox/emulator.js'
 import {serveEmulator} from '../../../src/sandbox/emulator.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'

@@ -1,9 +1,10 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {AuthError} from '../../../src/errors.js'
+import {AuthError} from '../../../src/core/errors.js'
 import {createHttpClient} from '../../../src/gateways/http.js'
-import {stripeAdapter} from '../../../src/gateways/stripe/index.js'
-import type {Cursor, GatewayClient} from '../../../src/gateways/types.js'
+import {adapter as stripeAdapter} from '../../../src/gateways/stripe/client.js'
+import type {GatewayClient} from '../../../src/gateways/types.js'
+import type {Cursor} from '../../../src/core/cursor.js'
 import type {NormalizedTxn, Quarantined} from '../../../src/core/transaction.js'
 import type {GatewayEmulator, RunningServer} from '../../../src/sandbox/emulator.js'
 import {serveHandler} from '../../../src/sandbox/emulator.js'

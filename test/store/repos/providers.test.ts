@@ -1,6 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {UsageError} from '../../../src/errors.js'
+import {UsageError} from '../../../src/core/errors.js'
 import {addGrant, listGrants, removeGrant} from '../../../src/store/repos/grants.js'
 import {
   deleteProvider,

@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {UsageError} from '../../../src/errors.js'
+import {UsageError} from '../../../src/core/errors.js'
 import {getSite, listSites, upsertSite, upsertSites} from '../../../src/store/repos/sites.js'
 import {tempDb, type TempDb} from '../helpers.js'
 
