@@ -2,15 +2,8 @@ import {createHash} from 'node:crypto'
 
 import type {z} from 'zod'
 
+import {describeIssues} from './translate-kit.js'
 import type {WebhookEvent, WebhookVerification} from './types.js'
-
-/** Zod issues as `path: message; …`, the first few only: enough to name the field that drifted. */
-export function describeIssues(error: z.ZodError, max = 5): string {
-  return error.issues
-    .slice(0, max)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ')
-}
 
 export function invalidEvent(externalId: string | null, detail: string, raw: unknown): WebhookEvent {
   return {kind: 'invalid', item: {externalId, reason: 'invalid_payload', detail, raw}}

@@ -96,4 +96,4 @@ export function collectValidationErrors(node: unknown): {code: string; attribute
   return out
 }
 
-export {describeIssues} from '../signed-body.js'
+export {describeIssues} from '../translate-kit.js'

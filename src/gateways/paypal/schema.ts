@@ -177,7 +177,7 @@ export const ErrorBodySchema = z.looseObject({
 })
 export type PaypalErrorBody = z.infer<typeof ErrorBodySchema>
 
-export {describeIssues} from '../signed-body.js'
+export {describeIssues} from '../translate-kit.js'
 
 /** The first path an issue names, as `a.b.0.c`, for Quarantined.detail. */
 export function firstField(error: z.ZodError): string {

@@ -107,4 +107,4 @@ export const WebhookEnvelopeSchema = z.object({
 })
 
 /** `path: message` for the first few issues: the field a quarantined payload failed on. */
-export {describeIssues} from '../signed-body.js'
+export {describeIssues} from '../translate-kit.js'

@@ -1,6 +1,7 @@
 import type {FetchedTxn, Quarantined} from '../../core/transaction.js'
 import {describeIssues, EventSchema} from './schema.js'
-import {embeddedRefunds, translateCharge, translateDispute, translateRefund, type Translation} from './translate.js'
+import {collect, invalidShape, type Translation} from '../translate-kit.js'
+import {embeddedRefunds, translateCharge, translateDispute, translateRefund} from './translate.js'
 
 /**
  * Stripe events -> normalized transactions. The event's `data.object` is the object as it was when the event
@@ -47,8 +48,7 @@ export function translateEvent(raw: unknown, provider: string): EventTranslation
   const out: EventTranslation = {eventId: null, type: null, items: [], invalid: [], refetch: [], signal: null}
   const parsed = EventSchema.safeParse(raw)
   if (!parsed.success) {
-    const id = typeof raw === 'object' && raw !== null && typeof (raw as {id?: unknown}).id === 'string' ? (raw as {id: string}).id : null
-    out.invalid.push({externalId: id, reason: 'invalid_payload', detail: `event: ${describeIssues(parsed.error)}`, raw})
+    collect(invalidShape(raw, 'event', describeIssues(parsed.error)), out)
     return out
   }
   const event = parsed.data
@@ -56,11 +56,7 @@ export function translateEvent(raw: unknown, provider: string): EventTranslation
   out.type = event.type
   const ctx = {provider, seenAt: event.created}
   const object = event.data.object
-  const add = (t: Translation): Translation => {
-    if (t.ok) out.items.push(t.item)
-    else out.invalid.push(t.invalid)
-    return t
-  }
+  const add = (t: Translation): Translation => collect(t, out)
   const addCharge = (charge: unknown): void => {
     const t = add(translateCharge(charge, ctx))
     if (t.ok && t.item.txn.status !== 'failed' && t.item.txn.fee === null) out.refetch.push(t.item.txn.externalId)

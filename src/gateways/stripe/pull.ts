@@ -5,7 +5,8 @@ import type {Cursor} from '../../core/cursor.js'
 import {StripeApiError} from './api-error.js'
 import type {StripeApi} from './api.js'
 import {PULLED_EVENT_TYPES, translateEvent} from './events.js'
-import {translateCharge, translateDispute, translateRefund, type Translation} from './translate.js'
+import {collect, type Translation} from '../translate-kit.js'
+import {translateCharge, translateDispute, translateRefund} from './translate.js'
 
 /**
  * How the Stripe pull sees every change (ARCHITECTURE.md "The gateway seam": backfill, then the change feed).
@@ -80,7 +81,7 @@ async function backfillPage(api: StripeApi, provider: string, cursor: Extract<St
   const translate = () => {
     const items: FetchedTxn[] = []
     const invalid: Quarantined[] = []
-    for (const raw of data) collect(TRANSLATORS[cursor.resource](raw, {provider}), items, invalid)
+    for (const raw of data) collect(TRANSLATORS[cursor.resource](raw, {provider}), {items, invalid})
     return {items, invalid}
   }
   const lastId = eventId(data[data.length - 1])
@@ -158,7 +159,7 @@ async function refetchPage(
     const raw = await api.get(`/v1/charges/${encodeURIComponent(head.id)}`, {'expand[]': ['balance_transaction']}, 'GET /v1/charges/:id', signal)
     const items: FetchedTxn[] = []
     const invalid: Quarantined[] = []
-    collect(translateCharge(raw, {provider, seenAt: head.at}), items, invalid)
+    collect(translateCharge(raw, {provider, seenAt: head.at}), {items, invalid})
     return page(items, invalid, next, hasMore)
   } catch (error) {
     if (error instanceof StripeApiError && error.status === 404) {
@@ -169,10 +170,6 @@ async function refetchPage(
   }
 }
 
-function collect(t: Translation, items: FetchedTxn[], invalid: Quarantined[]): void {
-  if (t.ok) items.push(t.item)
-  else invalid.push(t.invalid)
-}
 
 function eventId(raw: unknown): string | null {
   return typeof raw === 'object' && raw !== null && typeof (raw as {id?: unknown}).id === 'string' ? (raw as {id: string}).id : null

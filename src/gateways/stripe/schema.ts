@@ -134,4 +134,4 @@ export const ErrorBodySchema = z.object({
 })
 
 /** `amount: Invalid input: expected number, received string; currency: …` — names the fields for the quarantine reason. */
-export {describeIssues} from '../signed-body.js'
+export {describeIssues} from '../translate-kit.js'

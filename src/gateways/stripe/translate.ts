@@ -1,32 +1,13 @@
-import {isoExponent} from '../../core/currency.js'
-import {fromGatewayMinor} from '../../core/money.js'
-import {
-  type FetchedTxn,
-  type Money,
-  type NormalizedTxn,
-  NormalizedTxnSchema,
-  type Quarantined,
-  type QuarantineReason,
-} from '../../core/transaction.js'
-import {MoneyError} from '../../core/errors.js'
+import type {NormalizedTxn} from '../../core/transaction.js'
+import {buildTxn, invalidShape, type Translation, type TxnFields, wireMoney} from '../translate-kit.js'
 import {classifyDecline} from './classify.js'
-import {
-  ChargeSchema,
-  describeIssues,
-  DisputeSchema,
-  RefundSchema,
-  type StripeCharge,
-  type StripeDispute,
-  type StripeRefund,
-} from './schema.js'
 import {facts} from './facts.js'
+import {ChargeSchema, describeIssues, DisputeSchema, RefundSchema, type StripeCharge, type StripeDispute, type StripeRefund} from './schema.js'
 
 /**
  * Pure translation of Stripe objects into NormalizedTxn (conventions in src/core/transaction.ts): a charge is a
- * payment, a `re_` refund and a `dp_` dispute are their own transactions pointing at the charge. Anything that
- * does not validate comes back as a Quarantined item with the raw object, never as an exception.
+ * payment, a `re_` refund and a `dp_` dispute are their own transactions pointing at the charge.
  */
-export type Translation = {ok: true; item: FetchedTxn} | {ok: false; invalid: Quarantined}
 
 export interface TranslateContext {
   /** The provider id (connection name): NormalizedTxn.id is `${provider}:${externalId}`. */
@@ -39,50 +20,15 @@ export interface TranslateContext {
 export const METADATA_INVOICE = 'yms_invoice'
 export const METADATA_SITE = 'yms_site'
 
-class Quarantine extends Error {
-  constructor(
-    readonly reason: QuarantineReason,
-    readonly detail: string,
-  ) {
-    super(detail)
-  }
-}
-
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
 
 const refId = (value: string | {id: string} | null | undefined): string | null =>
   value === null || value === undefined ? null : typeof value === 'string' ? value : value.id
 
-function money(amount: number, currency: string, field: string): Money {
-  try {
-    isoExponent(currency)
-  } catch {
-    throw new Quarantine('unsupported_currency', `${field}: currency ${JSON.stringify(currency)} is not a supported ISO 4217 code`)
-  }
-  try {
-    return fromGatewayMinor(amount, currency, facts.wire, field)
-  } catch (error) {
-    if (error instanceof MoneyError) throw new Quarantine('invalid_payload', error.message)
-    throw error
-  }
-}
+const money = (amount: number, currency: string, field: string) => wireMoney(amount, currency, facts.wire, field)
 
-function finish(raw: unknown, externalId: string, build: () => Omit<NormalizedTxn, 'id' | 'provider' | 'kind'>, ctx: TranslateContext): Translation {
-  try {
-    const fields = build()
-    const parsed = NormalizedTxnSchema.safeParse({id: `${ctx.provider}:${externalId}`, provider: ctx.provider, kind: 'stripe', ...fields})
-    if (!parsed.success) return {ok: false, invalid: {externalId, reason: 'invalid_payload', detail: describeIssues(parsed.error), raw}}
-    return {ok: true, item: {txn: parsed.data, raw}}
-  } catch (error) {
-    if (error instanceof Quarantine) return {ok: false, invalid: {externalId, reason: error.reason, detail: error.detail, raw}}
-    throw error
-  }
-}
-
-function invalidShape(raw: unknown, kind: string, detail: string): Translation {
-  const id = typeof raw === 'object' && raw !== null && typeof (raw as {id?: unknown}).id === 'string' ? (raw as {id: string}).id : null
-  return {ok: false, invalid: {externalId: id, reason: 'invalid_payload', detail: `${kind}: ${detail}`, raw}}
-}
+const finish = (raw: unknown, externalId: string, build: () => TxnFields, ctx: TranslateContext): Translation =>
+  buildTxn({provider: ctx.provider, kind: facts.kind}, raw, externalId, build)
 
 const latest = (ctx: TranslateContext, ...seconds: number[]): string => iso(Math.max(...seconds, ctx.seenAt ?? 0))
 
@@ -93,7 +39,7 @@ export function translateCharge(raw: unknown, ctx: TranslateContext): Translatio
   return finish(raw, charge.id, () => chargeFields(charge, ctx), ctx)
 }
 
-function chargeFields(charge: StripeCharge, ctx: TranslateContext): Omit<NormalizedTxn, 'id' | 'provider' | 'kind'> {
+function chargeFields(charge: StripeCharge, ctx: TranslateContext): TxnFields {
   const amount = money(charge.amount, charge.currency, 'amount')
   const bt = typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null
   // A charge's own lifecycle only; refunds and disputes are separate transactions.

@@ -3,18 +3,19 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
 import {translateEvent} from '../../../src/gateways/stripe/events.js'
-import {translateCharge, translateDispute, translateRefund, type Translation} from '../../../src/gateways/stripe/translate.js'
+import type {Translation} from '../../../src/gateways/translate-kit.js'
+import {translateCharge, translateDispute, translateRefund} from '../../../src/gateways/stripe/translate.js'
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/stripe/${name}.json`, import.meta.url), 'utf8'))
 const ctx = {provider: 'stripe-eu'}
 
 function ok(t: Translation) {
-  if (!t.ok) throw new Error(`expected a transaction, got quarantine: ${t.invalid.detail}`)
+  if (!t.ok) throw new Error(`expected a transaction, got quarantine: ${t.item.detail}`)
   return t.item
 }
 function quarantined(t: Translation) {
   if (t.ok) throw new Error(`expected quarantine, got ${JSON.stringify(t.item.txn)}`)
-  return t.invalid
+  return t.item
 }
 
 describe('Stripe charge translation', () => {
