@@ -11,6 +11,8 @@ export interface AppContext {
   env: NodeJS.ProcessEnv
   terminal: TerminalFacts
   now(): number
-  /** Progress and warnings for a person (stderr); silent in --json mode. */
+  /** Progress for a person (stderr); silent in --json mode. */
   note(message: string): void
+  /** Something the user should act on: stderr for a person, the `warnings` array of the --json result. */
+  warn(message: string): void
 }

@@ -29,6 +29,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected ui!: Renderer
   protected ctx!: AppContext
   private database: Db | undefined
+  private readonly warnings: string[] = []
 
   public override async init(): Promise<void> {
     await super.init()
@@ -59,7 +60,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       note: (message) => {
         if (!json) process.stderr.write(`${message}\n`)
       },
+      warn: (message) => {
+        if (json) this.warnings.push(message)
+        else process.stderr.write(`${this.ui.chalk.yellow('warning:')} ${message}\n`)
+      },
     }
+  }
+
+  /** Under --json, the warnings a run raised travel in the result (an object result gains `warnings`). */
+  protected override toSuccessJson(result: unknown): unknown {
+    if (this.warnings.length === 0 || result === null || typeof result !== 'object' || Array.isArray(result)) return result
+    return {...result, warnings: [...this.warnings]}
   }
 
   /** The ledger database, opened (and migrated) on first use. */
@@ -81,8 +92,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
   }
 
+  /** Human output (tables, lines); nothing under --json, where the returned object is the output. */
   protected out(text: string): void {
     if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+  }
+
+  /** Output that is the result itself in a machine format (CSV, Prometheus text, a streamed export), in every mode. */
+  protected emit(text: string): void {
+    process.stdout.write(text)
+  }
+
+  /** One JSON object per line (watch mode without a TTY, for log shippers). */
+  protected jsonLine(value: object): void {
+    process.stdout.write(`${JSON.stringify(value)}\n`)
+  }
+
+  /** A problem reported beside a result (e.g. one provider's error after the table): stderr. */
+  protected problem(text: string): void {
+    process.stderr.write(text.endsWith('\n') ? text : `${text}\n`)
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {

@@ -22,7 +22,7 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
     const db = await this.db()
     const report = getMetrics(db, this.ctx, {window: this.flags.window, provider: this.flags.provider})
     if (this.flags.format === 'prometheus' && !this.jsonEnabled()) {
-      process.stdout.write(metricsExposition(report, getLifetimeTotals(db)))
+      this.emit(metricsExposition(report, getLifetimeTotals(db)))
     } else if (this.flags.format === 'json') {
       this.out(JSON.stringify(report, null, 2))
     } else if (report.providers.length === 0) {

@@ -77,7 +77,8 @@ export function distinctSegments(db: Db): string[] {
   return [...new Set(listCustomerRows(db).map((c) => c.segment).filter((s): s is string => s !== null))].sort()
 }
 
-export function showCustomer(db: Db, id: string): CustomerDetail {
+/** The customer with balances per currency and in the site's currency, at the rates of the context's today. */
+export function showCustomer(db: Db, ctx: Pick<AppContext, 'now'>, id: string): CustomerDetail {
   const customer = getCustomer(db, id)
   if (!customer) throw new UsageError(`unknown customer "${id}"`, 'List them with `yms-pay customers list`.')
   const site = getSite(db, customer.site)
@@ -85,7 +86,7 @@ export function showCustomer(db: Db, id: string): CustomerDetail {
   const baseCurrency = site?.currency ?? balances[0]?.currency ?? 'EUR'
   let baseMinor = 0
   let baseBalanceError: string | null = null
-  const today = new Date().toISOString().slice(0, 10)
+  const today = new Date(ctx.now()).toISOString().slice(0, 10)
   for (const b of balances) {
     try {
       baseMinor += convertAt(db, b, baseCurrency, today).to.minor

@@ -82,6 +82,7 @@ function presence(secrets: SecretStore, id: string, fields: readonly string[]): 
   })
 }
 
+/** The settings as the adapter's schema reads them (defaults filled, values normalised), or a usage error. */
 function validateSettings(adapter: GatewayAdapter, settings: Record<string, string>): Record<string, string> {
   const parsed = adapter.settingsSchema.safeParse(settings)
   if (!parsed.success) {
@@ -90,7 +91,7 @@ function validateSettings(adapter: GatewayAdapter, settings: Record<string, stri
       `See \`yms-pay providers add --help\` for the settings of each kind.`,
     )
   }
-  return settings
+  return parsed.data
 }
 
 function validateUrl(url: string | null | undefined): void {
@@ -139,7 +140,7 @@ function mustGet(db: Db, id: string): repo.Provider {
 export async function addProvider(db: Db, ctx: AppContext, input: AddProviderInput, secrets = secretsOf(ctx)): Promise<ProviderView> {
   const adapter = await loadAdapter(input.kind)
   validateUrl(input.baseUrl)
-  validateSettings(adapter, input.settings)
+  const settings = validateSettings(adapter, input.settings)
   if (input.retrySchedule) parseSchedule(input.retrySchedule, '--retry-schedule')
   if (repo.getProvider(db, input.id)) throw new UsageError(`provider "${input.id}" already exists`, `Change it with \`yms-pay providers update ${input.id}\`.`)
   const stored: string[] = []
@@ -149,7 +150,7 @@ export async function addProvider(db: Db, ctx: AppContext, input: AddProviderInp
       stored.push(field)
     }
     db.write(() => {
-      repo.insertProvider(db, {id: input.id, kind: input.kind, baseUrl: input.baseUrl, settings: input.settings, fallback: input.fallback, retrySchedule: input.retrySchedule, maxRetries: input.maxRetries, sites: input.sites})
+      repo.insertProvider(db, {id: input.id, kind: input.kind, baseUrl: input.baseUrl, settings, fallback: input.fallback, retrySchedule: input.retrySchedule, maxRetries: input.maxRetries, sites: input.sites})
       const sites = input.sites.length > 0 ? input.sites : ['*']
       for (const segment of input.segments) for (const site of sites) addGrant(db, {provider: input.id, segment, site, access: 'write'})
       appendAudit(db, {
@@ -158,7 +159,7 @@ export async function addProvider(db: Db, ctx: AppContext, input: AddProviderInp
         provider: input.id,
         subject: input.id,
         outcome: 'ok',
-        details: {kind: input.kind, baseUrl: input.baseUrl, sites: input.sites, settings: input.settings, segments: input.segments, fallback: input.fallback, retrySchedule: input.retrySchedule, maxRetries: input.maxRetries, secretFieldsStored: stored},
+        details: {kind: input.kind, baseUrl: input.baseUrl, sites: input.sites, settings, segments: input.segments, fallback: input.fallback, retrySchedule: input.retrySchedule, maxRetries: input.maxRetries, secretFieldsStored: stored},
       })
     })
   } catch (error) {
@@ -183,8 +184,8 @@ export async function updateProvider(
   const before = mustGet(db, id)
   validateUrl(patch.baseUrl)
   if (patch.retrySchedule) parseSchedule(patch.retrySchedule, '--retry-schedule')
-  const settings = patch.settings ? {...before.settings, ...patch.settings} : undefined
-  if (settings && isGatewayKind(before.kind)) validateSettings(await loadAdapter(before.kind), settings)
+  const merged = patch.settings ? {...before.settings, ...patch.settings} : undefined
+  const settings = merged && isGatewayKind(before.kind) ? validateSettings(await loadAdapter(before.kind), merged) : merged
   db.write(() => {
     const result = repo.updateProvider(db, id, {baseUrl: patch.baseUrl, sites: patch.sites, settings, fallback: patch.fallback, retrySchedule: patch.retrySchedule, maxRetries: patch.maxRetries})
     appendAudit(db, {actor: ctx.actor, action: 'provider.update', provider: id, subject: id, outcome: result?.changed.length ? 'ok' : 'unchanged', details: {changed: result?.changed ?? [], patch: {...patch, settings}}})
@@ -219,7 +220,7 @@ export async function removeProvider(db: Db, ctx: AppContext, id: string, opts: 
       if (secrets.source(id, field) === 'keychain') deleted.push(field)
       secrets.delete(id, field)
     } catch (error) {
-      ctx.note(`warning: could not delete keychain entry ${field}: ${(error as Error).message}`)
+      ctx.warn(`could not delete keychain entry ${field}: ${(error as Error).message}`)
     }
   }
   db.write(() => {
@@ -237,7 +238,7 @@ export async function rotateSecret(db: Db, ctx: AppContext, id: string, field: s
   if (value === '') throw new UsageError(`no value given for ${field}`)
   secrets.set(id, field, value)
   db.write(() => appendAudit(db, {actor: ctx.actor, action: 'provider.rotate_secret', provider: id, subject: `${id}/${field}`, outcome: 'ok', details: {field}}))
-  if (secrets.source(id, field) === 'env') ctx.note(`note: ${secrets.envVarName(id, field)} is set and still overrides the keychain for this field`)
+  if (secrets.source(id, field) === 'env') ctx.warn(`${secrets.envVarName(id, field)} is set and still overrides the keychain for this field`)
   return {id, field}
 }
 

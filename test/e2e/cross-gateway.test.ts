@@ -19,7 +19,7 @@ import {importCustomers} from '../../src/services/customers.js'
 import {importInvoices} from '../../src/services/invoices.js'
 import {addProvider} from '../../src/services/providers.js'
 import {importSites} from '../../src/services/sites.js'
-import {applyItems} from '../../src/services/sync/apply.js'
+import {applyItems, serializeItems} from '../../src/services/sync/apply.js'
 import {connectProvider} from '../../src/services/sync/connect.js'
 import {runSync} from '../../src/services/sync/sync.js'
 import {openDatabase, type Db} from '../../src/store/db.js'
@@ -58,7 +58,7 @@ describe('one scenario through all five gateways', () => {
     })
     const home = mkdtempSync(join(tmpdir(), 'yms-cross-'))
     const env: NodeJS.ProcessEnv = {}
-    ctx = {home: {dataDir: home, configDir: home, dbFile: join(home, 'ledger.db'), source: 'flag'}, actor: 'test', env, terminal: {color: false, interactive: false, stdoutIsTty: false}, now: () => Date.parse(AT), note: () => undefined}
+    ctx = {home: {dataDir: home, configDir: home, dbFile: join(home, 'ledger.db'), source: 'flag'}, actor: 'test', env, terminal: {color: false, interactive: false, stdoutIsTty: false}, now: () => Date.parse(AT), note: () => undefined, warn: () => undefined}
     db = openDatabase(ctx.home.dbFile)
     const files = (await exportScenario(scenario, home)).files
     await importSites(db, ctx, files.sites)
@@ -82,7 +82,7 @@ describe('one scenario through all five gateways', () => {
       expect(verified.ok).toBe(true)
       if (!verified.ok) continue
       const items = verified.events.flatMap((e) => (e.kind === 'txn' ? [e.item] : []))
-      db.write(() => applyItems(db, scope, items, []))
+      db.write(() => applyItems(db, scope, serializeItems(items), []))
     }
   }, 120_000)
 

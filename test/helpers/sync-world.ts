@@ -77,7 +77,7 @@ export async function serveStripe(scenario: Scenario, opts: {clock: {now(): numb
 }
 
 export function testContext(home: string, env: NodeJS.ProcessEnv, now: () => number = Date.now): AppContext {
-  return {home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home}), actor: 'sync-test', env, terminal: {color: false, interactive: false, stdoutIsTty: false}, now, note: () => {}}
+  return {home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home}), actor: 'sync-test', env, terminal: {color: false, interactive: false, stdoutIsTty: false}, now, note: () => {}, warn: () => {}}
 }
 
 /** The environment a cron job would have: the provider's secrets as YMS_PAY_SECRET_<ID>_<FIELD>. */

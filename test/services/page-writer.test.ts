@@ -1,21 +1,16 @@
-import {existsSync, mkdtempSync} from 'node:fs'
+import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {describe, expect, it} from 'vitest'
 
 import type {ApplyScope} from '../../src/services/sync/apply.js'
+import {workerWriter} from '../../src/services/sync/page-writer.js'
+import {openDatabase} from '../../src/store/db.js'
 
-// The worker thread runs compiled JavaScript, so this exercises dist/ (built by `npm ci` / `npm run build`).
-const DIST = fileURLToPath(new URL('../../dist/services/sync/page-writer.js', import.meta.url))
-const built = existsSync(DIST)
-if (!built) console.warn('[skip] page writer worker tests need the build (npm run build)')
-
-describe.skipIf(!built)('the page writer thread', () => {
+// From the sources the writer thread loads page-worker.ts through tsx: the same thread as in production.
+describe('the page writer thread', () => {
   const setup = async () => {
-    const {workerWriter} = (await import(DIST)) as typeof import('../../src/services/sync/page-writer.js')
-    const {openDatabase} = (await import(fileURLToPath(new URL('../../dist/store/db.js', import.meta.url)))) as typeof import('../../src/store/db.js')
     const file = join(mkdtempSync(join(tmpdir(), 'yms-writer-')), 'ledger.db')
     const db = openDatabase(file)
     db.write(() => db.stmt(`INSERT INTO sync_runs (provider, owner, started_at, status) VALUES ('p1', 'me', 'x', 'running')`).run())

@@ -36,6 +36,7 @@ export function reportWorld(startIso = '2026-03-01T12:00:00.000Z', env: Record<s
     terminal: {color: false, interactive: false, stdoutIsTty: false},
     now: clock.now,
     note: () => {},
+    warn: () => {},
   }
   return {db, ctx, clock, dir, cleanup: () => (db.close(), cleanup())}
 }

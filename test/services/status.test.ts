@@ -3,7 +3,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import type {GatewayCall} from '../../src/core/gateway-call.js'
 import {setRate} from '../../src/services/fx.js'
 import {getStatus} from '../../src/services/status.js'
-import {applyItems, type ApplyScope} from '../../src/services/sync/apply.js'
+import {applyItems, type ApplyScope, serializeItems} from '../../src/services/sync/apply.js'
 import {listGrants} from '../../src/store/repos/grants.js'
 import {insertProvider, updateProvider} from '../../src/store/repos/providers.js'
 import {finishRun, recordCalls, startRun} from '../../src/store/repos/sync-state.js'
@@ -20,7 +20,7 @@ const MIN = 60_000
 
 function apply(items: Array<ReturnType<typeof txn>>): void {
   const scope: ApplyScope = {provider: 'acme', kind: 'stripe', actor: 'tester', source: 'pull', grants: listGrants(w.db, 'acme'), latencySince: null, customers: new Map()}
-  w.db.write(() => applyItems(w.db, scope, items.map((t) => ({txn: t, raw: {id: t.externalId}})), []))
+  w.db.write(() => applyItems(w.db, scope, serializeItems(items.map((t) => ({txn: t, raw: {id: t.externalId}}))), []))
 }
 
 /** A sync run that starts now and finishes `durationMs` later on the shared clock. */

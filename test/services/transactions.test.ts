@@ -2,7 +2,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {UsageError} from '../../src/core/errors.js'
 import {listQuarantined, replayQuarantined} from '../../src/services/quarantine.js'
-import {applyItems, type ApplyScope} from '../../src/services/sync/apply.js'
+import {applyItems, type ApplyScope, serializeItems} from '../../src/services/sync/apply.js'
 import {listTransactions, showTransaction} from '../../src/services/transactions.js'
 import {addGrant, listGrants} from '../../src/store/repos/grants.js'
 import {reportWorld, seedReference, txn, type ReportWorld} from './report-helpers.js'
@@ -17,7 +17,7 @@ afterEach(() => w.cleanup())
 /** Applies items exactly as a sync page does (same function, same transaction discipline). */
 function apply(items: Array<ReturnType<typeof txn>>): void {
   const scope: ApplyScope = {provider: 'acme', kind: 'stripe', actor: 'tester', source: 'pull', grants: listGrants(w.db, 'acme'), latencySince: null, customers: new Map()}
-  w.db.write(() => applyItems(w.db, scope, items.map((t) => ({txn: t, raw: {gateway: 'said', id: t.externalId, status: t.status}})), []))
+  w.db.write(() => applyItems(w.db, scope, serializeItems(items.map((t) => ({txn: t, raw: {gateway: 'said', id: t.externalId, status: t.status}}))), []))
 }
 
 describe('transactions list', () => {

@@ -9,6 +9,6 @@ export default class AuditExport extends BaseCommand<typeof AuditExport> {
   static override flags = {format: Flags.string({options: ['csv', 'jsonl'], default: 'jsonl'})}
 
   async run(): Promise<void> {
-    exportAudit(await this.db(), this.flags.format as 'csv' | 'jsonl', (chunk) => process.stdout.write(chunk))
+    exportAudit(await this.db(), this.flags.format as 'csv' | 'jsonl', (chunk) => this.emit(chunk))
   }
 }

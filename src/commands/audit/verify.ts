@@ -10,7 +10,7 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
     if (result.ok) {
       this.out(`audit chain intact: ${result.rows} rows`)
     } else {
-      process.stderr.write(`audit chain BROKEN at row seq ${result.seq}: ${result.reason}\n`)
+      this.problem(`audit chain BROKEN at row seq ${result.seq}: ${result.reason}`)
       process.exitCode = ExitCode.internal
     }
     return result

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {runDemo, type DemoResult} from '../../services/demo.js'
 import {renderStatus} from '../../cli/status-view.js'
+import {renderSyncRuns} from '../../cli/sync-runs-view.js'
 import {getStatus, type StatusReport} from '../../services/status.js'
 
 export default class Demo extends BaseCommand<typeof Demo> {
@@ -21,12 +22,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
     const step = (m: string) => this.ctx.note(`${this.ui.chalk.cyan('›')} ${m}`)
     const result = await runDemo(this.ctx, {keep: this.flags.keep, seed: this.flags.seed, customers: this.flags.customers, transactions: this.flags.transactions, onStep: step}, (db, demoCtx) => getStatus(db, demoCtx))
     const {finish, ...rest} = result
-    this.out(
-      this.ui.table(
-        ['provider', 'status', 'pages', 'fetched', 'inserted', 'quarantined', 'posted', 'ms'],
-        rest.sync.runs.map((r) => [r.provider, r.status, r.pages, r.fetched, r.inserted, r.quarantined, r.posted, r.durationMs]),
-      ),
-    )
+    this.out(renderSyncRuns(rest.sync.runs, this.ui))
     this.out(`\n${this.ui.chalk.bold('yms-pay status')}  (segment "${rest.missingGrant.segment}" is not granted to ${rest.missingGrant.provider}: its objects wait in quarantine)`)
     this.out(renderStatus(finish, this.ui))
     this.out(rest.kept ? `kept: explore with  yms-pay status --home ${rest.home}` : 'demo home removed (use --keep to explore it)')

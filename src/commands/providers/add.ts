@@ -65,7 +65,7 @@ export default class ProvidersAdd extends BaseCommand<typeof ProvidersAdd> {
     })
     this.out(`provider ${provider.id} (${provider.kind}) added`)
     for (const field of provider.secrets.filter((s) => s.source === null)) {
-      this.ctx.note(`warning: secret ${field.field} is not set: set ${field.envVar} or run \`yms-pay providers rotate-secret ${provider.id} --field ${field.field}\``)
+      this.ctx.warn(`secret ${field.field} is not set: set ${field.envVar} or run \`yms-pay providers rotate-secret ${provider.id} --field ${field.field}\``)
     }
     return provider
   }

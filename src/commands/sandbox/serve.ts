@@ -27,7 +27,7 @@ export default class SandboxServe extends BaseCommand<typeof SandboxServe> {
   async run(): Promise<void> {
     const f = this.flags
     const started = await startSandbox({gateways: f.gateways ? [f.gateways] : undefined, port: f.port, seed: f.seed, customers: f.customers, transactions: f.transactions, days: f.days, faults: f.faults, webhooksTo: f['webhooks-to'], exportDir: f.export, now: this.ctx.now()})
-    process.stdout.write(`${JSON.stringify({gateways: started.running.gateways, export: started.exported?.files ?? null}, null, 2)}\n`)
+    this.emit(`${JSON.stringify({gateways: started.running.gateways, export: started.exported?.files ?? null}, null, 2)}\n`)
     this.ctx.note(`serving ${started.running.gateways.map((g) => `${g.kind} at ${g.baseUrl}`).join(', ')}; Ctrl-C to stop`)
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve)

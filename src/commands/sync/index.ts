@@ -3,9 +3,10 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {createLiveView} from '../../cli/live-view.js'
 import {installStopSignals} from '../../cli/stop-signals.js'
+import {renderSyncRuns} from '../../cli/sync-runs-view.js'
 import {parseDuration} from '../../core/duration.js'
-import {ExitCode} from '../../core/errors.js'
 import type {ProviderRun} from '../../services/sync/run-provider.js'
+import {syncExitCode, watchExitCode} from '../../services/sync/exit-code.js'
 import {runSync, type SyncResult} from '../../services/sync/sync.js'
 import {watchSync} from '../../services/sync/watch.js'
 
@@ -32,7 +33,7 @@ export default class Sync extends BaseCommand<typeof Sync> {
       const result = await runSync(db, this.ctx, {providers: this.flags.provider, since: this.flags.since, concurrency: this.flags.concurrency, signals, onPage: live?.page})
       live?.done()
       this.render(result)
-      process.exitCode = exitCodeFor(result.runs)
+      process.exitCode = syncExitCode(result.runs)
       return result
     } finally {
       signals.dispose()
@@ -44,39 +45,19 @@ export default class Sync extends BaseCommand<typeof Sync> {
     const tty = this.ctx.terminal.stdoutIsTty && !this.jsonEnabled()
     const live = tty ? createLiveView(this.ui, process.stdout) : null
     // Without a TTY (or with --json): one JSON line per page, for log shippers and scripts.
-    const onPage = live ? live.page : (e: {provider: string; page: number; counts: object; hasMore: boolean}) => process.stdout.write(`${JSON.stringify({at: new Date().toISOString(), provider: e.provider, page: e.page, ...e.counts, hasMore: e.hasMore})}\n`)
-    const onRun = live ? live.run : (run: ProviderRun) => process.stdout.write(`${JSON.stringify({at: new Date().toISOString(), event: 'run', ...run})}\n`)
+    const at = () => new Date(this.ctx.now()).toISOString()
+    const onPage = live ? live.page : (e: {provider: string; page: number; counts: object; hasMore: boolean}) => this.jsonLine({at: at(), event: 'page', provider: e.provider, page: e.page, ...e.counts, hasMore: e.hasMore})
+    const onRun = live ? live.run : (run: ProviderRun) => this.jsonLine({at: at(), event: 'run', ...run})
     const result = await watchSync(db, this.ctx, {providers: this.flags.provider, since: this.flags.since, intervalMs, signals, onPage, onRun})
     live?.done()
-    process.exitCode = result.runs.some((r) => r.status === 'failed') ? ExitCode.partial : ExitCode.ok
+    process.exitCode = watchExitCode(result.runs)
     // JSON lines were the output; the final object would only repeat them.
     return this.jsonEnabled() ? (undefined as unknown as SyncResult) : result
   }
 
   private render(result: SyncResult): void {
-    this.out(
-      this.ui.table(
-        ['provider', 'status', 'pages', 'fetched', 'inserted', 'updated', 'unchanged', 'quarantined', 'posted', 'ms'],
-        result.runs.map((r) => [r.provider, r.status === 'ok' ? this.ui.chalk.green(r.status) : r.status === 'failed' ? this.ui.chalk.red(r.status) : this.ui.chalk.yellow(r.status), r.pages, r.fetched, r.inserted, r.updated, r.unchanged, r.quarantined, r.posted, r.durationMs]),
-      ),
-    )
-    for (const r of result.runs.filter((x) => x.error)) process.stderr.write(`${r.provider}: ${r.error}\n`)
+    this.out(renderSyncRuns(result.runs, this.ui))
+    for (const r of result.runs.filter((x) => x.error)) this.problem(`${r.provider}: ${r.error}`)
     if (result.runs.length === 0) this.ctx.note('no enabled providers: add one with `yms-pay providers add`')
   }
-}
-
-/**
- * 4 if any provider failed; 75 (try again later) if every provider was locked, or a stop signal cut a pass short;
- * a shared config/auth code when all failed alike.
- */
-export function exitCodeFor(runs: readonly ProviderRun[]): number {
-  if (runs.length > 0 && runs.every((r) => r.status === 'skipped_locked')) return ExitCode.locked
-  const failed = runs.filter((r) => r.status === 'failed')
-  if (failed.length === 0) return runs.some((r) => r.status === 'stopped') ? ExitCode.locked : ExitCode.ok
-  const codes = new Set(failed.map((r) => r.exitCode))
-  if (failed.length === runs.length && codes.size === 1) {
-    const code = [...codes][0]
-    if (code === ExitCode.config || code === ExitCode.auth) return code
-  }
-  return ExitCode.partial
 }

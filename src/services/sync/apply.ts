@@ -5,7 +5,8 @@ import {postingDifference, targetPositions} from '../../core/ledger.js'
 import type {FetchedTxn, NormalizedTxn, Quarantined} from '../../core/transaction.js'
 import type {Db} from '../../store/db.js'
 import {insertPostings, postedPositions} from '../../store/repos/ledger.js'
-import {closeQuarantined, quarantine} from '../../store/repos/quarantine.js'
+import {ownerByRef, type Owner, segmentOf} from '../../store/repos/customers.js'
+import {closeQuarantined, hasOpenQuarantine, quarantine, quarantinedCustomerRef} from '../../store/repos/quarantine.js'
 import {recordLatency, type RunCounts} from '../../store/repos/sync-state.js'
 import {getTxnState, parentOwner, writeTxnVersion} from '../../store/repos/transactions.js'
 import {sameTxnState} from '../../store/repos/txn-row.js'
@@ -23,12 +24,6 @@ export interface ApplyScope {
   customers: Map<string, Owner | null>
 }
 
-interface Owner {
-  customerId: string
-  siteId: string
-  segment: string
-}
-
 /** What one page (or replay) did: the run's counters without the page count. */
 export type ApplyCounts = Omit<RunCounts, 'pages'>
 
@@ -42,8 +37,9 @@ export function addCounts(a: ApplyCounts, b: ApplyCounts): ApplyCounts {
 const TYPE_ORDER: Record<string, number> = {payment: 0, refund: 1, dispute: 1, dispute_reversal: 2}
 
 /**
- * An item whose raw payload is already serialized: done on the fetching thread, because a string crosses to the
- * writer's thread far more cheaply than the object graph it came from (see page-writer.ts).
+ * What applyItems takes: a normalized transaction with its raw payload already serialized. Serializing happens on
+ * the fetching thread, because a string crosses to the writer's thread far more cheaply than the object graph it
+ * came from (see page-writer.ts); a replay has the stored text already.
  */
 export interface SerializedTxn {
   txn: FetchedTxn['txn']
@@ -59,13 +55,13 @@ export function serializeItems(items: readonly FetchedTxn[]): SerializedTxn[] {
  * postings, quarantine, audit and cursor commit together or not at all. Idempotent: re-applying the same state
  * changes nothing, and an older state than the stored one (a late webhook, an overlapping window) is ignored.
  */
-export function applyItems(db: Db, scope: ApplyScope, items: readonly (FetchedTxn | SerializedTxn)[], invalid: readonly Quarantined[]): ApplyCounts {
+export function applyItems(db: Db, scope: ApplyScope, items: readonly SerializedTxn[], invalid: readonly Quarantined[]): ApplyCounts {
   const counts = zeroCounts()
   counts.fetched = items.length + invalid.length
   const ordered = [...items].sort((a, b) => (TYPE_ORDER[a.txn.type] ?? 3) - (TYPE_ORDER[b.txn.type] ?? 3))
   // Only look for an item's open quarantine entry to close when the provider has any (one query per page).
-  const page: PageState = {openQuarantine: db.stmt(`SELECT 1 FROM quarantine WHERE provider = ? AND status = 'open' LIMIT 1`).get(scope.provider) !== undefined, now: db.now()}
-  for (const item of ordered) applyOne(db, scope, 'rawJson' in item ? item : serializeItems([item])[0]!, counts, page)
+  const page: PageState = {openQuarantine: hasOpenQuarantine(db, scope.provider), now: db.now()}
+  for (const item of ordered) applyOne(db, scope, item, counts, page)
   for (const bad of invalid) {
     quarantine(db, {provider: scope.provider, externalId: bad.externalId, reason: bad.reason, detail: bad.detail, rawJson: safeJson(bad.raw), normalizedJson: null, source: scope.source})
     counts.quarantined++
@@ -146,7 +142,7 @@ function post(db: Db, txn: NormalizedTxn, seq: number, owner: Owner, version: nu
 function resolveOwner(db: Db, scope: ApplyScope, txn: NormalizedTxn): Owner | null {
   if (txn.customerRef) {
     const key = txn.customerRef
-    if (!scope.customers.has(key)) scope.customers.set(key, byRef(db, scope, key))
+    if (!scope.customers.has(key)) scope.customers.set(key, ownerByRef(db, key, scope.provider, scope.kind))
     const owner = scope.customers.get(key) ?? null
     if (owner) return owner
   }
@@ -159,29 +155,6 @@ function resolveOwner(db: Db, scope: ApplyScope, txn: NormalizedTxn): Owner | nu
     if (parentRef) return resolveOwner(db, scope, {...txn, customerRef: parentRef, parentExternalId: null})
   }
   return null
-}
-
-function quarantinedCustomerRef(db: Db, provider: string, externalId: string): string | null {
-  const row = db
-    .stmt(`SELECT json_extract(normalized_json, '$.customerRef') AS ref FROM quarantine WHERE provider = ? AND external_id = ? AND status = 'open' AND normalized_json IS NOT NULL`)
-    .get(provider, externalId) as {ref: string | null} | undefined
-  return row?.ref ?? null
-}
-
-/** The YMS imports refs as `ref.<provider id>` or `ref.<gateway kind>`; the provider id wins when both exist. */
-function byRef(db: Db, scope: ApplyScope, ref: string): Owner | null {
-  const row = db
-    .stmt(
-      `SELECT c.id, c.site, c.segment FROM customer_refs r JOIN customers c ON c.id = r.customer
-       WHERE r.external_ref = ? AND r.provider_key IN (?, ?) ORDER BY r.provider_key = ? DESC LIMIT 1`,
-    )
-    .get(ref, scope.provider, scope.kind, scope.provider) as {id: string; site: string; segment: string | null} | undefined
-  return row ? {customerId: row.id, siteId: row.site, segment: row.segment ?? ''} : null
-}
-
-function segmentOf(db: Db, customerId: string): string {
-  const row = db.stmt('SELECT segment FROM customers WHERE id = ?').get(customerId) as {segment: string | null} | undefined
-  return row?.segment ?? ''
 }
 
 function safeJson(value: unknown): string {

@@ -4,11 +4,10 @@ import type {Db} from '../../store/db.js'
 import {acquireLease} from '../../store/repos/leases.js'
 import {addRunCounts, recordCalls, saveCursor} from '../../store/repos/sync-state.js'
 import {appendAudit} from '../audit.js'
-import type {FetchedTxn} from '../../core/transaction.js'
 import {applyItems, type ApplyCounts, type ApplyScope, type SerializedTxn} from './apply.js'
 
 export interface PageCommit {
-  page: Pick<Page, 'invalid' | 'next'> & {items: readonly (FetchedTxn | SerializedTxn)[]}
+  page: Pick<Page, 'invalid' | 'next'> & {items: readonly SerializedTxn[]}
   pageNo: number
   calls: GatewayCall[]
 }

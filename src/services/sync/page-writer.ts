@@ -1,4 +1,3 @@
-import {existsSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
 
@@ -16,7 +15,7 @@ export interface PageWriter {
   close(): Promise<void>
 }
 
-/** On the calling thread: simplest, and what tests and small runs use. */
+/** On the calling thread: for YMS_PAY_SYNC_WORKER=0 and for tests of the commit itself. */
 export function inProcessWriter(db: Db, scope: ApplyScope, run: RunRef): PageWriter {
   let failed: Error | null = null
   return {
@@ -33,14 +32,20 @@ export function inProcessWriter(db: Db, scope: ApplyScope, run: RunRef): PageWri
   }
 }
 
-const WORKER_FILE = fileURLToPath(new URL('./page-worker.js', import.meta.url))
+/** YMS_PAY_SYNC_WORKER=0 commits on the calling thread instead (a constrained host, or to rule the thread out). */
+export function workerAvailable(env: NodeJS.ProcessEnv): boolean {
+  return env.YMS_PAY_SYNC_WORKER !== '0'
+}
 
 /**
- * The worker is compiled JavaScript (dist/); from TypeScript sources (tests under vitest) it does not exist, and
- * the in-process writer serves. YMS_PAY_SYNC_WORKER=0 turns it off.
+ * Built, the worker is the compiled page-worker.js beside this file. Run from the TypeScript sources (the tests),
+ * it is page-worker.ts loaded through tsx (a dev dependency), so the tests exercise the same thread production uses.
  */
-export function workerAvailable(env: NodeJS.ProcessEnv): boolean {
-  return env.YMS_PAY_SYNC_WORKER !== '0' && existsSync(WORKER_FILE)
+function startWorker(init: WorkerInit): Worker {
+  const here = import.meta.url
+  if (!here.endsWith('.ts')) return new Worker(fileURLToPath(new URL('./page-worker.js', here)), {workerData: init})
+  const source = JSON.stringify(new URL('./page-worker.ts', here).href)
+  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${source}) })`, {eval: true, workerData: init})
 }
 
 /**
@@ -50,7 +55,7 @@ export function workerAvailable(env: NodeJS.ProcessEnv): boolean {
  */
 export async function workerWriter(dbFile: string, scope: ApplyScope, run: RunRef): Promise<PageWriter> {
   const init: WorkerInit = {dbFile, scope: {...scope, customers: undefined}, run}
-  const worker = new Worker(WORKER_FILE, {workerData: init})
+  const worker = startWorker(init)
   // Replies come back in the order the pages were sent.
   const waiting: Array<{resolve: (c: ApplyCounts) => void; reject: (e: Error) => void}> = []
   let failed: Error | null = null

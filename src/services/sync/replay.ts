@@ -35,9 +35,9 @@ export function replayQuarantine(db: Db, ctx: AppContext, opts: {provider?: stri
       continue
     }
     const scope: ApplyScope = {provider: providerId, kind: provider.kind, actor: ctx.actor, source: 'replay', grants: listGrants(db, providerId), latencySince: null, customers: new Map()}
-    const fetched = replayable.map((q) => ({txn: NormalizedTxnSchema.parse(JSON.parse(q.normalizedJson!)), raw: JSON.parse(q.rawJson) as unknown}))
+    const staged = replayable.map((q) => ({txn: NormalizedTxnSchema.parse(JSON.parse(q.normalizedJson!)), rawJson: q.rawJson}))
     db.write(() => {
-      const counts = applyItems(db, scope, fetched, [])
+      const counts = applyItems(db, scope, staged, [])
       const applied = counts.inserted + counts.updated + counts.unchanged
       result.applied += applied
       result.stillQuarantined += counts.quarantined

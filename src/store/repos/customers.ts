@@ -134,6 +134,33 @@ export function findCustomerByRef(db: Db, providerKey: string, externalRef: stri
   return row === undefined ? null : toCustomer(row, refsOf(db, [row.id]).get(row.id))
 }
 
+/** Who a transaction belongs to, as the sync's apply needs it: the customer, their site and segment. */
+export interface Owner {
+  customerId: string
+  siteId: string
+  segment: string
+}
+
+/**
+ * The owner of a gateway's customer id. The YMS imports refs as `ref.<provider id>` or `ref.<gateway kind>`; the
+ * provider id wins when both exist.
+ */
+export function ownerByRef(db: Db, ref: string, provider: string, kind: string): Owner | null {
+  const row = db
+    .stmt(
+      `SELECT c.id, c.site, c.segment FROM customer_refs r JOIN customers c ON c.id = r.customer
+       WHERE r.external_ref = ? AND r.provider_key IN (?, ?) ORDER BY r.provider_key = ? DESC LIMIT 1`,
+    )
+    .get(ref, provider, kind, provider) as {id: string; site: string; segment: string | null} | undefined
+  return row ? {customerId: row.id, siteId: row.site, segment: row.segment ?? ''} : null
+}
+
+/** A customer's segment ('' when none). */
+export function segmentOf(db: Db, customerId: string): string {
+  const row = db.stmt('SELECT segment FROM customers WHERE id = ?').get(customerId) as {segment: string | null} | undefined
+  return row?.segment ?? ''
+}
+
 function refsOf(db: Db, ids: readonly string[]): Map<string, Record<string, string>> {
   const byCustomer = new Map<string, Record<string, string>>()
   if (ids.length === 0) return byCustomer

@@ -39,6 +39,19 @@ export function quarantine(db: Db, q: {provider: string; externalId: string | nu
   ).run({...q, now})
 }
 
+/** Whether the provider has any open item: a page only looks for items to close when there are some. */
+export function hasOpenQuarantine(db: Db, provider: string): boolean {
+  return db.stmt(`SELECT 1 FROM quarantine WHERE provider = ? AND status = 'open' LIMIT 1`).get(provider) !== undefined
+}
+
+/** The customer ref of an open quarantined object: a parent held back (e.g. access denied) still names its customer. */
+export function quarantinedCustomerRef(db: Db, provider: string, externalId: string): string | null {
+  const row = db
+    .stmt(`SELECT json_extract(normalized_json, '$.customerRef') AS ref FROM quarantine WHERE provider = ? AND external_id = ? AND status = 'open' AND normalized_json IS NOT NULL`)
+    .get(provider, externalId) as {ref: string | null} | undefined
+  return row?.ref ?? null
+}
+
 /** A transaction that now applied cleanly closes its open quarantine item, if any. */
 export function closeQuarantined(db: Db, provider: string, externalId: string, status: 'replayed' | 'resolved'): void {
   db.stmt(`UPDATE quarantine SET status = ?, updated_at = ? WHERE provider = ? AND external_id = ? AND status = 'open'`).run(status, db.now(), provider, externalId)

@@ -12,7 +12,7 @@ import {openDatabase} from '../../../src/store/db.js'
 export const BENCH_PROVIDER = 'bench-stripe'
 
 export function benchContext(home: string, env: NodeJS.ProcessEnv): AppContext {
-  return {home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home}), actor: 'bench', env, terminal: {color: false, interactive: false, stdoutIsTty: false}, now: () => Date.now(), note: () => {}}
+  return {home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home}), actor: 'bench', env, terminal: {color: false, interactive: false, stdoutIsTty: false}, now: () => Date.now(), note: () => {}, warn: () => {}}
 }
 
 /** How cron would hand the key over: YMS_PAY_SECRET_<PROVIDER>_<FIELD>. */

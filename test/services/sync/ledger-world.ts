@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import type {Grant} from '../../../src/core/access.js'
 import type {FetchedTxn, NormalizedTxn} from '../../../src/core/transaction.js'
-import {applyItems, type ApplyCounts, type ApplyScope} from '../../../src/services/sync/apply.js'
+import {applyItems, type ApplyCounts, type ApplyScope, serializeItems} from '../../../src/services/sync/apply.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
 import {upsertCustomers} from '../../../src/store/repos/customers.js'
 import {addGrant} from '../../../src/store/repos/grants.js'
@@ -44,7 +44,7 @@ export function scope(grants: Grant[] = ALL, source: ApplyScope['source'] = 'pul
 
 export function applyPage(db: Db, items: readonly NormalizedTxn[], s: ApplyScope = scope()): ApplyCounts {
   const fetched: FetchedTxn[] = items.map((txn) => ({txn, raw: {id: txn.externalId, status: txn.status}}))
-  return db.write(() => applyItems(db, s, fetched, []))
+  return db.write(() => applyItems(db, s, serializeItems(fetched), []))
 }
 
 let seq = 0

@@ -88,12 +88,12 @@ describe('quarantine and replay through the engine', () => {
     const w = ledgerWorld()
     try {
       w.db.write(() =>
-        applyItems(w.db, scope(), [{txn: txn({externalId: 're_x', type: 'refund', status: 'succeeded', amount: {minor: 100, currency: 'EUR'}, parentExternalId: 'ch_x'}), raw: {}}], [
+        applyItems(w.db, scope(), [{txn: txn({externalId: 're_x', type: 'refund', status: 'succeeded', amount: {minor: 100, currency: 'EUR'}, parentExternalId: 'ch_x'}), rawJson: '{}'}], [
           {externalId: 'ch_bad', reason: 'invalid_payload', detail: 'amount: not an integer', raw: {id: 'ch_bad', amount: 'abc'}},
           {externalId: null, reason: 'invalid_payload', detail: 'no id', raw: {garbage: true}},
         ]),
       )
-      w.db.write(() => applyItems(w.db, scope(), [{txn: txn({externalId: 'ch_x', type: 'payment', status: 'succeeded', amount: {minor: 100, currency: 'EUR'}, fee: {minor: 0, currency: 'EUR'}, customerRef: 'cus_1'}), raw: {}}], []))
+      w.db.write(() => applyItems(w.db, scope(), [{txn: txn({externalId: 'ch_x', type: 'payment', status: 'succeeded', amount: {minor: 100, currency: 'EUR'}, fee: {minor: 0, currency: 'EUR'}, customerRef: 'cus_1'}), rawJson: '{}'}], []))
       expect(replayQuarantine(w.db, w.ctx, {provider: PROVIDER})).toEqual({considered: 3, applied: 1, stillQuarantined: 0, notReplayable: 2})
       expect(open(w.db).map((q) => [q.externalId, q.reason])).toEqual([
         ['ch_bad', 'invalid_payload'],
