@@ -1,13 +1,14 @@
 import {formatMoney} from '../core/money.js'
 import type {StatusReport} from '../services/status.js'
 import type {Renderer} from './render.js'
+import {ADD_PROVIDER} from './hints.js'
 
 /** The `status` screen as text; also the last thing the demo shows. */
 export function renderStatus(s: StatusReport, ui: Renderer): string {
   const parts: string[] = []
   const c = ui.chalk
   const colour = (h: string) => (h === 'ok' ? c.green(h) : h === 'down' || h === 'failing' ? c.red(h) : h === 'degraded' ? c.yellow(h) : h)
-  if (s.providers.length === 0) parts.push('no providers yet: connect one with `yms-pay providers add <id> --kind stripe`')
+  if (s.providers.length === 0) parts.push(`no providers yet: connect one with \`${ADD_PROVIDER}\``)
   else {
     parts.push(
       ui.table(

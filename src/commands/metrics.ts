@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {metricsExposition} from '../cli/metrics-exposition.js'
 import {getLifetimeTotals, getMetrics, type MetricsReport} from '../services/metrics.js'
+import {ADD_PROVIDER} from '../cli/hints.js'
 
 export default class Metrics extends BaseCommand<typeof Metrics> {
   static override summary = 'Sync latency percentiles, gateway uptime, calls, errors and retry success per provider'
@@ -11,7 +12,7 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
     'Uptime: the share of UTC minutes with calls in which the gateway answered at least once (2xx/3xx or a 4xx other than 429); a minute whose every call timed out, failed on the network, got a 5xx or 429, or was refused by the circuit breaker is down.',
     'Prometheus: quantiles and uptime cover the window; *_total and the summary count/sum cover all history (counters only grow). Write it where node_exporter\'s textfile collector reads: yms-pay metrics --format prometheus > /var/lib/node_exporter/yms_pay.prom.$$ && mv ... yms_pay.prom',
   ].join('\n')
-  static override examples = ['<%= config.bin %> metrics', '<%= config.bin %> metrics --window 1h --provider acme-stripe --json', '<%= config.bin %> metrics --format prometheus']
+  static override examples = ['<%= config.bin %> metrics', '<%= config.bin %> metrics --window 1h --provider acme-eu --json', '<%= config.bin %> metrics --format prometheus']
   static override flags = {
     window: Flags.string({description: 'How far back: 15m, 1h, 24h, 7d', default: '24h'}),
     provider: Flags.string({description: 'Only this provider'}),
@@ -26,7 +27,7 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
     } else if (this.flags.format === 'json') {
       this.out(JSON.stringify(report, null, 2))
     } else if (report.providers.length === 0) {
-      this.out('no providers and no gateway activity in the window: connect one with `yms-pay providers add <id> --kind stripe`')
+      this.out(`no providers and no gateway activity in the window: connect one with \`${ADD_PROVIDER}\``)
     } else {
       const n = (v: number | null) => (v === null ? '-' : v)
       const pct = (v: number | null, digits: number) => (v === null ? '-' : `${v.toFixed(digits)}%`)

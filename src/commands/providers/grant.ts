@@ -5,7 +5,7 @@ import {grantAccess, type GrantResult} from '../../services/providers.js'
 
 export default class ProvidersGrant extends BaseCommand<typeof ProvidersGrant> {
   static override summary = 'Allow a provider to read or write a customer segment (default is deny)'
-  static override examples = ['<%= config.bin %> providers grant acme-stripe --segment retail --site berlin --access write']
+  static override examples = ['<%= config.bin %> providers grant acme-eu --segment retail --site berlin --access write']
   static override args = {id: Args.string({required: true})}
   static override flags = {
     segment: Flags.string({required: true, description: 'Customer segment, or * for all'}),

@@ -1,5 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {listProviders, type ProviderView} from '../../services/providers.js'
+import {ADD_PROVIDER} from '../../cli/hints.js'
 
 export default class ProvidersList extends BaseCommand<typeof ProvidersList> {
   static override summary = 'List gateway connections, their sites, grants and which secrets are present'
@@ -7,7 +8,7 @@ export default class ProvidersList extends BaseCommand<typeof ProvidersList> {
   async run(): Promise<{providers: ProviderView[]}> {
     const providers = await listProviders(await this.db(), this.ctx)
     if (providers.length === 0) {
-      this.out('no providers yet: connect one with `yms-pay providers add <id> --kind stripe` (or try `yms-pay demo`)')
+      this.out(`no providers yet: connect one with \`${ADD_PROVIDER}\` (or try \`yms-pay demo\`)`)
     } else {
       this.out(
         this.ui.table(

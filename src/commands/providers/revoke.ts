@@ -5,7 +5,7 @@ import {revokeAccess, type GrantResult} from '../../services/providers.js'
 
 export default class ProvidersRevoke extends BaseCommand<typeof ProvidersRevoke> {
   static override summary = 'Take back a grant'
-  static override examples = ['<%= config.bin %> providers revoke acme-stripe --segment retail --site berlin']
+  static override examples = ['<%= config.bin %> providers revoke acme-eu --segment retail --site berlin']
   static override args = {id: Args.string({required: true})}
   static override flags = {
     segment: Flags.string({required: true, description: 'Customer segment, or * for all'}),

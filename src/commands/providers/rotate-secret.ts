@@ -6,7 +6,7 @@ import {rotateSecret, type RotateResult} from '../../services/providers.js'
 
 export default class ProvidersRotateSecret extends BaseCommand<typeof ProvidersRotateSecret> {
   static override summary = 'Replace one secret in the keychain (asked masked on a terminal, or read from stdin)'
-  static override examples = ['printf "api_key=%s\\n" "$NEW_KEY" | <%= config.bin %> providers rotate-secret acme-stripe --field api_key --secrets-from-stdin']
+  static override examples = ['printf "api_key=%s\\n" "$NEW_KEY" | <%= config.bin %> providers rotate-secret acme-eu --field api_key --secrets-from-stdin']
   static override args = {id: Args.string({required: true})}
   static override flags = {
     field: Flags.string({required: true, description: 'Secret field, e.g. api_key'}),

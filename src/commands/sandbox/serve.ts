@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {GATEWAY_KINDS} from '../../gateways/registry.js'
 import {startSandbox} from '../../services/sandbox.js'
 
 export default class SandboxServe extends BaseCommand<typeof SandboxServe> {
@@ -9,7 +10,7 @@ export default class SandboxServe extends BaseCommand<typeof SandboxServe> {
     'Prints one JSON document {gateways: [{kind, baseUrl, settings, secrets}]} to stdout (secrets: the test credentials these emulators accept), then serves until Ctrl-C. The same seed always yields the same world. --export writes its YMS side (sites.csv, customers.csv, invoices.csv) for the import commands.'
   static override enableJsonFlag = false
   static override examples = [
-    '<%= config.bin %> sandbox serve --gateways stripe,square --seed 7 --export ./world',
+    `<%= config.bin %> sandbox serve --gateways ${GATEWAY_KINDS.slice(0, 2).join(',')} --seed 7 --export ./world`,
     '<%= config.bin %> sandbox serve --faults "rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate" --webhooks-to http://127.0.0.1:8787/webhooks/{kind}',
   ]
   static override flags = {

@@ -14,7 +14,7 @@ export default class Sync extends BaseCommand<typeof Sync> {
   static override summary = 'Mirror every payment, refund and dispute from the gateways into the ledger'
   static override description =
     'One-shot for cron (exit 0 ok, 4 if any provider failed, 75 if every provider was locked by another run or a stop signal cut the pass short), or --watch for real time. Each page commits with its cursor in one transaction: a crash or Ctrl-C repeats at most one page and never duplicates a posting.'
-  static override examples = ['<%= config.bin %> sync', '<%= config.bin %> sync --provider acme-stripe --json', '<%= config.bin %> sync --watch --interval 30s']
+  static override examples = ['<%= config.bin %> sync', '<%= config.bin %> sync --provider acme-eu --json', '<%= config.bin %> sync --watch --interval 30s']
   static override flags = {
     provider: Flags.string({description: 'Only this provider (repeatable); default: every enabled provider', multiple: true}),
     since: Flags.string({description: 'On a first sync, start from this ISO time instead of the adapter default'}),
