@@ -12,7 +12,7 @@ export function renderStatus(s: StatusReport, ui: Renderer): string {
   else {
     parts.push(
       ui.table(
-        ['provider', 'kind', 'health', 'lag', 'last sync', 'last error', 'failures 24h', 'pending retries', 'quarantined'],
+        ['provider', 'kind', 'health', 'lag', 'last sync', 'last error', 'failures 24h', 'quarantined'],
         s.providers.map((p) => [
           p.id,
           p.kind,
@@ -21,7 +21,6 @@ export function renderStatus(s: StatusReport, ui: Renderer): string {
           p.lastSync ? `${p.lastSync.status} ${p.lastSync.finishedAt ?? p.lastSync.startedAt}` : 'never',
           p.lastError ? `${p.lastError.at} ${p.lastError.message}` : '',
           p.failures24h,
-          p.pendingRetries,
           p.quarantined,
         ]),
       ),
@@ -40,7 +39,7 @@ export function renderStatus(s: StatusReport, ui: Renderer): string {
     )
   }
   const reasons = Object.entries(s.quarantine.byReason).map(([r, n]) => `${r}: ${n}`).join(', ')
-  parts.push(ui.fields([['quarantined (open)', s.quarantine.open + (reasons ? ` (${reasons})` : '')], ['reconcile exceptions (open)', s.exceptions.open]]))
+  parts.push(ui.fields([['quarantined (open)', s.quarantine.open + (reasons ? ` (${reasons})` : '')]]))
   return parts.join('\n')
 }
 

@@ -6,7 +6,7 @@ import {getLifetimeTotals, getMetrics, type MetricsReport} from '../services/met
 import {ADD_PROVIDER} from '../cli/hints.js'
 
 export default class Metrics extends BaseCommand<typeof Metrics> {
-  static override summary = 'Sync latency percentiles, gateway uptime, calls, errors and retry success per provider'
+  static override summary = 'Sync latency percentiles, gateway uptime, calls and errors per provider'
   static override description = [
     'Latency: gateway event time to ledger commit, nearest-rank p50/p95/p99 over the window.',
     'Uptime: the share of UTC minutes with calls in which the gateway answered at least once (2xx/3xx or a 4xx other than 429); a minute whose every call timed out, failed on the network, got a 5xx or 429, or was refused by the circuit breaker is down.',
@@ -33,8 +33,8 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
       const pct = (v: number | null, digits: number) => (v === null ? '-' : `${v.toFixed(digits)}%`)
       this.out(
         this.ui.table(
-          ['provider', 'p50 ms', 'p95 ms', 'p99 ms', 'samples', 'uptime', 'calls', 'errors', 'retries', 'recovered', 'retry success'],
-          report.providers.map((p) => [p.provider, n(p.syncLatencyMs.p50), n(p.syncLatencyMs.p95), n(p.syncLatencyMs.p99), p.syncLatencyMs.count, pct(p.uptimePct, 2), p.calls, p.errors, p.retry.attempted, p.retry.recovered, pct(p.retry.successRate === null ? null : p.retry.successRate * 100, 1)]),
+          ['provider', 'p50 ms', 'p95 ms', 'p99 ms', 'samples', 'uptime', 'calls', 'errors'],
+          report.providers.map((p) => [p.provider, n(p.syncLatencyMs.p50), n(p.syncLatencyMs.p95), n(p.syncLatencyMs.p99), p.syncLatencyMs.count, pct(p.uptimePct, 2), p.calls, p.errors]),
         ),
       )
       this.ctx.note(`window: ${report.from} .. ${report.to} (${report.window})`)

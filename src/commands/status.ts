@@ -3,7 +3,7 @@ import {renderStatus} from '../cli/status-view.js'
 import {getStatus, type StatusReport} from '../services/status.js'
 
 export default class Status extends BaseCommand<typeof Status> {
-  static override summary = 'One screen: provider health and lag, site balances, quarantine and open exceptions'
+  static override summary = 'One screen: provider health and lag, site balances and quarantine'
   static override description =
     'health: down (every minute with calls in the last hour failed), failing (the last sync failed), degraded (some down minutes in the last hour), ok, unknown (no sync, no calls) or disabled. lag: now minus the later of the last successful sync and the newest gateway update committed.'
 

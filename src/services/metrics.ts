@@ -5,7 +5,7 @@ import {summarizeUptime, type CallBucket} from '../core/uptime.js'
 import {UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
 import {listProviders} from '../store/repos/providers.js'
-import {callBuckets, latencyAtRanks, latencyCount, lifetimeTotals, providersWithActivity, retryStats, type LifetimeTotals, type TimeWindow} from '../store/repos/reports.js'
+import {callBuckets, latencyAtRanks, latencyCount, lifetimeTotals, providersWithActivity, type LifetimeTotals, type TimeWindow} from '../store/repos/reports.js'
 
 export interface LatencySummary {
   p50: number | null
@@ -24,8 +24,6 @@ export interface ProviderMetrics {
   calls: number
   /** Attempts that did not end in `ok`: HTTP errors, rate limits, timeouts, network errors, circuit refusals. */
   errors: number
-  /** Retry chains with an attempt in the window; successRate = recovered / attempted (0..1), null when none. */
-  retry: {attempted: number; recovered: number; successRate: number | null}
 }
 
 export interface MetricsReport {
@@ -38,7 +36,7 @@ export interface MetricsReport {
 const QUANTILES = [50, 95, 99] as const
 
 /**
- * Per-provider sync latency, gateway uptime, call/error counts and retry outcomes over [now - window, now).
+ * Per-provider sync latency, gateway uptime and call/error counts over [now - window, now).
  * Providers listed: every configured one, plus any removed one that still has data in the window.
  */
 export function getMetrics(db: Db, ctx: AppContext, input: {window?: string; provider?: string} = {}): MetricsReport {
@@ -55,17 +53,14 @@ export function getMetrics(db: Db, ctx: AppContext, input: {window?: string; pro
       ids = [input.provider]
     }
     const buckets = groupBy(callBuckets(db, w, input.provider))
-    const retries = retryStats(db, w)
     const providers = ids.map((provider): ProviderMetrics => {
       const uptime = summarizeUptime(buckets.get(provider) ?? [])
-      const r = retries.get(provider) ?? {attempted: 0, recovered: 0}
       return {
         provider,
         syncLatencyMs: latencySummary(db, provider, w),
         uptimePct: uptime.uptimePct,
         calls: uptime.calls,
         errors: uptime.errors,
-        retry: {attempted: r.attempted, recovered: r.recovered, successRate: r.attempted === 0 ? null : r.recovered / r.attempted},
       }
     })
     return {window: windowText, from: w.since, to: new Date(now).toISOString(), providers}

@@ -7,7 +7,7 @@ import type {Db} from '../store/db.js'
 import {siteBalances} from '../store/repos/ledger.js'
 import {listProviders} from '../store/repos/providers.js'
 import {countOpenQuarantine} from '../store/repos/quarantine.js'
-import {callBuckets, failedRunsSince, freshness, latestRuns, openExceptions, pendingRetries} from '../store/repos/reports.js'
+import {callBuckets, failedRunsSince, freshness, latestRuns} from '../store/repos/reports.js'
 import {listSites} from '../store/repos/sites.js'
 import {convertAt} from './fx.js'
 
@@ -26,7 +26,6 @@ export interface ProviderStatus {
   lastSync: {status: string; startedAt: string; finishedAt: string | null} | null
   lastError: {at: string; message: string} | null
   failures24h: number
-  pendingRetries: number
   quarantined: number
 }
 
@@ -53,13 +52,12 @@ export interface StatusReport {
   providers: ProviderStatus[]
   sites: SiteStatus[]
   quarantine: {open: number; byReason: Record<string, number>}
-  exceptions: {open: number}
 }
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
-/** The one-screen overview: provider health, site balances, open quarantine and reconcile exceptions. */
+/** The one-screen overview: provider health, site balances and open quarantine. */
 export function getStatus(db: Db, ctx: AppContext): StatusReport {
   const now = ctx.now()
   const iso = (ms: number) => new Date(ms).toISOString()
@@ -87,7 +85,6 @@ export function getStatus(db: Db, ctx: AppContext): StatusReport {
         lastSync: runs.any ? {status: runs.any.status, startedAt: runs.any.startedAt, finishedAt: runs.any.finishedAt} : null,
         lastError: runs.failed ? {at: runs.failed.finishedAt ?? runs.failed.startedAt, message: runs.failed.error ?? 'failed'} : null,
         failures24h: failedRunsSince(db, p.id, iso(now - DAY)),
-        pendingRetries: pendingRetries(db, p.id),
         quarantined: openByProvider.get(p.id) ?? 0,
       }
     })
@@ -96,7 +93,6 @@ export function getStatus(db: Db, ctx: AppContext): StatusReport {
       providers,
       sites: siteStatuses(db, iso(now).slice(0, 10)),
       quarantine: {open: quarantineRows.reduce((n, q) => n + q.n, 0), byReason},
-      exceptions: {open: openExceptions(db)},
     }
   })
 }

@@ -47,8 +47,8 @@ describe('Prometheus text exposition', () => {
       from: '2026-03-01T00:00:00.000Z',
       to: '2026-03-02T00:00:00.000Z',
       providers: [
-        {provider: 'acme-stripe', syncLatencyMs: {p50: 12, p95: 340, p99: 900, count: 200}, uptimePct: 97.5, calls: 80, errors: 4, retry: {attempted: 0, recovered: 0, successRate: null}},
-        {provider: 'quiet"one', syncLatencyMs: {p50: null, p95: null, p99: null, count: 0}, uptimePct: null, calls: 0, errors: 0, retry: {attempted: 0, recovered: 0, successRate: null}},
+        {provider: 'acme-stripe', syncLatencyMs: {p50: 12, p95: 340, p99: 900, count: 200}, uptimePct: 97.5, calls: 80, errors: 4},
+        {provider: 'quiet"one', syncLatencyMs: {p50: null, p95: null, p99: null, count: 0}, uptimePct: null, calls: 0, errors: 0},
       ],
     }
     const lifetime = new Map([['acme-stripe', {calls: 1000, errors: 30, latencyCount: 5000, latencySumMs: 123456}]])

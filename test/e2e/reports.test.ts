@@ -48,7 +48,6 @@ const MetricsSchema = z.strictObject({
       uptimePct: z.number().min(0).max(100).nullable(),
       calls: z.number().int(),
       errors: z.number().int(),
-      retry: z.strictObject({attempted: z.number().int(), recovered: z.number().int(), successRate: z.number().min(0).max(1).nullable()}),
     }),
   ),
 })
@@ -65,7 +64,6 @@ const StatusSchema = z.strictObject({
       lastSync: z.strictObject({status: z.string(), startedAt: Iso, finishedAt: Iso.nullable()}).nullable(),
       lastError: z.strictObject({at: Iso, message: z.string()}).nullable(),
       failures24h: z.number().int(),
-      pendingRetries: z.number().int(),
       quarantined: z.number().int(),
     }),
   ),
@@ -80,7 +78,6 @@ const StatusSchema = z.strictObject({
     }),
   ),
   quarantine: z.strictObject({open: z.number().int(), byReason: z.record(z.string(), z.number().int())}),
-  exceptions: z.strictObject({open: z.number().int()}),
 })
 const ErrorSchema = z.strictObject({error: z.strictObject({code: z.string(), message: z.string(), hint: z.string().optional(), exitCode: z.number().int()})})
 
@@ -148,7 +145,6 @@ describe('read-side commands (built binary, no TTY, after a real sync)', () => {
     const json = MetricsSchema.parse((await runCli(['metrics', '--json'], {home})).json())
     expect(json.providers.map((p) => p.provider)).toEqual(['acme'])
     expect(json.providers[0]!.calls).toBeGreaterThan(0)
-    expect(json.providers[0]!.retry).toEqual({attempted: 0, recovered: 0, successRate: null})
     const format = MetricsSchema.parse(JSON.parse((await runCli(['metrics', '--format', 'json'], {home})).stdout))
     expect(format.providers).toEqual(json.providers)
     const prom = await runCli(['metrics', '--format', 'prometheus', '--window', '1h'], {home})
@@ -168,6 +164,5 @@ describe('read-side commands (built binary, no TTY, after a real sync)', () => {
     expect(s.quarantine.byReason.access_denied ?? 0).toBe(0)
     const table = await runCli(['status'], {home})
     expect(table.stdout).toMatch(/acme/)
-    expect(table.stdout).toMatch(/reconcile exceptions \(open\)\s+0/)
   })
 })

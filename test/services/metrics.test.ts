@@ -78,25 +78,9 @@ describe('metrics: uptime, calls and errors', () => {
     expect(m).toMatchObject({calls: 7, errors: 5, uptimePct: 60})
   })
 
-  it('a provider without calls has null uptime and zero counts; retries are zero with a null success rate', () => {
+  it('a provider without calls has null uptime and zero counts', () => {
     const m = getMetrics(w.db, w.ctx, {}).providers
-    expect(m).toEqual([{provider: 'acme', syncLatencyMs: {p50: null, p95: null, p99: null, count: 0}, uptimePct: null, calls: 0, errors: 0, retry: {attempted: 0, recovered: 0, successRate: null}}])
-  })
-
-  it('retry figures come from retry chains with an attempt in the window', () => {
-    const at = (ago: number) => new Date(NOW - ago).toISOString()
-    const insert = w.db.raw.prepare(
-      `INSERT INTO retries (id, provider, txn_id, amount_minor, currency, max_attempts, status, created_at, updated_at) VALUES (?, 'acme', ?, 100, 'EUR', 3, ?, ?, ?)`,
-    )
-    const attempt = w.db.raw.prepare(`INSERT INTO retry_attempts (retry_id, attempt, provider, idempotency_key, started_at) VALUES (?, ?, 'acme', ?, ?)`)
-    insert.run(1, 'acme:a', 'recovered', at(0), at(0))
-    insert.run(2, 'acme:b', 'pending', at(0), at(0))
-    insert.run(3, 'acme:c', 'recovered', at(0), at(0))
-    attempt.run(1, 1, 'k1', at(5 * MIN))
-    attempt.run(1, 2, 'k2', at(4 * MIN))
-    attempt.run(2, 1, 'k3', at(3 * MIN))
-    attempt.run(3, 1, 'k4', at(48 * 60 * MIN)) // outside the window
-    expect(getMetrics(w.db, w.ctx, {}).providers[0]!.retry).toEqual({attempted: 2, recovered: 1, successRate: 0.5})
+    expect(m).toEqual([{provider: 'acme', syncLatencyMs: {p50: null, p95: null, p99: null, count: 0}, uptimePct: null, calls: 0, errors: 0}])
   })
 
   it('lifetime counters cover all history for the Prometheus counters', () => {

@@ -39,13 +39,13 @@ describe('status', () => {
   it('a fresh home: providers unknown, sites with zero balances, nothing open', () => {
     const s = getStatus(w.db, w.ctx)
     expect(s.providers).toEqual([
-      {id: 'acme', kind: 'stripe', enabled: true, health: 'unknown', uptimePctLastHour: null, lagMs: null, lastSync: null, lastError: null, failures24h: 0, pendingRetries: 0, quarantined: 0},
+      {id: 'acme', kind: 'stripe', enabled: true, health: 'unknown', uptimePctLastHour: null, lagMs: null, lastSync: null, lastError: null, failures24h: 0, quarantined: 0},
     ])
     expect(s.sites.map((x) => [x.id, x.balances, x.totalInBase])).toEqual([
       ['berlin', [], {minor: 0, currency: 'EUR'}],
       ['boston', [], {minor: 0, currency: 'USD'}],
     ])
-    expect(s).toMatchObject({at: '2026-03-01T12:00:00.000Z', quarantine: {open: 0, byReason: {}}, exceptions: {open: 0}})
+    expect(s).toMatchObject({at: '2026-03-01T12:00:00.000Z', quarantine: {open: 0, byReason: {}}})
   })
 
   it('health, lag, last sync, last error and failures in the last 24 h come from runs, calls and transactions', () => {
@@ -100,13 +100,4 @@ describe('status', () => {
     expect(converted).toMatchObject({totalInBase: {minor: -2600, currency: 'EUR'}, missingRates: []})
   })
 
-  it('counts open reconcile exceptions and pending retries', () => {
-    w.db.raw.exec(`INSERT INTO reconcile_runs (id, site, actor, counts_json, created_at) VALUES ('r1', 'berlin', 't', '{}', '2026-03-01T00:00:00Z')`)
-    w.db.raw.exec(`INSERT INTO reconcile_exceptions (run_id, class, status) VALUES ('r1', 'unpaid', 'open'), ('r1', 'overpaid', 'open'), ('r1', 'duplicate', 'resolved')`)
-    w.db.raw.exec(`INSERT INTO retries (provider, txn_id, amount_minor, currency, max_attempts, status, created_at, updated_at) VALUES
-      ('acme', 'acme:a', 100, 'EUR', 3, 'pending', 'x', 'x'), ('acme', 'acme:b', 100, 'EUR', 3, 'in_flight', 'x', 'x'), ('acme', 'acme:c', 100, 'EUR', 3, 'recovered', 'x', 'x')`)
-    const s = getStatus(w.db, w.ctx)
-    expect(s.exceptions).toEqual({open: 2})
-    expect(s.providers[0]!.pendingRetries).toBe(2)
-  })
 })

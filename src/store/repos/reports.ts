@@ -2,8 +2,7 @@ import type {CallBucket} from '../../core/uptime.js'
 import type {Db} from '../db.js'
 
 /**
- * Aggregates for `metrics` and `status`: latency samples, the gateway call log, sync runs, retries and open
- * exceptions. Read-only; each function is one coarse query so another store could answer it the same way.
+ * Aggregates for `metrics` and `status`: latency samples, the gateway call log and sync runs. Read-only; each function is one coarse query so another store could answer it the same way.
  * A window is [since, until) over ISO-8601 UTC text columns written by db.now()/toISOString (same format, so
  * text order is time order).
  */
@@ -59,20 +58,6 @@ export function callBuckets(db: Db, w: TimeWindow, provider?: string): Array<Cal
   return rows.map((r) => ({provider: r.provider, minute: r.minute, outcome: r.outcome, statusGroup: r.status_group, calls: r.calls}))
 }
 
-/**
- * Retry chains of a provider (where the payment first failed) with at least one attempt started in the window,
- * and how many of those chains have recovered the payment.
- */
-export function retryStats(db: Db, w: TimeWindow): Map<string, {attempted: number; recovered: number}> {
-  const rows = db
-    .stmt(
-      `SELECT r.provider, COUNT(*) AS attempted, SUM(r.status = 'recovered') AS recovered FROM retries r
-       WHERE EXISTS (SELECT 1 FROM retry_attempts a WHERE a.retry_id = r.id AND a.started_at >= @since AND a.started_at < @until)
-       GROUP BY r.provider`,
-    )
-    .all(w) as Array<{provider: string; attempted: number; recovered: number | null}>
-  return new Map(rows.map((r) => [r.provider, {attempted: r.attempted, recovered: r.recovered ?? 0}]))
-}
 
 export interface LifetimeTotals {
   calls: number
@@ -125,10 +110,4 @@ export function freshness(db: Db, provider: string): {lastSuccessAt: string | nu
   return {lastSuccessAt: run.at, newestUpdateAt: txn.at}
 }
 
-export function pendingRetries(db: Db, provider: string): number {
-  return (db.stmt(`SELECT COUNT(*) AS n FROM retries WHERE provider = ? AND status IN ('pending', 'in_flight')`).get(provider) as {n: number}).n
-}
 
-export function openExceptions(db: Db): number {
-  return (db.stmt(`SELECT COUNT(*) AS n FROM reconcile_exceptions WHERE status = 'open'`).get() as {n: number}).n
-}
