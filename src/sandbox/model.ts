@@ -35,7 +35,7 @@ export interface ScenarioInvoice {
   dueAt: string
 }
 
-/** Gateway-neutral decline reasons; each emulator maps them to its own codes (DECLINES.md). */
+/** Gateway-neutral decline reasons; each emulator maps them to its own codes (docs/gateways.md#declines-and-retries). */
 export const DECLINE_REASONS = ['insufficient_funds', 'generic', 'issuer_unavailable', 'expired_card', 'stolen_card'] as const
 export type DeclineReason = (typeof DECLINE_REASONS)[number]
 

@@ -72,7 +72,7 @@ describe('assertCurrency', () => {
   })
 })
 
-describe('gateway exponents (reference/GATEWAYS.md section 6)', () => {
+describe('gateway exponents (docs/gateways.md#currencies-and-exponents)', () => {
   const stripeZero = 'BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF VND VUV XAF XOF XPF'.split(' ')
 
   it('Stripe: zero-decimal list (MGA too), ISK/UGX two-decimal, three-decimals stay 3, HUF/TWD 2', () => {

@@ -1,5 +1,5 @@
 /**
- * An error response from Stripe's API (GATEWAYS.md §1 "Error body"). Carries only what Stripe sent about the
+ * An error response from Stripe's API (docs/gateways.md#stripe-errors). Carries only what Stripe sent about the
  * request — never the request's credentials — so it is safe to log and to show.
  */
 export class StripeApiError extends Error {

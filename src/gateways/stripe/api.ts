@@ -3,7 +3,7 @@ import type {HttpClient, HttpRequest, HttpResponse} from '../types.js'
 import {StripeApiError} from './api-error.js'
 import {ErrorBodySchema, ListSchema} from './schema.js'
 
-/** The API version yms-pay's translations were written against (GATEWAYS.md §1). */
+/** The API version yms-pay's translations were written against (docs/gateways.md#stripe-auth). */
 export const STRIPE_API_VERSION = '2026-07-29.dahlia'
 
 export interface StripeApi {

@@ -4,7 +4,7 @@ import {CircuitOpenError, TransportError} from '../http.js'
 import {StripeApiError} from './api-error.js'
 
 /**
- * Stripe's gateway-status map (DECLINES.md "Stripe" and "Rules that come before any table"):
+ * Stripe's gateway-status map (docs/gateways.md#stripe-declines and #rules-before-any-table):
  * the advice code wins, then the decline code table, then the error code / HTTP status. A decline we do not know
  * is terminal; a 5xx or a network failure we do not know is `unknown` (resolve the payment before retrying).
  */

@@ -76,7 +76,7 @@ function fromPaymentIntent(body: unknown, provider: string): PaymentOutcome {
     case 'processing':
       return chargeId ? {status: 'pending', externalId: chargeId, item} : {status: 'unknown', externalId: null, reason: 'processing without a charge yet'}
     case 'requires_action':
-      // Off-session the customer is not there to authenticate (DECLINES.md: authentication_required is terminal).
+      // Off-session the customer is not there to authenticate (docs/gateways.md#stripe-declines: authentication_required is terminal).
       return {status: 'failed', externalId: chargeId, failure: {code: 'authentication_required', message: 'the card requires authentication', decision: 'terminal'}, item}
     case 'requires_payment_method':
     case 'canceled': {

@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
 /**
- * What yms-pay relies on in Stripe's objects (GATEWAYS.md §1). Unknown fields are accepted (Stripe adds fields with
+ * What yms-pay relies on in Stripe's objects (docs/gateways.md#stripe-statuses). Unknown fields are accepted (Stripe adds fields with
  * every API version, and an unknown field is not drift) but not copied into the parsed result (zod's default, not `loose`),
  * because copying every field of every object was a quarter of the translation's time, and the raw payload is kept
  * whole anyway. A field we read having the wrong type or missing is drift: the object is quarantined with the raw

@@ -4,7 +4,7 @@ import type {WebhookEvent, WebhookRequest, WebhookVerification} from '../types.j
 import type {Clock} from '../../core/clock.js'
 import {translateEvent} from './events.js'
 
-/** stripe-node's DEFAULT_TOLERANCE (GATEWAYS.md §1 "Verification"). */
+/** stripe-node's DEFAULT_TOLERANCE (docs/gateways.md#stripe-webhooks). */
 export const SIGNATURE_TOLERANCE_SECONDS = 300
 
 export function signStripePayload(secret: string, timestamp: number, body: string): string {

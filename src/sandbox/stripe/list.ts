@@ -1,7 +1,7 @@
 import type {Listed} from './world.js'
 
 /**
- * Stripe's list semantics (GATEWAYS.md §1 "Listing since a time"): newest first, `limit` 1–100 (default 10),
+ * Stripe's list semantics (docs/gateways.md#stripe-listing): newest first, `limit` 1–100 (default 10),
  * `starting_after` / `ending_before` are object ids, `created[gt|gte|lt|lte]` in unix seconds, `has_more`.
  * Params arrive as `expand[]=a`, `expand[0]=a` (stripe-node) or `created[gte]=1`, in the query or a form body.
  */

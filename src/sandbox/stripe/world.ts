@@ -47,7 +47,7 @@ export interface CreatedCharge {
   paymentMethod: string
 }
 
-/** Neutral decline reasons as Stripe reports them, with the decision DECLINES.md gives each. */
+/** Neutral decline reasons as Stripe reports them, with the decision docs/gateways.md#stripe-declines gives each. */
 export const STRIPE_DECLINES: Readonly<
   Record<DeclineReason, {code: string; failureCode: string; message: string; advice: string | null; decision: Decision}>
 > = {

@@ -4,7 +4,7 @@ import {StripeApiError} from '../../../src/gateways/stripe/api-error.js'
 import {classifyDecline, classifyStripeError} from '../../../src/gateways/stripe/classify.js'
 import {CircuitOpenError, TransportError} from '../../../src/gateways/http.js'
 
-describe('Stripe gateway-status map (DECLINES.md)', () => {
+describe('Stripe gateway-status map (docs/gateways.md#stripe-declines)', () => {
   it.each([
     ['insufficient_funds', 'retry'],
     ['generic_decline', 'retry'],

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {signStripePayload, verifyStripeSignature, verifyStripeWebhook} from '../../../src/gateways/stripe/webhook.js'
 
-// GATEWAYS.md §1: computed test vector.
+// docs/gateways.md#stripe-webhooks: the recomputed test vector.
 const SECRET = 'whsec_test_secret'
 const T = 1700000000
 const BODY = '{"id":"evt_1","object":"event"}'
