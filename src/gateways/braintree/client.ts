@@ -4,7 +4,7 @@ import {AuthError, ConfigError} from '../../core/errors.js'
 import type {AdapterDeps, CreatePaymentRequest, GatewayClient, HttpResponse, Page, PaymentOutcome, ProviderConfig} from '../types.js'
 import type {Cursor} from '../../core/cursor.js'
 import {BraintreeApiError, classifyBraintreeError} from './classify.js'
-import {createBraintreePayment, lookupBraintreePayment} from './create-payment.js'
+import {createBraintreePayment, lookupBraintreePayment} from './payments.js'
 import {ApiErrorResponseSchema, collectValidationErrors, CollectionSchema, describeIssues, SearchResultsSchema} from './schema.js'
 import {
   afterWindow,
@@ -20,7 +20,7 @@ import {
   type Cycle,
   type SyncCursor,
   type TxnPass,
-} from './sync.js'
+} from './pull.js'
 import {type TranslateContext, translateDispute, translateTransaction} from './translate.js'
 import {verifyBraintreeWebhook} from './webhook.js'
 import {asList, isXmlObject, parseBraintreeXml, type XmlValue} from './xml.js'
