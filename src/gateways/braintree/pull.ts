@@ -1,77 +1,47 @@
+import type {Clock} from '../../core/clock.js'
 import type {Cursor} from '../../core/cursor.js'
+import type {FetchedTxn, Quarantined} from '../../core/transaction.js'
+import {collect} from '../translate-kit.js'
+import type {Page} from '../types.js'
+import {BraintreeApiError} from './api-error.js'
+import {type BraintreeApi, toApiError} from './api.js'
+import {
+  afterWindow,
+  type Cycle,
+  disputeCriteria,
+  isIso,
+  MAX_CHUNK,
+  nextPass,
+  type Pass,
+  shouldSplit,
+  splitWindow,
+  startCycle,
+  transactionCriteria,
+  TXN_PASSES,
+  type TxnPass,
+  type Window,
+} from './cycle.js'
+import {CollectionSchema, describeIssues, SearchResultsSchema} from './schema.js'
+import {type TranslateContext, translateDispute, translateTransaction} from './translate.js'
+import {asList, isXmlObject} from './xml.js'
 
 /**
- * How the Braintree adapter sees changes, not just creations (ARCHITECTURE.md "The gateway seam").
- * Braintree has no events feed; its transaction search takes time ranges on several lifecycle timestamps
- * (BT `transaction_search.js`), criteria are ANDed, and a search returns ids first:
+ * The Braintree pull runs the searches cycle.ts plans (docs/gateways.md#braintree-listing), one HTTP request per
+ * fetchPage:
  *   POST /merchants/{id}/transactions/advanced_search_ids {"search":{<criteria>}}      -> ids (page-size 50)
  *   POST /merchants/{id}/transactions/advanced_search     {"search":{<criteria>,"ids":[≤50]}} -> transactions
- * Disputes: POST /merchants/{id}/disputes/advanced_search?page=N {"search":{"effective_date":{"min":…}}}
- * (effective_date = the date of a status change, so openings and closings both match).
- *
- * A cycle covers (lower, upper]: upper = the clock at the cycle's start, lower = the previous cycle's upper
- * minus OVERLAP_MS (search indexing lag and clock skew; re-reads are harmless, the core upserts by id).
- * The change passes add created_at ≤ lower: what was created within the cycle comes with the created pass.
- * Passes, each one search:
- *   created              created_at in window   new sales and new credits (refunds are credit transactions)
- *   settled              settled_at             pending sales that settled
- *   voided               voided_at              authorizations voided later
- *   expired              authorization_expired_at
- *   settlement_declined  status=settlement_declined, created_at in [lower − DECLINE_HORIZON_MS, lower]
- *                        (Braintree has no range on the decline time; bank debits bounce within days)
- *   disputes             effective_date ≥ date(lower) − 1 day (dates are day-granular, merchant time zone ⚠)
- * The first cycle without a `since` reads the whole history (created + disputes only: every object is then
- * seen in its current state). A window whose id list reaches windowTarget is halved and searched again (the
- * documented cap on results is ⚠ 20,000; narrowing the window is Braintree's advice). One fetchPage is one
- * HTTP request: an ids search, a 50-id chunk, or a disputes page. The cursor holds the window, the ids not
- * yet fetched and the position, so a crash repeats at most one chunk.
+ *   POST /merchants/{id}/disputes/advanced_search?page=N  {"search":{"effective_date":{"min":…}}} -> disputes
+ * The cursor holds the watermark (where the last finished cycle ended), the window, the ids not yet fetched and
+ * the position, so a crash repeats at most one chunk.
  */
-export const TXN_PASSES = ['created', 'settled', 'voided', 'expired', 'settlement_declined'] as const
-export type TxnPass = (typeof TXN_PASSES)[number]
-export type Pass = TxnPass | 'disputes'
-
-export const OVERLAP_MS = 15 * 60_000
-export const DECLINE_HORIZON_MS = 30 * 86_400_000
-export const DEFAULT_WINDOW_TARGET = 5_000
-export const MAX_CHUNK = 50
-/** Before Braintree existed: the lower end of a full-history search. */
-export const HISTORY_FLOOR = '2007-01-01T00:00:00.000Z'
-
-const RANGE_FIELD: Readonly<Record<Exclude<TxnPass, 'settlement_declined'>, string>> = {
-  created: 'created_at',
-  settled: 'settled_at',
-  voided: 'voided_at',
-  expired: 'authorization_expired_at',
-}
-
-export interface Window {
-  min: string
-  max: string
-  /** Where the pass ends; a window narrowed by a split continues from its max up to here. */
-  end: string
-}
-
-export interface Cycle {
-  lower: string | null
-  upper: string
-  pass: Pass
-  window: Window | null
-  ids: string[] | null
-  chunk: number
-  page: number
-}
-
-export interface SyncCursor {
+export interface BraintreeCursor {
   v: 1
   watermark: string | null
   cycle: Cycle | null
 }
 
-const isIso = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v))
-const iso = (ms: number): string => new Date(ms).toISOString()
-
-export function readCursor(cursor: Cursor | null): SyncCursor {
-  const c = cursor as Partial<SyncCursor> | null
+export function readCursor(cursor: Cursor | null): BraintreeCursor {
+  const c = cursor as Partial<BraintreeCursor> | null
   if (!c || c.v !== 1) return {v: 1, watermark: null, cycle: null}
   const watermark = isIso(c.watermark) ? c.watermark : null
   const cy = c.cycle as Partial<Cycle> | null | undefined
@@ -93,71 +63,84 @@ export function readCursor(cursor: Cursor | null): SyncCursor {
   }
 }
 
-export function passesFor(cycle: Pick<Cycle, 'lower'>): Pass[] {
-  return cycle.lower === null ? ['created', 'disputes'] : [...TXN_PASSES, 'disputes']
+export interface PullOptions {
+  /** Dates a new cycle's upper end. */
+  clock: Clock
+  /** Where a first cycle starts instead of the whole history. */
+  since?: string
+  /** Ids per search window before it is halved. */
+  windowTarget: number
 }
 
-/** The first window of a transaction pass. */
-export function firstWindow(pass: TxnPass, cycle: Pick<Cycle, 'lower' | 'upper'>): Window {
-  const lowerMs = cycle.lower === null ? Date.parse(HISTORY_FLOOR) : Date.parse(cycle.lower)
-  if (pass === 'settlement_declined') {
-    const lower = iso(lowerMs)
-    return {min: iso(Math.max(Date.parse(HISTORY_FLOOR), lowerMs - DECLINE_HORIZON_MS)), max: lower, end: lower}
+type Collected = {items: FetchedTxn[]; invalid: Quarantined[]}
+
+export async function fetchBraintreePage(api: BraintreeApi, ctx: TranslateContext, cursor: BraintreeCursor, opts: PullOptions, signal?: AbortSignal): Promise<Page> {
+  const state = cursor.cycle === null ? {...cursor, cycle: startCycle(cursor.watermark, opts.clock.now(), opts.since)} : cursor
+  const into: Collected = {items: [], invalid: []}
+  let next = await step(api, ctx, state, into, opts.windowTarget, signal)
+  // A cycle whose pass cannot start (nothing left) moves on without a request.
+  if (next.cycle !== null && next.cycle.pass !== 'disputes' && next.cycle.window === null) next = {...next, cycle: nextPass(next.cycle).cycle}
+  return {items: into.items, invalid: into.invalid, next: next as unknown as Cursor, hasMore: next.cycle !== null}
+}
+
+/** One request of the cycle in progress, its objects collected into `into`; returns where the next one starts. */
+async function step(api: BraintreeApi, ctx: TranslateContext, state: BraintreeCursor, into: Collected, windowTarget: number, signal?: AbortSignal): Promise<BraintreeCursor> {
+  const cycle = state.cycle as Cycle
+  if (cycle.pass === 'disputes') {
+    const last = await disputesPage(api, ctx, cycle, into, signal)
+    if (!last) return {...state, cycle: {...cycle, page: cycle.page + 1}}
+    return {v: 1, watermark: cycle.upper, cycle: null}
   }
-  return {min: iso(lowerMs), max: cycle.upper, end: cycle.upper}
-}
-
-export function startCycle(state: SyncCursor, nowMs: number, since: string | undefined): Cycle {
-  const lower = state.watermark !== null ? iso(Date.parse(state.watermark) - OVERLAP_MS) : since && isIso(since) ? iso(Date.parse(since)) : null
-  const upper = iso(nowMs)
-  const cycle: Cycle = {lower, upper, pass: 'created', window: null, ids: null, chunk: MAX_CHUNK, page: 1}
-  cycle.window = firstWindow('created', cycle)
-  return cycle
-}
-
-/** The search criteria of a transaction pass over a window (the JSON body's `search`). */
-export function transactionCriteria(pass: TxnPass, window: Window, cycle: Pick<Cycle, 'lower'>): Record<string, unknown> {
-  const range = {min: window.min, max: window.max}
-  if (pass === 'created') return {created_at: range}
-  // Transactions created inside this cycle come with the created pass in their current state: the change
-  // passes look only at older ones (created_at ≤ lower; the boundary second is read twice, harmlessly).
-  const older = cycle.lower === null ? {} : {created_at: {max: cycle.lower}}
-  if (pass === 'settlement_declined') return {status: ['settlement_declined'], created_at: range}
-  return {[RANGE_FIELD[pass]]: range, ...older}
-}
-
-export function disputeCriteria(cycle: Pick<Cycle, 'lower'>): Record<string, unknown> {
-  if (cycle.lower === null) return {}
-  const day = iso(Date.parse(cycle.lower) - 86_400_000).slice(0, 10)
-  return {effective_date: {min: day}}
-}
-
-/** Whether a window that returned `count` ids should be halved and searched again. */
-export function shouldSplit(window: Window, count: number, target: number): boolean {
-  return count >= target && Date.parse(window.max) - Date.parse(window.min) > 1_000
-}
-
-export function splitWindow(window: Window): Window {
-  const minMs = Date.parse(window.min)
-  const mid = minMs + Math.floor((Date.parse(window.max) - minMs) / 2)
-  return {min: window.min, max: iso(mid), end: window.end}
-}
-
-/** After a window's ids are all fetched: the rest of the pass, the next pass, or the end of the cycle. */
-export function afterWindow(cycle: Cycle): {cycle: Cycle | null} {
-  const w = cycle.window
-  if (w && Date.parse(w.max) < Date.parse(w.end)) {
-    return {cycle: {...cycle, window: {min: w.max, max: w.end, end: w.end}, ids: null}}
+  const pass = cycle.pass
+  if (cycle.ids === null) {
+    const {ids, pageSize} = await searchIds(api, pass, cycle, signal)
+    const window = cycle.window as NonNullable<Cycle['window']>
+    if (shouldSplit(window, ids.length, windowTarget)) return {...state, cycle: {...cycle, window: splitWindow(window)}}
+    if (ids.length === 0) return {...state, cycle: afterWindow(cycle).cycle}
+    return {...state, cycle: {...cycle, ids, chunk: Math.min(pageSize, MAX_CHUNK)}}
   }
-  return nextPass(cycle)
+  const chunk = cycle.ids.slice(0, cycle.chunk)
+  const rest = cycle.ids.slice(cycle.chunk)
+  if (chunk.length > 0) await transactionsPage(api, ctx, pass, cycle, chunk, into, signal)
+  if (rest.length > 0) return {...state, cycle: {...cycle, ids: rest}}
+  return {...state, cycle: afterWindow(cycle).cycle}
 }
 
-export function nextPass(cycle: Cycle): {cycle: Cycle | null} {
-  const passes = passesFor(cycle)
-  const index = passes.indexOf(cycle.pass)
-  const pass = passes[index + 1]
-  if (pass === undefined) return {cycle: null}
-  const next: Cycle = {...cycle, pass, ids: null, page: 1, window: null}
-  if (pass !== 'disputes') next.window = firstWindow(pass, cycle)
-  return {cycle: next}
+async function searchIds(api: BraintreeApi, pass: TxnPass, cycle: Cycle, signal?: AbortSignal): Promise<{ids: string[]; pageSize: number}> {
+  const endpoint = 'POST /transactions/advanced_search_ids'
+  const window = cycle.window as NonNullable<Cycle['window']>
+  const answer = await api.post('/transactions/advanced_search_ids', endpoint, {search: transactionCriteria(pass, window, cycle)}, signal)
+  if (answer.status !== 200 || answer.root !== 'search-results') throw toApiError(answer, endpoint)
+  const parsed = SearchResultsSchema.safeParse(answer.value)
+  if (!parsed.success) throw new BraintreeApiError(answer.status, endpoint, `unexpected search-results: ${describeIssues(parsed.error)}`)
+  return {ids: [...new Set(parsed.data.ids)], pageSize: parsed.data['page-size']}
+}
+
+async function transactionsPage(api: BraintreeApi, ctx: TranslateContext, pass: TxnPass, cycle: Cycle, ids: string[], into: Collected, signal?: AbortSignal): Promise<void> {
+  const endpoint = 'POST /transactions/advanced_search'
+  const window = cycle.window as NonNullable<Cycle['window']>
+  const {status, root, value, text} = await api.post('/transactions/advanced_search', endpoint, {search: {...transactionCriteria(pass, window, cycle), ids}}, signal)
+  if (status === 200 && root === null) {
+    // A 200 whose body is not XML: nothing here can be read, but it is kept rather than skipped silently.
+    into.invalid.push({externalId: null, reason: 'invalid_payload', detail: `${endpoint}: the body is not well-formed XML (ids ${ids.join(',')})`, raw: text})
+    return
+  }
+  if (status !== 200 || root !== 'credit-card-transactions' || !isXmlObject(value)) throw toApiError({status, root, value}, endpoint)
+  for (const raw of asList(value.transaction)) collect(translateTransaction(raw, ctx), into)
+}
+
+/** Reads one page of disputes; true when it was the last. */
+async function disputesPage(api: BraintreeApi, ctx: TranslateContext, cycle: Cycle, into: Collected, signal?: AbortSignal): Promise<boolean> {
+  const endpoint = 'POST /disputes/advanced_search'
+  const {status, root, value, text} = await api.post('/disputes/advanced_search', endpoint, {search: disputeCriteria(cycle)}, signal, {page: String(cycle.page)})
+  if (status === 200 && root === null) {
+    into.invalid.push({externalId: null, reason: 'invalid_payload', detail: `${endpoint} page ${cycle.page}: the body is not well-formed XML`, raw: text})
+    return true
+  }
+  if (status !== 200 || root !== 'disputes' || !isXmlObject(value)) throw toApiError({status, root, value}, endpoint)
+  const meta = CollectionSchema.safeParse(value)
+  if (!meta.success) throw new BraintreeApiError(status, endpoint, `unexpected disputes collection: ${describeIssues(meta.error)}`)
+  const raws = asList(value.dispute)
+  for (const raw of raws) collect(translateDispute(raw, ctx), into)
+  return raws.length === 0 || cycle.page * meta.data['page-size'] >= meta.data['total-items']
 }
