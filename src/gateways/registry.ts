@@ -17,7 +17,7 @@ const GATEWAYS = {
   adyen: {facts: adyen, load: async () => (await import('./adyen/adapter.js')).adapter},
   paypal: {facts: paypal, load: async () => (await import('./paypal/adapter.js')).adapter},
   square: {facts: square, load: async () => (await import('./square/adapter.js')).adapter},
-  braintree: {facts: braintree, load: async () => (await import('./braintree/adapter.js')).adapter},
+  braintree: {facts: braintree, load: async () => (await import('./braintree/client.js')).adapter},
 } as const satisfies Record<string, Entry>
 
 export type GatewayKind = keyof typeof GATEWAYS

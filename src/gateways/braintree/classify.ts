@@ -1,9 +1,10 @@
 import type {Decision} from '../../core/transaction.js'
 import {AuthError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
+import {BraintreeApiError} from './api-error.js'
 
 /**
- * Braintree's gateway-status map (reference/DECLINES.md, "Braintree"). Order of precedence:
+ * Braintree's gateway-status map (docs/gateways.md#braintree-declines). Order of precedence:
  * 1. codes whose outcome the table pins regardless of the soft/hard column (2016 duplicate: look first);
  * 2. Braintree's own `processor_response_type` (soft_declined -> retry, hard_declined -> terminal);
  * 3. the code table; 4. an unmapped decline is terminal.
@@ -73,25 +74,6 @@ export function failureCodeDecision(code: string): Decision {
   // `failed`: the processor was not reached properly, nothing was charged.
   if (code === 'failed') return 'retry'
   return 'terminal'
-}
-
-export interface BraintreeValidationError {
-  code: string
-  attribute: string
-  message: string
-}
-
-/** A non-2xx answer (or an unreadable one) from the Braintree API. Never carries credentials or URLs. */
-export class BraintreeApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly endpoint: string,
-    message: string,
-    readonly errors: readonly BraintreeValidationError[] = [],
-  ) {
-    super(`Braintree ${endpoint} answered ${status}: ${message}`)
-    this.name = 'BraintreeApiError'
-  }
 }
 
 export function classifyBraintreeError(e: unknown): Decision {

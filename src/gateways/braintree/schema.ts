@@ -1,5 +1,32 @@
 import {z} from 'zod'
 
+import type {BraintreeValidationError} from './api-error.js'
+
+/** `EUR:acct_eur,USD:acct_usd`: the merchant account (hence currency) a sale in each currency is made on. */
+const MerchantAccounts = z
+  .string()
+  .regex(/^[A-Za-z]{3}:[^,:\s]+(,[A-Za-z]{3}:[^,:\s]+)*$/, 'expected CUR:merchant_account_id pairs separated by commas')
+
+/** The non-secret settings (facts.ts says what each is for); private_key is the one secret. */
+export const BraintreeSettingsSchema = z
+  .object({
+    merchant_id: z.string().min(1),
+    public_key: z.string().min(1),
+    merchant_accounts: MerchantAccounts.optional(),
+  })
+  .strict()
+  .transform((s): Record<string, string> => ({...s}) as Record<string, string>)
+
+/** The merchant_accounts setting as currency -> merchant account id. */
+export function parseMerchantAccounts(value: string | undefined): Map<string, string> {
+  const map = new Map<string, string>()
+  for (const pair of value ? value.split(',') : []) {
+    const [currency, account] = pair.split(':')
+    if (currency && account) map.set(currency.toUpperCase(), account)
+  }
+  return map
+}
+
 /**
  * Shapes of Braintree's XML once xml.ts has read it (kebab-case names as on the wire). Only what the adapter
  * reads is declared; everything else passes through (`loose`) and is kept in `raw`.
@@ -77,8 +104,8 @@ export const ApiErrorResponseSchema = z
   .loose()
 
 /** Every `<error>` nested anywhere under `<errors>` (they nest per object: transaction, customer, …). */
-export function collectValidationErrors(node: unknown): {code: string; attribute: string; message: string}[] {
-  const out: {code: string; attribute: string; message: string}[] = []
+export function collectValidationErrors(node: unknown): BraintreeValidationError[] {
+  const out: BraintreeValidationError[] = []
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) {
       for (const item of value) visit(item)

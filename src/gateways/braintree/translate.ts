@@ -1,6 +1,5 @@
-import {assertCurrency} from '../../core/currency.js'
-import {parseGatewayDecimal} from '../../core/money.js'
-import {type FetchedTxn, type NormalizedTxn, NormalizedTxnSchema, type Quarantined} from '../../core/transaction.js'
+import type {Money, NormalizedTxn} from '../../core/transaction.js'
+import {buildTxn, decimalMoney, invalidShape, Refusal, type Translation, type TxnFields} from '../translate-kit.js'
 import {gatewayRejectionDecision, processorDecision} from './classify.js'
 import {type BraintreeDispute, BraintreeDisputeSchema, type BraintreeTransaction, BraintreeTransactionSchema, describeIssues} from './schema.js'
 import {facts} from './facts.js'
@@ -20,10 +19,9 @@ import {facts} from './facts.js'
  * lost/accepted/auto_accepted/expired -> lost (accepting or letting it expire gives the money up).
  */
 export interface TranslateContext {
+  /** The provider id (connection name): NormalizedTxn.id is `${providerId}:${externalId}`. */
   providerId: string
 }
-
-export type Translated = {ok: true; item: FetchedTxn} | {ok: false; item: Quarantined}
 
 const TXN_STATUS: Readonly<Record<string, NormalizedTxn['status']>> = {
   authorizing: 'pending',
@@ -55,52 +53,23 @@ const DISPUTE_STATUS: Readonly<Record<string, NormalizedTxn['status']>> = {
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 
-class Invalid extends Error {
-  constructor(readonly reason: Quarantined['reason'], message: string) {
-    super(message)
-  }
-}
-
 function utc(value: string | null, field: string): string {
-  if (value === null) throw new Invalid('invalid_payload', `${field} is missing`)
+  if (value === null) throw new Refusal('invalid_payload', `${field} is missing`)
   const ms = DATETIME.test(value) ? Date.parse(value) : DATE.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN
-  if (Number.isNaN(ms)) throw new Invalid('invalid_payload', `${field} ${JSON.stringify(value)} is not a Braintree datetime`)
+  if (Number.isNaN(ms)) throw new Refusal('invalid_payload', `${field} ${JSON.stringify(value)} is not a Braintree datetime`)
   return new Date(ms).toISOString()
 }
 
-function money(value: string | null, currency: string, field: string): NormalizedTxn['amount'] {
-  if (value === null) throw new Invalid('invalid_payload', `${field} is missing`)
-  let code: string
-  try {
-    code = assertCurrency(currency, 'currency-iso-code')
-  } catch (error) {
-    throw new Invalid('unsupported_currency', (error as Error).message)
-  }
-  try {
-    const m = parseGatewayDecimal(value, code, facts.wire, field)
-    if (m.minor < 0) throw new Error(`${field} ${JSON.stringify(value)} is negative`)
-    return m
-  } catch (error) {
-    throw new Invalid('invalid_payload', (error as Error).message)
-  }
+/** A decimal amount through Braintree's currency rules; amounts are positive, the type says which way money moves. */
+function money(value: string | null, currency: string, field: string): Money {
+  if (value === null) throw new Refusal('invalid_payload', `${field} is missing`)
+  const m = decimalMoney(value, currency, facts.wire, field)
+  if (m.minor < 0) throw new Refusal('invalid_payload', `${field} ${JSON.stringify(value)} is negative`)
+  return m
 }
 
-function finish(raw: unknown, externalId: string | null, build: () => NormalizedTxn): Translated {
-  try {
-    const txn = build()
-    const checked = NormalizedTxnSchema.safeParse(txn)
-    if (!checked.success) return {ok: false, item: {externalId, reason: 'invalid_payload', detail: describeIssues(checked.error), raw}}
-    return {ok: true, item: {txn: checked.data, raw}}
-  } catch (error) {
-    const reason = error instanceof Invalid ? error.reason : 'invalid_payload'
-    return {ok: false, item: {externalId, reason, detail: (error as Error).message, raw}}
-  }
-}
-
-function idOf(raw: unknown): string | null {
-  if (raw && typeof raw === 'object' && 'id' in raw && (typeof raw.id === 'string' || typeof raw.id === 'number')) return String(raw.id)
-  return null
-}
+const finish = (raw: unknown, externalId: string, ctx: TranslateContext, build: () => TxnFields): Translation =>
+  buildTxn({provider: ctx.providerId, kind: facts.kind}, raw, externalId, build)
 
 function failureOf(t: BraintreeTransaction): NormalizedTxn['failure'] {
   switch (t.status) {
@@ -128,77 +97,66 @@ function failureOf(t: BraintreeTransaction): NormalizedTxn['failure'] {
   }
 }
 
-export function translateTransaction(raw: unknown, ctx: TranslateContext): Translated {
-  const externalId = idOf(raw)
-  return finish(raw, externalId, () => {
-    const parsed = BraintreeTransactionSchema.safeParse(raw)
-    if (!parsed.success) throw new Invalid('invalid_payload', `transaction: ${describeIssues(parsed.error)}`)
-    const t = parsed.data
-    const status = TXN_STATUS[t.status]
-    if (!status) throw new Invalid('invalid_payload', `transaction status ${JSON.stringify(t.status)} is not one Braintree documents`)
-    let type: NormalizedTxn['type']
-    let parent: string | null = null
-    if (t.type === 'sale') type = 'payment'
-    else if (t.type === 'credit') {
-      parent = t['refunded-transaction-id']
-      type = parent ? 'refund' : 'adjustment'
-    } else throw new Invalid('invalid_payload', `transaction type ${JSON.stringify(t.type)} is neither sale nor credit`)
-    const occurredAt = utc(t['created-at'], 'created-at')
-    const metadata: Record<string, string> = {braintree_status: t.status}
-    if (t['merchant-account-id']) metadata.merchant_account_id = t['merchant-account-id']
-    if (t['processor-response-type']) metadata.processor_response_type = t['processor-response-type']
-    return {
-      id: `${ctx.providerId}:${t.id}`,
-      provider: ctx.providerId,
-      kind: 'braintree',
-      externalId: t.id,
-      parentExternalId: parent,
-      type,
-      status,
-      amount: money(t.amount, t['currency-iso-code'], 'amount'),
-      fee: null, // Braintree reports fees in disbursement/settlement reports, not on the transaction
-      net: null,
-      customerRef: t.customer,
-      invoiceRef: t['order-id'],
-      siteRef: null,
-      failure: status === 'failed' ? failureOf(t) : null,
-      occurredAt,
-      updatedAt: t['updated-at'] ? utc(t['updated-at'], 'updated-at') : occurredAt,
-      metadata,
-    }
-  })
+export function translateTransaction(raw: unknown, ctx: TranslateContext): Translation {
+  const parsed = BraintreeTransactionSchema.safeParse(raw)
+  if (!parsed.success) return invalidShape(raw, 'transaction', describeIssues(parsed.error))
+  const t = parsed.data
+  return finish(raw, t.id, ctx, () => transactionFields(t))
 }
 
-export function translateDispute(raw: unknown, ctx: TranslateContext): Translated {
-  const externalId = idOf(raw)
-  return finish(raw, externalId, () => {
-    const parsed = BraintreeDisputeSchema.safeParse(raw)
-    if (!parsed.success) throw new Invalid('invalid_payload', `dispute: ${describeIssues(parsed.error)}`)
-    const d: BraintreeDispute = parsed.data
-    const status = DISPUTE_STATUS[d.status]
-    if (!status) throw new Invalid('invalid_payload', `dispute status ${JSON.stringify(d.status)} is not one Braintree documents`)
-    const occurredAt = utc(d['created-at'] ?? d['date-opened'] ?? d['received-date'], 'created-at')
-    const metadata: Record<string, string> = {braintree_status: d.status}
-    if (d.kind) metadata.dispute_kind = d.kind
-    if (d.reason) metadata.dispute_reason = d.reason
-    return {
-      id: `${ctx.providerId}:${d.id}`,
-      provider: ctx.providerId,
-      kind: 'braintree',
-      externalId: d.id,
-      parentExternalId: d.transaction.id,
-      type: 'dispute',
-      status,
-      amount: money(d['amount-disputed'] ?? d.amount, d['currency-iso-code'], d['amount-disputed'] ? 'amount-disputed' : 'amount'),
-      fee: null,
-      net: null,
-      customerRef: null,
-      invoiceRef: null,
-      siteRef: null,
-      failure: null,
-      occurredAt,
-      updatedAt: d['updated-at'] ? utc(d['updated-at'], 'updated-at') : occurredAt,
-      metadata,
-    }
-  })
+function transactionFields(t: BraintreeTransaction): TxnFields {
+  const status = TXN_STATUS[t.status]
+  if (!status) throw new Refusal('invalid_payload', `transaction status ${JSON.stringify(t.status)} is not one Braintree documents`)
+  let type: NormalizedTxn['type']
+  let parent: string | null = null
+  if (t.type === 'sale') type = 'payment'
+  else if (t.type === 'credit') {
+    parent = t['refunded-transaction-id']
+    type = parent ? 'refund' : 'adjustment'
+  } else throw new Refusal('invalid_payload', `transaction type ${JSON.stringify(t.type)} is neither sale nor credit`)
+  const occurredAt = utc(t['created-at'], 'created-at')
+  const metadata: Record<string, string> = {braintree_status: t.status}
+  if (t['merchant-account-id']) metadata.merchant_account_id = t['merchant-account-id']
+  if (t['processor-response-type']) metadata.processor_response_type = t['processor-response-type']
+  return {
+    externalId: t.id,
+    parentExternalId: parent,
+    type,
+    status,
+    amount: money(t.amount, t['currency-iso-code'], 'amount'),
+    fee: null, // Braintree reports fees in disbursement/settlement reports, not on the transaction
+    net: null,
+    customerRef: t.customer,
+    invoiceRef: t['order-id'],
+    failure: status === 'failed' ? failureOf(t) : null,
+    occurredAt,
+    updatedAt: t['updated-at'] ? utc(t['updated-at'], 'updated-at') : occurredAt,
+    metadata,
+  }
+}
+
+export function translateDispute(raw: unknown, ctx: TranslateContext): Translation {
+  const parsed = BraintreeDisputeSchema.safeParse(raw)
+  if (!parsed.success) return invalidShape(raw, 'dispute', describeIssues(parsed.error))
+  const d = parsed.data
+  return finish(raw, d.id, ctx, () => disputeFields(d))
+}
+
+function disputeFields(d: BraintreeDispute): TxnFields {
+  const status = DISPUTE_STATUS[d.status]
+  if (!status) throw new Refusal('invalid_payload', `dispute status ${JSON.stringify(d.status)} is not one Braintree documents`)
+  const occurredAt = utc(d['created-at'] ?? d['date-opened'] ?? d['received-date'], 'created-at')
+  const metadata: Record<string, string> = {braintree_status: d.status}
+  if (d.kind) metadata.dispute_kind = d.kind
+  if (d.reason) metadata.dispute_reason = d.reason
+  return {
+    externalId: d.id,
+    parentExternalId: d.transaction.id,
+    type: 'dispute',
+    status,
+    amount: money(d['amount-disputed'] ?? d.amount, d['currency-iso-code'], d['amount-disputed'] ? 'amount-disputed' : 'amount'),
+    occurredAt,
+    updatedAt: d['updated-at'] ? utc(d['updated-at'], 'updated-at') : occurredAt,
+    metadata,
+  }
 }

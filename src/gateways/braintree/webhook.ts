@@ -1,15 +1,16 @@
 import {createHash, createHmac, timingSafeEqual} from 'node:crypto'
 
+import {invalidEvent} from '../signed-body.js'
 import type {WebhookEvent, WebhookRequest, WebhookVerification} from '../types.js'
 import {type TranslateContext, translateDispute, translateTransaction} from './translate.js'
 import {isXmlObject, parseBraintreeXml} from './xml.js'
 
 /**
- * Braintree webhooks (BT `webhook_notification_gateway.js`, `digest.js`): a form POST of `bt_signature` and
- * `bt_payload`. The payload is base64 XML; the signature is `public_key|hex(HMAC-SHA1(key = SHA1(private_key),
- * payload))`, several pairs possibly joined by `&`. The SDK accepts the payload with or without a trailing
- * newline (the testing gateway appends one, some frameworks strip it). There is no event id: deliveries are
- * de-duplicated on kind, subject id and the notification timestamp.
+ * Braintree webhooks (docs/gateways.md#braintree-webhooks; BT `webhook_notification_gateway.js`, `digest.js`):
+ * a form POST of `bt_signature` and `bt_payload`. The payload is base64 XML; the signature is
+ * `public_key|hex(HMAC-SHA1(key = SHA1(private_key), payload))`, several pairs possibly joined by `&`. The SDK
+ * accepts the payload with or without a trailing newline (the testing gateway appends one, some frameworks strip
+ * it). There is no event id: deliveries are de-duplicated on kind, subject id and the notification timestamp.
  */
 export function braintreeSignature(privateKey: string, payload: string): string {
   const key = createHash('sha1').update(privateKey, 'utf8').digest()
@@ -62,11 +63,7 @@ export function verifyBraintreeWebhook(
   const xml = Buffer.from(payload, 'base64').toString('utf8')
   const parsed = parseBraintreeXml(xml)
   // Signed but unreadable: acknowledge it (a retry would be just as unreadable) and keep it in quarantine.
-  const invalid = (detail: string, dedupKey: string): WebhookVerification => ({
-    ok: true,
-    dedupKey,
-    events: [{kind: 'invalid', item: {externalId: null, reason: 'invalid_payload', detail, raw: xml}}],
-  })
+  const invalid = (detail: string, dedupKey: string): WebhookVerification => ({ok: true, dedupKey, events: [invalidEvent(null, detail, xml)]})
   const digest = createHash('sha256').update(payload.replace(/\n$/, '')).digest('hex').slice(0, 32)
   if (!parsed.ok) return invalid(`bt_payload: ${parsed.reason}`, `unreadable:${digest}`)
   if (parsed.root !== 'notification' || !isXmlObject(parsed.value)) return invalid(`bt_payload root is <${parsed.root}>, not <notification>`, `unreadable:${digest}`)

@@ -1,7 +1,7 @@
 import {formatGatewayDecimal} from '../../core/money.js'
 import type {Money} from '../../core/transaction.js'
 import {type BtDispute, type BtTxn, disputeStatusAt, statusAt} from './world.js'
-import {el, wrap} from '../../gateways/braintree/xml.js'
+import {el, wrap} from './xml-writer.js'
 import {facts} from '../../gateways/braintree/facts.js'
 
 /** Braintree's wire shapes (BT fixtures, braintree-go fixtures): datetimes to the second, decimal amounts. */

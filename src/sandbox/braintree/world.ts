@@ -71,6 +71,9 @@ export function braintreeIdFor(object: 'payment' | 'refund' | 'dispute', key: st
   throw new Error(`no Braintree id for ${object} key ${JSON.stringify(key)}`)
 }
 
+/** The sandbox merchant's accounts, one per currency it sells in. */
+export const MERCHANT_CURRENCIES: readonly string[] = ['EUR', 'USD', 'JPY', 'KWD']
+
 export function merchantAccountFor(currency: string): string {
   return `yms_${currency.toLowerCase()}`
 }

@@ -1,12 +1,13 @@
 import {describe, expect, it} from 'vitest'
 
-import {BraintreeApiError, classifyBraintreeError, processorDecision} from '../../../src/gateways/braintree/classify.js'
+import {BraintreeApiError} from '../../../src/gateways/braintree/api-error.js'
+import {classifyBraintreeError, processorDecision} from '../../../src/gateways/braintree/classify.js'
 import {createBraintreeEmulator} from '../../../src/sandbox/braintree/emulator.js'
 import {CircuitOpenError, TransportError} from '../../../src/gateways/http.js'
 import {DECLINE_REASONS} from '../../../src/sandbox/model.js'
 import {mutableClock, scenario} from './helpers.js'
 
-describe('Braintree gateway-status map (DECLINES.md)', () => {
+describe('Braintree gateway-status map (docs/gateways.md#braintree-declines)', () => {
   it.each([
     ['2000', 'retry'], ['2001', 'retry'], ['2002', 'retry'], ['2004', 'terminal'], ['2005', 'terminal'], ['2012', 'terminal'],
     ['2013', 'terminal'], ['2014', 'terminal'], ['2016', 'unknown'], ['2022', 'terminal'], ['2038', 'retry'], ['2046', 'retry'],

@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {adapter as braintreeAdapter} from '../../../src/gateways/braintree/adapter.js'
+import {adapter as braintreeAdapter} from '../../../src/gateways/braintree/client.js'
 import {createBraintreeEmulator} from '../../../src/sandbox/braintree/emulator.js'
 import {AuthError} from '../../../src/core/errors.js'
 import {serveHandler, type EmulatorRequest} from '../../../src/sandbox/emulator.js'

@@ -2,13 +2,14 @@ import {readFileSync} from 'node:fs'
 
 import {describe, expect, it} from 'vitest'
 
-import {translateDispute, translateTransaction, type Translated} from '../../../src/gateways/braintree/translate.js'
+import {translateDispute, translateTransaction} from '../../../src/gateways/braintree/translate.js'
+import type {Translation} from '../../../src/gateways/translate-kit.js'
 import {parseBraintreeXml} from '../../../src/gateways/braintree/xml.js'
 
 const ctx = {providerId: 'bt-us'}
 const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/braintree/${name}`, import.meta.url), 'utf8')
 
-function translate(name: string): Translated {
+function translate(name: string): Translation {
   const parsed = parseBraintreeXml(fixture(name))
   if (!parsed.ok) throw new Error(parsed.reason)
   return parsed.root === 'dispute' ? translateDispute(parsed.value, ctx) : translateTransaction(parsed.value, ctx)

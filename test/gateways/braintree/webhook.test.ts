@@ -5,7 +5,7 @@ import {createBraintreeEmulator} from '../../../src/sandbox/braintree/emulator.j
 import {paymentsFor, scenarioEvents} from '../../../src/sandbox/model.js'
 import {mutableClock, scenario} from './helpers.js'
 
-// GATEWAYS.md §5: computed test vector.
+// docs/gateways.md#braintree-webhooks: computed test vector.
 const VECTOR = {
   publicKey: 'integration_public_key',
   privateKey: 'integration_private_key',

@@ -3,20 +3,22 @@ import {CircuitOpenError, TransportError} from '../http.js'
 import {outcomeOfPayment} from '../payment-outcome.js'
 import type {CreatePaymentRequest, PaymentOutcome} from '../types.js'
 import type {Clock} from '../../core/clock.js'
-import type {BraintreeApi} from './client.js'
-import {BraintreeApiError, classifyBraintreeError} from './classify.js'
-import {ApiErrorResponseSchema, collectValidationErrors, SearchResultsSchema} from './schema.js'
-import {type TranslateContext, type Translated, translateTransaction} from './translate.js'
-import {asList, isXmlObject, type XmlValue} from './xml.js'
+import type {Translation} from '../translate-kit.js'
+import {BraintreeApiError} from './api-error.js'
+import type {BraintreeApi, XmlAnswer} from './api.js'
+import {classifyBraintreeError} from './classify.js'
 import {facts} from './facts.js'
+import {ApiErrorResponseSchema, collectValidationErrors, SearchResultsSchema} from './schema.js'
+import {type TranslateContext, translateTransaction} from './translate.js'
+import {asList, isXmlObject, type XmlValue} from './xml.js'
 
 /**
  * A sale on a stored payment method: POST /merchants/{id}/transactions (JSON in, XML out), submitted for
  * settlement at once. Braintree takes no idempotency key, so nothing here is ever re-sent: the HTTP client
  * is told not to retry ambiguous POSTs (retryAmbiguousPosts: false), and after a timeout, reset or 5xx the
- * sale is looked up by its order id (DECLINES.md: "search by order id … before a new sale"). The order id is
- * the invoice when the caller names one (so the gateway's own UI shows it), else the idempotency key; the lookup
- * narrows by created_at to this attempt, so earlier attempts for the same invoice are not mistaken for it.
+ * sale is looked up by its order id before any new sale (docs/gateways.md#braintree-idempotency). The order id
+ * is the invoice when the caller names one (so the gateway's own UI shows it), else the idempotency key; the
+ * lookup narrows by created_at to this attempt, so earlier attempts for the same invoice are not mistaken for it.
  */
 export const ORDER_ID_MAX = 255
 /** How far before the request the lookup searches (clock skew between us and Braintree). */
@@ -39,7 +41,7 @@ export function saleBody(req: CreatePaymentRequest, merchantAccountId: string | 
   return {transaction}
 }
 
-function fromTranslated(t: Translated): PaymentOutcome {
+function fromTranslation(t: Translation): PaymentOutcome {
   if (!t.ok) return {status: 'unknown', externalId: t.item.externalId, reason: `Braintree returned a transaction yms-pay cannot read: ${t.item.detail}`}
   const {txn} = t.item
   return outcomeOfPayment(t.item, {
@@ -50,10 +52,10 @@ function fromTranslated(t: Translated): PaymentOutcome {
 
 /** Braintree's answer to a sale -> outcome (status 201 with <transaction>, or 422 <api-error-response>). */
 export function saleOutcome(status: number, root: string | null, value: XmlValue | null, ctx: TranslateContext): PaymentOutcome {
-  if ((status === 200 || status === 201) && root === 'transaction') return fromTranslated(translateTransaction(value, ctx))
+  if ((status === 200 || status === 201) && root === 'transaction') return fromTranslation(translateTransaction(value, ctx))
   if (status === 422 && root === 'api-error-response' && isXmlObject(value)) {
     // Processor declines and gateway rejections carry the failed transaction; validation errors do not.
-    if (isXmlObject(value.transaction)) return fromTranslated(translateTransaction(value.transaction, ctx))
+    if (isXmlObject(value.transaction)) return fromTranslation(translateTransaction(value.transaction, ctx))
     const body = ApiErrorResponseSchema.safeParse(value)
     const errors = body.success ? collectValidationErrors(body.data.errors) : []
     const first = errors[0]
@@ -82,7 +84,7 @@ export async function createBraintreePayment(
     return {status: 'failed', externalId: null, failure: {code: 'currency_not_configured', message, decision: 'terminal'}, item: null}
   }
   const startedMs = clock.now()
-  let answer: Awaited<ReturnType<BraintreeApi['post']>>
+  let answer: XmlAnswer
   try {
     answer = await api.post('/transactions', 'POST /transactions', saleBody(req, account), signal)
   } catch (error) {
@@ -128,9 +130,9 @@ export async function lookupBraintreePayment(api: BraintreeApi, ctx: TranslateCo
   if (page.status !== 200 || !isXmlObject(page.value)) throw new BraintreeApiError(page.status, 'POST /transactions/advanced_search', 'lookup by order id failed')
   const candidates = asList(page.value.transaction)
     .map((raw) => translateTransaction(raw, ctx))
-    .filter((t): t is Extract<Translated, {ok: true}> => t.ok && t.item.txn.amount.minor === req.amount.minor && t.item.txn.amount.currency === req.amount.currency)
+    .filter((t): t is Extract<Translation, {ok: true}> => t.ok && t.item.txn.amount.minor === req.amount.minor && t.item.txn.amount.currency === req.amount.currency)
     .sort((a, b) => (a.item.txn.occurredAt < b.item.txn.occurredAt ? 1 : -1))
   const latest = candidates[0]
   if (!latest) return {status: 'unknown', externalId: null, reason: `sales with order id ${orderIdFor(req)} exist but none for ${req.amount.minor} ${req.amount.currency}`}
-  return fromTranslated(latest)
+  return fromTranslation(latest)
 }

@@ -1,13 +1,8 @@
-import type {Cursor} from '../../core/cursor.js'
-
 /**
- * How the Braintree adapter sees changes, not just creations (ARCHITECTURE.md "The gateway seam").
- * Braintree has no events feed; its transaction search takes time ranges on several lifecycle timestamps
- * (BT `transaction_search.js`), criteria are ANDed, and a search returns ids first:
- *   POST /merchants/{id}/transactions/advanced_search_ids {"search":{<criteria>}}      -> ids (page-size 50)
- *   POST /merchants/{id}/transactions/advanced_search     {"search":{<criteria>,"ids":[≤50]}} -> transactions
- * Disputes: POST /merchants/{id}/disputes/advanced_search?page=N {"search":{"effective_date":{"min":…}}}
- * (effective_date = the date of a status change, so openings and closings both match).
+ * What one Braintree pull cycle searches, and in which order. Braintree has no events feed; its transaction
+ * search takes time ranges on several lifecycle timestamps (BT `transaction_search.js`) and criteria are ANDed,
+ * so changes, not just creations, are found by one search per lifecycle timestamp (docs/gateways.md#braintree-listing).
+ * Disputes are searched by effective_date (the date of a status change, so openings and closings both match).
  *
  * A cycle covers (lower, upper]: upper = the clock at the cycle's start, lower = the previous cycle's upper
  * minus OVERLAP_MS (search indexing lag and clock skew; re-reads are harmless, the core upserts by id).
@@ -21,18 +16,19 @@ import type {Cursor} from '../../core/cursor.js'
  *                        (Braintree has no range on the decline time; bank debits bounce within days)
  *   disputes             effective_date ≥ date(lower) − 1 day (dates are day-granular, merchant time zone ⚠)
  * The first cycle without a `since` reads the whole history (created + disputes only: every object is then
- * seen in its current state). A window whose id list reaches windowTarget is halved and searched again (the
- * documented cap on results is ⚠ 20,000; narrowing the window is Braintree's advice). One fetchPage is one
- * HTTP request: an ids search, a 50-id chunk, or a disputes page. The cursor holds the window, the ids not
- * yet fetched and the position, so a crash repeats at most one chunk.
+ * seen in its current state). A window whose id list reaches the window target is halved and searched again
+ * (the documented cap on results is ⚠ 20,000; narrowing the window is Braintree's advice).
  */
 export const TXN_PASSES = ['created', 'settled', 'voided', 'expired', 'settlement_declined'] as const
 export type TxnPass = (typeof TXN_PASSES)[number]
 export type Pass = TxnPass | 'disputes'
 
+/** How far each cycle reaches back behind the last one's upper end. */
 export const OVERLAP_MS = 15 * 60_000
 export const DECLINE_HORIZON_MS = 30 * 86_400_000
+/** Ids per search window before it is halved (a connect option lowers it in tests). */
 export const DEFAULT_WINDOW_TARGET = 5_000
+/** Ids per advanced_search request: Braintree's page-size. */
 export const MAX_CHUNK = 50
 /** Before Braintree existed: the lower end of a full-history search. */
 export const HISTORY_FLOOR = '2007-01-01T00:00:00.000Z'
@@ -61,37 +57,8 @@ export interface Cycle {
   page: number
 }
 
-export interface SyncCursor {
-  v: 1
-  watermark: string | null
-  cycle: Cycle | null
-}
-
-const isIso = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v))
+export const isIso = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v))
 const iso = (ms: number): string => new Date(ms).toISOString()
-
-export function readCursor(cursor: Cursor | null): SyncCursor {
-  const c = cursor as Partial<SyncCursor> | null
-  if (!c || c.v !== 1) return {v: 1, watermark: null, cycle: null}
-  const watermark = isIso(c.watermark) ? c.watermark : null
-  const cy = c.cycle as Partial<Cycle> | null | undefined
-  const passOk = cy && (cy.pass === 'disputes' || (TXN_PASSES as readonly string[]).includes(cy.pass as string))
-  if (!cy || !passOk || !isIso(cy.upper)) return {v: 1, watermark, cycle: null}
-  const w = cy.window as Partial<Window> | null | undefined
-  return {
-    v: 1,
-    watermark,
-    cycle: {
-      lower: isIso(cy.lower) ? cy.lower : null,
-      upper: cy.upper,
-      pass: cy.pass as Pass,
-      window: w && isIso(w.min) && isIso(w.max) && isIso(w.end) ? {min: w.min, max: w.max, end: w.end} : null,
-      ids: Array.isArray(cy.ids) ? cy.ids.filter((id): id is string => typeof id === 'string') : null,
-      chunk: typeof cy.chunk === 'number' && cy.chunk > 0 ? Math.min(cy.chunk, MAX_CHUNK) : MAX_CHUNK,
-      page: typeof cy.page === 'number' && cy.page >= 1 ? cy.page : 1,
-    },
-  }
-}
 
 export function passesFor(cycle: Pick<Cycle, 'lower'>): Pass[] {
   return cycle.lower === null ? ['created', 'disputes'] : [...TXN_PASSES, 'disputes']
@@ -107,8 +74,9 @@ export function firstWindow(pass: TxnPass, cycle: Pick<Cycle, 'lower' | 'upper'>
   return {min: iso(lowerMs), max: cycle.upper, end: cycle.upper}
 }
 
-export function startCycle(state: SyncCursor, nowMs: number, since: string | undefined): Cycle {
-  const lower = state.watermark !== null ? iso(Date.parse(state.watermark) - OVERLAP_MS) : since && isIso(since) ? iso(Date.parse(since)) : null
+/** A new cycle up to now, from the last cycle's upper end (the watermark), else from `since`, else from the start. */
+export function startCycle(watermark: string | null, nowMs: number, since: string | undefined): Cycle {
+  const lower = watermark !== null ? iso(Date.parse(watermark) - OVERLAP_MS) : since && isIso(since) ? iso(Date.parse(since)) : null
   const upper = iso(nowMs)
   const cycle: Cycle = {lower, upper, pass: 'created', window: null, ids: null, chunk: MAX_CHUNK, page: 1}
   cycle.window = firstWindow('created', cycle)
