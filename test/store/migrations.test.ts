@@ -3,8 +3,10 @@ import {join} from 'node:path'
 import Database from 'better-sqlite3'
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {ConfigError} from '../../src/core/errors.js'
 import {openDatabase} from '../../src/store/db.js'
 import {LATEST_VERSION, MIGRATIONS, runMigrations, type Migration} from '../../src/store/migrations/index.js'
+import {LEGACY_MIGRATIONS, LEGACY_SEEDS, TABLES_LEFT_OUT_OF_BASELINE} from './fixtures/legacy-migrations/index.js'
 import {tempDir} from './helpers.js'
 
 const cleanups: Array<() => void> = []
@@ -24,80 +26,63 @@ function rawFile(): {file: string; raw: Database.Database} {
   return {file, raw}
 }
 
+const first = MIGRATIONS[0]
+if (first === undefined) throw new Error('no migrations')
+const BASELINE: Migration = first
+const LEFT_OUT: readonly string[] = TABLES_LEFT_OUT_OF_BASELINE
+
 /**
- * Rows written at each schema version, as a database of that version would have held them. A new migration
- * that adds a table must add its seed here: the survival test fails while any table is left empty.
+ * Rows written at each schema version, in that version's shape. A new migration that adds a table must add its
+ * seed here: the survival test fails while any table is left empty. Ids differ from the legacy seeds', so the
+ * latest seed also goes into a file the pre-release chain made.
  */
 const SEEDS: Record<number, string> = {
-  1: `
-    INSERT INTO sites VALUES ('berlin', 'Berlin', 'EUR', 'DE', 'Europe/Berlin', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z');
-    INSERT INTO customers VALUES ('c1', 'berlin', 'gold', 'Ada', 'ada@example.test', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z');
-    INSERT INTO customer_refs VALUES ('c1', 'stripe', 'cus_123');
-    INSERT INTO invoices VALUES ('inv1', 'berlin', 'c1', 12550, 'EUR', '2024-01-01', '2024-01-31', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z');
-    INSERT INTO providers VALUES ('stripe-eu', 'stripe', 'http://127.0.0.1:1', '{}', 1, NULL, '5m,1h', 3, '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z');
-    INSERT INTO provider_sites VALUES ('stripe-eu', 'berlin');
-    INSERT INTO grants VALUES ('stripe-eu', 'gold', '*', 'write', '2024-01-01T00:00:00.000Z');
-    INSERT INTO fx_rates VALUES ('EUR', 'USD', '2024-01-01', '1.1050', 'ecb', '2024-01-01T00:00:00.000Z');
-    INSERT INTO audit_log VALUES (1, '2024-01-01T00:00:00.000Z', 'admin', 'sites.add', NULL, 'berlin', 'ok', '{}', '${'0'.repeat(64)}', '${'a'.repeat(64)}');
-  `,
-  2: `
-    INSERT INTO transactions (id, provider, kind, external_id, type, status, amount_minor, currency, customer_id, site_id,
-      occurred_at, updated_at, version, normalized_json, raw_json, first_seen_at, last_seen_at)
-      VALUES ('stripe-eu:ch_1', 'stripe-eu', 'stripe', 'ch_1', 'payment', 'succeeded', 12550, 'EUR', 'c1', 'berlin',
-      '2024-01-02T00:00:00Z', '2024-01-02T00:00:00Z', 1, '{}', '{"id":"ch_1"}', '2024-01-02T00:00:01Z', '2024-01-02T00:00:01Z');
-    INSERT INTO transaction_states VALUES ('stripe-eu:ch_1', 1, 'succeeded', 12550, 'EUR', NULL, NULL, '2024-01-02T00:00:00Z', 'pull', '${'b'.repeat(64)}', '2024-01-02T00:00:01Z');
-    INSERT INTO ledger_postings (txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
-      VALUES ('stripe-eu:ch_1', 1, 'customer:c1', -12550, 'EUR', 'stripe-eu', 'berlin', 'c1', '2024-01-02T00:00:01Z'),
-             ('stripe-eu:ch_1', 1, 'clearing:stripe-eu', 12550, 'EUR', 'stripe-eu', 'berlin', 'c1', '2024-01-02T00:00:01Z');
-    INSERT INTO ledger_purges VALUES ('nobody');
-    INSERT INTO sync_cursors VALUES ('stripe-eu', '{"after":"evt_1"}', '2024-01-02T00:00:01Z');
-    INSERT INTO leases VALUES ('stripe-eu', 'host:1', '2024-01-02T00:00:00Z', '2024-01-02T00:05:00Z');
-    INSERT INTO quarantine (provider, external_id, reason, detail, raw_json, source, created_at, updated_at)
-      VALUES ('stripe-eu', 'ch_2', 'unknown_customer', 'customer cus_9', '{}', 'pull', 'x', 'x');
-    INSERT INTO webhook_events (provider, dedup_key, received_at, headers_json, body, status)
-      VALUES ('stripe-eu', 'evt_1', 'x', '{}', X'7B7D', 'applied');
-    INSERT INTO retries (provider, txn_id, amount_minor, currency, max_attempts, status, created_at, updated_at)
-      VALUES ('stripe-eu', 'stripe-eu:ch_3', 500, 'EUR', 4, 'pending', 'x', 'x');
-    INSERT INTO retry_attempts VALUES (1, 1, 'stripe-eu', 'k1', 'x', NULL, NULL, NULL, NULL, NULL);
-    INSERT INTO alert_targets VALUES ('ops', NULL, '["sync_failed"]', 'json', 1, 'x', 'x');
-    INSERT INTO alerts_outbox (event, payload_json, created_at) VALUES ('sync_failed', '{}', 'x');
-    INSERT INTO alert_deliveries VALUES (1, 'ops', 0, NULL, NULL);
-    INSERT INTO gateway_calls (provider, endpoint, method, status, outcome, duration_ms, attempt, at)
-      VALUES ('stripe-eu', 'GET /v1/events', 'GET', 200, 'ok', 12, 1, 'x');
-    INSERT INTO sync_latency (provider, txn_id, source, event_at, committed_at, latency_ms)
-      VALUES ('stripe-eu', 'stripe-eu:ch_1', 'webhook', 'x', 'y', 40);
-    INSERT INTO sync_runs (provider, started_at, status) VALUES ('stripe-eu', 'x', 'ok');
-    INSERT INTO reconcile_runs VALUES ('r1', 'berlin', NULL, NULL, NULL, NULL, 'admin', '{}', 'x');
-    INSERT INTO reconcile_exceptions (run_id, class) VALUES ('r1', 'unpaid');
-  `,
-  4: '',
-  5: `
-    INSERT INTO transactions (id, provider, kind, external_id, type, status, amount_minor, currency, customer_id, site_id,
-      occurred_at, updated_at, version, normalized_json, raw_json, first_seen_at, last_seen_at)
-      VALUES ('stripe-eu:ch_5', 'stripe-eu', 'stripe', 'ch_5', 'payment', 'pending', 700, 'EUR', 'c1', 'berlin',
-      '2024-01-05T00:00:00Z', '2024-01-05T00:00:00Z', 1, '{"metadata":{"order":"A-1"}}', '{"id":"ch_5"}', '2024-01-05T00:00:01Z', '2024-01-05T00:00:01Z');
-    INSERT INTO transaction_states (txn_seq, txn_id, version, status, amount_minor, currency, gateway_updated_at, source, raw_sha256, recorded_at)
-      SELECT seq, id, 1, 'pending', 700, 'EUR', '2024-01-05T00:00:00Z', 'pull', '${'c'.repeat(64)}', '2024-01-05T00:00:01Z' FROM transactions WHERE id = 'stripe-eu:ch_5';
-  `,
   6: `
+    INSERT INTO sites VALUES ('lyon', 'Lyon', 'EUR', 'FR', 'Europe/Paris', '2024-01-06T00:00:00.000Z', '2024-01-06T00:00:00.000Z');
+    INSERT INTO customers VALUES ('c6', 'lyon', 'silver', 'Grace', 'grace@example.test', '2024-01-06T00:00:00.000Z', '2024-01-06T00:00:00.000Z');
+    INSERT INTO customer_refs VALUES ('c6', 'adyen', 'shopper_6');
+    INSERT INTO invoices VALUES ('inv6', 'lyon', 'c6', 900, 'EUR', '2024-01-06', NULL, '2024-01-06T00:00:00.000Z', '2024-01-06T00:00:00.000Z');
+    INSERT INTO providers VALUES ('adyen-fr', 'adyen', NULL, '{"merchantAccount":"M6"}', 1, NULL, NULL, NULL, '2024-01-06T00:00:00.000Z', '2024-01-06T00:00:00.000Z');
+    INSERT INTO provider_sites VALUES ('adyen-fr', 'lyon');
+    INSERT INTO grants VALUES ('adyen-fr', 'silver', 'lyon', 'write', '2024-01-06T00:00:00.000Z');
+    INSERT INTO fx_rates VALUES ('EUR', 'GBP', '2024-01-06', '0.8600', 'ecb', '2024-01-06T00:00:00.000Z');
+    INSERT INTO audit_log SELECT COALESCE(MAX(seq), 0) + 1, '2024-01-06T00:00:00.000Z', 'admin', 'providers.add', 'adyen-fr',
+      'adyen-fr', 'ok', '{}', '${'d'.repeat(64)}', '${'e'.repeat(64)}' FROM audit_log;
     INSERT INTO transactions (id, provider, kind, external_id, type, status, amount_minor, currency, customer_id, site_id,
       occurred_at, updated_at, version, metadata_json, raw_json, first_seen_at, last_seen_at)
-      VALUES ('stripe-eu:ch_6', 'stripe-eu', 'stripe', 'ch_6', 'payment', 'succeeded', 900, 'EUR', 'c1', 'berlin',
-      '2024-01-06T00:00:00Z', '2024-01-06T00:00:00Z', 1, '{}', '{"id":"ch_6"}', '2024-01-06T00:00:01Z', '2024-01-06T00:00:01Z');
+      VALUES ('adyen-fr:psp_6', 'adyen-fr', 'adyen', 'psp_6', 'payment', 'succeeded', 900, 'EUR', 'c6', 'lyon',
+      '2024-01-06T00:00:00Z', '2024-01-06T00:00:00Z', 1, '{"order":"B-6"}', '{"pspReference":"psp_6"}', '2024-01-06T00:00:01Z', '2024-01-06T00:00:01Z');
+    INSERT INTO transaction_states (txn_seq, txn_id, version, status, amount_minor, currency, gateway_updated_at, source, raw_sha256, recorded_at)
+      SELECT seq, id, 1, 'succeeded', 900, 'EUR', '2024-01-06T00:00:00Z', 'pull', '${'f'.repeat(64)}', '2024-01-06T00:00:01Z' FROM transactions WHERE id = 'adyen-fr:psp_6';
     INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
-      SELECT seq, id, 1, 'customer:c1', -900, 'EUR', 'stripe-eu', 'berlin', 'c1', '2024-01-06T00:00:01Z' FROM transactions WHERE id = 'stripe-eu:ch_6'
-      UNION ALL SELECT seq, id, 1, 'clearing:stripe-eu', 900, 'EUR', 'stripe-eu', 'berlin', 'c1', '2024-01-06T00:00:01Z' FROM transactions WHERE id = 'stripe-eu:ch_6';
-  `,
-  3: `
+      SELECT seq, id, 1, 'customer:c6', -900, 'EUR', 'adyen-fr', 'lyon', 'c6', '2024-01-06T00:00:01Z' FROM transactions WHERE id = 'adyen-fr:psp_6'
+      UNION ALL SELECT seq, id, 1, 'clearing:adyen-fr', 900, 'EUR', 'adyen-fr', 'lyon', 'c6', '2024-01-06T00:00:01Z' FROM transactions WHERE id = 'adyen-fr:psp_6';
+    INSERT INTO ledger_postings (txn_id, version, account, amount_minor, currency, site, customer, posted_at)
+      VALUES ('invoice:inv6', 1, 'customer:c6', 900, 'EUR', 'lyon', 'c6', '2024-01-06T00:00:00Z'),
+             ('invoice:inv6', 1, 'revenue:lyon', -900, 'EUR', 'lyon', 'c6', '2024-01-06T00:00:00Z');
+    INSERT INTO ledger_purges VALUES ('nobody-6');
+    INSERT INTO sync_cursors VALUES ('adyen-fr', '{"page":2}', '2024-01-06T00:00:01Z');
+    INSERT INTO leases VALUES ('adyen-fr', 'host:6', '2024-01-06T00:00:00Z', '2024-01-06T00:05:00Z');
     INSERT INTO quarantine (provider, external_id, reason, detail, raw_json, normalized_json, source, created_at, updated_at)
-      VALUES ('stripe-eu', 're_4', 'access_denied', 'segment vip', '{}', '{"id":"stripe-eu:re_4"}', 'pull', 'x', 'x');
+      VALUES ('adyen-fr', 'psp_8', 'unknown_customer', 'shopper shopper_8', '{}', '{"id":"adyen-fr:psp_8"}', 'webhook', 'x', 'x');
+    INSERT INTO webhook_events (provider, dedup_key, received_at, headers_json, body, status)
+      VALUES ('adyen-fr', 'psp_6:AUTHORISATION', 'x', '{}', X'5B5D', 'applied');
+    INSERT INTO retries (provider, txn_id, amount_minor, currency, max_attempts, status, created_at, updated_at)
+      VALUES ('adyen-fr', 'adyen-fr:psp_7', 400, 'EUR', 3, 'pending', 'x', 'x');
+    INSERT INTO retry_attempts (retry_id, attempt, provider, idempotency_key, started_at)
+      SELECT id, 1, 'adyen-fr', 'k6', 'x' FROM retries WHERE txn_id = 'adyen-fr:psp_7';
+    INSERT INTO gateway_calls (provider, endpoint, method, status, outcome, duration_ms, attempt, at)
+      VALUES ('adyen-fr', 'POST /payments/details', 'POST', 200, 'ok', 30, 1, 'x');
+    INSERT INTO sync_latency (provider, txn_id, source, event_at, committed_at, latency_ms)
+      VALUES ('adyen-fr', 'adyen-fr:psp_6', 'pull', 'x', 'y', 90);
+    INSERT INTO sync_runs (provider, started_at, status) VALUES ('adyen-fr', 'x', 'ok');
+    INSERT INTO reconcile_runs VALUES ('r6', 'lyon', NULL, NULL, NULL, NULL, 'admin', '{}', 'x');
+    INSERT INTO reconcile_exceptions (run_id, class) VALUES ('r6', 'overpaid');
   `,
 }
 
-/** Columns a migration removed on purpose, with where their content went (tested below). */
-const DROPPED: Record<number, Record<string, string[]>> = {
-  6: {transactions: ['normalized_json']}, // every field has a column; its metadata went to metadata_json
-}
+/** Columns a migration removed on purpose, by the version that removed them (their content's new home tested). */
+const DROPPED: Record<number, Record<string, string[]>> = {}
 
 function droppedSince(k: number, table: string): string[] {
   return Object.entries(DROPPED).flatMap(([v, t]) => (Number(v) > k ? (t[table] ?? []) : []))
@@ -110,11 +95,11 @@ function tables(raw: Database.Database): string[] {
     .all() as string[]
 }
 
-/** Every row of every table, restricted to the columns that existed at snapshot time. */
 function columnsOf(raw: Database.Database, table: string): string[] {
   return (raw.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[]).sort()
 }
 
+/** Every row of every table, restricted to the given columns (default: all of them). */
 function snapshot(raw: Database.Database, columnsByTable?: Map<string, string[]>): Map<string, string[]> {
   const out = new Map<string, string[]>()
   for (const table of columnsByTable ? [...columnsByTable.keys()] : tables(raw)) {
@@ -137,9 +122,71 @@ function snapshot(raw: Database.Database, columnsByTable?: Map<string, string[]>
   return out
 }
 
+/**
+ * A table's schema entries (itself, its indexes and triggers) with comments, identifier quotes and layout taken
+ * out of their SQL, since ALTER TABLE edits the stored text in place; plus what SQLite itself reports of its
+ * columns, keys and indexes, so the comparison does not rest on the text alone.
+ */
+function schemaByTable(raw: Database.Database): Map<string, string[]> {
+  const rows = raw.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema').all() as Array<{type: string; name: string; tbl_name: string; sql: string | null}>
+  const out = new Map<string, string[]>()
+  for (const r of rows) out.set(r.tbl_name, [...(out.get(r.tbl_name) ?? []), `${r.type} ${r.name}: ${normalisedSql(r.sql)}`])
+  for (const table of tables(raw)) {
+    const indexes = (raw.prepare('SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY name').all(table) as Array<{name: string}>).map((index) => ({
+      ...index,
+      columns: raw.prepare('SELECT seqno, cid, name, "desc", coll, "key" FROM pragma_index_xinfo(?)').all(index.name),
+    }))
+    out.get(table)?.push(
+      `columns: ${JSON.stringify(raw.prepare('SELECT * FROM pragma_table_xinfo(?)').all(table))}`,
+      `foreign keys: ${JSON.stringify(raw.prepare('SELECT * FROM pragma_foreign_key_list(?)').all(table))}`,
+      `indexes: ${JSON.stringify(indexes)}`,
+    )
+  }
+  for (const entries of out.values()) entries.sort()
+  return out
+}
+
+function normalisedSql(sql: string | null): string {
+  if (sql === null) return '(made by SQLite)'
+  return sql
+    .replace(/--[^\n]*/g, '')
+    .replaceAll('"', '')
+    .replace(/\s+/g, ' ')
+    .replace(/ ?([(),]) ?/g, '$1')
+    .trim()
+}
+
+function without(schema: Map<string, string[]>, names: readonly string[]): Map<string, string[]> {
+  return new Map([...schema].filter(([table]) => !names.includes(table)))
+}
+
+/** The file as the current list writes it at version k: each step applied in turn, with its seed after it. */
+function buildAt(raw: Database.Database, k: number): void {
+  for (const m of MIGRATIONS.filter((m) => m.version <= k)) {
+    runMigrations(raw, MIGRATIONS.slice(0, MIGRATIONS.indexOf(m) + 1))
+    raw.exec(SEEDS[m.version] ?? '')
+  }
+}
+
+/** The file a pre-release build left at version k, with rows written in each version's shape. */
+function buildLegacyAt(raw: Database.Database, k: number): void {
+  for (let v = 1; v <= k; v += 1) {
+    runMigrations(raw, LEGACY_MIGRATIONS.slice(0, v))
+    raw.exec(LEGACY_SEEDS[v] ?? '')
+  }
+}
+
+function balancesMatchPostings(raw: Database.Database): void {
+  const sums = raw.prepare(`SELECT account, currency, COALESCE(site, '') AS site, SUM(amount_minor) AS minor FROM ledger_postings GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`).all()
+  expect(raw.prepare('SELECT account, currency, site, minor FROM ledger_balances ORDER BY 1, 2, 3').all()).toEqual(sums)
+}
+
 describe('migrations', () => {
-  it('are numbered 1..N without gaps, and each seed matches a version', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1))
+  it('start at the baseline, where the pre-release chain ended, are numbered without gaps, and each seed matches a version', () => {
+    expect(BASELINE.name).toBe('001-baseline')
+    expect(BASELINE.version).toBe(LEGACY_MIGRATIONS.length)
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => BASELINE.version + i))
+    expect(LATEST_VERSION).toBe(MIGRATIONS.at(-1)?.version)
     expect(Object.keys(SEEDS).map(Number)).toEqual(MIGRATIONS.map((m) => m.version))
   })
 
@@ -152,7 +199,7 @@ describe('migrations', () => {
       expect(tables(db.raw)).toEqual(
         expect.arrayContaining(['sites', 'customers', 'customer_refs', 'invoices', 'providers', 'provider_sites',
           'grants', 'fx_rates', 'audit_log', 'transactions', 'transaction_states', 'ledger_postings', 'sync_cursors',
-          'leases', 'quarantine', 'webhook_events', 'retries', 'alerts_outbox', 'gateway_calls', 'sync_latency', 'sync_runs']),
+          'leases', 'quarantine', 'webhook_events', 'retries', 'gateway_calls', 'sync_latency', 'sync_runs']),
       )
       // no table may carry a column that looks like a secret
       for (const table of tables(db.raw)) {
@@ -165,13 +212,28 @@ describe('migrations', () => {
     }
   })
 
-  // From every earlier version k (0 = empty): data written at version k survives the upgrade to the latest.
-  it.each(MIGRATIONS.map((m) => m.version - 1).filter((k) => k >= 1))('upgrade from version %i keeps the data', (k) => {
-    const {file, raw} = rawFile()
-    for (let v = 1; v <= k; v += 1) {
-      runMigrations(raw, MIGRATIONS.slice(0, v))
-      raw.exec(SEEDS[v] ?? '')
+  it('the baseline builds the schema the pre-release chain 001-006 left, minus the tables nothing uses yet', () => {
+    const legacy = rawFile().raw
+    const fresh = rawFile().raw
+    expect(runMigrations(legacy, LEGACY_MIGRATIONS)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(runMigrations(fresh, [BASELINE])).toEqual([BASELINE.version])
+    expect(fresh.pragma('user_version', {simple: true})).toBe(legacy.pragma('user_version', {simple: true}))
+
+    const legacySchema = schemaByTable(legacy)
+    const baselineSchema = schemaByTable(fresh)
+    for (const table of LEFT_OUT) {
+      expect(legacySchema.has(table), `${table} is in the chain`).toBe(true)
+      expect(baselineSchema.has(table), `${table} is left out`).toBe(false)
     }
+    const kept = without(legacySchema, LEFT_OUT)
+    expect([...baselineSchema.keys()].sort()).toEqual([...kept.keys()].sort())
+    for (const [table, entries] of kept) expect(baselineSchema.get(table), table).toEqual(entries)
+  })
+
+  // From every version a file can be at (the baseline on): its data survives opening with the latest code.
+  it.each(MIGRATIONS.map((m) => m.version))('a file at version %i keeps its data through the upgrade to the latest', (k) => {
+    const {file, raw} = rawFile()
+    buildAt(raw, k)
     expect(raw.pragma('user_version', {simple: true})).toBe(k)
     const before = snapshot(raw)
     for (const [table, rows] of before) expect(rows.length, `seed leaves ${table} empty at version ${k}`).toBeGreaterThan(0)
@@ -188,34 +250,23 @@ describe('migrations', () => {
       }
       expect(snapshot(db.raw, columnsBefore)).toEqual(kept)
       expect(db.raw.pragma('foreign_key_check')).toEqual([])
-      // and the upgraded file accepts rows written in the latest shape
-      db.raw.exec(SEEDS[LATEST_VERSION] ?? '')
+      // and the upgraded file accepts rows written in the latest shape (the latest's own seed is in it already)
+      if (k < LATEST_VERSION) db.raw.exec(SEEDS[LATEST_VERSION] ?? '')
     } finally {
       db.close()
     }
   })
 
-  it('006 carries metadata out of normalized_json, keys old postings by their transaction and sums balances', () => {
+  it('ledger_balances follow the postings, and the invoice key refuses the same posting twice', () => {
     const {file, raw} = rawFile()
-    for (let v = 1; v <= 5; v += 1) {
-      runMigrations(raw, MIGRATIONS.slice(0, v))
-      raw.exec(SEEDS[v] ?? '')
-    }
-    raw.exec(`INSERT INTO invoices VALUES ('inv2', 'berlin', 'c1', 300, 'EUR', '2024-02-01', '2024-02-28', 'x', 'x');
-      INSERT INTO ledger_postings (txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
-      VALUES ('invoice:inv2', 1, 'customer:c1', 300, 'EUR', NULL, 'berlin', 'c1', 'x'), ('invoice:inv2', 1, 'revenue:berlin', -300, 'EUR', NULL, 'berlin', 'c1', 'x');`)
+    buildAt(raw, LATEST_VERSION)
     raw.close()
     const db = openDatabase(file)
     try {
-      const meta = db.raw.prepare('SELECT id, metadata_json FROM transactions ORDER BY id').all()
-      expect(meta).toEqual([{id: 'stripe-eu:ch_1', metadata_json: '{}'}, {id: 'stripe-eu:ch_5', metadata_json: '{"order":"A-1"}'}])
-      const keys = db.raw.prepare('SELECT txn_id, txn_seq IS NOT NULL AS keyed FROM ledger_postings GROUP BY txn_id ORDER BY txn_id').all()
-      expect(keys).toEqual([{txn_id: 'invoice:inv2', keyed: 0}, {txn_id: 'stripe-eu:ch_1', keyed: 1}])
-      const sums = db.raw.prepare(`SELECT account, currency, COALESCE(site, '') AS site, SUM(amount_minor) AS minor FROM ledger_postings GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`).all()
-      expect(db.raw.prepare('SELECT account, currency, site, minor FROM ledger_balances ORDER BY 1, 2, 3').all()).toEqual(sums)
-      expect(sums).toContainEqual({account: 'customer:c1', currency: 'EUR', site: 'berlin', minor: -12550 + 300})
-      // the invoice key still refuses the same posting twice
-      expect(() => db.raw.exec(`INSERT INTO ledger_postings (txn_id, version, account, amount_minor, currency, site, posted_at) VALUES ('invoice:inv2', 1, 'revenue:berlin', -300, 'EUR', 'berlin', 'x')`)).toThrow(/UNIQUE/)
+      balancesMatchPostings(db.raw)
+      expect(db.raw.prepare(`SELECT minor FROM ledger_balances WHERE account = 'customer:c6'`).pluck().get()).toBe(-900 + 900)
+      expect(db.raw.prepare(`SELECT minor FROM ledger_balances WHERE account = 'revenue:lyon'`).pluck().get()).toBe(-900)
+      expect(() => db.raw.exec(`INSERT INTO ledger_postings (txn_id, version, account, amount_minor, currency, site, posted_at) VALUES ('invoice:inv6', 1, 'revenue:lyon', -900, 'EUR', 'lyon', 'x')`)).toThrow(/UNIQUE/)
     } finally {
       db.close()
     }
@@ -224,27 +275,22 @@ describe('migrations', () => {
   it('the full seed set is valid at the latest version (every table covered)', () => {
     const {raw} = rawFile()
     // Each seed is written in the shape of its own version, so they go in as a real file's history would.
-    for (const m of MIGRATIONS) {
-      runMigrations(raw, MIGRATIONS.slice(0, m.version))
-      raw.exec(SEEDS[m.version] ?? '')
-    }
+    buildAt(raw, LATEST_VERSION)
     for (const [table, rows] of snapshot(raw)) expect(rows.length, `no seed row for ${table}`).toBeGreaterThan(0)
   })
 
   it('a failing migration leaves the file at the previous whole version', () => {
     const {raw} = rawFile()
     const broken: Migration = {
-      version: 2,
+      version: BASELINE.version + 1,
       name: '002-broken',
       up(db) {
         db.exec('CREATE TABLE half_done (x INTEGER)')
         db.exec('INSERT INTO no_such_table VALUES (1)')
       },
     }
-    const first = MIGRATIONS[0]
-    if (first === undefined) throw new Error('no migrations')
-    expect(() => runMigrations(raw, [first, broken])).toThrow(/no such table/)
-    expect(raw.pragma('user_version', {simple: true})).toBe(1)
+    expect(() => runMigrations(raw, [BASELINE, broken])).toThrow(/no such table/)
+    expect(raw.pragma('user_version', {simple: true})).toBe(BASELINE.version)
     expect(tables(raw)).not.toContain('half_done')
     expect(tables(raw)).toContain('sites')
   })
@@ -253,6 +299,97 @@ describe('migrations', () => {
     const {raw} = rawFile()
     expect(runMigrations(raw, MIGRATIONS)).toEqual(MIGRATIONS.map((m) => m.version))
     expect(runMigrations(raw, MIGRATIONS)).toEqual([])
-    expect(() => runMigrations(raw, [...MIGRATIONS].reverse())).toThrow(/expected 1/)
+    const step = (version: number): Migration => ({version, name: `step-${version}`, up: () => undefined})
+    const next = LATEST_VERSION + 1
+    expect(() => runMigrations(raw, [...MIGRATIONS, step(next + 1)])).toThrow(`step-${next + 1} has version ${next + 1}, expected ${next}`)
+    expect(() => runMigrations(raw, [step(next), ...MIGRATIONS])).toThrow(`expected ${next + 1}`)
+    expect(raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
+  })
+
+  it('a step that rebuilds a referenced table runs with foreign keys off and is checked before it commits', () => {
+    const {raw} = rawFile()
+    buildAt(raw, LATEST_VERSION)
+    const rebuildSites = (keep: string, flagged: boolean): Migration => ({
+      version: LATEST_VERSION + 1,
+      name: 'test-rebuild-sites',
+      rebuildsReferencedTable: flagged,
+      up(db) {
+        db.exec(`CREATE TABLE sites_new (id TEXT PRIMARY KEY, name TEXT NOT NULL, currency TEXT NOT NULL, country TEXT,
+            timezone TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL) STRICT;
+          INSERT INTO sites_new SELECT * FROM sites WHERE ${keep};
+          DROP TABLE sites;
+          ALTER TABLE sites_new RENAME TO sites;`)
+      },
+    })
+    const sitesBefore = snapshot(raw).get('sites')
+
+    // unflagged, dropping a referenced table deletes its rows under enforced foreign keys
+    expect(() => runMigrations(raw, [...MIGRATIONS, rebuildSites('1', false)])).toThrow(/FOREIGN KEY/)
+    // flagged, a rebuild that loses referenced rows is caught before it commits
+    expect(() => runMigrations(raw, [...MIGRATIONS, rebuildSites('0', true)])).toThrow(/would break \d+ foreign key/)
+    expect(raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
+    expect(snapshot(raw).get('sites')).toEqual(sitesBefore)
+    expect(raw.pragma('foreign_keys', {simple: true})).toBe(1)
+
+    expect(runMigrations(raw, [...MIGRATIONS, rebuildSites('1', true)])).toEqual([LATEST_VERSION + 1])
+    expect(snapshot(raw).get('sites')).toEqual(sitesBefore)
+    expect(raw.pragma('foreign_key_check')).toEqual([])
+    expect(raw.pragma('foreign_keys', {simple: true})).toBe(1)
+  })
+})
+
+describe('files made by pre-release builds', () => {
+  it('one the whole chain made (version 6) counts as migrated: same schema bar the unused tables, every row kept, new rows taken', () => {
+    const {file, raw} = rawFile()
+    buildLegacyAt(raw, LEGACY_MIGRATIONS.length)
+    const before = snapshot(raw)
+    for (const [table, rows] of without(before, LEFT_OUT)) expect(rows.length, `legacy seed leaves ${table} empty`).toBeGreaterThan(0)
+    raw.close()
+    const reference = rawFile()
+    reference.raw.close()
+    const fresh = openDatabase(reference.file)
+    const db = openDatabase(file)
+    try {
+      expect(db.raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
+      // Later migrations run on it as on any file; the left-out tables stay, empty, as nothing ever wrote them.
+      expect(without(schemaByTable(db.raw), LEFT_OUT)).toEqual(schemaByTable(fresh.raw))
+      for (const table of LEFT_OUT) expect(db.raw.prepare(`SELECT count(*) FROM ${table}`).pluck().get(), table).toBe(0)
+      expect(snapshot(db.raw)).toEqual(before)
+      expect(db.raw.pragma('foreign_key_check')).toEqual([])
+      db.raw.exec(SEEDS[LATEST_VERSION] ?? '')
+      balancesMatchPostings(db.raw)
+      expect(db.raw.prepare(`SELECT minor FROM ledger_balances WHERE account = 'customer:c1'`).pluck().get()).toBe(-12550 - 900)
+    } finally {
+      db.close()
+      fresh.close()
+    }
+  })
+
+  it.each([1, 2, 3, 4, 5])('one at version %i is refused with exit 78 and left as it was', (k) => {
+    const {file, raw} = rawFile()
+    buildLegacyAt(raw, k)
+    const before = snapshot(raw)
+    raw.close()
+    for (const readonly of [false, true]) {
+      let caught: unknown
+      try {
+        openDatabase(file, {readonly}).close()
+      } catch (error) {
+        caught = error
+      }
+      expect(caught).toBeInstanceOf(ConfigError)
+      const error = caught as ConfigError
+      expect(error.exitCode).toBe(78)
+      expect(error.code).toBe('schema_pre_release')
+      expect(error.message).toContain(`schema version ${k}`)
+      expect(error.hint).toContain(`upgrades it to version ${BASELINE.version}`)
+    }
+    const check = new Database(file)
+    try {
+      expect(check.pragma('user_version', {simple: true})).toBe(k)
+      expect(snapshot(check)).toEqual(before)
+    } finally {
+      check.close()
+    }
   })
 })
