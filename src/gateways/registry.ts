@@ -14,7 +14,7 @@ interface Entry {
 /** kind -> facts and adapter, one line per gateway, in the order people see them listed. */
 const GATEWAYS = {
   stripe: {facts: stripe, load: async () => (await import('./stripe/client.js')).adapter},
-  adyen: {facts: adyen, load: async () => (await import('./adyen/adapter.js')).adapter},
+  adyen: {facts: adyen, load: async () => (await import('./adyen/client.js')).adapter},
   paypal: {facts: paypal, load: async () => (await import('./paypal/adapter.js')).adapter},
   square: {facts: square, load: async () => (await import('./square/adapter.js')).adapter},
   braintree: {facts: braintree, load: async () => (await import('./braintree/client.js')).adapter},

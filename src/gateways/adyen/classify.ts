@@ -1,10 +1,11 @@
-import type {Decision} from '../../core/transaction.js'
+import type {Decision, NormalizedTxn} from '../../core/transaction.js'
 import {AuthError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
+import {AdyenApiError} from './api-error.js'
 
 /**
- * Adyen's refusal codes -> retry decision (reference/DECLINES.md, Adyen table). Adyen publishes no retry flag:
- * these are the project's decisions. A code missing here is terminal (DECLINES.md rule 2).
+ * Adyen's refusal codes -> retry decision (docs/gateways.md#adyen-declines). Adyen publishes no retry flag:
+ * these are the project's decisions. A code missing here is terminal (docs/gateways.md#declines-and-retries).
  */
 export const REFUSAL_REASONS: Readonly<Record<string, {reason: string; decision: Decision}>> = {
   '2': {reason: 'Refused', decision: 'retry'},
@@ -46,51 +47,16 @@ export function classifyRefusal(codeOrReason: string): Decision {
   return code ? REFUSAL_REASONS[code]!.decision : 'terminal'
 }
 
-/** Both error body shapes Adyen uses: classic serviceError and RFC 7807 (newer APIs). */
-export interface AdyenErrorBody {
-  status: number
-  errorCode: string | null
-  message: string
-  errorType: string | null
-  pspReference: string | null
-}
-
-export function parseErrorBody(httpStatus: number, text: string): AdyenErrorBody {
-  let body: Record<string, unknown> = {}
-  try {
-    const parsed: unknown = JSON.parse(text)
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>
-  } catch {
-    // Not JSON (a proxy's HTML page): keep the status, quote a little of the text.
-  }
-  const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null)
-  const status = typeof body.status === 'number' ? body.status : httpStatus
-  // RFC 7807 puts the human text in `detail` (falling back to `title`); classic bodies use `message`.
-  const message = str(body.message) ?? str(body.detail) ?? str(body.title) ?? (text.trim().slice(0, 200) || `HTTP ${httpStatus}`)
-  return {
-    status,
-    errorCode: str(body.errorCode),
-    message,
-    errorType: str(body.errorType) ?? str(body.type),
-    pspReference: str(body.pspReference),
-  }
-}
-
-/** A non-2xx answer from Adyen. The message never contains credentials (Adyen does not echo them). */
-export class AdyenApiError extends Error {
-  readonly httpStatus: number
-  readonly body: AdyenErrorBody
-  constructor(endpoint: string, httpStatus: number, body: AdyenErrorBody) {
-    super(`adyen ${endpoint}: HTTP ${httpStatus}${body.errorCode ? ` ${body.errorCode}` : ''}: ${body.message}`)
-    this.name = 'AdyenApiError'
-    this.httpStatus = httpStatus
-    this.body = body
-  }
+/** A refusal (its code when Adyen gave one, and its text) -> the failure recorded on a failed payment. */
+export function refusalFailure(code: string | null, message: string): NonNullable<NormalizedTxn['failure']> {
+  const known = code ? REFUSAL_REASONS[code] : undefined
+  return {code: code ?? message, message: message || known?.reason || 'Refused', decision: classifyRefusal(code ?? message)}
 }
 
 /**
  * Error -> what retrying a payment should do. An Adyen 5xx on a payment may have charged the card, so it is
- * unknown (resolve first, DECLINES.md); `00_500` "too many requests" is Adyen's rate limit and safe to retry.
+ * unknown (resolve first, docs/gateways.md#unknown-outcomes); `00_500` "too many requests" is Adyen's rate
+ * limit and safe to retry (docs/gateways.md#adyen-errors).
  */
 export function classifyAdyenError(e: unknown): Decision {
   if (typeof e === 'string') return classifyRefusal(e)

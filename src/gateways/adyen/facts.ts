@@ -3,7 +3,8 @@ import type {GatewayFacts} from '../types.js'
 /**
  * Adyen's facts (docs/gateways.md, Adyen). defaultBaseUrl is the live Checkout host WITHOUT the account's live
  * prefix: a live account passes `--base-url https://{prefix}-checkout-live.adyenpayments.com/checkout`; test
- * accounts use https://checkout-test.adyen.com. 'pull' is the settlement detail report pull.
+ * accounts use https://checkout-test.adyen.com. 'pull' is the settlement detail report pull, and
+ * 'settlement_report' says that pull is report-based (docs/gateways.md#adyen-settlement-reports).
  */
 export const facts: GatewayFacts = {
   kind: 'adyen',

@@ -1,47 +1,17 @@
-import {parse} from 'csv-parse/sync'
-
-import {gatewayExponent} from '../../core/currency.js'
-import {parseGatewayDecimal} from '../../core/money.js'
+import {assertCurrency} from '../../core/currency.js'
+import {MoneyError} from '../../core/errors.js'
 import type {FetchedTxn, Money, NormalizedTxn, Quarantined} from '../../core/transaction.js'
+import {decimalMoney, Refusal, type Translation, type TxnFields} from '../translate-kit.js'
+import {readCsv} from './csv.js'
+import {facts} from './facts.js'
 import {parseMerchantReference} from './reference.js'
 import {isoSeconds, wallClockToEpochMs} from './timezone.js'
-import {buildTxn, type TranslateContext} from './translate.js'
-import {facts} from './facts.js'
+import {adyenTxn, type TranslateContext} from './translate.js'
 
-/** Settlement detail report columns in Adyen's order (GATEWAYS.md §2). Rows are read by header NAME. */
-export const SDR_COLUMNS = [
-  'Company Account',
-  'Merchant Account',
-  'Psp Reference',
-  'Merchant Reference',
-  'Payment Method',
-  'Creation Date',
-  'TimeZone',
-  'Type',
-  'Modification Reference',
-  'Gross Currency',
-  'Gross Debit (GC)',
-  'Gross Credit (GC)',
-  'Exchange Rate',
-  'Net Currency',
-  'Net Debit (NC)',
-  'Net Credit (NC)',
-  'Commission (NC)',
-  'Markup (NC)',
-  'Scheme Fees (NC)',
-  'Interchange (NC)',
-  'Payment Method Variant',
-  'Modification Merchant Reference',
-  'Batch Number',
-  'Reserved4',
-  'Reserved5',
-  'Reserved6',
-  'Reserved7',
-  'Reserved8',
-  'Reserved9',
-  'Reserved10',
-] as const
-
+/**
+ * The settlement detail report (docs/gateways.md#adyen-settlement-reports) -> transactions. Columns are read by
+ * header NAME, so accounts with extra columns (Booking Date) read the same; these are the ones a row needs.
+ */
 const REQUIRED = [
   'Psp Reference',
   'Merchant Reference',
@@ -57,9 +27,22 @@ const REQUIRED = [
   'Net Credit (NC)',
 ] as const
 const FEE_COLUMNS = ['Commission (NC)', 'Markup (NC)', 'Scheme Fees (NC)', 'Interchange (NC)'] as const
+const METADATA_COLUMNS = [
+  ['merchantReference', 'Merchant Reference'],
+  ['modificationReference', 'Modification Reference'],
+  ['paymentMethod', 'Payment Method'],
+  ['paymentMethodVariant', 'Payment Method Variant'],
+  ['batchNumber', 'Batch Number'],
+  ['bookingDate', 'Booking Date'],
+] as const
 
 type Row = Record<string, string>
 type Direction = 'debit' | 'credit'
+interface Meaning {
+  type: NormalizedTxn['type']
+  status: NormalizedTxn['status']
+  direction: Direction | null
+}
 
 /**
  * Record type -> normalized meaning. Card payments settle as credits, refunds and chargebacks are debits.
@@ -69,7 +52,7 @@ type Direction = 'debit' | 'credit'
  * merchant account's own movements (fee / payout / adjustment), not tied to a customer. Anything else is
  * quarantined (unknown, so never silently dropped).
  */
-const RECORD_TYPES: Readonly<Record<string, {type: NormalizedTxn['type']; status: NormalizedTxn['status']; direction: Direction | null}>> = {
+const RECORD_TYPES: Readonly<Record<string, Meaning>> = {
   Settled: {type: 'payment', status: 'succeeded', direction: 'credit'},
   Refunded: {type: 'refund', status: 'succeeded', direction: 'debit'},
   Chargeback: {type: 'dispute', status: 'disputed', direction: 'debit'},
@@ -79,131 +62,6 @@ const RECORD_TYPES: Readonly<Record<string, {type: NormalizedTxn['type']; status
   MerchantPayout: {type: 'payout', status: 'succeeded', direction: null},
   InvoiceDeduction: {type: 'adjustment', status: 'succeeded', direction: null},
   DepositCorrection: {type: 'adjustment', status: 'succeeded', direction: null},
-}
-
-class RowError extends Error {
-  constructor(
-    message: string,
-    readonly reason: Quarantined['reason'] = 'invalid_payload',
-  ) {
-    super(message)
-  }
-}
-
-function money(row: Row, column: string, currency: string): Money | null {
-  const value = (row[column] ?? '').trim()
-  if (value === '') return null
-  try {
-    const m = parseGatewayDecimal(value, currency, facts.wire, column)
-    if (m.minor < 0) throw new RowError(`${column} "${value}" is negative; direction comes from the Debit/Credit column`)
-    return m
-  } catch (error) {
-    if (error instanceof RowError) throw error
-    throw new RowError((error as Error).message)
-  }
-}
-
-function currencyOf(row: Row, column: string): string {
-  const code = (row[column] ?? '').trim()
-  if (code === '') throw new RowError(`${column} is empty`)
-  try {
-    gatewayExponent(code, facts.wire)
-  } catch (error) {
-    throw new RowError(`${column}: ${(error as Error).message}`, 'unsupported_currency')
-  }
-  return code.toUpperCase()
-}
-
-/** Exactly one of the Debit/Credit pair carries the amount. */
-function sided(row: Row, debitCol: string, creditCol: string, currency: string): {money: Money; direction: Direction} | null {
-  const debit = money(row, debitCol, currency)
-  const credit = money(row, creditCol, currency)
-  if (debit && credit) throw new RowError(`both ${debitCol} and ${creditCol} are set`)
-  if (debit) return {money: debit, direction: 'debit'}
-  if (credit) return {money: credit, direction: 'credit'}
-  return null
-}
-
-function translateRow(ctx: TranslateContext, row: Row, fileName: string): {ok: true; item: FetchedTxn} | {ok: false; item: Quarantined} {
-  const recordType = (row.Type ?? '').trim()
-  const meaning = RECORD_TYPES[recordType]
-  if (!meaning) throw new RowError(`unknown record Type "${recordType}"`)
-  const psp = (row['Psp Reference'] ?? '').trim()
-  const modification = (row['Modification Reference'] ?? '').trim()
-  const when = wallClockToEpochMs(row['Creation Date'] ?? '', row.TimeZone ?? '')
-  if (when === null) throw new RowError(`Creation Date "${row['Creation Date'] ?? ''}" in TimeZone "${row.TimeZone ?? ''}" is not a time this parser understands`)
-  const occurredAt = isoSeconds(when)
-
-  const netCurrency = (row['Net Currency'] ?? '').trim() === '' ? null : currencyOf(row, 'Net Currency')
-  const net = netCurrency ? sided(row, 'Net Debit (NC)', 'Net Credit (NC)', netCurrency) : null
-  const grossCurrency = (row['Gross Currency'] ?? '').trim() === '' ? null : currencyOf(row, 'Gross Currency')
-  const gross = grossCurrency ? sided(row, 'Gross Debit (GC)', 'Gross Credit (GC)', grossCurrency) : null
-  // Merchant-level rows (fees, payouts) may carry only net amounts.
-  const amount = gross ?? (meaning.direction === null ? net : null)
-  if (!amount) throw new RowError(`${recordType} row has no gross amount`)
-  if (meaning.direction && amount.direction !== meaning.direction) {
-    throw new RowError(`${recordType} row is a ${amount.direction}; expected a ${meaning.direction}`)
-  }
-  // fee = the sum of the fee columns present; null when the row reports none.
-  let feeMinor: number | null = null
-  for (const column of FEE_COLUMNS) {
-    const part = netCurrency ? money(row, column, netCurrency) : null
-    if (part) feeMinor = (feeMinor ?? 0) + part.minor
-  }
-  const fee: Money | null = feeMinor === null || !netCurrency ? null : {minor: feeMinor, currency: netCurrency}
-
-  const metadata: Record<string, string> = {recordType, reportFile: fileName}
-  if (amount.direction) metadata.direction = amount.direction
-  for (const [key, column] of [
-    ['merchantReference', 'Merchant Reference'],
-    ['modificationReference', 'Modification Reference'],
-    ['paymentMethod', 'Payment Method'],
-    ['paymentMethodVariant', 'Payment Method Variant'],
-    ['batchNumber', 'Batch Number'],
-    ['bookingDate', 'Booking Date'],
-  ] as const) {
-    const value = (row[column] ?? '').trim()
-    if (value !== '') metadata[key] = value
-  }
-
-  let externalId: string
-  let parentExternalId: string | null = null
-  let customerRef: string | null = null
-  let invoiceRef: string | null = null
-  if (meaning.type === 'payment') {
-    // Psp Reference is the payment; a Settled row's Modification Reference is the capture, not the payment.
-    if (!psp) throw new RowError('Settled row without Psp Reference')
-    externalId = psp
-    const ref = parseMerchantReference(row['Merchant Reference'])
-    customerRef = ref?.customerRef ?? null
-    invoiceRef = ref?.invoiceRef ?? null
-  } else if (meaning.type === 'refund' || meaning.type === 'dispute') {
-    // The refund's / dispute's own reference; Psp Reference names the payment it belongs to.
-    if (!modification) throw new RowError(`${recordType} row without Modification Reference`)
-    if (!psp) throw new RowError(`${recordType} row without Psp Reference (the payment)`)
-    externalId = modification
-    parentExternalId = psp
-  } else {
-    externalId = modification || psp
-    if (!externalId) throw new RowError(`${recordType} row has neither Modification Reference nor Psp Reference`)
-  }
-  return buildTxn(
-    ctx,
-    {
-      externalId,
-      parentExternalId,
-      type: meaning.type,
-      status: meaning.status,
-      amount: amount.money,
-      fee,
-      net: net?.money ?? null,
-      customerRef,
-      invoiceRef,
-      occurredAt,
-      metadata,
-    },
-    {file: fileName, row},
-  )
 }
 
 export interface ParsedReport {
@@ -216,87 +74,126 @@ export interface ParsedReport {
  * line number (1 = the header); a file without the required header quarantines as a whole.
  */
 export function parseSettlementReport(ctx: TranslateContext, csv: string, fileName: string): ParsedReport {
-  const items: FetchedTxn[] = []
-  const invalid: Quarantined[] = []
-  const text = csv.replace(/^\uFEFF/, '')
-  let records = readRecords(text)
-  if (records.skipped.length > 0) {
-    // csv-parse resynchronises badly after a broken quote (it swallows the following rows), so read the file
-    // again one physical line at a time: every line that parses alone is kept, the broken ones are quarantined.
-    records = readLineByLine(text)
+  const out: ParsedReport = {items: [], invalid: []}
+  const {rows, skipped} = readCsv(csv.replace(/^\uFEFF/, ''))
+  for (const s of skipped) {
+    out.invalid.push({externalId: null, reason: 'invalid_payload', detail: `${fileName} line ${s.line}: ${s.message}`, raw: {file: fileName, line: s.line, text: s.raw}})
   }
-  for (const s of records.skipped) {
-    invalid.push({externalId: null, reason: 'invalid_payload', detail: `${fileName} line ${s.line}: ${s.message}`, raw: {file: fileName, line: s.line, text: s.raw}})
-  }
-  const header = records.rows[0]?.record.map((h) => h.trim())
-  if (!header) return {items, invalid}
+  const header = rows[0]?.record.map((h) => h.trim())
+  if (!header) return out
   const missing = REQUIRED.filter((column) => !header.includes(column))
   if (missing.length > 0) {
-    invalid.push({externalId: fileName, reason: 'invalid_payload', detail: `${fileName}: missing column(s) ${missing.join(', ')}`, raw: csv})
-    return {items, invalid}
+    out.invalid.push({externalId: fileName, reason: 'invalid_payload', detail: `${fileName}: missing column(s) ${missing.join(', ')}`, raw: csv})
+    return out
   }
-  for (const {record, line} of records.rows.slice(1)) {
-    const row: Row = {}
-    header.forEach((name, i) => {
-      row[name] = record[i] ?? ''
-    })
-    try {
-      const result = translateRow(ctx, row, fileName)
-      if (result.ok) items.push(result.item)
-      else invalid.push({...result.item, detail: `${fileName} line ${line}: ${result.item.detail}`, raw: {file: fileName, line, row}})
-    } catch (error) {
-      const reason = error instanceof RowError ? error.reason : 'invalid_payload'
-      const externalId = (row['Modification Reference'] || row['Psp Reference'] || '').trim() || null
-      invalid.push({externalId, reason, detail: `${fileName} line ${line}: ${(error as Error).message}`, raw: {file: fileName, line, row}})
-    }
+  for (const {record, line} of rows.slice(1)) {
+    const row: Row = Object.fromEntries(header.map((name, i) => [name, record[i] ?? '']))
+    const t = translateRow(ctx, row, fileName)
+    if (t.ok) out.items.push(t.item)
+    else out.invalid.push({...t.item, detail: `${fileName} line ${line}: ${t.item.detail}`, raw: {file: fileName, line, row}})
   }
-  invalid.sort((a, b) => lineOf(a) - lineOf(b))
-  return {items, invalid}
-}
-
-interface ReadResult {
-  rows: {record: string[]; line: number}[]
-  skipped: {line: number; message: string; raw: string}[]
-}
-
-function readRecords(text: string, lineOffset = 0): ReadResult {
-  const skipped: ReadResult['skipped'] = []
-  const parsed = parse(text, {
-    info: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    on_skip: (err, raw) => {
-      const lines = (err as {lines?: unknown} | undefined)?.lines
-      skipped.push({line: (typeof lines === 'number' ? lines : 0) + lineOffset, message: err?.message ?? 'unreadable CSV record', raw: raw ?? ''})
-      return undefined
-    },
-  }) as unknown as {record: string[]; info: {lines: number}}[]
-  return {rows: parsed.map((r) => ({record: r.record, line: r.info.lines + lineOffset})), skipped}
-}
-
-function readLineByLine(text: string): ReadResult {
-  const out: ReadResult = {rows: [], skipped: []}
-  text.split(/\r?\n/).forEach((physical, index) => {
-    if (physical.trim() === '') return
-    const one = readRecords(physical, index)
-    out.rows.push(...one.rows)
-    // One broken line can raise several parser errors; report it once.
-    const first = one.skipped[0]
-    if (first) out.skipped.push({...first, line: index + 1, raw: physical})
-  })
+  out.invalid.sort((a, b) => lineOf(a) - lineOf(b))
   return out
+}
+
+function translateRow(ctx: TranslateContext, row: Row, fileName: string): Translation {
+  const externalId = (row['Modification Reference'] || row['Psp Reference'] || '').trim() || null
+  return adyenTxn(ctx, {file: fileName, row}, externalId, () => rowFields(row, fileName))
+}
+
+function rowFields(row: Row, fileName: string): TxnFields {
+  const recordType = (row.Type ?? '').trim()
+  const meaning = RECORD_TYPES[recordType]
+  if (!meaning) throw new Refusal('invalid_payload', `unknown record Type "${recordType}"`)
+  const when = wallClockToEpochMs(row['Creation Date'] ?? '', row.TimeZone ?? '')
+  if (when === null) {
+    throw new Refusal('invalid_payload', `Creation Date "${row['Creation Date'] ?? ''}" in TimeZone "${row.TimeZone ?? ''}" is not a time this parser understands`)
+  }
+  const {amount, net, fee} = rowAmounts(row, recordType, meaning)
+  const metadata: Record<string, string> = {recordType, reportFile: fileName}
+  if (amount.direction) metadata.direction = amount.direction
+  for (const [key, column] of METADATA_COLUMNS) {
+    const value = (row[column] ?? '').trim()
+    if (value !== '') metadata[key] = value
+  }
+  return {...rowIdentity(row, recordType, meaning), type: meaning.type, status: meaning.status, amount: amount.money, fee, net, occurredAt: isoSeconds(when), metadata}
+}
+
+/** Gross (or, for the merchant's own movements, net) amount with its direction; net; fee = the fee columns' sum. */
+function rowAmounts(row: Row, recordType: string, meaning: Meaning): {amount: {money: Money; direction: Direction}; net: Money | null; fee: Money | null} {
+  const netCurrency = currencyOf(row, 'Net Currency')
+  const net = netCurrency ? sided(row, 'Net Debit (NC)', 'Net Credit (NC)', netCurrency) : null
+  const grossCurrency = currencyOf(row, 'Gross Currency')
+  const gross = grossCurrency ? sided(row, 'Gross Debit (GC)', 'Gross Credit (GC)', grossCurrency) : null
+  // Merchant-level rows (fees, payouts) may carry only net amounts.
+  const amount = gross ?? (meaning.direction === null ? net : null)
+  if (!amount) throw new Refusal('invalid_payload', `${recordType} row has no gross amount`)
+  if (meaning.direction && amount.direction !== meaning.direction) {
+    throw new Refusal('invalid_payload', `${recordType} row is a ${amount.direction}; expected a ${meaning.direction}`)
+  }
+  // null when the row reports no fee column at all, so "no fee reported" differs from a zero fee.
+  let feeMinor: number | null = null
+  for (const column of FEE_COLUMNS) {
+    const part = netCurrency ? amountIn(row, column, netCurrency) : null
+    if (part) feeMinor = (feeMinor ?? 0) + part.minor
+  }
+  const fee = feeMinor === null || !netCurrency ? null : {minor: feeMinor, currency: netCurrency}
+  return {amount, net: net?.money ?? null, fee}
+}
+
+/** Which object the row is about, and for a payment whose customer and invoice (from the merchant reference). */
+function rowIdentity(row: Row, recordType: string, meaning: Meaning): Pick<TxnFields, 'externalId' | 'parentExternalId' | 'customerRef' | 'invoiceRef'> {
+  const psp = (row['Psp Reference'] ?? '').trim()
+  const modification = (row['Modification Reference'] ?? '').trim()
+  if (meaning.type === 'payment') {
+    // Psp Reference is the payment; a Settled row's Modification Reference is the capture, not the payment.
+    if (!psp) throw new Refusal('invalid_payload', 'Settled row without Psp Reference')
+    const ref = parseMerchantReference(row['Merchant Reference'])
+    return {externalId: psp, parentExternalId: null, customerRef: ref?.customerRef ?? null, invoiceRef: ref?.invoiceRef ?? null}
+  }
+  if (meaning.type === 'refund' || meaning.type === 'dispute') {
+    // The refund's / dispute's own reference; Psp Reference names the payment it belongs to.
+    if (!modification) throw new Refusal('invalid_payload', `${recordType} row without Modification Reference`)
+    if (!psp) throw new Refusal('invalid_payload', `${recordType} row without Psp Reference (the payment)`)
+    return {externalId: modification, parentExternalId: psp, customerRef: null, invoiceRef: null}
+  }
+  const externalId = modification || psp
+  if (!externalId) throw new Refusal('invalid_payload', `${recordType} row has neither Modification Reference nor Psp Reference`)
+  return {externalId, parentExternalId: null, customerRef: null, invoiceRef: null}
+}
+
+/** The column's currency code, upper-cased; null when empty. A code we cannot hold money in is its own reason. */
+function currencyOf(row: Row, column: string): string | null {
+  const code = (row[column] ?? '').trim()
+  if (code === '') return null
+  try {
+    return assertCurrency(code)
+  } catch (error) {
+    if (error instanceof MoneyError) throw new Refusal('unsupported_currency', `${column}: ${error.message}`)
+    throw error
+  }
+}
+
+/** A decimal amount in Adyen's exponent (docs/gateways.md#adyen-amounts); never negative: direction is the column. */
+function amountIn(row: Row, column: string, currency: string): Money | null {
+  const value = (row[column] ?? '').trim()
+  if (value === '') return null
+  const money = decimalMoney(value, currency, facts.wire, column)
+  if (money.minor < 0) throw new Refusal('invalid_payload', `${column} "${value}" is negative; direction comes from the Debit/Credit column`)
+  return money
+}
+
+/** Exactly one of the Debit/Credit pair carries the amount. */
+function sided(row: Row, debitCol: string, creditCol: string, currency: string): {money: Money; direction: Direction} | null {
+  const debit = amountIn(row, debitCol, currency)
+  const credit = amountIn(row, creditCol, currency)
+  if (debit && credit) throw new Refusal('invalid_payload', `both ${debitCol} and ${creditCol} are set`)
+  if (debit) return {money: debit, direction: 'debit'}
+  if (credit) return {money: credit, direction: 'credit'}
+  return null
 }
 
 function lineOf(q: Quarantined): number {
   const raw = q.raw as {line?: unknown} | null
   return raw && typeof raw === 'object' && typeof raw.line === 'number' ? raw.line : 0
-}
-
-/** Renders rows in Adyen's column order (the emulator's writer; also handy for fixtures). */
-export function formatSettlementReport(rows: readonly Partial<Record<(typeof SDR_COLUMNS)[number], string>>[]): string {
-  const cell = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
-  const lines = [SDR_COLUMNS.join(',')]
-  for (const row of rows) lines.push(SDR_COLUMNS.map((c) => cell(row[c] ?? '')).join(','))
-  return `${lines.join('\n')}\n`
 }

@@ -8,7 +8,7 @@ export const AdyenSettingsSchema = z.object({
 })
 export type AdyenSettings = z.infer<typeof AdyenSettingsSchema>
 
-/** API amounts: integer minor units in Adyen's own exponent (GATEWAYS.md §6). */
+/** API amounts: integer minor units in Adyen's own exponent (docs/gateways.md#adyen-amounts). */
 export const AdyenAmountSchema = z.object({currency: z.string(), value: z.number().int()})
 
 /** One webhook item (AN typings/notification/notificationRequestItem.ts); `success` is the string "true"/"false". */

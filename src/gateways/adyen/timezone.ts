@@ -109,10 +109,3 @@ export function wallClockToEpochMs(value: string, zone: string): number | null {
 export function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z')
 }
-
-/** Epoch ms -> the SDR's wall-clock text and label for Adyen's CET/CEST (Europe/Amsterdam) account zone. */
-export function toCetWallClock(ms: number): {date: string; zone: 'CET' | 'CEST'; offset: string} {
-  const offset = ianaOffsetMinutes('Europe/Amsterdam', ms) ?? 60
-  const local = new Date(Math.floor(ms / 1000) * 1000 + offset * 60_000).toISOString()
-  return {date: `${local.slice(0, 10)} ${local.slice(11, 19)}`, zone: offset === 120 ? 'CEST' : 'CET', offset: offset === 120 ? '+02:00' : '+01:00'}
-}

@@ -1,5 +1,6 @@
 import {createHmac, timingSafeEqual} from 'node:crypto'
 
+import {describeIssues} from '../translate-kit.js'
 import type {WebhookEvent, WebhookRequest, WebhookVerification} from '../types.js'
 import {NotificationEnvelopeSchema, type NotificationRequestItem, NotificationRequestItemSchema} from './schema.js'
 import {type TranslateContext, translateNotification} from './translate.js'
@@ -29,7 +30,10 @@ function sameSignature(expected: string, received: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-/** Adyen has no event id: (eventCode, pspReference, originalReference, success) identifies a delivery (project decision). */
+/**
+ * Adyen has no event id: (eventCode, pspReference, originalReference, success) identifies a delivery (a project
+ * decision, docs/gateways.md#adyen-webhooks).
+ */
 export function dedupKeyFor(item: Pick<NotificationRequestItem, 'eventCode' | 'pspReference' | 'originalReference' | 'success'>): string {
   return `${item.eventCode}:${item.pspReference}:${item.originalReference ?? ''}:${item.success}`
 }
@@ -57,7 +61,7 @@ export function verifyAdyenWebhook(req: WebhookRequest, hmacKey: string, ctx: Tr
   for (const [index, wrapper] of parsedEnvelope.data.notificationItems.entries()) {
     const parsed = NotificationRequestItemSchema.safeParse(wrapper.NotificationRequestItem)
     if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+      const detail = describeIssues(parsed.error)
       // Without the signed fields the signature cannot be checked, so this is a refusal, not a quarantine.
       return {ok: false, reason: `notificationItems[${index}] is malformed: ${detail}`}
     }

@@ -1,9 +1,10 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {AuthError} from '../../../src/core/errors.js'
-import {AdyenApiError, classifyRefusal, parseErrorBody} from '../../../src/gateways/adyen/classify.js'
-import {reportBaseUrl} from '../../../src/gateways/adyen/client.js'
-import {adapter as adyenAdapter} from '../../../src/gateways/adyen/adapter.js'
+import {AdyenApiError, parseErrorBody} from '../../../src/gateways/adyen/api-error.js'
+import {classifyRefusal} from '../../../src/gateways/adyen/classify.js'
+import {reportBaseUrl} from '../../../src/gateways/adyen/pull.js'
+import {adapter as adyenAdapter} from '../../../src/gateways/adyen/client.js'
 import {createAdyenEmulator} from '../../../src/sandbox/adyen/emulator.js'
 import {CircuitOpenError, createHttpClient, TransportError} from '../../../src/gateways/http.js'
 import type {GatewayClient} from '../../../src/gateways/types.js'
@@ -111,7 +112,7 @@ describe('adyen classification', () => {
     }
     expect(classifyRefusal('46')).toBe('terminal')
     expect(classifyRefusal('28')).toBe('retry')
-    expect(classifyRefusal('999')).toBe('terminal') // unmapped decline: terminal (DECLINES.md rule 2)
+    expect(classifyRefusal('999')).toBe('terminal') // unmapped decline: terminal (docs/gateways.md#declines-and-retries)
     expect(classifyRefusal('Pending')).toBe('unknown')
     expect(classifyRefusal('not enough balance')).toBe('retry')
   })

@@ -5,7 +5,7 @@ import {describe, expect, it} from 'vitest'
 import {parseSettlementReport} from '../../../src/gateways/adyen/report.js'
 import {wallClockToEpochMs} from '../../../src/gateways/adyen/timezone.js'
 
-const ctx = {providerId: 'adyen-eu', merchantAccount: 'TestMerchant'}
+const ctx = {provider: 'adyen-eu', merchantAccount: 'TestMerchant'}
 const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/adyen/${name}`, import.meta.url), 'utf8')
 
 describe('settlement detail report parsing', () => {

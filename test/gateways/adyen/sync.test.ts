@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {NormalizedTxn} from '../../../src/core/transaction.js'
 import {AuthError} from '../../../src/core/errors.js'
-import {adapter as adyenAdapter} from '../../../src/gateways/adyen/adapter.js'
+import {adapter as adyenAdapter} from '../../../src/gateways/adyen/client.js'
 import {createAdyenEmulator} from '../../../src/sandbox/adyen/emulator.js'
 import {createHttpClient} from '../../../src/gateways/http.js'
 import type {GatewayClient} from '../../../src/gateways/types.js'
@@ -51,7 +51,7 @@ async function pullAll(client: GatewayClient, start: Cursor | null) {
   }
 }
 
-/** What a settlement report can say: money movements only (see src/gateways/adyen/emulator.ts). */
+/** What a settlement report can say: money movements only (see src/sandbox/adyen/world.ts). */
 function reportVisible(truth: readonly ExpectedTxn[]): ExpectedTxn[] {
   return truth
     .filter((t) => t.type !== 'payment' || t.status === 'succeeded')

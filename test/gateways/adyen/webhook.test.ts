@@ -7,7 +7,7 @@ import type {WebhookEvent, WebhookVerification} from '../../../src/gateways/type
 import {dedupKeyFor, verifyAdyenWebhook} from '../../../src/gateways/adyen/webhook.js'
 
 const KEY = '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056'
-const ctx = {providerId: 'adyen-eu', merchantAccount: 'YmsMerchant'}
+const ctx = {provider: 'adyen-eu', merchantAccount: 'YmsMerchant'}
 const items = JSON.parse(readFileSync(new URL('../../fixtures/adyen/notifications.json', import.meta.url), 'utf8')) as Record<string, Record<string, unknown>>
 
 /** Signs like Adyen, written independently of src/ (plain HMAC over the documented field order). */

@@ -46,12 +46,6 @@ describe('official @adyen/api-library accepts the emulator webhooks', () => {
 })
 
 /**
- * The SDK's transport only speaks HTTPS and builds URLs from the environment (checkout-test.adyen.com), with no
- * public base-URL override in v32. So the emulator is served over TLS on loopback, and the SDK's own
- * HttpURLConnectionClient is used unchanged behind a ClientInterface (Client's public second argument) that
- * only swaps the origin: the SDK still serializes the request and sets X-API-Key and Idempotency-Key itself.
- */
-/**
  * The SDK's transport speaks HTTPS only, so the emulator is served over TLS on loopback with a throw-away
  * self-signed certificate made here (never committed: a private key in the repository is a leak pattern).
  */
@@ -67,6 +61,12 @@ function loopbackCertificate(): {key: Buffer; cert: Buffer} | {skip: string} {
 const tlsMaterial = loopbackCertificate()
 if ('skip' in tlsMaterial) console.warn(`[skip] Adyen Checkout SDK over TLS: ${tlsMaterial.skip}`)
 
+/**
+ * The SDK's transport only speaks HTTPS and builds URLs from the environment (checkout-test.adyen.com), with no
+ * public base-URL override in v32. So the emulator is served over TLS on loopback, and the SDK's own
+ * HttpURLConnectionClient is used unchanged behind a ClientInterface (Client's public second argument) that
+ * only swaps the origin: the SDK still serializes the request and sets X-API-Key and Idempotency-Key itself.
+ */
 describe.skipIf('skip' in tlsMaterial)('official @adyen/api-library Checkout client against the emulator', () => {
   let server: Server
   let origin: string
