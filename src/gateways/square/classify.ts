@@ -1,12 +1,12 @@
 import type {Decision} from '../../core/transaction.js'
 import {AuthError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
-import type {SquareError} from './schema.js'
+import {SquareApiError} from './api-error.js'
 
 /**
- * Square's error codes -> retry decision (reference/DECLINES.md, Square table). Kept as data so a change of
- * policy is one line. Rule 2 of DECLINES.md: a decline code that is not here is terminal; an unmapped 5xx or a
- * network failure is unknown (the payment may exist: resolve it before retrying).
+ * Square's error codes -> retry decision (docs/gateways.md#square-declines). Kept as data so a change of
+ * policy is one line. A decline code that is not here is terminal; an unmapped 5xx or a network failure is
+ * unknown: the payment may exist, so resolve it before retrying (docs/gateways.md#declines-and-retries).
  */
 export const SQUARE_DECISIONS: Readonly<Record<string, Decision>> = {
   INSUFFICIENT_FUNDS: 'retry',
@@ -39,23 +39,6 @@ export const SQUARE_DECISIONS: Readonly<Record<string, Decision>> = {
 /** A decline code from a failed payment: unmapped -> terminal. */
 export function declineDecision(code: string): Decision {
   return SQUARE_DECISIONS[code] ?? 'terminal'
-}
-
-/** A non-2xx answer from Square that is not an authentication failure. Carries Square's `errors[]`. */
-export class SquareApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly endpoint: string,
-    readonly errors: readonly SquareError[],
-  ) {
-    const first = errors[0]
-    super(`Square ${endpoint} answered ${status}${first ? `: ${first.code}${first.detail ? ` (${first.detail})` : ''}` : ''}`)
-    this.name = 'SquareApiError'
-  }
-
-  get code(): string | undefined {
-    return this.errors[0]?.code
-  }
 }
 
 export function classifySquareError(e: unknown): Decision {

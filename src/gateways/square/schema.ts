@@ -92,6 +92,7 @@ export type SquareDispute = z.infer<typeof SquareDisputeSchema>
 export const ListPaymentsResponseSchema = z.object({payments: z.array(z.unknown()).optional(), cursor: z.string().optional()})
 export const ListRefundsResponseSchema = z.object({refunds: z.array(z.unknown()).optional(), cursor: z.string().optional()})
 export const ListDisputesResponseSchema = z.object({disputes: z.array(z.unknown()).optional(), cursor: z.string().optional()})
+export const ListLocationsResponseSchema = z.object({locations: z.array(z.object({id: z.string()})).optional()})
 export const ErrorsBodySchema = z.object({errors: z.array(SquareErrorSchema)})
 
 export const WebhookEnvelopeSchema = z.object({
@@ -105,6 +106,3 @@ export const WebhookEnvelopeSchema = z.object({
     object: z.record(z.string(), z.unknown()).optional(),
   }),
 })
-
-/** `path: message` for the first few issues: the field a quarantined payload failed on. */
-export {describeIssues} from '../translate-kit.js'

@@ -1,20 +1,11 @@
 import type {z} from 'zod'
 
-import {isSupportedCurrency} from '../../core/currency.js'
-import {fromGatewayMinor} from '../../core/money.js'
-import {
-  type FailureSchema,
-  type FetchedTxn,
-  type Money,
-  type NormalizedTxn,
-  NormalizedTxnSchema,
-  type Quarantined,
-} from '../../core/transaction.js'
-import {MoneyError} from '../../core/errors.js'
+import type {FailureSchema, Money, NormalizedTxn} from '../../core/transaction.js'
+import {buildTxn, describeIssues, invalidShape, Refusal, type Translation, type TxnFields, wireMoney} from '../translate-kit.js'
 import {declineDecision} from './classify.js'
+import {facts} from './facts.js'
 import {
   DISPUTE_STATES,
-  describeIssues,
   PAYMENT_STATUSES,
   REFUND_STATUSES,
   type SquareDispute,
@@ -25,21 +16,20 @@ import {
   type SquareRefund,
   SquareRefundSchema,
 } from './schema.js'
-import {facts} from './facts.js'
 
 /**
  * Pure translation of Square objects (payments, refunds, disputes) into NormalizedTxn, following the conventions
- * in core/transaction.ts. Anything that does not fit is returned as Quarantined with the field named.
+ * in core/transaction.ts: a refund and a dispute are their own transactions pointing at the payment.
  */
 export interface TranslateContext {
+  /** The provider id (connection name): NormalizedTxn.id is `${providerId}:${externalId}`. */
   providerId: string
 }
-
-export type Translated = {ok: true; item: FetchedTxn} | {ok: false; item: Quarantined}
 
 type Status = NormalizedTxn['status']
 type Failure = z.infer<typeof FailureSchema>
 
+// docs/gateways.md#square-statuses
 const PAYMENT_STATUS: Record<(typeof PAYMENT_STATUSES)[number], Status> = {
   APPROVED: 'authorized',
   PENDING: 'pending',
@@ -75,35 +65,10 @@ export function toIsoUtc(value: string): string {
   return date.toISOString()
 }
 
-function externalIdOf(raw: unknown): string | null {
-  if (raw && typeof raw === 'object' && 'id' in raw && typeof raw.id === 'string' && raw.id.length > 0) return raw.id
-  return null
-}
+const money = (m: SquareMoney, field: string): Money => wireMoney(m.amount, m.currency, facts.wire, field)
 
-function quarantine(raw: unknown, reason: Quarantined['reason'], detail: string): Translated {
-  return {ok: false, item: {externalId: externalIdOf(raw), reason, detail, raw}}
-}
-
-class FieldError extends Error {
-  constructor(
-    readonly reason: Quarantined['reason'],
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-function money(m: SquareMoney, field: string): Money {
-  try {
-    return fromGatewayMinor(m.amount, m.currency, facts.wire, field)
-  } catch (error) {
-    if (error instanceof MoneyError) {
-      const reason = isSupportedCurrency(m.currency.toUpperCase()) ? 'invalid_payload' : 'unsupported_currency'
-      throw new FieldError(reason, `${field}: ${error.message}`)
-    }
-    throw error
-  }
-}
+const finish = (raw: unknown, externalId: string, build: () => TxnFields, ctx: TranslateContext): Translation =>
+  buildTxn({provider: ctx.providerId, kind: facts.kind}, raw, externalId, build)
 
 /** Sum of processing_fee[] (INITIAL plus ADJUSTMENTs), or null when Square reported none. */
 function feeOf(fees: readonly {amount_money: SquareMoney}[] | null | undefined, currency: string): Money | null {
@@ -112,7 +77,7 @@ function feeOf(fees: readonly {amount_money: SquareMoney}[] | null | undefined, 
   fees.forEach((fee, index) => {
     const m = money(fee.amount_money, `processing_fee.${index}.amount_money`)
     if (m.currency !== currency) {
-      throw new FieldError('invalid_payload', `processing_fee.${index}.amount_money.currency: ${m.currency} differs from the amount's ${currency}`)
+      throw new Refusal('invalid_payload', `processing_fee.${index}.amount_money.currency: ${m.currency} differs from the amount's ${currency}`)
     }
     minor += m.minor
   })
@@ -123,35 +88,21 @@ function time(value: string, field: string): string {
   try {
     return toIsoUtc(value)
   } catch {
-    throw new FieldError('invalid_payload', `${field}: not a valid RFC 3339 time (${value})`)
+    throw new Refusal('invalid_payload', `${field}: not a valid RFC 3339 time (${value})`)
   }
+}
+
+/** What a FAILED payment that names no error is recorded as. */
+export function unexplainedFailure(): Failure {
+  return {code: 'FAILED', message: 'Square reported the payment FAILED without an error code', decision: declineDecision('FAILED')}
 }
 
 /** The decline of a failed payment: Square puts it in card_details.errors[] (bank_account_details for ACH). */
 export function paymentFailure(payment: SquarePayment): Failure | null {
   if (payment.status !== 'FAILED') return null
   const error = payment.card_details?.errors?.[0] ?? payment.bank_account_details?.errors?.[0]
-  if (!error) return {code: 'FAILED', message: 'Square reported the payment FAILED without an error code', decision: declineDecision('FAILED')}
+  if (!error) return unexplainedFailure()
   return {code: error.code, message: error.detail ?? error.code, decision: declineDecision(error.code)}
-}
-
-function finish(txn: NormalizedTxn, raw: unknown): Translated {
-  const checked = NormalizedTxnSchema.safeParse(txn)
-  if (!checked.success) return quarantine(raw, 'invalid_payload', describeIssues(checked.error))
-  return {ok: true, item: {txn: checked.data, raw}}
-}
-
-function guarded(raw: unknown, build: () => NormalizedTxn): Translated {
-  try {
-    return finish(build(), raw)
-  } catch (error) {
-    if (error instanceof FieldError) return quarantine(raw, error.reason, error.message)
-    throw error
-  }
-}
-
-function base(ctx: TranslateContext, externalId: string) {
-  return {id: `${ctx.providerId}:${externalId}`, provider: ctx.providerId, kind: 'square' as const, externalId}
 }
 
 function compact(entries: Record<string, string | null | undefined>): Record<string, string> {
@@ -160,66 +111,74 @@ function compact(entries: Record<string, string | null | undefined>): Record<str
   return out
 }
 
-export function translatePayment(raw: unknown, ctx: TranslateContext): Translated {
+export function translatePayment(raw: unknown, ctx: TranslateContext): Translation {
   const parsed = SquarePaymentSchema.safeParse(raw)
-  if (!parsed.success) return quarantine(raw, 'invalid_payload', describeIssues(parsed.error))
-  const p: SquarePayment = parsed.data
-  return guarded(raw, () => {
-    // total_money is what the buyer was charged (amount + tip); older objects may lack it.
-    const amount = p.total_money ? money(p.total_money, 'total_money') : money(p.amount_money, 'amount_money')
-    money(p.amount_money, 'amount_money') // validated too: a drifted amount_money is quarantined even when total_money is fine
-    const fee = feeOf(p.processing_fee, amount.currency)
-    return {
-      ...base(ctx, p.id),
-      parentExternalId: null,
-      type: 'payment',
-      status: PAYMENT_STATUS[p.status],
-      amount,
-      fee,
-      net: fee ? {minor: amount.minor - fee.minor, currency: amount.currency} : null,
-      customerRef: p.customer_id ?? null,
-      invoiceRef: p.reference_id ?? null,
-      siteRef: p.location_id ?? null,
-      failure: paymentFailure(p),
-      occurredAt: time(p.created_at, 'created_at'),
-      updatedAt: time(p.updated_at, 'updated_at'),
-      metadata: compact({location_id: p.location_id, source_type: p.source_type, order_id: p.order_id, note: p.note}),
-    }
-  })
+  if (!parsed.success) return invalidShape(raw, 'payment', describeIssues(parsed.error))
+  const p = parsed.data
+  return finish(raw, p.id, () => paymentFields(p), ctx)
 }
 
-export function translateRefund(raw: unknown, ctx: TranslateContext): Translated {
+function paymentFields(p: SquarePayment): TxnFields {
+  // total_money is what the buyer was charged (amount + tip); older objects may lack it.
+  const amount = p.total_money ? money(p.total_money, 'total_money') : money(p.amount_money, 'amount_money')
+  money(p.amount_money, 'amount_money') // validated too: a drifted amount_money is quarantined even when total_money is fine
+  const fee = feeOf(p.processing_fee, amount.currency)
+  return {
+    externalId: p.id,
+    parentExternalId: null,
+    type: 'payment',
+    status: PAYMENT_STATUS[p.status],
+    amount,
+    fee,
+    net: fee ? {minor: amount.minor - fee.minor, currency: amount.currency} : null,
+    customerRef: p.customer_id ?? null,
+    invoiceRef: p.reference_id ?? null,
+    siteRef: p.location_id ?? null,
+    failure: paymentFailure(p),
+    occurredAt: time(p.created_at, 'created_at'),
+    updatedAt: time(p.updated_at, 'updated_at'),
+    metadata: compact({location_id: p.location_id, source_type: p.source_type, order_id: p.order_id, note: p.note}),
+  }
+}
+
+export function translateRefund(raw: unknown, ctx: TranslateContext): Translation {
   const parsed = SquareRefundSchema.safeParse(raw)
-  if (!parsed.success) return quarantine(raw, 'invalid_payload', describeIssues(parsed.error))
-  const r: SquareRefund = parsed.data
-  return guarded(raw, () => {
-    const amount = money(r.amount_money, 'amount_money')
-    return {
-      ...base(ctx, r.id),
-      parentExternalId: r.payment_id,
-      type: 'refund',
-      status: REFUND_STATUS[r.status],
-      amount,
-      // Square reports the processing fee it gives back as a negative amount; kept with Square's sign.
-      fee: feeOf(r.processing_fee, amount.currency),
-      net: null,
-      customerRef: null,
-      invoiceRef: null,
-      siteRef: r.location_id ?? null,
-      failure: null,
-      occurredAt: time(r.created_at, 'created_at'),
-      updatedAt: time(r.updated_at, 'updated_at'),
-      metadata: compact({location_id: r.location_id, reason: r.reason}),
-    }
-  })
+  if (!parsed.success) return invalidShape(raw, 'refund', describeIssues(parsed.error))
+  const r = parsed.data
+  return finish(raw, r.id, () => refundFields(r), ctx)
 }
 
-export function translateDispute(raw: unknown, ctx: TranslateContext): Translated {
+function refundFields(r: SquareRefund): TxnFields {
+  const amount = money(r.amount_money, 'amount_money')
+  return {
+    externalId: r.id,
+    parentExternalId: r.payment_id,
+    type: 'refund',
+    status: REFUND_STATUS[r.status],
+    amount,
+    // Square reports the processing fee it gives back as a negative amount; kept with Square's sign.
+    fee: feeOf(r.processing_fee, amount.currency),
+    net: null,
+    customerRef: null,
+    invoiceRef: null,
+    siteRef: r.location_id ?? null,
+    failure: null,
+    occurredAt: time(r.created_at, 'created_at'),
+    updatedAt: time(r.updated_at, 'updated_at'),
+    metadata: compact({location_id: r.location_id, reason: r.reason}),
+  }
+}
+
+export function translateDispute(raw: unknown, ctx: TranslateContext): Translation {
   const parsed = SquareDisputeSchema.safeParse(raw)
-  if (!parsed.success) return quarantine(raw, 'invalid_payload', describeIssues(parsed.error))
-  const d: SquareDispute = parsed.data
-  return guarded(raw, () => ({
-    ...base(ctx, d.id),
+  if (!parsed.success) return invalidShape(raw, 'dispute', describeIssues(parsed.error))
+  const d = parsed.data
+  return finish(raw, d.id, () => disputeFields(d), ctx)
+}
+
+function disputeFields(d: SquareDispute): TxnFields {
+  return {
+    externalId: d.id,
     parentExternalId: d.disputed_payment.payment_id,
     type: 'dispute',
     status: DISPUTE_STATUS[d.state],
@@ -233,5 +192,5 @@ export function translateDispute(raw: unknown, ctx: TranslateContext): Translate
     occurredAt: time(d.created_at, 'created_at'),
     updatedAt: time(d.updated_at, 'updated_at'),
     metadata: compact({location_id: d.location_id, reason: d.reason, state: d.state}),
-  }))
+  }
 }

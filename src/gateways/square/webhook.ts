@@ -3,10 +3,11 @@ import {createHmac, timingSafeEqual} from 'node:crypto'
 import type {WebhookEvent, WebhookRequest, WebhookVerification} from '../types.js'
 import {WebhookEnvelopeSchema} from './schema.js'
 import {invalidEvent as invalid, parseSignedJson} from '../signed-body.js'
-import {type TranslateContext, type Translated, translateDispute, translatePayment, translateRefund} from './translate.js'
+import type {Translation} from '../translate-kit.js'
+import {type TranslateContext, translateDispute, translatePayment, translateRefund} from './translate.js'
 
 /**
- * Square webhooks (GATEWAYS.md §4): `x-square-hmacsha256-signature` = base64(HMAC-SHA256(signature key as UTF-8,
+ * Square webhooks (docs/gateways.md#square-webhooks): `x-square-hmacsha256-signature` = base64(HMAC-SHA256(signature key as UTF-8,
  * notification URL + raw body)). Nothing time-based is signed, so there is no replay window: de-duplication on
  * event_id is what makes a replay harmless.
  */
@@ -26,7 +27,7 @@ export function isValidSquareSignature(signatureKey: string, notificationUrl: st
   return expected.length === given.length && timingSafeEqual(expected, given)
 }
 
-const TRANSLATORS: Record<string, {object: string; translate: (raw: unknown, ctx: TranslateContext) => Translated}> = {
+const TRANSLATORS: Record<string, {object: string; translate: (raw: unknown, ctx: TranslateContext) => Translation}> = {
   'payment.created': {object: 'payment', translate: translatePayment},
   'payment.updated': {object: 'payment', translate: translatePayment},
   'refund.created': {object: 'refund', translate: translateRefund},
@@ -37,17 +38,25 @@ const TRANSLATORS: Record<string, {object: string; translate: (raw: unknown, ctx
 
 export interface WebhookSettings {
   notificationUrl: string | undefined
-  signatureKey: string | undefined
+  /** Reads the signature_key secret, throwing the provider's missing-secret error when there is none. */
+  signatureKey: () => string
 }
 
 export function verifySquareWebhook(req: WebhookRequest, settings: WebhookSettings, ctx: TranslateContext): WebhookVerification {
-  if (!settings.signatureKey) return {ok: false, reason: 'no signature_key secret is configured for this Square provider'}
+  let signatureKey: string
+  try {
+    signatureKey = settings.signatureKey()
+  } catch (error) {
+    // Without the key nothing can be verified: the delivery is refused like any other that cannot be, and the
+    // reason carries the missing-secret error's message, which says where to put the key.
+    return {ok: false, reason: `cannot verify Square webhooks without the signature_key secret: ${error instanceof Error ? error.message : String(error)}`}
+  }
   if (!settings.notificationUrl) {
     return {ok: false, reason: 'the notification_url setting (the exact URL registered with Square) is required to verify Square webhooks'}
   }
   const header = req.headers[SIGNATURE_HEADER]
   if (!header) return {ok: false, reason: `missing ${SIGNATURE_HEADER} header`}
-  if (!isValidSquareSignature(settings.signatureKey, settings.notificationUrl, req.rawBody, header)) {
+  if (!isValidSquareSignature(signatureKey, settings.notificationUrl, req.rawBody, header)) {
     return {ok: false, reason: 'signature mismatch (wrong signature_key, a notification_url that differs from the one Square signs, or a modified body)'}
   }
 

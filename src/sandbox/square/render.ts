@@ -1,74 +1,21 @@
-import {createHash} from 'node:crypto'
-
 import {toGatewayMinor} from '../../core/money.js'
 import type {Money} from '../../core/transaction.js'
-import {type PaymentState, paymentStateAt, type ScenarioPayment, type ScenarioRefund, type ScenarioSite} from '../model.js'
 import {facts} from '../../gateways/square/facts.js'
+import {ALNUM} from '../ids.js'
+import {type PaymentState, paymentStateAt, type ScenarioPayment, type ScenarioRefund, type ScenarioSite} from '../model.js'
+import {derive, pick} from './derive.js'
+import {squareIds} from './object-ids.js'
+import type {PaymentRecord} from './record.js'
 
 /**
  * Renders scenario objects in Square's JSON (snake_case, integer amounts in the currency's smallest unit,
  * RFC 3339 UTC with milliseconds), as they look at a given time. Pure: the emulator's routing and lists sit on top.
  */
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
-
-/** Deterministic text of `length` characters from `alphabet`, derived from the parts. */
-export function derive(length: number, alphabet: string, ...parts: (string | number)[]): string {
-  let out = ''
-  let block = 0
-  while (out.length < length) {
-    const digest = createHash('sha256').update(`${parts.join('\u001f')}\u001f${block++}`).digest()
-    for (const byte of digest) {
-      if (out.length === length) break
-      out += alphabet[byte % alphabet.length]
-    }
-  }
-  return out
-}
-
-export function deriveUuid(...parts: (string | number)[]): string {
-  const hex = createHash('sha256').update(parts.join('\u001f')).digest('hex')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[Number.parseInt(hex[16] ?? '0', 16) % 4]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
-}
-
-export const ids = {
-  payment: (seed: number, key: string) => derive(29, ALNUM, seed, 'payment', key),
-  refund: (seed: number, paymentId: string, key: string) => `${paymentId}_${derive(20, ALNUM, seed, 'refund', key)}`,
-  dispute: (seed: number, key: string) => derive(22, ALNUM, seed, 'dispute', key),
-  location: (seed: number, site: string) => `L${derive(12, UPPER, seed, 'location', site)}`,
-  merchant: (seed: number) => derive(13, UPPER, seed, 'merchant'),
-}
-
-export interface DeclineInfo {
-  code: string
-  category: string
-  detail: string
-}
-
-/** Everything the emulator knows about a payment beyond the scenario's neutral facts. */
-export interface PaymentRecord {
-  p: ScenarioPayment
-  id: string
-  refundIds: Map<string, string> // refund key -> Square refund id
-  disputeId: string | null
-  customerId: string | undefined
-  locationId: string
-  referenceId: string | undefined
-  note: string | undefined
-  sourceType: 'CARD' | 'BANK_ACCOUNT'
-  decline: DeclineInfo | null
-}
-
 const BRANDS = ['VISA', 'MASTERCARD', 'AMERICAN_EXPRESS', 'DISCOVER'] as const
 const DISPUTE_REASONS = ['NOT_AS_DESCRIBED', 'UNAUTHORIZED', 'DUPLICATE', 'NO_KNOWLEDGE', 'PAID_BY_OTHER_MEANS'] as const
 
 function wire(m: Money): {amount: number; currency: string} {
   return {amount: toGatewayMinor(m, facts.wire), currency: m.currency}
-}
-
-function pick<T>(items: readonly T[], ...parts: (string | number)[]): T {
-  const n = createHash('sha256').update(parts.join('\u001f')).digest().readUInt32BE(0)
-  return items[n % items.length] as T
 }
 
 /** The latest change a payment has had by `at` (refunds and settlement bump updated_at; disputes do not). */
@@ -204,13 +151,13 @@ export function renderDispute(rec: PaymentRecord, at: string, seed: number): Rec
 
 export function renderLocation(site: ScenarioSite, seed: number, createdAt: string): Record<string, unknown> {
   return {
-    id: ids.location(seed, site.id),
+    id: squareIds.location(seed, site.id),
     name: site.name,
     timezone: site.timezone,
     capabilities: ['CREDIT_CARD_PROCESSING', 'AUTOMATIC_TRANSFERS'],
     status: 'ACTIVE',
     created_at: createdAt,
-    merchant_id: ids.merchant(seed),
+    merchant_id: squareIds.merchant(seed),
     country: site.country,
     language_code: 'en-US',
     currency: site.currency,

@@ -2,9 +2,10 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {ExitCode, AuthError, ConfigError} from '../../../src/core/errors.js'
 import {createHttpClient} from '../../../src/gateways/http.js'
-import {SquareApiError} from '../../../src/gateways/square/classify.js'
-import {squareIdempotencyKey} from '../../../src/gateways/square/create-payment.js'
-import {adapter as squareAdapter} from '../../../src/gateways/square/adapter.js'
+import {createSecretStore} from '../../../src/secrets/store.js'
+import {SquareApiError} from '../../../src/gateways/square/api-error.js'
+import {squareIdempotencyKey} from '../../../src/gateways/square/payments.js'
+import {adapter as squareAdapter} from '../../../src/gateways/square/client.js'
 import {createSquareEmulator} from '../../../src/sandbox/square/emulator.js'
 import type {GatewayClient, HttpRequest} from '../../../src/gateways/types.js'
 import {type RunningServer, serveEmulator, serveHandler} from '../../../src/sandbox/emulator.js'
@@ -46,16 +47,16 @@ describe('Square adapter shape', () => {
     expect(squareAdapter.settingsSchema.safeParse({merchant_account: 'x'}).success).toBe(false)
   })
 
-  it('connect without an access token is a ConfigError naming the variable, not the secret', () => {
-    const error = (() => {
-      try {
-        connect({signature_key: 'k'})
-      } catch (e) {
-        return e
-      }
-    })()
+  it('a missing access token fails the first call needing it with the service\'s missing-secret error (naming the variable, not the secret)', async () => {
+    const store = createSecretStore({env: {}})
+    const http = createHttpClient({provider: 'sq', baseUrl: server.baseUrl, idempotencyHeader: squareAdapter.idempotencyHeader, maxRetries: 0, clock})
+    const client = squareAdapter.connect(
+      {providerId: 'sq', baseUrl: server.baseUrl, settings: {}, secrets: {signature_key: 'k'}, missingSecret: (field) => store.missingError('sq', field)},
+      {http, clock},
+    )
+    const error = await client.testConnection().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConfigError)
-    expect((error as ConfigError).hint).toContain('YMS_PAY_SECRET_SQ_ACCESS_TOKEN')
+    expect((error as ConfigError).message).toContain('YMS_PAY_SECRET_SQ_ACCESS_TOKEN')
   })
 })
 
@@ -165,7 +166,7 @@ describe('createPayment', () => {
 
 describe('classifyError', () => {
   const client = () => connect()
-  // Expected decisions typed from reference/DECLINES.md (Square table), not from the implementation.
+  // Expected decisions typed from the reference notes behind docs/gateways.md#square-declines, not from the implementation.
   it.each([
     ['INSUFFICIENT_FUNDS', 'retry'],
     ['GENERIC_DECLINE', 'retry'],

@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import type {NormalizedTxn, Quarantined} from '../../../src/core/transaction.js'
 import {createHttpClient} from '../../../src/gateways/http.js'
-import {adapter as squareAdapter} from '../../../src/gateways/square/adapter.js'
+import {adapter as squareAdapter} from '../../../src/gateways/square/client.js'
 import {createSquareEmulator} from '../../../src/sandbox/square/emulator.js'
 import type {SquareEmulator} from '../../../src/sandbox/square/emulator.js'
 import type {GatewayClient} from '../../../src/gateways/types.js'

@@ -1,12 +1,13 @@
 import {describe, expect, it} from 'vitest'
 
 import {NormalizedTxnSchema} from '../../../src/core/transaction.js'
-import {toIsoUtc, translateDispute, translatePayment, translateRefund, type Translated} from '../../../src/gateways/square/translate.js'
+import type {Translation} from '../../../src/gateways/translate-kit.js'
+import {toIsoUtc, translateDispute, translatePayment, translateRefund} from '../../../src/gateways/square/translate.js'
 import {fixture} from './fixtures.js'
 
 const ctx = {providerId: 'sq-main'}
 
-function txnOf(result: Translated) {
+function txnOf(result: Translation) {
   if (!result.ok) throw new Error(`quarantined: ${result.item.detail}`)
   expect(NormalizedTxnSchema.parse(result.item.txn)).toEqual(result.item.txn)
   return result.item.txn
@@ -55,7 +56,7 @@ describe('Square payment translation', () => {
     expect(hard.failure).toEqual({code: 'CARD_EXPIRED', message: "Authorization error: 'CARD_EXPIRED'", decision: 'terminal'})
   })
 
-  it('an unknown decline code is terminal (DECLINES.md rule 2)', () => {
+  it('an unknown decline code is terminal (docs/gateways.md#declines-and-retries)', () => {
     const raw = fixture('payment-failed') as {card_details: {errors: {code: string}[]}}
     raw.card_details.errors[0]!.code = 'SOMETHING_NEW'
     expect(txnOf(translatePayment(raw, ctx)).failure?.decision).toBe('terminal')

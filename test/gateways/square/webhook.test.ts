@@ -2,14 +2,14 @@ import {createHmac} from 'node:crypto'
 
 import {describe, expect, it} from 'vitest'
 
-import {adapter as squareAdapter} from '../../../src/gateways/square/adapter.js'
+import {adapter as squareAdapter} from '../../../src/gateways/square/client.js'
 import {createSquareEmulator} from '../../../src/sandbox/square/emulator.js'
 import {isValidSquareSignature, SIGNATURE_HEADER} from '../../../src/gateways/square/webhook.js'
 import type {GatewayClient, WebhookVerification} from '../../../src/gateways/types.js'
 import {paymentsFor, scenarioEvents} from '../../../src/sandbox/model.js'
 import {manualClock, squareWorld} from './world.js'
 
-// Square's own test vector (square SDKs' webhook tests; reference/GATEWAYS.md §4): body byte-for-byte as there.
+// Square's own test vector (square SDKs' webhook tests; docs/gateways.md#square-webhooks): body byte-for-byte as there.
 const VECTOR = {
   key: 'Ibxx_5AKakO-3qeNVR61Dw',
   url: 'https://webhook.site/679a4f3a-dcfa-49ee-bac5-9d0edad886b9',
@@ -114,6 +114,12 @@ describe('Square webhook verification and translation', () => {
     const noKey = await client({notification_url: url}, {access_token: 'x'}).verifyWebhook({headers: d.headers, rawBody: Buffer.from(d.body), url})
     expect(noKey).toEqual({ok: false, reason: expect.stringContaining('signature_key')})
     expect(JSON.stringify(noKey)).not.toContain(emulator.secrets.signature_key)
+  })
+
+  it('verifies without the access token: only the pull and payments need it', async () => {
+    const d = deliveries[0]!
+    const v = await client({notification_url: url}, {signature_key: emulator.secrets.signature_key!}).verifyWebhook({headers: d.headers, rawBody: Buffer.from(d.body), url})
+    expect(ok(v).dedupKey).toBe(d.dedupId)
   })
 
   it('quarantines a signed event whose object drifted, keeping the raw body', async () => {

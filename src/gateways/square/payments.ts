@@ -1,17 +1,19 @@
 import {createHash} from 'node:crypto'
 
 import {toGatewayMinor} from '../../core/money.js'
+import {CircuitOpenError, TransportError} from '../http.js'
 import {outcomeOfPayment} from '../payment-outcome.js'
 import type {CreatePaymentRequest, PaymentOutcome} from '../types.js'
+import type {SquareApi} from './api.js'
 import {declineDecision} from './classify.js'
-import {ErrorsBodySchema} from './schema.js'
-import {type TranslateContext, translatePayment} from './translate.js'
 import {facts} from './facts.js'
+import {ErrorsBodySchema} from './schema.js'
+import {type TranslateContext, translatePayment, unexplainedFailure} from './translate.js'
 
 /**
- * CreatePayment (POST /v2/payments): request body and the mapping of Square's answer to a PaymentOutcome.
+ * CreatePayment (POST /v2/payments): the request, its body and the mapping of Square's answer to a PaymentOutcome.
  * Square takes the idempotency key in the JSON body (1–45 characters); the same key with the same body returns
- * the first response, so a retry after a timeout must reuse both.
+ * the first response, so a retry after a timeout must reuse both (docs/gateways.md#square-idempotency).
  */
 export const MAX_IDEMPOTENCY_KEY = 45
 
@@ -44,7 +46,36 @@ export function createPaymentBody(req: CreatePaymentRequest, locationId: string 
   return body
 }
 
-/** Square's answer to CreatePayment -> outcome. 401 is handled by the caller (AuthError). */
+export async function createSquarePayment(
+  api: SquareApi,
+  ctx: TranslateContext,
+  locationId: string | undefined,
+  req: CreatePaymentRequest,
+  signal?: AbortSignal,
+): Promise<PaymentOutcome> {
+  const endpoint = 'POST /v2/payments'
+  const body = createPaymentBody(req, locationId)
+  let res
+  try {
+    res = await api.post('/v2/payments', body, {endpoint, idempotencyKey: String(body.idempotency_key)}, signal)
+  } catch (error) {
+    if (error instanceof CircuitOpenError) {
+      return {status: 'failed', externalId: null, failure: {code: 'CIRCUIT_OPEN', message: error.message, decision: 'retry'}, item: null}
+    }
+    // Sent, but no answer: the payment may exist, so it is resolved before any retry.
+    if (error instanceof TransportError) return {status: 'unknown', externalId: null, reason: `${endpoint}: ${error.message}`}
+    throw error
+  }
+  let parsed: unknown
+  try {
+    parsed = res.json()
+  } catch {
+    return {status: 'unknown', externalId: null, reason: `Square answered ${res.status} with a body that is not JSON`}
+  }
+  return paymentOutcome(res.status, parsed, ctx)
+}
+
+/** Square's answer to CreatePayment -> outcome. 401/403 never get here: the API throws AuthError for them. */
 export function paymentOutcome(status: number, body: unknown, ctx: TranslateContext): PaymentOutcome {
   const paymentRaw = body && typeof body === 'object' && 'payment' in body ? body.payment : undefined
   if (paymentRaw !== undefined) {
@@ -53,7 +84,7 @@ export function paymentOutcome(status: number, body: unknown, ctx: TranslateCont
       return {status: 'unknown', externalId: translated.item.externalId, reason: `Square returned a payment yms-pay cannot read: ${translated.item.detail}`}
     }
     return outcomeOfPayment(translated.item, {
-      whenUnexplained: failedWithout(),
+      whenUnexplained: unexplainedFailure(),
       whenCanceled: {code: 'CANCELED', message: 'Square canceled the payment', decision: 'terminal'},
     })
   }
@@ -65,8 +96,4 @@ export function paymentOutcome(status: number, body: unknown, ctx: TranslateCont
   if (first.code === 'IDEMPOTENCY_KEY_REUSED') return {status: 'unknown', externalId: null, reason: `Square refused the idempotency key (${what})`}
   if (status >= 500) return {status: 'unknown', externalId: null, reason: `Square answered ${status} (${what})`}
   return {status: 'failed', externalId: null, failure: {code: first.code, message: first.detail ?? first.code, decision: declineDecision(first.code)}, item: null}
-}
-
-function failedWithout() {
-  return {code: 'FAILED', message: 'Square reported the payment FAILED without an error code', decision: declineDecision('FAILED')}
 }
