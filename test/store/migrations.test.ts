@@ -65,20 +65,14 @@ const SEEDS: Record<number, string> = {
     INSERT INTO leases VALUES ('adyen-fr', 'host:6', '2024-01-06T00:00:00Z', '2024-01-06T00:05:00Z');
     INSERT INTO quarantine (provider, external_id, reason, detail, raw_json, normalized_json, source, created_at, updated_at)
       VALUES ('adyen-fr', 'psp_8', 'unknown_customer', 'shopper shopper_8', '{}', '{"id":"adyen-fr:psp_8"}', 'webhook', 'x', 'x');
-    INSERT INTO webhook_events (provider, dedup_key, received_at, headers_json, body, status)
-      VALUES ('adyen-fr', 'psp_6:AUTHORISATION', 'x', '{}', X'5B5D', 'applied');
-    INSERT INTO retries (provider, txn_id, amount_minor, currency, max_attempts, status, created_at, updated_at)
-      VALUES ('adyen-fr', 'adyen-fr:psp_7', 400, 'EUR', 3, 'pending', 'x', 'x');
-    INSERT INTO retry_attempts (retry_id, attempt, provider, idempotency_key, started_at)
-      SELECT id, 1, 'adyen-fr', 'k6', 'x' FROM retries WHERE txn_id = 'adyen-fr:psp_7';
     INSERT INTO gateway_calls (provider, endpoint, method, status, outcome, duration_ms, attempt, at)
       VALUES ('adyen-fr', 'POST /payments/details', 'POST', 200, 'ok', 30, 1, 'x');
     INSERT INTO sync_latency (provider, txn_id, source, event_at, committed_at, latency_ms)
       VALUES ('adyen-fr', 'adyen-fr:psp_6', 'pull', 'x', 'y', 90);
     INSERT INTO sync_runs (provider, started_at, status) VALUES ('adyen-fr', 'x', 'ok');
-    INSERT INTO reconcile_runs VALUES ('r6', 'lyon', NULL, NULL, NULL, NULL, 'admin', '{}', 'x');
-    INSERT INTO reconcile_exceptions (run_id, class) VALUES ('r6', 'overpaid');
   `,
+  // 002 only drops tables nothing wrote.
+  7: '',
 }
 
 /** Columns a migration removed on purpose, by the version that removed them (their content's new home tested). */
@@ -196,10 +190,11 @@ describe('migrations', () => {
     const db = openDatabase(file)
     try {
       expect(db.raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
+      for (const table of LEFT_OUT) expect(tables(db.raw), table).not.toContain(table)
       expect(tables(db.raw)).toEqual(
         expect.arrayContaining(['sites', 'customers', 'customer_refs', 'invoices', 'providers', 'provider_sites',
           'grants', 'fx_rates', 'audit_log', 'transactions', 'transaction_states', 'ledger_postings', 'sync_cursors',
-          'leases', 'quarantine', 'webhook_events', 'retries', 'gateway_calls', 'sync_latency', 'sync_runs']),
+          'leases', 'quarantine', 'gateway_calls', 'sync_latency', 'sync_runs', 'ledger_balances']),
       )
       // no table may carry a column that looks like a secret
       for (const table of tables(db.raw)) {
@@ -339,7 +334,7 @@ describe('migrations', () => {
 })
 
 describe('files made by pre-release builds', () => {
-  it('one the whole chain made (version 6) counts as migrated: same schema bar the unused tables, every row kept, new rows taken', () => {
+  it('one the whole chain made (version 6) counts as migrated: its unused tables dropped, the same schema, every row kept, new rows taken', () => {
     const {file, raw} = rawFile()
     buildLegacyAt(raw, LEGACY_MIGRATIONS.length)
     const before = snapshot(raw)
@@ -351,10 +346,10 @@ describe('files made by pre-release builds', () => {
     const db = openDatabase(file)
     try {
       expect(db.raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
-      // Later migrations run on it as on any file; the left-out tables stay, empty, as nothing ever wrote them.
-      expect(without(schemaByTable(db.raw), LEFT_OUT)).toEqual(schemaByTable(fresh.raw))
-      for (const table of LEFT_OUT) expect(db.raw.prepare(`SELECT count(*) FROM ${table}`).pluck().get(), table).toBe(0)
-      expect(snapshot(db.raw)).toEqual(before)
+      // Later migrations run on it as on any file: 002 drops the left-out tables (empty: nothing ever wrote them).
+      expect(schemaByTable(db.raw)).toEqual(schemaByTable(fresh.raw))
+      for (const table of LEFT_OUT) expect(tables(db.raw), table).not.toContain(table)
+      expect(snapshot(db.raw)).toEqual(without(before, LEFT_OUT))
       expect(db.raw.pragma('foreign_key_check')).toEqual([])
       db.raw.exec(SEEDS[LATEST_VERSION] ?? '')
       balancesMatchPostings(db.raw)
@@ -390,6 +385,23 @@ describe('files made by pre-release builds', () => {
       expect(snapshot(check)).toEqual(before)
     } finally {
       check.close()
+    }
+  })
+})
+
+describe('002: the pre-release tables nothing wrote', () => {
+  it('are dropped when empty, and a file where one holds rows is refused with nothing dropped', () => {
+    const {file, raw} = rawFile()
+    buildLegacyAt(raw, LEGACY_MIGRATIONS.length)
+    raw.exec(`INSERT INTO reconcile_runs VALUES ('r1', 'berlin', NULL, NULL, NULL, NULL, 'admin', '{}', 'x')`)
+    raw.close()
+    expect(() => openDatabase(file)).toThrow(/pre-release table reconcile_runs holds 1 row/)
+    const after = new Database(file)
+    try {
+      expect(after.pragma('user_version', {simple: true})).toBe(LEGACY_MIGRATIONS.length)
+      for (const table of LEFT_OUT) expect(tables(after), table).toContain(table)
+    } finally {
+      after.close()
     }
   })
 })

@@ -2,14 +2,13 @@ import {AUDIT_LOG_SQL} from './baseline/audit-log.js'
 import {CONNECTIONS_SQL} from './baseline/connections.js'
 import {LEDGER_SQL} from './baseline/ledger.js'
 import {REFERENCE_DATA_SQL} from './baseline/reference-data.js'
-import {RETRIES_AND_RECONCILIATION_SQL} from './baseline/retries-and-reconciliation.js'
 import {SYNC_BOOKKEEPING_SQL} from './baseline/sync-bookkeeping.js'
 import {TRANSACTIONS_SQL} from './baseline/transactions.js'
 import type {Migration} from './migration.js'
 
 /**
- * The schema 0.1.0 ships: what the pre-release migrations 001-006 left, without the alert tables nothing reads or
- * writes yet (alert_targets, alerts_outbox, alert_deliveries: the alerts work adds its own migration).
+ * The schema 0.1.0 ships: what the pre-release migrations 001-006 left, without the tables nothing writes yet
+ * (webhook events, alerts, retries, reconciliation: each of those features adds its own migration).
  *
  * Conventions for every table: STRICT typing; money as INTEGER minor units + upper-case ISO 4217 TEXT; times as
  * ISO-8601 UTC TEXT; JSON from outside checked with json_valid (not what the sync's write path serializes itself).
@@ -17,8 +16,8 @@ import type {Migration} from './migration.js'
  * table rebuild.
  *
  * user_version 6, not 1: a pre-release file that went through the six old steps (user_version 6) has exactly this
- * schema for every table here, so it counts as migrated and keeps its ledger (its empty alert tables stay; see
- * index.ts). A file at 1-5 predates the baseline and is refused with a hint (run.ts).
+ * schema for every table here, so it counts as migrated and keeps its ledger; 002 then drops the empty tables the
+ * baseline leaves out. A file at 1-5 predates the baseline and is refused with a hint (run.ts).
  */
 export const baseline: Migration = {
   version: 6,
@@ -31,7 +30,6 @@ export const baseline: Migration = {
       TRANSACTIONS_SQL,
       LEDGER_SQL,
       SYNC_BOOKKEEPING_SQL,
-      RETRIES_AND_RECONCILIATION_SQL,
     ]) {
       db.exec(sql)
     }

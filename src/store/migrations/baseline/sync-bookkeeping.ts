@@ -41,22 +41,6 @@ CREATE UNIQUE INDEX quarantine_open_object ON quarantine(provider, external_id)
   WHERE status = 'open' AND external_id IS NOT NULL;
 CREATE INDEX quarantine_status ON quarantine(status, provider);
 
--- Verified deliveries, stored before the 2xx. headers are redacted; body is the exact bytes.
-CREATE TABLE webhook_events (
-  id            INTEGER PRIMARY KEY,
-  provider      TEXT NOT NULL,
-  dedup_key     TEXT NOT NULL,
-  received_at   TEXT NOT NULL,
-  url           TEXT,
-  headers_json  TEXT NOT NULL CHECK (json_valid(headers_json)),
-  body          BLOB NOT NULL,
-  status        TEXT NOT NULL,                 -- received | applied | failed | ignored
-  events        INTEGER NOT NULL DEFAULT 0,
-  error         TEXT,
-  processed_at  TEXT,
-  UNIQUE (provider, dedup_key)
-) STRICT;
-CREATE INDEX webhook_events_received ON webhook_events(provider, received_at);
 
 -- Every HTTP call to a gateway (metrics: calls, errors, uptime). endpoint is a label, never ids or secrets.
 CREATE TABLE gateway_calls (
