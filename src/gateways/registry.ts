@@ -15,7 +15,7 @@ interface Entry {
 const GATEWAYS = {
   stripe: {facts: stripe, load: async () => (await import('./stripe/client.js')).adapter},
   adyen: {facts: adyen, load: async () => (await import('./adyen/client.js')).adapter},
-  paypal: {facts: paypal, load: async () => (await import('./paypal/adapter.js')).adapter},
+  paypal: {facts: paypal, load: async () => (await import('./paypal/client.js')).adapter},
   square: {facts: square, load: async () => (await import('./square/client.js')).adapter},
   braintree: {facts: braintree, load: async () => (await import('./braintree/client.js')).adapter},
 } as const satisfies Record<string, Entry>

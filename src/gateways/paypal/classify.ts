@@ -1,12 +1,12 @@
 import type {Decision} from '../../core/transaction.js'
 import {AuthError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
-import type {PaypalErrorBody} from './schema.js'
+import {PaypalApiError} from './api-error.js'
 
 /**
- * PayPal error names and detail issues -> retry decision (reference/DECLINES.md, PayPal table). PayPal says an
+ * PayPal error names and detail issues -> retry decision (docs/gateways.md#paypal-declines). PayPal says an
  * instrument decline means "the payer must choose another funding source", so every decline here is terminal.
- * Rule 2 of DECLINES.md: an unmapped decline is terminal; an unmapped 5xx or a network failure is unknown.
+ * An unmapped decline is terminal; an unmapped 5xx or a network failure is unknown (docs/gateways.md#declines-and-retries).
  */
 export const PAYPAL_DECISIONS: Readonly<Record<string, Decision>> = {
   INSTRUMENT_DECLINED: 'terminal',
@@ -33,24 +33,6 @@ export const PAYPAL_DECISIONS: Readonly<Record<string, Decision>> = {
 /** A decline or error code: unmapped -> terminal (rule 2). */
 export function paypalDecision(code: string): Decision {
   return PAYPAL_DECISIONS[code] ?? 'terminal'
-}
-
-/** A non-2xx answer from PayPal that is not an authentication failure. */
-export class PaypalApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly endpoint: string,
-    readonly body: PaypalErrorBody | null,
-  ) {
-    const issue = body?.details?.[0]?.issue
-    super(`PayPal ${endpoint} answered ${status}${body ? `: ${body.name}${issue ? `/${issue}` : ''}${body.debug_id ? ` (debug_id ${body.debug_id})` : ''}` : ''}`)
-    this.name = 'PaypalApiError'
-  }
-
-  /** The most specific code PayPal gave: the first detail's issue, else the error name. */
-  get code(): string | undefined {
-    return this.body?.details?.[0]?.issue ?? this.body?.name
-  }
 }
 
 export function classifyPaypalError(e: unknown): Decision {

@@ -1,12 +1,12 @@
-import {AuthError, ConfigError} from '../../core/errors.js'
+import {AuthError} from '../../core/errors.js'
 import type {HttpClient, HttpRequest, HttpResponse} from '../types.js'
 import type {Clock} from '../../core/clock.js'
 import {OAuthErrorSchema, TokenResponseSchema} from './schema.js'
 
 /**
- * OAuth2 client credentials (GATEWAYS.md §3): `POST /v1/oauth2/token` with Basic base64(client_id:secret) and
- * `grant_type=client_credentials`. The token is cached until `expires_in` minus a safety margin (by the injected
- * clock), and a 401 on an API call drops it, fetches a new one and repeats the call once.
+ * OAuth2 client credentials (docs/gateways.md#paypal-auth): `POST /v1/oauth2/token` with Basic
+ * base64(client_id:secret) and `grant_type=client_credentials`. The token is cached until `expires_in` minus a
+ * safety margin (by the injected clock), and a 401 on an API call drops it, fetches a new one and repeats the call once.
  */
 export const TOKEN_SAFETY_MARGIN_MS = 5 * 60_000
 
@@ -14,8 +14,11 @@ export interface TokenSourceOptions {
   http: HttpClient
   clock: Clock
   providerId: string
-  clientId: string | undefined
-  clientSecret: string | undefined
+  /**
+   * Read when a token is fetched, not at connect: verifying webhooks offline needs no credentials, and a missing
+   * one fails the call that needs it (with the service's hint) rather than every use of the client.
+   */
+  credentials(): {clientId: string; clientSecret: string}
 }
 
 export interface AuthorizedHttp {
@@ -23,10 +26,6 @@ export interface AuthorizedHttp {
   request(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse>
   /** Fetches a token now (testConnection). */
   token(signal?: AbortSignal): Promise<string>
-}
-
-export function secretVariable(providerId: string, field: string): string {
-  return `YMS_PAY_SECRET_${providerId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_${field.toUpperCase()}`
 }
 
 function oauthError(res: HttpResponse): string {
@@ -39,19 +38,12 @@ function oauthError(res: HttpResponse): string {
 }
 
 export function createAuthorizedHttp(opts: TokenSourceOptions): AuthorizedHttp {
-  for (const field of ['client_id', 'client_secret'] as const) {
-    if (!(field === 'client_id' ? opts.clientId : opts.clientSecret)) {
-      throw new ConfigError(
-        `provider ${opts.providerId} has no PayPal ${field}`,
-        `Store it in the keychain with the providers command, or set ${secretVariable(opts.providerId, field)}.`,
-      )
-    }
-  }
-  const basic = Buffer.from(`${opts.clientId}:${opts.clientSecret}`, 'utf8').toString('base64')
   let cached: {token: string; expiresAt: number} | null = null
   let inflight: Promise<string> | null = null
 
   async function fetchToken(signal?: AbortSignal): Promise<string> {
+    const {clientId, clientSecret} = opts.credentials()
+    const basic = Buffer.from(`${clientId}:${clientSecret}`, 'utf8').toString('base64')
     const res = await opts.http.request(
       {
         method: 'POST',
@@ -65,7 +57,7 @@ export function createAuthorizedHttp(opts: TokenSourceOptions): AuthorizedHttp {
     if (res.status === 401 || res.status === 403 || (res.status === 400 && oauthError(res) === 'invalid_client')) {
       throw new AuthError(
         `PayPal refused the client credentials of provider ${opts.providerId} (${res.status} ${oauthError(res)})`,
-        `Check client_id and client_secret (live and sandbox apps have different ones); store new ones with the providers command or set ${secretVariable(opts.providerId, 'client_id')} / ${secretVariable(opts.providerId, 'client_secret')}.`,
+        'Check the provider\'s client_id and client_secret secrets (live and sandbox apps have different ones).',
       )
     }
     if (res.status < 200 || res.status >= 300) throw new Error(`PayPal POST /v1/oauth2/token answered ${res.status} ${oauthError(res)}`)

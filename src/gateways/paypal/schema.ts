@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
 /**
- * PayPal REST shapes (reference/GATEWAYS.md §3; paypal-rest-api-specifications reporting_transactions_v1,
+ * PayPal REST shapes (docs/gateways.md#paypal-listing; paypal-rest-api-specifications reporting_transactions_v1,
  * customer_disputes_v1, notifications_webhooks_v1, checkout_orders_v2, payments_payment_v2). Objects are loose
  * (`passthrough`): PayPal adds fields freely; only what the adapter reads is checked. The emulator's responses
  * are validated against these same schemas in the tests.
@@ -178,9 +178,3 @@ export const ErrorBodySchema = z.looseObject({
 export type PaypalErrorBody = z.infer<typeof ErrorBodySchema>
 
 export {describeIssues} from '../translate-kit.js'
-
-/** The first path an issue names, as `a.b.0.c`, for Quarantined.detail. */
-export function firstField(error: z.ZodError): string {
-  const issue = error.issues[0]
-  return issue && issue.path.length > 0 ? issue.path.join('.') : '(root)'
-}

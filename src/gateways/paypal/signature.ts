@@ -2,9 +2,9 @@ import {createPublicKey, createSign, createVerify, type KeyObject, X509Certifica
 import {crc32} from 'node:zlib'
 
 /**
- * PayPal's webhook signature (GATEWAYS.md §3 (b); paypal/rest-api-sdk-nodejs lib/resources/Notification.js):
- * RSA-SHA256 over `${transmission_id}|${transmission_time}|${webhook_id}|${crc32(raw body)}`, the CRC32 of the
- * raw body bytes written as an unsigned decimal, signature base64 in PAYPAL-TRANSMISSION-SIG.
+ * PayPal's webhook signature, verified offline (docs/gateways.md#paypal-webhooks; paypal/rest-api-sdk-nodejs
+ * lib/resources/Notification.js): RSA-SHA256 over `${transmission_id}|${transmission_time}|${webhook_id}|${crc32(raw
+ * body)}`, the CRC32 of the raw body bytes written as an unsigned decimal, signature base64 in PAYPAL-TRANSMISSION-SIG.
  */
 export const AUTH_ALGO = 'SHA256withRSA'
 

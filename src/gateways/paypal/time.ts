@@ -1,6 +1,6 @@
 /**
- * PayPal timestamps. The spec says RFC 3339 (`Z` or `±hh:mm`), but PayPal's own reporting samples write
- * `+0000` (GATEWAYS.md §3 ⚠), so all three offset forms are accepted. Output is ISO-8601 UTC with milliseconds.
+ * PayPal timestamps. The spec says RFC 3339 (`Z` or `±hh:mm`), but PayPal's own reporting samples write `+0000`
+ * (docs/gateways.md#paypal-listing), so all three offset forms are accepted. Output is ISO-8601 UTC with milliseconds.
  */
 const PAYPAL_TIME = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})$/
 

@@ -1,25 +1,15 @@
 import type {z} from 'zod'
 
-import {isSupportedCurrency} from '../../core/currency.js'
-import {parseGatewayDecimal} from '../../core/money.js'
-import {type FailureSchema, type FetchedTxn, type Money, type NormalizedTxn, NormalizedTxnSchema, type Quarantined} from '../../core/transaction.js'
-import {MoneyError} from '../../core/errors.js'
+import type {Money, NormalizedTxn} from '../../core/transaction.js'
+import {buildTxn, decimalMoney, describeIssues, invalidShape, Refusal, type Translation, type TxnFields} from '../translate-kit.js'
 import {paypalDecision} from './classify.js'
-import {
-  CaptureSchema,
-  describeIssues,
-  type DisputeDetail,
-  DisputeDetailSchema,
-  firstField,
-  type PaypalMoney,
-  RefundSchema,
-  TransactionDetailSchema,
-} from './schema.js'
+import {CaptureSchema, type DisputeDetail, DisputeDetailSchema, type PaypalMoney, RefundSchema, TransactionDetailSchema} from './schema.js'
 import {paypalTimeToIso} from './time.js'
 import {facts} from './facts.js'
 
 /**
- * Pure translation of PayPal objects into NormalizedTxn (conventions in core/transaction.ts):
+ * Pure translation of PayPal objects into NormalizedTxn (conventions in core/transaction.ts;
+ * docs/gateways.md#paypal-statuses and #paypal-amounts):
  *
  * Transaction search rows (`transaction_details[]`):
  * - `T00xx` (payments received; T0006 = checkout) -> payment. `transaction_status` D failed, P pending,
@@ -36,14 +26,15 @@ import {facts} from './facts.js'
  * any other status -> disputed; parent = disputed_transactions[0].seller_transaction_id.
  */
 export interface TranslateContext {
-  providerId: string
+  /** The provider id (connection name): NormalizedTxn.id is `${provider}:${externalId}`. */
+  provider: string
 }
 
-export type Translated = {ok: true; item: FetchedTxn} | {ok: false; item: Quarantined}
-export type RowTranslation = Translated | {skip: string}
+/** A search row is translated, quarantined, or skipped on purpose (chargeback movements). */
+export type RowTranslation = Translation | {skip: string}
 
 type Status = NormalizedTxn['status']
-type Failure = z.infer<typeof FailureSchema>
+type Failure = NonNullable<NormalizedTxn['failure']>
 
 const PAYMENT_STATUS: Record<string, Status> = {D: 'failed', P: 'pending', S: 'succeeded', V: 'succeeded'}
 const REFUND_STATUS: Record<string, Status> = {D: 'failed', P: 'pending', S: 'succeeded', V: 'canceled'}
@@ -60,50 +51,32 @@ export const DISPUTE_OUTCOMES: Readonly<Record<string, 'won' | 'lost'>> = {
 
 export const DENIED_FAILURE_CODE = 'PAYMENT_DENIED'
 
-class Bad extends Error {
-  constructor(
-    readonly field: string,
-    readonly detail: string,
-    readonly reason: Quarantined['reason'] = 'invalid_payload',
-  ) {
-    super(detail)
-  }
-}
-
-/** Absolute ISO-minor money from a PayPal money object; Bad names the field. */
+/** Absolute ISO-minor money: PayPal signs values by direction, which the transaction type already says. */
 function money(m: PaypalMoney, field: string): Money {
-  if (!isSupportedCurrency(m.currency_code)) throw new Bad(`${field}.currency_code`, `${field}.currency_code: ${m.currency_code} is not a supported ISO 4217 currency`, 'unsupported_currency')
-  try {
-    const parsed = parseGatewayDecimal(m.value, m.currency_code, facts.wire, `${field}.value`)
-    return {minor: Math.abs(parsed.minor), currency: parsed.currency}
-  } catch (error) {
-    if (error instanceof MoneyError) throw new Bad(`${field}.value`, error.message)
-    throw error
-  }
+  const parsed = decimalMoney(m.value, m.currency_code, facts.wire, `${field}.value`)
+  return {minor: Math.abs(parsed.minor), currency: parsed.currency}
 }
 
 function time(value: string, field: string): string {
   const iso = paypalTimeToIso(value)
-  if (iso === null) throw new Bad(field, `${field}: ${JSON.stringify(value)} is not an RFC 3339 timestamp`)
+  if (iso === null) throw new Refusal('invalid_payload', `${field}: ${JSON.stringify(value)} is not an RFC 3339 timestamp`)
   return iso
 }
 
-function finish(fields: Omit<NormalizedTxn, 'id' | 'provider' | 'kind' | 'siteRef'>, ctx: TranslateContext, raw: unknown): Translated {
-  const txn = {id: `${ctx.providerId}:${fields.externalId}`, provider: ctx.providerId, kind: 'paypal' as const, siteRef: null, ...fields}
-  const checked = NormalizedTxnSchema.safeParse(txn)
-  if (!checked.success) {
-    return {ok: false, item: {externalId: fields.externalId, reason: 'invalid_payload', detail: describeIssues(checked.error), raw}}
-  }
-  return {ok: true, item: {txn: checked.data, raw}}
+const finish = (ctx: TranslateContext, raw: unknown, externalId: string, build: () => TxnFields): Translation =>
+  buildTxn({provider: ctx.provider, kind: facts.kind}, raw, externalId, build)
+
+/** The kit's invalidShape quarantines under `id`; search rows and disputes nest their id elsewhere. */
+function invalidAt(raw: unknown, externalId: string | null, what: string, error: z.ZodError): Translation {
+  const t = invalidShape(raw, what, describeIssues(error))
+  return t.ok ? t : {ok: false, item: {...t.item, externalId}}
 }
 
-function guard(externalId: string | null, raw: unknown, run: () => Translated): Translated {
-  try {
-    return run()
-  } catch (error) {
-    if (error instanceof Bad) return {ok: false, item: {externalId, reason: error.reason, detail: error.detail, raw}}
-    throw error
-  }
+/** The string at `path` inside a raw object, or null. */
+function idAt(raw: unknown, ...path: string[]): string | null {
+  let v: unknown = raw
+  for (const p of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined
+  return typeof v === 'string' && v.length > 0 ? v : null
 }
 
 function compact(entries: Record<string, string | undefined>): Record<string, string> {
@@ -112,27 +85,18 @@ function compact(entries: Record<string, string | undefined>): Record<string, st
   return out
 }
 
-function idOf(raw: unknown, ...path: string[]): string | null {
-  let v: unknown = raw
-  for (const p of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined
-  return typeof v === 'string' && v.length > 0 ? v : null
-}
-
 /** One row of `GET /v1/reporting/transactions`. */
 export function translateTransaction(raw: unknown, ctx: TranslateContext): RowTranslation {
   const parsed = TransactionDetailSchema.safeParse(raw)
-  const externalId = idOf(raw, 'transaction_info', 'transaction_id')
-  if (!parsed.success) {
-    return {ok: false, item: {externalId, reason: 'invalid_payload', detail: `${firstField(parsed.error)}: ${describeIssues(parsed.error)}`, raw}}
-  }
+  if (!parsed.success) return invalidAt(raw, idAt(raw, 'transaction_info', 'transaction_id'), 'transaction', parsed.error)
   const info = parsed.data.transaction_info
   const code = info.transaction_event_code
   if (code.startsWith('T12')) return {skip: `${code} is a chargeback movement; disputes come from /v1/customer/disputes`}
-  const type = code.startsWith('T00') ? 'payment' : code === 'T1107' ? 'refund' : null
-  return guard(info.transaction_id, raw, () => {
-    if (type === null) throw new Bad('transaction_info.transaction_event_code', `transaction_info.transaction_event_code: ${code} is not an event code yms-pay translates`)
+  return finish(ctx, raw, info.transaction_id, () => {
+    const type = code.startsWith('T00') ? 'payment' : code === 'T1107' ? 'refund' : null
+    if (type === null) throw new Refusal('invalid_payload', `transaction_info.transaction_event_code: ${code} is not an event code yms-pay translates`)
     const status = (type === 'payment' ? PAYMENT_STATUS : REFUND_STATUS)[info.transaction_status]
-    if (!status) throw new Bad('transaction_info.transaction_status', `transaction_info.transaction_status: unknown status ${JSON.stringify(info.transaction_status)}`)
+    if (!status) throw new Refusal('invalid_payload', `transaction_info.transaction_status: unknown status ${JSON.stringify(info.transaction_status)}`)
     const amount = money(info.transaction_amount, 'transaction_info.transaction_amount')
     const occurredAt = time(info.transaction_initiation_date, 'transaction_info.transaction_initiation_date')
     const updatedAt = info.transaction_updated_date ? time(info.transaction_updated_date, 'transaction_info.transaction_updated_date') : occurredAt
@@ -140,79 +104,65 @@ export function translateTransaction(raw: unknown, ctx: TranslateContext): RowTr
     let fee: Money | null = null
     if (type === 'refund') {
       parent = info.paypal_reference_id ?? null
-      if (!parent) throw new Bad('transaction_info.paypal_reference_id', 'transaction_info.paypal_reference_id: a refund must name the payment it refunds')
+      if (!parent) throw new Refusal('invalid_payload', 'transaction_info.paypal_reference_id: a refund must name the payment it refunds')
     } else if (info.fee_amount) {
       fee = money(info.fee_amount, 'transaction_info.fee_amount')
-      if (fee.currency !== amount.currency) throw new Bad('transaction_info.fee_amount.currency_code', 'transaction_info.fee_amount: currency differs from the transaction amount')
+      if (fee.currency !== amount.currency) throw new Refusal('invalid_payload', 'transaction_info.fee_amount: currency differs from the transaction amount')
     }
     const failure: Failure | null =
       type === 'payment' && status === 'failed'
         ? {code: DENIED_FAILURE_CODE, message: 'PayPal denied the transaction (status D); the transaction search does not say why', decision: paypalDecision(DENIED_FAILURE_CODE)}
         : null
-    return finish(
-      {
-        externalId: info.transaction_id,
-        parentExternalId: parent,
-        type,
-        status,
-        amount,
-        fee,
-        net: fee ? {minor: amount.minor - fee.minor, currency: amount.currency} : null,
-        customerRef: parsed.data.payer_info?.account_id ?? null,
-        invoiceRef: info.invoice_id ?? null,
-        failure,
-        occurredAt,
-        updatedAt,
-        metadata: compact({
-          event_code: code,
-          transaction_status: info.transaction_status,
-          custom_field: info.custom_field,
-          fee_amount: type === 'refund' ? info.fee_amount?.value : undefined,
-        }),
-      },
-      ctx,
-      raw,
-    )
+    return {
+      externalId: info.transaction_id,
+      parentExternalId: parent,
+      type,
+      status,
+      amount,
+      fee,
+      net: fee ? {minor: amount.minor - fee.minor, currency: amount.currency} : null,
+      customerRef: parsed.data.payer_info?.account_id ?? null,
+      invoiceRef: info.invoice_id ?? null,
+      failure,
+      occurredAt,
+      updatedAt,
+      metadata: compact({
+        event_code: code,
+        transaction_status: info.transaction_status,
+        custom_field: info.custom_field,
+        fee_amount: type === 'refund' ? info.fee_amount?.value : undefined,
+      }),
+    }
   })
 }
 
 /** A dispute's detail (`GET /v1/customer/disputes/{id}`, or a CUSTOMER.DISPUTE.* webhook resource). */
-export function translateDispute(raw: unknown, ctx: TranslateContext): Translated {
+export function translateDispute(raw: unknown, ctx: TranslateContext): Translation {
   const parsed = DisputeDetailSchema.safeParse(raw)
-  const externalId = idOf(raw, 'dispute_id')
-  if (!parsed.success) {
-    return {ok: false, item: {externalId, reason: 'invalid_payload', detail: `${firstField(parsed.error)}: ${describeIssues(parsed.error)}`, raw}}
-  }
+  if (!parsed.success) return invalidAt(raw, idAt(raw, 'dispute_id'), 'dispute', parsed.error)
   const d: DisputeDetail = parsed.data
-  return guard(d.dispute_id, raw, () => {
-    let status: Status = 'disputed'
-    if (d.status === 'RESOLVED') {
-      const outcome = d.dispute_outcome?.outcome_code
-      const mapped = outcome ? DISPUTE_OUTCOMES[outcome] : undefined
-      if (!mapped) throw new Bad('dispute_outcome.outcome_code', `dispute_outcome.outcome_code: a RESOLVED dispute with outcome ${JSON.stringify(outcome ?? null)} cannot be read as won or lost`)
-      status = mapped
-    }
+  return finish(ctx, raw, d.dispute_id, () => {
     const first = d.disputed_transactions[0]!
-    return finish(
-      {
-        externalId: d.dispute_id,
-        parentExternalId: first.seller_transaction_id,
-        type: 'dispute',
-        status,
-        amount: money(d.dispute_amount, 'dispute_amount'),
-        fee: null,
-        net: null,
-        customerRef: null,
-        invoiceRef: first.invoice_number ?? null,
-        failure: null,
-        occurredAt: time(d.create_time, 'create_time'),
-        updatedAt: time(d.update_time, 'update_time'),
-        metadata: compact({dispute_status: d.status, reason: d.reason, outcome_code: d.dispute_outcome?.outcome_code, life_cycle_stage: d.dispute_life_cycle_stage}),
-      },
-      ctx,
-      raw,
-    )
+    return {
+      externalId: d.dispute_id,
+      parentExternalId: first.seller_transaction_id,
+      type: 'dispute',
+      status: disputeStatus(d),
+      amount: money(d.dispute_amount, 'dispute_amount'),
+      invoiceRef: first.invoice_number ?? null,
+      occurredAt: time(d.create_time, 'create_time'),
+      updatedAt: time(d.update_time, 'update_time'),
+      metadata: compact({dispute_status: d.status, reason: d.reason, outcome_code: d.dispute_outcome?.outcome_code, life_cycle_stage: d.dispute_life_cycle_stage}),
+    }
   })
+}
+
+function disputeStatus(d: DisputeDetail): Status {
+  if (d.status !== 'RESOLVED') return 'disputed'
+  const outcome = d.dispute_outcome?.outcome_code
+  const mapped = outcome ? DISPUTE_OUTCOMES[outcome] : undefined
+  if (!mapped) throw new Refusal('invalid_payload', `dispute_outcome.outcome_code: a RESOLVED dispute with outcome ${JSON.stringify(outcome ?? null)} cannot be read as won or lost`)
+  return mapped
 }
 
 const CAPTURE_STATUS: Record<string, Status> = {
@@ -229,14 +179,11 @@ const CAPTURE_STATUS: Record<string, Status> = {
  * A capture (Orders v2 response, PAYMENT.CAPTURE.* webhooks) -> payment. A capture names no payer, so
  * `customerRef` is `payerId` when the caller knows it (createPayment: the order's payer) and null otherwise.
  */
-export function translateCapture(raw: unknown, ctx: TranslateContext, payerId: string | null = null): Translated {
+export function translateCapture(raw: unknown, ctx: TranslateContext, payerId: string | null = null): Translation {
   const parsed = CaptureSchema.safeParse(raw)
-  const externalId = idOf(raw, 'id')
-  if (!parsed.success) {
-    return {ok: false, item: {externalId, reason: 'invalid_payload', detail: `${firstField(parsed.error)}: ${describeIssues(parsed.error)}`, raw}}
-  }
+  if (!parsed.success) return invalidShape(raw, 'capture', describeIssues(parsed.error))
   const c = parsed.data
-  return guard(c.id, raw, () => {
+  return finish(ctx, raw, c.id, () => {
     const status = CAPTURE_STATUS[c.status] as Status
     const amount = money(c.amount, 'amount')
     const feeRaw = c.seller_receivable_breakdown?.paypal_fee
@@ -245,25 +192,21 @@ export function translateCapture(raw: unknown, ctx: TranslateContext, payerId: s
     const reason = c.status_details?.reason
     const failure: Failure | null =
       status === 'failed' ? {code: reason ?? DENIED_FAILURE_CODE, message: `PayPal capture ${c.status}${reason ? ` (${reason})` : ''}`, decision: paypalDecision(reason ?? DENIED_FAILURE_CODE)} : null
-    return finish(
-      {
-        externalId: c.id,
-        parentExternalId: null,
-        type: 'payment',
-        status,
-        amount,
-        fee,
-        net: fee && fee.currency === amount.currency ? {minor: amount.minor - fee.minor, currency: amount.currency} : null,
-        customerRef: payerId,
-        invoiceRef: c.invoice_id ?? null,
-        failure,
-        occurredAt,
-        updatedAt: c.update_time ? time(c.update_time, 'update_time') : occurredAt,
-        metadata: compact({capture_status: c.status, custom_id: c.custom_id, status_reason: reason}),
-      },
-      ctx,
-      raw,
-    )
+    return {
+      externalId: c.id,
+      parentExternalId: null,
+      type: 'payment',
+      status,
+      amount,
+      fee,
+      net: fee && fee.currency === amount.currency ? {minor: amount.minor - fee.minor, currency: amount.currency} : null,
+      customerRef: payerId,
+      invoiceRef: c.invoice_id ?? null,
+      failure,
+      occurredAt,
+      updatedAt: c.update_time ? time(c.update_time, 'update_time') : occurredAt,
+      metadata: compact({capture_status: c.status, custom_id: c.custom_id, status_reason: reason}),
+    }
   })
 }
 
@@ -280,35 +223,24 @@ export function refundedCaptureId(links: readonly {href: string; rel: string}[])
 }
 
 /** A refund resource (PAYMENT.CAPTURE.REFUNDED / REVERSED webhooks) -> refund of the capture its `up` link names. */
-export function translateRefundResource(raw: unknown, ctx: TranslateContext): Translated {
+export function translateRefundResource(raw: unknown, ctx: TranslateContext): Translation {
   const parsed = RefundSchema.safeParse(raw)
-  const externalId = idOf(raw, 'id')
-  if (!parsed.success) {
-    return {ok: false, item: {externalId, reason: 'invalid_payload', detail: `${firstField(parsed.error)}: ${describeIssues(parsed.error)}`, raw}}
-  }
+  if (!parsed.success) return invalidShape(raw, 'refund', describeIssues(parsed.error))
   const r = parsed.data
-  return guard(r.id, raw, () => {
+  return finish(ctx, raw, r.id, () => {
     const parent = refundedCaptureId(r.links)
-    if (!parent) throw new Bad('links', 'links: no "up" link to the refunded capture')
+    if (!parent) throw new Refusal('invalid_payload', 'links: no "up" link to the refunded capture')
     const occurredAt = time(r.create_time, 'create_time')
-    return finish(
-      {
-        externalId: r.id,
-        parentExternalId: parent,
-        type: 'refund',
-        status: WEBHOOK_REFUND_STATUS[r.status] as Status,
-        amount: money(r.amount, 'amount'),
-        fee: null,
-        net: null,
-        customerRef: null,
-        invoiceRef: r.invoice_id ?? null,
-        failure: null,
-        occurredAt,
-        updatedAt: r.update_time ? time(r.update_time, 'update_time') : occurredAt,
-        metadata: compact({refund_status: r.status, fee_amount: r.seller_payable_breakdown?.paypal_fee?.value}),
-      },
-      ctx,
-      raw,
-    )
+    return {
+      externalId: r.id,
+      parentExternalId: parent,
+      type: 'refund',
+      status: WEBHOOK_REFUND_STATUS[r.status] as Status,
+      amount: money(r.amount, 'amount'),
+      invoiceRef: r.invoice_id ?? null,
+      occurredAt,
+      updatedAt: r.update_time ? time(r.update_time, 'update_time') : occurredAt,
+      metadata: compact({refund_status: r.status, fee_amount: r.seller_payable_breakdown?.paypal_fee?.value}),
+    }
   })
 }

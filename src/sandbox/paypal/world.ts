@@ -1,252 +1,81 @@
-import {createHash} from 'node:crypto'
-
-import {formatGatewayDecimal} from '../../core/money.js'
-import type {Money} from '../../core/transaction.js'
-import {paymentStateAt, type Scenario, type ScenarioCustomer, type ScenarioPayment} from '../model.js'
-import {facts} from '../../gateways/paypal/facts.js'
+import type {Clock} from '../../core/clock.js'
+import type {EmulatorRequest} from '../emulator.js'
+import {paymentsFor, type Scenario, type ScenarioCustomer, type ScenarioPayment} from '../model.js'
+import {type PaypalIds, paypalIds} from './ids.js'
+import {type ReportRow, rowsFor} from './render.js'
 
 /**
- * The PayPal emulator's view of the scenario: deterministic PayPal ids, and the rows/objects the REST API shows
- * at a moment. Pure rendering; emulator.ts owns HTTP, auth and state.
+ * The PayPal emulator's state: the scenario's payments indexed the way PayPal's endpoints find them, plus what
+ * requests have added (payments made through Orders v2, orders still waiting for approval).
  */
-const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
+export class PaypalWorld {
+  readonly ids: PaypalIds
+  readonly customers: Map<string, ScenarioCustomer>
+  /** Scenario customers by their vaulted wallet id (`payment_source.paypal.vault_id`). */
+  readonly byVault: Map<string, ScenarioCustomer>
+  /** Transaction search rows in date order (then id). */
+  readonly rows: ReportRow[] = []
+  readonly disputeById = new Map<string, ScenarioPayment>()
+  /** Payments made through `POST /v2/checkout/orders`. */
+  readonly created: ScenarioPayment[] = []
+  /** Orders created without a payment source: they stay CREATED, since no payer ever approves them. */
+  readonly unapprovedOrders = new Map<string, Record<string, unknown>>()
+  private readonly scenarioDisputed: ScenarioPayment[]
+  private baseUrl: string | null
 
-export function derive(seed: number, label: string, length: number, alphabet = UPPER_ALNUM): string {
-  const out: string[] = []
-  for (let round = 0; out.length < length; round++) {
-    const digest = createHash('sha256').update(`${seed}:${label}:${round}`).digest()
-    for (const byte of digest) if (out.length < length) out.push(alphabet[byte % alphabet.length]!)
+  constructor(
+    readonly scenario: Scenario,
+    share: 'own' | 'all',
+    readonly clock: Clock,
+    /** Rows show up in the transaction search this long after their date. */
+    readonly lateMs: number,
+    baseUrl: string | undefined,
+  ) {
+    this.ids = paypalIds(scenario.seed)
+    this.customers = new Map(scenario.customers.map((c) => [c.id, c]))
+    this.byVault = new Map(scenario.customers.map((c) => [c.paymentMethods.paypal, c]))
+    this.baseUrl = baseUrl?.replace(/\/$/, '') ?? null
+    const payments = paymentsFor(scenario, 'paypal', share)
+    for (const p of payments) this.index(p)
+    this.sortRows()
+    this.scenarioDisputed = payments.filter((p) => p.dispute !== null)
   }
-  return out.join('')
-}
 
-/** PayPal transaction ids are 17 upper-case alphanumerics; dispute ids look like PP-D-12345678. */
-export function paypalIds(seed: number) {
-  return {
-    payment: (key: string) => derive(seed, `payment:${key}`, 17),
-    refund: (key: string) => derive(seed, `refund:${key}`, 17),
-    dispute: (key: string) => `PP-D-${derive(seed, `dispute:${key}`, 8, '0123456789')}`,
-    chargeback: (key: string, leg: 'hold' | 'reversal') => derive(seed, `chargeback:${leg}:${key}`, 17),
-    order: (key: string) => derive(seed, `order:${key}`, 17),
-    event: (label: string) => `WH-${derive(seed, `event:${label}`, 17)}-${derive(seed, `event2:${label}`, 17)}`,
+  get seed(): number {
+    return this.scenario.seed
   }
-}
-export type PaypalIds = ReturnType<typeof paypalIds>
 
-/** PayPal's reporting samples write `+0000` offsets (GATEWAYS.md §3 ⚠); the emulator does the same. */
-export function reportTime(iso: string): string {
-  return `${iso.slice(0, 19)}+0000`
-}
-
-export const pp = (m: Money, negate = false): {currency_code: string; value: string} => ({
-  currency_code: m.currency,
-  value: formatGatewayDecimal(negate && m.minor !== 0 ? {minor: -m.minor, currency: m.currency} : m, facts.wire),
-})
-
-/** One row of the transaction search: its date decides which window finds it; `render` shows it at a moment. */
-export interface ReportRow {
-  id: string
-  date: string // ISO UTC, the transaction date the search filters on
-  denied: (now: string) => boolean
-  render: (now: string) => Record<string, unknown>
-}
-
-function payerInfo(customer: ScenarioCustomer | undefined): Record<string, unknown> | undefined {
-  if (!customer) return undefined
-  const [given = customer.name, ...rest] = customer.name.split(' ')
-  return {
-    account_id: customer.refs.paypal,
-    email_address: customer.email,
-    address_status: 'Y',
-    payer_status: 'Y',
-    payer_name: {given_name: given, surname: rest.join(' ') || given, alternate_full_name: customer.name},
-    country_code: customer.site === 'berlin' ? 'DE' : customer.site === 'tokyo' ? 'JP' : customer.site === 'kuwait' ? 'KW' : 'US',
+  nowIso(): string {
+    return new Date(this.clock.now()).toISOString()
   }
-}
 
-export function rowsFor(payment: ScenarioPayment, customer: ScenarioCustomer | undefined, ids: PaypalIds): ReportRow[] {
-  const paymentId = ids.payment(payment.key)
-  const payer = payerInfo(customer)
-  const rows: ReportRow[] = []
-  const base = (fields: Record<string, unknown>) => ({
-    transaction_info: {paypal_account_id: customer?.refs.paypal, ...fields},
-    ...(payer ? {payer_info: payer} : {}),
-  })
-  rows.push({
-    id: paymentId,
-    date: payment.createdAt,
-    denied: (now) => paymentStateAt(payment, now).status === 'failed',
-    render(now) {
-      const state = paymentStateAt(payment, now)
-      const fullyRefunded = state.status === 'succeeded' && state.refundedMinor >= payment.amount.minor
-      const status = state.status === 'pending' ? 'P' : state.status === 'failed' ? 'D' : fullyRefunded ? 'V' : 'S'
-      let updated = payment.createdAt
-      if (payment.settledAt && payment.settledAt <= now) updated = payment.settledAt
-      if (fullyRefunded) updated = state.refunds[state.refunds.length - 1]!.at
-      return base({
-        transaction_id: paymentId,
-        transaction_event_code: 'T0006',
-        transaction_initiation_date: reportTime(payment.createdAt),
-        transaction_updated_date: reportTime(updated),
-        transaction_amount: pp(payment.amount),
-        ...(status === 'S' || status === 'V' ? {fee_amount: pp(payment.fee, true)} : {}),
-        transaction_status: status,
-        transaction_subject: 'Payment',
-        ...(payment.invoice ? {invoice_id: payment.invoice} : {}),
-        custom_field: payment.key,
-        protection_eligibility: '01',
-      })
-    },
-  })
-  for (const refund of payment.refunds) {
-    const id = ids.refund(refund.key)
-    rows.push({
-      id,
-      date: refund.at,
-      denied: () => false,
-      render: () =>
-        base({
-          transaction_id: id,
-          paypal_reference_id: paymentId,
-          paypal_reference_id_type: 'TXN',
-          transaction_event_code: 'T1107',
-          transaction_initiation_date: reportTime(refund.at),
-          transaction_updated_date: reportTime(refund.at),
-          transaction_amount: pp(refund.amount, true),
-          transaction_status: 'S',
-          ...(payment.invoice ? {invoice_id: payment.invoice} : {}),
-        }),
-    })
+  /**
+   * The base of the absolute URLs the emulator hands out: the configured one, else learned from the Host header
+   * of the first request that names one, else empty (a bare path, which the adapter never fetches).
+   */
+  base(req?: EmulatorRequest): string {
+    if (req?.headers.host && this.baseUrl === null) this.baseUrl = `http://${req.headers.host}`
+    return this.baseUrl ?? ''
   }
-  const d = payment.dispute
-  if (d) {
-    // Chargeback movements the adapter must not count a second time (disputes come from the disputes API).
-    const hold = ids.chargeback(d.key, 'hold')
-    rows.push({
-      id: hold,
-      date: d.openedAt,
-      denied: () => false,
-      render: () =>
-        base({
-          transaction_id: hold,
-          paypal_reference_id: paymentId,
-          paypal_reference_id_type: 'TXN',
-          transaction_event_code: 'T1201',
-          transaction_initiation_date: reportTime(d.openedAt),
-          transaction_updated_date: reportTime(d.openedAt),
-          transaction_amount: pp(d.amount, true),
-          transaction_status: 'S',
-        }),
-    })
-    if (d.closedAt && d.outcome === 'won') {
-      const closedAt = d.closedAt
-      const reversal = ids.chargeback(d.key, 'reversal')
-      rows.push({
-        id: reversal,
-        date: closedAt,
-        denied: () => false,
-        render: () =>
-          base({
-            transaction_id: reversal,
-            paypal_reference_id: paymentId,
-            paypal_reference_id_type: 'TXN',
-            transaction_event_code: 'T1202',
-            transaction_initiation_date: reportTime(closedAt),
-            transaction_updated_date: reportTime(closedAt),
-            transaction_amount: pp(d.amount),
-            transaction_status: 'S',
-          }),
-      })
-    }
-  }
-  return rows
-}
 
-/** A dispute as the disputes API shows it at `now` (null before it opens). */
-export function renderDispute(payment: ScenarioPayment, customer: ScenarioCustomer | undefined, ids: PaypalIds, now: string, baseUrl: string, detail: boolean): Record<string, unknown> | null {
-  const d = payment.dispute
-  const state = paymentStateAt(payment, now).dispute
-  if (!d || !state) return null
-  const resolved = state.state !== 'open'
-  const id = ids.dispute(d.key)
-  const summary: Record<string, unknown> = {
-    dispute_id: id,
-    create_time: d.openedAt,
-    update_time: resolved ? d.closedAt : d.openedAt,
-    status: resolved ? 'RESOLVED' : 'UNDER_REVIEW',
-    reason: 'UNAUTHORISED',
-    dispute_state: resolved ? 'RESOLVED' : 'REQUIRED_OTHER_PARTY_ACTION',
-    dispute_amount: pp(d.amount),
-    dispute_life_cycle_stage: 'CHARGEBACK',
-    dispute_channel: 'EXTERNAL',
-    links: [{href: `${baseUrl}/v1/customer/disputes/${id}`, rel: 'self', method: 'GET'}],
+  /** Disputed payments, the scenario's then those made through Orders v2. */
+  disputed(): ScenarioPayment[] {
+    return this.scenarioDisputed.concat(this.created.filter((p) => p.dispute))
   }
-  if (!detail) return summary
-  return {
-    ...summary,
-    disputed_transactions: [
-      {
-        buyer_transaction_id: derive(0, `buyer:${payment.key}`, 17),
-        seller_transaction_id: ids.payment(payment.key),
-        create_time: payment.createdAt,
-        transaction_status: 'COMPLETED',
-        gross_amount: pp(payment.amount),
-        ...(payment.invoice ? {invoice_number: payment.invoice} : {}),
-        buyer: {name: customer?.name ?? 'Buyer'},
-        seller: {merchant_id: 'YMSSANDBOXMERCH'},
-      },
-    ],
-    ...(resolved ? {dispute_outcome: {outcome_code: state.state === 'won' ? 'RESOLVED_SELLER_FAVOUR' : 'RESOLVED_BUYER_FAVOUR', ...(state.state === 'lost' ? {amount_refunded: pp(d.amount)} : {})}} : {}),
-    messages: [],
-  }
-}
 
-/** The capture behind a payment, as Orders v2 and PAYMENT.CAPTURE.* webhooks show it at `now`. */
-export function renderCapture(payment: ScenarioPayment, ids: PaypalIds, now: string, baseUrl: string): Record<string, unknown> {
-  const state = paymentStateAt(payment, now)
-  const id = ids.payment(payment.key)
-  const refunded = state.refundedMinor
-  const status =
-    state.status === 'pending' ? 'PENDING' : state.status === 'failed' ? 'DECLINED' : refunded >= payment.amount.minor ? 'REFUNDED' : refunded > 0 ? 'PARTIALLY_REFUNDED' : 'COMPLETED'
-  const net = {minor: payment.amount.minor - payment.fee.minor, currency: payment.amount.currency}
-  return {
-    id,
-    status,
-    ...(status === 'PENDING' ? {status_details: {reason: 'ECHECK'}} : {}),
-    amount: pp(payment.amount),
-    final_capture: true,
-    seller_protection: {status: 'ELIGIBLE', dispute_categories: ['ITEM_NOT_RECEIVED', 'UNAUTHORIZED_TRANSACTION']},
-    ...(state.status === 'succeeded' ? {seller_receivable_breakdown: {gross_amount: pp(payment.amount), paypal_fee: pp(payment.fee), net_amount: pp(net)}} : {}),
-    ...(payment.invoice ? {invoice_id: payment.invoice} : {}),
-    custom_id: payment.customer,
-    links: [
-      {href: `${baseUrl}/v2/payments/captures/${id}`, rel: 'self', method: 'GET'},
-      {href: `${baseUrl}/v2/payments/captures/${id}/refund`, rel: 'refund', method: 'POST'},
-      {href: `${baseUrl}/v2/checkout/orders/${ids.order(payment.key)}`, rel: 'up', method: 'GET'},
-    ],
-    create_time: payment.createdAt,
-    update_time: payment.settledAt && payment.settledAt <= now ? payment.settledAt : payment.createdAt,
+  /** A payment made through Orders v2: searchable, and announced by webhooks like the scenario's. */
+  addCreated(payment: ScenarioPayment): void {
+    this.created.push(payment)
+    this.index(payment)
+    this.sortRows()
   }
-}
 
-export function renderRefund(payment: ScenarioPayment, refundKey: string, ids: PaypalIds, baseUrl: string): Record<string, unknown> {
-  const refund = payment.refunds.find((r) => r.key === refundKey)!
-  const id = ids.refund(refund.key)
-  return {
-    id,
-    amount: pp(refund.amount),
-    status: 'COMPLETED',
-    ...(payment.invoice ? {invoice_id: payment.invoice} : {}),
-    seller_payable_breakdown: {gross_amount: pp(refund.amount), net_amount: pp(refund.amount), total_refunded_amount: pp(refund.amount)},
-    create_time: refund.at,
-    update_time: refund.at,
-    links: [
-      {href: `${baseUrl}/v2/payments/refunds/${id}`, rel: 'self', method: 'GET'},
-      {href: `${baseUrl}/v2/payments/captures/${ids.payment(payment.key)}`, rel: 'up', method: 'GET'},
-    ],
+  private index(p: ScenarioPayment): void {
+    if (p.dispute) this.disputeById.set(this.ids.dispute(p.dispute.key), p)
+    this.rows.push(...rowsFor(p, this.customers.get(p.customer), this.ids))
   }
-}
 
-export function customersById(scenario: Scenario): Map<string, ScenarioCustomer> {
-  return new Map(scenario.customers.map((c) => [c.id, c]))
+  private sortRows(): void {
+    this.rows.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.id < b.id ? -1 : 1))
+  }
 }

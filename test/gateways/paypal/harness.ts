@@ -1,6 +1,6 @@
 import {createHttpClient, type HttpClientOptions} from '../../../src/gateways/http.js'
 import {createPaypalEmulator, type PaypalEmulator, type PaypalEmulatorOptions} from '../../../src/sandbox/paypal/emulator.js'
-import {adapter as paypalAdapter} from '../../../src/gateways/paypal/adapter.js'
+import {adapter as paypalAdapter} from '../../../src/gateways/paypal/client.js'
 import type {GatewayClient} from '../../../src/gateways/types.js'
 import type {Clock} from '../../../src/core/clock.js'
 import type {Cursor} from '../../../src/core/cursor.js'

@@ -1,7 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {CircuitOpenError, TransportError} from '../../../src/gateways/http.js'
-import {classifyPaypalError, PaypalApiError} from '../../../src/gateways/paypal/classify.js'
+import {PaypalApiError} from '../../../src/gateways/paypal/api-error.js'
+import {classifyPaypalError} from '../../../src/gateways/paypal/classify.js'
 import {ErrorBodySchema} from '../../../src/gateways/paypal/schema.js'
 import {DECLINE_REASONS, scenarioEvents} from '../../../src/sandbox/model.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'

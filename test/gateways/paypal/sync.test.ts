@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {MAX_WINDOW_MS} from '../../../src/gateways/paypal/sync-cursor.js'
+import {MAX_WINDOW_MS} from '../../../src/gateways/paypal/pull.js'
 import {injectFaults} from '../../../src/sandbox/faults.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'
 import {compareWithTruth, expectedTransactions, formatComparison} from '../../../src/sandbox/truth.js'

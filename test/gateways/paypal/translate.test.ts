@@ -2,24 +2,18 @@ import {describe, expect, it} from 'vitest'
 
 import {SearchResponseSchema} from '../../../src/gateways/paypal/schema.js'
 import {paypalTimeToIso} from '../../../src/gateways/paypal/time.js'
-import {
-  type RowTranslation,
-  translateCapture,
-  translateDispute,
-  translateRefundResource,
-  translateTransaction,
-  type Translated,
-} from '../../../src/gateways/paypal/translate.js'
+import {type RowTranslation, translateCapture, translateDispute, translateRefundResource, translateTransaction} from '../../../src/gateways/paypal/translate.js'
+import type {Translation} from '../../../src/gateways/translate-kit.js'
 import {fixture} from './helpers.js'
 
-const ctx = {providerId: 'pp1'}
+const ctx = {provider: 'pp1'}
 
-function ok(t: RowTranslation | Translated) {
+function ok(t: RowTranslation | Translation) {
   if ('skip' in t) throw new Error(`skipped: ${t.skip}`)
   if (!t.ok) throw new Error(`quarantined: ${t.item.detail}`)
   return t.item.txn
 }
-function quarantined(t: RowTranslation | Translated) {
+function quarantined(t: RowTranslation | Translation) {
   if ('skip' in t || t.ok) throw new Error('expected a quarantined item')
   return t.item
 }

@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {request} from 'undici'
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
-import {adapter as paypalAdapter} from '../../../src/gateways/paypal/adapter.js'
+import {adapter as paypalAdapter} from '../../../src/gateways/paypal/client.js'
 import {signedMessage} from '../../../src/gateways/paypal/signature.js'
 import type {GatewayClient, HttpClient, WebhookRequest} from '../../../src/gateways/types.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'

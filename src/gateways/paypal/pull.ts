@@ -1,7 +1,14 @@
 import type {Cursor} from '../../core/cursor.js'
+import type {FetchedTxn, Quarantined} from '../../core/transaction.js'
+import type {HttpRequest, Page} from '../types.js'
+import {envelopeError, type PaypalApi} from './api.js'
+import {describeIssues, DisputeListSchema, DisputeSummarySchema, SearchResponseSchema} from './schema.js'
+import {toPaypalTime} from './time.js'
+import {type TranslateContext, translateDispute, translateTransaction} from './translate.js'
 
 /**
- * How the PayPal adapter sees changes, not just creations (ARCHITECTURE.md "The gateway seam"). One cycle:
+ * How the PayPal pull sees changes, not just creations (ARCHITECTURE.md "The gateway seam";
+ * docs/gateways.md#paypal-listing and #paypal-transaction-search). One cycle:
  *
  * 1. Transactions: `GET /v1/reporting/transactions?start_date&end_date&fields=all&balance_affecting_records_only=N
  *    &page_size=500&page=N`. PayPal filters by transaction date and allows at most 31 days per request, so a
@@ -27,7 +34,7 @@ export const PENDING_LOOKBACK_MAX_MS = 45 * 86_400_000
 export const TXN_PAGE_SIZE = 500
 export const DISPUTE_PAGE_SIZE = 50
 
-export interface SyncCursor {
+export interface PaypalCursor {
   v: 1
   phase: 'transactions' | 'disputes'
   /** The window in progress (null: a new cycle starts at the next fetch). Epoch ms, whole seconds. */
@@ -46,9 +53,9 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null)
 
 /** The stored cursor, or a fresh one. A cursor this version cannot read restarts from scratch (re-reads, never skips). */
-export function readCursor(cursor: Cursor | null): SyncCursor {
+export function readCursor(cursor: Cursor | null): PaypalCursor {
   const c = (cursor ?? {}) as Record<string, unknown>
-  const fresh: SyncCursor = {
+  const fresh: PaypalCursor = {
     v: 1,
     phase: 'transactions',
     window: null,
@@ -80,7 +87,7 @@ export function readCursor(cursor: Cursor | null): SyncCursor {
 const seconds = (ms: number): number => Math.floor(ms / 1000) * 1000
 
 /** Opens the first window of a new cycle at `now`. */
-export function startCycle(state: SyncCursor, now: number, since: string | undefined): SyncCursor {
+export function startCycle(state: PaypalCursor, now: number, since: string | undefined): PaypalCursor {
   const runEnd = seconds(now)
   const floor = runEnd - HISTORY_MS
   let from: number
@@ -96,7 +103,7 @@ export function startCycle(state: SyncCursor, now: number, since: string | undef
 }
 
 /** After a transactions page: the next page, the next window, or the disputes phase. */
-export function afterTransactionsPage(state: SyncCursor, totalPages: number, oldestPendingOnPage: number | null): SyncCursor {
+export function afterTransactionsPage(state: PaypalCursor, totalPages: number, oldestPendingOnPage: number | null): PaypalCursor {
   const window = state.window!
   const pendingSeen = oldestPendingOnPage === null ? state.pendingSeen : state.pendingSeen === null ? oldestPendingOnPage : Math.min(state.pendingSeen, oldestPendingOnPage)
   if (window.page < totalPages) return {...state, pendingSeen, window: {...window, page: window.page + 1, totalPages}}
@@ -116,7 +123,7 @@ export function afterTransactionsPage(state: SyncCursor, totalPages: number, old
 }
 
 /** `update_time_after` for the disputes listing, or undefined for everything. */
-export function disputesAfter(state: SyncCursor): string | undefined {
+export function disputesAfter(state: PaypalCursor): string | undefined {
   const after = state.disputes.after
   return after === null ? undefined : new Date(Date.parse(after) - LATE_MS).toISOString()
 }
@@ -128,11 +135,102 @@ export function laterOf(a: string | null, b: string | null): string | null {
 }
 
 /** After a disputes page: the next page, or the end of the cycle. */
-export function afterDisputesPage(state: SyncCursor, pageMaxSeen: string | null, nextToken: string | null): {next: SyncCursor; hasMore: boolean} {
+export function afterDisputesPage(state: PaypalCursor, pageMaxSeen: string | null, nextToken: string | null): {next: PaypalCursor; hasMore: boolean} {
   const maxSeen = laterOf(state.disputes.maxSeen, pageMaxSeen)
   if (nextToken) return {next: {...state, disputes: {...state.disputes, maxSeen, pageToken: nextToken}}, hasMore: true}
   return {
     next: {...state, phase: 'transactions', window: null, runEnd: null, disputes: {after: laterOf(state.disputes.after, maxSeen), maxSeen: null, pageToken: null}},
     hasMore: false,
+  }
+}
+
+/** Reads a minimal page: one row of the last day's transactions (needs the Transaction Search permission). */
+export async function probeTransactionSearch(api: PaypalApi, now: number, signal?: AbortSignal): Promise<void> {
+  const query = {start_date: toPaypalTime(now - 86_400_000), end_date: toPaypalTime(now), page_size: 1, page: 1}
+  await api.get('/v1/reporting/transactions', query, 'GET /v1/reporting/transactions', signal)
+}
+
+/** One page of the cycle the cursor is in; a cursor between cycles opens a new one at `now`. */
+export function fetchPaypalPage(api: PaypalApi, ctx: TranslateContext, cursor: PaypalCursor, at: {now: number; since?: string}, signal?: AbortSignal): Promise<Page> {
+  const state = cursor.phase === 'transactions' && cursor.window === null ? startCycle(cursor, at.now, at.since) : cursor
+  return state.phase === 'transactions' ? transactionsPage(api, ctx, state, signal) : disputesPage(api, ctx, state, signal)
+}
+
+async function transactionsPage(api: PaypalApi, ctx: TranslateContext, state: PaypalCursor, signal?: AbortSignal): Promise<Page> {
+  const w = state.window!
+  const endpoint = 'GET /v1/reporting/transactions'
+  const query = {
+    start_date: toPaypalTime(w.start),
+    end_date: toPaypalTime(w.end),
+    fields: 'all',
+    balance_affecting_records_only: 'N', // denied and pending payments too
+    page_size: TXN_PAGE_SIZE,
+    page: w.page,
+  }
+  const body = SearchResponseSchema.safeParse(await api.get('/v1/reporting/transactions', query, endpoint, signal))
+  if (!body.success) throw envelopeError(endpoint, body.error)
+  const items: FetchedTxn[] = []
+  const invalid: Quarantined[] = []
+  let oldestPending: number | null = null
+  for (const raw of body.data.transaction_details) {
+    const t = translateTransaction(raw, ctx)
+    if ('skip' in t) continue
+    if (!t.ok) {
+      invalid.push(t.item)
+      continue
+    }
+    items.push(t.item)
+    if (t.item.txn.status === 'pending') {
+      const at = Date.parse(t.item.txn.occurredAt)
+      oldestPending = oldestPending === null ? at : Math.min(oldestPending, at)
+    }
+  }
+  return {items, invalid, next: afterTransactionsPage(state, body.data.total_pages, oldestPending) as unknown as Cursor, hasMore: true}
+}
+
+async function disputesPage(api: PaypalApi, ctx: TranslateContext, state: PaypalCursor, signal?: AbortSignal): Promise<Page> {
+  const endpoint = 'GET /v1/customer/disputes'
+  const query: HttpRequest['query'] = {page_size: DISPUTE_PAGE_SIZE}
+  if (state.disputes.pageToken) query.next_page_token = state.disputes.pageToken
+  else query.update_time_after = disputesAfter(state)
+  const body = DisputeListSchema.safeParse(await api.get('/v1/customer/disputes', query, endpoint, signal))
+  if (!body.success) throw envelopeError(endpoint, body.error)
+  const items: FetchedTxn[] = []
+  const invalid: Quarantined[] = []
+  let maxSeen: string | null = null
+  for (const raw of body.data.items ?? []) {
+    const summary = DisputeSummarySchema.safeParse(raw)
+    if (!summary.success) {
+      invalid.push({externalId: disputeIdOf(raw), reason: 'invalid_payload', detail: `dispute summary: ${describeIssues(summary.error)}`, raw})
+      continue
+    }
+    const updated = Date.parse(summary.data.update_time)
+    if (!Number.isNaN(updated)) maxSeen = laterOf(maxSeen, new Date(updated).toISOString())
+    // List items are summaries; the disputed transaction (the parent) is only in the detail.
+    const detail =
+      'disputed_transactions' in summary.data
+        ? raw
+        : await api.get(`/v1/customer/disputes/${encodeURIComponent(summary.data.dispute_id)}`, undefined, 'GET /v1/customer/disputes/{id}', signal)
+    const t = translateDispute(detail, ctx)
+    if (t.ok) items.push(t.item)
+    else invalid.push(t.item)
+  }
+  const {next, hasMore} = afterDisputesPage(state, maxSeen, nextPageToken(body.data.links ?? []))
+  return {items, invalid, next: next as unknown as Cursor, hasMore}
+}
+
+function disputeIdOf(raw: unknown): string | null {
+  const id = typeof raw === 'object' && raw !== null ? (raw as {dispute_id?: unknown}).dispute_id : undefined
+  return typeof id === 'string' ? id : null
+}
+
+/** `next_page_token` from the `next` link, or null on the last page. */
+export function nextPageToken(links: readonly {href: string; rel: string}[]): string | null {
+  const next = links.find((l) => l.rel === 'next')
+  if (!next) return null
+  try {
+    return new URL(next.href, 'https://api-m.paypal.com').searchParams.get('next_page_token')
+  } catch {
+    return null
   }
 }
