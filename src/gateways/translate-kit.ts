@@ -65,14 +65,16 @@ export function buildTxn(scope: TranslateScope, raw: unknown, externalId: string
   return {ok: true, item: {txn: parsed.data, raw}}
 }
 
-/** An object that failed its gateway schema: quarantined under its `id` when it has one. */
-export function invalidShape(raw: unknown, what: string, detail: string): Translation {
-  return {ok: false, item: {externalId: externalIdOf(raw), reason: 'invalid_payload', detail: `${what}: ${detail}`, raw}}
+/** An object that failed its gateway schema: quarantined under its id (by default its `id` field) when it has one. */
+export function invalidShape(raw: unknown, what: string, detail: string, externalId = externalIdOf(raw)): Translation {
+  return {ok: false, item: {externalId, reason: 'invalid_payload', detail: `${what}: ${detail}`, raw}}
 }
 
+/** The object's `id` field as text (some gateways send numeric ids), or null. */
 export function externalIdOf(raw: unknown): string | null {
   if (typeof raw !== 'object' || raw === null) return null
   const id = (raw as {id?: unknown}).id
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return String(id)
   return typeof id === 'string' && id.length > 0 ? id : null
 }
 

@@ -66,13 +66,7 @@ function time(value: string, field: string): string {
 const finish = (ctx: TranslateContext, raw: unknown, externalId: string, build: () => TxnFields): Translation =>
   buildTxn({provider: ctx.provider, kind: facts.kind}, raw, externalId, build)
 
-/** The kit's invalidShape quarantines under `id`; search rows and disputes nest their id elsewhere. */
-function invalidAt(raw: unknown, externalId: string | null, what: string, error: z.ZodError): Translation {
-  const t = invalidShape(raw, what, describeIssues(error))
-  return t.ok ? t : {ok: false, item: {...t.item, externalId}}
-}
-
-/** The string at `path` inside a raw object, or null. */
+/** The string at `path` inside a raw object, or null: search rows and disputes nest their id. */
 function idAt(raw: unknown, ...path: string[]): string | null {
   let v: unknown = raw
   for (const p of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined
@@ -88,7 +82,7 @@ function compact(entries: Record<string, string | undefined>): Record<string, st
 /** One row of `GET /v1/reporting/transactions`. */
 export function translateTransaction(raw: unknown, ctx: TranslateContext): RowTranslation {
   const parsed = TransactionDetailSchema.safeParse(raw)
-  if (!parsed.success) return invalidAt(raw, idAt(raw, 'transaction_info', 'transaction_id'), 'transaction', parsed.error)
+  if (!parsed.success) return invalidShape(raw, 'transaction', describeIssues(parsed.error), idAt(raw, 'transaction_info', 'transaction_id'))
   const info = parsed.data.transaction_info
   const code = info.transaction_event_code
   if (code.startsWith('T12')) return {skip: `${code} is a chargeback movement; disputes come from /v1/customer/disputes`}
@@ -139,7 +133,7 @@ export function translateTransaction(raw: unknown, ctx: TranslateContext): RowTr
 /** A dispute's detail (`GET /v1/customer/disputes/{id}`, or a CUSTOMER.DISPUTE.* webhook resource). */
 export function translateDispute(raw: unknown, ctx: TranslateContext): Translation {
   const parsed = DisputeDetailSchema.safeParse(raw)
-  if (!parsed.success) return invalidAt(raw, idAt(raw, 'dispute_id'), 'dispute', parsed.error)
+  if (!parsed.success) return invalidShape(raw, 'dispute', describeIssues(parsed.error), idAt(raw, 'dispute_id'))
   const d: DisputeDetail = parsed.data
   return finish(ctx, raw, d.dispute_id, () => {
     const first = d.disputed_transactions[0]!

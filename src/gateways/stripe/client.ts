@@ -20,13 +20,13 @@ export const adapter: GatewayAdapter = {
       async testConnection(signal) {
         await api().list('/v1/charges', {limit: 1}, 'GET /v1/charges', signal)
       },
-      fetchPage(cursor, signal, opts) {
+      async fetchPage(cursor, signal, opts) {
         return fetchStripePage(api(), provider, readCursor(cursor, opts?.since), signal)
       },
       async verifyWebhook(req) {
         return verifyStripeWebhook(req, requireSecret(cfg, 'webhook_secret'), provider, deps.clock)
       },
-      createPayment(req, signal) {
+      async createPayment(req, signal) {
         return createStripePayment(api(), provider, req, signal)
       },
       classifyError: classifyStripeError,
