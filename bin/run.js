@@ -9,7 +9,14 @@ function versionLine() {
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   const flags = new Set(['--version', ...(pjson.oclif?.additionalVersionFlags ?? [])])
   if (!flags.has(process.argv[2])) return null
-  if (platform() === 'linux' && (release().toLowerCase().includes('microsoft') || procVersion().includes('microsoft') || existsSync('/proc/sys/fs/binfmt_misc/WSLInterop') || existsSync('/run/WSL'))) return null
+  if (
+    platform() === 'linux' &&
+    (release().toLowerCase().includes('microsoft') ||
+      procVersion().includes('microsoft') ||
+      existsSync('/proc/sys/fs/binfmt_misc/WSLInterop') ||
+      existsSync('/run/WSL'))
+  )
+    return null
   const cpu = arch() === 'ia32' ? 'x86' : arch()
   return `${pjson.name}/${pjson.version || '0.0.0'} ${platform()}-${cpu} node-${process.version}`
 }

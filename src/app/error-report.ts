@@ -9,15 +9,26 @@ export interface ErrorReport {
 
 /** The one mapping from anything thrown to an exit code and a message fit for a person or a script. */
 export function toErrorReport(error: unknown): ErrorReport {
-  if (error instanceof YmsError) return {exitCode: error.exitCode, code: error.code, message: error.message, hint: error.hint}
+  if (error instanceof YmsError)
+    return {exitCode: error.exitCode, code: error.code, message: error.message, hint: error.hint}
   const e = error as {message?: string; oclif?: {exit?: number}; code?: string; name?: string}
   // oclif's own parse errors (unknown flag, missing arg) carry exit 2.
   if (e?.oclif?.exit !== undefined) {
     const exitCode = e.oclif.exit === 0 ? 0 : e.oclif.exit === 1 ? ExitCode.usage : e.oclif.exit
-    return {exitCode, code: 'usage', message: firstLine(e.message ?? 'invalid usage'), hint: 'See --help for the flags this command takes.'}
+    return {
+      exitCode,
+      code: 'usage',
+      message: firstLine(e.message ?? 'invalid usage'),
+      hint: 'See --help for the flags this command takes.',
+    }
   }
   if (e?.code === 'SQLITE_BUSY') {
-    return {exitCode: ExitCode.locked, code: 'database_busy', message: 'the ledger database stayed locked by another yms-pay process', hint: 'Try again when the other run has finished.'}
+    return {
+      exitCode: ExitCode.locked,
+      code: 'database_busy',
+      message: 'the ledger database stayed locked by another yms-pay process',
+      hint: 'Try again when the other run has finished.',
+    }
   }
   return {exitCode: ExitCode.internal, code: 'internal', message: e?.message ?? String(error)}
 }

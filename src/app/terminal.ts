@@ -9,7 +9,13 @@ export interface TerminalFacts {
   stdoutIsTty: boolean
 }
 
-export function decideTerminal(opts: {noColorFlag: boolean; env: NodeJS.ProcessEnv; stdoutIsTty: boolean; stdinIsTty: boolean; stderrIsTty: boolean}): TerminalFacts {
+export function decideTerminal(opts: {
+  noColorFlag: boolean
+  env: NodeJS.ProcessEnv
+  stdoutIsTty: boolean
+  stdinIsTty: boolean
+  stderrIsTty: boolean
+}): TerminalFacts {
   const {env} = opts
   const colorRefused = opts.noColorFlag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.TERM === 'dumb'
   const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0'

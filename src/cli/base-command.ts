@@ -8,7 +8,9 @@ import {resolveActor, resolveHome} from '../app/home.js'
 import {createRenderer, type Renderer} from './render.js'
 import {decideTerminal} from '../app/terminal.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 /**
@@ -20,8 +22,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   static override baseFlags = {
     home: Flags.string({description: 'Data directory (default: XDG data dir). Env: YMS_PAY_HOME', helpGroup: 'GLOBAL'}),
-    actor: Flags.string({description: 'Who is acting, for the audit log (default: OS user). Env: YMS_PAY_ACTOR', helpGroup: 'GLOBAL'}),
-    'no-color': Flags.boolean({description: 'Disable colour (also NO_COLOR, TERM=dumb, or when not a TTY)', helpGroup: 'GLOBAL'}),
+    actor: Flags.string({
+      description: 'Who is acting, for the audit log (default: OS user). Env: YMS_PAY_ACTOR',
+      helpGroup: 'GLOBAL',
+    }),
+    'no-color': Flags.boolean({
+      description: 'Disable colour (also NO_COLOR, TERM=dumb, or when not a TTY)',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   protected flags!: BaseFlags<T>
@@ -52,7 +60,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.ui = await createRenderer(terminal.color && !this.jsonEnabled())
     const json = this.jsonEnabled()
     this.ctx = {
-      home: resolveHome({flag: this.flags.home, env: process.env, xdgDataDir: this.config.dataDir, xdgConfigDir: this.config.configDir}),
+      home: resolveHome({
+        flag: this.flags.home,
+        env: process.env,
+        xdgDataDir: this.config.dataDir,
+        xdgConfigDir: this.config.configDir,
+      }),
       actor: resolveActor({flag: this.flags.actor, env: process.env}),
       env: process.env,
       terminal,
@@ -69,7 +82,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Under --json, the warnings a run raised travel in the result (an object result gains `warnings`). */
   protected override toSuccessJson(result: unknown): unknown {
-    if (this.warnings.length === 0 || result === null || typeof result !== 'object' || Array.isArray(result)) return result
+    if (this.warnings.length === 0 || result === null || typeof result !== 'object' || Array.isArray(result))
+      return result
     return {...result, warnings: [...this.warnings]}
   }
 

@@ -21,7 +21,17 @@ export function createLiveView(ui: Renderer, stream: NodeJS.WriteStream) {
   const draw = () => {
     const text = ui.table(
       ['provider', 'state', 'pages', 'fetched', 'inserted', 'updated', 'quarantined', 'posted', 'last'],
-      [...rows.values()].map((r) => [r.provider, r.state, r.pages, r.fetched, r.inserted, r.updated, r.quarantined, r.posted, r.last]),
+      [...rows.values()].map((r) => [
+        r.provider,
+        r.state,
+        r.pages,
+        r.fetched,
+        r.inserted,
+        r.updated,
+        r.quarantined,
+        r.posted,
+        r.last,
+      ]),
     )
     if (drawnLines > 0) stream.write(`\u001B[${drawnLines}A\u001B[0J`)
     stream.write(`${text}\n`)
@@ -30,7 +40,17 @@ export function createLiveView(ui: Renderer, stream: NodeJS.WriteStream) {
   const row = (provider: string): Row => {
     let r = rows.get(provider)
     if (!r) {
-      r = {provider, pages: 0, fetched: 0, inserted: 0, updated: 0, quarantined: 0, posted: 0, state: 'syncing', last: ''}
+      r = {
+        provider,
+        pages: 0,
+        fetched: 0,
+        inserted: 0,
+        updated: 0,
+        quarantined: 0,
+        posted: 0,
+        state: 'syncing',
+        last: '',
+      }
       rows.set(provider, r)
     }
     return r
@@ -50,7 +70,14 @@ export function createLiveView(ui: Renderer, stream: NodeJS.WriteStream) {
     },
     run: (run: ProviderRun) => {
       const r = row(run.provider)
-      r.state = run.status === 'ok' ? 'idle' : run.status === 'failed' ? ui.chalk.red(`failed: ${run.error ?? ''}`.slice(0, 60)) : run.status === 'stopped' ? 'stopped' : 'locked elsewhere'
+      r.state =
+        run.status === 'ok'
+          ? 'idle'
+          : run.status === 'failed'
+            ? ui.chalk.red(`failed: ${run.error ?? ''}`.slice(0, 60))
+            : run.status === 'stopped'
+              ? 'stopped'
+              : 'locked elsewhere'
       r.last = new Date().toISOString().slice(11, 19)
       draw()
     },

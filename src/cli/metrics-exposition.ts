@@ -8,18 +8,45 @@ import {renderExposition} from './prometheus.js'
  * grow: a windowed count drops as old calls leave the window and rate() would read that as a reset.
  */
 export function metricsExposition(report: MetricsReport, lifetime: ReadonlyMap<string, LifetimeTotals>): string {
-  const latency: MetricFamily = {name: 'yms_pay_sync_latency_ms', help: `Gateway event to ledger commit latency in milliseconds; quantiles over the last ${report.window}, count and sum over all history.`, type: 'summary', samples: []}
-  const uptime: MetricFamily = {name: 'yms_pay_gateway_uptime_ratio', help: `Share of minutes with gateway calls in the last ${report.window} in which the gateway answered (0..1).`, type: 'gauge', samples: []}
-  const calls: MetricFamily = {name: 'yms_pay_gateway_calls_total', help: 'Gateway call attempts recorded, including ones refused by the circuit breaker.', type: 'counter', samples: []}
-  const errors: MetricFamily = {name: 'yms_pay_gateway_errors_total', help: 'Gateway call attempts that did not end in ok (HTTP errors, rate limits, timeouts, network errors, circuit refusals).', type: 'counter', samples: []}
+  const latency: MetricFamily = {
+    name: 'yms_pay_sync_latency_ms',
+    help: `Gateway event to ledger commit latency in milliseconds; quantiles over the last ${report.window}, count and sum over all history.`,
+    type: 'summary',
+    samples: [],
+  }
+  const uptime: MetricFamily = {
+    name: 'yms_pay_gateway_uptime_ratio',
+    help: `Share of minutes with gateway calls in the last ${report.window} in which the gateway answered (0..1).`,
+    type: 'gauge',
+    samples: [],
+  }
+  const calls: MetricFamily = {
+    name: 'yms_pay_gateway_calls_total',
+    help: 'Gateway call attempts recorded, including ones refused by the circuit breaker.',
+    type: 'counter',
+    samples: [],
+  }
+  const errors: MetricFamily = {
+    name: 'yms_pay_gateway_errors_total',
+    help: 'Gateway call attempts that did not end in ok (HTTP errors, rate limits, timeouts, network errors, circuit refusals).',
+    type: 'counter',
+    samples: [],
+  }
   for (const p of report.providers) {
     const provider = {provider: p.provider}
     const l = p.syncLatencyMs
-    for (const [quantile, value] of [['0.5', l.p50], ['0.95', l.p95], ['0.99', l.p99]] as const) {
+    for (const [quantile, value] of [
+      ['0.5', l.p50],
+      ['0.95', l.p95],
+      ['0.99', l.p99],
+    ] as const) {
       latency.samples.push({labels: {...provider, quantile}, value: value ?? Number.NaN})
     }
     const total = lifetime.get(p.provider) ?? {calls: 0, errors: 0, latencyCount: 0, latencySumMs: 0}
-    latency.samples.push({name: 'yms_pay_sync_latency_ms_sum', labels: provider, value: total.latencySumMs}, {name: 'yms_pay_sync_latency_ms_count', labels: provider, value: total.latencyCount})
+    latency.samples.push(
+      {name: 'yms_pay_sync_latency_ms_sum', labels: provider, value: total.latencySumMs},
+      {name: 'yms_pay_sync_latency_ms_count', labels: provider, value: total.latencyCount},
+    )
     if (p.uptimePct !== null) uptime.samples.push({labels: provider, value: p.uptimePct / 100})
     calls.samples.push({labels: provider, value: total.calls})
     errors.samples.push({labels: provider, value: total.errors})

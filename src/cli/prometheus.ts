@@ -49,7 +49,8 @@ export function renderExposition(families: readonly MetricFamily[]): string {
       const name = s.name ?? f.name
       if (!NAME.test(name)) throw new Error(`invalid metric name ${JSON.stringify(name)}`)
       const labels = Object.entries(s.labels)
-      for (const [k] of labels) if (!LABEL_NAME.test(k) || k.startsWith('__')) throw new Error(`invalid label name ${JSON.stringify(k)}`)
+      for (const [k] of labels)
+        if (!LABEL_NAME.test(k) || k.startsWith('__')) throw new Error(`invalid label name ${JSON.stringify(k)}`)
       const body = labels.length === 0 ? '' : `{${labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`
       lines.push(`${name}${body} ${formatValue(s.value)}`)
     }

@@ -5,9 +5,14 @@ import {UsageError} from '../core/errors.js'
 
 /** Flags shared by `providers add` and `providers update`. */
 export const connectionFlags = {
-  'base-url': Flags.string({description: 'Gateway base URL (default: the real gateway; point at `sandbox serve` to rehearse)'}),
+  'base-url': Flags.string({
+    description: 'Gateway base URL (default: the real gateway; point at `sandbox serve` to rehearse)',
+  }),
   site: Flags.string({description: 'Site this connection serves (repeatable)', multiple: true}),
-  setting: Flags.string({description: 'Non-secret setting k=v (repeatable), e.g. merchant_account=AcmeEU', multiple: true}),
+  setting: Flags.string({
+    description: 'Non-secret setting k=v (repeatable), e.g. merchant_account=AcmeEU',
+    multiple: true,
+  }),
   fallback: Flags.string({description: 'Provider to fall back to when this one times out'}),
   'retry-schedule': Flags.string({description: 'Delays between retries of failed payments, e.g. 5m,30m,2h,1d'}),
   'max-retries': Flags.integer({description: 'Retry attempts per failed payment', min: 0, max: 50}),
@@ -15,14 +20,20 @@ export const connectionFlags = {
 
 export const kindFlag = Flags.string({description: 'Gateway kind', options: [...GATEWAY_KINDS]})
 
-export const secretsFromStdinFlag = Flags.boolean({description: 'Read secrets as field=value lines from stdin (never from flags)'})
+export const secretsFromStdinFlag = Flags.boolean({
+  description: 'Read secrets as field=value lines from stdin (never from flags)',
+})
 
 /** `--setting a=b --setting c=d` -> {a: 'b', c: 'd'}; the error names the flag value that is malformed. */
 export function parseSettings(values: readonly string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   for (const value of values ?? []) {
     const eq = value.indexOf('=')
-    if (eq <= 0) throw new UsageError(`--setting ${JSON.stringify(value)}: expected key=value`, 'Example: --setting merchant_account=AcmeEU')
+    if (eq <= 0)
+      throw new UsageError(
+        `--setting ${JSON.stringify(value)}: expected key=value`,
+        'Example: --setting merchant_account=AcmeEU',
+      )
     out[value.slice(0, eq).trim()] = value.slice(eq + 1).trim()
   }
   return out

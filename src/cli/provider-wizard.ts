@@ -19,12 +19,24 @@ export async function askMissing(
   source: WizardSource,
   given: {kind?: GatewayKind; sites?: string[]; segments?: string[]; settings: Record<string, string>},
 ): Promise<WizardAnswers> {
-  const kind = given.kind ?? (await select({message: 'Gateway kind', choices: source.kinds.map((k) => ({value: k.kind, name: k.label}))}, io))
+  const kind =
+    given.kind ??
+    (await select({message: 'Gateway kind', choices: source.kinds.map((k) => ({value: k.kind, name: k.label}))}, io))
   const questions = await source.questionsFor(kind)
-  const sites = given.sites ?? (source.sites.length > 0 ? await checkbox({message: 'Sites this connection serves', choices: source.sites.map((s) => ({value: s}))}, io) : [])
+  const sites =
+    given.sites ??
+    (source.sites.length > 0
+      ? await checkbox({message: 'Sites this connection serves', choices: source.sites.map((s) => ({value: s}))}, io)
+      : [])
   const segments =
     given.segments ??
-    (await checkbox({message: 'Customer segments it may write to (nothing selected = deny all)', choices: ['*', ...source.segments].map((s) => ({value: s, name: s === '*' ? '* (every segment)' : s}))}, io))
+    (await checkbox(
+      {
+        message: 'Customer segments it may write to (nothing selected = deny all)',
+        choices: ['*', ...source.segments].map((s) => ({value: s, name: s === '*' ? '* (every segment)' : s})),
+      },
+      io,
+    ))
   const settings = {...given.settings}
   for (const setting of questions.settings) {
     if (settings[setting.name] !== undefined) continue
@@ -34,7 +46,9 @@ export async function askMissing(
   }
   const secrets: Record<string, string> = {}
   if (questions.keychainProblem) {
-    process.stderr.write(`The OS keychain cannot store secrets here (${questions.keychainProblem}).\nProvide them as ${questions.envVars.join(', ')} instead.\n`)
+    process.stderr.write(
+      `The OS keychain cannot store secrets here (${questions.keychainProblem}).\nProvide them as ${questions.envVars.join(', ')} instead.\n`,
+    )
     return {kind, sites, segments, settings, secrets}
   }
   for (const field of questions.secretFields) {

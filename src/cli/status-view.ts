@@ -7,7 +7,8 @@ import {ADD_PROVIDER} from './hints.js'
 export function renderStatus(s: StatusReport, ui: Renderer): string {
   const parts: string[] = []
   const c = ui.chalk
-  const colour = (h: string) => (h === 'ok' ? c.green(h) : h === 'down' || h === 'failing' ? c.red(h) : h === 'degraded' ? c.yellow(h) : h)
+  const colour = (h: string) =>
+    h === 'ok' ? c.green(h) : h === 'down' || h === 'failing' ? c.red(h) : h === 'degraded' ? c.yellow(h) : h
   if (s.providers.length === 0) parts.push(`no providers yet: connect one with \`${ADD_PROVIDER}\``)
   else {
     parts.push(
@@ -33,12 +34,16 @@ export function renderStatus(s: StatusReport, ui: Renderer): string {
         s.sites.map((site) => [
           site.id,
           site.balances.map((b) => formatMoney(b)).join(', ') || '0',
-          site.totalInBase ? formatMoney(site.totalInBase) : `no rate for ${site.missingRates.join(', ')} -> ${site.currency}`,
+          site.totalInBase
+            ? formatMoney(site.totalInBase)
+            : `no rate for ${site.missingRates.join(', ')} -> ${site.currency}`,
         ]),
       ),
     )
   }
-  const reasons = Object.entries(s.quarantine.byReason).map(([r, n]) => `${r}: ${n}`).join(', ')
+  const reasons = Object.entries(s.quarantine.byReason)
+    .map(([r, n]) => `${r}: ${n}`)
+    .join(', ')
   parts.push(ui.fields([['quarantined (open)', s.quarantine.open + (reasons ? ` (${reasons})` : '')]]))
   return parts.join('\n')
 }

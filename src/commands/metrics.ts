@@ -10,13 +10,21 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
   static override description = [
     'Latency: gateway event time to ledger commit, nearest-rank p50/p95/p99 over the window.',
     'Uptime: the share of UTC minutes with calls in which the gateway answered at least once (2xx/3xx or a 4xx other than 429); a minute whose every call timed out, failed on the network, got a 5xx or 429, or was refused by the circuit breaker is down.',
-    'Prometheus: quantiles and uptime cover the window; *_total and the summary count/sum cover all history (counters only grow). Write it where node_exporter\'s textfile collector reads: yms-pay metrics --format prometheus > /var/lib/node_exporter/yms_pay.prom.$$ && mv ... yms_pay.prom',
+    "Prometheus: quantiles and uptime cover the window; *_total and the summary count/sum cover all history (counters only grow). Write it where node_exporter's textfile collector reads: yms-pay metrics --format prometheus > /var/lib/node_exporter/yms_pay.prom.$$ && mv ... yms_pay.prom",
   ].join('\n')
-  static override examples = ['<%= config.bin %> metrics', '<%= config.bin %> metrics --window 1h --provider acme-eu --json', '<%= config.bin %> metrics --format prometheus']
+  static override examples = [
+    '<%= config.bin %> metrics',
+    '<%= config.bin %> metrics --window 1h --provider acme-eu --json',
+    '<%= config.bin %> metrics --format prometheus',
+  ]
   static override flags = {
     window: Flags.string({description: 'How far back: 15m, 1h, 24h, 7d', default: '24h'}),
     provider: Flags.string({description: 'Only this provider'}),
-    format: Flags.string({description: 'Output format (--json is the same as --format json)', options: ['table', 'json', 'prometheus'], default: 'table'}),
+    format: Flags.string({
+      description: 'Output format (--json is the same as --format json)',
+      options: ['table', 'json', 'prometheus'],
+      default: 'table',
+    }),
   }
 
   async run(): Promise<MetricsReport> {
@@ -34,7 +42,16 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
       this.out(
         this.ui.table(
           ['provider', 'p50 ms', 'p95 ms', 'p99 ms', 'samples', 'uptime', 'calls', 'errors'],
-          report.providers.map((p) => [p.provider, n(p.syncLatencyMs.p50), n(p.syncLatencyMs.p95), n(p.syncLatencyMs.p99), p.syncLatencyMs.count, pct(p.uptimePct, 2), p.calls, p.errors]),
+          report.providers.map((p) => [
+            p.provider,
+            n(p.syncLatencyMs.p50),
+            n(p.syncLatencyMs.p95),
+            n(p.syncLatencyMs.p99),
+            p.syncLatencyMs.count,
+            pct(p.uptimePct, 2),
+            p.calls,
+            p.errors,
+          ]),
         ),
       )
       this.ctx.note(`window: ${report.from} .. ${report.to} (${report.window})`)

@@ -65,13 +65,18 @@ export function verifyChain(records: Iterable<AuditRecord>): VerifyResult {
   let rows = 0
   for (const record of records) {
     if (record.seq !== expectedSeq) {
-      return {ok: false, seq: record.seq, rows, reason: `seq ${expectedSeq}${record.seq > expectedSeq + 1 ? `..${record.seq - 1}` : ''} missing before this row`}
+      return {
+        ok: false,
+        seq: record.seq,
+        rows,
+        reason: `seq ${expectedSeq}${record.seq > expectedSeq + 1 ? `..${record.seq - 1}` : ''} missing before this row`,
+      }
     }
     if (record.prevHash !== prevHash) {
-      return {ok: false, seq: record.seq, rows, reason: 'prev_hash does not match the previous row\'s hash'}
+      return {ok: false, seq: record.seq, rows, reason: "prev_hash does not match the previous row's hash"}
     }
     if (auditHash(record) !== record.hash) {
-      return {ok: false, seq: record.seq, rows, reason: 'hash does not match the row\'s content (the row was altered)'}
+      return {ok: false, seq: record.seq, rows, reason: "hash does not match the row's content (the row was altered)"}
     }
     prevHash = record.hash
     expectedSeq += 1

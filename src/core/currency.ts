@@ -10,7 +10,19 @@ import type {CurrencyWire, WireRule} from './wire-rule.js'
  * package upgrade that changes the set fails loudly.
  */
 export const NO_MINOR_UNIT: ReadonlySet<string> = new Set([
-  'XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XPD', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX',
+  'XAG',
+  'XAU',
+  'XBA',
+  'XBB',
+  'XBC',
+  'XBD',
+  'XDR',
+  'XPD',
+  'XPT',
+  'XSU',
+  'XTS',
+  'XUA',
+  'XXX',
 ])
 
 const ISO_EXPONENT: ReadonlyMap<string, number> = new Map(

@@ -15,7 +15,10 @@ export function parseDuration(value: string, flag: string): number {
 export function parseSchedule(value: string, flag: string): number[] {
   const delays = value.split(',').map((part) => parseDuration(part, flag))
   for (let i = 1; i < delays.length; i++) {
-    if (delays[i]! < delays[i - 1]!) throw new UsageError(`${flag} ${JSON.stringify(value)}: delays must not shrink (${value.split(',')[i]} after ${value.split(',')[i - 1]})`)
+    if (delays[i]! < delays[i - 1]!)
+      throw new UsageError(
+        `${flag} ${JSON.stringify(value)}: delays must not shrink (${value.split(',')[i]} after ${value.split(',')[i - 1]})`,
+      )
   }
   return delays
 }

@@ -83,7 +83,8 @@ export function convertMoney(m: Money, to: string, rate: Rational): Money {
   const d = 10n ** BigInt(isoExponent(from)) * rate.den
   const minor = roundHalfEven(n, d)
   const v = Number(minor)
-  if (!Number.isSafeInteger(v)) throw new MoneyError(`${m.minor} ${from} converted to ${target} is outside the exact integer range`)
+  if (!Number.isSafeInteger(v))
+    throw new MoneyError(`${m.minor} ${from} converted to ${target} is outside the exact integer range`)
   return {minor: v, currency: target}
 }
 
@@ -92,7 +93,9 @@ export function formatRational(r: Rational, digits: number): string {
   if (!Number.isInteger(digits) || digits < 0) throw new RangeError('digits must be a non-negative integer')
   const scaled = roundHalfEven(r.num * 10n ** BigInt(digits), r.den)
   const negative = scaled < 0n
-  const s = abs(scaled).toString().padStart(digits + 1, '0')
+  const s = abs(scaled)
+    .toString()
+    .padStart(digits + 1, '0')
   const whole = s.slice(0, s.length - digits)
   const frac = s.slice(s.length - digits)
   return (negative ? '-' : '') + whole + (digits > 0 ? `.${frac}` : '')

@@ -11,7 +11,11 @@
  */
 export type Health = 'ok' | 'degraded' | 'failing' | 'down' | 'unknown' | 'disabled'
 
-export function providerHealth(input: {enabled: boolean; lastRunStatus: 'ok' | 'failed' | null; uptimePctLastHour: number | null}): Health {
+export function providerHealth(input: {
+  enabled: boolean
+  lastRunStatus: 'ok' | 'failed' | null
+  uptimePctLastHour: number | null
+}): Health {
   if (!input.enabled) return 'disabled'
   const uptime = input.uptimePctLastHour
   if (uptime === 0) return 'down'

@@ -21,7 +21,8 @@ function toSafe(n: bigint, what: () => string): number {
 function checkMoney(m: Money): string {
   const currency = assertCurrency(m.currency)
   if (currency !== m.currency) throw new MoneyError(`currency ${JSON.stringify(m.currency)} must be upper-case`)
-  if (!Number.isSafeInteger(m.minor)) throw new MoneyError(`minor amount ${m.minor} ${m.currency} is not a safe integer`)
+  if (!Number.isSafeInteger(m.minor))
+    throw new MoneyError(`minor amount ${m.minor} ${m.currency} is not a safe integer`)
   return currency
 }
 
@@ -125,7 +126,9 @@ export function parseGatewayDecimal(value: string, currency: string, wire: Curre
   const rule = wireRule(code, wire)
   const what = () => `${subject(field, value)} ${code} from ${wire.gateway}`
   if (rescale(p.digits, p.decimals, rule.exponent) === undefined) {
-    throw new MoneyError(`${what()} has more precision than ${wire.gateway} uses for ${code} (${rule.exponent} decimals: ${rule.rule})`)
+    throw new MoneyError(
+      `${what()} has more precision than ${wire.gateway} uses for ${code} (${rule.exponent} decimals: ${rule.rule})`,
+    )
   }
   const iso = rescale(p.digits, p.decimals, isoExponent(code))
   if (iso === undefined) {
@@ -151,7 +154,8 @@ export function negateMoney(m: Money): Money {
 export function addMoney(a: Money, b: Money): Money {
   checkMoney(a)
   checkMoney(b)
-  if (a.currency !== b.currency) throw new MoneyError(`cannot add ${formatMoney(a)} and ${formatMoney(b)}: different currencies`)
+  if (a.currency !== b.currency)
+    throw new MoneyError(`cannot add ${formatMoney(a)} and ${formatMoney(b)}: different currencies`)
   const minor = a.minor + b.minor
   if (!Number.isSafeInteger(minor)) {
     throw new MoneyError(`${formatMoney(a)} + ${formatMoney(b)} is outside the exact integer range`)

@@ -26,5 +26,8 @@ export function percentilesOfSorted(sorted: readonly number[], ps: readonly numb
 
 /** Percentiles of values in any order (sorted numerically on a copy). */
 export function percentiles(values: readonly number[], ps: readonly number[]): Array<number | null> {
-  return percentilesOfSorted([...values].sort((a, b) => a - b), ps)
+  return percentilesOfSorted(
+    [...values].sort((a, b) => a - b),
+    ps,
+  )
 }

@@ -67,7 +67,12 @@ export const NormalizedTxnSchema = z.object({
 })
 export type NormalizedTxn = z.infer<typeof NormalizedTxnSchema>
 
-export const QUARANTINE_REASONS = ['access_denied', 'unknown_customer', 'invalid_payload', 'unsupported_currency'] as const
+export const QUARANTINE_REASONS = [
+  'access_denied',
+  'unknown_customer',
+  'invalid_payload',
+  'unsupported_currency',
+] as const
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number]
 
 /** Something a gateway said that could not be turned into a NormalizedTxn. Never dropped: stored with the raw payload. */

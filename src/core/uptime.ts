@@ -14,7 +14,8 @@
  * more than the quiet hour of good calls around it.
  */
 
-export type CallOutcome = 'ok' | 'http_error' | 'rate_limited' | 'timeout' | 'network_error' | 'circuit_open' | (string & {})
+export type CallOutcome =
+  'ok' | 'http_error' | 'rate_limited' | 'timeout' | 'network_error' | 'circuit_open' | (string & {})
 
 /** Calls grouped by minute and what they said, as the store aggregates them. */
 export interface CallBucket {

@@ -54,7 +54,8 @@ export class CircuitBreaker {
     this.#clock = opts.clock
     this.#threshold = opts.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD
     this.#coolDownMs = opts.coolDownMs ?? DEFAULT_COOL_DOWN_MS
-    if (!Number.isInteger(this.#threshold) || this.#threshold < 1) throw new RangeError('failureThreshold must be a positive integer')
+    if (!Number.isInteger(this.#threshold) || this.#threshold < 1)
+      throw new RangeError('failureThreshold must be a positive integer')
     if (!(this.#coolDownMs >= 0)) throw new RangeError('coolDownMs must be >= 0')
   }
 
@@ -81,7 +82,8 @@ export class CircuitBreaker {
       return {admitted: true, permit: this.#permit(true)}
     }
     // Open, or half-open with its probe still out: the next chance is after the (current) cool-down.
-    const retryAtMs = this.#state === 'open' && this.#openedAt !== null ? this.#openedAt + this.#coolDownMs : this.#clock.now()
+    const retryAtMs =
+      this.#state === 'open' && this.#openedAt !== null ? this.#openedAt + this.#coolDownMs : this.#clock.now()
     return {admitted: false, retryAtMs}
   }
 

@@ -20,8 +20,7 @@ export interface AttemptInput {
 }
 
 export type AttemptResult =
-  | {ok: true; response: HttpResponse}
-  | {ok: false; reason: TransportReason; code: string | undefined; cause: Error}
+  {ok: true; response: HttpResponse} | {ok: false; reason: TransportReason; code: string | undefined; cause: Error}
 
 /** Resolves with a response or a transport failure; rejects only when the caller's signal aborts. */
 export async function sendOnce(input: AttemptInput): Promise<AttemptResult> {
@@ -51,7 +50,12 @@ export async function sendOnce(input: AttemptInput): Promise<AttemptResult> {
       size += chunk.length
       if (size > input.maxResponseBytes) {
         res.body.destroy()
-        return {ok: false, reason: 'too_large', code: undefined, cause: new Error(`response larger than ${input.maxResponseBytes} bytes`)}
+        return {
+          ok: false,
+          reason: 'too_large',
+          code: undefined,
+          cause: new Error(`response larger than ${input.maxResponseBytes} bytes`),
+        }
       }
       chunks.push(chunk)
     }
@@ -59,7 +63,8 @@ export async function sendOnce(input: AttemptInput): Promise<AttemptResult> {
     return {ok: true, response: toResponse(res.statusCode, res.headers, body)}
   } catch (error) {
     if (input.signal?.aborted) throw abortReason(input.signal)
-    if (timedOut) return {ok: false, reason: 'timeout', code: undefined, cause: new Error(`timed out after ${input.timeoutMs} ms`)}
+    if (timedOut)
+      return {ok: false, reason: 'timeout', code: undefined, cause: new Error(`timed out after ${input.timeoutMs} ms`)}
     const code = errorCode(error)
     return {ok: false, reason: classify(code, phase), code, cause: sanitizedCause(error)}
   } finally {
@@ -69,12 +74,14 @@ export async function sendOnce(input: AttemptInput): Promise<AttemptResult> {
 }
 
 function classify(code: string | undefined, phase: 'headers' | 'body'): TransportReason {
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout'
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return 'timeout'
   // Headers arrived, the body did not finish (content-length not reached, chunked stream cut).
   if (phase === 'body') return 'truncated_body'
   if (code === 'ECONNREFUSED') return 'refused'
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns'
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return 'reset'
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED')
+    return 'reset'
   return 'other'
 }
 

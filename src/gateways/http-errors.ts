@@ -26,8 +26,13 @@ export class TransportError extends Error {
 }
 
 export class CircuitOpenError extends Error {
-  constructor(readonly provider: string, readonly retryAtMs: number) {
-    super(`circuit open for ${provider}: too many consecutive failures; next probe at ${new Date(retryAtMs).toISOString()}`)
+  constructor(
+    readonly provider: string,
+    readonly retryAtMs: number,
+  ) {
+    super(
+      `circuit open for ${provider}: too many consecutive failures; next probe at ${new Date(retryAtMs).toISOString()}`,
+    )
     this.name = 'CircuitOpenError'
   }
 }

@@ -2,11 +2,23 @@ import {randomUUID} from 'node:crypto'
 
 import type {Dispatcher} from 'undici'
 
-import {DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_CAP_MS, DEFAULT_MAX_RETRY_AFTER_MS, fullJitterDelayMs, parseRetryAfterMs} from './backoff.js'
+import {
+  DEFAULT_BACKOFF_BASE_MS,
+  DEFAULT_BACKOFF_CAP_MS,
+  DEFAULT_MAX_RETRY_AFTER_MS,
+  fullJitterDelayMs,
+  parseRetryAfterMs,
+} from './backoff.js'
 import {CircuitBreaker, type CircuitPermit, type CircuitSnapshot, type CircuitState} from './circuit-breaker.js'
 import {sendOnce} from './http-attempt.js'
 import {CircuitOpenError, TransportError} from './http-errors.js'
-import {defaultRetryableStatus, failureMayHaveReachedGateway, shouldRetryStatus, shouldRetryTransport, type TransportReason} from './http-retry-policy.js'
+import {
+  defaultRetryableStatus,
+  failureMayHaveReachedGateway,
+  shouldRetryStatus,
+  shouldRetryTransport,
+  type TransportReason,
+} from './http-retry-policy.js'
 import {abortableSleep, abortReason} from './http-sleep.js'
 import type {HttpClient, HttpRequest, HttpResponse} from './types.js'
 import type {Clock} from '../core/clock.js'
@@ -105,15 +117,25 @@ export function createHttpClient(opts: HttpClientOptions): GatewayHttpClient {
   const random = opts.random ?? Math.random
   const maxRetries = opts.maxRetries ?? 2
   if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new RangeError('maxRetries must be a non-negative integer')
-  const backoff = {baseMs: opts.retryBaseDelayMs ?? DEFAULT_BACKOFF_BASE_MS, capMs: opts.retryMaxDelayMs ?? DEFAULT_BACKOFF_CAP_MS}
+  const backoff = {
+    baseMs: opts.retryBaseDelayMs ?? DEFAULT_BACKOFF_BASE_MS,
+    capMs: opts.retryMaxDelayMs ?? DEFAULT_BACKOFF_CAP_MS,
+  }
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS
   const retryableStatus = opts.retryableStatus ?? defaultRetryableStatus
   const retryAmbiguousPosts = opts.retryAmbiguousPosts ?? true
   const newKey = opts.generateIdempotencyKey ?? (() => `yms-pay-${randomUUID()}`)
   const maxResponseBytes = opts.maxResponseBytes ?? 64 * 1024 * 1024
-  const breaker = new CircuitBreaker({clock, failureThreshold: opts.circuitFailureThreshold, coolDownMs: opts.circuitCoolDownMs})
+  const breaker = new CircuitBreaker({
+    clock,
+    failureThreshold: opts.circuitFailureThreshold,
+    coolDownMs: opts.circuitCoolDownMs,
+  })
 
-  const record = (req: HttpRequest, call: Pick<GatewayCall, 'status' | 'durationMs' | 'outcome' | 'attempt' | 'at'>): void => {
+  const record = (
+    req: HttpRequest,
+    call: Pick<GatewayCall, 'status' | 'durationMs' | 'outcome' | 'attempt' | 'at'>,
+  ): void => {
     opts.recordCall?.({provider: opts.provider, endpoint: req.endpoint, method: req.method, ...call})
   }
 
@@ -128,14 +150,27 @@ export function createHttpClient(opts: HttpClientOptions): GatewayHttpClient {
     return headers
   }
 
-  async function attemptAll(req: HttpRequest, permit: CircuitPermit, signal: AbortSignal | undefined): Promise<HttpResponse> {
+  async function attemptAll(
+    req: HttpRequest,
+    permit: CircuitPermit,
+    signal: AbortSignal | undefined,
+  ): Promise<HttpResponse> {
     const url = buildUrl(opts.baseUrl, req)
     const headers = headersFor(req)
     const timeoutMs = req.timeoutMs ?? opts.timeoutMs ?? 30_000
     const ambiguousRetryAllowed = req.method !== 'POST' || retryAmbiguousPosts || req.readOnly === true
     for (let attempt = 1; ; attempt++) {
       const at = clock.now()
-      const result = await sendOnce({url, method: req.method, headers, body: req.body, timeoutMs, maxResponseBytes, signal, dispatcher: opts.dispatcher})
+      const result = await sendOnce({
+        url,
+        method: req.method,
+        headers,
+        body: req.body,
+        timeoutMs,
+        maxResponseBytes,
+        signal,
+        dispatcher: opts.dispatcher,
+      })
       const durationMs = clock.now() - at
       const retriesLeft = attempt <= maxRetries
       let delayMs: number
@@ -154,7 +189,13 @@ export function createHttpClient(opts: HttpClientOptions): GatewayHttpClient {
         }
         delayMs = retryAfterMs ?? fullJitterDelayMs(attempt - 1, backoff, random)
       } else {
-        record(req, {status: null, durationMs, outcome: result.reason === 'timeout' ? 'timeout' : 'network_error', attempt, at})
+        record(req, {
+          status: null,
+          durationMs,
+          outcome: result.reason === 'timeout' ? 'timeout' : 'network_error',
+          attempt,
+          at,
+        })
         const retry =
           retriesLeft &&
           shouldRetryTransport(result.reason) &&

@@ -8,7 +8,10 @@ type Failure = NonNullable<FetchedTxn['txn']['failure']>
  * `failed` carries the payment's own failure (or `whenUnexplained` if the gateway gave no reason); a canceled or
  * voided payment is a terminal failure described by `whenCanceled`.
  */
-export function outcomeOfPayment(item: FetchedTxn, describe: {whenUnexplained: Failure; whenCanceled: Failure}): PaymentOutcome {
+export function outcomeOfPayment(
+  item: FetchedTxn,
+  describe: {whenUnexplained: Failure; whenCanceled: Failure},
+): PaymentOutcome {
   const {txn} = item
   switch (txn.status) {
     case 'succeeded':

@@ -6,7 +6,10 @@ import type {ProviderConfig} from './types.js'
  * have no webhook secret, and vice versa. The service that connected the provider says how to supply a missing
  * one (the environment variable and the command), so every gateway fails the same way: exit 78 with that hint.
  */
-export function requireSecret(cfg: Pick<ProviderConfig<unknown>, 'providerId' | 'secrets' | 'missingSecret'>, field: string): string {
+export function requireSecret(
+  cfg: Pick<ProviderConfig<unknown>, 'providerId' | 'secrets' | 'missingSecret'>,
+  field: string,
+): string {
   const value = cfg.secrets[field]
   if (value) return value
   throw cfg.missingSecret?.(field) ?? new ConfigError(`provider ${cfg.providerId} has no secret "${field}"`)

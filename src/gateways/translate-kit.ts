@@ -3,7 +3,14 @@ import type {z} from 'zod'
 import {isSupportedCurrency} from '../core/currency.js'
 import {MoneyError} from '../core/errors.js'
 import {fromGatewayMinor, parseGatewayDecimal} from '../core/money.js'
-import {type FetchedTxn, type Money, type NormalizedTxn, NormalizedTxnSchema, type Quarantined, type QuarantineReason} from '../core/transaction.js'
+import {
+  type FetchedTxn,
+  type Money,
+  type NormalizedTxn,
+  NormalizedTxnSchema,
+  type Quarantined,
+  type QuarantineReason,
+} from '../core/transaction.js'
 import type {CurrencyWire} from '../core/wire-rule.js'
 
 /**
@@ -30,16 +37,27 @@ export interface TranslateScope {
 }
 
 /** The fields a translation decides; the rest default to null / the occurrence time / no metadata. */
-export type TxnFields = Pick<NormalizedTxn, 'externalId' | 'parentExternalId' | 'type' | 'status' | 'amount' | 'occurredAt'> &
-  Partial<Pick<NormalizedTxn, 'fee' | 'net' | 'customerRef' | 'invoiceRef' | 'siteRef' | 'failure' | 'updatedAt' | 'metadata'>>
+export type TxnFields = Pick<
+  NormalizedTxn,
+  'externalId' | 'parentExternalId' | 'type' | 'status' | 'amount' | 'occurredAt'
+> &
+  Partial<
+    Pick<NormalizedTxn, 'fee' | 'net' | 'customerRef' | 'invoiceRef' | 'siteRef' | 'failure' | 'updatedAt' | 'metadata'>
+  >
 
 /** Runs `build`, turns a Refusal into a quarantined item, and validates the result against NormalizedTxnSchema. */
-export function buildTxn(scope: TranslateScope, raw: unknown, externalId: string | null, build: () => TxnFields): Translation {
+export function buildTxn(
+  scope: TranslateScope,
+  raw: unknown,
+  externalId: string | null,
+  build: () => TxnFields,
+): Translation {
   let f: TxnFields
   try {
     f = build()
   } catch (error) {
-    if (error instanceof Refusal) return {ok: false, item: {externalId, reason: error.reason, detail: error.detail, raw}}
+    if (error instanceof Refusal)
+      return {ok: false, item: {externalId, reason: error.reason, detail: error.detail, raw}}
     throw error
   }
   const parsed = NormalizedTxnSchema.safeParse({
@@ -61,7 +79,16 @@ export function buildTxn(scope: TranslateScope, raw: unknown, externalId: string
     updatedAt: f.updatedAt ?? f.occurredAt,
     metadata: f.metadata ?? {},
   })
-  if (!parsed.success) return {ok: false, item: {externalId: f.externalId || externalId, reason: 'invalid_payload', detail: describeIssues(parsed.error), raw}}
+  if (!parsed.success)
+    return {
+      ok: false,
+      item: {
+        externalId: f.externalId || externalId,
+        reason: 'invalid_payload',
+        detail: describeIssues(parsed.error),
+        raw,
+      },
+    }
   return {ok: true, item: {txn: parsed.data, raw}}
 }
 
@@ -90,7 +117,11 @@ export function decimalMoney(value: string, currency: string, wire: CurrencyWire
 
 function refuseMoneyErrors(read: () => Money, currency: string, field: string): Money {
   // A currency we cannot hold is its own quarantine reason: an admin fixes it differently from a bad amount.
-  if (!isSupportedCurrency(currency)) throw new Refusal('unsupported_currency', `${field}: currency ${JSON.stringify(currency)} is not a supported ISO 4217 code`)
+  if (!isSupportedCurrency(currency))
+    throw new Refusal(
+      'unsupported_currency',
+      `${field}: currency ${JSON.stringify(currency)} is not a supported ISO 4217 code`,
+    )
   try {
     return read()
   } catch (error) {

@@ -48,7 +48,6 @@ export interface HttpClient {
   request(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse>
 }
 
-
 // ---- Adapter ----
 export interface ProviderConfig<S = Record<string, string>> {
   providerId: string

@@ -70,7 +70,10 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-export type RequestHandler = (req: EmulatorRequest, raw: {req: IncomingMessage; res: ServerResponse}) => Promise<EmulatorResponse | null>
+export type RequestHandler = (
+  req: EmulatorRequest,
+  raw: {req: IncomingMessage; res: ServerResponse},
+) => Promise<EmulatorResponse | null>
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -90,7 +93,10 @@ function lowerHeaders(req: IncomingMessage): Record<string, string> {
  * Serves a handler on loopback. A handler that returns null has written the raw response itself
  * (fault injection: resets, truncation, hangs).
  */
-export async function serveHandler(handler: RequestHandler, opts: {host?: string; port?: number} = {}): Promise<RunningServer> {
+export async function serveHandler(
+  handler: RequestHandler,
+  opts: {host?: string; port?: number} = {},
+): Promise<RunningServer> {
   const sockets = new Set<import('node:net').Socket>()
   const server = createServer((req, res) => {
     void (async () => {
@@ -135,6 +141,9 @@ export async function serveHandler(handler: RequestHandler, opts: {host?: string
 }
 
 /** Serves an emulator without faults (tests of wire fidelity). */
-export function serveEmulator(emulator: GatewayEmulator, opts: {host?: string; port?: number} = {}): Promise<RunningServer> {
+export function serveEmulator(
+  emulator: GatewayEmulator,
+  opts: {host?: string; port?: number} = {},
+): Promise<RunningServer> {
   return serveHandler(async (req) => emulator.handle(req), opts)
 }

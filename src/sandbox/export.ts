@@ -10,7 +10,14 @@ import type {Scenario} from './model.js'
  * exactly the columns `sites import`, `customers import` and `invoices import` read.
  */
 export const SITES_COLUMNS = ['id', 'name', 'currency', 'country', 'timezone'] as const
-export const CUSTOMERS_COLUMNS = ['id', 'site', 'segment', 'name', 'email', ...GATEWAY_KINDS.map((k) => `ref.${k}`)] as const
+export const CUSTOMERS_COLUMNS = [
+  'id',
+  'site',
+  'segment',
+  'name',
+  'email',
+  ...GATEWAY_KINDS.map((k) => `ref.${k}`),
+] as const
 export const INVOICES_COLUMNS = ['id', 'site', 'customer', 'amount', 'currency', 'issued_at', 'due_at'] as const
 
 /** RFC 4180: quote a field holding a comma, quote, line break or edge space; double the quotes inside. */
@@ -47,7 +54,11 @@ export interface ExportResult {
 
 /** Writes the three files into `dir` (which must exist), replacing earlier exports. */
 export async function exportScenario(scenario: Scenario, dir: string): Promise<ExportResult> {
-  const files = {sites: join(dir, 'sites.csv'), customers: join(dir, 'customers.csv'), invoices: join(dir, 'invoices.csv')}
+  const files = {
+    sites: join(dir, 'sites.csv'),
+    customers: join(dir, 'customers.csv'),
+    invoices: join(dir, 'invoices.csv'),
+  }
   await writeCsv(
     files.sites,
     SITES_COLUMNS,
@@ -57,15 +68,20 @@ export async function exportScenario(scenario: Scenario, dir: string): Promise<E
     files.customers,
     CUSTOMERS_COLUMNS,
     (function* () {
-      for (const c of scenario.customers) yield [c.id, c.site, c.segment, c.name, c.email, ...GATEWAY_KINDS.map((k) => c.refs[k])]
+      for (const c of scenario.customers)
+        yield [c.id, c.site, c.segment, c.name, c.email, ...GATEWAY_KINDS.map((k) => c.refs[k])]
     })(),
   )
   await writeCsv(
     files.invoices,
     INVOICES_COLUMNS,
     (function* () {
-      for (const i of scenario.invoices) yield [i.id, i.site, i.customer, formatDecimal(i.amount), i.amount.currency, i.issuedAt, i.dueAt]
+      for (const i of scenario.invoices)
+        yield [i.id, i.site, i.customer, formatDecimal(i.amount), i.amount.currency, i.issuedAt, i.dueAt]
     })(),
   )
-  return {files, counts: {sites: scenario.sites.length, customers: scenario.customers.length, invoices: scenario.invoices.length}}
+  return {
+    files,
+    counts: {sites: scenario.sites.length, customers: scenario.customers.length, invoices: scenario.invoices.length},
+  }
 }

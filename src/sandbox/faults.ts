@@ -62,7 +62,8 @@ export function parseFaultSpec(spec: string): FaultSpec {
 }
 
 function parseKind(value: string): FaultKind {
-  if (!isFaultKind(value)) throw new UsageError(`--faults: unknown fault kind "${value}" (known: ${FAULT_KINDS.join(', ')})`, SPEC_HINT)
+  if (!isFaultKind(value))
+    throw new UsageError(`--faults: unknown fault kind "${value}" (known: ${FAULT_KINDS.join(', ')})`, SPEC_HINT)
   return value
 }
 
@@ -109,7 +110,12 @@ export interface FaultInjector {
 /** The header an emulator sees when the drawn fault is `duplicate`: it may repeat an item on a list page. */
 export const DUPLICATE_HINT_HEADER = 'x-sandbox-fault'
 
-const jsonError = (status: number, kind: string, message: string, extra: Record<string, string> = {}): EmulatorResponse => ({
+const jsonError = (
+  status: number,
+  kind: string,
+  message: string,
+  extra: Record<string, string> = {},
+): EmulatorResponse => ({
   status,
   headers: {'content-type': 'application/json', 'x-sandbox-fault': kind, ...extra},
   body: JSON.stringify({error: {type: kind === '429' ? 'rate_limited' : 'internal_error', message}}),
@@ -122,7 +128,11 @@ function bodyBuffer(response: EmulatorResponse): Buffer {
 function writeTruncated(res: ServerResponse, response: EmulatorResponse): void {
   const body = bodyBuffer(response)
   const half = body.subarray(0, Math.floor(body.length / 2))
-  res.writeHead(response.status, {...response.headers, 'content-length': String(body.length), 'x-sandbox-fault': 'truncated'})
+  res.writeHead(response.status, {
+    ...response.headers,
+    'content-length': String(body.length),
+    'x-sandbox-fault': 'truncated',
+  })
   // Destroy only once the half body is on the wire, so the client sees a short body rather than no response.
   res.write(half.length > 0 ? half : ' ', () => res.destroy())
 }

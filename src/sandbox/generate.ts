@@ -44,24 +44,78 @@ const SEGMENT_FACTOR: Record<(typeof SEGMENTS)[number], number> = {retail: 1, wh
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
-
 /** [display, ascii for the e-mail address] per site. */
-const NAMES: Record<string, {first: readonly (readonly [string, string])[]; last: readonly (readonly [string, string])[]}> = {
+const NAMES: Record<
+  string,
+  {first: readonly (readonly [string, string])[]; last: readonly (readonly [string, string])[]}
+> = {
   berlin: {
-    first: [['Anna', 'anna'], ['Jürgen', 'juergen'], ['Lena', 'lena'], ['Max', 'max'], ['Sophie', 'sophie'], ['Lukas', 'lukas']],
-    last: [['Müller', 'mueller'], ['Schmidt', 'schmidt'], ['Weiß', 'weiss'], ['Becker', 'becker'], ['Schäfer', 'schaefer']],
+    first: [
+      ['Anna', 'anna'],
+      ['Jürgen', 'juergen'],
+      ['Lena', 'lena'],
+      ['Max', 'max'],
+      ['Sophie', 'sophie'],
+      ['Lukas', 'lukas'],
+    ],
+    last: [
+      ['Müller', 'mueller'],
+      ['Schmidt', 'schmidt'],
+      ['Weiß', 'weiss'],
+      ['Becker', 'becker'],
+      ['Schäfer', 'schaefer'],
+    ],
   },
   boston: {
-    first: [['Emily', 'emily'], ['James', 'james'], ['Olivia', 'olivia'], ['Noah', 'noah'], ['Ava', 'ava'], ['Liam', 'liam']],
-    last: [["O'Brien", 'obrien'], ['Smith', 'smith'], ['Johnson', 'johnson'], ['Garcia', 'garcia'], ['Walsh', 'walsh']],
+    first: [
+      ['Emily', 'emily'],
+      ['James', 'james'],
+      ['Olivia', 'olivia'],
+      ['Noah', 'noah'],
+      ['Ava', 'ava'],
+      ['Liam', 'liam'],
+    ],
+    last: [
+      ["O'Brien", 'obrien'],
+      ['Smith', 'smith'],
+      ['Johnson', 'johnson'],
+      ['Garcia', 'garcia'],
+      ['Walsh', 'walsh'],
+    ],
   },
   tokyo: {
-    first: [['Yuki', 'yuki'], ['Haruto', 'haruto'], ['Sakura', 'sakura'], ['Ren', 'ren'], ['Aoi', 'aoi'], ['Sōta', 'sota']],
-    last: [['Satō', 'sato'], ['Suzuki', 'suzuki'], ['Takahashi', 'takahashi'], ['Tanaka', 'tanaka'], ['Itō', 'ito']],
+    first: [
+      ['Yuki', 'yuki'],
+      ['Haruto', 'haruto'],
+      ['Sakura', 'sakura'],
+      ['Ren', 'ren'],
+      ['Aoi', 'aoi'],
+      ['Sōta', 'sota'],
+    ],
+    last: [
+      ['Satō', 'sato'],
+      ['Suzuki', 'suzuki'],
+      ['Takahashi', 'takahashi'],
+      ['Tanaka', 'tanaka'],
+      ['Itō', 'ito'],
+    ],
   },
   kuwait: {
-    first: [['Fatima', 'fatima'], ['Ahmad', 'ahmad'], ['Noura', 'noura'], ['Yousef', 'yousef'], ['Maryam', 'maryam'], ['Ali', 'ali']],
-    last: [['Al-Sabah', 'alsabah'], ['Al-Mutairi', 'almutairi'], ['Al-Enezi', 'alenezi'], ['Hussain', 'hussain'], ['Al-Kandari', 'alkandari']],
+    first: [
+      ['Fatima', 'fatima'],
+      ['Ahmad', 'ahmad'],
+      ['Noura', 'noura'],
+      ['Yousef', 'yousef'],
+      ['Maryam', 'maryam'],
+      ['Ali', 'ali'],
+    ],
+    last: [
+      ['Al-Sabah', 'alsabah'],
+      ['Al-Mutairi', 'almutairi'],
+      ['Al-Enezi', 'alenezi'],
+      ['Hussain', 'hussain'],
+      ['Al-Kandari', 'alkandari'],
+    ],
   },
 }
 /** Wholesale customers are companies; some names carry commas and quotes, which the CSV export must survive. */
@@ -69,7 +123,8 @@ const COMPANY_SUFFIX = [' GmbH', ' & Co, Ltd.', ' Holdings', ' "Trading" LLC', '
 
 function parseTime(value: string, field: string): number {
   const ms = Date.parse(value)
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) throw new UsageError(`${field} must be an ISO-8601 timestamp, got "${value}"`)
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms))
+    throw new UsageError(`${field} must be an ISO-8601 timestamp, got "${value}"`)
   return ms
 }
 
@@ -126,7 +181,10 @@ function makeCustomers(rng: Rng, count: number): ScenarioCustomer[] {
     const [first, firstAscii] = rng.pick(names.first)
     const [last, lastAscii] = rng.pick(names.last)
     const name = segment === 'wholesale' ? `${last}${rng.pick(COMPANY_SUFFIX)}` : `${first} ${last}`
-    const email = segment === 'wholesale' ? `billing.${lastAscii}.${i + 1}@example.com` : `${firstAscii}.${lastAscii}.${i + 1}@example.com`
+    const email =
+      segment === 'wholesale'
+        ? `billing.${lastAscii}.${i + 1}@example.com`
+        : `${firstAscii}.${lastAscii}.${i + 1}@example.com`
     const draw = {rng, index: i, customerId: id, unique}
     const refs = {} as Record<GatewayKind, string>
     const paymentMethods = {} as Record<GatewayKind, string>
@@ -144,7 +202,8 @@ export function generateScenario(opts: GenerateOptions): Scenario {
   const startMs = parseTime(opts.start, 'start')
   const endMs = parseTime(opts.end, 'end')
   if (endMs <= startMs) throw new UsageError(`end (${opts.end}) must be after start (${opts.start})`)
-  if (!Number.isSafeInteger(opts.customers) || opts.customers < 1) throw new UsageError(`customers must be a positive integer, got ${opts.customers}`)
+  if (!Number.isSafeInteger(opts.customers) || opts.customers < 1)
+    throw new UsageError(`customers must be a positive integer, got ${opts.customers}`)
   if (!Number.isSafeInteger(opts.transactions) || opts.transactions < 0)
     throw new UsageError(`transactions must be a non-negative integer, got ${opts.transactions}`)
   const gateways = opts.gateways && opts.gateways.length > 0 ? [...opts.gateways] : [...GATEWAY_KINDS]
@@ -225,13 +284,23 @@ export function generateScenario(opts: GenerateOptions): Scenario {
         if (rng.chance(0.55) || amountMinor < 4 * profile.step) {
           refunds.push({key: `r${pkey.slice(1)}-1`, amount, at: iso(firstAt)})
         } else {
-          const firstMinor = Math.max(profile.step, quantize(Math.floor((amountMinor * rng.int(10, 60)) / 100), profile.step))
+          const firstMinor = Math.max(
+            profile.step,
+            quantize(Math.floor((amountMinor * rng.int(10, 60)) / 100), profile.step),
+          )
           refunds.push({key: `r${pkey.slice(1)}-1`, amount: money(firstMinor), at: iso(firstAt)})
           const left = amountMinor - firstMinor
           const secondRoom = endMs - firstAt
           if (rng.chance(0.4) && secondRoom > HOUR && left >= 2 * profile.step) {
-            const secondMinor = Math.max(profile.step, quantize(Math.floor((left * rng.int(10, 90)) / 100), profile.step))
-            refunds.push({key: `r${pkey.slice(1)}-2`, amount: money(secondMinor), at: iso(firstAt + rng.int(HOUR, Math.min(7 * DAY, secondRoom)))})
+            const secondMinor = Math.max(
+              profile.step,
+              quantize(Math.floor((left * rng.int(10, 90)) / 100), profile.step),
+            )
+            refunds.push({
+              key: `r${pkey.slice(1)}-2`,
+              amount: money(secondMinor),
+              at: iso(firstAt + rng.int(HOUR, Math.min(7 * DAY, secondRoom))),
+            })
           }
         }
       } else if (extra < 0.12 && after > 2 * HOUR) {
@@ -254,9 +323,14 @@ export function generateScenario(opts: GenerateOptions): Scenario {
       const kind = rng.next()
       let invoiceMinor = amountMinor
       if (kind < 0.05) invoiceMinor = quantize(Math.floor((amountMinor * rng.int(125, 200)) / 100), profile.step)
-      else if (kind < 0.08) invoiceMinor = Math.max(profile.step, quantize(Math.floor((amountMinor * rng.int(50, 90)) / 100), profile.step))
+      else if (kind < 0.08)
+        invoiceMinor = Math.max(profile.step, quantize(Math.floor((amountMinor * rng.int(50, 90)) / 100), profile.step))
       // Sharing the Money object when equal keeps a million-payment world smaller; nobody mutates it.
-      invoice = newInvoice(customer, invoiceMinor === amountMinor ? amount : money(invoiceMinor), created - rng.int(0, 14 * DAY)).id
+      invoice = newInvoice(
+        customer,
+        invoiceMinor === amountMinor ? amount : money(invoiceMinor),
+        created - rng.int(0, 14 * DAY),
+      ).id
     }
 
     payments[i] = {
@@ -282,7 +356,11 @@ export function generateScenario(opts: GenerateOptions): Scenario {
     const customer = customers[unpaidRng.int(0, customers.length - 1)]!
     const profile = PROFILES[siteById.get(customer.site)!.currency]!
     const minor = drawAmount(unpaidRng, profile, SEGMENT_FACTOR[customer.segment as (typeof SEGMENTS)[number]] ?? 1)
-    newInvoice(customer, {minor, currency: siteById.get(customer.site)!.currency}, startMs + Math.floor(unpaidRng.next() * span))
+    newInvoice(
+      customer,
+      {minor, currency: siteById.get(customer.site)!.currency},
+      startMs + Math.floor(unpaidRng.next() * span),
+    )
   }
 
   return {

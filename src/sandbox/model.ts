@@ -36,7 +36,13 @@ export interface ScenarioInvoice {
 }
 
 /** Gateway-neutral decline reasons; each emulator maps them to its own codes (docs/gateways.md#declines-and-retries). */
-export const DECLINE_REASONS = ['insufficient_funds', 'generic', 'issuer_unavailable', 'expired_card', 'stolen_card'] as const
+export const DECLINE_REASONS = [
+  'insufficient_funds',
+  'generic',
+  'issuer_unavailable',
+  'expired_card',
+  'stolen_card',
+] as const
 export type DeclineReason = (typeof DECLINE_REASONS)[number]
 
 export interface ScenarioRefund {

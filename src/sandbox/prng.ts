@@ -64,7 +64,8 @@ export function createRng(seed: number): Rng {
     next,
     uint32,
     int(min, max) {
-      if (!Number.isInteger(min) || !Number.isInteger(max) || max < min) throw new RangeError(`bad integer range [${min}, ${max}]`)
+      if (!Number.isInteger(min) || !Number.isInteger(max) || max < min)
+        throw new RangeError(`bad integer range [${min}, ${max}]`)
       return min + Math.floor(next() * (max - min + 1))
     },
     chance: (probability) => next() < probability,

@@ -73,11 +73,14 @@ export async function serveSandbox(opts: ServeSandboxOptions): Promise<RunningSa
   const source: EmulatorSource = given
     ? {kinds: given.map((e) => e.kind), create: (_kind, _ctx) => given[0]!}
     : (opts.emulators as EmulatorSource)
-  if (new Set(source.kinds).size !== source.kinds.length) throw new UsageError(`each gateway can be served once, got ${source.kinds.join(',')}`)
+  if (new Set(source.kinds).size !== source.kinds.length)
+    throw new UsageError(`each gateway can be served once, got ${source.kinds.join(',')}`)
   if (opts.webhooksTo !== undefined && !opts.scenario) throw new Error('serveSandbox: webhooksTo needs the scenario')
   const basePort = opts.port ?? 0
   if (!Number.isInteger(basePort) || basePort < 0 || basePort + source.kinds.length - 1 > 65_535)
-    throw new UsageError(`--port must be 0 or a port with room for ${source.kinds.length} consecutive ports, got ${opts.port}`)
+    throw new UsageError(
+      `--port must be 0 or a port with room for ${source.kinds.length} consecutive ports, got ${opts.port}`,
+    )
   const clock = opts.clock ?? {now: () => Date.now()}
 
   const servers: RunningServer[] = []

@@ -20,7 +20,12 @@ export interface ExpectedTxn {
 
 type EmulatorIdentity = Pick<GatewayEmulator, 'kind' | 'externalId' | 'declineFor'>
 
-export function expectedTransactions(scenario: Scenario, emulator: EmulatorIdentity, share: 'own' | 'all', at: string): ExpectedTxn[] {
+export function expectedTransactions(
+  scenario: Scenario,
+  emulator: EmulatorIdentity,
+  share: 'own' | 'all',
+  at: string,
+): ExpectedTxn[] {
   const customers = new Map(scenario.customers.map((c) => [c.id, c]))
   const out: ExpectedTxn[] = []
   for (const payment of paymentsFor(scenario, emulator.kind, share)) {
@@ -119,7 +124,13 @@ export function compareWithTruth(actual: readonly NormalizedTxn[], expected: rea
     if (diffs.length > 0) mismatched.push({externalId: want.externalId, diffs})
   }
   const unexpected = [...byId.values()].filter((t) => !expectedIds.has(t.externalId))
-  return {missing, unexpected, mismatched, duplicates, ok: missing.length === 0 && unexpected.length === 0 && mismatched.length === 0}
+  return {
+    missing,
+    unexpected,
+    mismatched,
+    duplicates,
+    ok: missing.length === 0 && unexpected.length === 0 && mismatched.length === 0,
+  }
 }
 
 /** A readable report for assertion messages: `expect(result.ok, formatComparison(result)).toBe(true)`. */
@@ -132,10 +143,18 @@ export function formatComparison(result: TruthComparison, limit = 15): string {
     for (const item of items.slice(0, limit)) lines.push(`  ${render(item)}`)
     if (items.length > limit) lines.push(`  … and ${items.length - limit} more`)
   }
-  section('missing', result.missing, (e) => `${e.type} ${e.externalId} ${e.status} ${moneyText(e.amount)}${e.parentExternalId ? ` of ${e.parentExternalId}` : ''}`)
+  section(
+    'missing',
+    result.missing,
+    (e) =>
+      `${e.type} ${e.externalId} ${e.status} ${moneyText(e.amount)}${e.parentExternalId ? ` of ${e.parentExternalId}` : ''}`,
+  )
   section('unexpected', result.unexpected, (t) => `${t.type} ${t.externalId} ${t.status} ${moneyText(t.amount)}`)
-  section('mismatched', result.mismatched, (m) =>
-    `${m.externalId}: ${m.diffs.map((d) => `${d.field} expected ${JSON.stringify(d.expected)} got ${JSON.stringify(d.actual)}`).join('; ')}`,
+  section(
+    'mismatched',
+    result.mismatched,
+    (m) =>
+      `${m.externalId}: ${m.diffs.map((d) => `${d.field} expected ${JSON.stringify(d.expected)} got ${JSON.stringify(d.actual)}`).join('; ')}`,
   )
   section('duplicates', result.duplicates, (id) => id)
   return lines.join('\n')

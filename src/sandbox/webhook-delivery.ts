@@ -117,7 +117,9 @@ export function createWebhookDelivery(opts: WebhookDeliveryOptions): WebhookDeli
       cursor = end
       const hooks = opts.emulator.webhooks(batch, opts.targetUrl)
       // Stable time order even if an emulator returns one event's hooks out of order.
-      const ordered = hooks.map((hook, i) => ({hook, i})).sort((a, b) => (a.hook.at < b.hook.at ? -1 : a.hook.at > b.hook.at ? 1 : a.i - b.i))
+      const ordered = hooks
+        .map((hook, i) => ({hook, i}))
+        .sort((a, b) => (a.hook.at < b.hook.at ? -1 : a.hook.at > b.hook.at ? 1 : a.i - b.i))
       for (const {hook} of ordered) {
         if (!(await deliverOne(hook))) {
           counters.failed++

@@ -70,7 +70,8 @@ export function createOsKeychain(service: string): KeychainBackend {
       const entry = new lib.Entry(service, account)
       if (entry.deletePassword()) return
       // false means "nothing there" or "could not delete"; only a value still present tells them apart.
-      if (entry.getPassword() !== null) throw new KeychainOperationError(`could not delete ${account} from the OS keychain (it may be locked)`)
+      if (entry.getPassword() !== null)
+        throw new KeychainOperationError(`could not delete ${account} from the OS keychain (it may be locked)`)
     },
   }
 }
@@ -78,15 +79,22 @@ export function createOsKeychain(service: string): KeychainBackend {
 // A Secret Service that is running but has no unlocked default collection answers "no result found" or "locked".
 function mapFailure(error: unknown, secret: string, context: string): Error {
   const reason = redact(firstLine(error), secret)
-  if (/locked|no result found/i.test(reason)) return new KeychainUnavailableError(`no unlocked default keyring: ${reason}`)
-  if (/platform storage|secret service|dbus|access ?denied|no storage/i.test(reason)) return new KeychainUnavailableError(reason)
+  if (/locked|no result found/i.test(reason))
+    return new KeychainUnavailableError(`no unlocked default keyring: ${reason}`)
+  if (/platform storage|secret service|dbus|access ?denied|no storage/i.test(reason))
+    return new KeychainUnavailableError(reason)
   return new KeychainOperationError(`${context}: ${reason}`)
 }
 
 // The binding appends a Rust backtrace to every message; people need the first line only.
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
-  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error'
+  return (
+    message
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? 'unknown error'
+  )
 }
 
 // The binding's messages do not quote values; this guards against one that would. Short values are left

@@ -37,13 +37,17 @@ export function parseSecretLines(text: string, allowedFields: readonly string[])
 }
 
 /** Reads the whole stream (normally process.stdin) and parses it with parseSecretLines. */
-export async function readSecretsFromStdin(stream: NodeJS.ReadableStream, allowedFields: readonly string[]): Promise<Record<string, string>> {
+export async function readSecretsFromStdin(
+  stream: NodeJS.ReadableStream,
+  allowedFields: readonly string[],
+): Promise<Record<string, string>> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of stream) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     size += buf.length
-    if (size > MAX_BYTES) throw new UsageError(`stdin holds more than ${MAX_BYTES} bytes; expected a few field=value lines`)
+    if (size > MAX_BYTES)
+      throw new UsageError(`stdin holds more than ${MAX_BYTES} bytes; expected a few field=value lines`)
     chunks.push(buf)
   }
   return parseSecretLines(Buffer.concat(chunks).toString('utf8'), allowedFields)

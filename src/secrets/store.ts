@@ -105,7 +105,11 @@ function checkNames(providerId: string, field: string): void {
   if (field.trim() === '') throw new UsageError(`a secret field name is required for provider "${providerId}"`)
 }
 
-function unavailableForRead(error: KeychainUnavailableError, providerId: string, field: string): KeychainUnavailableError {
+function unavailableForRead(
+  error: KeychainUnavailableError,
+  providerId: string,
+  field: string,
+): KeychainUnavailableError {
   const variable = envVarName(providerId, field)
   return new KeychainUnavailableError(
     error.reason,
@@ -114,7 +118,11 @@ function unavailableForRead(error: KeychainUnavailableError, providerId: string,
   )
 }
 
-function unavailableForWrite(error: KeychainUnavailableError, providerId: string, field: string): KeychainUnavailableError {
+function unavailableForWrite(
+  error: KeychainUnavailableError,
+  providerId: string,
+  field: string,
+): KeychainUnavailableError {
   const variable = envVarName(providerId, field)
   return new KeychainUnavailableError(
     error.reason,

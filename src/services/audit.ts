@@ -1,17 +1,25 @@
 import {UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
+import {type AuditFilter, insertAuditRow, iterateAuditRows, lastAuditRow, queryAuditRows} from '../store/repos/audit.js'
 import {
-  type AuditFilter,
-  insertAuditRow,
-  iterateAuditRows,
-  lastAuditRow,
-  queryAuditRows,
-} from '../store/repos/audit.js'
-import {auditHash, type AuditRecord, canonicalJson, GENESIS_HASH, verifyChain, type VerifyResult} from '../core/audit-chain.js'
+  auditHash,
+  type AuditRecord,
+  canonicalJson,
+  GENESIS_HASH,
+  verifyChain,
+  type VerifyResult,
+} from '../core/audit-chain.js'
 import {type AuditExportFormat, csvHeader, csvLine, jsonLine} from './audit/export.js'
 import {redact} from './audit/redact.js'
 
-export {type AuditRecord, auditHash, canonicalJson, GENESIS_HASH, verifyChain, type VerifyResult} from '../core/audit-chain.js'
+export {
+  type AuditRecord,
+  auditHash,
+  canonicalJson,
+  GENESIS_HASH,
+  verifyChain,
+  type VerifyResult,
+} from '../core/audit-chain.js'
 export {type AuditExportFormat} from './audit/export.js'
 export {isSecretKey, redact, REDACTED} from './audit/redact.js'
 export type {AuditFilter} from '../store/repos/audit.js'

@@ -4,7 +4,12 @@ import type {AppContext} from '../app/context.js'
 import type {Money} from '../core/transaction.js'
 import {UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
-import {getCustomer, listCustomers as listCustomerRows, upsertCustomers, type Customer} from '../store/repos/customers.js'
+import {
+  getCustomer,
+  listCustomers as listCustomerRows,
+  upsertCustomers,
+  type Customer,
+} from '../store/repos/customers.js'
 import {customerBalances, type TxnSummary} from '../store/repos/ledger.js'
 import {queryTransactions} from '../store/repos/transaction-queries.js'
 import {getSite} from '../store/repos/sites.js'
@@ -38,7 +43,12 @@ export const CustomerRowSchema = z
   .record(z.string(), z.string())
   .superRefine((row, ctx) => {
     for (const key of Object.keys(row)) {
-      if (!KNOWN.has(key) && !REF_COLUMN.test(key)) ctx.addIssue({code: 'custom', path: [key], message: 'unknown column (expected id,site,segment,name,email,ref.<gateway>)'})
+      if (!KNOWN.has(key) && !REF_COLUMN.test(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'unknown column (expected id,site,segment,name,email,ref.<gateway>)',
+        })
     }
   })
   .pipe(
@@ -66,7 +76,12 @@ function toView(c: Customer): CustomerView {
 }
 
 export function importCustomers(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
-  return auditedImport(db, ctx, {file, action: 'customer.import', schema: CustomerRowSchema, upsert: (rows) => upsertCustomers(db, rows)})
+  return auditedImport(db, ctx, {
+    file,
+    action: 'customer.import',
+    schema: CustomerRowSchema,
+    upsert: (rows) => upsertCustomers(db, rows),
+  })
 }
 
 export function listCustomers(db: Db, filter: {site?: string; segment?: string; limit?: number}): CustomerView[] {
@@ -74,7 +89,13 @@ export function listCustomers(db: Db, filter: {site?: string; segment?: string; 
 }
 
 export function distinctSegments(db: Db): string[] {
-  return [...new Set(listCustomerRows(db).map((c) => c.segment).filter((s): s is string => s !== null))].sort()
+  return [
+    ...new Set(
+      listCustomerRows(db)
+        .map((c) => c.segment)
+        .filter((s): s is string => s !== null),
+    ),
+  ].sort()
 }
 
 /** The customer with balances per currency and in the site's currency, at the rates of the context's today. */
@@ -94,5 +115,11 @@ export function showCustomer(db: Db, ctx: Pick<AppContext, 'now'>, id: string): 
       baseBalanceError = (error as Error).message
     }
   }
-  return {...toView(customer), balances, baseBalance: {minor: baseMinor, currency: baseCurrency}, baseBalanceError, recent: queryTransactions(db, {customer: id, limit: 20})}
+  return {
+    ...toView(customer),
+    balances,
+    baseBalance: {minor: baseMinor, currency: baseCurrency},
+    baseBalanceError,
+    recent: queryTransactions(db, {customer: id, limit: 20}),
+  }
 }

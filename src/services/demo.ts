@@ -41,7 +41,14 @@ export async function runDemo<T>(
   const env: NodeJS.ProcessEnv = {...ctx.env}
   const demoCtx: AppContext = {...ctx, env, home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home})}
   step(`demo home ${home}`)
-  const sandbox = await startSandbox({seed: opts.seed, customers: opts.customers, transactions: opts.transactions, days: 60, now: ctx.now(), exportDir: join(home, 'world')})
+  const sandbox = await startSandbox({
+    seed: opts.seed,
+    customers: opts.customers,
+    transactions: opts.transactions,
+    days: 60,
+    now: ctx.now(),
+    exportDir: join(home, 'world'),
+  })
   const db = openDatabase(demoCtx.home.dbFile)
   try {
     step(`sandbox: ${sandbox.running.gateways.map((g) => `${g.kind} ${g.baseUrl}`).join(', ')}`)
@@ -58,19 +65,41 @@ export async function runDemo<T>(
       for (const [field, value] of Object.entries(g.secrets)) env[envVarName(provider, field)] = value
       // Every provider may write every segment, except the first one, which is not granted its last segment.
       const segments = g === first ? SEGMENTS.filter((s) => s !== withheld) : ['*']
-      await addProvider(db, demoCtx, {id: provider, kind: g.kind, baseUrl: g.baseUrl, sites: [], settings: g.settings, segments, fallback: null, retrySchedule: null, maxRetries: null, secrets: {}})
+      await addProvider(db, demoCtx, {
+        id: provider,
+        kind: g.kind,
+        baseUrl: g.baseUrl,
+        sites: [],
+        settings: g.settings,
+        segments,
+        fallback: null,
+        retrySchedule: null,
+        maxRetries: null,
+        secrets: {},
+      })
       gateways.push({kind: g.kind, provider, baseUrl: g.baseUrl})
     }
-    step(`providers: ${gateways.map((g) => g.provider).join(', ')} (demo-${first.kind} has no grant for segment "${withheld}")`)
+    step(
+      `providers: ${gateways.map((g) => g.provider).join(', ')} (demo-${first.kind} has no grant for segment "${withheld}")`,
+    )
     const never = new AbortController().signal
     const sync = await runSync(db, demoCtx, {signals: {stop: never, abort: never}})
-    step(`synced ${sync.totals.inserted} transactions, ${sync.totals.posted} postings, ${sync.totals.quarantined} quarantined`)
+    step(
+      `synced ${sync.totals.inserted} transactions, ${sync.totals.posted} postings, ${sync.totals.quarantined} quarantined`,
+    )
     const finished = await finish(db, demoCtx)
-    return {home, kept: opts.keep, gateways, imported: {sites: sites.inserted, customers: customers.inserted, invoices: invoices.inserted}, missingGrant: {provider: `demo-${first.kind}`, segment: withheld}, sync, finish: finished}
+    return {
+      home,
+      kept: opts.keep,
+      gateways,
+      imported: {sites: sites.inserted, customers: customers.inserted, invoices: invoices.inserted},
+      missingGrant: {provider: `demo-${first.kind}`, segment: withheld},
+      sync,
+      finish: finished,
+    }
   } finally {
     db.close()
     await sandbox.running.close()
     if (!opts.keep) await rm(home, {recursive: true, force: true})
   }
 }
-

@@ -33,17 +33,38 @@ export async function importFx(db: Db, ctx: AppContext, file: string): Promise<F
   })
   const isXml = text.trimStart().startsWith('<')
   const parsed = isXml ? parseEcbXml(text) : parseFxCsv(text)
-  const rejected = isXml ? (parsed as ReturnType<typeof parseEcbXml>).errors.map((e) => ({line: e.line ?? 0, error: e.error})) : (parsed as ReturnType<typeof parseFxCsv>).rejected
+  const rejected = isXml
+    ? (parsed as ReturnType<typeof parseEcbXml>).errors.map((e) => ({line: e.line ?? 0, error: e.error}))
+    : (parsed as ReturnType<typeof parseFxCsv>).rejected
   const source = isXml ? 'ecb' : 'csv'
   const result = db.write(() => {
-    const r = upsertRates(db, parsed.rates.map((rate) => ({...rate, source})))
-    appendAudit(db, {actor: ctx.actor, action: 'fx.import', subject: file, outcome: rejected.length ? 'partial' : 'ok', details: {source, imported: r.inserted + r.updated, unchanged: r.unchanged, rejected: rejected.length}})
+    const r = upsertRates(
+      db,
+      parsed.rates.map((rate) => ({...rate, source})),
+    )
+    appendAudit(db, {
+      actor: ctx.actor,
+      action: 'fx.import',
+      subject: file,
+      outcome: rejected.length ? 'partial' : 'ok',
+      details: {source, imported: r.inserted + r.updated, unchanged: r.unchanged, rejected: rejected.length},
+    })
     return r
   })
-  return {source, imported: result.inserted + result.updated, unchanged: result.unchanged, dates: new Set(parsed.rates.map((r) => r.date)).size, rejected}
+  return {
+    source,
+    imported: result.inserted + result.updated,
+    unchanged: result.unchanged,
+    dates: new Set(parsed.rates.map((r) => r.date)).size,
+    rejected,
+  }
 }
 
-export function setRate(db: Db, ctx: AppContext, input: {base: string; quote: string; rate: string; date?: string}): FxRate {
+export function setRate(
+  db: Db,
+  ctx: AppContext,
+  input: {base: string; quote: string; rate: string; date?: string},
+): FxRate {
   const base = assertCurrency(input.base, 'BASE')
   const quote = assertCurrency(input.quote, 'QUOTE')
   if (base === quote) throw new UsageError('BASE and QUOTE must differ')
@@ -73,10 +94,20 @@ export function convertAt(db: Db, amount: Money, to: string, date: string): Conv
       'fx_rate_missing',
     )
   }
-  return {from: amount, to: convertMoney(amount, target, resolved.rate), rate: formatRational(resolved.rate, 10), rateDate: resolved.date, path: resolved.path}
+  return {
+    from: amount,
+    to: convertMoney(amount, target, resolved.rate),
+    rate: formatRational(resolved.rate, 10),
+    rateDate: resolved.date,
+    path: resolved.path,
+  }
 }
 
-export function convertAmount(db: Db, ctx: AppContext, input: {amount: string; from: string; to: string; date?: string}): Conversion {
+export function convertAmount(
+  db: Db,
+  ctx: AppContext,
+  input: {amount: string; from: string; to: string; date?: string},
+): Conversion {
   const date = input.date ?? today(ctx)
   if (!isIsoDate(date)) throw new UsageError(`--date ${JSON.stringify(date)} is not a YYYY-MM-DD date`)
   return convertAt(db, parseDecimal(input.amount, input.from, {field: 'AMOUNT'}), input.to, date)

@@ -32,7 +32,15 @@ export const InvoiceRowSchema = z
       ctx.addIssue({code: 'custom', path: ['amount'], message: 'must not be negative'})
       return z.NEVER
     }
-    return {id: row.id, site: row.site, customer: row.customer, amountMinor, currency: row.currency, issuedAt: row.issued_at, dueAt: row.due_at}
+    return {
+      id: row.id,
+      site: row.site,
+      customer: row.customer,
+      amountMinor,
+      currency: row.currency,
+      issuedAt: row.issued_at,
+      dueAt: row.due_at,
+    }
   })
 
 /**
@@ -57,8 +65,17 @@ export function importInvoices(db: Db, ctx: AppContext, file: string): Promise<I
 
 function postInvoice(db: Db, invoice: InvoiceInput): void {
   const key = {document: `invoice:${invoice.id}`}
-  const target = invoicePositions({customer: invoice.customer, site: invoice.site, amount: {minor: invoice.amountMinor, currency: invoice.currency}})
+  const target = invoicePositions({
+    customer: invoice.customer,
+    site: invoice.site,
+    amount: {minor: invoice.amountMinor, currency: invoice.currency},
+  })
   const posted = postedPositions(db, key)
   const diff = postingDifference(target, posted.lines)
-  if (diff.length > 0) insertPostings(db, key, posted.lastVersion + 1, diff, {provider: null, site: invoice.site, customer: invoice.customer})
+  if (diff.length > 0)
+    insertPostings(db, key, posted.lastVersion + 1, diff, {
+      provider: null,
+      site: invoice.site,
+      customer: invoice.customer,
+    })
 }

@@ -5,7 +5,15 @@ import {summarizeUptime, type CallBucket} from '../core/uptime.js'
 import {UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
 import {listProviders} from '../store/repos/providers.js'
-import {callBuckets, latencyAtRanks, latencyCount, lifetimeTotals, providersWithActivity, type LifetimeTotals, type TimeWindow} from '../store/repos/reports.js'
+import {
+  callBuckets,
+  latencyAtRanks,
+  latencyCount,
+  lifetimeTotals,
+  providersWithActivity,
+  type LifetimeTotals,
+  type TimeWindow,
+} from '../store/repos/reports.js'
 
 export interface LatencySummary {
   p50: number | null
@@ -49,7 +57,11 @@ export function getMetrics(db: Db, ctx: AppContext, input: {window?: string; pro
     const active = providersWithActivity(db, w)
     let ids = [...new Set([...known, ...active])].sort()
     if (input.provider !== undefined) {
-      if (!ids.includes(input.provider)) throw new UsageError(`--provider ${input.provider}: unknown provider with no data in the window`, 'List them with `yms-pay providers list`.')
+      if (!ids.includes(input.provider))
+        throw new UsageError(
+          `--provider ${input.provider}: unknown provider with no data in the window`,
+          'List them with `yms-pay providers list`.',
+        )
       ids = [input.provider]
     }
     const buckets = groupBy(callBuckets(db, w, input.provider))
@@ -77,7 +89,12 @@ export type {LifetimeTotals} from '../store/repos/reports.js'
 function latencySummary(db: Db, provider: string, w: TimeWindow): LatencySummary {
   const count = latencyCount(db, provider, w)
   const ranks = QUANTILES.map((p) => nearestRank(count, p))
-  const values = latencyAtRanks(db, provider, w, ranks.filter((r): r is number => r !== null))
+  const values = latencyAtRanks(
+    db,
+    provider,
+    w,
+    ranks.filter((r): r is number => r !== null),
+  )
   const at = (i: number) => {
     const rank = ranks[i]
     return rank === null || rank === undefined ? null : (values.get(rank) ?? null)

@@ -137,12 +137,21 @@ function mustGet(db: Db, id: string): repo.Provider {
  * Settings and grants go to the ledger database, secrets to the keychain. Secrets are written first and taken
  * back if the database refuses the provider, so a failed add leaves nothing half-done.
  */
-export async function addProvider(db: Db, ctx: AppContext, input: AddProviderInput, secrets = secretsOf(ctx)): Promise<ProviderView> {
+export async function addProvider(
+  db: Db,
+  ctx: AppContext,
+  input: AddProviderInput,
+  secrets = secretsOf(ctx),
+): Promise<ProviderView> {
   const adapter = await loadAdapter(input.kind)
   validateUrl(input.baseUrl)
   const settings = validateSettings(adapter, input.settings)
   if (input.retrySchedule) parseSchedule(input.retrySchedule, '--retry-schedule')
-  if (repo.getProvider(db, input.id)) throw new UsageError(`provider "${input.id}" already exists`, `Change it with \`yms-pay providers update ${input.id}\`.`)
+  if (repo.getProvider(db, input.id))
+    throw new UsageError(
+      `provider "${input.id}" already exists`,
+      `Change it with \`yms-pay providers update ${input.id}\`.`,
+    )
   const stored: string[] = []
   try {
     for (const [field, value] of Object.entries(input.secrets)) {
@@ -150,16 +159,36 @@ export async function addProvider(db: Db, ctx: AppContext, input: AddProviderInp
       stored.push(field)
     }
     db.write(() => {
-      repo.insertProvider(db, {id: input.id, kind: input.kind, baseUrl: input.baseUrl, settings, fallback: input.fallback, retrySchedule: input.retrySchedule, maxRetries: input.maxRetries, sites: input.sites})
+      repo.insertProvider(db, {
+        id: input.id,
+        kind: input.kind,
+        baseUrl: input.baseUrl,
+        settings,
+        fallback: input.fallback,
+        retrySchedule: input.retrySchedule,
+        maxRetries: input.maxRetries,
+        sites: input.sites,
+      })
       const sites = input.sites.length > 0 ? input.sites : ['*']
-      for (const segment of input.segments) for (const site of sites) addGrant(db, {provider: input.id, segment, site, access: 'write'})
+      for (const segment of input.segments)
+        for (const site of sites) addGrant(db, {provider: input.id, segment, site, access: 'write'})
       appendAudit(db, {
         actor: ctx.actor,
         action: 'provider.add',
         provider: input.id,
         subject: input.id,
         outcome: 'ok',
-        details: {kind: input.kind, baseUrl: input.baseUrl, sites: input.sites, settings, segments: input.segments, fallback: input.fallback, retrySchedule: input.retrySchedule, maxRetries: input.maxRetries, secretFieldsStored: stored},
+        details: {
+          kind: input.kind,
+          baseUrl: input.baseUrl,
+          sites: input.sites,
+          settings,
+          segments: input.segments,
+          fallback: input.fallback,
+          retrySchedule: input.retrySchedule,
+          maxRetries: input.maxRetries,
+          secretFieldsStored: stored,
+        },
       })
     })
   } catch (error) {
@@ -179,16 +208,38 @@ export async function updateProvider(
   db: Db,
   ctx: AppContext,
   id: string,
-  patch: {baseUrl?: string; sites?: string[]; settings?: Record<string, string>; fallback?: string; retrySchedule?: string; maxRetries?: number},
+  patch: {
+    baseUrl?: string
+    sites?: string[]
+    settings?: Record<string, string>
+    fallback?: string
+    retrySchedule?: string
+    maxRetries?: number
+  },
 ): Promise<ProviderView> {
   const before = mustGet(db, id)
   validateUrl(patch.baseUrl)
   if (patch.retrySchedule) parseSchedule(patch.retrySchedule, '--retry-schedule')
   const merged = patch.settings ? {...before.settings, ...patch.settings} : undefined
-  const settings = merged && isGatewayKind(before.kind) ? validateSettings(await loadAdapter(before.kind), merged) : merged
+  const settings =
+    merged && isGatewayKind(before.kind) ? validateSettings(await loadAdapter(before.kind), merged) : merged
   db.write(() => {
-    const result = repo.updateProvider(db, id, {baseUrl: patch.baseUrl, sites: patch.sites, settings, fallback: patch.fallback, retrySchedule: patch.retrySchedule, maxRetries: patch.maxRetries})
-    appendAudit(db, {actor: ctx.actor, action: 'provider.update', provider: id, subject: id, outcome: result?.changed.length ? 'ok' : 'unchanged', details: {changed: result?.changed ?? [], patch: {...patch, settings}}})
+    const result = repo.updateProvider(db, id, {
+      baseUrl: patch.baseUrl,
+      sites: patch.sites,
+      settings,
+      fallback: patch.fallback,
+      retrySchedule: patch.retrySchedule,
+      maxRetries: patch.maxRetries,
+    })
+    appendAudit(db, {
+      actor: ctx.actor,
+      action: 'provider.update',
+      provider: id,
+      subject: id,
+      outcome: result?.changed.length ? 'ok' : 'unchanged',
+      details: {changed: result?.changed ?? [], patch: {...patch, settings}},
+    })
   })
   return view(db, ctx, mustGet(db, id))
 }
@@ -206,12 +257,24 @@ export async function setProviderEnabled(db: Db, ctx: AppContext, id: string, en
   mustGet(db, id)
   db.write(() => {
     const result = repo.updateProvider(db, id, {enabled})
-    appendAudit(db, {actor: ctx.actor, action: enabled ? 'provider.enable' : 'provider.disable', provider: id, subject: id, outcome: result?.changed.length ? 'ok' : 'unchanged'})
+    appendAudit(db, {
+      actor: ctx.actor,
+      action: enabled ? 'provider.enable' : 'provider.disable',
+      provider: id,
+      subject: id,
+      outcome: result?.changed.length ? 'ok' : 'unchanged',
+    })
   })
   return view(db, ctx, mustGet(db, id))
 }
 
-export async function removeProvider(db: Db, ctx: AppContext, id: string, opts: {purge: boolean}, secrets = secretsOf(ctx)): Promise<RemoveResult> {
+export async function removeProvider(
+  db: Db,
+  ctx: AppContext,
+  id: string,
+  opts: {purge: boolean},
+  secrets = secretsOf(ctx),
+): Promise<RemoveResult> {
   const p = mustGet(db, id)
   const fields = factsOf(p.kind)?.secretFields ?? []
   const deleted: string[] = []
@@ -226,27 +289,63 @@ export async function removeProvider(db: Db, ctx: AppContext, id: string, opts: 
   db.write(() => {
     const purged = opts.purge ? purgeProviderHistory(db, id) : null
     repo.deleteProvider(db, id)
-    appendAudit(db, {actor: ctx.actor, action: 'provider.remove', provider: id, subject: id, outcome: 'ok', details: {purge: opts.purge, purged, secretFieldsDeleted: deleted}})
+    appendAudit(db, {
+      actor: ctx.actor,
+      action: 'provider.remove',
+      provider: id,
+      subject: id,
+      outcome: 'ok',
+      details: {purge: opts.purge, purged, secretFieldsDeleted: deleted},
+    })
   })
   return {id, removed: true, purged: opts.purge, secretsDeleted: deleted}
 }
 
-export async function rotateSecret(db: Db, ctx: AppContext, id: string, field: string, value: string, secrets = secretsOf(ctx)): Promise<RotateResult> {
+export async function rotateSecret(
+  db: Db,
+  ctx: AppContext,
+  id: string,
+  field: string,
+  value: string,
+  secrets = secretsOf(ctx),
+): Promise<RotateResult> {
   const p = mustGet(db, id)
   const fields = factsOf(p.kind)?.secretFields ?? []
   if (!fields.includes(field)) throw new UsageError(`--field ${field}: ${p.kind} secrets are ${fields.join(', ')}`)
   if (value === '') throw new UsageError(`no value given for ${field}`)
   secrets.set(id, field, value)
-  db.write(() => appendAudit(db, {actor: ctx.actor, action: 'provider.rotate_secret', provider: id, subject: `${id}/${field}`, outcome: 'ok', details: {field}}))
-  if (secrets.source(id, field) === 'env') ctx.warn(`${secrets.envVarName(id, field)} is set and still overrides the keychain for this field`)
+  db.write(() =>
+    appendAudit(db, {
+      actor: ctx.actor,
+      action: 'provider.rotate_secret',
+      provider: id,
+      subject: `${id}/${field}`,
+      outcome: 'ok',
+      details: {field},
+    }),
+  )
+  if (secrets.source(id, field) === 'env')
+    ctx.warn(`${secrets.envVarName(id, field)} is set and still overrides the keychain for this field`)
   return {id, field}
 }
 
-export function grantAccess(db: Db, ctx: AppContext, id: string, g: {segment: string; site: string; access: 'read' | 'write'}): GrantResult {
+export function grantAccess(
+  db: Db,
+  ctx: AppContext,
+  id: string,
+  g: {segment: string; site: string; access: 'read' | 'write'},
+): GrantResult {
   mustGet(db, id)
   const outcome = db.write(() => {
     const o = addGrant(db, {provider: id, ...g})
-    appendAudit(db, {actor: ctx.actor, action: 'provider.grant', provider: id, subject: `${g.segment}@${g.site}`, outcome: o === 'unchanged' ? 'unchanged' : 'ok', details: g})
+    appendAudit(db, {
+      actor: ctx.actor,
+      action: 'provider.grant',
+      provider: id,
+      subject: `${g.segment}@${g.site}`,
+      outcome: o === 'unchanged' ? 'unchanged' : 'ok',
+      details: g,
+    })
     return o
   })
   return {provider: id, changed: outcome !== 'unchanged'}
@@ -256,7 +355,14 @@ export function revokeAccess(db: Db, ctx: AppContext, id: string, g: {segment: s
   mustGet(db, id)
   const removed = db.write(() => {
     const r = removeGrant(db, {provider: id, ...g})
-    appendAudit(db, {actor: ctx.actor, action: 'provider.revoke', provider: id, subject: `${g.segment}@${g.site}`, outcome: r ? 'ok' : 'unchanged', details: g})
+    appendAudit(db, {
+      actor: ctx.actor,
+      action: 'provider.revoke',
+      provider: id,
+      subject: `${g.segment}@${g.site}`,
+      outcome: r ? 'ok' : 'unchanged',
+      details: g,
+    })
     return r
   })
   return {provider: id, changed: removed}
@@ -286,16 +392,37 @@ export async function testProvider(db: Db, ctx: AppContext, id: string): Promise
     await client.testConnection()
     db.write(() => {
       recordCalls(db, calls)
-      appendAudit(db, {actor: ctx.actor, action: 'provider.test', provider: id, subject: id, outcome: 'ok', details: {calls: calls.length}})
+      appendAudit(db, {
+        actor: ctx.actor,
+        action: 'provider.test',
+        provider: id,
+        subject: id,
+        outcome: 'ok',
+        details: {calls: calls.length},
+      })
     })
   } catch (error) {
     db.write(() => {
       recordCalls(db, calls)
-      appendAudit(db, {actor: ctx.actor, action: 'provider.test', provider: id, subject: id, outcome: 'error', details: {error: (error as Error).message}})
+      appendAudit(db, {
+        actor: ctx.actor,
+        action: 'provider.test',
+        provider: id,
+        subject: id,
+        outcome: 'error',
+        details: {error: (error as Error).message},
+      })
     })
     throw error
   }
-  return {provider: id, kind: p.kind, ok: true, baseUrl: p.baseUrl ?? '', durationMs: Date.now() - started, calls: calls.length}
+  return {
+    provider: id,
+    kind: p.kind,
+    ok: true,
+    baseUrl: p.baseUrl ?? '',
+    durationMs: Date.now() - started,
+    calls: calls.length,
+  }
 }
 
 /** What the `providers add` wizard may offer, so that the prompts themselves hold no look-ups. */
@@ -323,7 +450,11 @@ export function wizardSource(db: Db, ctx: AppContext, providerId: string, secret
       const adapter = await loadAdapter(kind)
       const described = adapter.settings
       return {
-        settings: settingFields(adapter.settingsSchema).map(([name, optional]) => ({name, optional, description: described[name] ?? ''})),
+        settings: settingFields(adapter.settingsSchema).map(([name, optional]) => ({
+          name,
+          optional,
+          description: described[name] ?? '',
+        })),
         secretFields: adapter.secretFields,
         // Asked without the environment, which would answer for a keychain that cannot store anything.
         keychainProblem: keychainProblem(createSecretStore({env: {}}), providerId, adapter.secretFields[0]),
@@ -347,5 +478,8 @@ function keychainProblem(secrets: SecretStore, providerId: string, field: string
 function settingFields(schema: z.ZodType): Array<[string, boolean]> {
   while (schema instanceof z.ZodPipe) schema = schema.in as z.ZodType
   if (!(schema instanceof z.ZodObject)) return []
-  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => [name, field.safeParse(undefined).success])
+  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => [
+    name,
+    field.safeParse(undefined).success,
+  ])
 }

@@ -16,15 +16,26 @@ export type QuarantineView = Omit<QuarantineItem, 'normalizedJson' | 'rawJson'> 
   raw?: unknown
 }
 
-export function listQuarantined(db: Db, input: {provider?: string; reason?: string; status?: QuarantineStatusFilter; limit?: number; raw?: boolean} = {}): QuarantineView[] {
+export function listQuarantined(
+  db: Db,
+  input: {provider?: string; reason?: string; status?: QuarantineStatusFilter; limit?: number; raw?: boolean} = {},
+): QuarantineView[] {
   const limit = input.limit ?? 50
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${limit}`)
   if (input.reason !== undefined && !(QUARANTINE_REASONS as readonly string[]).includes(input.reason)) {
     throw new UsageError(`--reason ${JSON.stringify(input.reason)}: expected one of ${QUARANTINE_REASONS.join(', ')}`)
   }
   const status = input.status ?? 'open'
-  const items = listQuarantine(db, {provider: input.provider, reason: input.reason, status: status === 'all' ? undefined : status, limit, order: 'recent'})
-  return items.map(({normalizedJson: _normalized, rawJson, ...view}) => (input.raw ? {...view, raw: JSON.parse(rawJson) as unknown} : view))
+  const items = listQuarantine(db, {
+    provider: input.provider,
+    reason: input.reason,
+    status: status === 'all' ? undefined : status,
+    limit,
+    order: 'recent',
+  })
+  return items.map(({normalizedJson: _normalized, rawJson, ...view}) =>
+    input.raw ? {...view, raw: JSON.parse(rawJson) as unknown} : view,
+  )
 }
 
 /**
@@ -34,9 +45,13 @@ export function listQuarantined(db: Db, input: {provider?: string; reason?: stri
 export function replayQuarantined(db: Db, ctx: AppContext, input: {ids?: number[]; all?: boolean}): ReplayResult {
   const ids = input.ids ?? []
   if (ids.length === 0 && !input.all) {
-    throw new UsageError('say which items to replay: --id N (repeatable) or --all', 'See them with `yms-pay quarantine list`; replay with `yms-pay quarantine replay --id 12 --id 15` or `yms-pay quarantine replay --all`.')
+    throw new UsageError(
+      'say which items to replay: --id N (repeatable) or --all',
+      'See them with `yms-pay quarantine list`; replay with `yms-pay quarantine replay --id 12 --id 15` or `yms-pay quarantine replay --all`.',
+    )
   }
   if (ids.length > 0 && input.all) throw new UsageError('--id and --all exclude each other: pass one of them')
-  for (const id of ids) if (!Number.isInteger(id) || id < 1) throw new UsageError(`--id ${id}: expected a positive integer quarantine id`)
+  for (const id of ids)
+    if (!Number.isInteger(id) || id < 1) throw new UsageError(`--id ${id}: expected a positive integer quarantine id`)
   return replayQuarantine(db, ctx, ids.length > 0 ? {ids} : {})
 }

@@ -30,9 +30,16 @@ export interface StartedSandbox {
 }
 
 export function parseGateways(list: readonly string[] | undefined): GatewayKind[] {
-  const kinds = list && list.length > 0 ? list.flatMap((g) => g.split(',')).map((g) => g.trim()).filter(Boolean) : GATEWAY_KINDS
+  const kinds =
+    list && list.length > 0
+      ? list
+          .flatMap((g) => g.split(','))
+          .map((g) => g.trim())
+          .filter(Boolean)
+      : GATEWAY_KINDS
   for (const k of kinds) {
-    if (!isGatewayKind(k)) throw new UsageError(`--gateways ${k}: unknown gateway`, `One of: ${GATEWAY_KINDS.join(', ')}`)
+    if (!isGatewayKind(k))
+      throw new UsageError(`--gateways ${k}: unknown gateway`, `One of: ${GATEWAY_KINDS.join(', ')}`)
   }
   return [...new Set(kinds)] as GatewayKind[]
 }
@@ -46,7 +53,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<StartedSandbox
   const faults = opts.faults ? parseFaultSpec(opts.faults) : undefined
   const end = new Date(opts.now).toISOString()
   const start = new Date(opts.now - opts.days * 86_400_000).toISOString()
-  const scenario = generateScenario({seed: opts.seed, customers: opts.customers, transactions: opts.transactions, start, end, gateways: kinds})
+  const scenario = generateScenario({
+    seed: opts.seed,
+    customers: opts.customers,
+    transactions: opts.transactions,
+    start,
+    end,
+    gateways: kinds,
+  })
   const factories = new Map<GatewayKind, EmulatorFactory>()
   for (const kind of kinds) factories.set(kind, await loadEmulator(kind))
   const clock = {now: () => Date.now()}

@@ -16,7 +16,13 @@ export const SiteRowSchema = z.object({
   id: requiredId,
   name: z.string().min(1, 'required'),
   currency: currencyCode,
-  country: optionalText.pipe(z.string().regex(/^[A-Za-z]{2}$/, 'two-letter ISO 3166 code').transform((c) => c.toUpperCase()).nullable()),
+  country: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, 'two-letter ISO 3166 code')
+      .transform((c) => c.toUpperCase())
+      .nullable(),
+  ),
   timezone: optionalText.refine((tz) => tz === null || isTimeZone(tz), 'unknown IANA time zone'),
 })
 export type SiteRow = z.infer<typeof SiteRowSchema>
@@ -34,7 +40,11 @@ function toView(s: Site | SiteRow): SiteView {
   return {id: s.id, name: s.name, currency: s.currency, country: s.country ?? null, timezone: s.timezone ?? null}
 }
 
-export function addSite(db: Db, ctx: AppContext, input: {id: string; name: string; currency: string; country: string | null; timezone: string | null}): SiteView {
+export function addSite(
+  db: Db,
+  ctx: AppContext,
+  input: {id: string; name: string; currency: string; country: string | null; timezone: string | null},
+): SiteView {
   const parsed = SiteRowSchema.safeParse(input)
   if (!parsed.success) {
     throw new UsageError(parsed.error.issues.map((i) => `--${String(i.path[0] ?? 'input')}: ${i.message}`).join('; '))
@@ -42,14 +52,25 @@ export function addSite(db: Db, ctx: AppContext, input: {id: string; name: strin
   const site = parsed.data
   db.write(() => {
     const result = single(upsertSites(db, [site]), `site ${site.id}`)
-    appendAudit(db, {actor: ctx.actor, action: 'site.add', subject: site.id, outcome: 'ok', details: {result, ...toView(site)}})
+    appendAudit(db, {
+      actor: ctx.actor,
+      action: 'site.add',
+      subject: site.id,
+      outcome: 'ok',
+      details: {result, ...toView(site)},
+    })
     return result
   })
   return toView(site)
 }
 
 export function importSites(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
-  return auditedImport(db, ctx, {file, action: 'site.import', schema: SiteRowSchema, upsert: (rows) => upsertSites(db, rows)})
+  return auditedImport(db, ctx, {
+    file,
+    action: 'site.import',
+    schema: SiteRowSchema,
+    upsert: (rows) => upsertSites(db, rows),
+  })
 }
 
 export function listSites(db: Db): SiteView[] {

@@ -79,11 +79,19 @@ export function getStatus(db: Db, ctx: AppContext): StatusReport {
         id: p.id,
         kind: p.kind,
         enabled: p.enabled,
-        health: providerHealth({enabled: p.enabled, lastRunStatus: runs.finished ? (runs.finished.status as 'ok' | 'failed') : null, uptimePctLastHour: uptime}),
+        health: providerHealth({
+          enabled: p.enabled,
+          lastRunStatus: runs.finished ? (runs.finished.status as 'ok' | 'failed') : null,
+          uptimePctLastHour: uptime,
+        }),
         uptimePctLastHour: uptime,
         lagMs: lastCurrent === null ? null : Math.max(0, now - Date.parse(lastCurrent)),
-        lastSync: runs.any ? {status: runs.any.status, startedAt: runs.any.startedAt, finishedAt: runs.any.finishedAt} : null,
-        lastError: runs.failed ? {at: runs.failed.finishedAt ?? runs.failed.startedAt, message: runs.failed.error ?? 'failed'} : null,
+        lastSync: runs.any
+          ? {status: runs.any.status, startedAt: runs.any.startedAt, finishedAt: runs.any.finishedAt}
+          : null,
+        lastError: runs.failed
+          ? {at: runs.failed.finishedAt ?? runs.failed.startedAt, message: runs.failed.error ?? 'failed'}
+          : null,
         failures24h: failedRunsSince(db, p.id, iso(now - DAY)),
         quarantined: openByProvider.get(p.id) ?? 0,
       }
@@ -116,7 +124,14 @@ function siteStatuses(db: Db, today: string): SiteStatus[] {
           return {...amount, inBase: null, rate: null, rateDate: null}
         }
       })
-    return {id: site.id, name: site.name, currency: site.currency, balances: lines, totalInBase: missing.length > 0 ? null : {minor: total, currency: site.currency}, missingRates: missing}
+    return {
+      id: site.id,
+      name: site.name,
+      currency: site.currency,
+      balances: lines,
+      totalInBase: missing.length > 0 ? null : {minor: total, currency: site.currency},
+      missingRates: missing,
+    }
   })
 }
 

@@ -2,7 +2,12 @@ import {TXN_STATUSES, TXN_TYPES, type Money, type NormalizedTxn} from '../core/t
 import {UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
 import {postingsFor, type TxnSummary} from '../store/repos/ledger.js'
-import {queryTransactions, transactionDocuments, transactionStates, type TxnFilter} from '../store/repos/transaction-queries.js'
+import {
+  queryTransactions,
+  transactionDocuments,
+  transactionStates,
+  type TxnFilter,
+} from '../store/repos/transaction-queries.js'
 import {listAudit, type AuditView} from './audit.js'
 
 export type {TxnSummary} from '../store/repos/ledger.js'
@@ -16,7 +21,14 @@ export interface TransactionDetail {
   /** Exactly what the gateway sent for its latest state (parsed raw_json). */
   raw: unknown
   postings: Array<{version: number; account: string; amount: Money; postedAt: string}>
-  states: Array<{version: number; status: string; amount: Money; gatewayUpdatedAt: string; source: string; recordedAt: string}>
+  states: Array<{
+    version: number
+    status: string
+    amount: Money
+    gatewayUpdatedAt: string
+    source: string
+    recordedAt: string
+  }>
   audit: AuditView[]
 }
 
@@ -31,7 +43,13 @@ export function listTransactions(db: Db, input: ListTransactionsInput = {}): Txn
   if (input.type !== undefined && !(TXN_TYPES as readonly string[]).includes(input.type)) {
     throw new UsageError(`--type ${JSON.stringify(input.type)}: expected one of ${TXN_TYPES.join(', ')}`)
   }
-  return db.read(() => queryTransactions(db, {...input, since: input.since === undefined ? undefined : isoUtc(input.since, '--since'), limit}))
+  return db.read(() =>
+    queryTransactions(db, {
+      ...input,
+      since: input.since === undefined ? undefined : isoUtc(input.since, '--since'),
+      limit,
+    }),
+  )
 }
 
 /** Everything known about one transaction: both documents, its postings, its state history and its audit trail. */
@@ -39,13 +57,28 @@ export function showTransaction(db: Db, id: string): TransactionDetail {
   return db.read(() => {
     const docs = transactionDocuments(db, id)
     if (!docs) {
-      throw new UsageError(`unknown transaction "${id}"`, 'Transaction ids look like <provider>:<externalId>; list them with `yms-pay transactions list` (filter with --provider, --customer, --site).')
+      throw new UsageError(
+        `unknown transaction "${id}"`,
+        'Transaction ids look like <provider>:<externalId>; list them with `yms-pay transactions list` (filter with --provider, --customer, --site).',
+      )
     }
     return {
       transaction: docs.transaction,
       raw: JSON.parse(docs.rawJson) as unknown,
-      postings: postingsFor(db, id).map((p) => ({version: p.version, account: p.account, amount: {minor: p.minor, currency: p.currency}, postedAt: p.postedAt})),
-      states: transactionStates(db, id).map((s) => ({version: s.version, status: s.status, amount: s.amount, gatewayUpdatedAt: s.gatewayUpdatedAt, source: s.source, recordedAt: s.recordedAt})),
+      postings: postingsFor(db, id).map((p) => ({
+        version: p.version,
+        account: p.account,
+        amount: {minor: p.minor, currency: p.currency},
+        postedAt: p.postedAt,
+      })),
+      states: transactionStates(db, id).map((s) => ({
+        version: s.version,
+        status: s.status,
+        amount: s.amount,
+        gatewayUpdatedAt: s.gatewayUpdatedAt,
+        source: s.source,
+        recordedAt: s.recordedAt,
+      })),
       audit: listAudit(db, {subject: id}),
     }
   })
@@ -54,6 +87,9 @@ export function showTransaction(db: Db, id: string): TransactionDetail {
 /** An ISO-8601 time (any offset) as the UTC text the store compares against. */
 export function isoUtc(value: string, flag: string): string {
   const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN
-  if (Number.isNaN(ms)) throw new UsageError(`${flag} ${JSON.stringify(value)}: not an ISO-8601 time (e.g. 2026-03-01 or 2026-03-01T12:00:00Z)`)
+  if (Number.isNaN(ms))
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)}: not an ISO-8601 time (e.g. 2026-03-01 or 2026-03-01T12:00:00Z)`,
+    )
   return new Date(ms).toISOString()
 }

@@ -16,7 +16,9 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url))
 const ALLOWED = [/^gateways\/[a-z]+\//, /^sandbox\/[a-z]+\//, /^gateways\/registry\.ts$/, /^sandbox\/registry\.ts$/]
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
+  return readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  )
 }
 
 /** Identifiers and string or template text that contain a kind's name, with their line numbers. */
@@ -24,8 +26,16 @@ function namings(file: string, pattern: RegExp): Array<{line: number; text: stri
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true)
   const found: Array<{line: number; text: string}> = []
   const visit = (node: ts.Node): void => {
-    const text = ts.isIdentifier(node) || ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node) ? node.text : null
-    if (text !== null && pattern.test(text)) found.push({line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1, text})
+    const text =
+      ts.isIdentifier(node) ||
+      ts.isStringLiteralLike(node) ||
+      ts.isTemplateHead(node) ||
+      ts.isTemplateMiddle(node) ||
+      ts.isTemplateTail(node)
+        ? node.text
+        : null
+    if (text !== null && pattern.test(text))
+      found.push({line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1, text})
     ts.forEachChild(node, visit)
   }
   visit(source)
@@ -44,7 +54,9 @@ describe('gateway kinds are named only in their own folders and the two registri
     const outside = sourceFiles(SRC)
       .map((file) => relative(SRC, file))
       .filter((path) => !ALLOWED.some((allowed) => allowed.test(path)))
-      .flatMap((path) => namings(join(SRC, path), pattern).map((n) => `src/${path}:${n.line} ${JSON.stringify(n.text)}`))
+      .flatMap((path) =>
+        namings(join(SRC, path), pattern).map((n) => `src/${path}:${n.line} ${JSON.stringify(n.text)}`),
+      )
     expect(outside).toEqual([])
   })
 

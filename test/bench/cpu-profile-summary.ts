@@ -29,7 +29,11 @@ export function ownerOf(url: string): string {
   return url
 }
 
-export function summarize(profile: Profile): {totalMs: number; byOwner: [string, number][]; byFunction: [string, number][]} {
+export function summarize(profile: Profile): {
+  totalMs: number
+  byOwner: [string, number][]
+  byFunction: [string, number][]
+} {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const self = new Map<number, number>()
   for (let i = 0; i < profile.samples.length; i++) {
@@ -48,7 +52,8 @@ export function summarize(profile: Profile): {totalMs: number; byOwner: [string,
     const fn = `${functionName || '(anonymous)'} ${ownerOf(url)}:${lineNumber + 1}`
     fns.set(fn, (fns.get(fn) ?? 0) + us)
   }
-  const sort = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / 1000] as [string, number])
+  const sort = (m: Map<string, number>) =>
+    [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / 1000] as [string, number])
   return {totalMs: total / 1000, byOwner: sort(owners), byFunction: sort(fns)}
 }
 

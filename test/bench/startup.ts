@@ -45,7 +45,8 @@ function assertBuilt(): void {
     process.exit(2)
   }
   // A stale manifest makes oclif fall back to scanning dist/commands, which is not what users get.
-  if (statSync(manifest).mtimeMs < statSync(cmd).mtimeMs) console.error('warning: oclif.manifest.json is older than dist/: run `npx oclif manifest`')
+  if (statSync(manifest).mtimeMs < statSync(cmd).mtimeMs)
+    console.error('warning: oclif.manifest.json is older than dist/: run `npx oclif manifest`')
 }
 
 /** Environment without anything that changes what oclif or the CLI does (debug output, colour, a user's home). */
@@ -58,7 +59,11 @@ function baseEnv(home: string): Record<string, string> {
   return {...env, YMS_PAY_HOME: home, NO_COLOR: '1'}
 }
 
-function cli(args: string[], env: Record<string, string>, input?: string): {status: number | null; stdout: string; stderr: string} {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+): {status: number | null; stdout: string; stderr: string} {
   const r = spawnSync(process.execPath, [RUN, ...args], {cwd: ROOT, env, input, encoding: 'utf8'})
   return {status: r.status, stdout: r.stdout, stderr: r.stderr}
 }
@@ -70,7 +75,11 @@ const PROVIDERS = [
   {id: 'us-square', kind: 'square', settings: ['location_id=L1']},
   {id: 'eu-adyen', kind: 'adyen', settings: ['merchant_account=AcmeEU']},
 ]
-const SECRET_FIELDS: Record<string, string[]> = {stripe: ['api_key', 'webhook_secret'], square: ['access_token', 'signature_key'], adyen: ['api_key', 'hmac_key']}
+const SECRET_FIELDS: Record<string, string[]> = {
+  stripe: ['api_key', 'webhook_secret'],
+  square: ['access_token', 'signature_key'],
+  adyen: ['api_key', 'hmac_key'],
+}
 
 /** A home holding five providers (three kinds), added through the CLI itself; secrets only in the environment. */
 function populatedHome(): {home: string; secretEnv: Record<string, string>} {
@@ -78,7 +87,18 @@ function populatedHome(): {home: string; secretEnv: Record<string, string>} {
   const secretEnv: Record<string, string> = {}
   for (const p of PROVIDERS) {
     for (const field of SECRET_FIELDS[p.kind]!) secretEnv[envVarName(p.id, field)] = `bench-${p.id}-${field}`
-    const args = ['providers', 'add', p.id, '--kind', p.kind, '--base-url', 'http://127.0.0.1:9', '--segment', '*', ...p.settings.flatMap((s) => ['--setting', s])]
+    const args = [
+      'providers',
+      'add',
+      p.id,
+      '--kind',
+      p.kind,
+      '--base-url',
+      'http://127.0.0.1:9',
+      '--segment',
+      '*',
+      ...p.settings.flatMap((s) => ['--setting', s]),
+    ]
     const r = cli(args, {...baseEnv(home), CI: '1'})
     if (r.status !== 0) throw new Error(`providers add ${p.id} failed (${r.status}): ${r.stderr}`)
   }
@@ -90,7 +110,10 @@ function timeOnce(c: Case, env: Record<string, string>): number {
   const t0 = process.hrtime.bigint()
   const r = spawnSync(process.execPath, args, {cwd: ROOT, env, encoding: 'utf8'})
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
-  if (r.status !== 0 || !c.expect.test(r.stdout)) throw new Error(`${c.name}: exit ${r.status}, stdout ${JSON.stringify(r.stdout.slice(0, 300))}, stderr ${JSON.stringify(r.stderr.slice(0, 300))}`)
+  if (r.status !== 0 || !c.expect.test(r.stdout))
+    throw new Error(
+      `${c.name}: exit ${r.status}, stdout ${JSON.stringify(r.stdout.slice(0, 300))}, stderr ${JSON.stringify(r.stderr.slice(0, 300))}`,
+    )
   return ms
 }
 
@@ -102,10 +125,34 @@ async function main(): Promise<void> {
   const cases: Case[] = [
     {name: 'node -e 0', args: [], target: null, expect: /^$/},
     {name: '--version', args: ['--version'], target: 2.5, expect: /^yms-pay\/\d+\.\d+\.\d+\S* \S+-\S+ node-v\d+/},
-    {name: 'providers list (fresh home: creates + migrates)', args: ['providers', 'list'], freshHome: true, target: 3, expect: /no providers yet/},
-    {name: 'providers list (empty home)', args: ['providers', 'list'], env: {YMS_PAY_HOME: emptyHome}, target: 3, expect: /no providers yet/},
-    {name: 'providers list (5 providers, secrets in env)', args: ['providers', 'list'], env: {YMS_PAY_HOME: home5, ...secretEnv}, target: 3, expect: /eu-adyen/},
-    {name: 'providers list (5 providers, keychain probed)', args: ['providers', 'list'], env: {YMS_PAY_HOME: home5}, target: 3, expect: /eu-adyen/},
+    {
+      name: 'providers list (fresh home: creates + migrates)',
+      args: ['providers', 'list'],
+      freshHome: true,
+      target: 3,
+      expect: /no providers yet/,
+    },
+    {
+      name: 'providers list (empty home)',
+      args: ['providers', 'list'],
+      env: {YMS_PAY_HOME: emptyHome},
+      target: 3,
+      expect: /no providers yet/,
+    },
+    {
+      name: 'providers list (5 providers, secrets in env)',
+      args: ['providers', 'list'],
+      env: {YMS_PAY_HOME: home5, ...secretEnv},
+      target: 3,
+      expect: /eu-adyen/,
+    },
+    {
+      name: 'providers list (5 providers, keychain probed)',
+      args: ['providers', 'list'],
+      env: {YMS_PAY_HOME: home5},
+      target: 3,
+      expect: /eu-adyen/,
+    },
   ]
   if (alt) {
     const bin = join(alt, 'bin/run.js')
@@ -151,7 +198,15 @@ async function main(): Promise<void> {
     console.log(
       table(
         ['command', 'median ms', 'p10–p90 ms', 'x node -e 0 (medians)', 'x (median of paired)', 'target', ''],
-        rows.map((r) => [r.name, fmt(r.medianMs), `${fmt(r.p10Ms)}–${fmt(r.p90Ms)}`, fmt(r.ratio, 2), fmt(r.pairedRatio, 2), r.target === null ? 'baseline' : `≤ ${r.target}x`, r.ok === null ? '' : r.ok ? 'ok' : 'MISSED']),
+        rows.map((r) => [
+          r.name,
+          fmt(r.medianMs),
+          `${fmt(r.p10Ms)}–${fmt(r.p90Ms)}`,
+          fmt(r.ratio, 2),
+          fmt(r.pairedRatio, 2),
+          r.target === null ? 'baseline' : `≤ ${r.target}x`,
+          r.ok === null ? '' : r.ok ? 'ok' : 'MISSED',
+        ]),
       ),
     )
   }

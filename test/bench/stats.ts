@@ -33,6 +33,9 @@ export function table(header: readonly string[], rows: readonly (readonly (strin
 export async function machineNote(): Promise<string> {
   const os = await import('node:os')
   const cpus = os.cpus()
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ')
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')
   return `${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, load avg ${load}`
 }

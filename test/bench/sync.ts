@@ -35,7 +35,14 @@ const alt = argv.includes('--alt') ? resolve(opt('--alt', '')) : null
 const WORKER_TIMEOUT_MS = 9 * 60_000
 
 type Contestant = 'floor' | 'floor-ledger' | 'sdk' | 'sdk-wal' | 'yms' | 'yms-alt'
-const WORKERS: Record<Contestant, string> = {floor: join(HERE, 'sync/floor.ts'), 'floor-ledger': join(HERE, 'sync/floor-ledger.ts'), sdk: join(HERE, 'sync/sdk.ts'), 'sdk-wal': join(HERE, 'sync/sdk.ts'), yms: join(HERE, 'sync/yms.mjs'), 'yms-alt': join(alt ?? HERE, alt ? 'test/bench/sync/yms.mjs' : 'sync/yms.mjs')}
+const WORKERS: Record<Contestant, string> = {
+  floor: join(HERE, 'sync/floor.ts'),
+  'floor-ledger': join(HERE, 'sync/floor-ledger.ts'),
+  sdk: join(HERE, 'sync/sdk.ts'),
+  'sdk-wal': join(HERE, 'sync/sdk.ts'),
+  yms: join(HERE, 'sync/yms.mjs'),
+  'yms-alt': join(alt ?? HERE, alt ? 'test/bench/sync/yms.mjs' : 'sync/yms.mjs'),
+}
 
 interface Emulator {
   child: ChildProcess
@@ -57,15 +64,26 @@ async function firstLine(child: ChildProcess, what: string): Promise<string> {
 }
 
 async function startEmulator(transactions: number, exportDir: string): Promise<Emulator> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'sync/emulator-child.ts'), String(transactions), exportDir], {cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(HERE, 'sync/emulator-child.ts'), String(transactions), exportDir],
+    {cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']},
+  )
   const line = await firstLine(child, 'emulator')
   return {child, ...(JSON.parse(line) as Omit<Emulator, 'child'>)}
 }
 
 async function runWorker(kind: Contestant, env: Record<string, string>, profDir: string | null): Promise<WorkerResult> {
   // The TypeScript contestants need the loader; yms-pay itself runs compiled, as shipped (see sync/yms.mjs).
-  const flags = [...(WORKERS[kind].endsWith('.mjs') ? [] : ['--import', 'tsx']), ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])]
-  const child = spawn(process.execPath, [...flags, WORKERS[kind]], {cwd: kind === 'yms-alt' && alt ? alt : ROOT, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+  const flags = [
+    ...(WORKERS[kind].endsWith('.mjs') ? [] : ['--import', 'tsx']),
+    ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+  ]
+  const child = spawn(process.execPath, [...flags, WORKERS[kind]], {
+    cwd: kind === 'yms-alt' && alt ? alt : ROOT,
+    env: {...process.env, ...env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
@@ -85,14 +103,19 @@ interface Row {
   runs: WorkerResult[]
 }
 
-async function benchSize(size: number, scratch: string): Promise<{rows: Row[]; emulator: Omit<Emulator, 'child' | 'secrets'>}> {
+async function benchSize(
+  size: number,
+  scratch: string,
+): Promise<{rows: Row[]; emulator: Omit<Emulator, 'child' | 'secrets'>}> {
   const dir = join(scratch, String(size))
   const exportDir = join(dir, 'export')
   mkdirSync(exportDir, {recursive: true})
   const emulator = await startEmulator(size, exportDir)
   try {
     const template = await prepareHome(join(dir, 'template'), exportDir, emulator.baseUrl, emulator.secrets)
-    const kinds = (['floor', 'floor-ledger', 'sdk', 'sdk-wal', 'yms', 'yms-alt'] as const).filter((k) => only.has(k) || (k === 'yms-alt' && alt !== null))
+    const kinds = (['floor', 'floor-ledger', 'sdk', 'sdk-wal', 'yms', 'yms-alt'] as const).filter(
+      (k) => only.has(k) || (k === 'yms-alt' && alt !== null),
+    )
     const rows: Row[] = kinds.map((kind) => ({size, kind, runs: []}))
     for (let rep = 0; rep < reps; rep++) {
       for (let k = 0; k < kinds.length; k++) {
@@ -100,16 +123,26 @@ async function benchSize(size: number, scratch: string): Promise<{rows: Row[]; e
         if (kind.startsWith('sdk') && size > sdkMax && rep > 0) continue
         const runDir = join(dir, `${kind}-${rep}`)
         mkdirSync(runDir)
-        const env: Record<string, string> = {BENCH_BASE_URL: emulator.baseUrl, BENCH_API_KEY: emulator.secrets.api_key!, BENCH_DB: join(runDir, 'charges.db'), BENCH_CHARGES: String(emulator.counts.charges), BENCH_SDK_WAL: kind === 'sdk-wal' ? '1' : '0'}
+        const env: Record<string, string> = {
+          BENCH_BASE_URL: emulator.baseUrl,
+          BENCH_API_KEY: emulator.secrets.api_key!,
+          BENCH_DB: join(runDir, 'charges.db'),
+          BENCH_CHARGES: String(emulator.counts.charges),
+          BENCH_SDK_WAL: kind === 'sdk-wal' ? '1' : '0',
+        }
         if (kind === 'yms' || kind === 'yms-alt') {
           copyFileSync(template, join(runDir, 'ledger.db'))
           Object.assign(env, {BENCH_HOME: runDir, BENCH_PROVIDER, ...benchSecretEnv(emulator.secrets)})
         }
-        const profDir = cpuProf && (kind.startsWith('yms') || kind === 'floor') ? join(cpuProf, `${kind}-${size}-${rep}`) : null
+        const profDir =
+          cpuProf && (kind.startsWith('yms') || kind === 'floor') ? join(cpuProf, `${kind}-${size}-${rep}`) : null
         const emulatorCpu0 = cpuSeconds(emulator.child.pid!)
         const result = await runWorker(kind, env, profDir)
         const emulatorCpu = cpuSeconds(emulator.child.pid!) - emulatorCpu0
-        if (!asJson) process.stderr.write(`  ${size} ${kind} rep ${rep + 1}: ${result.items} items in ${fmt(result.ms / 1000, 2)} s (cpu ${fmt(result.cpuMs / 1000, 2)} s${result.detail?.startupCpuMs === undefined ? '' : ` of which ${fmt(Number(result.detail.startupCpuMs) / 1000, 2)} s before the clock started`}, emulator cpu ${fmt(emulatorCpu, 2)} s), ${fmt((result.items * 1000) / result.ms, 0)}/s, peak RSS ${result.maxRssMb} MB\n`)
+        if (!asJson)
+          process.stderr.write(
+            `  ${size} ${kind} rep ${rep + 1}: ${result.items} items in ${fmt(result.ms / 1000, 2)} s (cpu ${fmt(result.cpuMs / 1000, 2)} s${result.detail?.startupCpuMs === undefined ? '' : ` of which ${fmt(Number(result.detail.startupCpuMs) / 1000, 2)} s before the clock started`}, emulator cpu ${fmt(emulatorCpu, 2)} s), ${fmt((result.items * 1000) / result.ms, 0)}/s, peak RSS ${result.maxRssMb} MB\n`,
+          )
         rows.find((r) => r.kind === kind)!.runs.push(result)
         rmSync(runDir, {recursive: true, force: true})
       }
@@ -181,8 +214,36 @@ async function main(): Promise<void> {
   console.log(`emulators: ${JSON.stringify(emulators)}\n`)
   console.log(
     table(
-      ['size (payments)', 'path', 'reps', 'objects', 'median s', 'objects/s', 'x floor', 'x floor (same table)', 'x SDK script', 'x SDK script (WAL)', 'charges/s (charge phase)', 'charges x floor', 'peak RSS MB'],
-      summary.map((s) => [s.size, s.kind, s.reps, s.items, fmt(s.medianSec, 2), fmt(s.perSec, 0), fmt(s.vsFloor, 2), fmt(s.vsFloorLedger, 2), fmt(s.vsSdk, 2), fmt(s.vsSdkWal, 2), fmt(s.chargesPerSec, 0), fmt(s.chargesVsFloor, 2), fmt(s.peakRssMb, 0)]),
+      [
+        'size (payments)',
+        'path',
+        'reps',
+        'objects',
+        'median s',
+        'objects/s',
+        'x floor',
+        'x floor (same table)',
+        'x SDK script',
+        'x SDK script (WAL)',
+        'charges/s (charge phase)',
+        'charges x floor',
+        'peak RSS MB',
+      ],
+      summary.map((s) => [
+        s.size,
+        s.kind,
+        s.reps,
+        s.items,
+        fmt(s.medianSec, 2),
+        fmt(s.perSec, 0),
+        fmt(s.vsFloor, 2),
+        fmt(s.vsFloorLedger, 2),
+        fmt(s.vsSdk, 2),
+        fmt(s.vsSdkWal, 2),
+        fmt(s.chargesPerSec, 0),
+        fmt(s.chargesVsFloor, 2),
+        fmt(s.peakRssMb, 0),
+      ]),
     ),
   )
 }

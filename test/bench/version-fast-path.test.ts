@@ -11,7 +11,8 @@ import {afterAll, describe, expect, it} from 'vitest'
  * print exactly what oclif would (config.userAgent) and answer exactly the flags oclif answers.
  */
 const ROOT = resolve(import.meta.dirname, '../..')
-const run = (bin: string, args: string[]) => spawnSync(process.execPath, [bin, ...args], {encoding: 'utf8', env: {...process.env, DEBUG: ''}})
+const run = (bin: string, args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], {encoding: 'utf8', env: {...process.env, DEBUG: ''}})
 
 describe('bin/run.js --version fast path', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'yms-version-'))
@@ -29,7 +30,15 @@ describe('bin/run.js --version fast path', () => {
     const dir = join(scratch, 'cli')
     mkdirSync(join(dir, 'bin'), {recursive: true})
     copyFileSync(join(ROOT, 'bin/run.js'), join(dir, 'bin/run.js'))
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({name: 'other-cli', version: '9.8.7-rc.1', type: 'module', oclif: {bin: 'other', additionalVersionFlags: ['-v']}}))
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({
+        name: 'other-cli',
+        version: '9.8.7-rc.1',
+        type: 'module',
+        oclif: {bin: 'other', additionalVersionFlags: ['-v']},
+      }),
+    )
     const config = await Config.load(dir)
     for (const args of [['-v'], ['--version'], ['--version', '--json']]) {
       const r = run(join(dir, 'bin/run.js'), args)
@@ -43,7 +52,10 @@ describe('bin/run.js --version fast path', () => {
     const dir = join(scratch, 'plain')
     mkdirSync(join(dir, 'bin'), {recursive: true})
     copyFileSync(join(ROOT, 'bin/run.js'), join(dir, 'bin/run.js'))
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({name: 'plain-cli', version: '1.0.0', type: 'module', oclif: {bin: 'plain'}}))
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({name: 'plain-cli', version: '1.0.0', type: 'module', oclif: {bin: 'plain'}}),
+    )
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
     const r = run(join(dir, 'bin/run.js'), ['-v'])
     expect(r.stdout).not.toMatch(/^plain-cli\//)

@@ -35,7 +35,14 @@ const BENCH_END = '2026-04-01T00:00:00.000Z'
 
 const scratch = mkdtempSync(join(tmpdir(), 'yms-bench-writer-'))
 try {
-  const scenario = generateScenario({seed: 42, customers: Math.max(20, Math.floor(size / 20)), transactions: size, start: BENCH_START, end: BENCH_END, gateways: ['stripe']})
+  const scenario = generateScenario({
+    seed: 42,
+    customers: Math.max(20, Math.floor(size / 20)),
+    transactions: size,
+    start: BENCH_START,
+    end: BENCH_END,
+    gateways: ['stripe'],
+  })
   const exportDir = join(scratch, 'export')
   mkdirSync(exportDir)
   await exportScenario({...scenario, invoices: []}, exportDir)
@@ -53,7 +60,11 @@ try {
     const never = new AbortController().signal
     for (;;) {
       const page = await client.fetchPage(cursor, never)
-      pages.push({page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next}, pageNo: pages.length + 1, calls: []})
+      pages.push({
+        page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next},
+        pageNo: pages.length + 1,
+        calls: [],
+      })
       if (!page.hasMore) break
       cursor = page.next
     }
@@ -68,9 +79,18 @@ try {
     const db = openDatabase(file)
     if (process.env.EXP_SQL) db.raw.exec(process.env.EXP_SQL)
     const runId = db.write(() => startRun(db, BENCH_PROVIDER, 'bench'))
-    const scope: ApplyScope = {provider: BENCH_PROVIDER, kind: 'stripe', actor: 'bench', source: 'pull', grants: listGrants(db, BENCH_PROVIDER), latencySince: null, customers: new Map()}
+    const scope: ApplyScope = {
+      provider: BENCH_PROVIDER,
+      kind: 'stripe',
+      actor: 'bench',
+      source: 'pull',
+      grants: listGrants(db, BENCH_PROVIDER),
+      latencySince: null,
+      customers: new Map(),
+    }
     const t0 = performance.now()
-    for (const p of pages) commitPage(db, scope, {runId, lease: {name: `sync:${BENCH_PROVIDER}`, owner: 'bench', ttlMs: 60_000}}, p)
+    for (const p of pages)
+      commitPage(db, scope, {runId, lease: {name: `sync:${BENCH_PROVIDER}`, owner: 'bench', ttlMs: 60_000}}, p)
     times.push(performance.now() - t0)
     walFrames.push(Number((db.raw.pragma('wal_checkpoint(PASSIVE)') as Array<{log: number}>)[0]?.log ?? 0))
     db.close()
@@ -83,8 +103,24 @@ try {
     const db = openChargesDb(file)
     const t0 = performance.now()
     for (const p of pages) {
-      const rows = p.page.items.map((i) => [i.txn.externalId, i.txn.amount.minor, i.txn.amount.currency, i.txn.status, i.txn.customerRef, Date.parse(i.txn.occurredAt), i.txn.fee?.minor ?? null, (i as {rawJson: string}).rawJson])
-      if (rows.length > 0) db.transaction(() => db.prepare(`INSERT OR REPLACE INTO charges (${COLUMNS.join(',')}) VALUES ${rows.map(() => `(${COLUMNS.map(() => '?').join(',')})`).join(',')}`).run(...rows.flat())).immediate()
+      const rows = p.page.items.map((i) => [
+        i.txn.externalId,
+        i.txn.amount.minor,
+        i.txn.amount.currency,
+        i.txn.status,
+        i.txn.customerRef,
+        Date.parse(i.txn.occurredAt),
+        i.txn.fee?.minor ?? null,
+        (i as {rawJson: string}).rawJson,
+      ])
+      if (rows.length > 0)
+        db.transaction(() =>
+          db
+            .prepare(
+              `INSERT OR REPLACE INTO charges (${COLUMNS.join(',')}) VALUES ${rows.map(() => `(${COLUMNS.map(() => '?').join(',')})`).join(',')}`,
+            )
+            .run(...rows.flat()),
+        ).immediate()
     }
     floorTimes.push(performance.now() - t0)
     db.close()
@@ -92,7 +128,9 @@ try {
   }
   console.log(`floor: median ${median(floorTimes).toFixed(0)} ms: ${floorTimes.map((t) => t.toFixed(0)).join(' ')}`)
   const ms = median(times)
-  console.log(`${items} items in ${pages.length} pages: median ${ms.toFixed(0)} ms (${((ms / pages.length)).toFixed(2)} ms/page, ${((ms * 1000) / items).toFixed(1)} µs/item) over ${reps} reps: ${times.map((t) => t.toFixed(0)).join(' ')}; WAL frames since the last checkpoint ${median(walFrames)}`)
+  console.log(
+    `${items} items in ${pages.length} pages: median ${ms.toFixed(0)} ms (${(ms / pages.length).toFixed(2)} ms/page, ${((ms * 1000) / items).toFixed(1)} µs/item) over ${reps} reps: ${times.map((t) => t.toFixed(0)).join(' ')}; WAL frames since the last checkpoint ${median(walFrames)}`,
+  )
 } finally {
   rmSync(scratch, {recursive: true, force: true})
 }

@@ -6,7 +6,9 @@ import type {MetricsReport} from '../../src/services/metrics.js'
 
 // A line-level reading of the text format (0.0.4): comments, or name{labels} value [timestamp].
 const LABEL = String.raw`[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"`
-const SAMPLE = new RegExp(String.raw`^[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:${LABEL}(?:,${LABEL})*,?)?\})? (?:[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|NaN|[+-]Inf)(?: -?\d+)?$`)
+const SAMPLE = new RegExp(
+  String.raw`^[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:${LABEL}(?:,${LABEL})*,?)?\})? (?:[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|NaN|[+-]Inf)(?: -?\d+)?$`,
+)
 const HELP = /^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* (?:[^\\\n]|\\[\\n])*$/
 const TYPE = /^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (?:counter|gauge|histogram|summary|untyped)$/
 
@@ -27,7 +29,14 @@ describe('Prometheus text exposition', () => {
     expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd')
     expect(escapeLabelValue('tab\there {ok}')).toBe('tab\there {ok}')
     const nasty = 'acme "eu"\\prod\nline2'
-    const text = renderExposition([{name: 'x_total', help: 'help with \\ and\nnewline', type: 'counter', samples: [{labels: {provider: nasty}, value: 3}]}])
+    const text = renderExposition([
+      {
+        name: 'x_total',
+        help: 'help with \\ and\nnewline',
+        type: 'counter',
+        samples: [{labels: {provider: nasty}, value: 3}],
+      },
+    ])
     parseable(text)
     const m = /provider="((?:[^"\\]|\\.)*)"/.exec(text)
     expect(unescape(m![1]!)).toBe(nasty)
@@ -35,10 +44,25 @@ describe('Prometheus text exposition', () => {
   })
 
   it('renders NaN and infinities the way Prometheus parses them, and refuses invalid names', () => {
-    const text = renderExposition([{name: 'g', help: 'h', type: 'gauge', samples: [{labels: {}, value: Number.NaN}, {labels: {a: '1'}, value: Number.POSITIVE_INFINITY}, {labels: {a: '2'}, value: -0.5}]}])
+    const text = renderExposition([
+      {
+        name: 'g',
+        help: 'h',
+        type: 'gauge',
+        samples: [
+          {labels: {}, value: Number.NaN},
+          {labels: {a: '1'}, value: Number.POSITIVE_INFINITY},
+          {labels: {a: '2'}, value: -0.5},
+        ],
+      },
+    ])
     expect(text).toBe('# HELP g h\n# TYPE g gauge\ng NaN\ng{a="1"} +Inf\ng{a="2"} -0.5\n')
-    expect(() => renderExposition([{name: 'bad-name', help: '', type: 'gauge', samples: []}])).toThrow(/invalid metric name/)
-    expect(() => renderExposition([{name: 'ok', help: '', type: 'gauge', samples: [{labels: {'bad-label': 'x'}, value: 1}]}])).toThrow(/invalid label name/)
+    expect(() => renderExposition([{name: 'bad-name', help: '', type: 'gauge', samples: []}])).toThrow(
+      /invalid metric name/,
+    )
+    expect(() =>
+      renderExposition([{name: 'ok', help: '', type: 'gauge', samples: [{labels: {'bad-label': 'x'}, value: 1}]}]),
+    ).toThrow(/invalid label name/)
   })
 
   it('exposes latency quantiles, uptime ratio and counters per provider; every line parses', () => {
@@ -47,8 +71,20 @@ describe('Prometheus text exposition', () => {
       from: '2026-03-01T00:00:00.000Z',
       to: '2026-03-02T00:00:00.000Z',
       providers: [
-        {provider: 'acme-stripe', syncLatencyMs: {p50: 12, p95: 340, p99: 900, count: 200}, uptimePct: 97.5, calls: 80, errors: 4},
-        {provider: 'quiet"one', syncLatencyMs: {p50: null, p95: null, p99: null, count: 0}, uptimePct: null, calls: 0, errors: 0},
+        {
+          provider: 'acme-stripe',
+          syncLatencyMs: {p50: 12, p95: 340, p99: 900, count: 200},
+          uptimePct: 97.5,
+          calls: 80,
+          errors: 4,
+        },
+        {
+          provider: 'quiet"one',
+          syncLatencyMs: {p50: null, p95: null, p99: null, count: 0},
+          uptimePct: null,
+          calls: 0,
+          errors: 0,
+        },
       ],
     }
     const lifetime = new Map([['acme-stripe', {calls: 1000, errors: 30, latencyCount: 5000, latencySumMs: 123456}]])

@@ -14,14 +14,20 @@ import {
 } from '../../src/core/currency.js'
 import {GATEWAY_KINDS, gatewayFacts} from '../../src/gateways/registry.js'
 
-const wire = Object.fromEntries(GATEWAY_KINDS.map((k) => [k, gatewayFacts(k).wire])) as Record<(typeof GATEWAY_KINDS)[number], ReturnType<typeof gatewayFacts>['wire']>
+const wire = Object.fromEntries(GATEWAY_KINDS.map((k) => [k, gatewayFacts(k).wire])) as Record<
+  (typeof GATEWAY_KINDS)[number],
+  ReturnType<typeof gatewayFacts>['wire']
+>
 import {MoneyError} from '../../src/core/errors.js'
 
 // The ISO 4217 list-one XML shipped inside currency-codes: an independent reading of the same source the
 // package's data.js was generated from (which turns "N.A." into 0).
 function isoXml(): Map<string, string> {
   const require = createRequire(import.meta.url)
-  const xml = readFileSync(join(dirname(require.resolve('currency-codes/package.json')), 'iso-4217-list-one.xml'), 'utf8')
+  const xml = readFileSync(
+    join(dirname(require.resolve('currency-codes/package.json')), 'iso-4217-list-one.xml'),
+    'utf8',
+  )
   const units = new Map<string, string>()
   for (const [, entry = ''] of xml.matchAll(/<CcyNtry>([\s\S]*?)<\/CcyNtry>/g)) {
     const code = /<Ccy>([A-Z]{3})<\/Ccy>/.exec(entry)?.[1]
@@ -35,7 +41,10 @@ describe('ISO exponents', () => {
   const iso = isoXml()
 
   it('refuses exactly the codes ISO lists with minor unit N.A.', () => {
-    const na = [...iso].filter(([, u]) => u === 'N.A.').map(([c]) => c).sort()
+    const na = [...iso]
+      .filter(([, u]) => u === 'N.A.')
+      .map(([c]) => c)
+      .sort()
     expect(na.length).toBeGreaterThan(5)
     expect([...NO_MINOR_UNIT].sort()).toEqual(na)
     for (const code of na) expect(() => isoExponent(code)).toThrow(/no minor unit/)
@@ -48,8 +57,19 @@ describe('ISO exponents', () => {
   })
 
   it.each([
-    ['CLF', 4], ['UYW', 4], ['KWD', 3], ['BHD', 3], ['JPY', 0], ['ISK', 0], ['CLP', 0], ['USD', 2], ['HUF', 2],
-    ['TWD', 2], ['MGA', 2], ['IDR', 2], ['jpy', 0],
+    ['CLF', 4],
+    ['UYW', 4],
+    ['KWD', 3],
+    ['BHD', 3],
+    ['JPY', 0],
+    ['ISK', 0],
+    ['CLP', 0],
+    ['USD', 2],
+    ['HUF', 2],
+    ['TWD', 2],
+    ['MGA', 2],
+    ['IDR', 2],
+    ['jpy', 0],
   ])('%s has exponent %i', (code, exp) => {
     expect(isoExponent(code)).toBe(exp)
   })

@@ -38,7 +38,9 @@ describe('parseEcbXml', () => {
     expect([...new Set(rates.map((r) => r.date))]).toEqual(['2024-06-28', '2024-06-27', '2024-06-26'])
     expect(rates.find((r) => r.date === '2024-06-27' && r.quote === 'GBP')?.rate).toBe('0.84665')
     const lookup = (base: string, quote: string, on: string): FxRate | undefined =>
-      rates.filter((r) => r.base === base && r.quote === quote && r.date <= on).sort((a, b) => b.date.localeCompare(a.date))[0]
+      rates
+        .filter((r) => r.base === base && r.quote === quote && r.date <= on)
+        .sort((a, b) => b.date.localeCompare(a.date))[0]
     const usdGbp = resolveRate('USD', 'GBP', '2024-06-27', lookup)
     expect(usdGbp?.path).toEqual(['USD', 'EUR', 'GBP'])
     // 100.00 USD * 0.84665 / 1.0713 = 79.0301... GBP
@@ -80,7 +82,8 @@ describe('parseEcbXml', () => {
   })
 
   it('reports malformed XML with its line, and a document that is not ECB', () => {
-    const broken = ENVELOPE_HEAD + "\t\t<Cube time='2024-06-28'>\n\t\t\t<Cube currency='USD' rate='1.07'>\n" + ENVELOPE_TAIL
+    const broken =
+      ENVELOPE_HEAD + "\t\t<Cube time='2024-06-28'>\n\t\t\t<Cube currency='USD' rate='1.07'>\n" + ENVELOPE_TAIL
     const res = parseEcbXml(broken)
     expect(res.rates).toEqual([])
     expect(res.errors).toHaveLength(1)
@@ -131,7 +134,8 @@ describe('parseFxCsv', () => {
   })
 
   it('reports a malformed CSV record by line and carries on', () => {
-    const text = 'date,base,quote,rate\n2024-06-27,EUR,USD,1.0713\n2024-06-28,EUR,"US"D,1.07\n2024-06-28,EUR,USD,1.0705\n'
+    const text =
+      'date,base,quote,rate\n2024-06-27,EUR,USD,1.0713\n2024-06-28,EUR,"US"D,1.07\n2024-06-28,EUR,USD,1.0705\n'
     const {rates, rejected} = parseFxCsv(text)
     expect(rates.map((r) => r.date)).toEqual(['2024-06-27', '2024-06-28'])
     expect(rejected).toHaveLength(1)

@@ -123,8 +123,14 @@ describe('convertMoney', () => {
   })
 
   it('accounts for both exponents', () => {
-    expect(convertMoney({minor: 1000, currency: 'JPY'}, 'EUR', parseRate('0.0061'))).toEqual({minor: 610, currency: 'EUR'})
-    expect(convertMoney({minor: 1000, currency: 'EUR'}, 'JPY', parseRate('171.94'))).toEqual({minor: 1719, currency: 'JPY'})
+    expect(convertMoney({minor: 1000, currency: 'JPY'}, 'EUR', parseRate('0.0061'))).toEqual({
+      minor: 610,
+      currency: 'EUR',
+    })
+    expect(convertMoney({minor: 1000, currency: 'EUR'}, 'JPY', parseRate('171.94'))).toEqual({
+      minor: 1719,
+      currency: 'JPY',
+    })
     expect(convertMoney({minor: 10000, currency: 'USD'}, 'KWD', parseRate('0.30685'))).toEqual({
       minor: 30685,
       currency: 'KWD',
@@ -137,7 +143,15 @@ describe('convertMoney', () => {
 
   it("rounds ties to even (banker's rounding), negatives too, and never yields -0", () => {
     const half = parseRate('0.5')
-    const cases: [number, number][] = [[1, 0], [3, 2], [5, 2], [7, 4], [-1, 0], [-3, -2], [-5, -2]]
+    const cases: [number, number][] = [
+      [1, 0],
+      [3, 2],
+      [5, 2],
+      [7, 4],
+      [-1, 0],
+      [-3, -2],
+      [-5, -2],
+    ]
     for (const [minor, want] of cases) {
       const got = convertMoney({minor, currency: 'USD'}, 'USD', half)
       expect(got.minor, `${minor} x 0.5`).toBe(want)

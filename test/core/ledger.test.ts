@@ -1,7 +1,13 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {invoicePositions, isBalanced, postingDifference, targetPositions, type PostingLine} from '../../src/core/ledger.js'
+import {
+  invoicePositions,
+  isBalanced,
+  postingDifference,
+  targetPositions,
+  type PostingLine,
+} from '../../src/core/ledger.js'
 import type {NormalizedTxn} from '../../src/core/transaction.js'
 
 const txn = (over: Partial<NormalizedTxn>): Pick<NormalizedTxn, 'type' | 'status' | 'amount' | 'fee' | 'provider'> => ({
@@ -67,7 +73,15 @@ describe('ledger rules', () => {
       fc.property(fc.array(stateArb, {minLength: 1, maxLength: 8}), (states) => {
         const posted: PostingLine[] = []
         for (const s of states) {
-          const target = targetPositions(txn({type: s.type, status: s.status, amount: {minor: s.minor, currency: s.currency}, fee: {minor: s.fee, currency: s.currency}}), 'c1')
+          const target = targetPositions(
+            txn({
+              type: s.type,
+              status: s.status,
+              amount: {minor: s.minor, currency: s.currency},
+              fee: {minor: s.fee, currency: s.currency},
+            }),
+            'c1',
+          )
           const diff = postingDifference(target, posted)
           expect(isBalanced(diff)).toBe(true)
           posted.push(...diff)
@@ -75,8 +89,22 @@ describe('ledger rules', () => {
           expect(postingDifference(target, posted)).toEqual([])
         }
         const last = states.at(-1)!
-        const final = targetPositions(txn({type: last.type, status: last.status, amount: {minor: last.minor, currency: last.currency}, fee: {minor: last.fee, currency: last.currency}}), 'c1')
-        for (const line of final) expect(balanceOf(line.account, posted.filter((p) => p.currency === line.currency))).toBe(line.minor)
+        const final = targetPositions(
+          txn({
+            type: last.type,
+            status: last.status,
+            amount: {minor: last.minor, currency: last.currency},
+            fee: {minor: last.fee, currency: last.currency},
+          }),
+          'c1',
+        )
+        for (const line of final)
+          expect(
+            balanceOf(
+              line.account,
+              posted.filter((p) => p.currency === line.currency),
+            ),
+          ).toBe(line.minor)
       }),
     )
   })

@@ -4,7 +4,10 @@ import {describe, expect, it} from 'vitest'
 import {isoExponent, supportedCurrencies} from '../../src/core/currency.js'
 import {GATEWAY_KINDS, gatewayFacts} from '../../src/gateways/registry.js'
 
-const wire = Object.fromEntries(GATEWAY_KINDS.map((k) => [k, gatewayFacts(k).wire])) as Record<(typeof GATEWAY_KINDS)[number], ReturnType<typeof gatewayFacts>['wire']>
+const wire = Object.fromEntries(GATEWAY_KINDS.map((k) => [k, gatewayFacts(k).wire])) as Record<
+  (typeof GATEWAY_KINDS)[number],
+  ReturnType<typeof gatewayFacts>['wire']
+>
 import {
   addMoney,
   formatDecimal,
@@ -108,13 +111,26 @@ describe('parseDecimal / formatDecimal', () => {
     expect(() => parseDecimal('1.23456', 'CLF')).toThrow(/CLF allows 4/)
   })
 
-  it.each(['', ' 5', '5 ', '1,000', '1e3', '1E3', '.5', '5.', '+1.00', '--1', '0x10', '1_000', 'NaN', 'Infinity', '1.2.3'])(
-    'rejects %j',
-    (s) => {
-      expect(() => parseDecimal(s, 'USD', {field: 'amount'})).toThrow(MoneyError)
-      expect(() => parseDecimal(s, 'USD', {field: 'amount'})).toThrow(/^amount /)
-    },
-  )
+  it.each([
+    '',
+    ' 5',
+    '5 ',
+    '1,000',
+    '1e3',
+    '1E3',
+    '.5',
+    '5.',
+    '+1.00',
+    '--1',
+    '0x10',
+    '1_000',
+    'NaN',
+    'Infinity',
+    '1.2.3',
+  ])('rejects %j', (s) => {
+    expect(() => parseDecimal(s, 'USD', {field: 'amount'})).toThrow(MoneyError)
+    expect(() => parseDecimal(s, 'USD', {field: 'amount'})).toThrow(/^amount /)
+  })
 
   it('rejects amounts beyond the exact integer range and unknown currencies', () => {
     expect(() => parseDecimal('90071992547409.92', 'USD')).toThrow(/exact integer range/)
@@ -172,12 +188,16 @@ describe('gateway integers', () => {
     expect(fromGatewayMinor(1000, 'jpy', wire.stripe)).toEqual({minor: 1000, currency: 'JPY'})
     expect(toGatewayMinor({minor: 12300, currency: 'MGA'}, wire.stripe)).toBe(123)
     expect(fromGatewayMinor(123, 'mga', wire.stripe)).toEqual({minor: 12300, currency: 'MGA'})
-    expect(() => toGatewayMinor({minor: 12345, currency: 'MGA'}, wire.stripe)).toThrow(/123\.45 MGA cannot be sent to stripe/)
+    expect(() => toGatewayMinor({minor: 12345, currency: 'MGA'}, wire.stripe)).toThrow(
+      /123\.45 MGA cannot be sent to stripe/,
+    )
   })
 
   it('Stripe three-decimal: last digit must be 0 when sending, anything is accepted when reading', () => {
     expect(toGatewayMinor({minor: 5120, currency: 'KWD'}, wire.stripe)).toBe(5120)
-    expect(() => toGatewayMinor({minor: 5124, currency: 'KWD'}, wire.stripe)).toThrow(/5\.124 KWD .*last digit .* must be 0/)
+    expect(() => toGatewayMinor({minor: 5124, currency: 'KWD'}, wire.stripe)).toThrow(
+      /5\.124 KWD .*last digit .* must be 0/,
+    )
     expect(fromGatewayMinor(5124, 'kwd', wire.stripe)).toEqual({minor: 5124, currency: 'KWD'})
     expect(() => toGatewayMinor({minor: 1001, currency: 'BHD'}, wire.stripe)).toThrow(MoneyError)
     expect(toGatewayMinor({minor: 1001, currency: 'BHD'}, wire.adyen)).toBe(1001)
@@ -191,11 +211,15 @@ describe('gateway integers', () => {
   it('Adyen CLP and ISK are 2-decimal; IDR and CVE 0-decimal', () => {
     expect(toGatewayMinor({minor: 100, currency: 'CLP'}, wire.adyen)).toBe(10000)
     expect(fromGatewayMinor(10000, 'CLP', wire.adyen)).toEqual({minor: 100, currency: 'CLP'})
-    expect(() => fromGatewayMinor(10050, 'CLP', wire.adyen, 'amount.value')).toThrow(/^amount\.value 10050 CLP from adyen/)
+    expect(() => fromGatewayMinor(10050, 'CLP', wire.adyen, 'amount.value')).toThrow(
+      /^amount\.value 10050 CLP from adyen/,
+    )
     expect(toGatewayMinor({minor: 5, currency: 'ISK'}, wire.adyen)).toBe(500)
     expect(toGatewayMinor({minor: 1500000, currency: 'IDR'}, wire.adyen)).toBe(15000)
     expect(fromGatewayMinor(15000, 'IDR', wire.adyen)).toEqual({minor: 1500000, currency: 'IDR'})
-    expect(() => toGatewayMinor({minor: 1500050, currency: 'IDR'}, wire.adyen)).toThrow(/15000\.50 IDR cannot be sent to adyen/)
+    expect(() => toGatewayMinor({minor: 1500050, currency: 'IDR'}, wire.adyen)).toThrow(
+      /15000\.50 IDR cannot be sent to adyen/,
+    )
     expect(fromGatewayMinor(250, 'CVE', wire.adyen)).toEqual({minor: 25000, currency: 'CVE'})
   })
 
@@ -206,11 +230,15 @@ describe('gateway integers', () => {
   })
 
   it('rejects non-integers, unsafe integers and unsupported currencies', () => {
-    expect(() => fromGatewayMinor(12.5, 'USD', wire.stripe, 'amount')).toThrow(/amount 12\.5 USD from stripe is not a safe integer/)
+    expect(() => fromGatewayMinor(12.5, 'USD', wire.stripe, 'amount')).toThrow(
+      /amount 12\.5 USD from stripe is not a safe integer/,
+    )
     expect(() => fromGatewayMinor(2 ** 53, 'USD', wire.square)).toThrow(MoneyError)
     expect(() => fromGatewayMinor(Number.MAX_SAFE_INTEGER, 'CLP', wire.braintree)).not.toThrow()
     expect(() => fromGatewayMinor(Number.MAX_SAFE_INTEGER, 'ISK', wire.square)).not.toThrow()
-    expect(() => toGatewayMinor({minor: Number.MAX_SAFE_INTEGER, currency: 'ISK'}, wire.stripe)).toThrow(/exact integer range/)
+    expect(() => toGatewayMinor({minor: Number.MAX_SAFE_INTEGER, currency: 'ISK'}, wire.stripe)).toThrow(
+      /exact integer range/,
+    )
     expect(() => fromGatewayMinor(100, 'XAU', wire.stripe, 'amount')).toThrow(/^amount: currency XAU/)
     expect(() => toGatewayMinor({minor: 1, currency: 'usd'}, wire.stripe)).toThrow(/upper-case/)
   })
@@ -221,7 +249,9 @@ describe('gateway decimal strings', () => {
     expect(parseGatewayDecimal('100', 'HUF', wire.paypal)).toEqual({minor: 10000, currency: 'HUF'})
     expect(parseGatewayDecimal('100', 'twd', wire.paypal)).toEqual({minor: 10000, currency: 'TWD'})
     expect(parseGatewayDecimal('100.00', 'HUF', wire.paypal)).toEqual({minor: 10000, currency: 'HUF'})
-    expect(() => parseGatewayDecimal('100.50', 'HUF', wire.paypal, 'amount.value')).toThrow(/^amount\.value "100\.50" HUF/)
+    expect(() => parseGatewayDecimal('100.50', 'HUF', wire.paypal, 'amount.value')).toThrow(
+      /^amount\.value "100\.50" HUF/,
+    )
     expect(formatGatewayDecimal({minor: 10000, currency: 'HUF'}, wire.paypal)).toBe('100')
     expect(() => formatGatewayDecimal({minor: 10050, currency: 'HUF'}, wire.paypal)).toThrow(MoneyError)
     expect(parseGatewayDecimal('1000', 'JPY', wire.paypal)).toEqual({minor: 1000, currency: 'JPY'})
@@ -262,14 +292,20 @@ describe('integer arithmetic', () => {
   })
 
   it('addMoney refuses mixed currencies and overflow', () => {
-    expect(addMoney({minor: 150, currency: 'USD'}, {minor: -200, currency: 'USD'})).toEqual({minor: -50, currency: 'USD'})
+    expect(addMoney({minor: 150, currency: 'USD'}, {minor: -200, currency: 'USD'})).toEqual({
+      minor: -50,
+      currency: 'USD',
+    })
     expect(() => addMoney({minor: 1, currency: 'USD'}, {minor: 1, currency: 'EUR'})).toThrow(/different currencies/)
     expect(() => addMoney({minor: Number.MAX_SAFE_INTEGER, currency: 'USD'}, {minor: 1, currency: 'USD'})).toThrow(
       /exact integer range/,
     )
-    expect(() => sumByCurrency([{minor: Number.MAX_SAFE_INTEGER, currency: 'JPY'}, {minor: 1, currency: 'JPY'}])).toThrow(
-      MoneyError,
-    )
+    expect(() =>
+      sumByCurrency([
+        {minor: Number.MAX_SAFE_INTEGER, currency: 'JPY'},
+        {minor: 1, currency: 'JPY'},
+      ]),
+    ).toThrow(MoneyError)
     expect(() => addMoney({minor: 0.5, currency: 'USD'}, {minor: 1, currency: 'USD'})).toThrow(/safe integer/)
   })
 

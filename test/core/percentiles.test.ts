@@ -46,9 +46,13 @@ describe('nearest-rank percentiles', () => {
 
   it('agrees with the brute-force definition for any values and any percentile (to 1/1000 %)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({min: 0, max: 5_000}), {maxLength: 300}), fc.integer({min: 0, max: 100_000}), (values, pMilli) => {
-        expect(percentiles(values, [pMilli / 1000])[0]).toBe(bruteForce(values, pMilli))
-      }),
+      fc.property(
+        fc.array(fc.integer({min: 0, max: 5_000}), {maxLength: 300}),
+        fc.integer({min: 0, max: 100_000}),
+        (values, pMilli) => {
+          expect(percentiles(values, [pMilli / 1000])[0]).toBe(bruteForce(values, pMilli))
+        },
+      ),
       {numRuns: 500},
     )
   })

@@ -2,7 +2,12 @@ import {describe, expect, it} from 'vitest'
 
 import {callShowsUp, statusGroupOf, summarizeUptime, type CallBucket} from '../../src/core/uptime.js'
 
-const b = (minute: string, outcome: string, status: number | null, calls = 1): CallBucket => ({minute: `2026-03-01T10:${minute}`, outcome, statusGroup: statusGroupOf(status), calls})
+const b = (minute: string, outcome: string, status: number | null, calls = 1): CallBucket => ({
+  minute: `2026-03-01T10:${minute}`,
+  outcome,
+  statusGroup: statusGroupOf(status),
+  calls,
+})
 
 describe('gateway uptime by minute', () => {
   it('classifies single calls: answers are up, transport failures, 5xx, 429 and circuit refusals are down', () => {
@@ -34,7 +39,13 @@ describe('gateway uptime by minute', () => {
       b('05', 'ok', 200, 10),
     ]
     const s = summarizeUptime(buckets)
-    expect(s).toEqual({calls: 2 + 1 + 3 + 5 + 1 + 4 + 10, errors: 2 + 3 + 5 + 1 + 4, minutesWithCalls: 5, downMinutes: 2, uptimePct: 60})
+    expect(s).toEqual({
+      calls: 2 + 1 + 3 + 5 + 1 + 4 + 10,
+      errors: 2 + 3 + 5 + 1 + 4,
+      minutesWithCalls: 5,
+      downMinutes: 2,
+      uptimePct: 60,
+    })
   })
 
   it('no calls: uptime unknown (null), not 0 or 100', () => {

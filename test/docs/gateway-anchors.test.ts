@@ -63,7 +63,8 @@ function find(files: readonly string[], pattern: RegExp): Hit[] {
     readFileSync(file, 'utf8')
       .split('\n')
       .forEach((line, index) => {
-        for (const match of line.matchAll(pattern)) hits.push({file: relative(ROOT, file), line: index + 1, text: match[1] ?? match[0]})
+        for (const match of line.matchAll(pattern))
+          hits.push({file: relative(ROOT, file), line: index + 1, text: match[1] ?? match[0]})
       })
   }
   return hits

@@ -58,7 +58,15 @@ describe('one scenario through all five gateways', () => {
     })
     const home = mkdtempSync(join(tmpdir(), 'yms-cross-'))
     const env: NodeJS.ProcessEnv = {}
-    ctx = {home: {dataDir: home, configDir: home, dbFile: join(home, 'ledger.db'), source: 'flag'}, actor: 'test', env, terminal: {color: false, interactive: false, stdoutIsTty: false}, now: () => Date.parse(AT), note: () => undefined, warn: () => undefined}
+    ctx = {
+      home: {dataDir: home, configDir: home, dbFile: join(home, 'ledger.db'), source: 'flag'},
+      actor: 'test',
+      env,
+      terminal: {color: false, interactive: false, stdoutIsTty: false},
+      now: () => Date.parse(AT),
+      note: () => undefined,
+      warn: () => undefined,
+    }
     db = openDatabase(ctx.home.dbFile)
     const files = (await exportScenario(scenario, home)).files
     await importSites(db, ctx, files.sites)
@@ -66,17 +74,38 @@ describe('one scenario through all five gateways', () => {
     await importInvoices(db, ctx, files.invoices)
     for (const g of sandbox.gateways) {
       for (const [field, value] of Object.entries(g.secrets)) env[envVarName(g.kind, field)] = value
-      await addProvider(db, ctx, {id: g.kind, kind: g.kind, baseUrl: g.baseUrl, sites: [], settings: g.settings, segments: ['*'], fallback: null, retrySchedule: null, maxRetries: null, secrets: {}})
+      await addProvider(db, ctx, {
+        id: g.kind,
+        kind: g.kind,
+        baseUrl: g.baseUrl,
+        sites: [],
+        settings: g.settings,
+        segments: ['*'],
+        fallback: null,
+        retrySchedule: null,
+        maxRetries: null,
+        secrets: {},
+      })
     }
     const never = new AbortController().signal
     const result = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: START})
-    expect(result.runs.map((r) => `${r.provider}:${r.status}:${r.error ?? ''}`).sort()).toEqual(GATEWAY_KINDS.map((k) => `${k}:ok:`).sort())
+    expect(result.runs.map((r) => `${r.provider}:${r.status}:${r.error ?? ''}`).sort()).toEqual(
+      GATEWAY_KINDS.map((k) => `${k}:ok:`).sort(),
+    )
     // Adyen has no list API: what the settlement reports cannot say (failures, pending, final losses) arrives by
     // webhook. Feed its webhooks through its verifier and the same apply the webhook server will use.
     const adyen = getProvider(db, 'adyen')!
     const {client} = await connectProvider(ctx, adyen, {purpose: 'webhooks'})
     const url = 'http://127.0.0.1/webhooks/adyen'
-    const scope = {provider: 'adyen', kind: 'adyen' as const, actor: 'test', source: 'webhook' as const, grants: listGrants(db, 'adyen'), latencySince: null, customers: new Map()}
+    const scope = {
+      provider: 'adyen',
+      kind: 'adyen' as const,
+      actor: 'test',
+      source: 'webhook' as const,
+      grants: listGrants(db, 'adyen'),
+      latencySince: null,
+      customers: new Map(),
+    }
     for (const hook of emulators.get('adyen')!.webhooks(scenarioEvents(scenario.payments), url)) {
       const verified = await client.verifyWebhook({headers: hook.headers, rawBody: Buffer.from(hook.body), url})
       expect(verified.ok).toBe(true)
@@ -92,41 +121,66 @@ describe('one scenario through all five gateways', () => {
   })
 
   const normalizedOf = (provider: string): NormalizedTxn[] =>
-    storedTransactions(db, provider).map((s) => s.txn).filter((t) => ['payment', 'refund', 'dispute'].includes(t.type))
+    storedTransactions(db, provider)
+      .map((s) => s.txn)
+      .filter((t) => ['payment', 'refund', 'dispute'].includes(t.type))
 
-  it.each(GATEWAY_KINDS)('%s: payments, refunds and disputes equal the world (ids aside), nothing quarantined', (kind) => {
-    const expected = expectedTransactions(scenario, emulators.get(kind)!, 'all', AT)
-    const comparison = compareWithTruth(normalizedOf(kind), expected)
-    expect(comparison.ok, formatComparison(comparison)).toBe(true)
-    expect(db.raw.prepare(`SELECT COUNT(*) AS n FROM quarantine WHERE provider = ? AND status = 'open'`).get(kind)).toEqual({n: 0})
-  })
+  it.each(GATEWAY_KINDS)(
+    '%s: payments, refunds and disputes equal the world (ids aside), nothing quarantined',
+    (kind) => {
+      const expected = expectedTransactions(scenario, emulators.get(kind)!, 'all', AT)
+      const comparison = compareWithTruth(normalizedOf(kind), expected)
+      expect(comparison.ok, formatComparison(comparison)).toBe(true)
+      expect(
+        db.raw.prepare(`SELECT COUNT(*) AS n FROM quarantine WHERE provider = ? AND status = 'open'`).get(kind),
+      ).toEqual({n: 0})
+    },
+  )
 
   it('every gateway resolved each object to the same YMS customer and linked refunds/disputes to the right payment', () => {
     for (const kind of GATEWAY_KINDS) {
       const emulator = emulators.get(kind)!
       for (const payment of scenario.payments) {
-        const row = db.raw.prepare('SELECT customer_id FROM transactions WHERE id = ?').get(`${kind}:${emulator.externalId('payment', payment.key)}`) as {customer_id: string} | undefined
+        const row = db.raw
+          .prepare('SELECT customer_id FROM transactions WHERE id = ?')
+          .get(`${kind}:${emulator.externalId('payment', payment.key)}`) as {customer_id: string} | undefined
         expect(row?.customer_id, `${kind} ${payment.key}`).toBe(payment.customer)
         for (const refund of payment.refunds) {
-          const r = db.raw.prepare('SELECT customer_id, parent_external_id FROM transactions WHERE id = ?').get(`${kind}:${emulator.externalId('refund', refund.key)}`) as {customer_id: string; parent_external_id: string}
-          expect(r, `${kind} ${refund.key}`).toEqual({customer_id: payment.customer, parent_external_id: emulator.externalId('payment', payment.key)})
+          const r = db.raw
+            .prepare('SELECT customer_id, parent_external_id FROM transactions WHERE id = ?')
+            .get(`${kind}:${emulator.externalId('refund', refund.key)}`) as {
+            customer_id: string
+            parent_external_id: string
+          }
+          expect(r, `${kind} ${refund.key}`).toEqual({
+            customer_id: payment.customer,
+            parent_external_id: emulator.externalId('payment', payment.key),
+          })
         }
       }
     }
   })
 
-  it('each customer\'s ledger movements are identical through every gateway, to the minor unit', () => {
+  it("each customer's ledger movements are identical through every gateway, to the minor unit", () => {
     const perGateway = GATEWAY_KINDS.map((kind) =>
       db.raw
-        .prepare(`SELECT account, currency, SUM(amount_minor) AS minor FROM ledger_postings WHERE provider = ? AND account LIKE 'customer:%' GROUP BY account, currency ORDER BY account, currency`)
+        .prepare(
+          `SELECT account, currency, SUM(amount_minor) AS minor FROM ledger_postings WHERE provider = ? AND account LIKE 'customer:%' GROUP BY account, currency ORDER BY account, currency`,
+        )
         .all(kind),
     )
     expect(perGateway[0]!.length).toBeGreaterThan(10)
     for (const other of perGateway.slice(1)) expect(other).toEqual(perGateway[0])
-    const unbalanced = db.raw.prepare('SELECT txn_id, version, currency, SUM(amount_minor) AS s FROM ledger_postings GROUP BY txn_id, version, currency HAVING s <> 0').all()
+    const unbalanced = db.raw
+      .prepare(
+        'SELECT txn_id, version, currency, SUM(amount_minor) AS s FROM ledger_postings GROUP BY txn_id, version, currency HAVING s <> 0',
+      )
+      .all()
     expect(unbalanced).toEqual([])
     // Zero- and three-decimal currencies went through every gateway's own exponent rules and came out ISO.
-    const currencies = db.raw.prepare('SELECT DISTINCT currency FROM transactions ORDER BY currency').all() as Array<{currency: string}>
+    const currencies = db.raw.prepare('SELECT DISTINCT currency FROM transactions ORDER BY currency').all() as Array<{
+      currency: string
+    }>
     expect(currencies.map((c) => c.currency)).toEqual(['EUR', 'JPY', 'KWD', 'USD'])
   })
 })

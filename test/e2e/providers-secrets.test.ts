@@ -22,7 +22,14 @@ describe('providers and their secrets, through the built binary', () => {
 
   beforeAll(async () => {
     const now = Date.now()
-    const scenario = generateScenario({seed: 3, customers: 5, transactions: 20, start: new Date(now - 5 * 86_400_000).toISOString(), end: new Date(now).toISOString(), gateways: ['stripe']})
+    const scenario = generateScenario({
+      seed: 3,
+      customers: 5,
+      transactions: 20,
+      start: new Date(now - 5 * 86_400_000).toISOString(),
+      end: new Date(now).toISOString(),
+      gateways: ['stripe'],
+    })
     const emulator = createStripeEmulator({scenario, share: 'own', clock: {now: () => Date.now()}})
     secrets = emulator.secrets
     server = await serveEmulator(emulator)
@@ -33,7 +40,9 @@ describe('providers and their secrets, through the built binary', () => {
   })
 
   it('a missing secret exits 78 and names the variable that would provide it', async () => {
-    expect((await runCli(['providers', 'add', id, '--kind', 'stripe', '--base-url', server.baseUrl], {home})).code).toBe(0)
+    expect(
+      (await runCli(['providers', 'add', id, '--kind', 'stripe', '--base-url', server.baseUrl], {home})).code,
+    ).toBe(0)
     // An unreachable keychain (no D-Bus) and an empty keychain must both say which variable to set.
     for (const env of [{DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus'}, {}] as Array<Record<string, string>>) {
       const r = await runCli(['providers', 'test', id, '--json'], {home, env})
@@ -51,27 +60,56 @@ describe('providers and their secrets, through the built binary', () => {
     expect(refused.stderr).not.toContain('sk_test_wrongWrongWrong')
   })
 
-  it.skipIf(!keychain.available)('stdin secrets go to the keychain only: never to the database, audit export or --json', async () => {
-    await runCli(['providers', 'remove', id, '--yes'], {home})
-    const input = `api_key=${secrets.api_key}\nwebhook_secret=${secrets.webhook_secret}\n`
-    const add = await runCli(['providers', 'add', id, '--kind', 'stripe', '--base-url', server.baseUrl, '--segment', '*', '--secrets-from-stdin', '--json'], {home, input})
-    expect(add.code, add.stderr).toBe(0)
-    expect(add.json<{secrets: Array<{field: string; source: string}>}>().secrets.map((s) => s.source)).toEqual(['keychain', 'keychain'])
-    expect((await runCli(['providers', 'test', id], {home})).code).toBe(0)
-    const rotated = await runCli(['providers', 'rotate-secret', id, '--field', 'api_key', '--secrets-from-stdin', '--json'], {home, input: 'api_key=sk_test_rotatedButWrong\n'})
-    expect(rotated.code).toBe(0)
-    expect((await runCli(['providers', 'test', id], {home})).code).toBe(77)
-    const outputs = [add.stdout, rotated.stdout, (await runCli(['providers', 'list', '--json'], {home})).stdout, (await runCli(['audit', 'export', '--format', 'jsonl'], {home})).stdout]
-    for (const file of readdirSync(home)) outputs.push(readFileSync(join(home, file)).toString('latin1'))
-    for (const value of [secrets.api_key!, secrets.webhook_secret!, 'sk_test_rotatedButWrong']) {
-      for (const out of outputs) expect(out.includes(value)).toBe(false)
-    }
-    const removed = await runCli(['providers', 'remove', id, '--yes', '--json'], {home})
-    expect(removed.json()).toMatchObject({removed: true, secretsDeleted: ['api_key', 'webhook_secret']})
-    await runCli(['providers', 'add', id, '--kind', 'stripe', '--base-url', server.baseUrl], {home})
-    const show = await runCli(['providers', 'show', id, '--json'], {home})
-    expect(show.json<{secrets: Array<{source: string | null}>}>().secrets.map((s) => s.source)).toEqual([null, null])
-  })
+  it.skipIf(!keychain.available)(
+    'stdin secrets go to the keychain only: never to the database, audit export or --json',
+    async () => {
+      await runCli(['providers', 'remove', id, '--yes'], {home})
+      const input = `api_key=${secrets.api_key}\nwebhook_secret=${secrets.webhook_secret}\n`
+      const add = await runCli(
+        [
+          'providers',
+          'add',
+          id,
+          '--kind',
+          'stripe',
+          '--base-url',
+          server.baseUrl,
+          '--segment',
+          '*',
+          '--secrets-from-stdin',
+          '--json',
+        ],
+        {home, input},
+      )
+      expect(add.code, add.stderr).toBe(0)
+      expect(add.json<{secrets: Array<{field: string; source: string}>}>().secrets.map((s) => s.source)).toEqual([
+        'keychain',
+        'keychain',
+      ])
+      expect((await runCli(['providers', 'test', id], {home})).code).toBe(0)
+      const rotated = await runCli(
+        ['providers', 'rotate-secret', id, '--field', 'api_key', '--secrets-from-stdin', '--json'],
+        {home, input: 'api_key=sk_test_rotatedButWrong\n'},
+      )
+      expect(rotated.code).toBe(0)
+      expect((await runCli(['providers', 'test', id], {home})).code).toBe(77)
+      const outputs = [
+        add.stdout,
+        rotated.stdout,
+        (await runCli(['providers', 'list', '--json'], {home})).stdout,
+        (await runCli(['audit', 'export', '--format', 'jsonl'], {home})).stdout,
+      ]
+      for (const file of readdirSync(home)) outputs.push(readFileSync(join(home, file)).toString('latin1'))
+      for (const value of [secrets.api_key!, secrets.webhook_secret!, 'sk_test_rotatedButWrong']) {
+        for (const out of outputs) expect(out.includes(value)).toBe(false)
+      }
+      const removed = await runCli(['providers', 'remove', id, '--yes', '--json'], {home})
+      expect(removed.json()).toMatchObject({removed: true, secretsDeleted: ['api_key', 'webhook_secret']})
+      await runCli(['providers', 'add', id, '--kind', 'stripe', '--base-url', server.baseUrl], {home})
+      const show = await runCli(['providers', 'show', id, '--json'], {home})
+      expect(show.json<{secrets: Array<{source: string | null}>}>().secrets.map((s) => s.source)).toEqual([null, null])
+    },
+  )
 
   it('audit verify exits 1 naming the first row edited behind its back', async () => {
     expect((await runCli(['audit', 'verify'], {home})).code).toBe(0)

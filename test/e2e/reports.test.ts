@@ -10,16 +10,48 @@ import {exportScenario} from '../../src/sandbox/export.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
 import {runCli, tempHome} from '../helpers/cli.js'
 
-// The --json contract of the read-side commands (CLI.md). Strict objects: a renamed or dropped field fails here.
+// The --json contract of the read-side commands (README, Commands). Strict objects: a renamed or dropped field fails here.
 const MoneySchema = z.strictObject({minor: z.number().int(), currency: z.string().regex(/^[A-Z]{3}$/)})
 const Iso = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/)
-const TxnSummarySchema = z.strictObject({id: z.string(), provider: z.string(), type: z.string(), status: z.string(), amount: MoneySchema, customer: z.string().nullable(), site: z.string().nullable(), occurredAt: Iso, updatedAt: Iso})
-const AuditSchema = z.strictObject({seq: z.number().int(), at: Iso, actor: z.string(), action: z.string(), provider: z.string().nullable(), subject: z.string().nullable(), outcome: z.string(), details: z.unknown(), prevHash: z.string(), hash: z.string()})
+const TxnSummarySchema = z.strictObject({
+  id: z.string(),
+  provider: z.string(),
+  type: z.string(),
+  status: z.string(),
+  amount: MoneySchema,
+  customer: z.string().nullable(),
+  site: z.string().nullable(),
+  occurredAt: Iso,
+  updatedAt: Iso,
+})
+const AuditSchema = z.strictObject({
+  seq: z.number().int(),
+  at: Iso,
+  actor: z.string(),
+  action: z.string(),
+  provider: z.string().nullable(),
+  subject: z.string().nullable(),
+  outcome: z.string(),
+  details: z.unknown(),
+  prevHash: z.string(),
+  hash: z.string(),
+})
 const ShowSchema = z.strictObject({
   transaction: z.looseObject({id: z.string(), amount: MoneySchema}),
   raw: z.unknown(),
-  postings: z.array(z.strictObject({version: z.number().int(), account: z.string(), amount: MoneySchema, postedAt: Iso})),
-  states: z.array(z.strictObject({version: z.number().int(), status: z.string(), amount: MoneySchema, gatewayUpdatedAt: Iso, source: z.string(), recordedAt: Iso})),
+  postings: z.array(
+    z.strictObject({version: z.number().int(), account: z.string(), amount: MoneySchema, postedAt: Iso}),
+  ),
+  states: z.array(
+    z.strictObject({
+      version: z.number().int(),
+      status: z.string(),
+      amount: MoneySchema,
+      gatewayUpdatedAt: Iso,
+      source: z.string(),
+      recordedAt: Iso,
+    }),
+  ),
   audit: z.array(AuditSchema),
 })
 const QuarantineItemSchema = z.strictObject({
@@ -35,7 +67,12 @@ const QuarantineItemSchema = z.strictObject({
   updatedAt: Iso,
   raw: z.unknown().optional(),
 })
-const ReplaySchema = z.strictObject({considered: z.number().int(), applied: z.number().int(), stillQuarantined: z.number().int(), notReplayable: z.number().int()})
+const ReplaySchema = z.strictObject({
+  considered: z.number().int(),
+  applied: z.number().int(),
+  stillQuarantined: z.number().int(),
+  notReplayable: z.number().int(),
+})
 const nullableInt = z.number().int().nullable()
 const MetricsSchema = z.strictObject({
   window: z.string(),
@@ -72,33 +109,70 @@ const StatusSchema = z.strictObject({
       id: z.string(),
       name: z.string(),
       currency: z.string(),
-      balances: z.array(z.strictObject({minor: z.number().int(), currency: z.string(), inBase: MoneySchema.nullable(), rate: z.string().nullable(), rateDate: z.string().nullable()})),
+      balances: z.array(
+        z.strictObject({
+          minor: z.number().int(),
+          currency: z.string(),
+          inBase: MoneySchema.nullable(),
+          rate: z.string().nullable(),
+          rateDate: z.string().nullable(),
+        }),
+      ),
       totalInBase: MoneySchema.nullable(),
       missingRates: z.array(z.string()),
     }),
   ),
   quarantine: z.strictObject({open: z.number().int(), byReason: z.record(z.string(), z.number().int())}),
 })
-const ErrorSchema = z.strictObject({error: z.strictObject({code: z.string(), message: z.string(), hint: z.string().optional(), exitCode: z.number().int()})})
+const ErrorSchema = z.strictObject({
+  error: z.strictObject({
+    code: z.string(),
+    message: z.string(),
+    hint: z.string().optional(),
+    exitCode: z.number().int(),
+  }),
+})
 
 describe('read-side commands (built binary, no TTY, after a real sync)', () => {
   const home = tempHome()
   const now = Date.now()
-  const scenario = generateScenario({seed: 9, customers: 24, transactions: 120, start: new Date(now - 30 * 86_400_000).toISOString(), end: new Date(now).toISOString(), gateways: ['stripe']})
+  const scenario = generateScenario({
+    seed: 9,
+    customers: 24,
+    transactions: 120,
+    start: new Date(now - 30 * 86_400_000).toISOString(),
+    end: new Date(now).toISOString(),
+    gateways: ['stripe'],
+  })
   let server: RunningServer
   let env: Record<string, string>
 
   beforeAll(async () => {
     const emulator = createStripeEmulator({scenario, share: 'own', clock: {now: () => Date.now()}})
     server = await serveEmulator(emulator)
-    env = {YMS_PAY_SECRET_ACME_API_KEY: emulator.secrets.api_key!, YMS_PAY_SECRET_ACME_WEBHOOK_SECRET: emulator.secrets.webhook_secret!}
+    env = {
+      YMS_PAY_SECRET_ACME_API_KEY: emulator.secrets.api_key!,
+      YMS_PAY_SECRET_ACME_WEBHOOK_SECRET: emulator.secrets.webhook_secret!,
+    }
     const dir = join(home, 'export')
     mkdirSync(dir)
     await exportScenario(scenario, dir)
     for (const args of [
       ['sites', 'import', join(dir, 'sites.csv')],
       ['customers', 'import', join(dir, 'customers.csv')],
-      ['providers', 'add', 'acme', '--kind', 'stripe', '--base-url', server.baseUrl, '--segment', 'retail', '--segment', 'wholesale'],
+      [
+        'providers',
+        'add',
+        'acme',
+        '--kind',
+        'stripe',
+        '--base-url',
+        server.baseUrl,
+        '--segment',
+        'retail',
+        '--segment',
+        'wholesale',
+      ],
       ['sync', '--json'],
     ]) {
       const r = await runCli(args, {home, env})
@@ -112,7 +186,9 @@ describe('read-side commands (built binary, no TTY, after a real sync)', () => {
   })
 
   it('transactions list and show: frozen shapes, table with formatted amounts, exit 2 on an unknown id', async () => {
-    const list = z.strictObject({transactions: z.array(TxnSummarySchema)}).parse((await runCli(['transactions', 'list', '--limit', '5', '--json'], {home})).json()).transactions
+    const list = z
+      .strictObject({transactions: z.array(TxnSummarySchema)})
+      .parse((await runCli(['transactions', 'list', '--limit', '5', '--json'], {home})).json()).transactions
     expect(list).toHaveLength(5)
     const show = await runCli(['transactions', 'show', list[0]!.id, '--json'], {home})
     expect(show.code, show.stderr).toBe(0)
@@ -127,10 +203,14 @@ describe('read-side commands (built binary, no TTY, after a real sync)', () => {
   })
 
   it('quarantine list (with and without raw) and replay: usage error without --id/--all, ReplayResult after a grant', async () => {
-    const items = z.strictObject({items: z.array(QuarantineItemSchema)}).parse((await runCli(['quarantine', 'list', '--limit', '1000', '--json'], {home})).json()).items
+    const items = z
+      .strictObject({items: z.array(QuarantineItemSchema)})
+      .parse((await runCli(['quarantine', 'list', '--limit', '1000', '--json'], {home})).json()).items
     expect(items.length).toBeGreaterThan(0)
     expect(items.every((q) => q.status === 'open' && q.raw === undefined)).toBe(true)
-    const withRaw = z.strictObject({items: z.array(QuarantineItemSchema)}).parse((await runCli(['quarantine', 'list', '--raw', '--limit', '1', '--json'], {home})).json()).items
+    const withRaw = z
+      .strictObject({items: z.array(QuarantineItemSchema)})
+      .parse((await runCli(['quarantine', 'list', '--raw', '--limit', '1', '--json'], {home})).json()).items
     expect(withRaw[0]!.raw).toBeDefined()
     const bare = await runCli(['quarantine', 'replay'], {home})
     expect(bare.code).toBe(2)
@@ -159,7 +239,9 @@ describe('read-side commands (built binary, no TTY, after a real sync)', () => {
     const r = await runCli(['status', '--json'], {home})
     expect(r.code, r.stderr).toBe(0)
     const s = StatusSchema.parse(r.json())
-    expect(s.providers).toEqual([expect.objectContaining({id: 'acme', kind: 'stripe', health: 'ok', failures24h: 0, lastError: null})])
+    expect(s.providers).toEqual([
+      expect.objectContaining({id: 'acme', kind: 'stripe', health: 'ok', failures24h: 0, lastError: null}),
+    ])
     expect(s.sites.map((x) => x.id).sort()).toEqual([...new Set(scenario.customers.map((c) => c.site))].sort())
     expect(s.quarantine.byReason.access_denied ?? 0).toBe(0)
     const table = await runCli(['status'], {home})

@@ -5,17 +5,33 @@ import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {z} from 'zod'
 
-import type {NormalizedTxn} from '../../src/core/transaction.js'
 import {compareWithTruth, expectedTransactions, formatComparison} from '../../src/sandbox/truth.js'
 import {addProvider} from '../../src/services/providers.js'
 import {storedTransactions} from '../../src/store/repos/transactions.js'
 import {BIN, runCli} from '../helpers/cli.js'
-import {createSyncWorld, manualClock, secretEnv, unbalancedPostingSets, WORLD_END, worldScenario, type SyncWorld} from '../helpers/sync-world.js'
+import {
+  createSyncWorld,
+  manualClock,
+  secretEnv,
+  unbalancedPostingSets,
+  WORLD_END,
+  worldScenario,
+  type SyncWorld,
+} from '../helpers/sync-world.js'
 import {actualAccounts, expectedAccounts} from '../services/sync/oracle.js'
 
 /** The built binary as cron runs it: `sync --json`, exit codes, overlapping runs, a crashed run's lease. */
-const RunSchema = z.object({provider: z.string(), status: z.enum(['ok', 'failed', 'skipped_locked', 'stopped']), pages: z.number(), posted: z.number(), error: z.string().optional()})
-const SyncJson = z.object({runs: z.array(RunSchema), totals: z.object({providers: z.number(), failed: z.number(), skippedLocked: z.number(), stopped: z.number()})})
+const RunSchema = z.object({
+  provider: z.string(),
+  status: z.enum(['ok', 'failed', 'skipped_locked', 'stopped']),
+  pages: z.number(),
+  posted: z.number(),
+  error: z.string().optional(),
+})
+const SyncJson = z.object({
+  runs: z.array(RunSchema),
+  totals: z.object({providers: z.number(), failed: z.number(), skippedLocked: z.number(), stopped: z.number()}),
+})
 const ErrorJson = z.object({error: z.object({message: z.string(), exitCode: z.number()})})
 
 const scenario = worldScenario(1_000, 61)
@@ -42,16 +58,31 @@ describe('sync (built binary): overlapping runs', () => {
   afterAll(() => world?.close())
 
   it('two syncs started together: one syncs (exit 0), the other reports skipped_locked (exit 75); nothing is posted twice', async () => {
-    const [a, b] = await Promise.all([0, 1].map(() => runCli(['sync', '--provider', world.providerId, '--json'], {home: world.home, env: cronEnv(world.env), timeoutMs: 60_000})))
+    const [a, b] = await Promise.all(
+      [0, 1].map(() =>
+        runCli(['sync', '--provider', world.providerId, '--json'], {
+          home: world.home,
+          env: cronEnv(world.env),
+          timeoutMs: 60_000,
+        }),
+      ),
+    )
     const results = [a!, b!].sort((x, y) => x.code - y.code)
-    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0, 75])
+    expect(
+      results.map((r) => r.code),
+      results.map((r) => r.stderr).join('\n'),
+    ).toEqual([0, 75])
     expect(SyncJson.parse(results[0]!.json()).runs.map((r) => r.status)).toEqual(['ok'])
     const locked = SyncJson.parse(results[1]!.json())
     expect(locked.runs.map((r) => [r.status, r.pages, r.posted])).toEqual([['skipped_locked', 0, 0]])
     expect(locked.totals.skippedLocked).toBe(1)
     checkLedger(world)
     // And a third run, after both: nothing new, exit 0, nothing posted.
-    const again = await runCli(['sync', '--provider', world.providerId, '--json'], {home: world.home, env: cronEnv(world.env), timeoutMs: 60_000})
+    const again = await runCli(['sync', '--provider', world.providerId, '--json'], {
+      home: world.home,
+      env: cronEnv(world.env),
+      timeoutMs: 60_000,
+    })
     expect(again.code, again.stderr).toBe(0)
     expect(SyncJson.parse(again.json()).runs[0]).toMatchObject({status: 'ok', posted: 0})
     checkLedger(world)
@@ -65,21 +96,41 @@ describe('sync (built binary): a crashed run', () => {
   afterAll(() => world?.close())
 
   it("a SIGKILLed run's lease is taken over by the next run on this host (its process is gone); the ledger is exact", async () => {
-    const child = spawn(process.execPath, [BIN, 'sync', '--provider', world.providerId, '--json'], {env: {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CI: 'true', YMS_PAY_HOME: world.home, ...cronEnv(world.env)}, stdio: 'ignore'})
+    const child = spawn(process.execPath, [BIN, 'sync', '--provider', world.providerId, '--json'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        CI: 'true',
+        YMS_PAY_HOME: world.home,
+        ...cronEnv(world.env),
+      },
+      stdio: 'ignore',
+    })
     const closed = new Promise<NodeJS.Signals | null>((r) => child.on('close', (_code, signal) => r(signal)))
     // Kill it mid-run: it holds the lease and has committed a page.
     const raw = new Database(world.dbFile, {readonly: true})
     try {
-      for (let i = 0; i < 200 && !raw.prepare(`SELECT 1 FROM sync_runs WHERE status = 'running' AND pages > 0`).get(); i++) await new Promise((r) => setTimeout(r, 50))
+      for (
+        let i = 0;
+        i < 200 && !raw.prepare(`SELECT 1 FROM sync_runs WHERE status = 'running' AND pages > 0`).get();
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 50))
       child.kill('SIGKILL')
       expect(await closed).toBe('SIGKILL')
-      const lease = raw.prepare('SELECT owner, expires_at FROM leases WHERE name = ?').get(`sync:${world.providerId}`) as {owner: string; expires_at: string}
+      const lease = raw
+        .prepare('SELECT owner, expires_at FROM leases WHERE name = ?')
+        .get(`sync:${world.providerId}`) as {owner: string; expires_at: string}
       expect(lease.owner).toContain(`#${child.pid}#`)
       expect(Date.parse(lease.expires_at) - Date.now()).toBeGreaterThan(4 * 60_000) // left behind for the TTL
     } finally {
       raw.close()
     }
-    const next = await runCli(['sync', '--provider', world.providerId, '--json'], {home: world.home, env: cronEnv(world.env), timeoutMs: 60_000})
+    const next = await runCli(['sync', '--provider', world.providerId, '--json'], {
+      home: world.home,
+      env: cronEnv(world.env),
+      timeoutMs: 60_000,
+    })
     expect(next.code, next.stdout + next.stderr).toBe(0)
     expect(SyncJson.parse(next.json()).runs[0]!.status).toBe('ok')
     checkLedger(world)
@@ -99,13 +150,29 @@ describe('sync (built binary): a crashed run', () => {
   it('SIGTERM finishes the page in flight and exits by itself; the next run continues from the cursor and is exact', async () => {
     const fresh = await createSyncWorld({scenario, clock: manualClock(WORLD_END), delayMs: 150})
     try {
-      const child = spawn(process.execPath, [BIN, 'sync', '--provider', fresh.providerId, '--json'], {env: {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CI: 'true', YMS_PAY_HOME: fresh.home, ...cronEnv(fresh.env)}, stdio: ['ignore', 'pipe', 'pipe']})
+      const child = spawn(process.execPath, [BIN, 'sync', '--provider', fresh.providerId, '--json'], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          CI: 'true',
+          YMS_PAY_HOME: fresh.home,
+          ...cronEnv(fresh.env),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let stdout = ''
       child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
-      const closed = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((r) => child.on('close', (code, signal) => r({code, signal})))
+      const closed = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((r) =>
+        child.on('close', (code, signal) => r({code, signal})),
+      )
       const raw = new Database(fresh.dbFile, {readonly: true})
       try {
-        for (let i = 0; i < 200 && !raw.prepare(`SELECT 1 FROM sync_runs WHERE status = 'running' AND pages > 0`).get(); i++) await new Promise((r) => setTimeout(r, 20))
+        for (
+          let i = 0;
+          i < 200 && !raw.prepare(`SELECT 1 FROM sync_runs WHERE status = 'running' AND pages > 0`).get();
+          i++
+        )
+          await new Promise((r) => setTimeout(r, 20))
         const sentAt = Date.now()
         child.kill('SIGTERM')
         const exit = await closed
@@ -115,12 +182,22 @@ describe('sync (built binary): a crashed run', () => {
         const pages = raw.prepare(`SELECT pages FROM sync_runs ORDER BY id DESC LIMIT 1`).pluck().get() as number
         expect(stopped.pages).toBe(pages)
         expect(pages).toBeGreaterThan(0)
-        expect(raw.prepare(`SELECT COUNT(*) FROM transactions`).pluck().get()).toBeLessThan(expectedTransactions(scenario, fresh.stripe.emulator, 'own', WORLD_END).length)
-        stoppedRun = {exit: exit.code, status: stopped.status, recorded: raw.prepare(`SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1`).pluck().get() as string}
+        expect(raw.prepare(`SELECT COUNT(*) FROM transactions`).pluck().get()).toBeLessThan(
+          expectedTransactions(scenario, fresh.stripe.emulator, 'own', WORLD_END).length,
+        )
+        stoppedRun = {
+          exit: exit.code,
+          status: stopped.status,
+          recorded: raw.prepare(`SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1`).pluck().get() as string,
+        }
       } finally {
         raw.close()
       }
-      const next = await runCli(['sync', '--provider', fresh.providerId, '--json'], {home: fresh.home, env: cronEnv(fresh.env), timeoutMs: 60_000})
+      const next = await runCli(['sync', '--provider', fresh.providerId, '--json'], {
+        home: fresh.home,
+        env: cronEnv(fresh.env),
+        timeoutMs: 60_000,
+      })
       expect(next.code, next.stderr).toBe(0)
       checkLedger(fresh)
     } finally {
@@ -138,9 +215,15 @@ describe('sync (built binary): a crashed run', () => {
     const expires = new Date(Date.now() + 5 * 60_000).toISOString()
     for (const owner of [`sync@${hostname()}#${process.pid}#livetest`, `sync@some-other-host#1#remote00`]) {
       const raw = new Database(world.dbFile)
-      raw.prepare('INSERT OR REPLACE INTO leases (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)').run(`sync:${world.providerId}`, owner, new Date().toISOString(), expires)
+      raw
+        .prepare('INSERT OR REPLACE INTO leases (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)')
+        .run(`sync:${world.providerId}`, owner, new Date().toISOString(), expires)
       raw.close()
-      const r = await runCli(['sync', '--provider', world.providerId, '--json'], {home: world.home, env: cronEnv(world.env), timeoutMs: 30_000})
+      const r = await runCli(['sync', '--provider', world.providerId, '--json'], {
+        home: world.home,
+        env: cronEnv(world.env),
+        timeoutMs: 30_000,
+      })
       expect(r.code, owner).toBe(75)
       expect(SyncJson.parse(r.json()).runs.map((x) => x.status)).toEqual(['skipped_locked'])
     }
@@ -153,15 +236,26 @@ describe('sync (built binary): exit codes', () => {
   afterAll(() => world?.close())
 
   it('a missing API secret exits 78 naming YMS_PAY_SECRET_<ID>_API_KEY, and no secret is printed', async () => {
-    const r = await runCli(['sync', '--provider', world.providerId, '--json'], {home: world.home, env: cronEnv({}), timeoutMs: 30_000})
+    const r = await runCli(['sync', '--provider', world.providerId, '--json'], {
+      home: world.home,
+      env: cronEnv({}),
+      timeoutMs: 30_000,
+    })
     expect(r.code, r.stdout + r.stderr).toBe(78)
     const out = SyncJson.parse(r.json())
-    expect(out.runs[0]).toMatchObject({status: 'failed', error: expect.stringContaining('YMS_PAY_SECRET_ACME_STRIPE_API_KEY')})
+    expect(out.runs[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('YMS_PAY_SECRET_ACME_STRIPE_API_KEY'),
+    })
   })
 
   it('bad credentials exit 77 (the emulator answers 401) without echoing the key', async () => {
     const wrong = 'sk_test_definitelyNotTheKey123'
-    const r = await runCli(['sync', '--provider', world.providerId, '--json'], {home: world.home, env: cronEnv(secretEnv(world.providerId, {api_key: wrong})), timeoutMs: 30_000})
+    const r = await runCli(['sync', '--provider', world.providerId, '--json'], {
+      home: world.home,
+      env: cronEnv(secretEnv(world.providerId, {api_key: wrong})),
+      timeoutMs: 30_000,
+    })
     expect(r.code, r.stdout + r.stderr).toBe(77)
     expect(SyncJson.parse(r.json()).runs[0]!.status).toBe('failed')
     expect(r.stdout + r.stderr).not.toContain(wrong)
@@ -171,7 +265,18 @@ describe('sync (built binary): exit codes', () => {
   it('one provider failing and another ok exits 4 (partial); the good one is synced in full', async () => {
     const db = world.open()
     try {
-      await addProvider(db, world.ctx, {id: 'broken-stripe', kind: 'stripe', baseUrl: world.stripe.baseUrl, sites: [], settings: {}, segments: ['*'], fallback: null, retrySchedule: null, maxRetries: null, secrets: {}})
+      await addProvider(db, world.ctx, {
+        id: 'broken-stripe',
+        kind: 'stripe',
+        baseUrl: world.stripe.baseUrl,
+        sites: [],
+        settings: {},
+        segments: ['*'],
+        fallback: null,
+        retrySchedule: null,
+        maxRetries: null,
+        secrets: {},
+      })
     } finally {
       db.close()
     }
@@ -179,7 +284,10 @@ describe('sync (built binary): exit codes', () => {
     const r = await runCli(['sync', '--json'], {home: world.home, env, timeoutMs: 60_000})
     expect(r.code, r.stdout + r.stderr).toBe(4)
     const out = SyncJson.parse(r.json())
-    expect(Object.fromEntries(out.runs.map((x) => [x.provider, x.status]))).toEqual({'acme-stripe': 'ok', 'broken-stripe': 'failed'})
+    expect(Object.fromEntries(out.runs.map((x) => [x.provider, x.status]))).toEqual({
+      'acme-stripe': 'ok',
+      'broken-stripe': 'failed',
+    })
     expect(out.totals).toMatchObject({providers: 2, failed: 1})
     checkLedger(world)
   })

@@ -14,20 +14,43 @@ describe('sync --watch without a TTY (as under systemd or a log shipper)', () =>
 
   beforeAll(async () => {
     const now = Date.now()
-    const scenario = generateScenario({seed: 5, customers: 10, transactions: 150, start: new Date(now - 10 * 86_400_000).toISOString(), end: new Date(now).toISOString(), gateways: ['stripe']})
+    const scenario = generateScenario({
+      seed: 5,
+      customers: 10,
+      transactions: 150,
+      start: new Date(now - 10 * 86_400_000).toISOString(),
+      end: new Date(now).toISOString(),
+      gateways: ['stripe'],
+    })
     const emulator = createStripeEmulator({scenario, share: 'own', clock: {now: () => Date.now()}})
     apiKey = emulator.secrets.api_key!
     server = await serveEmulator(emulator)
     const {exportScenario} = await import('../../src/sandbox/export.js')
     const files = (await exportScenario(scenario, home)).files
-    for (const [what, file] of [['sites', files.sites], ['customers', files.customers]] as const) expect((await runCli([what, 'import', file], {home})).code).toBe(0)
-    expect((await runCli(['providers', 'add', 'live', '--kind', 'stripe', '--base-url', server.baseUrl, '--segment', '*'], {home})).code).toBe(0)
+    for (const [what, file] of [
+      ['sites', files.sites],
+      ['customers', files.customers],
+    ] as const)
+      expect((await runCli([what, 'import', file], {home})).code).toBe(0)
+    expect(
+      (
+        await runCli(['providers', 'add', 'live', '--kind', 'stripe', '--base-url', server.baseUrl, '--segment', '*'], {
+          home,
+        })
+      ).code,
+    ).toBe(0)
   })
   afterAll(() => server.close())
 
   it('prints one JSON line per page, keeps polling, and stops cleanly on SIGTERM', async () => {
     const child = spawn(process.execPath, [BIN, 'sync', '--watch', '--interval', '1s'], {
-      env: {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', YMS_PAY_HOME: home, CI: 'true', YMS_PAY_SECRET_LIVE_API_KEY: apiKey},
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        YMS_PAY_HOME: home,
+        CI: 'true',
+        YMS_PAY_SECRET_LIVE_API_KEY: apiKey,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -36,11 +59,15 @@ describe('sync --watch without a TTY (as under systemd or a log shipper)', () =>
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     // Wait for at least two completed runs (the initial backfill, then a poll), then ask it to stop.
     const deadline = Date.now() + 20_000
-    while ((stdout.match(/"event":"run"/g) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    while ((stdout.match(/"event":"run"/g) ?? []).length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100))
     child.kill('SIGTERM')
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     expect(code, stderr).toBe(0)
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
     const pages = lines.filter((l) => l.page !== undefined)
     const runs = lines.filter((l) => l.event === 'run')
     expect(runs.length).toBeGreaterThanOrEqual(2)

@@ -16,11 +16,15 @@ describe('fullJitterDelayMs', () => {
 
   it('stays within [0, ceiling) for any random in [0, 1)', () => {
     fc.assert(
-      fc.property(fc.integer({min: 0, max: 40}), fc.double({min: 0, max: 1, maxExcluded: true, noNaN: true}), (retry, r) => {
-        const d = fullJitterDelayMs(retry, {baseMs: 100, capMs: 3000}, () => r)
-        expect(d).toBeGreaterThanOrEqual(0)
-        expect(d).toBeLessThan(Math.min(3000, 100 * 2 ** retry) + 1e-9)
-      }),
+      fc.property(
+        fc.integer({min: 0, max: 40}),
+        fc.double({min: 0, max: 1, maxExcluded: true, noNaN: true}),
+        (retry, r) => {
+          const d = fullJitterDelayMs(retry, {baseMs: 100, capMs: 3000}, () => r)
+          expect(d).toBeGreaterThanOrEqual(0)
+          expect(d).toBeLessThan(Math.min(3000, 100 * 2 ** retry) + 1e-9)
+        },
+      ),
     )
   })
 })
@@ -39,6 +43,7 @@ describe('parseRetryAfterMs', () => {
   })
 
   it('ignores absent or malformed values', () => {
-    for (const v of [undefined, '', 'soon', '-1', '1.5', 'Sat, 99 Foo', '1e3']) expect(parseRetryAfterMs(v, now)).toBeNull()
+    for (const v of [undefined, '', 'soon', '-1', '1.5', 'Sat, 99 Foo', '1e3'])
+      expect(parseRetryAfterMs(v, now)).toBeNull()
   })
 })

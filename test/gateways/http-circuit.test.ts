@@ -1,8 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {CircuitOpenError, createHttpClient, type HttpClientOptions} from '../../src/gateways/http.js'
-import type {GatewayCall} from '../../src/core/gateway-call.js'
-import {clientAgainst, fakeTime, json, loopback, reset, type Behaviour, type Loopback} from './http-loopback.js'
+import {CircuitOpenError, type createHttpClient, type HttpClientOptions} from '../../src/gateways/http.js'
+import {clientAgainst, json, reset, type Behaviour, type Loopback} from './http-loopback.js'
 
 // The breaker over real loopback HTTP; cool-downs pass on the injected clock, nothing sleeps.
 const servers: Loopback[] = []
@@ -10,7 +9,19 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-const setup = (script: Behaviour[], overrides: Partial<HttpClientOptions> = {}) => clientAgainst(servers, script, {provider: 'paypal', idempotencyHeader: 'PayPal-Request-Id', maxRetries: 0, circuitFailureThreshold: 3, circuitCoolDownMs: 30_000}, overrides)
+const setup = (script: Behaviour[], overrides: Partial<HttpClientOptions> = {}) =>
+  clientAgainst(
+    servers,
+    script,
+    {
+      provider: 'paypal',
+      idempotencyHeader: 'PayPal-Request-Id',
+      maxRetries: 0,
+      circuitFailureThreshold: 3,
+      circuitCoolDownMs: 30_000,
+    },
+    overrides,
+  )
 
 const get = {method: 'GET' as const, path: '/v1/reporting/transactions', endpoint: 'GET /v1/reporting/transactions'}
 
@@ -44,7 +55,12 @@ describe('circuit breaker over HTTP', () => {
     expect(error).toBeInstanceOf(CircuitOpenError)
     expect(error).toMatchObject({provider: 'paypal', retryAtMs: time.clock.now() + 30_000})
     expect(received).toHaveLength(3)
-    expect(calls.at(-1)).toMatchObject({outcome: 'circuit_open', status: null, endpoint: 'GET /v1/reporting/transactions', attempt: 1})
+    expect(calls.at(-1)).toMatchObject({
+      outcome: 'circuit_open',
+      status: null,
+      endpoint: 'GET /v1/reporting/transactions',
+      attempt: 1,
+    })
     expect(client.circuit()).toMatchObject({state: 'open', consecutiveFailures: 3})
   })
 

@@ -1,8 +1,17 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {createHttpClient, TransportError, type HttpClientOptions} from '../../src/gateways/http.js'
-import type {GatewayCall} from '../../src/core/gateway-call.js'
-import {clientAgainst, fakeTime, hang, json, loopback, reset, stallBody, truncate, type Behaviour, type Loopback} from './http-loopback.js'
+import {TransportError, type HttpClientOptions} from '../../src/gateways/http.js'
+import {
+  clientAgainst,
+  hang,
+  json,
+  loopback,
+  reset,
+  stallBody,
+  truncate,
+  type Behaviour,
+  type Loopback,
+} from './http-loopback.js'
 
 // Real loopback faults. Only the per-attempt timeouts run on the real clock (~60 ms each); backoff sleeps are injected.
 const servers: Loopback[] = []
@@ -10,7 +19,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-const setup = (script: Behaviour[], overrides: Partial<HttpClientOptions> = {}) => clientAgainst(servers, script, {provider: 'adyen', idempotencyHeader: 'Idempotency-Key'}, overrides)
+const setup = (script: Behaviour[], overrides: Partial<HttpClientOptions> = {}) =>
+  clientAgainst(servers, script, {provider: 'adyen', idempotencyHeader: 'Idempotency-Key'}, overrides)
 
 const get = {method: 'GET' as const, path: '/reports/x.csv', endpoint: 'GET /reports/:name'}
 
@@ -61,7 +71,12 @@ describe('against a real loopback server', () => {
 
   it('a truncated body on every attempt surfaces as reason truncated_body', async () => {
     const {client} = await setup([truncate])
-    await expect(client.request(get)).rejects.toMatchObject({name: 'TransportError', kind: 'network_error', reason: 'truncated_body', attempts: 3})
+    await expect(client.request(get)).rejects.toMatchObject({
+      name: 'TransportError',
+      kind: 'network_error',
+      reason: 'truncated_body',
+      attempts: 3,
+    })
   })
 
   it('(d) succeeds on the 3rd attempt with the default of 2 retries', async () => {
@@ -76,7 +91,12 @@ describe('against a real loopback server', () => {
     const baseUrl = dead.baseUrl
     await dead.close()
     const {client, calls} = await setup([json(200)], {baseUrl})
-    await expect(client.request(get)).rejects.toMatchObject({kind: 'network_error', reason: 'refused', code: 'ECONNREFUSED', attempts: 3})
+    await expect(client.request(get)).rejects.toMatchObject({
+      kind: 'network_error',
+      reason: 'refused',
+      code: 'ECONNREFUSED',
+      attempts: 3,
+    })
     expect(calls).toHaveLength(3)
   })
 
@@ -101,7 +121,11 @@ describe('caller cancellation', () => {
   })
 
   it('aborting during the backoff wait (real abortable sleep) stops the retries', async () => {
-    const {client, received} = await setup([json(503), json(200)], {sleep: undefined, retryBaseDelayMs: 60_000, random: () => 0.99})
+    const {client, received} = await setup([json(503), json(200)], {
+      sleep: undefined,
+      retryBaseDelayMs: 60_000,
+      random: () => 0.99,
+    })
     const ctrl = new AbortController()
     setTimeout(() => ctrl.abort(), 50)
     const started = Date.now()

@@ -24,7 +24,12 @@ export async function loopback(script: Behaviour[]): Promise<Loopback> {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      received.push({method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8')})
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      })
       const behaviour = script[Math.min(received.length, script.length) - 1]
       behaviour?.(req, res)
     })
@@ -95,7 +100,8 @@ export function fakeTime(start = Date.UTC(2024, 0, 1)) {
 export async function clientAgainst(
   servers: Loopback[],
   script: Behaviour[],
-  defaults: Pick<import('../../src/gateways/http.js').HttpClientOptions, 'provider' | 'idempotencyHeader'> & Partial<import('../../src/gateways/http.js').HttpClientOptions>,
+  defaults: Pick<import('../../src/gateways/http.js').HttpClientOptions, 'provider' | 'idempotencyHeader'> &
+    Partial<import('../../src/gateways/http.js').HttpClientOptions>,
   overrides: Partial<import('../../src/gateways/http.js').HttpClientOptions> = {},
 ) {
   const {createHttpClient} = await import('../../src/gateways/http.js')

@@ -2,23 +2,33 @@ import {inspect} from 'node:util'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {createHttpClient, TransportError, type HttpClientOptions} from '../../src/gateways/http.js'
-import type {GatewayCall} from '../../src/core/gateway-call.js'
-import {clientAgainst, fakeTime, json, loopback, reset, type Behaviour, type Loopback} from './http-loopback.js'
+import {TransportError, type HttpClientOptions} from '../../src/gateways/http.js'
+import {clientAgainst, fakeTime, json, reset, type Behaviour, type Loopback} from './http-loopback.js'
 
 const servers: Loopback[] = []
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-const setup = (script: Behaviour[], overrides: Partial<HttpClientOptions> = {}) => clientAgainst(servers, script, {provider: 'stripe', idempotencyHeader: 'Idempotency-Key'}, overrides)
+const setup = (script: Behaviour[], overrides: Partial<HttpClientOptions> = {}) =>
+  clientAgainst(servers, script, {provider: 'stripe', idempotencyHeader: 'Idempotency-Key'}, overrides)
 
 const get = {method: 'GET' as const, path: '/v1/events', endpoint: 'GET /v1/events'}
-const post = {method: 'POST' as const, path: '/v1/payment_intents', endpoint: 'POST /v1/payment_intents', body: 'amount=100'}
+const post = {
+  method: 'POST' as const,
+  path: '/v1/payment_intents',
+  endpoint: 'POST /v1/payment_intents',
+  body: 'amount=100',
+}
 
 describe('backoff schedule', () => {
   it('sleeps random * min(cap, base * 2^retry) between attempts, then returns the last response', async () => {
-    const {client, time, received} = await setup([json(503)], {maxRetries: 5, retryBaseDelayMs: 500, retryMaxDelayMs: 5000, random: () => 0.3})
+    const {client, time, received} = await setup([json(503)], {
+      maxRetries: 5,
+      retryBaseDelayMs: 500,
+      retryMaxDelayMs: 5000,
+      random: () => 0.3,
+    })
     const res = await client.request(get)
     expect(res.status).toBe(503)
     expect(received).toHaveLength(6)
@@ -73,17 +83,22 @@ describe('Retry-After', () => {
 
   it('waits until the HTTP-date form, measured on the injected clock', async () => {
     const time = fakeTime(Date.UTC(2030, 2, 4, 10, 0, 0))
-    const {client, received} = await setup([json(503, {}, {'retry-after': 'Mon, 04 Mar 2030 10:00:07 GMT'}), json(200)], {
-      clock: time.clock,
-      sleep: time.sleep,
-    })
+    const {client, received} = await setup(
+      [json(503, {}, {'retry-after': 'Mon, 04 Mar 2030 10:00:07 GMT'}), json(200)],
+      {
+        clock: time.clock,
+        sleep: time.sleep,
+      },
+    )
     expect((await client.request(get)).status).toBe(200)
     expect(received).toHaveLength(2)
     expect(time.sleeps).toEqual([7000])
   })
 
   it('gives up and returns the response when the wait exceeds the cap', async () => {
-    const {client, time, received} = await setup([json(429, {}, {'retry-after': '61'}), json(200)], {maxRetryAfterMs: 60_000})
+    const {client, time, received} = await setup([json(429, {}, {'retry-after': '61'}), json(200)], {
+      maxRetryAfterMs: 60_000,
+    })
     const res = await client.request(get)
     expect(res.status).toBe(429)
     expect(res.headers['retry-after']).toBe('61')
@@ -98,7 +113,7 @@ describe('Retry-After', () => {
   })
 })
 
-describe('a gateway\'s retry-hint header (Stripe-Should-Retry)', () => {
+describe("a gateway's retry-hint header (Stripe-Should-Retry)", () => {
   const hinted = {retryHintHeader: 'stripe-should-retry'}
 
   it('false stops a retry the status would have caused', async () => {
@@ -155,7 +170,10 @@ describe('idempotency keys', () => {
   })
 
   it('with retryAmbiguousPosts=false, a POST is not replayed after a 5xx or reset, but is after a 429', async () => {
-    const {client, received} = await setup([json(502), json(200)], {idempotencyHeader: null, retryAmbiguousPosts: false})
+    const {client, received} = await setup([json(502), json(200)], {
+      idempotencyHeader: null,
+      retryAmbiguousPosts: false,
+    })
     expect((await client.request(post)).status).toBe(502)
     expect(received).toHaveLength(1)
     await expect(
@@ -172,10 +190,33 @@ describe('idempotency keys', () => {
 describe('call log and errors', () => {
   it('records every attempt with the endpoint label only', async () => {
     const {client, calls, time} = await setup([json(500), json(201)])
-    await client.request({method: 'POST', path: '/v1/customers/cus_123/sources?expand[]=x', endpoint: 'POST /v1/customers/:id/sources', headers: {authorization: 'Bearer sk_test_x'}})
+    await client.request({
+      method: 'POST',
+      path: '/v1/customers/cus_123/sources?expand[]=x',
+      endpoint: 'POST /v1/customers/:id/sources',
+      headers: {authorization: 'Bearer sk_test_x'},
+    })
     expect(calls).toEqual([
-      {provider: 'stripe', endpoint: 'POST /v1/customers/:id/sources', method: 'POST', status: 500, durationMs: 0, outcome: 'http_error', attempt: 1, at: time.clock.now() - time.sleeps[0]!},
-      {provider: 'stripe', endpoint: 'POST /v1/customers/:id/sources', method: 'POST', status: 201, durationMs: 0, outcome: 'ok', attempt: 2, at: time.clock.now()},
+      {
+        provider: 'stripe',
+        endpoint: 'POST /v1/customers/:id/sources',
+        method: 'POST',
+        status: 500,
+        durationMs: 0,
+        outcome: 'http_error',
+        attempt: 1,
+        at: time.clock.now() - time.sleeps[0]!,
+      },
+      {
+        provider: 'stripe',
+        endpoint: 'POST /v1/customers/:id/sources',
+        method: 'POST',
+        status: 201,
+        durationMs: 0,
+        outcome: 'ok',
+        attempt: 2,
+        at: time.clock.now(),
+      },
     ])
   })
 
@@ -192,8 +233,10 @@ describe('call log and errors', () => {
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TransportError)
     expect(error).toMatchObject({kind: 'network_error', reason: 'reset', attempts: 3})
-    const everything = inspect(error, {depth: 10, showHidden: true}) + JSON.stringify(error) + String((error as Error).stack)
-    for (const secret of ['SECRETID', 'QUERYSECRET', 'HEADERSECRET', 'BODYSECRET', '127.0.0.1']) expect(everything).not.toContain(secret)
+    const everything =
+      inspect(error, {depth: 10, showHidden: true}) + JSON.stringify(error) + String((error as Error).stack)
+    for (const secret of ['SECRETID', 'QUERYSECRET', 'HEADERSECRET', 'BODYSECRET', '127.0.0.1'])
+      expect(everything).not.toContain(secret)
     expect((error as Error).message).toContain('POST /v1/charges/:id')
   })
 })

@@ -21,10 +21,20 @@ export function tempHome(prefix = 'yms-home-'): string {
  * Runs the built binary as cron would: no TTY, a clean environment (plus what the test adds), optional stdin.
  * Needs `npm run build` (the `prepare` script does it on install).
  */
-export function runCli(args: string[], opts: {home?: string; env?: Record<string, string>; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
-  const env: Record<string, string> = {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CI: 'true', NO_COLOR: '1', ...opts.env}
+export function runCli(
+  args: string[],
+  opts: {home?: string; env?: Record<string, string>; input?: string; timeoutMs?: number} = {},
+): Promise<CliResult> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    CI: 'true',
+    NO_COLOR: '1',
+    ...opts.env,
+  }
   if (opts.home) env.YMS_PAY_HOME = opts.home
-  if (process.env.DBUS_SESSION_BUS_ADDRESS && !('DBUS_SESSION_BUS_ADDRESS' in (opts.env ?? {}))) env.DBUS_SESSION_BUS_ADDRESS = process.env.DBUS_SESSION_BUS_ADDRESS
+  if (process.env.DBUS_SESSION_BUS_ADDRESS && !('DBUS_SESSION_BUS_ADDRESS' in (opts.env ?? {})))
+    env.DBUS_SESSION_BUS_ADDRESS = process.env.DBUS_SESSION_BUS_ADDRESS
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''

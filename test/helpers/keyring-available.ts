@@ -8,7 +8,11 @@ export type SecretServiceStatus = {available: true} | {available: false; reason:
  */
 export function secretServiceStatus(): SecretServiceStatus {
   if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS) {
-    return {available: false, reason: 'no D-Bus session (DBUS_SESSION_BUS_ADDRESS unset); run under dbus-run-session with gnome-keyring unlocked, as .ci/run does'}
+    return {
+      available: false,
+      reason:
+        'no D-Bus session (DBUS_SESSION_BUS_ADDRESS unset); run under dbus-run-session with gnome-keyring unlocked, as .ci/run does',
+    }
   }
   try {
     const lib = createRequire(import.meta.url)('@napi-rs/keyring') as typeof import('@napi-rs/keyring')

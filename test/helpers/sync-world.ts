@@ -6,7 +6,12 @@ import type {AppContext} from '../../src/app/context.js'
 import {resolveHome} from '../../src/app/home.js'
 import {createStripeEmulator} from '../../src/sandbox/stripe/emulator.js'
 import {envVarName} from '../../src/secrets/names.js'
-import {serveHandler, type GatewayEmulator, type RequestHandler, type RunningServer} from '../../src/sandbox/emulator.js'
+import {
+  serveHandler,
+  type GatewayEmulator,
+  type RequestHandler,
+  type RunningServer,
+} from '../../src/sandbox/emulator.js'
 import {exportScenario} from '../../src/sandbox/export.js'
 import {injectFaults, NO_FAULTS, type FaultKind, type FaultSpec} from '../../src/sandbox/faults.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
@@ -26,7 +31,11 @@ import {openDatabase, type Db} from '../../src/store/db.js'
 export const WORLD_START = '2026-01-01T00:00:00.000Z'
 export const WORLD_END = '2026-04-01T00:00:00.000Z'
 
-export function worldScenario(transactions: number, seed = 7, customers = Math.max(20, Math.floor(transactions / 20))): Scenario {
+export function worldScenario(
+  transactions: number,
+  seed = 7,
+  customers = Math.max(20, Math.floor(transactions / 20)),
+): Scenario {
   return generateScenario({seed, customers, transactions, start: WORLD_START, end: WORLD_END, gateways: ['stripe']})
 }
 
@@ -52,9 +61,16 @@ export interface ServedStripe {
   close(): Promise<void>
 }
 
-export async function serveStripe(scenario: Scenario, opts: {clock: {now(): number}; faults?: FaultSpec; seed?: number; delayMs?: number; holdMs?: number}): Promise<ServedStripe> {
+export async function serveStripe(
+  scenario: Scenario,
+  opts: {clock: {now(): number}; faults?: FaultSpec; seed?: number; delayMs?: number; holdMs?: number},
+): Promise<ServedStripe> {
   const emulator = createStripeEmulator({scenario, share: 'own', clock: opts.clock})
-  const faults = injectFaults(emulator, {spec: opts.faults ?? NO_FAULTS, seed: opts.seed ?? 1, holdMs: opts.holdMs ?? 200})
+  const faults = injectFaults(emulator, {
+    spec: opts.faults ?? NO_FAULTS,
+    seed: opts.seed ?? 1,
+    holdMs: opts.holdMs ?? 200,
+  })
   let requests = 0
   const delay = opts.delayMs ?? 0
   const handler: RequestHandler = async (req, raw) => {
@@ -77,7 +93,15 @@ export async function serveStripe(scenario: Scenario, opts: {clock: {now(): numb
 }
 
 export function testContext(home: string, env: NodeJS.ProcessEnv, now: () => number = Date.now): AppContext {
-  return {home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home}), actor: 'sync-test', env, terminal: {color: false, interactive: false, stdoutIsTty: false}, now, note: () => {}, warn: () => {}}
+  return {
+    home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home}),
+    actor: 'sync-test',
+    env,
+    terminal: {color: false, interactive: false, stdoutIsTty: false},
+    now,
+    note: () => {},
+    warn: () => {},
+  }
 }
 
 /** The environment a cron job would have: the provider's secrets as YMS_PAY_SECRET_<ID>_<FIELD>. */
@@ -112,27 +136,54 @@ export async function buildHome(scenario: Scenario, opts: HomeOptions): Promise<
   const db = openDatabase(ctx.home.dbFile)
   try {
     await importWorld(db, ctx, scenario, opts.customers ?? (() => true))
-    await addProvider(db, ctx, {id: opts.providerId, kind: 'stripe', baseUrl: opts.baseUrl, sites: [], settings: {}, segments: opts.segments ?? ['*'], fallback: null, retrySchedule: null, maxRetries: null, secrets: {}})
+    await addProvider(db, ctx, {
+      id: opts.providerId,
+      kind: 'stripe',
+      baseUrl: opts.baseUrl,
+      sites: [],
+      settings: {},
+      segments: opts.segments ?? ['*'],
+      fallback: null,
+      retrySchedule: null,
+      maxRetries: null,
+      secrets: {},
+    })
   } finally {
     db.close()
   }
-  return {home, dbFile: ctx.home.dbFile, env, ctx, open: () => openDatabase(ctx.home.dbFile), cleanup: () => rmSync(home, {recursive: true, force: true})}
+  return {
+    home,
+    dbFile: ctx.home.dbFile,
+    env,
+    ctx,
+    open: () => openDatabase(ctx.home.dbFile),
+    cleanup: () => rmSync(home, {recursive: true, force: true}),
+  }
 }
 
 /** Imports sites, the selected customers and their invoices through the CSV import services. */
-export async function importWorld(db: Db, ctx: AppContext, scenario: Scenario, keep: (c: Scenario['customers'][number]) => boolean): Promise<void> {
+export async function importWorld(
+  db: Db,
+  ctx: AppContext,
+  scenario: Scenario,
+  keep: (c: Scenario['customers'][number]) => boolean,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'yms-export-'))
   try {
     const customers = scenario.customers.filter(keep)
     const ids = new Set(customers.map((c) => c.id))
-    const {files} = await exportScenario({...scenario, customers, invoices: scenario.invoices.filter((i) => ids.has(i.customer))}, dir)
+    const {files} = await exportScenario(
+      {...scenario, customers, invoices: scenario.invoices.filter((i) => ids.has(i.customer))},
+      dir,
+    )
     for (const [what, run, file] of [
       ['sites', importSites, files.sites],
       ['customers', importCustomers, files.customers],
       ['invoices', importInvoices, files.invoices],
     ] as const) {
       const r = await run(db, ctx, file)
-      if (r.rejected.length > 0) throw new Error(`${what} import rejected rows: ${JSON.stringify(r.rejected.slice(0, 3))}`)
+      if (r.rejected.length > 0)
+        throw new Error(`${what} import rejected rows: ${JSON.stringify(r.rejected.slice(0, 3))}`)
     }
   } finally {
     rmSync(dir, {recursive: true, force: true})
@@ -146,10 +197,30 @@ export interface SyncWorld extends BuiltHome {
   close(): Promise<void>
 }
 
-export async function createSyncWorld(opts: {scenario: Scenario; clock: {now(): number}; providerId?: string; faults?: FaultSpec; faultSeed?: number; delayMs?: number; customers?: HomeOptions['customers']; segments?: string[]}): Promise<SyncWorld> {
+export async function createSyncWorld(opts: {
+  scenario: Scenario
+  clock: {now(): number}
+  providerId?: string
+  faults?: FaultSpec
+  faultSeed?: number
+  delayMs?: number
+  customers?: HomeOptions['customers']
+  segments?: string[]
+}): Promise<SyncWorld> {
   const providerId = opts.providerId ?? 'acme-stripe'
-  const stripe = await serveStripe(opts.scenario, {clock: opts.clock, faults: opts.faults, seed: opts.faultSeed, delayMs: opts.delayMs})
-  const home = await buildHome(opts.scenario, {providerId, baseUrl: stripe.baseUrl, secrets: stripe.emulator.secrets, customers: opts.customers, segments: opts.segments})
+  const stripe = await serveStripe(opts.scenario, {
+    clock: opts.clock,
+    faults: opts.faults,
+    seed: opts.faultSeed,
+    delayMs: opts.delayMs,
+  })
+  const home = await buildHome(opts.scenario, {
+    providerId,
+    baseUrl: stripe.baseUrl,
+    secrets: stripe.emulator.secrets,
+    customers: opts.customers,
+    segments: opts.segments,
+  })
   return {
     ...home,
     scenario: opts.scenario,
@@ -179,16 +250,27 @@ export interface LedgerSnapshot {
 }
 
 export function snapshot(db: Db): LedgerSnapshot {
-  const txns = db.raw.prepare('SELECT id, type, status, amount_minor, currency, fee_minor, customer_id FROM transactions ORDER BY id').all() as Array<Record<string, string | number | null>>
+  const txns = db.raw
+    .prepare('SELECT id, type, status, amount_minor, currency, fee_minor, customer_id FROM transactions ORDER BY id')
+    .all() as Array<Record<string, string | number | null>>
   const positions = db.raw
-    .prepare('SELECT txn_id, account, currency, SUM(amount_minor) AS minor FROM ledger_postings GROUP BY txn_id, account, currency HAVING minor != 0 ORDER BY 1, 2, 3')
+    .prepare(
+      'SELECT txn_id, account, currency, SUM(amount_minor) AS minor FROM ledger_postings GROUP BY txn_id, account, currency HAVING minor != 0 ORDER BY 1, 2, 3',
+    )
     .all() as Array<{txn_id: string; account: string; currency: string; minor: number}>
   const balances = db.raw
-    .prepare(`SELECT account, currency, SUM(amount_minor) AS minor FROM ledger_postings WHERE account LIKE 'customer:%' GROUP BY account, currency HAVING minor != 0 ORDER BY 1, 2`)
+    .prepare(
+      `SELECT account, currency, SUM(amount_minor) AS minor FROM ledger_postings WHERE account LIKE 'customer:%' GROUP BY account, currency HAVING minor != 0 ORDER BY 1, 2`,
+    )
     .all() as Array<{account: string; currency: string; minor: number}>
   return {
     // The fee only where it moves money (a succeeded payment): see ignoreFeeOfUnpostedStates.
-    transactions: Object.fromEntries(txns.map((t) => [t.id, `${t.type} ${t.status} ${t.amount_minor} ${t.currency} fee=${t.type === 'payment' && t.status === 'succeeded' ? t.fee_minor : '-'} ${t.customer_id}`])),
+    transactions: Object.fromEntries(
+      txns.map((t) => [
+        t.id,
+        `${t.type} ${t.status} ${t.amount_minor} ${t.currency} fee=${t.type === 'payment' && t.status === 'succeeded' ? t.fee_minor : '-'} ${t.customer_id}`,
+      ]),
+    ),
     positions: Object.fromEntries(positions.map((p) => [`${p.txn_id}|${p.account}|${p.currency}`, p.minor])),
     customerBalances: Object.fromEntries(balances.map((b) => [`${b.account}|${b.currency}`, b.minor])),
   }
@@ -197,6 +279,8 @@ export function snapshot(db: Db): LedgerSnapshot {
 /** Posting sets (txn_id, version) whose lines do not sum to zero in some currency: must be empty. */
 export function unbalancedPostingSets(db: Db): Array<{txn_id: string; version: number; currency: string; sum: number}> {
   return db.raw
-    .prepare('SELECT txn_id, version, currency, SUM(amount_minor) AS sum FROM ledger_postings GROUP BY txn_id, version, currency HAVING sum != 0')
+    .prepare(
+      'SELECT txn_id, version, currency, SUM(amount_minor) AS sum FROM ledger_postings GROUP BY txn_id, version, currency HAVING sum != 0',
+    )
     .all() as Array<{txn_id: string; version: number; currency: string; sum: number}>
 }

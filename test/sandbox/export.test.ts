@@ -8,13 +8,23 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {csvField, exportScenario} from '../../src/sandbox/export.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
 
-const scenario = generateScenario({seed: 3, customers: 300, transactions: 1_000, start: '2025-01-01T00:00:00.000Z', end: '2025-02-01T00:00:00.000Z'})
+const scenario = generateScenario({
+  seed: 3,
+  customers: 300,
+  transactions: 1_000,
+  start: '2025-01-01T00:00:00.000Z',
+  end: '2025-02-01T00:00:00.000Z',
+})
 const dirs: string[] = []
 afterAll(async () => {
   for (const d of dirs) await rm(d, {recursive: true, force: true})
 })
 
-async function exported(): Promise<{dir: string; read: (name: string) => Promise<Record<string, string>[]>; text: (name: string) => Promise<string>}> {
+async function exported(): Promise<{
+  dir: string
+  read: (name: string) => Promise<Record<string, string>[]>
+  text: (name: string) => Promise<string>
+}> {
   const dir = await mkdtemp(join(tmpdir(), 'yms-sandbox-export-'))
   dirs.push(dir)
   await exportScenario(scenario, dir)
@@ -26,12 +36,22 @@ describe('exportScenario', () => {
   it('writes sites.csv with the import columns', async () => {
     const {read, text} = await exported()
     expect((await text('sites.csv')).split('\n')[0]).toBe('id,name,currency,country,timezone')
-    expect(await read('sites.csv')).toEqual(scenario.sites.map((s) => ({id: s.id, name: s.name, currency: s.currency, country: s.country, timezone: s.timezone})))
+    expect(await read('sites.csv')).toEqual(
+      scenario.sites.map((s) => ({
+        id: s.id,
+        name: s.name,
+        currency: s.currency,
+        country: s.country,
+        timezone: s.timezone,
+      })),
+    )
   })
 
   it('writes customers.csv whose names with commas and quotes parse back intact', async () => {
     const {read, text} = await exported()
-    expect((await text('customers.csv')).split('\n')[0]).toBe('id,site,segment,name,email,ref.stripe,ref.adyen,ref.paypal,ref.square,ref.braintree')
+    expect((await text('customers.csv')).split('\n')[0]).toBe(
+      'id,site,segment,name,email,ref.stripe,ref.adyen,ref.paypal,ref.square,ref.braintree',
+    )
     const rows = await read('customers.csv')
     expect(rows).toEqual(
       scenario.customers.map((c) => ({
@@ -59,7 +79,14 @@ describe('exportScenario', () => {
     const exponent: Record<string, number> = {EUR: 2, USD: 2, JPY: 0, KWD: 3}
     for (const [index, row] of rows.entries()) {
       const invoice = scenario.invoices[index]!
-      expect(row).toMatchObject({id: invoice.id, site: invoice.site, customer: invoice.customer, currency: invoice.amount.currency, issued_at: invoice.issuedAt, due_at: invoice.dueAt})
+      expect(row).toMatchObject({
+        id: invoice.id,
+        site: invoice.site,
+        customer: invoice.customer,
+        currency: invoice.amount.currency,
+        issued_at: invoice.issuedAt,
+        due_at: invoice.dueAt,
+      })
       const places = exponent[invoice.amount.currency]!
       const pattern = places === 0 ? /^\d+$/ : new RegExp(`^\\d+\\.\\d{${places}}$`)
       expect(row.amount, invoice.id).toMatch(pattern)

@@ -26,12 +26,20 @@ export function fakeEmulator(
     handle(req): EmulatorResponse {
       seen.push(req)
       if (req.path === '/items') {
-        const items = scenario ? paymentsFor(scenario, kind, 'own').slice(0, 20).map((p) => ({id: p.key, amount: p.amount.minor})) : []
+        const items = scenario
+          ? paymentsFor(scenario, kind, 'own')
+              .slice(0, 20)
+              .map((p) => ({id: p.key, amount: p.amount.minor}))
+          : []
         if (req.headers['x-sandbox-fault'] === 'duplicate' && items[0]) items.push(items[0])
         return {status: 200, headers: {'content-type': 'application/json'}, body: JSON.stringify({data: items})}
       }
       // A body long enough that half of it is clearly not the whole.
-      return {status: 200, headers: {'content-type': 'application/json'}, body: JSON.stringify({ok: true, path: req.path, pad: 'x'.repeat(200)})}
+      return {
+        status: 200,
+        headers: {'content-type': 'application/json'},
+        body: JSON.stringify({ok: true, path: req.path, pad: 'x'.repeat(200)}),
+      }
     },
     webhooks(events: readonly ScenarioEvent[]): SignedWebhook[] {
       return events.map((e) => {

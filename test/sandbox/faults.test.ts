@@ -9,7 +9,10 @@ import {fakeEmulator} from './fake-emulator.js'
 
 describe('parseFaultSpec', () => {
   it('reads a rate and a comma-separated list of kinds', () => {
-    expect(parseFaultSpec('rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate')).toEqual({rate: 0.05, kinds: [...FAULT_KINDS]})
+    expect(parseFaultSpec('rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate')).toEqual({
+      rate: 0.05,
+      kinds: [...FAULT_KINDS],
+    })
     expect(parseFaultSpec('kinds=reset,500,rate=0.2')).toEqual({rate: 0.2, kinds: ['reset', '500']})
     expect(parseFaultSpec('rate=10%')).toEqual({rate: 0.1, kinds: [...FAULT_KINDS]})
     expect(parseFaultSpec('rate=1,kinds=all').kinds).toEqual([...FAULT_KINDS])
@@ -43,10 +46,23 @@ afterAll(async () => {
   await Promise.all(agents.map((a) => a.close()))
 })
 
-async function faulty(spec: FaultSpec, seed: number, opts: {holdMs?: number; faultable?: (req: {path: string}) => boolean} = {}) {
-  const emulator = fakeEmulator(generateScenario({seed: 1, customers: 20, transactions: 200, start: '2025-01-01T00:00:00.000Z', end: '2025-02-01T00:00:00.000Z'}), {
-    faultable: opts.faultable,
-  })
+async function faulty(
+  spec: FaultSpec,
+  seed: number,
+  opts: {holdMs?: number; faultable?: (req: {path: string}) => boolean} = {},
+) {
+  const emulator = fakeEmulator(
+    generateScenario({
+      seed: 1,
+      customers: 20,
+      transactions: 200,
+      start: '2025-01-01T00:00:00.000Z',
+      end: '2025-02-01T00:00:00.000Z',
+    }),
+    {
+      faultable: opts.faultable,
+    },
+  )
   const injector = injectFaults(emulator, {spec, seed, holdMs: opts.holdMs})
   const server = await serveHandler(injector.handler)
   servers.push(server)
@@ -83,7 +99,9 @@ describe('fault injection over loopback', () => {
     const kinds = new Set(outcomes.map((o) => o.split(':')[0]))
     expect(kinds).toEqual(new Set(['200', '500', '429 retry-after=1', 'no-response', 'broken-body']))
     // Truncation happens after a 200 head with the full length promised.
-    expect(outcomes.filter((o) => o.startsWith('broken-body')).every((o) => o.startsWith('broken-body:200:'))).toBe(true)
+    expect(outcomes.filter((o) => o.startsWith('broken-body')).every((o) => o.startsWith('broken-body:200:'))).toBe(
+      true,
+    )
     expect(outcomes.filter((o) => o === '500').length).toBe(injector.counts['500'])
     expect(outcomes.filter((o) => o.startsWith('429')).length).toBe(injector.counts['429'])
     expect(outcomes.filter((o) => o.startsWith('no-response')).length).toBe(injector.counts.reset)

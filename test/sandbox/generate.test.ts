@@ -5,7 +5,13 @@ import {UsageError} from '../../src/core/errors.js'
 import {generateScenario, type GenerateOptions} from '../../src/sandbox/generate.js'
 import {scenarioEvents, type Scenario} from '../../src/sandbox/model.js'
 
-const BASE: GenerateOptions = {seed: 7, customers: 1_000, transactions: 10_000, start: '2025-01-01T00:00:00.000Z', end: '2025-04-01T00:00:00.000Z'}
+const BASE: GenerateOptions = {
+  seed: 7,
+  customers: 1_000,
+  transactions: 10_000,
+  start: '2025-01-01T00:00:00.000Z',
+  end: '2025-04-01T00:00:00.000Z',
+}
 const world = generateScenario(BASE)
 
 const ratio = (part: number, whole: number): number => part / whole
@@ -93,7 +99,9 @@ describe('generateScenario world shape', () => {
     expect(refunded.some((p) => p.refunds.length === 2)).toBe(true)
 
     const reasons = new Set(failed.map((p) => p.decline))
-    expect(reasons).toEqual(new Set(['insufficient_funds', 'generic', 'issuer_unavailable', 'expired_card', 'stolen_card']))
+    expect(reasons).toEqual(
+      new Set(['insufficient_funds', 'generic', 'issuer_unavailable', 'expired_card', 'stolen_card']),
+    )
     const hard = failed.filter((p) => p.decline === 'expired_card' || p.decline === 'stolen_card')
     expect(ratio(hard.length, failed.length)).toBeGreaterThan(0.15)
     expect(ratio(hard.length, failed.length)).toBeLessThan(0.45)
@@ -150,7 +158,9 @@ function checkInvariants(s: Scenario): void {
     expect(customer, p.key).toBeDefined()
     expect(p.amount.currency).toBe(sites.get(customer!.site)!.currency)
     expect(p.fee.currency).toBe(p.amount.currency)
-    expect(minorOk(p.amount.minor, p.amount.currency) && p.amount.minor > 0, `${p.key} amount ${p.amount.minor}`).toBe(true)
+    expect(minorOk(p.amount.minor, p.amount.currency) && p.amount.minor > 0, `${p.key} amount ${p.amount.minor}`).toBe(
+      true,
+    )
     expect(minorOk(p.fee.minor, p.fee.currency), `${p.key} fee`).toBe(true)
     expect(inRange(p.createdAt), p.createdAt).toBe(true)
     expect(p.createdAt >= previous).toBe(true)
@@ -207,7 +217,15 @@ describe('generateScenario invariants', () => {
 
   it('hold for small, short and odd worlds', () => {
     for (const seed of [1, 2, 3]) {
-      checkInvariants(generateScenario({seed, customers: 3, transactions: 300, start: '2025-06-01T00:00:00.000Z', end: '2025-06-01T06:00:00.000Z'}))
+      checkInvariants(
+        generateScenario({
+          seed,
+          customers: 3,
+          transactions: 300,
+          start: '2025-06-01T00:00:00.000Z',
+          end: '2025-06-01T06:00:00.000Z',
+        }),
+      )
     }
     const empty = generateScenario({...BASE, transactions: 0})
     expect(empty.payments).toEqual([])

@@ -40,7 +40,14 @@ describe('createRng', () => {
     expect(a.string(12, 'AB')).toMatch(/^[AB]{12}$/)
     const rng = createRng(9)
     let heavy = 0
-    for (let i = 0; i < 5_000; i++) if (rng.weighted([['light', 1], ['heavy', 9]] as const) === 'heavy') heavy++
+    for (let i = 0; i < 5_000; i++)
+      if (
+        rng.weighted([
+          ['light', 1],
+          ['heavy', 9],
+        ] as const) === 'heavy'
+      )
+        heavy++
     expect(heavy / 5_000).toBeGreaterThan(0.87)
     expect(heavy / 5_000).toBeLessThan(0.93)
     expect(() => rng.pick([])).toThrow(RangeError)

@@ -12,7 +12,14 @@ import {serveSandbox, webhookUrlFor, type RunningSandbox} from '../../src/sandbo
 import {fakeEmulator} from './fake-emulator.js'
 import {startReceiver} from './receiver.js'
 
-const scenario = generateScenario({seed: 5, customers: 20, transactions: 100, start: '2025-01-01T00:00:00.000Z', end: '2025-01-10T00:00:00.000Z', gateways: ['stripe', 'square']})
+const scenario = generateScenario({
+  seed: 5,
+  customers: 20,
+  transactions: 100,
+  start: '2025-01-01T00:00:00.000Z',
+  end: '2025-01-10T00:00:00.000Z',
+  gateways: ['stripe', 'square'],
+})
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c()
@@ -42,7 +49,10 @@ const get = async (url: string): Promise<{status: number; body: string}> => {
 describe('serveSandbox', () => {
   it('serves each emulator on its own ephemeral loopback port with its credentials and settings', async () => {
     const sandbox = await serve({
-      emulators: [fakeEmulator(scenario, {kind: 'stripe'}), fakeEmulator(scenario, {kind: 'square', settings: {location_id: 'L1'}})],
+      emulators: [
+        fakeEmulator(scenario, {kind: 'stripe'}),
+        fakeEmulator(scenario, {kind: 'square', settings: {location_id: 'L1'}}),
+      ],
       seed: 1,
     })
     expect(sandbox.gateways.map((g) => g.kind)).toEqual(['stripe', 'square'])
@@ -84,18 +94,30 @@ describe('serveSandbox', () => {
   })
 
   it('rejects the same gateway twice and a port range past 65535', async () => {
-    await expect(serveSandbox({emulators: [fakeEmulator(scenario), fakeEmulator(scenario)], seed: 1})).rejects.toThrow(UsageError)
+    await expect(serveSandbox({emulators: [fakeEmulator(scenario), fakeEmulator(scenario)], seed: 1})).rejects.toThrow(
+      UsageError,
+    )
     await expect(
-      serveSandbox({emulators: {kinds: ['stripe', 'square'], create: (kind) => fakeEmulator(scenario, {kind})}, port: 65_535, seed: 1}),
+      serveSandbox({
+        emulators: {kinds: ['stripe', 'square'], create: (kind) => fakeEmulator(scenario, {kind})},
+        port: 65_535,
+        seed: 1,
+      }),
     ).rejects.toThrow(/consecutive ports/)
   })
 
   it('injects the configured faults per emulator, deterministically from the seed', async () => {
     const run = async (): Promise<number[]> => {
-      const sandbox = await serve({emulators: [fakeEmulator(scenario)], seed: 9, faults: {rate: 0.5, kinds: ['500', '429']}})
+      const sandbox = await serve({
+        emulators: [fakeEmulator(scenario)],
+        seed: 9,
+        faults: {rate: 0.5, kinds: ['500', '429']},
+      })
       const statuses: number[] = []
       for (let i = 0; i < 20; i++) statuses.push((await get(`${sandbox.gateways[0]!.baseUrl}/ping`)).status)
-      expect(sandbox.faultCounts().stripe!['500'] + sandbox.faultCounts().stripe!['429']).toBe(statuses.filter((s) => s !== 200).length)
+      expect(sandbox.faultCounts().stripe!['500'] + sandbox.faultCounts().stripe!['429']).toBe(
+        statuses.filter((s) => s !== 200).length,
+      )
       return statuses
     }
     const first = await run()

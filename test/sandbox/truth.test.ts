@@ -5,7 +5,13 @@ import {generateScenario} from '../../src/sandbox/generate.js'
 import {compareWithTruth, expectedTransactions, formatComparison, type ExpectedTxn} from '../../src/sandbox/truth.js'
 import {fakeEmulator} from './fake-emulator.js'
 
-const scenario = generateScenario({seed: 11, customers: 200, transactions: 2_000, start: '2025-01-01T00:00:00.000Z', end: '2025-03-01T00:00:00.000Z'})
+const scenario = generateScenario({
+  seed: 11,
+  customers: 200,
+  transactions: 2_000,
+  start: '2025-01-01T00:00:00.000Z',
+  end: '2025-03-01T00:00:00.000Z',
+})
 const emulator = fakeEmulator(scenario) // kind stripe, ids `${object}_${key}`
 
 /** What a faithful adapter would produce for the expected rows. */
@@ -114,6 +120,8 @@ describe('compareWithTruth', () => {
     const text = formatComparison(result)
     expect(text).toContain(`missing (1)`)
     expect(text).toContain(dropped.externalId)
-    expect(text).toContain(`amount expected "${truth.find((t) => t.externalId === paid.externalId)!.amount.minor} ${paid.amount.currency}"`)
+    expect(text).toContain(
+      `amount expected "${truth.find((t) => t.externalId === paid.externalId)!.amount.minor} ${paid.amount.currency}"`,
+    )
   })
 })

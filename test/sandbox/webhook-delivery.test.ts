@@ -9,7 +9,13 @@ import {createWebhookDelivery, type WebhookDeliveryOptions} from '../../src/sand
 import {fakeEmulator, sign} from './fake-emulator.js'
 import {startReceiver} from './receiver.js'
 
-const scenario = generateScenario({seed: 21, customers: 30, transactions: 150, start: '2025-01-01T00:00:00.000Z', end: '2025-01-15T00:00:00.000Z'})
+const scenario = generateScenario({
+  seed: 21,
+  customers: 30,
+  transactions: 150,
+  start: '2025-01-01T00:00:00.000Z',
+  end: '2025-01-15T00:00:00.000Z',
+})
 const events = scenarioEvents(paymentsFor(scenario, 'stripe', 'own'))
 const emulator = fakeEmulator(scenario)
 const endMs = Date.parse(scenario.end)
@@ -110,7 +116,14 @@ describe('webhook delivery', () => {
   it('skips history before `from` and stops promptly even during a back-off', async () => {
     const r = await receiver(() => 500)
     const from = events[5]!.at
-    const d = createWebhookDelivery({emulator, events, targetUrl: r.url, clock: {now: () => endMs}, from, retryDelaysMs: [60_000]})
+    const d = createWebhookDelivery({
+      emulator,
+      events,
+      targetUrl: r.url,
+      clock: {now: () => endMs},
+      from,
+      retryDelaysMs: [60_000],
+    })
     expect(d.stats().pending).toBe(events.filter((e) => e.at > from).length)
     const running = d.deliverDue()
     await new Promise((resolve) => setTimeout(resolve, 200))

@@ -19,7 +19,9 @@ if (!status.available) console.warn(`[skip] real Secret Service tests skipped: $
 
 describe('OS keychain through a real Secret Service', () => {
   afterEach(() => {
-    if (status.available) for (const field of ['api_key', 'webhook_secret']) new native.Entry(SERVICE, `${PROVIDER}/${field}`).deletePassword()
+    if (status.available)
+      for (const field of ['api_key', 'webhook_secret'])
+        new native.Entry(SERVICE, `${PROVIDER}/${field}`).deletePassword()
   })
 
   it.skipIf(!status.available)('stores, reads back, shadows with env, and deletes', () => {
@@ -69,7 +71,11 @@ describe('OS keychain when no Secret Service is reachable', () => {
   it.skipIf(process.platform !== 'linux')('fails with a clear exit-78 error, no backtrace, no value', () => {
     process.env.DBUS_SESSION_BUS_ADDRESS = 'unix:path=/nonexistent/yms-pay-test-bus'
     const backend = createOsKeychain(SERVICE)
-    for (const fn of [() => backend.get('p/api_key'), () => backend.set('p/api_key', SECRET), () => backend.delete('p/api_key')]) {
+    for (const fn of [
+      () => backend.get('p/api_key'),
+      () => backend.set('p/api_key', SECRET),
+      () => backend.delete('p/api_key'),
+    ]) {
       let error: unknown
       try {
         fn()
@@ -85,7 +91,9 @@ describe('OS keychain when no Secret Service is reachable', () => {
     }
 
     const store = createSecretStore({env: {}, service: SERVICE})
-    expect(() => store.require('acme-stripe', 'api_key')).toThrow(/keychain is unavailable.*YMS_PAY_SECRET_ACME_STRIPE_API_KEY/)
+    expect(() => store.require('acme-stripe', 'api_key')).toThrow(
+      /keychain is unavailable.*YMS_PAY_SECRET_ACME_STRIPE_API_KEY/,
+    )
     const withEnv = createSecretStore({env: {YMS_PAY_SECRET_ACME_STRIPE_API_KEY: SECRET}, service: SERVICE})
     expect(withEnv.require('acme-stripe', 'api_key')).toBe(SECRET)
   })

@@ -58,7 +58,11 @@ describe('parseSecretLines', () => {
 
 describe('readSecretsFromStdin', () => {
   it('reads a stream split across chunks', async () => {
-    const stream = Readable.from([Buffer.from('api_key=sk_'), Buffer.from('123\nwebhook_'), Buffer.from('secret=wh=1\n')])
+    const stream = Readable.from([
+      Buffer.from('api_key=sk_'),
+      Buffer.from('123\nwebhook_'),
+      Buffer.from('secret=wh=1\n'),
+    ])
     await expect(readSecretsFromStdin(stream, FIELDS)).resolves.toEqual({api_key: 'sk_123', webhook_secret: 'wh=1'})
   })
 

@@ -80,7 +80,9 @@ describe('secret store: environment and keychain', () => {
   })
 
   it('exposes envVarName', () => {
-    expect(createSecretStore({env: {}, backend: createMemoryKeychain()}).envVarName('acme-stripe', 'api_key')).toBe('YMS_PAY_SECRET_ACME_STRIPE_API_KEY')
+    expect(createSecretStore({env: {}, backend: createMemoryKeychain()}).envVarName('acme-stripe', 'api_key')).toBe(
+      'YMS_PAY_SECRET_ACME_STRIPE_API_KEY',
+    )
   })
 })
 
@@ -113,7 +115,11 @@ describe('secret store: keychain unreachable', () => {
 
   it('without one, get/require fail with exit 78 naming the variable and the unavailable keychain', () => {
     const store = createSecretStore({env: {}, backend: unreachableKeychain()})
-    for (const fn of [() => store.get('acme-stripe', 'api_key'), () => store.require('acme-stripe', 'api_key'), () => store.source('acme-stripe', 'api_key')]) {
+    for (const fn of [
+      () => store.get('acme-stripe', 'api_key'),
+      () => store.require('acme-stripe', 'api_key'),
+      () => store.source('acme-stripe', 'api_key'),
+    ]) {
       const error = caught(fn)
       expect(error).toBeInstanceOf(KeychainUnavailableError)
       expect((error as ConfigError).exitCode).toBe(78)
@@ -126,7 +132,10 @@ describe('secret store: keychain unreachable', () => {
 
   it('set/delete fail with exit 78, pointing at the variable, never echoing the value', () => {
     const store = createSecretStore({env: {}, backend: unreachableKeychain()})
-    for (const fn of [() => store.set('acme-stripe', 'api_key', SECRET), () => store.delete('acme-stripe', 'api_key')]) {
+    for (const fn of [
+      () => store.set('acme-stripe', 'api_key', SECRET),
+      () => store.delete('acme-stripe', 'api_key'),
+    ]) {
       const error = caught(fn)
       expect(error).toBeInstanceOf(KeychainUnavailableError)
       expect((error as ConfigError).exitCode).toBe(78)
@@ -140,7 +149,13 @@ describe('secret store: keychain unreachable', () => {
     const boom = new Error('disk on fire')
     const store = createSecretStore({
       env: {},
-      backend: {get: () => { throw boom }, set: () => undefined, delete: () => undefined},
+      backend: {
+        get: () => {
+          throw boom
+        },
+        set: () => undefined,
+        delete: () => undefined,
+      },
     })
     expect(caught(() => store.get('p', 'f'))).toBe(boom)
   })

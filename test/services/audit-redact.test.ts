@@ -19,7 +19,16 @@ describe('redact', () => {
       api_key: REDACTED,
       Secrets: REDACTED,
       headers: {Authorization: REDACTED, 'Stripe-Signature': REDACTED, 'content-type': 'application/json'},
-      list: [{client_secret: REDACTED, accessToken: REDACTED, password: REDACTED, hmacKey: REDACTED, private_key: REDACTED, key: REDACTED}],
+      list: [
+        {
+          client_secret: REDACTED,
+          accessToken: REDACTED,
+          password: REDACTED,
+          hmacKey: REDACTED,
+          private_key: REDACTED,
+          key: REDACTED,
+        },
+      ],
       settings: {merchant_account: 'M', location_id: 'L'},
       idempotencyKey: 'retry-7-2',
       amount: {minor: 1250, currency: 'EUR'},
@@ -60,7 +69,10 @@ describe('redact', () => {
         skip: undefined,
         fn: () => 1,
         nan: Number.NaN,
-        map: new Map<string, string | number>([['token', 't'], ['a', 1]]),
+        map: new Map<string, string | number>([
+          ['token', 't'],
+          ['a', 1],
+        ]),
       }),
     ).toEqual({
       when: '2024-05-01T00:00:00.000Z',

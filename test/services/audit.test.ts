@@ -44,7 +44,13 @@ function tamper(file: string, sql: string): void {
 describe('appendAudit', () => {
   it('chains rows: seq from 1, prev_hash = previous hash, hash over the canonical row', () => {
     t = tempDb()
-    const first = appendAudit(t.db, {actor: 'alice', action: 'sites.add', subject: 'berlin', outcome: 'ok', details: {b: 2, a: 1}})
+    const first = appendAudit(t.db, {
+      actor: 'alice',
+      action: 'sites.add',
+      subject: 'berlin',
+      outcome: 'ok',
+      details: {b: 2, a: 1},
+    })
     const second = appendAudit(t.db, {actor: 'alice', action: 'providers.test', provider: 'p1', outcome: 'error'})
     expect(first).toMatchObject({seq: 1, prevHash: GENESIS_HASH, at: '2024-05-01T10:00:00.000Z', details: {a: 1, b: 2}})
     expect(second).toMatchObject({seq: 2, prevHash: first.hash, provider: 'p1', subject: null, details: {}})
@@ -52,7 +58,20 @@ describe('appendAudit', () => {
     expect(stored).toBe('{"a":1,"b":2}') // canonical: keys sorted
     // the hash is SHA-256 of the fixed-order array, independently recomputed here
     const expected = createHash('sha256')
-      .update(JSON.stringify(['yms-pay-audit/1', 1, first.at, 'alice', 'sites.add', null, 'berlin', 'ok', '{"a":1,"b":2}', GENESIS_HASH]))
+      .update(
+        JSON.stringify([
+          'yms-pay-audit/1',
+          1,
+          first.at,
+          'alice',
+          'sites.add',
+          null,
+          'berlin',
+          'ok',
+          '{"a":1,"b":2}',
+          GENESIS_HASH,
+        ]),
+      )
       .digest('hex')
     expect(first.hash).toBe(expected)
     expect(verifyAudit(t.db)).toEqual({ok: true, rows: 2})
@@ -96,7 +115,7 @@ describe('appendAudit', () => {
 })
 
 describe('verifyAudit', () => {
-  it('names the row edited behind the triggers\' back', () => {
+  it("names the row edited behind the triggers' back", () => {
     t = tempDb()
     seed(6)
     expect(verifyAudit(t.db)).toEqual({ok: true, rows: 6})
@@ -104,10 +123,13 @@ describe('verifyAudit', () => {
     expect(verifyAudit(t.db)).toEqual({ok: false, seq: 4, rows: 3, reason: expect.stringMatching(/altered/)})
   })
 
-  it('an edit that also recomputes the row hash breaks the next row\'s link', () => {
+  it("an edit that also recomputes the row hash breaks the next row's link", () => {
     t = tempDb()
     seed(5)
-    const row = t.db.raw.prepare('SELECT * FROM audit_log WHERE seq = 2').get() as Record<string, string | number | null>
+    const row = t.db.raw.prepare('SELECT * FROM audit_log WHERE seq = 2').get() as Record<
+      string,
+      string | number | null
+    >
     const forged: Omit<AuditRecord, 'hash'> = {
       seq: 2,
       at: row.at as string,
@@ -172,10 +194,32 @@ describe('exportAudit', () => {
     exportAudit(t.db, 'csv', (c) => (csv += c))
     const {parse} = await import('csv-parse/sync')
     const [header, ...rows] = parse(csv) as string[][]
-    expect(header).toEqual(['seq', 'at', 'actor', 'action', 'provider', 'subject', 'outcome', 'details', 'prev_hash', 'hash'])
+    expect(header).toEqual([
+      'seq',
+      'at',
+      'actor',
+      'action',
+      'provider',
+      'subject',
+      'outcome',
+      'details',
+      'prev_hash',
+      'hash',
+    ])
     const stored = t.db.raw.prepare('SELECT * FROM audit_log ORDER BY seq').all() as Array<Record<string, unknown>>
     expect(rows).toEqual(
-      stored.map((r) => [String(r.seq), r.at, r.actor, r.action, r.provider, r.subject, r.outcome, r.details_json, r.prev_hash, r.hash]),
+      stored.map((r) => [
+        String(r.seq),
+        r.at,
+        r.actor,
+        r.action,
+        r.provider,
+        r.subject,
+        r.outcome,
+        r.details_json,
+        r.prev_hash,
+        r.hash,
+      ]),
     )
   })
 })

@@ -18,11 +18,28 @@ const MIN = 60_000
 
 function latency(provider: string, ms: number, committedAgoMs: number): void {
   const committed = NOW - committedAgoMs
-  w.db.write(() => recordLatency(w.db, {provider, txnId: `${provider}:x`, source: 'pull', eventAt: new Date(committed - ms).toISOString(), committedAt: new Date(committed).toISOString()}))
+  w.db.write(() =>
+    recordLatency(w.db, {
+      provider,
+      txnId: `${provider}:x`,
+      source: 'pull',
+      eventAt: new Date(committed - ms).toISOString(),
+      committedAt: new Date(committed).toISOString(),
+    }),
+  )
 }
 
 function call(provider: string, agoMs: number, outcome: GatewayCall['outcome'], status: number | null): GatewayCall {
-  return {provider, endpoint: 'charges.list', method: 'GET', status, durationMs: 20, outcome, attempt: 1, at: NOW - agoMs}
+  return {
+    provider,
+    endpoint: 'charges.list',
+    method: 'GET',
+    status,
+    durationMs: 20,
+    outcome,
+    attempt: 1,
+    at: NOW - agoMs,
+  }
 }
 
 /** Sorting by hand: the reference the SQL-side ranking must reproduce. */
@@ -40,7 +57,12 @@ describe('metrics: sync latency', () => {
         w.db.raw.exec('DELETE FROM sync_latency')
         values.forEach((v, i) => latency('acme', v, (i % 50) * MIN))
         const m = getMetrics(w.db, w.ctx, {window: '24h', provider: 'acme'}).providers[0]!
-        expect(m.syncLatencyMs).toEqual({p50: nearestRankBrute(values, 50), p95: nearestRankBrute(values, 95), p99: nearestRankBrute(values, 99), count: values.length})
+        expect(m.syncLatencyMs).toEqual({
+          p50: nearestRankBrute(values, 50),
+          p95: nearestRankBrute(values, 95),
+          p99: nearestRankBrute(values, 99),
+          count: values.length,
+        })
       }),
       {numRuns: 40},
     )
@@ -56,7 +78,12 @@ describe('metrics: sync latency', () => {
       ['gone', 1, 7],
     ])
     expect(m).toMatchObject({window: '1h', from: '2026-03-01T23:00:00.000Z', to: '2026-03-02T00:00:00.000Z'})
-    expect(getMetrics(w.db, w.ctx, {window: '24h', provider: 'acme'}).providers[0]!.syncLatencyMs).toEqual({p50: 100, p95: 5_000, p99: 5_000, count: 2})
+    expect(getMetrics(w.db, w.ctx, {window: '24h', provider: 'acme'}).providers[0]!.syncLatencyMs).toEqual({
+      p50: 100,
+      p95: 5_000,
+      p99: 5_000,
+      count: 2,
+    })
   })
 })
 
@@ -80,11 +107,21 @@ describe('metrics: uptime, calls and errors', () => {
 
   it('a provider without calls has null uptime and zero counts', () => {
     const m = getMetrics(w.db, w.ctx, {}).providers
-    expect(m).toEqual([{provider: 'acme', syncLatencyMs: {p50: null, p95: null, p99: null, count: 0}, uptimePct: null, calls: 0, errors: 0}])
+    expect(m).toEqual([
+      {
+        provider: 'acme',
+        syncLatencyMs: {p50: null, p95: null, p99: null, count: 0},
+        uptimePct: null,
+        calls: 0,
+        errors: 0,
+      },
+    ])
   })
 
   it('lifetime counters cover all history for the Prometheus counters', () => {
-    w.db.write(() => recordCalls(w.db, [call('acme', MIN, 'ok', 200), call('acme', 100 * 24 * 60 * MIN, 'timeout', null)]))
+    w.db.write(() =>
+      recordCalls(w.db, [call('acme', MIN, 'ok', 200), call('acme', 100 * 24 * 60 * MIN, 'timeout', null)]),
+    )
     latency('acme', 40, MIN)
     latency('acme', 60, 100 * 24 * 60 * MIN)
     expect(getLifetimeTotals(w.db).get('acme')).toEqual({calls: 2, errors: 1, latencyCount: 2, latencySumMs: 100})

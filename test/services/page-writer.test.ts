@@ -13,21 +13,38 @@ describe('the page writer thread', () => {
   const setup = async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'yms-writer-')), 'ledger.db')
     const db = openDatabase(file)
-    db.write(() => db.stmt(`INSERT INTO sync_runs (provider, owner, started_at, status) VALUES ('p1', 'me', 'x', 'running')`).run())
-    const scope: ApplyScope = {provider: 'p1', kind: 'stripe', actor: 'test', source: 'pull', grants: [], latencySince: null, customers: new Map()}
+    db.write(() =>
+      db.stmt(`INSERT INTO sync_runs (provider, owner, started_at, status) VALUES ('p1', 'me', 'x', 'running')`).run(),
+    )
+    const scope: ApplyScope = {
+      provider: 'p1',
+      kind: 'stripe',
+      actor: 'test',
+      source: 'pull',
+      grants: [],
+      latencySince: null,
+      customers: new Map(),
+    }
     const writer = await workerWriter(file, scope, {runId: 1, lease: {name: 'sync:p1', owner: 'me', ttlMs: 60_000}})
     return {db, writer}
   }
 
   it('commits pages in order on its own connection: cursor, counts and quarantine are visible to the caller', async () => {
     const {db, writer} = await setup()
-    const bad = {externalId: 'ch_1', reason: 'invalid_payload' as const, detail: 'amount: expected number', raw: {id: 'ch_1', amount: '12'}}
+    const bad = {
+      externalId: 'ch_1',
+      reason: 'invalid_payload' as const,
+      detail: 'amount: expected number',
+      raw: {id: 'ch_1', amount: '12'},
+    }
     const first = await writer.write({page: {items: [], invalid: [bad], next: {after: 'ch_1'}}, pageNo: 1, calls: []})
     const second = await writer.write({page: {items: [], invalid: [], next: {after: 'ch_2'}}, pageNo: 2, calls: []})
     await writer.close()
     expect(first).toMatchObject({fetched: 1, quarantined: 1})
     expect(second).toMatchObject({fetched: 0, quarantined: 0})
-    expect(db.raw.prepare(`SELECT cursor_json FROM sync_cursors WHERE provider = 'p1'`).pluck().get()).toBe('{"after":"ch_2"}')
+    expect(db.raw.prepare(`SELECT cursor_json FROM sync_cursors WHERE provider = 'p1'`).pluck().get()).toBe(
+      '{"after":"ch_2"}',
+    )
     expect(db.raw.prepare(`SELECT pages FROM sync_runs WHERE id = 1`).pluck().get()).toBe(2)
     expect(db.raw.prepare(`SELECT detail FROM quarantine`).pluck().all()).toEqual(['amount: expected number'])
     db.close()
@@ -36,7 +53,9 @@ describe('the page writer thread', () => {
   it('a page the database refuses rejects that write with the reason, and nothing of it is committed', async () => {
     const {db, writer} = await setup()
     // A cursor that is not JSON-serializable to a value violates sync_cursors.cursor_json NOT NULL.
-    await expect(writer.write({page: {items: [], invalid: [], next: undefined as never}, pageNo: 1, calls: []})).rejects.toThrow(/NOT NULL|cursor_json/)
+    await expect(
+      writer.write({page: {items: [], invalid: [], next: undefined as never}, pageNo: 1, calls: []}),
+    ).rejects.toThrow(/NOT NULL|cursor_json/)
     await writer.close()
     expect(db.raw.prepare(`SELECT COUNT(*) FROM audit_log WHERE action = 'sync.page'`).pluck().get()).toBe(0)
     db.close()
@@ -44,13 +63,23 @@ describe('the page writer thread', () => {
 
   it('pages sent without waiting commit in order, and none after a failed one: the cursor never passes it', async () => {
     const {db, writer} = await setup()
-    const page = (n: number, next: unknown) => writer.write({page: {items: [], invalid: [], next: next as never}, pageNo: n, calls: []})
+    const page = (n: number, next: unknown) =>
+      writer.write({page: {items: [], invalid: [], next: next as never}, pageNo: n, calls: []})
     // All four are in flight at once; the third is refused by the database.
-    const results = await Promise.allSettled([page(1, {after: 'a'}), page(2, {after: 'b'}), page(3, undefined), page(4, {after: 'd'})])
+    const results = await Promise.allSettled([
+      page(1, {after: 'a'}),
+      page(2, {after: 'b'}),
+      page(3, undefined),
+      page(4, {after: 'd'}),
+    ])
     await writer.close()
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected'])
-    expect(db.raw.prepare(`SELECT cursor_json FROM sync_cursors WHERE provider = 'p1'`).pluck().get()).toBe('{"after":"b"}')
-    expect(db.raw.prepare(`SELECT subject FROM audit_log WHERE action = 'sync.page' ORDER BY seq`).pluck().all()).toEqual(['page 1', 'page 2'])
+    expect(db.raw.prepare(`SELECT cursor_json FROM sync_cursors WHERE provider = 'p1'`).pluck().get()).toBe(
+      '{"after":"b"}',
+    )
+    expect(
+      db.raw.prepare(`SELECT subject FROM audit_log WHERE action = 'sync.page' ORDER BY seq`).pluck().all(),
+    ).toEqual(['page 1', 'page 2'])
     db.close()
   })
 })
@@ -60,13 +89,26 @@ describe('the in-process page writer', () => {
     const {inProcessWriter} = await import('../../src/services/sync/page-writer.js')
     const {openDatabase} = await import('../../src/store/db.js')
     const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'yms-writer-')), 'ledger.db'))
-    db.write(() => db.stmt(`INSERT INTO sync_runs (provider, owner, started_at, status) VALUES ('p1', 'me', 'x', 'running')`).run())
-    const scope: ApplyScope = {provider: 'p1', kind: 'stripe', actor: 'test', source: 'pull', grants: [], latencySince: null, customers: new Map()}
+    db.write(() =>
+      db.stmt(`INSERT INTO sync_runs (provider, owner, started_at, status) VALUES ('p1', 'me', 'x', 'running')`).run(),
+    )
+    const scope: ApplyScope = {
+      provider: 'p1',
+      kind: 'stripe',
+      actor: 'test',
+      source: 'pull',
+      grants: [],
+      latencySince: null,
+      customers: new Map(),
+    }
     const writer = inProcessWriter(db, scope, {runId: 1, lease: {name: 'sync:p1', owner: 'me', ttlMs: 60_000}})
-    const page = (n: number, next: unknown) => writer.write({page: {items: [], invalid: [], next: next as never}, pageNo: n, calls: []})
+    const page = (n: number, next: unknown) =>
+      writer.write({page: {items: [], invalid: [], next: next as never}, pageNo: n, calls: []})
     const results = await Promise.allSettled([page(1, {after: 'a'}), page(2, undefined), page(3, {after: 'c'})])
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected'])
-    expect(db.raw.prepare(`SELECT cursor_json FROM sync_cursors WHERE provider = 'p1'`).pluck().get()).toBe('{"after":"a"}')
+    expect(db.raw.prepare(`SELECT cursor_json FROM sync_cursors WHERE provider = 'p1'`).pluck().get()).toBe(
+      '{"after":"a"}',
+    )
     db.close()
   })
 })

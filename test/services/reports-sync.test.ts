@@ -24,7 +24,14 @@ import {reportWorld, type ReportWorld} from './report-helpers.js'
  */
 describe('reports after a real sync against the Stripe emulator', () => {
   const now = Date.now()
-  const scenario = generateScenario({seed: 5, customers: 30, transactions: 200, start: new Date(now - 40 * 86_400_000).toISOString(), end: new Date(now).toISOString(), gateways: ['stripe']})
+  const scenario = generateScenario({
+    seed: 5,
+    customers: 30,
+    transactions: 200,
+    start: new Date(now - 40 * 86_400_000).toISOString(),
+    end: new Date(now).toISOString(),
+    gateways: ['stripe'],
+  })
   let w: ReportWorld
   let server: RunningServer
   const never = new AbortController().signal
@@ -40,7 +47,8 @@ describe('reports after a real sync against the Stripe emulator', () => {
     await importSites(w.db, w.ctx, join(exportDir, 'sites.csv'))
     await importCustomers(w.db, w.ctx, join(exportDir, 'customers.csv'))
     insertProvider(w.db, {id: 'acme', kind: 'stripe', baseUrl: server.baseUrl})
-    for (const segment of ['retail', 'wholesale']) addGrant(w.db, {provider: 'acme', segment, site: '*', access: 'write'})
+    for (const segment of ['retail', 'wholesale'])
+      addGrant(w.db, {provider: 'acme', segment, site: '*', access: 'write'})
     const result = await runSync(w.db, w.ctx, {signals: {stop: never, abort: never}})
     expect(result.runs[0], JSON.stringify(result.runs[0])).toMatchObject({status: 'ok'})
     expect(result.runs[0]!.inserted).toBeGreaterThan(50)
@@ -73,7 +81,7 @@ describe('reports after a real sync against the Stripe emulator', () => {
     expect(d.postings.reduce((s, p) => s + p.amount.minor, 0)).toBe(0)
   })
 
-  it('quarantine holds the vip customers\' objects as access_denied; a grant and a replay bring them in', () => {
+  it("quarantine holds the vip customers' objects as access_denied; a grant and a replay bring them in", () => {
     const denied = listQuarantined(w.db, {reason: 'access_denied', limit: 1000})
     expect(denied.length).toBeGreaterThan(0)
     const before = getStatus(w.db, w.ctx)
@@ -87,14 +95,20 @@ describe('reports after a real sync against the Stripe emulator', () => {
     expect(one.audit.map((a) => a.action)).toContain('access.denied')
   })
 
-  it('metrics count the real gateway calls; status shows the provider healthy and the sites\' balances', () => {
+  it("metrics count the real gateway calls; status shows the provider healthy and the sites' balances", () => {
     const m = getMetrics(w.db, w.ctx, {window: '1h'}).providers[0]!
     expect(m.provider).toBe('acme')
     expect(m.calls).toBeGreaterThan(0)
     expect(m.errors).toBe(0)
     expect(m.uptimePct).toBe(100)
     const s = getStatus(w.db, w.ctx)
-    expect(s.providers[0]).toMatchObject({id: 'acme', health: 'ok', failures24h: 0, lastSync: {status: 'ok'}, lastError: null})
+    expect(s.providers[0]).toMatchObject({
+      id: 'acme',
+      health: 'ok',
+      failures24h: 0,
+      lastSync: {status: 'ok'},
+      lastError: null,
+    })
     expect(s.providers[0]!.lagMs).toBeGreaterThanOrEqual(0)
     expect(s.providers[0]!.lagMs).toBeLessThan(60_000)
     const withBalances = s.sites.filter((x) => x.balances.length > 0)

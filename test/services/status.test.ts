@@ -19,7 +19,15 @@ afterEach(() => w.cleanup())
 const MIN = 60_000
 
 function apply(items: Array<ReturnType<typeof txn>>): void {
-  const scope: ApplyScope = {provider: 'acme', kind: 'stripe', actor: 'tester', source: 'pull', grants: listGrants(w.db, 'acme'), latencySince: null, customers: new Map()}
+  const scope: ApplyScope = {
+    provider: 'acme',
+    kind: 'stripe',
+    actor: 'tester',
+    source: 'pull',
+    grants: listGrants(w.db, 'acme'),
+    latencySince: null,
+    customers: new Map(),
+  }
   w.db.write(() => applyItems(w.db, scope, serializeItems(items.map((t) => ({txn: t, raw: {id: t.externalId}}))), []))
 }
 
@@ -30,16 +38,44 @@ function run(provider: string, status: 'ok' | 'failed', error: string | null = n
   finishRun(w.db, id, status, error)
 }
 
-function calls(provider: string, list: Array<[agoMs: number, outcome: GatewayCall['outcome'], status: number | null]>): void {
+function calls(
+  provider: string,
+  list: Array<[agoMs: number, outcome: GatewayCall['outcome'], status: number | null]>,
+): void {
   const now = w.clock.now()
-  w.db.write(() => recordCalls(w.db, list.map(([ago, outcome, status]) => ({provider, endpoint: 'charges.list', method: 'GET' as const, status, durationMs: 10, outcome, attempt: 1, at: now - ago}))))
+  w.db.write(() =>
+    recordCalls(
+      w.db,
+      list.map(([ago, outcome, status]) => ({
+        provider,
+        endpoint: 'charges.list',
+        method: 'GET' as const,
+        status,
+        durationMs: 10,
+        outcome,
+        attempt: 1,
+        at: now - ago,
+      })),
+    ),
+  )
 }
 
 describe('status', () => {
   it('a fresh home: providers unknown, sites with zero balances, nothing open', () => {
     const s = getStatus(w.db, w.ctx)
     expect(s.providers).toEqual([
-      {id: 'acme', kind: 'stripe', enabled: true, health: 'unknown', uptimePctLastHour: null, lagMs: null, lastSync: null, lastError: null, failures24h: 0, quarantined: 0},
+      {
+        id: 'acme',
+        kind: 'stripe',
+        enabled: true,
+        health: 'unknown',
+        uptimePctLastHour: null,
+        lagMs: null,
+        lastSync: null,
+        lastError: null,
+        failures24h: 0,
+        quarantined: 0,
+      },
     ])
     expect(s.sites.map((x) => [x.id, x.balances, x.totalInBase])).toEqual([
       ['berlin', [], {minor: 0, currency: 'EUR'}],
@@ -60,14 +96,35 @@ describe('status', () => {
     run('down-gw', 'failed', 'timed out')
     apply([txn('ch_late', {updatedAt: '2026-03-01T11:30:00.000Z'})]) // newer than the last successful sync (webhooks do this)
     w.clock.set('2026-03-01T12:00:00.000Z')
-    calls('acme', [[50 * MIN, 'ok', 200], [10 * MIN, 'network_error', null], [5 * MIN, 'ok', 200], [1 * MIN, 'ok', 200]])
-    calls('down-gw', [[30 * MIN, 'timeout', null], [20 * MIN, 'circuit_open', null], [2 * 60 * MIN, 'ok', 200]])
+    calls('acme', [
+      [50 * MIN, 'ok', 200],
+      [10 * MIN, 'network_error', null],
+      [5 * MIN, 'ok', 200],
+      [1 * MIN, 'ok', 200],
+    ])
+    calls('down-gw', [
+      [30 * MIN, 'timeout', null],
+      [20 * MIN, 'circuit_open', null],
+      [2 * 60 * MIN, 'ok', 200],
+    ])
     const s = getStatus(w.db, w.ctx)
     const acme = s.providers.find((p) => p.id === 'acme')!
-    expect(acme).toMatchObject({health: 'degraded', uptimePctLastHour: 75, failures24h: 1, lastSync: {status: 'ok', finishedAt: '2026-03-01T09:01:05.000Z'}, lastError: {message: 'acme api_key refused'}})
+    expect(acme).toMatchObject({
+      health: 'degraded',
+      uptimePctLastHour: 75,
+      failures24h: 1,
+      lastSync: {status: 'ok', finishedAt: '2026-03-01T09:01:05.000Z'},
+      lastError: {message: 'acme api_key refused'},
+    })
     expect(acme.lagMs).toBe(30 * MIN) // from the transaction's gateway time, which is later than the sync
     const down = s.providers.find((p) => p.id === 'down-gw')!
-    expect(down).toMatchObject({health: 'down', uptimePctLastHour: 0, failures24h: 1, lastError: {message: 'timed out'}, lastSync: {status: 'failed'}})
+    expect(down).toMatchObject({
+      health: 'down',
+      uptimePctLastHour: 0,
+      failures24h: 1,
+      lastError: {message: 'timed out'},
+      lastSync: {status: 'failed'},
+    })
     expect(s.providers.find((p) => p.id === 'off')!.health).toBe('disabled')
     updateProvider(w.db, 'acme', {enabled: true})
     calls('acme', [[30 * MIN, 'network_error', null]])
@@ -89,15 +146,23 @@ describe('status', () => {
       [-2000, 'USD', null],
     ])
     expect(berlin).toMatchObject({totalInBase: null, missingRates: ['USD']})
-    expect(s.sites.find((x) => x.id === 'boston')).toMatchObject({balances: [{minor: -500, currency: 'USD'}], totalInBase: {minor: -500, currency: 'USD'}})
+    expect(s.sites.find((x) => x.id === 'boston')).toMatchObject({
+      balances: [{minor: -500, currency: 'USD'}],
+      totalInBase: {minor: -500, currency: 'USD'},
+    })
     expect(s.quarantine).toEqual({open: 1, byReason: {access_denied: 1}})
     expect(s.providers[0]!.quarantined).toBe(1)
 
     setRate(w.db, w.ctx, {base: 'EUR', quote: 'USD', rate: '1.25', date: '2026-02-27'})
     s = getStatus(w.db, w.ctx)
     const converted = s.sites.find((x) => x.id === 'berlin')!
-    expect(converted.balances[1]).toEqual({minor: -2000, currency: 'USD', inBase: {minor: -1600, currency: 'EUR'}, rate: '0.8000000000', rateDate: '2026-02-27'})
+    expect(converted.balances[1]).toEqual({
+      minor: -2000,
+      currency: 'USD',
+      inBase: {minor: -1600, currency: 'EUR'},
+      rate: '0.8000000000',
+      rateDate: '2026-02-27',
+    })
     expect(converted).toMatchObject({totalInBase: {minor: -2600, currency: 'EUR'}, missingRates: []})
   })
-
 })

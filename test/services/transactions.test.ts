@@ -16,36 +16,88 @@ afterEach(() => w.cleanup())
 
 /** Applies items exactly as a sync page does (same function, same transaction discipline). */
 function apply(items: Array<ReturnType<typeof txn>>): void {
-  const scope: ApplyScope = {provider: 'acme', kind: 'stripe', actor: 'tester', source: 'pull', grants: listGrants(w.db, 'acme'), latencySince: null, customers: new Map()}
-  w.db.write(() => applyItems(w.db, scope, serializeItems(items.map((t) => ({txn: t, raw: {gateway: 'said', id: t.externalId, status: t.status}}))), []))
+  const scope: ApplyScope = {
+    provider: 'acme',
+    kind: 'stripe',
+    actor: 'tester',
+    source: 'pull',
+    grants: listGrants(w.db, 'acme'),
+    latencySince: null,
+    customers: new Map(),
+  }
+  w.db.write(() =>
+    applyItems(
+      w.db,
+      scope,
+      serializeItems(items.map((t) => ({txn: t, raw: {gateway: 'said', id: t.externalId, status: t.status}}))),
+      [],
+    ),
+  )
 }
 
 describe('transactions list', () => {
   beforeEach(() => {
     apply([
       txn('ch_old', {occurredAt: '2026-02-01T09:00:00.000Z', updatedAt: '2026-02-01T09:00:00.000Z'}),
-      txn('ch_usd', {customerRef: 'cus_2', amount: {minor: 250, currency: 'USD'}, occurredAt: '2026-02-20T09:00:00Z', updatedAt: '2026-02-20T09:00:00Z'}),
-      txn('ch_fail', {status: 'failed', failure: {code: 'card_declined', message: 'declined', decision: 'retry'}, occurredAt: '2026-02-25T09:00:00.000Z', updatedAt: '2026-02-25T09:00:00.000Z'}),
-      txn('re_1', {type: 'refund', parentExternalId: 'ch_old', customerRef: null, amount: {minor: 400, currency: 'EUR'}, occurredAt: '2026-02-26T09:00:00.000Z', updatedAt: '2026-02-26T09:00:00.000Z'}),
+      txn('ch_usd', {
+        customerRef: 'cus_2',
+        amount: {minor: 250, currency: 'USD'},
+        occurredAt: '2026-02-20T09:00:00Z',
+        updatedAt: '2026-02-20T09:00:00Z',
+      }),
+      txn('ch_fail', {
+        status: 'failed',
+        failure: {code: 'card_declined', message: 'declined', decision: 'retry'},
+        occurredAt: '2026-02-25T09:00:00.000Z',
+        updatedAt: '2026-02-25T09:00:00.000Z',
+      }),
+      txn('re_1', {
+        type: 'refund',
+        parentExternalId: 'ch_old',
+        customerRef: null,
+        amount: {minor: 400, currency: 'EUR'},
+        occurredAt: '2026-02-26T09:00:00.000Z',
+        updatedAt: '2026-02-26T09:00:00.000Z',
+      }),
     ])
   })
 
   it('lists newest first with amounts as {minor, currency}, customer and site resolved', () => {
     const list = listTransactions(w.db)
     expect(list.map((t) => t.id)).toEqual(['acme:re_1', 'acme:ch_fail', 'acme:ch_usd', 'acme:ch_old'])
-    expect(list[2]).toEqual({id: 'acme:ch_usd', provider: 'acme', type: 'payment', status: 'succeeded', amount: {minor: 250, currency: 'USD'}, customer: 'c2', site: 'boston', occurredAt: '2026-02-20T09:00:00Z', updatedAt: '2026-02-20T09:00:00Z'})
+    expect(list[2]).toEqual({
+      id: 'acme:ch_usd',
+      provider: 'acme',
+      type: 'payment',
+      status: 'succeeded',
+      amount: {minor: 250, currency: 'USD'},
+      customer: 'c2',
+      site: 'boston',
+      occurredAt: '2026-02-20T09:00:00Z',
+      updatedAt: '2026-02-20T09:00:00Z',
+    })
     // the refund inherited its payment's customer and site
     expect(list[0]).toMatchObject({customer: 'c1', site: 'berlin', type: 'refund'})
   })
 
   it('filters by site, customer, status, type, provider and since, and limits', () => {
     expect(listTransactions(w.db, {site: 'boston'}).map((t) => t.id)).toEqual(['acme:ch_usd'])
-    expect(listTransactions(w.db, {customer: 'c1', type: 'payment'}).map((t) => t.id)).toEqual(['acme:ch_fail', 'acme:ch_old'])
+    expect(listTransactions(w.db, {customer: 'c1', type: 'payment'}).map((t) => t.id)).toEqual([
+      'acme:ch_fail',
+      'acme:ch_old',
+    ])
     expect(listTransactions(w.db, {status: 'failed'}).map((t) => t.id)).toEqual(['acme:ch_fail'])
     expect(listTransactions(w.db, {provider: 'other'})).toEqual([])
     // --since in any ISO form, compared in UTC (10:00+01:00 = 09:00Z: inclusive)
-    expect(listTransactions(w.db, {since: '2026-02-25T10:00:00+01:00'}).map((t) => t.id)).toEqual(['acme:re_1', 'acme:ch_fail'])
-    expect(listTransactions(w.db, {since: '2026-02-20'}).map((t) => t.id)).toEqual(['acme:re_1', 'acme:ch_fail', 'acme:ch_usd'])
+    expect(listTransactions(w.db, {since: '2026-02-25T10:00:00+01:00'}).map((t) => t.id)).toEqual([
+      'acme:re_1',
+      'acme:ch_fail',
+    ])
+    expect(listTransactions(w.db, {since: '2026-02-20'}).map((t) => t.id)).toEqual([
+      'acme:re_1',
+      'acme:ch_fail',
+      'acme:ch_usd',
+    ])
     expect(listTransactions(w.db, {limit: 1}).map((t) => t.id)).toEqual(['acme:re_1'])
   })
 
@@ -60,7 +112,14 @@ describe('transactions list', () => {
 describe('transactions show', () => {
   it('shows normalized and raw forms, every posting version and state, in order', () => {
     apply([txn('ch_1', {status: 'pending', updatedAt: '2026-03-01T10:00:00.000Z'})])
-    apply([txn('ch_1', {status: 'succeeded', fee: {minor: 30, currency: 'EUR'}, net: {minor: 970, currency: 'EUR'}, updatedAt: '2026-03-01T10:05:00.000Z'})])
+    apply([
+      txn('ch_1', {
+        status: 'succeeded',
+        fee: {minor: 30, currency: 'EUR'},
+        net: {minor: 970, currency: 'EUR'},
+        updatedAt: '2026-03-01T10:05:00.000Z',
+      }),
+    ])
     const d = showTransaction(w.db, 'acme:ch_1')
     expect(d.transaction).toMatchObject({id: 'acme:ch_1', status: 'succeeded', fee: {minor: 30, currency: 'EUR'}})
     expect(d.raw).toEqual({gateway: 'said', id: 'ch_1', status: 'succeeded'})
@@ -81,7 +140,12 @@ describe('transactions show', () => {
     expect(() => showTransaction(w.db, 'acme:ch_vip')).toThrow(UsageError) // quarantined, not in the ledger yet
     addGrant(w.db, {provider: 'acme', segment: 'vip', site: 'berlin', access: 'write'})
     const [item] = listQuarantined(w.db)
-    expect(replayQuarantined(w.db, w.ctx, {ids: [item!.id]})).toEqual({considered: 1, applied: 1, stillQuarantined: 0, notReplayable: 0})
+    expect(replayQuarantined(w.db, w.ctx, {ids: [item!.id]})).toEqual({
+      considered: 1,
+      applied: 1,
+      stillQuarantined: 0,
+      notReplayable: 0,
+    })
     const d = showTransaction(w.db, 'acme:ch_vip')
     expect(d.audit.map((a) => [a.action, a.outcome, a.subject])).toEqual([['access.denied', 'denied', 'acme:ch_vip']])
     expect(d.states).toEqual([expect.objectContaining({version: 1, source: 'replay'})])
@@ -99,15 +163,45 @@ describe('transactions show', () => {
 describe('quarantine list and replay', () => {
   beforeEach(() => {
     apply([txn('ch_vip1', {customerRef: 'cus_3'}), txn('ch_ghost', {customerRef: 'cus_unknown'})])
-    const scope: ApplyScope = {provider: 'acme', kind: 'stripe', actor: 'tester', source: 'pull', grants: listGrants(w.db, 'acme'), latencySince: null, customers: new Map()}
-    w.db.write(() => applyItems(w.db, scope, [], [{externalId: 'ch_bad', reason: 'invalid_payload', detail: 'amount: expected integer', raw: {id: 'ch_bad', amount: 'ten'}}]))
+    const scope: ApplyScope = {
+      provider: 'acme',
+      kind: 'stripe',
+      actor: 'tester',
+      source: 'pull',
+      grants: listGrants(w.db, 'acme'),
+      latencySince: null,
+      customers: new Map(),
+    }
+    w.db.write(() =>
+      applyItems(
+        w.db,
+        scope,
+        [],
+        [
+          {
+            externalId: 'ch_bad',
+            reason: 'invalid_payload',
+            detail: 'amount: expected integer',
+            raw: {id: 'ch_bad', amount: 'ten'},
+          },
+        ],
+      ),
+    )
   })
 
   it('lists open items with reason and detail, raw only on request, filters by reason and status', () => {
     const items = listQuarantined(w.db)
-    expect(items.map((q) => [q.externalId, q.reason]).sort()).toEqual([['ch_bad', 'invalid_payload'], ['ch_ghost', 'unknown_customer'], ['ch_vip1', 'access_denied']])
-    expect(items.every((q) => !('raw' in q) && q.status === 'open' && q.seenCount === 1 && q.source === 'pull')).toBe(true)
-    expect(listQuarantined(w.db, {reason: 'access_denied'}).map((q) => q.detail)).toEqual([expect.stringMatching(/no write grant for segment "vip"/)])
+    expect(items.map((q) => [q.externalId, q.reason]).sort()).toEqual([
+      ['ch_bad', 'invalid_payload'],
+      ['ch_ghost', 'unknown_customer'],
+      ['ch_vip1', 'access_denied'],
+    ])
+    expect(items.every((q) => !('raw' in q) && q.status === 'open' && q.seenCount === 1 && q.source === 'pull')).toBe(
+      true,
+    )
+    expect(listQuarantined(w.db, {reason: 'access_denied'}).map((q) => q.detail)).toEqual([
+      expect.stringMatching(/no write grant for segment "vip"/),
+    ])
     expect(listQuarantined(w.db, {reason: 'invalid_payload', raw: true})[0]!.raw).toEqual({id: 'ch_bad', amount: 'ten'})
     expect(listQuarantined(w.db, {status: 'replayed'})).toEqual([])
     expect(() => listQuarantined(w.db, {reason: 'bogus'})).toThrow(/--reason/)
@@ -117,7 +211,12 @@ describe('quarantine list and replay', () => {
     expect(() => replayQuarantined(w.db, w.ctx, {})).toThrow(/--id N \(repeatable\) or --all/)
     expect(() => replayQuarantined(w.db, w.ctx, {ids: [1], all: true})).toThrow(UsageError)
     addGrant(w.db, {provider: 'acme', segment: 'vip', site: '*', access: 'write'})
-    expect(replayQuarantined(w.db, w.ctx, {all: true})).toEqual({considered: 3, applied: 1, stillQuarantined: 1, notReplayable: 1})
+    expect(replayQuarantined(w.db, w.ctx, {all: true})).toEqual({
+      considered: 3,
+      applied: 1,
+      stillQuarantined: 1,
+      notReplayable: 1,
+    })
     expect(listQuarantined(w.db, {status: 'replayed'}).map((q) => q.externalId)).toEqual(['ch_vip1'])
     expect(listQuarantined(w.db, {status: 'all'})).toHaveLength(3)
     expect(listTransactions(w.db).map((t) => t.id)).toEqual(['acme:ch_vip1'])

@@ -22,7 +22,15 @@ afterEach(() => t.cleanup())
 
 const count = (table: string) => t.db.raw.prepare(`SELECT count(*) FROM ${table}`).pluck().get()
 
-const balances = () => Object.fromEntries((t.db.raw.prepare('SELECT account, minor FROM ledger_balances ORDER BY account').all() as Array<{account: string; minor: number}>).map((r) => [r.account, r.minor]))
+const balances = () =>
+  Object.fromEntries(
+    (
+      t.db.raw.prepare('SELECT account, minor FROM ledger_balances ORDER BY account').all() as Array<{
+        account: string
+        minor: number
+      }>
+    ).map((r) => [r.account, r.minor]),
+  )
 
 describe('ledger balances', () => {
   it('sum every posting per account, in the statement that posts it', () => {
@@ -30,7 +38,13 @@ describe('ledger balances', () => {
   })
 
   it('a refused posting leaves the balances as they were', () => {
-    expect(() => t.db.write(() => t.db.raw.exec(`INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, posted_at) VALUES (1, 'p1:ch_1', 1, 'clearing:p1', 500, 'EUR', 'p1', 'x')`))).toThrow(/UNIQUE/)
+    expect(() =>
+      t.db.write(() =>
+        t.db.raw.exec(
+          `INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, posted_at) VALUES (1, 'p1:ch_1', 1, 'clearing:p1', 500, 'EUR', 'p1', 'x')`,
+        ),
+      ),
+    ).toThrow(/UNIQUE/)
     expect(balances()).toEqual({'clearing:p1': 500, 'customer:c1': 0, 'revenue:berlin': -500})
   })
 })
@@ -59,13 +73,16 @@ describe('append-only tables', () => {
     ).toThrow(/UNIQUE/)
   })
 
-  it('only a purge of one provider, marked in ledger_purges, may delete that provider\'s postings', () => {
+  it("only a purge of one provider, marked in ledger_purges, may delete that provider's postings", () => {
     t.db.write(() => {
       t.db.raw.exec("INSERT INTO ledger_purges VALUES ('p1')")
       t.db.raw.exec("DELETE FROM ledger_postings WHERE provider = 'p1'")
       t.db.raw.exec("DELETE FROM ledger_purges WHERE provider = 'p1'")
     })
-    expect(t.db.raw.prepare('SELECT txn_id FROM ledger_postings ORDER BY id').pluck().all()).toEqual(['invoice:i1', 'invoice:i1'])
+    expect(t.db.raw.prepare('SELECT txn_id FROM ledger_postings ORDER BY id').pluck().all()).toEqual([
+      'invoice:i1',
+      'invoice:i1',
+    ])
     // balances follow the purge: what is left is the invoice alone
     expect(balances()).toEqual({'clearing:p1': 0, 'customer:c1': 500, 'revenue:berlin': -500})
     // the marker does not open invoice postings

@@ -20,12 +20,21 @@ interface WriterReport {
   finishedAt: number
 }
 
-function runWriter(file: string, mode: 'immediate' | 'deferred', startAt: number, label: string): Promise<WriterReport> {
+function runWriter(
+  file: string,
+  mode: 'immediate' | 'deferred',
+  startAt: number,
+  label: string,
+): Promise<WriterReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, file, mode, String(COUNT), String(startAt), label], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', WRITER, file, mode, String(COUNT), String(startAt), label],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let out = ''
     let err = ''
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))

@@ -117,9 +117,7 @@ describe('openDatabase', () => {
     expect(() =>
       db.write(() =>
         db
-          .stmt(
-            "INSERT INTO customers (id, site, created_at, updated_at) VALUES ('c1', 'no-such-site', 'x', 'x')",
-          )
+          .stmt("INSERT INTO customers (id, site, created_at, updated_at) VALUES ('c1', 'no-such-site', 'x', 'x')")
           .run(),
       ),
     ).toThrow(/FOREIGN KEY/)

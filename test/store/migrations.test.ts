@@ -122,19 +122,31 @@ function snapshot(raw: Database.Database, columnsByTable?: Map<string, string[]>
  * columns, keys and indexes, so the comparison does not rest on the text alone.
  */
 function schemaByTable(raw: Database.Database): Map<string, string[]> {
-  const rows = raw.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema').all() as Array<{type: string; name: string; tbl_name: string; sql: string | null}>
+  const rows = raw.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema').all() as Array<{
+    type: string
+    name: string
+    tbl_name: string
+    sql: string | null
+  }>
   const out = new Map<string, string[]>()
-  for (const r of rows) out.set(r.tbl_name, [...(out.get(r.tbl_name) ?? []), `${r.type} ${r.name}: ${normalisedSql(r.sql)}`])
+  for (const r of rows)
+    out.set(r.tbl_name, [...(out.get(r.tbl_name) ?? []), `${r.type} ${r.name}: ${normalisedSql(r.sql)}`])
   for (const table of tables(raw)) {
-    const indexes = (raw.prepare('SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY name').all(table) as Array<{name: string}>).map((index) => ({
+    const indexes = (
+      raw
+        .prepare('SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY name')
+        .all(table) as Array<{name: string}>
+    ).map((index) => ({
       ...index,
       columns: raw.prepare('SELECT seqno, cid, name, "desc", coll, "key" FROM pragma_index_xinfo(?)').all(index.name),
     }))
-    out.get(table)?.push(
-      `columns: ${JSON.stringify(raw.prepare('SELECT * FROM pragma_table_xinfo(?)').all(table))}`,
-      `foreign keys: ${JSON.stringify(raw.prepare('SELECT * FROM pragma_foreign_key_list(?)').all(table))}`,
-      `indexes: ${JSON.stringify(indexes)}`,
-    )
+    out
+      .get(table)
+      ?.push(
+        `columns: ${JSON.stringify(raw.prepare('SELECT * FROM pragma_table_xinfo(?)').all(table))}`,
+        `foreign keys: ${JSON.stringify(raw.prepare('SELECT * FROM pragma_foreign_key_list(?)').all(table))}`,
+        `indexes: ${JSON.stringify(indexes)}`,
+      )
   }
   for (const entries of out.values()) entries.sort()
   return out
@@ -171,7 +183,11 @@ function buildLegacyAt(raw: Database.Database, k: number): void {
 }
 
 function balancesMatchPostings(raw: Database.Database): void {
-  const sums = raw.prepare(`SELECT account, currency, COALESCE(site, '') AS site, SUM(amount_minor) AS minor FROM ledger_postings GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`).all()
+  const sums = raw
+    .prepare(
+      `SELECT account, currency, COALESCE(site, '') AS site, SUM(amount_minor) AS minor FROM ledger_postings GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+    )
+    .all()
   expect(raw.prepare('SELECT account, currency, site, minor FROM ledger_balances ORDER BY 1, 2, 3').all()).toEqual(sums)
 }
 
@@ -192,14 +208,35 @@ describe('migrations', () => {
       expect(db.raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
       for (const table of LEFT_OUT) expect(tables(db.raw), table).not.toContain(table)
       expect(tables(db.raw)).toEqual(
-        expect.arrayContaining(['sites', 'customers', 'customer_refs', 'invoices', 'providers', 'provider_sites',
-          'grants', 'fx_rates', 'audit_log', 'transactions', 'transaction_states', 'ledger_postings', 'sync_cursors',
-          'leases', 'quarantine', 'gateway_calls', 'sync_latency', 'sync_runs', 'ledger_balances']),
+        expect.arrayContaining([
+          'sites',
+          'customers',
+          'customer_refs',
+          'invoices',
+          'providers',
+          'provider_sites',
+          'grants',
+          'fx_rates',
+          'audit_log',
+          'transactions',
+          'transaction_states',
+          'ledger_postings',
+          'sync_cursors',
+          'leases',
+          'quarantine',
+          'gateway_calls',
+          'sync_latency',
+          'sync_runs',
+          'ledger_balances',
+        ]),
       )
       // no table may carry a column that looks like a secret
       for (const table of tables(db.raw)) {
         const columns = db.raw.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[]
-        expect(columns.filter((c) => /secret|token|password|api_key|private/i.test(c)), table).toEqual([])
+        expect(
+          columns.filter((c) => /secret|token|password|api_key|private/i.test(c)),
+          table,
+        ).toEqual([])
       }
       expect(db.raw.pragma('foreign_key_check')).toEqual([])
     } finally {
@@ -226,31 +263,37 @@ describe('migrations', () => {
   })
 
   // From every version a file can be at (the baseline on): its data survives opening with the latest code.
-  it.each(MIGRATIONS.map((m) => m.version))('a file at version %i keeps its data through the upgrade to the latest', (k) => {
-    const {file, raw} = rawFile()
-    buildAt(raw, k)
-    expect(raw.pragma('user_version', {simple: true})).toBe(k)
-    const before = snapshot(raw)
-    for (const [table, rows] of before) expect(rows.length, `seed leaves ${table} empty at version ${k}`).toBeGreaterThan(0)
-    const columnsBefore = new Map([...before.keys()].map((t) => [t, columnsOf(raw, t).filter((c) => !droppedSince(k, t).includes(c))]))
-    const kept = snapshot(raw, columnsBefore)
-    raw.close()
+  it.each(MIGRATIONS.map((m) => m.version))(
+    'a file at version %i keeps its data through the upgrade to the latest',
+    (k) => {
+      const {file, raw} = rawFile()
+      buildAt(raw, k)
+      expect(raw.pragma('user_version', {simple: true})).toBe(k)
+      const before = snapshot(raw)
+      for (const [table, rows] of before)
+        expect(rows.length, `seed leaves ${table} empty at version ${k}`).toBeGreaterThan(0)
+      const columnsBefore = new Map(
+        [...before.keys()].map((t) => [t, columnsOf(raw, t).filter((c) => !droppedSince(k, t).includes(c))]),
+      )
+      const kept = snapshot(raw, columnsBefore)
+      raw.close()
 
-    const db = openDatabase(file)
-    try {
-      expect(db.raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
-      // compare on the columns each table had at version k
-      for (const [table, columns] of columnsBefore) {
-        expect(columnsOf(db.raw, table), table).toEqual(expect.arrayContaining(columns))
+      const db = openDatabase(file)
+      try {
+        expect(db.raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
+        // compare on the columns each table had at version k
+        for (const [table, columns] of columnsBefore) {
+          expect(columnsOf(db.raw, table), table).toEqual(expect.arrayContaining(columns))
+        }
+        expect(snapshot(db.raw, columnsBefore)).toEqual(kept)
+        expect(db.raw.pragma('foreign_key_check')).toEqual([])
+        // and the upgraded file accepts rows written in the latest shape (the latest's own seed is in it already)
+        if (k < LATEST_VERSION) db.raw.exec(SEEDS[LATEST_VERSION] ?? '')
+      } finally {
+        db.close()
       }
-      expect(snapshot(db.raw, columnsBefore)).toEqual(kept)
-      expect(db.raw.pragma('foreign_key_check')).toEqual([])
-      // and the upgraded file accepts rows written in the latest shape (the latest's own seed is in it already)
-      if (k < LATEST_VERSION) db.raw.exec(SEEDS[LATEST_VERSION] ?? '')
-    } finally {
-      db.close()
-    }
-  })
+    },
+  )
 
   it('ledger_balances follow the postings, and the invoice key refuses the same posting twice', () => {
     const {file, raw} = rawFile()
@@ -259,9 +302,17 @@ describe('migrations', () => {
     const db = openDatabase(file)
     try {
       balancesMatchPostings(db.raw)
-      expect(db.raw.prepare(`SELECT minor FROM ledger_balances WHERE account = 'customer:c6'`).pluck().get()).toBe(-900 + 900)
-      expect(db.raw.prepare(`SELECT minor FROM ledger_balances WHERE account = 'revenue:lyon'`).pluck().get()).toBe(-900)
-      expect(() => db.raw.exec(`INSERT INTO ledger_postings (txn_id, version, account, amount_minor, currency, site, posted_at) VALUES ('invoice:inv6', 1, 'revenue:lyon', -900, 'EUR', 'lyon', 'x')`)).toThrow(/UNIQUE/)
+      expect(db.raw.prepare(`SELECT minor FROM ledger_balances WHERE account = 'customer:c6'`).pluck().get()).toBe(
+        -900 + 900,
+      )
+      expect(db.raw.prepare(`SELECT minor FROM ledger_balances WHERE account = 'revenue:lyon'`).pluck().get()).toBe(
+        -900,
+      )
+      expect(() =>
+        db.raw.exec(
+          `INSERT INTO ledger_postings (txn_id, version, account, amount_minor, currency, site, posted_at) VALUES ('invoice:inv6', 1, 'revenue:lyon', -900, 'EUR', 'lyon', 'x')`,
+        ),
+      ).toThrow(/UNIQUE/)
     } finally {
       db.close()
     }
@@ -296,7 +347,9 @@ describe('migrations', () => {
     expect(runMigrations(raw, MIGRATIONS)).toEqual([])
     const step = (version: number): Migration => ({version, name: `step-${version}`, up: () => undefined})
     const next = LATEST_VERSION + 1
-    expect(() => runMigrations(raw, [...MIGRATIONS, step(next + 1)])).toThrow(`step-${next + 1} has version ${next + 1}, expected ${next}`)
+    expect(() => runMigrations(raw, [...MIGRATIONS, step(next + 1)])).toThrow(
+      `step-${next + 1} has version ${next + 1}, expected ${next}`,
+    )
     expect(() => runMigrations(raw, [step(next), ...MIGRATIONS])).toThrow(`expected ${next + 1}`)
     expect(raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
   })
@@ -338,7 +391,8 @@ describe('files made by pre-release builds', () => {
     const {file, raw} = rawFile()
     buildLegacyAt(raw, LEGACY_MIGRATIONS.length)
     const before = snapshot(raw)
-    for (const [table, rows] of without(before, LEFT_OUT)) expect(rows.length, `legacy seed leaves ${table} empty`).toBeGreaterThan(0)
+    for (const [table, rows] of without(before, LEFT_OUT))
+      expect(rows.length, `legacy seed leaves ${table} empty`).toBeGreaterThan(0)
     raw.close()
     const reference = rawFile()
     reference.raw.close()
@@ -353,7 +407,9 @@ describe('files made by pre-release builds', () => {
       expect(db.raw.pragma('foreign_key_check')).toEqual([])
       db.raw.exec(SEEDS[LATEST_VERSION] ?? '')
       balancesMatchPostings(db.raw)
-      expect(db.raw.prepare(`SELECT minor FROM ledger_balances WHERE account = 'customer:c1'`).pluck().get()).toBe(-12550 - 900)
+      expect(db.raw.prepare(`SELECT minor FROM ledger_balances WHERE account = 'customer:c1'`).pluck().get()).toBe(
+        -12550 - 900,
+      )
     } finally {
       db.close()
       fresh.close()

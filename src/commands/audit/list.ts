@@ -14,8 +14,19 @@ export default class AuditList extends BaseCommand<typeof AuditList> {
   }
 
   async run(): Promise<{rows: ReturnType<typeof listAudit>}> {
-    const rows = listAudit(await this.db(), {since: this.flags.since, action: this.flags.action, provider: this.flags.provider, actor: this.flags.actor, limit: this.flags.limit})
-    this.out(this.ui.table(['seq', 'at', 'actor', 'action', 'provider', 'subject', 'outcome'], rows.map((r) => [r.seq, r.at, r.actor, r.action, r.provider, r.subject, r.outcome])))
+    const rows = listAudit(await this.db(), {
+      since: this.flags.since,
+      action: this.flags.action,
+      provider: this.flags.provider,
+      actor: this.flags.actor,
+      limit: this.flags.limit,
+    })
+    this.out(
+      this.ui.table(
+        ['seq', 'at', 'actor', 'action', 'provider', 'subject', 'outcome'],
+        rows.map((r) => [r.seq, r.at, r.actor, r.action, r.provider, r.subject, r.outcome]),
+      ),
+    )
     return {rows}
   }
 }

@@ -10,7 +10,10 @@ import type {ImportResult} from '../../services/imports/run-import.js'
 export default class CustomersImport extends BaseCommand<typeof CustomersImport> {
   static override summary = 'Import customers from the YMS: CSV or JSON lines, idempotent upsert'
   static override description = `Columns: id,site,segment,name,email and optional ref.<gateway> columns (the customer's id at that gateway: ${GATEWAY_KINDS.map((k) => `ref.${k}`).join(', ')}, or ref.<provider id>). Bad rows are reported with their line and reason; good rows still land. Exit 4 when any row was rejected.`
-  static override examples = ['<%= config.bin %> customers import customers.csv', '<%= config.bin %> customers import customers.jsonl --json']
+  static override examples = [
+    '<%= config.bin %> customers import customers.csv',
+    '<%= config.bin %> customers import customers.jsonl --json',
+  ]
   static override args = {file: Args.string({required: true, description: 'CSV or JSONL file'})}
 
   async run(): Promise<ImportResult> {

@@ -12,8 +12,26 @@ export default class CustomersList extends BaseCommand<typeof CustomersList> {
   }
 
   async run(): Promise<{customers: CustomerView[]}> {
-    const customers = listCustomers(await this.db(), {site: this.flags.site, segment: this.flags.segment, limit: this.flags.limit})
-    this.out(this.ui.table(['id', 'site', 'segment', 'name', 'email', 'refs'], customers.map((c) => [c.id, c.site, c.segment, c.name, c.email, Object.entries(c.refs).map(([k, v]) => `${k}=${v}`).join(' ')])))
+    const customers = listCustomers(await this.db(), {
+      site: this.flags.site,
+      segment: this.flags.segment,
+      limit: this.flags.limit,
+    })
+    this.out(
+      this.ui.table(
+        ['id', 'site', 'segment', 'name', 'email', 'refs'],
+        customers.map((c) => [
+          c.id,
+          c.site,
+          c.segment,
+          c.name,
+          c.email,
+          Object.entries(c.refs)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' '),
+        ]),
+      ),
+    )
     return {customers}
   }
 }

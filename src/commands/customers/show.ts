@@ -5,7 +5,8 @@ import {formatMoney} from '../../core/money.js'
 import {showCustomer, type CustomerDetail} from '../../services/customers.js'
 
 export default class CustomersShow extends BaseCommand<typeof CustomersShow> {
-  static override summary = 'Show a customer: refs, balances per currency and in the site\'s base currency, recent transactions'
+  static override summary =
+    "Show a customer: refs, balances per currency and in the site's base currency, recent transactions"
   static override args = {id: Args.string({required: true, description: 'Customer id'})}
 
   async run(): Promise<CustomerDetail> {
@@ -17,12 +18,23 @@ export default class CustomersShow extends BaseCommand<typeof CustomersShow> {
         ['site', c.site],
         ['segment', c.segment],
         ['email', c.email],
-        ['refs', Object.entries(c.refs).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'],
+        [
+          'refs',
+          Object.entries(c.refs)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ') || '(none)',
+        ],
         ['balance', c.balances.map((b) => formatMoney(b)).join(', ') || '0'],
         ['in ' + c.baseBalance.currency, c.baseBalanceError ?? formatMoney(c.baseBalance)],
       ]),
     )
-    if (c.recent.length > 0) this.out(this.ui.table(['transaction', 'type', 'status', 'amount', 'occurred'], c.recent.map((t) => [t.id, t.type, t.status, formatMoney(t.amount), t.occurredAt])))
+    if (c.recent.length > 0)
+      this.out(
+        this.ui.table(
+          ['transaction', 'type', 'status', 'amount', 'occurred'],
+          c.recent.map((t) => [t.id, t.type, t.status, formatMoney(t.amount), t.occurredAt]),
+        ),
+      )
     return c
   }
 }

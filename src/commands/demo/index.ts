@@ -7,10 +7,15 @@ import {renderSyncRuns} from '../../cli/sync-runs-view.js'
 import {getStatus, type StatusReport} from '../../services/status.js'
 
 export default class Demo extends BaseCommand<typeof Demo> {
-  static override summary = 'Run the whole loop on a throw-away home: sandbox gateways, YMS import, providers with grants, sync, status'
+  static override summary =
+    'Run the whole loop on a throw-away home: sandbox gateways, YMS import, providers with grants, sync, status'
   static override description =
-    'Needs no keychain and no network beyond loopback: the sandbox emulators speak each gateway\'s real wire format, and secrets are passed as YMS_PAY_SECRET_* variables. One segment is deliberately not granted to one provider, so the quarantine shows what access control does. --keep leaves the home behind to explore with --home.'
-  static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --keep', '<%= config.bin %> demo --json']
+    "Needs no keychain and no network beyond loopback: the sandbox emulators speak each gateway's real wire format, and secrets are passed as YMS_PAY_SECRET_* variables. One segment is deliberately not granted to one provider, so the quarantine shows what access control does. --keep leaves the home behind to explore with --home."
+  static override examples = [
+    '<%= config.bin %> demo',
+    '<%= config.bin %> demo --keep',
+    '<%= config.bin %> demo --json',
+  ]
   static override flags = {
     keep: Flags.boolean({description: 'Keep the demo home (its path is printed) to explore with --home'}),
     seed: Flags.integer({description: 'World seed', default: 42}),
@@ -20,12 +25,28 @@ export default class Demo extends BaseCommand<typeof Demo> {
 
   async run(): Promise<Omit<DemoResult, 'finish'> & {status: StatusReport}> {
     const step = (m: string) => this.ctx.note(`${this.ui.chalk.cyan('›')} ${m}`)
-    const result = await runDemo(this.ctx, {keep: this.flags.keep, seed: this.flags.seed, customers: this.flags.customers, transactions: this.flags.transactions, onStep: step}, (db, demoCtx) => getStatus(db, demoCtx))
+    const result = await runDemo(
+      this.ctx,
+      {
+        keep: this.flags.keep,
+        seed: this.flags.seed,
+        customers: this.flags.customers,
+        transactions: this.flags.transactions,
+        onStep: step,
+      },
+      (db, demoCtx) => getStatus(db, demoCtx),
+    )
     const {finish, ...rest} = result
     this.out(renderSyncRuns(rest.sync.runs, this.ui))
-    this.out(`\n${this.ui.chalk.bold('yms-pay status')}  (segment "${rest.missingGrant.segment}" is not granted to ${rest.missingGrant.provider}: its objects wait in quarantine)`)
+    this.out(
+      `\n${this.ui.chalk.bold('yms-pay status')}  (segment "${rest.missingGrant.segment}" is not granted to ${rest.missingGrant.provider}: its objects wait in quarantine)`,
+    )
     this.out(renderStatus(finish, this.ui))
-    this.out(rest.kept ? `kept: explore with  yms-pay status --home ${rest.home}` : 'demo home removed (use --keep to explore it)')
+    this.out(
+      rest.kept
+        ? `kept: explore with  yms-pay status --home ${rest.home}`
+        : 'demo home removed (use --keep to explore it)',
+    )
     return {...rest, status: finish}
   }
 }

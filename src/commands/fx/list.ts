@@ -14,7 +14,14 @@ export default class FxList extends BaseCommand<typeof FxList> {
 
   async run(): Promise<{rates: FxRate[]}> {
     const rates = listRates(await this.db(), {base: this.flags.base, quote: this.flags.quote, limit: this.flags.limit})
-    this.out(rates.length === 0 ? 'no rates yet: `yms-pay fx import eurofxref-daily.xml` or `yms-pay fx set`' : this.ui.table(['date', 'base', 'quote', 'rate'], rates.map((r) => [r.date, r.base, r.quote, r.rate])))
+    this.out(
+      rates.length === 0
+        ? 'no rates yet: `yms-pay fx import eurofxref-daily.xml` or `yms-pay fx set`'
+        : this.ui.table(
+            ['date', 'base', 'quote', 'rate'],
+            rates.map((r) => [r.date, r.base, r.quote, r.rate]),
+          ),
+    )
     return {rates}
   }
 }

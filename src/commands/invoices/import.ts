@@ -7,8 +7,10 @@ import type {ImportResult} from '../../services/imports/run-import.js'
 import {importInvoices} from '../../services/invoices.js'
 
 export default class InvoicesImport extends BaseCommand<typeof InvoicesImport> {
-  static override summary = 'Import the billing cycle\'s expected payments: id,site,customer,amount,currency,issued_at,due_at'
-  static override description = 'Amounts are decimal strings in major units ("125.50"), checked exactly against the currency. Idempotent upsert; bad rows are reported by line, good rows still land (exit 4 when any row was rejected).'
+  static override summary =
+    "Import the billing cycle's expected payments: id,site,customer,amount,currency,issued_at,due_at"
+  static override description =
+    'Amounts are decimal strings in major units ("125.50"), checked exactly against the currency. Idempotent upsert; bad rows are reported by line, good rows still land (exit 4 when any row was rejected).'
   static override args = {file: Args.string({required: true, description: 'CSV or JSONL file'})}
 
   async run(): Promise<ImportResult> {

@@ -11,18 +11,24 @@ const secretLines = example.secretFields.map((f) => `${f}=%s\\n`).join('')
 const secretVars = example.secretFields.map((f) => `"$${f.toUpperCase()}"`).join(' ')
 
 export default class ProvidersAdd extends BaseCommand<typeof ProvidersAdd> {
-  static override summary = 'Connect a payment processor in one step: settings to the ledger, secrets to the OS keychain'
+  static override summary =
+    'Connect a payment processor in one step: settings to the ledger, secrets to the OS keychain'
   static override description =
-    'On a terminal, missing flags are asked for (secrets masked). Without a terminal (cron, CI) pass everything as flags and the secrets as field=value lines on stdin with --secrets-from-stdin, or provide them as YMS_PAY_SECRET_<PROVIDER>_<FIELD> environment variables. Grants default to deny: --segment grants write access to a customer segment on the provider\'s sites.'
+    "On a terminal, missing flags are asked for (secrets masked). Without a terminal (cron, CI) pass everything as flags and the secrets as field=value lines on stdin with --secrets-from-stdin, or provide them as YMS_PAY_SECRET_<PROVIDER>_<FIELD> environment variables. Grants default to deny: --segment grants write access to a customer segment on the provider's sites."
   static override examples = [
     `<%= config.bin %> providers add acme-${example.kind} --kind ${example.kind} --site berlin --segment retail`,
     `printf "${secretLines}" ${secretVars} | <%= config.bin %> providers add acme-${example.kind} --kind ${example.kind} --site berlin --segment "*" --secrets-from-stdin`,
   ]
-  static override args = {id: Args.string({required: true, description: 'A name for this connection (letters, digits, . _ -)'})}
+  static override args = {
+    id: Args.string({required: true, description: 'A name for this connection (letters, digits, . _ -)'}),
+  }
   static override flags = {
     kind: kindFlag,
     ...connectionFlags,
-    segment: Flags.string({description: 'Grant write access to this customer segment (repeatable; * for all)', multiple: true}),
+    segment: Flags.string({
+      description: 'Grant write access to this customer segment (repeatable; * for all)',
+      multiple: true,
+    }),
     'secrets-from-stdin': secretsFromStdinFlag,
   }
 
@@ -34,11 +40,22 @@ export default class ProvidersAdd extends BaseCommand<typeof ProvidersAdd> {
     const db = await this.db()
 
     if (!kind && !this.ctx.terminal.interactive) {
-      this.requireInteractive([`--kind <${GATEWAY_KINDS.join('|')}>`, '[--site S]...', '[--segment SEG]...', '[--setting k=v]...', '[--secrets-from-stdin]'])
+      this.requireInteractive([
+        `--kind <${GATEWAY_KINDS.join('|')}>`,
+        '[--site S]...',
+        '[--segment SEG]...',
+        '[--setting k=v]...',
+        '[--secrets-from-stdin]',
+      ])
     }
     if (this.ctx.terminal.interactive && !this.flags['secrets-from-stdin']) {
       const wizard = await import('../../cli/provider-wizard.js')
-      const given = {kind: kind && isGatewayKind(kind) ? kind : undefined, sites, segments, settings: parseSettings(this.flags.setting)}
+      const given = {
+        kind: kind && isGatewayKind(kind) ? kind : undefined,
+        sites,
+        segments,
+        settings: parseSettings(this.flags.setting),
+      }
       const answers = await wizard.askMissing(wizardSource(db, this.ctx, this.args.id), given)
       kind = answers.kind
       sites = answers.sites
@@ -65,7 +82,9 @@ export default class ProvidersAdd extends BaseCommand<typeof ProvidersAdd> {
     })
     this.out(`provider ${provider.id} (${provider.kind}) added`)
     for (const field of provider.secrets.filter((s) => s.source === null)) {
-      this.ctx.warn(`secret ${field.field} is not set: set ${field.envVar} or run \`yms-pay providers rotate-secret ${provider.id} --field ${field.field}\``)
+      this.ctx.warn(
+        `secret ${field.field} is not set: set ${field.envVar} or run \`yms-pay providers rotate-secret ${provider.id} --field ${field.field}\``,
+      )
     }
     return provider
   }

@@ -15,14 +15,22 @@ export default class ProvidersRemove extends BaseCommand<typeof ProvidersRemove>
     if (!this.flags.yes) {
       this.requireInteractive(['--yes'])
       const {confirm} = await import('@inquirer/prompts')
-      const ok = await confirm({message: `Remove provider ${this.args.id}${this.flags.purge ? ' and purge its ledger history' : ''}?`, default: false}, {output: process.stderr})
+      const ok = await confirm(
+        {
+          message: `Remove provider ${this.args.id}${this.flags.purge ? ' and purge its ledger history' : ''}?`,
+          default: false,
+        },
+        {output: process.stderr},
+      )
       if (!ok) {
         this.out('nothing removed')
         return {id: this.args.id, removed: false, purged: false, secretsDeleted: []}
       }
     }
     const result = await removeProvider(await this.db(), this.ctx, this.args.id, {purge: this.flags.purge})
-    this.out(`provider ${result.id} removed${result.purged ? ' and purged' : ''}; keychain entries deleted: ${result.secretsDeleted.join(', ') || 'none'}`)
+    this.out(
+      `provider ${result.id} removed${result.purged ? ' and purged' : ''}; keychain entries deleted: ${result.secretsDeleted.join(', ') || 'none'}`,
+    )
     return result
   }
 }

@@ -6,7 +6,9 @@ import {rotateSecret, type RotateResult} from '../../services/providers.js'
 
 export default class ProvidersRotateSecret extends BaseCommand<typeof ProvidersRotateSecret> {
   static override summary = 'Replace one secret in the keychain (asked masked on a terminal, or read from stdin)'
-  static override examples = ['printf "api_key=%s\\n" "$NEW_KEY" | <%= config.bin %> providers rotate-secret acme-eu --field api_key --secrets-from-stdin']
+  static override examples = [
+    'printf "api_key=%s\\n" "$NEW_KEY" | <%= config.bin %> providers rotate-secret acme-eu --field api_key --secrets-from-stdin',
+  ]
   static override args = {id: Args.string({required: true})}
   static override flags = {
     field: Flags.string({required: true, description: 'Secret field, e.g. api_key'}),
@@ -21,7 +23,10 @@ export default class ProvidersRotateSecret extends BaseCommand<typeof ProvidersR
     } else {
       this.requireInteractive(['--secrets-from-stdin (field=value on stdin)'])
       const {password} = await import('@inquirer/prompts')
-      value = await password({message: `New ${this.flags.field} for ${this.args.id}`, mask: '*'}, {output: process.stderr})
+      value = await password(
+        {message: `New ${this.flags.field} for ${this.args.id}`, mask: '*'},
+        {output: process.stderr},
+      )
     }
     const result = await rotateSecret(await this.db(), this.ctx, this.args.id, this.flags.field, value ?? '')
     this.out(`secret ${result.field} of ${result.id} replaced in the keychain`)

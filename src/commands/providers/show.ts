@@ -4,7 +4,8 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {showProvider, type ProviderView} from '../../services/providers.js'
 
 export default class ProvidersShow extends BaseCommand<typeof ProvidersShow> {
-  static override summary = 'Show one connection: settings, sites, grants, secrets present (never their values), health, last sync'
+  static override summary =
+    'Show one connection: settings, sites, grants, secrets present (never their values), health, last sync'
   static override args = {id: Args.string({required: true})}
 
   async run(): Promise<ProviderView> {
@@ -16,7 +17,12 @@ export default class ProvidersShow extends BaseCommand<typeof ProvidersShow> {
         ['enabled', p.enabled ? 'yes' : 'no'],
         ['base url', p.baseUrl],
         ['sites', p.sites.join(', ') || '(none)'],
-        ['settings', Object.entries(p.settings).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'],
+        [
+          'settings',
+          Object.entries(p.settings)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ') || '(none)',
+        ],
         ['grants', p.grants.map((g) => `${g.segment}@${g.site}:${g.access}`).join(', ') || 'none (default deny)'],
         ['secrets', p.secrets.map((s) => `${s.field}: ${s.source ?? `missing (set ${s.envVar})`}`).join(', ')],
         ['fallback', p.fallback ?? '-'],

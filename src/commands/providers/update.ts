@@ -5,7 +5,8 @@ import {connectionFlags, parseSettings} from '../../cli/provider-flags.js'
 import {updateProvider, type ProviderView} from '../../services/providers.js'
 
 export default class ProvidersUpdate extends BaseCommand<typeof ProvidersUpdate> {
-  static override summary = 'Change a connection: base URL, sites (replaces the list), settings (merged), fallback, retry policy'
+  static override summary =
+    'Change a connection: base URL, sites (replaces the list), settings (merged), fallback, retry policy'
   static override args = {id: Args.string({required: true})}
   static override flags = {...connectionFlags}
 

@@ -6,7 +6,11 @@ import {listQuarantined, QUARANTINE_STATUSES, type QuarantineView} from '../../s
 
 export default class QuarantineList extends BaseCommand<typeof QuarantineList> {
   static override summary = 'List gateway objects that could not be applied, with the reason'
-  static override examples = ['<%= config.bin %> quarantine list', '<%= config.bin %> quarantine list --reason access_denied --json', '<%= config.bin %> quarantine list --status all --raw --json']
+  static override examples = [
+    '<%= config.bin %> quarantine list',
+    '<%= config.bin %> quarantine list --reason access_denied --json',
+    '<%= config.bin %> quarantine list --status all --raw --json',
+  ]
   static override flags = {
     provider: Flags.string({description: 'Only this provider'}),
     reason: Flags.string({description: 'Only this reason', options: [...QUARANTINE_REASONS]}),
@@ -17,11 +21,23 @@ export default class QuarantineList extends BaseCommand<typeof QuarantineList> {
 
   async run(): Promise<{items: QuarantineView[]}> {
     const {provider, reason, status, limit, raw} = this.flags
-    const items = listQuarantined(await this.db(), {provider, reason, status: status as (typeof QUARANTINE_STATUSES)[number], limit, raw})
+    const items = listQuarantined(await this.db(), {
+      provider,
+      reason,
+      status: status as (typeof QUARANTINE_STATUSES)[number],
+      limit,
+      raw,
+    })
     if (items.length === 0) this.out(`nothing quarantined (${status})`)
     else {
-      this.out(this.ui.table(['id', 'provider', 'external id', 'reason', 'status', 'seen', 'updated', 'detail'], items.map((q) => [q.id, q.provider, q.externalId, q.reason, q.status, q.seenCount, q.updatedAt, q.detail])))
-      if (items.some((q) => q.status === 'open')) this.ctx.note('fix the cause (a grant, a customer import), then `yms-pay quarantine replay --id N` or `--all`')
+      this.out(
+        this.ui.table(
+          ['id', 'provider', 'external id', 'reason', 'status', 'seen', 'updated', 'detail'],
+          items.map((q) => [q.id, q.provider, q.externalId, q.reason, q.status, q.seenCount, q.updatedAt, q.detail]),
+        ),
+      )
+      if (items.some((q) => q.status === 'open'))
+        this.ctx.note('fix the cause (a grant, a customer import), then `yms-pay quarantine replay --id N` or `--all`')
     }
     return {items}
   }

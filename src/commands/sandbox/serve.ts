@@ -5,7 +5,8 @@ import {GATEWAY_KINDS} from '../../gateways/registry.js'
 import {startSandbox} from '../../services/sandbox.js'
 
 export default class SandboxServe extends BaseCommand<typeof SandboxServe> {
-  static override summary = 'Serve gateway emulators on loopback, speaking each gateway\'s real wire format, to rehearse an integration'
+  static override summary =
+    "Serve gateway emulators on loopback, speaking each gateway's real wire format, to rehearse an integration"
   static override description =
     'Prints one JSON document {gateways: [{kind, baseUrl, settings, secrets}]} to stdout (secrets: the test credentials these emulators accept), then serves until Ctrl-C. The same seed always yields the same world. --export writes its YMS side (sites.csv, customers.csv, invoices.csv) for the import commands.'
   static override enableJsonFlag = false
@@ -15,21 +16,45 @@ export default class SandboxServe extends BaseCommand<typeof SandboxServe> {
   ]
   static override flags = {
     gateways: Flags.string({description: 'Comma-separated gateway kinds (default: every emulator)'}),
-    port: Flags.integer({description: 'First port (0: ephemeral); gateways take consecutive ports', default: 0, min: 0, max: 65535}),
+    port: Flags.integer({
+      description: 'First port (0: ephemeral); gateways take consecutive ports',
+      default: 0,
+      min: 0,
+      max: 65535,
+    }),
     seed: Flags.integer({description: 'World seed', default: 42}),
     customers: Flags.integer({description: 'Customers in the world', default: 200, min: 1}),
     transactions: Flags.integer({description: 'Payments in the world', default: 2000, min: 0}),
     days: Flags.integer({description: 'Days of history, ending now', default: 60, min: 1}),
-    faults: Flags.string({description: 'Fault injection, e.g. rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate'}),
+    faults: Flags.string({
+      description: 'Fault injection, e.g. rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate',
+    }),
     'webhooks-to': Flags.string({description: 'Deliver signed webhooks here ({kind} is replaced by the gateway kind)'}),
-    export: Flags.string({description: 'Write sites.csv, customers.csv and invoices.csv of the same world into this directory'}),
+    export: Flags.string({
+      description: 'Write sites.csv, customers.csv and invoices.csv of the same world into this directory',
+    }),
   }
 
   async run(): Promise<void> {
     const f = this.flags
-    const started = await startSandbox({gateways: f.gateways ? [f.gateways] : undefined, port: f.port, seed: f.seed, customers: f.customers, transactions: f.transactions, days: f.days, faults: f.faults, webhooksTo: f['webhooks-to'], exportDir: f.export, now: this.ctx.now()})
-    this.emit(`${JSON.stringify({gateways: started.running.gateways, export: started.exported?.files ?? null}, null, 2)}\n`)
-    this.ctx.note(`serving ${started.running.gateways.map((g) => `${g.kind} at ${g.baseUrl}`).join(', ')}; Ctrl-C to stop`)
+    const started = await startSandbox({
+      gateways: f.gateways ? [f.gateways] : undefined,
+      port: f.port,
+      seed: f.seed,
+      customers: f.customers,
+      transactions: f.transactions,
+      days: f.days,
+      faults: f.faults,
+      webhooksTo: f['webhooks-to'],
+      exportDir: f.export,
+      now: this.ctx.now(),
+    })
+    this.emit(
+      `${JSON.stringify({gateways: started.running.gateways, export: started.exported?.files ?? null}, null, 2)}\n`,
+    )
+    this.ctx.note(
+      `serving ${started.running.gateways.map((g) => `${g.kind} at ${g.baseUrl}`).join(', ')}; Ctrl-C to stop`,
+    )
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve)
       process.once('SIGTERM', resolve)

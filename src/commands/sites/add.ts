@@ -5,7 +5,9 @@ import {addSite, type SiteView} from '../../services/sites.js'
 
 export default class SitesAdd extends BaseCommand<typeof SitesAdd> {
   static override summary = 'Add or update a site (a location with its base currency)'
-  static override examples = ['<%= config.bin %> sites add berlin --name "Berlin Mitte" --currency EUR --country DE --timezone Europe/Berlin']
+  static override examples = [
+    '<%= config.bin %> sites add berlin --name "Berlin Mitte" --currency EUR --country DE --timezone Europe/Berlin',
+  ]
   static override args = {id: Args.string({required: true, description: 'Site id used by the YMS'})}
   static override flags = {
     name: Flags.string({required: true, description: 'Display name'}),
@@ -15,7 +17,13 @@ export default class SitesAdd extends BaseCommand<typeof SitesAdd> {
   }
 
   async run(): Promise<SiteView> {
-    const site = addSite(await this.db(), this.ctx, {id: this.args.id, name: this.flags.name, currency: this.flags.currency, country: this.flags.country ?? null, timezone: this.flags.timezone ?? null})
+    const site = addSite(await this.db(), this.ctx, {
+      id: this.args.id,
+      name: this.flags.name,
+      currency: this.flags.currency,
+      country: this.flags.country ?? null,
+      timezone: this.flags.timezone ?? null,
+    })
     this.out(`site ${site.id} (${site.currency}) saved`)
     return site
   }

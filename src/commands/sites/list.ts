@@ -6,7 +6,14 @@ export default class SitesList extends BaseCommand<typeof SitesList> {
 
   async run(): Promise<{sites: SiteView[]}> {
     const sites = listSites(await this.db())
-    this.out(sites.length === 0 ? 'no sites yet: add one with `yms-pay sites add` or `yms-pay sites import`' : this.ui.table(['id', 'name', 'currency', 'country', 'timezone'], sites.map((s) => [s.id, s.name, s.currency, s.country, s.timezone])))
+    this.out(
+      sites.length === 0
+        ? 'no sites yet: add one with `yms-pay sites add` or `yms-pay sites import`'
+        : this.ui.table(
+            ['id', 'name', 'currency', 'country', 'timezone'],
+            sites.map((s) => [s.id, s.name, s.currency, s.country, s.timezone]),
+          ),
+    )
     return {sites}
   }
 }

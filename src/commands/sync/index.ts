@@ -14,9 +14,16 @@ export default class Sync extends BaseCommand<typeof Sync> {
   static override summary = 'Mirror every payment, refund and dispute from the gateways into the ledger'
   static override description =
     'One-shot for cron (exit 0 ok, 4 if any provider failed, 75 if every provider was locked by another run or a stop signal cut the pass short), or --watch for real time. Each page commits with its cursor in one transaction: a crash or Ctrl-C repeats at most one page and never duplicates a posting.'
-  static override examples = ['<%= config.bin %> sync', '<%= config.bin %> sync --provider acme-eu --json', '<%= config.bin %> sync --watch --interval 30s']
+  static override examples = [
+    '<%= config.bin %> sync',
+    '<%= config.bin %> sync --provider acme-eu --json',
+    '<%= config.bin %> sync --watch --interval 30s',
+  ]
   static override flags = {
-    provider: Flags.string({description: 'Only this provider (repeatable); default: every enabled provider', multiple: true}),
+    provider: Flags.string({
+      description: 'Only this provider (repeatable); default: every enabled provider',
+      multiple: true,
+    }),
     since: Flags.string({description: 'On a first sync, start from this ISO time instead of the adapter default'}),
     watch: Flags.boolean({description: 'Keep syncing every --interval until Ctrl-C / SIGTERM'}),
     interval: Flags.string({description: 'Watch interval per provider (jittered ±10%)', default: '30s'}),
@@ -25,12 +32,19 @@ export default class Sync extends BaseCommand<typeof Sync> {
 
   async run(): Promise<SyncResult> {
     const db = await this.db()
-    if (this.flags.since && Number.isNaN(Date.parse(this.flags.since))) this.error(`--since ${this.flags.since}: not an ISO time`, {exit: 2})
+    if (this.flags.since && Number.isNaN(Date.parse(this.flags.since)))
+      this.error(`--since ${this.flags.since}: not an ISO time`, {exit: 2})
     const signals = installStopSignals(this.ctx.note)
     try {
       if (this.flags.watch) return await this.watch(db, signals)
       const live = this.ctx.terminal.stdoutIsTty && !this.jsonEnabled() ? createLiveView(this.ui, process.stderr) : null
-      const result = await runSync(db, this.ctx, {providers: this.flags.provider, since: this.flags.since, concurrency: this.flags.concurrency, signals, onPage: live?.page})
+      const result = await runSync(db, this.ctx, {
+        providers: this.flags.provider,
+        since: this.flags.since,
+        concurrency: this.flags.concurrency,
+        signals,
+        onPage: live?.page,
+      })
       live?.done()
       this.render(result)
       process.exitCode = syncExitCode(result.runs)
@@ -40,15 +54,28 @@ export default class Sync extends BaseCommand<typeof Sync> {
     }
   }
 
-  private async watch(db: Awaited<ReturnType<typeof this.db>>, signals: ReturnType<typeof installStopSignals>): Promise<SyncResult> {
+  private async watch(
+    db: Awaited<ReturnType<typeof this.db>>,
+    signals: ReturnType<typeof installStopSignals>,
+  ): Promise<SyncResult> {
     const intervalMs = parseDuration(this.flags.interval, '--interval')
     const tty = this.ctx.terminal.stdoutIsTty && !this.jsonEnabled()
     const live = tty ? createLiveView(this.ui, process.stdout) : null
     // Without a TTY (or with --json): one JSON line per page, for log shippers and scripts.
     const at = () => new Date(this.ctx.now()).toISOString()
-    const onPage = live ? live.page : (e: {provider: string; page: number; counts: object; hasMore: boolean}) => this.jsonLine({at: at(), event: 'page', provider: e.provider, page: e.page, ...e.counts, hasMore: e.hasMore})
+    const onPage = live
+      ? live.page
+      : (e: {provider: string; page: number; counts: object; hasMore: boolean}) =>
+          this.jsonLine({at: at(), event: 'page', provider: e.provider, page: e.page, ...e.counts, hasMore: e.hasMore})
     const onRun = live ? live.run : (run: ProviderRun) => this.jsonLine({at: at(), event: 'run', ...run})
-    const result = await watchSync(db, this.ctx, {providers: this.flags.provider, since: this.flags.since, intervalMs, signals, onPage, onRun})
+    const result = await watchSync(db, this.ctx, {
+      providers: this.flags.provider,
+      since: this.flags.since,
+      intervalMs,
+      signals,
+      onPage,
+      onRun,
+    })
     live?.done()
     process.exitCode = watchExitCode(result.runs)
     // JSON lines were the output; the final object would only repeat them.

@@ -7,7 +7,10 @@ import {listTransactions, type TxnSummary} from '../../services/transactions.js'
 
 export default class TransactionsList extends BaseCommand<typeof TransactionsList> {
   static override summary = 'List synced payments, refunds and disputes, newest first'
-  static override examples = ['<%= config.bin %> transactions list --site berlin --status failed', '<%= config.bin %> transactions list --provider acme-eu --since 2026-03-01 --json']
+  static override examples = [
+    '<%= config.bin %> transactions list --site berlin --status failed',
+    '<%= config.bin %> transactions list --provider acme-eu --since 2026-03-01 --json',
+  ]
   static override flags = {
     site: Flags.string({description: 'Only this site'}),
     provider: Flags.string({description: 'Only this provider (connection id)'}),

@@ -12,12 +12,28 @@ export default class TransactionsShow extends BaseCommand<typeof TransactionsSho
     const d = showTransaction(await this.db(), this.args.id)
     this.out(JSON.stringify(d.transaction, null, 2))
     if (d.states.length > 0) {
-      this.out(this.ui.table(['version', 'status', 'amount', 'gateway updated', 'source', 'recorded'], d.states.map((s) => [s.version, s.status, formatMoney(s.amount), s.gatewayUpdatedAt, s.source, s.recordedAt])))
+      this.out(
+        this.ui.table(
+          ['version', 'status', 'amount', 'gateway updated', 'source', 'recorded'],
+          d.states.map((s) => [s.version, s.status, formatMoney(s.amount), s.gatewayUpdatedAt, s.source, s.recordedAt]),
+        ),
+      )
     }
     if (d.postings.length > 0) {
-      this.out(this.ui.table(['version', 'account', 'amount', 'posted'], d.postings.map((p) => [p.version, p.account, formatMoney(p.amount), p.postedAt])))
+      this.out(
+        this.ui.table(
+          ['version', 'account', 'amount', 'posted'],
+          d.postings.map((p) => [p.version, p.account, formatMoney(p.amount), p.postedAt]),
+        ),
+      )
     }
-    if (d.audit.length > 0) this.out(this.ui.table(['seq', 'at', 'actor', 'action', 'outcome'], d.audit.map((a) => [a.seq, a.at, a.actor, a.action, a.outcome])))
+    if (d.audit.length > 0)
+      this.out(
+        this.ui.table(
+          ['seq', 'at', 'actor', 'action', 'outcome'],
+          d.audit.map((a) => [a.seq, a.at, a.actor, a.action, a.outcome]),
+        ),
+      )
     this.out(`raw: ${JSON.stringify(d.raw)}`)
     return d
   }

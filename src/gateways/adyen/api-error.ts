@@ -18,10 +18,12 @@ export function parseErrorBody(httpStatus: number, text: string): AdyenErrorBody
   } catch {
     // Not JSON (a proxy's HTML page): keep the status, quote a little of the text.
   }
-  const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null)
+  const str = (v: unknown): string | null =>
+    typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null
   const status = typeof body.status === 'number' ? body.status : httpStatus
   // RFC 7807 puts the human text in `detail` (falling back to `title`); classic bodies use `message`.
-  const message = str(body.message) ?? str(body.detail) ?? str(body.title) ?? (text.trim().slice(0, 200) || `HTTP ${httpStatus}`)
+  const message =
+    str(body.message) ?? str(body.detail) ?? str(body.title) ?? (text.trim().slice(0, 200) || `HTTP ${httpStatus}`)
   return {
     status,
     errorCode: str(body.errorCode),

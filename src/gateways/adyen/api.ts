@@ -9,7 +9,12 @@ export type CheckoutOperation = 'payments' | 'paymentMethods'
 
 export interface AdyenApi {
   /** POSTs JSON to a Checkout endpoint; any answer but 2xx is thrown (AuthError for 401/403, else AdyenApiError). */
-  checkout(operation: CheckoutOperation, body: unknown, opts?: {idempotencyKey?: string}, signal?: AbortSignal): Promise<HttpResponse>
+  checkout(
+    operation: CheckoutOperation,
+    body: unknown,
+    opts?: {idempotencyKey?: string},
+    signal?: AbortSignal,
+  ): Promise<HttpResponse>
   /** A report file's text (`url` is absolute), or null while Adyen has not generated it yet (404). */
   download(url: string, endpoint: string, signal?: AbortSignal): Promise<string | null>
 }
@@ -21,14 +26,24 @@ export function createAdyenApi(http: HttpClient, apiKey: string, providerId: str
       const path = `/${CHECKOUT_VERSION}/${operation}`
       const endpoint = `POST ${path}`
       const res = await http.request(
-        {method: 'POST', path, endpoint, headers: {...headers, 'content-type': 'application/json'}, body: JSON.stringify(body), idempotencyKey: opts?.idempotencyKey},
+        {
+          method: 'POST',
+          path,
+          endpoint,
+          headers: {...headers, 'content-type': 'application/json'},
+          body: JSON.stringify(body),
+          idempotencyKey: opts?.idempotencyKey,
+        },
         signal,
       )
       if (res.status >= 200 && res.status < 300) return res
       throw toApiError(res, endpoint, providerId)
     },
     async download(url, endpoint, signal) {
-      const res = await http.request({method: 'GET', path: url, endpoint, headers: {...headers, accept: 'text/csv'}}, signal)
+      const res = await http.request(
+        {method: 'GET', path: url, endpoint, headers: {...headers, accept: 'text/csv'}},
+        signal,
+      )
       if (res.status === 404) return null
       if (res.status !== 200) throw toApiError(res, endpoint, providerId)
       return res.text()

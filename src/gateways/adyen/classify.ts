@@ -50,7 +50,11 @@ export function classifyRefusal(codeOrReason: string): Decision {
 /** A refusal (its code when Adyen gave one, and its text) -> the failure recorded on a failed payment. */
 export function refusalFailure(code: string | null, message: string): NonNullable<NormalizedTxn['failure']> {
   const known = code ? REFUSAL_REASONS[code] : undefined
-  return {code: code ?? message, message: message || known?.reason || 'Refused', decision: classifyRefusal(code ?? message)}
+  return {
+    code: code ?? message,
+    message: message || known?.reason || 'Refused',
+    decision: classifyRefusal(code ?? message),
+  }
 }
 
 /**

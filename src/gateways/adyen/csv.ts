@@ -25,7 +25,11 @@ function readRecords(text: string, lineOffset = 0): CsvRead {
     skip_records_with_error: true,
     on_skip: (err, raw) => {
       const lines = (err as {lines?: unknown} | undefined)?.lines
-      skipped.push({line: (typeof lines === 'number' ? lines : 0) + lineOffset, message: err?.message ?? 'unreadable CSV record', raw: raw ?? ''})
+      skipped.push({
+        line: (typeof lines === 'number' ? lines : 0) + lineOffset,
+        message: err?.message ?? 'unreadable CSV record',
+        raw: raw ?? '',
+      })
       return undefined
     },
   }) as unknown as {record: string[]; info: {lines: number}}[]

@@ -15,7 +15,11 @@ import {type SentPayment, type TranslateContext, translateCreatedPayment} from '
  * (ContAuth, UnscheduledCardOnFile) under the Idempotency-Key (docs/gateways.md#adyen-idempotency). The merchant
  * reference carries customer, invoice and payment key, since the settlement report names nothing else.
  */
-function paymentRequestBody(req: CreatePaymentRequest, merchantAccount: string, reference: string): Record<string, unknown> {
+function paymentRequestBody(
+  req: CreatePaymentRequest,
+  merchantAccount: string,
+  reference: string,
+): Record<string, unknown> {
   return {
     amount: {currency: req.amount.currency, value: toGatewayMinor(req.amount, facts.wire)},
     merchantAccount,
@@ -28,7 +32,13 @@ function paymentRequestBody(req: CreatePaymentRequest, merchantAccount: string, 
   }
 }
 
-export async function createAdyenPayment(api: AdyenApi, ctx: TranslateContext, clock: Clock, req: CreatePaymentRequest, signal?: AbortSignal): Promise<PaymentOutcome> {
+export async function createAdyenPayment(
+  api: AdyenApi,
+  ctx: TranslateContext,
+  clock: Clock,
+  req: CreatePaymentRequest,
+  signal?: AbortSignal,
+): Promise<PaymentOutcome> {
   const invoiceRef = req.metadata.invoiceRef ?? null
   const reference = formatMerchantReference({customerRef: req.customerRef, invoiceRef, paymentKey: req.idempotencyKey})
   const body = paymentRequestBody(req, ctx.merchantAccount, reference)
@@ -42,7 +52,13 @@ export async function createAdyenPayment(api: AdyenApi, ctx: TranslateContext, c
   }
   const parsed = PaymentResponseSchema.safeParse(json)
   if (!parsed.success) return {status: 'unknown', externalId: null, reason: `${endpoint}: unexpected response shape`}
-  const sent: SentPayment = {amount: req.amount, customerRef: req.customerRef, invoiceRef, reference, at: isoSeconds(clock.now())}
+  const sent: SentPayment = {
+    amount: req.amount,
+    customerRef: req.customerRef,
+    invoiceRef,
+    reference,
+    at: isoSeconds(clock.now()),
+  }
   return outcomeOf(ctx, parsed.data, sent)
 }
 
@@ -60,15 +76,23 @@ function outcomeOf(ctx: TranslateContext, res: PaymentResponse, sent: SentPaymen
   }
   switch (res.resultCode) {
     case 'Authorised':
-      return psp ? {status: 'succeeded', externalId: psp, item: item('succeeded', null)} : {status: 'unknown', externalId: null, reason: 'Authorised without a pspReference'}
+      return psp
+        ? {status: 'succeeded', externalId: psp, item: item('succeeded', null)}
+        : {status: 'unknown', externalId: null, reason: 'Authorised without a pspReference'}
     case 'Received':
     case 'Pending':
-      return psp ? {status: 'pending', externalId: psp, item: item('pending', null)} : {status: 'unknown', externalId: null, reason: `${res.resultCode} without a pspReference`}
+      return psp
+        ? {status: 'pending', externalId: psp, item: item('pending', null)}
+        : {status: 'unknown', externalId: null, reason: `${res.resultCode} without a pspReference`}
     case 'Refused': {
       const failure = refusalFailure(res.refusalReasonCode ?? null, res.refusalReason ?? '')
       return {status: 'failed', externalId: psp, failure, item: item('failed', failure)}
     }
     default:
-      return {status: 'unknown', externalId: psp, reason: `resultCode ${res.resultCode}${res.refusalReason ? `: ${res.refusalReason}` : ''}`}
+      return {
+        status: 'unknown',
+        externalId: psp,
+        reason: `resultCode ${res.resultCode}${res.refusalReason ? `: ${res.refusalReason}` : ''}`,
+      }
   }
 }

@@ -26,7 +26,8 @@ export function readCursor(cursor: Cursor | null): AdyenCursor {
 export function reportBaseUrl(baseUrl: string, configured: string | undefined): string {
   if (configured) return configured.replace(/\/+$/, '')
   const host = new URL(baseUrl).hostname
-  if (/(^|[.-])checkout-live\.adyenpayments\.com$/.test(host) || host === 'checkout-live.adyen.com') return 'https://ca-live.adyen.com'
+  if (/(^|[.-])checkout-live\.adyenpayments\.com$/.test(host) || host === 'checkout-live.adyen.com')
+    return 'https://ca-live.adyen.com'
   if (host === 'checkout-test.adyen.com') return 'https://ca-test.adyen.com'
   return baseUrl.replace(/\/+$/, '')
 }
@@ -36,7 +37,13 @@ export function reportFileName(batch: number): string {
 }
 
 /** One batch file from `reportsUrl` (see reportBaseUrl), filed under the context's merchant account. */
-export async function fetchAdyenPage(api: AdyenApi, reportsUrl: string, ctx: TranslateContext, cursor: AdyenCursor, signal?: AbortSignal): Promise<Page> {
+export async function fetchAdyenPage(
+  api: AdyenApi,
+  reportsUrl: string,
+  ctx: TranslateContext,
+  cursor: AdyenCursor,
+  signal?: AbortSignal,
+): Promise<Page> {
   const batch = cursor.nextBatch
   const file = reportFileName(batch)
   const url = `${reportsUrl}/reports/download/MerchantAccount/${encodeURIComponent(ctx.merchantAccount)}/${file}`

@@ -77,20 +77,35 @@ export function parseSettlementReport(ctx: TranslateContext, csv: string, fileNa
   const out: ParsedReport = {items: [], invalid: []}
   const {rows, skipped} = readCsv(csv.replace(/^\uFEFF/, ''))
   for (const s of skipped) {
-    out.invalid.push({externalId: null, reason: 'invalid_payload', detail: `${fileName} line ${s.line}: ${s.message}`, raw: {file: fileName, line: s.line, text: s.raw}})
+    out.invalid.push({
+      externalId: null,
+      reason: 'invalid_payload',
+      detail: `${fileName} line ${s.line}: ${s.message}`,
+      raw: {file: fileName, line: s.line, text: s.raw},
+    })
   }
   const header = rows[0]?.record.map((h) => h.trim())
   if (!header) return out
   const missing = REQUIRED.filter((column) => !header.includes(column))
   if (missing.length > 0) {
-    out.invalid.push({externalId: fileName, reason: 'invalid_payload', detail: `${fileName}: missing column(s) ${missing.join(', ')}`, raw: csv})
+    out.invalid.push({
+      externalId: fileName,
+      reason: 'invalid_payload',
+      detail: `${fileName}: missing column(s) ${missing.join(', ')}`,
+      raw: csv,
+    })
     return out
   }
   for (const {record, line} of rows.slice(1)) {
     const row: Row = Object.fromEntries(header.map((name, i) => [name, record[i] ?? '']))
     const t = translateRow(ctx, row, fileName)
     if (t.ok) out.items.push(t.item)
-    else out.invalid.push({...t.item, detail: `${fileName} line ${line}: ${t.item.detail}`, raw: {file: fileName, line, row}})
+    else
+      out.invalid.push({
+        ...t.item,
+        detail: `${fileName} line ${line}: ${t.item.detail}`,
+        raw: {file: fileName, line, row},
+      })
   }
   out.invalid.sort((a, b) => lineOf(a) - lineOf(b))
   return out
@@ -107,7 +122,10 @@ function rowFields(row: Row, fileName: string): TxnFields {
   if (!meaning) throw new Refusal('invalid_payload', `unknown record Type "${recordType}"`)
   const when = wallClockToEpochMs(row['Creation Date'] ?? '', row.TimeZone ?? '')
   if (when === null) {
-    throw new Refusal('invalid_payload', `Creation Date "${row['Creation Date'] ?? ''}" in TimeZone "${row.TimeZone ?? ''}" is not a time this parser understands`)
+    throw new Refusal(
+      'invalid_payload',
+      `Creation Date "${row['Creation Date'] ?? ''}" in TimeZone "${row.TimeZone ?? ''}" is not a time this parser understands`,
+    )
   }
   const {amount, net, fee} = rowAmounts(row, recordType, meaning)
   const metadata: Record<string, string> = {recordType, reportFile: fileName}
@@ -116,11 +134,24 @@ function rowFields(row: Row, fileName: string): TxnFields {
     const value = (row[column] ?? '').trim()
     if (value !== '') metadata[key] = value
   }
-  return {...rowIdentity(row, recordType, meaning), type: meaning.type, status: meaning.status, amount: amount.money, fee, net, occurredAt: isoSeconds(when), metadata}
+  return {
+    ...rowIdentity(row, recordType, meaning),
+    type: meaning.type,
+    status: meaning.status,
+    amount: amount.money,
+    fee,
+    net,
+    occurredAt: isoSeconds(when),
+    metadata,
+  }
 }
 
 /** Gross (or, for the merchant's own movements, net) amount with its direction; net; fee = the fee columns' sum. */
-function rowAmounts(row: Row, recordType: string, meaning: Meaning): {amount: {money: Money; direction: Direction}; net: Money | null; fee: Money | null} {
+function rowAmounts(
+  row: Row,
+  recordType: string,
+  meaning: Meaning,
+): {amount: {money: Money; direction: Direction}; net: Money | null; fee: Money | null} {
   const netCurrency = currencyOf(row, 'Net Currency')
   const net = netCurrency ? sided(row, 'Net Debit (NC)', 'Net Credit (NC)', netCurrency) : null
   const grossCurrency = currencyOf(row, 'Gross Currency')
@@ -142,14 +173,23 @@ function rowAmounts(row: Row, recordType: string, meaning: Meaning): {amount: {m
 }
 
 /** Which object the row is about, and for a payment whose customer and invoice (from the merchant reference). */
-function rowIdentity(row: Row, recordType: string, meaning: Meaning): Pick<TxnFields, 'externalId' | 'parentExternalId' | 'customerRef' | 'invoiceRef'> {
+function rowIdentity(
+  row: Row,
+  recordType: string,
+  meaning: Meaning,
+): Pick<TxnFields, 'externalId' | 'parentExternalId' | 'customerRef' | 'invoiceRef'> {
   const psp = (row['Psp Reference'] ?? '').trim()
   const modification = (row['Modification Reference'] ?? '').trim()
   if (meaning.type === 'payment') {
     // Psp Reference is the payment; a Settled row's Modification Reference is the capture, not the payment.
     if (!psp) throw new Refusal('invalid_payload', 'Settled row without Psp Reference')
     const ref = parseMerchantReference(row['Merchant Reference'])
-    return {externalId: psp, parentExternalId: null, customerRef: ref?.customerRef ?? null, invoiceRef: ref?.invoiceRef ?? null}
+    return {
+      externalId: psp,
+      parentExternalId: null,
+      customerRef: ref?.customerRef ?? null,
+      invoiceRef: ref?.invoiceRef ?? null,
+    }
   }
   if (meaning.type === 'refund' || meaning.type === 'dispute') {
     // The refund's / dispute's own reference; Psp Reference names the payment it belongs to.
@@ -158,7 +198,8 @@ function rowIdentity(row: Row, recordType: string, meaning: Meaning): Pick<TxnFi
     return {externalId: modification, parentExternalId: psp, customerRef: null, invoiceRef: null}
   }
   const externalId = modification || psp
-  if (!externalId) throw new Refusal('invalid_payload', `${recordType} row has neither Modification Reference nor Psp Reference`)
+  if (!externalId)
+    throw new Refusal('invalid_payload', `${recordType} row has neither Modification Reference nor Psp Reference`)
   return {externalId, parentExternalId: null, customerRef: null, invoiceRef: null}
 }
 
@@ -179,12 +220,21 @@ function amountIn(row: Row, column: string, currency: string): Money | null {
   const value = (row[column] ?? '').trim()
   if (value === '') return null
   const money = decimalMoney(value, currency, facts.wire, column)
-  if (money.minor < 0) throw new Refusal('invalid_payload', `${column} "${value}" is negative; direction comes from the Debit/Credit column`)
+  if (money.minor < 0)
+    throw new Refusal(
+      'invalid_payload',
+      `${column} "${value}" is negative; direction comes from the Debit/Credit column`,
+    )
   return money
 }
 
 /** Exactly one of the Debit/Credit pair carries the amount. */
-function sided(row: Row, debitCol: string, creditCol: string, currency: string): {money: Money; direction: Direction} | null {
+function sided(
+  row: Row,
+  debitCol: string,
+  creditCol: string,
+  currency: string,
+): {money: Money; direction: Direction} | null {
   const debit = amountIn(row, debitCol, currency)
   const credit = amountIn(row, creditCol, currency)
   if (debit && credit) throw new Refusal('invalid_payload', `both ${debitCol} and ${creditCol} are set`)

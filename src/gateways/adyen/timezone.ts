@@ -43,7 +43,15 @@ function wallClockMs(value: string): number | null {
   const ms = Date.UTC(y, mo - 1, d, h, mi, s)
   const back = new Date(ms)
   // Date.UTC rolls 2013-02-30 over to March: reject instead of guessing.
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null
+  if (
+    back.getUTCFullYear() !== y ||
+    back.getUTCMonth() !== mo - 1 ||
+    back.getUTCDate() !== d ||
+    h > 23 ||
+    mi > 59 ||
+    s > 59
+  )
+    return null
   return ms
 }
 
@@ -81,7 +89,14 @@ export function ianaOffsetMinutes(zone: string, atMs: number): number | null {
     formatters.set(zone, fmt)
   }
   const parts = Object.fromEntries(fmt.formatToParts(new Date(atMs)).map((p) => [p.type, p.value]))
-  const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second))
+  const local = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  )
   return Math.round((local - Math.floor(atMs / 1000) * 1000) / 60_000)
 }
 

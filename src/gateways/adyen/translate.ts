@@ -19,7 +19,12 @@ export interface TranslateContext {
 }
 
 /** buildTxn for this provider: a Refusal thrown by `build` quarantines `raw` under `externalId`. */
-export function adyenTxn(ctx: TranslateContext, raw: unknown, externalId: string | null, build: () => TxnFields): Translation {
+export function adyenTxn(
+  ctx: TranslateContext,
+  raw: unknown,
+  externalId: string | null,
+  build: () => TxnFields,
+): Translation {
   return buildTxn({provider: ctx.provider, kind: facts.kind}, raw, externalId, build)
 }
 
@@ -82,7 +87,11 @@ export function translateNotification(ctx: TranslateContext, item: NotificationR
   const mapping = mapEvent(item)
   if (!mapping) {
     // Informational events (REQUEST_FOR_INFORMATION, OFFER_CLOSED, …) are recorded, not posted.
-    return {kind: 'signal', name: 'adyen_event', data: {eventCode: item.eventCode, pspReference: item.pspReference, success: item.success}}
+    return {
+      kind: 'signal',
+      name: 'adyen_event',
+      data: {eventCode: item.eventCode, pspReference: item.pspReference, success: item.success},
+    }
   }
   const t = adyenTxn(ctx, item, item.pspReference, () => notificationFields(item, mapping))
   return t.ok ? {kind: 'txn', item: t.item} : {kind: 'invalid', item: t.item}
@@ -97,7 +106,8 @@ function notificationFields(item: NotificationRequestItem, mapping: EventMapping
   if (mapping.type === 'payment') {
     const ref = parseMerchantReference(item.merchantReference)
     // Modifications of a payment (CAPTURE, CANCELLATION) carry the payment in originalReference.
-    const isModification = item.eventCode !== 'AUTHORISATION' && item.eventCode !== 'PENDING' && !!item.originalReference
+    const isModification =
+      item.eventCode !== 'AUTHORISATION' && item.eventCode !== 'PENDING' && !!item.originalReference
     return {
       externalId: isModification ? item.originalReference! : item.pspReference,
       parentExternalId: null,
@@ -111,8 +121,17 @@ function notificationFields(item: NotificationRequestItem, mapping: EventMapping
       metadata,
     }
   }
-  if (!item.originalReference) throw new Refusal('invalid_payload', `${item.eventCode} without originalReference (the payment)`)
-  return {externalId: item.pspReference, parentExternalId: item.originalReference, type: mapping.type, status: mapping.status, amount, occurredAt, metadata}
+  if (!item.originalReference)
+    throw new Refusal('invalid_payload', `${item.eventCode} without originalReference (the payment)`)
+  return {
+    externalId: item.pspReference,
+    parentExternalId: item.originalReference,
+    type: mapping.type,
+    status: mapping.status,
+    amount,
+    occurredAt,
+    metadata,
+  }
 }
 
 /** Webhooks carry the refusal text in `reason`; the code only sometimes, in additionalData. */

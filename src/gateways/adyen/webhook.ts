@@ -6,7 +6,18 @@ import {NotificationEnvelopeSchema, type NotificationRequestItem, NotificationRe
 import {type TranslateContext, translateNotification} from './translate.js'
 
 /** The fields Adyen signs, in order; a missing field is an empty string (AN src/utils/hmacValidator.ts). */
-export function hmacPayload(item: Pick<NotificationRequestItem, 'pspReference' | 'originalReference' | 'merchantAccountCode' | 'merchantReference' | 'amount' | 'eventCode' | 'success'>): string {
+export function hmacPayload(
+  item: Pick<
+    NotificationRequestItem,
+    | 'pspReference'
+    | 'originalReference'
+    | 'merchantAccountCode'
+    | 'merchantReference'
+    | 'amount'
+    | 'eventCode'
+    | 'success'
+  >,
+): string {
   return [
     item.pspReference,
     item.originalReference ?? '',
@@ -34,7 +45,9 @@ function sameSignature(expected: string, received: string): boolean {
  * Adyen has no event id: (eventCode, pspReference, originalReference, success) identifies a delivery (a project
  * decision, docs/gateways.md#adyen-webhooks).
  */
-export function dedupKeyFor(item: Pick<NotificationRequestItem, 'eventCode' | 'pspReference' | 'originalReference' | 'success'>): string {
+export function dedupKeyFor(
+  item: Pick<NotificationRequestItem, 'eventCode' | 'pspReference' | 'originalReference' | 'success'>,
+): string {
   return `${item.eventCode}:${item.pspReference}:${item.originalReference ?? ''}:${item.success}`
 }
 

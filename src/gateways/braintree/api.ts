@@ -17,7 +17,13 @@ export interface XmlAnswer {
 
 export interface BraintreeApi {
   /** POSTs JSON and reads the XML answer. 401/403 -> AuthError, 404 -> ConfigError; other statuses are returned. */
-  post(path: string, endpoint: string, body: unknown, signal?: AbortSignal, query?: Record<string, string>): Promise<XmlAnswer>
+  post(
+    path: string,
+    endpoint: string,
+    body: unknown,
+    signal?: AbortSignal,
+    query?: Record<string, string>,
+  ): Promise<XmlAnswer>
 }
 
 export interface BraintreeCredentials {
@@ -31,7 +37,12 @@ export interface BraintreeCredentials {
 export function createBraintreeApi(http: HttpClient, creds: BraintreeCredentials): BraintreeApi {
   const authorization = `Basic ${Buffer.from(`${creds.publicKey}:${creds.privateKey}`).toString('base64')}`
   const merchantPath = `/merchants/${encodeURIComponent(creds.merchantId)}`
-  const headers = {authorization, 'x-apiversion': BRAINTREE_API_VERSION, accept: 'application/xml', 'content-type': 'application/json'}
+  const headers = {
+    authorization,
+    'x-apiversion': BRAINTREE_API_VERSION,
+    accept: 'application/xml',
+    'content-type': 'application/json',
+  }
   return {
     async post(path, endpoint, body, signal, query) {
       const res = await http.request(
@@ -54,11 +65,16 @@ export function createBraintreeApi(http: HttpClient, creds: BraintreeCredentials
         )
       }
       if (res.status === 404) {
-        throw new ConfigError(`Braintree does not know merchant ${creds.merchantId} (${endpoint} answered 404)`, 'Check the merchant_id setting and the base URL (sandbox or production).')
+        throw new ConfigError(
+          `Braintree does not know merchant ${creds.merchantId} (${endpoint} answered 404)`,
+          'Check the merchant_id setting and the base URL (sandbox or production).',
+        )
       }
       const text = res.text()
       const parsed = parseBraintreeXml(text)
-      return parsed.ok ? {status: res.status, root: parsed.root, value: parsed.value, text} : {status: res.status, root: null, value: null, text}
+      return parsed.ok
+        ? {status: res.status, root: parsed.root, value: parsed.value, text}
+        : {status: res.status, root: null, value: null, text}
     },
   }
 }
@@ -77,6 +93,11 @@ export function toApiError(answer: Pick<XmlAnswer, 'status' | 'root' | 'value'>,
 /** A search that matches nothing: proves the keys, the merchant id and the API version in one call. */
 export async function testBraintreeConnection(api: BraintreeApi, signal?: AbortSignal): Promise<void> {
   const endpoint = 'POST /transactions/advanced_search_ids'
-  const answer = await api.post('/transactions/advanced_search_ids', endpoint, {search: {ids: ['yms-pay-connection-test']}}, signal)
+  const answer = await api.post(
+    '/transactions/advanced_search_ids',
+    endpoint,
+    {search: {ids: ['yms-pay-connection-test']}},
+    signal,
+  )
   if (answer.status !== 200 || answer.root !== 'search-results') throw toApiError(answer, endpoint)
 }

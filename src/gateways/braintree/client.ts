@@ -1,5 +1,12 @@
 import {requireSecret} from '../secret.js'
-import type {AdapterDeps, CreatePaymentRequest, GatewayAdapter, GatewayClient, PaymentOutcome, ProviderConfig} from '../types.js'
+import type {
+  AdapterDeps,
+  CreatePaymentRequest,
+  GatewayAdapter,
+  GatewayClient,
+  PaymentOutcome,
+  ProviderConfig,
+} from '../types.js'
 import {createBraintreeApi, testBraintreeConnection} from './api.js'
 import {classifyBraintreeError} from './classify.js'
 import {DEFAULT_WINDOW_TARGET} from './cycle.js'
@@ -20,7 +27,11 @@ export type BraintreeClient = GatewayClient & {
   lookupPayment(req: CreatePaymentRequest, sinceMs: number, signal?: AbortSignal): Promise<PaymentOutcome>
 }
 
-export function connectBraintree(cfg: ProviderConfig, deps: AdapterDeps, opts: BraintreeConnectOptions = {}): BraintreeClient {
+export function connectBraintree(
+  cfg: ProviderConfig,
+  deps: AdapterDeps,
+  opts: BraintreeConnectOptions = {},
+): BraintreeClient {
   const settings = BraintreeSettingsSchema.parse(cfg.settings)
   const publicKey = settings.public_key as string
   const merchantId = settings.merchant_id as string
@@ -28,13 +39,20 @@ export function connectBraintree(cfg: ProviderConfig, deps: AdapterDeps, opts: B
   const windowTarget = opts.windowTarget ?? DEFAULT_WINDOW_TARGET
   const ctx: TranslateContext = {providerId: cfg.providerId}
   const privateKey = () => requireSecret(cfg, 'private_key')
-  const api = () => createBraintreeApi(deps.http, {providerId: cfg.providerId, merchantId, publicKey, privateKey: privateKey()})
+  const api = () =>
+    createBraintreeApi(deps.http, {providerId: cfg.providerId, merchantId, publicKey, privateKey: privateKey()})
   return {
     async testConnection(signal) {
       return testBraintreeConnection(api(), signal)
     },
     async fetchPage(cursor, signal, fetchOpts) {
-      return fetchBraintreePage(api(), ctx, readCursor(cursor), {clock: deps.clock, since: fetchOpts?.since, windowTarget}, signal)
+      return fetchBraintreePage(
+        api(),
+        ctx,
+        readCursor(cursor),
+        {clock: deps.clock, since: fetchOpts?.since, windowTarget},
+        signal,
+      )
     },
     async verifyWebhook(req) {
       return verifyBraintreeWebhook(req, {publicKey, privateKey: privateKey()}, ctx)

@@ -76,7 +76,8 @@ export function firstWindow(pass: TxnPass, cycle: Pick<Cycle, 'lower' | 'upper'>
 
 /** A new cycle up to now, from the last cycle's upper end (the watermark), else from `since`, else from the start. */
 export function startCycle(watermark: string | null, nowMs: number, since: string | undefined): Cycle {
-  const lower = watermark !== null ? iso(Date.parse(watermark) - OVERLAP_MS) : since && isIso(since) ? iso(Date.parse(since)) : null
+  const lower =
+    watermark !== null ? iso(Date.parse(watermark) - OVERLAP_MS) : since && isIso(since) ? iso(Date.parse(since)) : null
   const upper = iso(nowMs)
   const cycle: Cycle = {lower, upper, pass: 'created', window: null, ids: null, chunk: MAX_CHUNK, page: 1}
   cycle.window = firstWindow('created', cycle)
@@ -84,7 +85,11 @@ export function startCycle(watermark: string | null, nowMs: number, since: strin
 }
 
 /** The search criteria of a transaction pass over a window (the JSON body's `search`). */
-export function transactionCriteria(pass: TxnPass, window: Window, cycle: Pick<Cycle, 'lower'>): Record<string, unknown> {
+export function transactionCriteria(
+  pass: TxnPass,
+  window: Window,
+  cycle: Pick<Cycle, 'lower'>,
+): Record<string, unknown> {
   const range = {min: window.min, max: window.max}
   if (pass === 'created') return {created_at: range}
   // Transactions created inside this cycle come with the created pass in their current state: the change

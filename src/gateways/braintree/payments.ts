@@ -42,17 +42,32 @@ export function saleBody(req: CreatePaymentRequest, merchantAccountId: string | 
 }
 
 function fromTranslation(t: Translation): PaymentOutcome {
-  if (!t.ok) return {status: 'unknown', externalId: t.item.externalId, reason: `Braintree returned a transaction yms-pay cannot read: ${t.item.detail}`}
+  if (!t.ok)
+    return {
+      status: 'unknown',
+      externalId: t.item.externalId,
+      reason: `Braintree returned a transaction yms-pay cannot read: ${t.item.detail}`,
+    }
   const {txn} = t.item
   return outcomeOfPayment(t.item, {
     whenUnexplained: {code: 'failed', message: 'failed', decision: 'terminal'},
-    whenCanceled: {code: 'canceled', message: `Braintree ${txn.metadata.braintree_status ?? 'canceled'} the sale`, decision: 'terminal'},
+    whenCanceled: {
+      code: 'canceled',
+      message: `Braintree ${txn.metadata.braintree_status ?? 'canceled'} the sale`,
+      decision: 'terminal',
+    },
   })
 }
 
 /** Braintree's answer to a sale -> outcome (status 201 with <transaction>, or 422 <api-error-response>). */
-export function saleOutcome(status: number, root: string | null, value: XmlValue | null, ctx: TranslateContext): PaymentOutcome {
-  if ((status === 200 || status === 201) && root === 'transaction') return fromTranslation(translateTransaction(value, ctx))
+export function saleOutcome(
+  status: number,
+  root: string | null,
+  value: XmlValue | null,
+  ctx: TranslateContext,
+): PaymentOutcome {
+  if ((status === 200 || status === 201) && root === 'transaction')
+    return fromTranslation(translateTransaction(value, ctx))
   if (status === 422 && root === 'api-error-response' && isXmlObject(value)) {
     // Processor declines and gateway rejections carry the failed transaction; validation errors do not.
     if (isXmlObject(value.transaction)) return fromTranslation(translateTransaction(value.transaction, ctx))
@@ -60,14 +75,35 @@ export function saleOutcome(status: number, root: string | null, value: XmlValue
     const errors = body.success ? collectValidationErrors(body.data.errors) : []
     const first = errors[0]
     const message = (body.success && body.data.message) || first?.message || 'validation failed'
-    return {status: 'failed', externalId: null, failure: {code: first?.code ?? 'validation', message, decision: 'terminal'}, item: null}
+    return {
+      status: 'failed',
+      externalId: null,
+      failure: {code: first?.code ?? 'validation', message, decision: 'terminal'},
+      item: null,
+    }
   }
-  if (status === 429) return {status: 'failed', externalId: null, failure: {code: 'rate_limited', message: 'Braintree answered 429', decision: 'retry'}, item: null}
-  if (status >= 500 || status === 408) return {status: 'unknown', externalId: null, reason: `Braintree answered ${status}`}
-  const error = new BraintreeApiError(status, 'POST /transactions', root === null ? 'the body is not XML' : `unexpected <${root}>`)
+  if (status === 429)
+    return {
+      status: 'failed',
+      externalId: null,
+      failure: {code: 'rate_limited', message: 'Braintree answered 429', decision: 'retry'},
+      item: null,
+    }
+  if (status >= 500 || status === 408)
+    return {status: 'unknown', externalId: null, reason: `Braintree answered ${status}`}
+  const error = new BraintreeApiError(
+    status,
+    'POST /transactions',
+    root === null ? 'the body is not XML' : `unexpected <${root}>`,
+  )
   const decision = classifyBraintreeError(error)
   if (decision === 'unknown') return {status: 'unknown', externalId: null, reason: error.message}
-  return {status: 'failed', externalId: null, failure: {code: `http_${status}`, message: error.message, decision}, item: null}
+  return {
+    status: 'failed',
+    externalId: null,
+    failure: {code: `http_${status}`, message: error.message, decision},
+    item: null,
+  }
 }
 
 export async function createBraintreePayment(
@@ -81,34 +117,62 @@ export async function createBraintreePayment(
   const account = accounts.get(req.amount.currency)
   if (accounts.size > 0 && !account) {
     const message = `no Braintree merchant account is configured for ${req.amount.currency} (setting merchant_accounts)`
-    return {status: 'failed', externalId: null, failure: {code: 'currency_not_configured', message, decision: 'terminal'}, item: null}
+    return {
+      status: 'failed',
+      externalId: null,
+      failure: {code: 'currency_not_configured', message, decision: 'terminal'},
+      item: null,
+    }
   }
   const startedMs = clock.now()
   let answer: XmlAnswer
   try {
     answer = await api.post('/transactions', 'POST /transactions', saleBody(req, account), signal)
   } catch (error) {
-    if (error instanceof CircuitOpenError) return {status: 'failed', externalId: null, failure: {code: 'circuit_open', message: error.message, decision: 'retry'}, item: null}
+    if (error instanceof CircuitOpenError)
+      return {
+        status: 'failed',
+        externalId: null,
+        failure: {code: 'circuit_open', message: error.message, decision: 'retry'},
+        item: null,
+      }
     if (error instanceof TransportError) {
       if (classifyBraintreeError(error) === 'retry') {
-        return {status: 'failed', externalId: null, failure: {code: `network_${error.reason}`, message: error.message, decision: 'retry'}, item: null}
+        return {
+          status: 'failed',
+          externalId: null,
+          failure: {code: `network_${error.reason}`, message: error.message, decision: 'retry'},
+          item: null,
+        }
       }
       return resolveAmbiguous(api, ctx, req, startedMs, `POST /transactions: ${error.message}`, signal)
     }
     throw error
   }
   const outcome = saleOutcome(answer.status, answer.root, answer.value, ctx)
-  if (outcome.status === 'unknown' && answer.status >= 500) return resolveAmbiguous(api, ctx, req, startedMs, outcome.reason, signal)
+  if (outcome.status === 'unknown' && answer.status >= 500)
+    return resolveAmbiguous(api, ctx, req, startedMs, outcome.reason, signal)
   return outcome
 }
 
-async function resolveAmbiguous(api: BraintreeApi, ctx: TranslateContext, req: CreatePaymentRequest, startedMs: number, reason: string, signal?: AbortSignal): Promise<PaymentOutcome> {
+async function resolveAmbiguous(
+  api: BraintreeApi,
+  ctx: TranslateContext,
+  req: CreatePaymentRequest,
+  startedMs: number,
+  reason: string,
+  signal?: AbortSignal,
+): Promise<PaymentOutcome> {
   try {
     const found = await lookupBraintreePayment(api, ctx, req, startedMs, signal)
     if (found.status !== 'unknown') return found
     return {status: 'unknown', externalId: null, reason: `${reason}; ${found.reason}`}
   } catch (error) {
-    return {status: 'unknown', externalId: null, reason: `${reason}; the lookup by order id failed too (${(error as Error).message})`}
+    return {
+      status: 'unknown',
+      externalId: null,
+      reason: `${reason}; the lookup by order id failed too (${(error as Error).message})`,
+    }
   }
 }
 
@@ -116,23 +180,50 @@ async function resolveAmbiguous(api: BraintreeApi, ctx: TranslateContext, req: C
  * Finds the sale a createPayment made, by order id and amount, created no earlier than `sinceMs` − skew.
  * Not found is still `unknown`: the sale may be in flight; the caller asks again later before any new sale.
  */
-export async function lookupBraintreePayment(api: BraintreeApi, ctx: TranslateContext, req: CreatePaymentRequest, sinceMs: number, signal?: AbortSignal): Promise<PaymentOutcome> {
+export async function lookupBraintreePayment(
+  api: BraintreeApi,
+  ctx: TranslateContext,
+  req: CreatePaymentRequest,
+  sinceMs: number,
+  signal?: AbortSignal,
+): Promise<PaymentOutcome> {
   const search = {
     order_id: {is: orderIdFor(req)},
     type: ['sale'],
     created_at: {min: new Date(sinceMs - LOOKUP_SKEW_MS).toISOString()},
   }
-  const ids = await api.post('/transactions/advanced_search_ids', 'POST /transactions/advanced_search_ids', {search}, signal)
+  const ids = await api.post(
+    '/transactions/advanced_search_ids',
+    'POST /transactions/advanced_search_ids',
+    {search},
+    signal,
+  )
   const parsed = ids.status === 200 ? SearchResultsSchema.safeParse(ids.value) : null
-  if (!parsed?.success) throw new BraintreeApiError(ids.status, 'POST /transactions/advanced_search_ids', 'lookup by order id failed')
-  if (parsed.data.ids.length === 0) return {status: 'unknown', externalId: null, reason: `no sale with order id ${orderIdFor(req)} found yet`}
-  const page = await api.post('/transactions/advanced_search', 'POST /transactions/advanced_search', {search: {...search, ids: parsed.data.ids.slice(-50)}}, signal)
-  if (page.status !== 200 || !isXmlObject(page.value)) throw new BraintreeApiError(page.status, 'POST /transactions/advanced_search', 'lookup by order id failed')
+  if (!parsed?.success)
+    throw new BraintreeApiError(ids.status, 'POST /transactions/advanced_search_ids', 'lookup by order id failed')
+  if (parsed.data.ids.length === 0)
+    return {status: 'unknown', externalId: null, reason: `no sale with order id ${orderIdFor(req)} found yet`}
+  const page = await api.post(
+    '/transactions/advanced_search',
+    'POST /transactions/advanced_search',
+    {search: {...search, ids: parsed.data.ids.slice(-50)}},
+    signal,
+  )
+  if (page.status !== 200 || !isXmlObject(page.value))
+    throw new BraintreeApiError(page.status, 'POST /transactions/advanced_search', 'lookup by order id failed')
   const candidates = asList(page.value.transaction)
     .map((raw) => translateTransaction(raw, ctx))
-    .filter((t): t is Extract<Translation, {ok: true}> => t.ok && t.item.txn.amount.minor === req.amount.minor && t.item.txn.amount.currency === req.amount.currency)
+    .filter(
+      (t): t is Extract<Translation, {ok: true}> =>
+        t.ok && t.item.txn.amount.minor === req.amount.minor && t.item.txn.amount.currency === req.amount.currency,
+    )
     .sort((a, b) => (a.item.txn.occurredAt < b.item.txn.occurredAt ? 1 : -1))
   const latest = candidates[0]
-  if (!latest) return {status: 'unknown', externalId: null, reason: `sales with order id ${orderIdFor(req)} exist but none for ${req.amount.minor} ${req.amount.currency}`}
+  if (!latest)
+    return {
+      status: 'unknown',
+      externalId: null,
+      reason: `sales with order id ${orderIdFor(req)} exist but none for ${req.amount.minor} ${req.amount.currency}`,
+    }
   return fromTranslation(latest)
 }

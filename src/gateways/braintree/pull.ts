@@ -74,17 +74,32 @@ export interface PullOptions {
 
 type Collected = {items: FetchedTxn[]; invalid: Quarantined[]}
 
-export async function fetchBraintreePage(api: BraintreeApi, ctx: TranslateContext, cursor: BraintreeCursor, opts: PullOptions, signal?: AbortSignal): Promise<Page> {
-  const state = cursor.cycle === null ? {...cursor, cycle: startCycle(cursor.watermark, opts.clock.now(), opts.since)} : cursor
+export async function fetchBraintreePage(
+  api: BraintreeApi,
+  ctx: TranslateContext,
+  cursor: BraintreeCursor,
+  opts: PullOptions,
+  signal?: AbortSignal,
+): Promise<Page> {
+  const state =
+    cursor.cycle === null ? {...cursor, cycle: startCycle(cursor.watermark, opts.clock.now(), opts.since)} : cursor
   const into: Collected = {items: [], invalid: []}
   let next = await step(api, ctx, state, into, opts.windowTarget, signal)
   // A cycle whose pass cannot start (nothing left) moves on without a request.
-  if (next.cycle !== null && next.cycle.pass !== 'disputes' && next.cycle.window === null) next = {...next, cycle: nextPass(next.cycle).cycle}
+  if (next.cycle !== null && next.cycle.pass !== 'disputes' && next.cycle.window === null)
+    next = {...next, cycle: nextPass(next.cycle).cycle}
   return {items: into.items, invalid: into.invalid, next: next as unknown as Cursor, hasMore: next.cycle !== null}
 }
 
 /** One request of the cycle in progress, its objects collected into `into`; returns where the next one starts. */
-async function step(api: BraintreeApi, ctx: TranslateContext, state: BraintreeCursor, into: Collected, windowTarget: number, signal?: AbortSignal): Promise<BraintreeCursor> {
+async function step(
+  api: BraintreeApi,
+  ctx: TranslateContext,
+  state: BraintreeCursor,
+  into: Collected,
+  windowTarget: number,
+  signal?: AbortSignal,
+): Promise<BraintreeCursor> {
   const cycle = state.cycle as Cycle
   if (cycle.pass === 'disputes') {
     const last = await disputesPage(api, ctx, cycle, into, signal)
@@ -106,40 +121,88 @@ async function step(api: BraintreeApi, ctx: TranslateContext, state: BraintreeCu
   return {...state, cycle: afterWindow(cycle).cycle}
 }
 
-async function searchIds(api: BraintreeApi, pass: TxnPass, cycle: Cycle, signal?: AbortSignal): Promise<{ids: string[]; pageSize: number}> {
+async function searchIds(
+  api: BraintreeApi,
+  pass: TxnPass,
+  cycle: Cycle,
+  signal?: AbortSignal,
+): Promise<{ids: string[]; pageSize: number}> {
   const endpoint = 'POST /transactions/advanced_search_ids'
   const window = cycle.window as NonNullable<Cycle['window']>
-  const answer = await api.post('/transactions/advanced_search_ids', endpoint, {search: transactionCriteria(pass, window, cycle)}, signal)
+  const answer = await api.post(
+    '/transactions/advanced_search_ids',
+    endpoint,
+    {search: transactionCriteria(pass, window, cycle)},
+    signal,
+  )
   if (answer.status !== 200 || answer.root !== 'search-results') throw toApiError(answer, endpoint)
   const parsed = SearchResultsSchema.safeParse(answer.value)
-  if (!parsed.success) throw new BraintreeApiError(answer.status, endpoint, `unexpected search-results: ${describeIssues(parsed.error)}`)
+  if (!parsed.success)
+    throw new BraintreeApiError(answer.status, endpoint, `unexpected search-results: ${describeIssues(parsed.error)}`)
   return {ids: [...new Set(parsed.data.ids)], pageSize: parsed.data['page-size']}
 }
 
-async function transactionsPage(api: BraintreeApi, ctx: TranslateContext, pass: TxnPass, cycle: Cycle, ids: string[], into: Collected, signal?: AbortSignal): Promise<void> {
+async function transactionsPage(
+  api: BraintreeApi,
+  ctx: TranslateContext,
+  pass: TxnPass,
+  cycle: Cycle,
+  ids: string[],
+  into: Collected,
+  signal?: AbortSignal,
+): Promise<void> {
   const endpoint = 'POST /transactions/advanced_search'
   const window = cycle.window as NonNullable<Cycle['window']>
-  const {status, root, value, text} = await api.post('/transactions/advanced_search', endpoint, {search: {...transactionCriteria(pass, window, cycle), ids}}, signal)
+  const {status, root, value, text} = await api.post(
+    '/transactions/advanced_search',
+    endpoint,
+    {search: {...transactionCriteria(pass, window, cycle), ids}},
+    signal,
+  )
   if (status === 200 && root === null) {
     // A 200 whose body is not XML: nothing here can be read, but it is kept rather than skipped silently.
-    into.invalid.push({externalId: null, reason: 'invalid_payload', detail: `${endpoint}: the body is not well-formed XML (ids ${ids.join(',')})`, raw: text})
+    into.invalid.push({
+      externalId: null,
+      reason: 'invalid_payload',
+      detail: `${endpoint}: the body is not well-formed XML (ids ${ids.join(',')})`,
+      raw: text,
+    })
     return
   }
-  if (status !== 200 || root !== 'credit-card-transactions' || !isXmlObject(value)) throw toApiError({status, root, value}, endpoint)
+  if (status !== 200 || root !== 'credit-card-transactions' || !isXmlObject(value))
+    throw toApiError({status, root, value}, endpoint)
   for (const raw of asList(value.transaction)) collect(translateTransaction(raw, ctx), into)
 }
 
 /** Reads one page of disputes; true when it was the last. */
-async function disputesPage(api: BraintreeApi, ctx: TranslateContext, cycle: Cycle, into: Collected, signal?: AbortSignal): Promise<boolean> {
+async function disputesPage(
+  api: BraintreeApi,
+  ctx: TranslateContext,
+  cycle: Cycle,
+  into: Collected,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const endpoint = 'POST /disputes/advanced_search'
-  const {status, root, value, text} = await api.post('/disputes/advanced_search', endpoint, {search: disputeCriteria(cycle)}, signal, {page: String(cycle.page)})
+  const {status, root, value, text} = await api.post(
+    '/disputes/advanced_search',
+    endpoint,
+    {search: disputeCriteria(cycle)},
+    signal,
+    {page: String(cycle.page)},
+  )
   if (status === 200 && root === null) {
-    into.invalid.push({externalId: null, reason: 'invalid_payload', detail: `${endpoint} page ${cycle.page}: the body is not well-formed XML`, raw: text})
+    into.invalid.push({
+      externalId: null,
+      reason: 'invalid_payload',
+      detail: `${endpoint} page ${cycle.page}: the body is not well-formed XML`,
+      raw: text,
+    })
     return true
   }
   if (status !== 200 || root !== 'disputes' || !isXmlObject(value)) throw toApiError({status, root, value}, endpoint)
   const meta = CollectionSchema.safeParse(value)
-  if (!meta.success) throw new BraintreeApiError(status, endpoint, `unexpected disputes collection: ${describeIssues(meta.error)}`)
+  if (!meta.success)
+    throw new BraintreeApiError(status, endpoint, `unexpected disputes collection: ${describeIssues(meta.error)}`)
   const raws = asList(value.dispute)
   for (const raw of raws) collect(translateDispute(raw, ctx), into)
   return raws.length === 0 || cycle.page * meta.data['page-size'] >= meta.data['total-items']

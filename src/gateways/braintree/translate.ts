@@ -1,7 +1,13 @@
 import type {Money, NormalizedTxn} from '../../core/transaction.js'
 import {buildTxn, decimalMoney, invalidShape, Refusal, type Translation, type TxnFields} from '../translate-kit.js'
 import {gatewayRejectionDecision, processorDecision} from './classify.js'
-import {type BraintreeDispute, BraintreeDisputeSchema, type BraintreeTransaction, BraintreeTransactionSchema, describeIssues} from './schema.js'
+import {
+  type BraintreeDispute,
+  BraintreeDisputeSchema,
+  type BraintreeTransaction,
+  BraintreeTransactionSchema,
+  describeIssues,
+} from './schema.js'
 import {facts} from './facts.js'
 
 /**
@@ -56,7 +62,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/
 function utc(value: string | null, field: string): string {
   if (value === null) throw new Refusal('invalid_payload', `${field} is missing`)
   const ms = DATETIME.test(value) ? Date.parse(value) : DATE.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN
-  if (Number.isNaN(ms)) throw new Refusal('invalid_payload', `${field} ${JSON.stringify(value)} is not a Braintree datetime`)
+  if (Number.isNaN(ms))
+    throw new Refusal('invalid_payload', `${field} ${JSON.stringify(value)} is not a Braintree datetime`)
   return new Date(ms).toISOString()
 }
 
@@ -75,22 +82,42 @@ function failureOf(t: BraintreeTransaction): NormalizedTxn['failure'] {
   switch (t.status) {
     case 'processor_declined': {
       const code = t['processor-response-code'] ?? 'processor_declined'
-      return {code, message: t['processor-response-text'] ?? 'Processor declined', decision: processorDecision(code, t['processor-response-type'])}
+      return {
+        code,
+        message: t['processor-response-text'] ?? 'Processor declined',
+        decision: processorDecision(code, t['processor-response-type']),
+      }
     }
     case 'settlement_declined': {
       // The authorization was approved; the decline is the settlement's own code.
       const code = t['processor-settlement-response-code'] ?? 'settlement_declined'
-      return {code, message: t['processor-settlement-response-text'] ?? 'Settlement declined', decision: processorDecision(code)}
+      return {
+        code,
+        message: t['processor-settlement-response-text'] ?? 'Settlement declined',
+        decision: processorDecision(code),
+      }
     }
     case 'gateway_rejected': {
       const reason = t['gateway-rejection-reason']
-      return {code: `gateway_rejected:${reason ?? 'unknown'}`, message: `Gateway rejected (${reason ?? 'no reason given'})`, decision: gatewayRejectionDecision(reason)}
+      return {
+        code: `gateway_rejected:${reason ?? 'unknown'}`,
+        message: `Gateway rejected (${reason ?? 'no reason given'})`,
+        decision: gatewayRejectionDecision(reason),
+      }
     }
     case 'failed': {
       const code = t['processor-response-code']
       return code && code !== '1000'
-        ? {code, message: t['processor-response-text'] ?? 'Failed', decision: processorDecision(code, t['processor-response-type'])}
-        : {code: 'failed', message: t['processor-response-text'] ?? 'The processor could not be reached', decision: 'retry'}
+        ? {
+            code,
+            message: t['processor-response-text'] ?? 'Failed',
+            decision: processorDecision(code, t['processor-response-type']),
+          }
+        : {
+            code: 'failed',
+            message: t['processor-response-text'] ?? 'The processor could not be reached',
+            decision: 'retry',
+          }
     }
     default:
       return null
@@ -106,7 +133,11 @@ export function translateTransaction(raw: unknown, ctx: TranslateContext): Trans
 
 function transactionFields(t: BraintreeTransaction): TxnFields {
   const status = TXN_STATUS[t.status]
-  if (!status) throw new Refusal('invalid_payload', `transaction status ${JSON.stringify(t.status)} is not one Braintree documents`)
+  if (!status)
+    throw new Refusal(
+      'invalid_payload',
+      `transaction status ${JSON.stringify(t.status)} is not one Braintree documents`,
+    )
   let type: NormalizedTxn['type']
   let parent: string | null = null
   if (t.type === 'sale') type = 'payment'
@@ -144,7 +175,8 @@ export function translateDispute(raw: unknown, ctx: TranslateContext): Translati
 
 function disputeFields(d: BraintreeDispute): TxnFields {
   const status = DISPUTE_STATUS[d.status]
-  if (!status) throw new Refusal('invalid_payload', `dispute status ${JSON.stringify(d.status)} is not one Braintree documents`)
+  if (!status)
+    throw new Refusal('invalid_payload', `dispute status ${JSON.stringify(d.status)} is not one Braintree documents`)
   const occurredAt = utc(d['created-at'] ?? d['date-opened'] ?? d['received-date'], 'created-at')
   const metadata: Record<string, string> = {braintree_status: d.status}
   if (d.kind) metadata.dispute_kind = d.kind
@@ -154,7 +186,11 @@ function disputeFields(d: BraintreeDispute): TxnFields {
     parentExternalId: d.transaction.id,
     type: 'dispute',
     status,
-    amount: money(d['amount-disputed'] ?? d.amount, d['currency-iso-code'], d['amount-disputed'] ? 'amount-disputed' : 'amount'),
+    amount: money(
+      d['amount-disputed'] ?? d.amount,
+      d['currency-iso-code'],
+      d['amount-disputed'] ? 'amount-disputed' : 'amount',
+    ),
     occurredAt,
     updatedAt: d['updated-at'] ? utc(d['updated-at'], 'updated-at') : occurredAt,
     metadata,

@@ -29,7 +29,11 @@ function sameHex(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-export function verifyBraintreeSignature(signature: string, payload: string, keys: {publicKey: string; privateKey: string}): {ok: true} | {ok: false; reason: string} {
+export function verifyBraintreeSignature(
+  signature: string,
+  payload: string,
+  keys: {publicKey: string; privateKey: string},
+): {ok: true} | {ok: false; reason: string} {
   if (!signature) return {ok: false, reason: 'bt_signature is missing'}
   if (!payload) return {ok: false, reason: 'bt_payload is missing'}
   if (ILLEGAL_PAYLOAD.test(payload)) return {ok: false, reason: 'bt_payload contains characters that are not base64'}
@@ -57,16 +61,24 @@ export function verifyBraintreeWebhook(
   const form = new URLSearchParams(req.rawBody.toString('utf8'))
   const signature = form.get('bt_signature') ?? ''
   const payload = form.get('bt_payload') ?? ''
-  const verified = verifyBraintreeSignature(signature, payload, {publicKey: keys.publicKey, privateKey: keys.privateKey})
+  const verified = verifyBraintreeSignature(signature, payload, {
+    publicKey: keys.publicKey,
+    privateKey: keys.privateKey,
+  })
   if (!verified.ok) return verified
 
   const xml = Buffer.from(payload, 'base64').toString('utf8')
   const parsed = parseBraintreeXml(xml)
   // Signed but unreadable: acknowledge it (a retry would be just as unreadable) and keep it in quarantine.
-  const invalid = (detail: string, dedupKey: string): WebhookVerification => ({ok: true, dedupKey, events: [invalidEvent(null, detail, xml)]})
+  const invalid = (detail: string, dedupKey: string): WebhookVerification => ({
+    ok: true,
+    dedupKey,
+    events: [invalidEvent(null, detail, xml)],
+  })
   const digest = createHash('sha256').update(payload.replace(/\n$/, '')).digest('hex').slice(0, 32)
   if (!parsed.ok) return invalid(`bt_payload: ${parsed.reason}`, `unreadable:${digest}`)
-  if (parsed.root !== 'notification' || !isXmlObject(parsed.value)) return invalid(`bt_payload root is <${parsed.root}>, not <notification>`, `unreadable:${digest}`)
+  if (parsed.root !== 'notification' || !isXmlObject(parsed.value))
+    return invalid(`bt_payload root is <${parsed.root}>, not <notification>`, `unreadable:${digest}`)
   const n = parsed.value
   const kind = textOf(n.kind)
   const timestamp = textOf(n.timestamp)

@@ -11,7 +11,9 @@ export class PaypalApiError extends Error {
     readonly body: PaypalErrorBody | null,
   ) {
     const issue = body?.details?.[0]?.issue
-    super(`PayPal ${endpoint} answered ${status}${body ? `: ${body.name}${issue ? `/${issue}` : ''}${body.debug_id ? ` (debug_id ${body.debug_id})` : ''}` : ''}`)
+    super(
+      `PayPal ${endpoint} answered ${status}${body ? `: ${body.name}${issue ? `/${issue}` : ''}${body.debug_id ? ` (debug_id ${body.debug_id})` : ''}` : ''}`,
+    )
     this.name = 'PaypalApiError'
   }
 

@@ -17,7 +17,12 @@ export interface PaypalApi {
   /** The JSON body of a 2xx answer; 401/403 throw AuthError, any other status a PaypalApiError. */
   get(path: string, query: HttpRequest['query'], endpoint: string, signal?: AbortSignal): Promise<unknown>
   /** A JSON POST with PayPal-Request-Id. Returns the raw response whatever its status: callers map declines themselves. */
-  post(path: string, body: string, opts: {endpoint: string; idempotencyKey: string}, signal?: AbortSignal): Promise<HttpResponse>
+  post(
+    path: string,
+    body: string,
+    opts: {endpoint: string; idempotencyKey: string},
+    signal?: AbortSignal,
+  ): Promise<HttpResponse>
   /** `POST /v1/notifications/verify-webhook-signature` with the request body (JSON text): true on SUCCESS. */
   verifyWebhookSignature(body: string): Promise<boolean>
 }
@@ -28,13 +33,19 @@ export function createPaypalApi(auth: AuthorizedHttp, providerId: string): Paypa
   return {
     token: (signal) => auth.token(signal),
     async get(path, query, endpoint, signal) {
-      const res = await auth.request({method: 'GET', path, query, endpoint, headers: {accept: 'application/json'}}, signal)
+      const res = await auth.request(
+        {method: 'GET', path, query, endpoint, headers: {accept: 'application/json'}},
+        signal,
+      )
       if (res.status === 401 || res.status === 403) throw authFailure(res, endpoint, providerId)
       if (res.status < 200 || res.status >= 300) throw new PaypalApiError(res.status, endpoint, errorBody(res))
       try {
         return res.json()
       } catch {
-        throw new PaypalApiError(res.status, endpoint, {name: 'UNPARSEABLE_BODY', message: 'the response body is not JSON'})
+        throw new PaypalApiError(res.status, endpoint, {
+          name: 'UNPARSEABLE_BODY',
+          message: 'the response body is not JSON',
+        })
       }
     },
     post(path, body, opts, signal) {
@@ -52,7 +63,13 @@ export function createPaypalApi(auth: AuthorizedHttp, providerId: string): Paypa
     },
     async verifyWebhookSignature(body) {
       const res = await auth.request(
-        {method: 'POST', path: '/v1/notifications/verify-webhook-signature', endpoint: VERIFY_ENDPOINT, headers: {'content-type': 'application/json', accept: 'application/json'}, body},
+        {
+          method: 'POST',
+          path: '/v1/notifications/verify-webhook-signature',
+          endpoint: VERIFY_ENDPOINT,
+          headers: {'content-type': 'application/json', accept: 'application/json'},
+          body,
+        },
         undefined,
       )
       if (res.status < 200 || res.status >= 300) throw new PaypalApiError(res.status, VERIFY_ENDPOINT, errorBody(res))
@@ -79,7 +96,7 @@ function authFailure(res: HttpResponse, endpoint: string, providerId: string): A
     `PayPal refused provider ${providerId} on ${endpoint} (${res.status}${body ? ` ${body.name}` : ''})`,
     res.status === 403
       ? 'The REST app needs the Transaction Search and Disputes permissions (developer dashboard > app > features); it can take hours to apply.'
-      : 'Check the provider\'s client_id and client_secret secrets.',
+      : "Check the provider's client_id and client_secret secrets.",
   )
 }
 

@@ -38,8 +38,14 @@ export const adapter: GatewayAdapter = {
   settingsSchema,
   connect(cfg, deps): GatewayClient {
     const ctx = {provider: cfg.providerId}
-    const credentials = () => ({clientId: requireSecret(cfg, 'client_id'), clientSecret: requireSecret(cfg, 'client_secret')})
-    const api = createPaypalApi(createAuthorizedHttp({http: deps.http, clock: deps.clock, providerId: cfg.providerId, credentials}), cfg.providerId)
+    const credentials = () => ({
+      clientId: requireSecret(cfg, 'client_id'),
+      clientSecret: requireSecret(cfg, 'client_secret'),
+    })
+    const api = createPaypalApi(
+      createAuthorizedHttp({http: deps.http, clock: deps.clock, providerId: cfg.providerId, credentials}),
+      cfg.providerId,
+    )
     const webhookKey = pemFileKey(cfg.settings.webhook_cert_pem_file)
     return {
       async testConnection(signal) {
@@ -50,7 +56,16 @@ export const adapter: GatewayAdapter = {
         return fetchPaypalPage(api, ctx, readCursor(cursor), {now: deps.clock.now(), since: opts?.since}, signal)
       },
       verifyWebhook(req) {
-        return verifyPaypalWebhook(req, {webhookId: cfg.settings.webhook_id, key: webhookKey, clock: deps.clock, verifyOnline: api.verifyWebhookSignature}, ctx)
+        return verifyPaypalWebhook(
+          req,
+          {
+            webhookId: cfg.settings.webhook_id,
+            key: webhookKey,
+            clock: deps.clock,
+            verifyOnline: api.verifyWebhookSignature,
+          },
+          ctx,
+        )
       },
       createPayment(req, signal) {
         return createPaypalPayment(api, ctx, req, signal)

@@ -16,5 +16,8 @@ export const facts: GatewayFacts = {
   idempotencyHeader: 'PayPal-Request-Id',
   retryAmbiguousPosts: true,
   retryHintHeader: null,
-  wire: {gateway: 'paypal', deviations: zeroDecimal('HUF JPY TWD', 'PayPal does not support decimals for this currency')},
+  wire: {
+    gateway: 'paypal',
+    deviations: zeroDecimal('HUF JPY TWD', 'PayPal does not support decimals for this currency'),
+  },
 }

@@ -49,7 +49,11 @@ export function createAuthorizedHttp(opts: TokenSourceOptions): AuthorizedHttp {
         method: 'POST',
         path: '/v1/oauth2/token',
         endpoint: 'POST /v1/oauth2/token',
-        headers: {authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json'},
+        headers: {
+          authorization: `Basic ${basic}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
         body: 'grant_type=client_credentials',
       },
       signal,
@@ -57,10 +61,11 @@ export function createAuthorizedHttp(opts: TokenSourceOptions): AuthorizedHttp {
     if (res.status === 401 || res.status === 403 || (res.status === 400 && oauthError(res) === 'invalid_client')) {
       throw new AuthError(
         `PayPal refused the client credentials of provider ${opts.providerId} (${res.status} ${oauthError(res)})`,
-        'Check the provider\'s client_id and client_secret secrets (live and sandbox apps have different ones).',
+        "Check the provider's client_id and client_secret secrets (live and sandbox apps have different ones).",
       )
     }
-    if (res.status < 200 || res.status >= 300) throw new Error(`PayPal POST /v1/oauth2/token answered ${res.status} ${oauthError(res)}`)
+    if (res.status < 200 || res.status >= 300)
+      throw new Error(`PayPal POST /v1/oauth2/token answered ${res.status} ${oauthError(res)}`)
     let body: unknown
     try {
       body = res.json()

@@ -22,15 +22,36 @@ import {facts} from './facts.js'
  * 5xx, timeouts and resets are unknown (docs/gateways.md#unknown-outcomes: check the buyer was not charged
  * before retrying).
  */
-export async function createPaypalPayment(api: PaypalApi, ctx: TranslateContext, req: CreatePaymentRequest, signal?: AbortSignal): Promise<PaymentOutcome> {
+export async function createPaypalPayment(
+  api: PaypalApi,
+  ctx: TranslateContext,
+  req: CreatePaymentRequest,
+  signal?: AbortSignal,
+): Promise<PaymentOutcome> {
   let value: string
   try {
     value = formatGatewayDecimal(req.amount, facts.wire)
   } catch (error) {
-    if (error instanceof MoneyError) return {status: 'failed', externalId: null, failure: {code: 'INVALID_AMOUNT', message: error.message, decision: 'terminal'}, item: null}
+    if (error instanceof MoneyError)
+      return {
+        status: 'failed',
+        externalId: null,
+        failure: {code: 'INVALID_AMOUNT', message: error.message, decision: 'terminal'},
+        item: null,
+      }
     throw error
   }
-  const first = await post(api, {path: '/v2/checkout/orders', endpoint: 'POST /v2/checkout/orders', body: orderBody(req, value), idempotencyKey: req.idempotencyKey, orderId: null}, signal)
+  const first = await post(
+    api,
+    {
+      path: '/v2/checkout/orders',
+      endpoint: 'POST /v2/checkout/orders',
+      body: orderBody(req, value),
+      idempotencyKey: req.idempotencyKey,
+      orderId: null,
+    },
+    signal,
+  )
   if ('outcome' in first) return first.outcome
   let order = first.order
   if (order.status === 'CREATED' || order.status === 'APPROVED') {
@@ -57,7 +78,13 @@ function orderBody(req: CreatePaymentRequest, value: string): string {
   const invoiceId = req.metadata.invoice_id ?? req.metadata.invoice
   return JSON.stringify({
     intent: 'CAPTURE',
-    purchase_units: [{amount: {currency_code: req.amount.currency, value}, custom_id: req.customerRef, ...(invoiceId ? {invoice_id: invoiceId} : {})}],
+    purchase_units: [
+      {
+        amount: {currency_code: req.amount.currency, value},
+        custom_id: req.customerRef,
+        ...(invoiceId ? {invoice_id: invoiceId} : {}),
+      },
+    ],
     payment_source: {paypal: {vault_id: req.paymentMethodRef}},
   })
 }
@@ -66,9 +93,15 @@ const DECLINED = {code: 'DECLINED', message: 'capture declined', decision: 'term
 
 function outcomeOfOrder(order: Order, ctx: TranslateContext): PaymentOutcome {
   const capture = order.purchase_units?.[0]?.payments?.captures?.[0]
-  if (!capture) return {status: 'unknown', externalId: null, reason: `PayPal order ${order.id} is ${order.status} without a capture`}
+  if (!capture)
+    return {
+      status: 'unknown',
+      externalId: null,
+      reason: `PayPal order ${order.id} is ${order.status} without a capture`,
+    }
   const translated = translateCapture(capture, ctx, order.payer?.payer_id ?? null)
-  if (!translated.ok) return {status: 'unknown', externalId: capture.id, reason: `capture ${capture.id}: ${translated.item.detail}`}
+  if (!translated.ok)
+    return {status: 'unknown', externalId: capture.id, reason: `capture ${capture.id}: ${translated.item.detail}`}
   return outcomeOfPayment(translated.item, {whenUnexplained: DECLINED, whenCanceled: DECLINED})
 }
 
@@ -82,28 +115,54 @@ interface OrderCall {
 }
 
 /** One Orders v2 POST: the order PayPal answered with, or the outcome that ends the payment here. */
-async function post(api: PaypalApi, call: OrderCall, signal?: AbortSignal): Promise<{order: Order} | {outcome: PaymentOutcome}> {
+async function post(
+  api: PaypalApi,
+  call: OrderCall,
+  signal?: AbortSignal,
+): Promise<{order: Order} | {outcome: PaymentOutcome}> {
   let res: HttpResponse
   try {
     res = await api.post(call.path, call.body, {endpoint: call.endpoint, idempotencyKey: call.idempotencyKey}, signal)
   } catch (error) {
     if (error instanceof AuthError) throw error
     if (error instanceof CircuitOpenError) {
-      return {outcome: {status: 'failed', externalId: call.orderId, failure: {code: 'CIRCUIT_OPEN', message: error.message, decision: 'retry'}, item: null}}
+      return {
+        outcome: {
+          status: 'failed',
+          externalId: call.orderId,
+          failure: {code: 'CIRCUIT_OPEN', message: error.message, decision: 'retry'},
+          item: null,
+        },
+      }
     }
-    if (error instanceof TransportError) return {outcome: {status: 'unknown', externalId: call.orderId, reason: `${call.endpoint}: ${error.message}`}}
+    if (error instanceof TransportError)
+      return {outcome: {status: 'unknown', externalId: call.orderId, reason: `${call.endpoint}: ${error.message}`}}
     throw error
   }
-  if (res.status === 401) throw new AuthError(`PayPal refused the access token on ${call.endpoint} even after a refresh`)
+  if (res.status === 401)
+    throw new AuthError(`PayPal refused the access token on ${call.endpoint} even after a refresh`)
   let json: unknown
   try {
     json = res.json()
   } catch {
-    return {outcome: {status: 'unknown', externalId: call.orderId, reason: `PayPal answered ${res.status} with a body that is not JSON`}}
+    return {
+      outcome: {
+        status: 'unknown',
+        externalId: call.orderId,
+        reason: `PayPal answered ${res.status} with a body that is not JSON`,
+      },
+    }
   }
   if (res.status >= 200 && res.status < 300) {
     const parsed = OrderSchema.safeParse(json)
-    if (!parsed.success) return {outcome: {status: 'unknown', externalId: call.orderId, reason: `PayPal answered ${res.status} with an order that does not parse`}}
+    if (!parsed.success)
+      return {
+        outcome: {
+          status: 'unknown',
+          externalId: call.orderId,
+          reason: `PayPal answered ${res.status} with an order that does not parse`,
+        },
+      }
     return {order: parsed.data}
   }
   return {outcome: refusal(res.status, json, call)}

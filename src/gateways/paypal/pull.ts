@@ -7,7 +7,7 @@ import {toPaypalTime} from './time.js'
 import {type TranslateContext, translateDispute, translateTransaction} from './translate.js'
 
 /**
- * How the PayPal pull sees changes, not just creations (ARCHITECTURE.md "The gateway seam";
+ * How the PayPal pull sees changes, not just creations (docs/architecture.md#the-gateway-seam;
  * docs/gateways.md#paypal-listing and #paypal-transaction-search). One cycle:
  *
  * 1. Transactions: `GET /v1/reporting/transactions?start_date&end_date&fields=all&balance_affecting_records_only=N
@@ -93,23 +93,43 @@ export function startCycle(state: PaypalCursor, now: number, since: string | und
   let from: number
   if (state.completedThrough !== null) {
     from = state.completedThrough - LATE_MS
-    if (state.pendingFrom !== null) from = Math.min(from, Math.max(state.pendingFrom, state.completedThrough - PENDING_LOOKBACK_MAX_MS))
+    if (state.pendingFrom !== null)
+      from = Math.min(from, Math.max(state.pendingFrom, state.completedThrough - PENDING_LOOKBACK_MAX_MS))
   } else {
     const sinceMs = since === undefined ? Number.NaN : Date.parse(since)
     from = Number.isNaN(sinceMs) ? floor : sinceMs
   }
   from = seconds(Math.max(floor, Math.min(from, runEnd)))
-  return {...state, phase: 'transactions', runEnd, pendingSeen: null, window: {start: from, end: Math.min(from + MAX_WINDOW_MS, runEnd), page: 1, totalPages: null}}
+  return {
+    ...state,
+    phase: 'transactions',
+    runEnd,
+    pendingSeen: null,
+    window: {start: from, end: Math.min(from + MAX_WINDOW_MS, runEnd), page: 1, totalPages: null},
+  }
 }
 
 /** After a transactions page: the next page, the next window, or the disputes phase. */
-export function afterTransactionsPage(state: PaypalCursor, totalPages: number, oldestPendingOnPage: number | null): PaypalCursor {
+export function afterTransactionsPage(
+  state: PaypalCursor,
+  totalPages: number,
+  oldestPendingOnPage: number | null,
+): PaypalCursor {
   const window = state.window!
-  const pendingSeen = oldestPendingOnPage === null ? state.pendingSeen : state.pendingSeen === null ? oldestPendingOnPage : Math.min(state.pendingSeen, oldestPendingOnPage)
+  const pendingSeen =
+    oldestPendingOnPage === null
+      ? state.pendingSeen
+      : state.pendingSeen === null
+        ? oldestPendingOnPage
+        : Math.min(state.pendingSeen, oldestPendingOnPage)
   if (window.page < totalPages) return {...state, pendingSeen, window: {...window, page: window.page + 1, totalPages}}
   const runEnd = state.runEnd!
   if (window.end < runEnd) {
-    return {...state, pendingSeen, window: {start: window.end, end: Math.min(window.end + MAX_WINDOW_MS, runEnd), page: 1, totalPages: null}}
+    return {
+      ...state,
+      pendingSeen,
+      window: {start: window.end, end: Math.min(window.end + MAX_WINDOW_MS, runEnd), page: 1, totalPages: null},
+    }
   }
   return {
     ...state,
@@ -135,11 +155,21 @@ export function laterOf(a: string | null, b: string | null): string | null {
 }
 
 /** After a disputes page: the next page, or the end of the cycle. */
-export function afterDisputesPage(state: PaypalCursor, pageMaxSeen: string | null, nextToken: string | null): {next: PaypalCursor; hasMore: boolean} {
+export function afterDisputesPage(
+  state: PaypalCursor,
+  pageMaxSeen: string | null,
+  nextToken: string | null,
+): {next: PaypalCursor; hasMore: boolean} {
   const maxSeen = laterOf(state.disputes.maxSeen, pageMaxSeen)
   if (nextToken) return {next: {...state, disputes: {...state.disputes, maxSeen, pageToken: nextToken}}, hasMore: true}
   return {
-    next: {...state, phase: 'transactions', window: null, runEnd: null, disputes: {after: laterOf(state.disputes.after, maxSeen), maxSeen: null, pageToken: null}},
+    next: {
+      ...state,
+      phase: 'transactions',
+      window: null,
+      runEnd: null,
+      disputes: {after: laterOf(state.disputes.after, maxSeen), maxSeen: null, pageToken: null},
+    },
     hasMore: false,
   }
 }
@@ -151,12 +181,26 @@ export async function probeTransactionSearch(api: PaypalApi, now: number, signal
 }
 
 /** One page of the cycle the cursor is in; a cursor between cycles opens a new one at `now`. */
-export function fetchPaypalPage(api: PaypalApi, ctx: TranslateContext, cursor: PaypalCursor, at: {now: number; since?: string}, signal?: AbortSignal): Promise<Page> {
-  const state = cursor.phase === 'transactions' && cursor.window === null ? startCycle(cursor, at.now, at.since) : cursor
-  return state.phase === 'transactions' ? transactionsPage(api, ctx, state, signal) : disputesPage(api, ctx, state, signal)
+export function fetchPaypalPage(
+  api: PaypalApi,
+  ctx: TranslateContext,
+  cursor: PaypalCursor,
+  at: {now: number; since?: string},
+  signal?: AbortSignal,
+): Promise<Page> {
+  const state =
+    cursor.phase === 'transactions' && cursor.window === null ? startCycle(cursor, at.now, at.since) : cursor
+  return state.phase === 'transactions'
+    ? transactionsPage(api, ctx, state, signal)
+    : disputesPage(api, ctx, state, signal)
 }
 
-async function transactionsPage(api: PaypalApi, ctx: TranslateContext, state: PaypalCursor, signal?: AbortSignal): Promise<Page> {
+async function transactionsPage(
+  api: PaypalApi,
+  ctx: TranslateContext,
+  state: PaypalCursor,
+  signal?: AbortSignal,
+): Promise<Page> {
   const w = state.window!
   const endpoint = 'GET /v1/reporting/transactions'
   const query = {
@@ -185,10 +229,20 @@ async function transactionsPage(api: PaypalApi, ctx: TranslateContext, state: Pa
       oldestPending = oldestPending === null ? at : Math.min(oldestPending, at)
     }
   }
-  return {items, invalid, next: afterTransactionsPage(state, body.data.total_pages, oldestPending) as unknown as Cursor, hasMore: true}
+  return {
+    items,
+    invalid,
+    next: afterTransactionsPage(state, body.data.total_pages, oldestPending) as unknown as Cursor,
+    hasMore: true,
+  }
 }
 
-async function disputesPage(api: PaypalApi, ctx: TranslateContext, state: PaypalCursor, signal?: AbortSignal): Promise<Page> {
+async function disputesPage(
+  api: PaypalApi,
+  ctx: TranslateContext,
+  state: PaypalCursor,
+  signal?: AbortSignal,
+): Promise<Page> {
   const endpoint = 'GET /v1/customer/disputes'
   const query: HttpRequest['query'] = {page_size: DISPUTE_PAGE_SIZE}
   if (state.disputes.pageToken) query.next_page_token = state.disputes.pageToken
@@ -201,7 +255,12 @@ async function disputesPage(api: PaypalApi, ctx: TranslateContext, state: Paypal
   for (const raw of body.data.items ?? []) {
     const summary = DisputeSummarySchema.safeParse(raw)
     if (!summary.success) {
-      invalid.push({externalId: disputeIdOf(raw), reason: 'invalid_payload', detail: `dispute summary: ${describeIssues(summary.error)}`, raw})
+      invalid.push({
+        externalId: disputeIdOf(raw),
+        reason: 'invalid_payload',
+        detail: `dispute summary: ${describeIssues(summary.error)}`,
+        raw,
+      })
       continue
     }
     const updated = Date.parse(summary.data.update_time)
@@ -210,7 +269,12 @@ async function disputesPage(api: PaypalApi, ctx: TranslateContext, state: Paypal
     const detail =
       'disputed_transactions' in summary.data
         ? raw
-        : await api.get(`/v1/customer/disputes/${encodeURIComponent(summary.data.dispute_id)}`, undefined, 'GET /v1/customer/disputes/{id}', signal)
+        : await api.get(
+            `/v1/customer/disputes/${encodeURIComponent(summary.data.dispute_id)}`,
+            undefined,
+            'GET /v1/customer/disputes/{id}',
+            signal,
+          )
     const t = translateDispute(detail, ctx)
     if (t.ok) items.push(t.item)
     else invalid.push(t.item)

@@ -60,7 +60,14 @@ export const SearchResponseSchema = z.looseObject({
 })
 
 // ---- Disputes ----
-export const DISPUTE_STATUSES = ['OPEN', 'WAITING_FOR_BUYER_RESPONSE', 'WAITING_FOR_SELLER_RESPONSE', 'UNDER_REVIEW', 'RESOLVED', 'OTHER'] as const
+export const DISPUTE_STATUSES = [
+  'OPEN',
+  'WAITING_FOR_BUYER_RESPONSE',
+  'WAITING_FOR_SELLER_RESPONSE',
+  'UNDER_REVIEW',
+  'RESOLVED',
+  'OTHER',
+] as const
 
 export const DisputeSummarySchema = z.looseObject({
   dispute_id: z.string().min(1),
@@ -94,7 +101,14 @@ export const DisputeListSchema = z.looseObject({
 })
 
 // ---- Orders / captures / refunds (createPayment and webhook resources) ----
-export const CAPTURE_STATUSES = ['COMPLETED', 'DECLINED', 'PARTIALLY_REFUNDED', 'PENDING', 'REFUNDED', 'FAILED'] as const
+export const CAPTURE_STATUSES = [
+  'COMPLETED',
+  'DECLINED',
+  'PARTIALLY_REFUNDED',
+  'PENDING',
+  'REFUNDED',
+  'FAILED',
+] as const
 export const REFUND_STATUSES = ['CANCELLED', 'FAILED', 'PENDING', 'COMPLETED'] as const
 
 export const CaptureSchema = z.looseObject({
@@ -105,7 +119,11 @@ export const CaptureSchema = z.looseObject({
   invoice_id: z.string().optional(),
   custom_id: z.string().optional(),
   seller_receivable_breakdown: z
-    .looseObject({gross_amount: PaypalMoneySchema.optional(), paypal_fee: PaypalMoneySchema.optional(), net_amount: PaypalMoneySchema.optional()})
+    .looseObject({
+      gross_amount: PaypalMoneySchema.optional(),
+      paypal_fee: PaypalMoneySchema.optional(),
+      net_amount: PaypalMoneySchema.optional(),
+    })
     .optional(),
   create_time: z.string(),
   update_time: z.string().optional(),

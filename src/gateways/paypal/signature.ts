@@ -16,7 +16,12 @@ export const HEADERS = {
   time: 'paypal-transmission-time',
 } as const
 
-export function signedMessage(transmissionId: string, transmissionTime: string, webhookId: string, rawBody: Buffer | string): string {
+export function signedMessage(
+  transmissionId: string,
+  transmissionTime: string,
+  webhookId: string,
+  rawBody: Buffer | string,
+): string {
   const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody
   // zlib.crc32 returns the unsigned value already; `>>> 0` keeps that true whatever the platform does.
   return `${transmissionId}|${transmissionTime}|${webhookId}|${crc32(body) >>> 0}`

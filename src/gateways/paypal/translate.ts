@@ -1,9 +1,22 @@
-import type {z} from 'zod'
-
 import type {Money, NormalizedTxn} from '../../core/transaction.js'
-import {buildTxn, decimalMoney, describeIssues, invalidShape, Refusal, type Translation, type TxnFields} from '../translate-kit.js'
+import {
+  buildTxn,
+  decimalMoney,
+  describeIssues,
+  invalidShape,
+  Refusal,
+  type Translation,
+  type TxnFields,
+} from '../translate-kit.js'
 import {paypalDecision} from './classify.js'
-import {CaptureSchema, type DisputeDetail, DisputeDetailSchema, type PaypalMoney, RefundSchema, TransactionDetailSchema} from './schema.js'
+import {
+  CaptureSchema,
+  type DisputeDetail,
+  DisputeDetailSchema,
+  type PaypalMoney,
+  RefundSchema,
+  TransactionDetailSchema,
+} from './schema.js'
 import {paypalTimeToIso} from './time.js'
 import {facts} from './facts.js'
 
@@ -59,7 +72,8 @@ function money(m: PaypalMoney, field: string): Money {
 
 function time(value: string, field: string): string {
   const iso = paypalTimeToIso(value)
-  if (iso === null) throw new Refusal('invalid_payload', `${field}: ${JSON.stringify(value)} is not an RFC 3339 timestamp`)
+  if (iso === null)
+    throw new Refusal('invalid_payload', `${field}: ${JSON.stringify(value)} is not an RFC 3339 timestamp`)
   return iso
 }
 
@@ -82,30 +96,59 @@ function compact(entries: Record<string, string | undefined>): Record<string, st
 /** One row of `GET /v1/reporting/transactions`. */
 export function translateTransaction(raw: unknown, ctx: TranslateContext): RowTranslation {
   const parsed = TransactionDetailSchema.safeParse(raw)
-  if (!parsed.success) return invalidShape(raw, 'transaction', describeIssues(parsed.error), idAt(raw, 'transaction_info', 'transaction_id'))
+  if (!parsed.success)
+    return invalidShape(
+      raw,
+      'transaction',
+      describeIssues(parsed.error),
+      idAt(raw, 'transaction_info', 'transaction_id'),
+    )
   const info = parsed.data.transaction_info
   const code = info.transaction_event_code
-  if (code.startsWith('T12')) return {skip: `${code} is a chargeback movement; disputes come from /v1/customer/disputes`}
+  if (code.startsWith('T12'))
+    return {skip: `${code} is a chargeback movement; disputes come from /v1/customer/disputes`}
   return finish(ctx, raw, info.transaction_id, () => {
     const type = code.startsWith('T00') ? 'payment' : code === 'T1107' ? 'refund' : null
-    if (type === null) throw new Refusal('invalid_payload', `transaction_info.transaction_event_code: ${code} is not an event code yms-pay translates`)
+    if (type === null)
+      throw new Refusal(
+        'invalid_payload',
+        `transaction_info.transaction_event_code: ${code} is not an event code yms-pay translates`,
+      )
     const status = (type === 'payment' ? PAYMENT_STATUS : REFUND_STATUS)[info.transaction_status]
-    if (!status) throw new Refusal('invalid_payload', `transaction_info.transaction_status: unknown status ${JSON.stringify(info.transaction_status)}`)
+    if (!status)
+      throw new Refusal(
+        'invalid_payload',
+        `transaction_info.transaction_status: unknown status ${JSON.stringify(info.transaction_status)}`,
+      )
     const amount = money(info.transaction_amount, 'transaction_info.transaction_amount')
     const occurredAt = time(info.transaction_initiation_date, 'transaction_info.transaction_initiation_date')
-    const updatedAt = info.transaction_updated_date ? time(info.transaction_updated_date, 'transaction_info.transaction_updated_date') : occurredAt
+    const updatedAt = info.transaction_updated_date
+      ? time(info.transaction_updated_date, 'transaction_info.transaction_updated_date')
+      : occurredAt
     let parent: string | null = null
     let fee: Money | null = null
     if (type === 'refund') {
       parent = info.paypal_reference_id ?? null
-      if (!parent) throw new Refusal('invalid_payload', 'transaction_info.paypal_reference_id: a refund must name the payment it refunds')
+      if (!parent)
+        throw new Refusal(
+          'invalid_payload',
+          'transaction_info.paypal_reference_id: a refund must name the payment it refunds',
+        )
     } else if (info.fee_amount) {
       fee = money(info.fee_amount, 'transaction_info.fee_amount')
-      if (fee.currency !== amount.currency) throw new Refusal('invalid_payload', 'transaction_info.fee_amount: currency differs from the transaction amount')
+      if (fee.currency !== amount.currency)
+        throw new Refusal(
+          'invalid_payload',
+          'transaction_info.fee_amount: currency differs from the transaction amount',
+        )
     }
     const failure: Failure | null =
       type === 'payment' && status === 'failed'
-        ? {code: DENIED_FAILURE_CODE, message: 'PayPal denied the transaction (status D); the transaction search does not say why', decision: paypalDecision(DENIED_FAILURE_CODE)}
+        ? {
+            code: DENIED_FAILURE_CODE,
+            message: 'PayPal denied the transaction (status D); the transaction search does not say why',
+            decision: paypalDecision(DENIED_FAILURE_CODE),
+          }
         : null
     return {
       externalId: info.transaction_id,
@@ -146,7 +189,12 @@ export function translateDispute(raw: unknown, ctx: TranslateContext): Translati
       invoiceRef: first.invoice_number ?? null,
       occurredAt: time(d.create_time, 'create_time'),
       updatedAt: time(d.update_time, 'update_time'),
-      metadata: compact({dispute_status: d.status, reason: d.reason, outcome_code: d.dispute_outcome?.outcome_code, life_cycle_stage: d.dispute_life_cycle_stage}),
+      metadata: compact({
+        dispute_status: d.status,
+        reason: d.reason,
+        outcome_code: d.dispute_outcome?.outcome_code,
+        life_cycle_stage: d.dispute_life_cycle_stage,
+      }),
     }
   })
 }
@@ -155,7 +203,11 @@ function disputeStatus(d: DisputeDetail): Status {
   if (d.status !== 'RESOLVED') return 'disputed'
   const outcome = d.dispute_outcome?.outcome_code
   const mapped = outcome ? DISPUTE_OUTCOMES[outcome] : undefined
-  if (!mapped) throw new Refusal('invalid_payload', `dispute_outcome.outcome_code: a RESOLVED dispute with outcome ${JSON.stringify(outcome ?? null)} cannot be read as won or lost`)
+  if (!mapped)
+    throw new Refusal(
+      'invalid_payload',
+      `dispute_outcome.outcome_code: a RESOLVED dispute with outcome ${JSON.stringify(outcome ?? null)} cannot be read as won or lost`,
+    )
   return mapped
 }
 
@@ -185,7 +237,13 @@ export function translateCapture(raw: unknown, ctx: TranslateContext, payerId: s
     const occurredAt = time(c.create_time, 'create_time')
     const reason = c.status_details?.reason
     const failure: Failure | null =
-      status === 'failed' ? {code: reason ?? DENIED_FAILURE_CODE, message: `PayPal capture ${c.status}${reason ? ` (${reason})` : ''}`, decision: paypalDecision(reason ?? DENIED_FAILURE_CODE)} : null
+      status === 'failed'
+        ? {
+            code: reason ?? DENIED_FAILURE_CODE,
+            message: `PayPal capture ${c.status}${reason ? ` (${reason})` : ''}`,
+            decision: paypalDecision(reason ?? DENIED_FAILURE_CODE),
+          }
+        : null
     return {
       externalId: c.id,
       parentExternalId: null,
@@ -193,7 +251,8 @@ export function translateCapture(raw: unknown, ctx: TranslateContext, payerId: s
       status,
       amount,
       fee,
-      net: fee && fee.currency === amount.currency ? {minor: amount.minor - fee.minor, currency: amount.currency} : null,
+      net:
+        fee && fee.currency === amount.currency ? {minor: amount.minor - fee.minor, currency: amount.currency} : null,
       customerRef: payerId,
       invoiceRef: c.invoice_id ?? null,
       failure,
@@ -204,7 +263,12 @@ export function translateCapture(raw: unknown, ctx: TranslateContext, payerId: s
   })
 }
 
-const WEBHOOK_REFUND_STATUS: Record<string, Status> = {COMPLETED: 'succeeded', PENDING: 'pending', FAILED: 'failed', CANCELLED: 'canceled'}
+const WEBHOOK_REFUND_STATUS: Record<string, Status> = {
+  COMPLETED: 'succeeded',
+  PENDING: 'pending',
+  FAILED: 'failed',
+  CANCELLED: 'canceled',
+}
 
 /** The capture id in a refund's `up` link (`…/v2/payments/captures/{id}`). */
 export function refundedCaptureId(links: readonly {href: string; rel: string}[]): string | null {

@@ -62,7 +62,11 @@ const ROUTES: Record<string, Route> = {
   'CUSTOMER.DISPUTE.RESOLVED': translateDispute,
 }
 
-export async function verifyPaypalWebhook(req: WebhookRequest, verifier: WebhookVerifier, ctx: TranslateContext): Promise<WebhookVerification> {
+export async function verifyPaypalWebhook(
+  req: WebhookRequest,
+  verifier: WebhookVerifier,
+  ctx: TranslateContext,
+): Promise<WebhookVerification> {
   const check = await checkSignature(req, verifier)
   return check.ok ? translateDelivery(req.rawBody, ctx) : check
 }
@@ -77,27 +81,61 @@ async function checkSignature(req: WebhookRequest, verifier: WebhookVerifier): P
     return {ok: false, reason: (error as Error).message}
   }
   const h = (name: string): string | undefined => req.headers[name]?.trim() || undefined
-  const [algo, certUrl, id, sig, time] = [h(HEADERS.algo), h(HEADERS.certUrl), h(HEADERS.id), h(HEADERS.sig), h(HEADERS.time)]
-  const missing = Object.entries({[HEADERS.algo]: algo, [HEADERS.certUrl]: certUrl, [HEADERS.id]: id, [HEADERS.sig]: sig, [HEADERS.time]: time})
+  const [algo, certUrl, id, sig, time] = [
+    h(HEADERS.algo),
+    h(HEADERS.certUrl),
+    h(HEADERS.id),
+    h(HEADERS.sig),
+    h(HEADERS.time),
+  ]
+  const missing = Object.entries({
+    [HEADERS.algo]: algo,
+    [HEADERS.certUrl]: certUrl,
+    [HEADERS.id]: id,
+    [HEADERS.sig]: sig,
+    [HEADERS.time]: time,
+  })
     .filter(([, v]) => v === undefined)
     .map(([k]) => k)
   if (missing.length > 0) return {ok: false, reason: `missing header(s): ${missing.join(', ')}`}
-  if (algo !== AUTH_ALGO) return {ok: false, reason: `unsupported ${HEADERS.algo} ${JSON.stringify(algo)} (expected ${AUTH_ALGO})`}
-  if (!verifier.webhookId) return {ok: false, reason: 'the webhook_id setting (the id PayPal gave the webhook subscription) is required to verify PayPal webhooks'}
+  if (algo !== AUTH_ALGO)
+    return {ok: false, reason: `unsupported ${HEADERS.algo} ${JSON.stringify(algo)} (expected ${AUTH_ALGO})`}
+  if (!verifier.webhookId)
+    return {
+      ok: false,
+      reason:
+        'the webhook_id setting (the id PayPal gave the webhook subscription) is required to verify PayPal webhooks',
+    }
   const sentAt = paypalTimeToIso(time!)
   if (sentAt === null) return {ok: false, reason: `${HEADERS.time} ${JSON.stringify(time)} is not a timestamp`}
   const skew = verifier.clock.now() - Date.parse(sentAt)
   if (Math.abs(skew) > TOLERANCE_MS) {
-    return {ok: false, reason: `${HEADERS.time} is ${Math.round(skew / 1000)} s from now, outside the ±${TOLERANCE_MS / 1000} s tolerance (stale or replayed delivery)`}
+    return {
+      ok: false,
+      reason: `${HEADERS.time} is ${Math.round(skew / 1000)} s from now, outside the ±${TOLERANCE_MS / 1000} s tolerance (stale or replayed delivery)`,
+    }
   }
   if (key) {
     const matches = verifyMessage(signedMessage(id!, time!, verifier.webhookId, req.rawBody), sig!, key)
-    return matches ? {ok: true} : {ok: false, reason: 'signature mismatch (wrong webhook_id, a certificate that is not the one PayPal signs with, or a modified body)'}
+    return matches
+      ? {ok: true}
+      : {
+          ok: false,
+          reason:
+            'signature mismatch (wrong webhook_id, a certificate that is not the one PayPal signs with, or a modified body)',
+        }
   }
   const text = req.rawBody.toString('utf8')
   // Only a JSON object can be spliced safely; anything else cannot have been signed by PayPal as an event.
   if (!/^\s*\{[\s\S]*\}\s*$/.test(text)) return {ok: false, reason: 'body is not a JSON object'}
-  const head = JSON.stringify({auth_algo: algo, cert_url: certUrl, transmission_id: id, transmission_sig: sig, transmission_time: time, webhook_id: verifier.webhookId})
+  const head = JSON.stringify({
+    auth_algo: algo,
+    cert_url: certUrl,
+    transmission_id: id,
+    transmission_sig: sig,
+    transmission_time: time,
+    webhook_id: verifier.webhookId,
+  })
   let verified: boolean
   try {
     verified = await verifier.verifyOnline(`${head.slice(0, -1)},"webhook_event":${text}}`)
@@ -116,9 +154,17 @@ function translateDelivery(rawBody: Buffer, ctx: TranslateContext): WebhookVerif
   const route = ROUTES[type]
   if (!route) {
     const resourceId = typeof resource.id === 'string' ? resource.id : undefined
-    return {ok: true, dedupKey: eventId, events: [{kind: 'signal', name: type, data: resourceId ? {event_id: eventId, id: resourceId} : {event_id: eventId}}]}
+    return {
+      ok: true,
+      dedupKey: eventId,
+      events: [
+        {kind: 'signal', name: type, data: resourceId ? {event_id: eventId, id: resourceId} : {event_id: eventId}},
+      ],
+    }
   }
   const translated = route(resource, ctx)
-  const event: WebhookEvent = translated.ok ? {kind: 'txn', item: {txn: translated.item.txn, raw: body}} : {kind: 'invalid', item: {...translated.item, raw: body}}
+  const event: WebhookEvent = translated.ok
+    ? {kind: 'txn', item: {txn: translated.item.txn, raw: body}}
+    : {kind: 'invalid', item: {...translated.item, raw: body}}
   return {ok: true, dedupKey: eventId, events: [event]}
 }

@@ -11,7 +11,9 @@ export class SquareApiError extends Error {
     readonly errors: readonly SquareError[],
   ) {
     const first = errors[0]
-    super(`Square ${endpoint} answered ${status}${first ? `: ${first.code}${first.detail ? ` (${first.detail})` : ''}` : ''}`)
+    super(
+      `Square ${endpoint} answered ${status}${first ? `: ${first.code}${first.detail ? ` (${first.detail})` : ''}` : ''}`,
+    )
     this.name = 'SquareApiError'
   }
 

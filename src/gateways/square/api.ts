@@ -13,7 +13,12 @@ export interface SquareApi {
    * A JSON POST. 401/403 throw AuthError; any other response is returned whatever its status, because
    * CreatePayment reads a decline from the body of a 4xx.
    */
-  post(path: string, body: Record<string, unknown>, opts: {endpoint: string; idempotencyKey: string}, signal?: AbortSignal): Promise<HttpResponse>
+  post(
+    path: string,
+    body: Record<string, unknown>,
+    opts: {endpoint: string; idempotencyKey: string},
+    signal?: AbortSignal,
+  ): Promise<HttpResponse>
 }
 
 export function createSquareApi(http: HttpClient, accessToken: string, providerId: string): SquareApi {
@@ -29,7 +34,9 @@ export function createSquareApi(http: HttpClient, accessToken: string, providerI
       try {
         return res.json()
       } catch {
-        throw new SquareApiError(res.status, endpoint, [{category: 'API_ERROR', code: 'UNPARSEABLE_BODY', detail: 'the response body is not JSON'}])
+        throw new SquareApiError(res.status, endpoint, [
+          {category: 'API_ERROR', code: 'UNPARSEABLE_BODY', detail: 'the response body is not JSON'},
+        ])
       }
     },
     async post(path, body, opts, signal) {

@@ -39,7 +39,11 @@ export const adapter: GatewayAdapter = {
         return fetchSquarePage(api(), {ctx, locationId}, readCursor(cursor, opts?.since), signal)
       },
       async verifyWebhook(req) {
-        return verifySquareWebhook(req, {notificationUrl: cfg.settings.notification_url, signatureKey: () => requireSecret(cfg, 'signature_key')}, ctx)
+        return verifySquareWebhook(
+          req,
+          {notificationUrl: cfg.settings.notification_url, signatureKey: () => requireSecret(cfg, 'signature_key')},
+          ctx,
+        )
       },
       async createPayment(req, signal) {
         return createSquarePayment(api(), ctx, locationId, req, signal)

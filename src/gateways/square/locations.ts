@@ -6,7 +6,11 @@ import {ListLocationsResponseSchema} from './schema.js'
  * testConnection: `GET /v2/locations` proves the token, and its answer tells whether the location_id setting
  * names one of the account's locations (a wrong one would only show later, as an empty pull).
  */
-export async function checkSquareConnection(api: SquareApi, locationId: string | undefined, signal?: AbortSignal): Promise<void> {
+export async function checkSquareConnection(
+  api: SquareApi,
+  locationId: string | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
   const body = await api.get('/v2/locations', undefined, 'GET /v2/locations', signal)
   if (!locationId) return
   const locations = ListLocationsResponseSchema.safeParse(body)

@@ -60,10 +60,16 @@ export async function createSquarePayment(
     res = await api.post('/v2/payments', body, {endpoint, idempotencyKey: String(body.idempotency_key)}, signal)
   } catch (error) {
     if (error instanceof CircuitOpenError) {
-      return {status: 'failed', externalId: null, failure: {code: 'CIRCUIT_OPEN', message: error.message, decision: 'retry'}, item: null}
+      return {
+        status: 'failed',
+        externalId: null,
+        failure: {code: 'CIRCUIT_OPEN', message: error.message, decision: 'retry'},
+        item: null,
+      }
     }
     // Sent, but no answer: the payment may exist, so it is resolved before any retry.
-    if (error instanceof TransportError) return {status: 'unknown', externalId: null, reason: `${endpoint}: ${error.message}`}
+    if (error instanceof TransportError)
+      return {status: 'unknown', externalId: null, reason: `${endpoint}: ${error.message}`}
     throw error
   }
   let parsed: unknown
@@ -81,7 +87,11 @@ export function paymentOutcome(status: number, body: unknown, ctx: TranslateCont
   if (paymentRaw !== undefined) {
     const translated = translatePayment(paymentRaw, ctx)
     if (!translated.ok) {
-      return {status: 'unknown', externalId: translated.item.externalId, reason: `Square returned a payment yms-pay cannot read: ${translated.item.detail}`}
+      return {
+        status: 'unknown',
+        externalId: translated.item.externalId,
+        reason: `Square returned a payment yms-pay cannot read: ${translated.item.detail}`,
+      }
     }
     return outcomeOfPayment(translated.item, {
       whenUnexplained: unexplainedFailure(),
@@ -90,10 +100,17 @@ export function paymentOutcome(status: number, body: unknown, ctx: TranslateCont
   }
   const errors = ErrorsBodySchema.safeParse(body)
   const first = errors.success ? errors.data.errors[0] : undefined
-  if (!first) return {status: 'unknown', externalId: null, reason: `Square answered ${status} without a payment or errors[]`}
+  if (!first)
+    return {status: 'unknown', externalId: null, reason: `Square answered ${status} without a payment or errors[]`}
   const what = `${first.code}${first.detail ? `: ${first.detail}` : ''}`
   // The first request's outcome is not in this answer: look the payment up before anything else.
-  if (first.code === 'IDEMPOTENCY_KEY_REUSED') return {status: 'unknown', externalId: null, reason: `Square refused the idempotency key (${what})`}
+  if (first.code === 'IDEMPOTENCY_KEY_REUSED')
+    return {status: 'unknown', externalId: null, reason: `Square refused the idempotency key (${what})`}
   if (status >= 500) return {status: 'unknown', externalId: null, reason: `Square answered ${status} (${what})`}
-  return {status: 'failed', externalId: null, failure: {code: first.code, message: first.detail ?? first.code, decision: declineDecision(first.code)}, item: null}
+  return {
+    status: 'failed',
+    externalId: null,
+    failure: {code: first.code, message: first.detail ?? first.code, decision: declineDecision(first.code)},
+    item: null,
+  }
 }

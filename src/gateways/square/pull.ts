@@ -50,7 +50,13 @@ function isIso(value: unknown): value is string {
 /** The stored cursor, or a fresh one. A cursor this version cannot read restarts the cycle (safe: re-reads, never skips). */
 export function readCursor(cursor: Cursor | null, since?: string): SquareCursor {
   const c = cursor as Partial<SquareCursor> | null
-  if (c && c.v === 1 && RESOURCES.includes(c.resource as Resource) && c.watermarks && typeof c.watermarks === 'object') {
+  if (
+    c &&
+    c.v === 1 &&
+    RESOURCES.includes(c.resource as Resource) &&
+    c.watermarks &&
+    typeof c.watermarks === 'object'
+  ) {
     const watermarks: SquareCursor['watermarks'] = {}
     for (const r of RESOURCES) if (isIso(c.watermarks[r])) watermarks[r] = c.watermarks[r]
     return {
@@ -62,7 +68,13 @@ export function readCursor(cursor: Cursor | null, since?: string): SquareCursor 
     }
   }
   const start = since && isIso(since) ? new Date(since).toISOString() : undefined
-  return {v: 1, resource: 'payments', page: null, watermarks: start ? {payments: start, refunds: start, disputes: start} : {}, maxSeen: null}
+  return {
+    v: 1,
+    resource: 'payments',
+    page: null,
+    watermarks: start ? {payments: start, refunds: start, disputes: start} : {},
+    maxSeen: null,
+  }
 }
 
 /** The lower bound on updated_at for the current resource's listing, or undefined for a full read. */
@@ -78,7 +90,11 @@ export function laterOf(a: string | null, b: string | null): string | null {
 }
 
 /** State after one page: stay on the resource while Square returned a cursor, else close its watermark and move on. */
-export function advance(state: SquareCursor, pageMaxSeen: string | null, nextPage: string | undefined): {next: SquareCursor; hasMore: boolean} {
+export function advance(
+  state: SquareCursor,
+  pageMaxSeen: string | null,
+  nextPage: string | undefined,
+): {next: SquareCursor; hasMore: boolean} {
   const maxSeen = laterOf(state.maxSeen, pageMaxSeen)
   if (nextPage) return {next: {...state, page: nextPage, maxSeen}, hasMore: true}
   const watermarks = {...state.watermarks}
@@ -109,7 +125,12 @@ const TRANSLATORS: Record<Resource, (raw: unknown, ctx: TranslateContext) => Tra
   disputes: translateDispute,
 }
 
-export async function fetchSquarePage(api: SquareApi, scope: PullScope, state: SquareCursor, signal?: AbortSignal): Promise<Page> {
+export async function fetchSquarePage(
+  api: SquareApi,
+  scope: PullScope,
+  state: SquareCursor,
+  signal?: AbortSignal,
+): Promise<Page> {
   const since = updatedSince(state)
   const listed = await listPage(api, state, since, scope.locationId, signal)
   const sinceMs = since === undefined ? undefined : Date.parse(since)
@@ -119,7 +140,8 @@ export async function fetchSquarePage(api: SquareApi, scope: PullScope, state: S
     const updated = updatedAtOf(raw)
     if (updated !== null) maxSeen = laterOf(maxSeen, updated)
     // /v2/disputes cannot filter by time: drop what has not changed since the last cycle.
-    if (state.resource === 'disputes' && sinceMs !== undefined && updated !== null && Date.parse(updated) < sinceMs) continue
+    if (state.resource === 'disputes' && sinceMs !== undefined && updated !== null && Date.parse(updated) < sinceMs)
+      continue
     changed.push(raw)
   }
   const {next, hasMore} = advance(state, maxSeen, listed.cursor)
@@ -155,7 +177,10 @@ async function listPage(
   const endpoint = `GET /v2/${state.resource}`
   const envelope = ENVELOPES[state.resource].safeParse(await api.get(`/v2/${state.resource}`, query, endpoint, signal))
   // A list envelope that is not Square's shape: nothing to quarantine, and advancing would skip data, so the page fails.
-  if (!envelope.success) throw new SquareApiError(200, endpoint, [{category: 'API_ERROR', code: 'UNEXPECTED_LIST_BODY', detail: describeIssues(envelope.error)}])
+  if (!envelope.success)
+    throw new SquareApiError(200, endpoint, [
+      {category: 'API_ERROR', code: 'UNEXPECTED_LIST_BODY', detail: describeIssues(envelope.error)},
+    ])
   return envelope.data
 }
 

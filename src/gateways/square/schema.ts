@@ -5,7 +5,9 @@ import {z} from 'zod'
  * beside the normalized row). Field names are Square's snake_case JSON, not the SDK's camelCase.
  * A payload that fails these schemas is quarantined with the failing field, never thrown.
  */
-const rfc3339 = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'RFC 3339 timestamp')
+const rfc3339 = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'RFC 3339 timestamp')
 
 export const SquareMoneySchema = z.object({
   amount: z.number().int(),
@@ -89,9 +91,18 @@ export const SquareDisputeSchema = z.object({
 export type SquareDispute = z.infer<typeof SquareDisputeSchema>
 
 /** List envelopes: items stay `unknown` here so one bad item is quarantined without losing its page. */
-export const ListPaymentsResponseSchema = z.object({payments: z.array(z.unknown()).optional(), cursor: z.string().optional()})
-export const ListRefundsResponseSchema = z.object({refunds: z.array(z.unknown()).optional(), cursor: z.string().optional()})
-export const ListDisputesResponseSchema = z.object({disputes: z.array(z.unknown()).optional(), cursor: z.string().optional()})
+export const ListPaymentsResponseSchema = z.object({
+  payments: z.array(z.unknown()).optional(),
+  cursor: z.string().optional(),
+})
+export const ListRefundsResponseSchema = z.object({
+  refunds: z.array(z.unknown()).optional(),
+  cursor: z.string().optional(),
+})
+export const ListDisputesResponseSchema = z.object({
+  disputes: z.array(z.unknown()).optional(),
+  cursor: z.string().optional(),
+})
 export const ListLocationsResponseSchema = z.object({locations: z.array(z.object({id: z.string()})).optional()})
 export const ErrorsBodySchema = z.object({errors: z.array(SquareErrorSchema)})
 

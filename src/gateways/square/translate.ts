@@ -1,13 +1,21 @@
 import type {z} from 'zod'
 
 import type {FailureSchema, Money, NormalizedTxn} from '../../core/transaction.js'
-import {buildTxn, describeIssues, invalidShape, Refusal, type Translation, type TxnFields, wireMoney} from '../translate-kit.js'
+import {
+  buildTxn,
+  describeIssues,
+  invalidShape,
+  Refusal,
+  type Translation,
+  type TxnFields,
+  wireMoney,
+} from '../translate-kit.js'
 import {declineDecision} from './classify.js'
 import {facts} from './facts.js'
 import {
-  DISPUTE_STATES,
-  PAYMENT_STATUSES,
-  REFUND_STATUSES,
+  type DISPUTE_STATES,
+  type PAYMENT_STATUSES,
+  type REFUND_STATUSES,
   type SquareDispute,
   SquareDisputeSchema,
   type SquareMoney,
@@ -77,7 +85,10 @@ function feeOf(fees: readonly {amount_money: SquareMoney}[] | null | undefined, 
   fees.forEach((fee, index) => {
     const m = money(fee.amount_money, `processing_fee.${index}.amount_money`)
     if (m.currency !== currency) {
-      throw new Refusal('invalid_payload', `processing_fee.${index}.amount_money.currency: ${m.currency} differs from the amount's ${currency}`)
+      throw new Refusal(
+        'invalid_payload',
+        `processing_fee.${index}.amount_money.currency: ${m.currency} differs from the amount's ${currency}`,
+      )
     }
     minor += m.minor
   })
@@ -94,7 +105,11 @@ function time(value: string, field: string): string {
 
 /** What a FAILED payment that names no error is recorded as. */
 export function unexplainedFailure(): Failure {
-  return {code: 'FAILED', message: 'Square reported the payment FAILED without an error code', decision: declineDecision('FAILED')}
+  return {
+    code: 'FAILED',
+    message: 'Square reported the payment FAILED without an error code',
+    decision: declineDecision('FAILED'),
+  }
 }
 
 /** The decline of a failed payment: Square puts it in card_details.errors[] (bank_account_details for ACH). */

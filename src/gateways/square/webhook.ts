@@ -21,7 +21,12 @@ export function squareSignature(signatureKey: string, notificationUrl: string, r
     .digest('base64')
 }
 
-export function isValidSquareSignature(signatureKey: string, notificationUrl: string, rawBody: Buffer, header: string): boolean {
+export function isValidSquareSignature(
+  signatureKey: string,
+  notificationUrl: string,
+  rawBody: Buffer,
+  header: string,
+): boolean {
   const expected = Buffer.from(squareSignature(signatureKey, notificationUrl, rawBody), 'utf8')
   const given = Buffer.from(header.trim(), 'utf8')
   return expected.length === given.length && timingSafeEqual(expected, given)
@@ -42,22 +47,37 @@ export interface WebhookSettings {
   signatureKey: () => string
 }
 
-export function verifySquareWebhook(req: WebhookRequest, settings: WebhookSettings, ctx: TranslateContext): WebhookVerification {
+export function verifySquareWebhook(
+  req: WebhookRequest,
+  settings: WebhookSettings,
+  ctx: TranslateContext,
+): WebhookVerification {
   let signatureKey: string
   try {
     signatureKey = settings.signatureKey()
   } catch (error) {
     // Without the key nothing can be verified: the delivery is refused like any other that cannot be, and the
     // reason carries the missing-secret error's message, which says where to put the key.
-    return {ok: false, reason: `cannot verify Square webhooks without the signature_key secret: ${error instanceof Error ? error.message : String(error)}`}
+    return {
+      ok: false,
+      reason: `cannot verify Square webhooks without the signature_key secret: ${error instanceof Error ? error.message : String(error)}`,
+    }
   }
   if (!settings.notificationUrl) {
-    return {ok: false, reason: 'the notification_url setting (the exact URL registered with Square) is required to verify Square webhooks'}
+    return {
+      ok: false,
+      reason:
+        'the notification_url setting (the exact URL registered with Square) is required to verify Square webhooks',
+    }
   }
   const header = req.headers[SIGNATURE_HEADER]
   if (!header) return {ok: false, reason: `missing ${SIGNATURE_HEADER} header`}
   if (!isValidSquareSignature(signatureKey, settings.notificationUrl, req.rawBody, header)) {
-    return {ok: false, reason: 'signature mismatch (wrong signature_key, a notification_url that differs from the one Square signs, or a modified body)'}
+    return {
+      ok: false,
+      reason:
+        'signature mismatch (wrong signature_key, a notification_url that differs from the one Square signs, or a modified body)',
+    }
   }
 
   const parsed = parseSignedJson(req.rawBody, WebhookEnvelopeSchema)
@@ -65,13 +85,24 @@ export function verifySquareWebhook(req: WebhookRequest, settings: WebhookSettin
   const {body} = parsed
   const {type, event_id: eventId, data} = parsed.value
   const route = TRANSLATORS[type]
-  if (!route) return {ok: true, dedupKey: eventId, events: [{kind: 'signal', name: type, data: compact({event_id: eventId, id: data.id})}]}
+  if (!route)
+    return {
+      ok: true,
+      dedupKey: eventId,
+      events: [{kind: 'signal', name: type, data: compact({event_id: eventId, id: data.id})}],
+    }
   const object = data.object?.[route.object]
   if (object === undefined) {
-    return {ok: true, dedupKey: eventId, events: [invalid(data.id ?? null, `data.object.${route.object}: missing in ${type}`, body)]}
+    return {
+      ok: true,
+      dedupKey: eventId,
+      events: [invalid(data.id ?? null, `data.object.${route.object}: missing in ${type}`, body)],
+    }
   }
   const translated = route.translate(object, ctx)
-  const event: WebhookEvent = translated.ok ? {kind: 'txn', item: translated.item} : {kind: 'invalid', item: translated.item}
+  const event: WebhookEvent = translated.ok
+    ? {kind: 'txn', item: translated.item}
+    : {kind: 'invalid', item: translated.item}
   return {ok: true, dedupKey: eventId, events: [event]}
 }
 

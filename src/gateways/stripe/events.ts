@@ -28,7 +28,12 @@ export const DISPUTE_EVENTS = [
  * The types the pull asks for (`types[]`, at most 20). `payment_intent.*` is left out: every PaymentIntent
  * outcome also produces a `charge.*` event, and the PaymentIntent only names its charge.
  */
-export const PULLED_EVENT_TYPES: readonly string[] = [...CHARGE_LIFECYCLE_EVENTS, 'charge.refunded', ...REFUND_EVENTS, ...DISPUTE_EVENTS]
+export const PULLED_EVENT_TYPES: readonly string[] = [
+  ...CHARGE_LIFECYCLE_EVENTS,
+  'charge.refunded',
+  ...REFUND_EVENTS,
+  ...DISPUTE_EVENTS,
+]
 
 export interface EventTranslation {
   eventId: string | null

@@ -23,9 +23,14 @@ export const facts: GatewayFacts = {
       ISK: {exponent: 2, rule: 'Stripe sends ISK as two-decimal amounts whose last two digits are 00'},
       UGX: {exponent: 2, rule: 'Stripe sends UGX as two-decimal amounts whose last two digits are 00'},
       ...Object.fromEntries(
-        'BHD JOD KWD OMR TND'
-          .split(' ')
-          .map((c) => [c, {exponent: 3, sendMultipleOf: 10, rule: `Stripe three-decimal currency: the last digit of a ${c} amount must be 0`}]),
+        'BHD JOD KWD OMR TND'.split(' ').map((c) => [
+          c,
+          {
+            exponent: 3,
+            sendMultipleOf: 10,
+            rule: `Stripe three-decimal currency: the last digit of a ${c} amount must be 0`,
+          },
+        ]),
       ),
       // Charges are two-decimal; only manual payouts must be divisible by 100 (not a charge/refund rule).
       HUF: {exponent: 2, rule: 'Stripe two-decimal HUF'},

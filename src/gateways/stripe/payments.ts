@@ -27,14 +27,29 @@ export function paymentIntentForm(req: CreatePaymentRequest): URLSearchParams {
   return form
 }
 
-export async function createStripePayment(api: StripeApi, provider: string, req: CreatePaymentRequest, signal?: AbortSignal): Promise<PaymentOutcome> {
+export async function createStripePayment(
+  api: StripeApi,
+  provider: string,
+  req: CreatePaymentRequest,
+  signal?: AbortSignal,
+): Promise<PaymentOutcome> {
   const form = paymentIntentForm(req)
   let res
   try {
-    res = await api.post('/v1/payment_intents', form, {endpoint: 'POST /v1/payment_intents', idempotencyKey: req.idempotencyKey}, signal)
+    res = await api.post(
+      '/v1/payment_intents',
+      form,
+      {endpoint: 'POST /v1/payment_intents', idempotencyKey: req.idempotencyKey},
+      signal,
+    )
   } catch (error) {
     if (error instanceof CircuitOpenError) {
-      return {status: 'failed', externalId: null, failure: {code: 'circuit_open', message: error.message, decision: 'retry'}, item: null}
+      return {
+        status: 'failed',
+        externalId: null,
+        failure: {code: 'circuit_open', message: error.message, decision: 'retry'},
+        item: null,
+      }
     }
     if (error instanceof TransportError) return {status: 'unknown', externalId: null, reason: error.message}
     throw error
@@ -48,7 +63,11 @@ export async function createStripePayment(api: StripeApi, provider: string, req:
   return {
     status: 'failed',
     externalId: chargeOf(res.json),
-    failure: {code: apiError.declineCode ?? apiError.code ?? apiError.type ?? `http_${apiError.status}`, message: apiError.message, decision},
+    failure: {
+      code: apiError.declineCode ?? apiError.code ?? apiError.type ?? `http_${apiError.status}`,
+      message: apiError.message,
+      decision,
+    },
     item: null,
   }
 }
@@ -64,7 +83,12 @@ function chargeOf(json: () => unknown): string | null {
 
 function fromPaymentIntent(body: unknown, provider: string): PaymentOutcome {
   const parsed = PaymentIntentSchema.safeParse(body)
-  if (!parsed.success) return {status: 'unknown', externalId: null, reason: 'Stripe answered 2xx with something that is not a PaymentIntent'}
+  if (!parsed.success)
+    return {
+      status: 'unknown',
+      externalId: null,
+      reason: 'Stripe answered 2xx with something that is not a PaymentIntent',
+    }
   const intent = parsed.data
   const latest = intent.latest_charge
   const translated = typeof latest === 'object' && latest !== null ? translateCharge(latest, {provider}) : null
@@ -72,12 +96,21 @@ function fromPaymentIntent(body: unknown, provider: string): PaymentOutcome {
   const chargeId = typeof latest === 'string' ? latest : typeof latest?.id === 'string' ? latest.id : null
   switch (intent.status) {
     case 'succeeded':
-      return chargeId ? {status: 'succeeded', externalId: chargeId, item} : {status: 'unknown', externalId: null, reason: 'succeeded without a charge'}
+      return chargeId
+        ? {status: 'succeeded', externalId: chargeId, item}
+        : {status: 'unknown', externalId: null, reason: 'succeeded without a charge'}
     case 'processing':
-      return chargeId ? {status: 'pending', externalId: chargeId, item} : {status: 'unknown', externalId: null, reason: 'processing without a charge yet'}
+      return chargeId
+        ? {status: 'pending', externalId: chargeId, item}
+        : {status: 'unknown', externalId: null, reason: 'processing without a charge yet'}
     case 'requires_action':
       // Off-session the customer is not there to authenticate (docs/gateways.md#stripe-declines: authentication_required is terminal).
-      return {status: 'failed', externalId: chargeId, failure: {code: 'authentication_required', message: 'the card requires authentication', decision: 'terminal'}, item}
+      return {
+        status: 'failed',
+        externalId: chargeId,
+        failure: {code: 'authentication_required', message: 'the card requires authentication', decision: 'terminal'},
+        item,
+      }
     case 'requires_payment_method':
     case 'canceled': {
       const err = intent.last_payment_error ?? {}
@@ -89,7 +122,12 @@ function fromPaymentIntent(body: unknown, provider: string): PaymentOutcome {
         declineCode: typeof err.decline_code === 'string' ? err.decline_code : null,
         adviceCode: typeof err.advice_code === 'string' ? err.advice_code : null,
       })
-      return {status: 'failed', externalId: chargeId, failure: {code, message: apiError.message, decision: classifyStripeError(apiError)}, item}
+      return {
+        status: 'failed',
+        externalId: chargeId,
+        failure: {code, message: apiError.message, decision: classifyStripeError(apiError)},
+        item,
+      }
     }
     default:
       return {status: 'unknown', externalId: chargeId, reason: `PaymentIntent ${intent.id} is ${intent.status}`}

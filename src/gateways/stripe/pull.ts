@@ -5,11 +5,11 @@ import type {Cursor} from '../../core/cursor.js'
 import {StripeApiError} from './api-error.js'
 import type {StripeApi} from './api.js'
 import {PULLED_EVENT_TYPES, translateEvent} from './events.js'
-import {collect, type Translation} from '../translate-kit.js'
+import {collect} from '../translate-kit.js'
 import {translateCharge, translateDispute, translateRefund} from './translate.js'
 
 /**
- * How the Stripe pull sees every change (ARCHITECTURE.md "The gateway seam": backfill, then the change feed).
+ * How the Stripe pull sees every change (docs/architecture.md#the-gateway-seam: a backfill, then the change feed).
  *
  * 1. `anchor`: before reading anything, remember the newest event (`GET /v1/events?limit=1`). Every change made
  *    from then on is an event newer than the anchor.
@@ -49,7 +49,12 @@ export function readCursor(cursor: Cursor | null, since?: string): StripeCursor 
 
 const eventTypes = {'types[]': PULLED_EVENT_TYPES}
 
-export async function fetchStripePage(api: StripeApi, provider: string, cursor: StripeCursor, signal?: AbortSignal): Promise<Page> {
+export async function fetchStripePage(
+  api: StripeApi,
+  provider: string,
+  cursor: StripeCursor,
+  signal?: AbortSignal,
+): Promise<Page> {
   switch (cursor.phase) {
     case 'anchor': {
       const {data} = await api.list('/v1/events', {limit: 1, ...eventTypes}, 'GET /v1/events', signal)
@@ -67,9 +72,18 @@ function page(items: FetchedTxn[], invalid: Quarantined[], next: StripeCursor, h
   return {items, invalid, next: next as unknown as Cursor, hasMore}
 }
 
-const TRANSLATORS: Record<Resource, typeof translateCharge> = {charges: translateCharge, refunds: translateRefund, disputes: translateDispute}
+const TRANSLATORS: Record<Resource, typeof translateCharge> = {
+  charges: translateCharge,
+  refunds: translateRefund,
+  disputes: translateDispute,
+}
 
-async function backfillPage(api: StripeApi, provider: string, cursor: Extract<StripeCursor, {phase: 'backfill'}>, signal?: AbortSignal): Promise<Page> {
+async function backfillPage(
+  api: StripeApi,
+  provider: string,
+  cursor: Extract<StripeCursor, {phase: 'backfill'}>,
+  signal?: AbortSignal,
+): Promise<Page> {
   const query = {
     limit: PAGE_SIZE,
     starting_after: cursor.after ?? undefined,
@@ -95,7 +109,12 @@ async function backfillPage(api: StripeApi, provider: string, cursor: Extract<St
   return deferredPage(next as unknown as Cursor, true, translate)
 }
 
-async function eventsPage(api: StripeApi, provider: string, cursor: Extract<StripeCursor, {phase: 'events'}>, signal?: AbortSignal): Promise<Page> {
+async function eventsPage(
+  api: StripeApi,
+  provider: string,
+  cursor: Extract<StripeCursor, {phase: 'events'}>,
+  signal?: AbortSignal,
+): Promise<Page> {
   const [head, ...rest] = cursor.refetch
   if (head) return refetchPage(api, provider, cursor, head, rest, signal)
 
@@ -156,7 +175,12 @@ async function refetchPage(
   const next: StripeCursor = {...cursor, refetch: rest}
   const hasMore = rest.length > 0 || cursor.more
   try {
-    const raw = await api.get(`/v1/charges/${encodeURIComponent(head.id)}`, {'expand[]': ['balance_transaction']}, 'GET /v1/charges/:id', signal)
+    const raw = await api.get(
+      `/v1/charges/${encodeURIComponent(head.id)}`,
+      {'expand[]': ['balance_transaction']},
+      'GET /v1/charges/:id',
+      signal,
+    )
     const items: FetchedTxn[] = []
     const invalid: Quarantined[] = []
     collect(translateCharge(raw, {provider, seenAt: head.at}), {items, invalid})
@@ -164,13 +188,19 @@ async function refetchPage(
   } catch (error) {
     if (error instanceof StripeApiError && error.status === 404) {
       const detail = `charge ${head.id} named by an event could not be read back (HTTP 404); its fee is unknown`
-      return page([], [{externalId: head.id, reason: 'invalid_payload', detail, raw: {id: head.id, error: error.message}}], next, hasMore)
+      return page(
+        [],
+        [{externalId: head.id, reason: 'invalid_payload', detail, raw: {id: head.id, error: error.message}}],
+        next,
+        hasMore,
+      )
     }
     throw error
   }
 }
 
-
 function eventId(raw: unknown): string | null {
-  return typeof raw === 'object' && raw !== null && typeof (raw as {id?: unknown}).id === 'string' ? (raw as {id: string}).id : null
+  return typeof raw === 'object' && raw !== null && typeof (raw as {id?: unknown}).id === 'string'
+    ? (raw as {id: string}).id
+    : null
 }

@@ -2,7 +2,15 @@ import type {NormalizedTxn} from '../../core/transaction.js'
 import {buildTxn, invalidShape, type Translation, type TxnFields, wireMoney} from '../translate-kit.js'
 import {classifyDecline} from './classify.js'
 import {facts} from './facts.js'
-import {ChargeSchema, describeIssues, DisputeSchema, RefundSchema, type StripeCharge, type StripeDispute, type StripeRefund} from './schema.js'
+import {
+  ChargeSchema,
+  describeIssues,
+  DisputeSchema,
+  RefundSchema,
+  type StripeCharge,
+  type StripeDispute,
+  type StripeRefund,
+} from './schema.js'
 
 /**
  * Pure translation of Stripe objects into NormalizedTxn (conventions in src/core/transaction.ts): a charge is a
@@ -72,7 +80,13 @@ function chargeFields(charge: StripeCharge, ctx: TranslateContext): TxnFields {
   }
 }
 
-const REFUND_STATUS = {pending: 'pending', requires_action: 'pending', succeeded: 'succeeded', failed: 'failed', canceled: 'canceled'} as const
+const REFUND_STATUS = {
+  pending: 'pending',
+  requires_action: 'pending',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  canceled: 'canceled',
+} as const
 
 export function translateRefund(raw: unknown, ctx: TranslateContext): Translation {
   const parsed = RefundSchema.safeParse(raw)

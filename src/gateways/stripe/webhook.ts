@@ -48,7 +48,12 @@ export function verifyStripeSignature(
   return {ok: true, timestamp}
 }
 
-export function verifyStripeWebhook(req: WebhookRequest, secret: string, provider: string, clock: Clock): WebhookVerification {
+export function verifyStripeWebhook(
+  req: WebhookRequest,
+  secret: string,
+  provider: string,
+  clock: Clock,
+): WebhookVerification {
   const check = verifyStripeSignature(req.headers['stripe-signature'], req.rawBody, secret, clock)
   if (!check.ok) return check
   let body: unknown

@@ -21,21 +21,29 @@ import {AdyenWorld, DECLINES, MERCHANT_ACCOUNT, pspReference} from './world.js'
  * - Webhooks: one per scenario event, plus REPORT_AVAILABLE for each batch holding one of them.
  */
 function classicError(status: number, errorCode: string, message: string, errorType: string): EmulatorResponse {
-  return {status, headers: {'content-type': 'application/json'}, body: JSON.stringify({status, errorCode, message, errorType})}
+  return {
+    status,
+    headers: {'content-type': 'application/json'},
+    body: JSON.stringify({status, errorCode, message, errorType}),
+  }
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): EmulatorResponse {
   return {status, headers: {'content-type': 'application/json', ...headers}, body: JSON.stringify(body)}
 }
 
-const unparsable = (): EmulatorResponse => classicError(400, '702', 'Unable to parse the request body as JSON', 'validation')
+const unparsable = (): EmulatorResponse =>
+  classicError(400, '702', 'Unable to parse the request body as JSON', 'validation')
 const wrongAccount = (): EmulatorResponse => classicError(403, '901', 'Invalid Merchant Account', 'security')
 const REPORT_PATH = /^\/reports\/download\/MerchantAccount\/([^/]+)\/settlement_detail_report_batch_(\d+)\.csv$/
 
 export const createAdyenEmulator: EmulatorFactory = (opts) => {
   const {scenario, clock} = opts
   const seedHash = createHash('sha256').update(`adyen-emulator:${scenario.seed}`).digest('hex')
-  const secrets = {api_key: `AQE_sandbox_${seedHash.slice(0, 32)}`, hmac_key: createHash('sha256').update(`adyen-hmac:${scenario.seed}`).digest('hex').toUpperCase()}
+  const secrets = {
+    api_key: `AQE_sandbox_${seedHash.slice(0, 32)}`,
+    hmac_key: createHash('sha256').update(`adyen-hmac:${scenario.seed}`).digest('hex').toUpperCase(),
+  }
   const world = new AdyenWorld(opts)
   const payments = createPayments(world, () => clock.now())
 
@@ -47,8 +55,13 @@ export const createAdyenEmulator: EmulatorFactory = (opts) => {
     if (req.method === 'GET' && report) {
       const account = decodeURIComponent(report[1]!)
       const n = Number(report[2])
-      if (account !== MERCHANT_ACCOUNT || !world.batchExists(n)) return {status: 404, headers: {'content-type': 'text/plain'}, body: 'Not Found'}
-      return {status: 200, headers: {'content-type': 'text/csv; charset=utf-8'}, body: renderReport(world, world.entries(n))}
+      if (account !== MERCHANT_ACCOUNT || !world.batchExists(n))
+        return {status: 404, headers: {'content-type': 'text/plain'}, body: 'Not Found'}
+      return {
+        status: 200,
+        headers: {'content-type': 'text/csv; charset=utf-8'},
+        body: renderReport(world, world.entries(n)),
+      }
     }
     if (req.method === 'POST' && req.path === `/${CHECKOUT_VERSION}/payments`) return payments(req)
     if (req.method === 'POST' && req.path === `/${CHECKOUT_VERSION}/paymentMethods`) return paymentMethods(req)
@@ -61,11 +74,17 @@ export const createAdyenEmulator: EmulatorFactory = (opts) => {
     settings: {merchant_account: MERCHANT_ACCOUNT},
     handle,
     webhooks(events) {
-      const out: SignedWebhook[] = events.map((e) => signedNotification(secrets.hmac_key, Date.parse(e.at), notificationFor(world, e)))
+      const out: SignedWebhook[] = events.map((e) =>
+        signedNotification(secrets.hmac_key, Date.parse(e.at), notificationFor(world, e)),
+      )
       const batches = new Set(events.map((e) => world.batchOf(Date.parse(e.at))).filter((n) => world.batchExists(n)))
-      for (const n of [...batches].sort((a, b) => a - b)) out.push(signedNotification(secrets.hmac_key, world.batchClosesAt(n), reportAvailable(n)))
+      for (const n of [...batches].sort((a, b) => a - b))
+        out.push(signedNotification(secrets.hmac_key, world.batchClosesAt(n), reportAvailable(n)))
       // Oldest first; deliveries due at the same instant keep the order they were made in.
-      return out.map((w, i) => ({w, i})).sort((a, b) => (a.w.at < b.w.at ? -1 : a.w.at > b.w.at ? 1 : a.i - b.i)).map(({w}) => w)
+      return out
+        .map((w, i) => ({w, i}))
+        .sort((a, b) => (a.w.at < b.w.at ? -1 : a.w.at > b.w.at ? 1 : a.i - b.i))
+        .map(({w}) => w)
     },
     externalId(object, key) {
       return pspReference(object, key)
@@ -107,14 +126,24 @@ function createPayments(world: AdyenWorld, now: () => number): (req: EmulatorReq
       if (key.length > 64) return classicError(422, '000', 'Idempotency-Key is longer than 64 characters', 'validation')
       const seen = created.get(key)
       if (seen) {
-        if (seen.bodyHash !== bodyHash) return classicError(422, '000', 'Idempotency-Key was already used with a different request body', 'validation')
+        if (seen.bodyHash !== bodyHash)
+          return classicError(
+            422,
+            '000',
+            'Idempotency-Key was already used with a different request body',
+            'validation',
+          )
         return seen.response
       }
     }
     const checked = validatePayment(world, body)
     if ('error' in checked) return checked.error
     const psp = pspReference('created', key ?? `${body.reference}#${++createdSeq}`)
-    const response = json(200, authorise(world, checked, psp, new Date(now()).toISOString()), key === undefined ? {} : {'Idempotency-Key': key})
+    const response = json(
+      200,
+      authorise(world, checked, psp, new Date(now()).toISOString()),
+      key === undefined ? {} : {'Idempotency-Key': key},
+    )
     if (key !== undefined) created.set(key, {bodyHash, response})
     return response
   }
@@ -130,7 +159,8 @@ interface ValidPayment {
 function validatePayment(world: AdyenWorld, body: Record<string, unknown>): ValidPayment | {error: EmulatorResponse} {
   if (body.merchantAccount !== MERCHANT_ACCOUNT) return {error: wrongAccount()}
   const amount = body.amount as {currency?: unknown; value?: unknown} | undefined
-  if (!amount || typeof amount.currency !== 'string' || typeof amount.value !== 'number') return {error: classicError(422, '100', 'No amount specified', 'validation')}
+  if (!amount || typeof amount.currency !== 'string' || typeof amount.value !== 'number')
+    return {error: classicError(422, '100', 'No amount specified', 'validation')}
   let money: Money
   try {
     money = fromGatewayMinor(amount.value, amount.currency, facts.wire, 'amount.value')
@@ -138,10 +168,15 @@ function validatePayment(world: AdyenWorld, body: Record<string, unknown>): Vali
   } catch {
     return {error: classicError(422, '137', 'Invalid amount specified', 'validation')}
   }
-  if (typeof body.reference !== 'string' || body.reference === '') return {error: classicError(422, '130', 'Reference Missing', 'validation')}
+  if (typeof body.reference !== 'string' || body.reference === '')
+    return {error: classicError(422, '130', 'Reference Missing', 'validation')}
   const method = body.paymentMethod as {storedPaymentMethodId?: unknown} | undefined
   const customer = world.customerByShopper(body.shopperReference)
-  if (!customer || typeof method?.storedPaymentMethodId !== 'string' || customer.paymentMethods.adyen !== method.storedPaymentMethodId) {
+  if (
+    !customer ||
+    typeof method?.storedPaymentMethodId !== 'string' ||
+    customer.paymentMethods.adyen !== method.storedPaymentMethodId
+  ) {
     return {error: classicError(422, '800', 'Contract not found', 'validation')}
   }
   return {money, reference: body.reference, customer}
@@ -153,7 +188,20 @@ function authorise(world: AdyenWorld, p: ValidPayment, psp: string, nowIso: stri
   const echoed = {currency: p.money.currency, value: toGatewayMinor(p.money, facts.wire)}
   if (latest && latest.outcome === 'failed' && latest.decline) {
     const code = DECLINES[latest.decline]
-    return {pspReference: psp, resultCode: 'Refused', refusalReason: REFUSAL_REASONS[code]!.reason, refusalReasonCode: code, amount: echoed, merchantReference: p.reference}
+    return {
+      pspReference: psp,
+      resultCode: 'Refused',
+      refusalReason: REFUSAL_REASONS[code]!.reason,
+      refusalReasonCode: code,
+      amount: echoed,
+      merchantReference: p.reference,
+    }
   }
-  return {pspReference: psp, resultCode: 'Authorised', amount: echoed, merchantReference: p.reference, additionalData: {authCode: psp.slice(-6)}}
+  return {
+    pspReference: psp,
+    resultCode: 'Authorised',
+    amount: echoed,
+    merchantReference: p.reference,
+    additionalData: {authCode: psp.slice(-6)},
+  }
 }

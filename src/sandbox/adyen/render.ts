@@ -54,11 +54,18 @@ type SdrRow = Partial<Record<(typeof SDR_COLUMNS)[number], string>>
 function toCetWallClock(ms: number): {date: string; zone: 'CET' | 'CEST'; offset: string} {
   const offset = ianaOffsetMinutes('Europe/Amsterdam', ms) ?? 60
   const local = new Date(Math.floor(ms / 1000) * 1000 + offset * 60_000).toISOString()
-  return {date: `${local.slice(0, 10)} ${local.slice(11, 19)}`, zone: offset === 120 ? 'CEST' : 'CET', offset: offset === 120 ? '+02:00' : '+01:00'}
+  return {
+    date: `${local.slice(0, 10)} ${local.slice(11, 19)}`,
+    zone: offset === 120 ? 'CEST' : 'CET',
+    offset: offset === 120 ? '+02:00' : '+01:00',
+  }
 }
 
 const decimal = (m: Money): string => formatGatewayDecimal(m, facts.wire)
-const wire = (m: Money): {currency: string; value: number} => ({currency: m.currency, value: toGatewayMinor(m, facts.wire)})
+const wire = (m: Money): {currency: string; value: number} => ({
+  currency: m.currency,
+  value: toGatewayMinor(m, facts.wire),
+})
 
 /** A batch's entries as the report file Adyen serves. */
 export function renderReport(world: AdyenWorld, entries: readonly ReportEntry[]): string {
@@ -115,11 +122,23 @@ export type NotificationItem = Record<string, unknown> & {
 /** One item, signed as Adyen signs it with the merchant's HMAC key, in its own delivery. */
 export function signedNotification(hmacKey: string, at: number, item: NotificationItem): SignedWebhook {
   const when = toCetWallClock(at)
-  const full = {...item, merchantAccountCode: MERCHANT_ACCOUNT, eventDate: `${when.date.replace(' ', 'T')}${when.offset}`}
+  const full = {
+    ...item,
+    merchantAccountCode: MERCHANT_ACCOUNT,
+    eventDate: `${when.date.replace(' ', 'T')}${when.offset}`,
+  }
   const signature = adyenHmac(hmacPayload(full), hmacKey)
-  const additionalData = {...((item.additionalData as Record<string, string> | undefined) ?? {}), hmacSignature: signature}
+  const additionalData = {
+    ...((item.additionalData as Record<string, string> | undefined) ?? {}),
+    hmacSignature: signature,
+  }
   const body = {live: 'false', notificationItems: [{NotificationRequestItem: {...full, additionalData}}]}
-  return {at: new Date(at).toISOString(), dedupId: dedupKeyFor(full), headers: {'content-type': 'application/json'}, body: JSON.stringify(body)}
+  return {
+    at: new Date(at).toISOString(),
+    dedupId: dedupKeyFor(full),
+    headers: {'content-type': 'application/json'},
+    body: JSON.stringify(body),
+  }
 }
 
 /**
@@ -133,7 +152,14 @@ export function notificationFor(world: AdyenWorld, event: ScenarioEvent): Notifi
   switch (event.type) {
     case 'payment.created':
       if (p.settledAt !== null) {
-        return {...base, pspReference: paymentPsp, eventCode: 'PENDING', success: 'true', amount: wire(p.amount), additionalData: {shopperReference: world.shopperOf(p)}}
+        return {
+          ...base,
+          pspReference: paymentPsp,
+          eventCode: 'PENDING',
+          success: 'true',
+          amount: wire(p.amount),
+          additionalData: {shopperReference: world.shopperOf(p)},
+        }
       }
       return authorisation(world, p, p.outcome === 'succeeded')
     case 'payment.succeeded':
@@ -142,11 +168,26 @@ export function notificationFor(world: AdyenWorld, event: ScenarioEvent): Notifi
       return authorisation(world, p, false)
     case 'refund.created': {
       const refund = event.refund!
-      return {...base, pspReference: pspReference('refund', refund.key), originalReference: paymentPsp, eventCode: 'REFUND', success: 'true', amount: wire(refund.amount)}
+      return {
+        ...base,
+        pspReference: pspReference('refund', refund.key),
+        originalReference: paymentPsp,
+        eventCode: 'REFUND',
+        success: 'true',
+        amount: wire(refund.amount),
+      }
     }
     case 'dispute.opened': {
       const d = p.dispute!
-      return {...base, pspReference: pspReference('dispute', d.key), originalReference: paymentPsp, eventCode: 'CHARGEBACK', success: 'true', amount: wire(d.amount), additionalData: {disputeStatus: 'Undefended'}}
+      return {
+        ...base,
+        pspReference: pspReference('dispute', d.key),
+        originalReference: paymentPsp,
+        eventCode: 'CHARGEBACK',
+        success: 'true',
+        amount: wire(d.amount),
+        additionalData: {disputeStatus: 'Undefended'},
+      }
     }
     case 'dispute.closed': {
       const d = p.dispute!

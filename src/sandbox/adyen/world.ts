@@ -104,7 +104,15 @@ export class AdyenWorld {
 
   private allEntries(): ReportEntry[] {
     const out: ReportEntry[] = []
-    const add = (p: ScenarioPayment, at: string, type: ReportEntry['type'], modification: string, gross: Money, direction: ReportEntry['direction'], fee: Money | null): void => {
+    const add = (
+      p: ScenarioPayment,
+      at: string,
+      type: ReportEntry['type'],
+      modification: string,
+      gross: Money,
+      direction: ReportEntry['direction'],
+      fee: Money | null,
+    ): void => {
       out.push({at: ms(at), payment: p, type, modification, gross, direction, fee})
     }
     for (const p of this.payments) {
@@ -114,7 +122,8 @@ export class AdyenWorld {
       const d = p.dispute
       if (d) {
         add(p, d.openedAt, 'Chargeback', pspReference('dispute', d.key), d.amount, 'debit', null)
-        if (d.closedAt && d.outcome === 'won') add(p, d.closedAt, 'ChargebackReversed', pspReference('dispute', d.key), d.amount, 'credit', null)
+        if (d.closedAt && d.outcome === 'won')
+          add(p, d.closedAt, 'ChargebackReversed', pspReference('dispute', d.key), d.amount, 'credit', null)
       }
     }
     return out.sort((a, b) => a.at - b.at)

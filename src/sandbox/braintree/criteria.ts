@@ -24,7 +24,10 @@ const RANGE_STATUS: Readonly<Record<string, string>> = {
 }
 
 function timeOf(value: unknown, field: string): number {
-  const ms = typeof value === 'string' ? Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value) : Number.NaN
+  const ms =
+    typeof value === 'string'
+      ? Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value)
+      : Number.NaN
   if (Number.isNaN(ms)) throw new BadSearch(`${field} is not a date/time`)
   return ms
 }
@@ -56,7 +59,8 @@ function stringList(value: unknown, field: string): string[] {
 }
 
 function textIs(value: unknown, field: string): string {
-  if (!value || typeof value !== 'object' || typeof (value as {is?: unknown}).is !== 'string') throw new BadSearch(`${field} supports only {"is": …}`)
+  if (!value || typeof value !== 'object' || typeof (value as {is?: unknown}).is !== 'string')
+    throw new BadSearch(`${field} supports only {"is": …}`)
   return (value as {is: string}).is
 }
 
@@ -69,7 +73,8 @@ export function parseSearch(req: EmulatorRequest): Record<string, unknown> {
     throw new BadSearch('the body is not JSON')
   }
   const search = (body as {search?: unknown} | null)?.search ?? {}
-  if (typeof search !== 'object' || search === null || Array.isArray(search)) throw new BadSearch('search must be an object')
+  if (typeof search !== 'object' || search === null || Array.isArray(search))
+    throw new BadSearch('search must be an object')
   return search as Record<string, unknown>
 }
 

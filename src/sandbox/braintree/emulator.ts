@@ -26,7 +26,11 @@ export interface BraintreeEmulatorOptions extends EmulatorOptions {
   settleDelayMs?: number
 }
 
-export const EMULATOR_CREDENTIALS = {merchantId: 'yms_sandbox_merchant', publicKey: 'sandbox_public_key', privateKey: 'sandbox_private_key'}
+export const EMULATOR_CREDENTIALS = {
+  merchantId: 'yms_sandbox_merchant',
+  publicKey: 'sandbox_public_key',
+  privateKey: 'sandbox_private_key',
+}
 
 export function createBraintreeEmulator(opts: BraintreeEmulatorOptions): GatewayEmulator {
   const world = buildWorld(opts.scenario, opts.share)
@@ -72,7 +76,11 @@ export function createBraintreeEmulator(opts: BraintreeEmulatorOptions): Gateway
   return {
     kind: 'braintree',
     secrets: {private_key: privateKey},
-    settings: {merchant_id: merchantId, public_key: publicKey, merchant_accounts: MERCHANT_CURRENCIES.map((c) => `${c}:${merchantAccountFor(c)}`).join(',')},
+    settings: {
+      merchant_id: merchantId,
+      public_key: publicKey,
+      merchant_accounts: MERCHANT_CURRENCIES.map((c) => `${c}:${merchantAccountFor(c)}`).join(','),
+    },
     handle,
     webhooks(events: readonly ScenarioEvent[], targetUrl: string): SignedWebhook[] {
       void targetUrl // Braintree signs the payload only, not the destination

@@ -8,7 +8,8 @@ import {facts} from '../../gateways/braintree/facts.js'
 export const datetime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 export const date = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
 const amount = (m: Money): string => formatGatewayDecimal(m, facts.wire)
-const dt = (name: string, ms: number | null): string => (ms === null ? el(name, null) : el(name, datetime(ms), {type: 'datetime'}))
+const dt = (name: string, ms: number | null): string =>
+  ms === null ? el(name, null) : el(name, datetime(ms), {type: 'datetime'})
 
 function disputeSummary(d: BtDispute, now: number): string {
   const state = disputeStatusAt(d, now)
@@ -32,7 +33,14 @@ export function renderTransaction(t: BtTxn, now: number): string {
   const history = t.history
     .filter((e) => e.at <= now)
     .map((e) =>
-      wrap('status-event', dt('timestamp', e.at) + el('status', e.status) + el('amount', amount(t.amount)) + el('user', null) + el('transaction-source', 'api')),
+      wrap(
+        'status-event',
+        dt('timestamp', e.at) +
+          el('status', e.status) +
+          el('amount', amount(t.amount)) +
+          el('user', null) +
+          el('transaction-source', 'api'),
+      ),
     )
     .join('')
   const refunds = t.refunds
@@ -42,11 +50,18 @@ export function renderTransaction(t: BtTxn, now: number): string {
   const disputes = t.disputes.map((d) => disputeSummary(d, now)).join('')
   const updated = Math.max(current.at, ...t.refunds.filter((r) => r.at <= now).map((r) => r.at))
   const customer = t.customer
-    ? wrap('customer', el('id', t.customerId) + el('first-name', t.customer.firstName) + el('last-name', t.customer.lastName) + el('email', t.customer.email))
+    ? wrap(
+        'customer',
+        el('id', t.customerId) +
+          el('first-name', t.customer.firstName) +
+          el('last-name', t.customer.lastName) +
+          el('email', t.customer.email),
+      )
     : wrap('customer', el('id', null))
   const settlementFields =
     current.status === 'settlement_declined' && t.settlement
-      ? el('processor-settlement-response-code', t.settlement.code) + el('processor-settlement-response-text', t.settlement.text)
+      ? el('processor-settlement-response-code', t.settlement.code) +
+        el('processor-settlement-response-text', t.settlement.text)
       : el('processor-settlement-response-code', '') + el('processor-settlement-response-text', '')
   return wrap(
     'transaction',
@@ -70,7 +85,10 @@ export function renderTransaction(t: BtTxn, now: number): string {
       wrap('disputes', disputes, {type: 'array'}) +
       wrap('status-history', history, {type: 'array'}) +
       el('payment-instrument-type', 'credit_card') +
-      wrap('credit-card', el('token', t.paymentMethodToken) + el('bin', '411111') + el('last-4', '1111') + el('card-type', 'Visa')),
+      wrap(
+        'credit-card',
+        el('token', t.paymentMethodToken) + el('bin', '411111') + el('last-4', '1111') + el('card-type', 'Visa'),
+      ),
   )
 }
 
@@ -79,7 +97,12 @@ export function renderDispute(d: BtDispute, now: number): string {
   if (!state) throw new Error(`dispute ${d.id} does not exist at ${datetime(now)}`)
   const last = state.history[state.history.length - 1]
   const history = state.history
-    .map((e) => wrap('status-history', el('status', e.status) + dt('timestamp', e.at) + el('effective-date', date(e.at), {type: 'date'})))
+    .map((e) =>
+      wrap(
+        'status-history',
+        el('status', e.status) + dt('timestamp', e.at) + el('effective-date', date(e.at), {type: 'date'}),
+      ),
+    )
     .join('')
   return wrap(
     'dispute',
@@ -96,6 +119,9 @@ export function renderDispute(d: BtDispute, now: number): string {
       el('received-date', date(d.openedAt), {type: 'date'}) +
       el('reply-by-date', date(d.openedAt + 20 * 86_400_000), {type: 'date'}) +
       wrap('status-history', history, {type: 'array'}) +
-      wrap('transaction', el('id', d.transactionId) + el('amount', amount(d.transactionAmount)) + dt('created-at', null)),
+      wrap(
+        'transaction',
+        el('id', d.transactionId) + el('amount', amount(d.transactionAmount)) + dt('created-at', null),
+      ),
   )
 }

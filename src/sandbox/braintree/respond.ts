@@ -14,8 +14,15 @@ export interface ValidationError {
 
 /** Braintree's validation failure: errors nested under the object they are about; `extra` is e.g. the declined transaction. */
 export function apiErrorResponse(message: string, errors: readonly ValidationError[], extra = ''): EmulatorResponse {
-  const list = errors.map((e) => wrap('error', el('code', e.code) + el('attribute', e.attribute, {type: 'symbol'}) + el('message', e.message))).join('')
-  const body = wrap('errors', wrap('errors', '', {type: 'array'}) + (list ? wrap('transaction', wrap('errors', list, {type: 'array'})) : ''))
+  const list = errors
+    .map((e) =>
+      wrap('error', el('code', e.code) + el('attribute', e.attribute, {type: 'symbol'}) + el('message', e.message)),
+    )
+    .join('')
+  const body = wrap(
+    'errors',
+    wrap('errors', '', {type: 'array'}) + (list ? wrap('transaction', wrap('errors', list, {type: 'array'})) : ''),
+  )
   return xmlResponse(422, wrap('api-error-response', body + el('message', message) + wrap('params', '') + extra))
 }
 

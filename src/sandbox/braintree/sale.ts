@@ -3,7 +3,15 @@ import type {Money} from '../../core/transaction.js'
 import type {EmulatorRequest, EmulatorResponse} from '../emulator.js'
 import {renderTransaction} from './render.js'
 import {apiErrorResponse, type ValidationError, xmlResponse} from './respond.js'
-import {APPROVED, braintreeIdFor, type BtTxn, merchantAccountFor, MERCHANT_CURRENCIES, type StatusEvent, type World} from './world.js'
+import {
+  APPROVED,
+  braintreeIdFor,
+  type BtTxn,
+  merchantAccountFor,
+  MERCHANT_CURRENCIES,
+  type StatusEvent,
+  type World,
+} from './world.js'
 import {facts} from '../../gateways/braintree/facts.js'
 
 /**
@@ -36,7 +44,10 @@ interface SaleRequest {
 }
 
 /** A sale handler over `world`; each sale it stores gets a new id. */
-export function saleHandler(world: World, settleDelayMs: number): (req: EmulatorRequest, now: number) => EmulatorResponse {
+export function saleHandler(
+  world: World,
+  settleDelayMs: number,
+): (req: EmulatorRequest, now: number) => EmulatorResponse {
   let createdSeq = 0
   return (req, now) => {
     let body: {transaction?: Record<string, unknown>}
@@ -48,21 +59,33 @@ export function saleHandler(world: World, settleDelayMs: number): (req: Emulator
     const read = readSale(world, body?.transaction ?? {})
     if (!read.ok) return apiErrorResponse(read.errors.map((e) => e.message).join('\n'), read.errors)
     const declineCode = sandboxDeclineCode(read.sale.wire)
-    const t = storeSale(world, read.sale, braintreeIdFor('payment', `p${900_000_000 + ++createdSeq}`), declineCode, now, settleDelayMs)
+    const t = storeSale(
+      world,
+      read.sale,
+      braintreeIdFor('payment', `p${900_000_000 + ++createdSeq}`),
+      declineCode,
+      now,
+      settleDelayMs,
+    )
     if (declineCode) return apiErrorResponse(t.processor.text, [], renderTransaction(t, now))
     return xmlResponse(201, renderTransaction(t, now))
   }
 }
 
 /** Braintree's validation of a sale, with its error codes. */
-function readSale(world: World, tx: Record<string, unknown>): {ok: true; sale: SaleRequest} | {ok: false; errors: ValidationError[]} {
+function readSale(
+  world: World,
+  tx: Record<string, unknown>,
+): {ok: true; sale: SaleRequest} | {ok: false; errors: ValidationError[]} {
   const errors: ValidationError[] = []
   if (tx.type !== 'sale') errors.push({code: '91523', attribute: 'type', message: 'Transaction type is invalid.'})
   const accountId = typeof tx.merchant_account_id === 'string' ? tx.merchant_account_id : merchantAccountFor('USD')
   const currency = MERCHANT_CURRENCIES.find((c) => merchantAccountFor(c) === accountId)
-  if (!currency) errors.push({code: '91513', attribute: 'merchant_account_id', message: 'Merchant account ID is invalid.'})
+  if (!currency)
+    errors.push({code: '91513', attribute: 'merchant_account_id', message: 'Merchant account ID is invalid.'})
   let amount = null
-  if (typeof tx.amount !== 'string' || tx.amount === '') errors.push({code: '81502', attribute: 'amount', message: 'Amount is required.'})
+  if (typeof tx.amount !== 'string' || tx.amount === '')
+    errors.push({code: '81502', attribute: 'amount', message: 'Amount is required.'})
   else if (currency) {
     try {
       amount = parseGatewayDecimal(tx.amount, currency, facts.wire, 'amount')
@@ -73,7 +96,8 @@ function readSale(world: World, tx: Record<string, unknown>): {ok: true; sale: S
   }
   const token = typeof tx.payment_method_token === 'string' ? tx.payment_method_token : null
   const owner = token ? world.tokens.get(token) : undefined
-  if (!owner) errors.push({code: '91518', attribute: 'payment_method_token', message: 'Payment method token is invalid.'})
+  if (!owner)
+    errors.push({code: '91518', attribute: 'payment_method_token', message: 'Payment method token is invalid.'})
   const customerId = typeof tx.customer_id === 'string' ? tx.customer_id : null
   if (customerId !== null && (!world.customers.has(customerId) || (owner && owner.customerId !== customerId))) {
     errors.push({code: '91510', attribute: 'customer_id', message: 'Customer ID is invalid.'})
@@ -81,7 +105,18 @@ function readSale(world: World, tx: Record<string, unknown>): {ok: true; sale: S
   if (errors.length > 0 || !amount || !owner || !currency || token === null) return {ok: false, errors}
   const submit = (tx.options as {submit_for_settlement?: unknown} | undefined)?.submit_for_settlement === true
   const orderId = typeof tx.order_id === 'string' ? tx.order_id : null
-  return {ok: true, sale: {amount, wire: String(tx.amount), token, customerId: owner.customerId, orderId, merchantAccountId: accountId, submit}}
+  return {
+    ok: true,
+    sale: {
+      amount,
+      wire: String(tx.amount),
+      token,
+      customerId: owner.customerId,
+      orderId,
+      merchantAccountId: accountId,
+      submit,
+    },
+  }
 }
 
 /** The processor code a sandbox amount declines with (2000.00–3000.99), or null when it is approved. */
@@ -91,7 +126,14 @@ function sandboxDeclineCode(wire: string): string | null {
 }
 
 /** Adds the sale to the world: declined, or authorized (then submitted, settling later) as the sandbox decides. */
-function storeSale(world: World, sale: SaleRequest, id: string, declineCode: string | null, now: number, settleDelayMs: number): BtTxn {
+function storeSale(
+  world: World,
+  sale: SaleRequest,
+  id: string,
+  declineCode: string | null,
+  now: number,
+  settleDelayMs: number,
+): BtTxn {
   const history: StatusEvent[] = declineCode
     ? [{status: 'processor_declined', at: now}]
     : sale.submit
@@ -113,7 +155,9 @@ function storeSale(world: World, sale: SaleRequest, id: string, declineCode: str
     merchantAccountId: sale.merchantAccountId,
     createdAt: now,
     history,
-    processor: declineCode ? {code: declineCode, text: known?.text ?? 'Processor Declined', type: known?.type ?? 'soft_declined'} : APPROVED,
+    processor: declineCode
+      ? {code: declineCode, text: known?.text ?? 'Processor Declined', type: known?.type ?? 'soft_declined'}
+      : APPROVED,
     settlement: null,
     gatewayRejectionReason: null,
     refundedTransactionId: null,

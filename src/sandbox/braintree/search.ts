@@ -13,7 +13,9 @@ import {el, wrap} from './xml-writer.js'
 export const PAGE_SIZE = 50
 
 const pageMeta = (page: number, total: number): string =>
-  el('current-page-number', page, {type: 'integer'}) + el('page-size', PAGE_SIZE, {type: 'integer'}) + el('total-items', total, {type: 'integer'})
+  el('current-page-number', page, {type: 'integer'}) +
+  el('page-size', PAGE_SIZE, {type: 'integer'}) +
+  el('total-items', total, {type: 'integer'})
 
 /** POST transactions/advanced_search_ids: every matching id, up to `limit` (Braintree's cap on results). */
 export function searchIds(world: World, req: EmulatorRequest, now: number, limit: number): EmulatorResponse {
@@ -23,7 +25,14 @@ export function searchIds(world: World, req: EmulatorRequest, now: number, limit
     if (found.length >= limit) break
     if (t.createdAt <= now && (ids === null || ids.has(t.id)) && filter(t, now)) found.push(t.id)
   }
-  return xmlResponse(200, wrap('search-results', el('page-size', PAGE_SIZE, {type: 'integer'}) + wrap('ids', found.map((id) => el('item', id)).join(''), {type: 'array'})))
+  return xmlResponse(
+    200,
+    wrap(
+      'search-results',
+      el('page-size', PAGE_SIZE, {type: 'integer'}) +
+        wrap('ids', found.map((id) => el('item', id)).join(''), {type: 'array'}),
+    ),
+  )
 }
 
 /** POST transactions/advanced_search: the transactions of the listed ids (at most a page) that still match. */
@@ -37,7 +46,12 @@ export function searchTransactions(world: World, req: EmulatorRequest, now: numb
     if (t && t.createdAt <= now && filter(t, now)) found.push(t)
   }
   if (req.headers[DUPLICATE_HINT_HEADER] === 'duplicate' && found[0]) found.push(found[0])
-  return xmlResponse(200, wrap('credit-card-transactions', pageMeta(1, found.length) + found.map((t) => renderTransaction(t, now)).join(''), {type: 'collection'}))
+  return xmlResponse(
+    200,
+    wrap('credit-card-transactions', pageMeta(1, found.length) + found.map((t) => renderTransaction(t, now)).join(''), {
+      type: 'collection',
+    }),
+  )
 }
 
 /** POST disputes/advanced_search?page=N. */
@@ -47,5 +61,10 @@ export function searchDisputes(world: World, req: EmulatorRequest, now: number):
   const pageNo = Math.max(1, Number.parseInt(req.query.get('page') ?? '1', 10) || 1)
   const page = all.slice((pageNo - 1) * PAGE_SIZE, pageNo * PAGE_SIZE)
   if (req.headers[DUPLICATE_HINT_HEADER] === 'duplicate' && page[0]) page.push(page[0])
-  return xmlResponse(200, wrap('disputes', pageMeta(pageNo, all.length) + page.map((d) => renderDispute(d, now)).join(''), {type: 'collection'}))
+  return xmlResponse(
+    200,
+    wrap('disputes', pageMeta(pageNo, all.length) + page.map((d) => renderDispute(d, now)).join(''), {
+      type: 'collection',
+    }),
+  )
 }

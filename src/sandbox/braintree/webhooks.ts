@@ -11,8 +11,13 @@ import {signBraintreePayload} from '../../gateways/braintree/webhook.js'
  * settlement declines and dispute changes; it has no webhook for a sale being created or declined, nor for
  * refunds (only refund_failed): those are seen by the pull.
  */
-export function braintreeWebhooks(world: World, keys: {publicKey: string; privateKey: string}, events: readonly ScenarioEvent[]): SignedWebhook[] {
-  const notify = (kind: string, at: number, subject: string, subjectId: string) => notification(keys, kind, at, subject, subjectId)
+export function braintreeWebhooks(
+  world: World,
+  keys: {publicKey: string; privateKey: string},
+  events: readonly ScenarioEvent[],
+): SignedWebhook[] {
+  const notify = (kind: string, at: number, subject: string, subjectId: string) =>
+    notification(keys, kind, at, subject, subjectId)
   const out: SignedWebhook[] = []
   for (const e of events) {
     const at = Date.parse(e.at)
@@ -35,10 +40,24 @@ export function braintreeWebhooks(world: World, keys: {publicKey: string; privat
 }
 
 /** One signed notification. Braintree signs the payload only, not the destination. */
-function notification(keys: {publicKey: string; privateKey: string}, kind: string, at: number, subject: string, subjectId: string): SignedWebhook {
+function notification(
+  keys: {publicKey: string; privateKey: string},
+  kind: string,
+  at: number,
+  subject: string,
+  subjectId: string,
+): SignedWebhook {
   const timestamp = datetime(at)
   const doc = `<notification>${el('timestamp', timestamp, {type: 'datetime'})}${el('kind', kind)}<subject>${subject}</subject></notification>`
   const payload = `${Buffer.from(doc).toString('base64')}\n`
-  const body = new URLSearchParams({bt_signature: signBraintreePayload(keys.publicKey, keys.privateKey, payload), bt_payload: payload}).toString()
-  return {at: new Date(at).toISOString(), dedupId: `${kind}:${subjectId}:${timestamp}`, headers: {'content-type': 'application/x-www-form-urlencoded'}, body}
+  const body = new URLSearchParams({
+    bt_signature: signBraintreePayload(keys.publicKey, keys.privateKey, payload),
+    bt_payload: payload,
+  }).toString()
+  return {
+    at: new Date(at).toISOString(),
+    dedupId: `${kind}:${subjectId}:${timestamp}`,
+    headers: {'content-type': 'application/x-www-form-urlencoded'},
+    body,
+  }
 }

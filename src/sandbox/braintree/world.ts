@@ -41,12 +41,24 @@ export interface BtDispute {
   reason: string
 }
 
-export const DECLINES: Readonly<Record<DeclineReason, {code: string; text: string; type: 'soft_declined' | 'hard_declined'; decision: Decision}>> = {
+export const DECLINES: Readonly<
+  Record<DeclineReason, {code: string; text: string; type: 'soft_declined' | 'hard_declined'; decision: Decision}>
+> = {
   insufficient_funds: {code: '2001', text: 'Insufficient Funds', type: 'soft_declined', decision: 'retry'},
   generic: {code: '2046', text: 'Declined', type: 'soft_declined', decision: 'retry'},
-  issuer_unavailable: {code: '3000', text: 'Processor Network Unavailable - Try Again', type: 'soft_declined', decision: 'retry'},
+  issuer_unavailable: {
+    code: '3000',
+    text: 'Processor Network Unavailable - Try Again',
+    type: 'soft_declined',
+    decision: 'retry',
+  },
   expired_card: {code: '2004', text: 'Expired Card', type: 'hard_declined', decision: 'terminal'},
-  stolen_card: {code: '2012', text: 'Processor Declined - Possible Lost Card', type: 'hard_declined', decision: 'terminal'},
+  stolen_card: {
+    code: '2012',
+    text: 'Processor Declined - Possible Lost Card',
+    type: 'hard_declined',
+    decision: 'terminal',
+  },
 }
 
 export const APPROVED = {code: '1000', text: 'Approved', type: 'approved'}
@@ -65,9 +77,11 @@ export function braintreeIdFor(object: 'payment' | 'refund' | 'dispute', key: st
   const refund = /^r(\d+)-(\d+)$/.exec(key)
   const dispute = /^d(\d+)$/.exec(key)
   if (object === 'payment' && payment) return scramble(BigInt(payment[1] as string) * 8n, 8, SPACE, MULTIPLIER)
-  if (object === 'refund' && refund && Number(refund[2]) < 8) return scramble(BigInt(refund[1] as string) * 8n + BigInt(refund[2] as string), 8, SPACE, MULTIPLIER)
+  if (object === 'refund' && refund && Number(refund[2]) < 8)
+    return scramble(BigInt(refund[1] as string) * 8n + BigInt(refund[2] as string), 8, SPACE, MULTIPLIER)
   // Dispute ids are longer (e.g. "ctjqv8c4z3tsm5sz"): 16 characters.
-  if (object === 'dispute' && dispute) return scramble(BigInt(dispute[1] as string), 16, 36n ** 16n, 1_000_000_007n * 97n)
+  if (object === 'dispute' && dispute)
+    return scramble(BigInt(dispute[1] as string), 16, 36n ** 16n, 1_000_000_007n * 97n)
   throw new Error(`no Braintree id for ${object} key ${JSON.stringify(key)}`)
 }
 
@@ -82,7 +96,9 @@ const ms = (iso: string): number => Date.parse(iso)
 
 function splitName(name: string): {firstName: string; lastName: string} {
   const space = name.indexOf(' ')
-  return space === -1 ? {firstName: name, lastName: ''} : {firstName: name.slice(0, space), lastName: name.slice(space + 1)}
+  return space === -1
+    ? {firstName: name, lastName: ''}
+    : {firstName: name.slice(0, space), lastName: name.slice(space + 1)}
 }
 
 function saleFor(p: ScenarioPayment, customer: Scenario['customers'][number]): BtTxn {
@@ -100,7 +116,10 @@ function saleFor(p: ScenarioPayment, customer: Scenario['customers'][number]): B
     // A debit that was approved, then declined at settlement (the decline code travels as the settlement code).
     const d = DECLINES[p.decline ?? 'generic']
     settlement = {code: d.code, text: d.text}
-    history.push({status: 'submitted_for_settlement', at: created}, {status: 'settlement_declined', at: settled as number})
+    history.push(
+      {status: 'submitted_for_settlement', at: created},
+      {status: 'settlement_declined', at: settled as number},
+    )
   } else {
     history.push({status: 'submitted_for_settlement', at: created}, {status: 'settled', at: settled ?? created})
   }
@@ -182,10 +201,19 @@ export function buildWorld(scenario: Scenario, share: 'own' | 'all'): World {
   }
   const tokens = new Map<string, {customerId: string; currency: string}>()
   for (const c of scenario.customers) {
-    tokens.set(c.paymentMethods.braintree, {customerId: c.refs.braintree, currency: sites.get(c.site)?.currency ?? 'USD'})
+    tokens.set(c.paymentMethods.braintree, {
+      customerId: c.refs.braintree,
+      currency: sites.get(c.site)?.currency ?? 'USD',
+    })
   }
   disputes.sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : 1))
-  return {txns, byId: new Map(txns.map((t) => [t.id, t])), disputes, tokens, customers: new Set(scenario.customers.map((c) => c.refs.braintree))}
+  return {
+    txns,
+    byId: new Map(txns.map((t) => [t.id, t])),
+    disputes,
+    tokens,
+    customers: new Set(scenario.customers.map((c) => c.refs.braintree)),
+  }
 }
 
 /** The status at `now`, or null when the transaction does not exist yet. */

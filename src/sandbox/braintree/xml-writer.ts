@@ -3,7 +3,10 @@
  * `nil="true"` for null, type attributes on what the reader converts.
  */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;'})[c] as string)
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;'})[c] as string,
+  )
 }
 
 /** `<name attrs>text</name>`; null renders `<name nil="true"/>` as Braintree does. */

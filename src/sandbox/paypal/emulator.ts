@@ -48,8 +48,10 @@ export function createPaypalEmulator(opts: PaypalEmulatorOptions): PaypalEmulato
     if (req.method === 'GET' && req.path === '/v1/customer/disputes') return listDisputes(world, req)
     const dispute = /^\/v1\/customer\/disputes\/([^/]+)$/.exec(req.path)
     if (req.method === 'GET' && dispute) return disputeDetail(world, req, decodeURIComponent(dispute[1]!))
-    if (req.method === 'POST' && req.path === '/v1/notifications/verify-webhook-signature') return verifySignature(signer, req)
-    if (req.method === 'POST' && req.path === '/v2/checkout/orders') return replayable(req, () => createOrder(world, req))
+    if (req.method === 'POST' && req.path === '/v1/notifications/verify-webhook-signature')
+      return verifySignature(signer, req)
+    if (req.method === 'POST' && req.path === '/v2/checkout/orders')
+      return replayable(req, () => createOrder(world, req))
     const cap = /^\/v2\/checkout\/orders\/([^/]+)\/capture$/.exec(req.path)
     if (req.method === 'POST' && cap) return replayable(req, () => captureOrder(world, decodeURIComponent(cap[1]!)))
     return notFound('INVALID_RESOURCE_ID')
@@ -64,7 +66,11 @@ export function createPaypalEmulator(opts: PaypalEmulatorOptions): PaypalEmulato
     handle: route,
     webhooks: (events) => signedWebhooks(world, signer, events),
     externalId(object, key) {
-      return object === 'payment' ? world.ids.payment(key) : object === 'refund' ? world.ids.refund(key) : world.ids.dispute(key)
+      return object === 'payment'
+        ? world.ids.payment(key)
+        : object === 'refund'
+          ? world.ids.refund(key)
+          : world.ids.dispute(key)
     },
     declineFor: (reason) => DECLINES[reason],
     createdPayments: () => [...world.created],

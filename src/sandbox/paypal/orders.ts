@@ -49,12 +49,20 @@ export function createOrder(world: PaypalWorld, req: EmulatorRequest): EmulatorR
   const n = world.created.length + world.unapprovedOrders.size + 1
   const vault = order.body.payment_source?.paypal?.vault_id
   if (vault === undefined) return leaveUnapproved(world, req, order, n)
-  if (typeof vault !== 'string') return invalidRequest({field: '/payment_source/paypal/vault_id', location: 'body', issue: 'INVALID_PARAMETER_SYNTAX'})
+  if (typeof vault !== 'string')
+    return invalidRequest({
+      field: '/payment_source/paypal/vault_id',
+      location: 'body',
+      issue: 'INVALID_PARAMETER_SYNTAX',
+    })
   const declined = /^decline-(.+)$/.exec(vault)
   if (declined) {
     const reason = declined[1] as DeclineReason
     if (!(DECLINE_REASONS as readonly string[]).includes(reason)) return notFound()
-    return unprocessable({issue: DECLINES[reason].code, description: `The instrument presented was declined (${reason}).`})
+    return unprocessable({
+      issue: DECLINES[reason].code,
+      description: `The instrument presented was declined (${reason}).`,
+    })
   }
   const customer = world.byVault.get(vault)
   return customer ? chargeVault(world, req, order, customer, n) : notFound()
@@ -71,22 +79,46 @@ function readOrder(req: EmulatorRequest): OrderRequest | EmulatorResponse {
   try {
     body = JSON.parse(req.rawBody.toString('utf8'))
   } catch {
-    return invalidRequest({issue: 'MALFORMED_REQUEST_JSON', location: 'body', description: 'The request JSON is not well formed.'})
+    return invalidRequest({
+      issue: 'MALFORMED_REQUEST_JSON',
+      location: 'body',
+      description: 'The request JSON is not well formed.',
+    })
   }
-  if (body.intent !== 'CAPTURE' && body.intent !== 'AUTHORIZE') return invalidRequest({field: '/intent', location: 'body', issue: 'INVALID_PARAMETER_VALUE', value: String(body.intent)})
+  if (body.intent !== 'CAPTURE' && body.intent !== 'AUTHORIZE')
+    return invalidRequest({
+      field: '/intent',
+      location: 'body',
+      issue: 'INVALID_PARAMETER_VALUE',
+      value: String(body.intent),
+    })
   const unit = body.purchase_units?.[0]
   const currency = unit?.amount?.currency_code
   const value = unit?.amount?.value
-  if (typeof currency !== 'string' || typeof value !== 'string') return invalidRequest({field: AMOUNT_FIELD, location: 'body', issue: 'MISSING_REQUIRED_PARAMETER'})
-  if (!isSupportedCurrency(currency)) return unprocessable({field: `${AMOUNT_FIELD}/currency_code`, value: currency, location: 'body', issue: 'CURRENCY_NOT_SUPPORTED'})
+  if (typeof currency !== 'string' || typeof value !== 'string')
+    return invalidRequest({field: AMOUNT_FIELD, location: 'body', issue: 'MISSING_REQUIRED_PARAMETER'})
+  if (!isSupportedCurrency(currency))
+    return unprocessable({
+      field: `${AMOUNT_FIELD}/currency_code`,
+      value: currency,
+      location: 'body',
+      issue: 'CURRENCY_NOT_SUPPORTED',
+    })
   let amount: Money
   try {
     amount = parseGatewayDecimal(value, currency, facts.wire)
   } catch (error) {
     if (!(error instanceof MoneyError)) throw error
-    return unprocessable({field: `${AMOUNT_FIELD}/value`, value, location: 'body', issue: 'DECIMALS_NOT_SUPPORTED', description: 'Currency code does not support decimals.'})
+    return unprocessable({
+      field: `${AMOUNT_FIELD}/value`,
+      value,
+      location: 'body',
+      issue: 'DECIMALS_NOT_SUPPORTED',
+      description: 'Currency code does not support decimals.',
+    })
   }
-  if (amount.minor <= 0) return unprocessable({field: `${AMOUNT_FIELD}/value`, value, location: 'body', issue: 'CANNOT_BE_ZERO_OR_NEGATIVE'})
+  if (amount.minor <= 0)
+    return unprocessable({field: `${AMOUNT_FIELD}/value`, value, location: 'body', issue: 'CANNOT_BE_ZERO_OR_NEGATIVE'})
   return {body, unit: unit!, amount}
 }
 
@@ -105,7 +137,13 @@ function leaveUnapproved(world: PaypalWorld, req: EmulatorRequest, order: OrderR
 }
 
 /** Creates and captures in one call: the payment joins the world (search rows, webhooks). */
-function chargeVault(world: PaypalWorld, req: EmulatorRequest, order: OrderRequest, customer: ScenarioCustomer, n: number): EmulatorResponse {
+function chargeVault(
+  world: PaypalWorld,
+  req: EmulatorRequest,
+  order: OrderRequest,
+  customer: ScenarioCustomer,
+  n: number,
+): EmulatorResponse {
   const {amount, unit} = order
   const at = world.nowIso()
   let fee = {minor: 0, currency: amount.currency}
@@ -134,9 +172,21 @@ function chargeVault(world: PaypalWorld, req: EmulatorRequest, order: OrderReque
     id: orderId,
     status: 'COMPLETED',
     intent: order.body.intent,
-    payment_source: {paypal: {email_address: customer.email, account_id: customer.refs.paypal, account_status: 'VERIFIED'}},
-    payer: {payer_id: customer.refs.paypal, email_address: customer.email, name: {given_name: customer.name.split(' ')[0], surname: customer.name.split(' ').slice(1).join(' ')}},
-    purchase_units: [{reference_id: 'default', amount: unit.amount, payments: {captures: [renderCapture(payment, world.ids, at, world.base(req))]}}],
+    payment_source: {
+      paypal: {email_address: customer.email, account_id: customer.refs.paypal, account_status: 'VERIFIED'},
+    },
+    payer: {
+      payer_id: customer.refs.paypal,
+      email_address: customer.email,
+      name: {given_name: customer.name.split(' ')[0], surname: customer.name.split(' ').slice(1).join(' ')},
+    },
+    purchase_units: [
+      {
+        reference_id: 'default',
+        amount: unit.amount,
+        payments: {captures: [renderCapture(payment, world.ids, at, world.base(req))]},
+      },
+    ],
     create_time: at,
     update_time: at,
     links: [{href: `${world.base(req)}/v2/checkout/orders/${orderId}`, rel: 'self', method: 'GET'}],

@@ -36,7 +36,8 @@ function payerInfo(customer: ScenarioCustomer | undefined): Record<string, unkno
     address_status: 'Y',
     payer_status: 'Y',
     payer_name: {given_name: given, surname: rest.join(' ') || given, alternate_full_name: customer.name},
-    country_code: customer.site === 'berlin' ? 'DE' : customer.site === 'tokyo' ? 'JP' : customer.site === 'kuwait' ? 'KW' : 'US',
+    country_code:
+      customer.site === 'berlin' ? 'DE' : customer.site === 'tokyo' ? 'JP' : customer.site === 'kuwait' ? 'KW' : 'US',
   }
 }
 
@@ -51,7 +52,14 @@ export function rowsFor(payment: ScenarioPayment, customer: ScenarioCustomer | u
     ...(payer ? {payer_info: payer} : {}),
   })
   // Refunds and chargeback movements never change status, and each points at the payment.
-  const settled = (id: string, at: string, code: string, amount: Money, negate: boolean, extra: Record<string, unknown> = {}): ReportRow => ({
+  const settled = (
+    id: string,
+    at: string,
+    code: string,
+    amount: Money,
+    negate: boolean,
+    extra: Record<string, unknown> = {},
+  ): ReportRow => ({
     id,
     date: at,
     denied: () => false,
@@ -69,12 +77,23 @@ export function rowsFor(payment: ScenarioPayment, customer: ScenarioCustomer | u
       }),
   })
   const rows = [paymentRow(payment, paymentId, row)]
-  for (const refund of payment.refunds) rows.push(settled(ids.refund(refund.key), refund.at, 'T1107', refund.amount, true, payment.invoice ? {invoice_id: payment.invoice} : {}))
+  for (const refund of payment.refunds)
+    rows.push(
+      settled(
+        ids.refund(refund.key),
+        refund.at,
+        'T1107',
+        refund.amount,
+        true,
+        payment.invoice ? {invoice_id: payment.invoice} : {},
+      ),
+    )
   const d = payment.dispute
   if (d) {
     // Chargeback movements the adapter must not count a second time (disputes come from the disputes API).
     rows.push(settled(ids.chargeback(d.key, 'hold'), d.openedAt, 'T1201', d.amount, true))
-    if (d.closedAt && d.outcome === 'won') rows.push(settled(ids.chargeback(d.key, 'reversal'), d.closedAt, 'T1202', d.amount, false))
+    if (d.closedAt && d.outcome === 'won')
+      rows.push(settled(ids.chargeback(d.key, 'reversal'), d.closedAt, 'T1202', d.amount, false))
   }
   return rows
 }
@@ -110,7 +129,14 @@ function paymentRow(payment: ScenarioPayment, paymentId: string, row: RowFields)
 }
 
 /** A dispute as the disputes API shows it at `now` (null before it opens). */
-export function renderDispute(payment: ScenarioPayment, customer: ScenarioCustomer | undefined, ids: PaypalIds, now: string, baseUrl: string, detail: boolean): Record<string, unknown> | null {
+export function renderDispute(
+  payment: ScenarioPayment,
+  customer: ScenarioCustomer | undefined,
+  ids: PaypalIds,
+  now: string,
+  baseUrl: string,
+  detail: boolean,
+): Record<string, unknown> | null {
   const d = payment.dispute
   const state = paymentStateAt(payment, now).dispute
   if (!d || !state) return null
@@ -143,18 +169,38 @@ export function renderDispute(payment: ScenarioPayment, customer: ScenarioCustom
         seller: {merchant_id: 'YMSSANDBOXMERCH'},
       },
     ],
-    ...(resolved ? {dispute_outcome: {outcome_code: state.state === 'won' ? 'RESOLVED_SELLER_FAVOUR' : 'RESOLVED_BUYER_FAVOUR', ...(state.state === 'lost' ? {amount_refunded: pp(d.amount)} : {})}} : {}),
+    ...(resolved
+      ? {
+          dispute_outcome: {
+            outcome_code: state.state === 'won' ? 'RESOLVED_SELLER_FAVOUR' : 'RESOLVED_BUYER_FAVOUR',
+            ...(state.state === 'lost' ? {amount_refunded: pp(d.amount)} : {}),
+          },
+        }
+      : {}),
     messages: [],
   }
 }
 
 /** The capture behind a payment, as Orders v2 and PAYMENT.CAPTURE.* webhooks show it at `now`. */
-export function renderCapture(payment: ScenarioPayment, ids: PaypalIds, now: string, baseUrl: string): Record<string, unknown> {
+export function renderCapture(
+  payment: ScenarioPayment,
+  ids: PaypalIds,
+  now: string,
+  baseUrl: string,
+): Record<string, unknown> {
   const state = paymentStateAt(payment, now)
   const id = ids.payment(payment.key)
   const refunded = state.refundedMinor
   const status =
-    state.status === 'pending' ? 'PENDING' : state.status === 'failed' ? 'DECLINED' : refunded >= payment.amount.minor ? 'REFUNDED' : refunded > 0 ? 'PARTIALLY_REFUNDED' : 'COMPLETED'
+    state.status === 'pending'
+      ? 'PENDING'
+      : state.status === 'failed'
+        ? 'DECLINED'
+        : refunded >= payment.amount.minor
+          ? 'REFUNDED'
+          : refunded > 0
+            ? 'PARTIALLY_REFUNDED'
+            : 'COMPLETED'
   const net = {minor: payment.amount.minor - payment.fee.minor, currency: payment.amount.currency}
   return {
     id,
@@ -163,7 +209,15 @@ export function renderCapture(payment: ScenarioPayment, ids: PaypalIds, now: str
     amount: pp(payment.amount),
     final_capture: true,
     seller_protection: {status: 'ELIGIBLE', dispute_categories: ['ITEM_NOT_RECEIVED', 'UNAUTHORIZED_TRANSACTION']},
-    ...(state.status === 'succeeded' ? {seller_receivable_breakdown: {gross_amount: pp(payment.amount), paypal_fee: pp(payment.fee), net_amount: pp(net)}} : {}),
+    ...(state.status === 'succeeded'
+      ? {
+          seller_receivable_breakdown: {
+            gross_amount: pp(payment.amount),
+            paypal_fee: pp(payment.fee),
+            net_amount: pp(net),
+          },
+        }
+      : {}),
     ...(payment.invoice ? {invoice_id: payment.invoice} : {}),
     custom_id: payment.customer,
     links: [
@@ -176,7 +230,12 @@ export function renderCapture(payment: ScenarioPayment, ids: PaypalIds, now: str
   }
 }
 
-export function renderRefund(payment: ScenarioPayment, refundKey: string, ids: PaypalIds, baseUrl: string): Record<string, unknown> {
+export function renderRefund(
+  payment: ScenarioPayment,
+  refundKey: string,
+  ids: PaypalIds,
+  baseUrl: string,
+): Record<string, unknown> {
   const refund = payment.refunds.find((r) => r.key === refundKey)!
   const id = ids.refund(refund.key)
   return {
@@ -184,7 +243,11 @@ export function renderRefund(payment: ScenarioPayment, refundKey: string, ids: P
     amount: pp(refund.amount),
     status: 'COMPLETED',
     ...(payment.invoice ? {invoice_id: payment.invoice} : {}),
-    seller_payable_breakdown: {gross_amount: pp(refund.amount), net_amount: pp(refund.amount), total_refunded_amount: pp(refund.amount)},
+    seller_payable_breakdown: {
+      gross_amount: pp(refund.amount),
+      net_amount: pp(refund.amount),
+      total_refunded_amount: pp(refund.amount),
+    },
     create_time: refund.at,
     update_time: refund.at,
     links: [

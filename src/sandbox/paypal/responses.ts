@@ -20,12 +20,29 @@ export interface Detail {
 
 export function ppError(status: number, name: string, message: string, details: Detail[] = []): EmulatorResponse {
   const debugId = randomUUID().replaceAll('-', '').slice(0, 13)
-  return json(status, {name, message, debug_id: debugId, ...(details.length > 0 ? {details} : {}), links: [{href: `https://developer.paypal.com/api/rest/reference/orders/v2/errors/#${name}`, rel: 'information_link'}]})
+  return json(status, {
+    name,
+    message,
+    debug_id: debugId,
+    ...(details.length > 0 ? {details} : {}),
+    links: [
+      {href: `https://developer.paypal.com/api/rest/reference/orders/v2/errors/#${name}`, rel: 'information_link'},
+    ],
+  })
 }
 
-export const invalidRequest = (...details: Detail[]) => ppError(400, 'INVALID_REQUEST', 'Request is not well-formed, syntactically incorrect, or violates schema.', details)
+export const invalidRequest = (...details: Detail[]) =>
+  ppError(400, 'INVALID_REQUEST', 'Request is not well-formed, syntactically incorrect, or violates schema.', details)
 
-export const unprocessable = (...details: Detail[]) => ppError(422, 'UNPROCESSABLE_ENTITY', 'The requested action could not be performed, semantically incorrect, or failed business validation.', details)
+export const unprocessable = (...details: Detail[]) =>
+  ppError(
+    422,
+    'UNPROCESSABLE_ENTITY',
+    'The requested action could not be performed, semantically incorrect, or failed business validation.',
+    details,
+  )
 
 export const notFound = (issue = 'INVALID_RESOURCE_ID') =>
-  ppError(404, 'RESOURCE_NOT_FOUND', 'The specified resource does not exist.', [{issue, description: 'Specified resource ID does not exist. Please check the resource ID and try again.'}])
+  ppError(404, 'RESOURCE_NOT_FOUND', 'The specified resource does not exist.', [
+    {issue, description: 'Specified resource ID does not exist. Please check the resource ID and try again.'},
+  ])

@@ -56,7 +56,12 @@ function announce(world: PaypalWorld, e: ScenarioEvent): Announcement {
   const capture = (leg: string, type?: string): Announcement => {
     const resource = renderCapture(e.payment, ids, e.at, world.base())
     // payment.created names no state: a new payment is announced as it stands (pending, declined or completed).
-    type ??= resource.status === 'PENDING' ? 'PAYMENT.CAPTURE.PENDING' : resource.status === 'DECLINED' ? 'PAYMENT.CAPTURE.DENIED' : 'PAYMENT.CAPTURE.COMPLETED'
+    type ??=
+      resource.status === 'PENDING'
+        ? 'PAYMENT.CAPTURE.PENDING'
+        : resource.status === 'DECLINED'
+          ? 'PAYMENT.CAPTURE.DENIED'
+          : 'PAYMENT.CAPTURE.COMPLETED'
     return {type, resourceType: 'capture', resource, label: `${e.payment.key}:${leg}`}
   }
   switch (e.type) {
@@ -67,7 +72,12 @@ function announce(world: PaypalWorld, e: ScenarioEvent): Announcement {
     case 'payment.failed':
       return capture('failed', 'PAYMENT.CAPTURE.DENIED')
     case 'refund.created':
-      return {type: 'PAYMENT.CAPTURE.REFUNDED', resourceType: 'refund', resource: renderRefund(e.payment, e.refund!.key, ids, world.base()), label: `${e.refund!.key}:refunded`}
+      return {
+        type: 'PAYMENT.CAPTURE.REFUNDED',
+        resourceType: 'refund',
+        resource: renderRefund(e.payment, e.refund!.key, ids, world.base()),
+        label: `${e.refund!.key}:refunded`,
+      }
     case 'dispute.opened':
       return dispute('CUSTOMER.DISPUTE.CREATED', 'created')
     case 'dispute.closed':
@@ -76,7 +86,11 @@ function announce(world: PaypalWorld, e: ScenarioEvent): Announcement {
 }
 
 /** Webhooks for these events, signed now (the transmission time is the clock's). */
-export function signedWebhooks(world: PaypalWorld, signer: WebhookSigner, events: readonly ScenarioEvent[]): SignedWebhook[] {
+export function signedWebhooks(
+  world: PaypalWorld,
+  signer: WebhookSigner,
+  events: readonly ScenarioEvent[],
+): SignedWebhook[] {
   return events.map((e) => {
     const {type, resourceType, resource, label} = announce(world, e)
     const id = world.ids.event(label)
@@ -106,7 +120,10 @@ export function signedWebhooks(world: PaypalWorld, signer: WebhookSigner, events
         [HEADERS.certUrl]: `${world.base()}${signer.certPath}`,
         [HEADERS.id]: transmissionId,
         [HEADERS.time]: transmissionTime,
-        [HEADERS.sig]: signMessage(signedMessage(transmissionId, transmissionTime, signer.webhookId, body), signer.privateKey),
+        [HEADERS.sig]: signMessage(
+          signedMessage(transmissionId, transmissionTime, signer.webhookId, body),
+          signer.privateKey,
+        ),
       },
     }
   })
@@ -125,14 +142,34 @@ export function verifySignature(signer: WebhookSigner, req: EmulatorRequest): Em
   } catch {
     return invalidRequest({issue: 'MALFORMED_REQUEST_JSON', location: 'body'})
   }
-  for (const field of ['auth_algo', 'cert_url', 'transmission_id', 'transmission_sig', 'transmission_time', 'webhook_id', 'webhook_event']) {
-    if (body[field] === undefined || body[field] === null) return ppError(400, 'VALIDATION_ERROR', 'Invalid request - see details', [{field, location: 'body', issue: 'MISSING_REQUIRED_PARAMETER'}])
+  for (const field of [
+    'auth_algo',
+    'cert_url',
+    'transmission_id',
+    'transmission_sig',
+    'transmission_time',
+    'webhook_id',
+    'webhook_event',
+  ]) {
+    if (body[field] === undefined || body[field] === null)
+      return ppError(400, 'VALIDATION_ERROR', 'Invalid request - see details', [
+        {field, location: 'body', issue: 'MISSING_REQUIRED_PARAMETER'},
+      ])
   }
   const ok =
     body.auth_algo === AUTH_ALGO &&
     body.webhook_id === signer.webhookId &&
     typeof body.cert_url === 'string' &&
     body.cert_url.endsWith(signer.certPath) &&
-    verifyMessage(signedMessage(String(body.transmission_id), String(body.transmission_time), signer.webhookId, JSON.stringify(body.webhook_event)), String(body.transmission_sig), signer.publicKey)
+    verifyMessage(
+      signedMessage(
+        String(body.transmission_id),
+        String(body.transmission_time),
+        signer.webhookId,
+        JSON.stringify(body.webhook_event),
+      ),
+      String(body.transmission_sig),
+      signer.publicKey,
+    )
   return json(200, {verification_status: ok ? 'SUCCESS' : 'FAILURE'})
 }

@@ -20,10 +20,21 @@ export function createPaymentRoute(ctx: RouteContext): (rawBody: Buffer) => Emul
     const body = jsonObject(rawBody)
     if (!body) return invalid('INVALID_REQUEST_ERROR', 'The request body is not a JSON object.')
     const key = body.idempotency_key
-    if (typeof key !== 'string' || key.length === 0) return invalid('MISSING_REQUIRED_PARAMETER', 'Field must be set', 'idempotency_key')
-    if (key.length > MAX_IDEMPOTENCY_KEY) return invalid('VALUE_TOO_LONG', `Field must not be greater than ${MAX_IDEMPOTENCY_KEY} length`, 'idempotency_key')
+    if (typeof key !== 'string' || key.length === 0)
+      return invalid('MISSING_REQUIRED_PARAMETER', 'Field must be set', 'idempotency_key')
+    if (key.length > MAX_IDEMPOTENCY_KEY)
+      return invalid(
+        'VALUE_TOO_LONG',
+        `Field must not be greater than ${MAX_IDEMPOTENCY_KEY} length`,
+        'idempotency_key',
+      )
     // Square keeps the response of a request it processed; a request it refused as invalid can be fixed and re-sent.
-    return keys.answer(key, body, () => createPayment(ctx, body), (res) => res.status < 400 || isDecline(res))
+    return keys.answer(
+      key,
+      body,
+      () => createPayment(ctx, body),
+      (res) => res.status < 400 || isDecline(res),
+    )
   }
 }
 
@@ -44,7 +55,8 @@ function isDecline(res: EmulatorResponse): boolean {
 function createPayment(ctx: RouteContext, body: Record<string, unknown>): EmulatorResponse {
   const {world} = ctx
   const source = body.source_id
-  if (typeof source !== 'string' || source.length === 0) return invalid('MISSING_REQUIRED_PARAMETER', 'Field must be set', 'source_id')
+  if (typeof source !== 'string' || source.length === 0)
+    return invalid('MISSING_REQUIRED_PARAMETER', 'Field must be set', 'source_id')
   const amount = amountOf(body.amount_money)
   if (!amount.ok) return amount.response
   const locationId = typeof body.location_id === 'string' ? body.location_id : world.defaultLocation
@@ -77,23 +89,35 @@ function createPayment(ctx: RouteContext, body: Record<string, unknown>): Emulat
     decline: declined?.decline ?? null,
   })
   const payment = renderPayment(rec, p.createdAt, world.seed)
-  if (declined) return json(400, {errors: [{category: declined.decline.category, code: declined.decline.code, detail: declined.decline.detail}], payment})
+  if (declined)
+    return json(400, {
+      errors: [{category: declined.decline.category, code: declined.decline.code, detail: declined.decline.detail}],
+      payment,
+    })
   return json(200, {payment})
 }
 
 /** amount_money as Square validates it. Square's exponent is the ISO one (no deviation), so the amount is ISO minor units. */
 function amountOf(value: unknown): {ok: true; money: Money} | {ok: false; response: EmulatorResponse} {
   const money = value as {amount?: unknown; currency?: unknown} | undefined
-  if (!money || typeof money !== 'object') return {ok: false, response: invalid('MISSING_REQUIRED_PARAMETER', 'Field must be set', 'amount_money')}
+  if (!money || typeof money !== 'object')
+    return {ok: false, response: invalid('MISSING_REQUIRED_PARAMETER', 'Field must be set', 'amount_money')}
   if (typeof money.amount !== 'number' || !Number.isSafeInteger(money.amount)) {
     return {ok: false, response: invalid('EXPECTED_INTEGER', 'Expected an integer value.', 'amount_money.amount')}
   }
-  if (money.amount < 1) return {ok: false, response: invalid('INVALID_VALUE', 'amount_money.amount must be positive', 'amount_money.amount')}
+  if (money.amount < 1)
+    return {
+      ok: false,
+      response: invalid('INVALID_VALUE', 'amount_money.amount must be positive', 'amount_money.amount'),
+    }
   try {
     if (typeof money.currency !== 'string' || money.currency !== money.currency.toUpperCase()) throw new Error('case')
     return {ok: true, money: {minor: money.amount, currency: assertCurrency(money.currency)}}
   } catch {
-    return {ok: false, response: invalid('INVALID_ENUM_VALUE', `Invalid currency: ${String(money.currency)}`, 'amount_money.currency')}
+    return {
+      ok: false,
+      response: invalid('INVALID_ENUM_VALUE', `Invalid currency: ${String(money.currency)}`, 'amount_money.currency'),
+    }
   }
 }
 

@@ -21,10 +21,15 @@ const SANDBOX_NONCE_DECLINES: Record<string, string> = {
 const SANDBOX_NONCE_OK = new Set(['cnon:card-nonce-ok', 'ccof:customer-card-id-ok'])
 
 export function declineInfo(code: string): DeclineInfo {
-  return {code, category: code === 'TEMPORARY_ERROR' ? 'API_ERROR' : 'PAYMENT_METHOD_ERROR', detail: `Authorization error: '${code}'`}
+  return {
+    code,
+    category: code === 'TEMPORARY_ERROR' ? 'API_ERROR' : 'PAYMENT_METHOD_ERROR',
+    detail: `Authorization error: '${code}'`,
+  }
 }
 
-export type SourceVerdict = {kind: 'approved'} | {kind: 'declined'; reason: DeclineReason; decline: DeclineInfo} | {kind: 'not_found'}
+export type SourceVerdict =
+  {kind: 'approved'} | {kind: 'declined'; reason: DeclineReason; decline: DeclineInfo} | {kind: 'not_found'}
 
 /**
  * What CreatePayment does with a source_id, deterministically: a scenario customer's card on file and Square's

@@ -10,10 +10,22 @@ import type {Row} from './snapshot.js'
 export function listDisputes(ctx: RouteContext, req: EmulatorRequest): EmulatorResponse {
   const {query} = req
   const snapshot = ctx.snapshots.at(ctx.now())
-  const states = new Set(query.getAll('states').flatMap((s) => s.split(',')).filter((s) => s.length > 0))
+  const states = new Set(
+    query
+      .getAll('states')
+      .flatMap((s) => s.split(','))
+      .filter((s) => s.length > 0),
+  )
   const location = query.get('location_id') || undefined
-  const keep = (r: Row) => (states.size === 0 || states.has(r.status)) && (location === undefined || r.location === location)
-  const page = keysetPage(snapshot.sorted('disputes', 'created'), {key: (r) => r.created, order: 'ASC', keep, after: cursorParam(query), limit: MAX_LIMIT})
+  const keep = (r: Row) =>
+    (states.size === 0 || states.has(r.status)) && (location === undefined || r.location === location)
+  const page = keysetPage(snapshot.sorted('disputes', 'created'), {
+    key: (r) => r.created,
+    order: 'ASC',
+    keep,
+    after: cursorParam(query),
+    limit: MAX_LIMIT,
+  })
   return listResponse(req, 'disputes', page)
 }
 

@@ -42,7 +42,11 @@ export function createSquareEmulator(opts: EmulatorOptions): SquareEmulator {
     settings: {},
     handle(req) {
       if (req.headers.authorization !== `Bearer ${secrets.access_token}`) {
-        return errors(401, {category: 'AUTHENTICATION_ERROR', code: 'UNAUTHORIZED', detail: 'This request could not be authorized.'})
+        return errors(401, {
+          category: 'AUTHENTICATION_ERROR',
+          code: 'UNAUTHORIZED',
+          detail: 'This request could not be authorized.',
+        })
       }
       try {
         return route(req)
@@ -68,7 +72,10 @@ export function createSquareEmulator(opts: EmulatorOptions): SquareEmulator {
 
 const ONE_OBJECT = /^\/v2\/(payments|refunds|disputes)\/([^/]+)$/
 
-function router(ctx: RouteContext, createPayment: (rawBody: Buffer) => EmulatorResponse): (req: EmulatorRequest) => EmulatorResponse {
+function router(
+  ctx: RouteContext,
+  createPayment: (rawBody: Buffer) => EmulatorResponse,
+): (req: EmulatorRequest) => EmulatorResponse {
   const {scenario, seed} = ctx.world
   return (req) => {
     const path = req.path.replace(/\/+$/, '')
@@ -77,7 +84,8 @@ function router(ctx: RouteContext, createPayment: (rawBody: Buffer) => EmulatorR
       if (path === '/v2/payments') return listPayments(ctx, req)
       if (path === '/v2/refunds') return listRefunds(ctx, req)
       if (path === '/v2/disputes') return listDisputes(ctx, req)
-      if (path === '/v2/locations') return json(200, {locations: scenario.sites.map((s) => renderLocation(s, seed, scenario.start))})
+      if (path === '/v2/locations')
+        return json(200, {locations: scenario.sites.map((s) => renderLocation(s, seed, scenario.start))})
       const [, resource, rawId] = ONE_OBJECT.exec(path) ?? []
       const id = decodeURIComponent(rawId ?? '')
       if (resource === 'payments') return getPayment(ctx, id)

@@ -9,12 +9,21 @@ export class IdempotencyKeys {
   private readonly seen = new Map<string, {request: string; response: EmulatorResponse}>()
 
   /** Runs `execute` once per key; `keep` says whether its response is remembered for replays. */
-  answer(key: string, body: Record<string, unknown>, execute: () => EmulatorResponse, keep: (res: EmulatorResponse) => boolean): EmulatorResponse {
+  answer(
+    key: string,
+    body: Record<string, unknown>,
+    execute: () => EmulatorResponse,
+    keep: (res: EmulatorResponse) => boolean,
+  ): EmulatorResponse {
     const request = canonical(body)
     const previous = this.seen.get(key)
     if (previous) {
       if (previous.request === request) return previous.response
-      return invalid('IDEMPOTENCY_KEY_REUSED', 'The idempotency key can only be retried with the same request data.', 'idempotency_key')
+      return invalid(
+        'IDEMPOTENCY_KEY_REUSED',
+        'The idempotency key can only be retried with the same request data.',
+        'idempotency_key',
+      )
     }
     const response = execute()
     if (keep(response)) this.seen.set(key, {request, response})

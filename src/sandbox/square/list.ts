@@ -46,8 +46,15 @@ export function keysetPage(sorted: readonly Row[], req: PageRequest): {rows: Row
 }
 
 /** `{"<listing>": [...], "cursor": "…"}`, the cursor left out on the last page. */
-export function listResponse(req: EmulatorRequest, listing: string, page: {rows: Row[]; cursor: string | undefined}): EmulatorResponse {
-  return json(200, {[listing]: withDuplicate(req, page.rows).map((r) => r.render()), ...(page.cursor ? {cursor: page.cursor} : {})})
+export function listResponse(
+  req: EmulatorRequest,
+  listing: string,
+  page: {rows: Row[]; cursor: string | undefined},
+): EmulatorResponse {
+  return json(200, {
+    [listing]: withDuplicate(req, page.rows).map((r) => r.render()),
+    ...(page.cursor ? {cursor: page.cursor} : {}),
+  })
 }
 
 /** Sandbox fault `duplicate`: a flaky replica repeats the first item of a list page; the cursor is unchanged. */

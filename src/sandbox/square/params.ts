@@ -17,11 +17,22 @@ export function timeParam(query: URLSearchParams, name: string): string | undefi
   }
 }
 
-export function enumParam<T extends string>(query: URLSearchParams, name: string, allowed: readonly T[], fallback: T): T {
+export function enumParam<T extends string>(
+  query: URLSearchParams,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   const value = query.get(name)
   if (value === null || value === '') return fallback
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new BadRequest(invalid('INVALID_ENUM_VALUE', `Invalid value for ${name}: ${value}. Expected one of ${allowed.join(', ')}.`, name))
+    throw new BadRequest(
+      invalid(
+        'INVALID_ENUM_VALUE',
+        `Invalid value for ${name}: ${value}. Expected one of ${allowed.join(', ')}.`,
+        name,
+      ),
+    )
   }
   return value as T
 }

@@ -13,7 +13,13 @@ export function listPayments(ctx: RouteContext, req: EmulatorRequest): EmulatorR
   const key = sortKeyParam(query, ['CREATED_AT', 'UPDATED_AT', 'OFFLINE_CREATED_AT'])
   const order = sortOrderParam(query)
   const keep = timeFilter(query, now)
-  const page = keysetPage(snapshot.sorted('payments', key), {key: (r) => r[key], order, keep, after: cursorParam(query), limit: limitParam(query)})
+  const page = keysetPage(snapshot.sorted('payments', key), {
+    key: (r) => r[key],
+    order,
+    keep,
+    after: cursorParam(query),
+    limit: limitParam(query),
+  })
   return listResponse(req, 'payments', page)
 }
 

@@ -16,8 +16,17 @@ export function listRefunds(ctx: RouteContext, req: EmulatorRequest): EmulatorRe
   const time = timeFilter(query, now)
   const status = query.get('status') || undefined
   const sourceType = query.get('source_type') || undefined
-  const keep = (r: Row) => time(r) && (status === undefined || r.status === status) && (sourceType === undefined || r.sourceType === sourceType)
-  const page = keysetPage(snapshot.sorted('refunds', key), {key: (r) => r[key], order, keep, after: cursorParam(query), limit: limitParam(query)})
+  const keep = (r: Row) =>
+    time(r) &&
+    (status === undefined || r.status === status) &&
+    (sourceType === undefined || r.sourceType === sourceType)
+  const page = keysetPage(snapshot.sorted('refunds', key), {
+    key: (r) => r[key],
+    order,
+    keep,
+    after: cursorParam(query),
+    limit: limitParam(query),
+  })
   return listResponse(req, 'refunds', page)
 }
 

@@ -2,7 +2,13 @@ import {toGatewayMinor} from '../../core/money.js'
 import type {Money} from '../../core/transaction.js'
 import {facts} from '../../gateways/square/facts.js'
 import {ALNUM} from '../ids.js'
-import {type PaymentState, paymentStateAt, type ScenarioPayment, type ScenarioRefund, type ScenarioSite} from '../model.js'
+import {
+  type PaymentState,
+  paymentStateAt,
+  type ScenarioPayment,
+  type ScenarioRefund,
+  type ScenarioSite,
+} from '../model.js'
 import {derive, pick} from './derive.js'
 import {squareIds} from './object-ids.js'
 import type {PaymentRecord} from './record.js'
@@ -12,7 +18,13 @@ import type {PaymentRecord} from './record.js'
  * RFC 3339 UTC with milliseconds), as they look at a given time. Pure: the emulator's routing and lists sit on top.
  */
 const BRANDS = ['VISA', 'MASTERCARD', 'AMERICAN_EXPRESS', 'DISCOVER'] as const
-const DISPUTE_REASONS = ['NOT_AS_DESCRIBED', 'UNAUTHORIZED', 'DUPLICATE', 'NO_KNOWLEDGE', 'PAID_BY_OTHER_MEANS'] as const
+const DISPUTE_REASONS = [
+  'NOT_AS_DESCRIBED',
+  'UNAUTHORIZED',
+  'DUPLICATE',
+  'NO_KNOWLEDGE',
+  'PAID_BY_OTHER_MEANS',
+] as const
 
 function wire(m: Money): {amount: number; currency: string} {
   return {amount: toGatewayMinor(m, facts.wire), currency: m.currency}
@@ -30,7 +42,10 @@ export function renderPayment(rec: PaymentRecord, at: string, seed: number): Rec
   const {p} = rec
   const state = paymentStateAt(p, at)
   const status = state.status === 'pending' ? 'PENDING' : state.status === 'succeeded' ? 'COMPLETED' : 'FAILED'
-  const errors = status === 'FAILED' && rec.decline ? [{category: rec.decline.category, code: rec.decline.code, detail: rec.decline.detail}] : undefined
+  const errors =
+    status === 'FAILED' && rec.decline
+      ? [{category: rec.decline.category, code: rec.decline.code, detail: rec.decline.detail}]
+      : undefined
   const payment: Record<string, unknown> = {
     id: rec.id,
     created_at: p.createdAt,
@@ -75,7 +90,10 @@ export function renderPayment(rec: PaymentRecord, at: string, seed: number): Rec
       cvv_status: 'CVV_NOT_CHECKED',
       avs_status: 'AVS_NOT_CHECKED',
       statement_description: 'SQ *YMS PAY',
-      card_payment_timeline: {authorized_at: p.createdAt, ...(status === 'COMPLETED' ? {captured_at: p.settledAt ?? p.createdAt} : {})},
+      card_payment_timeline: {
+        authorized_at: p.createdAt,
+        ...(status === 'COMPLETED' ? {captured_at: p.settledAt ?? p.createdAt} : {}),
+      },
       ...(errors ? {errors} : {}),
     }
   } else {
@@ -86,7 +104,11 @@ export function renderPayment(rec: PaymentRecord, at: string, seed: number): Rec
       fingerprint: derive(40, ALNUM, seed, 'bank-fingerprint', rec.customerId ?? rec.id),
       country: 'US',
       statement_description: 'SQ *YMS PAY',
-      ach_details: {routing_number: '011000015', account_number_suffix: derive(3, '0123456789', seed, 'acct', rec.id), account_type: 'CHECKING'},
+      ach_details: {
+        routing_number: '011000015',
+        account_number_suffix: derive(3, '0123456789', seed, 'acct', rec.id),
+        account_type: 'CHECKING',
+      },
       ...(errors ? {errors} : {}),
     }
   }
@@ -109,8 +131,12 @@ export function renderRefund(rec: PaymentRecord, refund: ScenarioRefund): Record
     updated_at: refund.at,
   }
   // Integer share of the fee: fee * refunded / amount, rounded down (BigInt: no float on money).
-  const share = p.amount.minor > 0 ? Number((BigInt(p.fee.minor) * BigInt(refund.amount.minor)) / BigInt(p.amount.minor)) : 0
-  if (share > 0) out.processing_fee = [{effective_at: refund.at, type: 'INITIAL', amount_money: wire({minor: -share, currency: p.amount.currency})}]
+  const share =
+    p.amount.minor > 0 ? Number((BigInt(p.fee.minor) * BigInt(refund.amount.minor)) / BigInt(p.amount.minor)) : 0
+  if (share > 0)
+    out.processing_fee = [
+      {effective_at: refund.at, type: 'INITIAL', amount_money: wire({minor: -share, currency: p.amount.currency})},
+    ]
   return out
 }
 

@@ -34,7 +34,8 @@ export class Snapshots {
 
   at(at: string): Snapshot {
     const {last} = this
-    if (last && last.version === this.world.version && (last.at === at || this.unchangedBetween(last.at, at))) return last.snapshot
+    if (last && last.version === this.world.version && (last.at === at || this.unchangedBetween(last.at, at)))
+      return last.snapshot
     const snapshot = buildSnapshot(this.world, at)
     this.last = {at, version: this.world.version, snapshot}
     return snapshot
@@ -87,7 +88,14 @@ function buildSnapshot(world: SquareWorld, at: string): Snapshot {
       render: () => renderPayment(rec, at, seed),
     })
     for (const r of state.refunds) {
-      rows.refunds.push({...common, id: rec.refundIds.get(r.key) ?? '', created: r.at, updated: r.at, status: 'COMPLETED', render: () => renderRefund(rec, r)})
+      rows.refunds.push({
+        ...common,
+        id: rec.refundIds.get(r.key) ?? '',
+        created: r.at,
+        updated: r.at,
+        status: 'COMPLETED',
+        render: () => renderRefund(rec, r),
+      })
     }
     const dispute = renderDispute(rec, at, seed)
     if (dispute) {

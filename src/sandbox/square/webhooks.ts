@@ -11,10 +11,20 @@ type ObjectType = 'payment' | 'refund' | 'dispute'
  * The deliveries Square makes for scenario events (docs/gateways.md#square-webhooks), signed for `targetUrl`
  * with the account's signature key. Event ids are derived, so a redelivery carries the same event_id.
  */
-export function squareWebhooks(world: SquareWorld, signatureKey: string, events: readonly ScenarioEvent[], targetUrl: string): SignedWebhook[] {
+export function squareWebhooks(
+  world: SquareWorld,
+  signatureKey: string,
+  events: readonly ScenarioEvent[],
+  targetUrl: string,
+): SignedWebhook[] {
   const {seed} = world
-  const signed = (type: string, at: string, objectType: ObjectType, object: Record<string, unknown>, ...idParts: string[]): SignedWebhook =>
-    signedEvent({world, signatureKey, targetUrl}, {type, at, objectType, object}, idParts)
+  const signed = (
+    type: string,
+    at: string,
+    objectType: ObjectType,
+    object: Record<string, unknown>,
+    ...idParts: string[]
+  ): SignedWebhook => signedEvent({world, signatureKey, targetUrl}, {type, at, objectType, object}, idParts)
   const out: SignedWebhook[] = []
   for (const e of events) {
     const rec = world.recordFor(e.payment)
@@ -37,7 +47,16 @@ export function squareWebhooks(world: SquareWorld, signatureKey: string, events:
       case 'dispute.opened':
       case 'dispute.closed': {
         const dispute = renderDispute(rec, e.at, seed)
-        if (dispute) out.push(signed(e.type === 'dispute.opened' ? 'dispute.created' : 'dispute.state.updated', e.at, 'dispute', dispute, String(dispute.id)))
+        if (dispute)
+          out.push(
+            signed(
+              e.type === 'dispute.opened' ? 'dispute.created' : 'dispute.state.updated',
+              e.at,
+              'dispute',
+              dispute,
+              String(dispute.id),
+            ),
+          )
         break
       }
     }

@@ -7,7 +7,9 @@ import {squareIds} from './object-ids.js'
 import type {PaymentRecord} from './record.js'
 
 /** What a payment created through the API adds to its scenario facts. */
-export type RecordExtras = Partial<Pick<PaymentRecord, 'customerId' | 'locationId' | 'referenceId' | 'note' | 'decline'>>
+export type RecordExtras = Partial<
+  Pick<PaymentRecord, 'customerId' | 'locationId' | 'referenceId' | 'note' | 'decline'>
+>
 
 /**
  * The Square account the emulator serves: the scenario's payments (and those created through the API) as
@@ -58,7 +60,9 @@ export class SquareWorld {
       refundIds: new Map(p.refunds.map((r) => [r.key, squareIds.refund(seed, id, r.key)])),
       disputeId: p.dispute ? squareIds.dispute(seed, p.dispute.key) : null,
       customerId: extra.customerId ?? customer?.refs.square,
-      locationId: extra.locationId ?? (customer ? squareIds.location(seed, this.siteOf(customer.site)?.id ?? '') : this.defaultLocation),
+      locationId:
+        extra.locationId ??
+        (customer ? squareIds.location(seed, this.siteOf(customer.site)?.id ?? '') : this.defaultLocation),
       referenceId: extra.referenceId ?? p.invoice ?? undefined,
       note: extra.note,
       // Payments that stay pending before they settle are bank (ACH) debits; the rest are cards on file.

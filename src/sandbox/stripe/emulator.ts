@@ -31,7 +31,11 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
       'request-id': requestId,
       'stripe-version': req.headers['stripe-version'] ?? STRIPE_API_VERSION,
     }
-    const json = (status: number, body: unknown): EmulatorResponse => ({status, headers, body: JSON.stringify(body, null, 2)})
+    const json = (status: number, body: unknown): EmulatorResponse => ({
+      status,
+      headers,
+      body: JSON.stringify(body, null, 2),
+    })
     const fail = (status: number, error: Json): EmulatorResponse =>
       json(status, {error: {...error, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}`}})
 
@@ -52,10 +56,17 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
               message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
             })
           }
-          if (seen) return {...seen.response, headers: {...seen.response.headers, 'request-id': requestId, 'idempotent-replayed': 'true'}}
+          if (seen)
+            return {
+              ...seen.response,
+              headers: {...seen.response.headers, 'request-id': requestId, 'idempotent-replayed': 'true'},
+            }
           headers['idempotency-key'] = key
         }
-        const result = createPaymentIntent(world, new URLSearchParams(req.rawBody.toString('utf8')), nowMs, {id: requestId, idempotency_key: key ?? ''})
+        const result = createPaymentIntent(world, new URLSearchParams(req.rawBody.toString('utf8')), nowMs, {
+          id: requestId,
+          idempotency_key: key ?? '',
+        })
         const response = json(result.status, result.body)
         if (key) idempotency.set(key, {fingerprint, response})
         return response
@@ -64,7 +75,12 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
       return route(req, nowMs, json, fail)
     } catch (error) {
       if (error instanceof ListParamError) {
-        return fail(error.status, {type: 'invalid_request_error', message: error.message, param: error.param, ...(error.code ? {code: error.code} : {})})
+        return fail(error.status, {
+          type: 'invalid_request_error',
+          message: error.message,
+          param: error.param,
+          ...(error.code ? {code: error.code} : {}),
+        })
       }
       throw error
     }
@@ -79,14 +95,33 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
     const q = req.query
     const expand = new Set(arrayParam(q, 'expand'))
     const missing = (noun: string, id: string) =>
-      fail(404, {type: 'invalid_request_error', code: 'resource_missing', message: `No such ${noun}: '${id}'`, param: 'id', doc_url: 'https://stripe.com/docs/error-codes/resource-missing'})
-    const list = <T extends Listed>(url: string, all: readonly T[], keep: (e: T) => boolean, find: (id: string) => T | undefined, noun: string, render: (e: T) => Json) => {
+      fail(404, {
+        type: 'invalid_request_error',
+        code: 'resource_missing',
+        message: `No such ${noun}: '${id}'`,
+        param: 'id',
+        doc_url: 'https://stripe.com/docs/error-codes/resource-missing',
+      })
+    const list = <T extends Listed>(
+      url: string,
+      all: readonly T[],
+      keep: (e: T) => boolean,
+      find: (id: string) => T | undefined,
+      noun: string,
+      render: (e: T) => Json,
+    ) => {
       const params: ListRequest = readListParams(q)
       const visible = (e: T) => e.atMs <= nowMs && keep(e)
-      const {items, hasMore} = listPage(all, params, visible, (id) => {
-        const e = find(id)
-        return e && visible(e) ? e : undefined
-      }, noun)
+      const {items, hasMore} = listPage(
+        all,
+        params,
+        visible,
+        (id) => {
+          const e = find(id)
+          return e && visible(e) ? e : undefined
+        },
+        noun,
+      )
       // Sandbox fault `duplicate`: repeat the first item in place, as a flaky replica might; the paging ids stay put.
       const data = req.headers[DUPLICATE_HINT_HEADER] === 'duplicate' && items[0] ? [items[0], ...items] : items
       return json(200, {object: 'list', data: data.map(render), has_more: hasMore, url})
@@ -99,7 +134,9 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
         const chargeExpand = new Set([...expand].map((e) => e.replace(/^data\./, '')))
         if (id) {
           const e = world.chargeById.get(id)
-          return e && e.atMs <= nowMs ? json(200, world.renderCharge(e.payment, nowMs, chargeExpand)) : missing('charge', id)
+          return e && e.atMs <= nowMs
+            ? json(200, world.renderCharge(e.payment, nowMs, chargeExpand))
+            : missing('charge', id)
         }
         const customer = q.get('customer')
         const intent = q.get('payment_intent')
@@ -120,8 +157,13 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
           return e && e.atMs <= nowMs ? json(200, world.renderRefund(e.payment, e.refund)) : missing('refund', id)
         }
         const charge = q.get('charge')
-        return list('/v1/refunds', world.refunds, (e) => charge === null || stripeIds.charge(e.payment.key) === charge, (x) => world.refundById.get(x), 'refund', (e) =>
-          world.renderRefund(e.payment, e.refund),
+        return list(
+          '/v1/refunds',
+          world.refunds,
+          (e) => charge === null || stripeIds.charge(e.payment.key) === charge,
+          (x) => world.refundById.get(x),
+          'refund',
+          (e) => world.renderRefund(e.payment, e.refund),
         )
       }
       case 'disputes': {
@@ -130,8 +172,13 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
           return e && e.atMs <= nowMs ? json(200, world.renderDispute(e.payment, nowMs)) : missing('dispute', id)
         }
         const charge = q.get('charge')
-        return list('/v1/disputes', world.disputes, (e) => charge === null || stripeIds.charge(e.payment.key) === charge, (x) => world.disputeById.get(x), 'dispute', (e) =>
-          world.renderDispute(e.payment, nowMs),
+        return list(
+          '/v1/disputes',
+          world.disputes,
+          (e) => charge === null || stripeIds.charge(e.payment.key) === charge,
+          (x) => world.disputeById.get(x),
+          'dispute',
+          (e) => world.renderDispute(e.payment, nowMs),
         )
       }
       case 'events': {
@@ -142,12 +189,22 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
         const types = arrayParam(q, 'types')
         const type = q.get('type')
         const typeMatch = (t: string) =>
-          (types.length === 0 || types.includes(t)) && (type === null || type === t || (type.endsWith('.*') && t.startsWith(type.slice(0, -1))))
-        return list('/v1/events', world.events, (e) => world.eventVisible(e, nowMs) && typeMatch(e.type), (x) => world.eventById.get(x), 'event', (e) => world.renderEvent(e))
+          (types.length === 0 || types.includes(t)) &&
+          (type === null || type === t || (type.endsWith('.*') && t.startsWith(type.slice(0, -1))))
+        return list(
+          '/v1/events',
+          world.events,
+          (e) => world.eventVisible(e, nowMs) && typeMatch(e.type),
+          (x) => world.eventById.get(x),
+          'event',
+          (e) => world.renderEvent(e),
+        )
       }
       case 'payment_intents': {
         const e = id ? world.intentById.get(id) : undefined
-        return e && e.atMs <= nowMs ? json(200, world.renderPaymentIntent(e.payment, nowMs, expand)) : missing('payment_intent', id ?? '')
+        return e && e.atMs <= nowMs
+          ? json(200, world.renderPaymentIntent(e.payment, nowMs, expand))
+          : missing('payment_intent', id ?? '')
       }
       case 'customers': {
         const c = id ? world.customersByRef.get(id) : undefined
@@ -198,7 +255,11 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
       return out
     },
     externalId(object, key) {
-      return object === 'payment' ? stripeIds.charge(key) : object === 'refund' ? stripeIds.refund(key) : stripeIds.dispute(key)
+      return object === 'payment'
+        ? stripeIds.charge(key)
+        : object === 'refund'
+          ? stripeIds.refund(key)
+          : stripeIds.dispute(key)
     },
     declineFor(reason: DeclineReason): {code: string; decision: Decision} {
       const d = STRIPE_DECLINES[reason]
@@ -208,16 +269,24 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
 }
 
 function unrecognized(req: EmulatorRequest): Json {
-  return {type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`}
+  return {
+    type: 'invalid_request_error',
+    message: `Unrecognized request URL (${req.method}: ${req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+  }
 }
 
 /** Bearer (what stripe-node sends) or Basic with the key as user name (the docs' curl examples). */
 function authenticate(header: string | undefined, apiKey: string): string | null {
-  if (!header) return 'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. \'Authorization: Bearer YOUR_SECRET_KEY\').'
+  if (!header)
+    return "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
   let key: string | null = null
   if (header.startsWith('Bearer ')) key = header.slice(7).trim()
-  else if (header.startsWith('Basic ')) key = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':')[0] ?? null
+  else if (header.startsWith('Basic '))
+    key = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':')[0] ?? null
   if (key === apiKey) return null
-  const masked = key && key.length > 8 ? `${key.slice(0, 8)}${'*'.repeat(Math.max(0, Math.min(key.length - 12, 24)))}${key.slice(-4)}` : '****'
+  const masked =
+    key && key.length > 8
+      ? `${key.slice(0, 8)}${'*'.repeat(Math.max(0, Math.min(key.length - 12, 24)))}${key.slice(-4)}`
+      : '****'
   return `Invalid API Key provided: ${masked}`
 }

@@ -50,7 +50,11 @@ export function readListParams(params: URLSearchParams): ListRequest {
   }
   const startingAfter = params.get('starting_after')
   const endingBefore = params.get('ending_before')
-  if (startingAfter && endingBefore) throw new ListParamError('You may only specify one of these parameters: ending_before, starting_after.', 'ending_before')
+  if (startingAfter && endingBefore)
+    throw new ListParamError(
+      'You may only specify one of these parameters: ending_before, starting_after.',
+      'ending_before',
+    )
   const bounds: ((s: number) => boolean)[] = []
   const bound = (key: string, test: (s: number, v: number) => boolean): void => {
     const text = params.get(key)
@@ -64,7 +68,12 @@ export function readListParams(params: URLSearchParams): ListRequest {
   bound('created[gte]', (s, v) => s >= v)
   bound('created[lt]', (s, v) => s < v)
   bound('created[lte]', (s, v) => s <= v)
-  return {limit, startingAfter: startingAfter || null, endingBefore: endingBefore || null, created: (s) => bounds.every((b) => b(s))}
+  return {
+    limit,
+    startingAfter: startingAfter || null,
+    endingBefore: endingBefore || null,
+    created: (s) => bounds.every((b) => b(s)),
+  }
 }
 
 /**
@@ -85,7 +94,13 @@ export function listPage<T extends Listed>(
   let from = all.length // walking newest-first from just below this index
   if (cursorId !== null) {
     const anchor = find(cursorId)
-    if (!anchor) throw new ListParamError(`No such ${noun}: '${cursorId}'`, req.startingAfter ? 'starting_after' : 'ending_before', 404, 'resource_missing')
+    if (!anchor)
+      throw new ListParamError(
+        `No such ${noun}: '${cursorId}'`,
+        req.startingAfter ? 'starting_after' : 'ending_before',
+        404,
+        'resource_missing',
+      )
     const at = positionOf(all, anchor)
     if (req.endingBefore) {
       // Newer than the anchor, the `limit` closest to it, still returned newest first.

@@ -28,13 +28,21 @@ export interface IntentResult {
   body: Record<string, unknown>
 }
 
-export function createPaymentIntent(world: StripeWorld, form: URLSearchParams, nowMs: number, request: {id: string; idempotency_key: string}): IntentResult {
+export function createPaymentIntent(
+  world: StripeWorld,
+  form: URLSearchParams,
+  nowMs: number,
+  request: {id: string; idempotency_key: string},
+): IntentResult {
   const amountText = form.get('amount')
-  if (amountText === null) throw new ListParamError('Missing required param: amount.', 'amount', 400, 'parameter_missing')
-  if (!/^\d+$/.test(amountText) || Number(amountText) < 1) throw new ListParamError(`Invalid integer: ${amountText}`, 'amount', 400, 'parameter_invalid_integer')
+  if (amountText === null)
+    throw new ListParamError('Missing required param: amount.', 'amount', 400, 'parameter_missing')
+  if (!/^\d+$/.test(amountText) || Number(amountText) < 1)
+    throw new ListParamError(`Invalid integer: ${amountText}`, 'amount', 400, 'parameter_invalid_integer')
   const currency = form.get('currency')
   if (!currency) throw new ListParamError('Missing required param: currency.', 'currency', 400, 'parameter_missing')
-  if (currency !== currency.toLowerCase()) throw new ListParamError(`Invalid currency: ${currency}. Stripe currencies are lower case.`, 'currency')
+  if (currency !== currency.toLowerCase())
+    throw new ListParamError(`Invalid currency: ${currency}. Stripe currencies are lower case.`, 'currency')
   let amount
   try {
     amount = fromGatewayMinor(Number(amountText), currency, facts.wire, 'amount')
@@ -44,11 +52,20 @@ export function createPaymentIntent(world: StripeWorld, form: URLSearchParams, n
   }
   const customerRef = form.get('customer')
   const customer = customerRef ? world.customersByRef.get(customerRef) : undefined
-  if (customerRef && !customer) throw new ListParamError(`No such customer: '${customerRef}'`, 'customer', 400, 'resource_missing')
-  if (!customer) throw new ListParamError('This sandbox only charges existing customers: pass customer.', 'customer', 400, 'parameter_missing')
+  if (customerRef && !customer)
+    throw new ListParamError(`No such customer: '${customerRef}'`, 'customer', 400, 'resource_missing')
+  if (!customer)
+    throw new ListParamError(
+      'This sandbox only charges existing customers: pass customer.',
+      'customer',
+      400,
+      'parameter_missing',
+    )
   const pm = form.get('payment_method')
-  if (!pm) throw new ListParamError('Missing required param: payment_method.', 'payment_method', 400, 'parameter_missing')
-  if (form.get('confirm') !== 'true') throw new ListParamError('This sandbox only creates confirmed PaymentIntents: pass confirm=true.', 'confirm')
+  if (!pm)
+    throw new ListParamError('Missing required param: payment_method.', 'payment_method', 400, 'parameter_missing')
+  if (form.get('confirm') !== 'true')
+    throw new ListParamError('This sandbox only creates confirmed PaymentIntents: pass confirm=true.', 'confirm')
   let decline: DeclineReason | null
   if (pm in TEST_PAYMENT_METHODS) decline = TEST_PAYMENT_METHODS[pm] ?? null
   else if (pm === customer.paymentMethods.stripe) decline = storedCardOutcome(world, customer, nowMs)
@@ -75,7 +92,16 @@ export function createPaymentIntent(world: StripeWorld, form: URLSearchParams, n
   const intent = world.renderPaymentIntent(entry.payment, nowMs, expand)
   if (!decline) return {status: 200, body: intent}
   const charge = world.renderCharge(entry.payment, nowMs)
-  return {status: 402, body: {error: {...declineError(STRIPE_DECLINES[decline], charge), payment_intent: intent, request_log_url: `https://dashboard.stripe.com/test/logs/${request.id}`}}}
+  return {
+    status: 402,
+    body: {
+      error: {
+        ...declineError(STRIPE_DECLINES[decline], charge),
+        payment_intent: intent,
+        request_log_url: `https://dashboard.stripe.com/test/logs/${request.id}`,
+      },
+    },
+  }
 }
 
 function storedCardOutcome(world: StripeWorld, customer: ScenarioCustomer, nowMs: number): DeclineReason | null {
@@ -101,5 +127,7 @@ function safeFee(minor: number, currency: string): number {
 /** What Stripe compares when an Idempotency-Key is reused: the same endpoint with the same parameters. */
 export function requestFingerprint(method: string, path: string, body: Buffer): string {
   const pairs = [...new URLSearchParams(body.toString('utf8'))].map(([k, v]) => `${k}=${v}`).sort()
-  return createHash('sha256').update(`${method} ${path}\n${pairs.join('&')}`).digest('hex')
+  return createHash('sha256')
+    .update(`${method} ${path}\n${pairs.join('&')}`)
+    .digest('hex')
 }

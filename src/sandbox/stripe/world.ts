@@ -51,11 +51,41 @@ export interface CreatedCharge {
 export const STRIPE_DECLINES: Readonly<
   Record<DeclineReason, {code: string; failureCode: string; message: string; advice: string | null; decision: Decision}>
 > = {
-  insufficient_funds: {code: 'insufficient_funds', failureCode: 'card_declined', message: 'Your card has insufficient funds.', advice: 'try_again_later', decision: 'retry'},
-  generic: {code: 'generic_decline', failureCode: 'card_declined', message: 'Your card was declined.', advice: null, decision: 'retry'},
-  issuer_unavailable: {code: 'issuer_not_available', failureCode: 'card_declined', message: 'Your card was declined.', advice: 'try_again_later', decision: 'retry'},
-  expired_card: {code: 'expired_card', failureCode: 'expired_card', message: 'Your card has expired.', advice: 'confirm_card_data', decision: 'terminal'},
-  stolen_card: {code: 'stolen_card', failureCode: 'card_declined', message: 'Your card was declined.', advice: 'do_not_try_again', decision: 'terminal'},
+  insufficient_funds: {
+    code: 'insufficient_funds',
+    failureCode: 'card_declined',
+    message: 'Your card has insufficient funds.',
+    advice: 'try_again_later',
+    decision: 'retry',
+  },
+  generic: {
+    code: 'generic_decline',
+    failureCode: 'card_declined',
+    message: 'Your card was declined.',
+    advice: null,
+    decision: 'retry',
+  },
+  issuer_unavailable: {
+    code: 'issuer_not_available',
+    failureCode: 'card_declined',
+    message: 'Your card was declined.',
+    advice: 'try_again_later',
+    decision: 'retry',
+  },
+  expired_card: {
+    code: 'expired_card',
+    failureCode: 'expired_card',
+    message: 'Your card has expired.',
+    advice: 'confirm_card_data',
+    decision: 'terminal',
+  },
+  stolen_card: {
+    code: 'stolen_card',
+    failureCode: 'card_declined',
+    message: 'Your card was declined.',
+    advice: 'do_not_try_again',
+    decision: 'terminal',
+  },
 }
 
 const clean = (key: string): string => key.replace(/[^A-Za-z0-9]/g, 'x')
@@ -88,12 +118,17 @@ export class StripeWorld {
   readonly created = new Map<string, CreatedCharge>() // by payment key
   private seq = 0
 
-  constructor(readonly scenario: Scenario, share: 'own' | 'all') {
+  constructor(
+    readonly scenario: Scenario,
+    share: 'own' | 'all',
+  ) {
     for (const c of scenario.customers) {
       this.customersByRef.set(c.refs.stripe, c)
       this.customersById.set(c.id, c)
     }
-    const payments = [...paymentsFor(scenario, 'stripe', share)].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+    const payments = [...paymentsFor(scenario, 'stripe', share)].sort((a, b) =>
+      a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0,
+    )
     for (const p of payments) this.indexPayment(p)
     this.refunds.sort(byTime)
     this.disputes.sort(byTime)
@@ -110,12 +145,23 @@ export class StripeWorld {
     this.chargeById.set(charge.id, charge)
     this.intentById.set(stripeIds.paymentIntent(p.key), charge)
     for (const refund of p.refunds) {
-      const entry: RefundEntry = {id: stripeIds.refund(refund.key), atMs: ms(refund.at), seq: this.nextSeq(), payment: p, refund}
+      const entry: RefundEntry = {
+        id: stripeIds.refund(refund.key),
+        atMs: ms(refund.at),
+        seq: this.nextSeq(),
+        payment: p,
+        refund,
+      }
       this.refunds.push(entry)
       this.refundById.set(entry.id, entry)
     }
     if (p.dispute) {
-      const entry: ChargeEntry = {id: stripeIds.dispute(p.dispute.key), atMs: ms(p.dispute.openedAt), seq: this.nextSeq(), payment: p}
+      const entry: ChargeEntry = {
+        id: stripeIds.dispute(p.dispute.key),
+        atMs: ms(p.dispute.openedAt),
+        seq: this.nextSeq(),
+        payment: p,
+      }
       this.disputes.push(entry)
       this.disputeById.set(entry.id, entry)
     }
@@ -135,7 +181,8 @@ export class StripeWorld {
     const base = {atMs: at, payment: p}
     switch (e.type) {
       case 'payment.created': {
-        const type = p.settledAt !== null ? 'charge.pending' : p.outcome === 'succeeded' ? 'charge.succeeded' : 'charge.failed'
+        const type =
+          p.settledAt !== null ? 'charge.pending' : p.outcome === 'succeeded' ? 'charge.succeeded' : 'charge.failed'
         return [{...base, id: `evt_${clean(p.key)}_created`, type}]
       }
       case 'payment.succeeded':
@@ -157,13 +204,29 @@ export class StripeWorld {
   }
 
   /** Records a charge made through POST /v1/payment_intents, with its events, so lists and the feed show it. */
-  addCreatedPayment(p: ScenarioPayment, extra: CreatedCharge, request: {id: string; idempotency_key: string}): ChargeEntry {
+  addCreatedPayment(
+    p: ScenarioPayment,
+    extra: CreatedCharge,
+    request: {id: string; idempotency_key: string},
+  ): ChargeEntry {
     this.created.set(p.key, extra)
     const charge = this.indexPayment(p)
     const at = ms(p.createdAt)
     const ok = p.outcome === 'succeeded'
-    this.addEvent({id: `evt_${clean(p.key)}_created`, type: ok ? 'charge.succeeded' : 'charge.failed', atMs: at, payment: p, request})
-    this.addEvent({id: `evt_${clean(p.key)}_intent`, type: ok ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', atMs: at, payment: p, request})
+    this.addEvent({
+      id: `evt_${clean(p.key)}_created`,
+      type: ok ? 'charge.succeeded' : 'charge.failed',
+      atMs: at,
+      payment: p,
+      request,
+    })
+    this.addEvent({
+      id: `evt_${clean(p.key)}_intent`,
+      type: ok ? 'payment_intent.succeeded' : 'payment_intent.payment_failed',
+      atMs: at,
+      payment: p,
+      request,
+    })
     return charge
   }
 
@@ -188,7 +251,18 @@ export class StripeWorld {
       description: null,
       exchange_rate: null,
       fee,
-      fee_details: fee === 0 ? [] : [{amount: fee, application: null, currency: p.amount.currency.toLowerCase(), description: 'Stripe processing fees', type: 'stripe_fee'}],
+      fee_details:
+        fee === 0
+          ? []
+          : [
+              {
+                amount: fee,
+                application: null,
+                currency: p.amount.currency.toLowerCase(),
+                description: 'Stripe processing fees',
+                type: 'stripe_fee',
+              },
+            ],
       net: amount - fee,
       reporting_category: 'charge',
       source: stripeIds.charge(p.key),
@@ -216,7 +290,11 @@ export class StripeWorld {
       amount_captured: failed ? 0 : amount,
       amount_refunded: wire({minor: state.refundedMinor, currency: p.amount.currency}),
       application_fee_amount: null,
-      balance_transaction: failed ? null : expand.has('balance_transaction') ? this.renderBalanceTransaction(p, atMs) : stripeIds.balanceTransaction(p.key),
+      balance_transaction: failed
+        ? null
+        : expand.has('balance_transaction')
+          ? this.renderBalanceTransaction(p, atMs)
+          : stripeIds.balanceTransaction(p.key),
       billing_details: {address: null, email: customer?.email ?? null, name: customer?.name ?? null, phone: null},
       captured: !failed,
       created: seconds(ms(p.createdAt)),
@@ -238,11 +316,20 @@ export class StripeWorld {
             seller_message: `The bank returned the decline code \`${decline.code}\`.`,
             type: 'issuer_declined',
           }
-        : {advice_code: null, network_status: 'approved_by_network', reason: null, risk_level: 'normal', seller_message: 'Payment complete.', type: 'authorized'},
+        : {
+            advice_code: null,
+            network_status: 'approved_by_network',
+            reason: null,
+            risk_level: 'normal',
+            seller_message: 'Payment complete.',
+            type: 'authorized',
+          },
       paid: state.status === 'succeeded',
       payment_intent: stripeIds.paymentIntent(p.key),
       payment_method: extra?.paymentMethod ?? customer?.paymentMethods.stripe ?? null,
-      payment_method_details: bank ? {type: 'sepa_debit', sepa_debit: {last4: '3000'}} : {type: 'card', card: {brand: 'visa', last4: '4242'}},
+      payment_method_details: bank
+        ? {type: 'sepa_debit', sepa_debit: {last4: '3000'}}
+        : {type: 'card', card: {brand: 'visa', last4: '4242'}},
       receipt_email: null,
       refunded: state.refundedMinor === p.amount.minor,
       status: state.status,
@@ -289,7 +376,8 @@ export class StripeWorld {
       type: 'adjustment',
     })
     const balanceTransactions = [bt(d.key, -1, d.openedAt, 'dispute')]
-    if (state?.state === 'won' && d.closedAt) balanceTransactions.push(bt(`${d.key}r`, 1, d.closedAt, 'dispute_reversal'))
+    if (state?.state === 'won' && d.closedAt)
+      balanceTransactions.push(bt(`${d.key}r`, 1, d.closedAt, 'dispute_reversal'))
     const opened = seconds(ms(d.openedAt))
     return {
       id: stripeIds.dispute(d.key),
@@ -310,7 +398,11 @@ export class StripeWorld {
   }
 
   renderPaymentIntent(p: ScenarioPayment, atMs: number, expand: ReadonlySet<string> = new Set()): Json {
-    const charge = this.renderCharge(p, atMs, expand.has('latest_charge.balance_transaction') ? new Set(['balance_transaction']) : new Set())
+    const charge = this.renderCharge(
+      p,
+      atMs,
+      expand.has('latest_charge.balance_transaction') ? new Set(['balance_transaction']) : new Set(),
+    )
     const failed = p.outcome === 'failed'
     const decline = failed && p.decline ? STRIPE_DECLINES[p.decline] : null
     return {
@@ -324,8 +416,11 @@ export class StripeWorld {
       created: seconds(ms(p.createdAt)),
       currency: p.amount.currency.toLowerCase(),
       customer: charge.customer,
-      last_payment_error: decline ? {...declineError(decline, charge), payment_method: {id: charge.payment_method, object: 'payment_method'}} : null,
-      latest_charge: expand.has('latest_charge') || expand.has('latest_charge.balance_transaction') ? charge : charge.id,
+      last_payment_error: decline
+        ? {...declineError(decline, charge), payment_method: {id: charge.payment_method, object: 'payment_method'}}
+        : null,
+      latest_charge:
+        expand.has('latest_charge') || expand.has('latest_charge.balance_transaction') ? charge : charge.id,
       livemode: false,
       metadata: charge.metadata,
       payment_method: failed ? null : charge.payment_method,

@@ -2,7 +2,18 @@ import type {AuditRecord} from '../../core/audit-chain.js'
 
 export type AuditExportFormat = 'csv' | 'jsonl'
 
-export const CSV_COLUMNS = ['seq', 'at', 'actor', 'action', 'provider', 'subject', 'outcome', 'details', 'prev_hash', 'hash']
+export const CSV_COLUMNS = [
+  'seq',
+  'at',
+  'actor',
+  'action',
+  'provider',
+  'subject',
+  'outcome',
+  'details',
+  'prev_hash',
+  'hash',
+]
 
 /** RFC 4180 quoting. Values are written verbatim (no spreadsheet-formula escaping) so an export stays verifiable. */
 function csvCell(value: string | number | null): string {

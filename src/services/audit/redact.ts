@@ -78,7 +78,8 @@ function walk(value: unknown, seen: WeakSet<object>, depth: number): unknown {
     }
     if (Array.isArray(value)) return value.map((item) => walk(item, seen, depth + 1) ?? null)
     if (value instanceof Set) return [...value].map((item) => walk(item, seen, depth + 1) ?? null)
-    const entries = value instanceof Map ? [...value.entries()].map(([k, v]) => [String(k), v] as const) : Object.entries(value)
+    const entries =
+      value instanceof Map ? [...value.entries()].map(([k, v]) => [String(k), v] as const) : Object.entries(value)
     const out: Record<string, unknown> = {}
     for (const [key, item] of entries) {
       if (isSecretKey(key)) {

@@ -3,11 +3,7 @@ import {z} from 'zod'
 import {assertCurrency} from '../../core/currency.js'
 
 /** Field rules shared by every import and by the matching flags, so a CSV cell and a flag fail alike. */
-export const requiredId = z
-  .string({error: 'required'})
-  .trim()
-  .min(1, 'required')
-  .max(200, 'longer than 200 characters')
+export const requiredId = z.string({error: 'required'}).trim().min(1, 'required').max(200, 'longer than 200 characters')
 
 /** Empty cells and absent keys both mean "not given". */
 export const optionalText = z

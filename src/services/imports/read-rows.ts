@@ -59,7 +59,8 @@ function flattenJson(value: Record<string, unknown>, prefix = ''): Record<string
   const out: Record<string, string> = {}
   for (const [key, v] of Object.entries(value)) {
     if (v === null || v === undefined) continue
-    if (typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flattenJson(v as Record<string, unknown>, `${prefix}${key}.`))
+    if (typeof v === 'object' && !Array.isArray(v))
+      Object.assign(out, flattenJson(v as Record<string, unknown>, `${prefix}${key}.`))
     else out[`${prefix}${key}`] = String(v)
   }
   return out
@@ -68,10 +69,20 @@ function flattenJson(value: Record<string, unknown>, prefix = ''): Record<string
 async function* readCsv(file: string): AsyncGenerator<RawRow> {
   const skipped: RawRow[] = []
   const parser = createReadStream(file).pipe(
-    parse({bom: true, skip_empty_lines: true, relax_column_count: true, skip_records_with_error: true, info: true, trim: true}),
+    parse({
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      skip_records_with_error: true,
+      info: true,
+      trim: true,
+    }),
   )
   parser.on('skip', (error: Error & {lines?: number}) => {
-    skipped.push({line: error.lines ?? 0, error: `unreadable CSV: ${error.message.replace(/^Invalid Record Length: /, '')}`})
+    skipped.push({
+      line: error.lines ?? 0,
+      error: `unreadable CSV: ${error.message.replace(/^Invalid Record Length: /, '')}`,
+    })
   })
   let header: string[] | undefined
   for await (const entry of parser as AsyncIterable<{record: string[]; info: {lines: number}}>) {

@@ -68,7 +68,9 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       const field = issue.path.length > 0 ? issue.path.join('.') : 'row'
-      return issue.code === 'invalid_type' && issue.message.includes('undefined') ? `${field}: required` : `${field}: ${issue.message}`
+      return issue.code === 'invalid_type' && issue.message.includes('undefined')
+        ? `${field}: required`
+        : `${field}: ${issue.message}`
     })
     .join('; ')
 }

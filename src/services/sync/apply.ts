@@ -27,10 +27,24 @@ export interface ApplyScope {
 /** What one page (or replay) did: the run's counters without the page count. */
 export type ApplyCounts = Omit<RunCounts, 'pages'>
 
-export const zeroCounts = (): ApplyCounts => ({fetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0, posted: 0})
+export const zeroCounts = (): ApplyCounts => ({
+  fetched: 0,
+  inserted: 0,
+  updated: 0,
+  unchanged: 0,
+  quarantined: 0,
+  posted: 0,
+})
 
 export function addCounts(a: ApplyCounts, b: ApplyCounts): ApplyCounts {
-  return {fetched: a.fetched + b.fetched, inserted: a.inserted + b.inserted, updated: a.updated + b.updated, unchanged: a.unchanged + b.unchanged, quarantined: a.quarantined + b.quarantined, posted: a.posted + b.posted}
+  return {
+    fetched: a.fetched + b.fetched,
+    inserted: a.inserted + b.inserted,
+    updated: a.updated + b.updated,
+    unchanged: a.unchanged + b.unchanged,
+    quarantined: a.quarantined + b.quarantined,
+    posted: a.posted + b.posted,
+  }
 }
 
 // Parents before children, so a refund in the same page as its payment finds the payment's customer.
@@ -55,7 +69,12 @@ export function serializeItems(items: readonly FetchedTxn[]): SerializedTxn[] {
  * postings, quarantine, audit and cursor commit together or not at all. Idempotent: re-applying the same state
  * changes nothing, and an older state than the stored one (a late webhook, an overlapping window) is ignored.
  */
-export function applyItems(db: Db, scope: ApplyScope, items: readonly SerializedTxn[], invalid: readonly Quarantined[]): ApplyCounts {
+export function applyItems(
+  db: Db,
+  scope: ApplyScope,
+  items: readonly SerializedTxn[],
+  invalid: readonly Quarantined[],
+): ApplyCounts {
   const counts = zeroCounts()
   counts.fetched = items.length + invalid.length
   const ordered = [...items].sort((a, b) => (TYPE_ORDER[a.txn.type] ?? 3) - (TYPE_ORDER[b.txn.type] ?? 3))
@@ -63,7 +82,15 @@ export function applyItems(db: Db, scope: ApplyScope, items: readonly Serialized
   const page: PageState = {openQuarantine: hasOpenQuarantine(db, scope.provider), now: db.now()}
   for (const item of ordered) applyOne(db, scope, item, counts, page)
   for (const bad of invalid) {
-    quarantine(db, {provider: scope.provider, externalId: bad.externalId, reason: bad.reason, detail: bad.detail, rawJson: safeJson(bad.raw), normalizedJson: null, source: scope.source})
+    quarantine(db, {
+      provider: scope.provider,
+      externalId: bad.externalId,
+      reason: bad.reason,
+      detail: bad.detail,
+      rawJson: safeJson(bad.raw),
+      normalizedJson: null,
+      source: scope.source,
+    })
     counts.quarantined++
   }
   return counts
@@ -81,26 +108,53 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
   const txn = existing ? keepKnownFee(item.txn, existing.txn) : item.txn
   if (existing && (sameTxnState(existing.txn, txn) || Date.parse(existing.txn.updatedAt) > Date.parse(txn.updatedAt))) {
     counts.unchanged++
-    if (scope.source === 'replay' && page.openQuarantine) closeQuarantined(db, scope.provider, txn.externalId, 'replayed')
+    if (scope.source === 'replay' && page.openQuarantine)
+      closeQuarantined(db, scope.provider, txn.externalId, 'replayed')
     return
   }
-  const owner = existing?.customerId && existing.siteId ? {customerId: existing.customerId, siteId: existing.siteId, segment: segmentOf(db, existing.customerId)} : resolveOwner(db, scope, txn)
+  const owner =
+    existing?.customerId && existing.siteId
+      ? {customerId: existing.customerId, siteId: existing.siteId, segment: segmentOf(db, existing.customerId)}
+      : resolveOwner(db, scope, txn)
   if (!owner) {
     const detail = txn.customerRef
       ? `no customer has ref ${txn.customerRef} for ${scope.provider} or ${scope.kind}`
       : txn.parentExternalId
         ? `parent ${txn.parentExternalId} is not in the ledger (or has no customer)`
         : 'the gateway object names no customer'
-    quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'unknown_customer', detail, rawJson, normalizedJson: JSON.stringify(txn), source: scope.source})
+    quarantine(db, {
+      provider: scope.provider,
+      externalId: txn.externalId,
+      reason: 'unknown_customer',
+      detail,
+      rawJson,
+      normalizedJson: JSON.stringify(txn),
+      source: scope.source,
+    })
     page.openQuarantine = true
     counts.quarantined++
     return
   }
   if (!isAllowed(scope.grants, {segment: owner.segment, site: owner.siteId}, 'write')) {
     const detail = `${scope.provider} has no write grant for segment "${owner.segment}" at site ${owner.siteId} (customer ${owner.customerId})`
-    quarantine(db, {provider: scope.provider, externalId: txn.externalId, reason: 'access_denied', detail, rawJson, normalizedJson: JSON.stringify(txn), source: scope.source})
+    quarantine(db, {
+      provider: scope.provider,
+      externalId: txn.externalId,
+      reason: 'access_denied',
+      detail,
+      rawJson,
+      normalizedJson: JSON.stringify(txn),
+      source: scope.source,
+    })
     page.openQuarantine = true
-    appendAudit(db, {actor: scope.actor, action: 'access.denied', provider: scope.provider, subject: txn.id, outcome: 'denied', details: {customer: owner.customerId, segment: owner.segment, site: owner.siteId, type: txn.type}})
+    appendAudit(db, {
+      actor: scope.actor,
+      action: 'access.denied',
+      provider: scope.provider,
+      subject: txn.id,
+      outcome: 'denied',
+      details: {customer: owner.customerId, segment: owner.segment, site: owner.siteId, type: txn.type},
+    })
     counts.quarantined++
     return
   }
@@ -108,12 +162,26 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
   const now = page.now
   // Hashed only when a new state is written (most re-read objects are unchanged), on the writer's thread.
   const rawSha256 = createHash('sha256').update(rawJson).digest('hex')
-  const seq = writeTxnVersion(db, {txn, rawJson, rawSha256, version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source, now}, existing?.seq ?? null)
+  const seq = writeTxnVersion(
+    db,
+    {txn, rawJson, rawSha256, version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source, now},
+    existing?.seq ?? null,
+  )
   counts[existing ? 'updated' : 'inserted']++
   counts.posted += post(db, txn, seq, owner, version, existing !== null, now)
-  if (page.openQuarantine) closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
-  if (scope.source === 'webhook' || (scope.latencySince !== null && Date.parse(txn.updatedAt) >= Date.parse(scope.latencySince))) {
-    recordLatency(db, {provider: scope.provider, txnId: txn.id, source: scope.source, eventAt: txn.updatedAt, committedAt: now})
+  if (page.openQuarantine)
+    closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
+  if (
+    scope.source === 'webhook' ||
+    (scope.latencySince !== null && Date.parse(txn.updatedAt) >= Date.parse(scope.latencySince))
+  ) {
+    recordLatency(db, {
+      provider: scope.provider,
+      txnId: txn.id,
+      source: scope.source,
+      eventAt: txn.updatedAt,
+      committedAt: now,
+    })
   }
 }
 
@@ -129,14 +197,29 @@ function keepKnownFee(txn: NormalizedTxn, stored: NormalizedTxn): NormalizedTxn 
 }
 
 /** Posts the difference between the new state's effect and what earlier versions posted. Returns lines written. */
-function post(db: Db, txn: NormalizedTxn, seq: number, owner: Owner, version: number, seenBefore: boolean, now: string): number {
+function post(
+  db: Db,
+  txn: NormalizedTxn,
+  seq: number,
+  owner: Owner,
+  version: number,
+  seenBefore: boolean,
+  now: string,
+): number {
   const target = targetPositions(txn, owner.customerId)
   const key = {seq, id: txn.id}
   // A transaction never seen before has posted nothing yet: no need to ask the ledger.
   const posted = seenBefore ? postedPositions(db, key) : {lines: [], lastVersion: 0}
   const diff = postingDifference(target, posted.lines)
   if (diff.length === 0) return 0
-  return insertPostings(db, key, Math.max(version, posted.lastVersion + 1), diff, {provider: txn.provider, site: owner.siteId, customer: owner.customerId}, now)
+  return insertPostings(
+    db,
+    key,
+    Math.max(version, posted.lastVersion + 1),
+    diff,
+    {provider: txn.provider, site: owner.siteId, customer: owner.customerId},
+    now,
+  )
 }
 
 function resolveOwner(db: Db, scope: ApplyScope, txn: NormalizedTxn): Owner | null {

@@ -27,7 +27,14 @@ export function commitPage(db: Db, scope: ApplyScope, run: RunRef, commit: PageC
     saveCursor(db, scope.provider, commit.page.next)
     recordCalls(db, commit.calls)
     addRunCounts(db, run.runId, {pages: 1, ...counts})
-    appendAudit(db, {actor: scope.actor, action: 'sync.page', provider: scope.provider, subject: `page ${commit.pageNo}`, outcome: 'ok', details: counts})
+    appendAudit(db, {
+      actor: scope.actor,
+      action: 'sync.page',
+      provider: scope.provider,
+      subject: `page ${commit.pageNo}`,
+      outcome: 'ok',
+      details: counts,
+    })
     acquireLease(db, run.lease.name, run.lease.owner, run.lease.ttlMs)
     return counts
   })

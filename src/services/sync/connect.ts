@@ -17,7 +17,11 @@ export interface Connection {
  * Builds a provider's client: its adapter, its secrets (environment, then keychain; exit 78 naming the variable
  * when an API secret is missing), and one HTTP client whose calls land in `onCall` for the uptime metric.
  */
-export async function connectProvider(ctx: AppContext, provider: Provider, opts: {onCall?: (call: GatewayCall) => void; secrets?: SecretStore; purpose?: 'api' | 'webhooks'} = {}): Promise<Connection> {
+export async function connectProvider(
+  ctx: AppContext,
+  provider: Provider,
+  opts: {onCall?: (call: GatewayCall) => void; secrets?: SecretStore; purpose?: 'api' | 'webhooks'} = {},
+): Promise<Connection> {
   if (!isGatewayKind(provider.kind)) throw new ConfigError(`provider ${provider.id} has unknown kind ${provider.kind}`)
   const adapter = await loadAdapter(provider.kind)
   const store = opts.secrets ?? createSecretStore({env: ctx.env})
@@ -40,7 +44,10 @@ export async function connectProvider(ctx: AppContext, provider: Provider, opts:
     userAgent: 'yms-pay/0.1',
   })
   const missingSecret = (field: string) => store.missingError(provider.id, field)
-  const client = adapter.connect({providerId: provider.id, baseUrl, settings: provider.settings, secrets, missingSecret}, {http, clock: {now: ctx.now}})
+  const client = adapter.connect(
+    {providerId: provider.id, baseUrl, settings: provider.settings, secrets, missingSecret},
+    {http, clock: {now: ctx.now}},
+  )
   return {adapter, client, http}
 }
 

@@ -39,7 +39,12 @@ if (parentPort) {
       port.postMessage({kind: 'done', counts: commitPage(db, scope, init.run, message)} satisfies WorkerReply)
     } catch (error) {
       const e = error as Error & {code?: string}
-      const reply: WorkerReply = {kind: 'error', message: e.message, name: e.name, code: typeof e.code === 'string' ? e.code : undefined}
+      const reply: WorkerReply = {
+        kind: 'error',
+        message: e.message,
+        name: e.name,
+        code: typeof e.code === 'string' ? e.code : undefined,
+      }
       if (error instanceof YmsError) Object.assign(reply, {exitCode: error.exitCode, hint: error.hint})
       failure = reply
       port.postMessage(reply)

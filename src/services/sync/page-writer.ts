@@ -45,7 +45,10 @@ function startWorker(init: WorkerInit): Worker {
   const here = import.meta.url
   if (!here.endsWith('.ts')) return new Worker(fileURLToPath(new URL('./page-worker.js', here)), {workerData: init})
   const source = JSON.stringify(new URL('./page-worker.ts', here).href)
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${source}) })`, {eval: true, workerData: init})
+  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${source}) })`, {
+    eval: true,
+    workerData: init,
+  })
 }
 
 /**
@@ -67,7 +70,15 @@ export async function workerWriter(dbFile: string, scope: ApplyScope, run: RunRe
     if (reply.kind === 'ready') return
     const w = waiting.shift()
     if (reply.kind === 'done') w?.resolve(reply.counts)
-    else w?.reject(Object.assign(new Error(reply.message), {code: reply.code, exitCode: reply.exitCode, hint: reply.hint, name: reply.name}))
+    else
+      w?.reject(
+        Object.assign(new Error(reply.message), {
+          code: reply.code,
+          exitCode: reply.exitCode,
+          hint: reply.hint,
+          name: reply.name,
+        }),
+      )
   })
   worker.on('error', fail)
   worker.on('exit', (code) => {

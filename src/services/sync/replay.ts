@@ -20,8 +20,14 @@ export interface ReplayResult {
  * Re-applies open quarantined items once their cause is fixed (a grant, a customer import, a parent payment that
  * arrived later). Each provider's items apply in one transaction, with the same rules as a sync.
  */
-export function replayQuarantine(db: Db, ctx: AppContext, opts: {provider?: string; ids?: number[]; reasons?: QuarantineReason[]; quiet?: boolean}): ReplayResult {
-  const items = listQuarantine(db, {status: 'open', provider: opts.provider, ids: opts.ids}).filter((q) => !opts.reasons || opts.reasons.includes(q.reason))
+export function replayQuarantine(
+  db: Db,
+  ctx: AppContext,
+  opts: {provider?: string; ids?: number[]; reasons?: QuarantineReason[]; quiet?: boolean},
+): ReplayResult {
+  const items = listQuarantine(db, {status: 'open', provider: opts.provider, ids: opts.ids}).filter(
+    (q) => !opts.reasons || opts.reasons.includes(q.reason),
+  )
   const result: ReplayResult = {considered: items.length, applied: 0, stillQuarantined: 0, notReplayable: 0}
   if (items.length === 0) return result
   const byProvider = new Map<string, typeof items>()
@@ -34,15 +40,33 @@ export function replayQuarantine(db: Db, ctx: AppContext, opts: {provider?: stri
       if (!provider) result.notReplayable += replayable.length
       continue
     }
-    const scope: ApplyScope = {provider: providerId, kind: provider.kind, actor: ctx.actor, source: 'replay', grants: listGrants(db, providerId), latencySince: null, customers: new Map()}
-    const staged = replayable.map((q) => ({txn: NormalizedTxnSchema.parse(JSON.parse(q.normalizedJson!)), rawJson: q.rawJson}))
+    const scope: ApplyScope = {
+      provider: providerId,
+      kind: provider.kind,
+      actor: ctx.actor,
+      source: 'replay',
+      grants: listGrants(db, providerId),
+      latencySince: null,
+      customers: new Map(),
+    }
+    const staged = replayable.map((q) => ({
+      txn: NormalizedTxnSchema.parse(JSON.parse(q.normalizedJson!)),
+      rawJson: q.rawJson,
+    }))
     db.write(() => {
       const counts = applyItems(db, scope, staged, [])
       const applied = counts.inserted + counts.updated + counts.unchanged
       result.applied += applied
       result.stillQuarantined += counts.quarantined
       if (!opts.quiet || applied > 0) {
-        appendAudit(db, {actor: ctx.actor, action: 'quarantine.replay', provider: providerId, subject: `${replayable.length} items`, outcome: 'ok', details: {applied, stillQuarantined: counts.quarantined, posted: counts.posted}})
+        appendAudit(db, {
+          actor: ctx.actor,
+          action: 'quarantine.replay',
+          provider: providerId,
+          subject: `${replayable.length} items`,
+          outcome: 'ok',
+          details: {applied, stillQuarantined: counts.quarantined, posted: counts.posted},
+        })
       }
     })
   }

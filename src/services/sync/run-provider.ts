@@ -10,7 +10,15 @@ import type {Db} from '../../store/db.js'
 import {listGrants} from '../../store/repos/grants.js'
 import {acquireLease, releaseLease} from '../../store/repos/leases.js'
 import type {Provider} from '../../store/repos/providers.js'
-import {finishRun, loadCursor, markDeadRunFailed, previousRunStart, recordCalls, recordSkipped, startRun} from '../../store/repos/sync-state.js'
+import {
+  finishRun,
+  loadCursor,
+  markDeadRunFailed,
+  previousRunStart,
+  recordCalls,
+  recordSkipped,
+  startRun,
+} from '../../store/repos/sync-state.js'
 import {appendAudit} from '../audit.js'
 import {addCounts, serializeItems, zeroCounts, type ApplyCounts, type ApplyScope} from './apply.js'
 import type {RunRef} from './commit-page.js'
@@ -55,7 +63,12 @@ const WRITES_IN_FLIGHT = 2
  * commits with its cursor in one immediate transaction, so a crash repeats at most that page. The next page is
  * fetched while the current one is written (pipelining), so throughput approaches the slower of network and disk.
  */
-export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, opts: ProviderSyncOptions): Promise<ProviderRun> {
+export async function syncProvider(
+  db: Db,
+  ctx: AppContext,
+  provider: Provider,
+  opts: ProviderSyncOptions,
+): Promise<ProviderRun> {
   const started = Date.now()
   const owner = opts.owner ?? leaseOwner()
   const leaseName = `sync:${provider.id}`
@@ -70,7 +83,10 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
     return run
   }
   const lease = acquireLease(db, leaseName, owner, ttl)
-  if (!lease.acquired && !(ownerIsDead(lease.lease.owner) && takeOver(db, provider.id, leaseName, lease.lease.owner, owner, ttl))) {
+  if (
+    !lease.acquired &&
+    !(ownerIsDead(lease.lease.owner) && takeOver(db, provider.id, leaseName, lease.lease.owner, owner, ttl))
+  ) {
     recordSkipped(db, provider.id, owner)
     const skipped = report('skipped_locked', zeroCounts(), 0)
     skipped.error = `locked by ${lease.lease.owner} until ${lease.lease.expiresAt}`
@@ -85,8 +101,16 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
   let more = true
   let writer: PageWriter | null = null
   try {
-    const {client, adapter} = await connectProvider(ctx, provider, {onCall: (c) => calls.push(c)})
-    const scope: ApplyScope = {provider: provider.id, kind: provider.kind, actor: ctx.actor, source: 'pull', grants: listGrants(db, provider.id), latencySince, customers: new Map()}
+    const {client} = await connectProvider(ctx, provider, {onCall: (c) => calls.push(c)})
+    const scope: ApplyScope = {
+      provider: provider.id,
+      kind: provider.kind,
+      actor: ctx.actor,
+      source: 'pull',
+      grants: listGrants(db, provider.id),
+      latencySince,
+      customers: new Map(),
+    }
     const run: RunRef = {runId, lease: {name: leaseName, owner, ttlMs: ttl}}
     writer = workerAvailable(ctx.env) ? await workerWriter(db.file, scope, run) : inProcessWriter(db, scope, run)
     const fetchOpts = opts.since ? {since: opts.since} : undefined
@@ -97,17 +121,24 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
     while (pending) {
       const page: Page = await pending
       more = page.hasMore
-      pending = page.hasMore && !opts.signals.stop.aborted ? client.fetchPage(page.next, opts.signals.abort, fetchOpts) : null
+      pending =
+        page.hasMore && !opts.signals.stop.aborted ? client.fetchPage(page.next, opts.signals.abort, fetchOpts) : null
       // Oldest first: a failed page surfaces before anything after it could be reported as written.
       if (writing.length >= WRITES_IN_FLIGHT) await writing.shift()
       const pageNo = ++pages
       const hasMore = page.hasMore
       // Nothing below keeps `page` alive: its parsed objects die young instead of waiting (and being promoted to the
       // old generation) until the commit lands.
-      const written = writer.write({page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next}, pageNo, calls: calls.splice(0)}).then((counts) => {
-        totals = addCounts(totals, counts)
-        opts.onPage?.({provider: provider.id, page: pageNo, counts, hasMore})
-      })
+      const written = writer
+        .write({
+          page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next},
+          pageNo,
+          calls: calls.splice(0),
+        })
+        .then((counts) => {
+          totals = addCounts(totals, counts)
+          opts.onPage?.({provider: provider.id, page: pageNo, counts, hasMore})
+        })
       // Handled when awaited; marked now so a failure during the next fetch is not an unhandled rejection.
       written.catch(() => undefined)
       writing.push(written)
@@ -131,7 +162,14 @@ export async function syncProvider(db: Db, ctx: AppContext, provider: Provider, 
     const e = toErrorReport(error)
     db.write(() => {
       recordCalls(db, calls.splice(0))
-      appendAudit(db, {actor: ctx.actor, action: 'sync.failed', provider: provider.id, subject: provider.id, outcome: 'error', details: {error: e.message, code: e.code}})
+      appendAudit(db, {
+        actor: ctx.actor,
+        action: 'sync.failed',
+        provider: provider.id,
+        subject: provider.id,
+        outcome: 'error',
+        details: {error: e.message, code: e.code},
+      })
     })
     finishRun(db, runId, 'failed', e.message)
     return report('failed', totals, pages, error)

@@ -44,7 +44,19 @@ export async function runSync(db: Db, ctx: AppContext, opts: SyncOptions): Promi
   await Promise.all(Array.from({length: Math.min(opts.concurrency ?? 4, Math.max(1, providers.length))}, worker))
   // A stop before a provider's turn leaves it out of the pass: say so rather than report it silently missing.
   providers.forEach((p, i) => {
-    runs[i] ??= {provider: p.id, status: 'stopped', pages: 0, fetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0, posted: 0, durationMs: 0, error: 'not started: stopped by a signal'}
+    runs[i] ??= {
+      provider: p.id,
+      status: 'stopped',
+      pages: 0,
+      fetched: 0,
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      quarantined: 0,
+      posted: 0,
+      durationMs: 0,
+      error: 'not started: stopped by a signal',
+    }
   })
   const done = runs
   return {runs: done, totals: summarize(done, providers.length)}
@@ -57,5 +69,12 @@ export function summarize(runs: readonly ProviderRun[], providers: number): Sync
     counts = addCounts(counts, r)
     pages += r.pages
   }
-  return {...counts, pages, providers, failed: runs.filter((r) => r.status === 'failed').length, skippedLocked: runs.filter((r) => r.status === 'skipped_locked').length, stopped: runs.filter((r) => r.status === 'stopped').length}
+  return {
+    ...counts,
+    pages,
+    providers,
+    failed: runs.filter((r) => r.status === 'failed').length,
+    skippedLocked: runs.filter((r) => r.status === 'skipped_locked').length,
+    stopped: runs.filter((r) => r.status === 'stopped').length,
+  }
 }

@@ -23,7 +23,8 @@ export const dropUnusedPreReleaseTables: Migration = {
   name: '002-drop-unused-pre-release-tables',
   up(db) {
     for (const table of PRE_RELEASE_LEFTOVERS) {
-      const exists = db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`).get(table) !== undefined
+      const exists =
+        db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`).get(table) !== undefined
       if (!exists) continue
       const rows = db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number
       if (rows > 0) {

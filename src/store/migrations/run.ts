@@ -21,7 +21,8 @@ export function runMigrations(db: Database.Database, migrations: readonly Migrat
       migration.up(db)
       if (migration.rebuildsReferencedTable) {
         const broken = db.pragma('foreign_key_check') as unknown[]
-        if (broken.length > 0) throw new Error(`migration ${migration.name} would break ${broken.length} foreign key(s)`)
+        if (broken.length > 0)
+          throw new Error(`migration ${migration.name} would break ${broken.length} foreign key(s)`)
       }
       db.pragma(`user_version = ${migration.version}`)
       return true

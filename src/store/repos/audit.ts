@@ -20,8 +20,7 @@ const COLUMNS = 'seq, at, actor, action, provider, subject, outcome, details_jso
 
 export function lastAuditRow(db: Db): {seq: number; hash: string} | null {
   const row = db.stmt('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
-    | {seq: number; hash: string}
-    | undefined
+    {seq: number; hash: string} | undefined
   return row ?? null
 }
 

@@ -117,7 +117,10 @@ export function listCustomers(db: Db, filter: CustomerFilter = {}): Customer[] {
          ORDER BY id LIMIT @limit`,
       )
       .all({site: filter.site ?? null, segment: filter.segment ?? null, limit: filter.limit ?? -1}) as CustomerRow[]
-    const refs = refsOf(db, rows.map((row) => row.id))
+    const refs = refsOf(
+      db,
+      rows.map((row) => row.id),
+    )
     return rows.map((row) => toCustomer(row, refs.get(row.id)))
   })
 }
@@ -157,7 +160,8 @@ export function ownerByRef(db: Db, ref: string, provider: string, kind: string):
 
 /** A customer's segment ('' when none). */
 export function segmentOf(db: Db, customerId: string): string {
-  const row = db.stmt('SELECT segment FROM customers WHERE id = ?').get(customerId) as {segment: string | null} | undefined
+  const row = db.stmt('SELECT segment FROM customers WHERE id = ?').get(customerId) as
+    {segment: string | null} | undefined
   return row?.segment ?? ''
 }
 

@@ -80,5 +80,12 @@ export function listRates(db: Db, filter: FxFilter = {}): StoredFxRate[] {
 }
 
 function toRate(row: FxRow): StoredFxRate {
-  return {date: row.date, base: row.base, quote: row.quote, rate: row.rate, source: row.source, updatedAt: row.updated_at}
+  return {
+    date: row.date,
+    base: row.base,
+    quote: row.quote,
+    rate: row.rate,
+    source: row.source,
+    updatedAt: row.updated_at,
+  }
 }

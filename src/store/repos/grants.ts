@@ -48,8 +48,9 @@ export function addGrant(db: Db, grant: GrantKey & {access: Access}): RowOutcome
 export function removeGrant(db: Db, key: GrantKey): boolean {
   return db.write(
     () =>
-      db.stmt('DELETE FROM grants WHERE provider = ? AND segment = ? AND site = ?').run(key.provider, key.segment, key.site)
-        .changes > 0,
+      db
+        .stmt('DELETE FROM grants WHERE provider = ? AND segment = ? AND site = ?')
+        .run(key.provider, key.segment, key.site).changes > 0,
   )
 }
 

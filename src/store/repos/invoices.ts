@@ -35,7 +35,8 @@ interface InvoiceRow {
   updated_at: string
 }
 
-const SELECT = 'SELECT id, site, customer, amount_minor, currency, issued_at, due_at, created_at, updated_at FROM invoices'
+const SELECT =
+  'SELECT id, site, customer, amount_minor, currency, issued_at, due_at, created_at, updated_at FROM invoices'
 
 /** Idempotent import with per-row inserted/updated/unchanged; unknown site or customer rejects the row alone. */
 export function upsertInvoices(db: Db, invoices: readonly InvoiceInput[]): BatchResult {

@@ -35,7 +35,8 @@ export function releaseLease(db: Db, name: string, owner: string): boolean {
 
 export function getLease(db: Db, name: string): Lease | null {
   const row = db.stmt('SELECT name, owner, acquired_at, expires_at FROM leases WHERE name = ?').get(name) as
-    | {name: string; owner: string; acquired_at: string; expires_at: string}
-    | undefined
-  return row === undefined ? null : {name: row.name, owner: row.owner, acquiredAt: row.acquired_at, expiresAt: row.expires_at}
+    {name: string; owner: string; acquired_at: string; expires_at: string} | undefined
+  return row === undefined
+    ? null
+    : {name: row.name, owner: row.owner, acquiredAt: row.acquired_at, expiresAt: row.expires_at}
 }

@@ -39,8 +39,16 @@ export type PostingKey = {seq: number; id: string} | {document: string}
 export function postedPositions(db: Db, key: PostingKey): {lines: PostingLine[]; lastVersion: number} {
   const rows = (
     'seq' in key
-      ? db.stmt(`SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq = ? GROUP BY account, currency`).all(key.seq)
-      : db.stmt(`SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? GROUP BY account, currency`).all(key.document)
+      ? db
+          .stmt(
+            `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq = ? GROUP BY account, currency`,
+          )
+          .all(key.seq)
+      : db
+          .stmt(
+            `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? GROUP BY account, currency`,
+          )
+          .all(key.document)
   ) as Array<{account: string; currency: string; minor: number; v: number}>
   const lastVersion = rows.reduce((max, r) => Math.max(max, r.v), 0)
   return {lines: rows.map((r) => ({account: r.account, currency: r.currency, minor: r.minor})), lastVersion}
@@ -56,12 +64,20 @@ export function postingKeyOf(db: Db, id: string): PostingKey {
  * Appends one balanced posting set; the unique (key, version, account, currency) makes a replay a no-op. Balances
  * follow in the same statement (trigger ledger_balances_post).
  */
-export function insertPostings(db: Db, key: PostingKey, version: number, lines: readonly PostingLine[], meta: PostingMeta, at: string = db.now()): number {
+export function insertPostings(
+  db: Db,
+  key: PostingKey,
+  version: number,
+  lines: readonly PostingLine[],
+  meta: PostingMeta,
+  at: string = db.now(),
+): number {
   if (lines.length === 0) return 0
   const [seq, id] = 'seq' in key ? [key.seq, key.id] : [null, key.document]
   // One statement per posting set (a set has a handful of lines): the per-statement cost, not the rows, dominated.
   const values: unknown[] = []
-  for (const l of lines) values.push(seq, id, version, l.account, l.minor, l.currency, meta.provider, meta.site, meta.customer, at)
+  for (const l of lines)
+    values.push(seq, id, version, l.account, l.minor, l.currency, meta.provider, meta.site, meta.customer, at)
   return db.stmt(insertPostingsSql('seq' in key, lines.length)).run(...values).changes
 }
 
@@ -71,7 +87,9 @@ function insertPostingsSql(byTxn: boolean, rows: number): string {
   const cacheKey = `${byTxn}:${rows}`
   let sql = postingsSql.get(cacheKey)
   if (!sql) {
-    const conflict = byTxn ? '(txn_seq, version, account, currency) WHERE txn_seq IS NOT NULL' : '(txn_id, version, account, currency) WHERE txn_seq IS NULL'
+    const conflict = byTxn
+      ? '(txn_seq, version, account, currency) WHERE txn_seq IS NOT NULL'
+      : '(txn_id, version, account, currency) WHERE txn_seq IS NULL'
     sql = `INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
       VALUES ${Array.from({length: rows}, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT ${conflict} DO NOTHING`
     postingsSql.set(cacheKey, sql)
@@ -81,7 +99,9 @@ function insertPostingsSql(byTxn: boolean, rows: number): string {
 
 export function customerBalances(db: Db, customerId: string): Money[] {
   const rows = db
-    .stmt(`SELECT currency, SUM(minor) AS minor FROM ledger_balances WHERE account = ? GROUP BY currency ORDER BY currency`)
+    .stmt(
+      `SELECT currency, SUM(minor) AS minor FROM ledger_balances WHERE account = ? GROUP BY currency ORDER BY currency`,
+    )
     .all(`customer:${customerId}`) as Array<{currency: string; minor: number}>
   return rows.filter((r) => r.minor !== 0).map((r) => ({minor: r.minor, currency: r.currency}))
 }
@@ -102,9 +122,31 @@ export function postingsFor(db: Db, txnId: string): StoredPosting[] {
   const rows = (
     'seq' in key
       ? db.stmt(`SELECT ${columns} FROM ledger_postings WHERE txn_seq = ? ORDER BY version, id`).all(key.seq)
-      : db.stmt(`SELECT ${columns} FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? ORDER BY version, id`).all(key.document)
-  ) as Array<{txn_id: string; version: number; account: string; amount_minor: number; currency: string; provider: string | null; site: string | null; customer: string | null; posted_at: string}>
-  return rows.map((r) => ({txnId: r.txn_id, version: r.version, account: r.account, minor: r.amount_minor, currency: r.currency, provider: r.provider, site: r.site, customer: r.customer, postedAt: r.posted_at}))
+      : db
+          .stmt(`SELECT ${columns} FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? ORDER BY version, id`)
+          .all(key.document)
+  ) as Array<{
+    txn_id: string
+    version: number
+    account: string
+    amount_minor: number
+    currency: string
+    provider: string | null
+    site: string | null
+    customer: string | null
+    posted_at: string
+  }>
+  return rows.map((r) => ({
+    txnId: r.txn_id,
+    version: r.version,
+    account: r.account,
+    minor: r.amount_minor,
+    currency: r.currency,
+    provider: r.provider,
+    site: r.site,
+    customer: r.customer,
+    postedAt: r.posted_at,
+  }))
 }
 
 export function toSummary(r: Record<string, string | number | null>): TxnSummary {

@@ -75,7 +75,11 @@ export function insertProvider(db: Db, input: ProviderInput): Provider {
  * Applies the fields present in `patch` (`sites` replaces the set). Returns the provider and the names of the
  * fields that actually changed (for the audit row), or null when no such provider exists.
  */
-export function updateProvider(db: Db, id: string, patch: ProviderPatch): {provider: Provider; changed: string[]} | null {
+export function updateProvider(
+  db: Db,
+  id: string,
+  patch: ProviderPatch,
+): {provider: Provider; changed: string[]} | null {
   return db.write(() => {
     const before = getProvider(db, id)
     if (before === null) return null
@@ -140,7 +144,9 @@ export function providersForSite(db: Db, site: string): string[] {
 }
 
 function sitesOf(db: Db, id: string): string[] {
-  const rows = db.stmt('SELECT site FROM provider_sites WHERE provider = ? ORDER BY site').all(id) as Array<{site: string}>
+  const rows = db.stmt('SELECT site FROM provider_sites WHERE provider = ? ORDER BY site').all(id) as Array<{
+    site: string
+  }>
   return rows.map((row) => row.site)
 }
 

@@ -19,6 +19,8 @@ export function purgeProviderHistory(db: Db, provider: string): {transactions: n
 }
 
 export function lastSyncOf(db: Db, provider: string): string | null {
-  const row = db.stmt(`SELECT MAX(finished_at) AS at FROM sync_runs WHERE provider = ? AND status = 'ok'`).get(provider) as {at: string | null}
+  const row = db
+    .stmt(`SELECT MAX(finished_at) AS at FROM sync_runs WHERE provider = ? AND status = 'ok'`)
+    .get(provider) as {at: string | null}
   return row.at
 }

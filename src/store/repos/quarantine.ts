@@ -24,7 +24,18 @@ export interface QuarantineItem {
 const NEWER = `COALESCE(unixepoch(json_extract(excluded.normalized_json, '$.updatedAt'), 'subsec'), 1e18) >=
   COALESCE(unixepoch(json_extract(quarantine.normalized_json, '$.updatedAt'), 'subsec'), 0)`
 
-export function quarantine(db: Db, q: {provider: string; externalId: string | null; reason: QuarantineReason; detail: string; rawJson: string; normalizedJson: string | null; source: string}): void {
+export function quarantine(
+  db: Db,
+  q: {
+    provider: string
+    externalId: string | null
+    reason: QuarantineReason
+    detail: string
+    rawJson: string
+    normalizedJson: string | null
+    source: string
+  },
+): void {
   const now = db.now()
   db.stmt(
     `INSERT INTO quarantine (provider, external_id, reason, detail, raw_json, normalized_json, source, created_at, updated_at)
@@ -47,29 +58,70 @@ export function hasOpenQuarantine(db: Db, provider: string): boolean {
 /** The customer ref of an open quarantined object: a parent held back (e.g. access denied) still names its customer. */
 export function quarantinedCustomerRef(db: Db, provider: string, externalId: string): string | null {
   const row = db
-    .stmt(`SELECT json_extract(normalized_json, '$.customerRef') AS ref FROM quarantine WHERE provider = ? AND external_id = ? AND status = 'open' AND normalized_json IS NOT NULL`)
+    .stmt(
+      `SELECT json_extract(normalized_json, '$.customerRef') AS ref FROM quarantine WHERE provider = ? AND external_id = ? AND status = 'open' AND normalized_json IS NOT NULL`,
+    )
     .get(provider, externalId) as {ref: string | null} | undefined
   return row?.ref ?? null
 }
 
 /** A transaction that now applied cleanly closes its open quarantine item, if any. */
 export function closeQuarantined(db: Db, provider: string, externalId: string, status: 'replayed' | 'resolved'): void {
-  db.stmt(`UPDATE quarantine SET status = ?, updated_at = ? WHERE provider = ? AND external_id = ? AND status = 'open'`).run(status, db.now(), provider, externalId)
+  db.stmt(
+    `UPDATE quarantine SET status = ?, updated_at = ? WHERE provider = ? AND external_id = ? AND status = 'open'`,
+  ).run(status, db.now(), provider, externalId)
 }
 
-const COLUMNS = 'id, provider, external_id, reason, detail, status, seen_count, source, created_at, updated_at, normalized_json, raw_json'
+const COLUMNS =
+  'id, provider, external_id, reason, detail, status, seen_count, source, created_at, updated_at, normalized_json, raw_json'
 
-type Row = {id: number; provider: string; external_id: string | null; reason: QuarantineReason; detail: string; status: QuarantineItem['status']; seen_count: number; source: string; created_at: string; updated_at: string; normalized_json: string | null; raw_json: string}
+type Row = {
+  id: number
+  provider: string
+  external_id: string | null
+  reason: QuarantineReason
+  detail: string
+  status: QuarantineItem['status']
+  seen_count: number
+  source: string
+  created_at: string
+  updated_at: string
+  normalized_json: string | null
+  raw_json: string
+}
 
 function toItem(r: Row): QuarantineItem {
-  return {id: r.id, provider: r.provider, externalId: r.external_id, reason: r.reason, detail: r.detail, status: r.status, seenCount: r.seen_count, source: r.source, createdAt: r.created_at, updatedAt: r.updated_at, normalizedJson: r.normalized_json, rawJson: r.raw_json}
+  return {
+    id: r.id,
+    provider: r.provider,
+    externalId: r.external_id,
+    reason: r.reason,
+    detail: r.detail,
+    status: r.status,
+    seenCount: r.seen_count,
+    source: r.source,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    normalizedJson: r.normalized_json,
+    rawJson: r.raw_json,
+  }
 }
 
 /**
  * Items by status (undefined: every status), provider, reason and ids. `recent` orders most recently touched first
  * (what an admin looking at the list wants); otherwise in the order they were quarantined (what a replay wants).
  */
-export function listQuarantine(db: Db, filter: {status?: string; provider?: string; reason?: string; ids?: number[]; limit?: number; order?: 'recent' | 'id'}): QuarantineItem[] {
+export function listQuarantine(
+  db: Db,
+  filter: {
+    status?: string
+    provider?: string
+    reason?: string
+    ids?: number[]
+    limit?: number
+    order?: 'recent' | 'id'
+  },
+): QuarantineItem[] {
   const ids = filter.ids && filter.ids.length > 0 ? JSON.stringify(filter.ids) : null
   const order = filter.order === 'recent' ? 'updated_at DESC, id DESC' : 'id'
   const rows = db
@@ -77,10 +129,20 @@ export function listQuarantine(db: Db, filter: {status?: string; provider?: stri
       `SELECT ${COLUMNS} FROM quarantine WHERE (@status IS NULL OR status = @status) AND (@provider IS NULL OR provider = @provider)
        AND (@reason IS NULL OR reason = @reason) AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids))) ORDER BY ${order} LIMIT @limit`,
     )
-    .all({status: filter.status ?? null, provider: filter.provider ?? null, reason: filter.reason ?? null, ids, limit: filter.limit ?? -1}) as Row[]
+    .all({
+      status: filter.status ?? null,
+      provider: filter.provider ?? null,
+      reason: filter.reason ?? null,
+      ids,
+      limit: filter.limit ?? -1,
+    }) as Row[]
   return rows.map(toItem)
 }
 
 export function countOpenQuarantine(db: Db): Array<{provider: string; reason: string; n: number}> {
-  return db.stmt(`SELECT provider, reason, COUNT(*) AS n FROM quarantine WHERE status = 'open' GROUP BY provider, reason ORDER BY provider, reason`).all() as Array<{provider: string; reason: string; n: number}>
+  return db
+    .stmt(
+      `SELECT provider, reason, COUNT(*) AS n FROM quarantine WHERE status = 'open' GROUP BY provider, reason ORDER BY provider, reason`,
+    )
+    .all() as Array<{provider: string; reason: string; n: number}>
 }

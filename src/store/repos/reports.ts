@@ -23,7 +23,11 @@ export function providersWithActivity(db: Db, w: TimeWindow): string[] {
 }
 
 export function latencyCount(db: Db, provider: string, w: TimeWindow): number {
-  const row = db.stmt('SELECT COUNT(*) AS n FROM sync_latency WHERE provider = @provider AND committed_at >= @since AND committed_at < @until').get({provider, ...w}) as {n: number}
+  const row = db
+    .stmt(
+      'SELECT COUNT(*) AS n FROM sync_latency WHERE provider = @provider AND committed_at >= @since AND committed_at < @until',
+    )
+    .get({provider, ...w}) as {n: number}
   return row.n
 }
 
@@ -54,10 +58,21 @@ export function callBuckets(db: Db, w: TimeWindow, provider?: string): Array<Cal
        FROM gateway_calls WHERE at >= @since AND at < @until AND (@provider IS NULL OR provider = @provider)
        GROUP BY provider, minute, outcome, status_group ORDER BY provider, minute`,
     )
-    .all({...w, provider: provider ?? null}) as Array<{provider: string; minute: string; outcome: string; status_group: string | null; calls: number}>
-  return rows.map((r) => ({provider: r.provider, minute: r.minute, outcome: r.outcome, statusGroup: r.status_group, calls: r.calls}))
+    .all({...w, provider: provider ?? null}) as Array<{
+    provider: string
+    minute: string
+    outcome: string
+    status_group: string | null
+    calls: number
+  }>
+  return rows.map((r) => ({
+    provider: r.provider,
+    minute: r.minute,
+    outcome: r.outcome,
+    statusGroup: r.status_group,
+    calls: r.calls,
+  }))
 }
-
 
 export interface LifetimeTotals {
   calls: number
@@ -69,11 +84,16 @@ export interface LifetimeTotals {
 /** Everything ever recorded per provider: the monotonic counters a Prometheus scrape wants (rate() over them). */
 export function lifetimeTotals(db: Db): Map<string, LifetimeTotals> {
   const totals = new Map<string, LifetimeTotals>()
-  const get = (p: string) => totals.get(p) ?? totals.set(p, {calls: 0, errors: 0, latencyCount: 0, latencySumMs: 0}).get(p)!
-  for (const r of db.stmt(`SELECT provider, COUNT(*) AS calls, SUM(outcome <> 'ok') AS errors FROM gateway_calls GROUP BY provider`).all() as Array<{provider: string; calls: number; errors: number}>) {
+  const get = (p: string) =>
+    totals.get(p) ?? totals.set(p, {calls: 0, errors: 0, latencyCount: 0, latencySumMs: 0}).get(p)!
+  for (const r of db
+    .stmt(`SELECT provider, COUNT(*) AS calls, SUM(outcome <> 'ok') AS errors FROM gateway_calls GROUP BY provider`)
+    .all() as Array<{provider: string; calls: number; errors: number}>) {
     Object.assign(get(r.provider), {calls: r.calls, errors: r.errors})
   }
-  for (const r of db.stmt('SELECT provider, COUNT(*) AS n, SUM(latency_ms) AS total FROM sync_latency GROUP BY provider').all() as Array<{provider: string; n: number; total: number}>) {
+  for (const r of db
+    .stmt('SELECT provider, COUNT(*) AS n, SUM(latency_ms) AS total FROM sync_latency GROUP BY provider')
+    .all() as Array<{provider: string; n: number; total: number}>) {
     Object.assign(get(r.provider), {latencyCount: r.n, latencySumMs: r.total})
   }
   return totals
@@ -89,25 +109,37 @@ export interface RunRow {
 }
 
 /** The newest run in each status group that `status` shows: the latest finished (ok/failed) and the latest failed. */
-export function latestRuns(db: Db, provider: string): {finished: RunRow | null; failed: RunRow | null; any: RunRow | null} {
+export function latestRuns(
+  db: Db,
+  provider: string,
+): {finished: RunRow | null; failed: RunRow | null; any: RunRow | null} {
   const pick = (where: string) => {
-    const r = db.stmt(`SELECT status, started_at, finished_at, error FROM sync_runs WHERE provider = ? ${where} ORDER BY started_at DESC, id DESC LIMIT 1`).get(provider) as
-      | {status: string; started_at: string; finished_at: string | null; error: string | null}
-      | undefined
+    const r = db
+      .stmt(
+        `SELECT status, started_at, finished_at, error FROM sync_runs WHERE provider = ? ${where} ORDER BY started_at DESC, id DESC LIMIT 1`,
+      )
+      .get(provider) as
+      {status: string; started_at: string; finished_at: string | null; error: string | null} | undefined
     return r ? {status: r.status, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error} : null
   }
   return {finished: pick(`AND status IN ('ok', 'failed')`), failed: pick(`AND status = 'failed'`), any: pick('')}
 }
 
 export function failedRunsSince(db: Db, provider: string, since: string): number {
-  return (db.stmt(`SELECT COUNT(*) AS n FROM sync_runs WHERE provider = ? AND status = 'failed' AND started_at >= ?`).get(provider, since) as {n: number}).n
+  return (
+    db
+      .stmt(`SELECT COUNT(*) AS n FROM sync_runs WHERE provider = ? AND status = 'failed' AND started_at >= ?`)
+      .get(provider, since) as {n: number}
+  ).n
 }
 
 /** The most recent moments the mirror of a provider is known to have been current. */
 export function freshness(db: Db, provider: string): {lastSuccessAt: string | null; newestUpdateAt: string | null} {
-  const run = db.stmt(`SELECT MAX(finished_at) AS at FROM sync_runs WHERE provider = ? AND status = 'ok'`).get(provider) as {at: string | null}
-  const txn = db.stmt('SELECT MAX(updated_at) AS at FROM transactions WHERE provider = ?').get(provider) as {at: string | null}
+  const run = db
+    .stmt(`SELECT MAX(finished_at) AS at FROM sync_runs WHERE provider = ? AND status = 'ok'`)
+    .get(provider) as {at: string | null}
+  const txn = db.stmt('SELECT MAX(updated_at) AS at FROM transactions WHERE provider = ?').get(provider) as {
+    at: string | null
+  }
   return {lastSuccessAt: run.at, newestUpdateAt: txn.at}
 }
-
-

@@ -16,7 +16,8 @@ export interface TxnFilter {
   limit: number
 }
 
-const SUMMARY_COLUMNS = 'id, provider, type, status, amount_minor, currency, customer_id, site_id, occurred_at, updated_at'
+const SUMMARY_COLUMNS =
+  'id, provider, type, status, amount_minor, currency, customer_id, site_id, occurred_at, updated_at'
 
 /**
  * Newest first (by when the gateway says it occurred), id as the tie-break so pages are stable. Only the filters
@@ -28,13 +29,24 @@ export function queryTransactions(db: Db, f: TxnFilter): TxnSummary[] {
   const where: string[] = []
   if (f.site !== undefined) where.push('site_id = @site')
   if (f.provider !== undefined) where.push('provider = @provider')
-  if (f.customer !== undefined) where.push('seq IN (SELECT seq FROM transactions INDEXED BY transactions_site_time WHERE customer_id = @customer)')
+  if (f.customer !== undefined)
+    where.push('seq IN (SELECT seq FROM transactions INDEXED BY transactions_site_time WHERE customer_id = @customer)')
   if (f.status !== undefined) where.push('status = @status')
   if (f.type !== undefined) where.push('type = @type')
   if (f.since !== undefined) where.push('occurred_at >= @since')
   const sql = `SELECT ${SUMMARY_COLUMNS} FROM transactions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY occurred_at DESC, id DESC LIMIT @limit`
-  const params = Object.fromEntries(Object.entries({site: f.site, provider: f.provider, customer: f.customer, status: f.status, type: f.type, since: f.since, limit: f.limit}).filter(([, v]) => v !== undefined))
+  const params = Object.fromEntries(
+    Object.entries({
+      site: f.site,
+      provider: f.provider,
+      customer: f.customer,
+      status: f.status,
+      type: f.type,
+      since: f.since,
+      limit: f.limit,
+    }).filter(([, v]) => v !== undefined),
+  )
   return (db.stmt(sql).all(params) as Array<Record<string, string | number | null>>).map(toSummary)
 }
 
@@ -44,7 +56,8 @@ export interface TxnDocuments {
 }
 
 export function transactionDocuments(db: Db, id: string): TxnDocuments | null {
-  const row = db.stmt(`SELECT ${TXN_COLUMNS}, raw_json FROM transactions WHERE id = ?`).get(id) as (TxnRow & {raw_json: string}) | undefined
+  const row = db.stmt(`SELECT ${TXN_COLUMNS}, raw_json FROM transactions WHERE id = ?`).get(id) as
+    (TxnRow & {raw_json: string}) | undefined
   return row ? {transaction: txnFromRow(row), rawJson: row.raw_json} : null
 }
 
@@ -65,7 +78,18 @@ export function transactionStates(db: Db, id: string): TxnStateRow[] {
       `SELECT version, status, amount_minor, currency, fee_minor, fee_currency, gateway_updated_at, source, raw_sha256, recorded_at
        FROM transaction_states WHERE txn_seq = (SELECT seq FROM transactions WHERE id = ?) ORDER BY version`,
     )
-    .all(id) as Array<{version: number; status: string; amount_minor: number; currency: string; fee_minor: number | null; fee_currency: string | null; gateway_updated_at: string; source: string; raw_sha256: string; recorded_at: string}>
+    .all(id) as Array<{
+    version: number
+    status: string
+    amount_minor: number
+    currency: string
+    fee_minor: number | null
+    fee_currency: string | null
+    gateway_updated_at: string
+    source: string
+    raw_sha256: string
+    recorded_at: string
+  }>
   return rows.map((r) => ({
     version: r.version,
     status: r.status,

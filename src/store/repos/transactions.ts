@@ -15,9 +15,10 @@ const GET_STATE = `SELECT seq, version, customer_id, site_id, ${TXN_COLUMNS} FRO
 
 export function getTxnState(db: Db, id: string): StoredTxnState | null {
   const row = db.stmt(GET_STATE).get(id) as
-    | (TxnRow & {seq: number; version: number; customer_id: string | null; site_id: string | null})
-    | undefined
-  return row ? {seq: row.seq, version: row.version, customerId: row.customer_id, siteId: row.site_id, txn: txnFromRow(row)} : null
+    (TxnRow & {seq: number; version: number; customer_id: string | null; site_id: string | null}) | undefined
+  return row
+    ? {seq: row.seq, version: row.version, customerId: row.customer_id, siteId: row.site_id, txn: txnFromRow(row)}
+    : null
 }
 
 export interface TxnWrite {
@@ -52,24 +53,50 @@ export function writeTxnVersion(db: Db, w: TxnWrite, seq: number | null): number
   const t = w.txn
   const values = txnValues(t)
   if (seq === null) {
-    seq = Number(db.stmt(INSERT).run(...values, w.customerId, w.siteId, w.version, w.rawJson, w.now, w.now).lastInsertRowid)
+    seq = Number(
+      db.stmt(INSERT).run(...values, w.customerId, w.siteId, w.version, w.rawJson, w.now, w.now).lastInsertRowid,
+    )
   } else {
     db.stmt(UPDATE).run(...values.slice(IDENTITY_COLUMNS), w.customerId, w.siteId, w.version, w.rawJson, w.now, seq)
   }
-  db.stmt(INSERT_STATE).run(seq, t.id, w.version, t.status, t.amount.minor, t.amount.currency, t.fee?.minor ?? null, t.fee?.currency ?? null, t.updatedAt, w.source, w.rawSha256, w.now)
+  db.stmt(INSERT_STATE).run(
+    seq,
+    t.id,
+    w.version,
+    t.status,
+    t.amount.minor,
+    t.amount.currency,
+    t.fee?.minor ?? null,
+    t.fee?.currency ?? null,
+    t.updatedAt,
+    w.source,
+    w.rawSha256,
+    w.now,
+  )
   return seq
 }
 
 /** The customer and site a parent payment was resolved to (refunds and disputes inherit them). */
-export function parentOwner(db: Db, provider: string, parentExternalId: string): {customerId: string; siteId: string} | null {
-  const row = db.stmt('SELECT customer_id, site_id FROM transactions WHERE id = ?').get(`${provider}:${parentExternalId}`) as
-    | {customer_id: string | null; site_id: string | null}
-    | undefined
+export function parentOwner(
+  db: Db,
+  provider: string,
+  parentExternalId: string,
+): {customerId: string; siteId: string} | null {
+  const row = db
+    .stmt('SELECT customer_id, site_id FROM transactions WHERE id = ?')
+    .get(`${provider}:${parentExternalId}`) as {customer_id: string | null; site_id: string | null} | undefined
   return row?.customer_id && row.site_id ? {customerId: row.customer_id, siteId: row.site_id} : null
 }
 
 /** Every stored transaction as the sync last wrote it (optionally one provider's), in arrival order. */
-export function storedTransactions(db: Db, provider?: string): Array<{txn: NormalizedTxn; customerId: string | null; siteId: string | null}> {
-  const rows = db.stmt(`SELECT customer_id, site_id, ${TXN_COLUMNS} FROM transactions WHERE (? IS NULL OR provider = ?) ORDER BY seq`).all(provider ?? null, provider ?? null) as Array<TxnRow & {customer_id: string | null; site_id: string | null}>
+export function storedTransactions(
+  db: Db,
+  provider?: string,
+): Array<{txn: NormalizedTxn; customerId: string | null; siteId: string | null}> {
+  const rows = db
+    .stmt(
+      `SELECT customer_id, site_id, ${TXN_COLUMNS} FROM transactions WHERE (? IS NULL OR provider = ?) ORDER BY seq`,
+    )
+    .all(provider ?? null, provider ?? null) as Array<TxnRow & {customer_id: string | null; site_id: string | null}>
   return rows.map((r) => ({txn: txnFromRow(r), customerId: r.customer_id, siteId: r.site_id}))
 }

@@ -5,10 +5,28 @@ import type {NormalizedTxn} from '../../core/transaction.js'
  * IDENTITY_COLUMNS of them name the object and never change; the rest are its state.
  */
 export const TXN_COLUMN_LIST = [
-  'id', 'provider', 'kind', 'external_id',
-  'parent_external_id', 'type', 'status', 'amount_minor', 'currency', 'fee_minor', 'fee_currency', 'net_minor',
-  'net_currency', 'customer_ref', 'invoice_ref', 'site_ref', 'failure_code', 'failure_message', 'failure_decision',
-  'occurred_at', 'updated_at', 'metadata_json',
+  'id',
+  'provider',
+  'kind',
+  'external_id',
+  'parent_external_id',
+  'type',
+  'status',
+  'amount_minor',
+  'currency',
+  'fee_minor',
+  'fee_currency',
+  'net_minor',
+  'net_currency',
+  'customer_ref',
+  'invoice_ref',
+  'site_ref',
+  'failure_code',
+  'failure_message',
+  'failure_decision',
+  'occurred_at',
+  'updated_at',
+  'metadata_json',
 ] as const
 export const IDENTITY_COLUMNS = 4
 export const TXN_COLUMNS = TXN_COLUMN_LIST.join(', ')
@@ -82,7 +100,14 @@ export function txnFromRow(r: TxnRow): NormalizedTxn {
     customerRef: r.customer_ref,
     invoiceRef: r.invoice_ref,
     siteRef: r.site_ref,
-    failure: r.failure_code === null ? null : {code: r.failure_code, message: r.failure_message ?? '', decision: (r.failure_decision ?? 'unknown') as NonNullable<NormalizedTxn['failure']>['decision']},
+    failure:
+      r.failure_code === null
+        ? null
+        : {
+            code: r.failure_code,
+            message: r.failure_message ?? '',
+            decision: (r.failure_decision ?? 'unknown') as NonNullable<NormalizedTxn['failure']>['decision'],
+          },
     occurredAt: r.occurred_at,
     updatedAt: r.updated_at,
     metadata: JSON.parse(r.metadata_json) as Record<string, string>,
@@ -91,7 +116,8 @@ export function txnFromRow(r: TxnRow): NormalizedTxn {
 
 /** A copy with fields (and nested money and failure fields) in one fixed order: JSON equality means equal state. */
 export function canonicalTxn(t: NormalizedTxn): NormalizedTxn {
-  const money = (m: {minor: number; currency: string} | null) => (m === null ? null : {minor: m.minor, currency: m.currency})
+  const money = (m: {minor: number; currency: string} | null) =>
+    m === null ? null : {minor: m.minor, currency: m.currency}
   return {
     id: t.id,
     provider: t.provider,
@@ -106,7 +132,8 @@ export function canonicalTxn(t: NormalizedTxn): NormalizedTxn {
     customerRef: t.customerRef,
     invoiceRef: t.invoiceRef,
     siteRef: t.siteRef,
-    failure: t.failure === null ? null : {code: t.failure.code, message: t.failure.message, decision: t.failure.decision},
+    failure:
+      t.failure === null ? null : {code: t.failure.code, message: t.failure.message, decision: t.failure.decision},
     occurredAt: t.occurredAt,
     updatedAt: t.updatedAt,
     metadata: Object.fromEntries(Object.entries(t.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),

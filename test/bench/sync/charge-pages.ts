@@ -12,7 +12,10 @@ export async function* chargePages<T extends {id: string}>(base: string, key: st
       const q = new URLSearchParams({limit: '100'})
       q.append('expand[]', 'data.balance_transaction')
       if (after) q.set('starting_after', after)
-      const res = await request(`${base}/v1/charges?${q}`, {headers: {authorization: `Bearer ${key}`}, dispatcher: agent})
+      const res = await request(`${base}/v1/charges?${q}`, {
+        headers: {authorization: `Bearer ${key}`},
+        dispatcher: agent,
+      })
       const text = await res.body.text()
       if (res.statusCode !== 200) throw new Error(`GET /v1/charges: ${res.statusCode} ${text.slice(0, 200)}`)
       const page = JSON.parse(text) as {data: T[]; has_more: boolean}

@@ -33,5 +33,14 @@ interface StripeChargeLike {
 export function rowOf(ch: StripeChargeLike): unknown[] {
   const bt = ch.balance_transaction
   const customer = typeof ch.customer === 'string' ? ch.customer : (ch.customer?.id ?? null)
-  return [ch.id, ch.amount, ch.currency, ch.status, customer, ch.created, typeof bt === 'object' && bt !== null ? (bt.fee ?? null) : null, JSON.stringify(ch)]
+  return [
+    ch.id,
+    ch.amount,
+    ch.currency,
+    ch.status,
+    customer,
+    ch.created,
+    typeof bt === 'object' && bt !== null ? (bt.fee ?? null) : null,
+    JSON.stringify(ch),
+  ]
 }

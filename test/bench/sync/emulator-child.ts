@@ -15,10 +15,18 @@ export const BENCH_END = '2026-04-01T00:00:00.000Z'
 const transactions = Number(process.argv[2])
 const exportDir = process.argv[3]
 const seed = Number(process.argv[4] ?? 42)
-if (!Number.isSafeInteger(transactions) || !exportDir) throw new Error('usage: emulator-child.ts <transactions> <exportDir> [seed]')
+if (!Number.isSafeInteger(transactions) || !exportDir)
+  throw new Error('usage: emulator-child.ts <transactions> <exportDir> [seed]')
 
 const t0 = performance.now()
-const scenario = generateScenario({seed, customers: Math.max(20, Math.floor(transactions / 20)), transactions, start: BENCH_START, end: BENCH_END, gateways: ['stripe']})
+const scenario = generateScenario({
+  seed,
+  customers: Math.max(20, Math.floor(transactions / 20)),
+  transactions,
+  start: BENCH_START,
+  end: BENCH_END,
+  gateways: ['stripe'],
+})
 const generatedMs = performance.now() - t0
 await exportScenario({...scenario, invoices: []}, exportDir)
 // The world is complete: the clock stands at its end, so every object is visible and the event feed is quiet.
@@ -31,5 +39,7 @@ const counts = {
   disputes: scenario.payments.filter((p) => p.dispute !== null).length,
   customers: scenario.customers.length,
 }
-process.stdout.write(`${JSON.stringify({baseUrl: server.baseUrl, secrets: emulator.secrets, counts, generatedMs: Math.round(generatedMs), rssMb: Math.round(process.memoryUsage().rss / 2 ** 20)})}\n`)
+process.stdout.write(
+  `${JSON.stringify({baseUrl: server.baseUrl, secrets: emulator.secrets, counts, generatedMs: Math.round(generatedMs), rssMb: Math.round(process.memoryUsage().rss / 2 ** 20)})}\n`,
+)
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)))

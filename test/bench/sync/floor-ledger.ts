@@ -17,13 +17,32 @@ const base = envOrThrow('BENCH_BASE_URL')
 const key = envOrThrow('BENCH_API_KEY')
 const db = openDatabase(envOrThrow('BENCH_DB'))
 
-const COLUMNS = ['id', 'provider', 'kind', 'external_id', 'type', 'status', 'amount_minor', 'currency', 'customer_ref', 'occurred_at', 'updated_at', 'version', 'metadata_json', 'raw_json', 'first_seen_at', 'last_seen_at']
+const COLUMNS = [
+  'id',
+  'provider',
+  'kind',
+  'external_id',
+  'type',
+  'status',
+  'amount_minor',
+  'currency',
+  'customer_ref',
+  'occurred_at',
+  'updated_at',
+  'version',
+  'metadata_json',
+  'raw_json',
+  'first_seen_at',
+  'last_seen_at',
+]
 const statements = new Map<number, Database.Statement>()
 function insertFor(rows: number): Database.Statement {
   let s = statements.get(rows)
   if (!s) {
     const one = `(${COLUMNS.map(() => '?').join(',')})`
-    s = db.raw.prepare(`INSERT OR REPLACE INTO transactions (${COLUMNS.join(',')}) VALUES ${Array.from({length: rows}, () => one).join(',')}`)
+    s = db.raw.prepare(
+      `INSERT OR REPLACE INTO transactions (${COLUMNS.join(',')}) VALUES ${Array.from({length: rows}, () => one).join(',')}`,
+    )
     statements.set(rows, s)
   }
   return s
@@ -47,7 +66,24 @@ for await (const data of chargePages<Charge>(base, key)) {
     const now = new Date().toISOString()
     const params = data.flatMap((ch) => {
       const at = new Date(ch.created * 1000).toISOString()
-      return [`bench:${ch.id}`, 'bench', 'stripe', ch.id, 'payment', ch.status, ch.amount, ch.currency.toUpperCase(), ch.customer ?? null, at, at, 1, JSON.stringify(ch.metadata ?? {}), JSON.stringify(ch), now, now]
+      return [
+        `bench:${ch.id}`,
+        'bench',
+        'stripe',
+        ch.id,
+        'payment',
+        ch.status,
+        ch.amount,
+        ch.currency.toUpperCase(),
+        ch.customer ?? null,
+        at,
+        at,
+        1,
+        JSON.stringify(ch.metadata ?? {}),
+        JSON.stringify(ch),
+        now,
+        now,
+      ]
     })
     db.raw.transaction(() => insertFor(data.length).run(...params)).immediate()
   }

@@ -18,7 +18,9 @@ function insertFor(rows: number): Database.Statement {
   let s = statements.get(rows)
   if (!s) {
     const one = `(${COLUMNS.map(() => '?').join(',')})`
-    s = db.prepare(`INSERT OR REPLACE INTO charges (${COLUMNS.join(',')}) VALUES ${Array.from({length: rows}, () => one).join(',')}`)
+    s = db.prepare(
+      `INSERT OR REPLACE INTO charges (${COLUMNS.join(',')}) VALUES ${Array.from({length: rows}, () => one).join(',')}`,
+    )
     statements.set(rows, s)
   }
   return s

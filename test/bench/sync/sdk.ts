@@ -10,9 +10,17 @@ import {envOrThrow, finish} from './result.js'
  * recommends (and the ledger's synchronous=FULL), which makes each autocommit one fsync instead of several.
  */
 const base = new URL(envOrThrow('BENCH_BASE_URL'))
-const stripe = new Stripe(envOrThrow('BENCH_API_KEY'), {host: base.hostname, port: Number(base.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false})
+const stripe = new Stripe(envOrThrow('BENCH_API_KEY'), {
+  host: base.hostname,
+  port: Number(base.port),
+  protocol: 'http',
+  maxNetworkRetries: 0,
+  telemetry: false,
+})
 const db = openChargesDb(envOrThrow('BENCH_DB'), {wal: process.env.BENCH_SDK_WAL === '1'})
-const insert = db.prepare(`INSERT OR REPLACE INTO charges (${COLUMNS.join(',')}) VALUES (${COLUMNS.map(() => '?').join(',')})`)
+const insert = db.prepare(
+  `INSERT OR REPLACE INTO charges (${COLUMNS.join(',')}) VALUES (${COLUMNS.map(() => '?').join(',')})`,
+)
 
 const t0 = performance.now()
 let items = 0

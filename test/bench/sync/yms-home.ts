@@ -12,7 +12,15 @@ import {openDatabase} from '../../../src/store/db.js'
 export const BENCH_PROVIDER = 'bench-stripe'
 
 export function benchContext(home: string, env: NodeJS.ProcessEnv): AppContext {
-  return {home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home}), actor: 'bench', env, terminal: {color: false, interactive: false, stdoutIsTty: false}, now: () => Date.now(), note: () => {}, warn: () => {}}
+  return {
+    home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home}),
+    actor: 'bench',
+    env,
+    terminal: {color: false, interactive: false, stdoutIsTty: false},
+    now: () => Date.now(),
+    note: () => {},
+    warn: () => {},
+  }
 }
 
 /** How cron would hand the key over: YMS_PAY_SECRET_<PROVIDER>_<FIELD>. */
@@ -24,7 +32,12 @@ export function benchSecretEnv(secrets: Record<string, string>): Record<string, 
  * A home as an admin would have it before the first sync: the scenario's sites and customers imported through the
  * same import services the CLI uses (invoices are left out: a sync does not read them), and the provider added.
  */
-export async function prepareHome(home: string, exportDir: string, baseUrl: string, secrets: Record<string, string>): Promise<string> {
+export async function prepareHome(
+  home: string,
+  exportDir: string,
+  baseUrl: string,
+  secrets: Record<string, string>,
+): Promise<string> {
   const ctx = benchContext(home, benchSecretEnv(secrets))
   const db = openDatabase(ctx.home.dbFile)
   try {
@@ -33,9 +46,21 @@ export async function prepareHome(home: string, exportDir: string, baseUrl: stri
       ['customers', importCustomers, join(exportDir, 'customers.csv')],
     ] as const) {
       const r = await run(db, ctx, file)
-      if (r.rejected.length > 0) throw new Error(`${what} import rejected rows: ${JSON.stringify(r.rejected.slice(0, 3))}`)
+      if (r.rejected.length > 0)
+        throw new Error(`${what} import rejected rows: ${JSON.stringify(r.rejected.slice(0, 3))}`)
     }
-    await addProvider(db, ctx, {id: BENCH_PROVIDER, kind: 'stripe', baseUrl, sites: [], settings: {}, segments: ['*'], fallback: null, retrySchedule: null, maxRetries: null, secrets: {}})
+    await addProvider(db, ctx, {
+      id: BENCH_PROVIDER,
+      kind: 'stripe',
+      baseUrl,
+      sites: [],
+      settings: {},
+      segments: ['*'],
+      fallback: null,
+      retrySchedule: null,
+      maxRetries: null,
+      secrets: {},
+    })
   } finally {
     db.close()
   }

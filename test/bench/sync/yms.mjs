@@ -22,7 +22,14 @@ const home = need('BENCH_HOME')
 const provider = need('BENCH_PROVIDER')
 const charges = Number(need('BENCH_CHARGES'))
 // As test/bench/sync/yms-home.ts's benchContext builds it for the import.
-const ctx = {home: resolveHome({flag: home, env: process.env, xdgDataDir: home, xdgConfigDir: home}), actor: 'bench', env: process.env, terminal: {color: false, interactive: false, stdoutIsTty: false}, now: () => Date.now(), note: () => {}}
+const ctx = {
+  home: resolveHome({flag: home, env: process.env, xdgDataDir: home, xdgConfigDir: home}),
+  actor: 'bench',
+  env: process.env,
+  terminal: {color: false, interactive: false, stdoutIsTty: false},
+  now: () => Date.now(),
+  note: () => {},
+}
 
 const startupCpu = process.cpuUsage()
 // Resident memory once a second (in the --json output): flat, not merely bounded, as the count grows.
@@ -49,6 +56,21 @@ const run = result.runs[0]
 if (!run || run.status !== 'ok') throw new Error(`sync did not succeed: ${JSON.stringify(run)}`)
 if (run.quarantined > 0) process.stderr.write(`warning: ${run.quarantined} items quarantined\n`)
 const cpu = process.cpuUsage()
-const detail = {inserted: run.inserted, posted: run.posted, quarantined: run.quarantined, startupCpuMs: Math.round((startupCpu.user + startupCpu.system) / 1000), rssMbEverySecond: rssSeries}
-const out = {items: run.fetched, charges, chargesMs, ms, pages: run.pages, detail, maxRssMb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10, cpuMs: Math.round((cpu.user + cpu.system) / 1000)}
+const detail = {
+  inserted: run.inserted,
+  posted: run.posted,
+  quarantined: run.quarantined,
+  startupCpuMs: Math.round((startupCpu.user + startupCpu.system) / 1000),
+  rssMbEverySecond: rssSeries,
+}
+const out = {
+  items: run.fetched,
+  charges,
+  chargesMs,
+  ms,
+  pages: run.pages,
+  detail,
+  maxRssMb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
+  cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+}
 process.stdout.write(`\n${JSON.stringify(out)}\n`)

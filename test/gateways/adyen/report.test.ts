@@ -26,7 +26,11 @@ describe('settlement detail report parsing', () => {
       customerRef: null, // "3vpzf7" is not in yms-pay's reference format
       occurredAt: '2013-06-03T10:26:49Z', // CET = +01:00 as labelled
     })
-    expect(settled!.metadata).toMatchObject({merchantReference: '3vpzf7', modificationReference: '1713702551795048', direction: 'credit'})
+    expect(settled!.metadata).toMatchObject({
+      merchantReference: '3vpzf7',
+      modificationReference: '1713702551795048',
+      direction: 'credit',
+    })
     expect(chargeback).toMatchObject({
       externalId: '2313642467170922',
       parentExternalId: '1313642467023511',
@@ -43,9 +47,21 @@ describe('settlement detail report parsing', () => {
     const {items, invalid} = parseSettlementReport(ctx, fixture('sdr-booking-date-bad-row.csv'), 'batch_7.csv')
     expect(items.map((i) => i.txn.externalId)).toEqual(['8800000000000001', '7700000000000003', '8800000000000005'])
     const [first, refund, yen] = items.map((i) => i.txn)
-    expect(first).toMatchObject({amount: {minor: 1234, currency: 'EUR'}, fee: {minor: 44, currency: 'EUR'}, customerRef: 'shopper-c1', invoiceRef: 'inv-1', occurredAt: '2024-01-15T09:00:00Z'})
+    expect(first).toMatchObject({
+      amount: {minor: 1234, currency: 'EUR'},
+      fee: {minor: 44, currency: 'EUR'},
+      customerRef: 'shopper-c1',
+      invoiceRef: 'inv-1',
+      occurredAt: '2024-01-15T09:00:00Z',
+    })
     expect(first!.metadata.bookingDate).toBe('2024-01-15')
-    expect(refund).toMatchObject({type: 'refund', parentExternalId: '8800000000000003', amount: {minor: 2000, currency: 'USD'}, occurredAt: '2024-07-15T08:00:00Z', fee: null})
+    expect(refund).toMatchObject({
+      type: 'refund',
+      parentExternalId: '8800000000000003',
+      amount: {minor: 2000, currency: 'USD'},
+      occurredAt: '2024-07-15T08:00:00Z',
+      fee: null,
+    })
     expect(yen).toMatchObject({amount: {minor: 1500, currency: 'JPY'}, occurredAt: '2024-07-16T00:30:00Z'})
     expect(invalid.map((q) => [q.reason, q.externalId])).toEqual([
       ['invalid_payload', '5500000000000002'],
@@ -82,8 +98,17 @@ describe('settlement detail report parsing', () => {
 
   it('uses Adyen exponents: CLP/ISK with 2 decimals, IDR/CVE whole units', () => {
     const header = fixture('sdr-official-sample.csv').split('\n')[0]
-    const row = (psp: string, cur: string, gross: string) => `C,M,${psp},r,visa,2020-01-01 00:00:00,UTC,Settled,m${psp},${cur},,${gross},1,${cur},,${gross},,,,,v,,,,,,,,,`
-    const csv = [header, row('1', 'CLP', '1500.00'), row('2', 'ISK', '990.00'), row('3', 'IDR', '150000'), row('4', 'CVE', '250'), row('5', 'IDR', '1.50'), row('6', 'CLP', '1500.50')].join('\n')
+    const row = (psp: string, cur: string, gross: string) =>
+      `C,M,${psp},r,visa,2020-01-01 00:00:00,UTC,Settled,m${psp},${cur},,${gross},1,${cur},,${gross},,,,,v,,,,,,,,,`
+    const csv = [
+      header,
+      row('1', 'CLP', '1500.00'),
+      row('2', 'ISK', '990.00'),
+      row('3', 'IDR', '150000'),
+      row('4', 'CVE', '250'),
+      row('5', 'IDR', '1.50'),
+      row('6', 'CLP', '1500.50'),
+    ].join('\n')
     const {items, invalid} = parseSettlementReport(ctx, csv, 'e.csv')
     expect(items.map((i) => i.txn.amount)).toEqual([
       {minor: 1500, currency: 'CLP'},
@@ -102,11 +127,19 @@ describe('report time zones', () => {
     expect(new Date(wallClockToEpochMs('2024-07-15 10:00:00', 'CEST')!).toISOString()).toBe('2024-07-15T08:00:00.000Z')
     expect(new Date(wallClockToEpochMs('2024-07-15 10:00:00', 'GMT')!).toISOString()).toBe('2024-07-15T10:00:00.000Z')
     expect(new Date(wallClockToEpochMs('2024-07-15 10:00:00', 'UTC')!).toISOString()).toBe('2024-07-15T10:00:00.000Z')
-    expect(new Date(wallClockToEpochMs('2024-07-15 10:00:00', 'Europe/Amsterdam')!).toISOString()).toBe('2024-07-15T08:00:00.000Z')
-    expect(new Date(wallClockToEpochMs('2024-01-15 10:00:00', 'Europe/Amsterdam')!).toISOString()).toBe('2024-01-15T09:00:00.000Z')
-    expect(new Date(wallClockToEpochMs('2024-03-31 12:00:00', 'America/New_York')!).toISOString()).toBe('2024-03-31T16:00:00.000Z')
+    expect(new Date(wallClockToEpochMs('2024-07-15 10:00:00', 'Europe/Amsterdam')!).toISOString()).toBe(
+      '2024-07-15T08:00:00.000Z',
+    )
+    expect(new Date(wallClockToEpochMs('2024-01-15 10:00:00', 'Europe/Amsterdam')!).toISOString()).toBe(
+      '2024-01-15T09:00:00.000Z',
+    )
+    expect(new Date(wallClockToEpochMs('2024-03-31 12:00:00', 'America/New_York')!).toISOString()).toBe(
+      '2024-03-31T16:00:00.000Z',
+    )
     // The hour after the spring change (Amsterdam 2024-03-31 01:00 UTC).
-    expect(new Date(wallClockToEpochMs('2024-03-31 03:30:00', 'Europe/Amsterdam')!).toISOString()).toBe('2024-03-31T01:30:00.000Z')
+    expect(new Date(wallClockToEpochMs('2024-03-31 03:30:00', 'Europe/Amsterdam')!).toISOString()).toBe(
+      '2024-03-31T01:30:00.000Z',
+    )
     expect(wallClockToEpochMs('2024-02-30 10:00:00', 'CET')).toBeNull()
     expect(wallClockToEpochMs('2024-02-01 10:00:00', 'Mars/Olympus')).toBeNull()
   })

@@ -13,15 +13,30 @@ import {paymentsFor, scenarioEvents} from '../../../src/sandbox/model.js'
 import {compareWithTruth, type ExpectedTxn, expectedTransactions, formatComparison} from '../../../src/sandbox/truth.js'
 
 const DAY = 86_400_000
-const scenario = generateScenario({seed: 3, customers: 40, transactions: 900, start: '2024-02-20T00:00:00.000Z', end: '2024-05-10T00:00:00.000Z', gateways: ['adyen']})
+const scenario = generateScenario({
+  seed: 3,
+  customers: 40,
+  transactions: 900,
+  start: '2024-02-20T00:00:00.000Z',
+  end: '2024-05-10T00:00:00.000Z',
+  gateways: ['adyen'],
+})
 const now = {ms: Date.parse('2024-04-19T15:30:00.000Z')}
 const clock = {now: () => now.ms}
 const emulator = createAdyenEmulator({scenario, share: 'own', clock})
 let server: RunningServer
 
 function connect(secrets = emulator.secrets): GatewayClient {
-  const http = createHttpClient({provider: 'adyen-test', baseUrl: server.baseUrl, idempotencyHeader: adyenAdapter.idempotencyHeader, clock})
-  return adyenAdapter.connect({providerId: 'adyen-test', baseUrl: server.baseUrl, settings: emulator.settings, secrets}, {http, clock})
+  const http = createHttpClient({
+    provider: 'adyen-test',
+    baseUrl: server.baseUrl,
+    idempotencyHeader: adyenAdapter.idempotencyHeader,
+    clock,
+  })
+  return adyenAdapter.connect(
+    {providerId: 'adyen-test', baseUrl: server.baseUrl, settings: emulator.settings, secrets},
+    {http, clock},
+  )
 }
 
 /** The core keeps the latest state per id; so does this fold (by updatedAt, later deliveries win ties). */
@@ -73,8 +88,20 @@ describe('adyen sync completeness over loopback', () => {
     expect(own.some((p) => p.refunds.length > 1)).toBe(true)
     expect(own.some((p) => p.dispute?.outcome === 'won')).toBe(true)
     expect(own.some((p) => p.dispute?.outcome === 'lost')).toBe(true)
-    const statuses = new Set(expectedTransactions(scenario, emulator, 'own', new Date(now.ms).toISOString()).map((t) => `${t.type}:${t.status}`))
-    for (const s of ['payment:pending', 'payment:failed', 'payment:succeeded', 'refund:succeeded', 'dispute:disputed', 'dispute:won', 'dispute:lost']) {
+    const statuses = new Set(
+      expectedTransactions(scenario, emulator, 'own', new Date(now.ms).toISOString()).map(
+        (t) => `${t.type}:${t.status}`,
+      ),
+    )
+    for (const s of [
+      'payment:pending',
+      'payment:failed',
+      'payment:succeeded',
+      'refund:succeeded',
+      'dispute:disputed',
+      'dispute:won',
+      'dispute:lost',
+    ]) {
       expect(statuses.has(s), s).toBe(true)
     }
   })
@@ -106,7 +133,9 @@ describe('adyen sync completeness over loopback', () => {
       const next = await pullAll(client, cursor)
       expect(next.pages).toBe(2)
       const all = fold(fold(new Map(), items), next.items)
-      const later = reportVisible(expectedTransactions(scenario, emulator, 'own', new Date(cutoff + DAY - 1).toISOString()))
+      const later = reportVisible(
+        expectedTransactions(scenario, emulator, 'own', new Date(cutoff + DAY - 1).toISOString()),
+      )
       const r2 = compareWithTruth([...all.values()], later)
       expect(r2.ok, formatComparison(r2)).toBe(true)
     } finally {
@@ -123,7 +152,11 @@ describe('adyen sync completeness over loopback', () => {
     const reports: string[] = []
     const dedup = new Set<string>()
     for (const hook of webhooks) {
-      const verdict = await client.verifyWebhook({headers: hook.headers, rawBody: Buffer.from(hook.body), url: 'http://127.0.0.1/hooks/adyen-test'})
+      const verdict = await client.verifyWebhook({
+        headers: hook.headers,
+        rawBody: Buffer.from(hook.body),
+        url: 'http://127.0.0.1/hooks/adyen-test',
+      })
       if (!verdict.ok) throw new Error(verdict.reason)
       expect(verdict.dedupKey).toBe(hook.dedupId)
       expect(dedup.has(verdict.dedupKey)).toBe(false)
@@ -135,7 +168,11 @@ describe('adyen sync completeness over loopback', () => {
       }
     }
     const truth = expectedTransactions(scenario, emulator, 'own', at)
-    expect(truth.some((t) => t.status === 'failed') && truth.some((t) => t.status === 'pending') && truth.some((t) => t.status === 'lost')).toBe(true)
+    expect(
+      truth.some((t) => t.status === 'failed') &&
+        truth.some((t) => t.status === 'pending') &&
+        truth.some((t) => t.status === 'lost'),
+    ).toBe(true)
     const hooked = compareWithTruth([...fold(new Map(), txns).values()], truth)
     expect(hooked.ok, formatComparison(hooked)).toBe(true)
 

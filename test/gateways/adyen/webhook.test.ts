@@ -8,19 +8,38 @@ import {dedupKeyFor, verifyAdyenWebhook} from '../../../src/gateways/adyen/webho
 
 const KEY = '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056'
 const ctx = {provider: 'adyen-eu', merchantAccount: 'YmsMerchant'}
-const items = JSON.parse(readFileSync(new URL('../../fixtures/adyen/notifications.json', import.meta.url), 'utf8')) as Record<string, Record<string, unknown>>
+const items = JSON.parse(
+  readFileSync(new URL('../../fixtures/adyen/notifications.json', import.meta.url), 'utf8'),
+) as Record<string, Record<string, unknown>>
 
 /** Signs like Adyen, written independently of src/ (plain HMAC over the documented field order). */
 function sign(item: Record<string, unknown>, key = KEY): Record<string, unknown> {
   const amount = item.amount as {value: number; currency: string}
-  const data = [item.pspReference, item.originalReference ?? '', item.merchantAccountCode, item.merchantReference ?? '', amount.value, amount.currency, item.eventCode, item.success].join(':')
+  const data = [
+    item.pspReference,
+    item.originalReference ?? '',
+    item.merchantAccountCode,
+    item.merchantReference ?? '',
+    amount.value,
+    amount.currency,
+    item.eventCode,
+    item.success,
+  ].join(':')
   const hmacSignature = createHmac('sha256', Buffer.from(key, 'hex')).update(data).digest('base64')
   return {...item, additionalData: {...((item.additionalData as object) ?? {}), hmacSignature}}
 }
 
 function deliver(item: Record<string, unknown>, key = KEY): WebhookVerification {
   const body = JSON.stringify({live: 'false', notificationItems: [{NotificationRequestItem: item}]})
-  return verifyAdyenWebhook({headers: {'content-type': 'application/json'}, rawBody: Buffer.from(body), url: 'https://yms.example/webhooks/adyen-eu'}, key, ctx)
+  return verifyAdyenWebhook(
+    {
+      headers: {'content-type': 'application/json'},
+      rawBody: Buffer.from(body),
+      url: 'https://yms.example/webhooks/adyen-eu',
+    },
+    key,
+    ctx,
+  )
 }
 
 function only(name: string): WebhookEvent {
@@ -37,7 +56,7 @@ function txn(name: string) {
 }
 
 describe('adyen webhook verification', () => {
-  it('accepts the GATEWAYS.md SDK test vector', () => {
+  it('accepts the SDK test vector (docs/gateways.md#adyen-webhooks)', () => {
     const item = {
       pspReference: 'pspReference',
       originalReference: 'originalReference',
@@ -50,8 +69,15 @@ describe('adyen webhook verification', () => {
       additionalData: {hmacSignature: 'ZNBPtI+oDyyRrLyD1XirkKnQgIAlFc07Vj27TeHsDRE='},
     }
     const result = deliver(item, 'DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00')
-    expect(result).toMatchObject({ok: true, dedupKey: 'REPORT_AVAILABLE:pspReference:originalReference:true', ack: {status: 200, body: '[accepted]'}})
-    const bad = deliver({...item, additionalData: {hmacSignature: 'YNBPtI+oDyyRrLyD1XirkKnQgIAlFc07Vj27TeHsDRE='}}, 'DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00')
+    expect(result).toMatchObject({
+      ok: true,
+      dedupKey: 'REPORT_AVAILABLE:pspReference:originalReference:true',
+      ack: {status: 200, body: '[accepted]'},
+    })
+    const bad = deliver(
+      {...item, additionalData: {hmacSignature: 'YNBPtI+oDyyRrLyD1XirkKnQgIAlFc07Vj27TeHsDRE='}},
+      'DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00',
+    )
     expect(bad.ok).toBe(false)
   })
 
@@ -69,7 +95,9 @@ describe('adyen webhook verification', () => {
   it('dedups on eventCode, pspReference, originalReference and success', () => {
     const result = deliver(sign(items.refund!))
     expect(result.ok && result.dedupKey).toBe('REFUND:7715000000000005:8815000000000004:true')
-    expect(dedupKeyFor({eventCode: 'AUTHORISATION', pspReference: 'P', success: 'false'})).toBe('AUTHORISATION:P::false')
+    expect(dedupKeyFor({eventCode: 'AUTHORISATION', pspReference: 'P', success: 'false'})).toBe(
+      'AUTHORISATION:P::false',
+    )
   })
 })
 
@@ -90,15 +118,33 @@ describe('adyen notification translation', () => {
   })
 
   it('AUTHORISATION success=false carries the refusal code and decision', () => {
-    expect(txn('refusedBalance')).toMatchObject({status: 'failed', customerRef: 'shopper-c000002', invoiceRef: null, failure: {code: '12', message: 'Not enough balance', decision: 'retry'}, occurredAt: '2025-07-01T07:00:00Z'})
+    expect(txn('refusedBalance')).toMatchObject({
+      status: 'failed',
+      customerRef: 'shopper-c000002',
+      invoiceRef: null,
+      failure: {code: '12', message: 'Not enough balance', decision: 'retry'},
+      occurredAt: '2025-07-01T07:00:00Z',
+    })
     expect(txn('refusedExpired').failure).toEqual({code: '6', message: 'Expired Card', decision: 'terminal'})
   })
 
   it('PENDING, REFUND and disputes', () => {
     expect(txn('pending')).toMatchObject({type: 'payment', status: 'pending'})
-    expect(txn('refund')).toMatchObject({type: 'refund', status: 'succeeded', externalId: '7715000000000005', parentExternalId: '8815000000000004', amount: {minor: 500, currency: 'EUR'}, customerRef: null})
+    expect(txn('refund')).toMatchObject({
+      type: 'refund',
+      status: 'succeeded',
+      externalId: '7715000000000005',
+      parentExternalId: '8815000000000004',
+      amount: {minor: 500, currency: 'EUR'},
+      customerRef: null,
+    })
     expect(txn('refundFailed')).toMatchObject({type: 'refund', status: 'failed'})
-    expect(txn('noticeOfChargeback')).toMatchObject({type: 'dispute', status: 'disputed', externalId: '6615000000000007', parentExternalId: '8815000000000004'})
+    expect(txn('noticeOfChargeback')).toMatchObject({
+      type: 'dispute',
+      status: 'disputed',
+      externalId: '6615000000000007',
+      parentExternalId: '8815000000000004',
+    })
     expect(txn('chargebackLost')).toMatchObject({type: 'dispute', status: 'lost', externalId: '6615000000000007'})
     expect(txn('chargebackReversed')).toMatchObject({type: 'dispute', status: 'won', externalId: '6615000000000007'})
   })
@@ -107,10 +153,20 @@ describe('adyen notification translation', () => {
     expect(only('reportAvailable')).toEqual({
       kind: 'signal',
       name: 'report_available',
-      data: {fileName: 'settlement_detail_report_batch_12.csv', url: 'https://ca-test.adyen.com/reports/download/MerchantAccount/YmsMerchant/settlement_detail_report_batch_12.csv'},
+      data: {
+        fileName: 'settlement_detail_report_batch_12.csv',
+        url: 'https://ca-test.adyen.com/reports/download/MerchantAccount/YmsMerchant/settlement_detail_report_batch_12.csv',
+      },
     })
-    expect(only('requestForInformation')).toMatchObject({kind: 'signal', name: 'adyen_event', data: {eventCode: 'REQUEST_FOR_INFORMATION'}})
-    expect(only('otherAccount')).toMatchObject({kind: 'invalid', item: {reason: 'invalid_payload', externalId: '8815000000000010'}})
+    expect(only('requestForInformation')).toMatchObject({
+      kind: 'signal',
+      name: 'adyen_event',
+      data: {eventCode: 'REQUEST_FOR_INFORMATION'},
+    })
+    expect(only('otherAccount')).toMatchObject({
+      kind: 'invalid',
+      item: {reason: 'invalid_payload', externalId: '8815000000000010'},
+    })
   })
 
   it("reads amounts in Adyen's exponents (CLP/ISK 2, IDR/CVE 0)", () => {

@@ -9,9 +9,22 @@ import {mutableClock, scenario} from './helpers.js'
 
 describe('Braintree gateway-status map (docs/gateways.md#braintree-declines)', () => {
   it.each([
-    ['2000', 'retry'], ['2001', 'retry'], ['2002', 'retry'], ['2004', 'terminal'], ['2005', 'terminal'], ['2012', 'terminal'],
-    ['2013', 'terminal'], ['2014', 'terminal'], ['2016', 'unknown'], ['2022', 'terminal'], ['2038', 'retry'], ['2046', 'retry'],
-    ['2047', 'terminal'], ['2057', 'retry'], ['3000', 'retry'], ['2999', 'terminal'],
+    ['2000', 'retry'],
+    ['2001', 'retry'],
+    ['2002', 'retry'],
+    ['2004', 'terminal'],
+    ['2005', 'terminal'],
+    ['2012', 'terminal'],
+    ['2013', 'terminal'],
+    ['2014', 'terminal'],
+    ['2016', 'unknown'],
+    ['2022', 'terminal'],
+    ['2038', 'retry'],
+    ['2046', 'retry'],
+    ['2047', 'terminal'],
+    ['2057', 'retry'],
+    ['3000', 'retry'],
+    ['2999', 'terminal'],
   ])('code %s -> %s', (code, decision) => {
     expect(classifyBraintreeError(code)).toBe(decision)
   })
@@ -24,7 +37,8 @@ describe('Braintree gateway-status map (docs/gateways.md#braintree-declines)', (
 
   it('gateway rejections: duplicate is unknown, the rest terminal', () => {
     expect(classifyBraintreeError('gateway_rejected:duplicate')).toBe('unknown')
-    for (const r of ['avs', 'cvv', 'fraud', 'risk_threshold', 'three_d_secure', 'application_incomplete']) expect(classifyBraintreeError(`gateway_rejected:${r}`)).toBe('terminal')
+    for (const r of ['avs', 'cvv', 'fraud', 'risk_threshold', 'three_d_secure', 'application_incomplete'])
+      expect(classifyBraintreeError(`gateway_rejected:${r}`)).toBe('terminal')
   })
 
   it('errors: 5xx and timeouts unknown, 429 and refused connections retry, 422 terminal, open circuit retry', () => {
@@ -38,7 +52,11 @@ describe('Braintree gateway-status map (docs/gateways.md#braintree-declines)', (
   })
 
   it("agrees with the emulator's declineFor for every scenario decline reason", () => {
-    const emulator = createBraintreeEmulator({scenario: scenario(20), share: 'own', clock: mutableClock('2026-02-01T00:00:00Z')})
+    const emulator = createBraintreeEmulator({
+      scenario: scenario(20),
+      share: 'own',
+      clock: mutableClock('2026-02-01T00:00:00Z'),
+    })
     for (const reason of DECLINE_REASONS) {
       const {code, decision} = emulator.declineFor(reason)
       expect(classifyBraintreeError(code), reason).toBe(decision)

@@ -53,12 +53,35 @@ describe('Braintree createPayment over loopback', () => {
   it('a sale submitted for settlement is pending, with the JSON body Braintree expects', async () => {
     const {client, seen} = await setup()
     const outcome = await client.createPayment!(request(1234))
-    expect(outcome).toMatchObject({status: 'pending', item: {txn: {type: 'payment', status: 'pending', amount: {minor: 1234, currency: 'USD'}, customerRef: customer.refs.braintree, invoiceRef: 'inv-1234'}}})
+    expect(outcome).toMatchObject({
+      status: 'pending',
+      item: {
+        txn: {
+          type: 'payment',
+          status: 'pending',
+          amount: {minor: 1234, currency: 'USD'},
+          customerRef: customer.refs.braintree,
+          invoiceRef: 'inv-1234',
+        },
+      },
+    })
     const sent = seen.find((r) => r.path.endsWith('/transactions'))!
     expect(JSON.parse(sent.rawBody.toString())).toEqual({
-      transaction: {type: 'sale', amount: '12.34', payment_method_token: customer.paymentMethods.braintree, customer_id: customer.refs.braintree, order_id: 'inv-1234', options: {submit_for_settlement: true}, merchant_account_id: 'yms_usd'},
+      transaction: {
+        type: 'sale',
+        amount: '12.34',
+        payment_method_token: customer.paymentMethods.braintree,
+        customer_id: customer.refs.braintree,
+        order_id: 'inv-1234',
+        options: {submit_for_settlement: true},
+        merchant_account_id: 'yms_usd',
+      },
     })
-    expect(sent.headers).toMatchObject({'x-apiversion': '6', accept: 'application/xml', 'content-type': 'application/json'})
+    expect(sent.headers).toMatchObject({
+      'x-apiversion': '6',
+      accept: 'application/xml',
+      'content-type': 'application/json',
+    })
   })
 
   it('JPY goes out as whole yen on the JPY merchant account', async () => {
@@ -71,12 +94,22 @@ describe('Braintree createPayment over loopback', () => {
 
   it('processor declines are failed with the code and decision; validation errors are terminal', async () => {
     const {client} = await setup()
-    expect(await client.createPayment!(request(200_100))).toMatchObject({status: 'failed', failure: {code: '2001', decision: 'retry'}, externalId: expect.any(String)})
-    expect(await client.createPayment!(request(200_400))).toMatchObject({status: 'failed', failure: {code: '2004', decision: 'terminal'}})
+    expect(await client.createPayment!(request(200_100))).toMatchObject({
+      status: 'failed',
+      failure: {code: '2001', decision: 'retry'},
+      externalId: expect.any(String),
+    })
+    expect(await client.createPayment!(request(200_400))).toMatchObject({
+      status: 'failed',
+      failure: {code: '2004', decision: 'terminal'},
+    })
     const bad = await client.createPayment!({...request(100), paymentMethodRef: 'nosuchtoken'})
     expect(bad).toMatchObject({status: 'failed', externalId: null, failure: {code: '91518', decision: 'terminal'}})
     const unconfigured = await client.createPayment!(request(100, 'GBP'))
-    expect(unconfigured).toMatchObject({status: 'failed', failure: {code: 'currency_not_configured', decision: 'terminal'}})
+    expect(unconfigured).toMatchObject({
+      status: 'failed',
+      failure: {code: 'currency_not_configured', decision: 'terminal'},
+    })
   })
 
   it('after a 500 or a reset the sale is never re-sent: it is found by order id', async () => {
@@ -104,7 +137,10 @@ describe('Braintree createPayment over loopback', () => {
     const auth = `Basic ${Buffer.from(`${emulator.settings.public_key}:${emulator.secrets.private_key}`).toString('base64')}`
     expect((await fetch(path, {method: 'POST', headers: {authorization: auth}, body: '{}'})).status).toBe(426)
     expect((await fetch(path, {method: 'POST', headers: {'x-apiversion': '6'}, body: '{}'})).status).toBe(401)
-    expect((await fetch(path, {method: 'POST', headers: {authorization: auth, 'x-apiversion': '6'}, body: '{"search":{}}'})).status).toBe(200)
+    expect(
+      (await fetch(path, {method: 'POST', headers: {authorization: auth, 'x-apiversion': '6'}, body: '{"search":{}}'}))
+        .status,
+    ).toBe(200)
   })
 
   it('wrong keys raise AuthError from testConnection', async () => {

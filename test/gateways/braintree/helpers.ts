@@ -1,5 +1,9 @@
 import {createHttpClient} from '../../../src/gateways/http.js'
-import {connectBraintree, type BraintreeClient, type BraintreeConnectOptions} from '../../../src/gateways/braintree/client.js'
+import {
+  connectBraintree,
+  type BraintreeClient,
+  type BraintreeConnectOptions,
+} from '../../../src/gateways/braintree/client.js'
 import {createBraintreeEmulator, type BraintreeEmulatorOptions} from '../../../src/sandbox/braintree/emulator.js'
 import type {GatewayEmulator} from '../../../src/sandbox/emulator.js'
 import {serveEmulator, type RunningServer} from '../../../src/sandbox/emulator.js'
@@ -11,7 +15,14 @@ export const START = '2026-01-01T00:00:00.000Z'
 export const END = '2026-03-01T00:00:00.000Z'
 
 export function scenario(transactions: number, seed = 7): Scenario {
-  return generateScenario({seed, customers: Math.max(20, Math.floor(transactions / 10)), transactions, start: START, end: END, gateways: ['braintree']})
+  return generateScenario({
+    seed,
+    customers: Math.max(20, Math.floor(transactions / 10)),
+    transactions,
+    start: START,
+    end: END,
+    gateways: ['braintree'],
+  })
 }
 
 export function mutableClock(iso: string): Clock & {set(iso: string): void} {
@@ -28,7 +39,12 @@ export interface Served {
 export async function serve(
   world: Scenario,
   clock: Clock,
-  opts: {emulator?: Partial<BraintreeEmulatorOptions>; connect?: BraintreeConnectOptions; baseUrl?: string; providerId?: string} = {},
+  opts: {
+    emulator?: Partial<BraintreeEmulatorOptions>
+    connect?: BraintreeConnectOptions
+    baseUrl?: string
+    providerId?: string
+  } = {},
 ): Promise<Served> {
   const emulator = createBraintreeEmulator({scenario: world, share: 'own', clock, ...opts.emulator})
   const server = await serveEmulator(emulator)
@@ -36,7 +52,25 @@ export async function serve(
   return {emulator, server, client}
 }
 
-export function connectClient(emulator: GatewayEmulator, baseUrl: string, clock: Clock, connect?: BraintreeConnectOptions, providerId = 'bt'): BraintreeClient {
-  const http = createHttpClient({provider: providerId, baseUrl, idempotencyHeader: null, retryAmbiguousPosts: false, clock, sleep: async () => undefined, maxRetries: 3})
-  return connectBraintree({providerId, baseUrl, settings: emulator.settings, secrets: emulator.secrets}, {http, clock}, connect)
+export function connectClient(
+  emulator: GatewayEmulator,
+  baseUrl: string,
+  clock: Clock,
+  connect?: BraintreeConnectOptions,
+  providerId = 'bt',
+): BraintreeClient {
+  const http = createHttpClient({
+    provider: providerId,
+    baseUrl,
+    idempotencyHeader: null,
+    retryAmbiguousPosts: false,
+    clock,
+    sleep: async () => undefined,
+    maxRetries: 3,
+  })
+  return connectBraintree(
+    {providerId, baseUrl, settings: emulator.settings, secrets: emulator.secrets},
+    {http, clock},
+    connect,
+  )
 }

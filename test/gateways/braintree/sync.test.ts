@@ -11,7 +11,12 @@ import {connectClient, mutableClock, scenario, serve} from './helpers.js'
 type Cursor = Page['next'] | null
 
 /** What a sync service does: pages until hasMore is false, keeping the last version of each id. */
-async function syncCycle(client: GatewayClient, cursor: Cursor, seen: Map<string, NormalizedTxn>, opts: {retries?: number; since?: string} = {}): Promise<{cursor: Cursor; requests: number; invalid: number; items: number}> {
+async function syncCycle(
+  client: GatewayClient,
+  cursor: Cursor,
+  seen: Map<string, NormalizedTxn>,
+  opts: {retries?: number; since?: string} = {},
+): Promise<{cursor: Cursor; requests: number; invalid: number; items: number}> {
   let requests = 0
   let items = 0
   let invalid = 0
@@ -54,7 +59,9 @@ describe('Braintree sync against the scenario truth', () => {
     const first = await syncCycle(client, null, seen)
     const firstCheck = compareWithTruth([...seen.values()], truthAt(world, emulator, '2026-02-01T00:00:00.000Z'))
     expect(firstCheck.ok, formatComparison(firstCheck)).toBe(true)
-    const pendingThen = [...seen.values()].filter((t) => t.type === 'payment' && t.status === 'pending').map((t) => t.externalId)
+    const pendingThen = [...seen.values()]
+      .filter((t) => t.type === 'payment' && t.status === 'pending')
+      .map((t) => t.externalId)
     expect(pendingThen.length).toBeGreaterThan(0)
 
     clock.set('2026-02-20T00:00:00.000Z')
@@ -73,12 +80,31 @@ describe('Braintree sync against the scenario truth', () => {
     expect(second.items).toBeGreaterThanOrEqual(changed)
     expect(second.items).toBeLessThan(changed * 1.1 + 20)
     expect(pendingThen.some((id) => seen.get(id)?.status === 'succeeded')).toBe(true)
-    const refundLater = world.payments.flatMap((p) => p.refunds).find((r) => r.at > '2026-02-01T00:00:00.000Z' && r.at <= '2026-02-20T00:00:00.000Z')!
-    expect(seen.get(emulator.externalId('refund', refundLater.key))).toMatchObject({type: 'refund', status: 'succeeded'})
-    const disputeLater = world.payments.find((p) => p.dispute && p.dispute.openedAt > '2026-02-01T00:00:00.000Z' && p.dispute.openedAt <= '2026-02-20T00:00:00.000Z')!
+    const refundLater = world.payments
+      .flatMap((p) => p.refunds)
+      .find((r) => r.at > '2026-02-01T00:00:00.000Z' && r.at <= '2026-02-20T00:00:00.000Z')!
+    expect(seen.get(emulator.externalId('refund', refundLater.key))).toMatchObject({
+      type: 'refund',
+      status: 'succeeded',
+    })
+    const disputeLater = world.payments.find(
+      (p) =>
+        p.dispute &&
+        p.dispute.openedAt > '2026-02-01T00:00:00.000Z' &&
+        p.dispute.openedAt <= '2026-02-20T00:00:00.000Z',
+    )!
     expect(seen.get(emulator.externalId('dispute', disputeLater.dispute!.key))?.type).toBe('dispute')
-    const closedLater = world.payments.find((p) => p.dispute?.closedAt && p.dispute.openedAt <= '2026-02-01T00:00:00.000Z' && p.dispute.closedAt > '2026-02-01T00:00:00.000Z' && p.dispute.closedAt <= '2026-02-20T00:00:00.000Z')
-    if (closedLater) expect(seen.get(emulator.externalId('dispute', closedLater.dispute!.key))?.status).toBe(closedLater.dispute!.outcome)
+    const closedLater = world.payments.find(
+      (p) =>
+        p.dispute?.closedAt &&
+        p.dispute.openedAt <= '2026-02-01T00:00:00.000Z' &&
+        p.dispute.closedAt > '2026-02-01T00:00:00.000Z' &&
+        p.dispute.closedAt <= '2026-02-20T00:00:00.000Z',
+    )
+    if (closedLater)
+      expect(seen.get(emulator.externalId('dispute', closedLater.dispute!.key))?.status).toBe(
+        closedLater.dispute!.outcome,
+      )
 
     clock.set('2026-03-01T00:00:00.000Z')
     await syncCycle(client, second.cursor, seen)
@@ -89,7 +115,10 @@ describe('Braintree sync against the scenario truth', () => {
   it('halves a search window whose id list reaches the limit, and still misses nothing', async () => {
     const world = scenario(1_500, 11)
     const clock = mutableClock('2026-03-01T00:00:00.000Z')
-    const {emulator, server, client} = await serve(world, clock, {emulator: {searchLimit: 400}, connect: {windowTarget: 400}})
+    const {emulator, server, client} = await serve(world, clock, {
+      emulator: {searchLimit: 400},
+      connect: {windowTarget: 400},
+    })
     closers.push(() => server.close())
     const seen = new Map<string, NormalizedTxn>()
     await syncCycle(client, null, seen)
@@ -105,10 +134,14 @@ describe('Braintree sync against the scenario truth', () => {
     const seen = new Map<string, NormalizedTxn>()
     const since = '2026-02-05T00:00:00.000Z'
     await syncCycle(client, null, seen, {since})
-    const createdBefore = [...seen.values()].filter((t) => t.type === 'payment' && t.occurredAt < '2026-02-04T00:00:00.000Z')
+    const createdBefore = [...seen.values()].filter(
+      (t) => t.type === 'payment' && t.occurredAt < '2026-02-04T00:00:00.000Z',
+    )
     // Older payments appear only because they settled (or declined at settlement) after `since`.
     for (const t of createdBefore) expect(['succeeded', 'failed']).toContain(t.status)
-    const refunds = world.payments.flatMap((p) => p.refunds).filter((r) => r.at > since && r.at <= '2026-02-10T00:00:00.000Z')
+    const refunds = world.payments
+      .flatMap((p) => p.refunds)
+      .filter((r) => r.at > since && r.at <= '2026-02-10T00:00:00.000Z')
     for (const r of refunds) expect(seen.has(emulator.externalId('refund', r.key))).toBe(true)
   })
 

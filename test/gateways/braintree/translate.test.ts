@@ -7,7 +7,8 @@ import type {Translation} from '../../../src/gateways/translate-kit.js'
 import {parseBraintreeXml} from '../../../src/gateways/braintree/xml.js'
 
 const ctx = {providerId: 'bt-us'}
-const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/braintree/${name}`, import.meta.url), 'utf8')
+const fixture = (name: string): string =>
+  readFileSync(new URL(`../../fixtures/braintree/${name}`, import.meta.url), 'utf8')
 
 function translate(name: string): Translation {
   const parsed = parseBraintreeXml(fixture(name))
@@ -48,15 +49,37 @@ describe('Braintree transaction XML -> NormalizedTxn', () => {
   })
 
   it('declines carry the code and the decision: soft 2001 retry, hard 2004 terminal, AVS rejection terminal, settlement decline by its settlement code', () => {
-    expect(txnOf('sale-processor-declined.xml')).toMatchObject({status: 'failed', failure: {code: '2001', message: 'Insufficient Funds', decision: 'retry'}})
-    expect(txnOf('sale-hard-declined.xml')).toMatchObject({status: 'failed', failure: {code: '2004', decision: 'terminal'}})
-    expect(txnOf('sale-gateway-rejected.xml')).toMatchObject({status: 'failed', failure: {code: 'gateway_rejected:avs', decision: 'terminal'}})
-    expect(txnOf('sale-settlement-declined.xml')).toMatchObject({status: 'failed', failure: {code: '2001', decision: 'retry'}})
+    expect(txnOf('sale-processor-declined.xml')).toMatchObject({
+      status: 'failed',
+      failure: {code: '2001', message: 'Insufficient Funds', decision: 'retry'},
+    })
+    expect(txnOf('sale-hard-declined.xml')).toMatchObject({
+      status: 'failed',
+      failure: {code: '2004', decision: 'terminal'},
+    })
+    expect(txnOf('sale-gateway-rejected.xml')).toMatchObject({
+      status: 'failed',
+      failure: {code: 'gateway_rejected:avs', decision: 'terminal'},
+    })
+    expect(txnOf('sale-settlement-declined.xml')).toMatchObject({
+      status: 'failed',
+      failure: {code: '2001', decision: 'retry'},
+    })
   })
 
   it('a credit with refunded-transaction-id is a refund of that sale', () => {
-    expect(txnOf('credit-refund.xml')).toMatchObject({type: 'refund', status: 'succeeded', parentExternalId: 'a1b2c3d4', amount: {minor: 2500, currency: 'USD'}})
-    expect(txnOf('credit-jpy.xml')).toMatchObject({type: 'refund', status: 'pending', parentExternalId: 'j1k2l3m4', amount: {minor: 1500, currency: 'JPY'}})
+    expect(txnOf('credit-refund.xml')).toMatchObject({
+      type: 'refund',
+      status: 'succeeded',
+      parentExternalId: 'a1b2c3d4',
+      amount: {minor: 2500, currency: 'USD'},
+    })
+    expect(txnOf('credit-jpy.xml')).toMatchObject({
+      type: 'refund',
+      status: 'pending',
+      parentExternalId: 'j1k2l3m4',
+      amount: {minor: 1500, currency: 'JPY'},
+    })
   })
 
   it('JPY amounts are whole yen and KWD keeps three decimals', () => {
@@ -66,19 +89,47 @@ describe('Braintree transaction XML -> NormalizedTxn', () => {
 
   it('quarantines, never throws: excess precision, an unknown status, a missing field, malformed XML', () => {
     const precise = translate('sale-usd-too-precise.xml')
-    expect(precise).toMatchObject({ok: false, item: {externalId: 'a1b2c3f1', reason: 'invalid_payload', detail: expect.stringContaining('amount')}})
-    expect(translate('sale-unknown-status.xml')).toMatchObject({ok: false, item: {reason: 'invalid_payload', detail: expect.stringContaining('teleported')}})
-    expect(translateTransaction({id: 'x1', status: 'settled'}, ctx)).toMatchObject({ok: false, item: {externalId: 'x1', reason: 'invalid_payload', raw: {id: 'x1', status: 'settled'}}})
+    expect(precise).toMatchObject({
+      ok: false,
+      item: {externalId: 'a1b2c3f1', reason: 'invalid_payload', detail: expect.stringContaining('amount')},
+    })
+    expect(translate('sale-unknown-status.xml')).toMatchObject({
+      ok: false,
+      item: {reason: 'invalid_payload', detail: expect.stringContaining('teleported')},
+    })
+    expect(translateTransaction({id: 'x1', status: 'settled'}, ctx)).toMatchObject({
+      ok: false,
+      item: {externalId: 'x1', reason: 'invalid_payload', raw: {id: 'x1', status: 'settled'}},
+    })
     expect(translateTransaction('nonsense', ctx)).toMatchObject({ok: false, item: {externalId: null}})
-    expect(parseBraintreeXml(fixture('malformed.xml'))).toMatchObject({ok: false, reason: expect.stringContaining('malformed XML')})
-    const xxx = translateTransaction({id: 'x2', status: 'settled', type: 'sale', 'currency-iso-code': 'QQQ', amount: '1.00', 'created-at': '2026-01-01T00:00:00Z'}, ctx)
+    expect(parseBraintreeXml(fixture('malformed.xml'))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('malformed XML'),
+    })
+    const xxx = translateTransaction(
+      {
+        id: 'x2',
+        status: 'settled',
+        type: 'sale',
+        'currency-iso-code': 'QQQ',
+        amount: '1.00',
+        'created-at': '2026-01-01T00:00:00Z',
+      },
+      ctx,
+    )
     expect(xxx).toMatchObject({ok: false, item: {reason: 'unsupported_currency'}})
   })
 })
 
 describe('Braintree dispute XML -> NormalizedTxn', () => {
   it('open is disputed, won is won, lost and accepted are lost; the parent is the disputed sale', () => {
-    expect(txnOf('dispute-open.xml')).toMatchObject({type: 'dispute', status: 'disputed', parentExternalId: 'a1b2c3d4', amount: {minor: 10000, currency: 'USD'}, occurredAt: '2026-01-10T09:00:00.000Z'})
+    expect(txnOf('dispute-open.xml')).toMatchObject({
+      type: 'dispute',
+      status: 'disputed',
+      parentExternalId: 'a1b2c3d4',
+      amount: {minor: 10000, currency: 'USD'},
+      occurredAt: '2026-01-10T09:00:00.000Z',
+    })
     expect(txnOf('dispute-won.xml').status).toBe('won')
     expect(txnOf('dispute-lost.xml').status).toBe('lost')
     expect(txnOf('dispute-accepted.xml').status).toBe('lost')
@@ -90,6 +141,10 @@ describe('xml reader', () => {
     const parsed = parseBraintreeXml(
       '<r type="collection"><n type="integer">42</n><b type="boolean">true</b><z nil="true"/><e type="array"/><one type="array"><item>a</item></one><two type="array"><item>a</item><item>b</item></two><t>x &amp; y</t></r>',
     )
-    expect(parsed).toEqual({ok: true, root: 'r', value: {n: 42, b: true, z: null, e: [], one: ['a'], two: ['a', 'b'], t: 'x & y'}})
+    expect(parsed).toEqual({
+      ok: true,
+      root: 'r',
+      value: {n: 42, b: true, z: null, e: [], one: ['a'], two: ['a', 'b'], t: 'x & y'},
+    })
   })
 })

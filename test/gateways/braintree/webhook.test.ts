@@ -1,6 +1,10 @@
 import {describe, expect, it} from 'vitest'
 
-import {signBraintreePayload, verifyBraintreeSignature, verifyBraintreeWebhook} from '../../../src/gateways/braintree/webhook.js'
+import {
+  signBraintreePayload,
+  verifyBraintreeSignature,
+  verifyBraintreeWebhook,
+} from '../../../src/gateways/braintree/webhook.js'
 import {createBraintreeEmulator} from '../../../src/sandbox/braintree/emulator.js'
 import {paymentsFor, scenarioEvents} from '../../../src/sandbox/model.js'
 import {mutableClock, scenario} from './helpers.js'
@@ -27,14 +31,19 @@ describe('bt_signature verification', () => {
   })
 
   it('finds its own pair among several joined with &', () => {
-    expect(verifyBraintreeSignature(`other_key|${'0'.repeat(40)}&${VECTOR.signature}`, VECTOR.payload, keys).ok).toBe(true)
+    expect(verifyBraintreeSignature(`other_key|${'0'.repeat(40)}&${VECTOR.signature}`, VECTOR.payload, keys).ok).toBe(
+      true,
+    )
   })
 
   it('rejects a wrong key, another public key, a tampered payload, and payloads with non-base64 characters', () => {
     expect(verifyBraintreeSignature(VECTOR.signature, VECTOR.payload, {...keys, privateKey: 'other'}).ok).toBe(false)
     expect(verifyBraintreeSignature(VECTOR.signature, VECTOR.payload, {...keys, publicKey: 'other'}).ok).toBe(false)
     expect(verifyBraintreeSignature(VECTOR.signature, VECTOR.payload.replace('PG5', 'PG6'), keys).ok).toBe(false)
-    expect(verifyBraintreeSignature(VECTOR.signature, `${VECTOR.payload}<x>`, keys)).toMatchObject({ok: false, reason: expect.stringContaining('base64')})
+    expect(verifyBraintreeSignature(VECTOR.signature, `${VECTOR.payload}<x>`, keys)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('base64'),
+    })
     expect(verifyBraintreeSignature('', VECTOR.payload, keys).ok).toBe(false)
     const rejected = verifyBraintreeSignature(`${VECTOR.publicKey}|${'a'.repeat(40)}`, VECTOR.payload, keys)
     expect(JSON.stringify(rejected)).not.toContain(VECTOR.privateKey)
@@ -53,7 +62,11 @@ describe('verifyBraintreeWebhook on the emulator webhooks', () => {
   const hookKeys = {publicKey: emulator.settings.public_key!, privateKey: emulator.secrets.private_key}
   const events = scenarioEvents(paymentsFor(world, 'braintree', 'own'))
   const hooks = emulator.webhooks(events, 'https://hooks.example/braintree')
-  const deliver = (body: string) => ({headers: {'content-type': 'application/x-www-form-urlencoded'}, rawBody: Buffer.from(body), url: 'https://hooks.example/braintree'})
+  const deliver = (body: string) => ({
+    headers: {'content-type': 'application/x-www-form-urlencoded'},
+    rawBody: Buffer.from(body),
+    url: 'https://hooks.example/braintree',
+  })
 
   it('translates settlements and dispute changes; the dedup key is kind:subject:timestamp and equals the emulator dedupId', () => {
     const kinds = new Set<string>()
@@ -71,20 +84,33 @@ describe('verifyBraintreeWebhook on the emulator webhooks', () => {
       const r = verifyBraintreeWebhook(deliver(lost.body), hookKeys, {providerId: 'bt'})
       expect(r).toMatchObject({ok: true, events: [{kind: 'txn', item: {txn: {type: 'dispute', status: 'lost'}}}]})
     }
-    const settled = verifyBraintreeWebhook(deliver(hooks.find((h) => h.dedupId.startsWith('transaction_settled:'))!.body), hookKeys, {providerId: 'bt'})
-    expect(settled).toMatchObject({ok: true, events: [{kind: 'txn', item: {txn: {type: 'payment', status: 'succeeded'}}}]})
+    const settled = verifyBraintreeWebhook(
+      deliver(hooks.find((h) => h.dedupId.startsWith('transaction_settled:'))!.body),
+      hookKeys,
+      {providerId: 'bt'},
+    )
+    expect(settled).toMatchObject({
+      ok: true,
+      events: [{kind: 'txn', item: {txn: {type: 'payment', status: 'succeeded'}}}],
+    })
   })
 
   it('rejects a delivery whose payload was changed after signing', () => {
     const body = new URLSearchParams(hooks[0]!.body)
-    const xml = Buffer.from(body.get('bt_payload')!, 'base64').toString('utf8').replace('<status>settled</status>', '<status>voided</status>')
+    const xml = Buffer.from(body.get('bt_payload')!, 'base64')
+      .toString('utf8')
+      .replace('<status>settled</status>', '<status>voided</status>')
     body.set('bt_payload', `${Buffer.from(xml).toString('base64')}\n`)
     expect(verifyBraintreeWebhook(deliver(body.toString()), hookKeys, {providerId: 'bt'}).ok).toBe(false)
   })
 
   it('a signed payload that is not XML is acknowledged and quarantined', () => {
     const payload = `${Buffer.from('<notification><kind>x</kind>').toString('base64')}\n`
-    const result = verifyBraintreeWebhook(form(signBraintreePayload(hookKeys.publicKey, hookKeys.privateKey!, payload), payload), hookKeys, {providerId: 'bt'})
+    const result = verifyBraintreeWebhook(
+      form(signBraintreePayload(hookKeys.publicKey, hookKeys.privateKey!, payload), payload),
+      hookKeys,
+      {providerId: 'bt'},
+    )
     expect(result).toMatchObject({ok: true, events: [{kind: 'invalid', item: {reason: 'invalid_payload'}}]})
   })
 })

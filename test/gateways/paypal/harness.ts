@@ -1,12 +1,21 @@
 import {createHttpClient, type HttpClientOptions} from '../../../src/gateways/http.js'
-import {createPaypalEmulator, type PaypalEmulator, type PaypalEmulatorOptions} from '../../../src/sandbox/paypal/emulator.js'
+import {
+  createPaypalEmulator,
+  type PaypalEmulator,
+  type PaypalEmulatorOptions,
+} from '../../../src/sandbox/paypal/emulator.js'
 import {adapter as paypalAdapter} from '../../../src/gateways/paypal/client.js'
 import type {GatewayClient} from '../../../src/gateways/types.js'
 import type {Clock} from '../../../src/core/clock.js'
 import type {Cursor} from '../../../src/core/cursor.js'
 import type {GatewayCall} from '../../../src/core/gateway-call.js'
 import type {NormalizedTxn, Quarantined} from '../../../src/core/transaction.js'
-import {serveHandler, type EmulatorRequest, type RequestHandler, type RunningServer} from '../../../src/sandbox/emulator.js'
+import {
+  serveHandler,
+  type EmulatorRequest,
+  type RequestHandler,
+  type RunningServer,
+} from '../../../src/sandbox/emulator.js'
 
 /** A PayPal emulator on loopback and an adapter client talking to it over real HTTP. */
 export interface Harness {
@@ -45,7 +54,12 @@ export async function startHarness(
     ...extra.http,
   })
   const client = paypalAdapter.connect(
-    {providerId: 'pp1', baseUrl: server.baseUrl, settings: extra.settings ?? {...emulator.settings}, secrets: extra.secrets ?? {...emulator.secrets}},
+    {
+      providerId: 'pp1',
+      baseUrl: server.baseUrl,
+      settings: extra.settings ?? {...emulator.settings},
+      secrets: extra.secrets ?? {...emulator.secrets},
+    },
     {http, clock: opts.clock},
   )
   return {emulator, server, client, calls, requests, close: () => server.close()}
@@ -60,7 +74,12 @@ export interface SyncResult {
 }
 
 /** Runs one sync cycle the way the core does: a failed page is retried with the same cursor. */
-export async function syncOnce(client: GatewayClient, cursor: Cursor | null, since?: string, maxErrors = 0): Promise<SyncResult> {
+export async function syncOnce(
+  client: GatewayClient,
+  cursor: Cursor | null,
+  since?: string,
+  maxErrors = 0,
+): Promise<SyncResult> {
   const items: NormalizedTxn[] = []
   const invalid: Quarantined[] = []
   let pages = 0

@@ -5,7 +5,14 @@ import {generateScenario} from '../../../src/sandbox/generate.js'
 import {fakeClock} from './helpers.js'
 import {type Harness, startHarness, syncOnce} from './harness.js'
 
-const scenario = generateScenario({seed: 4, customers: 50, transactions: 600, start: '2025-01-01T00:00:00.000Z', end: '2025-01-20T00:00:00.000Z', gateways: ['paypal']})
+const scenario = generateScenario({
+  seed: 4,
+  customers: 50,
+  transactions: 600,
+  start: '2025-01-01T00:00:00.000Z',
+  end: '2025-01-20T00:00:00.000Z',
+  gateways: ['paypal'],
+})
 let harness: Harness | null = null
 afterEach(async () => {
   await harness?.close()
@@ -56,7 +63,10 @@ describe('PayPal OAuth', () => {
 
   it('testConnection: invalid_client is an AuthError (exit 77) that does not echo the secret', async () => {
     const clock = fakeClock('2025-01-20T00:00:00.000Z')
-    harness = await startHarness({scenario, share: 'own', clock}, {secrets: {client_id: 'AbadClient', client_secret: 'S3cr3t-do-not-print'}})
+    harness = await startHarness(
+      {scenario, share: 'own', clock},
+      {secrets: {client_id: 'AbadClient', client_secret: 'S3cr3t-do-not-print'}},
+    )
     const error = await harness.client.testConnection().then(
       () => null,
       (e: unknown) => e,

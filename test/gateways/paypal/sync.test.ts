@@ -27,7 +27,14 @@ function windowsOf(h: Harness): {start: number; end: number}[] {
 
 describe('PayPal sync', () => {
   it('walks a 70-day range as ≤31-day windows and matches the scenario truth', async () => {
-    const scenario = generateScenario({seed: 7, customers: 400, transactions: 5_000, start: '2025-01-01T00:00:00.000Z', end: '2025-03-12T00:00:00.000Z', gateways: ['paypal']})
+    const scenario = generateScenario({
+      seed: 7,
+      customers: 400,
+      transactions: 5_000,
+      start: '2025-01-01T00:00:00.000Z',
+      end: '2025-03-12T00:00:00.000Z',
+      gateways: ['paypal'],
+    })
     // A day before the end, so some payments are still pending.
     const clock = fakeClock('2025-03-11T00:00:00.000Z')
     harness = await startHarness({scenario, share: 'own', clock})
@@ -55,7 +62,14 @@ describe('PayPal sync', () => {
   })
 
   it('catches a row that appears late (within 3 h) and a pending payment that settles, on the next run', async () => {
-    const scenario = generateScenario({seed: 21, customers: 200, transactions: 3_000, start: '2025-01-01T00:00:00.000Z', end: '2025-02-10T00:00:00.000Z', gateways: ['paypal']})
+    const scenario = generateScenario({
+      seed: 21,
+      customers: 200,
+      transactions: 3_000,
+      start: '2025-01-01T00:00:00.000Z',
+      end: '2025-02-10T00:00:00.000Z',
+      gateways: ['paypal'],
+    })
     const t1 = '2025-02-01T00:00:00.000Z'
     const clock = fakeClock(t1)
     harness = await startHarness({scenario, share: 'own', clock, lateMs: 2 * HOUR})
@@ -94,10 +108,23 @@ describe('PayPal sync', () => {
   })
 
   it('re-reads an old window while a payment in it is still pending, so its settlement is seen', async () => {
-    const scenario = generateScenario({seed: 5, customers: 100, transactions: 2_000, start: '2025-01-01T00:00:00.000Z', end: '2025-02-01T00:00:00.000Z', gateways: ['paypal']})
+    const scenario = generateScenario({
+      seed: 5,
+      customers: 100,
+      transactions: 2_000,
+      start: '2025-01-01T00:00:00.000Z',
+      end: '2025-02-01T00:00:00.000Z',
+      gateways: ['paypal'],
+    })
     // A payment pending at t1 that settles more than 3 h later.
     const t1Ms = Date.parse('2025-01-20T00:00:00.000Z')
-    const pending = scenario.payments.find((p) => p.outcome === 'succeeded' && p.settledAt && Date.parse(p.createdAt) < t1Ms - 6 * HOUR && Date.parse(p.settledAt) > t1Ms)
+    const pending = scenario.payments.find(
+      (p) =>
+        p.outcome === 'succeeded' &&
+        p.settledAt &&
+        Date.parse(p.createdAt) < t1Ms - 6 * HOUR &&
+        Date.parse(p.settledAt) > t1Ms,
+    )
     expect(pending).toBeDefined()
     const clock = fakeClock(new Date(t1Ms).toISOString())
     harness = await startHarness({scenario, share: 'own', clock})
@@ -110,11 +137,26 @@ describe('PayPal sync', () => {
   })
 
   it('rejects windows over 31 days like PayPal (the adapter never sends one)', async () => {
-    const scenario = generateScenario({seed: 1, customers: 10, transactions: 10, start: '2025-01-01T00:00:00.000Z', end: '2025-01-02T00:00:00.000Z', gateways: ['paypal']})
+    const scenario = generateScenario({
+      seed: 1,
+      customers: 10,
+      transactions: 10,
+      start: '2025-01-01T00:00:00.000Z',
+      end: '2025-01-02T00:00:00.000Z',
+      gateways: ['paypal'],
+    })
     const clock = fakeClock('2025-03-01T00:00:00.000Z')
     harness = await startHarness({scenario, share: 'own', clock})
     await syncOnce(harness.client, null, '2025-01-01T00:00:00Z')
-    const tokenRes = await harness.emulator.handle({method: 'POST', path: '/v1/oauth2/token', query: new URLSearchParams(), headers: {authorization: `Basic ${Buffer.from(`${harness.emulator.secrets.client_id}:${harness.emulator.secrets.client_secret}`).toString('base64')}`}, rawBody: Buffer.from('grant_type=client_credentials')})
+    const tokenRes = await harness.emulator.handle({
+      method: 'POST',
+      path: '/v1/oauth2/token',
+      query: new URLSearchParams(),
+      headers: {
+        authorization: `Basic ${Buffer.from(`${harness.emulator.secrets.client_id}:${harness.emulator.secrets.client_secret}`).toString('base64')}`,
+      },
+      rawBody: Buffer.from('grant_type=client_credentials'),
+    })
     const token = (JSON.parse(String(tokenRes.body)) as {access_token: string}).access_token
     const res = await harness.emulator.handle({
       method: 'GET',
@@ -124,18 +166,33 @@ describe('PayPal sync', () => {
       rawBody: Buffer.alloc(0),
     })
     expect(res.status).toBe(400)
-    expect(JSON.parse(String(res.body))).toMatchObject({name: 'INVALID_REQUEST', details: [{field: 'start_date', issue: 'INVALID_DATE_RANGE'}]})
+    expect(JSON.parse(String(res.body))).toMatchObject({
+      name: 'INVALID_REQUEST',
+      details: [{field: 'start_date', issue: 'INVALID_DATE_RANGE'}],
+    })
     expect(windowsOf(harness).every((w) => w.end - w.start <= MAX_WINDOW_MS)).toBe(true)
   })
 
   it('stays complete under faults (rate 0.1: 500, 429, timeouts, resets, truncation, duplicates)', async () => {
-    const scenario = generateScenario({seed: 9, customers: 300, transactions: 2_500, start: '2025-01-01T00:00:00.000Z', end: '2025-02-20T00:00:00.000Z', gateways: ['paypal']})
+    const scenario = generateScenario({
+      seed: 9,
+      customers: 300,
+      transactions: 2_500,
+      start: '2025-01-01T00:00:00.000Z',
+      end: '2025-02-20T00:00:00.000Z',
+      gateways: ['paypal'],
+    })
     const clock = fakeClock('2025-02-20T00:00:00.000Z')
     let injector: ReturnType<typeof injectFaults> | null = null
     harness = await startHarness(
       {scenario, share: 'own', clock},
       {
-        wrap: (emulator) => (injector = injectFaults(emulator, {spec: {rate: 0.1, kinds: ['500', '429', 'timeout', 'reset', 'truncated', 'duplicate']}, seed: 3, holdMs: 2_000})).handler,
+        wrap: (emulator) =>
+          (injector = injectFaults(emulator, {
+            spec: {rate: 0.1, kinds: ['500', '429', 'timeout', 'reset', 'truncated', 'duplicate']},
+            seed: 3,
+            holdMs: 2_000,
+          })).handler,
         http: {timeoutMs: 300, maxRetries: 3, circuitFailureThreshold: 1_000},
       },
     )
@@ -144,7 +201,10 @@ describe('PayPal sync', () => {
     const counts = injector!.counts
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBeGreaterThan(0)
     expect(harness.calls.some((c) => c.outcome !== 'ok')).toBe(true)
-    const result = compareWithTruth(run.items, expectedTransactions(scenario, harness.emulator, 'own', new Date(clock.now()).toISOString()))
+    const result = compareWithTruth(
+      run.items,
+      expectedTransactions(scenario, harness.emulator, 'own', new Date(clock.now()).toISOString()),
+    )
     expect(result.ok, formatComparison(result)).toBe(true)
     expect(run.invalid).toEqual([])
   })

@@ -2,7 +2,13 @@ import {describe, expect, it} from 'vitest'
 
 import {SearchResponseSchema} from '../../../src/gateways/paypal/schema.js'
 import {paypalTimeToIso} from '../../../src/gateways/paypal/time.js'
-import {type RowTranslation, translateCapture, translateDispute, translateRefundResource, translateTransaction} from '../../../src/gateways/paypal/translate.js'
+import {
+  type RowTranslation,
+  translateCapture,
+  translateDispute,
+  translateRefundResource,
+  translateTransaction,
+} from '../../../src/gateways/paypal/translate.js'
 import type {Translation} from '../../../src/gateways/translate-kit.js'
 import {fixture} from './helpers.js'
 
@@ -40,7 +46,13 @@ describe('transaction search rows', () => {
 
   it('reads a refund (T1107) with a negative value as a positive amount pointing at the payment; ±hhmm offsets', () => {
     const txn = ok(translateTransaction(fixture('row-refund.json'), ctx))
-    expect(txn).toMatchObject({type: 'refund', status: 'succeeded', parentExternalId: '9GS80322P28628837', amount: {minor: 4_550, currency: 'USD'}, fee: null})
+    expect(txn).toMatchObject({
+      type: 'refund',
+      status: 'succeeded',
+      parentExternalId: '9GS80322P28628837',
+      amount: {minor: 4_550, currency: 'USD'},
+      fee: null,
+    })
     expect(txn.occurredAt).toBe('2025-03-05T15:30:00.000Z') // 08:30 at -0700
     expect(txn.metadata.fee_amount).toBe('1.32')
   })
@@ -57,18 +69,39 @@ describe('transaction search rows', () => {
   })
 
   it('JPY and HUF are whole amounts; KWD has three decimals', () => {
-    expect(ok(translateTransaction(fixture('row-jpy.json'), ctx))).toMatchObject({amount: {minor: 12_000, currency: 'JPY'}, fee: {minor: 388, currency: 'JPY'}})
+    expect(ok(translateTransaction(fixture('row-jpy.json'), ctx))).toMatchObject({
+      amount: {minor: 12_000, currency: 'JPY'},
+      fee: {minor: 388, currency: 'JPY'},
+    })
     // HUF has two ISO decimals: 5000 HUF on PayPal's wire is 500000 ISO minor units.
-    expect(ok(translateTransaction(fixture('row-huf.json'), ctx))).toMatchObject({type: 'refund', amount: {minor: 500_000, currency: 'HUF'}})
-    expect(ok(translateTransaction(fixture('row-kwd.json'), ctx))).toMatchObject({amount: {minor: 12_345, currency: 'KWD'}, fee: {minor: 460, currency: 'KWD'}, net: {minor: 11_885, currency: 'KWD'}})
+    expect(ok(translateTransaction(fixture('row-huf.json'), ctx))).toMatchObject({
+      type: 'refund',
+      amount: {minor: 500_000, currency: 'HUF'},
+    })
+    expect(ok(translateTransaction(fixture('row-kwd.json'), ctx))).toMatchObject({
+      amount: {minor: 12_345, currency: 'KWD'},
+      fee: {minor: 460, currency: 'KWD'},
+      net: {minor: 11_885, currency: 'KWD'},
+    })
   })
 
   it('quarantines what it cannot read, naming the field', () => {
-    expect(quarantined(translateTransaction(fixture('row-jpy-decimals.json'), ctx))).toMatchObject({reason: 'invalid_payload', externalId: '9GS80322P28628837'})
-    expect(quarantined(translateTransaction(fixture('row-jpy-decimals.json'), ctx)).detail).toContain('transaction_amount.value')
-    expect(quarantined(translateTransaction(fixture('row-unknown-currency.json'), ctx)).reason).toBe('unsupported_currency')
-    expect(quarantined(translateTransaction(fixture('row-missing-amount.json'), ctx)).detail).toContain('transaction_info.transaction_amount')
-    expect(quarantined(translateTransaction(fixture('row-refund-no-reference.json'), ctx)).detail).toContain('paypal_reference_id')
+    expect(quarantined(translateTransaction(fixture('row-jpy-decimals.json'), ctx))).toMatchObject({
+      reason: 'invalid_payload',
+      externalId: '9GS80322P28628837',
+    })
+    expect(quarantined(translateTransaction(fixture('row-jpy-decimals.json'), ctx)).detail).toContain(
+      'transaction_amount.value',
+    )
+    expect(quarantined(translateTransaction(fixture('row-unknown-currency.json'), ctx)).reason).toBe(
+      'unsupported_currency',
+    )
+    expect(quarantined(translateTransaction(fixture('row-missing-amount.json'), ctx)).detail).toContain(
+      'transaction_info.transaction_amount',
+    )
+    expect(quarantined(translateTransaction(fixture('row-refund-no-reference.json'), ctx)).detail).toContain(
+      'paypal_reference_id',
+    )
     expect(quarantined(translateTransaction(fixture('row-withdrawal.json'), ctx)).detail).toContain('T0400')
     const bad = quarantined(translateTransaction({transaction_info: {transaction_id: 'X'}}, ctx))
     expect(bad.raw).toEqual({transaction_info: {transaction_id: 'X'}})
@@ -87,11 +120,18 @@ describe('disputes', () => {
     ['dispute-open.json', 'disputed'],
   ])('%s -> %s', (name, status) => {
     const txn = ok(translateDispute(fixture(name), ctx))
-    expect(txn).toMatchObject({type: 'dispute', status, parentExternalId: '3BC38643YC807283D', amount: {minor: 9_600, currency: 'USD'}})
+    expect(txn).toMatchObject({
+      type: 'dispute',
+      status,
+      parentExternalId: '3BC38643YC807283D',
+      amount: {minor: 9_600, currency: 'USD'},
+    })
   })
 
   it('quarantines a RESOLVED dispute whose outcome cannot be read', () => {
-    expect(quarantined(translateDispute(fixture('dispute-resolved-unknown-outcome.json'), ctx)).detail).toContain('dispute_outcome.outcome_code')
+    expect(quarantined(translateDispute(fixture('dispute-resolved-unknown-outcome.json'), ctx)).detail).toContain(
+      'dispute_outcome.outcome_code',
+    )
   })
 
   it('quarantines a list summary (no disputed transaction) instead of guessing a parent', () => {
@@ -103,17 +143,36 @@ describe('disputes', () => {
 describe('webhook resources', () => {
   it('capture -> payment with fee from the receivable breakdown', () => {
     const txn = ok(translateCapture(fixture<{resource: unknown}>('webhook-capture-completed.json').resource, ctx))
-    expect(txn).toMatchObject({externalId: '27M47624FP291604U', type: 'payment', status: 'succeeded', amount: {minor: 251}, fee: {minor: 37}, net: {minor: 214}, customerRef: null})
+    expect(txn).toMatchObject({
+      externalId: '27M47624FP291604U',
+      type: 'payment',
+      status: 'succeeded',
+      amount: {minor: 251},
+      fee: {minor: 37},
+      net: {minor: 214},
+      customerRef: null,
+    })
   })
 
   it('refund -> refund of the capture named by its up link', () => {
     const txn = ok(translateRefundResource(fixture<{resource: unknown}>('webhook-capture-refunded.json').resource, ctx))
-    expect(txn).toMatchObject({externalId: '1Y107995YT783435V', type: 'refund', parentExternalId: '0JF852973C016714D', amount: {minor: 99}, occurredAt: '2018-08-15T19:13:29.000Z'})
+    expect(txn).toMatchObject({
+      externalId: '1Y107995YT783435V',
+      type: 'refund',
+      parentExternalId: '0JF852973C016714D',
+      amount: {minor: 99},
+      occurredAt: '2018-08-15T19:13:29.000Z',
+    })
   })
 
   it('dispute resource -> open dispute', () => {
     const txn = ok(translateDispute(fixture<{resource: unknown}>('webhook-dispute-created.json').resource, ctx))
-    expect(txn).toMatchObject({externalId: 'PP-000-042-663-135', status: 'disputed', parentExternalId: '00D10444LD479031K', amount: {minor: 300}})
+    expect(txn).toMatchObject({
+      externalId: 'PP-000-042-663-135',
+      status: 'disputed',
+      parentExternalId: '00D10444LD479031K',
+      amount: {minor: 300},
+    })
   })
 })
 
@@ -126,5 +185,7 @@ describe('paypalTimeToIso', () => {
     ['2024-07-11T04:03:52.999999Z', '2024-07-11T04:03:52.999Z'],
   ])('%s', (input, expected) => expect(paypalTimeToIso(input)).toBe(expected))
 
-  it.each(['2024-07-11 04:03:52', '2024-07-11T04:03Z', 'yesterday', '2024-07-11T04:03:52+5'])('rejects %s', (input) => expect(paypalTimeToIso(input)).toBeNull())
+  it.each(['2024-07-11 04:03:52', '2024-07-11T04:03Z', 'yesterday', '2024-07-11T04:03:52+5'])('rejects %s', (input) =>
+    expect(paypalTimeToIso(input)).toBeNull(),
+  )
 })

@@ -36,13 +36,22 @@ const noHttp: HttpClient = {
 
 function offlineClient(pemFile: string, now: string, webhookId = 'WEBHOOK-ID-1'): GatewayClient {
   return paypalAdapter.connect(
-    {providerId: 'pp1', baseUrl: 'https://api-m.paypal.com', settings: {webhook_id: webhookId, webhook_cert_pem_file: pemFile}, secrets: {client_id: 'id', client_secret: 'secret'}},
+    {
+      providerId: 'pp1',
+      baseUrl: 'https://api-m.paypal.com',
+      settings: {webhook_id: webhookId, webhook_cert_pem_file: pemFile},
+      secrets: {client_id: 'id', client_secret: 'secret'},
+    },
     {http: noHttp, clock: fakeClock(now)},
   )
 }
 
 /** A delivery signed independently: the message built by hand with the test's own CRC-32. */
-function signedDelivery(privateKeyPem: string, body: string, opts: {id?: string; time?: string; webhookId?: string} = {}): WebhookRequest {
+function signedDelivery(
+  privateKeyPem: string,
+  body: string,
+  opts: {id?: string; time?: string; webhookId?: string} = {},
+): WebhookRequest {
   const id = opts.id ?? 'b2384410-f8d2-11e8-9f4c-2f3a5b1c8a77'
   const time = opts.time ?? '2025-05-01T12:00:00Z'
   const message = `${id}|${time}|${opts.webhookId ?? 'WEBHOOK-ID-1'}|${crc32(Buffer.from(body))}`
@@ -76,17 +85,24 @@ describe('offline webhook signature', () => {
     }
     const crc = crc32(Buffer.from(text))
     expect(crc).toBeGreaterThan(2_147_483_647)
-    expect(signedMessage('t-id', '2025-05-01T12:00:00Z', 'W1', Buffer.from(text))).toBe(`t-id|2025-05-01T12:00:00Z|W1|${crc}`)
+    expect(signedMessage('t-id', '2025-05-01T12:00:00Z', 'W1', Buffer.from(text))).toBe(
+      `t-id|2025-05-01T12:00:00Z|W1|${crc}`,
+    )
     expect(signedMessage('t-id', 't', 'W1', '')).toBe('t-id|t|W1|0')
   })
 
   it('accepts a delivery signed with the configured key and translates it; dedupKey is the event id', async () => {
-    const result = await offlineClient(publicFile, '2025-05-01T12:02:00Z').verifyWebhook(signedDelivery(privatePem, body))
+    const result = await offlineClient(publicFile, '2025-05-01T12:02:00Z').verifyWebhook(
+      signedDelivery(privatePem, body),
+    )
     expect(result.ok).toBe(true)
     if (!result.ok) return
     expect(result.dedupKey).toBe('WH-58D329510W468432D-8HN650336L201105X')
     expect(result.events).toHaveLength(1)
-    expect(result.events[0]).toMatchObject({kind: 'txn', item: {txn: {externalId: '27M47624FP291604U', type: 'payment', status: 'succeeded'}}})
+    expect(result.events[0]).toMatchObject({
+      kind: 'txn',
+      item: {txn: {externalId: '27M47624FP291604U', type: 'payment', status: 'succeeded'}},
+    })
   })
 
   it('accepts a body whose CRC-32 has the high bit set', async () => {
@@ -95,7 +111,9 @@ describe('offline webhook signature', () => {
       text = JSON.stringify({...fixture('webhook-capture-completed.json'), summary: `n${i}`})
       if (crc32(Buffer.from(text)) >= 0x80000000) break
     }
-    expect((await offlineClient(publicFile, '2025-05-01T12:00:00Z').verifyWebhook(signedDelivery(privatePem, text))).ok).toBe(true)
+    expect(
+      (await offlineClient(publicFile, '2025-05-01T12:00:00Z').verifyWebhook(signedDelivery(privatePem, text))).ok,
+    ).toBe(true)
   })
 
   it('rejects a changed body, transmission time, transmission id, webhook id or algorithm', async () => {
@@ -109,7 +127,9 @@ describe('offline webhook signature', () => {
       {...good, headers: {...good.headers, 'paypal-transmission-sig': 'bm90IGEgc2lnbmF0dXJl'}},
     ]
     for (const v of variants) expect((await client.verifyWebhook(v)).ok).toBe(false)
-    expect((await offlineClient(publicFile, '2025-05-01T12:00:00Z', 'OTHER-WEBHOOK').verifyWebhook(good)).ok).toBe(false)
+    expect((await offlineClient(publicFile, '2025-05-01T12:00:00Z', 'OTHER-WEBHOOK').verifyWebhook(good)).ok).toBe(
+      false,
+    )
     expect((await client.verifyWebhook(good)).ok).toBe(true)
   })
 
@@ -123,15 +143,41 @@ describe('offline webhook signature', () => {
   })
 
   it('quarantines a signed body it cannot translate rather than refusing it', async () => {
-    const text = JSON.stringify({...fixture('webhook-capture-completed.json'), resource: {id: 'X', status: 'COMPLETED'}})
-    const result = await offlineClient(publicFile, '2025-05-01T12:00:00Z').verifyWebhook(signedDelivery(privatePem, text))
-    expect(result).toMatchObject({ok: true, events: [{kind: 'invalid', item: {externalId: 'X', reason: 'invalid_payload'}}]})
+    const text = JSON.stringify({
+      ...fixture('webhook-capture-completed.json'),
+      resource: {id: 'X', status: 'COMPLETED'},
+    })
+    const result = await offlineClient(publicFile, '2025-05-01T12:00:00Z').verifyWebhook(
+      signedDelivery(privatePem, text),
+    )
+    expect(result).toMatchObject({
+      ok: true,
+      events: [{kind: 'invalid', item: {externalId: 'X', reason: 'invalid_payload'}}],
+    })
   })
 
   it.skipIf(!hasOpenssl())('verifies with an X.509 certificate PEM, as PayPal serves at cert_url', async () => {
     const key = join(dir, 'cert-key.pem')
     const cert = join(dir, 'cert.pem')
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=messageverificationcerts.paypal.test'], {stdio: 'ignore'})
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=messageverificationcerts.paypal.test',
+      ],
+      {stdio: 'ignore'},
+    )
     const {readFileSync} = await import('node:fs')
     const client = offlineClient(cert, '2025-05-01T12:00:00Z')
     expect((await client.verifyWebhook(signedDelivery(readFileSync(key, 'utf8'), body))).ok).toBe(true)
@@ -139,7 +185,9 @@ describe('offline webhook signature', () => {
   })
 
   it('says why when the configured PEM file cannot be used', async () => {
-    const result = await offlineClient(join(dir, 'missing.pem'), '2025-05-01T12:00:00Z').verifyWebhook(signedDelivery(privatePem, body))
+    const result = await offlineClient(join(dir, 'missing.pem'), '2025-05-01T12:00:00Z').verifyWebhook(
+      signedDelivery(privatePem, body),
+    )
     expect(result).toMatchObject({ok: false})
     expect(!result.ok && result.reason).toContain('webhook_cert_pem_file')
   })
@@ -155,7 +203,14 @@ function hasOpenssl(): boolean {
 }
 
 describe('emulator webhooks', () => {
-  const scenario = generateScenario({seed: 12, customers: 60, transactions: 400, start: '2025-01-01T00:00:00.000Z', end: '2025-03-01T00:00:00.000Z', gateways: ['paypal']})
+  const scenario = generateScenario({
+    seed: 12,
+    customers: 60,
+    transactions: 400,
+    start: '2025-01-01T00:00:00.000Z',
+    end: '2025-03-01T00:00:00.000Z',
+    gateways: ['paypal'],
+  })
   const events = scenarioEvents(paymentsFor(scenario, 'paypal', 'own'))
   let harness: Harness | null = null
   afterEach(async () => {
@@ -169,12 +224,23 @@ describe('emulator webhooks', () => {
     const h = harness
     // Learn the base URL from a first request, so the cert URL is absolute.
     await h.client.testConnection()
-    const sample = ['payment.created', 'payment.succeeded', 'payment.failed', 'refund.created', 'dispute.opened', 'dispute.closed'].map((type) => events.find((e) => e.type === type)!)
+    const sample = [
+      'payment.created',
+      'payment.succeeded',
+      'payment.failed',
+      'refund.created',
+      'dispute.opened',
+      'dispute.closed',
+    ].map((type) => events.find((e) => e.type === type)!)
     const webhooks = h.emulator.webhooks(sample, 'http://127.0.0.1/webhooks/paypal')
     const types = new Set<string>()
     for (const [i, w] of webhooks.entries()) {
       expect(w.headers['paypal-cert-url']).toBe(`${h.server.baseUrl}${h.emulator.certPath}`)
-      const result = await h.client.verifyWebhook({headers: w.headers, rawBody: Buffer.from(w.body), url: 'http://127.0.0.1/webhooks/paypal'})
+      const result = await h.client.verifyWebhook({
+        headers: w.headers,
+        rawBody: Buffer.from(w.body),
+        url: 'http://127.0.0.1/webhooks/paypal',
+      })
       expect(result.ok, JSON.stringify(result)).toBe(true)
       if (!result.ok) continue
       expect(result.dedupKey).toBe(w.dedupId)
@@ -183,13 +249,20 @@ describe('emulator webhooks', () => {
       if (event.kind !== 'txn') continue
       const e = sample[i]!
       types.add(event.item.txn.type)
-      const want = e.refund ? h.emulator.externalId('refund', e.refund.key) : e.type.startsWith('dispute') ? h.emulator.externalId('dispute', e.payment.dispute!.key) : h.emulator.externalId('payment', e.payment.key)
+      const want = e.refund
+        ? h.emulator.externalId('refund', e.refund.key)
+        : e.type.startsWith('dispute')
+          ? h.emulator.externalId('dispute', e.payment.dispute!.key)
+          : h.emulator.externalId('payment', e.payment.key)
       expect(event.item.txn.externalId).toBe(want)
-      if (e.type === 'payment.failed') expect(event.item.txn.failure?.decision).toBe(h.emulator.declineFor(e.payment.decline!).decision)
+      if (e.type === 'payment.failed')
+        expect(event.item.txn.failure?.decision).toBe(h.emulator.declineFor(e.payment.decline!).decision)
       if (e.type === 'dispute.closed') expect(event.item.txn.status).toBe(e.payment.dispute!.outcome)
     }
     expect(types).toEqual(new Set(['payment', 'refund', 'dispute']))
-    expect(h.requests.filter((r) => r.path === '/v1/notifications/verify-webhook-signature')).toHaveLength(sample.length)
+    expect(h.requests.filter((r) => r.path === '/v1/notifications/verify-webhook-signature')).toHaveLength(
+      sample.length,
+    )
   })
 
   it('the verification API says FAILURE for a tampered body', async () => {
@@ -197,7 +270,11 @@ describe('emulator webhooks', () => {
     harness = await startHarness({scenario, share: 'own', clock})
     const [w] = harness.emulator.webhooks([events[0]!], 'http://127.0.0.1/hook')
     const tampered = w!.body.replace('"event_version":"1.0"', '"event_version":"1.1"')
-    const result = await harness.client.verifyWebhook({headers: w!.headers, rawBody: Buffer.from(tampered), url: 'http://127.0.0.1/hook'})
+    const result = await harness.client.verifyWebhook({
+      headers: w!.headers,
+      rawBody: Buffer.from(tampered),
+      url: 'http://127.0.0.1/hook',
+    })
     expect(result).toMatchObject({ok: false})
     expect(!result.ok && result.reason).toContain('FAILURE')
   })
@@ -211,6 +288,8 @@ describe('emulator webhooks', () => {
     writeFileSync(file, pem)
     const client = offlineClient(file, '2025-03-01T00:01:00Z', harness.emulator.settings.webhook_id)
     expect((await client.verifyWebhook({headers: w!.headers, rawBody: Buffer.from(w!.body), url: 'x'})).ok).toBe(true)
-    expect((await client.verifyWebhook({headers: w!.headers, rawBody: Buffer.from(`${w!.body} `), url: 'x'})).ok).toBe(false)
+    expect((await client.verifyWebhook({headers: w!.headers, rawBody: Buffer.from(`${w!.body} `), url: 'x'})).ok).toBe(
+      false,
+    )
   })
 })

@@ -8,7 +8,7 @@ import {squareIdempotencyKey} from '../../../src/gateways/square/payments.js'
 import {adapter as squareAdapter} from '../../../src/gateways/square/client.js'
 import {createSquareEmulator} from '../../../src/sandbox/square/emulator.js'
 import type {GatewayClient, HttpRequest} from '../../../src/gateways/types.js'
-import {type RunningServer, serveEmulator, serveHandler} from '../../../src/sandbox/emulator.js'
+import {type RunningServer, serveHandler} from '../../../src/sandbox/emulator.js'
 import {DECLINE_REASONS} from '../../../src/sandbox/model.js'
 import {manualClock, squareWorld} from './world.js'
 
@@ -26,8 +26,17 @@ beforeAll(async () => {
 })
 afterAll(async () => server.close())
 
-function connect(secrets: Record<string, string> = emulator.secrets, settings: Record<string, string> = {}): GatewayClient {
-  const http = createHttpClient({provider: 'sq', baseUrl: server.baseUrl, idempotencyHeader: squareAdapter.idempotencyHeader, maxRetries: 0, clock})
+function connect(
+  secrets: Record<string, string> = emulator.secrets,
+  settings: Record<string, string> = {},
+): GatewayClient {
+  const http = createHttpClient({
+    provider: 'sq',
+    baseUrl: server.baseUrl,
+    idempotencyHeader: squareAdapter.idempotencyHeader,
+    maxRetries: 0,
+    clock,
+  })
   return squareAdapter.connect({providerId: 'sq', baseUrl: server.baseUrl, settings, secrets}, {http, clock})
 }
 
@@ -41,17 +50,32 @@ describe('Square adapter shape', () => {
     expect(squareAdapter.secretFields).toEqual(['access_token', 'signature_key'])
     expect(squareAdapter.idempotencyHeader).toBeNull()
     expect(squareAdapter.defaultBaseUrl).toBe('https://connect.squareup.com')
-    expect(squareAdapter.settingsSchema.parse({location_id: 'L1', notification_url: 'https://x.example/h'})).toEqual({location_id: 'L1', notification_url: 'https://x.example/h'})
+    expect(squareAdapter.settingsSchema.parse({location_id: 'L1', notification_url: 'https://x.example/h'})).toEqual({
+      location_id: 'L1',
+      notification_url: 'https://x.example/h',
+    })
     expect(squareAdapter.settingsSchema.parse({})).toEqual({})
     expect(squareAdapter.settingsSchema.safeParse({notification_url: 'not a url'}).success).toBe(false)
     expect(squareAdapter.settingsSchema.safeParse({merchant_account: 'x'}).success).toBe(false)
   })
 
-  it('a missing access token fails the first call needing it with the service\'s missing-secret error (naming the variable, not the secret)', async () => {
+  it("a missing access token fails the first call needing it with the service's missing-secret error (naming the variable, not the secret)", async () => {
     const store = createSecretStore({env: {}})
-    const http = createHttpClient({provider: 'sq', baseUrl: server.baseUrl, idempotencyHeader: squareAdapter.idempotencyHeader, maxRetries: 0, clock})
+    const http = createHttpClient({
+      provider: 'sq',
+      baseUrl: server.baseUrl,
+      idempotencyHeader: squareAdapter.idempotencyHeader,
+      maxRetries: 0,
+      clock,
+    })
     const client = squareAdapter.connect(
-      {providerId: 'sq', baseUrl: server.baseUrl, settings: {}, secrets: {signature_key: 'k'}, missingSecret: (field) => store.missingError('sq', field)},
+      {
+        providerId: 'sq',
+        baseUrl: server.baseUrl,
+        settings: {},
+        secrets: {signature_key: 'k'},
+        missingSecret: (field) => store.missingError('sq', field),
+      },
       {http, clock},
     )
     const error = await client.testConnection().catch((e: unknown) => e)
@@ -70,7 +94,9 @@ describe('testConnection', () => {
   })
 
   it('a refused token is an AuthError (exit 77) whose message holds no secret', async () => {
-    const error = await connect({access_token: 'EAAAnot-the-token'}).testConnection().catch((e: unknown) => e)
+    const error = await connect({access_token: 'EAAAnot-the-token'})
+      .testConnection()
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AuthError)
     expect((error as AuthError).exitCode).toBe(ExitCode.auth)
     expect((error as AuthError).message).toContain('UNAUTHORIZED')
@@ -94,7 +120,13 @@ describe('createPayment', () => {
     })
     expect(outcome.status).toBe('succeeded')
     if (outcome.status !== 'succeeded') return
-    expect(outcome.item?.txn).toMatchObject({type: 'payment', status: 'succeeded', amount: money, customerRef: customer.refs.square, invoiceRef: 'inv-77'})
+    expect(outcome.item?.txn).toMatchObject({
+      type: 'payment',
+      status: 'succeeded',
+      amount: money,
+      customerRef: customer.refs.square,
+      invoiceRef: 'inv-77',
+    })
     const sent = JSON.parse(seen[0]!.body) as Record<string, unknown>
     expect(sent).toMatchObject({
       idempotency_key: 'retry-1',
@@ -113,7 +145,13 @@ describe('createPayment', () => {
     expect(squareIdempotencyKey(long).length).toBeLessThanOrEqual(45)
     expect(squareIdempotencyKey(long)).toBe(squareIdempotencyKey(long))
     expect(squareIdempotencyKey(long)).not.toBe(squareIdempotencyKey(`${long}y`))
-    const req = {customerRef: customer.refs.square, paymentMethodRef: customer.paymentMethods.square, amount: money, idempotencyKey: long, metadata: {}}
+    const req = {
+      customerRef: customer.refs.square,
+      paymentMethodRef: customer.paymentMethods.square,
+      amount: money,
+      idempotencyKey: long,
+      metadata: {},
+    }
     const first = await connect().createPayment!(req)
     const second = await connect().createPayment!(req)
     expect(first.status).toBe('succeeded')
@@ -139,13 +177,35 @@ describe('createPayment', () => {
   })
 
   it('an unknown card is a terminal failure; a refused token throws AuthError', async () => {
-    const outcome = await connect().createPayment!({customerRef: 'c', paymentMethodRef: 'ccof:nope', amount: money, idempotencyKey: 'nf-1', metadata: {}})
-    expect(outcome).toMatchObject({status: 'failed', externalId: null, failure: {code: 'NOT_FOUND', decision: 'terminal'}})
-    await expect(connect({access_token: 'bad'}).createPayment!({customerRef: 'c', paymentMethodRef: 'x', amount: money, idempotencyKey: 'a-1', metadata: {}})).rejects.toBeInstanceOf(AuthError)
+    const outcome = await connect().createPayment!({
+      customerRef: 'c',
+      paymentMethodRef: 'ccof:nope',
+      amount: money,
+      idempotencyKey: 'nf-1',
+      metadata: {},
+    })
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      externalId: null,
+      failure: {code: 'NOT_FOUND', decision: 'terminal'},
+    })
+    await expect(
+      connect({access_token: 'bad'}).createPayment!({
+        customerRef: 'c',
+        paymentMethodRef: 'x',
+        amount: money,
+        idempotencyKey: 'a-1',
+        metadata: {},
+      }),
+    ).rejects.toBeInstanceOf(AuthError)
   })
 
   it('a 500 or a dropped connection is unknown, never failed', async () => {
-    const broken = await serveHandler(async () => ({status: 500, headers: {'content-type': 'application/json'}, body: JSON.stringify({errors: [{category: 'API_ERROR', code: 'INTERNAL_SERVER_ERROR', detail: 'boom'}]})}))
+    const broken = await serveHandler(async () => ({
+      status: 500,
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({errors: [{category: 'API_ERROR', code: 'INTERNAL_SERVER_ERROR', detail: 'boom'}]}),
+    }))
     const reset = await serveHandler(async (_req, raw) => {
       raw.res.socket?.destroy()
       return null
@@ -153,8 +213,17 @@ describe('createPayment', () => {
     try {
       for (const base of [broken.baseUrl, reset.baseUrl]) {
         const http = createHttpClient({provider: 'sq', baseUrl: base, idempotencyHeader: null, maxRetries: 0, clock})
-        const client = squareAdapter.connect({providerId: 'sq', baseUrl: base, settings: {}, secrets: emulator.secrets}, {http, clock})
-        const outcome = await client.createPayment!({customerRef: 'c', paymentMethodRef: 'x', amount: money, idempotencyKey: 'u-1', metadata: {}})
+        const client = squareAdapter.connect(
+          {providerId: 'sq', baseUrl: base, settings: {}, secrets: emulator.secrets},
+          {http, clock},
+        )
+        const outcome = await client.createPayment!({
+          customerRef: 'c',
+          paymentMethodRef: 'x',
+          amount: money,
+          idempotencyKey: 'u-1',
+          metadata: {},
+        })
         expect(outcome.status).toBe('unknown')
       }
     } finally {
@@ -185,10 +254,22 @@ describe('classifyError', () => {
 
   it('API errors: mapped code wins; unmapped 5xx and network failures are unknown; 429 retries', () => {
     const c = client()
-    expect(c.classifyError(new SquareApiError(503, 'GET /v2/payments', [{category: 'API_ERROR', code: 'SERVICE_UNAVAILABLE'}]))).toBe('unknown')
+    expect(
+      c.classifyError(
+        new SquareApiError(503, 'GET /v2/payments', [{category: 'API_ERROR', code: 'SERVICE_UNAVAILABLE'}]),
+      ),
+    ).toBe('unknown')
     expect(c.classifyError(new SquareApiError(502, 'GET /v2/payments', []))).toBe('unknown')
-    expect(c.classifyError(new SquareApiError(429, 'GET /v2/payments', [{category: 'RATE_LIMIT_ERROR', code: 'RATE_LIMITED'}]))).toBe('retry')
-    expect(c.classifyError(new SquareApiError(400, 'POST /v2/payments', [{category: 'INVALID_REQUEST_ERROR', code: 'BAD_REQUEST'}]))).toBe('terminal')
+    expect(
+      c.classifyError(
+        new SquareApiError(429, 'GET /v2/payments', [{category: 'RATE_LIMIT_ERROR', code: 'RATE_LIMITED'}]),
+      ),
+    ).toBe('retry')
+    expect(
+      c.classifyError(
+        new SquareApiError(400, 'POST /v2/payments', [{category: 'INVALID_REQUEST_ERROR', code: 'BAD_REQUEST'}]),
+      ),
+    ).toBe('terminal')
     expect(c.classifyError(new Error('socket hang up'))).toBe('unknown')
   })
 
@@ -201,10 +282,24 @@ describe('classifyError', () => {
 
   it('fetchPage surfaces a 401 as AuthError and other refusals as SquareApiError', async () => {
     await expect(connect({access_token: 'bad'}).fetchPage(null)).rejects.toBeInstanceOf(AuthError)
-    const teapot = await serveHandler(async () => ({status: 400, headers: {'content-type': 'application/json'}, body: JSON.stringify({errors: [{category: 'INVALID_REQUEST_ERROR', code: 'INVALID_CURSOR', detail: 'bad cursor'}]})}))
+    const teapot = await serveHandler(async () => ({
+      status: 400,
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({
+        errors: [{category: 'INVALID_REQUEST_ERROR', code: 'INVALID_CURSOR', detail: 'bad cursor'}],
+      }),
+    }))
     try {
-      const http = {request: (req: HttpRequest) => createHttpClient({provider: 'sq', baseUrl: teapot.baseUrl, idempotencyHeader: null, maxRetries: 0}).request(req)}
-      const c = squareAdapter.connect({providerId: 'sq', baseUrl: teapot.baseUrl, settings: {}, secrets: emulator.secrets}, {http, clock})
+      const http = {
+        request: (req: HttpRequest) =>
+          createHttpClient({provider: 'sq', baseUrl: teapot.baseUrl, idempotencyHeader: null, maxRetries: 0}).request(
+            req,
+          ),
+      }
+      const c = squareAdapter.connect(
+        {providerId: 'sq', baseUrl: teapot.baseUrl, settings: {}, secrets: emulator.secrets},
+        {http, clock},
+      )
       const error = await c.fetchPage(null).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(SquareApiError)
       expect((error as SquareApiError).code).toBe('INVALID_CURSOR')

@@ -19,7 +19,13 @@ import {type ManualClock, manualClock, squareWorld} from './world.js'
  * the clock moves on and a sync from the saved cursor must pick up later settlements, refunds and disputes.
  * The world spans 14 months, so payments older than Square's default one-year begin_time must still be seen.
  */
-const scenario = squareWorld({seed: 42, customers: 1500, transactions: 10_000, start: '2024-01-01T00:00:00.000Z', end: '2025-03-01T00:00:00.000Z'})
+const scenario = squareWorld({
+  seed: 42,
+  customers: 1500,
+  transactions: 10_000,
+  start: '2024-01-01T00:00:00.000Z',
+  end: '2025-03-01T00:00:00.000Z',
+})
 const MID = '2024-11-15T12:00:00.000Z'
 
 interface SyncResult {
@@ -30,7 +36,11 @@ interface SyncResult {
   invalid: Quarantined[]
 }
 
-async function syncUntilDone(client: GatewayClient, start: Cursor | null, store: Map<string, NormalizedTxn>): Promise<SyncResult> {
+async function syncUntilDone(
+  client: GatewayClient,
+  start: Cursor | null,
+  store: Map<string, NormalizedTxn>,
+): Promise<SyncResult> {
   let cursor = start
   const result: SyncResult = {cursor: {}, requests: 0, fetched: 0, errors: 0, invalid: []}
   for (let guard = 0; guard < 2_000; guard++) {
@@ -78,7 +88,10 @@ function connect(clock: ManualClock, baseUrl: string, faults: boolean): GatewayC
     sleep: async () => {},
     ...(faults ? {timeoutMs: 300, maxRetries: 3, circuitFailureThreshold: 1_000} : {}),
   })
-  return squareAdapter.connect({providerId: 'sq', baseUrl, settings: {}, secrets: createSquareEmulator({scenario, share: 'own', clock}).secrets}, {http, clock})
+  return squareAdapter.connect(
+    {providerId: 'sq', baseUrl, settings: {}, secrets: createSquareEmulator({scenario, share: 'own', clock}).secrets},
+    {http, clock},
+  )
 }
 
 describe('Square sync completeness (10k payments)', () => {

@@ -51,9 +51,17 @@ describe('Square payment translation', () => {
   it('failed payment carries the decline code from card_details.errors and its decision', () => {
     const soft = txnOf(translatePayment(fixture('payment-failed'), ctx))
     expect(soft.status).toBe('failed')
-    expect(soft.failure).toEqual({code: 'INSUFFICIENT_FUNDS', message: "Authorization error: 'INSUFFICIENT_FUNDS'", decision: 'retry'})
+    expect(soft.failure).toEqual({
+      code: 'INSUFFICIENT_FUNDS',
+      message: "Authorization error: 'INSUFFICIENT_FUNDS'",
+      decision: 'retry',
+    })
     const hard = txnOf(translatePayment(fixture('payment-failed-expired'), ctx))
-    expect(hard.failure).toEqual({code: 'CARD_EXPIRED', message: "Authorization error: 'CARD_EXPIRED'", decision: 'terminal'})
+    expect(hard.failure).toEqual({
+      code: 'CARD_EXPIRED',
+      message: "Authorization error: 'CARD_EXPIRED'",
+      decision: 'terminal',
+    })
   })
 
   it('an unknown decline code is terminal (docs/gateways.md#declines-and-retries)', () => {
@@ -63,7 +71,13 @@ describe('Square payment translation', () => {
   })
 
   it('maps every payment status', () => {
-    const want = {APPROVED: 'authorized', PENDING: 'pending', COMPLETED: 'succeeded', CANCELED: 'canceled', FAILED: 'failed'}
+    const want = {
+      APPROVED: 'authorized',
+      PENDING: 'pending',
+      COMPLETED: 'succeeded',
+      CANCELED: 'canceled',
+      FAILED: 'failed',
+    }
     for (const [square, ours] of Object.entries(want)) {
       expect(txnOf(translatePayment({...fixture('payment-completed'), status: square}, ctx)).status).toBe(ours)
     }
@@ -137,7 +151,12 @@ describe('Square refund and dispute translation', () => {
 
   it('dispute won vs lost, parent = disputed_payment.payment_id', () => {
     const won = txnOf(translateDispute(fixture('dispute-won'), ctx))
-    expect(won).toMatchObject({type: 'dispute', status: 'won', parentExternalId: 'APgIq6RX2jM6DAtNdHcGlgAgtTbZY', amount: {minor: 4350, currency: 'USD'}})
+    expect(won).toMatchObject({
+      type: 'dispute',
+      status: 'won',
+      parentExternalId: 'APgIq6RX2jM6DAtNdHcGlgAgtTbZY',
+      amount: {minor: 4350, currency: 'USD'},
+    })
     const lost = txnOf(translateDispute(fixture('dispute-lost'), ctx))
     expect(lost).toMatchObject({status: 'lost', parentExternalId: 'kBHX3UMY9xFdK0KjcpCWlg5o6yZY'})
     expect(txnOf(translateDispute({...fixture('dispute-lost'), state: 'ACCEPTED'}, ctx)).status).toBe('lost')

@@ -36,21 +36,31 @@ function ok(v: WebhookVerification): Extract<WebhookVerification, {ok: true}> {
 describe('Square webhook signature', () => {
   it("passes Square's published test vector through our verifier", async () => {
     expect(isValidSquareSignature(VECTOR.key, VECTOR.url, Buffer.from(VECTOR.body), VECTOR.signature)).toBe(true)
-    const verification = await client({notification_url: VECTOR.url}, {access_token: 't', signature_key: VECTOR.key}).verifyWebhook({
+    const verification = await client(
+      {notification_url: VECTOR.url},
+      {access_token: 't', signature_key: VECTOR.key},
+    ).verifyWebhook({
       headers: {[SIGNATURE_HEADER]: VECTOR.signature},
       rawBody: Buffer.from(VECTOR.body),
       url: 'http://127.0.0.1:3000/behind-a-proxy',
     })
     // A test notification is signed and accepted, but carries no transaction.
-    expect(ok(verification)).toMatchObject({dedupKey: 'ac3ac95b-f97d-458c-a6e6-18981597e05f', events: [{kind: 'signal', name: 'webhooks.test_notification'}]})
+    expect(ok(verification)).toMatchObject({
+      dedupKey: 'ac3ac95b-f97d-458c-a6e6-18981597e05f',
+      events: [{kind: 'signal', name: 'webhooks.test_notification'}],
+    })
   })
 
   it('agrees with an independent HMAC computation and rejects near misses', () => {
     const body = Buffer.from('{"data":{"type":"webhooks","id":"fake_id"}}')
-    const independent = createHmac('sha256', 'signature-key').update(`https://webhook.site/webhooks${body.toString()}`).digest('base64')
+    const independent = createHmac('sha256', 'signature-key')
+      .update(`https://webhook.site/webhooks${body.toString()}`)
+      .digest('base64')
     expect(isValidSquareSignature('signature-key', 'https://webhook.site/webhooks', body, independent)).toBe(true)
     expect(isValidSquareSignature('signature-key', 'https://webhook.site/webhooks/', body, independent)).toBe(false)
-    expect(isValidSquareSignature('signature-key', 'https://webhook.site/webhooks', body, independent.slice(0, -2))).toBe(false)
+    expect(
+      isValidSquareSignature('signature-key', 'https://webhook.site/webhooks', body, independent.slice(0, -2)),
+    ).toBe(false)
     expect(isValidSquareSignature('signature-kez', 'https://webhook.site/webhooks', body, independent)).toBe(false)
   })
 })
@@ -76,10 +86,19 @@ describe('Square webhook verification and translation', () => {
 
   it('translates payment, refund and dispute events into the objects the pull sees', async () => {
     const types = new Set(deliveries.map((d) => (JSON.parse(d.body) as {type: string}).type))
-    expect([...types].sort()).toEqual(['dispute.created', 'dispute.state.updated', 'payment.created', 'payment.updated', 'refund.created'])
+    expect([...types].sort()).toEqual([
+      'dispute.created',
+      'dispute.state.updated',
+      'payment.created',
+      'payment.updated',
+      'refund.created',
+    ])
 
     const refunded = payments.find((p) => p.refunds.length > 0)!
-    const refundDelivery = deliveries.find((d) => d.body.includes('"refund.created"') && d.body.includes(emulator.externalId('refund', refunded.refunds[0]!.key)))!
+    const refundDelivery = deliveries.find(
+      (d) =>
+        d.body.includes('"refund.created"') && d.body.includes(emulator.externalId('refund', refunded.refunds[0]!.key)),
+    )!
     const refundEvent = ok(await verify(refundDelivery)).events[0]
     expect(refundEvent?.kind === 'txn' && refundEvent.item.txn).toMatchObject({
       type: 'refund',
@@ -89,7 +108,9 @@ describe('Square webhook verification and translation', () => {
     })
 
     const failed = payments.find((p) => p.outcome === 'failed' && p.settledAt === null)!
-    const failedDelivery = deliveries.find((d) => d.body.includes('"payment.created"') && d.body.includes(emulator.externalId('payment', failed.key)))!
+    const failedDelivery = deliveries.find(
+      (d) => d.body.includes('"payment.created"') && d.body.includes(emulator.externalId('payment', failed.key)),
+    )!
     const failedEvent = ok(await verify(failedDelivery)).events[0]
     expect(failedEvent?.kind === 'txn' && failedEvent.item.txn.failure).toEqual({
       code: emulator.declineFor(failed.decline!).code,
@@ -103,7 +124,10 @@ describe('Square webhook verification and translation', () => {
     const tampered = {...d, body: d.body.replace('"payment"', '"Payment"')}
     expect((await verify(tampered)).ok).toBe(false)
     const {[SIGNATURE_HEADER]: _sig, ...unsigned} = d.headers
-    expect(await verify({...d, headers: unsigned})).toEqual({ok: false, reason: expect.stringContaining(SIGNATURE_HEADER)})
+    expect(await verify({...d, headers: unsigned})).toEqual({
+      ok: false,
+      reason: expect.stringContaining(SIGNATURE_HEADER),
+    })
     expect((await verify(d, {notification_url: 'https://yms.example.com/hooks/other'})).ok).toBe(false)
   })
 
@@ -111,14 +135,22 @@ describe('Square webhook verification and translation', () => {
     const d = deliveries[0]!
     const noUrl = await client({}).verifyWebhook({headers: d.headers, rawBody: Buffer.from(d.body), url})
     expect(noUrl).toEqual({ok: false, reason: expect.stringContaining('notification_url')})
-    const noKey = await client({notification_url: url}, {access_token: 'x'}).verifyWebhook({headers: d.headers, rawBody: Buffer.from(d.body), url})
+    const noKey = await client({notification_url: url}, {access_token: 'x'}).verifyWebhook({
+      headers: d.headers,
+      rawBody: Buffer.from(d.body),
+      url,
+    })
     expect(noKey).toEqual({ok: false, reason: expect.stringContaining('signature_key')})
     expect(JSON.stringify(noKey)).not.toContain(emulator.secrets.signature_key)
   })
 
   it('verifies without the access token: only the pull and payments need it', async () => {
     const d = deliveries[0]!
-    const v = await client({notification_url: url}, {signature_key: emulator.secrets.signature_key!}).verifyWebhook({headers: d.headers, rawBody: Buffer.from(d.body), url})
+    const v = await client({notification_url: url}, {signature_key: emulator.secrets.signature_key!}).verifyWebhook({
+      headers: d.headers,
+      rawBody: Buffer.from(d.body),
+      url,
+    })
     expect(ok(v).dedupKey).toBe(d.dedupId)
   })
 
@@ -130,7 +162,11 @@ describe('Square webhook verification and translation', () => {
       created_at: '2025-01-01T00:00:00Z',
       data: {type: 'payment', id: 'P1', object: {payment: {id: 'P1', amount_money: {amount: '10', currency: 'USD'}}}},
     })
-    const headers = {[SIGNATURE_HEADER]: createHmac('sha256', emulator.secrets.signature_key!).update(url + body).digest('base64')}
+    const headers = {
+      [SIGNATURE_HEADER]: createHmac('sha256', emulator.secrets.signature_key!)
+        .update(url + body)
+        .digest('base64'),
+    }
     const v = ok(await verify({headers, body}))
     expect(v.dedupKey).toBe('evt-drift-1')
     const event = v.events[0]
@@ -139,7 +175,11 @@ describe('Square webhook verification and translation', () => {
     expect(event?.kind === 'invalid' && event.item.detail).toContain('amount_money.amount')
 
     const notJson = 'not json'
-    const signed = {[SIGNATURE_HEADER]: createHmac('sha256', emulator.secrets.signature_key!).update(url + notJson).digest('base64')}
+    const signed = {
+      [SIGNATURE_HEADER]: createHmac('sha256', emulator.secrets.signature_key!)
+        .update(url + notJson)
+        .digest('base64'),
+    }
     const v2 = ok(await verify({headers: signed, body: notJson}))
     expect(v2.events[0]?.kind).toBe('invalid')
   })

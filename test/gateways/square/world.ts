@@ -3,7 +3,13 @@ import {generateScenario} from '../../../src/sandbox/generate.js'
 import type {Scenario} from '../../../src/sandbox/model.js'
 
 /** A Square-only sandbox world and a clock the test moves. */
-export function squareWorld(opts: {seed: number; customers: number; transactions: number; start?: string; end?: string}): Scenario {
+export function squareWorld(opts: {
+  seed: number
+  customers: number
+  transactions: number
+  start?: string
+  end?: string
+}): Scenario {
   return generateScenario({
     seed: opts.seed,
     customers: opts.customers,

@@ -27,10 +27,15 @@ describe('Stripe gateway-status map (docs/gateways.md#stripe-declines)', () => {
     expect(classifyDecline('insufficient_funds', 'confirm_card_data')).toBe('terminal')
   })
 
-  const api = (status: number, rest: Partial<ConstructorParameters<typeof StripeApiError>[1]> = {}) => new StripeApiError('x', {status, ...rest})
+  const api = (status: number, rest: Partial<ConstructorParameters<typeof StripeApiError>[1]> = {}) =>
+    new StripeApiError('x', {status, ...rest})
   it('maps API errors by type, code and status', () => {
-    expect(classifyStripeError(api(402, {type: 'card_error', code: 'card_declined', declineCode: 'insufficient_funds'}))).toBe('retry')
-    expect(classifyStripeError(api(402, {type: 'card_error', code: 'expired_card', declineCode: 'expired_card'}))).toBe('terminal')
+    expect(
+      classifyStripeError(api(402, {type: 'card_error', code: 'card_declined', declineCode: 'insufficient_funds'})),
+    ).toBe('retry')
+    expect(classifyStripeError(api(402, {type: 'card_error', code: 'expired_card', declineCode: 'expired_card'}))).toBe(
+      'terminal',
+    )
     expect(classifyStripeError(api(402, {type: 'card_error', code: 'card_declined'}))).toBe('terminal')
     expect(classifyStripeError(api(429, {type: 'rate_limit_error'}))).toBe('retry')
     expect(classifyStripeError(api(400, {type: 'invalid_request_error', code: 'rate_limit'}))).toBe('retry')

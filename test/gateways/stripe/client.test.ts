@@ -19,17 +19,42 @@ describe('Stripe client over the emulator: payments, webhooks, a feed that start
 
   beforeAll(async () => {
     ;({emulator, server} = await startStripe(scenario, clock))
-    const http = createHttpClient({provider: 'stripe-test', baseUrl: server.baseUrl, idempotencyHeader: 'Idempotency-Key', sleep: async () => {}})
-    client = stripeAdapter.connect({providerId: 'stripe-test', baseUrl: server.baseUrl, settings: {}, secrets: emulator.secrets}, {http, clock})
+    const http = createHttpClient({
+      provider: 'stripe-test',
+      baseUrl: server.baseUrl,
+      idempotencyHeader: 'Idempotency-Key',
+      sleep: async () => {},
+    })
+    client = stripeAdapter.connect(
+      {providerId: 'stripe-test', baseUrl: server.baseUrl, settings: {}, secrets: emulator.secrets},
+      {http, clock},
+    )
   })
   afterAll(() => server.close())
 
   const customer = () => scenario.customers[0]!
 
   it('createPayment charges a stored card off-session and returns the normalized charge; the key replays', async () => {
-    const req = {customerRef: customer().refs.stripe, paymentMethodRef: customer().paymentMethods.stripe, amount: {minor: 1500, currency: 'JPY'}, idempotencyKey: 'yms-retry-a', metadata: {yms_invoice: 'inv-9'}}
+    const req = {
+      customerRef: customer().refs.stripe,
+      paymentMethodRef: customer().paymentMethods.stripe,
+      amount: {minor: 1500, currency: 'JPY'},
+      idempotencyKey: 'yms-retry-a',
+      metadata: {yms_invoice: 'inv-9'},
+    }
     const first = await client.createPayment!(req)
-    expect(first).toMatchObject({status: 'succeeded', item: {txn: {type: 'payment', status: 'succeeded', amount: {minor: 1500, currency: 'JPY'}, invoiceRef: 'inv-9', customerRef: customer().refs.stripe}}})
+    expect(first).toMatchObject({
+      status: 'succeeded',
+      item: {
+        txn: {
+          type: 'payment',
+          status: 'succeeded',
+          amount: {minor: 1500, currency: 'JPY'},
+          invoiceRef: 'inv-9',
+          customerRef: customer().refs.stripe,
+        },
+      },
+    })
     if (first.status !== 'succeeded') return
     expect(first.item?.txn.fee).not.toBeNull()
     const replay = await client.createPayment!(req)
@@ -40,24 +65,46 @@ describe('Stripe client over the emulator: payments, webhooks, a feed that start
 
   it('createPayment maps declines to the retry decision', async () => {
     const base = {customerRef: customer().refs.stripe, amount: {minor: 5120, currency: 'KWD'}, metadata: {}}
-    const soft = await client.createPayment!({...base, paymentMethodRef: 'pm_card_chargeDeclinedInsufficientFunds', idempotencyKey: 'k-soft'})
+    const soft = await client.createPayment!({
+      ...base,
+      paymentMethodRef: 'pm_card_chargeDeclinedInsufficientFunds',
+      idempotencyKey: 'k-soft',
+    })
     expect(soft).toMatchObject({status: 'failed', failure: {code: 'insufficient_funds', decision: 'retry'}})
     expect(soft.status === 'failed' && soft.externalId?.startsWith('ch_')).toBe(true)
-    const hard = await client.createPayment!({...base, paymentMethodRef: 'pm_card_chargeDeclinedStolenCard', idempotencyKey: 'k-hard'})
+    const hard = await client.createPayment!({
+      ...base,
+      paymentMethodRef: 'pm_card_chargeDeclinedStolenCard',
+      idempotencyKey: 'k-hard',
+    })
     expect(hard).toMatchObject({status: 'failed', failure: {code: 'stolen_card', decision: 'terminal'}})
-    const unknownCustomer = await client.createPayment!({...base, customerRef: 'cus_nobody', paymentMethodRef: 'pm_card_visa', idempotencyKey: 'k-nobody'})
+    const unknownCustomer = await client.createPayment!({
+      ...base,
+      customerRef: 'cus_nobody',
+      paymentMethodRef: 'pm_card_visa',
+      idempotencyKey: 'k-nobody',
+    })
     expect(unknownCustomer).toMatchObject({status: 'failed', failure: {code: 'resource_missing', decision: 'terminal'}})
   })
 
   it("verifies the emulator's signed webhooks and translates them", async () => {
-    const events = scenarioEvents(scenario.payments).filter((e) => e.at <= clock.isoNow()).slice(-30)
+    const events = scenarioEvents(scenario.payments)
+      .filter((e) => e.at <= clock.isoNow())
+      .slice(-30)
     const deliveries = emulator.webhooks(events, 'https://hooks.example/stripe')
     const seen = new Set<string>()
     for (const d of deliveries) {
       const atDelivery = {now: () => Date.parse(d.at) + 2000}
       const http = createHttpClient({provider: 'x', baseUrl: server.baseUrl, idempotencyHeader: null})
-      const hookClient = stripeAdapter.connect({providerId: 'stripe-test', baseUrl: server.baseUrl, settings: {}, secrets: emulator.secrets}, {http, clock: atDelivery})
-      const result = await hookClient.verifyWebhook({headers: d.headers, rawBody: Buffer.from(d.body), url: 'https://hooks.example/stripe'})
+      const hookClient = stripeAdapter.connect(
+        {providerId: 'stripe-test', baseUrl: server.baseUrl, settings: {}, secrets: emulator.secrets},
+        {http, clock: atDelivery},
+      )
+      const result = await hookClient.verifyWebhook({
+        headers: d.headers,
+        rawBody: Buffer.from(d.body),
+        url: 'https://hooks.example/stripe',
+      })
       expect(result.ok).toBe(true)
       if (!result.ok) continue
       expect(result.dedupKey).toBe(d.dedupId)
@@ -73,8 +120,16 @@ describe('Stripe client over the emulator: payments, webhooks, a feed that start
     const quiet = manualClock(START)
     const {emulator: emu, server: srv} = await startStripe(scenario, quiet)
     try {
-      const http = createHttpClient({provider: 'stripe-test', baseUrl: srv.baseUrl, idempotencyHeader: 'Idempotency-Key', sleep: async () => {}})
-      const c = stripeAdapter.connect({providerId: 'stripe-test', baseUrl: srv.baseUrl, settings: {}, secrets: emu.secrets}, {http, clock: quiet})
+      const http = createHttpClient({
+        provider: 'stripe-test',
+        baseUrl: srv.baseUrl,
+        idempotencyHeader: 'Idempotency-Key',
+        sleep: async () => {},
+      })
+      const c = stripeAdapter.connect(
+        {providerId: 'stripe-test', baseUrl: srv.baseUrl, settings: {}, secrets: emu.secrets},
+        {http, clock: quiet},
+      )
       let cursor: Cursor | null = null
       const txns = new Map<string, NormalizedTxn>()
       const run = async () => {

@@ -7,7 +7,11 @@ import type {Scenario} from '../../../src/sandbox/model.js'
 export const START = '2026-01-01T00:00:00.000Z'
 export const END = '2026-04-01T00:00:00.000Z'
 
-export function stripeScenario(transactions: number, seed = 11, customers = Math.max(20, Math.floor(transactions / 20))): Scenario {
+export function stripeScenario(
+  transactions: number,
+  seed = 11,
+  customers = Math.max(20, Math.floor(transactions / 20)),
+): Scenario {
   return generateScenario({seed, customers, transactions, start: START, end: END, gateways: ['stripe']})
 }
 
@@ -23,7 +27,10 @@ export function manualClock(iso: string): {now(): number; set(iso: string): void
   }
 }
 
-export async function startStripe(scenario: Scenario, clock: {now(): number}): Promise<{emulator: GatewayEmulator; server: RunningServer; port: number}> {
+export async function startStripe(
+  scenario: Scenario,
+  clock: {now(): number},
+): Promise<{emulator: GatewayEmulator; server: RunningServer; port: number}> {
   const emulator = createStripeEmulator({scenario, share: 'own', clock})
   const server = await serveEmulator(emulator)
   return {emulator, server, port: Number(new URL(server.baseUrl).port)}

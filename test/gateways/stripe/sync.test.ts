@@ -23,11 +23,17 @@ function connect(emulator: GatewayEmulator, baseUrl: string, secrets = emulator.
     sleep: async () => {},
     recordCall: (call) => calls.push(`${call.endpoint} ${call.status}`),
   })
-  return stripeAdapter.connect({providerId: 'stripe-test', baseUrl, settings: {}, secrets}, {http, clock: {now: () => Date.now()}})
+  return stripeAdapter.connect(
+    {providerId: 'stripe-test', baseUrl, settings: {}, secrets},
+    {http, clock: {now: () => Date.now()}},
+  )
 }
 
 /** What the core does: loop pages until hasMore=false, keep the latest version per id, repeat a failed page. */
-async function syncAll(client: GatewayClient, state: {cursor: Cursor | null; txns: Map<string, NormalizedTxn>; invalid: Quarantined[]; pages: number}) {
+async function syncAll(
+  client: GatewayClient,
+  state: {cursor: Cursor | null; txns: Map<string, NormalizedTxn>; invalid: Quarantined[]; pages: number},
+) {
   for (let guard = 0; guard < 100_000; guard++) {
     let page
     for (let attempt = 1; ; attempt++) {
@@ -74,7 +80,12 @@ describe('Stripe sync completeness against the scenario truth', () => {
 
   it('a backfill captures everything, then the event feed captures later payments, settlements, refunds and disputes', async () => {
     const client = connect(emulator, server.baseUrl)
-    const state = {cursor: null as Cursor | null, txns: new Map<string, NormalizedTxn>(), invalid: [] as Quarantined[], pages: 0}
+    const state = {
+      cursor: null as Cursor | null,
+      txns: new Map<string, NormalizedTxn>(),
+      invalid: [] as Quarantined[],
+      pages: 0,
+    }
     await syncAll(client, state)
     expect(state.invalid).toEqual([])
     check(scenario, emulator, clock.isoNow(), state.txns)
@@ -98,14 +109,21 @@ describe('Stripe sync completeness against the scenario truth', () => {
     const endpoints = new Set(calls.map((c) => c.split(' ').slice(0, 2).join(' ')))
     expect([...endpoints].sort()).toEqual(['GET /v1/charges/:id', 'GET /v1/events'])
     // Fees of charges first seen in the feed were read back from the charge.
-    const late = [...state.txns.values()].filter((t) => t.type === 'payment' && t.status === 'succeeded' && t.occurredAt > '2026-02-15')
+    const late = [...state.txns.values()].filter(
+      (t) => t.type === 'payment' && t.status === 'succeeded' && t.occurredAt > '2026-02-15',
+    )
     expect(late.length).toBeGreaterThan(1000)
     expect(late.every((t) => t.fee !== null)).toBe(true)
   })
 
   it('when the last event seen has expired (over 30 days), the sync starts over with a backfill and stays exact', async () => {
     const client = connect(emulator, server.baseUrl)
-    const state = {cursor: null as Cursor | null, txns: new Map<string, NormalizedTxn>(), invalid: [] as Quarantined[], pages: 0}
+    const state = {
+      cursor: null as Cursor | null,
+      txns: new Map<string, NormalizedTxn>(),
+      invalid: [] as Quarantined[],
+      pages: 0,
+    }
     clock.set('2026-01-20T00:00:00.000Z')
     await syncAll(client, state)
     clock.set(END)
@@ -118,7 +136,12 @@ describe('Stripe sync completeness against the scenario truth', () => {
 
   it('a sync with `since` only backfills objects created since then', async () => {
     const client = connect(emulator, server.baseUrl)
-    const state = {cursor: null as Cursor | null, txns: new Map<string, NormalizedTxn>(), invalid: [] as Quarantined[], pages: 0}
+    const state = {
+      cursor: null as Cursor | null,
+      txns: new Map<string, NormalizedTxn>(),
+      invalid: [] as Quarantined[],
+      pages: 0,
+    }
     const first = await client.fetchPage(null, undefined, {since: '2026-03-25T00:00:00Z'})
     state.cursor = first.next
     await syncAll(client, state)
@@ -141,7 +164,11 @@ describe('Stripe sync under sandbox faults (rate 0.1)', () => {
 
   beforeAll(async () => {
     ;({emulator} = await startStripe(scenario, clock))
-    const faults = injectFaults(emulator, {spec: {rate: 0.1, kinds: ['500', '429', 'reset', 'truncated', 'timeout', 'duplicate']}, seed: 5, holdMs: 20})
+    const faults = injectFaults(emulator, {
+      spec: {rate: 0.1, kinds: ['500', '429', 'reset', 'truncated', 'timeout', 'duplicate']},
+      seed: 5,
+      holdMs: 20,
+    })
     release = () => faults.release()
     counts = faults.counts
     server = await serveHandler(faults.handler)
@@ -153,7 +180,12 @@ describe('Stripe sync under sandbox faults (rate 0.1)', () => {
 
   it('still converges on the truth, before and after the clock moves', async () => {
     const client = connect(emulator, server.baseUrl)
-    const state = {cursor: null as Cursor | null, txns: new Map<string, NormalizedTxn>(), invalid: [] as Quarantined[], pages: 0}
+    const state = {
+      cursor: null as Cursor | null,
+      txns: new Map<string, NormalizedTxn>(),
+      invalid: [] as Quarantined[],
+      pages: 0,
+    }
     await syncAll(client, state)
     check(scenario, emulator, clock.isoNow(), state.txns)
     for (const at of ['2026-02-20T00:00:00.000Z', '2026-03-10T00:00:00.000Z', END]) {

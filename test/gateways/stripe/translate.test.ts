@@ -6,7 +6,8 @@ import {translateEvent} from '../../../src/gateways/stripe/events.js'
 import type {Translation} from '../../../src/gateways/translate-kit.js'
 import {translateCharge, translateDispute, translateRefund} from '../../../src/gateways/stripe/translate.js'
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/stripe/${name}.json`, import.meta.url), 'utf8'))
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../../fixtures/stripe/${name}.json`, import.meta.url), 'utf8'))
 const ctx = {provider: 'stripe-eu'}
 
 function ok(t: Translation) {
@@ -51,7 +52,11 @@ describe('Stripe charge translation', () => {
   it('a failed charge carries the issuer decline code, not card_declined, and the advice decides', () => {
     const {txn} = ok(translateCharge(fixture('charge-failed'), ctx))
     expect(txn.status).toBe('failed')
-    expect(txn.failure).toEqual({code: 'insufficient_funds', message: 'Your card has insufficient funds.', decision: 'retry'})
+    expect(txn.failure).toEqual({
+      code: 'insufficient_funds',
+      message: 'Your card has insufficient funds.',
+      decision: 'retry',
+    })
     const stolen = ok(translateCharge(fixture('charge-failed-stolen'), ctx)).txn
     expect(stolen.failure).toMatchObject({code: 'stolen_card', decision: 'terminal'})
   })
@@ -103,7 +108,12 @@ describe('Stripe refund and dispute translation', () => {
 
   it('a lost dispute is lost; a won one is won and dated by its reinstatement', () => {
     const lost = ok(translateDispute(fixture('dispute-lost'), ctx)).txn
-    expect(lost).toMatchObject({type: 'dispute', status: 'lost', parentExternalId: 'ch_3PgafuB7WZ01zgkW0XYmPNZs', amount: {minor: 2599, currency: 'USD'}})
+    expect(lost).toMatchObject({
+      type: 'dispute',
+      status: 'lost',
+      parentExternalId: 'ch_3PgafuB7WZ01zgkW0XYmPNZs',
+      amount: {minor: 2599, currency: 'USD'},
+    })
     const won = ok(translateDispute(fixture('dispute-won'), ctx)).txn
     expect(won.status).toBe('won')
     expect(won.updatedAt).toBe(new Date(1723248000 * 1000).toISOString().replace('.000Z', 'Z'))
@@ -116,7 +126,13 @@ describe('Stripe refund and dispute translation', () => {
 })
 
 describe('Stripe event translation', () => {
-  const event = (type: string, object: unknown, created = 1722200000) => ({id: 'evt_1', object: 'event', type, created, data: {object}})
+  const event = (type: string, object: unknown, created = 1722200000) => ({
+    id: 'evt_1',
+    object: 'event',
+    type,
+    created,
+    data: {object},
+  })
 
   it('charge lifecycle events yield the charge as of the event, dated by the event, and ask for the fee', () => {
     const t = translateEvent(event('charge.pending', fixture('charge-pending')), 'p')
@@ -133,9 +149,19 @@ describe('Stripe event translation', () => {
   })
 
   it('a PaymentIntent event with its charge expanded yields the charge; with an id only, a signal', () => {
-    const withCharge = translateEvent(event('payment_intent.succeeded', {id: 'pi_1', object: 'payment_intent', latest_charge: fixture('charge-succeeded')}), 'p')
+    const withCharge = translateEvent(
+      event('payment_intent.succeeded', {
+        id: 'pi_1',
+        object: 'payment_intent',
+        latest_charge: fixture('charge-succeeded'),
+      }),
+      'p',
+    )
     expect(withCharge.items[0]?.txn.externalId).toBe('ch_3PgafuB7WZ01zgkW0XYmPNZs')
-    const idOnly = translateEvent(event('payment_intent.succeeded', {id: 'pi_1', object: 'payment_intent', latest_charge: 'ch_9'}), 'p')
+    const idOnly = translateEvent(
+      event('payment_intent.succeeded', {id: 'pi_1', object: 'payment_intent', latest_charge: 'ch_9'}),
+      'p',
+    )
     expect(idOnly.items).toEqual([])
     expect(idOnly.signal).toEqual({name: 'payment_intent.succeeded', data: {payment_intent: 'pi_1', charge: 'ch_9'}})
   })

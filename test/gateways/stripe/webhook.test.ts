@@ -11,7 +11,10 @@ const at = (seconds: number) => ({now: () => seconds * 1000})
 
 describe('Stripe-Signature verification', () => {
   it('accepts the reference test vector within tolerance', () => {
-    expect(verifyStripeSignature(`t=${T},v1=${V1}`, Buffer.from(BODY), SECRET, at(T + 10))).toEqual({ok: true, timestamp: T})
+    expect(verifyStripeSignature(`t=${T},v1=${V1}`, Buffer.from(BODY), SECRET, at(T + 10))).toEqual({
+      ok: true,
+      timestamp: T,
+    })
     expect(verifyStripeSignature(`t=${T},v1=${V1}`, Buffer.from(BODY), SECRET, at(T + 300)).ok).toBe(true)
   })
 
@@ -26,7 +29,9 @@ describe('Stripe-Signature verification', () => {
   })
 
   it('rejects a tampered body, a wrong secret, a missing header, and a header without v1', () => {
-    expect(verifyStripeSignature(`t=${T},v1=${V1}`, Buffer.from(BODY.replace('evt_1', 'evt_2')), SECRET, at(T)).ok).toBe(false)
+    expect(
+      verifyStripeSignature(`t=${T},v1=${V1}`, Buffer.from(BODY.replace('evt_1', 'evt_2')), SECRET, at(T)).ok,
+    ).toBe(false)
     expect(verifyStripeSignature(`t=${T},v1=${V1}`, Buffer.from(BODY), 'whsec_other', at(T)).ok).toBe(false)
     expect(verifyStripeSignature(undefined, Buffer.from(BODY), SECRET, at(T)).ok).toBe(false)
     expect(verifyStripeSignature(`t=${T}`, Buffer.from(BODY), SECRET, at(T)).ok).toBe(false)
@@ -60,23 +65,46 @@ describe('verifyStripeWebhook', () => {
   })
 
   it('dedups on the event id and translates the event object', () => {
-    const body = JSON.stringify({id: 'evt_42', object: 'event', type: 'charge.succeeded', created: T, data: {object: charge}}, null, 2)
+    const body = JSON.stringify(
+      {id: 'evt_42', object: 'event', type: 'charge.succeeded', created: T, data: {object: charge}},
+      null,
+      2,
+    )
     const result = verifyStripeWebhook(deliver(body), SECRET, 'stripe-eu', at(T + 1))
     expect(result.ok).toBe(true)
     if (!result.ok) return
     expect(result.dedupKey).toBe('evt_42')
     expect(result.events).toHaveLength(1)
-    expect(result.events[0]).toMatchObject({kind: 'txn', item: {txn: {id: 'stripe-eu:ch_1', status: 'succeeded', amount: {minor: 1000, currency: 'EUR'}}}})
+    expect(result.events[0]).toMatchObject({
+      kind: 'txn',
+      item: {txn: {id: 'stripe-eu:ch_1', status: 'succeeded', amount: {minor: 1000, currency: 'EUR'}}},
+    })
   })
 
   it('keeps a signed event whose object drifted, as a quarantined item', () => {
-    const body = JSON.stringify({id: 'evt_43', object: 'event', type: 'charge.succeeded', created: T, data: {object: {...charge, amount: '1000'}}})
+    const body = JSON.stringify({
+      id: 'evt_43',
+      object: 'event',
+      type: 'charge.succeeded',
+      created: T,
+      data: {object: {...charge, amount: '1000'}},
+    })
     const result = verifyStripeWebhook(deliver(body), SECRET, 'p', at(T))
-    expect(result).toMatchObject({ok: true, dedupKey: 'evt_43', events: [{kind: 'invalid', item: {reason: 'invalid_payload'}}]})
+    expect(result).toMatchObject({
+      ok: true,
+      dedupKey: 'evt_43',
+      events: [{kind: 'invalid', item: {reason: 'invalid_payload'}}],
+    })
   })
 
   it('refuses an unsigned or replayed delivery before reading it', () => {
-    const body = JSON.stringify({id: 'evt_44', object: 'event', type: 'charge.succeeded', created: T, data: {object: charge}})
+    const body = JSON.stringify({
+      id: 'evt_44',
+      object: 'event',
+      type: 'charge.succeeded',
+      created: T,
+      data: {object: charge},
+    })
     expect(verifyStripeWebhook(deliver(body, T - 3600), SECRET, 'p', at(T)).ok).toBe(false)
     expect(verifyStripeWebhook({...deliver(body), rawBody: Buffer.from(body + ' ')}, SECRET, 'p', at(T)).ok).toBe(false)
   })

@@ -5,7 +5,15 @@ import {join} from 'node:path'
 import {createServer, type Server} from 'node:https'
 import type {AddressInfo} from 'node:net'
 
-import {CheckoutAPI, Client, Config, EnvironmentEnum, hmacValidator, HttpURLConnectionClient, type Types} from '@adyen/api-library'
+import {
+  CheckoutAPI,
+  Client,
+  Config,
+  EnvironmentEnum,
+  hmacValidator,
+  HttpURLConnectionClient,
+  type Types,
+} from '@adyen/api-library'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {createAdyenEmulator} from '../../../src/sandbox/adyen/emulator.js'
@@ -13,7 +21,14 @@ import type {EmulatorRequest} from '../../../src/sandbox/emulator.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'
 import {paymentsFor, scenarioEvents} from '../../../src/sandbox/model.js'
 
-const scenario = generateScenario({seed: 11, customers: 12, transactions: 160, start: '2024-01-01T00:00:00.000Z', end: '2024-02-15T00:00:00.000Z', gateways: ['adyen']})
+const scenario = generateScenario({
+  seed: 11,
+  customers: 12,
+  transactions: 160,
+  start: '2024-01-01T00:00:00.000Z',
+  end: '2024-02-15T00:00:00.000Z',
+  gateways: ['adyen'],
+})
 const clock = {now: () => Date.parse('2024-02-16T00:00:00.000Z')}
 const emulator = createAdyenEmulator({scenario, share: 'own', clock})
 
@@ -22,7 +37,9 @@ type NotificationRequestItem = Types.notification.NotificationRequestItem
 describe('official @adyen/api-library accepts the emulator webhooks', () => {
   const hooks = emulator.webhooks(scenarioEvents(paymentsFor(scenario, 'adyen', 'own')), 'http://127.0.0.1/hook')
   const itemsOf = (body: string): NotificationRequestItem[] =>
-    (JSON.parse(body) as {notificationItems: {NotificationRequestItem: NotificationRequestItem}[]}).notificationItems.map((n) => n.NotificationRequestItem)
+    (
+      JSON.parse(body) as {notificationItems: {NotificationRequestItem: NotificationRequestItem}[]}
+    ).notificationItems.map((n) => n.NotificationRequestItem)
 
   it('validateHMAC is true for every notification, including REPORT_AVAILABLE', () => {
     const validator = new hmacValidator()
@@ -33,15 +50,24 @@ describe('official @adyen/api-library accepts the emulator webhooks', () => {
         expect(validator.validateHMAC(item, emulator.secrets.hmac_key!), hook.body).toBe(true)
       }
     }
-    expect([...codes].sort()).toEqual(expect.arrayContaining(['AUTHORISATION', 'REFUND', 'CHARGEBACK', 'REPORT_AVAILABLE']))
+    expect([...codes].sort()).toEqual(
+      expect.arrayContaining(['AUTHORISATION', 'REFUND', 'CHARGEBACK', 'REPORT_AVAILABLE']),
+    )
     expect(emulator.secrets.hmac_key).toMatch(/^[0-9A-F]{64}$/)
   })
 
   it('validateHMAC rejects a tampered notification', () => {
     const item = itemsOf(hooks.find((h) => h.body.includes('"AUTHORISATION"'))!.body)[0]!
     const validator = new hmacValidator()
-    expect(validator.validateHMAC({...item, amount: {...item.amount, value: (item.amount.value ?? 0) + 1}}, emulator.secrets.hmac_key!)).toBe(false)
-    expect(validator.validateHMAC({...item, merchantReference: `${item.merchantReference}x`}, emulator.secrets.hmac_key!)).toBe(false)
+    expect(
+      validator.validateHMAC(
+        {...item, amount: {...item.amount, value: (item.amount.value ?? 0) + 1}},
+        emulator.secrets.hmac_key!,
+      ),
+    ).toBe(false)
+    expect(
+      validator.validateHMAC({...item, merchantReference: `${item.merchantReference}x`}, emulator.secrets.hmac_key!),
+    ).toBe(false)
   })
 })
 
@@ -52,7 +78,29 @@ describe('official @adyen/api-library accepts the emulator webhooks', () => {
 function loopbackCertificate(): {key: Buffer; cert: Buffer} | {skip: string} {
   const dir = mkdtempSync(join(tmpdir(), 'yms-tls-'))
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {stdio: 'ignore'})
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      {stdio: 'ignore'},
+    )
     return {key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem'))}
   } catch (error) {
     return {skip: `openssl could not make a loopback certificate (${(error as Error).message.split('\n')[0]})`}
@@ -80,8 +128,16 @@ describe.skipIf('skip' in tlsMaterial)('official @adyen/api-library Checkout cli
       req.on('end', () => {
         void (async () => {
           const url = new URL(req.url ?? '/', 'https://127.0.0.1')
-          const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]))
-          const request: EmulatorRequest = {method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, rawBody: Buffer.concat(chunks)}
+          const headers = Object.fromEntries(
+            Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]),
+          )
+          const request: EmulatorRequest = {
+            method: req.method ?? 'GET',
+            path: url.pathname,
+            query: url.searchParams,
+            headers,
+            rawBody: Buffer.concat(chunks),
+          }
           seen.push(request)
           const out = await emulator.handle(request)
           res.writeHead(out.status, out.headers)
@@ -102,7 +158,13 @@ describe.skipIf('skip' in tlsMaterial)('official @adyen/api-library Checkout cli
     const config = new Config({apiKey, environment: EnvironmentEnum.TEST, certificatePath: 'unencrypted'})
     const client = new Client(config, {
       request: (endpoint, json, cfg, isApiKeyRequired, options) =>
-        transport.request(endpoint.replace('https://checkout-test.adyen.com', origin), json, cfg, isApiKeyRequired, options),
+        transport.request(
+          endpoint.replace('https://checkout-test.adyen.com', origin),
+          json,
+          cfg,
+          isApiKeyRequired,
+          options,
+        ),
     })
     return new CheckoutAPI(client)
   }
@@ -140,9 +202,13 @@ describe.skipIf('skip' in tlsMaterial)('official @adyen/api-library Checkout cli
   })
 
   it('lists payment methods and surfaces a classic 401 body as the SDK expects', async () => {
-    const methods = await checkoutFor(emulator.secrets.api_key!).PaymentsApi.paymentMethods({merchantAccount: emulator.settings.merchant_account!})
+    const methods = await checkoutFor(emulator.secrets.api_key!).PaymentsApi.paymentMethods({
+      merchantAccount: emulator.settings.merchant_account!,
+    })
     expect(methods.paymentMethods?.[0]?.type).toBe('scheme')
-    const error = await checkoutFor('AQE_wrong').PaymentsApi.payments(request(100)).catch((e: unknown) => e)
+    const error = await checkoutFor('AQE_wrong')
+      .PaymentsApi.payments(request(100))
+      .catch((e: unknown) => e)
     expect(error).toMatchObject({statusCode: 401, errorCode: '000'})
   })
 })

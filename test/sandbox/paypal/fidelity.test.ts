@@ -30,7 +30,8 @@ describe('PayPal documented payloads parse', () => {
     for (const item of search.transaction_details) TransactionDetailSchema.parse(item)
     const list = DisputeListSchema.parse(fixture('dispute-list-docs.json'))
     for (const item of list.items ?? []) DisputeSummarySchema.parse(item)
-    for (const name of ['dispute-resolved-buyer.json', 'dispute-resolved-seller.json', 'dispute-open.json']) DisputeDetailSchema.parse(fixture(name))
+    for (const name of ['dispute-resolved-buyer.json', 'dispute-resolved-seller.json', 'dispute-open.json'])
+      DisputeDetailSchema.parse(fixture(name))
     CaptureSchema.parse(WebhookEnvelopeSchema.parse(fixture('webhook-capture-completed.json')).resource)
     RefundSchema.parse(WebhookEnvelopeSchema.parse(fixture('webhook-capture-refunded.json')).resource)
     DisputeDetailSchema.parse(WebhookEnvelopeSchema.parse(fixture('webhook-dispute-created.json')).resource)
@@ -41,7 +42,14 @@ describe('PayPal documented payloads parse', () => {
 })
 
 describe('the emulator speaks the same shapes', () => {
-  const scenario = generateScenario({seed: 8, customers: 150, transactions: 3_000, start: '2025-01-01T00:00:00.000Z', end: '2025-02-01T00:00:00.000Z', gateways: ['paypal']})
+  const scenario = generateScenario({
+    seed: 8,
+    customers: 150,
+    transactions: 3_000,
+    start: '2025-01-01T00:00:00.000Z',
+    end: '2025-02-01T00:00:00.000Z',
+    gateways: ['paypal'],
+  })
   let harness: Harness | null = null
   afterEach(async () => {
     await harness?.close()
@@ -53,11 +61,25 @@ describe('the emulator speaks the same shapes', () => {
     harness = await startHarness({scenario, share: 'own', clock})
     const e = harness.emulator
     const basic = Buffer.from(`${e.secrets.client_id}:${e.secrets.client_secret}`).toString('base64')
-    const call = async (method: string, path: string, query: Record<string, string> = {}, body = '', headers: Record<string, string> = {}) => {
-      const res = await e.handle({method, path, query: new URLSearchParams(query), headers: {host: '127.0.0.1:1', ...headers}, rawBody: Buffer.from(body)})
+    const call = async (
+      method: string,
+      path: string,
+      query: Record<string, string> = {},
+      body = '',
+      headers: Record<string, string> = {},
+    ) => {
+      const res = await e.handle({
+        method,
+        path,
+        query: new URLSearchParams(query),
+        headers: {host: '127.0.0.1:1', ...headers},
+        rawBody: Buffer.from(body),
+      })
       return {status: res.status, json: JSON.parse(String(res.body)) as unknown}
     }
-    const token = await call('POST', '/v1/oauth2/token', {}, 'grant_type=client_credentials', {authorization: `Basic ${basic}`})
+    const token = await call('POST', '/v1/oauth2/token', {}, 'grant_type=client_credentials', {
+      authorization: `Basic ${basic}`,
+    })
     const {access_token: accessToken} = TokenResponseSchema.parse(token.json)
     const auth = {authorization: `Bearer ${accessToken}`}
 
@@ -65,7 +87,20 @@ describe('the emulator speaks the same shapes', () => {
     const statuses = new Set<string>()
     let pages = 1
     for (let page = 1; page <= pages; page++) {
-      const search = await call('GET', '/v1/reporting/transactions', {start_date: '2025-01-01T00:00:00Z', end_date: '2025-01-25T00:00:00Z', fields: 'all', balance_affecting_records_only: 'N', page_size: '500', page: String(page)}, '', auth)
+      const search = await call(
+        'GET',
+        '/v1/reporting/transactions',
+        {
+          start_date: '2025-01-01T00:00:00Z',
+          end_date: '2025-01-25T00:00:00Z',
+          fields: 'all',
+          balance_affecting_records_only: 'N',
+          page_size: '500',
+          page: String(page),
+        },
+        '',
+        auth,
+      )
       const parsed = SearchResponseSchema.parse(search.json)
       pages = parsed.total_pages
       expect(parsed.page).toBe(page)
@@ -81,12 +116,28 @@ describe('the emulator speaks the same shapes', () => {
     for (const code of ['T0006', 'T1107', 'T1201']) expect(codes).toContain(code)
     for (const code of codes) expect(['T0006', 'T1107', 'T1201', 'T1202']).toContain(code)
     expect([...statuses].sort()).toEqual(['D', 'P', 'S', 'V'])
-    const defaults = SearchResponseSchema.parse((await call('GET', '/v1/reporting/transactions', {start_date: '2025-01-01T00:00:00Z', end_date: '2025-01-25T00:00:00Z'}, '', auth)).json)
+    const defaults = SearchResponseSchema.parse(
+      (
+        await call(
+          'GET',
+          '/v1/reporting/transactions',
+          {start_date: '2025-01-01T00:00:00Z', end_date: '2025-01-25T00:00:00Z'},
+          '',
+          auth,
+        )
+      ).json,
+    )
     // Defaults: fields=transaction_info only, balance-affecting rows only (no denied ones).
     expect(defaults.transaction_details.every((d) => !('payer_info' in (d as object)))).toBe(true)
-    expect(defaults.transaction_details.some((d) => TransactionDetailSchema.parse({...(d as object)}).transaction_info.transaction_status === 'D')).toBe(false)
+    expect(
+      defaults.transaction_details.some(
+        (d) => TransactionDetailSchema.parse({...(d as object)}).transaction_info.transaction_status === 'D',
+      ),
+    ).toBe(false)
 
-    const disputes = DisputeListSchema.parse((await call('GET', '/v1/customer/disputes', {page_size: '50'}, '', auth)).json)
+    const disputes = DisputeListSchema.parse(
+      (await call('GET', '/v1/customer/disputes', {page_size: '50'}, '', auth)).json,
+    )
     expect(disputes.items?.length).toBeGreaterThan(0)
     for (const item of disputes.items ?? []) {
       const summary = DisputeSummarySchema.parse(item)
@@ -101,13 +152,43 @@ describe('the emulator speaks the same shapes', () => {
     }
 
     const customer = scenario.customers[0]!
-    const order = await call('POST', '/v2/checkout/orders', {}, JSON.stringify({intent: 'CAPTURE', purchase_units: [{amount: {currency_code: 'USD', value: '10.00'}}], payment_source: {paypal: {vault_id: customer.paymentMethods.paypal}}}), auth)
+    const order = await call(
+      'POST',
+      '/v2/checkout/orders',
+      {},
+      JSON.stringify({
+        intent: 'CAPTURE',
+        purchase_units: [{amount: {currency_code: 'USD', value: '10.00'}}],
+        payment_source: {paypal: {vault_id: customer.paymentMethods.paypal}},
+      }),
+      auth,
+    )
     expect(order.status).toBe(201)
     OrderSchema.parse(order.json)
-    const decimalsJpy = await call('POST', '/v2/checkout/orders', {}, JSON.stringify({intent: 'CAPTURE', purchase_units: [{amount: {currency_code: 'JPY', value: '10.50'}}], payment_source: {paypal: {vault_id: customer.paymentMethods.paypal}}}), auth)
+    const decimalsJpy = await call(
+      'POST',
+      '/v2/checkout/orders',
+      {},
+      JSON.stringify({
+        intent: 'CAPTURE',
+        purchase_units: [{amount: {currency_code: 'JPY', value: '10.50'}}],
+        payment_source: {paypal: {vault_id: customer.paymentMethods.paypal}},
+      }),
+      auth,
+    )
     expect(decimalsJpy.status).toBe(422)
     expect(ErrorBodySchema.parse(decimalsJpy.json).details?.[0]?.issue).toBe('DECIMALS_NOT_SUPPORTED')
-    const unapproved = OrderSchema.parse((await call('POST', '/v2/checkout/orders', {}, JSON.stringify({intent: 'CAPTURE', purchase_units: [{amount: {currency_code: 'USD', value: '1.00'}}]}), auth)).json)
+    const unapproved = OrderSchema.parse(
+      (
+        await call(
+          'POST',
+          '/v2/checkout/orders',
+          {},
+          JSON.stringify({intent: 'CAPTURE', purchase_units: [{amount: {currency_code: 'USD', value: '1.00'}}]}),
+          auth,
+        )
+      ).json,
+    )
     const capture = await call('POST', `/v2/checkout/orders/${unapproved.id}/capture`, {}, '{}', auth)
     expect(capture.status).toBe(422)
     expect(ErrorBodySchema.parse(capture.json).details?.[0]?.issue).toBe('ORDER_NOT_APPROVED')
@@ -115,21 +196,29 @@ describe('the emulator speaks the same shapes', () => {
     const unauthorized = await call('GET', '/v1/customer/disputes', {}, '', {authorization: 'Bearer nope'})
     expect(unauthorized.status).toBe(401)
     expect(unauthorized.json).toMatchObject({error: 'invalid_token'})
-    const badClient = await call('POST', '/v1/oauth2/token', {}, 'grant_type=client_credentials', {authorization: `Basic ${Buffer.from('a:b').toString('base64')}`})
+    const badClient = await call('POST', '/v1/oauth2/token', {}, 'grant_type=client_credentials', {
+      authorization: `Basic ${Buffer.from('a:b').toString('base64')}`,
+    })
     expect(badClient).toMatchObject({status: 401, json: {error: 'invalid_client'}})
     const missing = await call('POST', '/v1/notifications/verify-webhook-signature', {}, '{}', auth)
     expect(missing.status).toBe(400)
     ErrorBodySchema.parse(missing.json)
     const [w] = e.webhooks([scenarioEvents(paymentsFor(scenario, 'paypal', 'own'))[0]!], 'http://x/hook')
-    const verify = await call('POST', '/v1/notifications/verify-webhook-signature', {}, JSON.stringify({
-      auth_algo: w!.headers['paypal-auth-algo'],
-      cert_url: w!.headers['paypal-cert-url'],
-      transmission_id: w!.headers['paypal-transmission-id'],
-      transmission_sig: w!.headers['paypal-transmission-sig'],
-      transmission_time: w!.headers['paypal-transmission-time'],
-      webhook_id: e.settings.webhook_id,
-      webhook_event: JSON.parse(w!.body),
-    }), auth)
+    const verify = await call(
+      'POST',
+      '/v1/notifications/verify-webhook-signature',
+      {},
+      JSON.stringify({
+        auth_algo: w!.headers['paypal-auth-algo'],
+        cert_url: w!.headers['paypal-cert-url'],
+        transmission_id: w!.headers['paypal-transmission-id'],
+        transmission_sig: w!.headers['paypal-transmission-sig'],
+        transmission_time: w!.headers['paypal-transmission-time'],
+        webhook_id: e.settings.webhook_id,
+        webhook_event: JSON.parse(w!.body),
+      }),
+      auth,
+    )
     expect(VerifyResponseSchema.parse(verify.json).verification_status).toBe('SUCCESS')
   })
 })

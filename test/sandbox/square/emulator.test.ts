@@ -10,9 +10,22 @@ const clock = manualClock(scenario.end)
 const emulator = createSquareEmulator({scenario, share: 'own', clock})
 
 function get(path: string, query: Record<string, string> = {}, token = emulator.secrets.access_token) {
-  const req: EmulatorRequest = {method: 'GET', path, query: new URLSearchParams(query), headers: {authorization: `Bearer ${token}`}, rawBody: Buffer.alloc(0)}
+  const req: EmulatorRequest = {
+    method: 'GET',
+    path,
+    query: new URLSearchParams(query),
+    headers: {authorization: `Bearer ${token}`},
+    rawBody: Buffer.alloc(0),
+  }
   const res = emulator.handle(req) as {status: number; body: string}
-  return {status: res.status, body: JSON.parse(res.body) as Record<string, unknown> & {payments?: Record<string, unknown>[]; cursor?: string; errors?: {code: string; field?: string}[]}}
+  return {
+    status: res.status,
+    body: JSON.parse(res.body) as Record<string, unknown> & {
+      payments?: Record<string, unknown>[]
+      cursor?: string
+      errors?: {code: string; field?: string}[]
+    },
+  }
 }
 
 function all(path: string, query: Record<string, string>): Record<string, unknown>[] {
@@ -58,7 +71,13 @@ describe('Square emulator wire behaviour', () => {
   it('filters updated_at windows and end_time, and sorts both ways', () => {
     const from = '2025-02-10T00:00:00.000Z'
     const to = '2025-02-20T00:00:00.000Z'
-    const window = all('/v2/payments', {begin_time: scenario.start, updated_at_begin_time: from, updated_at_end_time: to, sort_field: 'UPDATED_AT', sort_order: 'ASC'})
+    const window = all('/v2/payments', {
+      begin_time: scenario.start,
+      updated_at_begin_time: from,
+      updated_at_end_time: to,
+      sort_field: 'UPDATED_AT',
+      sort_order: 'ASC',
+    })
     const updated = window.map((p) => String(p.updated_at))
     expect(updated.length).toBeGreaterThan(0)
     expect(updated.every((t) => t >= from && t <= to)).toBe(true)
@@ -75,7 +94,11 @@ describe('Square emulator wire behaviour', () => {
     clock.set(new Date(Date.parse(p.createdAt) - 1).toISOString())
     expect(get(`/v2/payments/${id}`).status).toBe(404)
     clock.set(p.createdAt)
-    expect(get(`/v2/payments/${id}`).body.payment).toMatchObject({status: 'PENDING', updated_at: p.createdAt, source_type: 'BANK_ACCOUNT'})
+    expect(get(`/v2/payments/${id}`).body.payment).toMatchObject({
+      status: 'PENDING',
+      updated_at: p.createdAt,
+      source_type: 'BANK_ACCOUNT',
+    })
     clock.set(p.settledAt!)
     expect(get(`/v2/payments/${id}`).body.payment).toMatchObject({status: 'COMPLETED', updated_at: p.settledAt})
     clock.set(scenario.end)
@@ -83,7 +106,10 @@ describe('Square emulator wire behaviour', () => {
 
   it('renders a failed payment with its decline in card_details.errors', () => {
     const p = scenario.payments.find((x) => x.outcome === 'failed' && x.settledAt === null)!
-    const payment = get(`/v2/payments/${emulator.externalId('payment', p.key)}`).body.payment as {status: string; card_details: {status: string; errors: {code: string}[]}}
+    const payment = get(`/v2/payments/${emulator.externalId('payment', p.key)}`).body.payment as {
+      status: string
+      card_details: {status: string; errors: {code: string}[]}
+    }
     expect(payment.status).toBe('FAILED')
     expect(payment.card_details.status).toBe('FAILED')
     expect(payment.card_details.errors[0]?.code).toBe(emulator.declineFor(p.decline!).code)
@@ -100,8 +126,14 @@ describe('Square emulator wire behaviour', () => {
   })
 
   it('rejects malformed parameters with Square errors naming the field', () => {
-    expect(get('/v2/payments', {begin_time: 'yesterday'}).body.errors?.[0]).toMatchObject({code: 'INVALID_TIME', field: 'begin_time'})
-    expect(get('/v2/payments', {sort_order: 'UP'}).body.errors?.[0]).toMatchObject({code: 'INVALID_ENUM_VALUE', field: 'sort_order'})
+    expect(get('/v2/payments', {begin_time: 'yesterday'}).body.errors?.[0]).toMatchObject({
+      code: 'INVALID_TIME',
+      field: 'begin_time',
+    })
+    expect(get('/v2/payments', {sort_order: 'UP'}).body.errors?.[0]).toMatchObject({
+      code: 'INVALID_ENUM_VALUE',
+      field: 'sort_order',
+    })
     expect(get('/v2/payments', {cursor: '%%%'}).body.errors?.[0]).toMatchObject({code: 'INVALID_CURSOR'})
     expect(get('/v2/nothing').status).toBe(404)
   })
@@ -112,7 +144,13 @@ describe('Square emulator wire behaviour', () => {
       path: '/v2/payments',
       query: new URLSearchParams(),
       headers: {authorization: `Bearer ${emulator.secrets.access_token}`},
-      rawBody: Buffer.from(JSON.stringify({idempotency_key: 'k'.repeat(46), source_id: 'cnon:card-nonce-ok', amount_money: {amount: 100, currency: 'USD'}})),
+      rawBody: Buffer.from(
+        JSON.stringify({
+          idempotency_key: 'k'.repeat(46),
+          source_id: 'cnon:card-nonce-ok',
+          amount_money: {amount: 100, currency: 'USD'},
+        }),
+      ),
     }) as {status: number; body: string}
     expect(res.status).toBe(400)
     expect(JSON.parse(res.body).errors[0]).toMatchObject({code: 'VALUE_TOO_LONG', field: 'idempotency_key'})
@@ -128,7 +166,14 @@ describe('payments created through the API', () => {
       path: '/v2/payments',
       query: new URLSearchParams(),
       headers: {authorization: `Bearer ${emulator.secrets.access_token}`},
-      rawBody: Buffer.from(JSON.stringify({idempotency_key: 'api-1', source_id: customer.paymentMethods.square, customer_id: customer.refs.square, amount_money: {amount: 900, currency: 'EUR'}})),
+      rawBody: Buffer.from(
+        JSON.stringify({
+          idempotency_key: 'api-1',
+          source_id: customer.paymentMethods.square,
+          customer_id: customer.refs.square,
+          amount_money: {amount: 900, currency: 'EUR'},
+        }),
+      ),
     }) as {status: number; body: string}
     expect(res.status).toBe(200)
     const id = (JSON.parse(res.body) as {payment: {id: string}}).payment.id
@@ -137,6 +182,9 @@ describe('payments created through the API', () => {
     expect(created).toHaveLength(1)
     const hooks = emulator.webhooks(scenarioEvents(created), 'https://h.example/sq')
     expect(hooks).toHaveLength(1)
-    expect(JSON.parse(hooks[0]!.body)).toMatchObject({type: 'payment.created', data: {id, object: {payment: {id, customer_id: customer.refs.square}}}})
+    expect(JSON.parse(hooks[0]!.body)).toMatchObject({
+      type: 'payment.created',
+      data: {id, object: {payment: {id, customer_id: customer.refs.square}}},
+    })
   })
 })

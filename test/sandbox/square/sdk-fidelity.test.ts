@@ -39,14 +39,23 @@ describe('Square emulator through the official SDK', () => {
       created.push(payment.createdAt ?? '')
     }
     expect(new Set(ids).size).toBe(ids.length)
-    expect(ids.sort()).toEqual(visible().map((p) => emulator.externalId('payment', p.key)).sort())
+    expect(ids.sort()).toEqual(
+      visible()
+        .map((p) => emulator.externalId('payment', p.key))
+        .sort(),
+    )
     expect([...created].sort().reverse()).toEqual(created)
   })
 
   it('filters by updated_at and sorts by UPDATED_AT ascending', async () => {
     const since = '2025-02-01T00:00:00.000Z'
     const seen: string[] = []
-    for await (const payment of await client.payments.list({beginTime: scenario.start, updatedAtBeginTime: since, sortField: 'UPDATED_AT', sortOrder: 'ASC'})) {
+    for await (const payment of await client.payments.list({
+      beginTime: scenario.start,
+      updatedAtBeginTime: since,
+      sortField: 'UPDATED_AT',
+      sortOrder: 'ASC',
+    })) {
       seen.push(payment.updatedAt ?? '')
     }
     expect(seen.length).toBeGreaterThan(0)
@@ -85,7 +94,9 @@ describe('Square emulator through the official SDK', () => {
     for await (const d of await client.disputes.list({})) all.push(d)
     const want = visible().filter((p) => paymentStateAt(p, clock.iso()).dispute)
     expect(want.length).toBeGreaterThan(0)
-    expect(all.map((d) => d.disputedPayment?.paymentId).sort()).toEqual(want.map((p) => emulator.externalId('payment', p.key)).sort())
+    expect(all.map((d) => d.disputedPayment?.paymentId).sort()).toEqual(
+      want.map((p) => emulator.externalId('payment', p.key)).sort(),
+    )
     const won = []
     for await (const d of await client.disputes.list({states: 'WON'})) won.push(d)
     expect(won.every((d) => d.state === 'WON')).toBe(true)
@@ -114,7 +125,9 @@ describe('Square emulator through the official SDK', () => {
     for await (const p of await client.payments.list({beginTime: scenario.start})) listed.push(p.id)
     expect(listed).toContain(payment?.id)
 
-    const reused = await client.payments.create({...request, amountMoney: {amount: 1n, currency: 'USD'}}).catch((e: unknown) => e)
+    const reused = await client.payments
+      .create({...request, amountMoney: {amount: 1n, currency: 'USD'}})
+      .catch((e: unknown) => e)
     expect(reused).toBeInstanceOf(SquareError)
     expect((reused as SquareError).statusCode).toBe(400)
     expect(JSON.stringify((reused as SquareError).body)).toContain('IDEMPOTENCY_KEY_REUSED')
@@ -122,7 +135,11 @@ describe('Square emulator through the official SDK', () => {
 
   it('a declined card answers errors[] with the decline code and the FAILED payment', async () => {
     const failed = await client.payments
-      .create({sourceId: 'ccof:decline-expired_card', idempotencyKey: 'sdk-decline-1', amountMoney: {amount: 100n, currency: 'USD'}})
+      .create({
+        sourceId: 'ccof:decline-expired_card',
+        idempotencyKey: 'sdk-decline-1',
+        amountMoney: {amount: 100n, currency: 'USD'},
+      })
       .catch((e: unknown) => e)
     expect(failed).toBeInstanceOf(SquareError)
     const body = (failed as SquareError).body as {errors: {code: string; category: string}[]; payment: {status: string}}
@@ -167,8 +184,29 @@ describe('emulator webhooks through the SDK WebhooksHelper', () => {
     const key = emulator.secrets.signature_key!
     const tampered = d.body.replace(/"amount":(\d+)/, (_m, n: string) => `"amount":${Number(n) + 1}`)
     expect(tampered).not.toBe(d.body)
-    expect(await WebhooksHelper.verifySignature({requestBody: tampered, signatureHeader: header, signatureKey: key, notificationUrl: url})).toBe(false)
-    expect(await WebhooksHelper.verifySignature({requestBody: d.body, signatureHeader: header, signatureKey: key, notificationUrl: `${url}/x`})).toBe(false)
-    expect(await WebhooksHelper.verifySignature({requestBody: d.body, signatureHeader: header, signatureKey: `${key}x`, notificationUrl: url})).toBe(false)
+    expect(
+      await WebhooksHelper.verifySignature({
+        requestBody: tampered,
+        signatureHeader: header,
+        signatureKey: key,
+        notificationUrl: url,
+      }),
+    ).toBe(false)
+    expect(
+      await WebhooksHelper.verifySignature({
+        requestBody: d.body,
+        signatureHeader: header,
+        signatureKey: key,
+        notificationUrl: `${url}/x`,
+      }),
+    ).toBe(false)
+    expect(
+      await WebhooksHelper.verifySignature({
+        requestBody: d.body,
+        signatureHeader: header,
+        signatureKey: `${key}x`,
+        notificationUrl: url,
+      }),
+    ).toBe(false)
   })
 })

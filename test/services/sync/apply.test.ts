@@ -1,6 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import type {NormalizedTxn} from '../../../src/core/transaction.js'
 import {replayQuarantine} from '../../../src/services/sync/replay.js'
 import {postingsFor} from '../../../src/store/repos/ledger.js'
 import {getTxnState} from '../../../src/store/repos/transactions.js'
@@ -15,18 +14,52 @@ const stored = (id: string) => getTxnState(w.db, `${PROVIDER}:${id}`)!.txn
 describe('applyItems: worked examples', () => {
   it('a refund after a payment nets the customer; the fee stays with the merchant', () => {
     w = ledgerWorld()
-    applyPage(w.db, [txn({externalId: 'ch_1', type: 'payment', status: 'succeeded', amount: eur(10_000), fee: eur(300), customerRef: 'cus_1'})])
-    expect(accountSums(w.db)).toEqual({'clearing:acme-stripe|EUR': 9_700, 'customer:c1|EUR': -10_000, 'fees:acme-stripe|EUR': 300})
-    applyPage(w.db, [txn({externalId: 're_1', type: 'refund', status: 'succeeded', amount: eur(4_000), parentExternalId: 'ch_1'})])
-    expect(accountSums(w.db)).toEqual({'clearing:acme-stripe|EUR': 5_700, 'customer:c1|EUR': -6_000, 'fees:acme-stripe|EUR': 300})
-    applyPage(w.db, [txn({externalId: 're_2', type: 'refund', status: 'succeeded', amount: eur(6_000), parentExternalId: 'ch_1'})])
+    applyPage(w.db, [
+      txn({
+        externalId: 'ch_1',
+        type: 'payment',
+        status: 'succeeded',
+        amount: eur(10_000),
+        fee: eur(300),
+        customerRef: 'cus_1',
+      }),
+    ])
+    expect(accountSums(w.db)).toEqual({
+      'clearing:acme-stripe|EUR': 9_700,
+      'customer:c1|EUR': -10_000,
+      'fees:acme-stripe|EUR': 300,
+    })
+    applyPage(w.db, [
+      txn({externalId: 're_1', type: 'refund', status: 'succeeded', amount: eur(4_000), parentExternalId: 'ch_1'}),
+    ])
+    expect(accountSums(w.db)).toEqual({
+      'clearing:acme-stripe|EUR': 5_700,
+      'customer:c1|EUR': -6_000,
+      'fees:acme-stripe|EUR': 300,
+    })
+    applyPage(w.db, [
+      txn({externalId: 're_2', type: 'refund', status: 'succeeded', amount: eur(6_000), parentExternalId: 'ch_1'}),
+    ])
     expect(accountSums(w.db)).toEqual({'clearing:acme-stripe|EUR': -300, 'fees:acme-stripe|EUR': 300})
   })
 
   it('pending -> succeeded posts once, as version 2; a repeat posts nothing; an older state arriving late is ignored', () => {
     w = ledgerWorld()
-    const pending = txn({externalId: 'ch_2', type: 'payment', status: 'pending', amount: eur(5_000), customerRef: 'cus_2'})
-    const succeeded = txn({externalId: 'ch_2', type: 'payment', status: 'succeeded', amount: eur(5_000), fee: eur(150), customerRef: 'cus_2'})
+    const pending = txn({
+      externalId: 'ch_2',
+      type: 'payment',
+      status: 'pending',
+      amount: eur(5_000),
+      customerRef: 'cus_2',
+    })
+    const succeeded = txn({
+      externalId: 'ch_2',
+      type: 'payment',
+      status: 'succeeded',
+      amount: eur(5_000),
+      fee: eur(150),
+      customerRef: 'cus_2',
+    })
     expect(applyPage(w.db, [pending])).toMatchObject({inserted: 1, posted: 0})
     expect(applyPage(w.db, [succeeded])).toMatchObject({updated: 1, posted: 3})
     expect(applyPage(w.db, [succeeded, pending])).toMatchObject({unchanged: 2, posted: 0})
@@ -40,12 +73,29 @@ describe('applyItems: worked examples', () => {
 
   it('a dispute lost after opening moves funds once; won gives them back as a new version', () => {
     w = ledgerWorld()
-    applyPage(w.db, [txn({externalId: 'ch_3', type: 'payment', status: 'succeeded', amount: eur(8_000), fee: eur(0), customerRef: 'cus_1'})])
-    applyPage(w.db, [txn({externalId: 'dp_3', type: 'dispute', status: 'disputed', amount: eur(8_000), parentExternalId: 'ch_3'})])
+    applyPage(w.db, [
+      txn({
+        externalId: 'ch_3',
+        type: 'payment',
+        status: 'succeeded',
+        amount: eur(8_000),
+        fee: eur(0),
+        customerRef: 'cus_1',
+      }),
+    ])
+    applyPage(w.db, [
+      txn({externalId: 'dp_3', type: 'dispute', status: 'disputed', amount: eur(8_000), parentExternalId: 'ch_3'}),
+    ])
     expect(accountSums(w.db)['customer:c1|EUR']).toBeUndefined()
-    applyPage(w.db, [txn({externalId: 'dp_3', type: 'dispute', status: 'won', amount: eur(8_000), parentExternalId: 'ch_3'})])
+    applyPage(w.db, [
+      txn({externalId: 'dp_3', type: 'dispute', status: 'won', amount: eur(8_000), parentExternalId: 'ch_3'}),
+    ])
     expect(accountSums(w.db)['customer:c1|EUR']).toBe(-8_000)
-    expect(postingsFor(w.db, `${PROVIDER}:dp_3`).map((p) => [p.version, p.account, p.minor]).sort()).toEqual([
+    expect(
+      postingsFor(w.db, `${PROVIDER}:dp_3`)
+        .map((p) => [p.version, p.account, p.minor])
+        .sort(),
+    ).toEqual([
       [1, 'clearing:acme-stripe', -8_000],
       [1, 'customer:c1', 8_000],
       [2, 'clearing:acme-stripe', 8_000],
@@ -57,12 +107,33 @@ describe('applyItems: worked examples', () => {
   // its newest state, or the ledger misses the refund until the gateway happens to send it again.
   it('a quarantined child keeps its newest state even when an older state arrives after it', () => {
     w = ledgerWorld()
-    const pending = txn({externalId: 're_9', type: 'refund', status: 'pending', amount: eur(2_000), parentExternalId: 'ch_9'})
-    const succeeded = txn({externalId: 're_9', type: 'refund', status: 'succeeded', amount: eur(2_000), parentExternalId: 'ch_9'})
+    const pending = txn({
+      externalId: 're_9',
+      type: 'refund',
+      status: 'pending',
+      amount: eur(2_000),
+      parentExternalId: 'ch_9',
+    })
+    const succeeded = txn({
+      externalId: 're_9',
+      type: 'refund',
+      status: 'succeeded',
+      amount: eur(2_000),
+      parentExternalId: 'ch_9',
+    })
     applyPage(w.db, [succeeded]) // newest first, parent unknown: quarantined
     applyPage(w.db, [pending]) // the older state, late: still quarantined
     expect(tableCounts(w.db).openQuarantine).toBe(1)
-    applyPage(w.db, [txn({externalId: 'ch_9', type: 'payment', status: 'succeeded', amount: eur(2_000), fee: eur(0), customerRef: 'cus_1'})])
+    applyPage(w.db, [
+      txn({
+        externalId: 'ch_9',
+        type: 'payment',
+        status: 'succeeded',
+        amount: eur(2_000),
+        fee: eur(0),
+        customerRef: 'cus_1',
+      }),
+    ])
     replayQuarantine(w.db, w.ctx, {provider: PROVIDER, reasons: ['unknown_customer'], quiet: true})
     expect(stored('re_9').status).toBe('succeeded')
     expect(accountSums(w.db)['customer:c1|EUR']).toBeUndefined() // paid 2000, refunded 2000
@@ -72,8 +143,27 @@ describe('applyItems: worked examples', () => {
   // and two homes of the same world would disagree. (A webhook's pending -> succeeded still keeps the known fee.)
   it('a payment that fails after pending does not keep the pending fee', () => {
     w = ledgerWorld()
-    applyPage(w.db, [txn({externalId: 'ch_4', type: 'payment', status: 'pending', amount: eur(1_000), fee: eur(0), customerRef: 'cus_1'})])
-    applyPage(w.db, [txn({externalId: 'ch_4', type: 'payment', status: 'failed', amount: eur(1_000), fee: null, customerRef: 'cus_1', failure: {code: 'x', message: 'x', decision: 'terminal'}})])
+    applyPage(w.db, [
+      txn({
+        externalId: 'ch_4',
+        type: 'payment',
+        status: 'pending',
+        amount: eur(1_000),
+        fee: eur(0),
+        customerRef: 'cus_1',
+      }),
+    ])
+    applyPage(w.db, [
+      txn({
+        externalId: 'ch_4',
+        type: 'payment',
+        status: 'failed',
+        amount: eur(1_000),
+        fee: null,
+        customerRef: 'cus_1',
+        failure: {code: 'x', message: 'x', decision: 'terminal'},
+      }),
+    ])
     expect(stored('ch_4').fee).toBeNull()
   })
 })

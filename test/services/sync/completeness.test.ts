@@ -7,7 +7,14 @@ import {verifyAudit} from '../../../src/services/audit.js'
 import {runSync} from '../../../src/services/sync/sync.js'
 import type {Db} from '../../../src/store/db.js'
 import {storedTransactions} from '../../../src/store/repos/transactions.js'
-import {createSyncWorld, manualClock, unbalancedPostingSets, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
+import {
+  createSyncWorld,
+  manualClock,
+  unbalancedPostingSets,
+  WORLD_END,
+  worldScenario,
+  type SyncWorld,
+} from '../../helpers/sync-world.js'
 import {actualAccounts, expectedAccounts} from './oracle.js'
 
 const signals = () => ({stop: new AbortController().signal, abort: new AbortController().signal})
@@ -23,8 +30,17 @@ interface PostingRow {
   currency: string
   amount_minor: number
 }
-const postingRows = (db: Db) => db.raw.prepare('SELECT txn_id, version, account, currency, amount_minor FROM ledger_postings ORDER BY id').all() as PostingRow[]
-const versions = (db: Db) => new Map((db.raw.prepare('SELECT id, version FROM transactions').all() as Array<{id: string; version: number}>).map((r) => [r.id, r.version]))
+const postingRows = (db: Db) =>
+  db.raw
+    .prepare('SELECT txn_id, version, account, currency, amount_minor FROM ledger_postings ORDER BY id')
+    .all() as PostingRow[]
+const versions = (db: Db) =>
+  new Map(
+    (db.raw.prepare('SELECT id, version FROM transactions').all() as Array<{id: string; version: number}>).map((r) => [
+      r.id,
+      r.version,
+    ]),
+  )
 
 describe('sync through the whole engine equals the scenario truth (Stripe emulator)', () => {
   const scenario = worldScenario(1_500, 31)
@@ -76,9 +92,21 @@ describe('sync through the whole engine equals the scenario truth (Stripe emulat
 
     // Which states changed, by the scenario: pending -> settled, open dispute -> closed.
     const afterVersions = versions(db)
-    const changed = after.filter((t) => beforeStates.has(t.id) && beforeStates.get(t.id) !== JSON.stringify([t.status, t.amount, t.fee]))
-    const settled = scenario.payments.filter((p) => p.settledAt !== null && p.createdAt <= T1 && p.settledAt > T1 && p.outcome === 'succeeded')
-    const won = scenario.payments.filter((p) => p.dispute && p.dispute.openedAt <= T1 && p.dispute.closedAt !== null && p.dispute.closedAt > T1 && p.dispute.closedAt <= WORLD_END && p.dispute.outcome === 'won')
+    const changed = after.filter(
+      (t) => beforeStates.has(t.id) && beforeStates.get(t.id) !== JSON.stringify([t.status, t.amount, t.fee]),
+    )
+    const settled = scenario.payments.filter(
+      (p) => p.settledAt !== null && p.createdAt <= T1 && p.settledAt > T1 && p.outcome === 'succeeded',
+    )
+    const won = scenario.payments.filter(
+      (p) =>
+        p.dispute &&
+        p.dispute.openedAt <= T1 &&
+        p.dispute.closedAt !== null &&
+        p.dispute.closedAt > T1 &&
+        p.dispute.closedAt <= WORLD_END &&
+        p.dispute.outcome === 'won',
+    )
     expect(settled.length).toBeGreaterThan(0)
     expect(won.length).toBeGreaterThan(0)
     expect(changed.length).toBeGreaterThanOrEqual(settled.length)
@@ -93,22 +121,35 @@ describe('sync through the whole engine equals the scenario truth (Stripe emulat
       const id = `${world.providerId}:${world.stripe.emulator.externalId('payment', p.key)}`
       const rows = afterRows.filter((r) => r.txn_id === id)
       expect(beforeRows.filter((r) => r.txn_id === id)).toEqual([])
-      expect(rows.every((r) => r.version === 2), id).toBe(true)
+      expect(
+        rows.every((r) => r.version === 2),
+        id,
+      ).toBe(true)
       expect(rows.find((r) => r.account === `customer:${p.customer}`)?.amount_minor).toBe(-p.amount.minor)
     }
     // A dispute open at T1 and won later: the new version gives the funds back (the difference), the old rows stay.
     for (const p of won) {
       const id = `${world.providerId}:${world.stripe.emulator.externalId('dispute', p.dispute!.key)}`
       const v2 = added.filter((r) => r.txn_id === id)
-      expect(v2.map((r) => [r.account, r.amount_minor])).toEqual(expect.arrayContaining([[`customer:${p.customer}`, -p.dispute!.amount.minor]]))
-      expect(afterRows.filter((r) => r.txn_id === id && r.account === `customer:${p.customer}`).reduce((s, r) => s + r.amount_minor, 0)).toBe(0)
+      expect(v2.map((r) => [r.account, r.amount_minor])).toEqual(
+        expect.arrayContaining([[`customer:${p.customer}`, -p.dispute!.amount.minor]]),
+      )
+      expect(
+        afterRows
+          .filter((r) => r.txn_id === id && r.account === `customer:${p.customer}`)
+          .reduce((s, r) => s + r.amount_minor, 0),
+      ).toBe(0)
     }
     // New refunds/disputes after T1 exist in the delta, and each is posted once.
-    const lateRefunds = scenario.payments.flatMap((p) => p.refunds.filter((r) => r.at > T1 && r.at <= WORLD_END && paymentStateAt(p, WORLD_END).visible))
+    const lateRefunds = scenario.payments.flatMap((p) =>
+      p.refunds.filter((r) => r.at > T1 && r.at <= WORLD_END && paymentStateAt(p, WORLD_END).visible),
+    )
     expect(lateRefunds.length).toBeGreaterThan(0)
     for (const r of lateRefunds.slice(0, 20)) {
       const id = `${world.providerId}:${world.stripe.emulator.externalId('refund', r.key)}`
-      expect(added.filter((x) => x.txn_id === id && x.account.startsWith('customer:')).map((x) => x.amount_minor)).toEqual([r.amount.minor])
+      expect(
+        added.filter((x) => x.txn_id === id && x.account.startsWith('customer:')).map((x) => x.amount_minor),
+      ).toEqual([r.amount.minor])
     }
     expect(verifyAudit(db).ok).toBe(true)
   })

@@ -36,8 +36,18 @@ const storyArb: fc.Arbitrary<Story> = fc.record({
   feePermille: fc.integer({min: 0, max: 80}),
   final: fc.constantFrom('succeeded', 'succeeded', 'failed', 'pending'),
   pendingFirst: fc.boolean(),
-  refunds: fc.array(fc.record({permille: fc.integer({min: 1, max: 500}), final: fc.constantFrom('succeeded', 'succeeded', 'failed', 'pending'), pendingFirst: fc.boolean()}), {maxLength: 2}),
-  dispute: fc.option(fc.record({permille: fc.integer({min: 1, max: 1000}), final: fc.constantFrom('disputed', 'won', 'lost')}), {nil: null}),
+  refunds: fc.array(
+    fc.record({
+      permille: fc.integer({min: 1, max: 500}),
+      final: fc.constantFrom('succeeded', 'succeeded', 'failed', 'pending'),
+      pendingFirst: fc.boolean(),
+    }),
+    {maxLength: 2},
+  ),
+  dispute: fc.option(
+    fc.record({permille: fc.integer({min: 1, max: 1000}), final: fc.constantFrom('disputed', 'won', 'lost')}),
+    {nil: null},
+  ),
 })
 
 /** Every state of every object, each with a later updatedAt than the previous state of the same object. */
@@ -53,7 +63,20 @@ function histories(stories: readonly Story[]): NormalizedTxn[][] {
     const occurredAt = at()
     const fee = money(Math.floor((s.amount * s.feePermille) / 1000))
     const pay = (status: NormalizedTxn['status']): NormalizedTxn =>
-      NormalizedTxnSchema.parse({...base, id: `${PROVIDER}:${pid}`, externalId: pid, parentExternalId: null, type: 'payment', status, amount: money(s.amount), fee: status === 'succeeded' ? fee : null, customerRef: c.ref, failure: status === 'failed' ? {code: 'card_declined', message: 'declined', decision: 'terminal'} : null, occurredAt, updatedAt: at()})
+      NormalizedTxnSchema.parse({
+        ...base,
+        id: `${PROVIDER}:${pid}`,
+        externalId: pid,
+        parentExternalId: null,
+        type: 'payment',
+        status,
+        amount: money(s.amount),
+        fee: status === 'succeeded' ? fee : null,
+        customerRef: c.ref,
+        failure: status === 'failed' ? {code: 'card_declined', message: 'declined', decision: 'terminal'} : null,
+        occurredAt,
+        updatedAt: at(),
+      })
     const payment: NormalizedTxn[] = []
     if (s.pendingFirst || s.final === 'pending') payment.push(pay('pending'))
     if (s.final !== 'pending') payment.push(pay(s.final))
@@ -62,7 +85,20 @@ function histories(stories: readonly Story[]): NormalizedTxn[][] {
     s.refunds.forEach((r, j) => {
       const rid = `re_${i}_${j}`
       const child = (status: NormalizedTxn['status']): NormalizedTxn =>
-        NormalizedTxnSchema.parse({...base, id: `${PROVIDER}:${rid}`, externalId: rid, parentExternalId: pid, type: 'refund', status, amount: money(Math.max(1, Math.floor((s.amount * r.permille) / 1000))), fee: null, customerRef: null, failure: null, occurredAt: at(), updatedAt: at()})
+        NormalizedTxnSchema.parse({
+          ...base,
+          id: `${PROVIDER}:${rid}`,
+          externalId: rid,
+          parentExternalId: pid,
+          type: 'refund',
+          status,
+          amount: money(Math.max(1, Math.floor((s.amount * r.permille) / 1000))),
+          fee: null,
+          customerRef: null,
+          failure: null,
+          occurredAt: at(),
+          updatedAt: at(),
+        })
       const states = [] as NormalizedTxn[]
       if (r.pendingFirst || r.final === 'pending') states.push(child('pending'))
       if (r.final !== 'pending') states.push(child(r.final))
@@ -72,7 +108,20 @@ function histories(stories: readonly Story[]): NormalizedTxn[][] {
       const did = `dp_${i}`
       const d = s.dispute
       const dispute = (status: NormalizedTxn['status']): NormalizedTxn =>
-        NormalizedTxnSchema.parse({...base, id: `${PROVIDER}:${did}`, externalId: did, parentExternalId: pid, type: 'dispute', status, amount: money(Math.max(1, Math.floor((s.amount * d.permille) / 1000))), fee: null, customerRef: null, failure: null, occurredAt: at(), updatedAt: at()})
+        NormalizedTxnSchema.parse({
+          ...base,
+          id: `${PROVIDER}:${did}`,
+          externalId: did,
+          parentExternalId: pid,
+          type: 'dispute',
+          status,
+          amount: money(Math.max(1, Math.floor((s.amount * d.permille) / 1000))),
+          fee: null,
+          customerRef: null,
+          failure: null,
+          occurredAt: at(),
+          updatedAt: at(),
+        })
       out.push(d.final === 'disputed' ? [dispute('disputed')] : [dispute('disputed'), dispute(d.final)])
     }
   })
@@ -93,7 +142,10 @@ function expectedBooks(finals: ReadonlyMap<string, NormalizedTxn>): Record<strin
       add(`clearing:${PROVIDER}|${cur}`, m - t.fee!.minor)
       add(`fees:${PROVIDER}|${cur}`, t.fee!.minor)
     }
-    if ((t.type === 'refund' && t.status === 'succeeded') || (t.type === 'dispute' && (t.status === 'disputed' || t.status === 'lost'))) {
+    if (
+      (t.type === 'refund' && t.status === 'succeeded') ||
+      (t.type === 'dispute' && (t.status === 'disputed' || t.status === 'lost'))
+    ) {
       add(`customer:${customer}|${cur}`, m)
       add(`clearing:${PROVIDER}|${cur}`, -m)
     }
@@ -109,7 +161,10 @@ const deliveryArb = (n: number) =>
     cuts: fc.array(fc.integer({min: 1, max: 6}), {minLength: 1, maxLength: 40}),
   })
 
-function pagesOf(items: readonly NormalizedTxn[], d: {order: number[]; dups: number[]; cuts: number[]}): NormalizedTxn[][] {
+function pagesOf(
+  items: readonly NormalizedTxn[],
+  d: {order: number[]; dups: number[]; cuts: number[]},
+): NormalizedTxn[][] {
   const seq = d.order.map((i) => items[i]!)
   for (const [k, i] of d.dups.entries()) seq.splice((k * 7) % (seq.length + 1), 0, items[i % items.length]!)
   const pages: NormalizedTxn[][] = []
@@ -156,9 +211,20 @@ describe('ledger invariants through applyItems (fast-check)', () => {
           for (const row of stored) {
             const latest = finals.get(row.txn.id)!
             const got = row.txn
-            expect([got.status, got.amount, got.fee, got.updatedAt], row.txn.id).toEqual([latest.status, latest.amount, latest.fee, latest.updatedAt])
+            expect([got.status, got.amount, got.fee, got.updatedAt], row.txn.id).toEqual([
+              latest.status,
+              latest.amount,
+              latest.fee,
+              latest.updatedAt,
+            ])
             // The sum of all its versions' postings is the target of its latest state: the differences added up.
-            expect(postingDifference(targetPositions(latest, row.customerId!), postedPositions(w.db, postingKeyOf(w.db, row.txn.id)).lines), row.txn.id).toEqual([])
+            expect(
+              postingDifference(
+                targetPositions(latest, row.customerId!),
+                postedPositions(w.db, postingKeyOf(w.db, row.txn.id)).lines,
+              ),
+              row.txn.id,
+            ).toEqual([])
           }
           expect(accountSums(w.db)).toEqual(expectedBooks(finals))
         } finally {

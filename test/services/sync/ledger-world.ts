@@ -16,7 +16,9 @@ export const PROVIDER = 'acme-stripe'
 export const ALL: Grant[] = [{segment: '*', site: '*', access: 'write'}]
 
 /** A small ledger: two sites, three customers known by their Stripe ids, one Stripe provider. */
-export function ledgerWorld(opts: {customers?: Array<{id: string; site: string; segment: string; ref: string}>; grant?: boolean} = {}) {
+export function ledgerWorld(
+  opts: {customers?: Array<{id: string; site: string; segment: string; ref: string}>; grant?: boolean} = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'yms-apply-'))
   const db = openDatabase(join(dir, 'ledger.db'))
   const ctx = testContext(dir, {})
@@ -30,7 +32,10 @@ export function ledgerWorld(opts: {customers?: Array<{id: string; site: string; 
       {id: 'c2', site: 'berlin', segment: 'vip', ref: 'cus_2'},
       {id: 'c3', site: 'tokyo', segment: 'retail', ref: 'cus_3'},
     ]
-    upsertCustomers(db, customers.map((c) => ({id: c.id, site: c.site, segment: c.segment, refs: {stripe: c.ref}})))
+    upsertCustomers(
+      db,
+      customers.map((c) => ({id: c.id, site: c.site, segment: c.segment, refs: {stripe: c.ref}})),
+    )
     insertProvider(db, {id: PROVIDER, kind: 'stripe'})
     // The stored grant is what a replay reads; syncs in these tests pass the same grant in their scope.
     if (opts.grant !== false) addGrant(db, {provider: PROVIDER, segment: '*', site: '*', access: 'write'})
@@ -49,7 +54,9 @@ export function applyPage(db: Db, items: readonly NormalizedTxn[], s: ApplyScope
 
 let seq = 0
 /** A schema-valid NormalizedTxn with sensible defaults. */
-export function txn(p: Partial<NormalizedTxn> & Pick<NormalizedTxn, 'externalId' | 'type' | 'status' | 'amount'>): NormalizedTxn {
+export function txn(
+  p: Partial<NormalizedTxn> & Pick<NormalizedTxn, 'externalId' | 'type' | 'status' | 'amount'>,
+): NormalizedTxn {
   seq++
   return {
     id: `${PROVIDER}:${p.externalId}`,
@@ -70,11 +77,21 @@ export function txn(p: Partial<NormalizedTxn> & Pick<NormalizedTxn, 'externalId'
 }
 
 export function accountSums(db: Db): Record<string, number> {
-  const rows = db.raw.prepare('SELECT account, currency, SUM(amount_minor) AS m FROM ledger_postings GROUP BY account, currency HAVING m != 0 ORDER BY 1, 2').all() as Array<{account: string; currency: string; m: number}>
+  const rows = db.raw
+    .prepare(
+      'SELECT account, currency, SUM(amount_minor) AS m FROM ledger_postings GROUP BY account, currency HAVING m != 0 ORDER BY 1, 2',
+    )
+    .all() as Array<{account: string; currency: string; m: number}>
   return Object.fromEntries(rows.map((r) => [`${r.account}|${r.currency}`, r.m]))
 }
 
 export function tableCounts(db: Db): Record<string, number> {
   const n = (t: string) => db.raw.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get() as number
-  return {transactions: n('transactions'), states: n('transaction_states'), postings: n('ledger_postings'), quarantine: n('quarantine'), openQuarantine: db.raw.prepare(`SELECT COUNT(*) FROM quarantine WHERE status = 'open'`).pluck().get() as number}
+  return {
+    transactions: n('transactions'),
+    states: n('transaction_states'),
+    postings: n('ledger_postings'),
+    quarantine: n('quarantine'),
+    openQuarantine: db.raw.prepare(`SELECT COUNT(*) FROM quarantine WHERE status = 'open'`).pluck().get() as number,
+  }
 }

@@ -8,7 +8,12 @@ import type {Db} from '../../../src/store/db.js'
  * `customers` limits everything to those imported; `payers` limits only whose payments reached the ledger.
  * Keys are "account|currency"; zero sums are dropped.
  */
-export function expectedAccounts(scenario: Scenario, provider: string, at: string, opts: {invoices?: boolean; customers?: Set<string>; payers?: Set<string>} = {}): Record<string, number> {
+export function expectedAccounts(
+  scenario: Scenario,
+  provider: string,
+  at: string,
+  opts: {invoices?: boolean; customers?: Set<string>; payers?: Set<string>} = {},
+): Record<string, number> {
   const out = new Map<string, number>()
   const add = (account: string, currency: string, minor: number) => {
     const k = `${account}|${currency}`
@@ -39,7 +44,9 @@ export function expectedAccounts(scenario: Scenario, provider: string, at: strin
 
 export function actualAccounts(db: Db): Record<string, number> {
   const rows = db.raw
-    .prepare('SELECT account, currency, SUM(amount_minor) AS minor FROM ledger_postings GROUP BY account, currency HAVING minor != 0 ORDER BY account, currency')
+    .prepare(
+      'SELECT account, currency, SUM(amount_minor) AS minor FROM ledger_postings GROUP BY account, currency HAVING minor != 0 ORDER BY account, currency',
+    )
     .all() as Array<{account: string; currency: string; minor: number}>
   return Object.fromEntries(rows.map((r) => [`${r.account}|${r.currency}`, r.minor]))
 }

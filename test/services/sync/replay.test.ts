@@ -1,6 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import type {NormalizedTxn} from '../../../src/core/transaction.js'
 import {compareWithTruth, expectedTransactions, formatComparison} from '../../../src/sandbox/truth.js'
 import {grantAccess} from '../../../src/services/providers.js'
 import {applyItems} from '../../../src/services/sync/apply.js'
@@ -9,7 +8,15 @@ import {runSync} from '../../../src/services/sync/sync.js'
 import type {Db} from '../../../src/store/db.js'
 import {listQuarantine} from '../../../src/store/repos/quarantine.js'
 import {storedTransactions} from '../../../src/store/repos/transactions.js'
-import {createSyncWorld, importWorld, manualClock, unbalancedPostingSets, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
+import {
+  createSyncWorld,
+  importWorld,
+  manualClock,
+  unbalancedPostingSets,
+  WORLD_END,
+  worldScenario,
+  type SyncWorld,
+} from '../../helpers/sync-world.js'
 import {actualAccounts, expectedAccounts} from './oracle.js'
 import {ledgerWorld, PROVIDER, scope, txn} from './ledger-world.js'
 
@@ -41,15 +48,28 @@ describe('quarantine and replay through the engine', () => {
     // Every object of a missing customer (payments, and refunds/disputes whose payment could not apply) is held, nothing else.
     const truth = expectedTransactions(scenario, world.stripe.emulator, 'own', WORLD_END)
     const heldIds = new Set(held.map((q) => q.externalId))
-    const paymentCustomer = new Map(scenario.payments.map((p) => [world!.stripe.emulator.externalId('payment', p.key), p.customer]))
-    const expectHeld = truth.filter((t) => missing.has(paymentCustomer.get(t.parentExternalId ?? t.externalId)!)).map((t) => t.externalId)
+    const paymentCustomer = new Map(
+      scenario.payments.map((p) => [world!.stripe.emulator.externalId('payment', p.key), p.customer]),
+    )
+    const expectHeld = truth
+      .filter((t) => missing.has(paymentCustomer.get(t.parentExternalId ?? t.externalId)!))
+      .map((t) => t.externalId)
     expect([...heldIds].sort()).toEqual(expectHeld.sort())
     expect(held.every((q) => q.reason === 'unknown_customer')).toBe(true)
     expect(run.quarantined).toBe(held.length)
-    expect(actualAccounts(db)).toEqual(expectedAccounts(scenario, world.providerId, WORLD_END, {customers: new Set(scenario.customers.map((c) => c.id).filter((id) => !missing.has(id)))}))
+    expect(actualAccounts(db)).toEqual(
+      expectedAccounts(scenario, world.providerId, WORLD_END, {
+        customers: new Set(scenario.customers.map((c) => c.id).filter((id) => !missing.has(id))),
+      }),
+    )
 
     // A replay before the cause is fixed applies nothing and keeps every item.
-    expect(replayQuarantine(db, world.ctx, {})).toMatchObject({considered: held.length, applied: 0, stillQuarantined: held.length, notReplayable: 0})
+    expect(replayQuarantine(db, world.ctx, {})).toMatchObject({
+      considered: held.length,
+      applied: 0,
+      stillQuarantined: held.length,
+      notReplayable: 0,
+    })
     expect(open(db)).toHaveLength(held.length)
 
     await importWorld(db, world.ctx, scenario, (c) => missing.has(c.id))
@@ -69,16 +89,25 @@ describe('quarantine and replay through the engine', () => {
   it('access_denied (no grant for the segment) is audited; after a grant the replay applies and posts', async () => {
     world = await createSyncWorld({scenario, clock, segments: ['retail']})
     db = world.open()
-    expect((await runSync(db, world.ctx, {providers: [world.providerId], signals: signals()})).runs[0]!.status).toBe('ok')
+    expect((await runSync(db, world.ctx, {providers: [world.providerId], signals: signals()})).runs[0]!.status).toBe(
+      'ok',
+    )
     const held = open(db)
     const retail = new Set(scenario.customers.filter((c) => c.segment === 'retail').map((c) => c.id))
     expect(held.length).toBeGreaterThan(20)
     expect(new Set(held.map((q) => q.reason))).toEqual(new Set(['access_denied']))
-    expect(db.raw.prepare(`SELECT COUNT(*) FROM audit_log WHERE action = 'access.denied'`).pluck().get()).toBe(held.length)
+    expect(db.raw.prepare(`SELECT COUNT(*) FROM audit_log WHERE action = 'access.denied'`).pluck().get()).toBe(
+      held.length,
+    )
     expect(actualAccounts(db)).toEqual(expectedAccounts(scenario, world.providerId, WORLD_END, {payers: retail}))
 
     grantAccess(db, world.ctx, world.providerId, {segment: '*', site: '*', access: 'write'})
-    expect(replayQuarantine(db, world.ctx, {provider: world.providerId})).toEqual({considered: held.length, applied: held.length, stillQuarantined: 0, notReplayable: 0})
+    expect(replayQuarantine(db, world.ctx, {provider: world.providerId})).toEqual({
+      considered: held.length,
+      applied: held.length,
+      stillQuarantined: 0,
+      notReplayable: 0,
+    })
     expect(open(db)).toEqual([])
     expect(actualAccounts(db)).toEqual(expectedAccounts(scenario, world.providerId, WORLD_END))
     expect(new Set(listQuarantine(db, {}).map((q) => q.status))).toEqual(new Set(['replayed']))
@@ -88,13 +117,58 @@ describe('quarantine and replay through the engine', () => {
     const w = ledgerWorld()
     try {
       w.db.write(() =>
-        applyItems(w.db, scope(), [{txn: txn({externalId: 're_x', type: 'refund', status: 'succeeded', amount: {minor: 100, currency: 'EUR'}, parentExternalId: 'ch_x'}), rawJson: '{}'}], [
-          {externalId: 'ch_bad', reason: 'invalid_payload', detail: 'amount: not an integer', raw: {id: 'ch_bad', amount: 'abc'}},
-          {externalId: null, reason: 'invalid_payload', detail: 'no id', raw: {garbage: true}},
-        ]),
+        applyItems(
+          w.db,
+          scope(),
+          [
+            {
+              txn: txn({
+                externalId: 're_x',
+                type: 'refund',
+                status: 'succeeded',
+                amount: {minor: 100, currency: 'EUR'},
+                parentExternalId: 'ch_x',
+              }),
+              rawJson: '{}',
+            },
+          ],
+          [
+            {
+              externalId: 'ch_bad',
+              reason: 'invalid_payload',
+              detail: 'amount: not an integer',
+              raw: {id: 'ch_bad', amount: 'abc'},
+            },
+            {externalId: null, reason: 'invalid_payload', detail: 'no id', raw: {garbage: true}},
+          ],
+        ),
       )
-      w.db.write(() => applyItems(w.db, scope(), [{txn: txn({externalId: 'ch_x', type: 'payment', status: 'succeeded', amount: {minor: 100, currency: 'EUR'}, fee: {minor: 0, currency: 'EUR'}, customerRef: 'cus_1'}), rawJson: '{}'}], []))
-      expect(replayQuarantine(w.db, w.ctx, {provider: PROVIDER})).toEqual({considered: 3, applied: 1, stillQuarantined: 0, notReplayable: 2})
+      w.db.write(() =>
+        applyItems(
+          w.db,
+          scope(),
+          [
+            {
+              txn: txn({
+                externalId: 'ch_x',
+                type: 'payment',
+                status: 'succeeded',
+                amount: {minor: 100, currency: 'EUR'},
+                fee: {minor: 0, currency: 'EUR'},
+                customerRef: 'cus_1',
+              }),
+              rawJson: '{}',
+            },
+          ],
+          [],
+        ),
+      )
+      expect(replayQuarantine(w.db, w.ctx, {provider: PROVIDER})).toEqual({
+        considered: 3,
+        applied: 1,
+        stillQuarantined: 0,
+        notReplayable: 2,
+      })
       expect(open(w.db).map((q) => [q.externalId, q.reason])).toEqual([
         ['ch_bad', 'invalid_payload'],
         [null, 'invalid_payload'],

@@ -83,7 +83,15 @@ describe('invoices repository', () => {
   })
 
   it('imports idempotently with exact integer amounts', () => {
-    const inv = {id: 'i1', site: 'berlin', customer: 'c1', amountMinor: 12550, currency: 'EUR', issuedAt: '2024-05-01', dueAt: '2024-05-31'}
+    const inv = {
+      id: 'i1',
+      site: 'berlin',
+      customer: 'c1',
+      amountMinor: 12550,
+      currency: 'EUR',
+      issuedAt: '2024-05-01',
+      dueAt: '2024-05-31',
+    }
     expect(upsertInvoices(t.db, [inv]).outcomes).toEqual(['inserted'])
     expect(upsertInvoices(t.db, [inv]).outcomes).toEqual(['unchanged'])
     expect(upsertInvoices(t.db, [{...inv, amountMinor: 12551}]).outcomes).toEqual(['updated'])

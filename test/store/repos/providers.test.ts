@@ -49,7 +49,11 @@ describe('providers repository', () => {
     expect(updateProvider(t.db, 'adyen-eu', {maxRetries: 4, sites: ['berlin', 'tokyo']})?.changed).toEqual([])
     const updated = updateProvider(t.db, 'adyen-eu', {enabled: false, sites: ['tokyo'], baseUrl: 'http://127.0.0.1:9'})
     expect(updated?.changed.sort()).toEqual(['baseUrl', 'enabled', 'sites'])
-    expect(getProvider(t.db, 'adyen-eu')).toMatchObject({enabled: false, sites: ['tokyo'], baseUrl: 'http://127.0.0.1:9'})
+    expect(getProvider(t.db, 'adyen-eu')).toMatchObject({
+      enabled: false,
+      sites: ['tokyo'],
+      baseUrl: 'http://127.0.0.1:9',
+    })
     expect(updateProvider(t.db, 'nope', {enabled: true})).toBeNull()
 
     addGrant(t.db, {provider: 'adyen-eu', segment: 'gold', site: '*', access: 'read'})
@@ -91,7 +95,9 @@ describe('grants', () => {
     expect(listGrants(t.db)).toHaveLength(3)
     expect(removeGrant(t.db, {provider: 'p1', segment: 'gold', site: '*'})).toBe(true)
     expect(removeGrant(t.db, {provider: 'p1', segment: 'gold', site: '*'})).toBe(false)
-    expect(() => addGrant(t.db, {provider: 'ghost', segment: 'gold', site: '*', access: 'read'})).toThrow(/unknown provider/)
+    expect(() => addGrant(t.db, {provider: 'ghost', segment: 'gold', site: '*', access: 'read'})).toThrow(
+      /unknown provider/,
+    )
     expect(() => addGrant(t.db, {provider: 'p1', segment: 'x', site: '*', access: 'admin' as 'read'})).toThrow(/CHECK/)
   })
 })

@@ -15,7 +15,9 @@ beforeEach(() => {
 afterEach(() => t.cleanup())
 
 const money = fc.record({minor: fc.integer({min: 0, max: 10 ** 12}), currency: fc.constantFrom('EUR', 'JPY', 'KWD')})
-const iso = fc.integer({min: Date.parse('2020-01-01'), max: Date.parse('2030-01-01')}).map((ms) => new Date(ms).toISOString())
+const iso = fc
+  .integer({min: Date.parse('2020-01-01'), max: Date.parse('2030-01-01')})
+  .map((ms) => new Date(ms).toISOString())
 const text = fc.string({minLength: 1, maxLength: 12})
 // Every field of the normalized shape, each in all its forms: null or not, metadata keys in any order.
 const txnArb = fc
@@ -30,15 +32,39 @@ const txnArb = fc
     customerRef: fc.option(text, {nil: null}),
     invoiceRef: fc.option(text, {nil: null}),
     siteRef: fc.option(text, {nil: null}),
-    failure: fc.option(fc.record({code: text, message: fc.string(), decision: fc.constantFrom('retry' as const, 'terminal' as const, 'unknown' as const)}), {nil: null}),
+    failure: fc.option(
+      fc.record({
+        code: text,
+        message: fc.string(),
+        decision: fc.constantFrom('retry' as const, 'terminal' as const, 'unknown' as const),
+      }),
+      {nil: null},
+    ),
     occurredAt: iso,
     updatedAt: iso,
     metadata: fc.dictionary(text, fc.string(), {maxKeys: 4}),
   })
-  .map((f): NormalizedTxn => NormalizedTxnSchema.parse({id: `p1:${f.externalId}`, provider: 'p1', kind: 'stripe', ...f}))
+  .map((f): NormalizedTxn =>
+    NormalizedTxnSchema.parse({id: `p1:${f.externalId}`, provider: 'p1', kind: 'stripe', ...f}),
+  )
 
 const write = (txn: NormalizedTxn, version: number, seq: number | null) =>
-  t.db.write(() => writeTxnVersion(t.db, {txn, rawJson: '{}', rawSha256: 'a'.repeat(64), version, customerId: 'c1', siteId: 'berlin', source: 'pull', now: '2026-01-01T00:00:00.000Z'}, seq))
+  t.db.write(() =>
+    writeTxnVersion(
+      t.db,
+      {
+        txn,
+        rawJson: '{}',
+        rawSha256: 'a'.repeat(64),
+        version,
+        customerId: 'c1',
+        siteId: 'berlin',
+        source: 'pull',
+        now: '2026-01-01T00:00:00.000Z',
+      },
+      seq,
+    ),
+  )
 
 describe('transactions are stored as columns and read back as the same normalized state', () => {
   it('any state round-trips exactly, and a second version replaces it under the same seq', () => {
@@ -60,7 +86,25 @@ describe('transactions are stored as columns and read back as the same normalize
   })
 
   it('a state that differs in any field is not the same state; metadata order alone does not count', () => {
-    const base = NormalizedTxnSchema.parse({id: 'p1:ch_1', provider: 'p1', kind: 'stripe', externalId: 'ch_1', parentExternalId: null, type: 'payment', status: 'succeeded', amount: {minor: 100, currency: 'EUR'}, fee: null, net: null, customerRef: 'cus_1', invoiceRef: null, siteRef: null, failure: null, occurredAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', metadata: {a: '1', b: '2'}})
+    const base = NormalizedTxnSchema.parse({
+      id: 'p1:ch_1',
+      provider: 'p1',
+      kind: 'stripe',
+      externalId: 'ch_1',
+      parentExternalId: null,
+      type: 'payment',
+      status: 'succeeded',
+      amount: {minor: 100, currency: 'EUR'},
+      fee: null,
+      net: null,
+      customerRef: 'cus_1',
+      invoiceRef: null,
+      siteRef: null,
+      failure: null,
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      metadata: {a: '1', b: '2'},
+    })
     expect(sameTxnState(base, {...base, metadata: {b: '2', a: '1'}})).toBe(true)
     expect(sameTxnState(base, {...base, fee: {minor: 3, currency: 'EUR'}})).toBe(false)
     expect(sameTxnState(base, {...base, metadata: {a: '1'}})).toBe(false)
