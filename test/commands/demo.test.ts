@@ -1,0 +1,90 @@
+import {existsSync, rmSync} from 'node:fs'
+
+import {afterAll, describe, expect, it} from 'vitest'
+import {z} from 'zod'
+
+import {GATEWAY_KINDS} from '../../src/gateways/registry.js'
+import {run, tempHome} from './helpers.js'
+import {ErrorJson, Status, SyncResult} from './shapes.js'
+
+const DemoJson = z.strictObject({
+  home: z.string(),
+  // Optional only because of the defect shown by the it.fails below: it should always be there.
+  kept: z.boolean().optional(),
+  gateways: z.array(z.strictObject({kind: z.string(), provider: z.string(), baseUrl: z.string()})),
+  imported: z.strictObject({sites: z.number().int(), customers: z.number().int(), invoices: z.number().int()}),
+  missingGrant: z.strictObject({provider: z.string(), segment: z.string()}),
+  sync: SyncResult,
+  status: Status,
+})
+
+// A small world keeps each run near a second; the flags are what make it small. Seed 2 gives this world vip
+// customers paying through Stripe, so the withheld grant has something to hold back.
+const SMALL = ['--customers', '10', '--transactions', '40', '--seed', '2']
+
+describe('demo', () => {
+  const {home, cleanup} = tempHome()
+  const kept: string[] = []
+  let thrownAway: z.infer<typeof DemoJson> | undefined
+  afterAll(() => {
+    for (const dir of kept) rmSync(dir, {recursive: true, force: true})
+    cleanup()
+  })
+
+  it('runs the whole loop on a throw-away home: every gateway synced, the withheld segment quarantined', async () => {
+    const r = await run(['demo', ...SMALL, '--json'], {home})
+    expect(r.exitCode, r.stdout).toBe(0)
+    const demo = DemoJson.parse(r.json())
+    thrownAway = demo
+    expect(existsSync(demo.home)).toBe(false)
+    expect(demo.imported.customers).toBe(10)
+    expect(demo.gateways.map((g) => g.kind).sort()).toEqual([...GATEWAY_KINDS].sort())
+    expect(demo.sync.runs.every((x) => x.status === 'ok')).toBe(true)
+    expect(demo.status.providers.map((p) => p.id).sort()).toEqual(demo.gateways.map((g) => g.provider).sort())
+    const withheld = demo.status.providers.find((p) => p.id === demo.missingGrant.provider)!
+    expect(withheld.quarantined).toBeGreaterThan(0)
+    expect(demo.status.quarantine).toEqual({
+      open: withheld.quarantined,
+      byReason: {access_denied: withheld.quarantined},
+    })
+  })
+
+  // Defect: without --keep the result has no `kept` field: oclif leaves an absent boolean flag undefined and runDemo
+  // copies opts.keep into the result as is (src/commands/demo/index.ts, src/services/demo.ts).
+  it.fails('without --keep the result says kept: false', () => {
+    expect(thrownAway).toHaveProperty('kept', false)
+  })
+
+  it('--keep leaves the home, which --home then reads; the same --seed yields the same world', async () => {
+    const r = await run(['demo', ...SMALL, '--keep', '--json'], {home})
+    expect(r.exitCode).toBe(0)
+    const demo = DemoJson.parse(r.json())
+    kept.push(demo.home)
+    expect(demo.kept).toBe(true)
+    expect(existsSync(demo.home)).toBe(true)
+
+    // --home beats YMS_PAY_HOME (which the helper points at the test's own, empty home).
+    const status = await run(['status', '--home', demo.home, '--json'], {home})
+    expect(
+      Status.parse(status.json())
+        .providers.map((p) => p.id)
+        .sort(),
+    ).toEqual(demo.gateways.map((g) => g.provider).sort())
+
+    const first = thrownAway!
+    const counts = (d: z.infer<typeof DemoJson>) =>
+      d.sync.runs.map((x) => `${x.provider} ${x.inserted} ${x.quarantined}`).sort()
+    expect(counts(first)).toEqual(counts(demo))
+    expect(first.imported).toEqual(demo.imported)
+  })
+
+  it.each([
+    [['demo', '--customers', '0'], /--customers/],
+    [['demo', '--transactions', 'lots'], /--transactions/],
+    [['demo', '--seed', '1.5'], /--seed/],
+  ])('%j exits 2', async (args, message) => {
+    const r = await run([...args, '--json'], {home})
+    expect(r.exitCode).toBe(2)
+    expect(ErrorJson.parse(r.json()).error.message).toMatch(message)
+  })
+})

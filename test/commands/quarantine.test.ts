@@ -1,0 +1,114 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import type {z} from 'zod'
+
+import type {SyncWorld} from '../helpers/sync-world.js'
+import {run} from './helpers.js'
+import {ErrorJson, QuarantineList, ReplayResult, type QuarantineItem} from './shapes.js'
+import {stripeWorld} from './world.js'
+
+type Item = z.infer<typeof QuarantineItem>
+
+// The provider may write retail and wholesale customers only: every vip customer's object waits in quarantine.
+describe('quarantine list / replay (after a sync without a vip grant)', () => {
+  let world: SyncWorld
+  let open: Item[]
+  const list = async (flags: string[]) => {
+    const r = await run(['quarantine', 'list', ...flags, '--json'], {home: world.home})
+    expect(r.exitCode, r.stdout).toBe(0)
+    return QuarantineList.parse(r.json()).items
+  }
+  const replay = async (flags: string[]) => {
+    const r = await run(['quarantine', 'replay', ...flags, '--json'], {home: world.home, env: world.env})
+    expect(r.exitCode, r.stdout).toBe(0)
+    return ReplayResult.parse(r.json())
+  }
+
+  beforeAll(async () => {
+    world = await stripeWorld({segments: ['retail', 'wholesale'], sync: true})
+    open = await list(['--limit', '100000'])
+  })
+  afterAll(() => world?.close())
+
+  it('quarantine list: the vip objects, open, access_denied, most recently seen first, without raw payloads', async () => {
+    expect(open.length).toBeGreaterThan(1)
+    expect(new Set(open.map((q) => `${q.provider} ${q.reason} ${q.status}`))).toEqual(
+      new Set(['acme-stripe access_denied open']),
+    )
+    expect(open.every((q) => q.raw === undefined)).toBe(true)
+    const recent = [...open].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+    expect(open.map((q) => q.updatedAt)).toEqual(recent.map((q) => q.updatedAt))
+    expect(await list([])).toEqual(open.slice(0, 50))
+  })
+
+  const every = ['--limit', '100000']
+  it.each([
+    [['--limit', '1'], (items: Item[]) => items.slice(0, 1)],
+    [['--reason', 'access_denied', ...every], (items: Item[]) => items],
+    [['--reason', 'unknown_customer', ...every], () => []],
+    [['--provider', 'acme-stripe', ...every], (items: Item[]) => items],
+    [['--provider', 'other', ...every], () => []],
+    [['--status', 'replayed', ...every], () => []],
+    [['--status', 'all', ...every], (items: Item[]) => items],
+  ])('quarantine list %j', async (flags, expected) => {
+    expect(await list(flags)).toEqual(expected(open))
+  })
+
+  it('--raw adds exactly what the gateway sent', async () => {
+    const [item] = await list(['--raw', '--limit', '1'])
+    expect(item).toMatchObject({...open[0], raw: expect.objectContaining({id: open[0]!.externalId})})
+  })
+
+  it('replay before the grant: every item considered, none applied, all still quarantined', async () => {
+    expect(await replay(['--all'])).toEqual({
+      considered: open.length,
+      applied: 0,
+      stillQuarantined: open.length,
+      notReplayable: 0,
+    })
+  })
+
+  it('after `providers grant --segment vip`, replay --id applies just those items', async () => {
+    expect(
+      (await run(['providers', 'grant', 'acme-stripe', '--segment', 'vip'], {home: world.home, env: world.env}))
+        .exitCode,
+    ).toBe(0)
+    const chosen = [open[0]!.id, open[1]!.id]
+    expect(await replay(['--id', String(chosen[0]), '--id', String(chosen[1])])).toEqual({
+      considered: 2,
+      applied: 2,
+      stillQuarantined: 0,
+      notReplayable: 0,
+    })
+    expect((await list(['--status', 'replayed'])).map((q) => q.id).sort()).toEqual([...chosen].sort())
+    expect((await list(['--limit', '100000'])).map((q) => q.id)).toEqual(
+      open.map((q) => q.id).filter((id) => !chosen.includes(id)),
+    )
+  })
+
+  it('replay --all applies the rest; nothing stays open and every item is listed under --status all', async () => {
+    expect(await replay(['--all'])).toEqual({
+      considered: open.length - 2,
+      applied: open.length - 2,
+      stillQuarantined: 0,
+      notReplayable: 0,
+    })
+    expect(await list([])).toEqual([])
+    expect((await list(['--status', 'all', '--limit', '100000'])).map((q) => q.id).sort()).toEqual(
+      open.map((q) => q.id).sort(),
+    )
+  })
+
+  it.each([
+    [['quarantine', 'replay'], /--id N .* or --all/],
+    [['quarantine', 'replay', '--id', '1', '--all'], /exclude each other/],
+    [['quarantine', 'replay', '--id', '0'], /--id/],
+    [['quarantine', 'replay', '--id', 'first'], /--id/],
+    [['quarantine', 'list', '--reason', 'bored'], /--reason/],
+    [['quarantine', 'list', '--status', 'closed'], /--status/],
+    [['quarantine', 'list', '--limit', '0'], /--limit/],
+  ])('%j exits 2', async (args, message) => {
+    const r = await run([...args, '--json'], {home: world.home})
+    expect(r.exitCode).toBe(2)
+    expect(ErrorJson.parse(r.json()).error.message).toMatch(message)
+  })
+})

@@ -1,0 +1,165 @@
+import Database from 'better-sqlite3'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {z} from 'zod'
+
+import type {SyncWorld} from '../helpers/sync-world.js'
+import {run, runUntilSignal, secretEnv, tempHome} from './helpers.js'
+import {ErrorJson, ProviderRun, SyncResult, TxnList} from './shapes.js'
+import {stripeWorld} from './world.js'
+
+const stored = async (home: string) =>
+  TxnList.parse((await run(['transactions', 'list', '--limit', '100000', '--json'], {home})).json()).transactions
+
+describe('sync: which providers run, and the exit code they add up to', () => {
+  let world: SyncWorld
+  let env: Record<string, string>
+  const sync = async (flags: string[], withEnv = env) => {
+    const r = await run(['sync', ...flags, '--json'], {home: world.home, env: withEnv})
+    return {exitCode: r.exitCode, result: SyncResult.parse(r.json())}
+  }
+  const statuses = (result: {runs: Array<{provider: string; status: string}>}) =>
+    Object.fromEntries(result.runs.map((x) => [x.provider, x.status]))
+
+  // acme-stripe holds the emulator's key; `other` talks to the same emulator with a key it refuses.
+  beforeAll(async () => {
+    world = await stripeWorld()
+    env = {...world.env, ...secretEnv('other', {api_key: 'sk_test_refused', webhook_secret: 'whsec_refused'})}
+    expect(
+      (
+        await run(['providers', 'add', 'other', '--kind', 'stripe', '--base-url', world.stripe.baseUrl], {
+          home: world.home,
+          env,
+        })
+      ).exitCode,
+    ).toBe(0)
+  })
+  afterAll(() => world?.close())
+
+  it('--provider runs only that provider; what it reports inserted is what the ledger now lists', async () => {
+    const {exitCode, result} = await sync(['--provider', 'acme-stripe'])
+    expect(exitCode).toBe(0)
+    expect(statuses(result)).toEqual({'acme-stripe': 'ok'})
+    const txns = await stored(world.home)
+    expect(txns.length).toBeGreaterThan(0)
+    expect(result.runs[0]).toMatchObject({inserted: txns.length, updated: 0})
+    expect(result.totals).toMatchObject({providers: 1, failed: 0, inserted: txns.length, pages: result.runs[0]!.pages})
+  })
+
+  it('a second pass finds nothing new and posts nothing', async () => {
+    const {exitCode, result} = await sync(['--provider', 'acme-stripe'])
+    expect(exitCode).toBe(0)
+    expect(result.runs[0]).toMatchObject({status: 'ok', inserted: 0, updated: 0, posted: 0})
+  })
+
+  it('--provider repeats; one failing beside one ok exits 4 and names the failure', async () => {
+    const {exitCode, result} = await sync(['--provider', 'acme-stripe', '--provider', 'other'])
+    expect(exitCode).toBe(4)
+    expect(statuses(result)).toEqual({'acme-stripe': 'ok', other: 'failed'})
+    expect(result.runs.find((x) => x.provider === 'other')).toMatchObject({exitCode: 77, error: expect.any(String)})
+    expect(result.totals).toMatchObject({providers: 2, failed: 1})
+  })
+
+  it('without --provider every ENABLED provider runs; a disabled one is left out', async () => {
+    expect((await run(['providers', 'disable', 'other'], {home: world.home, env})).exitCode).toBe(0)
+    const {exitCode, result} = await sync([])
+    expect(exitCode).toBe(0)
+    expect(statuses(result)).toEqual({'acme-stripe': 'ok'})
+  })
+
+  it('a disabled provider named with --provider still runs: when all fail alike, their code is the exit (77)', async () => {
+    const {exitCode, result} = await sync(['--provider', 'other'])
+    expect(exitCode).toBe(77)
+    expect(statuses(result)).toEqual({other: 'failed'})
+  })
+
+  it('a missing API secret exits 78, the run naming the variable that would provide it', async () => {
+    const {exitCode, result} = await sync(['--provider', 'acme-stripe'], {})
+    expect(exitCode).toBe(78)
+    expect(result.runs[0]).toMatchObject({
+      status: 'failed',
+      exitCode: 78,
+      error: expect.stringContaining('YMS_PAY_SECRET_ACME_STRIPE_API_KEY'),
+    })
+  })
+
+  it.each([
+    [['sync', '--provider', 'nope'], /--provider nope: unknown provider/],
+    [['sync', '--since', 'last tuesday'], /--since last tuesday: not an ISO time/],
+    [['sync', '--concurrency', '0'], /--concurrency/],
+    [['sync', '--concurrency', '33'], /--concurrency/],
+    [['sync', '--watch', '--interval', 'soon'], /--interval "soon"/],
+    [['sync', '--watch', '--interval', '0s'], /--interval "0s": must be greater than zero/],
+  ])('%j exits 2 and syncs nothing', async (args, message) => {
+    const before = await stored(world.home)
+    const r = await run([...args, '--json'], {home: world.home, env})
+    expect(r.exitCode).toBe(2)
+    expect(ErrorJson.parse(r.json()).error.message).toMatch(message)
+    expect(await stored(world.home)).toEqual(before)
+  })
+})
+
+describe('sync --since on a first sync', () => {
+  let world: SyncWorld
+  beforeAll(async () => void (world = await stripeWorld()))
+  afterAll(() => world?.close())
+
+  it('starts from --since instead of the beginning of the history', async () => {
+    const since = '2026-03-01T00:00:00.000Z'
+    const r = await run(['sync', '--since', since, '--json'], {home: world.home, env: world.env})
+    expect(r.exitCode, r.stdout).toBe(0)
+    const payments = (await stored(world.home)).filter((t) => t.type === 'payment')
+    const expected = world.scenario.payments.filter((p) => p.createdAt >= since)
+    expect(expected.length).toBeGreaterThan(0)
+    expect(expected.length).toBeLessThan(world.scenario.payments.length)
+    expect(payments).toHaveLength(expected.length)
+    expect(payments.every((t) => t.occurredAt >= since)).toBe(true)
+  })
+})
+
+describe('sync --watch (in-process, stopped as SIGTERM would stop it)', () => {
+  let world: SyncWorld
+  beforeAll(async () => void (world = await stripeWorld({transactions: 40})))
+  afterAll(() => world?.close())
+
+  it('with --json: one JSON line per page and per run, no summary object; a stop ends the interval wait, exit 0', async () => {
+    const finishedRuns = () => {
+      const db = new Database(world.dbFile, {readonly: true})
+      try {
+        return db.prepare(`SELECT COUNT(*) FROM sync_runs WHERE status = 'ok'`).pluck().get() as number
+      } finally {
+        db.close()
+      }
+    }
+    const r = await runUntilSignal(
+      'SIGTERM',
+      ['sync', '--watch', '--interval', '1h', '--json'],
+      {home: world.home, env: world.env},
+      () => finishedRuns() >= 1,
+    )
+    expect(r.exitCode).toBe(0)
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as {event: string; provider: string})
+    expect(lines.filter((l) => l.event === 'page').length).toBeGreaterThan(0)
+    const runs = lines.filter((l) => l.event === 'run')
+    expect(runs).toHaveLength(1)
+    expect(ProviderRun.extend({at: z.string(), event: z.literal('run')}).parse(runs[0])).toMatchObject({
+      provider: 'acme-stripe',
+      status: 'ok',
+    })
+  })
+})
+
+describe('sync with no providers', () => {
+  const {home, cleanup} = tempHome()
+  afterAll(cleanup)
+
+  it('is a no-op that exits 0 and says how to add one', async () => {
+    const json = await run(['sync', '--json'], {home})
+    expect(json.exitCode).toBe(0)
+    expect(SyncResult.parse(json.json())).toMatchObject({runs: [], totals: {providers: 0}})
+    const plain = await run(['sync'], {home})
+    expect(plain.stderr).toMatch(/no enabled providers.*providers add/)
+  })
+})
