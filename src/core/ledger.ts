@@ -14,52 +14,113 @@ export interface PostingLine {
 
 export const accounts = {
   customer: (customerId: string) => `customer:${customerId}`,
+  /** Money held at the processor for the merchant. */
   clearing: (provider: string) => `clearing:${provider}`,
   fees: (provider: string) => `fees:${provider}`,
+  /** Money the processor paid out to the merchant's bank. */
+  payouts: (provider: string) => `payouts:${provider}`,
+  /** The other side of the processor's corrections to the merchant's balance (credits and debits). */
+  adjustments: (provider: string) => `adjustments:${provider}`,
   revenue: (siteId: string) => `revenue:${siteId}`,
 }
 
 type TxnFacts = Pick<NormalizedTxn, 'type' | 'status' | 'amount' | 'fee' | 'provider'>
 
-/** Where this transaction, in its current state, leaves each account (its cumulative effect). */
-export function targetPositions(txn: TxnFacts, customerId: string): PostingLine[] {
+/** 0 - x, not -x: negating a zero must not give -0, which prints as "-0.00" and is not Object.is-equal to 0. */
+export function negate(minor: number): number {
+  return 0 - minor
+}
+
+/**
+ * Where this transaction, in its current state, leaves each account (its cumulative effect). `customerId` is the
+ * customer a payment, refund or dispute belongs to; merchant-level bookings (fee, payout, adjustment) have none and
+ * ignore it. One line per account and currency, never a zero one.
+ */
+export function targetPositions(txn: TxnFacts, customerId: string | null): PostingLine[] {
+  return postingDifference(positions(txn, customerId), [])
+}
+
+function positions(txn: TxnFacts, customerId: string | null): PostingLine[] {
   const {amount, provider} = txn
-  const customer = accounts.customer(customerId)
-  const clearing = accounts.clearing(provider)
   switch (txn.type) {
-    case 'payment': {
+    case 'payment':
       if (txn.status !== 'succeeded') return []
-      const fee = sameCurrencyFee(txn.fee, amount)
-      const lines: PostingLine[] = [
-        {account: customer, minor: -amount.minor, currency: amount.currency},
-        {account: clearing, minor: amount.minor - fee, currency: amount.currency},
+      return [
+        ...toCustomer(customerOf(txn, customerId), provider, negate(amount.minor), amount.currency),
+        ...feeLines(provider, sameCurrencyFee(txn.fee, amount)),
       ]
-      if (fee !== 0) lines.push({account: accounts.fees(provider), minor: fee, currency: amount.currency})
-      return lines
-    }
     case 'refund':
       if (txn.status !== 'succeeded') return []
-      return reversal(customer, clearing, amount)
-    case 'dispute':
-      // Funds leave when a dispute opens and come back only if it is won.
-      if (txn.status !== 'disputed' && txn.status !== 'lost') return []
-      return reversal(customer, clearing, amount)
+      return [
+        ...toCustomer(customerOf(txn, customerId), provider, amount.minor, amount.currency),
+        ...feeLines(provider, sameCurrencyFee(txn.fee, amount)),
+      ]
+    case 'dispute': {
+      // Funds leave when a dispute opens and come back only if it is won; a fee booked with it stays whatever the
+      // outcome, as the gateway reports it (a gateway that returns the fee on a win reports the fee netted).
+      const withdrawn = txn.status === 'disputed' || txn.status === 'lost'
+      const booked = withdrawn || txn.status === 'won'
+      if (!booked) return []
+      return [
+        ...(withdrawn ? toCustomer(customerOf(txn, customerId), provider, amount.minor, amount.currency) : []),
+        ...feeLines(provider, sameCurrencyFee(txn.fee, amount)),
+      ]
+    }
+    case 'fee':
+    case 'payout':
+    case 'adjustment':
+      return txn.status === 'succeeded' ? merchantBooking(txn.type, provider, amount) : []
     default:
-      // fees, payouts and adjustments move money between the processor and the merchant, not the customer.
+      // dispute_reversal: the dispute's own states already say whether the funds came back.
       return []
   }
 }
 
-function reversal(customer: string, clearing: string, amount: Money): PostingLine[] {
+/** The customer's account moves by `minor`; clearing takes the other side. */
+function toCustomer(customerId: string, provider: string, minor: number, currency: string): PostingLine[] {
   return [
-    {account: customer, minor: amount.minor, currency: amount.currency},
-    {account: clearing, minor: -amount.minor, currency: amount.currency},
+    {account: accounts.customer(customerId), minor, currency},
+    {account: accounts.clearing(provider), minor: negate(minor), currency},
   ]
 }
 
+/** A fee charged (> 0) is paid out of clearing; one returned (< 0) goes back into it. */
+function feeLines(provider: string, fee: Money | null): PostingLine[] {
+  if (fee === null) return []
+  return [
+    {account: accounts.fees(provider), minor: fee.minor, currency: fee.currency},
+    {account: accounts.clearing(provider), minor: negate(fee.minor), currency: fee.currency},
+  ]
+}
+
+/** Merchant-level bookings: signed amounts, the effect on the merchant's balance at the processor. */
+function merchantBooking(type: 'fee' | 'payout' | 'adjustment', provider: string, amount: Money): PostingLine[] {
+  const clearing = accounts.clearing(provider)
+  const {minor, currency} = amount
+  switch (type) {
+    case 'fee':
+      return feeLines(provider, amount)
+    case 'payout':
+      return [
+        {account: accounts.payouts(provider), minor, currency},
+        {account: clearing, minor: negate(minor), currency},
+      ]
+    case 'adjustment':
+      return [
+        {account: clearing, minor, currency},
+        {account: accounts.adjustments(provider), minor: negate(minor), currency},
+      ]
+  }
+}
+
+function customerOf(txn: TxnFacts, customerId: string | null): string {
+  if (customerId === null) throw new Error(`a ${txn.type} posts to a customer's account, and none was given`)
+  return customerId
+}
+
 /** A fee in another currency than the charge (rare: cross-border settlement) is not split out here. */
-function sameCurrencyFee(fee: Money | null, amount: Money): number {
-  return fee && fee.currency === amount.currency ? fee.minor : 0
+function sameCurrencyFee(fee: Money | null, amount: Money): Money | null {
+  return fee && fee.currency === amount.currency && fee.minor !== 0 ? fee : null
 }
 
 /** Postings that move the accounts from `posted` (sum of earlier versions) to `target`. */
@@ -67,7 +128,7 @@ export function postingDifference(target: readonly PostingLine[], posted: readon
   const key = (l: PostingLine) => `${l.account}\u0000${l.currency}`
   const delta = new Map<string, PostingLine>()
   for (const line of target) add(delta, key(line), line, line.minor)
-  for (const line of posted) add(delta, key(line), line, -line.minor)
+  for (const line of posted) add(delta, key(line), line, negate(line.minor))
   return [...delta.values()].filter((l) => l.minor !== 0)
 }
 
@@ -81,7 +142,7 @@ function add(map: Map<string, PostingLine>, k: string, line: PostingLine, minor:
 export function invoicePositions(invoice: {customer: string; site: string; amount: Money}): PostingLine[] {
   return [
     {account: accounts.customer(invoice.customer), minor: invoice.amount.minor, currency: invoice.amount.currency},
-    {account: accounts.revenue(invoice.site), minor: -invoice.amount.minor, currency: invoice.amount.currency},
+    {account: accounts.revenue(invoice.site), minor: negate(invoice.amount.minor), currency: invoice.amount.currency},
   ]
 }
 

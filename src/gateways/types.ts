@@ -4,7 +4,9 @@ import type {Clock} from '../core/clock.js'
 import type {Cursor} from '../core/cursor.js'
 import type {HttpMethod} from '../core/gateway-call.js'
 import type {CurrencyWire} from '../core/wire-rule.js'
-import type {Decision, FailureSchema, FetchedTxn, Money, Quarantined} from '../core/transaction.js'
+import type {Decision, FailureSchema, FetchedTxn, Money, Quarantined, Skipped} from '../core/transaction.js'
+
+export type {Skipped} from '../core/transaction.js'
 
 /**
  * The gateway seam. The core owns the cursor and the database; an adapter turns one request into one page of
@@ -68,6 +70,12 @@ export interface AdapterDeps {
 export interface Page {
   items: FetchedTxn[]
   invalid: Quarantined[]
+  /**
+   * Objects seen but deliberately not posted (documented, understood, moving nothing in yms-pay's accounts), and
+   * objects whose code the gateway does not document (reason UNKNOWN_CODE): counted in the run, kept for an admin
+   * to list (`yms-pay sync skipped`), never quarantined.
+   */
+  skipped?: Skipped[]
   next: Cursor
   hasMore: boolean
 }

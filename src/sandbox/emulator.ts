@@ -4,6 +4,7 @@ import type {AddressInfo} from 'node:net'
 import type {GatewayKind} from '../gateways/registry.js'
 import type {Decision} from '../core/transaction.js'
 import type {Clock} from '../core/clock.js'
+import type {ProcessorBalance} from './balance.js'
 import type {DeclineReason, Scenario, ScenarioEvent} from './model.js'
 
 /**
@@ -61,6 +62,11 @@ export interface GatewayEmulator {
    * request may fail, the token endpoint included, as real gateways' do.
    */
   faultable?(req: EmulatorRequest): boolean
+  /**
+   * Optional: the merchant's balance at the processor per currency at clock.now(), from what this emulator serves
+   * (src/sandbox/balance.ts): what a synced ledger's clearing and fee accounts must equal.
+   */
+  processorBalance?(): ProcessorBalance[]
 }
 
 export type EmulatorFactory = (opts: EmulatorOptions) => GatewayEmulator

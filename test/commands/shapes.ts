@@ -240,6 +240,7 @@ const counts = {
   updated: z.number().int(),
   unchanged: z.number().int(),
   quarantined: z.number().int(),
+  skipped: z.number().int(),
   posted: z.number().int(),
 }
 export const ProviderRun = z.strictObject({

@@ -21,7 +21,8 @@ import {facts} from './facts.js'
  * - processor_declined, gateway_rejected, failed, settlement_declined -> failed (with the code and its decision)
  * - voided, authorization_expired -> canceled
  * Type: sale -> payment; credit -> refund of `refunded-transaction-id` (a credit without one is a standalone
- * credit to the customer: adjustment). Disputes: open/disputed/under_review -> disputed; won -> won;
+ * credit to the customer: a refund with no payment, which the customer's own id places; `adjustment` is for money
+ * between Braintree and the merchant, which a transaction never is). Disputes: open/disputed/under_review -> disputed; won -> won;
  * lost/accepted/auto_accepted/expired -> lost (accepting or letting it expire gives the money up).
  */
 export interface TranslateContext {
@@ -143,7 +144,7 @@ function transactionFields(t: BraintreeTransaction): TxnFields {
   if (t.type === 'sale') type = 'payment'
   else if (t.type === 'credit') {
     parent = t['refunded-transaction-id']
-    type = parent ? 'refund' : 'adjustment'
+    type = 'refund'
   } else throw new Refusal('invalid_payload', `transaction type ${JSON.stringify(t.type)} is neither sale nor credit`)
   const occurredAt = utc(t['created-at'], 'created-at')
   const metadata: Record<string, string> = {braintree_status: t.status}

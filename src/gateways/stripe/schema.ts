@@ -83,7 +83,10 @@ export const DisputeSchema = z.object({
     'lost',
     'prevented',
   ]),
-  balance_transactions: z.array(z.object({created: unixSeconds})).optional(),
+  /** Funds withdrawn and reinstated; each carries the dispute fee booked with it (`fee`, returned as a negative). */
+  balance_transactions: z
+    .array(z.object({created: unixSeconds, fee: int.optional(), currency: z.string().optional()}))
+    .optional(),
   metadata: metadata.nullish(),
 })
 export type StripeDispute = z.infer<typeof DisputeSchema>

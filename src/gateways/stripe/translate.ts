@@ -1,5 +1,5 @@
 import type {NormalizedTxn} from '../../core/transaction.js'
-import {buildTxn, invalidShape, type Translation, type TxnFields, wireMoney} from '../translate-kit.js'
+import {buildTxn, invalidShape, Refusal, type Translation, type TxnFields, wireMoney} from '../translate-kit.js'
 import {classifyDecline} from './classify.js'
 import {facts} from './facts.js'
 import {
@@ -145,7 +145,7 @@ export function translateDispute(raw: unknown, ctx: TranslateContext): Translati
       type: 'dispute',
       status: DISPUTE_STATUS[dispute.status],
       amount: money(dispute.amount, dispute.currency, 'amount'),
-      fee: null,
+      fee: disputeFee(dispute),
       net: null,
       customerRef: null,
       invoiceRef: null,
@@ -157,6 +157,27 @@ export function translateDispute(raw: unknown, ctx: TranslateContext): Translati
     }),
     ctx,
   )
+}
+
+/**
+ * The dispute fee Stripe booked, net: the withdrawal's `fee` plus the reinstatement's (negative when Stripe gives
+ * the fee back), in the balance transactions' currency (docs/gateways.md#stripe-amounts). Null when no balance
+ * transaction carries a fee.
+ */
+function disputeFee(dispute: StripeDispute): TxnFields['fee'] {
+  const booked = (dispute.balance_transactions ?? []).filter((bt) => bt.fee !== undefined)
+  const currency = booked[0]?.currency
+  if (currency === undefined) return null
+  let minor = 0
+  for (const [i, bt] of booked.entries()) {
+    if (bt.currency !== currency)
+      throw new Refusal(
+        'invalid_payload',
+        `balance_transactions.${i}.currency: ${bt.currency} differs from ${currency}`,
+      )
+    minor += bt.fee ?? 0
+  }
+  return money(minor, currency, 'balance_transactions.fee')
 }
 
 /** Refunds embedded in a charge (old API versions, or `expand[]=refunds`). */

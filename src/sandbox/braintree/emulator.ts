@@ -3,6 +3,7 @@ import {timingSafeEqual} from 'node:crypto'
 import type {Decision} from '../../core/transaction.js'
 import type {EmulatorOptions, EmulatorRequest, EmulatorResponse, GatewayEmulator, SignedWebhook} from '../emulator.js'
 import type {DeclineReason, ScenarioEvent} from '../model.js'
+import {braintreeBalance} from './balance.js'
 import {BadSearch} from './criteria.js'
 import {renderTransaction} from './render.js'
 import {apiErrorResponse, bareResponse, xmlResponse} from './respond.js'
@@ -91,5 +92,6 @@ export function createBraintreeEmulator(opts: BraintreeEmulatorOptions): Gateway
       const d = DECLINES[reason]
       return {code: d.code, decision: d.decision}
     },
+    processorBalance: () => braintreeBalance(world, opts.clock.now()),
   }
 }

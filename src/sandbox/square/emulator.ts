@@ -1,6 +1,7 @@
 import type {EmulatorOptions, EmulatorRequest, EmulatorResponse, GatewayEmulator} from '../emulator.js'
 import {ALNUM} from '../ids.js'
 import type {ScenarioPayment} from '../model.js'
+import {squareBalance} from './balance.js'
 import type {RouteContext} from './context.js'
 import {createPaymentRoute} from './create-payment.js'
 import {DECLINES} from './declines.js'
@@ -67,6 +68,7 @@ export function createSquareEmulator(opts: EmulatorOptions): SquareEmulator {
     },
     declineFor: (reason) => DECLINES[reason],
     createdPayments: () => [...world.created],
+    processorBalance: () => squareBalance(world, ctx.now()),
   }
 }
 

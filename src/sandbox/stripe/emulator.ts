@@ -3,6 +3,7 @@ import type {EmulatorOptions, EmulatorRequest, EmulatorResponse, GatewayEmulator
 import {DUPLICATE_HINT_HEADER} from '../faults.js'
 import type {DeclineReason, ScenarioEvent} from '../model.js'
 import {STRIPE_API_VERSION} from '../../gateways/stripe/api.js'
+import {stripeBalance} from './balance.js'
 import {arrayParam, ListParamError, listPage, type ListRequest, readListParams} from './list.js'
 import {createPaymentIntent, requestFingerprint} from './payments.js'
 import {type Listed, STRIPE_DECLINES, stripeIds, StripeWorld} from './world.js'
@@ -265,6 +266,7 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
       const d = STRIPE_DECLINES[reason]
       return {code: d.code, decision: d.decision}
     },
+    processorBalance: () => stripeBalance(world, opts.clock.now()),
   }
 }
 

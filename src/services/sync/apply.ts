@@ -1,16 +1,29 @@
 import {createHash} from 'node:crypto'
 
-import {isAllowed, type Grant} from '../../core/access.js'
-import {postingDifference, targetPositions} from '../../core/ledger.js'
-import type {FetchedTxn, NormalizedTxn, Quarantined} from '../../core/transaction.js'
+import type {Grant} from '../../core/access.js'
+import {
+  type FetchedTxn,
+  type NormalizedTxn,
+  NormalizedTxnSchema,
+  type Quarantined,
+  type Skipped,
+} from '../../core/transaction.js'
 import type {Db} from '../../store/db.js'
-import {insertPostings, postedPositions} from '../../store/repos/ledger.js'
-import {ownerByRef, type Owner, segmentOf} from '../../store/repos/customers.js'
-import {closeQuarantined, hasOpenQuarantine, quarantine, quarantinedCustomerRef} from '../../store/repos/quarantine.js'
+import type {Owner} from '../../store/repos/customers.js'
+import {
+  awaitingChildren,
+  closeQuarantined,
+  hasAwaitingChildren,
+  hasOpenQuarantine,
+  quarantine,
+} from '../../store/repos/quarantine.js'
+import {keepSkipped} from '../../store/repos/skipped.js'
 import {recordLatency, type RunCounts} from '../../store/repos/sync-state.js'
-import {getTxnState, parentOwner, writeTxnVersion} from '../../store/repos/transactions.js'
+import {getTxnState, type StoredTxnState, writeTxnVersion} from '../../store/repos/transactions.js'
 import {sameTxnState} from '../../store/repos/txn-row.js'
 import {appendAudit} from '../audit.js'
+import {postTxn} from './post.js'
+import {verdictFor, type Verdict} from './verdict.js'
 
 /** What one provider's apply needs to know; built once per sync run (grants and ref look-ups cached). */
 export interface ApplyScope {
@@ -33,6 +46,7 @@ export const zeroCounts = (): ApplyCounts => ({
   updated: 0,
   unchanged: 0,
   quarantined: 0,
+  skipped: 0,
   posted: 0,
 })
 
@@ -43,11 +57,12 @@ export function addCounts(a: ApplyCounts, b: ApplyCounts): ApplyCounts {
     updated: a.updated + b.updated,
     unchanged: a.unchanged + b.unchanged,
     quarantined: a.quarantined + b.quarantined,
+    skipped: a.skipped + b.skipped,
     posted: a.posted + b.posted,
   }
 }
 
-// Parents before children, so a refund in the same page as its payment finds the payment's customer.
+// Parents before children, so a refund in the same page as its payment finds the payment in the ledger.
 const TYPE_ORDER: Record<string, number> = {payment: 0, refund: 1, dispute: 1, dispute_reversal: 2}
 
 /**
@@ -64,23 +79,38 @@ export function serializeItems(items: readonly FetchedTxn[]): SerializedTxn[] {
   return items.map(({txn, raw}) => ({txn, rawJson: safeJson(raw)}))
 }
 
+/** A skipped object (Page.skipped) with its raw payload serialized, for the same reason as SerializedTxn. */
+export type SerializedSkipped = Omit<Skipped, 'raw'> & {rawJson: string}
+
+export function serializeSkipped(items: readonly Skipped[] = []): SerializedSkipped[] {
+  return items.map(({raw, ...s}) => ({...s, rawJson: safeJson(raw)}))
+}
+
 /**
- * Applies normalized items and invalid payloads. Must run inside the caller's write transaction: the page, its
- * postings, quarantine, audit and cursor commit together or not at all. Idempotent: re-applying the same state
- * changes nothing, and an older state than the stored one (a late webhook, an overlapping window) is ignored.
+ * Applies normalized items, invalid payloads and skipped objects. Must run inside the caller's write transaction:
+ * the page, its postings, quarantine, audit and cursor commit together or not at all. Idempotent: re-applying the
+ * same state changes nothing, and an older state than the stored one (a late webhook, an overlapping window) is
+ * ignored. A payment that applies brings the refunds and disputes that waited for it (awaiting_parent) along.
  */
 export function applyItems(
   db: Db,
   scope: ApplyScope,
   items: readonly SerializedTxn[],
   invalid: readonly Quarantined[],
+  skipped: readonly SerializedSkipped[] = [],
 ): ApplyCounts {
   const counts = zeroCounts()
-  counts.fetched = items.length + invalid.length
+  counts.fetched = items.length + invalid.length + skipped.length
   const ordered = [...items].sort((a, b) => (TYPE_ORDER[a.txn.type] ?? 3) - (TYPE_ORDER[b.txn.type] ?? 3))
-  // Only look for an item's open quarantine entry to close when the provider has any (one query per page).
-  const page: PageState = {openQuarantine: hasOpenQuarantine(db, scope.provider), now: db.now()}
-  for (const item of ordered) applyOne(db, scope, item, counts, page)
+  // Only look for quarantine items to close, or children waiting for a payment, when the provider has any (one
+  // query each per page).
+  const page: PageState = {
+    openQuarantine: hasOpenQuarantine(db, scope.provider),
+    awaitingChildren: hasAwaitingChildren(db, scope.provider),
+    now: db.now(),
+    batch: new Map(items.map((i) => [i.txn.id, Date.parse(i.txn.updatedAt)])),
+  }
+  // Invalid objects first: a refund in the same page as its unreadable payment then says where the payment is.
   for (const bad of invalid) {
     quarantine(db, {
       provider: scope.provider,
@@ -91,15 +121,29 @@ export function applyItems(
       normalizedJson: null,
       source: scope.source,
     })
+    page.openQuarantine = true
     counts.quarantined++
+  }
+  for (const item of ordered) applyOne(db, scope, item, counts, page)
+  if (skipped.length > 0) {
+    keepSkipped(
+      db,
+      skipped.map((s) => ({...s, provider: scope.provider, source: scope.source})),
+      page.now,
+    )
+    counts.skipped += skipped.length
   }
   return counts
 }
 
 interface PageState {
   openQuarantine: boolean
+  /** Whether any refund or dispute of this provider waits in quarantine for its payment. */
+  awaitingChildren: boolean
   /** One time per page: every row the page writes was committed at the same instant. */
   now: string
+  /** The page's own items (id -> updatedAt ms): a waiting child the page itself carries is applied in its turn. */
+  batch: ReadonlyMap<string, number>
 }
 
 function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyCounts, page: PageState): void {
@@ -112,63 +156,47 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
       closeQuarantined(db, scope.provider, txn.externalId, 'replayed')
     return
   }
-  const owner =
-    existing?.customerId && existing.siteId
-      ? {customerId: existing.customerId, siteId: existing.siteId, segment: segmentOf(db, existing.customerId)}
-      : resolveOwner(db, scope, txn)
-  if (!owner) {
-    const detail = txn.customerRef
-      ? `no customer has ref ${txn.customerRef} for ${scope.provider} or ${scope.kind}`
-      : txn.parentExternalId
-        ? `parent ${txn.parentExternalId} is not in the ledger (or has no customer)`
-        : 'the gateway object names no customer'
-    quarantine(db, {
-      provider: scope.provider,
-      externalId: txn.externalId,
-      reason: 'unknown_customer',
-      detail,
-      rawJson,
-      normalizedJson: JSON.stringify(txn),
-      source: scope.source,
-    })
+  const verdict = verdictFor(db, scope, txn, existing)
+  if (verdict.kind === 'held') {
+    hold(db, scope, {txn, rawJson}, verdict)
     page.openQuarantine = true
+    if (verdict.reason === 'awaiting_parent') page.awaitingChildren = true
     counts.quarantined++
     return
   }
-  if (!isAllowed(scope.grants, {segment: owner.segment, site: owner.siteId}, 'write')) {
-    const detail = `${scope.provider} has no write grant for segment "${owner.segment}" at site ${owner.siteId} (customer ${owner.customerId})`
-    quarantine(db, {
-      provider: scope.provider,
-      externalId: txn.externalId,
-      reason: 'access_denied',
-      detail,
-      rawJson,
-      normalizedJson: JSON.stringify(txn),
-      source: scope.source,
-    })
-    page.openQuarantine = true
-    appendAudit(db, {
-      actor: scope.actor,
-      action: 'access.denied',
-      provider: scope.provider,
-      subject: txn.id,
-      outcome: 'denied',
-      details: {customer: owner.customerId, segment: owner.segment, site: owner.siteId, type: txn.type},
-    })
-    counts.quarantined++
-    return
-  }
+  const owner = verdict.kind === 'customer' ? verdict.owner : null
+  write(db, scope, {txn, rawJson, existing, owner}, counts, page)
+  if (page.awaitingChildren) applyWaitingChildren(db, scope, txn.externalId, counts, page)
+}
+
+function write(
+  db: Db,
+  scope: ApplyScope,
+  w: {txn: NormalizedTxn; rawJson: string; existing: StoredTxnState | null; owner: Owner | null},
+  counts: ApplyCounts,
+  page: PageState,
+): void {
+  const {txn, rawJson, existing, owner} = w
   const version = (existing?.version ?? 0) + 1
   const now = page.now
   // Hashed only when a new state is written (most re-read objects are unchanged), on the writer's thread.
   const rawSha256 = createHash('sha256').update(rawJson).digest('hex')
   const seq = writeTxnVersion(
     db,
-    {txn, rawJson, rawSha256, version, customerId: owner.customerId, siteId: owner.siteId, source: scope.source, now},
+    {
+      txn,
+      rawJson,
+      rawSha256,
+      version,
+      customerId: owner?.customerId ?? null,
+      siteId: owner?.siteId ?? null,
+      source: scope.source,
+      now,
+    },
     existing?.seq ?? null,
   )
   counts[existing ? 'updated' : 'inserted']++
-  counts.posted += post(db, txn, seq, owner, version, existing !== null, now)
+  counts.posted += postTxn(db, {txn, seq, owner, version, seenBefore: existing !== null, now})
   if (page.openQuarantine)
     closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
   if (
@@ -185,6 +213,54 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
   }
 }
 
+/** Quarantines a transaction that cannot apply yet, keeping its normalized form for the replay. */
+function hold(db: Db, scope: ApplyScope, item: SerializedTxn, verdict: Extract<Verdict, {kind: 'held'}>): void {
+  const {txn, rawJson} = item
+  quarantine(db, {
+    provider: scope.provider,
+    externalId: txn.externalId,
+    reason: verdict.reason,
+    detail: verdict.detail,
+    rawJson,
+    normalizedJson: JSON.stringify(txn),
+    source: scope.source,
+  })
+  if (verdict.denied) {
+    appendAudit(db, {
+      actor: scope.actor,
+      action: 'access.denied',
+      provider: scope.provider,
+      subject: txn.id,
+      outcome: 'denied',
+      details: {
+        customer: verdict.denied.customerId,
+        segment: verdict.denied.segment,
+        site: verdict.denied.siteId,
+        type: txn.type,
+      },
+    })
+  }
+}
+
+/**
+ * The refunds and disputes that waited in quarantine for this payment apply now, in the same transaction, in their
+ * newest known state. One the page itself carries in a state at least as new is left to its own turn.
+ */
+function applyWaitingChildren(
+  db: Db,
+  scope: ApplyScope,
+  parentExternalId: string,
+  counts: ApplyCounts,
+  page: PageState,
+): void {
+  for (const child of awaitingChildren(db, scope.provider, parentExternalId)) {
+    const txn = NormalizedTxnSchema.parse(JSON.parse(child.normalizedJson))
+    const inPage = page.batch.get(txn.id)
+    if (inPage !== undefined && inPage >= Date.parse(txn.updatedAt)) continue
+    applyOne(db, scope, {txn, rawJson: child.rawJson}, counts, page)
+  }
+}
+
 /**
  * Some messages do not carry the fee (a Stripe webhook has only the balance transaction's id). A null there means
  * "not reported", not "no fee": keep the last known one rather than post a fee reversal.
@@ -194,50 +270,6 @@ function keepKnownFee(txn: NormalizedTxn, stored: NormalizedTxn): NormalizedTxn 
   if (txn.fee !== null || txn.status === 'failed' || txn.status === 'canceled') return txn
   if (stored.fee === null || stored.amount.currency !== txn.amount.currency) return txn
   return {...txn, fee: stored.fee, net: stored.net}
-}
-
-/** Posts the difference between the new state's effect and what earlier versions posted. Returns lines written. */
-function post(
-  db: Db,
-  txn: NormalizedTxn,
-  seq: number,
-  owner: Owner,
-  version: number,
-  seenBefore: boolean,
-  now: string,
-): number {
-  const target = targetPositions(txn, owner.customerId)
-  const key = {seq, id: txn.id}
-  // A transaction never seen before has posted nothing yet: no need to ask the ledger.
-  const posted = seenBefore ? postedPositions(db, key) : {lines: [], lastVersion: 0}
-  const diff = postingDifference(target, posted.lines)
-  if (diff.length === 0) return 0
-  return insertPostings(
-    db,
-    key,
-    Math.max(version, posted.lastVersion + 1),
-    diff,
-    {provider: txn.provider, site: owner.siteId, customer: owner.customerId},
-    now,
-  )
-}
-
-function resolveOwner(db: Db, scope: ApplyScope, txn: NormalizedTxn): Owner | null {
-  if (txn.customerRef) {
-    const key = txn.customerRef
-    if (!scope.customers.has(key)) scope.customers.set(key, ownerByRef(db, key, scope.provider, scope.kind))
-    const owner = scope.customers.get(key) ?? null
-    if (owner) return owner
-  }
-  if (txn.parentExternalId) {
-    const parent = parentOwner(db, scope.provider, txn.parentExternalId)
-    if (parent) return {...parent, segment: segmentOf(db, parent.customerId)}
-    // A parent held in quarantine (e.g. access denied) still names its customer: the child then gets the same
-    // verdict as its parent instead of a misleading "unknown customer".
-    const parentRef = quarantinedCustomerRef(db, scope.provider, txn.parentExternalId)
-    if (parentRef) return resolveOwner(db, scope, {...txn, customerRef: parentRef, parentExternalId: null})
-  }
-  return null
 }
 
 function safeJson(value: unknown): string {

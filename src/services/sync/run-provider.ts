@@ -20,7 +20,7 @@ import {
   startRun,
 } from '../../store/repos/sync-state.js'
 import {appendAudit} from '../audit.js'
-import {addCounts, serializeItems, zeroCounts, type ApplyCounts, type ApplyScope} from './apply.js'
+import {addCounts, serializeItems, serializeSkipped, zeroCounts, type ApplyCounts, type ApplyScope} from './apply.js'
 import type {RunRef} from './commit-page.js'
 import {inProcessWriter, workerAvailable, workerWriter, type PageWriter} from './page-writer.js'
 import {connectProvider} from './connect.js'
@@ -131,7 +131,12 @@ export async function syncProvider(
       // old generation) until the commit lands.
       const written = writer
         .write({
-          page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next},
+          page: {
+            items: serializeItems(page.items),
+            invalid: page.invalid,
+            skipped: serializeSkipped(page.skipped),
+            next: page.next,
+          },
           pageNo,
           calls: calls.splice(0),
         })

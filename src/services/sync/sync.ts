@@ -53,6 +53,7 @@ export async function runSync(db: Db, ctx: AppContext, opts: SyncOptions): Promi
       updated: 0,
       unchanged: 0,
       quarantined: 0,
+      skipped: 0,
       posted: 0,
       durationMs: 0,
       error: 'not started: stopped by a signal',

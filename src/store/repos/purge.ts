@@ -10,7 +10,15 @@ export function purgeProviderHistory(db: Db, provider: string): {transactions: n
     const postings = db.stmt('DELETE FROM ledger_postings WHERE provider = ?').run(provider).changes
     db.stmt('DELETE FROM ledger_purges WHERE provider = ?').run(provider)
     const transactions = db.stmt('DELETE FROM transactions WHERE provider = ?').run(provider).changes
-    for (const table of ['sync_cursors', 'leases', 'quarantine', 'sync_latency', 'gateway_calls', 'sync_runs']) {
+    for (const table of [
+      'sync_cursors',
+      'leases',
+      'quarantine',
+      'sync_latency',
+      'gateway_calls',
+      'sync_runs',
+      'sync_skipped',
+    ]) {
       const column = table === 'leases' ? 'name' : 'provider'
       db.stmt(`DELETE FROM ${table} WHERE ${column} = ?`).run(provider)
     }

@@ -55,14 +55,39 @@ export function hasOpenQuarantine(db: Db, provider: string): boolean {
   return db.stmt(`SELECT 1 FROM quarantine WHERE provider = ? AND status = 'open' LIMIT 1`).get(provider) !== undefined
 }
 
-/** The customer ref of an open quarantined object: a parent held back (e.g. access denied) still names its customer. */
-export function quarantinedCustomerRef(db: Db, provider: string, externalId: string): string | null {
+/** Why an object is held in quarantine (its open item's reason), or null when it is not. */
+export function openQuarantineReason(db: Db, provider: string, externalId: string): QuarantineReason | null {
   const row = db
+    .stmt(`SELECT reason FROM quarantine WHERE provider = ? AND external_id = ? AND status = 'open'`)
+    .get(provider, externalId) as {reason: QuarantineReason} | undefined
+  return row?.reason ?? null
+}
+
+/** Whether any refund or dispute of the provider waits for its payment: only then does an applied payment look. */
+export function hasAwaitingChildren(db: Db, provider: string): boolean {
+  return (
+    db
+      .stmt(`SELECT 1 FROM quarantine WHERE provider = ? AND status = 'open' AND reason = 'awaiting_parent' LIMIT 1`)
+      .get(provider) !== undefined
+  )
+}
+
+/**
+ * The refunds and disputes waiting for this payment, in their newest known state, oldest first. The expression and
+ * the conditions are those of the partial index quarantine_awaiting_parent, so the look-up is one index seek.
+ */
+export function awaitingChildren(
+  db: Db,
+  provider: string,
+  parentExternalId: string,
+): Array<{normalizedJson: string; rawJson: string}> {
+  return db
     .stmt(
-      `SELECT json_extract(normalized_json, '$.customerRef') AS ref FROM quarantine WHERE provider = ? AND external_id = ? AND status = 'open' AND normalized_json IS NOT NULL`,
+      `SELECT normalized_json AS normalizedJson, raw_json AS rawJson FROM quarantine
+       WHERE provider = ? AND json_extract(normalized_json, '$.parentExternalId') = ? AND status = 'open' AND reason = 'awaiting_parent'
+       ORDER BY id`,
     )
-    .get(provider, externalId) as {ref: string | null} | undefined
-  return row?.ref ?? null
+    .all(provider, parentExternalId) as Array<{normalizedJson: string; rawJson: string}>
 }
 
 /** A transaction that now applied cleanly closes its open quarantine item, if any. */

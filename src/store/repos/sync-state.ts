@@ -49,6 +49,8 @@ export interface RunCounts {
   updated: number
   unchanged: number
   quarantined: number
+  /** Objects seen and deliberately not posted (Page.skipped): listed by `yms-pay sync skipped`. */
+  skipped: number
   posted: number
 }
 
@@ -63,7 +65,8 @@ export function startRun(db: Db, provider: string, owner: string): number {
 export function addRunCounts(db: Db, runId: number, c: RunCounts): void {
   db.stmt(
     `UPDATE sync_runs SET pages = pages + @pages, fetched = fetched + @fetched, inserted = inserted + @inserted, updated = updated + @updated,
-     unchanged = unchanged + @unchanged, quarantined = quarantined + @quarantined, posted = posted + @posted WHERE id = @id`,
+     unchanged = unchanged + @unchanged, quarantined = quarantined + @quarantined, skipped = skipped + @skipped,
+     posted = posted + @posted WHERE id = @id`,
   ).run({...c, id: runId})
 }
 

@@ -26,8 +26,9 @@ export interface TxnWrite {
   rawJson: string
   rawSha256: string
   version: number
-  customerId: string
-  siteId: string
+  /** The customer and site it belongs to; null for a merchant-level booking (fee, payout, adjustment). */
+  customerId: string | null
+  siteId: string | null
   source: 'pull' | 'webhook' | 'replay'
   /** The commit's time (one per page): first/last seen and the history row's recorded time. */
   now: string
@@ -76,16 +77,19 @@ export function writeTxnVersion(db: Db, w: TxnWrite, seq: number | null): number
   return seq
 }
 
-/** The customer and site a parent payment was resolved to (refunds and disputes inherit them). */
-export function parentOwner(
+/**
+ * The parent payment as the ledger holds it (refunds and disputes inherit its customer and site), or null when it
+ * is not in the ledger: never seen, or held in quarantine.
+ */
+export function storedParent(
   db: Db,
   provider: string,
   parentExternalId: string,
-): {customerId: string; siteId: string} | null {
+): {customerId: string | null; siteId: string | null} | null {
   const row = db
     .stmt('SELECT customer_id, site_id FROM transactions WHERE id = ?')
     .get(`${provider}:${parentExternalId}`) as {customer_id: string | null; site_id: string | null} | undefined
-  return row?.customer_id && row.site_id ? {customerId: row.customer_id, siteId: row.site_id} : null
+  return row ? {customerId: row.customer_id, siteId: row.site_id} : null
 }
 
 /** Every stored transaction as the sync last wrote it (optionally one provider's), in arrival order. */

@@ -119,6 +119,14 @@ describe('Stripe refund and dispute translation', () => {
     expect(won.updatedAt).toBe(new Date(1723248000 * 1000).toISOString().replace('.000Z', 'Z'))
   })
 
+  it('a dispute carries the dispute fee its balance transactions booked, net of any returned (docs/gateways.md#stripe-amounts)', () => {
+    // The fixtures' withdrawal books a 15.00 fee; the won dispute's reinstatement gives it back (fee -1500).
+    expect(ok(translateDispute(fixture('dispute-lost'), ctx)).txn.fee).toEqual({minor: 1500, currency: 'USD'})
+    expect(ok(translateDispute(fixture('dispute-won'), ctx)).txn.fee).toEqual({minor: 0, currency: 'USD'})
+    const noFee = {...(fixture('dispute-lost') as object), balance_transactions: []}
+    expect(ok(translateDispute(noFee, ctx)).txn.fee).toBeNull()
+  })
+
   it('an open dispute is disputed', () => {
     const open = {...(fixture('dispute-lost') as object), status: 'needs_response'}
     expect(ok(translateDispute(open, ctx)).txn.status).toBe('disputed')

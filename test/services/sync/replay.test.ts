@@ -55,7 +55,10 @@ describe('quarantine and replay through the engine', () => {
       .filter((t) => missing.has(paymentCustomer.get(t.parentExternalId ?? t.externalId)!))
       .map((t) => t.externalId)
     expect([...heldIds].sort()).toEqual(expectHeld.sort())
-    expect(held.every((q) => q.reason === 'unknown_customer')).toBe(true)
+    // The payments wait for their customer; their refunds and disputes wait for the payment (never applied alone).
+    const payments = new Set(truth.filter((t) => t.type === 'payment').map((t) => t.externalId))
+    for (const q of held)
+      expect(q.reason, q.externalId!).toBe(payments.has(q.externalId!) ? 'unknown_customer' : 'awaiting_parent')
     expect(run.quarantined).toBe(held.length)
     expect(actualAccounts(db)).toEqual(
       expectedAccounts(scenario, world.providerId, WORLD_END, {
@@ -95,9 +98,12 @@ describe('quarantine and replay through the engine', () => {
     const held = open(db)
     const retail = new Set(scenario.customers.filter((c) => c.segment === 'retail').map((c) => c.id))
     expect(held.length).toBeGreaterThan(20)
-    expect(new Set(held.map((q) => q.reason))).toEqual(new Set(['access_denied']))
+    // The payments are denied; their refunds and disputes wait for them rather than being judged on their own.
+    expect(new Set(held.map((q) => q.reason))).toEqual(new Set(['access_denied', 'awaiting_parent']))
+    const denied = held.filter((q) => q.reason === 'access_denied')
+    expect(denied.every((q) => q.externalId?.startsWith('ch_'))).toBe(true)
     expect(db.raw.prepare(`SELECT COUNT(*) FROM audit_log WHERE action = 'access.denied'`).pluck().get()).toBe(
-      held.length,
+      denied.length,
     )
     expect(actualAccounts(db)).toEqual(expectedAccounts(scenario, world.providerId, WORLD_END, {payers: retail}))
 
@@ -163,9 +169,13 @@ describe('quarantine and replay through the engine', () => {
           [],
         ),
       )
+      // The refund waited for its payment and applied with it, before any replay.
+      expect(listQuarantine(w.db, {status: 'resolved'}).map((q) => [q.externalId, q.reason])).toEqual([
+        ['re_x', 'awaiting_parent'],
+      ])
       expect(replayQuarantine(w.db, w.ctx, {provider: PROVIDER})).toEqual({
-        considered: 3,
-        applied: 1,
+        considered: 2,
+        applied: 0,
         stillQuarantined: 0,
         notReplayable: 2,
       })

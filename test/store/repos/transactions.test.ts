@@ -1,7 +1,13 @@
 import fc from 'fast-check'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {NormalizedTxnSchema, TXN_STATUSES, TXN_TYPES, type NormalizedTxn} from '../../../src/core/transaction.js'
+import {
+  isMerchantBooking,
+  NormalizedTxnSchema,
+  TXN_STATUSES,
+  TXN_TYPES,
+  type NormalizedTxn,
+} from '../../../src/core/transaction.js'
 import {getTxnState, storedTransactions, writeTxnVersion} from '../../../src/store/repos/transactions.js'
 import {canonicalTxn, sameTxnState} from '../../../src/store/repos/txn-row.js'
 import {tempDb, type TempDb} from '../helpers.js'
@@ -43,10 +49,21 @@ const txnArb = fc
     occurredAt: iso,
     updatedAt: iso,
     metadata: fc.dictionary(text, fc.string(), {maxKeys: 4}),
+    negative: fc.boolean(),
   })
-  .map((f): NormalizedTxn =>
-    NormalizedTxnSchema.parse({id: `p1:${f.externalId}`, provider: 'p1', kind: 'stripe', ...f}),
-  )
+  .map(({negative, ...f}): NormalizedTxn => {
+    // A merchant-level booking (fee, payout, adjustment) names no customer and may have a negative amount.
+    const merchant = isMerchantBooking(f.type)
+    const amount = merchant && negative ? {...f.amount, minor: 0 - f.amount.minor} : f.amount
+    return NormalizedTxnSchema.parse({
+      id: `p1:${f.externalId}`,
+      provider: 'p1',
+      kind: 'stripe',
+      ...f,
+      amount,
+      customerRef: merchant ? null : f.customerRef,
+    })
+  })
 
 const write = (txn: NormalizedTxn, version: number, seq: number | null) =>
   t.db.write(() =>
