@@ -4,7 +4,8 @@ import type {HttpRequest, Page} from '../types.js'
 import {envelopeError, type PaypalApi} from './api.js'
 import {describeIssues, DisputeListSchema, DisputeSummarySchema, SearchResponseSchema} from './schema.js'
 import {toPaypalTime} from './time.js'
-import {type TranslateContext, translateDispute, translateTransaction} from './translate.js'
+import {type SkippedRow, translateTransaction} from './search-row.js'
+import {type TranslateContext, translateDispute} from './translate.js'
 
 /**
  * How the PayPal pull sees changes, not just creations (docs/architecture.md#the-gateway-seam;
@@ -21,6 +22,7 @@ import {type TranslateContext, translateDispute, translateTransaction} from './t
  *      a pending row changes status in place at its original date and would otherwise never be re-read.
  *      Windows therefore overlap: duplicates are fine (the core upserts by id), gaps are not.
  *    - Refunds are rows of their own with their own date, so they are caught by the forward walk.
+ *    - Each row is posted, booked on the merchant's side, or listed in the page's `skipped` (search-row.ts).
  * 2. Disputes: `GET /v1/customer/disputes?update_time_after=<watermark − 3 h>&page_size=50`, following
  *    `next_page_token` from the `next` link; each dispute's detail is fetched (the list items carry no
  *    disputed transaction). The watermark becomes the greatest update_time seen once the listing completes.
@@ -195,12 +197,15 @@ export function fetchPaypalPage(
     : disputesPage(api, ctx, state, signal)
 }
 
+/** A page that also lists the rows seen but deliberately not posted (issue15 convention "things seen but not booked"). */
+export type PaypalPage = Page & {skipped: SkippedRow[]}
+
 async function transactionsPage(
   api: PaypalApi,
   ctx: TranslateContext,
   state: PaypalCursor,
   signal?: AbortSignal,
-): Promise<Page> {
+): Promise<PaypalPage> {
   const w = state.window!
   const endpoint = 'GET /v1/reporting/transactions'
   const query = {
@@ -215,10 +220,14 @@ async function transactionsPage(
   if (!body.success) throw envelopeError(endpoint, body.error)
   const items: FetchedTxn[] = []
   const invalid: Quarantined[] = []
+  const skipped: SkippedRow[] = []
   let oldestPending: number | null = null
   for (const raw of body.data.transaction_details) {
     const t = translateTransaction(raw, ctx)
-    if ('skip' in t) continue
+    if ('skipped' in t) {
+      skipped.push(t.skipped)
+      continue
+    }
     if (!t.ok) {
       invalid.push(t.item)
       continue
@@ -232,6 +241,7 @@ async function transactionsPage(
   return {
     items,
     invalid,
+    skipped,
     next: afterTransactionsPage(state, body.data.total_pages, oldestPending) as unknown as Cursor,
     hasMore: true,
   }

@@ -1,56 +1,28 @@
-import type {Money, NormalizedTxn} from '../../core/transaction.js'
-import {
-  buildTxn,
-  decimalMoney,
-  describeIssues,
-  invalidShape,
-  Refusal,
-  type Translation,
-  type TxnFields,
-} from '../translate-kit.js'
+import {describeIssues, invalidShape, Refusal, type Translation} from '../translate-kit.js'
 import {paypalDecision} from './classify.js'
+import {CaptureSchema, type DisputeDetail, DisputeDetailSchema, RefundSchema} from './schema.js'
 import {
-  CaptureSchema,
-  type DisputeDetail,
-  DisputeDetailSchema,
-  type PaypalMoney,
-  RefundSchema,
-  TransactionDetailSchema,
-} from './schema.js'
-import {paypalTimeToIso} from './time.js'
-import {facts} from './facts.js'
+  compact,
+  DENIED_FAILURE_CODE,
+  type Failure,
+  finish,
+  idAt,
+  money,
+  negated,
+  type Status,
+  time,
+  type TranslateContext,
+} from './translate-base.js'
+
+export type {TranslateContext} from './translate-base.js'
 
 /**
- * Pure translation of PayPal objects into NormalizedTxn (conventions in core/transaction.ts;
- * docs/gateways.md#paypal-statuses and #paypal-amounts):
- *
- * Transaction search rows (`transaction_details[]`):
- * - `T00xx` (payments received; T0006 = checkout) -> payment. `transaction_status` D failed, P pending,
- *   S succeeded, and V succeeded too: V means "a successful transaction was reversed and funds were refunded to
- *   the sender", and by the convention a payment's status is its own lifecycle; the refund/reversal arrives as
- *   its own row (T1107) pointing at the payment, so mapping V to anything else would count the refund twice.
- * - `T1107` (refund) -> refund, parent = `paypal_reference_id`. D failed, P pending, S succeeded, V canceled.
- * - `T12xx` (chargebacks, holds and their reversals) are skipped: the disputes API is the source of disputes
- *   (it has the outcome); translating both would post every dispute twice.
- * - Any other event code is quarantined (invalid_payload), so it is seen rather than silently dropped.
- * - Amounts are signed decimal strings (refunds and fees negative): `amount` and `fee` are absolute values.
- * - A denied payment carries no reason in the search API: failure code `PAYMENT_DENIED` (terminal).
+ * Pure translation of PayPal's disputes and webhook resources into NormalizedTxn (conventions in
+ * core/transaction.ts; docs/gateways.md#paypal-statuses and #paypal-amounts). Transaction search rows are
+ * search-row.ts.
  * Disputes (`/v1/customer/disputes/{id}`): RESOLVED with a seller-favour outcome -> won, buyer-favour -> lost,
  * any other status -> disputed; parent = disputed_transactions[0].seller_transaction_id.
  */
-export interface TranslateContext {
-  /** The provider id (connection name): NormalizedTxn.id is `${provider}:${externalId}`. */
-  provider: string
-}
-
-/** A search row is translated, quarantined, or skipped on purpose (chargeback movements). */
-export type RowTranslation = Translation | {skip: string}
-
-type Status = NormalizedTxn['status']
-type Failure = NonNullable<NormalizedTxn['failure']>
-
-const PAYMENT_STATUS: Record<string, Status> = {D: 'failed', P: 'pending', S: 'succeeded', V: 'succeeded'}
-const REFUND_STATUS: Record<string, Status> = {D: 'failed', P: 'pending', S: 'succeeded', V: 'canceled'}
 
 /** Dispute outcomes (customer_disputes_v1 `outcome_code`) from the merchant's side. */
 export const DISPUTE_OUTCOMES: Readonly<Record<string, 'won' | 'lost'>> = {
@@ -60,117 +32,6 @@ export const DISPUTE_OUTCOMES: Readonly<Record<string, 'won' | 'lost'>> = {
   RESOLVED_BUYER_FAVOUR: 'lost',
   RESOLVED_WITH_PAYOUT: 'lost',
   ACCEPTED: 'lost',
-}
-
-export const DENIED_FAILURE_CODE = 'PAYMENT_DENIED'
-
-/** Absolute ISO-minor money: PayPal signs values by direction, which the transaction type already says. */
-function money(m: PaypalMoney, field: string): Money {
-  const parsed = decimalMoney(m.value, m.currency_code, facts.wire, `${field}.value`)
-  return {minor: Math.abs(parsed.minor), currency: parsed.currency}
-}
-
-function time(value: string, field: string): string {
-  const iso = paypalTimeToIso(value)
-  if (iso === null)
-    throw new Refusal('invalid_payload', `${field}: ${JSON.stringify(value)} is not an RFC 3339 timestamp`)
-  return iso
-}
-
-const finish = (ctx: TranslateContext, raw: unknown, externalId: string, build: () => TxnFields): Translation =>
-  buildTxn({provider: ctx.provider, kind: facts.kind}, raw, externalId, build)
-
-/** The string at `path` inside a raw object, or null: search rows and disputes nest their id. */
-function idAt(raw: unknown, ...path: string[]): string | null {
-  let v: unknown = raw
-  for (const p of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined
-  return typeof v === 'string' && v.length > 0 ? v : null
-}
-
-function compact(entries: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(entries)) if (v !== undefined && v !== '') out[k] = v
-  return out
-}
-
-/** One row of `GET /v1/reporting/transactions`. */
-export function translateTransaction(raw: unknown, ctx: TranslateContext): RowTranslation {
-  const parsed = TransactionDetailSchema.safeParse(raw)
-  if (!parsed.success)
-    return invalidShape(
-      raw,
-      'transaction',
-      describeIssues(parsed.error),
-      idAt(raw, 'transaction_info', 'transaction_id'),
-    )
-  const info = parsed.data.transaction_info
-  const code = info.transaction_event_code
-  if (code.startsWith('T12'))
-    return {skip: `${code} is a chargeback movement; disputes come from /v1/customer/disputes`}
-  return finish(ctx, raw, info.transaction_id, () => {
-    const type = code.startsWith('T00') ? 'payment' : code === 'T1107' ? 'refund' : null
-    if (type === null)
-      throw new Refusal(
-        'invalid_payload',
-        `transaction_info.transaction_event_code: ${code} is not an event code yms-pay translates`,
-      )
-    const status = (type === 'payment' ? PAYMENT_STATUS : REFUND_STATUS)[info.transaction_status]
-    if (!status)
-      throw new Refusal(
-        'invalid_payload',
-        `transaction_info.transaction_status: unknown status ${JSON.stringify(info.transaction_status)}`,
-      )
-    const amount = money(info.transaction_amount, 'transaction_info.transaction_amount')
-    const occurredAt = time(info.transaction_initiation_date, 'transaction_info.transaction_initiation_date')
-    const updatedAt = info.transaction_updated_date
-      ? time(info.transaction_updated_date, 'transaction_info.transaction_updated_date')
-      : occurredAt
-    let parent: string | null = null
-    let fee: Money | null = null
-    if (type === 'refund') {
-      parent = info.paypal_reference_id ?? null
-      if (!parent)
-        throw new Refusal(
-          'invalid_payload',
-          'transaction_info.paypal_reference_id: a refund must name the payment it refunds',
-        )
-    } else if (info.fee_amount) {
-      fee = money(info.fee_amount, 'transaction_info.fee_amount')
-      if (fee.currency !== amount.currency)
-        throw new Refusal(
-          'invalid_payload',
-          'transaction_info.fee_amount: currency differs from the transaction amount',
-        )
-    }
-    const failure: Failure | null =
-      type === 'payment' && status === 'failed'
-        ? {
-            code: DENIED_FAILURE_CODE,
-            message: 'PayPal denied the transaction (status D); the transaction search does not say why',
-            decision: paypalDecision(DENIED_FAILURE_CODE),
-          }
-        : null
-    return {
-      externalId: info.transaction_id,
-      parentExternalId: parent,
-      type,
-      status,
-      amount,
-      fee,
-      net: fee ? {minor: amount.minor - fee.minor, currency: amount.currency} : null,
-      customerRef: parsed.data.payer_info?.account_id ?? null,
-      invoiceRef: info.invoice_id ?? null,
-      failure,
-      occurredAt,
-      updatedAt,
-      metadata: compact({
-        event_code: code,
-        transaction_status: info.transaction_status,
-        custom_field: info.custom_field,
-        fee_amount: type === 'refund' ? info.fee_amount?.value : undefined,
-      }),
-    }
-  })
 }
 
 /** A dispute's detail (`GET /v1/customer/disputes/{id}`, or a CUSTOMER.DISPUTE.* webhook resource). */
@@ -289,12 +150,16 @@ export function translateRefundResource(raw: unknown, ctx: TranslateContext): Tr
     const parent = refundedCaptureId(r.links)
     if (!parent) throw new Refusal('invalid_payload', 'links: no "up" link to the refunded capture')
     const occurredAt = time(r.create_time, 'create_time')
+    const feeReturned = r.seller_payable_breakdown?.paypal_fee
     return {
       externalId: r.id,
       parentExternalId: parent,
       type: 'refund',
       status: WEBHOOK_REFUND_STATUS[r.status] as Status,
       amount: money(r.amount, 'amount'),
+      // net_amount = gross_amount - paypal_fee: the fee PayPal returns to the merchant, so negative here, as on
+      // the refund's transaction search row (docs/gateways.md#paypal-webhooks).
+      fee: feeReturned ? negated(money(feeReturned, 'seller_payable_breakdown.paypal_fee')) : null,
       invoiceRef: r.invoice_id ?? null,
       occurredAt,
       updatedAt: r.update_time ? time(r.update_time, 'update_time') : occurredAt,

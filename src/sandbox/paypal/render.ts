@@ -5,8 +5,8 @@ import {facts} from '../../gateways/paypal/facts.js'
 import {derive, type PaypalIds} from './ids.js'
 
 /**
- * The rows and objects PayPal's REST API shows for a scenario payment at a moment. Pure rendering; world.ts
- * holds the state and the request handlers decide what to show.
+ * The objects PayPal's REST API shows for a scenario payment at a moment (the transaction search rows are
+ * search-rows.ts). Pure rendering; world.ts holds the state and the request handlers decide what to show.
  */
 
 /** PayPal's reporting samples write `+0000` offsets (docs/gateways.md#paypal-listing); the emulator does the same. */
@@ -18,115 +18,6 @@ export const pp = (m: Money, negate = false): {currency_code: string; value: str
   currency_code: m.currency,
   value: formatGatewayDecimal(negate && m.minor !== 0 ? {minor: -m.minor, currency: m.currency} : m, facts.wire),
 })
-
-/** One row of the transaction search: its date decides which window finds it; `render` shows it at a moment. */
-export interface ReportRow {
-  id: string
-  date: string // ISO UTC, the transaction date the search filters on
-  denied: (now: string) => boolean
-  render: (now: string) => Record<string, unknown>
-}
-
-function payerInfo(customer: ScenarioCustomer | undefined): Record<string, unknown> | undefined {
-  if (!customer) return undefined
-  const [given = customer.name, ...rest] = customer.name.split(' ')
-  return {
-    account_id: customer.refs.paypal,
-    email_address: customer.email,
-    address_status: 'Y',
-    payer_status: 'Y',
-    payer_name: {given_name: given, surname: rest.join(' ') || given, alternate_full_name: customer.name},
-    country_code:
-      customer.site === 'berlin' ? 'DE' : customer.site === 'tokyo' ? 'JP' : customer.site === 'kuwait' ? 'KW' : 'US',
-  }
-}
-
-type RowFields = (fields: Record<string, unknown>) => Record<string, unknown>
-
-/** A payment's rows in the transaction search: the payment, its refunds, and its chargeback movements. */
-export function rowsFor(payment: ScenarioPayment, customer: ScenarioCustomer | undefined, ids: PaypalIds): ReportRow[] {
-  const paymentId = ids.payment(payment.key)
-  const payer = payerInfo(customer)
-  const row: RowFields = (fields) => ({
-    transaction_info: {paypal_account_id: customer?.refs.paypal, ...fields},
-    ...(payer ? {payer_info: payer} : {}),
-  })
-  // Refunds and chargeback movements never change status, and each points at the payment.
-  const settled = (
-    id: string,
-    at: string,
-    code: string,
-    amount: Money,
-    negate: boolean,
-    extra: Record<string, unknown> = {},
-  ): ReportRow => ({
-    id,
-    date: at,
-    denied: () => false,
-    render: () =>
-      row({
-        transaction_id: id,
-        paypal_reference_id: paymentId,
-        paypal_reference_id_type: 'TXN',
-        transaction_event_code: code,
-        transaction_initiation_date: reportTime(at),
-        transaction_updated_date: reportTime(at),
-        transaction_amount: pp(amount, negate),
-        transaction_status: 'S',
-        ...extra,
-      }),
-  })
-  const rows = [paymentRow(payment, paymentId, row)]
-  for (const refund of payment.refunds)
-    rows.push(
-      settled(
-        ids.refund(refund.key),
-        refund.at,
-        'T1107',
-        refund.amount,
-        true,
-        payment.invoice ? {invoice_id: payment.invoice} : {},
-      ),
-    )
-  const d = payment.dispute
-  if (d) {
-    // Chargeback movements the adapter must not count a second time (disputes come from the disputes API).
-    rows.push(settled(ids.chargeback(d.key, 'hold'), d.openedAt, 'T1201', d.amount, true))
-    if (d.closedAt && d.outcome === 'won')
-      rows.push(settled(ids.chargeback(d.key, 'reversal'), d.closedAt, 'T1202', d.amount, false))
-  }
-  return rows
-}
-
-/** The payment's own row: its status and update date follow the payment's state at the moment of the search. */
-function paymentRow(payment: ScenarioPayment, paymentId: string, row: RowFields): ReportRow {
-  return {
-    id: paymentId,
-    date: payment.createdAt,
-    denied: (now) => paymentStateAt(payment, now).status === 'failed',
-    render(now) {
-      const state = paymentStateAt(payment, now)
-      const fullyRefunded = state.status === 'succeeded' && state.refundedMinor >= payment.amount.minor
-      const status = state.status === 'pending' ? 'P' : state.status === 'failed' ? 'D' : fullyRefunded ? 'V' : 'S'
-      let updated = payment.createdAt
-      if (payment.settledAt && payment.settledAt <= now) updated = payment.settledAt
-      if (fullyRefunded) updated = state.refunds[state.refunds.length - 1]!.at
-      return row({
-        transaction_id: paymentId,
-        transaction_event_code: 'T0006',
-        transaction_initiation_date: reportTime(payment.createdAt),
-        transaction_updated_date: reportTime(updated),
-        transaction_amount: pp(payment.amount),
-        ...(status === 'S' || status === 'V' ? {fee_amount: pp(payment.fee, true)} : {}),
-        transaction_status: status,
-        transaction_subject: 'Payment',
-        ...(payment.invoice ? {invoice_id: payment.invoice} : {}),
-        custom_field: payment.key,
-        protection_eligibility: '01',
-      })
-    },
-  }
-}
 
 /** A dispute as the disputes API shows it at `now` (null before it opens). */
 export function renderDispute(
@@ -142,16 +33,18 @@ export function renderDispute(
   if (!d || !state) return null
   const resolved = state.state !== 'open'
   const id = ids.dispute(d.key)
+  const channel = ids.channel(d.key)
   const summary: Record<string, unknown> = {
     dispute_id: id,
     create_time: d.openedAt,
     update_time: resolved ? d.closedAt : d.openedAt,
     status: resolved ? 'RESOLVED' : 'UNDER_REVIEW',
-    reason: 'UNAUTHORISED',
+    // A chargeback comes from the card issuer; a claim is filed with PayPal (dispute-channel.ts).
+    reason: channel === 'EXTERNAL' ? 'UNAUTHORISED' : 'MERCHANDISE_OR_SERVICE_NOT_RECEIVED',
     dispute_state: resolved ? 'RESOLVED' : 'REQUIRED_OTHER_PARTY_ACTION',
     dispute_amount: pp(d.amount),
     dispute_life_cycle_stage: 'CHARGEBACK',
-    dispute_channel: 'EXTERNAL',
+    dispute_channel: channel,
     links: [{href: `${baseUrl}/v1/customer/disputes/${id}`, rel: 'self', method: 'GET'}],
   }
   if (!detail) return summary

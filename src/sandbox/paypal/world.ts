@@ -2,7 +2,9 @@ import type {Clock} from '../../core/clock.js'
 import type {EmulatorRequest} from '../emulator.js'
 import {paymentsFor, type Scenario, type ScenarioCustomer, type ScenarioPayment} from '../model.js'
 import {type PaypalIds, paypalIds} from './ids.js'
-import {type ReportRow, rowsFor} from './render.js'
+import type {Money} from '../../core/transaction.js'
+import {payoutRows} from './payouts.js'
+import {type ReportRow, rowsFor} from './search-rows.js'
 
 /**
  * The PayPal emulator's state: the scenario's payments indexed the way PayPal's endpoints find them, plus what
@@ -37,6 +39,7 @@ export class PaypalWorld {
     this.baseUrl = baseUrl?.replace(/\/$/, '') ?? null
     const payments = paymentsFor(scenario, 'paypal', share)
     for (const p of payments) this.index(p)
+    this.rows.push(...payoutRows(this.rows, scenario, this.ids))
     this.sortRows()
     this.scenarioDisputed = payments.filter((p) => p.dispute !== null)
   }
@@ -56,6 +59,18 @@ export class PaypalWorld {
   base(req?: EmulatorRequest): string {
     if (req?.headers.host && this.baseUrl === null) this.baseUrl = `http://${req.headers.host}`
     return this.baseUrl ?? ''
+  }
+
+  /**
+   * The account's balance per currency at `now`: the sum of every row's effect (transaction_amount + fee_amount)
+   * once it is booked. A dispute's hold counts while it lasts, as the open dispute does in yms-pay's ledger.
+   */
+  balancesAt(now: string): Money[] {
+    const sums = new Map<string, number>()
+    for (const {booked} of this.rows)
+      if (booked && booked.at <= now)
+        sums.set(booked.effect.currency, (sums.get(booked.effect.currency) ?? 0) + booked.effect.minor)
+    return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, minor]) => ({minor, currency}))
   }
 
   /** Disputed payments, the scenario's then those made through Orders v2. */

@@ -5,6 +5,8 @@ import {
   type PaypalEmulatorOptions,
 } from '../../../src/sandbox/paypal/emulator.js'
 import {adapter as paypalAdapter} from '../../../src/gateways/paypal/client.js'
+import type {PaypalPage} from '../../../src/gateways/paypal/pull.js'
+import type {SkippedRow} from '../../../src/gateways/paypal/search-row.js'
 import type {GatewayClient} from '../../../src/gateways/types.js'
 import type {Clock} from '../../../src/core/clock.js'
 import type {Cursor} from '../../../src/core/cursor.js'
@@ -68,6 +70,8 @@ export async function startHarness(
 export interface SyncResult {
   items: NormalizedTxn[]
   invalid: Quarantined[]
+  /** Rows seen but not posted (PaypalPage.skipped). */
+  skipped: SkippedRow[]
   cursor: Cursor
   pages: number
   errors: number
@@ -82,6 +86,7 @@ export async function syncOnce(
 ): Promise<SyncResult> {
   const items: NormalizedTxn[] = []
   const invalid: Quarantined[] = []
+  const skipped: SkippedRow[] = []
   let pages = 0
   let errors = 0
   for (;;) {
@@ -95,7 +100,13 @@ export async function syncOnce(
     pages++
     items.push(...page.items.map((i) => i.txn))
     invalid.push(...page.invalid)
+    skipped.push(...((page as Partial<PaypalPage>).skipped ?? []))
     cursor = page.next
-    if (!page.hasMore) return {items, invalid, cursor, pages, errors}
+    if (!page.hasMore) return {items, invalid, skipped, cursor, pages, errors}
   }
+}
+
+/** Customer transactions only: what the scenario truth (src/sandbox/truth.ts) describes. */
+export function customerTxns(items: readonly NormalizedTxn[]): NormalizedTxn[] {
+  return items.filter((t) => t.type === 'payment' || t.type === 'refund' || t.type === 'dispute')
 }

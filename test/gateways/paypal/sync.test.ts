@@ -5,7 +5,8 @@ import {injectFaults} from '../../../src/sandbox/faults.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'
 import {compareWithTruth, expectedTransactions, formatComparison} from '../../../src/sandbox/truth.js'
 import {fakeClock} from './helpers.js'
-import {type Harness, startHarness, syncOnce} from './harness.js'
+import {impliedBalances} from './balance.js'
+import {customerTxns, type Harness, startHarness, syncOnce} from './harness.js'
 
 const HOUR = 3_600_000
 let harness: Harness | null = null
@@ -55,8 +56,27 @@ describe('PayPal sync', () => {
     const truth = expectedTransactions(scenario, harness.emulator, 'own', new Date(clock.now()).toISOString())
     expect(truth.some((t) => t.type === 'dispute' && t.status === 'won')).toBe(true)
     expect(truth.some((t) => t.status === 'pending')).toBe(true)
-    const result = compareWithTruth(run.items, truth)
+    const result = compareWithTruth(customerTxns(run.items), truth)
     expect(result.ok, formatComparison(result)).toBe(true)
+
+    // Merchant-level rows (withdrawals, chargeback fees) are booked without a customer, and together with the
+    // customer transactions they account for exactly what the emulated account holds.
+    const merchant = run.items.filter((t) => !customerTxns([t]).length)
+    expect(new Set(merchant.map((t) => `${t.type}:${t.metadata.yms_booking}`))).toEqual(
+      new Set(['payout:T0400', 'fee:T0106']),
+    )
+    expect(merchant.every((t) => t.customerRef === null && t.siteRef === null)).toBe(true)
+    expect(impliedBalances(run.items)).toEqual(harness.emulator.balances().filter((b) => b.minor !== 0))
+    // Dispute holds, their releases and chargeback movements are seen and listed, not posted.
+    expect(new Set(run.skipped.map((s) => `${s.code}:${s.reason}`))).toEqual(
+      new Set([
+        'T1110:hold',
+        'T1111:hold',
+        'T1106:dispute_movement',
+        'T1201:dispute_movement',
+        'T1202:dispute_movement',
+      ]),
+    )
     // One token for the whole run.
     expect(harness.emulator.tokensIssued()).toBe(1)
   })
@@ -202,10 +222,11 @@ describe('PayPal sync', () => {
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBeGreaterThan(0)
     expect(harness.calls.some((c) => c.outcome !== 'ok')).toBe(true)
     const result = compareWithTruth(
-      run.items,
+      customerTxns(run.items),
       expectedTransactions(scenario, harness.emulator, 'own', new Date(clock.now()).toISOString()),
     )
     expect(result.ok, formatComparison(result)).toBe(true)
+    expect(impliedBalances(run.items)).toEqual(harness.emulator.balances().filter((b) => b.minor !== 0))
     expect(run.invalid).toEqual([])
   })
 })

@@ -2,25 +2,20 @@ import {describe, expect, it} from 'vitest'
 
 import {SearchResponseSchema} from '../../../src/gateways/paypal/schema.js'
 import {paypalTimeToIso} from '../../../src/gateways/paypal/time.js'
-import {
-  type RowTranslation,
-  translateCapture,
-  translateDispute,
-  translateRefundResource,
-  translateTransaction,
-} from '../../../src/gateways/paypal/translate.js'
+import {type RowTranslation, translateTransaction} from '../../../src/gateways/paypal/search-row.js'
+import {translateCapture, translateDispute, translateRefundResource} from '../../../src/gateways/paypal/translate.js'
 import type {Translation} from '../../../src/gateways/translate-kit.js'
 import {fixture} from './helpers.js'
 
 const ctx = {provider: 'pp1'}
 
 function ok(t: RowTranslation | Translation) {
-  if ('skip' in t) throw new Error(`skipped: ${t.skip}`)
+  if ('skipped' in t) throw new Error(`skipped: ${t.skipped.reason}`)
   if (!t.ok) throw new Error(`quarantined: ${t.item.detail}`)
   return t.item.txn
 }
 function quarantined(t: RowTranslation | Translation) {
-  if ('skip' in t || t.ok) throw new Error('expected a quarantined item')
+  if ('skipped' in t || t.ok) throw new Error('expected a quarantined item')
   return t.item
 }
 
@@ -51,7 +46,8 @@ describe('transaction search rows', () => {
       status: 'succeeded',
       parentExternalId: '9GS80322P28628837',
       amount: {minor: 4_550, currency: 'USD'},
-      fee: null,
+      // fee_amount +1.32: PayPal returned part of the payment's fee, so the refund's fee change is negative.
+      fee: {minor: -132, currency: 'USD'},
     })
     expect(txn.occurredAt).toBe('2025-03-05T15:30:00.000Z') // 08:30 at -0700
     expect(txn.metadata.fee_amount).toBe('1.32')
@@ -102,14 +98,17 @@ describe('transaction search rows', () => {
     expect(quarantined(translateTransaction(fixture('row-refund-no-reference.json'), ctx)).detail).toContain(
       'paypal_reference_id',
     )
-    expect(quarantined(translateTransaction(fixture('row-withdrawal.json'), ctx)).detail).toContain('T0400')
     const bad = quarantined(translateTransaction({transaction_info: {transaction_id: 'X'}}, ctx))
     expect(bad.raw).toEqual({transaction_info: {transaction_id: 'X'}})
   })
 
-  it('skips chargeback rows (T12xx): disputes come from the disputes API', () => {
+  it('skips chargeback rows (T12xx) visibly: disputes come from the disputes API', () => {
     const t = translateTransaction(fixture('row-chargeback.json'), ctx)
-    expect('skip' in t && t.skip).toContain('T1201')
+    expect('skipped' in t && t.skipped).toEqual({
+      externalId: '8CB00000000000001',
+      code: 'T1201',
+      reason: 'dispute_movement',
+    })
   })
 })
 
@@ -163,6 +162,11 @@ describe('webhook resources', () => {
       amount: {minor: 99},
       occurredAt: '2018-08-15T19:13:29.000Z',
     })
+  })
+
+  it("a refund's returned fee is negative, as on its search row: net 0.97 = gross 0.99 - paypal_fee 0.02", () => {
+    const txn = ok(translateRefundResource(fixture<{resource: unknown}>('webhook-capture-refunded.json').resource, ctx))
+    expect(txn.fee).toEqual({minor: -2, currency: 'USD'})
   })
 
   it('dispute resource -> open dispute', () => {

@@ -1,3 +1,5 @@
+import {readdirSync} from 'node:fs'
+
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {
@@ -28,6 +30,8 @@ describe('PayPal documented payloads parse', () => {
   it('transaction search, disputes, webhooks, orders, errors, token', () => {
     const search = SearchResponseSchema.parse(fixture('search-response-docs.json'))
     for (const item of search.transaction_details) TransactionDetailSchema.parse(item)
+    for (const name of readdirSync(new URL('../../fixtures/paypal/', import.meta.url)))
+      if (name.startsWith('row-') && name !== 'row-missing-amount.json') TransactionDetailSchema.parse(fixture(name))
     const list = DisputeListSchema.parse(fixture('dispute-list-docs.json'))
     for (const item of list.items ?? []) DisputeSummarySchema.parse(item)
     for (const name of ['dispute-resolved-buyer.json', 'dispute-resolved-seller.json', 'dispute-open.json'])
@@ -113,9 +117,13 @@ describe('the emulator speaks the same shapes', () => {
       }
     }
     expect(pages).toBeGreaterThan(1)
-    for (const code of ['T0006', 'T1107', 'T1201']) expect(codes).toContain(code)
-    for (const code of codes) expect(['T0006', 'T1107', 'T1201', 'T1202']).toContain(code)
-    expect([...statuses].sort()).toEqual(['D', 'P', 'S', 'V'])
+    // Payments, refunds, a chargeback and its fee, a claim's hold, withdrawals; closed disputes add T1202
+    // (chargeback won), T1111 (hold released) and T1106 (claim lost: PayPal reverses the payment).
+    for (const code of ['T0006', 'T1107', 'T1201', 'T0106', 'T1110', 'T0400']) expect(codes).toContain(code)
+    for (const code of codes)
+      expect(['T0006', 'T1107', 'T1201', 'T1202', 'T0106', 'T1110', 'T1111', 'T1106', 'T0400']).toContain(code)
+    // F: partially refunded (PayPal's API reference), as well as D, P, S and V.
+    expect([...statuses].sort()).toEqual(['D', 'F', 'P', 'S', 'V'])
     const defaults = SearchResponseSchema.parse(
       (
         await call(
@@ -139,10 +147,14 @@ describe('the emulator speaks the same shapes', () => {
       (await call('GET', '/v1/customer/disputes', {page_size: '50'}, '', auth)).json,
     )
     expect(disputes.items?.length).toBeGreaterThan(0)
+    const channels = new Set<unknown>()
     for (const item of disputes.items ?? []) {
       const summary = DisputeSummarySchema.parse(item)
-      DisputeDetailSchema.parse((await call('GET', `/v1/customer/disputes/${summary.dispute_id}`, {}, '', auth)).json)
+      const detail = (await call('GET', `/v1/customer/disputes/${summary.dispute_id}`, {}, '', auth)).json
+      channels.add(DisputeDetailSchema.parse(detail).dispute_channel)
     }
+    // Claims filed with PayPal and card chargebacks, as customer_disputes_v1 names the two.
+    expect([...channels].sort()).toEqual(['EXTERNAL', 'INTERNAL'])
 
     for (const w of e.webhooks(scenarioEvents(paymentsFor(scenario, 'paypal', 'own')).slice(0, 200), 'http://x/hook')) {
       const envelope = WebhookEnvelopeSchema.parse(JSON.parse(w.body))
