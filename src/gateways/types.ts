@@ -69,10 +69,23 @@ export interface AdapterDeps {
   clock: Clock
 }
 
+/**
+ * Something a gateway reported that is deliberately not posted (documented, understood, moves nothing in yms-pay's
+ * accounts), or whose code the gateway does not document (code as sent, reason 'unknown_code'): counted per run,
+ * never quarantined.
+ */
+export interface Skipped {
+  externalId: string | null
+  code: string
+  reason: string
+}
+
 /** One page of a pull. `items` and `invalid` may be produced on first read (see page.ts); `next` and `hasMore` may not. */
 export interface Page {
   items: FetchedTxn[]
   invalid: Quarantined[]
+  /** What the page saw but deliberately did not post (see Skipped). */
+  skipped?: Skipped[]
   next: Cursor
   hasMore: boolean
 }
