@@ -96,8 +96,8 @@ function buildUrl(baseUrl: string, req: HttpRequest): URL {
   return url
 }
 
-function outcomeOf(status: number): GatewayCall['outcome'] {
-  if (status < 400) return 'ok'
+function outcomeOf(status: number, expected: readonly number[] = []): GatewayCall['outcome'] {
+  if (status < 400 || expected.includes(status)) return 'ok'
   return status === 429 ? 'rate_limited' : 'http_error'
 }
 
@@ -176,7 +176,13 @@ export function createHttpClient(opts: HttpClientOptions): GatewayHttpClient {
       let delayMs: number
       if (result.ok) {
         const {response} = result
-        record(req, {status: response.status, durationMs, outcome: outcomeOf(response.status), attempt, at})
+        record(req, {
+          status: response.status,
+          durationMs,
+          outcome: outcomeOf(response.status, req.expectedStatuses),
+          attempt,
+          at,
+        })
         const retry =
           retriesLeft &&
           shouldRetryStatus(response.status, response.headers, retryableStatus, opts.retryHintHeader ?? null) &&

@@ -32,6 +32,11 @@ export interface HttpRequest {
   timeoutMs?: number
   /** A POST that changes nothing (Braintree's searches): safe to re-send after a timeout or 5xx like a GET. */
   readOnly?: boolean
+  /**
+   * Error statuses this request expects as a normal answer (Adyen's 404 for a report batch not generated yet):
+   * the call log records them as `ok`, so they count neither as errors nor against uptime.
+   */
+  expectedStatuses?: readonly number[]
 }
 
 export interface HttpResponse {

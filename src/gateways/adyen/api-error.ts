@@ -33,12 +33,16 @@ export function parseErrorBody(httpStatus: number, text: string): AdyenErrorBody
   }
 }
 
-/** A non-2xx answer from Adyen. The message never contains credentials (Adyen does not echo them). */
+/**
+ * A non-2xx answer from Adyen, naming the provider (the connection an admin knows) it came through. The message
+ * never contains credentials (Adyen does not echo them).
+ */
 export class AdyenApiError extends Error {
   readonly httpStatus: number
   readonly body: AdyenErrorBody
-  constructor(endpoint: string, httpStatus: number, body: AdyenErrorBody) {
-    super(`adyen ${endpoint}: HTTP ${httpStatus}${body.errorCode ? ` ${body.errorCode}` : ''}: ${body.message}`)
+  constructor(endpoint: string, httpStatus: number, body: AdyenErrorBody, providerId: string) {
+    const code = body.errorCode ? ` ${body.errorCode}` : ''
+    super(`provider ${providerId}: Adyen ${endpoint} answered HTTP ${httpStatus}${code}: ${body.message}`)
     this.name = 'AdyenApiError'
     this.httpStatus = httpStatus
     this.body = body

@@ -1,13 +1,14 @@
 import {AuthError} from '../../core/errors.js'
 import type {HttpClient, HttpResponse} from '../types.js'
 import {AdyenApiError, parseErrorBody} from './api-error.js'
+import type {ReportCredential} from './report-auth.js'
 
 /** The Checkout API version travels in the path (docs/gateways.md#adyen-auth). */
 export const CHECKOUT_VERSION = 'v72'
 
 export type CheckoutOperation = 'payments' | 'paymentMethods'
 
-export interface AdyenApi {
+export interface CheckoutApi {
   /** POSTs JSON to a Checkout endpoint; any answer but 2xx is thrown (AuthError for 401/403, else AdyenApiError). */
   checkout(
     operation: CheckoutOperation,
@@ -15,12 +16,24 @@ export interface AdyenApi {
     opts?: {idempotencyKey?: string},
     signal?: AbortSignal,
   ): Promise<HttpResponse>
-  /** A report file's text (`url` is absolute), or null while Adyen has not generated it yet (404). */
-  download(url: string, endpoint: string, signal?: AbortSignal): Promise<string | null>
 }
 
-export function createAdyenApi(http: HttpClient, apiKey: string, providerId: string): AdyenApi {
+export interface ReportApi {
+  /**
+   * A report file's text (`url` is absolute), or null on 404 (not generated yet). `missingIsNormal` says a 404 is
+   * the expected end of a walk, so the call log does not count it as an error.
+   */
+  download(
+    url: string,
+    endpoint: string,
+    opts: {missingIsNormal: boolean},
+    signal?: AbortSignal,
+  ): Promise<string | null>
+}
+
+export function createCheckoutApi(http: HttpClient, apiKey: string, providerId: string): CheckoutApi {
   const headers = {'x-api-key': apiKey, accept: 'application/json'}
+  const hint = 'Check the api_key and that its role allows this call.'
   return {
     async checkout(operation, body, opts, signal) {
       const path = `/${CHECKOUT_VERSION}/${operation}`
@@ -37,28 +50,41 @@ export function createAdyenApi(http: HttpClient, apiKey: string, providerId: str
         signal,
       )
       if (res.status >= 200 && res.status < 300) return res
-      throw toApiError(res, endpoint, providerId)
+      throw toApiError(res, endpoint, providerId, hint)
     },
-    async download(url, endpoint, signal) {
+  }
+}
+
+/** Reports come from the report host with the report credential (docs/gateways.md#adyen-auth). */
+export function createReportApi(http: HttpClient, credential: ReportCredential, providerId: string): ReportApi {
+  return {
+    async download(url, endpoint, opts, signal) {
       const res = await http.request(
-        {method: 'GET', path: url, endpoint, headers: {...headers, accept: 'text/csv'}},
+        {
+          method: 'GET',
+          path: url,
+          endpoint,
+          headers: {...credential.headers, accept: 'text/csv'},
+          expectedStatuses: opts.missingIsNormal ? [404] : undefined,
+        },
         signal,
       )
       if (res.status === 404) return null
-      if (res.status !== 200) throw toApiError(res, endpoint, providerId)
+      if (res.status !== 200) throw toApiError(res, endpoint, providerId, credential.hint)
       return res.text()
     },
   }
 }
 
 /** 401/403 become AuthError (exit 77); anything else an AdyenApiError carrying the parsed body. */
-function toApiError(res: HttpResponse, endpoint: string, providerId: string): Error {
+function toApiError(res: HttpResponse, endpoint: string, providerId: string, hint: string): Error {
   const body = parseErrorBody(res.status, res.text())
   if (res.status === 401 || res.status === 403) {
+    const code = body.errorCode ? ` ${body.errorCode}` : ''
     return new AuthError(
-      `adyen refused the credentials of provider ${providerId} (${endpoint}: HTTP ${res.status}${body.errorCode ? ` ${body.errorCode}` : ''})`,
-      'Check the api_key and that its role allows this call.',
+      `Adyen refused the credentials of provider ${providerId} (${endpoint}: HTTP ${res.status}${code})`,
+      hint,
     )
   }
-  return new AdyenApiError(endpoint, res.status, body)
+  return new AdyenApiError(endpoint, res.status, body, providerId)
 }

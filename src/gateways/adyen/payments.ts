@@ -2,7 +2,7 @@ import type {Clock} from '../../core/clock.js'
 import {toGatewayMinor} from '../../core/money.js'
 import type {FetchedTxn, NormalizedTxn} from '../../core/transaction.js'
 import type {CreatePaymentRequest, PaymentOutcome} from '../types.js'
-import {type AdyenApi, CHECKOUT_VERSION} from './api.js'
+import {CHECKOUT_VERSION, type CheckoutApi} from './api.js'
 import {refusalFailure} from './classify.js'
 import {facts} from './facts.js'
 import {formatMerchantReference} from './reference.js'
@@ -33,7 +33,7 @@ function paymentRequestBody(
 }
 
 export async function createAdyenPayment(
-  api: AdyenApi,
+  api: CheckoutApi,
   ctx: TranslateContext,
   clock: Clock,
   req: CreatePaymentRequest,

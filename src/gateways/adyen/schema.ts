@@ -1,10 +1,21 @@
 import {z} from 'zod'
 
-/** Provider settings (non-secret). The report host differs from the checkout host in production. */
+const columnName = (setting: string) => z.string().trim().min(1, `${setting} names a report column: it cannot be empty`)
+
+/**
+ * Provider settings (non-secret; docs/gateways.md#adyen-auth). The report host differs from the checkout host in
+ * production; the report columns that hold the customer and the invoice are the account's own choice.
+ */
 export const AdyenSettingsSchema = z.object({
   merchant_account: z.string().min(1, 'merchant_account is required (the Adyen merchant account code)'),
   /** e.g. https://ca-live.adyen.com; default: derived from the base URL (ca-live / ca-test, or the base URL itself). */
   report_base_url: z.url().optional(),
+  /** The report user (`report@Company.YourCompany`) for Basic auth with the secret report_password. */
+  report_user: z.string().trim().min(1).optional(),
+  /** The report column naming the customer (default `Shopper Reference`, see report-columns.ts). */
+  customer_column: columnName('customer_column').optional(),
+  /** The report column naming the invoice of payments yms-pay did not create (default: none). */
+  invoice_column: columnName('invoice_column').optional(),
 })
 export type AdyenSettings = z.infer<typeof AdyenSettingsSchema>
 

@@ -3,7 +3,7 @@ import {buildTxn, Refusal, type Translation, type TxnFields, wireMoney} from '..
 import type {WebhookEvent} from '../types.js'
 import {refusalCodeForReason, refusalFailure} from './classify.js'
 import {facts} from './facts.js'
-import {parseMerchantReference} from './reference.js'
+import {paymentParties} from './reference.js'
 import type {NotificationRequestItem, PaymentResponse} from './schema.js'
 import {isoSeconds} from './timezone.js'
 
@@ -104,7 +104,8 @@ function notificationFields(item: NotificationRequestItem, mapping: EventMapping
   if (item.merchantReference) metadata.merchantReference = item.merchantReference
   if (item.paymentMethod) metadata.paymentMethod = item.paymentMethod
   if (mapping.type === 'payment') {
-    const ref = parseMerchantReference(item.merchantReference)
+    // shopperReference comes with the webhook's shopper-details setting (docs/gateways.md#adyen-webhooks).
+    const parties = paymentParties(item.additionalData?.shopperReference ?? null, item.merchantReference ?? null)
     // Modifications of a payment (CAPTURE, CANCELLATION) carry the payment in originalReference.
     const isModification =
       item.eventCode !== 'AUTHORISATION' && item.eventCode !== 'PENDING' && !!item.originalReference
@@ -114,8 +115,8 @@ function notificationFields(item: NotificationRequestItem, mapping: EventMapping
       type: 'payment',
       status: mapping.status,
       amount,
-      customerRef: item.additionalData?.shopperReference ?? ref?.customerRef ?? null,
-      invoiceRef: ref?.invoiceRef ?? null,
+      customerRef: parties.customerRef,
+      invoiceRef: parties.invoiceRef,
       failure: mapping.status === 'failed' ? notificationRefusal(item) : null,
       occurredAt,
       metadata,

@@ -7,13 +7,15 @@ import type {ScenarioCustomer} from '../model.js'
 import {CHECKOUT_VERSION} from '../../gateways/adyen/api.js'
 import {REFUSAL_REASONS} from '../../gateways/adyen/classify.js'
 import {facts} from '../../gateways/adyen/facts.js'
-import {notificationFor, renderReport, reportAvailable, signedNotification} from './render.js'
-import {AdyenWorld, DECLINES, MERCHANT_ACCOUNT, pspReference} from './world.js'
+import {notificationFor, reportAvailable, signedNotification} from './render.js'
+import {renderReport} from './report-file.js'
+import {AdyenWorld, DECLINES, MERCHANT_ACCOUNT, pspReference, REPORT_USER} from './world.js'
 
 /**
- * Adyen as the sandbox serves it (what exists: world.ts; how it is written: render.ts):
+ * Adyen as the sandbox serves it (what exists: world.ts, batches.ts; how it is written: report-file.ts, render.ts):
  * - GET /reports/download/MerchantAccount/{account}/settlement_detail_report_batch_{n}.csv: 404 until the
- *   batch's day has ended by clock.now().
+ *   batch's day has ended by clock.now(). Only the report user may download (Basic auth with report_user and
+ *   report_password, or its report_api_key); the Checkout key has no report role here (403).
  * - POST /v72/payments: Authorised unless the shopper's latest scenario payment so far failed, in which case
  *   the card is refused again with that decline's code. Payments created here live only in memory (for
  *   Idempotency-Key replay); they do not enter reports or webhooks.
@@ -42,16 +44,24 @@ export const createAdyenEmulator: EmulatorFactory = (opts) => {
   const seedHash = createHash('sha256').update(`adyen-emulator:${scenario.seed}`).digest('hex')
   const secrets = {
     api_key: `AQE_sandbox_${seedHash.slice(0, 32)}`,
+    report_api_key: `AQE_report_${seedHash.slice(32, 64)}`,
+    report_password: `rp-${seedHash.slice(0, 20)}`,
     hmac_key: createHash('sha256').update(`adyen-hmac:${scenario.seed}`).digest('hex').toUpperCase(),
   }
+  const settings = {merchant_account: MERCHANT_ACCOUNT, report_user: REPORT_USER, invoice_column: 'Merchant Reference'}
   const world = new AdyenWorld(opts)
   const payments = createPayments(world, () => clock.now())
+  const reportBasic = `Basic ${Buffer.from(`${REPORT_USER}:${secrets.report_password}`).toString('base64')}`
 
   const handle = (req: EmulatorRequest): EmulatorResponse => {
-    if (req.headers['x-api-key'] !== secrets.api_key) {
+    const report = REPORT_PATH.exec(req.path)
+    const isReportUser =
+      req.headers.authorization === reportBasic || req.headers['x-api-key'] === secrets.report_api_key
+    if (!isReportUser && req.headers['x-api-key'] !== secrets.api_key) {
       return classicError(401, '000', 'HTTP Status Response - Unauthorized', 'security')
     }
-    const report = REPORT_PATH.exec(req.path)
+    // Each credential has its own role: the report user downloads reports, the web service user calls Checkout.
+    if (report ? !isReportUser : isReportUser) return classicError(403, '010', 'Not allowed', 'security')
     if (req.method === 'GET' && report) {
       const account = decodeURIComponent(report[1]!)
       const n = Number(report[2])
@@ -71,7 +81,7 @@ export const createAdyenEmulator: EmulatorFactory = (opts) => {
   const emulator: GatewayEmulator = {
     kind: 'adyen',
     secrets,
-    settings: {merchant_account: MERCHANT_ACCOUNT},
+    settings,
     handle,
     webhooks(events) {
       const out: SignedWebhook[] = events.map((e) =>

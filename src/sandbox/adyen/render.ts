@@ -1,4 +1,4 @@
-import {formatGatewayDecimal, toGatewayMinor} from '../../core/money.js'
+import {toGatewayMinor} from '../../core/money.js'
 import type {Money} from '../../core/transaction.js'
 import type {SignedWebhook} from '../emulator.js'
 import type {ScenarioEvent, ScenarioPayment} from '../model.js'
@@ -7,51 +7,15 @@ import {facts} from '../../gateways/adyen/facts.js'
 import {reportFileName} from '../../gateways/adyen/pull.js'
 import {ianaOffsetMinutes} from '../../gateways/adyen/timezone.js'
 import {adyenHmac, dedupKeyFor, hmacPayload} from '../../gateways/adyen/webhook.js'
-import {type AdyenWorld, COMPANY_ACCOUNT, DECLINES, MERCHANT_ACCOUNT, pspReference, type ReportEntry} from './world.js'
+import {type AdyenWorld, DECLINES, MERCHANT_ACCOUNT, pspReference} from './world.js'
 
 /**
- * The world in Adyen's wire formats (docs/gateways.md#adyen-settlement-reports, #adyen-webhooks): settlement
- * report CSV and signed notifications. Times are written in Adyen's account zone, Europe/Amsterdam, labelled
- * CET or CEST.
+ * The world as Adyen's signed notifications (docs/gateways.md#adyen-webhooks); the report files: report-file.ts.
+ * Times are written in Adyen's account zone, Europe/Amsterdam, labelled CET or CEST.
  */
 
-/** Settlement detail report columns in Adyen's order. */
-const SDR_COLUMNS = [
-  'Company Account',
-  'Merchant Account',
-  'Psp Reference',
-  'Merchant Reference',
-  'Payment Method',
-  'Creation Date',
-  'TimeZone',
-  'Type',
-  'Modification Reference',
-  'Gross Currency',
-  'Gross Debit (GC)',
-  'Gross Credit (GC)',
-  'Exchange Rate',
-  'Net Currency',
-  'Net Debit (NC)',
-  'Net Credit (NC)',
-  'Commission (NC)',
-  'Markup (NC)',
-  'Scheme Fees (NC)',
-  'Interchange (NC)',
-  'Payment Method Variant',
-  'Modification Merchant Reference',
-  'Batch Number',
-  'Reserved4',
-  'Reserved5',
-  'Reserved6',
-  'Reserved7',
-  'Reserved8',
-  'Reserved9',
-  'Reserved10',
-] as const
-type SdrRow = Partial<Record<(typeof SDR_COLUMNS)[number], string>>
-
 /** Epoch ms -> the wall-clock text and label for Adyen's CET/CEST (Europe/Amsterdam) account zone. */
-function toCetWallClock(ms: number): {date: string; zone: 'CET' | 'CEST'; offset: string} {
+export function toCetWallClock(ms: number): {date: string; zone: 'CET' | 'CEST'; offset: string} {
   const offset = ianaOffsetMinutes('Europe/Amsterdam', ms) ?? 60
   const local = new Date(Math.floor(ms / 1000) * 1000 + offset * 60_000).toISOString()
   return {
@@ -61,53 +25,10 @@ function toCetWallClock(ms: number): {date: string; zone: 'CET' | 'CEST'; offset
   }
 }
 
-const decimal = (m: Money): string => formatGatewayDecimal(m, facts.wire)
 const wire = (m: Money): {currency: string; value: number} => ({
   currency: m.currency,
   value: toGatewayMinor(m, facts.wire),
 })
-
-/** A batch's entries as the report file Adyen serves. */
-export function renderReport(world: AdyenWorld, entries: readonly ReportEntry[]): string {
-  return formatSettlementReport(entries.map((e) => reportRow(world, e)))
-}
-
-function reportRow(world: AdyenWorld, e: ReportEntry): SdrRow {
-  const when = toCetWallClock(e.at)
-  const net: Money = e.fee ? {minor: e.gross.minor - e.fee.minor, currency: e.gross.currency} : e.gross
-  const side = (m: Money): [string, string] => (e.direction === 'debit' ? [decimal(m), ''] : ['', decimal(m)])
-  const [grossDebit, grossCredit] = side(e.gross)
-  const [netDebit, netCredit] = side(net)
-  return {
-    'Company Account': COMPANY_ACCOUNT,
-    'Merchant Account': MERCHANT_ACCOUNT,
-    'Psp Reference': pspReference('payment', e.payment.key),
-    'Merchant Reference': world.referenceOf(e.payment),
-    'Payment Method': 'visa',
-    'Creation Date': when.date,
-    TimeZone: when.zone,
-    Type: e.type,
-    'Modification Reference': e.modification,
-    'Gross Currency': e.gross.currency,
-    'Gross Debit (GC)': grossDebit,
-    'Gross Credit (GC)': grossCredit,
-    'Exchange Rate': '1',
-    'Net Currency': e.gross.currency,
-    'Net Debit (NC)': netDebit,
-    'Net Credit (NC)': netCredit,
-    'Commission (NC)': e.fee ? decimal(e.fee) : '',
-    'Payment Method Variant': 'visaclassic',
-    'Batch Number': String(world.batchOf(e.at)),
-  }
-}
-
-/** Rows in Adyen's column order, quoted where a cell needs it. */
-function formatSettlementReport(rows: readonly SdrRow[]): string {
-  const cell = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
-  const lines = [SDR_COLUMNS.join(',')]
-  for (const row of rows) lines.push(SDR_COLUMNS.map((c) => cell(row[c] ?? '')).join(','))
-  return `${lines.join('\n')}\n`
-}
 
 /** A notification item before the merchant account, event date and signature are added. */
 export type NotificationItem = Record<string, unknown> & {

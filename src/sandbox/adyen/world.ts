@@ -5,18 +5,26 @@ import type {Money} from '../../core/transaction.js'
 import type {EmulatorOptions} from '../emulator.js'
 import {type DeclineReason, paymentsFor, type ScenarioCustomer, type ScenarioPayment} from '../model.js'
 import {formatMerchantReference} from '../../gateways/adyen/reference.js'
+import {bookBatches} from './batches.js'
+import type {PaymentEntry, ReportEntry} from './entries.js'
 
 /**
  * The scenario as Adyen holds it: PSP references derived from the scenario keys, the merchant reference each
- * payment was made with, and the settlement report's batches. Only the scenario decides what exists:
+ * payment was made with, and the settlement details report's batches. Only the scenario decides what exists:
+ * - Most payments come from the merchant's own checkout, whose merchant reference is its invoice or order number
+ *   and names nobody yms-pay knows; the rest were made by yms-pay (`<customer>:<invoice>:<key>`). Either way
+ *   Adyen knows the shopper reference, which the report's Shopper Reference column and the webhooks carry.
  * - One batch per UTC day from the scenario's start day (batch 1) to its end day; a batch exists once its day
- *   has ended by clock.now(). Its entries: Settled (at settledAt, or createdAt for instant payments), Refunded,
- *   Chargeback (dispute opened), ChargebackReversed (dispute won). Failed and pending payments never settle,
- *   and a lost dispute books nothing more, so they are not in it.
+ *   has ended by clock.now(). Its payment lines: Settled (at settledAt, or createdAt for instant payments),
+ *   Refunded, Chargeback (dispute opened), ChargebackReversed (dispute won). Failed and pending payments never
+ *   settle, and a lost dispute books nothing more, so they are not in it. The merchant's own bookings (fees,
+ *   deposit corrections, payouts, balance transfers) are added per batch by batches.ts.
  * No HTTP and no wire format here.
  */
 export const MERCHANT_ACCOUNT = 'YmsPayECOM'
 export const COMPANY_ACCOUNT = 'YmsPayCompany'
+/** Adyen's report users are named `report@Company.<company account>`. */
+export const REPORT_USER = `report@Company.${COMPANY_ACCOUNT}`
 const DAY = 86_400_000
 
 /** The refusal code Adyen gives for each neutral decline reason. */
@@ -33,17 +41,6 @@ const PSP_PREFIX = {payment: '8', refund: '7', dispute: '6', capture: '5', creat
 export function pspReference(object: keyof typeof PSP_PREFIX, key: string): string {
   const digest = BigInt(`0x${createHash('sha256').update(`${object}:${key}`).digest('hex')}`)
   return PSP_PREFIX[object] + (digest % 10n ** 15n).toString().padStart(15, '0')
-}
-
-/** One money movement as the settlement report books it. */
-export interface ReportEntry {
-  at: number // epoch ms
-  payment: ScenarioPayment
-  type: 'Settled' | 'Refunded' | 'Chargeback' | 'ChargebackReversed'
-  modification: string
-  gross: Money
-  direction: 'debit' | 'credit'
-  fee: Money | null
 }
 
 const ms = (iso: string): number => Date.parse(iso)
@@ -69,7 +66,14 @@ export class AdyenWorld {
     return this.customers.get(p.customer)?.refs.adyen ?? p.customer
   }
 
+  /** Whether yms-pay made the payment (one in three, by its key) or the merchant's own checkout did. */
+  madeByYmsPay(p: ScenarioPayment): boolean {
+    return createHash('sha256').update(`origin:${p.key}`).digest()[0]! % 3 === 0
+  }
+
+  /** The merchant reference: yms-pay's own form, or the checkout's invoice or order number. */
   referenceOf(p: ScenarioPayment): string {
+    if (!this.madeByYmsPay(p)) return p.invoice ?? `order-${p.key}`
     return formatMerchantReference({customerRef: this.shopperOf(p), invoiceRef: p.invoice, paymentKey: p.key})
   }
 
@@ -86,9 +90,13 @@ export class AdyenWorld {
     return Number.isSafeInteger(n) && n >= 1 && n <= this.lastBatch && this.batchClosesAt(n) <= this.clock.now()
   }
 
-  /** Batch n's entries in time order (empty for a day without movements). */
+  /** Batch n's lines in time order: its payments' and the merchant's own bookings (empty for a quiet day). */
   entries(n: number): ReportEntry[] {
-    this.byBatch ??= groupByBatch(this.allEntries(), (t) => this.batchOf(t))
+    this.byBatch ??= bookBatches(groupByBatch(this.paymentEntries()), {
+      lastBatch: this.lastBatch,
+      opensAt: (b) => this.batchClosesAt(b - 1),
+      closesAt: (b) => this.batchClosesAt(b),
+    })
     return this.byBatch.get(n) ?? []
   }
 
@@ -102,18 +110,28 @@ export class AdyenWorld {
     return this.payments.filter((p) => p.customer === customer.id && p.createdAt <= nowIso).at(-1)
   }
 
-  private allEntries(): ReportEntry[] {
-    const out: ReportEntry[] = []
+  private paymentEntries(): PaymentEntry[] {
+    const out: PaymentEntry[] = []
     const add = (
       p: ScenarioPayment,
       at: string,
-      type: ReportEntry['type'],
+      type: PaymentEntry['type'],
       modification: string,
       gross: Money,
-      direction: ReportEntry['direction'],
+      side: PaymentEntry['side'],
       fee: Money | null,
     ): void => {
-      out.push({at: ms(at), payment: p, type, modification, gross, direction, fee})
+      out.push({
+        kind: 'payment',
+        batch: this.batchOf(ms(at)),
+        at: ms(at),
+        payment: p,
+        type,
+        modification,
+        gross,
+        side,
+        fee,
+      })
     }
     for (const p of this.payments) {
       if (p.outcome !== 'succeeded') continue
@@ -130,12 +148,11 @@ export class AdyenWorld {
   }
 }
 
-function groupByBatch(entries: readonly ReportEntry[], batchOf: (t: number) => number): Map<number, ReportEntry[]> {
-  const byBatch = new Map<number, ReportEntry[]>()
+function groupByBatch(entries: readonly PaymentEntry[]): Map<number, PaymentEntry[]> {
+  const byBatch = new Map<number, PaymentEntry[]>()
   for (const entry of entries) {
-    const n = batchOf(entry.at)
-    let list = byBatch.get(n)
-    if (!list) byBatch.set(n, (list = []))
+    let list = byBatch.get(entry.batch)
+    if (!list) byBatch.set(entry.batch, (list = []))
     list.push(entry)
   }
   return byBatch

@@ -209,7 +209,7 @@ describe('adyen classification', () => {
     expect(parseErrorBody(502, '<html>bad gateway</html>')).toMatchObject({status: 502, errorCode: null})
     const client = connect('http://127.0.0.1:1')
     const api = (status: number, text: string) =>
-      new AdyenApiError('POST /v72/payments', status, parseErrorBody(status, text))
+      new AdyenApiError('POST /v72/payments', status, parseErrorBody(status, text), 'adyen-test')
     expect(client.classifyError(api(500, '{"status":500,"errorCode":"00_500","detail":"Too many requests"}'))).toBe(
       'retry',
     )

@@ -66,6 +66,10 @@ async function pullAll(client: GatewayClient, start: Cursor | null) {
   }
 }
 
+/** The customers' side of what a pull brings: merchant-level bookings (fees, payouts, transfers) are not theirs. */
+const customerSide = (txns: readonly NormalizedTxn[]): NormalizedTxn[] =>
+  txns.filter((t) => t.type === 'payment' || t.type === 'refund' || t.type === 'dispute')
+
 /** What a settlement report can say: money movements only (see src/sandbox/adyen/world.ts). */
 function reportVisible(truth: readonly ExpectedTxn[]): ExpectedTxn[] {
   return truth
@@ -115,7 +119,7 @@ describe('adyen sync completeness over loopback', () => {
     expect(cursor).toEqual({nextBatch: (cutoff - Date.parse(scenario.start)) / DAY + 1})
     expect(pages).toBe((cursor as {nextBatch: number}).nextBatch)
     const truth = reportVisible(expectedTransactions(scenario, emulator, 'own', new Date(cutoff - 1).toISOString()))
-    const result = compareWithTruth([...fold(new Map(), items).values()], truth)
+    const result = compareWithTruth([...fold(new Map(), customerSide(items)).values()], truth)
     expect(result.ok, formatComparison(result)).toBe(true)
     // Fees and nets come through exactly for settled payments.
     const byKey = new Map(paymentsFor(scenario, 'adyen', 'own').map((p) => [emulator.externalId('payment', p.key), p]))
@@ -132,7 +136,7 @@ describe('adyen sync completeness over loopback', () => {
     try {
       const next = await pullAll(client, cursor)
       expect(next.pages).toBe(2)
-      const all = fold(fold(new Map(), items), next.items)
+      const all = fold(fold(new Map(), customerSide(items)), customerSide(next.items))
       const later = reportVisible(
         expectedTransactions(scenario, emulator, 'own', new Date(cutoff + DAY - 1).toISOString()),
       )
@@ -141,6 +145,52 @@ describe('adyen sync completeness over loopback', () => {
     } finally {
       now.ms = Date.parse('2024-04-19T15:30:00.000Z')
     }
+  })
+
+  it("translates the merchant's own bookings so that every closed batch balances to zero, each row its own item", async () => {
+    const {items} = await pullAll(connect(), null)
+    const merchantLevel = items.filter((t) => !customerSide([t]).length)
+    expect(new Set(merchantLevel.map((t) => t.metadata.yms_booking))).toEqual(
+      new Set(['Fee', 'InvoiceDeduction', 'DepositCorrection', 'MerchantPayout', 'Balancetransfer']),
+    )
+    expect(new Set(merchantLevel.map((t) => t.externalId)).size).toBe(merchantLevel.length)
+    // Issue 15's convention, read back: fee and payout > 0 leave the balance, adjustment > 0 enters it.
+    const effect = (t: NormalizedTxn): number => {
+      if (t.type === 'fee' || t.type === 'payout') return -t.amount.minor
+      if (t.type === 'adjustment') return t.amount.minor
+      return t.metadata.direction === 'credit' ? t.net!.minor : -t.net!.minor
+    }
+    const byBatch = new Map<string, number>()
+    for (const t of items) {
+      const key = `${t.metadata.reportFile} ${t.amount.currency}`
+      byBatch.set(key, (byBatch.get(key) ?? 0) + effect(t))
+    }
+    const unbalanced = [...byBatch].filter(([, total]) => total !== 0)
+    expect(unbalanced).toEqual([])
+    // Payments name their invoice, whether yms-pay made them (its reference) or the checkout did (invoice_column).
+    const invoices = new Map(
+      paymentsFor(scenario, 'adyen', 'own').map((p) => [emulator.externalId('payment', p.key), p.invoice]),
+    )
+    for (const t of items.filter((i) => i.type === 'payment' && invoices.get(i.externalId)))
+      expect(t.invoiceRef, t.externalId).toBe(invoices.get(t.externalId))
+  })
+
+  it('tells the admin which credential to fix when the Checkout key is used for reports without the report role', async () => {
+    const {report_api_key: _k, report_password: _p, ...checkoutOnly} = emulator.secrets
+    const http = createHttpClient({provider: 'adyen-test', baseUrl: server.baseUrl, idempotencyHeader: null, clock})
+    const client = adyenAdapter.connect(
+      {
+        providerId: 'adyen-test',
+        baseUrl: server.baseUrl,
+        settings: {merchant_account: emulator.settings.merchant_account!},
+        secrets: checkoutOnly,
+      },
+      {http, clock},
+    )
+    const error = await client.fetchPage(null).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AuthError)
+    expect((error as AuthError).message).toMatch(/provider adyen-test .*HTTP 403/)
+    expect((error as AuthError).hint).toMatch(/report_api_key, or report_user and report_password/)
   })
 
   it('webhooks for the same scenario give the failures, pendings and lost disputes the reports cannot', async () => {
@@ -178,7 +228,7 @@ describe('adyen sync completeness over loopback', () => {
 
     // Pull + webhooks together, latest state per object, is the whole truth.
     const {items} = await pullAll(client, null)
-    const merged = compareWithTruth([...fold(fold(new Map(), items), txns).values()], truth)
+    const merged = compareWithTruth([...fold(fold(new Map(), customerSide(items)), txns).values()], truth)
     expect(merged.ok, formatComparison(merged)).toBe(true)
 
     // One REPORT_AVAILABLE per closed batch that holds any of these events, each downloadable.
@@ -188,8 +238,11 @@ describe('adyen sync completeness over loopback', () => {
   })
 
   it('refuses wrong credentials with AuthError', async () => {
-    const client = connect({...emulator.secrets, api_key: 'AQE_wrong'})
-    await expect(client.testConnection()).rejects.toBeInstanceOf(AuthError)
+    // Checkout calls use the api_key; report downloads the report user's credential (report-auth.ts).
+    await expect(connect({...emulator.secrets, api_key: 'AQE_wrong'}).testConnection()).rejects.toBeInstanceOf(
+      AuthError,
+    )
+    const client = connect({...emulator.secrets, report_password: 'AQE_wrong'})
     await expect(client.fetchPage(null)).rejects.toBeInstanceOf(AuthError)
     const error = await client.fetchPage(null).catch((e: unknown) => e)
     expect(String((error as Error).message)).not.toContain('AQE_wrong')

@@ -117,6 +117,16 @@ describe('adyen notification translation', () => {
     })
   })
 
+  it("a payment of the merchant's own checkout names its shopper, and no invoice from a reference that only looks like ours", () => {
+    // additionalData.shopperReference comes with the webhook's shopper-details setting (test/fixtures/adyen/README.md).
+    expect(txn('checkoutAuthorised')).toMatchObject({
+      externalId: '8815000000000301',
+      customerRef: 'shopper-c000009',
+      invoiceRef: null,
+      metadata: {merchantReference: '2024:05:0031'},
+    })
+  })
+
   it('AUTHORISATION success=false carries the refusal code and decision', () => {
     expect(txn('refusedBalance')).toMatchObject({
       status: 'failed',
