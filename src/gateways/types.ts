@@ -137,6 +137,8 @@ export interface GatewayFacts {
   secretFields: readonly string[]
   /** The subset that only verifies webhooks: a pull or a payment works without them. */
   webhookSecretFields: readonly string[]
+  /** The subset a pull may do without (the adapter falls back to another credential): never required up front. */
+  optionalSecretFields?: readonly string[]
   /** Non-secret settings (`--setting k=v`), with what each is for. */
   settings: Readonly<Record<string, string>>
   /** Real gateway's production base URL, used when `--base-url` is not given. */

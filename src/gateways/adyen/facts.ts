@@ -13,6 +13,7 @@ export const facts: GatewayFacts = {
   label: 'Adyen',
   capabilities: new Set(['pull', 'webhooks', 'create_payment', 'settlement_report'] as const),
   secretFields: ['api_key', 'report_api_key', 'report_password', 'hmac_key'],
+  optionalSecretFields: ['report_api_key', 'report_password'],
   webhookSecretFields: ['hmac_key'],
   settings: {
     merchant_account: 'the Adyen merchant account code (required)',

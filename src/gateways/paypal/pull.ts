@@ -1,10 +1,10 @@
 import type {Cursor} from '../../core/cursor.js'
-import type {FetchedTxn, Quarantined} from '../../core/transaction.js'
+import type {FetchedTxn, Quarantined, Skipped} from '../../core/transaction.js'
 import type {HttpRequest, Page} from '../types.js'
 import {envelopeError, type PaypalApi} from './api.js'
 import {describeIssues, DisputeListSchema, DisputeSummarySchema, SearchResponseSchema} from './schema.js'
 import {toPaypalTime} from './time.js'
-import {type SkippedRow, translateTransaction} from './search-row.js'
+import {translateTransaction} from './search-row.js'
 import {type TranslateContext, translateDispute} from './translate.js'
 
 /**
@@ -197,15 +197,12 @@ export function fetchPaypalPage(
     : disputesPage(api, ctx, state, signal)
 }
 
-/** A page that also lists the rows seen but deliberately not posted (issue15 convention "things seen but not booked"). */
-export type PaypalPage = Page & {skipped: SkippedRow[]}
-
 async function transactionsPage(
   api: PaypalApi,
   ctx: TranslateContext,
   state: PaypalCursor,
   signal?: AbortSignal,
-): Promise<PaypalPage> {
+): Promise<Page> {
   const w = state.window!
   const endpoint = 'GET /v1/reporting/transactions'
   const query = {
@@ -220,7 +217,7 @@ async function transactionsPage(
   if (!body.success) throw envelopeError(endpoint, body.error)
   const items: FetchedTxn[] = []
   const invalid: Quarantined[] = []
-  const skipped: SkippedRow[] = []
+  const skipped: Skipped[] = []
   let oldestPending: number | null = null
   for (const raw of body.data.transaction_details) {
     const t = translateTransaction(raw, ctx)

@@ -1,4 +1,4 @@
-import type {Money} from '../../core/transaction.js'
+import type {Money, Skipped} from '../../core/transaction.js'
 import {describeIssues, invalidShape, Refusal, type Translation, type TxnFields} from '../translate-kit.js'
 import {paypalDecision} from './classify.js'
 import {type Booking, eventCode, type Treatment} from './event-codes.js'
@@ -27,15 +27,8 @@ import {
  *   the merchant's balance at PayPal (docs/gateways.md#paypal-transaction-search), `metadata.yms_booking` = code.
  * - skipped codes and codes PayPal does not document -> `{skipped}`: counted and listed, never posted.
  */
-export interface SkippedRow {
-  externalId: string
-  /** The row's event code. */
-  code: string
-  /** Why it is not posted: a skip reason of event-codes.ts, or `unknown_code`. */
-  reason: string
-}
-
-export type RowTranslation = Translation | {skipped: SkippedRow}
+/** A search row is a transaction, or an entry seen and deliberately not posted (reason from event-codes.ts). */
+export type RowTranslation = Translation | {skipped: Skipped}
 
 type Info = TransactionDetail['transaction_info']
 

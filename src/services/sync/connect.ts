@@ -27,9 +27,10 @@ export async function connectProvider(
   const store = opts.secrets ?? createSecretStore({env: ctx.env})
   const secrets: Record<string, string> = {}
   const signing = new Set(adapter.webhookSecretFields)
+  const optional = new Set(adapter.optionalSecretFields ?? [])
   for (const field of adapter.secretFields) {
     // A pull or a payment needs the API secrets; webhook verification needs the signing ones.
-    const needed = opts.purpose === 'webhooks' ? signing.has(field) : !signing.has(field)
+    const needed = opts.purpose === 'webhooks' ? signing.has(field) : !signing.has(field) && !optional.has(field)
     const value = needed ? store.require(provider.id, field) : safeGet(store, provider.id, field)
     if (value !== undefined) secrets[field] = value
   }

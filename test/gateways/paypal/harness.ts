@@ -5,8 +5,8 @@ import {
   type PaypalEmulatorOptions,
 } from '../../../src/sandbox/paypal/emulator.js'
 import {adapter as paypalAdapter} from '../../../src/gateways/paypal/client.js'
-import type {PaypalPage} from '../../../src/gateways/paypal/pull.js'
-import type {SkippedRow} from '../../../src/gateways/paypal/search-row.js'
+import type {Page} from '../../../src/gateways/types.js'
+import type {Skipped} from '../../../src/core/transaction.js'
 import type {GatewayClient} from '../../../src/gateways/types.js'
 import type {Clock} from '../../../src/core/clock.js'
 import type {Cursor} from '../../../src/core/cursor.js'
@@ -70,8 +70,8 @@ export async function startHarness(
 export interface SyncResult {
   items: NormalizedTxn[]
   invalid: Quarantined[]
-  /** Rows seen but not posted (PaypalPage.skipped). */
-  skipped: SkippedRow[]
+  /** Rows seen but not posted (Page.skipped). */
+  skipped: Skipped[]
   cursor: Cursor
   pages: number
   errors: number
@@ -86,7 +86,7 @@ export async function syncOnce(
 ): Promise<SyncResult> {
   const items: NormalizedTxn[] = []
   const invalid: Quarantined[] = []
-  const skipped: SkippedRow[] = []
+  const skipped: Skipped[] = []
   let pages = 0
   let errors = 0
   for (;;) {
@@ -100,7 +100,7 @@ export async function syncOnce(
     pages++
     items.push(...page.items.map((i) => i.txn))
     invalid.push(...page.invalid)
-    skipped.push(...((page as Partial<PaypalPage>).skipped ?? []))
+    skipped.push(...(page.skipped ?? []))
     cursor = page.next
     if (!page.hasMore) return {items, invalid, skipped, cursor, pages, errors}
   }

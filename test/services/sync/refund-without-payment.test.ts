@@ -8,7 +8,7 @@ import type {FetchedTxn, Quarantined} from '../../../src/core/transaction.js'
 import {translateNotification} from '../../../src/gateways/adyen/translate.js'
 import {translateTransaction as braintreeTransaction} from '../../../src/gateways/braintree/translate.js'
 import {parseBraintreeXml} from '../../../src/gateways/braintree/xml.js'
-import {translateTransaction as paypalRow} from '../../../src/gateways/paypal/translate.js'
+import {translateTransaction as paypalRow} from '../../../src/gateways/paypal/search-row.js'
 import type {GatewayKind} from '../../../src/gateways/registry.js'
 import {
   translatePayment as squarePayment,
@@ -47,8 +47,8 @@ interface GatewayCase {
   refunded: number
 }
 
-function translated(t: Translation | {skip: string}): Translation {
-  if ('skip' in t) throw new Error(`skipped: ${t.skip}`)
+function translated(t: Translation | {skipped: {reason: string}}): Translation {
+  if ('skipped' in t) throw new Error(`skipped: ${t.skipped.reason}`)
   return t
 }
 
