@@ -5,7 +5,6 @@ import {
   type PaypalEmulatorOptions,
 } from '../../../src/sandbox/paypal/emulator.js'
 import {adapter as paypalAdapter} from '../../../src/gateways/paypal/client.js'
-import type {Page} from '../../../src/gateways/types.js'
 import type {Skipped} from '../../../src/core/transaction.js'
 import type {GatewayClient} from '../../../src/gateways/types.js'
 import type {Clock} from '../../../src/core/clock.js'
