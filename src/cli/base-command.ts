@@ -5,6 +5,7 @@ import {UsageError} from '../core/errors.js'
 import type {AppContext} from '../app/context.js'
 import {toErrorReport} from '../app/error-report.js'
 import {resolveActor, resolveHome} from '../app/home.js'
+import {writeJson} from './json-output.js'
 import {createRenderer, type Renderer} from './render.js'
 import {decideTerminal} from '../app/terminal.js'
 
@@ -85,6 +86,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.warnings.length === 0 || result === null || typeof result !== 'object' || Array.isArray(result))
       return result
     return {...result, warnings: [...this.warnings]}
+  }
+
+  /** --json output as plain JSON, streamed in chunks: oclif's colouriser fails on large values (json-output.ts). */
+  protected override logJson(json: unknown): void {
+    writeJson(json, (chunk) => process.stdout.write(chunk))
   }
 
   /** The ledger database, opened (and migrated) on first use. */

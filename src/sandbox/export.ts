@@ -2,6 +2,7 @@ import {open} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {GATEWAY_KINDS} from '../gateways/registry.js'
+import {csvRow} from '../core/csv.js'
 import {formatDecimal} from '../core/money.js'
 import type {Scenario} from './model.js'
 
@@ -20,21 +21,13 @@ export const CUSTOMERS_COLUMNS = [
 ] as const
 export const INVOICES_COLUMNS = ['id', 'site', 'customer', 'amount', 'currency', 'issued_at', 'due_at'] as const
 
-/** RFC 4180: quote a field holding a comma, quote, line break or edge space; double the quotes inside. */
-export function csvField(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
-}
-
-export function csvLine(values: readonly string[]): string {
-  return values.map(csvField).join(',') + '\n'
-}
-
 async function writeCsv(path: string, header: readonly string[], rows: Iterable<readonly string[]>): Promise<void> {
   const file = await open(path, 'w')
   try {
-    let chunk = csvLine(header)
+    // The one CSV writer (core/csv.ts): RFC 4180 quoting, formula cells neutralised in a way the imports undo.
+    let chunk = csvRow(header, '\n')
     for (const row of rows) {
-      chunk += csvLine(row)
+      chunk += csvRow(row, '\n')
       // Written in slices so a million-row export never builds one giant string.
       if (chunk.length > 1 << 20) {
         await file.write(chunk)

@@ -13,8 +13,11 @@ import {
 import {customerBalances, type TxnSummary} from '../store/repos/ledger.js'
 import {queryTransactions} from '../store/repos/transaction-queries.js'
 import {getSite} from '../store/repos/sites.js'
+import {listProviders} from '../store/repos/providers.js'
+import {GATEWAY_KINDS} from '../gateways/registry.js'
 import {convertAt} from './fx.js'
-import {optionalText, requiredId} from './imports/fields.js'
+import type {ColumnRules} from './imports/columns.js'
+import {LIMITS, optionalText, requiredId} from './imports/fields.js'
 import {auditedImport} from './imports/audited-import.js'
 import type {ImportResult} from './imports/run-import.js'
 
@@ -35,9 +38,19 @@ export interface CustomerDetail extends CustomerView {
   recent: TxnSummary[]
 }
 
-/** `ref.<gateway or provider id>` columns hold the customer's id at that gateway. */
-const REF_COLUMN = /^ref\.([A-Za-z0-9_.-]+)$/
+/** `ref.<gateway kind or provider id>` columns hold the customer's id at that gateway. */
+const REF_COLUMN = /^ref\.(.+)$/
 const KNOWN = new Set(['id', 'site', 'segment', 'name', 'email'])
+
+/** The columns of a customers file; a ref column must name a gateway kind or a provider that exists now. */
+export function customerColumns(db: Db): ColumnRules {
+  return {
+    what: 'customers',
+    required: ['id', 'site'],
+    optional: ['segment', 'name', 'email'],
+    refs: {kinds: GATEWAY_KINDS, providers: listProviders(db).map((p) => p.id)},
+  }
+}
 
 export const CustomerRowSchema = z
   .record(z.string(), z.string())
@@ -49,6 +62,8 @@ export const CustomerRowSchema = z
           path: [key],
           message: 'unknown column (expected id,site,segment,name,email,ref.<gateway>)',
         })
+      else if (REF_COLUMN.test(key) && row[key]!.length > LIMITS.ref)
+        ctx.addIssue({code: 'custom', path: [key], message: `longer than ${LIMITS.ref} characters`})
     }
   })
   .pipe(
@@ -56,9 +71,12 @@ export const CustomerRowSchema = z
       .object({
         id: requiredId,
         site: requiredId,
-        segment: optionalText.refine((s) => s !== '*', '"*" is reserved for grants'),
-        name: optionalText,
-        email: optionalText.refine((e) => e === null || /^[^@\s]+@[^@\s]+$/.test(e), 'not an email address'),
+        segment: optionalText(LIMITS.segment).refine((s) => s !== '*', '"*" is reserved for grants'),
+        name: optionalText(LIMITS.name),
+        email: optionalText(LIMITS.email).refine(
+          (e) => e === null || /^[^@\s]+@[^@\s]+$/.test(e),
+          'not an email address',
+        ),
       })
       .catchall(z.string()),
   )
@@ -79,6 +97,7 @@ export function importCustomers(db: Db, ctx: AppContext, file: string): Promise<
   return auditedImport(db, ctx, {
     file,
     action: 'customer.import',
+    columns: customerColumns(db),
     schema: CustomerRowSchema,
     upsert: (rows) => upsertCustomers(db, rows),
   })

@@ -6,21 +6,33 @@ import {parseDecimal} from '../core/money.js'
 import type {Db} from '../store/db.js'
 import {upsertInvoices, type InvoiceInput} from '../store/repos/invoices.js'
 import {insertPostings, postedPositions} from '../store/repos/ledger.js'
-import {currencyCode, isoTime, optionalText, requiredId} from './imports/fields.js'
+import type {ColumnRules} from './imports/columns.js'
+import {currencyCode, isoTime, LIMITS, optionalText, requiredId} from './imports/fields.js'
 import {auditedImport} from './imports/audited-import.js'
 import type {ImportResult} from './imports/run-import.js'
+
+export const INVOICE_COLUMNS: ColumnRules = {
+  what: 'invoices',
+  required: ['id', 'site', 'customer', 'amount', 'currency', 'issued_at'],
+  optional: ['due_at'],
+}
 
 export const InvoiceRowSchema = z
   .object({
     id: requiredId,
     site: requiredId,
     customer: requiredId,
-    amount: z.string({error: 'required'}),
+    amount: z.string({error: 'required'}).max(LIMITS.amount, `longer than ${LIMITS.amount} characters`),
     currency: currencyCode,
     issued_at: isoTime,
-    due_at: optionalText.pipe(z.union([z.null(), isoTime])),
+    due_at: optionalText(LIMITS.time).pipe(z.union([z.null(), isoTime])),
   })
   .transform((row, ctx): InvoiceInput => {
+    // ISO strings in UTC compare in time order.
+    if (row.due_at !== null && row.due_at < row.issued_at) {
+      ctx.addIssue({code: 'custom', path: ['due_at'], message: `${row.due_at} is before issued_at ${row.issued_at}`})
+      return z.NEVER
+    }
     let amountMinor = 0
     try {
       amountMinor = parseDecimal(row.amount.trim(), row.currency, {field: 'amount'}).minor
@@ -51,6 +63,7 @@ export function importInvoices(db: Db, ctx: AppContext, file: string): Promise<I
   return auditedImport(db, ctx, {
     file,
     action: 'invoice.import',
+    columns: INVOICE_COLUMNS,
     schema: InvoiceRowSchema,
     upsert: (rows) => {
       const r = upsertInvoices(db, rows)

@@ -7,23 +7,30 @@ import {single} from '../store/repos/batch.js'
 import {listSites as listSiteRows, upsertSites, type Site} from '../store/repos/sites.js'
 import {appendAudit} from './audit.js'
 import {auditedImport} from './imports/audited-import.js'
+import type {ColumnRules} from './imports/columns.js'
 import type {ImportResult} from './imports/run-import.js'
-import {currencyCode, optionalText, requiredId} from './imports/fields.js'
+import {currencyCode, LIMITS, optionalText, requiredId, requiredText} from './imports/fields.js'
 
 export type SiteView = Pick<Site, 'id' | 'name' | 'currency' | 'country' | 'timezone'>
 
+export const SITE_COLUMNS: ColumnRules = {
+  what: 'sites',
+  required: ['id', 'name', 'currency'],
+  optional: ['country', 'timezone'],
+}
+
 export const SiteRowSchema = z.object({
   id: requiredId,
-  name: z.string().min(1, 'required'),
+  name: requiredText(LIMITS.name),
   currency: currencyCode,
-  country: optionalText.pipe(
+  country: optionalText(LIMITS.country).pipe(
     z
       .string()
       .regex(/^[A-Za-z]{2}$/, 'two-letter ISO 3166 code')
       .transform((c) => c.toUpperCase())
       .nullable(),
   ),
-  timezone: optionalText.refine((tz) => tz === null || isTimeZone(tz), 'unknown IANA time zone'),
+  timezone: optionalText(LIMITS.timezone).refine((tz) => tz === null || isTimeZone(tz), 'unknown IANA time zone'),
 })
 export type SiteRow = z.infer<typeof SiteRowSchema>
 
@@ -68,6 +75,7 @@ export function importSites(db: Db, ctx: AppContext, file: string): Promise<Impo
   return auditedImport(db, ctx, {
     file,
     action: 'site.import',
+    columns: SITE_COLUMNS,
     schema: SiteRowSchema,
     upsert: (rows) => upsertSites(db, rows),
   })

@@ -1,6 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {run, tempHome, writeInput} from './helpers.js'
+import {openDatabase} from '../../src/store/db.js'
+import {upsertCustomers} from '../../src/store/repos/customers.js'
+import {run, stripeEnv, tempHome, writeInput} from './helpers.js'
 import {CustomerDetail, CustomerList, ErrorJson, ImportResult} from './shapes.js'
 
 describe('customers import / list / show', () => {
@@ -14,6 +16,10 @@ describe('customers import / list / show', () => {
     ]) {
       expect((await run(args, {home})).exitCode).toBe(0)
     }
+    // A ref.<provider id> column names a provider that exists (ref.acme-eu below).
+    expect(
+      (await run(['providers', 'add', 'acme-eu', '--kind', 'stripe'], {home, env: stripeEnv('acme-eu')})).exitCode,
+    ).toBe(0)
   })
 
   it('customers import: ref.<gateway> columns become refs, a bad row is named by line (exit 4)', async () => {
@@ -120,6 +126,9 @@ describe('customers import / list / show', () => {
     [['customers', 'list', '--limit', 'many'], /--limit/],
     [['customers', 'import'], /file/i],
     [['customers', 'import', '/nonexistent/customers'], /cannot read/],
+    [['customers', 'import', '/nonexistent/customers.csv'], /cannot read \/nonexistent\/customers\.csv: no such file/],
+    [['customers', 'import', '/nonexistent/customers.jsonl'], /cannot read .*customers\.jsonl: no such file/],
+    [['customers', 'import', '/'], /cannot read \/: it is a directory, not a file/],
   ])('%j exits 2', async (args, message) => {
     const r = await run([...args, '--json'], {home})
     expect(r.exitCode).toBe(2)
@@ -129,5 +138,42 @@ describe('customers import / list / show', () => {
   it('an unknown customer names the command that lists them', async () => {
     const r = await run(['customers', 'show', 'nobody', '--json'], {home})
     expect(ErrorJson.parse(r.json()).error.hint).toMatch(/customers list/)
+  })
+
+  it('a misspelt ref column is one error for the file (exit 2) naming the nearest valid name', async () => {
+    const csv = writeInput(home, 'typo.csv', 'id,site,ref.strpe\nc8,berlin,cus_8\nc9,berlin,cus_9\n')
+    const r = await run(['customers', 'import', csv, '--json'], {home})
+    expect(r.exitCode).toBe(2)
+    expect(ErrorJson.parse(r.json()).error.message).toMatch(
+      /unknown column "ref\.strpe" \(did you mean "ref\.stripe"\?\)/,
+    )
+  })
+
+  it('the help states the length limits of the fields', async () => {
+    const r = await run(['customers', 'import', '--help'], {home})
+    expect(r.stdout).toMatch(/name.*200/)
+    expect(r.stdout).toMatch(/email.*254/)
+  })
+})
+
+// Item 3: a 10 MB name (stored before the import limits, or by any other path) made `customers list --json` die
+// with "Maximum call stack size exceeded" in oclif's JSON colourizer.
+describe('customers list --json with a huge stored value', () => {
+  const {home, cleanup} = tempHome()
+  afterAll(cleanup)
+
+  it('prints the whole value as JSON', async () => {
+    expect((await run(['sites', 'add', 'berlin', '--name', 'Berlin', '--currency', 'EUR'], {home})).exitCode).toBe(0)
+    const huge = 'x'.repeat(10 * 1024 * 1024)
+    const db = openDatabase(`${home}/ledger.db`)
+    try {
+      upsertCustomers(db, [{id: 'big', site: 'berlin', name: huge}])
+    } finally {
+      db.close()
+    }
+    const r = await run(['customers', 'list', '--json'], {home})
+    expect(r.stderr).toBe('')
+    expect(r.exitCode).toBe(0)
+    expect(CustomerList.parse(r.json()).customers[0]!.name).toBe(huge)
   })
 })

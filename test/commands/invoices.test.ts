@@ -83,10 +83,27 @@ describe('invoices import', () => {
   it.each([
     [['invoices', 'import'], /file/i],
     [['invoices', 'import', '/nonexistent/invoices'], /cannot read/],
+    [['invoices', 'import', '/nonexistent/invoices.csv'], /cannot read \/nonexistent\/invoices\.csv: no such file/],
+    [['invoices', 'import', '/nonexistent/invoices.ndjson'], /cannot read .*invoices\.ndjson: no such file/],
+    [['invoices', 'import', '/tmp'], /cannot read \/tmp: it is a directory, not a file/],
     [['invoices', 'import', 'a.csv', 'b.csv'], /Unexpected argument: b\.csv/],
   ])('%j exits 2', async (args, message) => {
     const r = await run([...args, '--json'], {home})
     expect(r.exitCode).toBe(2)
     expect(ErrorJson.parse(r.json()).error.message).toMatch(message)
+  })
+
+  it("an invoice at another site than its customer's is rejected by line (exit 4) and books nothing", async () => {
+    const csv = writeInput(
+      home,
+      'wrong-site.csv',
+      'id,site,customer,amount,currency,issued_at,due_at\ninv-w,tokyo,c1,5.00,EUR,2026-11-04,\n',
+    )
+    const r = await run(['invoices', 'import', csv, '--json'], {home})
+    expect(r.exitCode).toBe(4)
+    expect(ImportResult.parse(r.json()).rejected).toEqual([
+      {line: 2, error: 'customer "c1" belongs to site "berlin", not "tokyo"'},
+    ])
+    expect(await balances('c1')).toEqual([{minor: 13000, currency: 'EUR'}])
   })
 })

@@ -119,20 +119,50 @@ describe('sites import', () => {
     expect(ErrorJson.parse(missing.json()).error.message).toMatch(/cannot read .*no such file/)
   })
 
-  // Defect: a missing *.jsonl file is reported as an internal error (exit 1, raw ENOENT text) instead of the usage
-  // error (exit 2, "cannot read … no such file") an extension-less path gets: readJsonLines opens the file without
-  // the ENOENT mapping that detectFormat applies (src/services/imports/read-rows.ts).
-  it.fails('a missing *.jsonl file exits 2 like any unreadable file', async () => {
+  it('a missing *.jsonl file exits 2 like any unreadable file', async () => {
     const r = await run(['sites', 'import', `${home}/no-such-file.jsonl`, '--json'], {home})
     expect(r.exitCode).toBe(2)
   })
 
-  // Defect: a missing *.csv file crashes the process with an unhandled stream 'error' event (exit 1, a Node stack
-  // trace, no JSON error): readCsv pipes createReadStream into csv-parse, and pipe() does not forward the open
-  // error (src/services/imports/read-rows.ts). The same holds for customers and invoices import. In-process the
-  // command never settles and the error escapes to the test runner, so this cannot run even as it.fails.
-  it.skip('a missing *.csv file exits 2 like any unreadable file', async () => {
+  it('a missing *.csv file exits 2 like any unreadable file', async () => {
     const r = await run(['sites', 'import', `${home}/no-such-file.csv`, '--json'], {home})
     expect(r.exitCode).toBe(2)
+  })
+
+  it('a directory exits 2 with a JSON error naming it', async () => {
+    const r = await run(['sites', 'import', home, '--json'], {home})
+    expect(r.exitCode).toBe(2)
+    expect(ErrorJson.parse(r.json()).error.message).toBe(`cannot read ${home}: it is a directory, not a file`)
+  })
+
+  it('an empty file exits 2 saying so; a header without rows exits 0 with a warning', async () => {
+    const empty = writeInput(home, 'empty.csv', '')
+    const r = await run(['sites', 'import', empty, '--json'], {home})
+    expect(r.exitCode).toBe(2)
+    expect(ErrorJson.parse(r.json()).error.message).toBe(`${empty} is empty: expected a header line and rows`)
+    const headerOnly = writeInput(home, 'header.csv', 'id,name,currency\n')
+    const h = await run(['sites', 'import', headerOnly, '--json'], {home})
+    expect(h.exitCode).toBe(0)
+    expect(h.json()).toEqual({
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      rejected: [],
+      warnings: [`${headerOnly} has a header but no rows: nothing was imported`],
+    })
+  })
+
+  it('sites add of an existing id may not change the currency once postings exist (exit 2)', async () => {
+    const customers = writeInput(home, 'c.csv', 'id,site\nc1,berlin\n')
+    const invoices = writeInput(
+      home,
+      'i.csv',
+      'id,site,customer,amount,currency,issued_at,due_at\ni1,berlin,c1,1.00,EUR,2026-01-01,\n',
+    )
+    expect((await run(['customers', 'import', customers], {home})).exitCode).toBe(0)
+    expect((await run(['invoices', 'import', invoices], {home})).exitCode).toBe(0)
+    const r = await run(['sites', 'add', 'berlin', '--name', 'Berlin', '--currency', 'USD', '--json'], {home})
+    expect(r.exitCode).toBe(2)
+    expect(ErrorJson.parse(r.json()).error.message).toMatch(/has ledger postings in its base currency EUR/)
   })
 })

@@ -5,8 +5,13 @@ import {join} from 'node:path'
 import {parse} from 'csv-parse/sync'
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {csvField, exportScenario} from '../../src/sandbox/export.js'
+import {csvCell} from '../../src/core/csv.js'
+import {exportScenario} from '../../src/sandbox/export.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
+import {importCustomers, listCustomers} from '../../src/services/customers.js'
+import {importInvoices} from '../../src/services/invoices.js'
+import {importSites, listSites} from '../../src/services/sites.js'
+import {importWorld} from '../services/imports/import-world.js'
 
 const scenario = generateScenario({
   seed: 3,
@@ -97,10 +102,46 @@ describe('exportScenario', () => {
   })
 
   it('quotes only what needs quoting', () => {
-    expect(csvField('plain')).toBe('plain')
-    expect(csvField('a,b')).toBe('"a,b"')
-    expect(csvField('say "hi"')).toBe('"say ""hi"""')
-    expect(csvField('two\nlines')).toBe('"two\nlines"')
-    expect(csvField(' edge')).toBe('" edge"')
+    expect(csvCell('plain')).toBe('plain')
+    expect(csvCell('a,b')).toBe('"a,b"')
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""')
+    expect(csvCell('two\nlines')).toBe('"two\nlines"')
+    expect(csvCell(' edge')).toBe('" edge"')
+  })
+
+  // Item 4: the export goes through the one CSV writer, which neutralises formula cells; the imports read the
+  // neutralised form back as the original text, so the sandbox world round-trips exactly.
+  it('hostile names are neutralised in the file and come back intact through the imports', async () => {
+    const hostile = ['=cmd|"/C calc"!A0', '-Smith', '+49 30 123', '@home', "'=already", "O'Brien, Ltd.", '-12.50']
+    const world = {
+      ...scenario,
+      sites: scenario.sites.map((s, i) => (i === 0 ? {...s, name: '=SUM(1,2)'} : s)),
+      customers: scenario.customers.map((c, i) => (i < hostile.length ? {...c, name: hostile[i]!} : c)),
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'yms-sandbox-export-'))
+    dirs.push(dir)
+    const {files} = await exportScenario(world, dir)
+    for (const file of Object.values(files)) {
+      const cells = (parse(await readFile(file, 'utf8')) as string[][]).flat()
+      expect(cells.filter((c) => /^[=+@\t\r]|^-(?!\d+(\.\d+)?$)/.test(c))).toEqual([])
+    }
+
+    const w = importWorld()
+    try {
+      for (const [run, file] of [
+        [importSites, files.sites],
+        [importCustomers, files.customers],
+        [importInvoices, files.invoices],
+      ] as const) {
+        expect((await run(w.db, w.ctx, file)).rejected).toEqual([])
+      }
+      expect(new Map(listSites(w.db).map((s) => [s.id, s.name]))).toEqual(
+        new Map(world.sites.map((s) => [s.id, s.name])),
+      )
+      const names = new Map(listCustomers(w.db, {}).map((c) => [c.id, c.name]))
+      expect(world.customers.map((c) => names.get(c.id))).toEqual(world.customers.map((c) => c.name))
+    } finally {
+      w.cleanup()
+    }
   })
 })

@@ -1,4 +1,5 @@
 import type {AuditRecord} from '../../core/audit-chain.js'
+import {csvRow} from '../../core/csv.js'
 
 export type AuditExportFormat = 'csv' | 'jsonl'
 
@@ -15,19 +16,17 @@ export const CSV_COLUMNS = [
   'hash',
 ]
 
-/** RFC 4180 quoting. Values are written verbatim (no spreadsheet-formula escaping) so an export stays verifiable. */
-function csvCell(value: string | number | null): string {
-  if (value === null) return ''
-  const text = String(value)
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
-}
-
 export function csvHeader(): string {
-  return `${CSV_COLUMNS.join(',')}\r\n`
+  return csvRow(CSV_COLUMNS)
 }
 
+/**
+ * One audit row. A cell a spreadsheet would run as a formula (an actor or a subject can be anything) carries a
+ * leading apostrophe (core/csv.ts); fromCsvCell removes it, giving back the hashed text, so an export stays
+ * verifiable.
+ */
 export function csvLine(r: AuditRecord): string {
-  return `${[r.seq, r.at, r.actor, r.action, r.provider, r.subject, r.outcome, r.detailsJson, r.prevHash, r.hash].map(csvCell).join(',')}\r\n`
+  return csvRow([r.seq, r.at, r.actor, r.action, r.provider, r.subject, r.outcome, r.detailsJson, r.prevHash, r.hash])
 }
 
 /** One JSON object per line; `details` is parsed, and re-canonicalizing it reproduces the hashed text. */

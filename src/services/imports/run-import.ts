@@ -1,6 +1,8 @@
 import type {z} from 'zod'
 
-import {readRows, type RowFormat} from './read-rows.js'
+import type {ColumnRules} from './columns.js'
+import {readRows} from './read-rows.js'
+import {duplicateReason, scanFile} from './scan.js'
 
 export interface ImportCounts {
   inserted: number
@@ -14,45 +16,66 @@ export interface ImportResult extends ImportCounts {
 
 export interface ImportSpec<T> {
   file: string
-  format?: RowFormat
+  /** The columns (keys) this import reads; checked once for the whole file. */
+  columns: ColumnRules
   /** Validates one record; a zod issue becomes `field: message` for that line. */
   schema: z.ZodType<T>
-  /** Cross-row checks that need the store (site exists, customer exists): an error string rejects the row. */
-  check?: (row: T) => string | null
-  /** Applies one batch in one immediate transaction; rows the store refuses come back by index. */
-  applyBatch: (rows: T[]) => ImportCounts & {rejected: Array<{index: number; error: string}>}
+  /**
+   * Applies one batch in one immediate transaction; rows the store refuses come back by index. `skipped` counts
+   * the lines rejected before the store since the previous batch, so that the batches' audit rows add up to the
+   * file (the last call may have no rows, only skipped lines).
+   */
+  applyBatch: (rows: T[], skipped: number) => ImportCounts & {rejected: Array<{index: number; error: string}>}
+  /** Something the admin should know that is not an error (a file with a header and no rows). */
+  warn: (message: string) => void
   batchSize?: number
 }
 
-/** The shared import loop: stream, validate, batch, apply. Good rows land even when rows beside them are bad. */
+/**
+ * The shared import loop: check the file as a whole (scanFile), then stream, validate, batch, apply. Good rows
+ * land even when rows beside them are bad, and every row below the header is counted once: inserted, updated,
+ * unchanged or rejected with its line.
+ */
 export async function runImport<T>(spec: ImportSpec<T>): Promise<ImportResult> {
+  const scan = await scanFile(spec.file, spec.columns)
   const result: ImportResult = {inserted: 0, updated: 0, unchanged: 0, rejected: []}
+  if (scan.rows === 0) {
+    spec.warn(`${spec.file} has a header but no rows: nothing was imported`)
+    return result
+  }
   const size = spec.batchSize ?? 2000
   let batch: T[] = []
   let lines: number[] = []
+  let skipped = 0
+  const reject = (line: number, error: string) => {
+    result.rejected.push({line, error})
+    skipped += 1
+  }
   const flush = () => {
-    if (batch.length === 0) return
-    const counts = spec.applyBatch(batch)
+    if (batch.length === 0 && skipped === 0) return
+    const counts = spec.applyBatch(batch, skipped)
     result.inserted += counts.inserted
     result.updated += counts.updated
     result.unchanged += counts.unchanged
     for (const r of counts.rejected) result.rejected.push({line: lines[r.index] ?? 0, error: r.error})
     batch = []
     lines = []
+    skipped = 0
   }
-  for await (const row of readRows(spec.file, spec.format)) {
+  for await (const row of readRows(spec.file, scan.format)) {
     if ('error' in row) {
-      result.rejected.push({line: row.line, error: row.error})
+      reject(row.line, row.error)
+      continue
+    }
+    const id = row.record.id?.trim()
+    const repeated = id === undefined ? undefined : scan.duplicates.get(id)
+    if (id !== undefined && repeated) {
+      reject(row.line, duplicateReason(id, repeated))
       continue
     }
     const parsed = spec.schema.safeParse(row.record)
     if (!parsed.success) {
-      result.rejected.push({line: row.line, error: describeIssues(parsed.error.issues)})
-      continue
-    }
-    const problem = spec.check?.(parsed.data) ?? null
-    if (problem) {
-      result.rejected.push({line: row.line, error: problem})
+      reject(row.line, describeIssues(parsed.error.issues))
       continue
     }
     batch.push(parsed.data)

@@ -39,7 +39,8 @@ const SELECT = 'SELECT id, site, segment, name, email, created_at, updated_at FR
 
 /**
  * Idempotent import: inserted / updated (any field or ref differs) / unchanged, per row. Rows naming an
- * unknown site, or a gateway ref that already belongs to another customer, are rejected alone.
+ * unknown site, or a gateway ref that already belongs to another customer, are rejected alone, and so is a move
+ * to another site once money is booked for the customer (its balance would be split across two sites).
  */
 export function upsertCustomers(db: Db, customers: readonly CustomerInput[]): BatchResult {
   return applyBatch(db, customers, (customer) => {
@@ -53,6 +54,13 @@ export function upsertCustomers(db: Db, customers: readonly CustomerInput[]): Ba
       throw new RowRejected(`unknown site "${customer.site}"`)
     }
     const stored = db.stmt(`${SELECT} WHERE id = ?`).get(customer.id) as CustomerRow | undefined
+    if (stored !== undefined && stored.site !== customer.site) {
+      const booked = bookedForCustomer(db, customer.id)
+      if (booked)
+        throw new RowRejected(
+          `customer "${customer.id}" has ${booked} at site "${stored.site}"; moving it to "${customer.site}" would split its balance across sites`,
+        )
+    }
     const at = db.now()
     const refsChanged = mergeRefs(db, customer.id, customer.refs ?? {}, stored !== undefined)
     if (stored === undefined) {
@@ -71,6 +79,14 @@ export function upsertCustomers(db: Db, customers: readonly CustomerInput[]): Ba
     writeRefs(db, customer.id, refsChanged)
     return 'updated'
   })
+}
+
+/** What is booked for a customer, if anything: 'ledger postings', 'transactions', or null. */
+function bookedForCustomer(db: Db, id: string): string | null {
+  if (db.stmt('SELECT 1 FROM ledger_balances WHERE account = ? LIMIT 1').get(`customer:${id}`) !== undefined)
+    return 'ledger postings'
+  if (db.stmt('SELECT 1 FROM transactions WHERE customer_id = ? LIMIT 1').get(id) !== undefined) return 'transactions'
+  return null
 }
 
 /** The refs that differ from what is stored; rejects a ref owned by another customer with a readable reason. */

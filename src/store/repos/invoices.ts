@@ -38,7 +38,10 @@ interface InvoiceRow {
 const SELECT =
   'SELECT id, site, customer, amount_minor, currency, issued_at, due_at, created_at, updated_at FROM invoices'
 
-/** Idempotent import with per-row inserted/updated/unchanged; unknown site or customer rejects the row alone. */
+/**
+ * Idempotent import with per-row inserted/updated/unchanged. An unknown site or customer, or a site that is not
+ * the customer's, rejects the row alone: the invoice would be booked to another site's revenue.
+ */
 export function upsertInvoices(db: Db, invoices: readonly InvoiceInput[]): BatchResult {
   return applyBatch(db, invoices, (invoice) => {
     if (!Number.isSafeInteger(invoice.amountMinor)) {
@@ -47,8 +50,10 @@ export function upsertInvoices(db: Db, invoices: readonly InvoiceInput[]): Batch
     if (db.stmt('SELECT 1 FROM sites WHERE id = ?').get(invoice.site) === undefined) {
       throw new RowRejected(`unknown site "${invoice.site}"`)
     }
-    if (db.stmt('SELECT 1 FROM customers WHERE id = ?').get(invoice.customer) === undefined) {
-      throw new RowRejected(`unknown customer "${invoice.customer}"`)
+    const owner = db.stmt('SELECT site FROM customers WHERE id = ?').get(invoice.customer) as {site: string} | undefined
+    if (owner === undefined) throw new RowRejected(`unknown customer "${invoice.customer}"`)
+    if (owner.site !== invoice.site) {
+      throw new RowRejected(`customer "${invoice.customer}" belongs to site "${owner.site}", not "${invoice.site}"`)
     }
     const values = {
       site: invoice.site,

@@ -1,5 +1,5 @@
 import type {Db} from '../db.js'
-import {applyBatch, sameValues, single, type BatchResult, type RowOutcome} from './batch.js'
+import {applyBatch, RowRejected, sameValues, single, type BatchResult, type RowOutcome} from './batch.js'
 
 export interface SiteInput {
   id: string
@@ -31,6 +31,10 @@ interface SiteRow {
 
 const SELECT = 'SELECT id, name, currency, country, timezone, created_at, updated_at FROM sites'
 
+/**
+ * Idempotent import: inserted / updated / unchanged per row. A site's base currency is fixed once money is booked
+ * at it (ledger postings or synced transactions): changing it would relabel every amount already there.
+ */
 export function upsertSites(db: Db, sites: readonly SiteInput[]): BatchResult {
   return applyBatch(db, sites, (site) => {
     const values = {
@@ -49,12 +53,27 @@ export function upsertSites(db: Db, sites: readonly SiteInput[]): BatchResult {
       return 'inserted'
     }
     if (sameValues(stored, values)) return 'unchanged'
+    if (stored.currency !== values.currency) {
+      const booked = bookedAtSite(db, site.id)
+      if (booked)
+        throw new RowRejected(
+          `site "${site.id}" has ${booked} in its base currency ${stored.currency}; it cannot change to ${values.currency}`,
+        )
+    }
     db.stmt(
       `UPDATE sites SET name = @name, currency = @currency, country = @country, timezone = @timezone,
        updated_at = @at WHERE id = @id`,
     ).run({id: site.id, ...values, at})
     return 'updated'
   })
+}
+
+/** What is booked at a site, if anything: 'ledger postings', 'transactions', or null. */
+function bookedAtSite(db: Db, id: string): string | null {
+  // ledger_balances has a row for every account, currency and site that ever had a posting (only runs on a change).
+  if (db.stmt('SELECT 1 FROM ledger_balances WHERE site = ? LIMIT 1').get(id) !== undefined) return 'ledger postings'
+  if (db.stmt('SELECT 1 FROM transactions WHERE site_id = ? LIMIT 1').get(id) !== undefined) return 'transactions'
+  return null
 }
 
 /** One site; a constraint violation is thrown as a UsageError instead of being reported. */
