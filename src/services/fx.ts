@@ -2,9 +2,10 @@ import {readFile} from 'node:fs/promises'
 
 import type {AppContext} from '../app/context.js'
 import {assertCurrency} from '../core/currency.js'
-import {convertMoney, formatRational, isIsoDate, parseRate, resolveRate, type FxRate} from '../core/fx.js'
+import {convertMoney, formatRational, parseRate, resolveRate, type FxRate} from '../core/fx.js'
 import {parseEcbXml, parseFxCsv} from '../core/fx-sources.js'
 import {parseDecimal} from '../core/money.js'
+import {parseDay} from '../core/time-input.js'
 import type {Money} from '../core/transaction.js'
 import {ConfigError, UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
@@ -68,8 +69,7 @@ export function setRate(
   const base = assertCurrency(input.base, 'BASE')
   const quote = assertCurrency(input.quote, 'QUOTE')
   if (base === quote) throw new UsageError('BASE and QUOTE must differ')
-  const date = input.date ?? today(ctx)
-  if (!isIsoDate(date)) throw new UsageError(`--date ${JSON.stringify(date)} is not a YYYY-MM-DD date`)
+  const date = input.date === undefined ? today(ctx) : parseDay(input.date, '--date')
   parseRate(input.rate) // throws a MoneyError naming the problem
   const rate: FxRate = {date, base, quote, rate: input.rate}
   db.write(() => {
@@ -108,8 +108,7 @@ export function convertAmount(
   ctx: AppContext,
   input: {amount: string; from: string; to: string; date?: string},
 ): Conversion {
-  const date = input.date ?? today(ctx)
-  if (!isIsoDate(date)) throw new UsageError(`--date ${JSON.stringify(date)} is not a YYYY-MM-DD date`)
+  const date = input.date === undefined ? today(ctx) : parseDay(input.date, '--date')
   return convertAt(db, parseDecimal(input.amount, input.from, {field: 'AMOUNT'}), input.to, date)
 }
 

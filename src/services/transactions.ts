@@ -1,5 +1,6 @@
 import {TXN_STATUSES, TXN_TYPES, type Money, type NormalizedTxn} from '../core/transaction.js'
 import {UsageError} from '../core/errors.js'
+import {parseInstant} from '../core/time-input.js'
 import type {Db} from '../store/db.js'
 import {postingsFor, type TxnSummary} from '../store/repos/ledger.js'
 import {
@@ -12,7 +13,7 @@ import {listAudit, type AuditView} from './audit.js'
 
 export type {TxnSummary} from '../store/repos/ledger.js'
 
-/** The list filters as a command passes them: the limit defaults, and `since` may carry any UTC offset. */
+/** The list filters as a command passes them: the limit defaults, and `since` is any form parseInstant reads. */
 export type ListTransactionsInput = Omit<TxnFilter, 'limit'> & {limit?: number}
 
 export interface TransactionDetail {
@@ -46,7 +47,7 @@ export function listTransactions(db: Db, input: ListTransactionsInput = {}): Txn
   return db.read(() =>
     queryTransactions(db, {
       ...input,
-      since: input.since === undefined ? undefined : isoUtc(input.since, '--since'),
+      since: input.since === undefined ? undefined : parseInstant(input.since, '--since', Date.parse(db.now())),
       limit,
     }),
   )
@@ -82,14 +83,4 @@ export function showTransaction(db: Db, id: string): TransactionDetail {
       audit: listAudit(db, {subject: id}),
     }
   })
-}
-
-/** An ISO-8601 time (any offset) as the UTC text the store compares against. */
-export function isoUtc(value: string, flag: string): string {
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN
-  if (Number.isNaN(ms))
-    throw new UsageError(
-      `${flag} ${JSON.stringify(value)}: not an ISO-8601 time (e.g. 2026-03-01 or 2026-03-01T12:00:00Z)`,
-    )
-  return new Date(ms).toISOString()
 }

@@ -1,12 +1,13 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {TIME_FORMS} from '../../core/time-input.js'
 import {listAudit} from '../../services/audit.js'
 
 export default class AuditList extends BaseCommand<typeof AuditList> {
   static override summary = 'List the latest audit rows (--limit of them), in the order they were written'
   static override flags = {
-    since: Flags.string({description: 'ISO time or date'}),
+    since: Flags.string({description: `Only rows written at or after this time: ${TIME_FORMS}`}),
     action: Flags.string({description: 'e.g. provider.add'}),
     provider: Flags.string(),
     actor: Flags.string({description: 'Filter by actor (who acted)'}),

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatMoney} from '../../core/money.js'
+import {TIME_FORMS} from '../../core/time-input.js'
 import {TXN_STATUSES, TXN_TYPES} from '../../core/transaction.js'
 import {listTransactions, type TxnSummary} from '../../services/transactions.js'
 
@@ -17,7 +18,7 @@ export default class TransactionsList extends BaseCommand<typeof TransactionsLis
     customer: Flags.string({description: 'Only this customer'}),
     status: Flags.string({description: 'Only this status', options: [...TXN_STATUSES]}),
     type: Flags.string({description: 'Only this type', options: [...TXN_TYPES]}),
-    since: Flags.string({description: 'Only transactions that occurred at or after this ISO time'}),
+    since: Flags.string({description: `Only transactions that occurred at or after this time: ${TIME_FORMS}`}),
     limit: Flags.integer({description: 'At most this many', default: 50, min: 1}),
   }
 
