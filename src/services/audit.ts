@@ -12,6 +12,7 @@ import {
 } from '../core/audit-chain.js'
 import {type AuditExportFormat, csvHeader, csvLine, jsonLine} from './audit/export.js'
 import {redact} from './audit/redact.js'
+import {refuseUnknownFilterNames} from './filter-names.js'
 
 export {
   type AuditRecord,
@@ -80,7 +81,9 @@ export function listAudit(db: Db, filter: AuditFilter = {}): AuditView[] {
   }
   // Compared as text against stored ISO times, so an unparsed "yesterday" would quietly select nothing.
   const since = filter.since === undefined ? undefined : parseInstant(filter.since, '--since', Date.parse(db.now()))
-  return queryAuditRows(db, {...filter, since}).map(toView)
+  const rows = queryAuditRows(db, {...filter, since})
+  refuseUnknownFilterNames(db, rows.length, {provider: filter.provider})
+  return rows.map(toView)
 }
 
 /** Streams the whole log, oldest first, in one read snapshot, without holding it in memory. */

@@ -10,6 +10,7 @@ import {
   type TxnFilter,
 } from '../store/repos/transaction-queries.js'
 import {listAudit, type AuditView} from './audit.js'
+import {refuseUnknownFilterNames} from './filter-names.js'
 
 export type {TxnSummary} from '../store/repos/ledger.js'
 
@@ -44,13 +45,15 @@ export function listTransactions(db: Db, input: ListTransactionsInput = {}): Txn
   if (input.type !== undefined && !(TXN_TYPES as readonly string[]).includes(input.type)) {
     throw new UsageError(`--type ${JSON.stringify(input.type)}: expected one of ${TXN_TYPES.join(', ')}`)
   }
-  return db.read(() =>
-    queryTransactions(db, {
+  return db.read(() => {
+    const found = queryTransactions(db, {
       ...input,
       since: input.since === undefined ? undefined : parseInstant(input.since, '--since', Date.parse(db.now())),
       limit,
-    }),
-  )
+    })
+    refuseUnknownFilterNames(db, found.length, {provider: input.provider, site: input.site, customer: input.customer})
+    return found
+  })
 }
 
 /** Everything known about one transaction: both documents, its postings, its state history and its audit trail. */

@@ -46,7 +46,6 @@ describe('quarantine list / replay (after a sync without a vip grant)', () => {
     [['--reason', 'access_denied', ...every], (items: Item[]) => items],
     [['--reason', 'unknown_customer', ...every], () => []],
     [['--provider', 'acme-stripe', ...every], (items: Item[]) => items],
-    [['--provider', 'other', ...every], () => []],
     [['--status', 'replayed', ...every], () => []],
     [['--status', 'all', ...every], (items: Item[]) => items],
   ])('quarantine list %j', async (flags, expected) => {
@@ -85,6 +84,20 @@ describe('quarantine list / replay (after a sync without a vip grant)', () => {
     )
   })
 
+  // Between the two replays: open[0] and open[1] are replayed, the rest still open and now applicable.
+  it('replay --id of an id that does not exist or is not open exits 2 naming each, and replays none of them', async () => {
+    const [replayed, stillOpen] = [open[0]!.id, open[2]!.id]
+    const r = await run(
+      ['quarantine', 'replay', '--id', String(stillOpen), '--id', '999999', '--id', String(replayed), '--json'],
+      {home: world.home, env: world.env},
+    )
+    expect(r.exitCode, r.stdout).toBe(2)
+    const {error} = ErrorJson.parse(r.json())
+    expect(error.message).toBe(`--id: no quarantined item 999999; not open: ${replayed} (replayed)`)
+    expect(error.hint).toMatch(/quarantine list --status all/)
+    expect((await list(['--limit', '100000'])).map((q) => q.id)).toContain(stillOpen)
+  })
+
   it('replay --all applies the rest; nothing stays open and every item is listed under --status all', async () => {
     expect(await replay(['--all'])).toEqual({
       considered: open.length - 2,
@@ -106,6 +119,7 @@ describe('quarantine list / replay (after a sync without a vip grant)', () => {
     [['quarantine', 'list', '--reason', 'bored'], /--reason/],
     [['quarantine', 'list', '--status', 'closed'], /--status/],
     [['quarantine', 'list', '--limit', '0'], /--limit/],
+    [['quarantine', 'list', '--provider', 'other'], /--provider other: unknown provider/],
   ])('%j exits 2', async (args, message) => {
     const r = await run([...args, '--json'], {home: world.home})
     expect(r.exitCode).toBe(2)

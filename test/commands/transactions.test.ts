@@ -49,9 +49,11 @@ describe('transactions list / show (after a sync)', () => {
     },
   )
 
-  it('--provider selects by connection: every one for acme-stripe, none for another', async () => {
+  it('--provider selects by connection: every one for acme-stripe; one that is not configured is a usage error', async () => {
     expect(await list(['--provider', 'acme-stripe', '--limit', '100000'])).toEqual(all)
-    expect(await list(['--provider', 'other'])).toEqual([])
+    const other = await run(['transactions', 'list', '--provider', 'other', '--json'], {home: world.home})
+    expect(other.exitCode).toBe(2)
+    expect(ErrorJson.parse(other.json()).error.message).toBe('--provider other: unknown provider')
   })
 
   it('--since keeps what occurred at or after it, in any UTC offset', async () => {

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {listCustomers, type CustomerView} from '../../services/customers.js'
+import {refuseUnknownFilterNames} from '../../services/filter-names.js'
 
 export default class CustomersList extends BaseCommand<typeof CustomersList> {
   static override summary = 'List customers'
@@ -12,11 +13,9 @@ export default class CustomersList extends BaseCommand<typeof CustomersList> {
   }
 
   async run(): Promise<{customers: CustomerView[]}> {
-    const customers = listCustomers(await this.db(), {
-      site: this.flags.site,
-      segment: this.flags.segment,
-      limit: this.flags.limit,
-    })
+    const db = await this.db()
+    const customers = listCustomers(db, {site: this.flags.site, segment: this.flags.segment, limit: this.flags.limit})
+    refuseUnknownFilterNames(db, customers.length, {site: this.flags.site})
     this.out(
       this.ui.table(
         ['id', 'site', 'segment', 'name', 'email', 'refs'],
