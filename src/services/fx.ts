@@ -80,7 +80,15 @@ export function setRate(
 }
 
 export function listRates(db: Db, filter: {base?: string; quote?: string; limit?: number}): FxRate[] {
-  return listRateRows(db, filter).map((r) => ({date: r.date, base: r.base, quote: r.quote, rate: r.rate}))
+  // Read as fx set reads them: "eur" is EUR, and "XYZ" an error rather than a list that can never match.
+  const base = filter.base === undefined ? undefined : assertCurrency(filter.base, '--base')
+  const quote = filter.quote === undefined ? undefined : assertCurrency(filter.quote, '--quote')
+  return listRateRows(db, {...filter, base, quote}).map((r) => ({
+    date: r.date,
+    base: r.base,
+    quote: r.quote,
+    rate: r.rate,
+  }))
 }
 
 /** Converts at the latest rate on or before `date` (direct, inverse or through EUR); ConfigError when none exists. */
@@ -109,7 +117,9 @@ export function convertAmount(
   input: {amount: string; from: string; to: string; date?: string},
 ): Conversion {
   const date = input.date === undefined ? today(ctx) : parseDay(input.date, '--date')
-  return convertAt(db, parseDecimal(input.amount, input.from, {field: 'AMOUNT'}), input.to, date)
+  const from = assertCurrency(input.from, 'FROM')
+  const to = assertCurrency(input.to, 'TO')
+  return convertAt(db, parseDecimal(input.amount, from, {field: 'AMOUNT'}), to, date)
 }
 
 function today(ctx: AppContext): string {
