@@ -121,6 +121,16 @@ describe('fx set / import / list / convert', () => {
     expect(await convert('2024-06-27')).toMatchObject({to: {minor: 10713, currency: 'USD'}, rateDate: '2024-06-27'})
   })
 
+  it('fx convert of an amount too large to hold names it in major units, not as minor units labelled dollars', async () => {
+    const r = await run(['fx', 'convert', '90071992547409.91', 'USD', 'JPY', '--date', '2024-06-28', '--json'], {home})
+    expect(r.exitCode).toBe(2)
+    expect(ErrorJson.parse(r.json()).error.message).toBe(
+      '90071992547409.91 USD converted to JPY is more than the largest amount held exactly (9007199254740991 JPY)',
+    )
+    const table = await run(['fx', 'convert', '1234.5', 'USD', 'GBP', '--date', '2024-06-28'], {home})
+    expect(table.stdout).toMatch(/^1234\.50 USD = \d+\.\d{2} GBP /)
+  })
+
   it('fx convert with no rate on or before the date exits 78 and says how to add one', async () => {
     const r = await run(['fx', 'convert', '100', 'EUR', 'USD', '--date', '2020-01-01', '--json'], {home})
     expect(r.exitCode).toBe(78)
