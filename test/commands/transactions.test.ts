@@ -2,6 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {z} from 'zod'
 
 import type {SyncWorld} from '../helpers/sync-world.js'
+import {formatMoney} from '../../src/core/money.js'
 import {run} from './helpers.js'
 import {ErrorJson, TxnDetail, TxnList, type TxnSummary} from './shapes.js'
 import {stripeWorld} from './world.js'
@@ -100,6 +101,16 @@ describe('transactions list / show (after a sync)', () => {
     expect(r.exitCode).toBe(0)
     expect(r.stdout).toContain(all[0]!.id)
     expect(r.stdout).toMatch(/^raw: \{/m)
+  })
+
+  it('without --json, every amount show prints is in major units: no minor-unit integers for a person', async () => {
+    const paid = all.find((t) => t.type === 'payment' && t.status === 'succeeded')!
+    const d = TxnDetail.parse((await run(['transactions', 'show', paid.id, '--json'], {home: world.home})).json())
+    const r = await run(['transactions', 'show', paid.id], {home: world.home})
+    const shown = r.stdout.slice(0, r.stdout.indexOf('\nraw: ')) // the raw payload is the gateway's own text
+    expect(shown).not.toMatch(/minor/)
+    expect(shown).toMatch(new RegExp(`^amount +${formatMoney(paid.amount).replace('.', '\\.')}$`, 'm'))
+    for (const p of d.postings) expect(shown).toContain(formatMoney(p.amount))
   })
 
   it.each([
