@@ -40,6 +40,19 @@ describe('quarantine list / replay (after a sync without a vip grant)', () => {
     expect(await list([])).toEqual(open.slice(0, 50))
   })
 
+  it('a list cut at --limit says so and how to get the rest; one that is whole says truncated: false', async () => {
+    const page = async (flags: string[]) =>
+      QuarantineList.parse((await run(['quarantine', 'list', ...flags, '--json'], {home: world.home})).json())
+    expect(await page(['--limit', String(open.length - 1)])).toMatchObject({
+      truncated: true,
+      limit: open.length - 1,
+      hint: expect.stringMatching(/--limit/),
+    })
+    expect(await page(['--limit', String(open.length)])).toMatchObject({truncated: false, items: open})
+    const table = await run(['quarantine', 'list', '--limit', '1'], {home: world.home})
+    expect(table.stderr).toMatch(/^1 shown, more match: .*--limit/m)
+  })
+
   const every = ['--limit', '100000']
   it.each([
     [['--limit', '1'], (items: Item[]) => items.slice(0, 1)],

@@ -39,6 +39,18 @@ describe('transactions list / show (after a sync)', () => {
     expect(await list(['--limit', '7'])).toEqual(all.slice(0, 7))
   })
 
+  it('a list cut at --limit says so and how to get the rest; one that is whole says truncated: false', async () => {
+    const page = async (flags: string[]) =>
+      TxnList.parse((await run(['transactions', 'list', ...flags, '--json'], {home: world.home})).json())
+    expect(await page([])).toMatchObject({truncated: true, limit: 50, hint: expect.stringMatching(/--limit/)})
+    expect(await page(['--limit', String(all.length - 1)])).toMatchObject({truncated: true})
+    const whole = await page(['--limit', String(all.length)])
+    expect(whole).toMatchObject({truncated: false, limit: all.length})
+    expect(whole.transactions).toEqual(all)
+    const table = await run(['transactions', 'list'], {home: world.home})
+    expect(table.stderr).toMatch(/^50 shown, more match: .*--limit/m)
+  })
+
   it.each(['customer', 'site', 'status', 'type'] as const)(
     '--%s selects exactly the transactions with that value',
     async (field) => {

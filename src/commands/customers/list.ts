@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {firstPage, type PageInfo} from '../../cli/list-page.js'
 import {listCustomers, type CustomerView} from '../../services/customers.js'
 import {refuseUnknownFilterNames} from '../../services/filter-names.js'
 
@@ -12,10 +13,13 @@ export default class CustomersList extends BaseCommand<typeof CustomersList> {
     limit: Flags.integer({description: 'At most this many', default: 1000, min: 1}),
   }
 
-  async run(): Promise<{customers: CustomerView[]}> {
+  async run(): Promise<{customers: CustomerView[]} & PageInfo> {
     const db = await this.db()
-    const customers = listCustomers(db, {site: this.flags.site, segment: this.flags.segment, limit: this.flags.limit})
-    refuseUnknownFilterNames(db, customers.length, {site: this.flags.site})
+    const {site, segment, limit} = this.flags
+    const {rows: customers, page} = firstPage(limit, (n) => listCustomers(db, {site, segment, limit: n}), {
+      narrowWith: '--site or --segment',
+    })
+    refuseUnknownFilterNames(db, customers.length, {site})
     this.out(
       this.ui.table(
         ['id', 'site', 'segment', 'name', 'email', 'refs'],
@@ -31,6 +35,7 @@ export default class CustomersList extends BaseCommand<typeof CustomersList> {
         ]),
       ),
     )
-    return {customers}
+    if (page.hint) this.ctx.note(page.hint)
+    return {customers, ...page}
   }
 }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {firstPage, type PageInfo} from '../../cli/list-page.js'
 import {formatMoney} from '../../core/money.js'
 import {TIME_FORMS} from '../../core/time-input.js'
 import {TXN_STATUSES, TXN_TYPES} from '../../core/transaction.js'
@@ -22,9 +23,14 @@ export default class TransactionsList extends BaseCommand<typeof TransactionsLis
     limit: Flags.integer({description: 'At most this many', default: 50, min: 1}),
   }
 
-  async run(): Promise<{transactions: TxnSummary[]}> {
+  async run(): Promise<{transactions: TxnSummary[]} & PageInfo> {
+    const db = await this.db()
     const {site, provider, customer, status, type, since, limit} = this.flags
-    const transactions = listTransactions(await this.db(), {site, provider, customer, status, type, since, limit})
+    const {rows: transactions, page} = firstPage(
+      limit,
+      (n) => listTransactions(db, {site, provider, customer, status, type, since, limit: n}),
+      {narrowWith: '--since, --provider, --site, --customer, --status or --type'},
+    )
     if (transactions.length === 0) this.out('no transactions match (run `yms-pay sync` to pull them from the gateways)')
     else {
       this.out(
@@ -34,6 +40,7 @@ export default class TransactionsList extends BaseCommand<typeof TransactionsLis
         ),
       )
     }
-    return {transactions}
+    if (page.hint) this.ctx.note(page.hint)
+    return {transactions, ...page}
   }
 }
