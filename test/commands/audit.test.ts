@@ -112,13 +112,24 @@ describe('audit list / export / verify', () => {
     expect(ErrorJson.parse(r.json()).error.message).toMatch(message)
   })
 
-  it('audit export has no --json (its output is the export) and takes only csv or jsonl', async () => {
-    for (const args of [['--json'], ['--format', 'xml']]) {
-      const r = await run(['audit', 'export', ...args], {home})
-      expect(r.exitCode, args.join(' ')).toBe(2)
-      expect(r.stdout).toBe('')
-      expect(r.stderr).toMatch(args[0] === '--json' ? /--json/ : /xml/)
-    }
+  it('audit export --json streams the same JSON lines, and under --json an error is a JSON object on stdout', async () => {
+    const json = await run(['audit', 'export', '--json'], {home})
+    expect(json.exitCode).toBe(0)
+    expect(json.stdout).toBe((await run(['audit', 'export'], {home})).stdout)
+
+    const both = await run(['audit', 'export', '--json', '--format', 'csv'], {home})
+    expect(both.exitCode).toBe(2)
+    expect(ErrorJson.parse(both.json()).error.message).toMatch(/--json.*--format csv/)
+    const xml = await run(['audit', 'export', '--format', 'xml', '--json'], {home})
+    expect(xml.exitCode).toBe(2)
+    expect(ErrorJson.parse(xml.json()).error.message).toMatch(/xml/)
+  })
+
+  it('audit export takes only csv or jsonl', async () => {
+    const r = await run(['audit', 'export', '--format', 'xml'], {home})
+    expect(r.exitCode).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/xml/)
   })
 
   // Last: it breaks the chain of this home.
