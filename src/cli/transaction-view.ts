@@ -35,14 +35,21 @@ export function renderTransaction(d: TransactionDetail, ui: Renderer): string {
   if (d.states.length > 0)
     parts.push(
       ui.table(
-        ['version', 'status', 'amount', 'gateway updated', 'source', 'recorded'],
+        [
+          {name: 'version'},
+          {name: 'status'},
+          {name: 'amount', keep: true},
+          {name: 'gateway updated', keep: true},
+          {name: 'source'},
+          {name: 'recorded', drop: 1},
+        ],
         d.states.map((s) => [s.version, s.status, money(s.amount), s.gatewayUpdatedAt, s.source, s.recordedAt]),
       ),
     )
   if (d.postings.length > 0)
     parts.push(
       ui.table(
-        ['version', 'account', 'amount', 'posted'],
+        [{name: 'version'}, {name: 'account', keep: true}, {name: 'amount', keep: true}, {name: 'posted', drop: 1}],
         d.postings.map((p) => [p.version, p.account, money(p.amount), p.postedAt]),
       ),
     )

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {firstPage, type PageInfo} from '../../cli/list-page.js'
+import {toSecond} from '../../cli/time-text.js'
 import {TIME_FORMS} from '../../core/time-input.js'
 import {listAudit, type AuditView} from '../../services/audit.js'
 
@@ -24,11 +25,19 @@ export default class AuditList extends BaseCommand<typeof AuditList> {
     })
     this.out(
       this.ui.table(
-        ['seq', 'at', 'actor', 'action', 'provider', 'subject', 'outcome'],
-        rows.map((r) => [r.seq, r.at, r.actor, r.action, r.provider, r.subject, r.outcome]),
+        [
+          {name: 'seq'},
+          {name: 'at', keep: true},
+          {name: 'actor'},
+          {name: 'action'},
+          {name: 'provider', keep: true, drop: 2},
+          {name: 'subject'},
+          {name: 'outcome', drop: 1},
+        ],
+        rows.map((r) => [r.seq, toSecond(r.at), r.actor, r.action, r.provider, r.subject, r.outcome]),
       ),
     )
-    if (page.hint) this.ctx.note(page.hint)
+    if (page.hint) this.ctx.note(this.ui.wrap(page.hint))
     return {rows, ...page}
   }
 }

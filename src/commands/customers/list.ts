@@ -22,7 +22,14 @@ export default class CustomersList extends BaseCommand<typeof CustomersList> {
     refuseUnknownFilterNames(db, customers.length, {site})
     this.out(
       this.ui.table(
-        ['id', 'site', 'segment', 'name', 'email', 'refs'],
+        [
+          {name: 'id'},
+          {name: 'site'},
+          {name: 'segment'},
+          {name: 'name'},
+          {name: 'email', drop: 2},
+          {name: 'refs', drop: 1},
+        ],
         customers.map((c) => [
           c.id,
           c.site,
@@ -35,7 +42,7 @@ export default class CustomersList extends BaseCommand<typeof CustomersList> {
         ]),
       ),
     )
-    if (page.hint) this.ctx.note(page.hint)
+    if (page.hint) this.ctx.note(this.ui.wrap(page.hint))
     return {customers, ...page}
   }
 }

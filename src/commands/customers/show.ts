@@ -31,7 +31,7 @@ export default class CustomersShow extends BaseCommand<typeof CustomersShow> {
     if (c.recent.length > 0) {
       this.out(
         this.ui.table(
-          ['transaction', 'type', 'status', 'amount', 'occurred'],
+          [{name: 'transaction'}, {name: 'type'}, {name: 'status'}, {name: 'amount', keep: true}, {name: 'occurred'}],
           c.recent.map((t) => [t.id, t.type, t.status, formatMoney(t.amount), t.occurredAt]),
         ),
       )

@@ -25,11 +25,11 @@ export default class FxList extends BaseCommand<typeof FxList> {
         : rates.length === 0
           ? 'no rates yet: `yms-pay fx import eurofxref-daily.xml` or `yms-pay fx set`'
           : this.ui.table(
-              ['date', 'base', 'quote', 'rate'],
+              [{name: 'date'}, {name: 'base'}, {name: 'quote'}, {name: 'rate', keep: true}],
               rates.map((r) => [r.date, r.base, r.quote, r.rate]),
             ),
     )
-    if (page.hint) this.ctx.note(page.hint)
+    if (page.hint) this.ctx.note(this.ui.wrap(page.hint))
     return {rates, ...page}
   }
 }

@@ -39,7 +39,9 @@ export default class Sync extends BaseCommand<typeof Sync> {
     const signals = installStopSignals(this.ctx.note)
     try {
       if (this.flags.watch) return await this.watch(db, signals, since)
-      const live = this.ctx.terminal.stdoutIsTty && !this.jsonEnabled() ? createLiveView(this.ui, process.stderr) : null
+      // Progress on stderr while a person watches both streams; erased for the result table on stdout.
+      const watched = this.ctx.terminal.stdoutIsTty && process.stderr.isTTY && !this.jsonEnabled()
+      const live = watched ? createLiveView(this.ui, process.stderr) : null
       const result = await runSync(db, this.ctx, {
         providers: this.flags.provider,
         since,
@@ -47,7 +49,7 @@ export default class Sync extends BaseCommand<typeof Sync> {
         signals,
         onPage: live?.page,
       })
-      live?.done()
+      live?.done({erase: true})
       this.render(result)
       process.exitCode = syncExitCode(result.runs)
       return result

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {firstPage, type PageInfo} from '../../cli/list-page.js'
+import {toSecond} from '../../cli/time-text.js'
 import {formatMoney} from '../../core/money.js'
 import {TIME_FORMS} from '../../core/time-input.js'
 import {TXN_STATUSES, TXN_TYPES} from '../../core/transaction.js'
@@ -35,12 +36,28 @@ export default class TransactionsList extends BaseCommand<typeof TransactionsLis
     else {
       this.out(
         this.ui.table(
-          ['id', 'type', 'status', 'amount', 'customer', 'site', 'occurred'],
-          transactions.map((t) => [t.id, t.type, t.status, formatMoney(t.amount), t.customer, t.site, t.occurredAt]),
+          [
+            {name: 'id'},
+            {name: 'type', drop: 4},
+            {name: 'status'},
+            {name: 'amount', keep: true}, // a cut number reads as a smaller one
+            {name: 'customer', drop: 3},
+            {name: 'site', drop: 1},
+            {name: 'occurred', drop: 2},
+          ],
+          transactions.map((t) => [
+            t.id,
+            t.type,
+            t.status,
+            formatMoney(t.amount),
+            t.customer,
+            t.site,
+            toSecond(t.occurredAt),
+          ]),
         ),
       )
     }
-    if (page.hint) this.ctx.note(page.hint)
+    if (page.hint) this.ctx.note(this.ui.wrap(page.hint))
     return {transactions, ...page}
   }
 }
