@@ -1,6 +1,7 @@
 import type {ApplyCounts} from '../services/sync/apply.js'
 import type {ProviderRun} from '../services/sync/run-provider.js'
-import type {Renderer} from './render.js'
+import {type Column, type Renderer, terminalColumns} from './render.js'
+import {screenRows} from './text-width.js'
 
 interface Row {
   provider: string
@@ -14,13 +15,41 @@ interface Row {
   last: string
 }
 
-/** A table that redraws in place on a TTY (cursor up + clear), one row per provider. */
-export function createLiveView(ui: Renderer, stream: NodeJS.WriteStream) {
+const COLUMNS: Column[] = [
+  {name: 'provider'},
+  {name: 'state', min: 12},
+  {name: 'pages', drop: 1},
+  {name: 'fetched', drop: 2},
+  {name: 'inserted'},
+  {name: 'updated', drop: 3},
+  {name: 'quarantined'},
+  {name: 'posted'},
+  {name: 'last', drop: 4},
+]
+
+type Stream = Pick<NodeJS.WriteStream, 'write'> & {
+  isTTY?: boolean
+  columns?: number
+  on?(event: 'resize', listener: () => void): unknown
+  off?(event: 'resize', listener: () => void): unknown
+}
+
+/**
+ * A table that redraws in place on a TTY, one row per provider. It fits the terminal's width, and the redraw moves
+ * up by the rows the last drawing took on the screen (wrapped lines included, at the width the terminal has now:
+ * terminals reflow on resize), so no earlier table is left behind. A resize redraws at once.
+ */
+export function createLiveView(ui: Renderer, stream: Stream, env: NodeJS.ProcessEnv = process.env) {
   const rows = new Map<string, Row>()
-  let drawnLines = 0
+  let drawn: string | null = null
+  const width = () => terminalColumns(stream, env)
+  const erase = () => {
+    if (drawn !== null) stream.write(`\u001B[${screenRows(drawn, width())}A\u001B[0J`)
+    drawn = null
+  }
   const draw = () => {
     const text = ui.table(
-      ['provider', 'state', 'pages', 'fetched', 'inserted', 'updated', 'quarantined', 'posted', 'last'],
+      COLUMNS,
       [...rows.values()].map((r) => [
         r.provider,
         r.state,
@@ -32,11 +61,16 @@ export function createLiveView(ui: Renderer, stream: NodeJS.WriteStream) {
         r.posted,
         r.last,
       ]),
+      {width: width()},
     )
-    if (drawnLines > 0) stream.write(`\u001B[${drawnLines}A\u001B[0J`)
+    erase()
     stream.write(`${text}\n`)
-    drawnLines = text.split('\n').length
+    drawn = text
   }
+  const onResize = () => {
+    if (drawn !== null) draw()
+  }
+  stream.on?.('resize', onResize)
   const row = (provider: string): Row => {
     let r = rows.get(provider)
     if (!r) {
@@ -55,6 +89,7 @@ export function createLiveView(ui: Renderer, stream: NodeJS.WriteStream) {
     }
     return r
   }
+  const now = () => new Date().toISOString().slice(11, 19)
   return {
     page: (e: {provider: string; counts: ApplyCounts; hasMore: boolean}) => {
       const r = row(e.provider)
@@ -65,7 +100,7 @@ export function createLiveView(ui: Renderer, stream: NodeJS.WriteStream) {
       r.quarantined += e.counts.quarantined
       r.posted += e.counts.posted
       r.state = e.hasMore ? 'syncing' : 'caught up'
-      r.last = new Date().toISOString().slice(11, 19)
+      r.last = now()
       draw()
     },
     run: (run: ProviderRun) => {
@@ -74,18 +109,17 @@ export function createLiveView(ui: Renderer, stream: NodeJS.WriteStream) {
         run.status === 'ok'
           ? 'idle'
           : run.status === 'failed'
-            ? ui.chalk.red(`failed: ${run.error ?? ''}`.slice(0, 60))
+            ? ui.chalk.red(`failed: ${run.error ?? ''}`)
             : run.status === 'stopped'
               ? 'stopped'
               : 'locked elsewhere'
-      r.last = new Date().toISOString().slice(11, 19)
+      r.last = now()
       draw()
     },
-    done: () => {
-      if (drawnLines > 0 && stream === process.stderr) {
-        stream.write(`\u001B[${drawnLines}A\u001B[0J`)
-        drawnLines = 0
-      }
+    /** Stops following resizes; on stderr (the one-shot sync's progress) the table is erased for the result. */
+    done: (opts: {erase?: boolean} = {}) => {
+      stream.off?.('resize', onResize)
+      if (opts.erase) erase()
     },
   }
 }

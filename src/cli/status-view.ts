@@ -1,36 +1,39 @@
 import {formatMoney} from '../core/money.js'
-import type {StatusReport} from '../services/status.js'
-import type {Renderer} from './render.js'
+import type {ProviderStatus, StatusReport} from '../services/status.js'
+import type {Column, Renderer} from './render.js'
 import {ADD_PROVIDER} from './hints.js'
+import {ago, humanDuration} from './time-text.js'
+
+// What a person needs at a glance stays; the rest gives way on a narrow terminal (kind first). Times are relative
+// and errors cut to fit: `status --json` has the exact times and whole messages.
+const PROVIDER_COLUMNS: Column[] = [
+  {name: 'provider'},
+  {name: 'health'},
+  {name: 'lag'},
+  {name: 'last sync'},
+  {name: 'last error', min: 24},
+  {name: 'failures 24h', drop: 3},
+  {name: 'quarantined', drop: 2},
+  {name: 'kind', drop: 1},
+]
 
 /** The `status` screen as text; also the last thing the demo shows. */
 export function renderStatus(s: StatusReport, ui: Renderer): string {
   const parts: string[] = []
-  const c = ui.chalk
-  const colour = (h: string) =>
-    h === 'ok' ? c.green(h) : h === 'down' || h === 'failing' ? c.red(h) : h === 'degraded' ? c.yellow(h) : h
+  const now = Date.parse(s.at)
   if (s.providers.length === 0) parts.push(`no providers yet: connect one with \`${ADD_PROVIDER}\``)
-  else {
+  else
     parts.push(
       ui.table(
-        ['provider', 'kind', 'health', 'lag', 'last sync', 'last error', 'failures 24h', 'quarantined'],
-        s.providers.map((p) => [
-          p.id,
-          p.kind,
-          colour(p.health),
-          p.lagMs === null ? 'never' : humanDuration(p.lagMs),
-          p.lastSync ? `${p.lastSync.status} ${p.lastSync.finishedAt ?? p.lastSync.startedAt}` : 'never',
-          p.lastError ? `${p.lastError.at} ${p.lastError.message}` : '',
-          p.failures24h,
-          p.quarantined,
-        ]),
+        PROVIDER_COLUMNS,
+        s.providers.map((p) => providerRow(p, now, ui)),
       ),
     )
-  }
   if (s.sites.length > 0) {
     parts.push(
       ui.table(
-        ['site', 'balances', 'in base currency'],
+        // Amounts are never cut: a cut number reads as a smaller one.
+        [{name: 'site'}, {name: 'balances', keep: true}, {name: 'in base currency', keep: true}],
         s.sites.map((site) => [
           site.id,
           site.balances.map((b) => formatMoney(b)).join(', ') || '0',
@@ -48,11 +51,24 @@ export function renderStatus(s: StatusReport, ui: Renderer): string {
   return parts.join('\n')
 }
 
-function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000)
-  if (s < 120) return `${s}s`
-  const m = Math.round(s / 60)
-  if (m < 120) return `${m}m`
-  const h = Math.round(m / 60)
-  return h < 48 ? `${h}h` : `${Math.round(h / 24)}d`
+function providerRow(p: ProviderStatus, now: number, ui: Renderer): Array<string | number> {
+  const c = ui.chalk
+  const health =
+    p.health === 'ok'
+      ? c.green(p.health)
+      : p.health === 'down' || p.health === 'failing'
+        ? c.red(p.health)
+        : p.health === 'degraded'
+          ? c.yellow(p.health)
+          : p.health
+  return [
+    p.id,
+    health,
+    p.lagMs === null ? 'never' : humanDuration(p.lagMs),
+    p.lastSync ? `${p.lastSync.status} ${ago(p.lastSync.finishedAt ?? p.lastSync.startedAt, now)}` : 'never',
+    p.lastError ? `${ago(p.lastError.at, now)}: ${p.lastError.message}` : '',
+    p.failures24h,
+    p.quarantined,
+    p.kind,
+  ]
 }

@@ -1,5 +1,19 @@
 import type {ProviderRun} from '../services/sync/run-provider.js'
-import type {Renderer} from './render.js'
+import type {Column, Renderer} from './render.js'
+
+// On a narrow terminal the counts a person checks least give way first; `sync --json` has them all.
+const COLUMNS: Column[] = [
+  {name: 'provider'},
+  {name: 'status'},
+  {name: 'pages', drop: 2},
+  {name: 'fetched', drop: 4},
+  {name: 'inserted'},
+  {name: 'updated', drop: 5},
+  {name: 'unchanged', drop: 3},
+  {name: 'quarantined'},
+  {name: 'posted'},
+  {name: 'ms', drop: 1},
+]
 
 /** The results of a sync pass, one row per provider: printed by `sync` and by `demo`. */
 export function renderSyncRuns(runs: readonly ProviderRun[], ui: Renderer): string {
@@ -10,7 +24,7 @@ export function renderSyncRuns(runs: readonly ProviderRun[], ui: Renderer): stri
         ? ui.chalk.red(r.status)
         : ui.chalk.yellow(r.status)
   return ui.table(
-    ['provider', 'status', 'pages', 'fetched', 'inserted', 'updated', 'unchanged', 'quarantined', 'posted', 'ms'],
+    COLUMNS,
     runs.map((r) => [
       r.provider,
       status(r),

@@ -41,7 +41,16 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
       const pct = (v: number | null, digits: number) => (v === null ? '-' : `${v.toFixed(digits)}%`)
       this.out(
         this.ui.table(
-          ['provider', 'p50 ms', 'p95 ms', 'p99 ms', 'samples', 'uptime', 'calls', 'errors'],
+          [
+            {name: 'provider'},
+            {name: 'p50 ms'},
+            {name: 'p95 ms', drop: 3},
+            {name: 'p99 ms'},
+            {name: 'samples', drop: 1},
+            {name: 'uptime'},
+            {name: 'calls', drop: 2},
+            {name: 'errors'},
+          ],
           report.providers.map((p) => [
             p.provider,
             n(p.syncLatencyMs.p50),

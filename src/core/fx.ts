@@ -1,5 +1,6 @@
 import {MoneyError} from './errors.js'
 import {assertCurrency, isoExponent} from './currency.js'
+import {formatMoney} from './money.js'
 import type {Money} from './transaction.js'
 
 /** One published rate: `rate` quote units per 1 base unit, as the exact decimal string the source gave. */
@@ -77,14 +78,17 @@ export function roundHalfEven(n: bigint, d: bigint): bigint {
 export function convertMoney(m: Money, to: string, rate: Rational): Money {
   const from = assertCurrency(m.currency)
   const target = assertCurrency(to)
-  if (!Number.isSafeInteger(m.minor)) throw new MoneyError(`minor amount ${m.minor} ${from} is not a safe integer`)
+  if (!Number.isSafeInteger(m.minor))
+    throw new MoneyError(`an amount of ${m.minor} minor units of ${from} is not a safe integer`)
   if (rate.num <= 0n || rate.den <= 0n) throw new MoneyError('conversion rate must be positive')
   const n = BigInt(m.minor) * 10n ** BigInt(isoExponent(target)) * rate.num
   const d = 10n ** BigInt(isoExponent(from)) * rate.den
   const minor = roundHalfEven(n, d)
   const v = Number(minor)
   if (!Number.isSafeInteger(v))
-    throw new MoneyError(`${m.minor} ${from} converted to ${target} is outside the exact integer range`)
+    throw new MoneyError(
+      `${formatMoney(m)} converted to ${target} is more than the largest amount held exactly (${formatMoney({minor: Number.MAX_SAFE_INTEGER, currency: target})})`,
+    )
   return {minor: v, currency: target}
 }
 

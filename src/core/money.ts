@@ -22,7 +22,7 @@ function checkMoney(m: Money): string {
   const currency = assertCurrency(m.currency)
   if (currency !== m.currency) throw new MoneyError(`currency ${JSON.stringify(m.currency)} must be upper-case`)
   if (!Number.isSafeInteger(m.minor))
-    throw new MoneyError(`minor amount ${m.minor} ${m.currency} is not a safe integer`)
+    throw new MoneyError(`an amount of ${m.minor} minor units of ${m.currency} is not a safe integer`)
   return currency
 }
 
@@ -85,11 +85,16 @@ export function formatMoney(m: Money): string {
 /** A gateway's integer amount (its own exponent) -> ISO minor units; MoneyError if not exactly representable. */
 export function fromGatewayMinor(amount: number, currency: string, wire: CurrencyWire, field?: string): Money {
   const code = assertCurrency(currency, field)
-  const what = () => `${field ?? 'amount'} ${amount} ${code} from ${wire.gateway}`
+  const name = field ?? 'amount'
   if (typeof amount !== 'number' || !Number.isSafeInteger(amount)) {
-    throw new MoneyError(`${field ?? 'amount'} ${String(amount)} ${code} from ${wire.gateway} is not a safe integer`)
+    throw new MoneyError(
+      `${name} ${String(amount)} from ${wire.gateway} is not a safe integer (${wire.gateway} sends ${code} in integer minor units)`,
+    )
   }
   const rule = wireRule(code, wire)
+  // The wire integer read at the gateway's exponent, as a person reads an amount ("100.50 CLP", not "10050 CLP").
+  const what = () =>
+    `${name} ${formatScaled(BigInt(amount), rule.exponent)} ${code} from ${wire.gateway} (${amount} on its wire)`
   const iso = rescale(BigInt(amount), rule.exponent, isoExponent(code))
   if (iso === undefined) {
     throw new MoneyError(

@@ -1,3 +1,4 @@
+import {formatMoney} from '../core/money.js'
 import type {Decision, Money, NormalizedTxn} from '../core/transaction.js'
 import type {GatewayEmulator} from './emulator.js'
 import {paymentStateAt, paymentsFor, type Scenario} from './model.js'
@@ -89,7 +90,15 @@ export interface TruthComparison {
   ok: boolean
 }
 
-const moneyText = (m: Money | null | undefined): string => (m ? `${m.minor} ${m.currency}` : String(m))
+/** An amount as a person reads it; one that is not valid money (which a comparison may well meet) says so plainly. */
+function moneyText(m: Money | null | undefined): string {
+  if (!m) return String(m)
+  try {
+    return formatMoney(m)
+  } catch {
+    return `${String(m.minor)} minor units of ${String(m.currency)}`
+  }
+}
 
 /**
  * Compares what an adapter produced with the truth. Refund/dispute `customerRef` is only checked when the

@@ -1,4 +1,5 @@
 import {UsageError} from '../core/errors.js'
+import {parseInstant} from '../core/time-input.js'
 import type {Db} from '../store/db.js'
 import {type AuditFilter, insertAuditRow, iterateAuditRows, lastAuditRow, queryAuditRows} from '../store/repos/audit.js'
 import {
@@ -11,6 +12,7 @@ import {
 } from '../core/audit-chain.js'
 import {type AuditExportFormat, csvHeader, csvLine, jsonLine} from './audit/export.js'
 import {redact} from './audit/redact.js'
+import {refuseUnknownFilterNames} from './filter-names.js'
 
 export {
   type AuditRecord,
@@ -77,7 +79,11 @@ export function listAudit(db: Db, filter: AuditFilter = {}): AuditView[] {
   if (filter.limit !== undefined && (!Number.isInteger(filter.limit) || filter.limit < 0)) {
     throw new UsageError(`--limit must be a non-negative integer, got ${filter.limit}`)
   }
-  return queryAuditRows(db, filter).map(toView)
+  // Compared as text against stored ISO times, so an unparsed "yesterday" would quietly select nothing.
+  const since = filter.since === undefined ? undefined : parseInstant(filter.since, '--since', Date.parse(db.now()))
+  const rows = queryAuditRows(db, {...filter, since})
+  refuseUnknownFilterNames(db, rows.length, {provider: filter.provider})
+  return rows.map(toView)
 }
 
 /** Streams the whole log, oldest first, in one read snapshot, without holding it in memory. */

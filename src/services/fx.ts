@@ -2,9 +2,10 @@ import {readFile} from 'node:fs/promises'
 
 import type {AppContext} from '../app/context.js'
 import {assertCurrency} from '../core/currency.js'
-import {convertMoney, formatRational, isIsoDate, parseRate, resolveRate, type FxRate} from '../core/fx.js'
+import {convertMoney, formatRational, parseRate, resolveRate, type FxRate} from '../core/fx.js'
 import {parseEcbXml, parseFxCsv} from '../core/fx-sources.js'
 import {parseDecimal} from '../core/money.js'
+import {parseDay} from '../core/time-input.js'
 import type {Money} from '../core/transaction.js'
 import {ConfigError, UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
@@ -68,8 +69,7 @@ export function setRate(
   const base = assertCurrency(input.base, 'BASE')
   const quote = assertCurrency(input.quote, 'QUOTE')
   if (base === quote) throw new UsageError('BASE and QUOTE must differ')
-  const date = input.date ?? today(ctx)
-  if (!isIsoDate(date)) throw new UsageError(`--date ${JSON.stringify(date)} is not a YYYY-MM-DD date`)
+  const date = input.date === undefined ? today(ctx) : parseDay(input.date, '--date')
   parseRate(input.rate) // throws a MoneyError naming the problem
   const rate: FxRate = {date, base, quote, rate: input.rate}
   db.write(() => {
@@ -80,7 +80,15 @@ export function setRate(
 }
 
 export function listRates(db: Db, filter: {base?: string; quote?: string; limit?: number}): FxRate[] {
-  return listRateRows(db, filter).map((r) => ({date: r.date, base: r.base, quote: r.quote, rate: r.rate}))
+  // Read as fx set reads them: "eur" is EUR, and "XYZ" an error rather than a list that can never match.
+  const base = filter.base === undefined ? undefined : assertCurrency(filter.base, '--base')
+  const quote = filter.quote === undefined ? undefined : assertCurrency(filter.quote, '--quote')
+  return listRateRows(db, {...filter, base, quote}).map((r) => ({
+    date: r.date,
+    base: r.base,
+    quote: r.quote,
+    rate: r.rate,
+  }))
 }
 
 /** Converts at the latest rate on or before `date` (direct, inverse or through EUR); ConfigError when none exists. */
@@ -108,9 +116,10 @@ export function convertAmount(
   ctx: AppContext,
   input: {amount: string; from: string; to: string; date?: string},
 ): Conversion {
-  const date = input.date ?? today(ctx)
-  if (!isIsoDate(date)) throw new UsageError(`--date ${JSON.stringify(date)} is not a YYYY-MM-DD date`)
-  return convertAt(db, parseDecimal(input.amount, input.from, {field: 'AMOUNT'}), input.to, date)
+  const date = input.date === undefined ? today(ctx) : parseDay(input.date, '--date')
+  const from = assertCurrency(input.from, 'FROM')
+  const to = assertCurrency(input.to, 'TO')
+  return convertAt(db, parseDecimal(input.amount, from, {field: 'AMOUNT'}), to, date)
 }
 
 function today(ctx: AppContext): string {

@@ -3,6 +3,7 @@ import {QUARANTINE_REASONS} from '../core/transaction.js'
 import {UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
 import {listQuarantine, type QuarantineItem} from '../store/repos/quarantine.js'
+import {refuseUnknownFilterNames} from './filter-names.js'
 import {replayQuarantine, type ReplayResult} from './sync/replay.js'
 
 export type {ReplayResult} from './sync/replay.js'
@@ -33,6 +34,7 @@ export function listQuarantined(
     limit,
     order: 'recent',
   })
+  refuseUnknownFilterNames(db, items.length, {provider: input.provider})
   return items.map(({normalizedJson: _normalized, rawJson, ...view}) =>
     input.raw ? {...view, raw: JSON.parse(rawJson) as unknown} : view,
   )
@@ -53,5 +55,25 @@ export function replayQuarantined(db: Db, ctx: AppContext, input: {ids?: number[
   if (ids.length > 0 && input.all) throw new UsageError('--id and --all exclude each other: pass one of them')
   for (const id of ids)
     if (!Number.isInteger(id) || id < 1) throw new UsageError(`--id ${id}: expected a positive integer quarantine id`)
+  if (ids.length > 0) refuseUnreplayableIds(db, ids)
   return replayQuarantine(db, ctx, ids.length > 0 ? {ids} : {})
+}
+
+/**
+ * Named ids must all be open items: a typo or an item replayed yesterday would otherwise be "considered: 0" with
+ * exit 0, and the good ids beside it would be half-applied. Nothing is replayed unless every id is replayable.
+ */
+function refuseUnreplayableIds(db: Db, ids: number[]): void {
+  const status = new Map(listQuarantine(db, {ids}).map((q) => [q.id, q.status]))
+  const unknown = [...new Set(ids.filter((id) => !status.has(id)))]
+  const closed = [...new Set(ids.filter((id) => status.has(id) && status.get(id) !== 'open'))]
+  if (unknown.length === 0 && closed.length === 0) return
+  const problems = [
+    ...(unknown.length > 0 ? [`no quarantined item${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`] : []),
+    ...(closed.length > 0 ? [`not open: ${closed.map((id) => `${id} (${status.get(id)})`).join(', ')}`] : []),
+  ]
+  throw new UsageError(
+    `--id: ${problems.join('; ')}`,
+    'Only open items replay; see every item and its status with `yms-pay quarantine list --status all`.',
+  )
 }

@@ -1,5 +1,6 @@
 import {TXN_STATUSES, TXN_TYPES, type Money, type NormalizedTxn} from '../core/transaction.js'
 import {UsageError} from '../core/errors.js'
+import {parseInstant} from '../core/time-input.js'
 import type {Db} from '../store/db.js'
 import {postingsFor, type TxnSummary} from '../store/repos/ledger.js'
 import {
@@ -9,10 +10,11 @@ import {
   type TxnFilter,
 } from '../store/repos/transaction-queries.js'
 import {listAudit, type AuditView} from './audit.js'
+import {refuseUnknownFilterNames} from './filter-names.js'
 
 export type {TxnSummary} from '../store/repos/ledger.js'
 
-/** The list filters as a command passes them: the limit defaults, and `since` may carry any UTC offset. */
+/** The list filters as a command passes them: the limit defaults, and `since` is any form parseInstant reads. */
 export type ListTransactionsInput = Omit<TxnFilter, 'limit'> & {limit?: number}
 
 export interface TransactionDetail {
@@ -43,13 +45,15 @@ export function listTransactions(db: Db, input: ListTransactionsInput = {}): Txn
   if (input.type !== undefined && !(TXN_TYPES as readonly string[]).includes(input.type)) {
     throw new UsageError(`--type ${JSON.stringify(input.type)}: expected one of ${TXN_TYPES.join(', ')}`)
   }
-  return db.read(() =>
-    queryTransactions(db, {
+  return db.read(() => {
+    const found = queryTransactions(db, {
       ...input,
-      since: input.since === undefined ? undefined : isoUtc(input.since, '--since'),
+      since: input.since === undefined ? undefined : parseInstant(input.since, '--since', Date.parse(db.now())),
       limit,
-    }),
-  )
+    })
+    refuseUnknownFilterNames(db, found.length, {provider: input.provider, site: input.site, customer: input.customer})
+    return found
+  })
 }
 
 /** Everything known about one transaction: both documents, its postings, its state history and its audit trail. */
@@ -82,14 +86,4 @@ export function showTransaction(db: Db, id: string): TransactionDetail {
       audit: listAudit(db, {subject: id}),
     }
   })
-}
-
-/** An ISO-8601 time (any offset) as the UTC text the store compares against. */
-export function isoUtc(value: string, flag: string): string {
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN
-  if (Number.isNaN(ms))
-    throw new UsageError(
-      `${flag} ${JSON.stringify(value)}: not an ISO-8601 time (e.g. 2026-03-01 or 2026-03-01T12:00:00Z)`,
-    )
-  return new Date(ms).toISOString()
 }

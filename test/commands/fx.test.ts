@@ -70,12 +70,30 @@ describe('fx set / import / list / convert', () => {
     expect((await rates(flags)).map((r) => `${r.date} ${r.base}/${r.quote} ${r.rate}`)).toEqual(expected)
   })
 
-  // Defect: fx set accepts "eur" and stores EUR, but fx list compares --base/--quote verbatim, so the same spelling
-  // finds nothing (and an invalid code such as XYZ is an empty list rather than a usage error).
-  it.fails('fx list --base takes a currency code as fx set does, in any case', async () => {
+  // fx set stored "eur" as EUR while fx list compared --base/--quote verbatim: every currency argument is read the
+  // same way now (upper-cased, an ISO 4217 code, or exit 2 naming the argument).
+  it('fx list --base takes a currency code as fx set does, in any case', async () => {
     expect(await rates(['--base', 'eur', '--quote', 'usd', '--limit', '1'])).toEqual([
       {date: '2026-11-25', base: 'EUR', quote: 'USD', rate: '1.0823'},
     ])
+  })
+
+  it('fx convert reads FROM and TO in any case too', async () => {
+    const r = await run(['fx', 'convert', '100', 'eur', 'usd', '--date', '2026-11-25', '--json'], {home})
+    expect(Conversion.parse(r.json())).toMatchObject({from: {currency: 'EUR'}, to: {minor: 10823, currency: 'USD'}})
+  })
+
+  it.each([
+    [['fx', 'list', '--base', 'XYZ'], '--base: currency "XYZ" is not an ISO 4217 code'],
+    [['fx', 'list', '--quote', 'dollars'], '--quote: currency "dollars" is not an ISO 4217 code'],
+    [['fx', 'set', 'EUX', 'USD', '1.1'], 'BASE: currency "EUX" is not an ISO 4217 code'],
+    [['fx', 'set', 'EUR', 'XAU', '1.1'], 'QUOTE: currency XAU has no minor unit in ISO 4217 and is not supported'],
+    [['fx', 'convert', '1', 'ABC', 'EUR'], 'FROM: currency "ABC" is not an ISO 4217 code'],
+    [['fx', 'convert', '1', 'USD', 'ABC'], 'TO: currency "ABC" is not an ISO 4217 code'],
+  ])('%j exits 2 naming the currency argument', async (args, message) => {
+    const r = await run([...args, '--json'], {home})
+    expect(r.exitCode).toBe(2)
+    expect(ErrorJson.parse(r.json()).error.message).toBe(message)
   })
 
   it('fx convert goes through EUR when no direct rate exists, rounding to the target exponent', async () => {
@@ -101,6 +119,16 @@ describe('fx set / import / list / convert', () => {
     })
     expect(await convert('2026-11-24')).toMatchObject({to: {minor: 10705, currency: 'USD'}, rateDate: '2024-06-28'})
     expect(await convert('2024-06-27')).toMatchObject({to: {minor: 10713, currency: 'USD'}, rateDate: '2024-06-27'})
+  })
+
+  it('fx convert of an amount too large to hold names it in major units, not as minor units labelled dollars', async () => {
+    const r = await run(['fx', 'convert', '90071992547409.91', 'USD', 'JPY', '--date', '2024-06-28', '--json'], {home})
+    expect(r.exitCode).toBe(2)
+    expect(ErrorJson.parse(r.json()).error.message).toBe(
+      '90071992547409.91 USD converted to JPY is more than the largest amount held exactly (9007199254740991 JPY)',
+    )
+    const table = await run(['fx', 'convert', '1234.5', 'USD', 'GBP', '--date', '2024-06-28'], {home})
+    expect(table.stdout).toMatch(/^1234\.50 USD = \d+\.\d{2} GBP /)
   })
 
   it('fx convert with no rate on or before the date exits 78 and says how to add one', async () => {

@@ -33,10 +33,17 @@ export interface RunOptions {
 }
 
 /**
- * Variables that would make a run depend on the machine: the home, the actor, colour, a content-type override,
+ * Variables that would make a run depend on the machine: the home, the actor, colour, the terminal width, a content-type override,
  * and the D-Bus session, without which the OS keychain is unreachable (so no test can read or write a real one).
  */
-const SCRUBBED = ['YMS_PAY_HOME', 'YMS_PAY_ACTOR', 'YMS_PAY_CONTENT_TYPE', 'DBUS_SESSION_BUS_ADDRESS', 'FORCE_COLOR']
+const SCRUBBED = [
+  'YMS_PAY_HOME',
+  'YMS_PAY_ACTOR',
+  'YMS_PAY_CONTENT_TYPE',
+  'DBUS_SESSION_BUS_ADDRESS',
+  'FORCE_COLOR',
+  'COLUMNS',
+]
 
 export async function run(args: string[], opts: RunOptions): Promise<RunResult> {
   const restoreEnv = withEnv({CI: '1', NO_COLOR: '1', YMS_PAY_HOME: opts.home, ...opts.env})

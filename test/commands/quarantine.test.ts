@@ -41,13 +41,25 @@ describe('quarantine list / replay (after a sync without a vip grant)', () => {
     expect(await list([])).toEqual(open.slice(0, 50))
   })
 
+  it('a list cut at --limit says so and how to get the rest; one that is whole says truncated: false', async () => {
+    const page = async (flags: string[]) =>
+      QuarantineList.parse((await run(['quarantine', 'list', ...flags, '--json'], {home: world.home})).json())
+    expect(await page(['--limit', String(open.length - 1)])).toMatchObject({
+      truncated: true,
+      limit: open.length - 1,
+      hint: expect.stringMatching(/--limit/),
+    })
+    expect(await page(['--limit', String(open.length)])).toMatchObject({truncated: false, items: open})
+    const table = await run(['quarantine', 'list', '--limit', '1'], {home: world.home})
+    expect(table.stderr).toMatch(/^1 shown, more match: .*--limit/m)
+  })
+
   const every = ['--limit', '100000']
   it.each([
     [['--limit', '1'], (items: Item[]) => items.slice(0, 1)],
     [['--reason', 'access_denied', ...every], (items: Item[]) => items.filter((q) => q.reason === 'access_denied')],
     [['--reason', 'unknown_customer', ...every], () => []],
     [['--provider', 'acme-stripe', ...every], (items: Item[]) => items],
-    [['--provider', 'other', ...every], () => []],
     [['--status', 'replayed', ...every], () => []],
     [['--status', 'all', ...every], (items: Item[]) => items],
   ])('quarantine list %j', async (flags, expected) => {
@@ -92,6 +104,20 @@ describe('quarantine list / replay (after a sync without a vip grant)', () => {
     )
   })
 
+  // Between the two replays: open[0] and open[1] are replayed, the rest still open and now applicable.
+  it('replay --id of an id that does not exist or is not open exits 2 naming each, and replays none of them', async () => {
+    const [replayed, stillOpen] = [open[0]!.id, open[2]!.id]
+    const r = await run(
+      ['quarantine', 'replay', '--id', String(stillOpen), '--id', '999999', '--id', String(replayed), '--json'],
+      {home: world.home, env: world.env},
+    )
+    expect(r.exitCode, r.stdout).toBe(2)
+    const {error} = ErrorJson.parse(r.json())
+    expect(error.message).toBe(`--id: no quarantined item 999999; not open: ${replayed} (replayed)`)
+    expect(error.hint).toMatch(/quarantine list --status all/)
+    expect((await list(['--limit', '100000'])).map((q) => q.id)).toContain(stillOpen)
+  })
+
   it('replay --all applies the rest; nothing stays open and every item is listed under --status all', async () => {
     expect(await replay(['--all'])).toEqual({
       considered: open.length - 2,
@@ -113,6 +139,7 @@ describe('quarantine list / replay (after a sync without a vip grant)', () => {
     [['quarantine', 'list', '--reason', 'bored'], /--reason/],
     [['quarantine', 'list', '--status', 'closed'], /--status/],
     [['quarantine', 'list', '--limit', '0'], /--limit/],
+    [['quarantine', 'list', '--provider', 'other'], /--provider other: unknown provider/],
   ])('%j exits 2', async (args, message) => {
     const r = await run([...args, '--json'], {home: world.home})
     expect(r.exitCode).toBe(2)

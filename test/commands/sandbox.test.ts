@@ -99,12 +99,27 @@ describe('sandbox serve (in-process, stopped as Ctrl-C would stop it)', () => {
     expect(served.export).toBeNull()
   })
 
+  it('--json: the same JSON document, nothing on stderr for a person; an error is a JSON object on stdout', async () => {
+    const r = await runUntilSignal(
+      'SIGINT',
+      words('sandbox serve --gateways stripe --customers 3 --transactions 3 --json'),
+      {home},
+      () => true,
+    )
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(Served.parse(JSON.parse(r.stdout)).gateways.map((g) => g.kind)).toEqual(['stripe'])
+    expect(r.stderr).toBe('')
+
+    const bad = await run(words('sandbox serve --gateways bitcoin --json'), {home})
+    expect(bad.exitCode).toBe(2)
+    expect(JSON.parse(bad.stdout)).toMatchObject({error: {code: 'usage', message: expect.stringMatching(/bitcoin/)}})
+  })
+
   it.each([
     [['sandbox', 'serve', '--gateways', 'stripe,bitcoin'], /--gateways bitcoin: unknown gateway/],
     [['sandbox', 'serve', '--port', '70000'], /--port/],
     [['sandbox', 'serve', '--customers', '0'], /--customers/],
     [['sandbox', 'serve', '--faults', 'sometimes'], /--faults/],
-    [['sandbox', 'serve', '--json'], /--json/],
   ])('%j exits 2 before serving anything', async (args, message) => {
     const r = await run(args, {home})
     expect(r.exitCode).toBe(2)

@@ -6,6 +6,9 @@ import {QUARANTINE_REASONS, TXN_STATUSES, TXN_TYPES} from '../../src/core/transa
  * The --json shapes scripts rely on, as strict objects: a renamed, dropped or extra field fails the test that
  * parses it. Values are asserted by each test; these only pin the shape.
  */
+/** What every list command adds beside its rows: whether --limit cut the list, and how to get the rest. */
+const Page = {truncated: z.boolean(), limit: z.number().int().positive(), hint: z.string().min(1).optional()}
+
 export const Iso = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/)
 export const Money = z.strictObject({minor: z.number().int(), currency: z.string().regex(/^[A-Z]{3}$/)})
 
@@ -45,7 +48,7 @@ export const TxnSummary = z.strictObject({
   occurredAt: Iso,
   updatedAt: Iso,
 })
-export const TxnList = z.strictObject({transactions: z.array(TxnSummary)})
+export const TxnList = z.strictObject({transactions: z.array(TxnSummary), ...Page})
 
 export const Customer = z.strictObject({
   id: z.string(),
@@ -55,7 +58,7 @@ export const Customer = z.strictObject({
   email: z.string().nullable(),
   refs: z.record(z.string(), z.string()),
 })
-export const CustomerList = z.strictObject({customers: z.array(Customer)})
+export const CustomerList = z.strictObject({customers: z.array(Customer), ...Page})
 export const CustomerDetail = Customer.extend({
   balances: z.array(Money),
   baseBalance: Money,
@@ -69,7 +72,7 @@ export const FxRate = z.strictObject({
   quote: z.string(),
   rate: z.string(),
 })
-export const FxList = z.strictObject({rates: z.array(FxRate)})
+export const FxList = z.strictObject({rates: z.array(FxRate), ...Page})
 export const FxImport = z.strictObject({
   source: z.enum(['ecb', 'csv']),
   imported: z.number().int(),
@@ -131,7 +134,7 @@ export const AuditRow = z.strictObject({
   prevHash: z.string(),
   hash: z.string(),
 })
-export const AuditList = z.strictObject({rows: z.array(AuditRow)})
+export const AuditList = z.strictObject({rows: z.array(AuditRow), ...Page})
 export const AuditVerify = z.union([
   z.strictObject({ok: z.literal(true), rows: z.number().int()}),
   z.strictObject({ok: z.literal(false), seq: z.number().int(), reason: z.string(), rows: z.number().int()}),
@@ -173,7 +176,7 @@ export const QuarantineItem = z.strictObject({
   updatedAt: Iso,
   raw: z.unknown().optional(),
 })
-export const QuarantineList = z.strictObject({items: z.array(QuarantineItem)})
+export const QuarantineList = z.strictObject({items: z.array(QuarantineItem), ...Page})
 export const ReplayResult = z.strictObject({
   considered: z.number().int(),
   applied: z.number().int(),

@@ -84,7 +84,7 @@ describe('sync: which providers run, and the exit code they add up to', () => {
 
   it.each([
     [['sync', '--provider', 'nope'], /--provider nope: unknown provider/],
-    [['sync', '--since', 'last tuesday'], /--since last tuesday: not an ISO time/],
+    [['sync', '--since', 'last tuesday'], /--since "last tuesday": not a time/],
     [['sync', '--concurrency', '0'], /--concurrency/],
     [['sync', '--concurrency', '33'], /--concurrency/],
     [['sync', '--watch', '--interval', 'soon'], /--interval "soon"/],

@@ -2,6 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {z} from 'zod'
 
 import type {SyncWorld} from '../helpers/sync-world.js'
+import {formatMoney} from '../../src/core/money.js'
 import {run} from './helpers.js'
 import {ErrorJson, TxnDetail, TxnList, type TxnSummary} from './shapes.js'
 import {stripeWorld} from './world.js'
@@ -38,6 +39,18 @@ describe('transactions list / show (after a sync)', () => {
     expect(await list(['--limit', '7'])).toEqual(all.slice(0, 7))
   })
 
+  it('a list cut at --limit says so and how to get the rest; one that is whole says truncated: false', async () => {
+    const page = async (flags: string[]) =>
+      TxnList.parse((await run(['transactions', 'list', ...flags, '--json'], {home: world.home})).json())
+    expect(await page([])).toMatchObject({truncated: true, limit: 50, hint: expect.stringMatching(/--limit/)})
+    expect(await page(['--limit', String(all.length - 1)])).toMatchObject({truncated: true})
+    const whole = await page(['--limit', String(all.length)])
+    expect(whole).toMatchObject({truncated: false, limit: all.length})
+    expect(whole.transactions).toEqual(all)
+    const table = await run(['transactions', 'list'], {home: world.home})
+    expect(table.stderr).toMatch(/^50 shown, more match: .*--limit/m)
+  })
+
   it.each(['customer', 'site', 'status', 'type'] as const)(
     '--%s selects exactly the transactions with that value',
     async (field) => {
@@ -49,9 +62,11 @@ describe('transactions list / show (after a sync)', () => {
     },
   )
 
-  it('--provider selects by connection: every one for acme-stripe, none for another', async () => {
+  it('--provider selects by connection: every one for acme-stripe; one that is not configured is a usage error', async () => {
     expect(await list(['--provider', 'acme-stripe', '--limit', '100000'])).toEqual(all)
-    expect(await list(['--provider', 'other'])).toEqual([])
+    const other = await run(['transactions', 'list', '--provider', 'other', '--json'], {home: world.home})
+    expect(other.exitCode).toBe(2)
+    expect(ErrorJson.parse(other.json()).error.message).toBe('--provider other: unknown provider')
   })
 
   it('--since keeps what occurred at or after it, in any UTC offset', async () => {
@@ -98,6 +113,16 @@ describe('transactions list / show (after a sync)', () => {
     expect(r.exitCode).toBe(0)
     expect(r.stdout).toContain(all[0]!.id)
     expect(r.stdout).toMatch(/^raw: \{/m)
+  })
+
+  it('without --json, every amount show prints is in major units: no minor-unit integers for a person', async () => {
+    const paid = all.find((t) => t.type === 'payment' && t.status === 'succeeded')!
+    const d = TxnDetail.parse((await run(['transactions', 'show', paid.id, '--json'], {home: world.home})).json())
+    const r = await run(['transactions', 'show', paid.id], {home: world.home})
+    const shown = r.stdout.slice(0, r.stdout.indexOf('\nraw: ')) // the raw payload is the gateway's own text
+    expect(shown).not.toMatch(/minor/)
+    expect(shown).toMatch(new RegExp(`^amount +${formatMoney(paid.amount).replace('.', '\\.')}$`, 'm'))
+    for (const p of d.postings) expect(shown).toContain(formatMoney(p.amount))
   })
 
   it.each([

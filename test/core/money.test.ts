@@ -177,7 +177,7 @@ describe('gateway integers', () => {
     expect(fromGatewayMinor(500, 'isk', wire.stripe)).toEqual({minor: 5, currency: 'ISK'})
     expect(() => fromGatewayMinor(550, 'isk', wire.stripe, 'data.object.amount')).toThrow(MoneyError)
     expect(() => fromGatewayMinor(550, 'isk', wire.stripe, 'data.object.amount')).toThrow(
-      /^data\.object\.amount 550 ISK from stripe .*last two digits are 00/,
+      /^data\.object\.amount 5\.50 ISK from stripe \(550 on its wire\) .*last two digits are 00/,
     )
     expect(toGatewayMinor({minor: 1000, currency: 'UGX'}, wire.stripe)).toBe(100000)
     expect(() => fromGatewayMinor(100001, 'ugx', wire.stripe)).toThrow(MoneyError)
@@ -212,7 +212,7 @@ describe('gateway integers', () => {
     expect(toGatewayMinor({minor: 100, currency: 'CLP'}, wire.adyen)).toBe(10000)
     expect(fromGatewayMinor(10000, 'CLP', wire.adyen)).toEqual({minor: 100, currency: 'CLP'})
     expect(() => fromGatewayMinor(10050, 'CLP', wire.adyen, 'amount.value')).toThrow(
-      /^amount\.value 10050 CLP from adyen/,
+      /^amount\.value 100\.50 CLP from adyen \(10050 on its wire\) is not a whole number of CLP minor units/,
     )
     expect(toGatewayMinor({minor: 5, currency: 'ISK'}, wire.adyen)).toBe(500)
     expect(toGatewayMinor({minor: 1500000, currency: 'IDR'}, wire.adyen)).toBe(15000)
@@ -231,7 +231,7 @@ describe('gateway integers', () => {
 
   it('rejects non-integers, unsafe integers and unsupported currencies', () => {
     expect(() => fromGatewayMinor(12.5, 'USD', wire.stripe, 'amount')).toThrow(
-      /amount 12\.5 USD from stripe is not a safe integer/,
+      /^amount 12\.5 from stripe is not a safe integer \(stripe sends USD in integer minor units\)$/,
     )
     expect(() => fromGatewayMinor(2 ** 53, 'USD', wire.square)).toThrow(MoneyError)
     expect(() => fromGatewayMinor(Number.MAX_SAFE_INTEGER, 'CLP', wire.braintree)).not.toThrow()

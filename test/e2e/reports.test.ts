@@ -13,6 +13,8 @@ import {runCli, tempHome} from '../helpers/cli.js'
 // The --json contract of the read-side commands (README, Commands). Strict objects: a renamed or dropped field fails here.
 const MoneySchema = z.strictObject({minor: z.number().int(), currency: z.string().regex(/^[A-Z]{3}$/)})
 const Iso = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/)
+/** Beside a list's rows: whether --limit cut it, and (only then) how to get the rest. */
+const PageSchema = {truncated: z.boolean(), limit: z.number().int().positive(), hint: z.string().optional()}
 const TxnSummarySchema = z.strictObject({
   id: z.string(),
   provider: z.string(),
@@ -187,7 +189,7 @@ describe('read-side commands (built binary, no TTY, after a real sync)', () => {
 
   it('transactions list and show: frozen shapes, table with formatted amounts, exit 2 on an unknown id', async () => {
     const list = z
-      .strictObject({transactions: z.array(TxnSummarySchema)})
+      .strictObject({transactions: z.array(TxnSummarySchema), ...PageSchema})
       .parse((await runCli(['transactions', 'list', '--limit', '5', '--json'], {home})).json()).transactions
     expect(list).toHaveLength(5)
     const show = await runCli(['transactions', 'show', list[0]!.id, '--json'], {home})
@@ -204,12 +206,12 @@ describe('read-side commands (built binary, no TTY, after a real sync)', () => {
 
   it('quarantine list (with and without raw) and replay: usage error without --id/--all, ReplayResult after a grant', async () => {
     const items = z
-      .strictObject({items: z.array(QuarantineItemSchema)})
+      .strictObject({items: z.array(QuarantineItemSchema), ...PageSchema})
       .parse((await runCli(['quarantine', 'list', '--limit', '1000', '--json'], {home})).json()).items
     expect(items.length).toBeGreaterThan(0)
     expect(items.every((q) => q.status === 'open' && q.raw === undefined)).toBe(true)
     const withRaw = z
-      .strictObject({items: z.array(QuarantineItemSchema)})
+      .strictObject({items: z.array(QuarantineItemSchema), ...PageSchema})
       .parse((await runCli(['quarantine', 'list', '--raw', '--limit', '1', '--json'], {home})).json()).items
     expect(withRaw[0]!.raw).toBeDefined()
     const bare = await runCli(['quarantine', 'replay'], {home})

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import type {NormalizedTxn} from '../../src/core/transaction.js'
+import {formatMoney} from '../../src/core/money.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
 import {compareWithTruth, expectedTransactions, formatComparison, type ExpectedTxn} from '../../src/sandbox/truth.js'
 import {fakeEmulator} from './fake-emulator.js'
@@ -121,7 +122,7 @@ describe('compareWithTruth', () => {
     expect(text).toContain(`missing (1)`)
     expect(text).toContain(dropped.externalId)
     expect(text).toContain(
-      `amount expected "${truth.find((t) => t.externalId === paid.externalId)!.amount.minor} ${paid.amount.currency}"`,
+      `amount expected "${formatMoney(truth.find((t) => t.externalId === paid.externalId)!.amount)}"`,
     )
   })
 })

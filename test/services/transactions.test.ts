@@ -87,7 +87,7 @@ describe('transactions list', () => {
       'acme:ch_old',
     ])
     expect(listTransactions(w.db, {status: 'failed'}).map((t) => t.id)).toEqual(['acme:ch_fail'])
-    expect(listTransactions(w.db, {provider: 'other'})).toEqual([])
+    expect(() => listTransactions(w.db, {provider: 'other'})).toThrow(/--provider other: unknown provider/)
     // --since in any ISO form, compared in UTC (10:00+01:00 = 09:00Z: inclusive)
     expect(listTransactions(w.db, {since: '2026-02-25T10:00:00+01:00'}).map((t) => t.id)).toEqual([
       'acme:re_1',

@@ -1,32 +1,43 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {listAudit} from '../../services/audit.js'
+import {firstPage, type PageInfo} from '../../cli/list-page.js'
+import {toSecond} from '../../cli/time-text.js'
+import {TIME_FORMS} from '../../core/time-input.js'
+import {listAudit, type AuditView} from '../../services/audit.js'
 
 export default class AuditList extends BaseCommand<typeof AuditList> {
   static override summary = 'List the latest audit rows (--limit of them), in the order they were written'
   static override flags = {
-    since: Flags.string({description: 'ISO time or date'}),
-    action: Flags.string({description: 'e.g. provider.add'}),
-    provider: Flags.string(),
+    since: Flags.string({description: `Only rows written at or after this time: ${TIME_FORMS}`}),
+    action: Flags.string({description: 'Only this action, or a prefix ending in * (e.g. provider.add, provider.*)'}),
+    provider: Flags.string({description: 'Only rows about this provider'}),
     actor: Flags.string({description: 'Filter by actor (who acted)'}),
-    limit: Flags.integer({default: 50, min: 1}),
+    limit: Flags.integer({description: 'At most this many, the most recent', default: 50, min: 1}),
   }
 
-  async run(): Promise<{rows: ReturnType<typeof listAudit>}> {
-    const rows = listAudit(await this.db(), {
-      since: this.flags.since,
-      action: this.flags.action,
-      provider: this.flags.provider,
-      actor: this.flags.actor,
-      limit: this.flags.limit,
+  async run(): Promise<{rows: AuditView[]} & PageInfo> {
+    const db = await this.db()
+    const {since, action, provider, actor, limit} = this.flags
+    const {rows, page} = firstPage(limit, (n) => listAudit(db, {since, action, provider, actor, limit: n}), {
+      narrowWith: '--since, --action, --provider or --actor',
+      drop: 'first',
     })
     this.out(
       this.ui.table(
-        ['seq', 'at', 'actor', 'action', 'provider', 'subject', 'outcome'],
-        rows.map((r) => [r.seq, r.at, r.actor, r.action, r.provider, r.subject, r.outcome]),
+        [
+          {name: 'seq'},
+          {name: 'at', keep: true},
+          {name: 'actor'},
+          {name: 'action'},
+          {name: 'provider', keep: true, drop: 2},
+          {name: 'subject'},
+          {name: 'outcome', drop: 1},
+        ],
+        rows.map((r) => [r.seq, toSecond(r.at), r.actor, r.action, r.provider, r.subject, r.outcome]),
       ),
     )
-    return {rows}
+    if (page.hint) this.ctx.note(this.ui.wrap(page.hint))
+    return {rows, ...page}
   }
 }

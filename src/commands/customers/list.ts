@@ -1,7 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {firstPage, type PageInfo} from '../../cli/list-page.js'
 import {listCustomers, type CustomerView} from '../../services/customers.js'
+import {refuseUnknownFilterNames} from '../../services/filter-names.js'
 
 export default class CustomersList extends BaseCommand<typeof CustomersList> {
   static override summary = 'List customers'
@@ -11,15 +13,23 @@ export default class CustomersList extends BaseCommand<typeof CustomersList> {
     limit: Flags.integer({description: 'At most this many', default: 1000, min: 1}),
   }
 
-  async run(): Promise<{customers: CustomerView[]}> {
-    const customers = listCustomers(await this.db(), {
-      site: this.flags.site,
-      segment: this.flags.segment,
-      limit: this.flags.limit,
+  async run(): Promise<{customers: CustomerView[]} & PageInfo> {
+    const db = await this.db()
+    const {site, segment, limit} = this.flags
+    const {rows: customers, page} = firstPage(limit, (n) => listCustomers(db, {site, segment, limit: n}), {
+      narrowWith: '--site or --segment',
     })
+    refuseUnknownFilterNames(db, customers.length, {site})
     this.out(
       this.ui.table(
-        ['id', 'site', 'segment', 'name', 'email', 'refs'],
+        [
+          {name: 'id'},
+          {name: 'site'},
+          {name: 'segment'},
+          {name: 'name'},
+          {name: 'email', drop: 2},
+          {name: 'refs', drop: 1},
+        ],
         customers.map((c) => [
           c.id,
           c.site,
@@ -32,6 +42,7 @@ export default class CustomersList extends BaseCommand<typeof CustomersList> {
         ]),
       ),
     )
-    return {customers}
+    if (page.hint) this.ctx.note(this.ui.wrap(page.hint))
+    return {customers, ...page}
   }
 }

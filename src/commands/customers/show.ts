@@ -28,13 +28,17 @@ export default class CustomersShow extends BaseCommand<typeof CustomersShow> {
         ['in ' + c.baseBalance.currency, c.baseBalanceError ?? formatMoney(c.baseBalance)],
       ]),
     )
-    if (c.recent.length > 0)
+    if (c.recent.length > 0) {
       this.out(
         this.ui.table(
-          ['transaction', 'type', 'status', 'amount', 'occurred'],
+          [{name: 'transaction'}, {name: 'type'}, {name: 'status'}, {name: 'amount', keep: true}, {name: 'occurred'}],
           c.recent.map((t) => [t.id, t.type, t.status, formatMoney(t.amount), t.occurredAt]),
         ),
       )
+      this.ctx.note(
+        `the ${c.recent.length} most recent transactions; all of them: yms-pay transactions list --customer ${c.id}`,
+      )
+    }
     return c
   }
 }

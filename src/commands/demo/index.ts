@@ -24,7 +24,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
   }
 
   async run(): Promise<Omit<DemoResult, 'finish'> & {status: StatusReport}> {
-    const step = (m: string) => this.ctx.note(`${this.ui.chalk.cyan('›')} ${m}`)
+    const step = (m: string) => this.ctx.note(this.ui.wrap(`${this.ui.chalk.cyan('›')} ${m}`))
     const result = await runDemo(
       this.ctx,
       {
@@ -39,7 +39,9 @@ export default class Demo extends BaseCommand<typeof Demo> {
     const {finish, ...rest} = result
     this.out(renderSyncRuns(rest.sync.runs, this.ui))
     this.out(
-      `\n${this.ui.chalk.bold('yms-pay status')}  (segment "${rest.missingGrant.segment}" is not granted to ${rest.missingGrant.provider}: its objects wait in quarantine)`,
+      this.ui.wrap(
+        `\n${this.ui.chalk.bold('yms-pay status')}  (segment "${rest.missingGrant.segment}" is not granted to ${rest.missingGrant.provider}: its objects wait in quarantine)`,
+      ),
     )
     this.out(renderStatus(finish, this.ui))
     this.out(

@@ -17,6 +17,7 @@ export default class FxImport extends BaseCommand<typeof FxImport> {
       `fx rates: ${result.imported} imported from ${result.source} (${result.dates} dates), ${result.rejected.length} rejected`,
     )
     for (const r of result.rejected.slice(0, 50)) this.out(`  line ${r.line}: ${r.error}`)
+    if (result.rejected.length > 50) this.out(`  … and ${result.rejected.length - 50} more (use --json for all)`)
     if (result.rejected.length > 0) process.exitCode = ExitCode.partial
     return result
   }

@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {firstPage, type PageInfo} from '../../cli/list-page.js'
+import {toSecond} from '../../cli/time-text.js'
 import {QUARANTINE_REASONS} from '../../core/transaction.js'
 import {listQuarantined, QUARANTINE_STATUSES, type QuarantineView} from '../../services/quarantine.js'
 
@@ -19,26 +21,49 @@ export default class QuarantineList extends BaseCommand<typeof QuarantineList> {
     raw: Flags.boolean({description: 'Include the raw gateway payload of each item'}),
   }
 
-  async run(): Promise<{items: QuarantineView[]}> {
-    const {provider, reason, status, limit, raw} = this.flags
-    const items = listQuarantined(await this.db(), {
-      provider,
-      reason,
-      status: status as (typeof QUARANTINE_STATUSES)[number],
+  async run(): Promise<{items: QuarantineView[]} & PageInfo> {
+    const db = await this.db()
+    const {provider, reason, raw, limit} = this.flags
+    const status = this.flags.status as (typeof QUARANTINE_STATUSES)[number]
+    const {rows: items, page} = firstPage(
       limit,
-      raw,
-    })
+      (n) => listQuarantined(db, {provider, reason, status, limit: n, raw}),
+      {narrowWith: '--provider, --reason or --status'},
+    )
     if (items.length === 0) this.out(`nothing quarantined (${status})`)
     else {
       this.out(
         this.ui.table(
-          ['id', 'provider', 'external id', 'reason', 'status', 'seen', 'updated', 'detail'],
-          items.map((q) => [q.id, q.provider, q.externalId, q.reason, q.status, q.seenCount, q.updatedAt, q.detail]),
+          [
+            {name: 'id'},
+            {name: 'provider', keep: true},
+            {name: 'external id', keep: true}, // what `transactions show` and the gateway's dashboard take
+            {name: 'reason', keep: true},
+            {name: 'status', drop: 2},
+            {name: 'seen', drop: 1},
+            {name: 'updated', keep: true, drop: 3},
+            {name: 'detail', min: 16},
+          ],
+          items.map((q) => [
+            q.id,
+            q.provider,
+            q.externalId,
+            q.reason,
+            q.status,
+            q.seenCount,
+            toSecond(q.updatedAt),
+            q.detail,
+          ]),
         ),
       )
       if (items.some((q) => q.status === 'open'))
-        this.ctx.note('fix the cause (a grant, a customer import), then `yms-pay quarantine replay --id N` or `--all`')
+        this.ctx.note(
+          this.ui.wrap(
+            'fix the cause (a grant, a customer import), then `yms-pay quarantine replay --id N` or `--all`',
+          ),
+        )
     }
-    return {items}
+    if (page.hint) this.ctx.note(this.ui.wrap(page.hint))
+    return {items, ...page}
   }
 }

@@ -8,8 +8,7 @@ export default class SandboxServe extends BaseCommand<typeof SandboxServe> {
   static override summary =
     "Serve gateway emulators on loopback, speaking each gateway's real wire format, to rehearse an integration"
   static override description =
-    'Prints one JSON document {gateways: [{kind, baseUrl, settings, secrets}]} to stdout (secrets: the test credentials these emulators accept), then serves until Ctrl-C. The same seed always yields the same world. --export writes its YMS side (sites.csv, customers.csv, invoices.csv) for the import commands.'
-  static override enableJsonFlag = false
+    'Prints one JSON document {gateways: [{kind, baseUrl, settings, secrets}], export} to stdout (secrets: the test credentials these emulators accept), then serves until Ctrl-C. The same seed always yields the same world. --export writes its YMS side (sites.csv, customers.csv, invoices.csv) for the import commands. The document is JSON either way; --json also makes an error a JSON object on stdout and drops the "serving ..." line on stderr.'
   static override examples = [
     `<%= config.bin %> sandbox serve --gateways ${GATEWAY_KINDS.slice(0, 2).join(',')} --seed 7 --export ./world`,
     '<%= config.bin %> sandbox serve --faults "rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate" --webhooks-to http://127.0.0.1:8787/webhooks/{kind}',

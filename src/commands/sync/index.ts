@@ -5,6 +5,7 @@ import {createLiveView} from '../../cli/live-view.js'
 import {installStopSignals} from '../../cli/stop-signals.js'
 import {renderSyncRuns} from '../../cli/sync-runs-view.js'
 import {parseDuration} from '../../core/duration.js'
+import {parseInstant, TIME_FORMS} from '../../core/time-input.js'
 import type {ProviderRun} from '../../services/sync/run-provider.js'
 import {syncExitCode, watchExitCode} from '../../services/sync/exit-code.js'
 import {runSync, type SyncResult} from '../../services/sync/sync.js'
@@ -24,28 +25,31 @@ export default class Sync extends BaseCommand<typeof Sync> {
       description: 'Only this provider (repeatable); default: every enabled provider',
       multiple: true,
     }),
-    since: Flags.string({description: 'On a first sync, start from this ISO time instead of the adapter default'}),
+    since: Flags.string({
+      description: `On a first sync, start from this time instead of the adapter default: ${TIME_FORMS}`,
+    }),
     watch: Flags.boolean({description: 'Keep syncing every --interval until Ctrl-C / SIGTERM'}),
     interval: Flags.string({description: 'Watch interval per provider (jittered ±10%)', default: '30s'}),
     concurrency: Flags.integer({description: 'Providers synced at once', default: 4, min: 1, max: 32}),
   }
 
   async run(): Promise<SyncResult> {
+    const since = this.flags.since === undefined ? undefined : parseInstant(this.flags.since, '--since', this.ctx.now())
     const db = await this.db()
-    if (this.flags.since && Number.isNaN(Date.parse(this.flags.since)))
-      this.error(`--since ${this.flags.since}: not an ISO time`, {exit: 2})
     const signals = installStopSignals(this.ctx.note)
     try {
-      if (this.flags.watch) return await this.watch(db, signals)
-      const live = this.ctx.terminal.stdoutIsTty && !this.jsonEnabled() ? createLiveView(this.ui, process.stderr) : null
+      if (this.flags.watch) return await this.watch(db, signals, since)
+      // Progress on stderr while a person watches both streams; erased for the result table on stdout.
+      const watched = this.ctx.terminal.stdoutIsTty && process.stderr.isTTY && !this.jsonEnabled()
+      const live = watched ? createLiveView(this.ui, process.stderr) : null
       const result = await runSync(db, this.ctx, {
         providers: this.flags.provider,
-        since: this.flags.since,
+        since,
         concurrency: this.flags.concurrency,
         signals,
         onPage: live?.page,
       })
-      live?.done()
+      live?.done({erase: true})
       this.render(result)
       process.exitCode = syncExitCode(result.runs)
       return result
@@ -57,6 +61,7 @@ export default class Sync extends BaseCommand<typeof Sync> {
   private async watch(
     db: Awaited<ReturnType<typeof this.db>>,
     signals: ReturnType<typeof installStopSignals>,
+    since: string | undefined,
   ): Promise<SyncResult> {
     const intervalMs = parseDuration(this.flags.interval, '--interval')
     const tty = this.ctx.terminal.stdoutIsTty && !this.jsonEnabled()
@@ -70,7 +75,7 @@ export default class Sync extends BaseCommand<typeof Sync> {
     const onRun = live ? live.run : (run: ProviderRun) => this.jsonLine({at: at(), event: 'run', ...run})
     const result = await watchSync(db, this.ctx, {
       providers: this.flags.provider,
-      since: this.flags.since,
+      since,
       intervalMs,
       signals,
       onPage,

@@ -1,4 +1,4 @@
-import {formatGatewayDecimal} from '../../core/money.js'
+import {formatGatewayDecimal, formatMoney} from '../../core/money.js'
 import {CircuitOpenError, TransportError} from '../http.js'
 import {outcomeOfPayment} from '../payment-outcome.js'
 import type {CreatePaymentRequest, PaymentOutcome} from '../types.js'
@@ -223,7 +223,7 @@ export async function lookupBraintreePayment(
     return {
       status: 'unknown',
       externalId: null,
-      reason: `sales with order id ${orderIdFor(req)} exist but none for ${req.amount.minor} ${req.amount.currency}`,
+      reason: `sales with order id ${orderIdFor(req)} exist but none for ${formatMoney(req.amount)}`,
     }
   return fromTranslation(latest)
 }
