@@ -11,6 +11,7 @@ const COLUMNS: Column[] = [
   {name: 'updated', drop: 5},
   {name: 'unchanged', drop: 3},
   {name: 'quarantined'},
+  {name: 'skipped', drop: 6},
   {name: 'posted'},
   {name: 'ms', drop: 1},
 ]
@@ -34,6 +35,7 @@ export function renderSyncRuns(runs: readonly ProviderRun[], ui: Renderer): stri
       r.updated,
       r.unchanged,
       r.quarantined,
+      r.skipped,
       r.posted,
       r.durationMs,
     ]),

@@ -6,7 +6,7 @@ import {displayWidth} from '../../src/cli/text-width.js'
 import type {ProviderRun} from '../../src/services/sync/run-provider.js'
 import {fakeTerminal} from './fake-terminal.js'
 
-const counts = {fetched: 100, inserted: 90, updated: 5, unchanged: 5, quarantined: 0, posted: 180}
+const counts = {fetched: 100, inserted: 90, updated: 5, unchanged: 5, quarantined: 0, posted: 180, skipped: 0}
 const failed = (provider: string): ProviderRun => ({
   provider,
   status: 'failed',
