@@ -8,6 +8,7 @@ import {resolveActor, resolveHome} from '../app/home.js'
 import {writeJson} from './json-output.js'
 import {createRenderer, type Renderer} from './render.js'
 import {decideTerminal} from '../app/terminal.js'
+import {scrubSecrets} from '../secrets/scrub.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -74,7 +75,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       note: (message) => {
         if (!json) process.stderr.write(`${message}\n`)
       },
-      warn: (message) => {
+      warn: (raw) => {
+        const message = scrubSecrets(raw)
         if (json) this.warnings.push(message)
         else process.stderr.write(`${this.ui.chalk.yellow('warning:')} ${message}\n`)
       },
@@ -132,8 +134,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stderr.write(text.endsWith('\n') ? text : `${text}\n`)
   }
 
+  /**
+   * Prints the error once, as a person or a script reads it, with every secret this process read taken out: a
+   * gateway that echoed the Authorization header into its error body must not put the key on stderr or stdout.
+   */
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
-    const report = toErrorReport(err)
+    const raw = toErrorReport(err)
+    const report = {...raw, message: scrubSecrets(raw.message), hint: raw.hint && scrubSecrets(raw.hint)}
     if (this.jsonEnabled()) {
       this.logJson({error: {code: report.code, message: report.message, hint: report.hint, exitCode: report.exitCode}})
     } else {
@@ -141,7 +148,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const label = chalk ? chalk.red('Error:') : 'Error:'
       process.stderr.write(`${label} ${report.message}\n`)
       if (report.hint) process.stderr.write(`${report.hint}\n`)
-      if (report.exitCode === 1 && process.env.DEBUG && err.stack) process.stderr.write(`${err.stack}\n`)
+      if (report.exitCode === 1 && process.env.DEBUG && err.stack) process.stderr.write(`${scrubSecrets(err.stack)}\n`)
     }
     process.exitCode = report.exitCode
     // Printed already: tell oclif's handler to exit with our code without printing again.

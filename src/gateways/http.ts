@@ -22,6 +22,8 @@ import {
 import {abortableSleep, abortReason} from './http-sleep.js'
 import type {HttpClient, HttpRequest, HttpResponse} from './types.js'
 import type {Clock} from '../core/clock.js'
+import {cleartextProblem} from '../core/credential-urls.js'
+import {ConfigError} from '../core/errors.js'
 import type {GatewayCall} from '../core/gateway-call.js'
 
 export {CircuitOpenError, TransportError} from './http-errors.js'
@@ -94,6 +96,20 @@ function buildUrl(baseUrl: string, req: HttpRequest): URL {
     else url.searchParams.set(key, String(value))
   }
   return url
+}
+
+/**
+ * Every request carries credentials (a header, a Basic pair, a bearer token): none goes out over plain http to another
+ * machine, whatever the URL's origin (a base URL stored before add refused it, a setting, a report link).
+ */
+function refuseCleartext(provider: string, endpoint: string, url: URL): void {
+  const problem = cleartextProblem(url)
+  if (problem)
+    throw new ConfigError(
+      `${provider} ${endpoint}: request not sent: ${problem}`,
+      `Give provider ${provider} https URLs (its base URL, and URL settings such as report_base_url).`,
+      'cleartext_refused',
+    )
 }
 
 function outcomeOf(status: number, expected: readonly number[] = []): GatewayCall['outcome'] {
@@ -225,6 +241,7 @@ export function createHttpClient(opts: HttpClientOptions): GatewayHttpClient {
   return {
     async request(req, signal) {
       if (signal?.aborted) throw abortReason(signal)
+      refuseCleartext(opts.provider, req.endpoint, buildUrl(opts.baseUrl, req))
       const admission = breaker.admit()
       if (!admission.admitted) {
         record(req, {status: null, durationMs: 0, outcome: 'circuit_open', attempt: 1, at: clock.now()})

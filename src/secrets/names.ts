@@ -1,7 +1,7 @@
 /**
  * Where a provider's secret lives: the keychain account and the environment variable that overrides it.
- * Distinct ids can share a variable ("acme-stripe" and "acme.stripe" both give ACME_STRIPE); provider ids
- * are expected to be unique after this folding, which the providers service should enforce when it adds one.
+ * Distinct ids can share a variable ("acme-stripe", "acme.stripe" and "ACME_STRIPE" all give ACME_STRIPE): the
+ * providers service refuses a second provider whose variables would be another's (services/providers/checks.ts).
  */
 
 export const KEYCHAIN_SERVICE = 'yms-pay'
@@ -12,8 +12,16 @@ export function envVarName(providerId: string, field: string): string {
   return `${ENV_PREFIX}${fold(providerId)}_${fold(field)}`
 }
 
-/** Keychain account `<providerId>/<field>`, kept verbatim so the keychain UI shows the id the admin chose. */
-export function keychainAccount(providerId: string, field: string): string {
+/**
+ * Keychain account `<store id>/<providerId>/<field>`: one ledger's entries, never another home's (the store id is
+ * generated once per ledger). The provider id is kept verbatim so the keychain UI shows the id the admin chose.
+ */
+export function keychainAccount(storeId: string, providerId: string, field: string): string {
+  return `${storeId}/${providerId}/${field}`
+}
+
+/** The account before per-store names (`<providerId>/<field>`), shared by every home on the machine. */
+export function legacyKeychainAccount(providerId: string, field: string): string {
   return `${providerId}/${field}`
 }
 

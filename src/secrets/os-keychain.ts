@@ -1,6 +1,7 @@
 import {createRequire} from 'node:module'
 
 import {KeychainOperationError, KeychainUnavailableError, type KeychainBackend} from './keychain.js'
+import {rememberSecret, scrubSecrets} from './scrub.js'
 
 interface NativeEntry {
   getPassword(): string | null
@@ -78,7 +79,9 @@ export function createOsKeychain(service: string): KeychainBackend {
 
 // A Secret Service that is running but has no unlocked default collection answers "no result found" or "locked".
 function mapFailure(error: unknown, secret: string, context: string): Error {
-  const reason = redact(firstLine(error), secret)
+  // The binding's messages do not quote values; this guards against one that would.
+  rememberSecret(secret)
+  const reason = scrubSecrets(firstLine(error))
   if (/locked|no result found/i.test(reason))
     return new KeychainUnavailableError(`no unlocked default keyring: ${reason}`)
   if (/platform storage|secret service|dbus|access ?denied|no storage/i.test(reason))
@@ -95,10 +98,4 @@ function firstLine(error: unknown): string {
       .find((line) => line.trim() !== '')
       ?.trim() ?? 'unknown error'
   )
-}
-
-// The binding's messages do not quote values; this guards against one that would. Short values are left
-// alone, since they would match ordinary words and garble the message without protecting anything.
-function redact(text: string, secret: string): string {
-  return secret.length < 8 ? text : text.split(secret).join('[redacted]')
 }

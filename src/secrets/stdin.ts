@@ -1,4 +1,5 @@
 import {UsageError} from '../core/errors.js'
+import {rememberSecret} from './scrub.js'
 
 // Far above any credential set; stops a mistaken pipe (a log file, /dev/urandom) from filling memory.
 const MAX_BYTES = 64 * 1024
@@ -29,6 +30,7 @@ export function parseSecretLines(text: string, allowedFields: readonly string[])
     const first = seenOn.get(field)
     if (first !== undefined) throw new UsageError(`stdin line ${lineNo}: ${field} given again (first on line ${first})`)
     seenOn.set(field, lineNo)
+    rememberSecret(value)
     secrets[field] = value
   })
 

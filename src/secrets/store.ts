@@ -1,11 +1,16 @@
 import {ConfigError, UsageError} from '../core/errors.js'
 import {KeychainUnavailableError, type KeychainBackend} from './keychain.js'
-import {envVarName, KEYCHAIN_SERVICE, keychainAccount, storeCommand} from './names.js'
+import {envVarName, KEYCHAIN_SERVICE, keychainAccount, legacyKeychainAccount, storeCommand} from './names.js'
 import {createOsKeychain} from './os-keychain.js'
+import {rememberSecret} from './scrub.js'
 
 export type SecretSource = 'env' | 'keychain'
 
-/** A provider's secrets: environment override first (unattended runs), then the OS keychain. Never logs values. */
+/**
+ * A provider's secrets: environment override first (unattended runs), then the OS keychain, under accounts of this
+ * ledger's own (`<store id>/<provider>/<field>`). Never logs values; every value read or stored is remembered by the
+ * scrubber (scrub.ts), so no error or stored text can carry it.
+ */
 export interface SecretStore {
   /** The secret, or undefined when neither the environment nor the keychain holds it. */
   get(providerId: string, field: string): string | undefined
@@ -17,23 +22,36 @@ export interface SecretStore {
   missingError(providerId: string, field: string): ConfigError
   /** Stores in the keychain (an environment override, if set, still wins on reads). */
   set(providerId: string, field: string, value: string): void
-  /** Removes from the keychain; removing an absent secret succeeds. */
+  /** Removes this ledger's keychain entry; removing an absent secret succeeds. The shared legacy entry stays. */
   delete(providerId: string, field: string): void
+  /** The pre-namespace shared account, when this provider predates namespacing and the entry is still there. */
+  legacyAccount(providerId: string, field: string): string | null
   envVarName(providerId: string, field: string): string
 }
 
 export interface SecretStoreOptions {
+  /** The ledger's store id (store_identity): the first part of every keychain account. */
+  namespace: string
   env?: NodeJS.ProcessEnv
   backend?: KeychainBackend
   service?: string
+  /**
+   * Providers that predate per-store accounts. For them only, a keychain read that finds nothing under the store's
+   * account falls back to the shared `<provider>/<field>` and copies the value forward. The shared entry is left in
+   * place: other homes (and older yms-pay versions) may still read it, and deleting it would break them silently.
+   */
+  legacyProviders?: ReadonlySet<string>
 }
 
-export function createSecretStore(opts: SecretStoreOptions = {}): SecretStore {
+export function createSecretStore(opts: SecretStoreOptions): SecretStore {
   const env = opts.env ?? process.env
   const service = opts.service ?? KEYCHAIN_SERVICE
+  const legacy = opts.legacyProviders ?? new Set<string>()
+  if (!/^[A-Za-z0-9-]{8,64}$/.test(opts.namespace)) throw new Error(`invalid keychain namespace ${opts.namespace}`)
   // The OS backend is built on first keychain use, so env-only runs never touch the native binding.
   let backend = opts.backend
   const keychain = (): KeychainBackend => (backend ??= createOsKeychain(service))
+  const account = (providerId: string, field: string) => keychainAccount(opts.namespace, providerId, field)
 
   // An empty variable counts as unset: CI templates often define secrets as empty placeholders.
   const fromEnv = (providerId: string, field: string): string | undefined => {
@@ -41,10 +59,21 @@ export function createSecretStore(opts: SecretStoreOptions = {}): SecretStore {
     return value === undefined || value === '' ? undefined : value
   }
 
+  const fromLegacy = (providerId: string, field: string): string | undefined => {
+    if (!legacy.has(providerId)) return undefined
+    const value = keychain().get(legacyKeychainAccount(providerId, field)) || undefined
+    if (value === undefined) return undefined
+    try {
+      keychain().set(account(providerId, field), value)
+    } catch {
+      // A keychain that reads but refuses writes (a locked collection): serve the shared entry, copy it next time.
+    }
+    return value
+  }
+
   const fromKeychain = (providerId: string, field: string): string | undefined => {
     try {
-      const value = keychain().get(keychainAccount(providerId, field))
-      return value === '' ? undefined : value
+      return keychain().get(account(providerId, field)) || fromLegacy(providerId, field)
     } catch (error) {
       if (error instanceof KeychainUnavailableError) throw unavailableForRead(error, providerId, field)
       throw error
@@ -53,7 +82,19 @@ export function createSecretStore(opts: SecretStoreOptions = {}): SecretStore {
 
   const get = (providerId: string, field: string): string | undefined => {
     checkNames(providerId, field)
-    return fromEnv(providerId, field) ?? fromKeychain(providerId, field)
+    const value = fromEnv(providerId, field) ?? fromKeychain(providerId, field)
+    rememberSecret(value)
+    return value
+  }
+
+  const write = (providerId: string, field: string, change: (backend: KeychainBackend) => void): void => {
+    checkNames(providerId, field)
+    try {
+      change(keychain())
+    } catch (error) {
+      if (error instanceof KeychainUnavailableError) throw unavailableForWrite(error, providerId, field)
+      throw error
+    }
   }
 
   return {
@@ -61,7 +102,9 @@ export function createSecretStore(opts: SecretStoreOptions = {}): SecretStore {
     source(providerId, field) {
       checkNames(providerId, field)
       if (fromEnv(providerId, field) !== undefined) return 'env'
-      return fromKeychain(providerId, field) === undefined ? null : 'keychain'
+      const value = fromKeychain(providerId, field)
+      rememberSecret(value)
+      return value === undefined ? null : 'keychain'
     },
     require(providerId, field) {
       const value = get(providerId, field)
@@ -70,22 +113,20 @@ export function createSecretStore(opts: SecretStoreOptions = {}): SecretStore {
     },
     missingError,
     set(providerId, field, value) {
-      checkNames(providerId, field)
       if (value === '') throw new UsageError(`secret ${field} for provider "${providerId}" is empty`)
-      try {
-        keychain().set(keychainAccount(providerId, field), value)
-      } catch (error) {
-        if (error instanceof KeychainUnavailableError) throw unavailableForWrite(error, providerId, field)
-        throw error
-      }
+      rememberSecret(value)
+      write(providerId, field, (kc) => kc.set(account(providerId, field), value))
     },
     delete(providerId, field) {
-      checkNames(providerId, field)
+      write(providerId, field, (kc) => kc.delete(account(providerId, field)))
+    },
+    legacyAccount(providerId, field) {
+      if (!legacy.has(providerId)) return null
+      const name = legacyKeychainAccount(providerId, field)
       try {
-        keychain().delete(keychainAccount(providerId, field))
-      } catch (error) {
-        if (error instanceof KeychainUnavailableError) throw unavailableForWrite(error, providerId, field)
-        throw error
+        return keychain().get(name) ? name : null
+      } catch {
+        return null
       }
     },
     envVarName,

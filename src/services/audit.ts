@@ -13,6 +13,7 @@ import {
 import {type AuditExportFormat, csvHeader, csvLine, jsonLine} from './audit/export.js'
 import {redact} from './audit/redact.js'
 import {refuseUnknownFilterNames} from './filter-names.js'
+import {scrubSecrets} from '../secrets/index.js'
 
 export {
   type AuditRecord,
@@ -56,10 +57,10 @@ export function appendAudit(db: Db, entry: AuditEntry): AuditView {
     const unhashed = {
       seq: (last?.seq ?? 0) + 1,
       at: entry.at ?? db.now(),
-      actor: entry.actor,
+      actor: scrubSecrets(entry.actor),
       action: entry.action,
       provider: entry.provider ?? null,
-      subject: entry.subject ?? null,
+      subject: entry.subject === undefined || entry.subject === null ? null : scrubSecrets(entry.subject),
       outcome: entry.outcome,
       detailsJson: canonicalJson(details),
       prevHash: last?.hash ?? GENESIS_HASH,

@@ -8,6 +8,7 @@ import {exportScenario} from '../../src/sandbox/export.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
 import {serializeItems, type ApplyScope} from '../../src/services/sync/apply.js'
 import {commitPage, type PageCommit} from '../../src/services/sync/commit-page.js'
+import {openSecretStore} from '../../src/services/secret-store.js'
 import {connectProvider} from '../../src/services/sync/connect.js'
 import {openDatabase} from '../../src/store/db.js'
 import {getProvider} from '../../src/store/repos/providers.js'
@@ -54,7 +55,7 @@ try {
   const pages: PageCommit[] = []
   {
     const db = openDatabase(template)
-    const {client} = await connectProvider(ctx, getProvider(db, BENCH_PROVIDER)!)
+    const {client} = await connectProvider(ctx, getProvider(db, BENCH_PROVIDER)!, {secrets: openSecretStore(db, ctx)})
     db.close()
     let cursor = null
     const never = new AbortController().signal

@@ -103,9 +103,15 @@ export const Provider = z.strictObject({
   retrySchedule: z.string().nullable(),
   maxRetries: z.number().int().nullable(),
   lastSync: z.string().nullable(),
+  // add and enable warn about secrets that are missing; add and grant about a segment no customer has yet
+  warnings: z.array(z.string()).optional(),
 })
-export const ProviderList = z.strictObject({providers: z.array(Provider)})
-export const GrantResult = z.strictObject({provider: z.string(), changed: z.boolean()})
+export const ProviderList = z.strictObject({providers: z.array(Provider.omit({warnings: true}))})
+export const GrantResult = z.strictObject({
+  provider: z.string(),
+  changed: z.boolean(),
+  warnings: z.array(z.string()).optional(),
+})
 export const RemoveResult = z.strictObject({
   id: z.string(),
   removed: z.boolean(),

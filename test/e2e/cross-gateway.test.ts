@@ -20,6 +20,7 @@ import {importInvoices} from '../../src/services/invoices.js'
 import {addProvider} from '../../src/services/providers.js'
 import {importSites} from '../../src/services/sites.js'
 import {applyItems, serializeItems} from '../../src/services/sync/apply.js'
+import {openSecretStore} from '../../src/services/secret-store.js'
 import {connectProvider} from '../../src/services/sync/connect.js'
 import {runSync} from '../../src/services/sync/sync.js'
 import {openDatabase, type Db} from '../../src/store/db.js'
@@ -95,7 +96,7 @@ describe('one scenario through all five gateways', () => {
     // Adyen has no list API: what the settlement reports cannot say (failures, pending, final losses) arrives by
     // webhook. Feed its webhooks through its verifier and the same apply the webhook server will use.
     const adyen = getProvider(db, 'adyen')!
-    const {client} = await connectProvider(ctx, adyen, {purpose: 'webhooks'})
+    const {client} = await connectProvider(ctx, adyen, {purpose: 'webhooks', secrets: openSecretStore(db, ctx)})
     const url = 'http://127.0.0.1/webhooks/adyen'
     const scope = {
       provider: 'adyen',

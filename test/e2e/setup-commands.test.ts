@@ -38,6 +38,8 @@ const ProviderSchema = z.strictObject({
   retrySchedule: z.string().nullable(),
   maxRetries: z.number().nullable(),
   lastSync: z.string().nullable(),
+  // add warns about each secret neither the environment nor the keychain provides (here: webhook_secret)
+  warnings: z.array(z.string()).optional(),
 })
 const ErrorSchema = z.strictObject({
   error: z.strictObject({

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {envVarName, keychainAccount} from '../../src/secrets/names.js'
+import {envVarName, keychainAccount, legacyKeychainAccount} from '../../src/secrets/names.js'
 
 describe('envVarName', () => {
   it.each([
@@ -23,8 +23,9 @@ describe('envVarName', () => {
 })
 
 describe('keychainAccount', () => {
-  it('is <providerId>/<field>, id kept verbatim', () => {
-    expect(keychainAccount('acme-stripe', 'api_key')).toBe('acme-stripe/api_key')
-    expect(keychainAccount('Eu.Adyen', 'hmac_key')).toBe('Eu.Adyen/hmac_key')
+  it('is <store id>/<providerId>/<field>, id kept verbatim; the legacy shared account has no store id', () => {
+    expect(keychainAccount('b6f0e3c2', 'acme-stripe', 'api_key')).toBe('b6f0e3c2/acme-stripe/api_key')
+    expect(keychainAccount('b6f0e3c2', 'Eu.Adyen', 'hmac_key')).toBe('b6f0e3c2/Eu.Adyen/hmac_key')
+    expect(legacyKeychainAccount('acme-stripe', 'api_key')).toBe('acme-stripe/api_key')
   })
 })

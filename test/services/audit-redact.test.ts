@@ -1,5 +1,6 @@
-import {describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, it} from 'vitest'
 
+import {forgetSecrets, rememberSecret} from '../../src/secrets/scrub.js'
 import {isSecretKey, redact, REDACTED} from '../../src/services/audit.js'
 
 describe('redact', () => {
@@ -97,5 +98,32 @@ describe('redact', () => {
     ['status', false],
   ])('isSecretKey(%s) = %s', (key, expected) => {
     expect(isSecretKey(key)).toBe(expected)
+  })
+})
+
+describe('redact: the secrets this process has read, in any encoding', () => {
+  afterEach(forgetSecrets)
+
+  it('are taken out of every string, however a gateway quoted them', () => {
+    const key = 'sk_live_Ech0"quote/plus+amp&'
+    rememberSecret(key)
+    const basic = Buffer.from(`pk_public:${key}`).toString('base64')
+    expect(
+      redact({
+        error: `HTTP 400: you sent ${key}`,
+        nested: [{detail: `query ?auth=${encodeURIComponent(key)} json ${JSON.stringify(key)}`}],
+        header: `Authorization was Basic ${basic}, thanks`,
+      }),
+    ).toEqual({
+      error: `HTTP 400: you sent ${REDACTED}`,
+      nested: [{detail: `query ?auth=${REDACTED} json "${REDACTED}"`}],
+      header: `Authorization was Basic ${REDACTED}, thanks`,
+    })
+  })
+
+  it('a URL whose user name is the token loses it too', () => {
+    expect(redact({url: 'https://sk_live_tokenAsUser@api.example.test/v1'})).toEqual({
+      url: `https://${REDACTED}@api.example.test/v1`,
+    })
   })
 })

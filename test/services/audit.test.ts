@@ -14,6 +14,7 @@ import {
   verifyChain,
   type AuditRecord,
 } from '../../src/services/audit.js'
+import {forgetSecrets, rememberSecret} from '../../src/secrets/scrub.js'
 import {upsertSites} from '../../src/store/repos/sites.js'
 import {tempDb, type TempDb} from '../store/helpers.js'
 
@@ -75,6 +76,25 @@ describe('appendAudit', () => {
       .digest('hex')
     expect(first.hash).toBe(expected)
     expect(verifyAudit(t.db)).toEqual({ok: true, rows: 2})
+  })
+
+  it('stores no secret this process has read: not in the details, the subject or the actor', () => {
+    t = tempDb()
+    rememberSecret('sk_test_readFromTheEnvironment')
+    try {
+      appendAudit(t.db, {
+        actor: 'cron sk_test_readFromTheEnvironment',
+        action: 'sync.failed',
+        subject: 'p1 sk_test_readFromTheEnvironment',
+        outcome: 'error',
+        details: {error: 'HTTP 400: you sent Bearer sk_test_readFromTheEnvironment'},
+      })
+      const bytes = JSON.stringify(t.db.raw.prepare('SELECT * FROM audit_log').all())
+      expect(bytes).not.toContain('sk_test_readFromTheEnvironment')
+      expect(verifyAudit(t.db)).toEqual({ok: true, rows: 1})
+    } finally {
+      forgetSecrets()
+    }
   })
 
   it('commits or rolls back with the change it records', () => {

@@ -91,6 +91,11 @@ const SEEDS: Record<number, string> = {
       VALUES ('adyen-fr', 'psp_9_refund', 'awaiting_parent', 'payment psp_9 is not in the ledger yet', '{}',
       '{"id":"adyen-fr:psp_9_refund","parentExternalId":"psp_9"}', 'pull', 'x', 'x');
   `,
+  // 004 fills its own tables: the store id, and the providers the file had (adyen-fr) as predating per-store keychain
+  // entries. A provider added afterwards is not one of them.
+  9: `
+    INSERT INTO providers VALUES ('stripe-9', 'stripe', NULL, '{}', 1, NULL, NULL, NULL, '2024-01-08T00:00:00.000Z', '2024-01-08T00:00:00.000Z');
+  `,
 }
 
 /** Columns a migration removed on purpose, by the version that removed them (their content's new home tested). */
@@ -423,6 +428,7 @@ describe('files made by pre-release builds', () => {
       // Later migrations run on it as on any file: 002 drops the left-out tables (empty: nothing ever wrote them).
       expect(schemaByTable(db.raw)).toEqual(schemaByTable(fresh.raw))
       for (const table of LEFT_OUT) expect(tables(db.raw), table).not.toContain(table)
+      // Every row of every table the file had; tables later migrations add (and fill) are theirs to test.
       expect(snapshot(db.raw, columnsBefore)).toEqual(without(before, LEFT_OUT))
       expect(db.raw.pragma('foreign_key_check')).toEqual([])
       db.raw.exec(SEEDS[LATEST_VERSION] ?? '')
@@ -476,6 +482,40 @@ describe('003: merchant-level bookings and skipped objects', () => {
     for (const type of ['fee', 'payout', 'adjustment']) expect(() => insert(`${type}_1`, type, -100)).not.toThrow()
     for (const type of ['payment', 'refund', 'dispute'])
       expect(() => insert(`${type}_1`, type, -100), type).toThrow(/CHECK constraint failed/)
+  })
+})
+
+describe('004: the store id', () => {
+  it('is generated once per file, never changes, and lists the providers the file had as predating it', () => {
+    const a = rawFile()
+    buildAt(a.raw, 8)
+    a.raw.close()
+    const b = rawFile()
+    b.raw.close()
+    const upgraded = openDatabase(a.file)
+    const fresh = openDatabase(b.file)
+    try {
+      const idOf = (raw: Database.Database) => raw.prepare('SELECT store_id FROM store_identity').pluck().all()
+      const [id] = idOf(upgraded.raw) as string[]
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+      expect(idOf(fresh.raw)).toHaveLength(1)
+      expect(idOf(fresh.raw)).not.toEqual([id])
+      expect(() => upgraded.raw.exec(`UPDATE store_identity SET store_id = 'other-store-id'`)).toThrow(/never changes/)
+      expect(() => upgraded.raw.exec('DELETE FROM store_identity')).toThrow(/never changes/)
+      expect(upgraded.raw.prepare('SELECT provider FROM keychain_legacy_providers').pluck().all()).toEqual(['adyen-fr'])
+      expect(fresh.raw.prepare('SELECT provider FROM keychain_legacy_providers').pluck().all()).toEqual([])
+      upgraded.raw.exec(`DELETE FROM providers WHERE id = 'adyen-fr'`)
+      expect(upgraded.raw.prepare('SELECT count(*) FROM keychain_legacy_providers').pluck().get()).toBe(0)
+    } finally {
+      upgraded.close()
+      fresh.close()
+    }
+    const reopened = openDatabase(a.file)
+    try {
+      expect(reopened.raw.prepare('SELECT store_id FROM store_identity').pluck().all()).toHaveLength(1)
+    } finally {
+      reopened.close()
+    }
   })
 })
 

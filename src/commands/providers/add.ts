@@ -64,10 +64,8 @@ export default class ProvidersAdd extends BaseCommand<typeof ProvidersAdd> {
       this.flags.setting = Object.entries(answers.settings).map(([k, v]) => `${k}=${v}`)
     }
     if (!kind || !isGatewayKind(kind)) throw new UsageError('--kind is required', `One of: ${GATEWAY_KINDS.join(', ')}`)
-    if (this.flags['secrets-from-stdin']) {
-      const {readSecretsFromStdin} = await import('../../secrets/index.js')
-      secrets = await readSecretsFromStdin(process.stdin, gatewayFacts(kind).secretFields)
-    }
+    const fields = gatewayFacts(kind).secretFields
+    const fromStdin = async () => (await import('../../secrets/index.js')).readSecretsFromStdin(process.stdin, fields)
     const provider = await addProvider(db, this.ctx, {
       id: this.args.id,
       kind,
@@ -78,14 +76,9 @@ export default class ProvidersAdd extends BaseCommand<typeof ProvidersAdd> {
       fallback: this.flags.fallback ?? null,
       retrySchedule: this.flags['retry-schedule'] ?? null,
       maxRetries: this.flags['max-retries'] ?? null,
-      secrets: secrets ?? {},
+      secrets: this.flags['secrets-from-stdin'] ? fromStdin : (secrets ?? {}),
     })
     this.out(`provider ${provider.id} (${provider.kind}) added`)
-    for (const field of provider.secrets.filter((s) => s.source === null)) {
-      this.ctx.warn(
-        `secret ${field.field} is not set: set ${field.envVar} or run \`yms-pay providers rotate-secret ${provider.id} --field ${field.field}\``,
-      )
-    }
     return provider
   }
 }

@@ -16,19 +16,18 @@ export default class ProvidersRotateSecret extends BaseCommand<typeof ProvidersR
   }
 
   async run(): Promise<RotateResult> {
-    let value: string | undefined
-    if (this.flags['secrets-from-stdin']) {
-      const {readSecretsFromStdin} = await import('../../secrets/index.js')
-      value = (await readSecretsFromStdin(process.stdin, [this.flags.field]))[this.flags.field]
-    } else {
-      this.requireInteractive(['--secrets-from-stdin (field=value on stdin)'])
+    const {field} = this.flags
+    if (!this.flags['secrets-from-stdin']) this.requireInteractive(['--secrets-from-stdin (field=value on stdin)'])
+    // Read only once the service has checked the provider and the field.
+    const readValue = async (): Promise<string> => {
+      if (this.flags['secrets-from-stdin']) {
+        const {readSecretsFromStdin} = await import('../../secrets/index.js')
+        return (await readSecretsFromStdin(process.stdin, [field]))[field] ?? ''
+      }
       const {password} = await import('@inquirer/prompts')
-      value = await password(
-        {message: `New ${this.flags.field} for ${this.args.id}`, mask: '*'},
-        {output: process.stderr},
-      )
+      return password({message: `New ${field} for ${this.args.id}`, mask: '*'}, {output: process.stderr})
     }
-    const result = await rotateSecret(await this.db(), this.ctx, this.args.id, this.flags.field, value ?? '')
+    const result = await rotateSecret(await this.db(), this.ctx, this.args.id, field, readValue)
     this.out(`secret ${result.field} of ${result.id} replaced in the keychain`)
     return result
   }

@@ -1,10 +1,13 @@
+import {REDACTED, scrubSecrets} from '../../secrets/index.js'
+
 /**
  * Makes audit details safe to store: anything keyed like a secret is masked, recursively and whatever the
- * case, and string values that look like credentials are masked wherever they sit. Over-masking is accepted:
- * an audit row that hides a non-secret is a nuisance, one that leaks a key is an incident.
+ * case; every secret this process has read is taken out of every string, in any encoding (secrets/scrub.ts); and
+ * string values that look like credentials are masked wherever they sit. Over-masking is accepted: an audit row
+ * that hides a non-secret is a nuisance, one that leaks a key is an incident (and stays: the log is append-only).
  * The result is plain JSON (Errors, Dates, BigInts, Buffers, Maps and Sets are converted).
  */
-export const REDACTED = '[REDACTED]'
+export {REDACTED}
 
 const SECRET_KEY_PARTS = [
   'secret',
@@ -44,12 +47,14 @@ const SECRET_VALUE = [
   /^-----BEGIN [A-Z ]*PRIVATE KEY-----/,
 ]
 
-function redactString(value: string): string {
+function redactString(text: string): string {
+  const value = scrubSecrets(text)
   if (SECRET_VALUE.some((pattern) => pattern.test(value.trim()))) return REDACTED
   return (
     value
-      // credentials inside URLs: https://user:pass@host
+      // credentials inside URLs: https://user:pass@host, and https://token@host (a lone user name may be the token)
       .replace(/(\/\/[^/:@\s]+):[^@\s/]+@/g, `$1:${REDACTED}@`)
+      .replace(/\/\/[^/:@\s[\]]+@/g, `//${REDACTED}@`)
       // secret-looking query parameters: ?access_token=...&signature=...
       .replace(/([?&][^=&#\s]*(?:token|secret|key|signature|sig|password)[^=&#\s]*=)[^&#\s]*/gi, `$1${REDACTED}`)
   )

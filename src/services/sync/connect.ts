@@ -1,10 +1,10 @@
 import type {AppContext} from '../../app/context.js'
 import {ConfigError} from '../../core/errors.js'
-import {createHttpClient, type GatewayHttpClient} from '../../gateways/http.js'
+import {createHttpClient, type GatewayHttpClient, type HttpClientOptions} from '../../gateways/http.js'
 import {isGatewayKind, loadAdapter} from '../../gateways/registry.js'
 import type {GatewayAdapter, GatewayClient} from '../../gateways/types.js'
 import type {GatewayCall} from '../../core/gateway-call.js'
-import {createSecretStore, type SecretStore} from '../../secrets/index.js'
+import type {SecretStore} from '../../secrets/index.js'
 import type {Provider} from '../../store/repos/providers.js'
 
 export interface Connection {
@@ -14,17 +14,23 @@ export interface Connection {
 }
 
 /**
- * Builds a provider's client: its adapter, its secrets (environment, then keychain; exit 78 naming the variable
- * when an API secret is missing), and one HTTP client whose calls land in `onCall` for the uptime metric.
+ * Builds a provider's client: its adapter, its secrets (environment, then the ledger's keychain entries: see
+ * services/secret-store.ts; exit 78 naming the variable when an API secret is missing), and one HTTP client whose
+ * calls land in `onCall` for the uptime metric. `http` tunes that client (a connection test: short, no retries).
  */
 export async function connectProvider(
   ctx: AppContext,
   provider: Provider,
-  opts: {onCall?: (call: GatewayCall) => void; secrets?: SecretStore; purpose?: 'api' | 'webhooks'} = {},
+  opts: {
+    secrets: SecretStore
+    onCall?: (call: GatewayCall) => void
+    purpose?: 'api' | 'webhooks'
+    http?: Pick<HttpClientOptions, 'timeoutMs' | 'maxRetries'>
+  },
 ): Promise<Connection> {
   if (!isGatewayKind(provider.kind)) throw new ConfigError(`provider ${provider.id} has unknown kind ${provider.kind}`)
   const adapter = await loadAdapter(provider.kind)
-  const store = opts.secrets ?? createSecretStore({env: ctx.env})
+  const store = opts.secrets
   const secrets: Record<string, string> = {}
   const signing = new Set(adapter.webhookSecretFields)
   const optional = new Set(adapter.optionalSecretFields ?? [])
@@ -43,6 +49,7 @@ export async function connectProvider(
     retryHintHeader: adapter.retryHintHeader,
     recordCall: opts.onCall,
     userAgent: 'yms-pay/0.1',
+    ...opts.http,
   })
   const missingSecret = (field: string) => store.missingError(provider.id, field)
   const client = adapter.connect(

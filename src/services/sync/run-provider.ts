@@ -19,12 +19,15 @@ import {
   recordSkipped,
   startRun,
 } from '../../store/repos/sync-state.js'
+import {scrubSecrets} from '../../secrets/index.js'
 import {appendAudit} from '../audit.js'
+import {openSecretStore} from '../secret-store.js'
 import {addCounts, serializeItems, serializeSkipped, zeroCounts, type ApplyCounts, type ApplyScope} from './apply.js'
 import type {RunRef} from './commit-page.js'
 import {inProcessWriter, workerAvailable, workerWriter, type PageWriter} from './page-writer.js'
 import {connectProvider} from './connect.js'
 import {replayQuarantine} from './replay.js'
+import {scrubPage} from './scrub-page.js'
 
 export interface ProviderRun extends ApplyCounts {
   provider: string
@@ -76,7 +79,7 @@ export async function syncProvider(
   const report = (status: ProviderRun['status'], counts: ApplyCounts, pages: number, error?: unknown): ProviderRun => {
     const run: ProviderRun = {provider: provider.id, status, pages, ...counts, durationMs: Date.now() - started}
     if (error !== undefined) {
-      const e = toErrorReport(error)
+      const e = scrubbedReport(error)
       run.error = e.message
       run.exitCode = e.exitCode
     }
@@ -101,7 +104,10 @@ export async function syncProvider(
   let more = true
   let writer: PageWriter | null = null
   try {
-    const {client} = await connectProvider(ctx, provider, {onCall: (c) => calls.push(c)})
+    const {client} = await connectProvider(ctx, provider, {
+      secrets: openSecretStore(db, ctx),
+      onCall: (c) => calls.push(c),
+    })
     const scope: ApplyScope = {
       provider: provider.id,
       kind: provider.kind,
@@ -131,12 +137,12 @@ export async function syncProvider(
       // old generation) until the commit lands.
       const written = writer
         .write({
-          page: {
+          page: scrubPage({
             items: serializeItems(page.items),
             invalid: page.invalid,
             skipped: serializeSkipped(page.skipped),
             next: page.next,
-          },
+          }),
           pageNo,
           calls: calls.splice(0),
         })
@@ -164,7 +170,7 @@ export async function syncProvider(
   } catch (error) {
     pending?.catch(() => undefined)
     await writer?.close()
-    const e = toErrorReport(error)
+    const e = scrubbedReport(error)
     db.write(() => {
       recordCalls(db, calls.splice(0))
       appendAudit(db, {
@@ -181,6 +187,12 @@ export async function syncProvider(
   } finally {
     releaseLease(db, leaseName, owner)
   }
+}
+
+/** What a failed run stores and reports: the error, with every secret this process read taken out of its text. */
+function scrubbedReport(error: unknown): ReturnType<typeof toErrorReport> {
+  const report = toErrorReport(error)
+  return {...report, message: scrubSecrets(report.message), hint: report.hint && scrubSecrets(report.hint)}
 }
 
 /**

@@ -1,6 +1,7 @@
 import {baseline} from './001-baseline.js'
 import {dropUnusedPreReleaseTables} from './002-drop-unused-pre-release-tables.js'
 import {merchantBookingsAndSkippedItems} from './003-merchant-bookings-and-skipped-items.js'
+import {storeIdentity} from './004-store-identity.js'
 import type {Migration} from './migration.js'
 
 export type {Migration} from './migration.js'
@@ -10,6 +11,11 @@ export {runMigrations} from './run.js'
  * Every schema step, in order: the baseline (user_version 6), then one migration per version from 7 on. Append
  * only: never edit or renumber a migration that has shipped.
  */
-export const MIGRATIONS: readonly Migration[] = [baseline, dropUnusedPreReleaseTables, merchantBookingsAndSkippedItems]
+export const MIGRATIONS: readonly Migration[] = [
+  baseline,
+  dropUnusedPreReleaseTables,
+  merchantBookingsAndSkippedItems,
+  storeIdentity,
+]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0

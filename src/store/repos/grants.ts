@@ -69,3 +69,13 @@ export function listGrants(db: Db, provider?: string): Grant[] {
     createdAt: row.created_at,
   }))
 }
+
+/** Customers exist, and none has this segment: a grant on it matches nobody (a typo, or customers still to come). */
+export function segmentUnknown(db: Db, segment: string): boolean {
+  const row = db
+    .stmt(
+      'SELECT EXISTS (SELECT 1 FROM customers) AS anyone, EXISTS (SELECT 1 FROM customers WHERE segment = ?) AS hit',
+    )
+    .get(segment) as {anyone: number; hit: number}
+  return row.anyone === 1 && row.hit === 0
+}

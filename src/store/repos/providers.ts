@@ -1,7 +1,27 @@
 import {UsageError} from '../../core/errors.js'
 import type {Db} from '../db.js'
 
-/** A gateway connection. Never holds a secret: those live in the keychain, keyed by provider id. */
+/**
+ * What a provider id may be, as the providers table's CHECK has it: ids appear in transaction ids
+ * (`<provider>:<externalId>`), keychain accounts and environment variable names. 'invoice' is taken by invoices.
+ */
+export const PROVIDER_ID_RULE = 'provider ids are 1 to 64 letters, digits, ".", "_" or "-", and not "invoice"'
+
+/** Why `id` cannot be a provider id, or null when it can. */
+export function providerIdProblem(id: string): string | null {
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(id) && id !== 'invoice' ? null : PROVIDER_ID_RULE
+}
+
+/** The usage error for an id that breaks the rule; `label` says where it came from (an argument, `--fallback`). */
+export function invalidProviderId(id: string, label = 'provider id'): UsageError {
+  const shown = id.length > 40 ? `${id.slice(0, 40)}… (${id.length} characters)` : id
+  return new UsageError(
+    `${label} ${JSON.stringify(shown)} is not valid: ${PROVIDER_ID_RULE}`,
+    'Example: acme-stripe or eu.adyen',
+  )
+}
+
+/** A gateway connection. Never holds a secret: those live in the keychain, keyed by store id and provider id. */
 export interface ProviderInput {
   id: string
   kind: string
@@ -47,6 +67,7 @@ const SELECT = `SELECT id, kind, base_url, settings_json, enabled, fallback, ret
   created_at, updated_at FROM providers`
 
 export function insertProvider(db: Db, input: ProviderInput): Provider {
+  if (providerIdProblem(input.id)) throw invalidProviderId(input.id)
   return db.write(() => {
     if (getProvider(db, input.id) !== null) throw new UsageError(`provider "${input.id}" already exists`)
     assertReferences(db, input.id, input)
@@ -156,20 +177,26 @@ function replaceSites(db: Db, id: string, sites: readonly string[]): void {
   for (const site of sites) insert.run(id, site)
 }
 
-/** Turns the foreign keys a user names into errors that say which one is wrong. */
-function assertReferences(db: Db, id: string, input: ProviderPatch): void {
+/** Turns the foreign keys a user names (`--site`, `--fallback`) into errors that say which one is wrong. */
+export function assertReferences(db: Db, id: string, input: Pick<ProviderPatch, 'sites' | 'fallback'>): void {
   for (const site of input.sites ?? []) {
-    if (db.stmt('SELECT 1 FROM sites WHERE id = ?').get(site) === undefined) {
-      throw new UsageError(`unknown site "${site}"`, 'Add it first with `yms-pay sites add` or `sites import`.')
-    }
+    if (db.stmt('SELECT 1 FROM sites WHERE id = ?').get(site) === undefined) throw unknownSite(site)
   }
   const fallback = input.fallback
   if (fallback !== undefined && fallback !== null) {
+    if (providerIdProblem(fallback)) throw invalidProviderId(fallback, '--fallback')
     if (fallback === id) throw new UsageError(`provider "${id}" cannot be its own fallback`)
     if (db.stmt('SELECT 1 FROM providers WHERE id = ?').get(fallback) === undefined) {
       throw new UsageError(`unknown fallback provider "${fallback}"`)
     }
   }
+}
+
+export function unknownSite(site: string): UsageError {
+  return new UsageError(
+    `unknown site "${site}"`,
+    'Add it first with `yms-pay sites add` or `sites import`; list them with `yms-pay sites list`.',
+  )
 }
 
 function mustGet(db: Db, id: string): Provider {

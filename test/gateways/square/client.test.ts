@@ -60,7 +60,7 @@ describe('Square adapter shape', () => {
   })
 
   it("a missing access token fails the first call needing it with the service's missing-secret error (naming the variable, not the secret)", async () => {
-    const store = createSecretStore({env: {}})
+    const store = createSecretStore({env: {}, namespace: 'test-store'})
     const http = createHttpClient({
       provider: 'sq',
       baseUrl: server.baseUrl,

@@ -7,6 +7,7 @@ import {
   getProvider,
   insertProvider,
   listProviders,
+  PROVIDER_ID_RULE,
   providersForSite,
   updateProvider,
 } from '../../../src/store/repos/providers.js'
@@ -72,8 +73,17 @@ describe('providers repository', () => {
     expect(() => insertProvider(t.db, {id: 'p2', kind: 'stripe', sites: ['paris']})).toThrow(UsageError)
     expect(() => insertProvider(t.db, {id: 'p3', kind: 'stripe', fallback: 'ghost'})).toThrow(/unknown fallback/)
     expect(() => updateProvider(t.db, 'p1', {fallback: 'p1'})).toThrow(/own fallback/)
-    for (const id of ['a:b', 'has space', 'invoice', '']) {
-      expect(() => insertProvider(t.db, {id, kind: 'stripe'}), id).toThrow(/CHECK constraint/)
+    // The repository states the rule as a usage error; the table's CHECK stays as the last line behind it.
+    for (const id of ['a:b', 'has space', 'invoice', '', 'x'.repeat(65)]) {
+      expect(() => insertProvider(t.db, {id, kind: 'stripe'}), id).toThrow(UsageError)
+      expect(() => insertProvider(t.db, {id, kind: 'stripe'}), id).toThrow(PROVIDER_ID_RULE)
+      expect(
+        () =>
+          t.db.raw
+            .prepare(`INSERT INTO providers (id, kind, created_at, updated_at) VALUES (?, 'stripe', 'x', 'x')`)
+            .run(id),
+        id,
+      ).toThrow(/CHECK constraint/)
     }
     expect(listProviders(t.db).map((p) => p.id)).toEqual(['p1'])
   })

@@ -1,0 +1,89 @@
+import {maskUserInfo} from '../../core/credential-urls.js'
+import {gatewayFacts, isGatewayKind} from '../../gateways/registry.js'
+import {KeychainUnavailableError, type SecretStore} from '../../secrets/index.js'
+import type {Db} from '../../store/db.js'
+import {listGrants} from '../../store/repos/grants.js'
+import type {Provider} from '../../store/repos/providers.js'
+import {lastSyncOf} from '../../store/repos/purge.js'
+
+export interface SecretPresence {
+  field: string
+  /** Where it would be read from; null = absent; 'unknown' when the keychain could not be asked. */
+  source: 'env' | 'keychain' | 'unknown' | null
+  envVar: string
+}
+
+export interface ProviderView {
+  id: string
+  kind: string
+  enabled: boolean
+  /** With any user name or password masked (`https://***@host`): a URL stored before they were refused. */
+  baseUrl: string
+  sites: string[]
+  settings: Record<string, string>
+  grants: Array<{segment: string; site: string; access: 'read' | 'write'}>
+  secrets: SecretPresence[]
+  fallback: string | null
+  retrySchedule: string | null
+  maxRetries: number | null
+  lastSync: string | null
+}
+
+/** Facts only: listing providers must not load every adapter (start-up time). */
+export function secretFieldsOf(kind: string): readonly string[] {
+  return isGatewayKind(kind) ? gatewayFacts(kind).secretFields : []
+}
+
+export function providerView(db: Db, secrets: SecretStore, p: Provider): ProviderView {
+  const defaultBaseUrl = isGatewayKind(p.kind) ? gatewayFacts(p.kind).defaultBaseUrl : ''
+  return {
+    id: p.id,
+    kind: p.kind,
+    enabled: p.enabled,
+    baseUrl: maskUserInfo(p.baseUrl ?? defaultBaseUrl),
+    sites: p.sites,
+    settings: p.settings,
+    grants: listGrants(db, p.id).map((g) => ({segment: g.segment, site: g.site, access: g.access})),
+    secrets: secretFieldsOf(p.kind).map((field) => ({
+      field,
+      source: presence(secrets, p.id, field).source,
+      envVar: secrets.envVarName(p.id, field),
+    })),
+    fallback: p.fallback,
+    retrySchedule: p.retrySchedule,
+    maxRetries: p.maxRetries,
+    lastSync: lastSyncOf(db, p.id),
+  }
+}
+
+/**
+ * One line per secret field that neither the environment nor the keychain provides, naming the variable that would:
+ * a provider whose secrets are missing cannot sync, and an admin setting it up unattended must hear it now.
+ */
+export function missingSecretWarnings(secrets: SecretStore, id: string, kind: string): string[] {
+  const webhookOnly = new Set(isGatewayKind(kind) ? gatewayFacts(kind).webhookSecretFields : [])
+  return secretFieldsOf(kind).flatMap((field) => {
+    const {source, keychainProblem} = presence(secrets, id, field)
+    if (source !== null && source !== 'unknown') return []
+    const name = webhookOnly.has(field) ? `${field} (needed only to verify webhooks)` : field
+    const variable = secrets.envVarName(id, field)
+    return source === null
+      ? [`secret ${name} is not set: set ${variable} or run \`yms-pay providers rotate-secret ${id} --field ${field}\``]
+      : [
+          `secret ${name} is not set: set ${variable} (it is not in the environment, and the OS keychain is unavailable: ${keychainProblem})`,
+        ]
+  })
+}
+
+function presence(
+  secrets: SecretStore,
+  id: string,
+  field: string,
+): {source: SecretPresence['source']; keychainProblem?: string} {
+  try {
+    return {source: secrets.source(id, field)}
+  } catch (error) {
+    const reason = error instanceof KeychainUnavailableError ? error.reason : (error as Error).message
+    return {source: 'unknown', keychainProblem: reason}
+  }
+}
