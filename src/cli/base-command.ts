@@ -4,7 +4,8 @@ import type {Db} from '../store/db.js'
 import {UsageError} from '../core/errors.js'
 import type {AppContext} from '../app/context.js'
 import {toErrorReport} from '../app/error-report.js'
-import {resolveActor, resolveHome} from '../app/home.js'
+import {describeHome, resolveActor, resolveHome} from '../app/home.js'
+import {homeAccess} from '../app/home-policy.js'
 import {createRenderer, type Renderer} from './render.js'
 import {decideTerminal} from '../app/terminal.js'
 
@@ -87,11 +88,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return {...result, warnings: [...this.warnings]}
   }
 
-  /** The ledger database, opened (and migrated) on first use. */
+  /**
+   * The ledger database, opened (and migrated) on first use as the command's entry in app/home-policy.ts allows:
+   * read-only for reports, and created only by the setup commands.
+   */
   protected async db(): Promise<Db> {
     if (!this.database) {
-      const {openDatabase} = await import('../store/db.js')
-      this.database = openDatabase(this.ctx.home.dbFile)
+      const access = homeAccess(this.id)
+      if (access === 'none') throw new Error(`${this.id} opens no home through the base command`)
+      const {openHome} = await import('../app/open-home.js')
+      const {db, created} = openHome(this.ctx.home, access)
+      if (created) this.ctx.note(`created a new yms-pay home at ${describeHome(this.ctx.home)}`)
+      this.database = db
     }
     return this.database
   }
@@ -127,7 +135,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
-    const report = toErrorReport(err)
+    const report = toErrorReport(err, {dbFile: this.ctx?.home.dbFile})
     if (this.jsonEnabled()) {
       this.logJson({error: {code: report.code, message: report.message, hint: report.hint, exitCode: report.exitCode}})
     } else {
