@@ -4,7 +4,8 @@ import type {Db} from '../store/db.js'
 import {UsageError} from '../core/errors.js'
 import type {AppContext} from '../app/context.js'
 import {toErrorReport} from '../app/error-report.js'
-import {resolveActor, resolveHome} from '../app/home.js'
+import {describeHome, resolveActor, resolveHome} from '../app/home.js'
+import {homeAccess} from '../app/home-policy.js'
 import {writeJson} from './json-output.js'
 import {createRenderer, type Renderer} from './render.js'
 import {decideTerminal} from '../app/terminal.js'
@@ -95,11 +96,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     writeJson(json, (chunk) => process.stdout.write(chunk))
   }
 
-  /** The ledger database, opened (and migrated) on first use. */
+  /**
+   * The ledger database, opened (and migrated) on first use as the command's entry in app/home-policy.ts allows:
+   * read-only for reports, and created only by the setup commands.
+   */
   protected async db(): Promise<Db> {
     if (!this.database) {
-      const {openDatabase} = await import('../store/db.js')
-      this.database = openDatabase(this.ctx.home.dbFile)
+      const access = homeAccess(this.id)
+      if (access === 'none') throw new Error(`${this.id} opens no home through the base command`)
+      const {openHome} = await import('../app/open-home.js')
+      const {db, created} = openHome(this.ctx.home, access)
+      if (created) this.ctx.note(`created a new yms-pay home at ${describeHome(this.ctx.home)}`)
+      this.database = db
     }
     return this.database
   }
@@ -139,7 +147,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * gateway that echoed the Authorization header into its error body must not put the key on stderr or stdout.
    */
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
-    const raw = toErrorReport(err)
+    const raw = toErrorReport(err, {dbFile: this.ctx?.home.dbFile})
     const report = {...raw, message: scrubSecrets(raw.message), hint: raw.hint && scrubSecrets(raw.hint)}
     if (this.jsonEnabled()) {
       this.logJson({error: {code: report.code, message: report.message, hint: report.hint, exitCode: report.exitCode}})

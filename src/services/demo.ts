@@ -3,10 +3,14 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {AppContext} from '../app/context.js'
-import {resolveHome} from '../app/home.js'
+import {describeHome, resolveHome, type HomeDirs} from '../app/home.js'
+import {refuseNonDirectory} from '../app/open-home.js'
+import {UsageError} from '../core/errors.js'
 import type {GatewayKind} from '../gateways/registry.js'
 import {envVarName} from '../secrets/index.js'
 import {openDatabase, type Db} from '../store/db.js'
+import {ensurePrivateDir} from '../store/private-files.js'
+import {existingSideFiles, sizeOf} from '../store/side-files.js'
 import {SEGMENTS} from '../sandbox/generate.js'
 import {importCustomers} from './customers.js'
 import {importInvoices} from './invoices.js'
@@ -28,16 +32,20 @@ export interface DemoResult {
 /**
  * The whole loop on a throw-away home: a seeded sandbox world served by every gateway emulator, its YMS side
  * imported, one provider per gateway with grants (one segment deliberately not granted), then a sync. Secrets go
- * through YMS_PAY_SECRET_* variables, so the demo needs no keychain.
+ * through YMS_PAY_SECRET_* variables, so the demo needs no keychain. With --home the demo runs in that directory
+ * instead and keeps it, provided it holds no ledger: the demo never touches an existing one. YMS_PAY_HOME alone
+ * does not count: it is set for everyday work, and the demo's providers do not belong in that home.
  */
 export async function runDemo<T>(
   ctx: AppContext,
-  opts: {keep: boolean; seed: number; customers: number; transactions: number; onStep?: (m: string) => void},
+  opts: {keep?: boolean; seed: number; customers: number; transactions: number; onStep?: (m: string) => void},
   /** Runs on the demo's database before it is thrown away (the status screen). */
   finish: (db: Db, demoCtx: AppContext) => Promise<T> | T,
 ): Promise<DemoResult & {finish: T}> {
   const step = opts.onStep ?? (() => undefined)
-  const home = await mkdtemp(join(tmpdir(), 'yms-pay-demo-'))
+  const given = ctx.home.source === 'flag'
+  const home = given ? claimHome(ctx.home) : await mkdtemp(join(tmpdir(), 'yms-pay-demo-'))
+  const keep = given || opts.keep === true
   const env: NodeJS.ProcessEnv = {...ctx.env}
   const demoCtx: AppContext = {...ctx, env, home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home})}
   step(`demo home ${home}`)
@@ -90,7 +98,7 @@ export async function runDemo<T>(
     const finished = await finish(db, demoCtx)
     return {
       home,
-      kept: opts.keep,
+      kept: keep,
       gateways,
       imported: {sites: sites.inserted, customers: customers.inserted, invoices: invoices.inserted},
       missingGrant: {provider: `demo-${first.kind}`, segment: withheld},
@@ -100,6 +108,19 @@ export async function runDemo<T>(
   } finally {
     db.close()
     await sandbox.running.close()
-    if (!opts.keep) await rm(home, {recursive: true, force: true})
+    if (!keep) await rm(home, {recursive: true, force: true})
   }
+}
+
+/** The --home directory for the demo: made if missing, refused if it holds a ledger (or what is left of one). */
+function claimHome(home: HomeDirs): string {
+  refuseNonDirectory(home)
+  if (sizeOf(home.dbFile) !== undefined || existingSideFiles(home.dbFile).length > 0) {
+    throw new UsageError(
+      `demo --home: ${describeHome(home)} already holds a ledger, and the demo never touches an existing one`,
+      'Name a new or empty directory, or leave --home out: the demo then runs in a throw-away home (--keep keeps it).',
+    )
+  }
+  ensurePrivateDir(home.dataDir)
+  return home.dataDir
 }

@@ -1,10 +1,16 @@
-import {mkdirSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
+import {linkSync, rmSync, statSync} from 'node:fs'
 import {dirname} from 'node:path'
 
 import Database from 'better-sqlite3'
 
 import {ConfigError} from '../core/errors.js'
 import {LATEST_VERSION, MIGRATIONS, runMigrations} from './migrations/index.js'
+import {createPrivateFile, ensurePrivateDir} from './private-files.js'
+import {readerTarget} from './reader-target.js'
+import {refuseOrphans, SIDE_SUFFIXES, sizeOf} from './side-files.js'
+import {moved, storageError} from './storage-errors.js'
+import {upgradeAdvice} from './upgrade-advice.js'
 
 export type Statement = Database.Statement<unknown[], unknown>
 
@@ -34,6 +40,11 @@ export interface Db {
 
 export interface OpenOptions {
   readonly?: boolean
+  /**
+   * Read-only, as found: no migration and no refusal of a newer schema, for `doctor`, which reports on the file
+   * (its version, its integrity) without changing it.
+   */
+  inspect?: boolean
   /** Epoch-ms clock used for created_at/updated_at and audit times. */
   clock?: () => number
   /** Busy timeout in ms; at least 15 s by default so overlapping cron runs wait rather than fail. */
@@ -42,34 +53,33 @@ export interface OpenOptions {
 
 const DEFAULT_BUSY_TIMEOUT_MS = 15_000
 
+// URI filenames, for the `immutable` open of a read-only home (reader-target.ts). better-sqlite3 reads this once,
+// when its addon loads on the first `new Database`; it is process-wide, and only names beginning with "file:" are
+// URIs (a home's ledger path is absolute: resolveHome makes it so).
+process.env.SQLITE_USE_URI = '1'
+
 /**
- * Opens (creating when needed) the database file, applies the pragmas every connection needs and, for a
- * writer, the pending migrations. A file written by a newer yms-pay is refused rather than misread.
- * A read-only open of a missing or older file first creates/migrates it through a short-lived writer, so
- * report commands work on a fresh home.
+ * Opens the database file, applies the pragmas every connection needs and, for a writer, the pending migrations.
+ * A writer creates a missing file (whole and owner-only: createLedger); a reader needs it to exist. Either refuses a
+ * file written by a newer yms-pay rather than misread it, and side files left without their database (see
+ * side-files.ts) rather than start a new ledger beside them. A reader of an older file migrates it first through a
+ * short-lived writer when the home is writable. SQLite's errors about the file itself become typed errors naming it.
  */
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   const busyTimeoutMs = Math.max(opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, 0)
   const clock = opts.clock ?? Date.now
-  if (file !== ':memory:') mkdirSync(dirname(file), {recursive: true})
-
-  if (opts.readonly) {
-    const probe = openRaw(file, {readonly: false, busyTimeoutMs})
-    try {
-      migrateOrRefuse(probe, file)
-    } finally {
-      probe.close()
-    }
-    const raw = openRaw(file, {readonly: true, busyTimeoutMs})
-    try {
-      refuseNewer(raw, file)
-    } catch (error) {
-      raw.close()
-      throw error
-    }
-    return wrap(raw, file, true, clock)
+  if (file !== ':memory:') refuseOrphans(file)
+  try {
+    const readonly = Boolean(opts.readonly || opts.inspect)
+    const raw = readonly ? openReader(file, busyTimeoutMs, Boolean(opts.inspect)) : openWriter(file, busyTimeoutMs)
+    return wrap(raw, file, readonly, clock)
+  } catch (error) {
+    throw storageError(error, file) ?? error
   }
+}
 
+function openWriter(file: string, busyTimeoutMs: number): Database.Database {
+  if (file !== ':memory:' && sizeOf(file) === undefined) createLedger(file, busyTimeoutMs)
   const raw = openRaw(file, {readonly: false, busyTimeoutMs})
   try {
     migrateOrRefuse(raw, file)
@@ -77,7 +87,63 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     raw.close()
     throw error
   }
-  return wrap(raw, file, false, clock)
+  return raw
+}
+
+/**
+ * A new ledger appears whole: built and migrated under a temporary name (owner-only from the start), closed (which
+ * folds its WAL in), then hard-linked into place, which fails if another process got there first (its ledger is
+ * then used). So no process ever sees an empty ledger.db beside a live -wal, which side-files.ts rightly takes
+ * for the remains of a lost one.
+ */
+function createLedger(file: string, busyTimeoutMs: number): void {
+  ensurePrivateDir(dirname(file))
+  const temp = `${file}.new-${randomBytes(4).toString('hex')}`
+  createPrivateFile(temp)
+  try {
+    const raw = openRaw(temp, {readonly: false, busyTimeoutMs})
+    try {
+      migrateOrRefuse(raw, file)
+    } finally {
+      raw.close()
+    }
+    try {
+      linkSync(temp, file)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+  } finally {
+    for (const suffix of ['', ...SIDE_SUFFIXES]) rmSync(temp + suffix, {force: true})
+  }
+}
+
+function openReader(file: string, busyTimeoutMs: number, asFound: boolean): Database.Database {
+  if (sizeOf(file) === undefined) {
+    throw new ConfigError(`there is no ledger database at ${file}`, undefined, 'home_missing')
+  }
+  const target = readerTarget(file)
+  let raw = openRaw(target.path, {readonly: true, busyTimeoutMs})
+  if (asFound) return raw
+  try {
+    refuseNewer(raw, file)
+    const version = userVersion(raw)
+    if (version < LATEST_VERSION) {
+      raw.close()
+      if (!target.canMigrate) throw needsUpgrade(file, version)
+      const probe = openRaw(file, {readonly: false, busyTimeoutMs})
+      try {
+        migrateOrRefuse(probe, file)
+      } finally {
+        probe.close()
+      }
+      raw = openRaw(target.path, {readonly: true, busyTimeoutMs})
+      refuseNewer(raw, file)
+    }
+    return raw
+  } catch (error) {
+    if (raw.open) raw.close()
+    throw error
+  }
 }
 
 function openRaw(file: string, opts: {readonly: boolean; busyTimeoutMs: number}): Database.Database {
@@ -102,13 +168,6 @@ function openRaw(file: string, opts: {readonly: boolean; busyTimeoutMs: number})
     return raw
   } catch (error) {
     raw.close()
-    if (error instanceof Database.SqliteError && error.code === 'SQLITE_NOTADB') {
-      throw new ConfigError(
-        `${file} is not a SQLite database.`,
-        'Point --home (or YMS_PAY_HOME) at a yms-pay data directory, or move the file away.',
-        'not_a_database',
-      )
-    }
     throw error
   }
 }
@@ -123,10 +182,35 @@ function refuseNewer(raw: Database.Database, file: string): void {
   if (version > LATEST_VERSION) {
     throw new ConfigError(
       `The database ${file} has schema version ${version}, but this yms-pay supports schema versions up to ${LATEST_VERSION}.`,
-      'It was written by a newer yms-pay: upgrade yms-pay (npm install -g yms-pay@latest), or point --home at another data directory.',
+      `It was written by a newer yms-pay: ${upgradeAdvice()}, or point --home (or YMS_PAY_HOME) at another data directory.`,
       'schema_too_new',
     )
   }
+}
+
+function needsUpgrade(file: string, version: number): ConfigError {
+  return new ConfigError(
+    `${file} has schema version ${version}, which must be upgraded to ${LATEST_VERSION} before this yms-pay can read it, and ${dirname(file)} is not writable.`,
+    'Run any yms-pay command once as a user who can write the home (it upgrades the schema), then read it again.',
+    'schema_needs_upgrade',
+  )
+}
+
+/** Device and inode of the file, to tell it apart from one put in its place. */
+function identity(file: string): string | undefined {
+  if (file === ':memory:') return undefined
+  const stat = statSync(file, {throwIfNoEntry: false})
+  return stat ? `${stat.dev}:${stat.ino}` : undefined
+}
+
+/**
+ * In WAL mode SQLite goes on committing after the database file was deleted or replaced: into a -wal that then
+ * belongs to no file (deleted), or to another one (a backup restored over it, which the WAL would damage). One stat
+ * per write transaction stops that at the first write.
+ */
+function refuseMoved(file: string, opened: string | undefined): void {
+  if (opened === undefined || identity(file) === opened) return
+  throw moved(file)
 }
 
 export function userVersion(raw: Database.Database): number {
@@ -135,6 +219,7 @@ export function userVersion(raw: Database.Database): number {
 
 function wrap(raw: Database.Database, file: string, readonly: boolean, clock: () => number): Db {
   const cache = new Map<string, Statement>()
+  const opened = identity(file)
   return {
     file,
     readonly,
@@ -142,11 +227,20 @@ function wrap(raw: Database.Database, file: string, readonly: boolean, clock: ()
     write<T>(fn: () => T): T {
       if (readonly) throw new Error(`write attempted on a read-only database handle (${file})`)
       // Nested: better-sqlite3 turns an inner transaction into a SAVEPOINT, keeping the outer immediate lock.
-      if (raw.inTransaction) return raw.transaction(fn)()
-      return raw.transaction(fn).immediate()
+      try {
+        if (raw.inTransaction) return raw.transaction(fn)()
+        refuseMoved(file, opened)
+        return raw.transaction(fn).immediate()
+      } catch (error) {
+        throw storageError(error, file) ?? error
+      }
     },
     read<T>(fn: () => T): T {
-      return raw.transaction(fn).deferred()
+      try {
+        return raw.transaction(fn).deferred()
+      } catch (error) {
+        throw storageError(error, file) ?? error
+      }
     },
     stmt(sql: string): Statement {
       let statement = cache.get(sql)

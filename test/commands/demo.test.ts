@@ -1,4 +1,5 @@
-import {existsSync, rmSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {join} from 'node:path'
 
 import {afterAll, describe, expect, it} from 'vitest'
 import {z} from 'zod'
@@ -9,8 +10,7 @@ import {ErrorJson, Status, SyncResult} from './shapes.js'
 
 const DemoJson = z.strictObject({
   home: z.string(),
-  // Optional only because of the defect shown by the it.fails below: it should always be there.
-  kept: z.boolean().optional(),
+  kept: z.boolean(),
   gateways: z.array(z.strictObject({kind: z.string(), provider: z.string(), baseUrl: z.string()})),
   imported: z.strictObject({sites: z.number().int(), customers: z.number().int(), invoices: z.number().int()}),
   missingGrant: z.strictObject({provider: z.string(), segment: z.string()}),
@@ -49,9 +49,7 @@ describe('demo', () => {
     })
   })
 
-  // Defect: without --keep the result has no `kept` field: oclif leaves an absent boolean flag undefined and runDemo
-  // copies opts.keep into the result as is (src/commands/demo/index.ts, src/services/demo.ts).
-  it.fails('without --keep the result says kept: false', () => {
+  it('without --keep the result says kept: false', () => {
     expect(thrownAway).toHaveProperty('kept', false)
   })
 
@@ -76,6 +74,33 @@ describe('demo', () => {
       d.sync.runs.map((x) => `${x.provider} ${x.inserted} ${x.quarantined}`).sort()
     expect(counts(first)).toEqual(counts(demo))
     expect(first.imported).toEqual(demo.imported)
+  })
+
+  it('--home runs the demo in that directory (made owner-only) and keeps it', async () => {
+    const dir = join(home, 'demo-here')
+    const r = await run(['demo', ...SMALL, '--home', dir, '--json'], {home})
+    expect(r.exitCode, r.stdout).toBe(0)
+    const demo = DemoJson.parse(r.json())
+    expect(demo).toMatchObject({home: dir, kept: true})
+    expect(statSync(dir).mode & 0o777).toBe(0o700)
+    const status = await run(['status', '--home', dir, '--json'], {home})
+    expect(status.exitCode).toBe(0)
+    expect(Status.parse(status.json()).providers).toHaveLength(GATEWAY_KINDS.length)
+  })
+
+  it('--home naming a directory that holds a ledger is refused (exit 2), the ledger untouched', async () => {
+    const dir = join(home, 'has-ledger')
+    expect(
+      (await run(['sites', 'add', 'mine', '--name', 'Mine', '--currency', 'EUR', '--home', dir], {home})).exitCode,
+    ).toBe(0)
+    const before = readFileSync(join(dir, 'ledger.db'))
+    const r = await run(['demo', ...SMALL, '--home', dir, '--json'], {home})
+    expect(r.exitCode).toBe(2)
+    expect(ErrorJson.parse(r.json()).error.message).toBe(
+      `demo --home: ${dir} (from --home) already holds a ledger, and the demo never touches an existing one`,
+    )
+    expect(readFileSync(join(dir, 'ledger.db')).equals(before)).toBe(true)
+    expect(readdirSync(dir).sort()).toEqual(['ledger.db'])
   })
 
   it.each([

@@ -97,7 +97,12 @@ export const Provider = z.strictObject({
   settings: z.record(z.string(), z.string()),
   grants: z.array(z.strictObject({segment: z.string(), site: z.string(), access: z.enum(['read', 'write'])})),
   secrets: z.array(
-    z.strictObject({field: z.string(), source: z.enum(['env', 'keychain', 'unknown']).nullable(), envVar: z.string()}),
+    z.strictObject({
+      field: z.string(),
+      source: z.enum(['env', 'keychain', 'unknown']).nullable(),
+      envVar: z.string(),
+      use: z.enum(['api', 'webhooks', 'optional']),
+    }),
   ),
   fallback: z.string().nullable(),
   retrySchedule: z.string().nullable(),

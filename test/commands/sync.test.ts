@@ -66,10 +66,22 @@ describe('sync: which providers run, and the exit code they add up to', () => {
     expect(statuses(result)).toEqual({'acme-stripe': 'ok'})
   })
 
-  it('a disabled provider named with --provider still runs: when all fail alike, their code is the exit (77)', async () => {
-    const {exitCode, result} = await sync(['--provider', 'other'])
-    expect(exitCode).toBe(77)
-    expect(statuses(result)).toEqual({other: 'failed'})
+  it('a disabled provider named with --provider is never called: exit 78 saying it is disabled', async () => {
+    const calls = world.stripe.requests()
+    const r = await run(['sync', '--provider', 'other', '--json'], {home: world.home, env})
+    expect(r.exitCode).toBe(78)
+    expect(ErrorJson.parse(r.json()).error).toMatchObject({
+      code: 'provider_disabled',
+      message: expect.stringMatching(/--provider other: disabled/),
+      hint: expect.stringContaining('yms-pay providers enable other'),
+    })
+    // Named beside an enabled one, it still refuses the whole run rather than quietly dropping it.
+    const both = await run(['sync', '--provider', 'acme-stripe', '--provider', 'other', '--json'], {
+      home: world.home,
+      env,
+    })
+    expect(both.exitCode).toBe(78)
+    expect(world.stripe.requests()).toBe(calls)
   })
 
   it('a missing API secret exits 78, the run naming the variable that would provide it', async () => {
@@ -151,15 +163,29 @@ describe('sync --watch (in-process, stopped as SIGTERM would stop it)', () => {
   })
 })
 
-describe('sync with no providers', () => {
+describe('sync with nothing to call', () => {
   const {home, cleanup} = tempHome()
   afterAll(cleanup)
 
-  it('is a no-op that exits 0 and says how to add one', async () => {
+  it('a home with no provider exits 78 naming the home and how to add one (cron must notice)', async () => {
+    expect((await run(['sites', 'add', 'berlin', '--name', 'Berlin', '--currency', 'EUR'], {home})).exitCode).toBe(0)
     const json = await run(['sync', '--json'], {home})
-    expect(json.exitCode).toBe(0)
-    expect(SyncResult.parse(json.json())).toMatchObject({runs: [], totals: {providers: 0}})
-    const plain = await run(['sync'], {home})
-    expect(plain.stderr).toMatch(/no enabled providers.*providers add/)
+    expect(json.exitCode).toBe(78)
+    expect(ErrorJson.parse(json.json()).error).toMatchObject({
+      code: 'no_enabled_providers',
+      message: expect.stringContaining(`no enabled providers in ${home} (from YMS_PAY_HOME)`),
+      hint: expect.stringMatching(/providers add/),
+    })
+  })
+
+  it('a home whose providers are all disabled says so, and how to enable one', async () => {
+    expect((await run(['providers', 'add', 'acme', '--kind', 'stripe'], {home})).exitCode).toBe(0)
+    expect((await run(['providers', 'disable', 'acme'], {home})).exitCode).toBe(0)
+    const r = await run(['sync', '--json'], {home})
+    expect(r.exitCode).toBe(78)
+    expect(ErrorJson.parse(r.json()).error).toMatchObject({
+      message: expect.stringContaining('(1 disabled)'),
+      hint: expect.stringMatching(/providers enable/),
+    })
   })
 })

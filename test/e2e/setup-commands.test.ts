@@ -32,7 +32,12 @@ const ProviderSchema = z.strictObject({
   settings: z.record(z.string(), z.string()),
   grants: z.array(z.strictObject({segment: z.string(), site: z.string(), access: z.enum(['read', 'write'])})),
   secrets: z.array(
-    z.strictObject({field: z.string(), source: z.enum(['env', 'keychain', 'unknown']).nullable(), envVar: z.string()}),
+    z.strictObject({
+      field: z.string(),
+      source: z.enum(['env', 'keychain', 'unknown']).nullable(),
+      envVar: z.string(),
+      use: z.enum(['api', 'webhooks', 'optional']),
+    }),
   ),
   fallback: z.string().nullable(),
   retrySchedule: z.string().nullable(),
@@ -135,6 +140,7 @@ describe('set-up commands (built binary, no TTY, as cron runs them)', () => {
       field: 'api_key',
       source: 'env',
       envVar: 'YMS_PAY_SECRET_ACME_STRIPE_API_KEY',
+      use: 'api',
     })
     expect(add.stdout).not.toContain('sk_test_envonly')
     expect(

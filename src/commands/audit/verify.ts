@@ -1,12 +1,16 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {ExitCode} from '../../core/errors.js'
 import {verifyAudit} from '../../services/audit.js'
+import {assertIntact} from '../../services/integrity.js'
 
 export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
   static override summary = 'Recompute the audit hash chain; exit 1 naming the first broken row'
 
   async run(): Promise<ReturnType<typeof verifyAudit>> {
-    const result = verifyAudit(await this.db())
+    const db = await this.db()
+    // A chain read from a damaged file proves nothing: SQLite's integrity check first (exit 78 naming the file).
+    assertIntact(db)
+    const result = verifyAudit(db)
     if (result.ok) {
       this.out(`audit chain intact: ${result.rows} rows`)
     } else {

@@ -11,7 +11,11 @@ export interface SecretPresence {
   /** Where it would be read from; null = absent; 'unknown' when the keychain could not be asked. */
   source: 'env' | 'keychain' | 'unknown' | null
   envVar: string
+  /** What needs it: every pull and payment ('api'), only webhook verification, or nothing ('optional': a fallback exists). */
+  use: SecretUse
 }
+
+export type SecretUse = 'api' | 'webhooks' | 'optional'
 
 export interface ProviderView {
   id: string
@@ -34,6 +38,14 @@ export function secretFieldsOf(kind: string): readonly string[] {
   return isGatewayKind(kind) ? gatewayFacts(kind).secretFields : []
 }
 
+/** What a gateway's secret field is needed for (its facts say which fields are webhook-only or optional). */
+export function secretUse(kind: string, field: string): SecretUse {
+  if (!isGatewayKind(kind)) return 'api'
+  const facts = gatewayFacts(kind)
+  if (facts.webhookSecretFields.includes(field)) return 'webhooks'
+  return facts.optionalSecretFields?.includes(field) ? 'optional' : 'api'
+}
+
 export function providerView(db: Db, secrets: SecretStore, p: Provider): ProviderView {
   const defaultBaseUrl = isGatewayKind(p.kind) ? gatewayFacts(p.kind).defaultBaseUrl : ''
   return {
@@ -48,6 +60,7 @@ export function providerView(db: Db, secrets: SecretStore, p: Provider): Provide
       field,
       source: presence(secrets, p.id, field).source,
       envVar: secrets.envVarName(p.id, field),
+      use: secretUse(p.kind, field),
     })),
     fallback: p.fallback,
     retrySchedule: p.retrySchedule,
@@ -61,11 +74,13 @@ export function providerView(db: Db, secrets: SecretStore, p: Provider): Provide
  * a provider whose secrets are missing cannot sync, and an admin setting it up unattended must hear it now.
  */
 export function missingSecretWarnings(secrets: SecretStore, id: string, kind: string): string[] {
-  const webhookOnly = new Set(isGatewayKind(kind) ? gatewayFacts(kind).webhookSecretFields : [])
   return secretFieldsOf(kind).flatMap((field) => {
+    const use = secretUse(kind, field)
+    // An optional secret has a fallback credential: its absence is normal, not something to warn about.
+    if (use === 'optional') return []
     const {source, keychainProblem} = presence(secrets, id, field)
     if (source !== null && source !== 'unknown') return []
-    const name = webhookOnly.has(field) ? `${field} (needed only to verify webhooks)` : field
+    const name = use === 'webhooks' ? `${field} (needed only to verify webhooks)` : field
     const variable = secrets.envVarName(id, field)
     return source === null
       ? [`secret ${name} is not set: set ${variable} or run \`yms-pay providers rotate-secret ${id} --field ${field}\``]

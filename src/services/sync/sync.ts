@@ -1,7 +1,9 @@
 import type {AppContext} from '../../app/context.js'
-import {UsageError} from '../../core/errors.js'
+import {describeHome} from '../../app/home.js'
+import {ConfigError, UsageError} from '../../core/errors.js'
 import type {Db} from '../../store/db.js'
 import {getProvider, listProviders, type Provider} from '../../store/repos/providers.js'
+import {checkBeforeWriting} from '../integrity.js'
 import {addCounts, zeroCounts, type ApplyCounts} from './apply.js'
 import {syncProvider, type ProviderRun, type ProviderSyncOptions} from './run-provider.js'
 
@@ -15,16 +17,46 @@ export interface SyncOptions extends Omit<ProviderSyncOptions, 'owner'> {
   concurrency?: number
 }
 
-/** The providers a sync covers: the ones named (each must exist), else every enabled one. */
-export function selectProviders(db: Db, ids: readonly string[] | undefined): Provider[] {
+/**
+ * The providers a sync covers: the ones named (each must exist and be enabled), else every enabled one. A disabled
+ * provider is never called, and a sync with nothing to call is a configuration error (exit 78), so a cron job
+ * pointed at the wrong home, or at one whose providers were all disabled, does not pass for a quiet success.
+ */
+export function selectProviders(db: Db, ctx: Pick<AppContext, 'home'>, ids: readonly string[] | undefined): Provider[] {
   if (ids && ids.length > 0) {
-    return ids.map((id) => {
+    const named = ids.map((id) => {
       const p = getProvider(db, id)
       if (!p) throw new UsageError(`--provider ${id}: unknown provider`, 'List them with `yms-pay providers list`.')
       return p
     })
+    const disabled = named.filter((p) => !p.enabled).map((p) => p.id)
+    if (disabled.length > 0) {
+      throw new ConfigError(
+        `--provider ${disabled.join(', ')}: disabled, and a disabled provider is never called`,
+        `Enable it with \`yms-pay providers enable ${disabled[0]}\`, or leave it out of the command.`,
+        'provider_disabled',
+      )
+    }
+    return named
   }
-  return listProviders(db).filter((p) => p.enabled)
+  const all = listProviders(db)
+  const enabled = all.filter((p) => p.enabled)
+  if (enabled.length === 0) {
+    const disabled = all.length - enabled.length
+    throw new ConfigError(
+      `no enabled providers in ${describeHome(ctx.home)}${disabled > 0 ? ` (${disabled} disabled)` : ''}: nothing to sync`,
+      disabled > 0
+        ? 'Enable one with `yms-pay providers enable <id>`, or check that --home (or YMS_PAY_HOME) names the home you meant.'
+        : 'Add one with `yms-pay providers add`, or check that --home (or YMS_PAY_HOME) names the home you meant.',
+      'no_enabled_providers',
+    )
+  }
+  return enabled
+}
+
+/** Whether a provider may still be called now (watch mode asks before each run: it may have been disabled since). */
+export function stillEnabled(db: Db, id: string): boolean {
+  return getProvider(db, id)?.enabled === true
 }
 
 /**
@@ -32,7 +64,8 @@ export function selectProviders(db: Db, ids: readonly string[] | undefined): Pro
  * turns the result into an exit code (4 if any failed, 75 if every one was locked by another run).
  */
 export async function runSync(db: Db, ctx: AppContext, opts: SyncOptions): Promise<SyncResult> {
-  const providers = selectProviders(db, opts.providers)
+  const providers = selectProviders(db, ctx, opts.providers)
+  checkBeforeWriting(db)
   const runs: ProviderRun[] = new Array(providers.length)
   let next = 0
   const worker = async () => {

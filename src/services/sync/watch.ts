@@ -1,7 +1,8 @@
 import type {AppContext} from '../../app/context.js'
 import type {Db} from '../../store/db.js'
 import {syncProvider, type ProviderRun, type ProviderSyncOptions} from './run-provider.js'
-import {selectProviders, summarize, type SyncResult} from './sync.js'
+import {checkBeforeWriting} from '../integrity.js'
+import {selectProviders, stillEnabled, summarize, type SyncResult} from './sync.js'
 
 export interface WatchOptions extends Omit<ProviderSyncOptions, 'owner'> {
   providers?: string[]
@@ -15,15 +16,24 @@ export interface WatchOptions extends Omit<ProviderSyncOptions, 'owner'> {
  * machines, from calling at the same instant), until the stop signal. Returns the totals of all runs.
  */
 export async function watchSync(db: Db, ctx: AppContext, opts: WatchOptions): Promise<SyncResult> {
-  const providers = selectProviders(db, opts.providers)
+  const providers = selectProviders(db, ctx, opts.providers)
+  checkBeforeWriting(db)
   const random = opts.random ?? Math.random
   const runs: ProviderRun[] = []
   await Promise.all(
     providers.map(async (provider) => {
+      let skipping = false
       while (!opts.signals.stop.aborted) {
-        const run = await syncProvider(db, ctx, provider, opts)
-        runs.push(run)
-        opts.onRun?.(run)
+        // Disabled while watching: not called again until it is enabled again.
+        if (stillEnabled(db, provider.id)) {
+          skipping = false
+          const run = await syncProvider(db, ctx, provider, opts)
+          runs.push(run)
+          opts.onRun?.(run)
+        } else if (!skipping) {
+          skipping = true
+          ctx.note(`${provider.id}: disabled, skipped until it is enabled again`)
+        }
         await sleep(opts.intervalMs * (0.9 + 0.2 * random()), opts.signals.stop)
       }
     }),

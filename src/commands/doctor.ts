@@ -1,0 +1,24 @@
+import {BaseCommand} from '../cli/base-command.js'
+import {ExitCode} from '../core/errors.js'
+import {runDoctor, type DoctorReport} from '../services/doctor.js'
+
+export default class Doctor extends BaseCommand<typeof Doctor> {
+  static override summary = 'Check the home: permissions, side files, schema, integrity, audit chain, keychain, secrets'
+  static override description = `Each check is ok, warn or fail, with what to do when it is not ok. Changes nothing, and works on a read-only or broken home. Exit ${ExitCode.attention} when any check fails (warnings alone exit 0), so a daily cron job can alert on it. The integrity check reads the whole ledger (seconds for a large one).`
+  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json']
+
+  async run(): Promise<DoctorReport> {
+    const report = await runDoctor(this.ctx)
+    const paint = {ok: this.ui.chalk.green, warn: this.ui.chalk.yellow, fail: this.ui.chalk.red}
+    const width = Math.max(...report.checks.map((c) => c.check.length))
+    this.out(`yms-pay doctor: ${report.home}`)
+    for (const c of report.checks) {
+      this.out(`${paint[c.status](c.status.padEnd(4))}  ${c.check.padEnd(width)}  ${c.message}`)
+      if (c.hint) this.out(`${' '.repeat(width + 8)}${c.hint}`)
+    }
+    const {ok, warn, fail} = report.counts
+    this.out(`${ok} ok, ${warn} warning${warn === 1 ? '' : 's'}, ${fail} failure${fail === 1 ? '' : 's'}`)
+    if (!report.ok) process.exitCode = ExitCode.attention
+    return report
+  }
+}

@@ -1,0 +1,73 @@
+import {YmsError} from '../../core/errors.js'
+import {openDatabase, userVersion, type Db} from '../../store/db.js'
+import {checkIntegrity} from '../../store/integrity.js'
+import {LATEST_VERSION} from '../../store/migrations/index.js'
+import {damaged} from '../../store/storage-errors.js'
+import {upgradeAdvice} from '../../store/upgrade-advice.js'
+import {verifyAudit} from '../audit.js'
+import {fail, ok, warn, type DoctorCheck} from './check.js'
+import {fromError} from './home-checks.js'
+
+/**
+ * The checks that read the ledger, opened read-only as found (no migration): schema version, SQLite's full
+ * integrity check, and the audit hash chain. Returns the open database when the rest of the doctor may use it
+ * (current schema, intact file), else undefined; the caller closes it.
+ */
+export function checkLedger(file: string): {checks: DoctorCheck[]; db?: Db} {
+  let db: Db
+  try {
+    db = openDatabase(file, {inspect: true})
+  } catch (error) {
+    if (error instanceof YmsError) return {checks: [fromError('integrity', error)]}
+    throw error
+  }
+  const checks: DoctorCheck[] = []
+  try {
+    const version = userVersion(db.raw)
+    checks.push(schemaCheck(version))
+    const integrity = checkIntegrity(db.raw, {limit: 20})
+    if (!integrity.ok) {
+      const error = damaged(file, `integrity_check: ${integrity.problems.join('; ')}`)
+      checks.push(fail('integrity', error.message, error.hint))
+      db.close()
+      return {checks}
+    }
+    checks.push(ok('integrity', `integrity_check passed (${integrity.durationMs} ms)`))
+    if (version !== LATEST_VERSION) {
+      db.close()
+      return {checks}
+    }
+    checks.push(auditCheck(db))
+    return {checks, db}
+  } catch (error) {
+    db.close()
+    if (error instanceof YmsError) return {checks: [...checks, fromError('integrity', error)]}
+    throw error
+  }
+}
+
+function schemaCheck(version: number): DoctorCheck {
+  if (version === LATEST_VERSION) return ok('schema', `schema version ${version} (current)`)
+  if (version < LATEST_VERSION) {
+    return warn(
+      'schema',
+      `schema version ${version}, older than this yms-pay's ${LATEST_VERSION}`,
+      'The next command that opens the home writable upgrades it (make a backup first: `yms-pay backup <file>`).',
+    )
+  }
+  return fail(
+    'schema',
+    `schema version ${version}, newer than this yms-pay supports (${LATEST_VERSION}): it was written by a newer yms-pay`,
+    `To use it, ${upgradeAdvice()}; or point --home (or YMS_PAY_HOME) at another data directory.`,
+  )
+}
+
+function auditCheck(db: Db): DoctorCheck {
+  const result = verifyAudit(db)
+  if (result.ok) return ok('audit-chain', `audit hash chain intact (${result.rows} rows)`)
+  return fail(
+    'audit-chain',
+    `audit hash chain broken at row seq ${result.seq}: ${result.reason}`,
+    'Someone changed the audit log behind yms-pay: compare with a backup (`yms-pay audit list`, `audit export`) to see what.',
+  )
+}
