@@ -46,10 +46,12 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   status: 'read',
   'transactions:list': 'read',
   'transactions:show': 'read',
+  'sync:skipped': 'read',
 
   demo: 'none',
   doctor: 'none',
   'sandbox:serve': 'none',
+  help: 'none',
 }
 
 /** Unlisted commands get the strictest access that still lets them work on a home that exists. */

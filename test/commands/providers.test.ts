@@ -66,8 +66,8 @@ describe('providers add / show / list', () => {
     // --segment grants write on each of the provider's sites.
     expect(grantKeys(p)).toEqual(['retail@berlin:write', 'retail@boston:write', 'vip@berlin:write', 'vip@boston:write'])
     expect(p.secrets).toEqual([
-      {field: 'api_key', source: 'env', envVar: 'YMS_PAY_SECRET_ACME_API_KEY'},
-      {field: 'webhook_secret', source: 'env', envVar: 'YMS_PAY_SECRET_ACME_WEBHOOK_SECRET'},
+      {field: 'api_key', source: 'env', envVar: 'YMS_PAY_SECRET_ACME_API_KEY', use: 'api'},
+      {field: 'webhook_secret', source: 'env', envVar: 'YMS_PAY_SECRET_ACME_WEBHOOK_SECRET', use: 'webhooks'},
     ])
   })
 

@@ -1,4 +1,4 @@
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {run, tempHome} from './helpers.js'
 import {ErrorJson} from './shapes.js'
@@ -8,6 +8,10 @@ import {ErrorJson} from './shapes.js'
 describe('times on the command line, the same for every command', () => {
   const {home, cleanup} = tempHome()
   afterAll(cleanup)
+  // Only set-up commands create a home: make the ledger first, so each command gets as far as reading its flag.
+  beforeAll(async () => {
+    expect((await run(['fx', 'set', 'EUR', 'GBP', '0.85', '--json'], {home})).exitCode).toBe(0)
+  })
 
   const instantFlags = [
     ['audit', 'list', '--since'],

@@ -17,7 +17,7 @@ export function invalidProviderId(id: string, label = 'provider id'): UsageError
   const shown = id.length > 40 ? `${id.slice(0, 40)}… (${id.length} characters)` : id
   return new UsageError(
     `${label} ${JSON.stringify(shown)} is not valid: ${PROVIDER_ID_RULE}`,
-    'Example: acme-stripe or eu.adyen',
+    'Example: acme-eu or acme.main',
   )
 }
 
