@@ -11,7 +11,7 @@
 const dist = (path) => new URL(`../../../dist/${path}`, import.meta.url).href
 const {runSync} = await import(dist('services/sync/sync.js'))
 const {openDatabase} = await import(dist('store/db.js'))
-const {resolveHome} = await import(dist('cli/home.js'))
+const {resolveHome} = await import(dist('app/home.js'))
 
 const need = (name) => {
   const v = process.env[name]
@@ -29,6 +29,7 @@ const ctx = {
   terminal: {color: false, interactive: false, stdoutIsTty: false},
   now: () => Date.now(),
   note: () => {},
+  warn: () => {},
 }
 
 const startupCpu = process.cpuUsage()
