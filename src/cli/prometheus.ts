@@ -28,12 +28,12 @@ export function escapeLabelValue(value: string): string {
 }
 
 /** HELP text escapes backslash and line feed only. */
-export function escapeHelp(text: string): string {
+function escapeHelp(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')
 }
 
 /** Go's float formatting as Prometheus parses it: NaN, +Inf, -Inf, otherwise the shortest exact decimal. */
-export function formatValue(value: number): string {
+function formatValue(value: number): string {
   if (Number.isNaN(value)) return 'NaN'
   if (value === Number.POSITIVE_INFINITY) return '+Inf'
   if (value === Number.NEGATIVE_INFINITY) return '-Inf'

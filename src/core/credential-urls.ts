@@ -13,7 +13,7 @@ export function cleartextProblem(url: URL): string | null {
 }
 
 /** The WHATWG parser has normalised the host already: IPv4 in dotted decimal, IPv6 compressed in brackets. */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1')
   if (host === 'localhost' || host === '::1') return true
   if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return true

@@ -48,13 +48,6 @@ export class AuthError extends YmsError {
   }
 }
 
-/** Another run holds the lock (exit 75, EX_TEMPFAIL: cron may simply try again later). */
-export class LockedError extends YmsError {
-  constructor(message: string, hint?: string) {
-    super(message, {exitCode: ExitCode.locked, code: 'locked', hint})
-  }
-}
-
 /** Money or currency input that cannot be represented exactly. */
 export class MoneyError extends UsageError {
   constructor(message: string, hint?: string) {

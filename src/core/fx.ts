@@ -30,15 +30,15 @@ function gcd(a: bigint, b: bigint): bigint {
   return a
 }
 
-export function reduce(num: bigint, den: bigint): Rational {
+function reduce(num: bigint, den: bigint): Rational {
   if (den === 0n) throw new MoneyError('rate with a zero denominator')
   if (den < 0n) [num, den] = [-num, -den]
   const g = gcd(num, den) || 1n
   return {num: num / g, den: den / g}
 }
 
-export const multiply = (a: Rational, b: Rational): Rational => reduce(a.num * b.num, a.den * b.den)
-export const invert = (r: Rational): Rational => reduce(r.den, r.num)
+const multiply = (a: Rational, b: Rational): Rational => reduce(a.num * b.num, a.den * b.den)
+const invert = (r: Rational): Rational => reduce(r.den, r.num)
 
 export function isIsoDate(value: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)

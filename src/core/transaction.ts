@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
 /** Integer minor units of an upper-case ISO 4217 currency (ISO exponent, whatever the gateway's own rules). */
-export const MoneySchema = z.object({
+const MoneySchema = z.object({
   minor: z.number().int().refine(Number.isSafeInteger, 'amount outside the exact integer range'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'upper-case ISO 4217 code'),
 })
@@ -14,14 +14,14 @@ export type TxnType = (typeof TXN_TYPES)[number]
  * Money between the processor and the merchant, with no customer: a fee, a payout to the merchant's bank, an
  * adjustment of the merchant's balance (docs/architecture.md, "Ledger").
  */
-export const MERCHANT_TYPES = ['fee', 'payout', 'adjustment'] as const satisfies readonly TxnType[]
+const MERCHANT_TYPES = ['fee', 'payout', 'adjustment'] as const satisfies readonly TxnType[]
 
 export function isMerchantBooking(type: TxnType): boolean {
   return (MERCHANT_TYPES as readonly TxnType[]).includes(type)
 }
 
 /** Objects that concern a payment and belong to its customer: they are applied only once the payment is. */
-export const CHILD_TYPES = ['refund', 'dispute', 'dispute_reversal'] as const satisfies readonly TxnType[]
+const CHILD_TYPES = ['refund', 'dispute', 'dispute_reversal'] as const satisfies readonly TxnType[]
 
 export function isChildType(type: TxnType): boolean {
   return (CHILD_TYPES as readonly TxnType[]).includes(type)
@@ -40,7 +40,7 @@ export const TXN_STATUSES = [
   'won',
   'lost',
 ] as const
-export const DECISIONS = ['retry', 'terminal', 'unknown'] as const
+const DECISIONS = ['retry', 'terminal', 'unknown'] as const
 export type Decision = (typeof DECISIONS)[number]
 
 const isoUtc = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/, 'ISO-8601 UTC timestamp')

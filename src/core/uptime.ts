@@ -41,7 +41,7 @@ export function statusGroupOf(status: number | null): string | null {
 }
 
 /** A call that did not end in `ok` (any HTTP error, rate limit, timeout, network error or circuit refusal). */
-export function isError(outcome: CallOutcome): boolean {
+function isError(outcome: CallOutcome): boolean {
   return outcome !== 'ok'
 }
 

@@ -10,8 +10,8 @@ import type {Clock} from '../core/clock.js'
  */
 export type CircuitState = 'closed' | 'open' | 'half_open'
 
-export const DEFAULT_FAILURE_THRESHOLD = 5
-export const DEFAULT_COOL_DOWN_MS = 30_000
+const DEFAULT_FAILURE_THRESHOLD = 5
+const DEFAULT_COOL_DOWN_MS = 30_000
 
 export interface CircuitBreakerOptions {
   clock: Clock

@@ -10,7 +10,7 @@ export function invalidEvent(externalId: string | null, detail: string, raw: unk
 }
 
 /** A stable de-duplication key for a delivery whose body names no event id. */
-export function bodyDigest(raw: Buffer): string {
+function bodyDigest(raw: Buffer): string {
   return `sha256:${createHash('sha256').update(raw).digest('hex')}`
 }
 

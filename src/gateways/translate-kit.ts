@@ -10,8 +10,6 @@ import {
   NormalizedTxnSchema,
   type Quarantined,
   type QuarantineReason,
-  type Skipped,
-  UNKNOWN_CODE,
 } from '../core/transaction.js'
 import type {CurrencyWire} from '../core/wire-rule.js'
 
@@ -100,7 +98,7 @@ export function invalidShape(raw: unknown, what: string, detail: string, externa
 }
 
 /** The object's `id` field as text (some gateways send numeric ids), or null. */
-export function externalIdOf(raw: unknown): string | null {
+function externalIdOf(raw: unknown): string | null {
   if (typeof raw !== 'object' || raw === null) return null
   const id = (raw as {id?: unknown}).id
   if (typeof id === 'number' && Number.isSafeInteger(id)) return String(id)
@@ -138,14 +136,6 @@ export function describeIssues(error: z.ZodError, max = 5): string {
     .slice(0, max)
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
     .join('; ')
-}
-
-/**
- * An object seen and deliberately not posted (Page.skipped): `reason` says why in words. Without a reason, the
- * code is one the gateway's documentation does not list, which an admin must see rather than lose.
- */
-export function skip(raw: unknown, externalId: string | null, code: string, reason: string = UNKNOWN_CODE): Skipped {
-  return {externalId, code, reason, raw}
 }
 
 /** Sorts a translation into a page's items or its quarantined objects. */

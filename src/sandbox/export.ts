@@ -10,16 +10,9 @@ import type {Scenario} from './model.js'
  * The YMS side of a scenario (`sandbox serve --export DIR`): sites.csv, customers.csv and invoices.csv in
  * exactly the columns `sites import`, `customers import` and `invoices import` read.
  */
-export const SITES_COLUMNS = ['id', 'name', 'currency', 'country', 'timezone'] as const
-export const CUSTOMERS_COLUMNS = [
-  'id',
-  'site',
-  'segment',
-  'name',
-  'email',
-  ...GATEWAY_KINDS.map((k) => `ref.${k}`),
-] as const
-export const INVOICES_COLUMNS = ['id', 'site', 'customer', 'amount', 'currency', 'issued_at', 'due_at'] as const
+const SITES_COLUMNS = ['id', 'name', 'currency', 'country', 'timezone'] as const
+const CUSTOMERS_COLUMNS = ['id', 'site', 'segment', 'name', 'email', ...GATEWAY_KINDS.map((k) => `ref.${k}`)] as const
+const INVOICES_COLUMNS = ['id', 'site', 'customer', 'amount', 'currency', 'issued_at', 'due_at'] as const
 
 async function writeCsv(path: string, header: readonly string[], rows: Iterable<readonly string[]>): Promise<void> {
   const file = await open(path, 'w')

@@ -5,7 +5,7 @@
  */
 
 export const KEYCHAIN_SERVICE = 'yms-pay'
-export const ENV_PREFIX = 'YMS_PAY_SECRET_'
+const ENV_PREFIX = 'YMS_PAY_SECRET_'
 
 /** `YMS_PAY_SECRET_<PROVIDER>_<FIELD>`: upper-cased, every character other than A-Z and 0-9 as `_`. */
 export function envVarName(providerId: string, field: string): string {

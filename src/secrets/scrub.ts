@@ -10,7 +10,7 @@ import {base64Cores, isBase64Char, literalForms} from './secret-forms.js'
  * without protecting anything a gateway would issue (real credentials are 16 characters and more).
  */
 export const REDACTED = '[REDACTED]'
-export const MIN_LENGTH = 8
+const MIN_LENGTH = 8
 
 interface Known {
   literals: string[]

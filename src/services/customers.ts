@@ -43,7 +43,7 @@ const REF_COLUMN = /^ref\.(.+)$/
 const KNOWN = new Set(['id', 'site', 'segment', 'name', 'email'])
 
 /** The columns of a customers file; a ref column must name a gateway kind or a provider that exists now. */
-export function customerColumns(db: Db): ColumnRules {
+function customerColumns(db: Db): ColumnRules {
   return {
     what: 'customers',
     required: ['id', 'site'],
@@ -52,7 +52,7 @@ export function customerColumns(db: Db): ColumnRules {
   }
 }
 
-export const CustomerRowSchema = z
+const CustomerRowSchema = z
   .record(z.string(), z.string())
   .superRefine((row, ctx) => {
     for (const key of Object.keys(row)) {

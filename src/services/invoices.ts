@@ -11,13 +11,13 @@ import {currencyCode, isoTime, LIMITS, optionalText, requiredId} from './imports
 import {auditedImport} from './imports/audited-import.js'
 import type {ImportResult} from './imports/run-import.js'
 
-export const INVOICE_COLUMNS: ColumnRules = {
+const INVOICE_COLUMNS: ColumnRules = {
   what: 'invoices',
   required: ['id', 'site', 'customer', 'amount', 'currency', 'issued_at'],
   optional: ['due_at'],
 }
 
-export const InvoiceRowSchema = z
+const InvoiceRowSchema = z
   .object({
     id: requiredId,
     site: requiredId,

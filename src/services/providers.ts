@@ -23,7 +23,7 @@ import {buildWizardSource, type WizardSource} from './providers/wizard-source.js
 import {openSecretStore} from './secret-store.js'
 
 export {grantAccess, revokeAccess, type GrantResult} from './providers/access.js'
-export {GatewayUnreachableError, TEST_CALL_TIMEOUT_MS, type TestResult} from './providers/test-connection.js'
+export {type TestResult} from './providers/test-connection.js'
 export type {ProviderView, SecretPresence} from './providers/view.js'
 export type {KindQuestions, WizardSource} from './providers/wizard-source.js'
 

@@ -29,7 +29,7 @@ export interface StartedSandbox {
   exported: ExportResult | null
 }
 
-export function parseGateways(list: readonly string[] | undefined): GatewayKind[] {
+function parseGateways(list: readonly string[] | undefined): GatewayKind[] {
   const kinds =
     list && list.length > 0
       ? list

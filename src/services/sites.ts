@@ -13,13 +13,13 @@ import {currencyCode, LIMITS, optionalText, requiredId, requiredText} from './im
 
 export type SiteView = Pick<Site, 'id' | 'name' | 'currency' | 'country' | 'timezone'>
 
-export const SITE_COLUMNS: ColumnRules = {
+const SITE_COLUMNS: ColumnRules = {
   what: 'sites',
   required: ['id', 'name', 'currency'],
   optional: ['country', 'timezone'],
 }
 
-export const SiteRowSchema = z.object({
+const SiteRowSchema = z.object({
   id: requiredId,
   name: requiredText(LIMITS.name),
   currency: currencyCode,

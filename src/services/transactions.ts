@@ -34,7 +34,7 @@ export interface TransactionDetail {
   audit: AuditView[]
 }
 
-export const DEFAULT_LIST_LIMIT = 50
+const DEFAULT_LIST_LIMIT = 50
 
 export function listTransactions(db: Db, input: ListTransactionsInput = {}): TxnSummary[] {
   const limit = input.limit ?? DEFAULT_LIST_LIMIT

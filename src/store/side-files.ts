@@ -31,7 +31,7 @@ export function existingSideFiles(file: string): string[] {
  * discard the WAL (measured: it deletes it on close), losing every transaction the WAL held. A database is never
  * legitimately empty beside a WAL: switching to WAL mode writes the database's first page.
  */
-export function orphanedSideFiles(file: string): string[] {
+function orphanedSideFiles(file: string): string[] {
   const size = sizeOf(file)
   if (size !== undefined && size > 0) return []
   return existingSideFiles(file)

@@ -3,7 +3,7 @@ import {dirname} from 'node:path'
 import {ConfigError, YmsError} from '../core/errors.js'
 
 /** What an admin does about a damaged ledger; shared by every message that reports one. */
-export const DAMAGED_HINT =
+const DAMAGED_HINT =
   'Run `yms-pay doctor` to see what is damaged, then restore the newest backup (made by `yms-pay backup`): stop ' +
   'yms-pay, move ledger.db and its -wal/-shm files aside, and copy the backup to ledger.db.'
 

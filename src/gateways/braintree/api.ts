@@ -5,7 +5,7 @@ import {ApiErrorResponseSchema, collectValidationErrors} from './schema.js'
 import {parseBraintreeXml, type XmlValue} from './xml.js'
 
 /** The API version yms-pay's translations were written against (docs/gateways.md#braintree-auth). */
-export const BRAINTREE_API_VERSION = '6'
+const BRAINTREE_API_VERSION = '6'
 
 /** Braintree's answer: the status and the XML as xml.ts reads it (`root` and `value` null when the body is not XML). */
 export interface XmlAnswer {

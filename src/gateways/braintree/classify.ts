@@ -67,7 +67,7 @@ export function gatewayRejectionDecision(reason: string | null | undefined): Dec
 }
 
 /** A failure code as translate.ts writes it: `2001`, `gateway_rejected:avs`, `failed`. */
-export function failureCodeDecision(code: string): Decision {
+function failureCodeDecision(code: string): Decision {
   if (/^\d{4}$/.test(code)) return processorDecision(code)
   if (code.startsWith('gateway_rejected:')) return gatewayRejectionDecision(code.slice('gateway_rejected:'.length))
   if (code in GATEWAY_REJECTIONS) return gatewayRejectionDecision(code)

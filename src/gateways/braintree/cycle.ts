@@ -24,14 +24,14 @@ export type TxnPass = (typeof TXN_PASSES)[number]
 export type Pass = TxnPass | 'disputes'
 
 /** How far each cycle reaches back behind the last one's upper end. */
-export const OVERLAP_MS = 15 * 60_000
-export const DECLINE_HORIZON_MS = 30 * 86_400_000
+const OVERLAP_MS = 15 * 60_000
+const DECLINE_HORIZON_MS = 30 * 86_400_000
 /** Ids per search window before it is halved (a connect option lowers it in tests). */
 export const DEFAULT_WINDOW_TARGET = 5_000
 /** Ids per advanced_search request: Braintree's page-size. */
 export const MAX_CHUNK = 50
 /** Before Braintree existed: the lower end of a full-history search. */
-export const HISTORY_FLOOR = '2007-01-01T00:00:00.000Z'
+const HISTORY_FLOOR = '2007-01-01T00:00:00.000Z'
 
 const RANGE_FIELD: Readonly<Record<Exclude<TxnPass, 'settlement_declined'>, string>> = {
   created: 'created_at',
@@ -60,12 +60,12 @@ export interface Cycle {
 export const isIso = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v))
 const iso = (ms: number): string => new Date(ms).toISOString()
 
-export function passesFor(cycle: Pick<Cycle, 'lower'>): Pass[] {
+function passesFor(cycle: Pick<Cycle, 'lower'>): Pass[] {
   return cycle.lower === null ? ['created', 'disputes'] : [...TXN_PASSES, 'disputes']
 }
 
 /** The first window of a transaction pass. */
-export function firstWindow(pass: TxnPass, cycle: Pick<Cycle, 'lower' | 'upper'>): Window {
+function firstWindow(pass: TxnPass, cycle: Pick<Cycle, 'lower' | 'upper'>): Window {
   const lowerMs = cycle.lower === null ? Date.parse(HISTORY_FLOOR) : Date.parse(cycle.lower)
   if (pass === 'settlement_declined') {
     const lower = iso(lowerMs)

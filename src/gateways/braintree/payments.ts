@@ -20,15 +20,15 @@ import {asList, isXmlObject, type XmlValue} from './xml.js'
  * is the invoice when the caller names one (so the gateway's own UI shows it), else the idempotency key; the
  * lookup narrows by created_at to this attempt, so earlier attempts for the same invoice are not mistaken for it.
  */
-export const ORDER_ID_MAX = 255
+const ORDER_ID_MAX = 255
 /** How far before the request the lookup searches (clock skew between us and Braintree). */
-export const LOOKUP_SKEW_MS = 120_000
+const LOOKUP_SKEW_MS = 120_000
 
-export function orderIdFor(req: CreatePaymentRequest): string {
+function orderIdFor(req: CreatePaymentRequest): string {
   return (req.metadata.invoice_id ?? req.metadata.invoice ?? req.idempotencyKey).slice(0, ORDER_ID_MAX)
 }
 
-export function saleBody(req: CreatePaymentRequest, merchantAccountId: string | undefined): Record<string, unknown> {
+function saleBody(req: CreatePaymentRequest, merchantAccountId: string | undefined): Record<string, unknown> {
   const transaction: Record<string, unknown> = {
     type: 'sale',
     amount: formatGatewayDecimal(req.amount, facts.wire),
@@ -60,7 +60,7 @@ function fromTranslation(t: Translation): PaymentOutcome {
 }
 
 /** Braintree's answer to a sale -> outcome (status 201 with <transaction>, or 422 <api-error-response>). */
-export function saleOutcome(
+function saleOutcome(
   status: number,
   root: string | null,
   value: XmlValue | null,

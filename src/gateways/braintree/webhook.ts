@@ -12,7 +12,7 @@ import {isXmlObject, parseBraintreeXml} from './xml.js'
  * accepts the payload with or without a trailing newline (the testing gateway appends one, some frameworks strip
  * it). There is no event id: deliveries are de-duplicated on kind, subject id and the notification timestamp.
  */
-export function braintreeSignature(privateKey: string, payload: string): string {
+function braintreeSignature(privateKey: string, payload: string): string {
   const key = createHash('sha1').update(privateKey, 'utf8').digest()
   return createHmac('sha1', key).update(payload, 'utf8').digest('hex')
 }

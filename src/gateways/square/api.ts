@@ -4,7 +4,7 @@ import {SquareApiError} from './api-error.js'
 import {ErrorsBodySchema, type SquareError} from './schema.js'
 
 /** The Square-Version this adapter was written against (docs/gateways.md#square-auth). */
-export const SQUARE_VERSION = '2026-05-20'
+const SQUARE_VERSION = '2026-05-20'
 
 export interface SquareApi {
   /** A GET whose 2xx body is JSON; 401/403 throw AuthError, any other answer SquareApiError. */
@@ -58,7 +58,7 @@ export function createSquareApi(http: HttpClient, accessToken: string, providerI
 }
 
 /** Square's `errors[]`, or none when the body is not Square's error shape. */
-export function errorsOf(res: HttpResponse): SquareError[] {
+function errorsOf(res: HttpResponse): SquareError[] {
   try {
     const parsed = ErrorsBodySchema.safeParse(res.json())
     return parsed.success ? parsed.data.errors : []

@@ -8,7 +8,7 @@ import {SquareApiError} from './api-error.js'
  * policy is one line. A decline code that is not here is terminal; an unmapped 5xx or a network failure is
  * unknown: the payment may exist, so resolve it before retrying (docs/gateways.md#declines-and-retries).
  */
-export const SQUARE_DECISIONS: Readonly<Record<string, Decision>> = {
+const SQUARE_DECISIONS: Readonly<Record<string, Decision>> = {
   INSUFFICIENT_FUNDS: 'retry',
   TRANSACTION_LIMIT: 'retry',
   GENERIC_DECLINE: 'retry', // capped by the retry policy (project)

@@ -15,7 +15,7 @@ import {type TranslateContext, translatePayment, unexplainedFailure} from './tra
  * Square takes the idempotency key in the JSON body (1–45 characters); the same key with the same body returns
  * the first response, so a retry after a timeout must reuse both (docs/gateways.md#square-idempotency).
  */
-export const MAX_IDEMPOTENCY_KEY = 45
+const MAX_IDEMPOTENCY_KEY = 45
 
 /** The caller's key when Square accepts it, else a stable digest of it (base64url SHA-256: 43 characters). */
 export function squareIdempotencyKey(key: string): string {
@@ -26,7 +26,7 @@ export function squareIdempotencyKey(key: string): string {
 const REFERENCE_ID_MAX = 40
 const NOTE_MAX = 500
 
-export function createPaymentBody(req: CreatePaymentRequest, locationId: string | undefined): Record<string, unknown> {
+function createPaymentBody(req: CreatePaymentRequest, locationId: string | undefined): Record<string, unknown> {
   const {reference_id: referenceId, note, ...rest} = req.metadata
   const restNote = Object.entries(rest)
     .map(([k, v]) => `${k}=${v}`)
@@ -82,7 +82,7 @@ export async function createSquarePayment(
 }
 
 /** Square's answer to CreatePayment -> outcome. 401/403 never get here: the API throws AuthError for them. */
-export function paymentOutcome(status: number, body: unknown, ctx: TranslateContext): PaymentOutcome {
+function paymentOutcome(status: number, body: unknown, ctx: TranslateContext): PaymentOutcome {
   const paymentRaw = body && typeof body === 'object' && 'payment' in body ? body.payment : undefined
   if (paymentRaw !== undefined) {
     const translated = translatePayment(paymentRaw, ctx)

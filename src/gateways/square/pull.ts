@@ -25,12 +25,12 @@ import {type TranslateContext, translateDispute, translatePayment, translateRefu
  *   several objects share a timestamp and Square's list endpoints are eventually consistent: duplicates are
  *   fine (the core upserts by id), gaps are not.
  */
-export const RESOURCES = ['payments', 'refunds', 'disputes'] as const
+const RESOURCES = ['payments', 'refunds', 'disputes'] as const
 export type Resource = (typeof RESOURCES)[number]
 
-export const LOOKBACK_MS = 60_000
-export const CREATED_AT_FLOOR = '2009-01-01T00:00:00.000Z' // before Square existed
-export const PAGE_LIMIT = 100
+const LOOKBACK_MS = 60_000
+const CREATED_AT_FLOOR = '2009-01-01T00:00:00.000Z' // before Square existed
+const PAGE_LIMIT = 100
 
 export interface SquareCursor {
   v: 1
@@ -78,19 +78,19 @@ export function readCursor(cursor: Cursor | null, since?: string): SquareCursor 
 }
 
 /** The lower bound on updated_at for the current resource's listing, or undefined for a full read. */
-export function updatedSince(state: SquareCursor): string | undefined {
+function updatedSince(state: SquareCursor): string | undefined {
   const mark = state.watermarks[state.resource]
   return mark === undefined ? undefined : new Date(Date.parse(mark) - LOOKBACK_MS).toISOString()
 }
 
-export function laterOf(a: string | null, b: string | null): string | null {
+function laterOf(a: string | null, b: string | null): string | null {
   if (a === null) return b
   if (b === null) return a
   return Date.parse(b) > Date.parse(a) ? b : a
 }
 
 /** State after one page: stay on the resource while Square returned a cursor, else close its watermark and move on. */
-export function advance(
+function advance(
   state: SquareCursor,
   pageMaxSeen: string | null,
   nextPage: string | undefined,

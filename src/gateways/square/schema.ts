@@ -9,13 +9,13 @@ const rfc3339 = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'RFC 3339 timestamp')
 
-export const SquareMoneySchema = z.object({
+const SquareMoneySchema = z.object({
   amount: z.number().int(),
   currency: z.string().min(1),
 })
 export type SquareMoney = z.infer<typeof SquareMoneySchema>
 
-export const SquareErrorSchema = z.object({
+const SquareErrorSchema = z.object({
   category: z.string(),
   code: z.string(),
   detail: z.string().optional(),

@@ -113,7 +113,7 @@ export function unexplainedFailure(): Failure {
 }
 
 /** The decline of a failed payment: Square puts it in card_details.errors[] (bank_account_details for ACH). */
-export function paymentFailure(payment: SquarePayment): Failure | null {
+function paymentFailure(payment: SquarePayment): Failure | null {
   if (payment.status !== 'FAILED') return null
   const error = payment.card_details?.errors?.[0] ?? payment.bank_account_details?.errors?.[0]
   if (!error) return unexplainedFailure()

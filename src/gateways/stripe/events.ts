@@ -7,7 +7,7 @@ import {embeddedRefunds, translateCharge, translateDispute, translateRefund} fro
  * Stripe events -> normalized transactions. The event's `data.object` is the object as it was when the event
  * happened; its `created` dates the change (updatedAt).
  */
-export const CHARGE_LIFECYCLE_EVENTS = [
+const CHARGE_LIFECYCLE_EVENTS = [
   'charge.succeeded',
   'charge.pending',
   'charge.failed',
@@ -15,8 +15,8 @@ export const CHARGE_LIFECYCLE_EVENTS = [
   'charge.expired',
   'charge.updated',
 ] as const
-export const REFUND_EVENTS = ['charge.refund.updated', 'refund.created', 'refund.updated', 'refund.failed'] as const
-export const DISPUTE_EVENTS = [
+const REFUND_EVENTS = ['charge.refund.updated', 'refund.created', 'refund.updated', 'refund.failed'] as const
+const DISPUTE_EVENTS = [
   'charge.dispute.created',
   'charge.dispute.updated',
   'charge.dispute.closed',

@@ -14,7 +14,7 @@ import {facts} from './facts.js'
  * An off-session charge of a stored card: `POST /v1/payment_intents` with confirm=true. The PaymentIntent's charge
  * is the payment (expanded with its balance transaction, so the outcome carries the normalized charge and fee).
  */
-export function paymentIntentForm(req: CreatePaymentRequest): URLSearchParams {
+function paymentIntentForm(req: CreatePaymentRequest): URLSearchParams {
   const form = new URLSearchParams()
   form.set('amount', String(toGatewayMinor(req.amount, facts.wire)))
   form.set('currency', req.amount.currency.toLowerCase())

@@ -14,7 +14,7 @@ const metadata = z.record(z.string(), z.string())
 /** An expandable reference: the id, or the object itself when `expand[]` asked for it. */
 const expandable = <T extends z.ZodType>(object: T) => z.union([z.string(), object])
 
-export const BalanceTransactionSchema = z.object({
+const BalanceTransactionSchema = z.object({
   id: idOf('txn_'),
   object: z.literal('balance_transaction'),
   amount: int,
@@ -39,7 +39,7 @@ export const RefundSchema = z.object({
 })
 export type StripeRefund = z.infer<typeof RefundSchema>
 
-export const OutcomeSchema = z.object({
+const OutcomeSchema = z.object({
   reason: z.string().nullish(),
   advice_code: z.string().nullish(),
   type: z.string().nullish(),

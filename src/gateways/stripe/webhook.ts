@@ -5,7 +5,7 @@ import type {Clock} from '../../core/clock.js'
 import {translateEvent} from './events.js'
 
 /** stripe-node's DEFAULT_TOLERANCE (docs/gateways.md#stripe-webhooks). */
-export const SIGNATURE_TOLERANCE_SECONDS = 300
+const SIGNATURE_TOLERANCE_SECONDS = 300
 
 export function signStripePayload(secret: string, timestamp: number, body: string): string {
   return createHmac('sha256', Buffer.from(secret, 'utf8')).update(`${timestamp}.${body}`, 'utf8').digest('hex')

@@ -6,7 +6,7 @@ import {facts} from '../../gateways/braintree/facts.js'
 
 /** Braintree's wire shapes (BT fixtures, braintree-go fixtures): datetimes to the second, decimal amounts. */
 export const datetime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
-export const date = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
+const date = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
 const amount = (m: Money): string => formatGatewayDecimal(m, facts.wire)
 const dt = (name: string, ms: number | null): string =>
   ms === null ? el(name, null) : el(name, datetime(ms), {type: 'datetime'})

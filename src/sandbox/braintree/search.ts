@@ -10,7 +10,7 @@ import {el, wrap} from './xml-writer.js'
  * The three searches (docs/gateways.md#braintree-listing): ids first, then the transactions of at most one page of
  * those ids; disputes in numbered pages. Objects whose time has not come by `now` do not exist yet.
  */
-export const PAGE_SIZE = 50
+const PAGE_SIZE = 50
 
 const pageMeta = (page: number, total: number): string =>
   el('current-page-number', page, {type: 'integer'}) +

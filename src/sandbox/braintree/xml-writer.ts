@@ -2,7 +2,7 @@
  * Writing Braintree's XML as the gateway does (the reading side is src/gateways/braintree/xml.ts): escaped text,
  * `nil="true"` for null, type attributes on what the reader converts.
  */
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(
     /[&<>"']/g,
     (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;'})[c] as string,

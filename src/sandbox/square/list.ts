@@ -12,7 +12,7 @@ export interface CursorPos {
   i: string
 }
 
-export function encodeCursor(pos: CursorPos): string {
+function encodeCursor(pos: CursorPos): string {
   return Buffer.from(JSON.stringify(pos)).toString('base64url')
 }
 

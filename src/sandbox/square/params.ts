@@ -7,7 +7,7 @@ import type {Row} from './snapshot.js'
 export const MAX_LIMIT = 100
 const YEAR_MS = 365 * 86_400_000
 
-export function timeParam(query: URLSearchParams, name: string): string | undefined {
+function timeParam(query: URLSearchParams, name: string): string | undefined {
   const value = query.get(name)
   if (value === null || value === '') return undefined
   try {
@@ -17,12 +17,7 @@ export function timeParam(query: URLSearchParams, name: string): string | undefi
   }
 }
 
-export function enumParam<T extends string>(
-  query: URLSearchParams,
-  name: string,
-  allowed: readonly T[],
-  fallback: T,
-): T {
+function enumParam<T extends string>(query: URLSearchParams, name: string, allowed: readonly T[], fallback: T): T {
   const value = query.get(name)
   if (value === null || value === '') return fallback
   if (!(allowed as readonly string[]).includes(value)) {

@@ -140,7 +140,7 @@ export function renderRefund(rec: PaymentRecord, refund: ScenarioRefund): Record
   return out
 }
 
-export function disputeState(rec: PaymentRecord, at: string, seed: number): string | null {
+function disputeState(rec: PaymentRecord, at: string, seed: number): string | null {
   const state = paymentStateAt(rec.p, at).dispute
   if (!state) return null
   if (state.state === 'open') return 'EVIDENCE_REQUIRED'

@@ -13,7 +13,7 @@ import {facts} from '../../gateways/stripe/facts.js'
  * Stripe's test payment methods decline as their names say; a customer's stored card succeeds unless the
  * customer's latest failed payment was a hard decline (the card is still expired or stolen).
  */
-export const TEST_PAYMENT_METHODS: Readonly<Record<string, DeclineReason | null>> = {
+const TEST_PAYMENT_METHODS: Readonly<Record<string, DeclineReason | null>> = {
   pm_card_visa: null,
   pm_card_mastercard: null,
   pm_card_chargeDeclined: 'generic',

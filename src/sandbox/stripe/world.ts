@@ -460,7 +460,7 @@ export function declineError(decline: (typeof STRIPE_DECLINES)[DeclineReason], c
   }
 }
 
-export function byTime(a: Listed, b: Listed): number {
+function byTime(a: Listed, b: Listed): number {
   return a.atMs - b.atMs || a.seq - b.seq
 }
 

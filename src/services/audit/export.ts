@@ -3,18 +3,7 @@ import {csvRow} from '../../core/csv.js'
 
 export type AuditExportFormat = 'csv' | 'jsonl'
 
-export const CSV_COLUMNS = [
-  'seq',
-  'at',
-  'actor',
-  'action',
-  'provider',
-  'subject',
-  'outcome',
-  'details',
-  'prev_hash',
-  'hash',
-]
+const CSV_COLUMNS = ['seq', 'at', 'actor', 'action', 'provider', 'subject', 'outcome', 'details', 'prev_hash', 'hash']
 
 export function csvHeader(): string {
   return csvRow(CSV_COLUMNS)

@@ -20,7 +20,7 @@ export function lineList(lines: ReadonlyArray<number | string>, total = lines.le
   return head.length === 1 ? `${head[0]}` : `${head.slice(0, -1).join(', ')} and ${head.at(-1)}`
 }
 
-export function isKnownColumn(name: string, rules: ColumnRules): boolean {
+function isKnownColumn(name: string, rules: ColumnRules): boolean {
   if (rules.required.includes(name) || rules.optional.includes(name)) return true
   const ref = refName(name, rules)
   return ref !== null && (rules.refs!.kinds.includes(ref) || rules.refs!.providers.includes(ref))
@@ -46,7 +46,7 @@ function unknownDetail(name: string, rules: ColumnRules): string {
 }
 
 /** The columns of a file of this kind, for hints. */
-export function columnsHint(rules: ColumnRules): string {
+function columnsHint(rules: ColumnRules): string {
   const names = [...rules.required, ...rules.optional, ...(rules.refs ? ['ref.<gateway kind or provider id>'] : [])]
   const required = rules.required.length === 1 ? rules.required[0] : lineList(rules.required, rules.required.length, 99)
   return `A ${rules.what} file has the columns ${names.join(', ')} (${required} required). Nothing was imported.`

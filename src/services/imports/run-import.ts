@@ -87,7 +87,7 @@ export async function runImport<T>(spec: ImportSpec<T>): Promise<ImportResult> {
   return result
 }
 
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       const field = issue.path.length > 0 ? issue.path.join('.') : 'row'

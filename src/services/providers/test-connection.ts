@@ -23,10 +23,10 @@ export interface TestResult {
  * the whole test (PayPal's takes two calls). A sync keeps the long timeouts and retries, which a test would only
  * turn into a minute and a half of silence in front of a person waiting for it.
  */
-export const TEST_CALL_TIMEOUT_MS = 5_000
+const TEST_CALL_TIMEOUT_MS = 5_000
 
 /** Nothing answered in time, or no connection at all (exit 75: try again later, or fix the URL or the network). */
-export class GatewayUnreachableError extends YmsError {
+class GatewayUnreachableError extends YmsError {
   constructor(message: string, hint: string) {
     super(message, {exitCode: ExitCode.locked, code: 'gateway_unreachable', hint})
   }

@@ -39,7 +39,7 @@ export function secretFieldsOf(kind: string): readonly string[] {
 }
 
 /** What a gateway's secret field is needed for (its facts say which fields are webhook-only or optional). */
-export function secretUse(kind: string, field: string): SecretUse {
+function secretUse(kind: string, field: string): SecretUse {
   if (!isGatewayKind(kind)) return 'api'
   const facts = gatewayFacts(kind)
   if (facts.webhookSecretFields.includes(field)) return 'webhooks'
