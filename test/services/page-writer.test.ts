@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import type {ApplyScope} from '../../src/services/sync/apply.js'
+import type {ApplyScope} from '../../src/services/sync/scope.js'
 import {workerWriter} from '../../src/services/sync/page-writer.js'
 import {openDatabase} from '../../src/store/db.js'
 

@@ -1,6 +1,5 @@
 import {createHash} from 'node:crypto'
 
-import type {Grant} from '../../core/access.js'
 import {
   type FetchedTxn,
   type NormalizedTxn,
@@ -23,19 +22,9 @@ import {getTxnState, type StoredTxnState, writeTxnVersion} from '../../store/rep
 import {sameTxnState} from '../../store/repos/txn-row.js'
 import {appendAudit} from '../audit.js'
 import {postTxn} from './post.js'
+import {react} from './reactions.js'
+import type {ApplyScope} from './scope.js'
 import {verdictFor, type Verdict} from './verdict.js'
-
-/** What one provider's apply needs to know; built once per sync run (grants and ref look-ups cached). */
-export interface ApplyScope {
-  provider: string
-  kind: string
-  actor: string
-  source: 'pull' | 'webhook' | 'replay'
-  grants: readonly Grant[]
-  /** Events at or after this time are "new" and get a latency sample; null: none (a first backfill). */
-  latencySince: string | null
-  customers: Map<string, Owner | null>
-}
 
 /** What one page (or replay) did: the run's counters without the page count. */
 export type ApplyCounts = Omit<RunCounts, 'pages'>
@@ -159,6 +148,7 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
   const verdict = verdictFor(db, scope, txn, existing)
   if (verdict.kind === 'held') {
     hold(db, scope, {txn, rawJson}, verdict)
+    react(db, scope, {kind: 'held', txn, reason: verdict.reason, detail: verdict.detail, now: page.now})
     page.openQuarantine = true
     if (verdict.reason === 'awaiting_parent') page.awaitingChildren = true
     counts.quarantined++
@@ -196,7 +186,9 @@ function write(
     existing?.seq ?? null,
   )
   counts[existing ? 'updated' : 'inserted']++
-  counts.posted += postTxn(db, {txn, seq, owner, version, seenBefore: existing !== null, now})
+  const posted = postTxn(db, {txn, seq, owner, version, seenBefore: existing !== null, now})
+  counts.posted += posted
+  react(db, scope, {kind: 'written', txn, previous: existing?.txn ?? null, owner, posted, now})
   if (page.openQuarantine)
     closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
   if (

@@ -4,7 +4,8 @@ import type {Db} from '../../store/db.js'
 import {acquireLease} from '../../store/repos/leases.js'
 import {addRunCounts, recordCalls, saveCursor} from '../../store/repos/sync-state.js'
 import {appendAudit} from '../audit.js'
-import {applyItems, type ApplyCounts, type ApplyScope, type SerializedSkipped, type SerializedTxn} from './apply.js'
+import {applyItems, type ApplyCounts, type SerializedSkipped, type SerializedTxn} from './apply.js'
+import type {ApplyScope} from './scope.js'
 
 export interface PageCommit {
   page: Pick<Page, 'invalid' | 'next'> & {items: readonly SerializedTxn[]; skipped?: readonly SerializedSkipped[]}

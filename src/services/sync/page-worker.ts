@@ -2,7 +2,8 @@ import {parentPort, workerData} from 'node:worker_threads'
 
 import {YmsError} from '../../core/errors.js'
 import {openDatabase} from '../../store/db.js'
-import type {ApplyCounts, ApplyScope} from './apply.js'
+import type {ApplyCounts} from './apply.js'
+import type {ApplyScope} from './scope.js'
 import {commitPage, type PageCommit, type RunRef} from './commit-page.js'
 
 export interface WorkerInit {

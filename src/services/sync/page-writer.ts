@@ -2,7 +2,8 @@ import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
 
 import type {Db} from '../../store/db.js'
-import type {ApplyCounts, ApplyScope} from './apply.js'
+import type {ApplyCounts} from './apply.js'
+import type {ApplyScope} from './scope.js'
 import {commitPage, type PageCommit, type RunRef} from './commit-page.js'
 import type {WorkerInit, WorkerReply} from './page-worker.js'
 

@@ -6,7 +6,8 @@ import {listGrants} from '../../store/repos/grants.js'
 import {getProvider} from '../../store/repos/providers.js'
 import {listQuarantine} from '../../store/repos/quarantine.js'
 import {appendAudit} from '../audit.js'
-import {applyItems, type ApplyScope} from './apply.js'
+import {applyItems} from './apply.js'
+import type {ApplyScope} from './scope.js'
 
 export interface ReplayResult {
   considered: number
