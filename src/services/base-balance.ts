@@ -1,0 +1,32 @@
+import type {Money} from '../core/transaction.js'
+import type {Db} from '../store/db.js'
+import {convertAt} from './fx.js'
+
+/**
+ * A customer's balances summed in the site's base currency: each currency converted on its own at the latest rate on
+ * or before `date` (what `customers show` prints), and the sum of the converted figures. One path for every place
+ * that states a base-currency balance (customers show and export, the reconciliation's balance identity), so they
+ * agree to the minor unit. A currency without a rate is left out of the sum and named in `error`.
+ */
+export function balanceInBase(
+  db: Db,
+  balances: readonly Money[],
+  base: string,
+  date: string,
+): {minor: number; error: string | null} {
+  let minor = 0
+  let error: string | null = null
+  for (const b of balances) {
+    // The same currency converts at 1 to the same amount: no rate to look up.
+    if (b.currency === base) {
+      minor += b.minor
+      continue
+    }
+    try {
+      minor += convertAt(db, b, base, date).to.minor
+    } catch (e) {
+      error = (e as Error).message
+    }
+  }
+  return {minor, error}
+}
