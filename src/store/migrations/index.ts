@@ -1,5 +1,6 @@
 import {baseline} from './001-baseline.js'
 import {dropUnusedPreReleaseTables} from './002-drop-unused-pre-release-tables.js'
+import {reconcileTables} from './003-reconcile.js'
 import type {Migration} from './migration.js'
 
 export type {Migration} from './migration.js'
@@ -9,6 +10,6 @@ export {runMigrations} from './run.js'
  * Every schema step, in order: the baseline (user_version 6), then one migration per version from 7 on. Append
  * only: never edit or renumber a migration that has shipped.
  */
-export const MIGRATIONS: readonly Migration[] = [baseline, dropUnusedPreReleaseTables]
+export const MIGRATIONS: readonly Migration[] = [baseline, dropUnusedPreReleaseTables, reconcileTables]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0

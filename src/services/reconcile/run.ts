@@ -1,0 +1,139 @@
+import type {AppContext} from '../../app/context.js'
+import {reconcile} from '../../core/reconcile/engine.js'
+import {RECONCILE_CLASSES, type ReconcileClass} from '../../core/reconcile/classes.js'
+import type {Db} from '../../store/db.js'
+import {loadSiteFacts, plainLinks as plainPairLinks} from '../../store/repos/reconcile-facts.js'
+import {insertRun, resolvedExceptions} from '../../store/repos/reconcile-runs.js'
+import {appendAudit} from '../audit.js'
+import {fxConverter} from './fx.js'
+import {heldIssues} from './held-issues.js'
+import {identityView} from './identity.js'
+import {checkLedger} from './ledger-check.js'
+import {resolveScope, type ReconcileInput} from './options.js'
+import type {ExceptionView, ReconcileResult} from './result.js'
+import {exceptionsOf, fuzzyMatches} from './views.js'
+
+export interface ReconcileHooks {
+  /** Progress of the passes over the site's payments and invoices (for a progress bar). */
+  onProgress?: (phase: string, done: number, total: number) => void
+  /** Hand every pair over one by one instead of tallying plain pairs (tests compare both ways). */
+  tallyPlain?: boolean
+  /** Also return every payment -> invoice link the run made, plain pairs included (the sandbox truth test). */
+  collectLinks?: boolean
+}
+
+export interface ReconcileRun {
+  result: ReconcileResult
+  /** Links the run made (only with hooks.collectLinks): payment id -> invoice ids. */
+  links: Array<{transaction: string; invoices: string[]; rule: string}> | null
+}
+
+/**
+ * Reconciles one site and stores the run and its exceptions. The result carries no time but the run's own (`at`),
+ * and everything in it is ordered, so the same ledger, rates and flags give byte-identical JSON.
+ */
+export async function runReconcile(
+  db: Db,
+  ctx: AppContext,
+  input: ReconcileInput,
+  hooks: ReconcileHooks = {},
+): Promise<ReconcileRun> {
+  const scope = resolveScope(db, input)
+  const at = new Date(ctx.now()).toISOString()
+  const {facts, sums, check, plainLinks} = db.read(() => {
+    const state = loadSiteFacts(db, {
+      site: scope.site,
+      currency: scope.currency,
+      from: scope.from,
+      to: scope.to,
+      providers: scope.providers.length > 0 ? new Set(scope.providers) : null,
+      tallyPlain: hooks.tallyPlain ?? true,
+      onProgress: hooks.onProgress,
+    })
+    const check = checkLedger(db, state)
+    heldIssues(db, state)
+    const plainLinks = hooks.collectLinks ? plainPairLinks(db, state) : []
+    return {facts: state.finish(), sums: state.sums, check, plainLinks}
+  })
+  const {findings, summary} = reconcile(facts, {
+    tolerance: scope.tolerance,
+    windowDays: scope.windowDays,
+    asOf: at,
+    convert: fxConverter(db),
+  })
+  const identity = identityView(db, sums, check, scope.currency, at.slice(0, 10))
+  const found = exceptionsOf(facts, findings)
+  const pick = <T>(f: (c: ReconcileClass) => T) =>
+    Object.fromEntries(RECONCILE_CLASSES.map((c) => [c, f(c)])) as Record<ReconcileClass, T>
+  const summaryPart = {
+    at,
+    site: scope.site,
+    currency: scope.currency,
+    from: scope.from,
+    to: scope.to,
+    providers: scope.providers,
+    tolerance: scope.tolerance.text,
+    windowDays: scope.windowDays,
+    counts: pick((c) => summary.classes[c].findings),
+    items: {
+      invoices: pick((c) => summary.classes[c].invoices),
+      payments: pick((c) => summary.classes[c].payments),
+    },
+    amounts: pick((c) => ({invoiced: summary.classes[c].invoiced, paid: summary.classes[c].paid})),
+    byProvider: summary.providers,
+    rules: summary.rules,
+    matches: fuzzyMatches(facts, findings),
+    identity,
+  }
+  const result = db.write(() => {
+    const resolved = resolvedExceptions(db, scope.site)
+    const exceptions: ExceptionView[] = found.map(({record, ...view}) => {
+      const r = resolved.get(view.id)
+      const stillResolved = r !== undefined && r.factsSha256 === record.factsSha256
+      return {
+        ...view,
+        status: stillResolved ? 'resolved' : 'open',
+        resolution: stillResolved ? {by: r.resolvedBy ?? '', note: r.resolutionNote ?? ''} : null,
+      }
+    })
+    const open = exceptions.filter((e) => e.status === 'open').length
+    const runId = insertRun(
+      db,
+      {
+        site: scope.site,
+        from: scope.from,
+        to: scope.to,
+        providers: scope.providers,
+        tolerance: scope.tolerance.text,
+        windowDays: scope.windowDays,
+        actor: ctx.actor,
+        at,
+        summaryJson: JSON.stringify({...summaryPart, open}),
+      },
+      found.map((f) => f.record),
+      {exceptions: exceptions.length, open},
+    )
+    appendAudit(db, {
+      actor: ctx.actor,
+      action: 'reconcile.run',
+      subject: scope.site,
+      outcome: open > 0 || !identity.holds ? 'attention' : 'ok',
+      details: {run: runId, counts: summaryPart.counts, exceptions: exceptions.length, open, identity: identity.holds},
+    })
+    return {runId, ...summaryPart, exceptions, open}
+  })
+  return {result, links: hooks.collectLinks ? [...plainLinks, ...linksOf(facts, findings)] : null}
+}
+
+function linksOf(
+  facts: Parameters<typeof fuzzyMatches>[0],
+  findings: Parameters<typeof fuzzyMatches>[1],
+): Array<{transaction: string; invoices: string[]; rule: string}> {
+  return findings.flatMap((f) =>
+    f.links.map((l) => ({
+      transaction: facts.payments[l.payment]!.id,
+      invoices: l.invoices.map((i) => facts.invoices[i]!.id),
+      rule: l.rule,
+    })),
+  )
+}
