@@ -39,12 +39,15 @@ export function reconcile(facts: SiteFacts, opts: EngineOptions): Reconciliation
   return {findings, summary: summarize(findings, ctx)}
 }
 
-/** Per customer: its unreferenced payments of the run against its invoices that no reference ties. */
+/**
+ * Per customer: its unreferenced payments of the run against its invoices that nothing names (neither a payment nor
+ * a failed or pending attempt at one).
+ */
 function linksByRule(ctx: Context, referenced: ReadonlySet<number>): Link[] {
   const {facts} = ctx
   const open = new Map<string, number[]>()
   facts.invoices.forEach((invoice, i) => {
-    if (invoice.inPeriod && !referenced.has(i)) listFor(open, invoice.customer).push(i)
+    if (invoice.inPeriod && !referenced.has(i) && invoice.attempts.length === 0) listFor(open, invoice.customer).push(i)
   })
   const unreferenced = new Map<string, number[]>()
   facts.payments.forEach((p, index) => {

@@ -16,6 +16,11 @@ export interface InvoiceFact {
   dueAt: string
   /** Issued within the run's period (--from/--to). */
   inPeriod: boolean
+  /**
+   * Payments that name it but have not succeeded (failed, pending, canceled): the invoice is being paid through them,
+   * so no unreferenced payment is matched to it by rule.
+   */
+  attempts: Array<{id: string; status: string}>
 }
 
 /** A part of a payment's reference that names no invoice of this site. */

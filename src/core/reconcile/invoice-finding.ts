@@ -1,5 +1,6 @@
 import type {Money} from '../transaction.js'
 import type {Context} from './context.js'
+import type {InvoiceFact} from './facts.js'
 import {finding, type Finding} from './findings.js'
 import type {Group} from './groups.js'
 import {paidIn, type Paid} from './paid.js'
@@ -62,6 +63,7 @@ export function invoiceFinding(group: Group, ctx: Context): Finding {
       note: sentences(
         paid.length === 0 ? `${subject} has no payment and ${due}` : `${subject} ${due}`,
         paid.length > 0 && `It was ${story}: nothing of it remains paid`,
+        attemptWords(invoices),
       ),
       exception: overdue,
     })
@@ -89,6 +91,7 @@ export function invoiceFinding(group: Group, ctx: Context): Finding {
       note: sentences(
         `${subject}: ${story}`,
         `${difference} is still open${overdue ? '' : `, not due until ${day(invoices[0]!.dueAt)}`}`,
+        attemptWords(invoices),
       ),
       exception: overdue,
     })
@@ -98,6 +101,13 @@ export function invoiceFinding(group: Group, ctx: Context): Finding {
     note: sentences(`${subject}: ${story}`, `That is ${difference} more than invoiced`),
     exception: true,
   })
+}
+
+/** "Attempts that named it: P (failed)", when payments named the invoice but did not succeed. */
+function attemptWords(invoices: readonly InvoiceFact[]): string | null {
+  const attempts = invoices.flatMap((i) => i.attempts)
+  if (attempts.length === 0) return null
+  return `Attempts that named it but did not succeed: ${listWords(attempts.map((a) => `${a.id} (${a.status})`))}`
 }
 
 /** "paid by X and Y; refund R of 10.00 EUR; converted at ...". */

@@ -64,6 +64,8 @@ export class FactState {
   /** The rowid of each invoice handed over, by fact index. */
   readonly invoiceRows: number[] = []
   private readonly names = new Map<number, number[]>()
+  /** Payments that name an invoice (by rowid) but have not succeeded. */
+  readonly attempts = new Map<number, Array<{id: string; status: string}>>()
   private readonly parents: number[] = []
   private readonly providers: string[] = []
   private readonly providerCodes = new Map<string, number>()
@@ -199,6 +201,7 @@ export class FactState {
       issuedAt: i.issuedAt,
       dueAt: i.dueAt ?? i.issuedAt,
       inPeriod: this.inPeriod(i.issuedAt),
+      attempts: this.attempts.get(i.row) ?? [],
     }
     const index = this.facts.invoices.push(fact) - 1
     this.invoiceIndex[i.row] = index

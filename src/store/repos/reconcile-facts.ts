@@ -19,6 +19,7 @@ export function loadSiteFacts(db: Db, scope: FactScope): FactState {
   adjustmentsPass(db, state)
   const unresolved = paymentsPass(db, state, maxSeq)
   resolveReferences(db, state, unresolved)
+  attemptsPass(db, state)
   invoicesPass(db, state, maxRow)
   handOverPayments(db, state, state.invoiceRows)
   return state
@@ -160,6 +161,21 @@ function resolveReferences(db: Db, state: FactState, payments: ReadonlyArray<{in
         state.nameInvoice(index, hit.row)
       } else payment.unresolved.push({ref: part, site: hit?.site ?? null})
     }
+  }
+}
+
+const ATTEMPTS = `
+  SELECT i.rowid AS row, t.id, t.status FROM transactions t JOIN invoices i ON i.id = t.invoice_ref
+  WHERE t.status IN ('pending', 'authorized', 'failed', 'canceled') AND t.type = 'payment' AND t.site_id = @site
+    AND i.site = @site
+  ORDER BY t.seq`
+
+/** Payments that name an invoice but have not succeeded (few, through transactions_status). */
+function attemptsPass(db: Db, state: FactState): void {
+  for (const r of db.stmt(ATTEMPTS).all({site: state.scope.site}) as Array<{row: number; id: string; status: string}>) {
+    const list = state.attempts.get(r.row)
+    if (list) list.push({id: r.id, status: r.status})
+    else state.attempts.set(r.row, [{id: r.id, status: r.status}])
   }
 }
 
