@@ -126,3 +126,22 @@ export function reconcileCsv(exceptions: readonly ExceptionView[]): string {
       .join('')
   )
 }
+
+/** One line per reconciled site: its run, the findings per class that has any, open exceptions, the identity. */
+export function renderReconcileSummaries(
+  runs: ReadonlyArray<Pick<ReconcileResult, 'runId' | 'counts' | 'open'> & {site: string; identityHolds: boolean}>,
+  ui: Renderer,
+): string {
+  return ui.table(
+    ['site', 'run', 'findings per class', 'open exceptions', 'balance identity'],
+    runs.map((r) => [
+      r.site,
+      r.runId,
+      RECONCILE_CLASSES.filter((k) => r.counts[k] > 0)
+        .map((k) => `${k} ${r.counts[k]}`)
+        .join(', '),
+      r.open,
+      r.identityHolds ? ui.chalk.green('holds') : ui.chalk.red('does not hold'),
+    ]),
+  )
+}
