@@ -1,3 +1,4 @@
+import type {Convert} from '../core/reconcile/convert.js'
 import type {Money} from '../core/transaction.js'
 import type {Db} from '../store/db.js'
 import {convertAt} from './fx.js'
@@ -7,12 +8,15 @@ import {convertAt} from './fx.js'
  * or before `date` (what `customers show` prints), and the sum of the converted figures. One path for every place
  * that states a base-currency balance (customers show and export, the reconciliation's balance identity), so they
  * agree to the minor unit. A currency without a rate is left out of the sum and named in `error`.
+ * `convert` may stand in for convertAt when it gives convertAt's figures (the reconciliation's cached converter,
+ * services/reconcile/fx.ts): null means no rate.
  */
 export function balanceInBase(
   db: Db,
   balances: readonly Money[],
   base: string,
   date: string,
+  convert?: Convert,
 ): {minor: number; error: string | null} {
   let minor = 0
   let error: string | null = null
@@ -20,6 +24,12 @@ export function balanceInBase(
     // The same currency converts at 1 to the same amount: no rate to look up.
     if (b.currency === base) {
       minor += b.minor
+      continue
+    }
+    if (convert) {
+      const c = convert(b, base, date)
+      if (c) minor += c.amount.minor
+      else error = `no exchange rate from ${b.currency} to ${base} on or before ${date}`
       continue
     }
     try {

@@ -1,45 +1,20 @@
-import {dateOf, type Convert, type Conversion} from './convert.js'
+import {dateOf} from './convert.js'
 import {exactSums} from './exact-sums.js'
-import type {SiteFacts} from './facts.js'
-import {type Tolerance, withinTolerance} from './tolerance.js'
+import type {Context} from './context.js'
+import type {PaymentCandidates} from './rule-types.js'
+import {withinTolerance} from './tolerance.js'
 import {inWindow} from './window.js'
-
-/** One way an unreferenced payment could pay the customer's open invoices. */
-export interface Candidate {
-  rule: 'amount_and_date' | 'exact_sum'
-  invoices: number[]
-  /** The payment converted into the invoice's currency, when they differ. */
-  fx: Conversion | null
-}
-
-export interface PaymentCandidates {
-  candidates: Candidate[]
-  /** Open invoices near its date in another currency, with no rate to compare it with them. */
-  noRate: Array<{invoice: number; from: string; to: string; date: string}>
-  /** Too many open invoices to search every combination. */
-  sumsUndecided: boolean
-}
-
-export interface CandidateRules {
-  tolerance: Tolerance
-  windowDays: number
-  convert: Convert
-}
 
 /**
  * Every way payment `p` (unreferenced) fits the customer's open invoices `open`: one invoice within tolerance (its
  * amount converted at its date's rate when the currencies differ), or several of its own currency that add up to it
  * exactly; each only when due near the payment's date.
  */
-export function candidatesFor(
-  facts: SiteFacts,
-  p: number,
-  open: readonly number[],
-  rules: CandidateRules,
-): PaymentCandidates {
+export function candidatesFor(ctx: Context, p: number, open: readonly number[]): PaymentCandidates {
+  const {facts, opts: rules} = ctx
   const payment = facts.payments[p]!
   const out: PaymentCandidates = {candidates: [], noRate: [], sumsUndecided: false}
-  const near = open.filter((i) => inWindow(payment, facts.invoices[i]!, rules.windowDays))
+  const near = open.filter((i) => inWindow(p, i, rules.windowDays, ctx))
   const sameCurrency: Array<{key: number; minor: number}> = []
   for (const i of near) {
     const invoice = facts.invoices[i]!

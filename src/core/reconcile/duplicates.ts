@@ -14,11 +14,9 @@ export function splitDuplicates(group: Group, ctx: Context): {duplicates: Findin
   const {facts} = ctx
   const invoiceIndex = group.invoices[0]!
   const invoice = facts.invoices[invoiceIndex]!
-  const ordered = [...group.payments].sort((a, b) => {
-    const pa = facts.payments[a]!
-    const pb = facts.payments[b]!
-    return pa.occurredAt < pb.occurredAt ? -1 : pa.occurredAt > pb.occurredAt ? 1 : pa.id < pb.id ? -1 : 1
-  })
+  const ordered = [...group.payments].sort(
+    (a, b) => ctx.paidAt(a) - ctx.paidAt(b) || (facts.payments[a]!.id < facts.payments[b]!.id ? -1 : 1),
+  )
   const rest: number[] = []
   const duplicates: Finding[] = []
   const slack = allowance(invoice.amount.minor, ctx.opts.tolerance)
@@ -40,10 +38,11 @@ export function splitDuplicates(group: Group, ctx: Context): {duplicates: Findin
           links: group.links.filter((l) => l.payment === p),
           expected: {minor: 0, currency: net.currency},
           actual: net,
-          note: sentences(
-            `${capitalised(paymentWords(payment))} repeats ${paymentWords(facts.payments[original]!)} for ${invoiceWords(invoice)}, which the payments before it had already paid`,
-            `${money(net)} of it is still held: refund it, or apply it elsewhere`,
-          ),
+          note: () =>
+            sentences(
+              `${capitalised(paymentWords(payment))} repeats ${paymentWords(facts.payments[original]!)} for ${invoiceWords(invoice)}, which the payments before it had already paid`,
+              `${money(net)} of it is still held: refund it, or apply it elsewhere`,
+            ),
           exception: true,
         }),
       )

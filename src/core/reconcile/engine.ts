@@ -55,7 +55,7 @@ function linksByRule(ctx: Context, referenced: ReadonlySet<number>): Link[] {
   })
   const links: Link[] = []
   for (const [customer, payments] of unreferenced) {
-    const {matches, misses} = matchByRule(facts, payments, open.get(customer) ?? [], ctx.opts)
+    const {matches, misses} = matchByRule(ctx, payments, open.get(customer) ?? [])
     for (const m of matches)
       links.push({
         payment: m.payment,
@@ -86,13 +86,17 @@ function inScope(group: Group, ctx: Context): boolean {
 }
 
 function classifyGroup(group: Group, ctx: Context): Finding[] {
-  const issues = [
-    ...group.payments.flatMap((p) => ctx.paymentIssues.get(p) ?? []),
-    ...group.invoices.flatMap((i) => ctx.invoiceIssues.get(i) ?? []),
-  ]
-  if (issues.length > 0) return [statusMismatch(group, issues, ctx)]
+  if (ctx.paymentIssues.size + ctx.invoiceIssues.size > 0) {
+    const issues = [
+      ...group.payments.flatMap((p) => ctx.paymentIssues.get(p) ?? []),
+      ...group.invoices.flatMap((i) => ctx.invoiceIssues.get(i) ?? []),
+    ]
+    if (issues.length > 0) return [statusMismatch(group, issues, ctx)]
+  }
   if (group.invoices.length === 0) return [lonePayment(group, ctx)]
   if (group.invoices.length > 1 || group.payments.length < 2) return [invoiceFinding(group, ctx)]
   const {duplicates, rest} = splitDuplicates(group, ctx)
-  return [invoiceFinding({...group, payments: rest}, ctx), ...duplicates]
+  if (duplicates.length === 0) return [invoiceFinding(group, ctx)]
+  const links = group.links.filter((l) => rest.includes(l.payment))
+  return [invoiceFinding({...group, payments: rest, links}, ctx), ...duplicates]
 }

@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {hash} from 'node:crypto'
 
 import type {ReconcileClass} from './classes.js'
 
@@ -7,10 +7,10 @@ import type {ReconcileClass} from './classes.js'
  * payment or object). The same cause keeps its id from run to run, whatever else changes.
  */
 export function exceptionId(site: string, cls: ReconcileClass, subject: string): string {
-  return `rx_${createHash('sha256').update(`${site}\n${cls}\n${subject}`).digest('hex').slice(0, 16)}`
+  return `rx_${hash('sha256', `${site}\n${cls}\n${subject}`, 'hex').slice(0, 16)}`
 }
 
 /** The fingerprint of what an exception says: a resolution holds while it is unchanged. */
 export function factsDigest(detailJson: string): string {
-  return createHash('sha256').update(detailJson).digest('hex')
+  return hash('sha256', detailJson, 'hex')
 }

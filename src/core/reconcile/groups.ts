@@ -21,7 +21,8 @@ export interface Group {
 
 /** Connected components over invoices (0..invoices-1) and payments, in the order of their first item. */
 export function groupLinks(invoices: number, payments: number, links: readonly Link[]): Group[] {
-  const parent = Int32Array.from({length: invoices + payments}, (_, i) => i)
+  const parent = new Int32Array(invoices + payments)
+  for (let i = 0; i < parent.length; i++) parent[i] = i
   const find = (x: number): number => {
     while (parent[x] !== x) {
       parent[x] = parent[parent[x]!]!

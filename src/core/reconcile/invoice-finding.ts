@@ -18,25 +18,23 @@ export function invoiceFinding(group: Group, ctx: Context): Finding {
   const {facts} = ctx
   const invoices = group.invoices.map((i) => facts.invoices[i]!)
   const currency = invoices[0]!.amount.currency
-  const base = {
-    invoices: group.invoices,
-    payments: group.payments,
-    adjustments: group.payments.flatMap((p) => ctx.adjustmentsOf[p] ?? []),
-    links: group.links.filter((l) => group.payments.includes(l.payment)),
-  }
-  const subject =
+  const adjustments: number[] = []
+  for (const p of group.payments) for (const a of ctx.adjustmentsOf[p]!) adjustments.push(a)
+  const base = {invoices: group.invoices, payments: group.payments, adjustments, links: group.links}
+  const subject = () =>
     invoices.length === 1 ? capitalised(invoiceWords(invoices[0]!)) : `Invoices ${listWords(invoices.map((i) => i.id))}`
   if (invoices.some((i) => i.amount.currency !== currency)) {
     return finding('amount_mismatch', {
       ...base,
-      note: sentences(
-        `${subject} are paid together but are in different currencies (${listWords([...new Set(invoices.map((i) => i.amount.currency))])}): the amounts cannot be compared`,
-      ),
+      note: () =>
+        sentences(
+          `${subject()} are paid together but are in different currencies (${listWords([...new Set(invoices.map((i) => i.amount.currency))])}): the amounts cannot be compared`,
+        ),
       exception: true,
     })
   }
   const expected: Money = {minor: invoices.reduce((sum, i) => sum + i.amount.minor, 0), currency}
-  const overdue = invoices.some((i) => Date.parse(i.dueAt) <= Date.parse(ctx.opts.asOf))
+  const overdue = group.invoices.some((i) => ctx.dueAt(i) <= ctx.asOfMs)
   const paid = group.payments.map((p) => paidIn(p, currency, ctx))
   const unconverted = paid.filter((x) => x.inCurrency === null)
   if (unconverted.length > 0) {
@@ -46,59 +44,63 @@ export function invoiceFinding(group: Group, ctx: Context): Finding {
     return finding('currency_mismatch', {
       ...base,
       expected,
-      note: sentences(
-        `${subject}: ${listWords(unconverted.map((x) => paymentWords(facts.payments[x.payment]!)))} cannot be converted into ${currency}, for want of a rate ${listWords(pairs)}`,
-        'Import rates (yms-pay fx import) or set one (yms-pay fx set)',
-      ),
+      note: () =>
+        sentences(
+          `${subject()}: ${listWords(unconverted.map((x) => paymentWords(facts.payments[x.payment]!)))} cannot be converted into ${currency}, for want of a rate ${listWords(pairs)}`,
+          'Import rates (yms-pay fx import) or set one (yms-pay fx set)',
+        ),
       exception: true,
     })
   }
   const actual: Money = {minor: paid.reduce((sum, x) => sum + x.inCurrency!.minor, 0), currency}
   const parts = {...base, expected, actual}
-  const story = paymentStory(paid, ctx)
+  const story = () => paymentStory(paid, ctx)
   if (paid.length === 0 || actual.minor <= 0) {
     const due = overdue ? `was due on ${day(invoices[0]!.dueAt)}` : `is not due until ${day(invoices[0]!.dueAt)}`
     return finding('unpaid', {
       ...parts,
-      note: sentences(
-        paid.length === 0 ? `${subject} has no payment and ${due}` : `${subject} ${due}`,
-        paid.length > 0 && `It was ${story}: nothing of it remains paid`,
-        attemptWords(invoices),
-      ),
+      note: () =>
+        sentences(
+          paid.length === 0 ? `${subject()} has no payment and ${due}` : `${subject()} ${due}`,
+          paid.length > 0 && `It was ${story()}: nothing of it remains paid`,
+          attemptWords(invoices),
+        ),
       exception: overdue,
     })
   }
   if (withinTolerance(expected.minor, actual.minor, ctx.opts.tolerance))
-    return finding('matched', {...parts, note: sentences(`${subject}: ${story}`), exception: false})
-  const difference = money({minor: Math.abs(actual.minor - expected.minor), currency})
+    return finding('matched', {...parts, note: () => sentences(`${subject()}: ${story()}`), exception: false})
+  const difference = () => money({minor: Math.abs(actual.minor - expected.minor), currency})
   const converted = paid.some((x) => x.fx !== null)
   if (invoices.length > 1 || converted) {
     return finding('amount_mismatch', {
       ...parts,
-      note: sentences(
-        `${subject}${invoices.length > 1 ? ` (${money(expected)} in all)` : ''}: ${story}`,
-        `That is ${difference} ${actual.minor < expected.minor ? 'short' : 'more'}, beyond the ${ctx.opts.tolerance.text} tolerance`,
-        invoices.length > 1
-          ? 'Which of the invoices it leaves open (or overpays) cannot be told'
-          : 'The difference may be the exchange rate as much as the amount paid',
-      ),
+      note: () =>
+        sentences(
+          `${subject()}${invoices.length > 1 ? ` (${money(expected)} in all)` : ''}: ${story()}`,
+          `That is ${difference()} ${actual.minor < expected.minor ? 'short' : 'more'}, beyond the ${ctx.opts.tolerance.text} tolerance`,
+          invoices.length > 1
+            ? 'Which of the invoices it leaves open (or overpays) cannot be told'
+            : 'The difference may be the exchange rate as much as the amount paid',
+        ),
       exception: true,
     })
   }
   if (actual.minor < expected.minor) {
     return finding('partially_paid', {
       ...parts,
-      note: sentences(
-        `${subject}: ${story}`,
-        `${difference} is still open${overdue ? '' : `, not due until ${day(invoices[0]!.dueAt)}`}`,
-        attemptWords(invoices),
-      ),
+      note: () =>
+        sentences(
+          `${subject()}: ${story()}`,
+          `${difference()} is still open${overdue ? '' : `, not due until ${day(invoices[0]!.dueAt)}`}`,
+          attemptWords(invoices),
+        ),
       exception: overdue,
     })
   }
   return finding('overpaid', {
     ...parts,
-    note: sentences(`${subject}: ${story}`, `That is ${difference} more than invoiced`),
+    note: () => sentences(`${subject()}: ${story()}`, `That is ${difference()} more than invoiced`),
     exception: true,
   })
 }

@@ -2,7 +2,7 @@ import type {Context} from './context.js'
 import {finding, type Finding} from './findings.js'
 import type {Group} from './groups.js'
 import {netOf} from './paid.js'
-import type {RuleMiss} from './rule-match.js'
+import type {RuleMiss} from './rule-types.js'
 import {capitalised, invoiceWords, listWords, money, paymentWords, sentences} from './words.js'
 
 /**
@@ -21,17 +21,18 @@ export function lonePayment(group: Group, ctx: Context): Finding {
     const pairs = [...new Set(miss.noRate.map((r) => `${r.from}->${r.to} on or before ${r.date}`))]
     return finding('currency_mismatch', {
       ...parts,
-      note: sentences(
-        `${capitalised(paymentWords(payment))} names no invoice, and customer ${payment.customer}'s open invoices near its date are in another currency with no rate to compare: ${listWords(pairs)}`,
-        `Import rates (yms-pay fx import) or set one (yms-pay fx set)`,
-        settled,
-      ),
+      note: () =>
+        sentences(
+          `${capitalised(paymentWords(payment))} names no invoice, and customer ${payment.customer}'s open invoices near its date are in another currency with no rate to compare: ${listWords(pairs)}`,
+          `Import rates (yms-pay fx import) or set one (yms-pay fx set)`,
+          settled,
+        ),
       exception: net.minor !== 0,
     })
   }
   return finding('unmatched_payment', {
     ...parts,
-    note: sentences(ctx.referenceNotes.get(p) ?? missWords(miss, ctx), settled),
+    note: () => sentences(ctx.referenceNotes.get(p) ?? missWords(miss, ctx), settled),
     exception: net.minor !== 0,
   })
 }

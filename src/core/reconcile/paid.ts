@@ -1,7 +1,6 @@
 import type {Money} from '../transaction.js'
 import type {Context} from './context.js'
 import {dateOf, type Conversion} from './convert.js'
-import {customerEffect} from './effect.js'
 
 /** What one payment paid after its refunds and disputes, and that amount in the invoice's currency. */
 export interface Paid {
@@ -14,10 +13,7 @@ export interface Paid {
 }
 
 export function netOf(p: number, ctx: Context): Money {
-  const payment = ctx.facts.payments[p]!
-  let minor = payment.amount.minor
-  for (const a of ctx.adjustmentsOf[p] ?? []) minor -= customerEffect(ctx.facts.adjustments[a]!)
-  return {minor, currency: payment.amount.currency}
+  return {minor: ctx.nets[p]!, currency: ctx.facts.payments[p]!.amount.currency}
 }
 
 /** The payment's net in `currency`, converted at the rate of the payment's date when the currencies differ. */

@@ -1,22 +1,6 @@
-import {candidatesFor, type Candidate, type CandidateRules, type PaymentCandidates} from './candidates.js'
-import type {SiteFacts} from './facts.js'
-
-/** A fuzzy match: the payment's only candidate, which no other payment of the customer could also claim. */
-export interface RuleMatch {
-  payment: number
-  candidate: Candidate
-}
-
-/** Why an unreferenced payment was left unmatched, in terms the note can say. */
-export interface RuleMiss {
-  payment: number
-  /** Every candidate it had (several: ambiguous; one: contested by `rivals`). */
-  candidates: Candidate[]
-  /** Other payments that fit (or, for want of a rate, may fit) one of its candidates' invoices. */
-  rivals: number[]
-  noRate: PaymentCandidates['noRate']
-  sumsUndecided: boolean
-}
+import {candidatesFor} from './candidates.js'
+import type {Context} from './context.js'
+import type {RuleMatch, RuleMiss} from './rule-types.js'
 
 /**
  * Matches one customer's unreferenced payments to its open invoices, never guessing: a payment is matched only
@@ -24,12 +8,11 @@ export interface RuleMiss {
  * Everything else is a miss that names what it could have been.
  */
 export function matchByRule(
-  facts: SiteFacts,
+  ctx: Context,
   payments: readonly number[],
   open: readonly number[],
-  rules: CandidateRules,
 ): {matches: RuleMatch[]; misses: RuleMiss[]} {
-  const found = new Map(payments.map((p) => [p, candidatesFor(facts, p, open, rules)]))
+  const found = new Map(payments.map((p) => [p, candidatesFor(ctx, p, open)]))
   const claims = new Map<number, Set<number>>()
   const claim = (i: number, p: number) => {
     let set = claims.get(i)

@@ -20,10 +20,11 @@ export function statusMismatch(group: Group, issues: readonly LedgerIssue[], ctx
     issues: [...issues],
     expected: single?.expected ?? null,
     actual: single?.posted ?? null,
-    note: sentences(
-      ...issues.map(issueWords),
-      about.length > 0 && `Affects ${listWords(about)}: reconcile again once the ledger agrees`,
-    ),
+    note: () =>
+      sentences(
+        ...issues.map(issueWords),
+        about.length > 0 && `Affects ${listWords(about)}: reconcile again once the ledger agrees`,
+      ),
     exception: true,
   })
 }
@@ -34,7 +35,7 @@ export function standaloneIssue(issue: LedgerIssue): Finding {
     issues: [issue],
     expected: issue.expected,
     actual: issue.posted,
-    note: sentences(issueWords(issue)),
+    note: () => sentences(issueWords(issue)),
     exception: true,
   })
 }
@@ -44,10 +45,11 @@ export function orphanAdjustment(a: number, ctx: Context): Finding {
   const adjustment = ctx.facts.adjustments[a]!
   return finding('status_mismatch', {
     adjustments: [a],
-    note: sentences(
-      `${capitalised(adjustmentWords(adjustment))} (${adjustment.occurredAt.slice(0, 10)}) is for payment ${adjustment.parent}, which the ledger does not hold as a succeeded payment of site ${ctx.facts.site}`,
-      'The gateway reports a change to money the ledger never received',
-    ),
+    note: () =>
+      sentences(
+        `${capitalised(adjustmentWords(adjustment))} (${adjustment.occurredAt.slice(0, 10)}) is for payment ${adjustment.parent}, which the ledger does not hold as a succeeded payment of site ${ctx.facts.site}`,
+        'The gateway reports a change to money the ledger never received',
+      ),
     exception: true,
   })
 }

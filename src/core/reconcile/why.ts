@@ -1,5 +1,5 @@
 import type {Context} from './context.js'
-import type {RuleMatch} from './rule-match.js'
+import type {RuleMatch} from './rule-types.js'
 import {listWords, money} from './words.js'
 
 /** Why a fuzzy match was the only candidate, in words. */

@@ -1,10 +1,21 @@
-import {formatMoney} from '../money.js'
+import {isoExponent} from '../currency.js'
 import type {Money} from '../transaction.js'
 import type {AdjustmentFact, InvoiceFact, PaymentFact} from './facts.js'
 
 /** The pieces notes are written from, so every note names things the same way. */
 export const day = (iso: string): string => iso.slice(0, 10)
-export const money = (m: Money): string => formatMoney(m)
+
+/**
+ * "12.34 EUR", "1000 JPY", "-0.010 KWD": what core/money.ts formatMoney prints (test/core/reconcile/words.test.ts),
+ * on plain integers: tens of thousands of notes are written per run, and formatMoney goes through BigInt.
+ */
+export function money(m: Money): string {
+  const exp = isoExponent(m.currency)
+  const digits = String(m.minor < 0 ? 0 - m.minor : m.minor).padStart(exp + 1, '0')
+  const sign = m.minor < 0 ? '-' : ''
+  const whole = digits.slice(0, digits.length - exp)
+  return `${sign}${whole}${exp > 0 ? `.${digits.slice(digits.length - exp)}` : ''} ${m.currency}`
+}
 
 export const invoiceWords = (i: InvoiceFact): string => `invoice ${i.id} (${money(i.amount)}, due ${day(i.dueAt)})`
 export const paymentWords = (p: PaymentFact): string => `payment ${p.id} (${money(p.amount)} on ${day(p.occurredAt)})`

@@ -1,22 +1,30 @@
-import {ConfigError} from '../../core/errors.js'
-import type {Convert, Conversion} from '../../core/reconcile/convert.js'
+import {convertMoney, formatRational, resolveRate, type ResolvedRate} from '../../core/fx.js'
+import type {Convert} from '../../core/reconcile/convert.js'
 import type {Db} from '../../store/db.js'
-import {convertAt} from '../fx.js'
+import {rateOnOrBefore} from '../../store/repos/fx.js'
 
-/** The fx service as the reconciliation asks it: null instead of an error when no rate exists; answers cached. */
+/**
+ * The fx service's conversion as the reconciliation asks for it: what `convertAt` (services/fx.ts) does — the
+ * latest rate on or before the date, direct, inverse or through EUR, converted exactly and rounded half to even
+ * once, the rate shown to 10 places — with each pair and date resolved once per run (a run converts many payments
+ * of one day, and a missing rate would otherwise cost a thrown error per payment). null when no rate exists.
+ * test/services/reconcile/fx.test.ts holds it to convertAt's answers.
+ */
 export function fxConverter(db: Db): Convert {
-  const cache = new Map<string, Conversion | null>()
+  const resolved = new Map<string, ResolvedRate | null>()
   return (amount, to, date) => {
-    const key = `${amount.minor} ${amount.currency} ${to} ${date}`
-    if (cache.has(key)) return cache.get(key)!
-    let answer: Conversion | null = null
-    try {
-      const c = convertAt(db, amount, to, date)
-      answer = {amount: c.to, rate: c.rate, rateDate: c.rateDate, path: c.path}
-    } catch (error) {
-      if (!(error instanceof ConfigError && error.code === 'fx_rate_missing')) throw error
+    const key = `${amount.currency} ${to} ${date}`
+    let rate = resolved.get(key)
+    if (rate === undefined) {
+      rate = resolveRate(amount.currency, to, date, (b, q, d) => rateOnOrBefore(db, b, q, d) ?? undefined) ?? null
+      resolved.set(key, rate)
     }
-    cache.set(key, answer)
-    return answer
+    if (rate === null) return null
+    return {
+      amount: convertMoney(amount, to, rate.rate),
+      rate: formatRational(rate.rate, 10),
+      rateDate: rate.date,
+      path: rate.path,
+    }
   }
 }

@@ -4,8 +4,7 @@ import type {NormalizedTxn} from '../../core/transaction.js'
 import type {Db} from '../../store/db.js'
 import {ownerByRef} from '../../store/repos/customers.js'
 import {handOverPairs, type FactState} from '../../store/repos/reconcile-facts.js'
-import {heldTransactions, invoiceRow, txnOwner} from '../../store/repos/reconcile-ledger.js'
-import {paymentFact} from './ledger-check.js'
+import {heldTransactions, invoiceRow, txnOwners} from '../../store/repos/reconcile-ledger.js'
 
 /**
  * Gateway objects of the site that move money but sit in quarantine (access denied, a parent not yet seen, ...): the
@@ -14,17 +13,27 @@ import {paymentFact} from './ledger-check.js'
  */
 export function heldIssues(db: Db, state: FactState): void {
   const site = state.scope.site
-  for (const item of heldTransactions(db)) {
-    const txn = JSON.parse(item.normalizedJson) as NormalizedTxn
-    if (!['payment', 'refund', 'dispute'].includes(txn.type) || customerEffect(txn) === 0) continue
+  const held = heldTransactions(db)
+    .map((item) => ({item, txn: JSON.parse(item.normalizedJson) as NormalizedTxn}))
+    .filter(({txn}) => ['payment', 'refund', 'dispute'].includes(txn.type) && customerEffect(txn) !== 0)
+  const parentId = ({item, txn}: (typeof held)[number]) => `${item.provider}:${txn.parentExternalId}`
+  const parents = txnOwners(db, held.filter(({txn}) => txn.parentExternalId).map(parentId))
+  // Payments of the site that were only tallied are handed over at once, not one query per item.
+  handOverPairs(
+    db,
+    state,
+    [...parents.values()].filter((p) => p.site === site).map((p) => p.seq),
+  )
+  for (const entry of held) {
+    const {item, txn} = entry
     let payment = -1
     let invoice = -1
     let customer: string | null = null
     if (txn.parentExternalId) {
-      const parent = txnOwner(db, `${item.provider}:${txn.parentExternalId}`)
+      const parent = parents.get(parentId(entry))
       if (parent?.site !== site) continue
       customer = parent.customer
-      payment = paymentFact(db, state, parent.seq)
+      payment = state.paymentIndex[parent.seq] ?? -1
     } else if (txn.customerRef) {
       const owner = ownerByRef(db, txn.customerRef, item.provider, txn.kind)
       if (owner?.siteId !== site) continue

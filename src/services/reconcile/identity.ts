@@ -1,7 +1,9 @@
 import {identityLines, type Balances, type GatewaySums} from '../../core/reconcile/identity.js'
 import type {Money} from '../../core/transaction.js'
 import type {Db} from '../../store/db.js'
+import type {Convert} from '../../core/reconcile/convert.js'
 import {balanceInBase} from '../base-balance.js'
+import {fxConverter} from './fx.js'
 import type {LedgerCheck} from './ledger-check.js'
 import type {IdentityView} from './result.js'
 
@@ -32,8 +34,9 @@ export function identityView(
       difference: m(l.difference),
     }
   })
-  const ledger = inBase(db, check.ledger, base, date)
-  const expected = inBase(db, check.expected, base, date)
+  const convert = fxConverter(db)
+  const ledger = inBase(db, check.ledger, base, date, convert)
+  const expected = inBase(db, check.expected, base, date, convert)
   const error = ledger.error ?? expected.error
   return {
     holds: lines.every((l) => l.difference.minor === 0),
@@ -49,12 +52,22 @@ export function identityView(
 }
 
 /** Every customer's balances in the base currency, summed; customers owing only in it need no conversion. */
-function inBase(db: Db, balances: Balances, base: string, date: string): {minor: number; error: string | null} {
+function inBase(
+  db: Db,
+  balances: Balances,
+  base: string,
+  date: string,
+  convert: Convert,
+): {minor: number; error: string | null} {
   let minor = 0
   let error: string | null = null
   for (const own of balances.values()) {
+    if (own.size === 1 && own.has(base)) {
+      minor += own.get(base)!
+      continue
+    }
     const list = [...own].map(([currency, m]) => ({minor: m, currency}))
-    const converted = balanceInBase(db, list, base, date)
+    const converted = balanceInBase(db, list, base, date, convert)
     minor += converted.minor
     error ??= converted.error
   }

@@ -2,7 +2,7 @@ import type {AppContext} from '../../app/context.js'
 import {reconcile} from '../../core/reconcile/engine.js'
 import {RECONCILE_CLASSES, type ReconcileClass} from '../../core/reconcile/classes.js'
 import type {Db} from '../../store/db.js'
-import {loadSiteFacts, plainLinks as plainPairLinks} from '../../store/repos/reconcile-facts.js'
+import {finishFacts, loadSiteFacts, plainLinks as plainPairLinks} from '../../store/repos/reconcile-facts.js'
 import {insertRun, resolvedExceptions} from '../../store/repos/reconcile-runs.js'
 import {appendAudit} from '../audit.js'
 import {fxConverter} from './fx.js'
@@ -53,7 +53,7 @@ export async function runReconcile(
     const check = checkLedger(db, state)
     heldIssues(db, state)
     const plainLinks = hooks.collectLinks ? plainPairLinks(db, state) : []
-    return {facts: state.finish(), sums: state.sums, check, plainLinks}
+    return {facts: finishFacts(db, state), sums: state.sums, check, plainLinks}
   })
   const {findings, summary} = reconcile(facts, {
     tolerance: scope.tolerance,

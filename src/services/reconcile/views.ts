@@ -7,14 +7,12 @@ import type {ExceptionView, FuzzyMatch} from './result.js'
 
 export type FoundException = Omit<ExceptionView, 'status' | 'resolution'> & {record: ExceptionRecord}
 
-const ORDER = new Map(RECONCILE_CLASSES.map((c, i) => [c, i]))
-
 /**
  * The findings someone has to act on, as exceptions with ids keyed by their cause, in class order then by what they
  * are about. The facts digest covers everything an exception says, so a resolution lapses when any of it changes.
  */
 export function exceptionsOf(facts: SiteFacts, findings: readonly Finding[]): FoundException[] {
-  const out: FoundException[] = []
+  const byClass = new Map(RECONCILE_CLASSES.map((c) => [c, [] as FoundException[]]))
   for (const f of findings) {
     if (!f.exception) continue
     const owned = f.invoices.map((i) => facts.invoices[i]!.id)
@@ -30,17 +28,16 @@ export function exceptionsOf(facts: SiteFacts, findings: readonly Finding[]): Fo
       owned.length > 0
         ? `invoice:${owned.join(',')}`
         : `txn:${payments[0] ?? transactions[0] ?? f.issues[0]?.object ?? ''}`
-    const detail = {
+    const detailJson = JSON.stringify({
       class: f.class,
       invoices,
       transactions,
       expected: f.expected,
       actual: f.actual,
       note: f.note,
-    }
-    const detailJson = JSON.stringify(detail)
+    })
     const id = exceptionId(facts.site, f.class, subject)
-    out.push({
+    byClass.get(f.class)!.push({
       id,
       class: f.class,
       ...(invoices[0] === undefined ? {} : {invoice: invoices[0]}),
@@ -52,11 +49,9 @@ export function exceptionsOf(facts: SiteFacts, findings: readonly Finding[]): Fo
       record: {id, class: f.class, subject, factsSha256: factsDigest(detailJson), detailJson},
     })
   }
-  return out.sort(
-    (a, b) =>
-      ORDER.get(a.class)! - ORDER.get(b.class)! ||
-      (a.record.subject < b.record.subject ? -1 : a.record.subject > b.record.subject ? 1 : 0),
-  )
+  const bySubject = (a: FoundException, b: FoundException) =>
+    a.record.subject < b.record.subject ? -1 : a.record.subject > b.record.subject ? 1 : 0
+  return RECONCILE_CLASSES.flatMap((c) => byClass.get(c)!.sort(bySubject))
 }
 
 /** Matches made by a fuzzy rule, in the order of their findings. */
@@ -74,6 +69,6 @@ export function fuzzyMatches(facts: SiteFacts, findings: readonly Finding[]): Fu
   )
 }
 
-function unique(items: readonly string[]): string[] {
-  return [...new Set(items)]
+function unique(items: string[]): string[] {
+  return items.length < 2 ? items : [...new Set(items)]
 }

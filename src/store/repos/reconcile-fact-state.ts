@@ -40,7 +40,9 @@ export interface InvoiceRow {
 /**
  * What the passes over a site's invoices and transactions learn, kept in typed arrays indexed by invoice rowid and
  * transaction seq, so rows the reconciliation only needs to count never become objects. Invoices and payments that
- * are not plain (core/reconcile/facts.ts) are handed over as facts; plain pairs are tallied at the end.
+ * are not plain (core/reconcile/facts.ts) are handed over as facts; plain pairs are tallied at the end. A plain
+ * pair is in the site's currency and its payment's amount is its invoice's (the SQL compared them), so invoices
+ * carry none here.
  */
 export class FactState {
   readonly facts: SiteFacts
@@ -50,27 +52,28 @@ export class FactState {
   readonly refs: Uint8Array
   readonly firstPayment: Int32Array
   readonly invoiceIndex: Int32Array
-  readonly invoiceAmount: Float64Array
-  readonly invoiceCurrency: Uint16Array
-  readonly invoiceInPeriod: Uint8Array
   private readonly unplained: Uint8Array
   // by transaction seq
+  /** 1: plain, its invoice issued in the period; 2: plain, issued outside it; 0: not plain. */
   readonly sqlPlain: Uint8Array
   readonly nextPayment: Int32Array
   readonly paymentInvoice: Int32Array
+  /** Provider code (1-based; 0: not known yet) and, for plain payments, the amount (in the site's currency). */
   readonly paymentProvider: Uint16Array
+  readonly paymentAmount: Float64Array
   readonly paymentIndex: Int32Array
   readonly hasChildren: Uint8Array
-  /** The rowid of each invoice handed over, by fact index. */
+  /** The rowid of each invoice, the seq of each payment and adjustment handed over, by fact index. */
   readonly invoiceRows: number[] = []
+  readonly paymentSeqs: number[] = []
+  readonly adjustmentSeqs: number[] = []
+  /** Payments that name an invoice but have not succeeded: the first seq by invoice rowid, the next by seq. */
+  readonly firstAttempt: Int32Array
+  readonly nextAttempt: Int32Array
   private readonly names = new Map<number, number[]>()
-  /** Payments that name an invoice (by rowid) but have not succeeded. */
-  readonly attempts = new Map<number, Array<{id: string; status: string}>>()
   private readonly parents: number[] = []
   private readonly providers: string[] = []
   private readonly providerCodes = new Map<string, number>()
-  private readonly currencies: string[] = []
-  private readonly currencyCodes = new Map<string, number>()
   private readonly fromMs: number
   private readonly toMs: number
 
@@ -93,19 +96,18 @@ export class FactState {
     this.refs = new Uint8Array(rows)
     this.firstPayment = new Int32Array(rows)
     this.invoiceIndex = new Int32Array(rows).fill(-1)
-    this.invoiceAmount = new Float64Array(rows)
-    this.invoiceCurrency = new Uint16Array(rows)
-    this.invoiceInPeriod = new Uint8Array(rows)
     this.unplained = new Uint8Array(rows)
     this.sqlPlain = new Uint8Array(seqs)
     this.nextPayment = new Int32Array(seqs)
     this.paymentInvoice = new Int32Array(seqs)
     this.paymentProvider = new Uint16Array(seqs)
+    this.paymentAmount = new Float64Array(seqs)
     this.paymentIndex = new Int32Array(seqs).fill(-1)
     this.hasChildren = new Uint8Array(seqs)
+    this.firstAttempt = new Int32Array(rows)
+    this.nextAttempt = new Int32Array(seqs)
     this.fromMs = scope.from === null ? -Infinity : Date.parse(scope.from)
     this.toMs = scope.to === null ? Infinity : Date.parse(scope.to)
-    this.currencyCode(scope.currency)
   }
 
   add(currency: string, field: keyof GatewaySums, minor: number): void {
@@ -114,26 +116,18 @@ export class FactState {
     sums[field] += minor
   }
 
+  /** Provider codes start at 1: 0 stands for "not known yet" in paymentProvider. */
   providerCode(name: string): number {
     let code = this.providerCodes.get(name)
     if (code === undefined) {
-      code = this.providers.push(name) - 1
+      code = this.providers.push(name)
       this.providerCodes.set(name, code)
     }
     return code
   }
 
-  currencyCode(currency: string): number {
-    let code = this.currencyCodes.get(currency)
-    if (code === undefined) {
-      code = this.currencies.push(currency) - 1
-      this.currencyCodes.set(currency, code)
-    }
-    return code
-  }
-
   providerOf(seq: number): string {
-    return this.providers[this.paymentProvider[seq]!]!
+    return this.providers[this.paymentProvider[seq]! - 1]!
   }
 
   selected(provider: string): boolean {
@@ -143,6 +137,19 @@ export class FactState {
   inPeriod(iso: string): boolean {
     const ms = Date.parse(iso)
     return ms >= this.fromMs && ms < this.toMs
+  }
+
+  /** Payment `seq`, which has not succeeded, names invoice `row` of the site. */
+  attempt(row: number, seq: number): void {
+    this.nextAttempt[seq] = this.firstAttempt[row]!
+    this.firstAttempt[row] = seq
+  }
+
+  /** The attempts at the invoices handed over, as [fact index, seq]. */
+  *attemptsOfHandedOver(): Generator<[number, number]> {
+    for (let index = 0; index < this.invoiceRows.length; index++)
+      for (let seq = this.firstAttempt[this.invoiceRows[index]!]!; seq > 0; seq = this.nextAttempt[seq]!)
+        yield [index, seq]
   }
 
   /** Payment `seq` names invoice `row` of the site. */
@@ -156,7 +163,7 @@ export class FactState {
   /** One succeeded payment of the same customer, amount and currency names it, with no refund or dispute. */
   isPlain(row: number): boolean {
     const seq = this.firstPayment[row]!
-    return this.refs[row] === 1 && this.sqlPlain[seq] === 1 && this.hasChildren[seq] === 0 && this.unplained[row] === 0
+    return this.refs[row] === 1 && this.sqlPlain[seq] !== 0 && this.hasChildren[seq] === 0 && this.unplained[row] === 0
   }
 
   /** The pair of invoice `row` is handed over one by one after all (the ledger disagrees about it). */
@@ -181,6 +188,7 @@ export class FactState {
     }
     const index = this.facts.payments.push(fact) - 1
     this.paymentIndex[p.seq] = index
+    this.paymentSeqs.push(p.seq)
     return index
   }
 
@@ -201,7 +209,7 @@ export class FactState {
       issuedAt: i.issuedAt,
       dueAt: i.dueAt ?? i.issuedAt,
       inPeriod: this.inPeriod(i.issuedAt),
-      attempts: this.attempts.get(i.row) ?? [],
+      attempts: [],
     }
     const index = this.facts.invoices.push(fact) - 1
     this.invoiceIndex[i.row] = index
@@ -209,7 +217,8 @@ export class FactState {
     return index
   }
 
-  addAdjustment(a: Omit<AdjustmentFact, 'payment' | 'inScope'>, parentSeq: number | null): void {
+  addAdjustment(seq: number, a: Omit<AdjustmentFact, 'payment' | 'inScope'>, parentSeq: number | null): void {
+    this.adjustmentSeqs.push(seq)
     this.facts.adjustments.push({
       ...a,
       payment: -1,
@@ -218,41 +227,48 @@ export class FactState {
     this.parents.push(parentSeq ?? -1)
   }
 
+  /** The fact index of the payment adjustment `i` belongs to (-1: none of the site's succeeded payments). */
+  adjustmentPayment(i: number): number {
+    const seq = this.parents[i]!
+    return seq > 0 ? this.paymentIndex[seq]! : -1
+  }
+
   /** Payment indexes become fact indexes, adjustments find their payments, and plain pairs are tallied. */
   finish(): SiteFacts {
     for (const [index, rows] of this.names) {
       const payment = this.facts.payments[index]!
       payment.names = rows.map((row) => this.invoiceIndex[row]!).filter((i) => i >= 0)
     }
-    this.facts.adjustments.forEach((a, i) => {
-      const seq = this.parents[i]!
-      a.payment = seq > 0 ? this.paymentIndex[seq]! : -1
-    })
+    this.facts.adjustments.forEach((a, i) => (a.payment = this.adjustmentPayment(i)))
     this.facts.plain = this.tally()
     return this.facts
   }
 
-  /** The plain pairs of the run's scope, as [invoice rowid, payment seq]. */
-  *plainPairs(): Generator<[number, number]> {
-    for (let row = 1; row < this.refs.length; row++) {
-      if (this.invoiceIndex[row] !== -1 || this.invoiceInPeriod[row] === 0 || !this.isPlain(row)) continue
-      const seq = this.firstPayment[row]!
-      if (this.selected(this.providerOf(seq))) yield [row, seq]
+  /** Calls `fn` for each plain pair of the run's scope (invoice issued in the period, provider selected). */
+  forEachPlainPair(fn: (row: number, seq: number) => void): void {
+    const selected = Uint8Array.from({length: this.providers.length + 1}, (_, code) =>
+      code > 0 && this.selected(this.providers[code - 1]!) ? 1 : 0,
+    )
+    const {refs, invoiceIndex, firstPayment, sqlPlain, hasChildren, unplained, paymentProvider} = this
+    for (let row = 1; row < refs.length; row++) {
+      if (refs[row] !== 1 || invoiceIndex[row] !== -1 || unplained[row] !== 0) continue
+      const seq = firstPayment[row]!
+      if (sqlPlain[seq] === 1 && hasChildren[seq] === 0 && selected[paymentProvider[seq]!] === 1) fn(row, seq)
     }
   }
 
   private tally(): PlainTally {
     const tally: PlainTally = new Map()
-    for (const [row, seq] of this.plainPairs()) {
+    this.forEachPlainPair((_, seq) => {
       const provider = this.providerOf(seq)
-      const currency = this.currencies[this.invoiceCurrency[row]!]!
+      const currency = this.scope.currency
       let byCurrency = tally.get(provider)
       if (!byCurrency) tally.set(provider, (byCurrency = new Map()))
       const entry = byCurrency.get(currency) ?? {pairs: 0, minor: 0}
       entry.pairs++
-      entry.minor += this.invoiceAmount[row]!
+      entry.minor += this.paymentAmount[seq]!
       byCurrency.set(currency, entry)
-    }
+    })
     return tally
   }
 }

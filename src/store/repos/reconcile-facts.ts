@@ -1,3 +1,4 @@
+import type {SiteFacts} from '../../core/reconcile/facts.js'
 import type {Db} from '../db.js'
 import {FactState, type FactScope, type InvoiceRow, type PaymentRow} from './reconcile-fact-state.js'
 import {withSinks} from './reconcile-sink.js'
@@ -42,7 +43,8 @@ export function handOverPairs(db: Db, state: FactState, seqs: readonly number[])
 
 /** The plain pairs' ids, payment -> invoice (tests measure every link a run makes against the sandbox's truth). */
 export function plainLinks(db: Db, state: FactState): Array<{transaction: string; invoices: string[]; rule: string}> {
-  const pairs = [...state.plainPairs()]
+  const pairs: Array<[number, number]> = []
+  state.forEachPlainPair((row, seq) => pairs.push([row, seq]))
   const invoiceIds = new Map(
     invoicesByRow(
       db,
@@ -92,45 +94,78 @@ function adjustmentsPass(db: Db, state: FactState): void {
     const parentSeq = r.parentPays === 1 ? r.parentSeq : null
     if (parentSeq !== null) state.hasChildren[parentSeq] = 1
     const amount = {minor: r.amount, currency: r.currency}
-    const {seq: _seq, parentSeq: _p, parentPays: _pays, amount: _a, currency: _c, ...fields} = r
-    state.addAdjustment({...fields, amount, parent: `${r.provider}:${r.parent}`}, parentSeq)
+    const {seq, parentSeq: _p, parentPays: _pays, amount: _a, currency: _c, ...fields} = r
+    state.addAdjustment(seq, {...fields, amount, parent: `${r.provider}:${r.parent}`}, parentSeq)
     if (r.type === 'refund' && r.status === 'succeeded') state.add(r.currency, 'refunds', r.amount)
     if (r.type === 'dispute' && (r.status === 'disputed' || r.status === 'lost'))
       state.add(r.currency, 'disputes', r.amount)
   }
 }
 
-// Plain: what the rules would match by reference at zero difference (core/reconcile/facts.ts). Driven by
-// transactions_status, so in seq order; a row's details cross only when it is not plain.
-const PAYMENTS = `
-  SELECT count(CASE WHEN yms_reconcile_payment(t.seq, i.rowid,
-      @tally AND i.site = @site AND i.customer = t.customer_id AND i.currency = t.currency AND i.amount_minor = t.amount_minor,
-      t.provider, t.amount_minor, NULLIF(t.currency, @currency))
-    THEN yms_reconcile_payment_detail(t.seq, t.id, t.customer_id, t.amount_minor, t.currency, t.occurred_at,
+// Plain: what the rules would match by reference at zero difference (core/reconcile/facts.ts), in the site's
+// currency. Driven by transactions_status, so in seq order. A plain row crosses as four numbers (its provider as a
+// code from a CASE over the known providers): strings are what a row costs most to cross; only the others cross
+// whole.
+function paymentsSql(providers: number): string {
+  const provider =
+    providers === 0
+      ? '0'
+      : `CASE t.provider ${Array.from({length: providers}, (_, k) => `WHEN @p${k} THEN ${k + 1}`).join(' ')} ELSE 0 END`
+  return `
+  SELECT count(CASE
+    WHEN @tally AND t.currency = @currency AND i.site = @site AND i.customer = t.customer_id
+      AND i.currency = t.currency AND i.amount_minor = t.amount_minor
+    THEN yms_reconcile_plain(i.rowid, t.seq, ${provider},
+      CASE WHEN (@from IS NULL OR i.issued_at >= @from) AND (@to IS NULL OR i.issued_at < @to)
+      THEN t.amount_minor ELSE -t.amount_minor END)
+    ELSE yms_reconcile_payment(t.seq, t.id, t.provider, t.customer_id, t.amount_minor, t.currency, t.occurred_at,
       t.invoice_ref, i.rowid, i.site) END)
   FROM transactions t LEFT JOIN invoices i ON i.id = t.invoice_ref
   WHERE t.status = 'succeeded' AND t.type = 'payment' AND t.site_id = @site`
+}
 
 /** Returns the payments whose reference names no invoice by its whole text (several ids, or an unknown one). */
 function paymentsPass(db: Db, state: FactState, maxSeq: number): Array<{index: number; seq: number}> {
   const {scope} = state
+  const known = db.stmt('SELECT id FROM providers ORDER BY id').pluck().all() as string[]
+  const params: Record<string, unknown> = {
+    site: scope.site,
+    currency: scope.currency,
+    tally: scope.tallyPlain ? 1 : 0,
+    from: scope.from,
+    to: scope.to,
+  }
+  known.forEach((id, k) => {
+    params[`p${k}`] = id
+    state.providerCode(id) // codes 1..k in this order, as the CASE gives them
+  })
   let seen = 0
+  let plainInBase = 0
+  const unknownProvider: number[] = []
   const unresolved: Array<{index: number; seq: number}> = []
+  const {sqlPlain, paymentProvider, paymentAmount} = state
   withSinks(
     db.raw,
     {
-      yms_reconcile_payment: (seq, row, plain, provider, amount, currency) => {
-        if (++seen % PROGRESS_EVERY === 0) scope.onProgress?.('payments', seq as number, maxSeq)
-        state.add((currency as string | null) ?? scope.currency, 'payments', amount as number)
-        state.paymentProvider[seq as number] = state.providerCode(provider as string)
-        if (!plain) return 1
-        state.sqlPlain[seq as number] = 1
-        state.link(row as number, seq as number)
+      // An amount below zero: the invoice was issued outside the period (the pair counts, but not in the run).
+      yms_reconcile_plain: (row, seq, code, signedAmount) => {
+        const s = seq as number
+        const amount = signedAmount as number
+        if (++seen % PROGRESS_EVERY === 0) scope.onProgress?.('payments', s, maxSeq)
+        if (code === 0) unknownProvider.push(s)
+        sqlPlain[s] = amount < 0 ? 2 : 1
+        paymentAmount[s] = amount < 0 ? -amount : amount
+        paymentProvider[s] = code as number
+        plainInBase += paymentAmount[s]!
+        state.link(row as number, s)
         return 0
       },
-      yms_reconcile_payment_detail: (seq, id, customer, amount, currency, occurredAt, invoiceRef, row, site) => {
-        const payment = {seq, id, customer, amount, currency, occurredAt, invoiceRef} as Omit<PaymentRow, 'provider'>
-        const index = state.addPayment({...payment, provider: state.providerOf(payment.seq)})
+      yms_reconcile_payment: (seq, id, provider, customer, amount, currency, occurredAt, invoiceRef, row, site) => {
+        const payment = {seq, id, provider, customer, amount, currency, occurredAt, invoiceRef} as PaymentRow
+        if (++seen % PROGRESS_EVERY === 0) scope.onProgress?.('payments', payment.seq, maxSeq)
+        state.add(payment.currency, 'payments', payment.amount)
+        paymentProvider[payment.seq] = state.providerCode(payment.provider)
+        const index = state.addPayment(payment)
         if (row !== null && site === scope.site) {
           state.link(row as number, payment.seq)
           state.nameInvoice(index, row as number)
@@ -140,8 +175,11 @@ function paymentsPass(db: Db, state: FactState, maxSeq: number): Array<{index: n
         return 1
       },
     },
-    () => db.stmt(PAYMENTS).run({site: scope.site, currency: scope.currency, tally: scope.tallyPlain ? 1 : 0}),
+    () => db.stmt(paymentsSql(known.length)).run(params),
   )
+  state.add(scope.currency, 'payments', plainInBase)
+  // Plain payments of a provider the connections table no longer has (removed without --purge): named now.
+  for (const p of paymentsBySeq(db, unknownProvider)) paymentProvider[p.seq] = state.providerCode(p.provider)
   scope.onProgress?.('payments', maxSeq, maxSeq)
   return unresolved
 }
@@ -165,49 +203,74 @@ function resolveReferences(db: Db, state: FactState, payments: ReadonlyArray<{in
 }
 
 const ATTEMPTS = `
-  SELECT i.rowid AS row, t.id, t.status FROM transactions t JOIN invoices i ON i.id = t.invoice_ref
-  WHERE t.status IN ('pending', 'authorized', 'failed', 'canceled') AND t.type = 'payment' AND t.site_id = @site
-    AND i.site = @site
-  ORDER BY t.seq`
+  SELECT count(yms_reconcile_attempt(i.rowid, t.seq)) FROM transactions t INDEXED BY transactions_status
+  JOIN invoices i ON i.id = t.invoice_ref
+  WHERE t.status IN ('pending', 'authorized', 'failed', 'canceled') AND t.type = 'payment' AND +t.site_id = @site
+    AND i.site = @site`
 
-/** Payments that name an invoice but have not succeeded (few, through transactions_status). */
+/** Payments that name an invoice but have not succeeded (through transactions_status; as numbers). */
 function attemptsPass(db: Db, state: FactState): void {
-  for (const r of db.stmt(ATTEMPTS).all({site: state.scope.site}) as Array<{row: number; id: string; status: string}>) {
-    const list = state.attempts.get(r.row)
-    if (list) list.push({id: r.id, status: r.status})
-    else state.attempts.set(r.row, [{id: r.id, status: r.status}])
-  }
+  withSinks(
+    db.raw,
+    {
+      yms_reconcile_attempt: (row, seq) => {
+        state.attempt(row as number, seq as number)
+        return 0
+      },
+    },
+    () => db.stmt(ATTEMPTS).run({site: state.scope.site}),
+  )
 }
 
-// Every invoice of the site crosses as numbers; only those that are not plain come back as rows.
+/**
+ * The facts, finished: the attempts at each invoice handed over (ids and statuses read now, for those only), names
+ * resolved, plain pairs tallied. Call it last, after every hand-over.
+ */
+export function finishFacts(db: Db, state: FactState): SiteFacts {
+  const attempts = [...state.attemptsOfHandedOver()]
+  if (attempts.length > 0) {
+    const rows = db
+      .stmt('SELECT seq, id, status FROM transactions WHERE seq IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(attempts.map(([, seq]) => seq))) as Array<{seq: number; id: string; status: string}>
+    const bySeq = new Map(rows.map((r) => [r.seq, {id: r.id, status: r.status}]))
+    // In the order they arrived (seq), whatever order the pass saw them in.
+    for (const [index, seq] of attempts.sort((a, b) => a[1] - b[1]))
+      state.facts.invoices[index]!.attempts.push(bySeq.get(seq)!)
+  }
+  return state.finish()
+}
+
+// Every invoice of the site is looked at by rowid alone; only those that are not plain come back as rows. A plain
+// invoice's amount is its payment's (the payments pass compared them).
 const INVOICES = `
   SELECT rowid AS row, id, customer, amount_minor AS amount, currency, issued_at AS issuedAt, due_at AS dueAt
   FROM invoices
-  WHERE +site = @site AND CASE WHEN site = @site THEN yms_reconcile_invoice(rowid, amount_minor, NULLIF(currency, @currency),
-    (@from IS NULL OR issued_at >= @from) AND (@to IS NULL OR issued_at < @to)) ELSE 0 END
+  WHERE +site = @site AND CASE WHEN site = @site THEN yms_reconcile_invoice(rowid) ELSE 0 END
   ORDER BY rowid`
 
 function invoicesPass(db: Db, state: FactState, maxRow: number): void {
-  const {scope} = state
+  const {scope, firstPayment, paymentAmount} = state
   let seen = 0
+  let invoicedInBase = 0
   const rows = withSinks(
     db.raw,
     {
-      yms_reconcile_invoice: (row, amount, currency, inPeriod) => {
+      yms_reconcile_invoice: (row) => {
         const r = row as number
         if (++seen % PROGRESS_EVERY === 0) scope.onProgress?.('invoices', r, maxRow)
-        const code = (currency as string | null) ?? scope.currency
-        state.add(code, 'invoices', amount as number)
-        state.invoiceAmount[r] = amount as number
-        state.invoiceCurrency[r] = state.currencyCode(code)
-        state.invoiceInPeriod[r] = inPeriod ? 1 : 0
-        return state.isPlain(r) ? 0 : 1
+        if (!state.isPlain(r)) return 1
+        invoicedInBase += paymentAmount[firstPayment[r]!]!
+        return 0
       },
     },
-    () => db.stmt(INVOICES).all({site: scope.site, currency: scope.currency, from: scope.from, to: scope.to}),
+    () => db.stmt(INVOICES).all({site: scope.site}),
   ) as InvoiceRow[]
+  state.add(scope.currency, 'invoices', invoicedInBase)
   scope.onProgress?.('invoices', maxRow, maxRow)
-  for (const row of rows) state.addInvoice(row)
+  for (const row of rows) {
+    state.add(row.currency, 'invoices', row.amount)
+    state.addInvoice(row)
+  }
 }
 
 /** Every payment naming one of these invoices that was not handed over yet (plain ones of a pair that is not). */

@@ -57,7 +57,8 @@ export function customerTransactions(db: Db, site: string, customers: readonly s
   return rows.map((r) => ({...r, posted: posted.get(r.seq) ?? new Map()}))
 }
 
-function postingsOnCustomers(db: Db, seqs: readonly number[]): Map<number, Map<string, number>> {
+/** What each of these transactions' postings put on customer accounts, per currency (zero sums left out). */
+export function postingsOnCustomers(db: Db, seqs: readonly number[]): Map<number, Map<string, number>> {
   const rows = db
     .stmt(
       `SELECT txn_seq AS seq, currency, SUM(amount_minor) AS minor FROM ledger_postings
@@ -68,6 +69,24 @@ function postingsOnCustomers(db: Db, seqs: readonly number[]): Map<number, Map<s
   for (const r of rows) {
     let own = out.get(r.seq)
     if (!own) out.set(r.seq, (own = new Map()))
+    if (r.minor !== 0) own.set(r.currency, r.minor)
+  }
+  return out
+}
+
+/** What each of these invoices' postings put on customer accounts, per currency (zero sums left out). */
+export function invoicePostings(db: Db, ids: readonly string[]): Map<string, Map<string, number>> {
+  const rows = db
+    .stmt(
+      `SELECT substr(txn_id, 9) AS id, currency, SUM(amount_minor) AS minor FROM ledger_postings
+       WHERE txn_seq IS NULL AND txn_id IN (SELECT 'invoice:' || value FROM json_each(?)) AND account GLOB 'customer:*'
+       GROUP BY txn_id, currency`,
+    )
+    .all(JSON.stringify(ids)) as Array<{id: string; currency: string; minor: number}>
+  const out = new Map<string, Map<string, number>>()
+  for (const r of rows) {
+    let own = out.get(r.id)
+    if (!own) out.set(r.id, (own = new Map()))
     if (r.minor !== 0) own.set(r.currency, r.minor)
   }
   return out
@@ -126,11 +145,18 @@ export function heldTransactions(db: Db): HeldTxn[] {
     .all() as HeldTxn[]
 }
 
-/** The seq, site and customer of a stored transaction. */
-export function txnOwner(db: Db, id: string): {seq: number; site: string | null; customer: string | null} | null {
-  const row = db.stmt('SELECT seq, site_id AS site, customer_id AS customer FROM transactions WHERE id = ?').get(id) as
-    {seq: number; site: string | null; customer: string | null} | undefined
-  return row ?? null
+/** The seq, site and customer of each of these stored transactions (by id; absent ones left out). */
+export function txnOwners(
+  db: Db,
+  ids: readonly string[],
+): Map<string, {seq: number; site: string | null; customer: string | null}> {
+  const rows = db
+    .stmt(
+      `SELECT id, seq, site_id AS site, customer_id AS customer FROM transactions
+       WHERE id IN (SELECT value FROM json_each(?))`,
+    )
+    .all(JSON.stringify(ids)) as Array<{id: string; seq: number; site: string | null; customer: string | null}>
+  return new Map(rows.map(({id, ...owner}) => [id, owner]))
 }
 
 /** The rowid and site of an invoice. */

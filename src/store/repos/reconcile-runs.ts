@@ -71,9 +71,10 @@ export function insertRun(
         found: JSON.stringify(found.map((e) => [e.id, e.factsSha256])),
       }).lastInsertRowid,
   )
-  db.stmt(
+  // One prepared statement per exception: measured faster than one statement over a JSON array of them.
+  const upsert = db.stmt(
     `INSERT INTO reconciliation_exceptions (id, site, class, subject, facts_sha256, detail_json, status, first_run, last_run)
-     SELECT value ->> 0, @site, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'open', @run, @run FROM json_each(@rows) WHERE true
+     VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)
      ON CONFLICT (id) DO UPDATE SET
        last_run = excluded.last_run,
        detail_json = excluded.detail_json,
@@ -82,11 +83,8 @@ export function insertRun(
        resolved_by = CASE WHEN facts_sha256 = excluded.facts_sha256 THEN resolved_by END,
        resolution_note = CASE WHEN facts_sha256 = excluded.facts_sha256 THEN resolution_note END,
        facts_sha256 = excluded.facts_sha256`,
-  ).run({
-    site: run.site,
-    run: id,
-    rows: JSON.stringify(found.map((e) => [e.id, e.class, e.subject, e.factsSha256, e.detailJson])),
-  })
+  )
+  for (const e of found) upsert.run(e.id, run.site, e.class, e.subject, e.factsSha256, e.detailJson, id, id)
   return id
 }
 
