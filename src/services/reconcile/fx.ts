@@ -11,20 +11,16 @@ import {rateOnOrBefore} from '../../store/repos/fx.js'
  * test/services/reconcile/fx.test.ts holds it to convertAt's answers.
  */
 export function fxConverter(db: Db): Convert {
-  const resolved = new Map<string, ResolvedRate | null>()
+  const resolved = new Map<string, (ResolvedRate & {text: string}) | null>()
   return (amount, to, date) => {
     const key = `${amount.currency} ${to} ${date}`
     let rate = resolved.get(key)
     if (rate === undefined) {
-      rate = resolveRate(amount.currency, to, date, (b, q, d) => rateOnOrBefore(db, b, q, d) ?? undefined) ?? null
+      const r = resolveRate(amount.currency, to, date, (b, q, d) => rateOnOrBefore(db, b, q, d) ?? undefined)
+      rate = r ? {...r, text: formatRational(r.rate, 10)} : null
       resolved.set(key, rate)
     }
     if (rate === null) return null
-    return {
-      amount: convertMoney(amount, to, rate.rate),
-      rate: formatRational(rate.rate, 10),
-      rateDate: rate.date,
-      path: rate.path,
-    }
+    return {amount: convertMoney(amount, to, rate.rate), rate: rate.text, rateDate: rate.date, path: rate.path}
   }
 }

@@ -9,9 +9,10 @@ import {fxConverter} from './fx.js'
 import {heldIssues} from './held-issues.js'
 import {identityView} from './identity.js'
 import {checkLedger} from './ledger-check.js'
-import {resolveScope, type ReconcileInput} from './options.js'
+import {resolveScope, type ReconcileInput, type RunScope} from './options.js'
 import type {ExceptionView, ReconcileResult} from './result.js'
-import {exceptionsOf, fuzzyMatches} from './views.js'
+import type {Summary} from '../../core/reconcile/summary.js'
+import {exceptionsOf, fuzzyMatches, type FoundException} from './views.js'
 
 export interface ReconcileHooks {
   /** Progress of the passes over the site's payments and invoices (for a progress bar). */
@@ -40,6 +41,29 @@ export async function runReconcile(
 ): Promise<ReconcileRun> {
   const scope = resolveScope(db, input)
   const at = new Date(ctx.now()).toISOString()
+  const {facts, identity, plainLinks} = readFacts(db, scope, hooks, at)
+  const {findings, summary} = reconcile(facts, {
+    tolerance: scope.tolerance,
+    windowDays: scope.windowDays,
+    asOf: at,
+    convert: fxConverter(db),
+  })
+  const summaryPart = {
+    ...describeScope(scope, at),
+    ...tallies(summary),
+    matches: fuzzyMatches(facts, findings),
+    identity,
+  }
+  const result = store(db, ctx, scope, summaryPart, exceptionsOf(facts, findings))
+  return {result, links: hooks.collectLinks ? [...plainLinks, ...linksOf(facts, findings)] : null}
+}
+
+/**
+ * The site's facts (with the ledger's disagreements and the quarantine's report rows as issues) and the balance
+ * identity, from one read snapshot. The identity is taken here, so the per-customer balances it needs are gone
+ * before the findings are made (peak memory at a million invoices).
+ */
+function readFacts(db: Db, scope: RunScope, hooks: ReconcileHooks, at: string) {
   const {facts, sums, check, plainLinks} = db.read(() => {
     const state = loadSiteFacts(db, {
       site: scope.site,
@@ -55,17 +79,11 @@ export async function runReconcile(
     const plainLinks = hooks.collectLinks ? plainPairLinks(db, state) : []
     return {facts: finishFacts(db, state), sums: state.sums, check, plainLinks}
   })
-  const {findings, summary} = reconcile(facts, {
-    tolerance: scope.tolerance,
-    windowDays: scope.windowDays,
-    asOf: at,
-    convert: fxConverter(db),
-  })
-  const identity = identityView(db, sums, check, scope.currency, at.slice(0, 10))
-  const found = exceptionsOf(facts, findings)
-  const pick = <T>(f: (c: ReconcileClass) => T) =>
-    Object.fromEntries(RECONCILE_CLASSES.map((c) => [c, f(c)])) as Record<ReconcileClass, T>
-  const summaryPart = {
+  return {facts, plainLinks, identity: identityView(db, sums, check, scope.currency, at.slice(0, 10))}
+}
+
+function describeScope(scope: RunScope, at: string) {
+  return {
     at,
     site: scope.site,
     currency: scope.currency,
@@ -74,6 +92,13 @@ export async function runReconcile(
     providers: scope.providers,
     tolerance: scope.tolerance.text,
     windowDays: scope.windowDays,
+  }
+}
+
+function tallies(summary: Summary) {
+  const pick = <T>(f: (c: ReconcileClass) => T) =>
+    Object.fromEntries(RECONCILE_CLASSES.map((c) => [c, f(c)])) as Record<ReconcileClass, T>
+  return {
     counts: pick((c) => summary.classes[c].findings),
     items: {
       invoices: pick((c) => summary.classes[c].invoices),
@@ -82,10 +107,23 @@ export async function runReconcile(
     amounts: pick((c) => ({invoiced: summary.classes[c].invoiced, paid: summary.classes[c].paid})),
     byProvider: summary.providers,
     rules: summary.rules,
-    matches: fuzzyMatches(facts, findings),
-    identity,
   }
-  const result = db.write(() => {
+}
+
+type SummaryPart = Omit<ReconcileResult, 'runId' | 'exceptions' | 'open'>
+
+/**
+ * Stores the run, brings its exceptions up to date and audits it, in one write transaction: an exception resolved
+ * earlier stays resolved while its facts are unchanged.
+ */
+function store(
+  db: Db,
+  ctx: AppContext,
+  scope: RunScope,
+  summary: SummaryPart,
+  found: FoundException[],
+): ReconcileResult {
+  return db.write(() => {
     const resolved = resolvedExceptions(db, scope.site)
     const exceptions: ExceptionView[] = found.map(({record, ...view}) => {
       const r = resolved.get(view.id)
@@ -107,8 +145,8 @@ export async function runReconcile(
         tolerance: scope.tolerance.text,
         windowDays: scope.windowDays,
         actor: ctx.actor,
-        at,
-        summaryJson: JSON.stringify({...summaryPart, open}),
+        at: summary.at,
+        summaryJson: JSON.stringify({...summary, open}),
       },
       found.map((f) => f.record),
       {exceptions: exceptions.length, open},
@@ -117,12 +155,17 @@ export async function runReconcile(
       actor: ctx.actor,
       action: 'reconcile.run',
       subject: scope.site,
-      outcome: open > 0 || !identity.holds ? 'attention' : 'ok',
-      details: {run: runId, counts: summaryPart.counts, exceptions: exceptions.length, open, identity: identity.holds},
+      outcome: open > 0 || !summary.identity.holds ? 'attention' : 'ok',
+      details: {
+        run: runId,
+        counts: summary.counts,
+        exceptions: exceptions.length,
+        open,
+        identity: summary.identity.holds,
+      },
     })
-    return {runId, ...summaryPart, exceptions, open}
+    return {runId, ...summary, exceptions, open}
   })
-  return {result, links: hooks.collectLinks ? [...plainLinks, ...linksOf(facts, findings)] : null}
 }
 
 function linksOf(
