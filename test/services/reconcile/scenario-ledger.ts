@@ -75,33 +75,29 @@ export async function scenarioLedger(
     )
     if (state.status === 'succeeded' && p.invoice) truth.set(`${provider}:${p.key}`, p.invoice)
     for (const r of state.refunds)
-      items
-        .get(provider)!
-        .push(
-          txn({
-            externalId: r.key,
-            parentExternalId: p.key,
-            type: 'refund',
-            status: 'succeeded',
-            amount: r.amount,
-            occurredAt: r.at,
-          }),
-        )
+      items.get(provider)!.push(
+        txn({
+          externalId: r.key,
+          parentExternalId: p.key,
+          type: 'refund',
+          status: 'succeeded',
+          amount: r.amount,
+          occurredAt: r.at,
+        }),
+      )
     if (state.dispute) {
       const d = state.dispute.dispute
       const status = state.dispute.state === 'open' ? 'disputed' : state.dispute.state
-      items
-        .get(provider)!
-        .push(
-          txn({
-            externalId: d.key,
-            parentExternalId: p.key,
-            type: 'dispute',
-            status,
-            amount: d.amount,
-            occurredAt: d.openedAt,
-          }),
-        )
+      items.get(provider)!.push(
+        txn({
+          externalId: d.key,
+          parentExternalId: p.key,
+          type: 'dispute',
+          status,
+          amount: d.amount,
+          occurredAt: d.openedAt,
+        }),
+      )
     }
   }
   for (const [provider, txns] of items) {
