@@ -18,7 +18,7 @@ export default class Reconcile extends BaseCommand<typeof Reconcile> {
   ].join('\n\n')
   static override examples = [
     '<%= config.bin %> reconcile --site berlin',
-    '<%= config.bin %> reconcile --site berlin --from 2026-03-01 --to 2026-04-01 --provider acme-stripe --json',
+    '<%= config.bin %> reconcile --site berlin --from 2026-03-01 --to 2026-04-01 --provider acme-eu --json',
     '<%= config.bin %> reconcile --site tokyo --tolerance 1% --format csv > exceptions.csv',
   ]
   static override flags = {
