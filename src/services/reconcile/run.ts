@@ -15,7 +15,10 @@ import type {Summary} from '../../core/reconcile/summary.js'
 import {exceptionsOf, fuzzyMatches, type FoundException} from './views.js'
 
 export interface ReconcileHooks {
-  /** Progress of the passes over the site's payments and invoices (for a progress bar). */
+  /**
+   * Progress (for a progress bar): through the passes over the site's payments and invoices row by row, then the
+   * start of matching and of storing.
+   */
   onProgress?: (phase: string, done: number, total: number) => void
   /** Hand every pair over one by one instead of tallying plain pairs (tests compare both ways). */
   tallyPlain?: boolean
@@ -42,6 +45,7 @@ export async function runReconcile(
   const scope = resolveScope(db, input)
   const at = new Date(ctx.now()).toISOString()
   const {facts, identity, plainLinks} = readFacts(db, scope, hooks, at)
+  hooks.onProgress?.('matching', 0, 1)
   const {findings, summary} = reconcile(facts, {
     tolerance: scope.tolerance,
     windowDays: scope.windowDays,
@@ -54,7 +58,9 @@ export async function runReconcile(
     matches: fuzzyMatches(facts, findings),
     identity,
   }
-  const result = store(db, ctx, scope, summaryPart, exceptionsOf(facts, findings))
+  const found = exceptionsOf(facts, findings)
+  hooks.onProgress?.('storing', 0, 1)
+  const result = store(db, ctx, scope, summaryPart, found)
   return {result, links: hooks.collectLinks ? [...plainLinks, ...linksOf(facts, findings)] : null}
 }
 
