@@ -47,7 +47,16 @@ export function renderStatus(s: StatusReport, ui: Renderer): string {
   const reasons = Object.entries(s.quarantine.byReason)
     .map(([r, n]) => `${r}: ${n}`)
     .join(', ')
-  parts.push(ui.fields([['quarantined (open)', s.quarantine.open + (reasons ? ` (${reasons})` : '')]]))
+  const bySite = s.exceptions.bySite
+    .filter((x) => x.open > 0)
+    .map((x) => `${x.site}: ${x.open}`)
+    .join(', ')
+  parts.push(
+    ui.fields([
+      ['quarantined (open)', s.quarantine.open + (reasons ? ` (${reasons})` : '')],
+      ['reconcile exceptions (open)', s.exceptions.open + (bySite ? ` (${bySite})` : '')],
+    ]),
+  )
   return parts.join('\n')
 }
 

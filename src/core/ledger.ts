@@ -12,7 +12,7 @@ export interface PostingLine {
   currency: string
 }
 
-const accounts = {
+export const accounts = {
   customer: (customerId: string) => `customer:${customerId}`,
   /** Money held at the processor for the merchant. */
   clearing: (provider: string) => `clearing:${provider}`,

@@ -30,7 +30,7 @@ export interface GenerateOptions {
   gateways?: readonly GatewayKind[]
 }
 
-const SANDBOX_SITES: readonly ScenarioSite[] = [
+export const SANDBOX_SITES: readonly ScenarioSite[] = [
   {id: 'berlin', name: 'Berlin', currency: 'EUR', country: 'DE', timezone: 'Europe/Berlin'},
   {id: 'boston', name: 'Boston', currency: 'USD', country: 'US', timezone: 'America/New_York'},
   {id: 'tokyo', name: 'Tokyo', currency: 'JPY', country: 'JP', timezone: 'Asia/Tokyo'},

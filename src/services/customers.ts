@@ -15,7 +15,7 @@ import {queryTransactions} from '../store/repos/transaction-queries.js'
 import {getSite} from '../store/repos/sites.js'
 import {listProviders} from '../store/repos/providers.js'
 import {GATEWAY_KINDS} from '../gateways/registry.js'
-import {convertAt} from './fx.js'
+import {balanceInBase} from './base-balance.js'
 import type {ColumnRules} from './imports/columns.js'
 import {LIMITS, optionalText, requiredId} from './imports/fields.js'
 import {auditedImport} from './imports/audited-import.js'
@@ -124,21 +124,13 @@ export function showCustomer(db: Db, ctx: Pick<AppContext, 'now'>, id: string): 
   const site = getSite(db, customer.site)
   const balances = customerBalances(db, id)
   const baseCurrency = site?.currency ?? balances[0]?.currency ?? 'EUR'
-  let baseMinor = 0
-  let baseBalanceError: string | null = null
   const today = new Date(ctx.now()).toISOString().slice(0, 10)
-  for (const b of balances) {
-    try {
-      baseMinor += convertAt(db, b, baseCurrency, today).to.minor
-    } catch (error) {
-      baseBalanceError = (error as Error).message
-    }
-  }
+  const base = balanceInBase(db, balances, baseCurrency, today)
   return {
     ...toView(customer),
     balances,
-    baseBalance: {minor: baseMinor, currency: baseCurrency},
-    baseBalanceError,
+    baseBalance: {minor: base.minor, currency: baseCurrency},
+    baseBalanceError: base.error,
     recent: queryTransactions(db, {customer: id, limit: 20}),
   }
 }

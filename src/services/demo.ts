@@ -18,6 +18,9 @@ import {addProvider} from './providers.js'
 import {startSandbox} from './sandbox.js'
 import {importSites} from './sites.js'
 import {runSync, type SyncResult} from './sync/sync.js'
+import {runReconcile} from './reconcile/run.js'
+import type {ReconcileResult} from './reconcile/result.js'
+import {listSites} from '../store/repos/sites.js'
 
 export interface DemoResult {
   home: string
@@ -27,11 +30,22 @@ export interface DemoResult {
   /** The grant left out on purpose, so the quarantine has something to show. */
   missingGrant: {provider: string; segment: string}
   sync: SyncResult
+  /** Every site reconciled after the sync (the run's summary; `reconcile show <runId>` has the exceptions). */
+  reconcile: DemoReconcile[]
+}
+
+export interface DemoReconcile {
+  site: string
+  runId: number
+  counts: ReconcileResult['counts']
+  open: number
+  identityHolds: boolean
 }
 
 /**
  * The whole loop on a throw-away home: a seeded sandbox world served by every gateway emulator, its YMS side
- * imported, one provider per gateway with grants (one segment deliberately not granted), then a sync. Secrets go
+ * imported, one provider per gateway with grants (one segment deliberately not granted), then a sync and a
+ * reconciliation of every site. Secrets go
  * through YMS_PAY_SECRET_* variables, so the demo needs no keychain. With --home the demo runs in that directory
  * instead and keeps it, provided it holds no ledger: the demo never touches an existing one. YMS_PAY_HOME alone
  * does not count: it is set for everyday work, and the demo's providers do not belong in that home.
@@ -95,6 +109,15 @@ export async function runDemo<T>(
     step(
       `synced ${sync.totals.inserted} transactions, ${sync.totals.posted} postings, ${sync.totals.quarantined} quarantined`,
     )
+    const reconcile: DemoReconcile[] = []
+    for (const site of listSites(db)) {
+      const {result} = await runReconcile(db, demoCtx, {site: site.id})
+      const {runId, counts, open} = result
+      reconcile.push({site: site.id, runId, counts, open, identityHolds: result.identity.holds})
+    }
+    step(
+      `reconciled ${reconcile.length} sites: ${reconcile.reduce((n, r) => n + r.counts.matched, 0)} matched, ${reconcile.reduce((n, r) => n + r.open, 0)} open exceptions`,
+    )
     const finished = await finish(db, demoCtx)
     return {
       home,
@@ -103,6 +126,7 @@ export async function runDemo<T>(
       imported: {sites: sites.inserted, customers: customers.inserted, invoices: invoices.inserted},
       missingGrant: {provider: `demo-${first.kind}`, segment: withheld},
       sync,
+      reconcile,
       finish: finished,
     }
   } finally {

@@ -7,6 +7,7 @@ import type {Db} from '../store/db.js'
 import {siteBalances} from '../store/repos/ledger.js'
 import {listProviders} from '../store/repos/providers.js'
 import {countOpenQuarantine} from '../store/repos/quarantine.js'
+import {openExceptionsBySite} from '../store/repos/reconcile-runs.js'
 import {callBuckets, failedRunsSince, freshness, latestRuns} from '../store/repos/reports.js'
 import {listSites} from '../store/repos/sites.js'
 import {convertAt} from './fx.js'
@@ -52,12 +53,14 @@ export interface StatusReport {
   providers: ProviderStatus[]
   sites: SiteStatus[]
   quarantine: {open: number; byReason: Record<string, number>}
+  /** Open reconcile exceptions as each site's latest run left them (`yms-pay reconcile`). */
+  exceptions: {open: number; bySite: Array<{site: string; run: number; open: number}>}
 }
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
-/** The one-screen overview: provider health, site balances and open quarantine. */
+/** The one-screen overview: provider health, site balances, open quarantine and open reconcile exceptions. */
 export function getStatus(db: Db, ctx: AppContext): StatusReport {
   const now = ctx.now()
   const iso = (ms: number) => new Date(ms).toISOString()
@@ -101,6 +104,7 @@ export function getStatus(db: Db, ctx: AppContext): StatusReport {
       providers,
       sites: siteStatuses(db, iso(now).slice(0, 10)),
       quarantine: {open: quarantineRows.reduce((n, q) => n + q.n, 0), byReason},
+      exceptions: openExceptions(db),
     }
   })
 }
@@ -133,6 +137,11 @@ function siteStatuses(db: Db, today: string): SiteStatus[] {
       missingRates: missing,
     }
   })
+}
+
+function openExceptions(db: Db): StatusReport['exceptions'] {
+  const bySite = openExceptionsBySite(db)
+  return {open: bySite.reduce((n, s) => n + s.open, 0), bySite}
 }
 
 /** The later of two ISO times (either may be missing or in a different ISO precision). */

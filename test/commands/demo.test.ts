@@ -15,6 +15,15 @@ const DemoJson = z.strictObject({
   imported: z.strictObject({sites: z.number().int(), customers: z.number().int(), invoices: z.number().int()}),
   missingGrant: z.strictObject({provider: z.string(), segment: z.string()}),
   sync: SyncResult,
+  reconcile: z.array(
+    z.strictObject({
+      site: z.string(),
+      runId: z.number().int(),
+      counts: z.record(z.string(), z.number().int()),
+      open: z.number().int(),
+      identityHolds: z.boolean(),
+    }),
+  ),
   status: Status,
 })
 
@@ -47,6 +56,11 @@ describe('demo', () => {
       open: withheld.quarantined,
       byReason: {access_denied: withheld.quarantined},
     })
+    // every site reconciled; the withheld segment's payments are gateway reports the ledger lacks
+    expect(demo.reconcile.map((x) => x.site).sort()).toEqual(demo.status.sites.map((x) => x.id).sort())
+    expect(demo.reconcile.every((x) => x.identityHolds)).toBe(true)
+    expect(demo.reconcile.reduce((n, x) => n + (x.counts.matched ?? 0), 0)).toBeGreaterThan(0)
+    expect(demo.status.exceptions.open).toBe(demo.reconcile.reduce((n, x) => n + x.open, 0))
   })
 
   it('without --keep the result says kept: false', () => {

@@ -22,7 +22,12 @@ describe('status on an empty home', () => {
     const r = await run(['status', '--json'], {home})
     expect(r.exitCode).toBe(0)
     const s = StatusShape.parse(r.json())
-    expect(s).toMatchObject({providers: [], sites: [], quarantine: {open: 0, byReason: {}}})
+    expect(s).toMatchObject({
+      providers: [],
+      sites: [],
+      quarantine: {open: 0, byReason: {}},
+      exceptions: {open: 0, bySite: []},
+    })
     expect(Date.parse(s.at)).toBeGreaterThanOrEqual(before - 1)
   })
 

@@ -125,6 +125,10 @@ const StatusSchema = z.strictObject({
     }),
   ),
   quarantine: z.strictObject({open: z.number().int(), byReason: z.record(z.string(), z.number().int())}),
+  exceptions: z.strictObject({
+    open: z.number().int(),
+    bySite: z.array(z.strictObject({site: z.string(), run: z.number().int(), open: z.number().int()})),
+  }),
 })
 const ErrorSchema = z.strictObject({
   error: z.strictObject({

@@ -2,6 +2,8 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import type {GatewayCall} from '../../src/core/gateway-call.js'
 import {setRate} from '../../src/services/fx.js'
+import {runReconcile} from '../../src/services/reconcile/run.js'
+import {resolveReconcileException} from '../../src/services/reconcile/runs.js'
 import {getStatus} from '../../src/services/status.js'
 import {applyItems, serializeItems} from '../../src/services/sync/apply.js'
 import type {ApplyScope} from '../../src/services/sync/scope.js'
@@ -165,5 +167,19 @@ describe('status', () => {
       rateDate: '2026-02-27',
     })
     expect(converted).toMatchObject({totalInBase: {minor: -2600, currency: 'EUR'}, missingRates: []})
+  })
+})
+
+describe('status: open reconcile exceptions', () => {
+  it("counts the open exceptions of each site's latest run, and a resolved one no longer", async () => {
+    expect(getStatus(w.db, w.ctx).exceptions).toEqual({open: 0, bySite: []})
+    // Two Berlin payments that name no invoice (and there is none to match them to): two exceptions.
+    apply([txn('ch_1', {amount: {minor: 1000, currency: 'EUR'}}), txn('ch_2', {amount: {minor: 700, currency: 'EUR'}})])
+    const first = (await runReconcile(w.db, w.ctx, {site: 'berlin'})).result
+    expect(first.open).toBe(2)
+    expect(getStatus(w.db, w.ctx).exceptions).toEqual({open: 2, bySite: [{site: 'berlin', run: first.runId, open: 2}]})
+    resolveReconcileException(w.db, w.ctx, first.exceptions[0]!.id, 'a deposit, booked by hand')
+    const second = (await runReconcile(w.db, w.ctx, {site: 'berlin'})).result
+    expect(getStatus(w.db, w.ctx).exceptions).toEqual({open: 1, bySite: [{site: 'berlin', run: second.runId, open: 1}]})
   })
 })

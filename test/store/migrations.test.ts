@@ -96,6 +96,17 @@ const SEEDS: Record<number, string> = {
   9: `
     INSERT INTO providers VALUES ('stripe-9', 'stripe', NULL, '{}', 1, NULL, NULL, NULL, '2024-01-08T00:00:00.000Z', '2024-01-08T00:00:00.000Z');
   `,
+  // 005: reconciliation runs and their exceptions.
+  10: `
+    INSERT INTO sites VALUES ('nantes', 'Nantes', 'EUR', 'FR', 'Europe/Paris', '2024-01-08T00:00:00.000Z', '2024-01-08T00:00:00.000Z');
+    INSERT INTO reconciliation_runs (site, from_at, to_at, providers_json, tolerance, window_days, actor, at, exceptions,
+      open_exceptions, summary_json, found_json)
+      VALUES ('nantes', NULL, NULL, '[]', '0.5%', 30, 'admin', '2024-01-08T00:00:00.000Z', 1, 1, '{}',
+      '[["rx_0123456789abcdef","${'a'.repeat(64)}"]]');
+    INSERT INTO reconciliation_exceptions (id, site, class, subject, facts_sha256, detail_json, status, first_run, last_run)
+      SELECT 'rx_0123456789abcdef', 'nantes', 'unpaid', 'invoice:inv8', '${'a'.repeat(64)}', '{}', 'open', max(id), max(id)
+      FROM reconciliation_runs;
+  `,
 }
 
 /** Columns a migration removed on purpose, by the version that removed them (their content's new home tested). */

@@ -2,13 +2,14 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {runDemo, type DemoResult} from '../../services/demo.js'
+import {renderReconcileSummaries} from '../../cli/reconcile-view.js'
 import {renderStatus} from '../../cli/status-view.js'
 import {renderSyncRuns} from '../../cli/sync-runs-view.js'
 import {getStatus, type StatusReport} from '../../services/status.js'
 
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary =
-    'Run the whole loop on a throw-away home: sandbox gateways, YMS import, providers with grants, sync, status'
+    'Run the whole loop on a throw-away home: sandbox gateways, YMS import, providers with grants, sync, reconcile, status'
   static override description =
     "Needs no keychain and no network beyond loopback: the sandbox emulators speak each gateway's real wire format, and secrets are passed as YMS_PAY_SECRET_* variables. One segment is deliberately not granted to one provider, so the quarantine shows what access control does. --keep leaves the home behind to explore with --home."
   static override examples = [
@@ -38,6 +39,10 @@ export default class Demo extends BaseCommand<typeof Demo> {
     )
     const {finish, ...rest} = result
     this.out(renderSyncRuns(rest.sync.runs, this.ui))
+    this.out(
+      `\n${this.ui.chalk.bold('yms-pay reconcile')}  (every site; \`yms-pay reconcile show <run>\` lists the exceptions)`,
+    )
+    this.out(renderReconcileSummaries(rest.reconcile, this.ui))
     this.out(
       this.ui.wrap(
         `\n${this.ui.chalk.bold('yms-pay status')}  (segment "${rest.missingGrant.segment}" is not granted to ${rest.missingGrant.provider}: its objects wait in quarantine)`,

@@ -1,0 +1,65 @@
+import type {AppContext} from '../app/context.js'
+import {ConfigError} from '../core/errors.js'
+import type {Money} from '../core/transaction.js'
+import type {Db} from '../store/db.js'
+import {allCustomerBalances} from '../store/repos/customer-balances.js'
+import {getSite, listSites} from '../store/repos/sites.js'
+import {balanceInBase} from './base-balance.js'
+
+export interface ExportedBalance extends Money {
+  /** This currency's balance in the site's base currency (null: no rate). */
+  inBase: Money | null
+}
+
+export interface ExportedCustomer {
+  id: string
+  site: string
+  name: string | null
+  /** The site's base currency. */
+  baseCurrency: string
+  balances: ExportedBalance[]
+  /** The sum of the converted balances, as `customers show` gives it; null when a currency has no rate. */
+  baseBalance: Money | null
+  baseBalanceError: string | null
+}
+
+export interface BalanceExport {
+  /** The rates used are the latest on or before this date. */
+  ratesOn: string
+  site: string | null
+  customers: ExportedCustomer[]
+}
+
+/**
+ * Every customer's balance per currency and in its site's base currency, for the YMS to import. A customer without
+ * a balance is listed at zero in the base currency. Conversions take the path `customers show` takes.
+ */
+export function exportBalances(db: Db, ctx: Pick<AppContext, 'now'>, filter: {site?: string}): BalanceExport {
+  if (filter.site !== undefined && !getSite(db, filter.site))
+    throw new ConfigError(`unknown site "${filter.site}"`, 'List them with `yms-pay sites list`.', 'unknown_site')
+  const ratesOn = new Date(ctx.now()).toISOString().slice(0, 10)
+  const baseOf = new Map(listSites(db).map((s) => [s.id, s.currency]))
+  const customers = db.read(() => allCustomerBalances(db, filter.site))
+  return {
+    ratesOn,
+    site: filter.site ?? null,
+    customers: customers.map((c) => {
+      const base = baseOf.get(c.site) ?? c.balances[0]?.currency ?? 'EUR'
+      const own = c.balances.length > 0 ? c.balances : [{minor: 0, currency: base}]
+      const balances = own.map((b) => {
+        const converted = balanceInBase(db, [b], base, ratesOn)
+        return {...b, inBase: converted.error ? null : {minor: converted.minor, currency: base}}
+      })
+      const total = balanceInBase(db, own, base, ratesOn)
+      return {
+        id: c.id,
+        site: c.site,
+        name: c.name,
+        baseCurrency: base,
+        balances,
+        baseBalance: total.error ? null : {minor: total.minor, currency: base},
+        baseBalanceError: total.error,
+      }
+    }),
+  }
+}
