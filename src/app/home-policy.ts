@@ -28,6 +28,8 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'providers:remove': 'write',
   'providers:test': 'write',
   'quarantine:replay': 'write',
+  reconcile: 'write',
+  'reconcile:resolve': 'write',
   sync: 'write',
 
   'audit:export': 'read',
@@ -47,6 +49,9 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'transactions:list': 'read',
   'transactions:show': 'read',
   'sync:skipped': 'read',
+  'reconcile:list': 'read',
+  'reconcile:show': 'read',
+  'customers:export': 'read',
 
   demo: 'none',
   doctor: 'none',

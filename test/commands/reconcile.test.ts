@@ -128,7 +128,7 @@ describe('customers export: cells a spreadsheet would run are neutralised', () =
       ['invoices', invoices],
     ] as const)
       expect((await run([what, 'import', file], {home})).exitCode).toBe(0)
-    const csv = (await run(['customers', 'export', '--balances'], {home})).stdout
+    const csv = (await run(['customers', 'export', '--balances'], {home})).stdout.replace(/\r\n/g, '\n')
     expect(csv).toBe(
       [
         'customer,site,name,currency,balance,base_currency,base_balance',

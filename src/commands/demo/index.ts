@@ -40,7 +40,9 @@ export default class Demo extends BaseCommand<typeof Demo> {
     const {finish, ...rest} = result
     this.out(renderSyncRuns(rest.sync.runs, this.ui))
     this.out(
-      `\n${this.ui.chalk.bold('yms-pay reconcile')}  (every site; \`yms-pay reconcile show <run>\` lists the exceptions)`,
+      this.ui.wrap(
+        `\n${this.ui.chalk.bold('yms-pay reconcile')}  (every site; \`yms-pay reconcile show <run>\` lists the exceptions)`,
+      ),
     )
     this.out(renderReconcileSummaries(rest.reconcile, this.ui))
     this.out(

@@ -13,7 +13,7 @@ import {rateOnOrBefore} from '../../store/repos/fx.js'
 export function fxConverter(db: Db): Convert {
   const resolved = new Map<string, (ResolvedRate & {text: string}) | null>()
   return (amount, to, date) => {
-    const key = `${amount.currency} ${to} ${date}`
+    const key = [amount.currency, to, date].join(' ')
     let rate = resolved.get(key)
     if (rate === undefined) {
       const r = resolveRate(amount.currency, to, date, (b, q, d) => rateOnOrBefore(db, b, q, d) ?? undefined)
