@@ -51,6 +51,8 @@ async function syncedLedger(
   secrets: Record<string, string>,
   settings: Record<string, string>,
   scenario: ReturnType<typeof generateScenario>,
+  /** What happens in the home before the sync (webhooks that came first). */
+  before: (db: Db, ctx: AppContext) => Promise<void> = async () => undefined,
 ) {
   const home = mkdtempSync(join(tmpdir(), `yms-balance-${kind}-`))
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(secrets).map(([f, v]) => [envVarName(kind, f), v]))
@@ -72,6 +74,7 @@ async function syncedLedger(
     maxRetries: null,
     secrets: {},
   })
+  await before(db, ctx)
   const never = new AbortController().signal
   const result = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: START})
   return {db, ctx, run: result.runs[0]!, close: () => (db.close(), rmSync(home, {recursive: true, force: true}))}
@@ -110,7 +113,7 @@ describe('clearing and fees against the processor-side balance each emulator hol
 // quarantine (unknown_customer) until its webhook, which carries the shopper reference, brings the customer. The
 // report's costs of such a payment (its Commission) are known only from the quarantined row, and must still be
 // booked once the webhook resolves it.
-describe("Adyen: the report names the customers only by webhook, which comes after the report's rows", () => {
+describe("Adyen on Adyen's default report layout: the customers come by webhook, before or after the report", () => {
   it('books what the quarantined report rows said once the webhooks resolve them', {timeout: 60_000}, async () => {
     const scenario = generateScenario({
       seed: 515,
@@ -133,6 +136,38 @@ describe("Adyen: the report names the customers only by webhook, which comes aft
         .prepare(`SELECT reason, COUNT(*) AS n FROM quarantine WHERE status = 'open' GROUP BY reason`)
         .all()
       expect(open).toEqual([])
+      expect(ledgerAccounts(ledger.db, 'adyen')).toEqual(emulator.processorBalance!())
+    } finally {
+      ledger.close()
+      await server.close()
+    }
+  })
+
+  // The usual order: the webhooks are there first, and each report row is filed under the payment's owner.
+  it('books the report rows under the owners the earlier webhooks named', {timeout: 60_000}, async () => {
+    const scenario = generateScenario({
+      seed: 516,
+      customers: 25,
+      transactions: 300,
+      start: START,
+      end: END,
+      gateways: ['adyen'],
+    })
+    const clock = {now: () => Date.parse(AT)}
+    const emulator = createAdyenEmulator({scenario, share: 'own', clock, reportColumns: 'default'})
+    const server = await serveEmulator(emulator)
+    const hooks = emulator.webhooks(scenarioEvents(scenario.payments), HOOK_URL)
+    const ledger = await syncedLedger(
+      'adyen',
+      server.baseUrl,
+      emulator.secrets,
+      emulator.settings,
+      scenario,
+      (db, ctx) => deliverWebhooks(db, ctx, hooks),
+    )
+    try {
+      expect(ledger.run.status, ledger.run.error).toBe('ok')
+      expect(ledger.run.quarantined).toBe(0)
       expect(ledgerAccounts(ledger.db, 'adyen')).toEqual(emulator.processorBalance!())
     } finally {
       ledger.close()
