@@ -2,25 +2,28 @@ import {createHash} from 'node:crypto'
 
 import {fromGatewayMinor, toGatewayMinor} from '../../core/money.js'
 import type {Decision, Money} from '../../core/transaction.js'
-import type {EmulatorFactory, EmulatorRequest, EmulatorResponse, GatewayEmulator, SignedWebhook} from '../emulator.js'
+import type {EmulatorOptions, EmulatorRequest, EmulatorResponse, GatewayEmulator, SignedWebhook} from '../emulator.js'
 import type {ScenarioCustomer} from '../model.js'
 import {CHECKOUT_VERSION} from '../../gateways/adyen/api.js'
 import {REFUSAL_REASONS} from '../../gateways/adyen/classify.js'
 import {facts} from '../../gateways/adyen/facts.js'
+import {adyenBalance} from './balance.js'
 import {notificationFor, reportAvailable, signedNotification} from './render.js'
-import {renderReport} from './report-file.js'
+import {ACCOUNT_COLUMNS, DEFAULT_COLUMNS, renderReport} from './report-file.js'
 import {AdyenWorld, DECLINES, MERCHANT_ACCOUNT, pspReference, REPORT_USER} from './world.js'
 
 /**
  * Adyen as the sandbox serves it (what exists: world.ts, batches.ts; how it is written: report-file.ts, render.ts):
  * - GET /reports/download/MerchantAccount/{account}/settlement_detail_report_batch_{n}.csv: 404 until the
  *   batch's day has ended by clock.now(). Only the report user may download (Basic auth with report_user and
- *   report_password, or its report_api_key); the Checkout key has no report role here (403).
+ *   report_password, or its report_api_key); the Checkout key has no report role here (403). The columns are the
+ *   sandbox account's (with Shopper Reference), or Adyen's default layout (`reportColumns: 'default'`).
  * - POST /v72/payments: Authorised unless the shopper's latest scenario payment so far failed, in which case
  *   the card is refused again with that decline's code. Payments created here live only in memory (for
  *   Idempotency-Key replay); they do not enter reports or webhooks.
  * - POST /v72/paymentMethods: the connection test.
  * - Webhooks: one per scenario event, plus REPORT_AVAILABLE for each batch holding one of them.
+ * - processorBalance(): the merchant's balance at Adyen, from the report lines booked by clock.now() (balance.ts).
  */
 function classicError(status: number, errorCode: string, message: string, errorType: string): EmulatorResponse {
   return {
@@ -39,7 +42,15 @@ const unparsable = (): EmulatorResponse =>
 const wrongAccount = (): EmulatorResponse => classicError(403, '901', 'Invalid Merchant Account', 'security')
 const REPORT_PATH = /^\/reports\/download\/MerchantAccount\/([^/]+)\/settlement_detail_report_batch_(\d+)\.csv$/
 
-export const createAdyenEmulator: EmulatorFactory = (opts) => {
+export interface AdyenEmulatorOptions extends EmulatorOptions {
+  /**
+   * The report layout: 'account' (default) has the columns the sandbox account added (Shopper Reference, Booking
+   * Date); 'default' is Adyen's own, without them, so most customers are known only from webhooks.
+   */
+  reportColumns?: 'account' | 'default'
+}
+
+export const createAdyenEmulator = (opts: AdyenEmulatorOptions): GatewayEmulator => {
   const {scenario, clock} = opts
   const seedHash = createHash('sha256').update(`adyen-emulator:${scenario.seed}`).digest('hex')
   const secrets = {
@@ -50,6 +61,7 @@ export const createAdyenEmulator: EmulatorFactory = (opts) => {
   }
   const settings = {merchant_account: MERCHANT_ACCOUNT, report_user: REPORT_USER, invoice_column: 'Merchant Reference'}
   const world = new AdyenWorld(opts)
+  const columns = opts.reportColumns === 'default' ? DEFAULT_COLUMNS : ACCOUNT_COLUMNS
   const payments = createPayments(world, () => clock.now())
   const reportBasic = `Basic ${Buffer.from(`${REPORT_USER}:${secrets.report_password}`).toString('base64')}`
 
@@ -70,7 +82,7 @@ export const createAdyenEmulator: EmulatorFactory = (opts) => {
       return {
         status: 200,
         headers: {'content-type': 'text/csv; charset=utf-8'},
-        body: renderReport(world, world.entries(n)),
+        body: renderReport(world, world.entries(n), columns),
       }
     }
     if (req.method === 'POST' && req.path === `/${CHECKOUT_VERSION}/payments`) return payments(req)
@@ -103,6 +115,7 @@ export const createAdyenEmulator: EmulatorFactory = (opts) => {
       const code = DECLINES[reason]
       return {code, decision: REFUSAL_REASONS[code]!.decision}
     },
+    processorBalance: () => adyenBalance(world.allEntries(), clock.now()),
   }
   return emulator
 }

@@ -47,3 +47,14 @@ export function signedNet(e: ReportEntry): number {
   const net = e.kind === 'payment' ? paymentNet(e) : e.net
   return e.side === 'credit' ? net.minor : -net.minor
 }
+
+/**
+ * The costs Adyen booked with the entry, charged > 0 and returned < 0: a payment line's Commission, and the
+ * merchant-level fees (`Fee` "Transaction Fees", the `InvoiceDeduction` of Adyen's monthly invoice). Payouts,
+ * deposit corrections and balance transfers move the balance but are no fees.
+ */
+export function feesOf(e: ReportEntry): number {
+  if (e.kind === 'payment') return e.fee?.minor ?? 0
+  if (e.type !== 'Fee' && e.type !== 'InvoiceDeduction') return 0
+  return e.side === 'debit' ? e.net.minor : 0 - e.net.minor
+}

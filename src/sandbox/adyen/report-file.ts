@@ -47,16 +47,58 @@ export const ACCOUNT_COLUMNS = [
 ] as const
 type SdrRow = Partial<Record<(typeof ACCOUNT_COLUMNS)[number], string>>
 
+/**
+ * Adyen's default layout, for an account that added no columns (docs/gateways.md#adyen-settlement-reports): no
+ * Shopper Reference, so its rows name a customer only through yms-pay's own merchant references, and the rest
+ * of the payments' customers come by webhook.
+ */
+export const DEFAULT_COLUMNS: readonly (typeof ACCOUNT_COLUMNS)[number][] = [
+  'Company Account',
+  'Merchant Account',
+  'Psp Reference',
+  'Merchant Reference',
+  'Payment Method',
+  'Creation Date',
+  'TimeZone',
+  'Type',
+  'Modification Reference',
+  'Gross Currency',
+  'Gross Debit (GC)',
+  'Gross Credit (GC)',
+  'Exchange Rate',
+  'Net Currency',
+  'Net Debit (NC)',
+  'Net Credit (NC)',
+  'Commission (NC)',
+  'Markup (NC)',
+  'Scheme Fees (NC)',
+  'Interchange (NC)',
+  'Payment Method Variant',
+  'Modification Merchant Reference',
+  'Batch Number',
+  'Reserved4',
+  'Reserved5',
+  'Reserved6',
+  'Reserved7',
+  'Reserved8',
+  'Reserved9',
+  'Reserved10',
+]
+
 const decimal = (m: Money): string => formatGatewayDecimal(m, facts.wire)
 const sided = (side: Side, m: Money): [string, string] => (side === 'debit' ? [decimal(m), ''] : ['', decimal(m)])
 
-/** A batch's lines as the file Adyen serves. */
-export function renderReport(world: AdyenWorld, entries: readonly ReportEntry[]): string {
+/** A batch's lines as the file Adyen serves, in the account's columns. */
+export function renderReport(
+  world: AdyenWorld,
+  entries: readonly ReportEntry[],
+  columns: readonly (typeof ACCOUNT_COLUMNS)[number][] = ACCOUNT_COLUMNS,
+): string {
   const cell = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
-  const lines = [ACCOUNT_COLUMNS.join(',')]
+  const lines = [columns.join(',')]
   for (const e of entries) {
     const row = e.kind === 'payment' ? paymentRow(world, e) : merchantRow(e)
-    lines.push(ACCOUNT_COLUMNS.map((c) => cell(row[c] ?? '')).join(','))
+    lines.push(columns.map((c) => cell(row[c] ?? '')).join(','))
   }
   return `${lines.join('\n')}\n`
 }

@@ -100,6 +100,11 @@ export class AdyenWorld {
     return this.byBatch.get(n) ?? []
   }
 
+  /** Every batch's lines, booked or not yet (each line says when it is booked). */
+  *allEntries(): Generator<ReportEntry> {
+    for (let n = 1; n <= this.lastBatch; n++) yield* this.entries(n)
+  }
+
   /** The customer a shopperReference names, as the scenario lists them. */
   customerByShopper(shopperReference: unknown): ScenarioCustomer | undefined {
     return [...this.customers.values()].find((c) => c.refs.adyen === shopperReference)

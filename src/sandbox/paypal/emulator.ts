@@ -1,5 +1,5 @@
 import type {EmulatorOptions, EmulatorRequest, EmulatorResponse, GatewayEmulator} from '../emulator.js'
-import type {Money} from '../../core/transaction.js'
+import type {ProcessorBalance} from '../balance.js'
 import type {ScenarioPayment} from '../model.js'
 import {disputeDetail, listDisputes} from './disputes.js'
 import {createTokenDesk, invalidToken, sandboxCredentials} from './oauth.js'
@@ -25,8 +25,8 @@ export interface PaypalEmulatorOptions extends EmulatorOptions {
 export interface PaypalEmulator extends GatewayEmulator {
   /** Payments made through POST /v2/checkout/orders, as scenario payments: pass scenarioEvents() of them to webhooks(). */
   createdPayments(): ScenarioPayment[]
-  /** The account's balance per currency now, as PayPal holds it: what yms-pay's clearing account should show. */
-  balances(): Money[]
+  /** The account's balance per currency now, as PayPal holds it: what yms-pay's clearing and fee accounts hold. */
+  processorBalance(): ProcessorBalance[]
   /** Invalidates every issued access token (the next API call gets 401 invalid_token). */
   expireTokens(): void
   /** Token requests served (successful ones). */
@@ -77,7 +77,7 @@ export function createPaypalEmulator(opts: PaypalEmulatorOptions): PaypalEmulato
     },
     declineFor: (reason) => DECLINES[reason],
     createdPayments: () => [...world.created],
-    balances: () => world.balancesAt(world.nowIso()),
+    processorBalance: () => world.balanceAt(world.nowIso()),
     expireTokens: () => tokens.expireAll(),
     tokensIssued: () => tokens.issued(),
   }

@@ -22,8 +22,8 @@ export function payoutRows(rows: readonly ReportRow[], scenario: Scenario, ids: 
   for (let week = 1, t = Date.parse(scenario.start) + WEEK_MS; t <= end; week++, t += WEEK_MS) {
     const at = new Date(t).toISOString()
     for (; next < events.length && events[next]!.at <= at; next++) {
-      const {effect} = events[next]!
-      balance.set(effect.currency, (balance.get(effect.currency) ?? 0) + effect.minor)
+      const {net} = events[next]!
+      balance.set(net.currency, (balance.get(net.currency) ?? 0) + net.minor)
     }
     for (const currency of [...balance.keys()].sort()) {
       const step = PROFILES[currency]?.step ?? 1
@@ -42,7 +42,7 @@ function withdrawal(id: string, at: string, amount: Money): ReportRow {
     id,
     date: at,
     denied: () => false,
-    booked: {at, effect},
+    booked: {at, net: effect, fees: 0},
     render: () => ({
       transaction_info: {
         transaction_id: id,

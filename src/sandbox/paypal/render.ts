@@ -3,6 +3,7 @@ import type {Money} from '../../core/transaction.js'
 import {paymentStateAt, type ScenarioCustomer, type ScenarioPayment} from '../model.js'
 import {facts} from '../../gateways/paypal/facts.js'
 import {derive, type PaypalIds} from './ids.js'
+import {refundFeeReturned} from './refund-fee.js'
 
 /**
  * The objects PayPal's REST API shows for a scenario payment at a moment (the transaction search rows are
@@ -131,6 +132,9 @@ export function renderRefund(
 ): Record<string, unknown> {
   const refund = payment.refunds.find((r) => r.key === refundKey)!
   const id = ids.refund(refund.key)
+  // net_amount = gross_amount - paypal_fee: what the merchant's balance is debited, less the fee PayPal gives back.
+  const returned = refundFeeReturned(payment, refund)
+  const net = {minor: refund.amount.minor - (returned?.minor ?? 0), currency: refund.amount.currency}
   return {
     id,
     amount: pp(refund.amount),
@@ -138,7 +142,8 @@ export function renderRefund(
     ...(payment.invoice ? {invoice_id: payment.invoice} : {}),
     seller_payable_breakdown: {
       gross_amount: pp(refund.amount),
-      net_amount: pp(refund.amount),
+      ...(returned ? {paypal_fee: pp(returned)} : {}),
+      net_amount: pp(net),
       total_refunded_amount: pp(refund.amount),
     },
     create_time: refund.at,

@@ -2,7 +2,7 @@ import type {Clock} from '../../core/clock.js'
 import type {EmulatorRequest} from '../emulator.js'
 import {paymentsFor, type Scenario, type ScenarioCustomer, type ScenarioPayment} from '../model.js'
 import {type PaypalIds, paypalIds} from './ids.js'
-import type {Money} from '../../core/transaction.js'
+import {BalanceSheet, type ProcessorBalance} from '../balance.js'
 import {payoutRows} from './payouts.js'
 import {type ReportRow, rowsFor} from './search-rows.js'
 
@@ -62,15 +62,15 @@ export class PaypalWorld {
   }
 
   /**
-   * The account's balance per currency at `now`: the sum of every row's effect (transaction_amount + fee_amount)
-   * once it is booked. A dispute's hold counts while it lasts, as the open dispute does in yms-pay's ledger.
+   * The account's balance per currency at `now` (src/sandbox/balance.ts): every row's net effect
+   * (transaction_amount + fee_amount) and the fees PayPal charged or gave back with it, once it is booked. A
+   * dispute's hold counts while it lasts, as the open dispute does in yms-pay's ledger.
    */
-  balancesAt(now: string): Money[] {
-    const sums = new Map<string, number>()
+  balanceAt(now: string): ProcessorBalance[] {
+    const sheet = new BalanceSheet()
     for (const {booked} of this.rows)
-      if (booked && booked.at <= now)
-        sums.set(booked.effect.currency, (sums.get(booked.effect.currency) ?? 0) + booked.effect.minor)
-    return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, minor]) => ({minor, currency}))
+      if (booked && booked.at <= now) sheet.book(booked.net, {minor: booked.fees, currency: booked.net.currency})
+    return sheet.balances()
   }
 
   /** Disputed payments, the scenario's then those made through Orders v2. */

@@ -14,6 +14,7 @@ import {
   closeQuarantined,
   hasAwaitingChildren,
   hasOpenQuarantine,
+  openHeldState,
   quarantine,
 } from '../../store/repos/quarantine.js'
 import {keepSkipped} from '../../store/repos/skipped.js'
@@ -155,8 +156,20 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
     return
   }
   const owner = verdict.kind === 'customer' ? verdict.owner : null
+  const held = page.openQuarantine ? heldState(db, scope.provider, txn) : null
   write(db, scope, {txn, rawJson, existing, owner}, counts, page)
+  // What the object's quarantined state said applies now too (the newer state wins, as always): a report row held
+  // for its customer carries the fees that the webhook which brought the customer does not.
+  if (held) applyOne(db, scope, held, counts, page)
   if (page.awaitingChildren) applyWaitingChildren(db, scope, txn.externalId, counts, page)
+}
+
+/** The state the object's open quarantine item holds, unless it is the one being applied (a replay). */
+function heldState(db: Db, provider: string, txn: NormalizedTxn): SerializedTxn | null {
+  const item = openHeldState(db, provider, txn.externalId)
+  if (!item) return null
+  const held = NormalizedTxnSchema.parse(JSON.parse(item.normalizedJson))
+  return sameTxnState(held, txn) ? null : {txn: held, rawJson: item.rawJson}
 }
 
 function write(

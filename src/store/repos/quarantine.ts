@@ -90,6 +90,24 @@ export function awaitingChildren(
     .all(provider, parentExternalId) as Array<{normalizedJson: string; rawJson: string}>
 }
 
+/**
+ * The state an object's open item holds (its newest known), if the item has a normalized form: a transaction that
+ * now applies brings it along, since it may say more than the message that resolved it (a report row's fees).
+ */
+export function openHeldState(
+  db: Db,
+  provider: string,
+  externalId: string,
+): {normalizedJson: string; rawJson: string} | null {
+  const row = db
+    .stmt(
+      `SELECT normalized_json AS normalizedJson, raw_json AS rawJson FROM quarantine
+       WHERE provider = ? AND external_id = ? AND status = 'open' AND normalized_json IS NOT NULL`,
+    )
+    .get(provider, externalId) as {normalizedJson: string; rawJson: string} | undefined
+  return row ?? null
+}
+
 /** A transaction that now applied cleanly closes its open quarantine item, if any. */
 export function closeQuarantined(db: Db, provider: string, externalId: string, status: 'replayed' | 'resolved'): void {
   db.stmt(

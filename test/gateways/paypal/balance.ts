@@ -1,4 +1,5 @@
 import type {Money, NormalizedTxn} from '../../../src/core/transaction.js'
+import type {ProcessorBalance} from '../../../src/sandbox/balance.js'
 
 /**
  * What the adapter's transactions say the merchant holds at PayPal, per currency, by the conventions of
@@ -28,3 +29,6 @@ export function impliedBalances(items: readonly NormalizedTxn[]): Money[] {
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([currency, minor]) => ({minor, currency}))
 }
+
+/** The net half of the emulator's balance (src/sandbox/balance.ts), in the shape impliedBalances returns. */
+export const netOf = (b: ProcessorBalance): Money => ({minor: b.net, currency: b.currency})

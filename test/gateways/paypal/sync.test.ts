@@ -5,7 +5,7 @@ import {injectFaults} from '../../../src/sandbox/faults.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'
 import {compareWithTruth, expectedTransactions, formatComparison} from '../../../src/sandbox/truth.js'
 import {fakeClock} from './helpers.js'
-import {impliedBalances} from './balance.js'
+import {impliedBalances, netOf} from './balance.js'
 import {customerTxns, type Harness, startHarness, syncOnce} from './harness.js'
 
 const HOUR = 3_600_000
@@ -66,7 +66,12 @@ describe('PayPal sync', () => {
       new Set(['payout:T0400', 'fee:T0106']),
     )
     expect(merchant.every((t) => t.customerRef === null && t.siteRef === null)).toBe(true)
-    expect(impliedBalances(run.items)).toEqual(harness.emulator.balances().filter((b) => b.minor !== 0))
+    expect(impliedBalances(run.items)).toEqual(
+      harness.emulator
+        .processorBalance()
+        .map(netOf)
+        .filter((b) => b.minor !== 0),
+    )
     // Dispute holds, their releases and chargeback movements are seen and listed, not posted.
     expect(new Set(run.skipped.map((s) => `${s.code}:${s.reason}`))).toEqual(
       new Set([
@@ -226,7 +231,12 @@ describe('PayPal sync', () => {
       expectedTransactions(scenario, harness.emulator, 'own', new Date(clock.now()).toISOString()),
     )
     expect(result.ok, formatComparison(result)).toBe(true)
-    expect(impliedBalances(run.items)).toEqual(harness.emulator.balances().filter((b) => b.minor !== 0))
+    expect(impliedBalances(run.items)).toEqual(
+      harness.emulator
+        .processorBalance()
+        .map(netOf)
+        .filter((b) => b.minor !== 0),
+    )
     expect(run.invalid).toEqual([])
   })
 })

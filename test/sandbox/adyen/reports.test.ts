@@ -80,6 +80,46 @@ describe("the sandbox's settlement details reports, as a merchant's account prod
     }
   })
 
+  it('reports the balance its files add up to: every net, and the costs (Commission, Fee, InvoiceDeduction)', () => {
+    const net = new Map<string, number>()
+    const fees = new Map<string, number>()
+    const add = (m: Map<string, number>, currency: string, units: number) =>
+      m.set(currency, (m.get(currency) ?? 0) + units)
+    for (const r of rows) {
+      const currency = r['Net Currency']!
+      add(net, currency, signedCents(r))
+      if (r.Type === 'Fee' || r.Type === 'InvoiceDeduction') add(fees, currency, -signedCents(r))
+      if (r['Commission (NC)']) add(fees, currency, thousandths(r['Commission (NC)']))
+    }
+    // The files' amounts are decimal strings (thousandths here); the balance is in ISO minor units.
+    const exponent: Record<string, number> = {EUR: 2, USD: 2, JPY: 0, KWD: 3}
+    const balance = emulator.processorBalance!().map((b) => ({
+      currency: b.currency,
+      net: b.net * 10 ** (3 - exponent[b.currency]!),
+      fees: b.fees * 10 ** (3 - exponent[b.currency]!),
+    }))
+    expect(balance.map((b) => b.currency)).toEqual([...net.keys()].sort())
+    for (const b of balance)
+      expect(b).toEqual({currency: b.currency, net: net.get(b.currency), fees: fees.get(b.currency)})
+    expect(balance.every((b) => b.fees > 0)).toBe(true)
+  })
+
+  it("serves Adyen's default layout, without the shopper reference, to an account that added no columns", () => {
+    const plain = createAdyenEmulator({scenario, share: 'own', clock, reportColumns: 'default'})
+    const res = plain.handle({
+      method: 'GET',
+      path: `/reports/download/MerchantAccount/${plain.settings.merchant_account}/settlement_detail_report_batch_2.csv`,
+      query: new URLSearchParams(),
+      headers: asReportUser,
+      rawBody: Buffer.alloc(0),
+    }) as {status: number; body: string}
+    expect(res.status).toBe(200)
+    const first = res.body.split('\n')[0]!.split(',')
+    expect(first.slice(0, 5)).toEqual(DEFAULT_ORDER)
+    expect(first).not.toContain('Shopper Reference')
+    expect(parse(res.body, {columns: true})).toHaveLength(files[1]!.length)
+  })
+
   it('lets only the report user download reports: the Checkout key has no report role', () => {
     expect(download(1, {'x-api-key': emulator.secrets.report_api_key!}).status).toBe(200)
     expect(download(1, {'x-api-key': emulator.secrets.api_key!}).status).toBe(403)
@@ -93,8 +133,12 @@ function side(r: Record<string, string>): 'debit' | 'credit' {
 
 /** The Net column as an integer of its smallest decimal step (the parser-independent reading of a decimal string). */
 function signedCents(r: Record<string, string>): number {
-  const text = r['Net Debit (NC)'] || r['Net Credit (NC)']!
-  const [whole, fraction = ''] = text.split('.')
-  const units = Number(whole) * 1000 + Number(fraction.padEnd(3, '0'))
+  const units = thousandths(r['Net Debit (NC)'] || r['Net Credit (NC)']!)
   return side(r) === 'debit' ? -units : units
+}
+
+/** A positive decimal string in thousandths of its unit. */
+function thousandths(text: string): number {
+  const [whole, fraction = ''] = text.split('.')
+  return Number(whole) * 1000 + Number(fraction.padEnd(3, '0'))
 }

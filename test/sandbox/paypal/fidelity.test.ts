@@ -89,6 +89,7 @@ describe('the emulator speaks the same shapes', () => {
 
     const codes = new Set<string>()
     const statuses = new Set<string>()
+    const refundFees: Array<{currency: string; fee: string | null}> = []
     let pages = 1
     for (let page = 1; page <= pages; page++) {
       const search = await call(
@@ -114,6 +115,9 @@ describe('the emulator speaks the same shapes', () => {
         codes.add(row.transaction_info.transaction_event_code)
         statuses.add(row.transaction_info.transaction_status)
         expect(row.transaction_info.transaction_initiation_date).toMatch(/\+0000$/)
+        const info = row.transaction_info
+        if (info.transaction_event_code === 'T1107')
+          refundFees.push({currency: info.transaction_amount.currency_code, fee: info.fee_amount?.value ?? null})
       }
     }
     expect(pages).toBeGreaterThan(1)
@@ -122,6 +126,13 @@ describe('the emulator speaks the same shapes', () => {
     for (const code of ['T0006', 'T1107', 'T1201', 'T0106', 'T1110', 'T0400']) expect(codes).toContain(code)
     for (const code of codes)
       expect(['T0006', 'T1107', 'T1201', 'T1202', 'T0106', 'T1110', 'T1111', 'T1106', 'T0400']).toContain(code)
+    // A refund gives back the variable part of the fee as a positive fee_amount, except in the US, where PayPal
+    // keeps the whole fee (src/sandbox/paypal/refund-fee.ts has the sources).
+    expect(refundFees.filter((r) => r.currency === 'USD').length).toBeGreaterThan(0)
+    expect(refundFees.filter((r) => r.currency === 'USD' && r.fee !== null)).toEqual([])
+    const returned = refundFees.filter((r) => r.currency !== 'USD' && r.fee !== null)
+    expect(returned.length).toBeGreaterThan(0)
+    expect(returned.filter((r) => r.fee!.startsWith('-') || Number(r.fee) === 0)).toEqual([])
     // F: partially refunded (PayPal's API reference), as well as D, P, S and V.
     expect([...statuses].sort()).toEqual(['D', 'F', 'P', 'S', 'V'])
     const defaults = SearchResponseSchema.parse(

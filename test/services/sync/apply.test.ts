@@ -3,7 +3,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {replayQuarantine} from '../../../src/services/sync/replay.js'
 import {postingsFor} from '../../../src/store/repos/ledger.js'
 import {getTxnState} from '../../../src/store/repos/transactions.js'
-import {accountSums, applyPage, ledgerWorld, PROVIDER, tableCounts, txn} from './ledger-world.js'
+import {accountSums, ALL, applyPage, ledgerWorld, PROVIDER, scope, tableCounts, txn} from './ledger-world.js'
 
 let w: ReturnType<typeof ledgerWorld>
 afterEach(() => w?.close())
@@ -137,6 +137,29 @@ describe('applyItems: worked examples', () => {
     replayQuarantine(w.db, w.ctx, {provider: PROVIDER, reasons: ['unknown_customer'], quiet: true})
     expect(stored('re_9').status).toBe('succeeded')
     expect(accountSums(w.db)['customer:c1|EUR']).toBeUndefined() // paid 2000, refunded 2000
+  })
+
+  // An Adyen report row names no customer and waits in quarantine; the payment's webhook brings the customer but no
+  // fee. The report row's fee must still be booked: closing its item as 'resolved' would drop what only it said.
+  it("a payment held for its customer and resolved by a message without the fee books the held row's fee", () => {
+    w = ledgerWorld()
+    const reportRow = {
+      externalId: 'psp_5',
+      type: 'payment' as const,
+      status: 'succeeded' as const,
+      amount: eur(10_000),
+      updatedAt: '2026-01-02T00:00:00.000Z',
+    }
+    expect(applyPage(w.db, [txn({...reportRow, fee: eur(250)})])).toMatchObject({quarantined: 1})
+    const webhook = txn({...reportRow, customerRef: 'cus_1', updatedAt: '2026-01-01T00:00:00.000Z'})
+    applyPage(w.db, [webhook], scope(ALL, 'webhook'))
+    expect(tableCounts(w.db).openQuarantine).toBe(0)
+    expect(stored('psp_5').fee).toEqual(eur(250))
+    expect(accountSums(w.db)).toEqual({
+      'clearing:acme-stripe|EUR': 9_750,
+      'customer:c1|EUR': -10_000,
+      'fees:acme-stripe|EUR': 250,
+    })
   })
 
   // A charge seen pending (fee 0) then failed (no fee) must not keep the pending fee: a fresh backfill stores null,

@@ -7,16 +7,23 @@ import {describe, expect, it} from 'vitest'
 import type {AppContext} from '../../../src/app/context.js'
 import {GATEWAY_KINDS, type GatewayKind} from '../../../src/gateways/registry.js'
 import type {ProcessorBalance} from '../../../src/sandbox/balance.js'
-import {serveEmulator} from '../../../src/sandbox/emulator.js'
+import {serveEmulator, type SignedWebhook} from '../../../src/sandbox/emulator.js'
 import {exportScenario} from '../../../src/sandbox/export.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'
+import {createAdyenEmulator} from '../../../src/sandbox/adyen/emulator.js'
+import {scenarioEvents} from '../../../src/sandbox/model.js'
 import {loadEmulator} from '../../../src/sandbox/registry.js'
 import {envVarName} from '../../../src/secrets/index.js'
 import {importCustomers} from '../../../src/services/customers.js'
 import {importInvoices} from '../../../src/services/invoices.js'
 import {addProvider} from '../../../src/services/providers.js'
 import {importSites} from '../../../src/services/sites.js'
+import {openSecretStore} from '../../../src/services/secret-store.js'
+import {applyItems, serializeItems} from '../../../src/services/sync/apply.js'
+import {connectProvider} from '../../../src/services/sync/connect.js'
 import {runSync} from '../../../src/services/sync/sync.js'
+import {listGrants} from '../../../src/store/repos/grants.js'
+import {getProvider} from '../../../src/store/repos/providers.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
 import {testContext} from '../../helpers/sync-world.js'
 
@@ -44,6 +51,8 @@ async function syncedLedger(
   secrets: Record<string, string>,
   settings: Record<string, string>,
   scenario: ReturnType<typeof generateScenario>,
+  /** What happens in the home before the sync (webhooks that came first). */
+  before: (db: Db, ctx: AppContext) => Promise<void> = async () => undefined,
 ) {
   const home = mkdtempSync(join(tmpdir(), `yms-balance-${kind}-`))
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(secrets).map(([f, v]) => [envVarName(kind, f), v]))
@@ -65,9 +74,10 @@ async function syncedLedger(
     maxRetries: null,
     secrets: {},
   })
+  await before(db, ctx)
   const never = new AbortController().signal
   const result = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: START})
-  return {db, run: result.runs[0]!, close: () => (db.close(), rmSync(home, {recursive: true, force: true}))}
+  return {db, ctx, run: result.runs[0]!, close: () => (db.close(), rmSync(home, {recursive: true, force: true}))}
 }
 
 describe('clearing and fees against the processor-side balance each emulator holds', () => {
@@ -97,3 +107,96 @@ describe('clearing and fees against the processor-side balance each emulator hol
     }
   })
 })
+
+// An Adyen account that kept Adyen's default report layout has no Shopper Reference column: the report names the
+// customers of yms-pay's own payments only (their merchant references), and every other payment's row waits in
+// quarantine (unknown_customer) until its webhook, which carries the shopper reference, brings the customer. The
+// report's costs of such a payment (its Commission) are known only from the quarantined row, and must still be
+// booked once the webhook resolves it.
+describe("Adyen on Adyen's default report layout: the customers come by webhook, before or after the report", () => {
+  it('books what the quarantined report rows said once the webhooks resolve them', {timeout: 60_000}, async () => {
+    const scenario = generateScenario({
+      seed: 515,
+      customers: 25,
+      transactions: 300,
+      start: START,
+      end: END,
+      gateways: ['adyen'],
+    })
+    const clock = {now: () => Date.parse(AT)}
+    const emulator = createAdyenEmulator({scenario, share: 'own', clock, reportColumns: 'default'})
+    const server = await serveEmulator(emulator)
+    const ledger = await syncedLedger('adyen', server.baseUrl, emulator.secrets, emulator.settings, scenario)
+    try {
+      expect(ledger.run.status, ledger.run.error).toBe('ok')
+      // The case this test is about happened: rows waited for their customers.
+      expect(ledger.run.quarantined).toBeGreaterThan(10)
+      await deliverWebhooks(ledger.db, ledger.ctx, emulator.webhooks(scenarioEvents(scenario.payments), HOOK_URL))
+      const open = ledger.db.raw
+        .prepare(`SELECT reason, COUNT(*) AS n FROM quarantine WHERE status = 'open' GROUP BY reason`)
+        .all()
+      expect(open).toEqual([])
+      expect(ledgerAccounts(ledger.db, 'adyen')).toEqual(emulator.processorBalance!())
+    } finally {
+      ledger.close()
+      await server.close()
+    }
+  })
+
+  // The usual order: the webhooks are there first, and each report row is filed under the payment's owner.
+  it('books the report rows under the owners the earlier webhooks named', {timeout: 60_000}, async () => {
+    const scenario = generateScenario({
+      seed: 516,
+      customers: 25,
+      transactions: 300,
+      start: START,
+      end: END,
+      gateways: ['adyen'],
+    })
+    const clock = {now: () => Date.parse(AT)}
+    const emulator = createAdyenEmulator({scenario, share: 'own', clock, reportColumns: 'default'})
+    const server = await serveEmulator(emulator)
+    const hooks = emulator.webhooks(scenarioEvents(scenario.payments), HOOK_URL)
+    const ledger = await syncedLedger(
+      'adyen',
+      server.baseUrl,
+      emulator.secrets,
+      emulator.settings,
+      scenario,
+      (db, ctx) => deliverWebhooks(db, ctx, hooks),
+    )
+    try {
+      expect(ledger.run.status, ledger.run.error).toBe('ok')
+      expect(ledger.run.quarantined).toBe(0)
+      expect(ledgerAccounts(ledger.db, 'adyen')).toEqual(emulator.processorBalance!())
+    } finally {
+      ledger.close()
+      await server.close()
+    }
+  })
+})
+
+const HOOK_URL = 'http://127.0.0.1/webhooks/adyen'
+
+/** Adyen's webhooks through its verifier and the apply the webhook server uses, one delivery at a time. */
+async function deliverWebhooks(db: Db, ctx: AppContext, hooks: readonly SignedWebhook[]): Promise<void> {
+  const {client} = await connectProvider(ctx, getProvider(db, 'adyen')!, {
+    purpose: 'webhooks',
+    secrets: openSecretStore(db, ctx),
+  })
+  const scope = {
+    provider: 'adyen',
+    kind: 'adyen' as const,
+    actor: 'test',
+    source: 'webhook' as const,
+    grants: listGrants(db, 'adyen'),
+    latencySince: null,
+    customers: new Map(),
+  }
+  for (const hook of hooks) {
+    const verified = await client.verifyWebhook({headers: hook.headers, rawBody: Buffer.from(hook.body), url: HOOK_URL})
+    if (!verified.ok) throw new Error(`webhook refused: ${verified.reason}`)
+    const items = verified.events.flatMap((e) => (e.kind === 'txn' ? [e.item] : []))
+    db.write(() => applyItems(db, scope, serializeItems(items), []))
+  }
+}
