@@ -69,7 +69,9 @@ function positions(txn: TxnFacts, customerId: string | null): PostingLine[] {
     case 'fee':
     case 'payout':
     case 'adjustment':
-      return txn.status === 'succeeded' ? merchantBooking(txn.type, provider, amount) : []
+      return txn.status === 'succeeded'
+        ? merchantBooking(txn.type, provider, amount, sameCurrencyFee(txn.fee, amount))
+        : []
     default:
       // dispute_reversal: the dispute's own states already say whether the funds came back.
       return []
@@ -93,8 +95,16 @@ function feeLines(provider: string, fee: Money | null): PostingLine[] {
   ]
 }
 
-/** Merchant-level bookings: signed amounts, the effect on the merchant's balance at the processor. */
-function merchantBooking(type: 'fee' | 'payout' | 'adjustment', provider: string, amount: Money): PostingLine[] {
+/**
+ * Merchant-level bookings: signed amounts, the effect on the merchant's balance at the processor. A payout or an
+ * adjustment may carry a fee of its own (PayPal's fee_amount on such a row): charged too, as a payment's fee is.
+ */
+function merchantBooking(
+  type: 'fee' | 'payout' | 'adjustment',
+  provider: string,
+  amount: Money,
+  fee: Money | null,
+): PostingLine[] {
   const clearing = accounts.clearing(provider)
   const {minor, currency} = amount
   switch (type) {
@@ -104,11 +114,13 @@ function merchantBooking(type: 'fee' | 'payout' | 'adjustment', provider: string
       return [
         {account: accounts.payouts(provider), minor, currency},
         {account: clearing, minor: negate(minor), currency},
+        ...feeLines(provider, fee),
       ]
     case 'adjustment':
       return [
         {account: clearing, minor, currency},
         {account: accounts.adjustments(provider), minor: negate(minor), currency},
+        ...feeLines(provider, fee),
       ]
   }
 }

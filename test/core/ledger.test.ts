@@ -193,6 +193,18 @@ describe('merchant-level bookings (no customer, signed amounts)', () => {
     expect(isBalanced(lines)).toBe(true)
   })
 
+  it('a payout or an adjustment with a fee of its own charges the fee too (clearing pays both)', () => {
+    for (const type of ['payout', 'adjustment'] as const) {
+      const lines = targetPositions(
+        txn({type, amount: {minor: 10_000, currency: 'EUR'}, fee: {minor: 200, currency: 'EUR'}}),
+        null,
+      )
+      expect(balanceOf('fees:acme-stripe', lines), type).toBe(200)
+      expect(balanceOf('clearing:acme-stripe', lines), type).toBe(type === 'payout' ? -10_200 : 9_800)
+      expect(isBalanced(lines)).toBe(true)
+    }
+  })
+
   it('only a booked (succeeded) one posts', () => {
     for (const status of ['pending', 'failed', 'canceled'] as const) expect(booking('fee', 250, status)).toEqual([])
   })
