@@ -1,0 +1,146 @@
+import {randomUUID} from 'node:crypto'
+import {hostname} from 'node:os'
+
+import type {Dispatcher} from 'undici'
+
+import type {AppContext} from '../../app/context.js'
+import {YmsError} from '../../core/errors.js'
+import {parseRetryAfterMs} from '../../gateways/backoff.js'
+import type {SecretStore} from '../../secrets/index.js'
+import type {Db} from '../../store/db.js'
+import {type AlertTarget, getAlertTarget} from '../../store/repos/alerts.js'
+import {type DueDelivery, dueDeliveries} from '../../store/repos/alerts-outbox.js'
+import {acquireLease, releaseLease} from '../../store/repos/leases.js'
+import {openSecretStore} from '../secret-store.js'
+import {recordAnswer} from './outcome.js'
+import {requestFor} from './message.js'
+import {DEFAULT_TIMEOUT_MS, post} from './send.js'
+
+/** One deliverer at a time per ledger (the watch loop, `webhooks serve`, a cron `alerts flush`): order needs it. */
+export const DELIVERY_LEASE = 'alerts:deliver'
+const BATCH = 64
+const DEFAULT_CONCURRENCY = 8
+
+export interface DeliverOptions {
+  timeoutMs?: number
+  /** Attempts in flight at once (each to a different target and order key). */
+  concurrency?: number
+  /** Graceful stop: no new attempt starts; those in flight finish. */
+  stop?: AbortSignal
+  /** Hard stop: attempts in flight are cut short, and not counted against their delivery. */
+  abort?: AbortSignal
+  dispatcher?: Dispatcher
+  /** Tests: the secret store (default: the ledger's). */
+  secrets?: SecretStore
+}
+
+export interface DeliveryReport {
+  attempted: number
+  delivered: number
+  /** Attempts that failed; their deliveries are tried again on the schedule (schedule.ts). */
+  retrying: number
+  /** Deliveries given up after their last attempt (audited as alert.delivery_failed). */
+  gaveUp: number
+  /** Targets disabled because their receiver answered 410 Gone (audited as alert.target_disabled). */
+  disabled: string[]
+  /** Targets not tried, and why (a missing secret): their deliveries wait, no attempt spent. */
+  blocked: Array<{target: string; reason: string}>
+  /**
+   * Targets set aside for the rest of the call (an attempt failed, a secret is missing): deliveries of theirs may
+   * still be due. A loop waits a poll interval before calling again rather than try them at once.
+   */
+  deferred: string[]
+  /** The owner of the delivery lease when another process holds it: nothing was tried. */
+  busy: string | null
+}
+
+export function emptyReport(): DeliveryReport {
+  return {attempted: 0, delivered: 0, retrying: 0, gaveUp: 0, disabled: [], blocked: [], deferred: [], busy: null}
+}
+
+/**
+ * Delivers every delivery that is due and first in line, until none is (or a stop). A target that fails an attempt
+ * is not tried again in this call: a receiver that is down sees one attempt per call, not one per waiting alert.
+ */
+export async function deliverDue(db: Db, ctx: AppContext, opts: DeliverOptions = {}): Promise<DeliveryReport> {
+  const report = emptyReport()
+  const owner = `alerts@${hostname()}#${process.pid}#${randomUUID().slice(0, 8)}`
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const ttlMs = 2 * timeoutMs + 30_000
+  const lease = acquireLease(db, DELIVERY_LEASE, owner, ttlMs)
+  if (!lease.acquired) return {...report, busy: lease.lease.owner}
+  const stopped = () => opts.stop?.aborted === true || opts.abort?.aborted === true
+  const round = new Round(db, ctx, {...opts, timeoutMs}, report, stopped)
+  try {
+    while (!stopped()) {
+      const due = dueDeliveries(db, new Date(ctx.now()).toISOString(), BATCH, [...round.skip])
+      if (due.length === 0) break
+      await eachLimited(due, opts.concurrency ?? DEFAULT_CONCURRENCY, (d) => round.attempt(d))
+      acquireLease(db, DELIVERY_LEASE, owner, ttlMs)
+    }
+  } finally {
+    releaseLease(db, DELIVERY_LEASE, owner)
+  }
+  report.deferred = [...round.skip].sort()
+  return report
+}
+
+class Round {
+  readonly skip = new Set<string>()
+  readonly #targets = new Map<string, AlertTarget | null>()
+  #secrets: SecretStore | undefined
+
+  constructor(
+    private readonly db: Db,
+    private readonly ctx: AppContext,
+    private readonly opts: DeliverOptions & {timeoutMs: number},
+    private readonly report: DeliveryReport,
+    private readonly stopped: () => boolean,
+  ) {}
+
+  async attempt(d: DueDelivery): Promise<void> {
+    if (this.skip.has(d.targetId) || this.stopped()) return
+    const target = this.#target(d.targetId)
+    if (target === null) return void this.skip.add(d.targetId)
+    let request
+    try {
+      request = requestFor(this.#store(), target, d, this.ctx.now())
+    } catch (error) {
+      if (!(error instanceof YmsError)) throw error
+      this.skip.add(target.id)
+      this.report.blocked.push({target: target.id, reason: error.message})
+      return
+    }
+    this.report.attempted++
+    const answer = await post(request, {
+      timeoutMs: this.opts.timeoutMs,
+      signal: this.opts.abort,
+      dispatcher: this.opts.dispatcher,
+    })
+    if (answer.status === null && answer.aborted) return void this.skip.add(target.id)
+    const nowMs = this.ctx.now()
+    const retryAfterMs = answer.status === null ? null : parseRetryAfterMs(answer.retryAfter, nowMs)
+    const outcome = recordAnswer(this.db, this.ctx.actor, {delivery: d, target, answer, nowMs, retryAfterMs})
+    if (outcome !== 'delivered') this.skip.add(target.id)
+    if (outcome !== 'disabled') this.report[outcome]++
+    else if (!this.report.disabled.includes(target.id)) this.report.disabled.push(target.id)
+  }
+
+  #target(id: string): AlertTarget | null {
+    if (!this.#targets.has(id)) this.#targets.set(id, getAlertTarget(this.db, id))
+    return this.#targets.get(id) ?? null
+  }
+
+  #store(): SecretStore {
+    return (this.#secrets ??= this.opts.secrets ?? openSecretStore(this.db, this.ctx))
+  }
+}
+
+/** Runs fn over items, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!)
+  }
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
+}
