@@ -1,0 +1,52 @@
+import {YmsError} from '../../core/errors.js'
+import {formatDecimal} from '../../core/money.js'
+import type {Money} from '../../core/transaction.js'
+import type {Db} from '../../store/db.js'
+import {customerBalances} from '../../store/repos/ledger.js'
+import {getSite} from '../../store/repos/sites.js'
+import {convertAt} from '../fx.js'
+
+/** An amount as alerts carry it: integer minor units for programs, the decimal for people. */
+export interface MoneyView {
+  currency: string
+  minor: number
+  amount: string
+}
+
+export function moneyView(m: Money): MoneyView {
+  return {currency: m.currency, minor: m.minor, amount: formatDecimal(m)}
+}
+
+export interface CustomerBalance {
+  /** What the customer owes per currency (negative: in credit); currencies at zero left out, as `customers show`. */
+  balances: MoneyView[]
+  /** The same in the site's base currency, converted as `customers show` converts; null when a rate is missing. */
+  inBase: MoneyView | null
+  /** Why inBase is null. */
+  baseError: string | null
+  /** The date whose rates converted it. */
+  rateDate: string
+}
+
+/** The customer's balance now, inside the caller's transaction, through the fx path `customers show` uses. */
+export function customerBalance(db: Db, customerId: string, siteId: string, at: string): CustomerBalance {
+  const balances = customerBalances(db, customerId)
+  const base = getSite(db, siteId)?.currency ?? balances[0]?.currency ?? 'EUR'
+  const rateDate = at.slice(0, 10)
+  let minor = 0
+  let baseError: string | null = null
+  for (const b of balances) {
+    try {
+      minor += convertAt(db, b, base, rateDate).to.minor
+    } catch (error) {
+      if (!(error instanceof YmsError)) throw error
+      baseError = error.message
+    }
+  }
+  return {
+    balances: balances.map(moneyView),
+    inBase: baseError === null ? moneyView({minor, currency: base}) : null,
+    baseError,
+    rateDate,
+  }
+}
