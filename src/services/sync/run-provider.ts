@@ -20,6 +20,7 @@ import {
   startRun,
 } from '../../store/repos/sync-state.js'
 import {scrubSecrets} from '../../secrets/index.js'
+import {alertOnRunEnd, CallWitness} from '../alerts/run-events.js'
 import {appendAudit} from '../audit.js'
 import {openSecretStore} from '../secret-store.js'
 import {addCounts, serializeItems, serializeSkipped, zeroCounts, type ApplyCounts} from './apply.js'
@@ -101,13 +102,17 @@ export async function syncProvider(
   let totals = zeroCounts()
   let pages = 0
   const calls: GatewayCall[] = []
+  const witness = new CallWitness()
   let pending: Promise<Page> | null = null
   let more = true
   let writer: PageWriter | null = null
   try {
     const {client} = await connectProvider(ctx, provider, {
       secrets: openSecretStore(db, ctx),
-      onCall: (c) => calls.push(c),
+      onCall: (c) => {
+        calls.push(c)
+        witness.observe(c)
+      },
     })
     const scope: ApplyScope = {
       provider: provider.id,
@@ -166,7 +171,10 @@ export async function syncProvider(
     // Items that waited for their payment or customer may apply now.
     const replayed = replayQuarantine(db, ctx, {provider: provider.id, reasons: ['unknown_customer'], quiet: true})
     totals.quarantined = Math.max(0, totals.quarantined - replayed.applied)
-    finishRun(db, runId, 'ok', null)
+    db.write(() => {
+      finishRun(db, runId, 'ok', null)
+      alertOnRunEnd(db, {provider: provider.id, status: 'ok', reach: witness.reach(), at: db.now()})
+    })
     return report('ok', totals, pages)
   } catch (error) {
     pending?.catch(() => undefined)
@@ -182,6 +190,8 @@ export async function syncProvider(
         outcome: 'error',
         details: {error: e.message, code: e.code},
       })
+      const error = {message: e.message, code: e.code}
+      alertOnRunEnd(db, {provider: provider.id, status: 'failed', reach: witness.reach(), error, at: db.now()})
     })
     finishRun(db, runId, 'failed', e.message)
     return report('failed', totals, pages, error)
