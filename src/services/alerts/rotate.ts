@@ -8,6 +8,7 @@ import {openSecretStore} from '../secret-store.js'
 import {signingKey} from './sign.js'
 import {checkTargetUrl, maskedSlackUrl, requireTarget} from './target-checks.js'
 import {PREVIOUS_FIELD, SECRET_FIELD, secretOwner, targetVariable, URL_FIELD} from './target-secrets.js'
+import {storeSecret} from './targets.js'
 import {type AlertTargetView, targetView} from './target-view.js'
 
 /** How long the replaced signing secret keeps signing by default: a day, as Svix keeps an old secret valid. */
@@ -34,16 +35,16 @@ export async function rotateAlertSecret(
   let rotationEndsAt: string | null = null
   if (target.format === 'slack') {
     const url = checkTargetUrl(fresh, {secret: true})
-    store.set(owner, URL_FIELD, fresh)
+    storeSecret(store, id, URL_FIELD, fresh)
     db.write(() => repo.setAlertTargetUrl(db, id, maskedSlackUrl(url)))
   } else {
     signingKey(fresh)
     const current = store.get(owner, SECRET_FIELD)
     if (current !== undefined && current !== fresh) {
-      store.set(owner, PREVIOUS_FIELD, current)
+      storeSecret(store, id, PREVIOUS_FIELD, current)
       rotationEndsAt = new Date(ctx.now() + (opts.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString()
     }
-    store.set(owner, SECRET_FIELD, fresh)
+    storeSecret(store, id, SECRET_FIELD, fresh)
     db.write(() => repo.setRotationEnd(db, id, rotationEndsAt))
   }
   db.write(() =>

@@ -1,6 +1,6 @@
 import type {AppContext} from '../../app/context.js'
 import {UsageError} from '../../core/errors.js'
-import type {SecretStore} from '../../secrets/index.js'
+import {KeychainUnavailableError, type SecretStore} from '../../secrets/index.js'
 import type {Db} from '../../store/db.js'
 import * as repo from '../../store/repos/alerts.js'
 import {appendAudit} from '../audit.js'
@@ -14,7 +14,14 @@ import {
   parseEvents,
   requireTarget,
 } from './target-checks.js'
-import {missingTargetSecret, SECRET_FIELD, secretOwner, TARGET_FIELDS, URL_FIELD} from './target-secrets.js'
+import {
+  missingTargetSecret,
+  SECRET_FIELD,
+  secretOwner,
+  TARGET_FIELDS,
+  targetVariable,
+  URL_FIELD,
+} from './target-secrets.js'
 import {type AlertTargetView, targetView} from './target-view.js'
 
 export type {AlertTargetView} from './target-view.js'
@@ -59,7 +66,7 @@ export async function addAlertTarget(
   const stored: string[] = []
   try {
     for (const [field, value] of Object.entries(secrets)) {
-      store.set(owner, field, value)
+      storeSecret(store, input.id, field, value)
       stored.push(field)
     }
     db.write(() => {
@@ -169,6 +176,20 @@ export function enableAlertTarget(db: Db, ctx: AppContext, id: string, store = o
     })
   })
   return targetView(db, store, requireTarget(db, id), ctx.now())
+}
+
+/** Stores one secret; without a keychain, the error names this target's variable (not a provider's). */
+export function storeSecret(store: SecretStore, targetId: string, field: string, value: string): void {
+  try {
+    store.set(secretOwner(targetId), field, value)
+  } catch (error) {
+    if (!(error instanceof KeychainUnavailableError)) throw error
+    throw new KeychainUnavailableError(
+      error.reason,
+      `cannot store the ${field} of alert target "${targetId}": the OS keychain is unavailable (${error.reason}); for unattended runs set ${targetVariable(targetId, field)} instead`,
+      'Start and unlock a Secret Service (e.g. gnome-keyring) in a D-Bus session, or use YMS_PAY_SECRET_* variables.',
+    )
+  }
 }
 
 function forget(store: SecretStore, owner: string, field: string): void {
