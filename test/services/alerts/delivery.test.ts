@@ -81,7 +81,7 @@ describe('alert delivery', () => {
   })
 
   it("retries on Svix's schedule, honours a longer Retry-After, and gives up (audited) after the last attempt", async () => {
-    const h = await setUp((i) => ({status: i === 0 ? 429 : 503, headers: i === 0 ? {'retry-after': '120'} : {}}))
+    const h = await setUp((i) => (i === 0 ? {status: 429, headers: {'retry-after': '120'}} : {status: 503}))
     raiseBalance(h, 'c1', 0)
     const first = await flushAlerts(h.db, h.ctx, {secrets: h.store})
     expect(first).toMatchObject({attempted: 1, retrying: 1, pending: 1})

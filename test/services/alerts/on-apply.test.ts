@@ -58,6 +58,13 @@ async function worldWithTarget(opts: {thread: 'worker' | 'main'; events: string;
   return {db, ctx}
 }
 
+interface BalanceData {
+  site: string
+  balances: Array<{minor: number; currency: string}>
+  inBase: {minor: number; currency: string} | null
+  transaction: {id: string}
+}
+
 const outbox = (d: Db, event: string) =>
   d.raw
     .prepare('SELECT seq, event, subject, customer, site, payload FROM alerts_outbox WHERE event = ? ORDER BY seq')
@@ -78,11 +85,11 @@ describe.each(['worker', 'main'] as const)('alerts raised by an apply (page writ
     expect(moves).toBeGreaterThan(20)
     expect(changes).toHaveLength(moves)
     // The last alert of each customer says what `customers show` says now: per currency and in the site's currency.
-    const lastByCustomer = new Map(changes.map((c) => [c.customer!, JSON.parse(c.payload) as {data: any}]))
+    const lastByCustomer = new Map(changes.map((c) => [c.customer!, JSON.parse(c.payload) as {data: BalanceData}]))
     for (const [customer, {data}] of lastByCustomer) {
       const shown = showCustomer(db, ctx, customer)
       expect(data.site).toBe(shown.site)
-      expect(data.balances.map((b: any) => ({minor: b.minor, currency: b.currency}))).toEqual(shown.balances)
+      expect(data.balances.map((b) => ({minor: b.minor, currency: b.currency}))).toEqual(shown.balances)
       expect(data.inBase === null ? null : {minor: data.inBase.minor, currency: data.inBase.currency}).toEqual(
         shown.baseBalanceError === null ? shown.baseBalance : null,
       )
