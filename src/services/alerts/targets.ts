@@ -76,7 +76,7 @@ export async function addAlertTarget(
         action: 'alert.add',
         subject: input.id,
         outcome: 'ok',
-        details: {format: input.format, url, events, secretFieldsStored: stored},
+        details: {format: input.format, url, events, keychainFieldsStored: stored},
       })
     })
   } catch (error) {
@@ -156,7 +156,7 @@ export function removeAlertTarget(
       action: 'alert.remove',
       subject: id,
       outcome: 'ok',
-      details: {pendingDropped, secretFieldsDeleted: deleted},
+      details: {pendingDropped, keychainFieldsDeleted: deleted},
     })
   })
   return {id, removed: true, pendingDropped, secretsDeleted: deleted}
