@@ -1,6 +1,7 @@
 import {Agent} from 'undici'
 
 import type {AppContext} from '../../app/context.js'
+import {ExitCode} from '../../core/errors.js'
 import type {Db} from '../../store/db.js'
 import {nextDueAt, pendingDeliveries, pruneSettled} from '../../store/repos/alerts-outbox.js'
 import {type DeliverOptions, deliverDue, type DeliveryReport} from './deliver.js'
@@ -41,4 +42,15 @@ export async function flushAlerts(
     nextAttemptAt: nextDueAt(db),
     pruned,
   }
+}
+
+/**
+ * For cron: 75 when another process was delivering (try later), 78 when a target lacks its secret, 4 when an
+ * attempt failed (it is retried by a later flush) or a delivery was given up, else 0.
+ */
+export function flushExitCode(r: FlushResult): number {
+  if (r.busy !== null) return ExitCode.locked
+  if (r.blocked.length > 0) return ExitCode.config
+  if (r.retrying > 0 || r.gaveUp > 0) return ExitCode.partial
+  return ExitCode.ok
 }
