@@ -22,7 +22,8 @@ export interface AlertDelivery {
 /**
  * Delivers alerts continuously, for `sync --watch` and `webhooks serve`: each due delivery as soon as a poll sees
  * it, each retry when the schedule says. Only one process delivers at a time (deliver.ts's lease); another one's
- * loop waits its turn. A failing round is reported through `onError` and the loop goes on.
+ * loop waits its turn. What needs an admin (a missing secret, a receiver that answered 410, a failing round) is
+ * said through ctx.warn, once per cause (or a failing round through `onError`), and the loop goes on.
  */
 export function startAlertDelivery(
   db: Db,
@@ -36,12 +37,21 @@ export function startAlertDelivery(
 ): AlertDelivery {
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS
   const agent = new Agent({keepAliveTimeout: 10_000})
+  const said = new Set<string>()
+  // What an admin must act on, said once (the loop polls every second): a missing secret, a 410.
+  const sayOnce = (key: string, message: string) => {
+    if (!said.has(key)) ctx.warn(message)
+    said.add(key)
+  }
   const loop = async () => {
     let prunedAt = 0
     while (!opts.stop.aborted) {
       let wait = pollMs
       try {
         const report = await deliverDue(db, ctx, {...opts, dispatcher: agent})
+        for (const b of report.blocked) sayOnce(`${b.target}\n${b.reason}`, `alerts: ${b.target}: ${b.reason}`)
+        for (const id of report.disabled)
+          ctx.warn(`alerts: ${id} answered 410 Gone and is disabled; \`yms-pay alerts enable ${id}\` resumes it`)
         opts.onRound?.(report)
         // Set-aside targets (failing, or missing a secret) may still have deliveries due: not before the next poll.
         if (report.deferred.length === 0 && report.busy === null) wait = untilNext(db, ctx.now(), pollMs)
@@ -50,7 +60,8 @@ export function startAlertDelivery(
           db.write(() => pruneSettled(db, new Date(prunedAt - KEEP_SETTLED_MS).toISOString()))
         }
       } catch (error) {
-        opts.onError?.(error)
+        if (opts.onError) opts.onError(error)
+        else sayOnce(`error\n${(error as Error).message}`, `alerts: delivery failed: ${(error as Error).message}`)
       }
       await sleep(wait, opts.stop)
     }
