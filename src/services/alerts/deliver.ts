@@ -12,7 +12,7 @@ import {type AlertTarget, getAlertTarget} from '../../store/repos/alerts.js'
 import {type DueDelivery, dueDeliveries} from '../../store/repos/alerts-outbox.js'
 import {acquireLease, releaseLease} from '../../store/repos/leases.js'
 import {openSecretStore} from '../secret-store.js'
-import {recordAnswer} from './outcome.js'
+import {type Answered, recordAnswer} from './outcome.js'
 import {requestFor} from './message.js'
 import {DEFAULT_TIMEOUT_MS, post} from './send.js'
 
@@ -75,7 +75,12 @@ export async function deliverDue(db: Db, ctx: AppContext, opts: DeliverOptions =
     while (!stopped()) {
       const due = dueDeliveries(db, new Date(ctx.now()).toISOString(), BATCH, [...round.skip])
       if (due.length === 0) break
-      await eachLimited(due, opts.concurrency ?? DEFAULT_CONCURRENCY, (d) => round.attempt(d))
+      const answered = await mapLimited(due, opts.concurrency ?? DEFAULT_CONCURRENCY, (d) => round.attempt(d))
+      // One commit for the batch: an answer lost to a crash before it means a resend under the same webhook-id,
+      // which the receiver de-duplicates; one fsync per delivery would cap delivery at the disk's sync rate.
+      db.write(() => {
+        for (const a of answered) if (a !== null) round.record(a)
+      })
       acquireLease(db, DELIVERY_LEASE, owner, ttlMs)
     }
   } finally {
@@ -98,10 +103,14 @@ class Round {
     private readonly stopped: () => boolean,
   ) {}
 
-  async attempt(d: DueDelivery): Promise<void> {
-    if (this.skip.has(d.targetId) || this.stopped()) return
+  /** Sends one delivery; null when it was not sent or its answer does not count (a hard stop cut it short). */
+  async attempt(d: DueDelivery): Promise<Answered | null> {
+    if (this.skip.has(d.targetId) || this.stopped()) return null
     const target = this.#target(d.targetId)
-    if (target === null) return void this.skip.add(d.targetId)
+    if (target === null) {
+      this.skip.add(d.targetId)
+      return null
+    }
     let request
     try {
       request = requestFor(this.#store(), target, d, this.ctx.now())
@@ -109,7 +118,7 @@ class Round {
       if (!(error instanceof YmsError)) throw error
       this.skip.add(target.id)
       this.report.blocked.push({target: target.id, reason: error.message})
-      return
+      return null
     }
     this.report.attempted++
     const answer = await post(request, {
@@ -117,13 +126,20 @@ class Round {
       signal: this.opts.abort,
       dispatcher: this.opts.dispatcher,
     })
-    if (answer.status === null && answer.aborted) return void this.skip.add(target.id)
+    const accepted = answer.status !== null && answer.status >= 200 && answer.status < 300
+    // A receiver that did not accept is not called again in this call, even before its answer is recorded.
+    if (!accepted) this.skip.add(target.id)
+    if (answer.status === null && answer.aborted) return null
     const nowMs = this.ctx.now()
     const retryAfterMs = answer.status === null ? null : parseRetryAfterMs(answer.retryAfter, nowMs)
-    const outcome = recordAnswer(this.db, this.ctx.actor, {delivery: d, target, answer, nowMs, retryAfterMs})
-    if (outcome !== 'delivered') this.skip.add(target.id)
+    return {delivery: d, target, answer, nowMs, retryAfterMs}
+  }
+
+  /** Records an answer; inside the batch's write transaction. */
+  record(a: Answered): void {
+    const outcome = recordAnswer(this.db, this.ctx.actor, a)
     if (outcome !== 'disabled') this.report[outcome]++
-    else if (!this.report.disabled.includes(target.id)) this.report.disabled.push(target.id)
+    else if (!this.report.disabled.includes(a.target.id)) this.report.disabled.push(a.target.id)
   }
 
   #target(id: string): AlertTarget | null {
@@ -136,11 +152,16 @@ class Round {
   }
 }
 
-/** Runs fn over items, at most `limit` at a time. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/** fn over items, at most `limit` at a time; the results in the items' order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
   let next = 0
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]!)
+    while (next < items.length) {
+      const i = next++
+      results[i] = await fn(items[i]!)
+    }
   }
   await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
+  return results
 }

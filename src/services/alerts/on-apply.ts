@@ -1,12 +1,13 @@
 import type {NormalizedTxn, QuarantineReason} from '../../core/transaction.js'
 import type {Db} from '../../store/db.js'
+import {targetsFor} from '../../store/repos/alerts.js'
 import {customerAccountMoved} from '../../store/repos/alerts-balance.js'
 import type {Owner} from '../../store/repos/customers.js'
 import {getTxnState} from '../../store/repos/transactions.js'
 import type {ApplyScope} from '../sync/scope.js'
 import {verdictFor} from '../sync/verdict.js'
 import {customerBalance, moneyView} from './balance.js'
-import {alertWanted, raiseAlert} from './raise.js'
+import {raiseAlertTo} from './raise.js'
 
 /**
  * What an apply tells the alerts: the fields of sync/reactions.ts's ApplyEvent read here. Declared rather than
@@ -28,23 +29,25 @@ export type AppliedTxn =
  * - failed_transaction: it entered `failed` (once per transaction);
  * - access_denied: it waits in quarantine because its provider may not write its customer (once per transaction);
  * - balance_changed: its postings moved its customer's account; carries the balance after it.
- * Nothing is computed for an event no target takes.
+ * Nothing is computed for an event no target takes (one read of the targets per event type).
  */
 export function alertOnApply(db: Db, scope: ApplyScope, event: AppliedTxn): void {
   if (event.kind === 'held') {
-    if (event.reason === 'access_denied' && alertWanted(db, 'access_denied')) accessDenied(db, scope, event)
+    if (event.reason !== 'access_denied') return
+    const targets = targetsFor(db, 'access_denied')
+    if (targets.length > 0) accessDenied(db, scope, targets, event)
     return
   }
   const {txn, owner} = event
-  if (txn.status === 'failed' && event.previous?.status !== 'failed' && alertWanted(db, 'failed_transaction'))
-    failedTransaction(db, event)
-  if (
-    owner !== null &&
-    event.posted > 0 &&
-    alertWanted(db, 'balance_changed') &&
-    customerAccountMoved(db, txn.id, owner.customerId, event.now)
-  )
-    balanceChanged(db, txn, owner, event.now)
+  if (txn.status === 'failed' && event.previous?.status !== 'failed') {
+    const targets = targetsFor(db, 'failed_transaction')
+    if (targets.length > 0) failedTransaction(db, targets, event)
+  }
+  if (owner !== null && event.posted > 0) {
+    const targets = targetsFor(db, 'balance_changed')
+    if (targets.length > 0 && customerAccountMoved(db, txn.id, owner.customerId, event.now))
+      balanceChanged(db, targets, txn, owner, event.now)
+  }
 }
 
 function txnView(txn: NormalizedTxn) {
@@ -59,9 +62,9 @@ function txnView(txn: NormalizedTxn) {
   }
 }
 
-function failedTransaction(db: Db, event: Extract<AppliedTxn, {kind: 'written'}>): void {
+function failedTransaction(db: Db, targets: string[], event: Extract<AppliedTxn, {kind: 'written'}>): void {
   const {txn, owner} = event
-  raiseAlert(db, {
+  raiseAlertTo(db, targets, {
     event: 'failed_transaction',
     subject: txn.id,
     provider: txn.provider,
@@ -73,9 +76,9 @@ function failedTransaction(db: Db, event: Extract<AppliedTxn, {kind: 'written'}>
   })
 }
 
-function balanceChanged(db: Db, txn: NormalizedTxn, owner: Owner, at: string): void {
+function balanceChanged(db: Db, targets: string[], txn: NormalizedTxn, owner: Owner, at: string): void {
   const balance = customerBalance(db, owner.customerId, owner.siteId, at)
-  raiseAlert(db, {
+  raiseAlertTo(db, targets, {
     event: 'balance_changed',
     subject: owner.customerId,
     provider: txn.provider,
@@ -87,11 +90,11 @@ function balanceChanged(db: Db, txn: NormalizedTxn, owner: Owner, at: string): v
 }
 
 /** The customer, segment and site the provider may not write, as the apply decided it (the same verdict again). */
-function accessDenied(db: Db, scope: ApplyScope, event: Extract<AppliedTxn, {kind: 'held'}>): void {
+function accessDenied(db: Db, scope: ApplyScope, targets: string[], event: Extract<AppliedTxn, {kind: 'held'}>): void {
   const {txn} = event
   const verdict = verdictFor(db, scope, txn, getTxnState(db, txn.id))
   const denied = verdict.kind === 'held' ? verdict.denied : undefined
-  raiseAlert(db, {
+  raiseAlertTo(db, targets, {
     event: 'access_denied',
     subject: txn.id,
     provider: txn.provider,

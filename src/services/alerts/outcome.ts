@@ -7,6 +7,16 @@ import type {Answer} from './send.js'
 
 export type Outcome = 'delivered' | 'retrying' | 'gaveUp' | 'disabled'
 
+/** One attempt's answer, as it is recorded. */
+export interface Answered {
+  delivery: DueDelivery
+  target: AlertTarget
+  answer: Answer
+  nowMs: number
+  /** The receiver's Retry-After, in ms from nowMs; null without one. */
+  retryAfterMs: number | null
+}
+
 /**
  * What a receiver's answer does to its delivery, in one write transaction:
  * - 2xx: delivered.
@@ -15,11 +25,7 @@ export type Outcome = 'delivered' | 'retrying' | 'gaveUp' | 'disabled'
  * - anything else, or no answer: a failed attempt, tried again on the schedule (Retry-After honoured), given up
  *   (audited) after the last one.
  */
-export function recordAnswer(
-  db: Db,
-  actor: string,
-  a: {delivery: DueDelivery; target: AlertTarget; answer: Answer; nowMs: number; retryAfterMs: number | null},
-): Outcome {
+export function recordAnswer(db: Db, actor: string, a: Answered): Outcome {
   const {delivery: d, target, answer} = a
   const at = new Date(a.nowMs).toISOString()
   const status = answer.status

@@ -3,7 +3,7 @@ import {randomBytes} from 'node:crypto'
 import type {Db} from '../../store/db.js'
 import {targetsFor} from '../../store/repos/alerts.js'
 import {insertDeliveries, insertOutbox} from '../../store/repos/alerts-outbox.js'
-import type {Alert, AlertEvent} from './events.js'
+import type {Alert} from './events.js'
 
 export type {Alert, AlertEvent} from './events.js'
 
@@ -14,12 +14,16 @@ export type {Alert, AlertEvent} from './events.js'
  * event nothing is written. A dedupKey raised before makes this a no-op.
  */
 export function raiseAlert(db: Db, alert: Alert): void {
-  const targets = targetsFor(db, alert.event)
+  raiseAlertTo(db, targetsFor(db, alert.event), alert)
+}
+
+/** raiseAlert for targets the caller has looked up already (targetsFor): the apply path asks once per event. */
+export function raiseAlertTo(db: Db, targets: readonly string[], alert: Alert): void {
   if (targets.length === 0) return
-  db.write(() => {
-    const orderKey = orderKeyOf(alert)
+  const orderKey = orderKeyOf(alert)
+  const write = () => {
     const seq = insertOutbox(db, {
-      messageId: `msg_${randomBytes(18).toString('base64url')}`,
+      messageId: nextMessageId(),
       event: alert.event,
       subject: alert.subject,
       provider: alert.provider ?? null,
@@ -31,12 +35,19 @@ export function raiseAlert(db: Db, alert: Alert): void {
       raisedAt: alert.at,
     })
     if (seq !== null) insertDeliveries(db, seq, targets, orderKey, alert.at)
-  })
+  }
+  // Inside the caller's transaction (the usual case) the two inserts need no savepoint of their own.
+  if (db.raw.inTransaction) write()
+  else db.write(write)
 }
 
-/** Whether any enabled target takes the event: lets a cause skip building an alert nobody would receive. */
-export function alertWanted(db: Db, event: AlertEvent): boolean {
-  return targetsFor(db, event).length > 0
+// A webhook-id never seen before: 128 random bits per process (or page-writer thread), then a counter. Random rather
+// than the outbox seq: a ledger restored from a backup reuses seqs, and a receiver would drop those as duplicates.
+const ID_PREFIX = `msg_${randomBytes(16).toString('base64url')}`
+let idCounter = 0
+
+function nextMessageId(): string {
+  return `${ID_PREFIX}${(idCounter++).toString(36)}`
 }
 
 /**

@@ -10,11 +10,15 @@ import type {Migration} from './migration.js'
  *   one for `slack`. `events` is a comma-separated list of event names. `rotation_ends_at`: until then the previous
  *   signing key also signs (Standard Webhooks lets a sender list several signatures).
  * - alerts_outbox: one row per alert, written in the transaction of its cause. `message_id` is the `webhook-id`
- *   every attempt and every target sees; `dedup_key` (unique) makes raising the same alert twice a no-op;
- *   `order_key` (the customer, else the provider, else the subject) is what deliveries are ordered by; `payload`
- *   is the exact body a `standard` target receives.
+ *   every attempt and every target sees (unique by construction: a random prefix per process and a counter, so
+ *   not indexed); `dedup_key` (unique where set) makes raising the same alert twice a no-op; `order_key` (the
+ *   customer, else the provider, else the subject) is what deliveries are ordered by; `payload` is the exact body a
+ *   `standard` target receives.
  * - alert_deliveries: one row per alert and target, created with the alert. Deliveries of one target that share an
  *   order key go out one at a time in outbox order (the partial index finds each key's oldest pending one).
+ *
+ * A sync raises an alert per payment when balance_changed is subscribed, inside the page's transaction: the tables
+ * carry as few indexes as the delivery needs (test/bench/alerts.ts measures the cost).
  * - alert_conditions: state that outlives a run (`gateway:<provider>` down or recovering, `sync:<provider>` failing
  *   with a code), so that an alert is raised on a change of state, not on every run.
  */
@@ -33,18 +37,18 @@ CREATE TABLE alert_targets (
 
 CREATE TABLE alerts_outbox (
   seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-  message_id  TEXT NOT NULL UNIQUE,
+  message_id  TEXT NOT NULL,
   event       TEXT NOT NULL,
   subject     TEXT NOT NULL,
   provider    TEXT,
   customer    TEXT,
   site        TEXT,
   order_key   TEXT NOT NULL,
-  dedup_key   TEXT UNIQUE,
+  dedup_key   TEXT,
   payload     TEXT NOT NULL,
   raised_at   TEXT NOT NULL
 ) STRICT;
-CREATE INDEX alerts_outbox_raised ON alerts_outbox(raised_at);
+CREATE UNIQUE INDEX alerts_outbox_dedup ON alerts_outbox(dedup_key) WHERE dedup_key IS NOT NULL;
 
 CREATE TABLE alert_deliveries (
   outbox_seq       INTEGER NOT NULL REFERENCES alerts_outbox(seq) ON DELETE CASCADE,
@@ -58,9 +62,8 @@ CREATE TABLE alert_deliveries (
   last_error       TEXT,
   delivered_at     TEXT,
   PRIMARY KEY (outbox_seq, target_id)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX alert_deliveries_queue ON alert_deliveries(target_id, order_key, outbox_seq) WHERE status = 'pending';
-CREATE INDEX alert_deliveries_due ON alert_deliveries(next_attempt_at) WHERE status = 'pending';
 
 CREATE TABLE alert_conditions (
   key         TEXT PRIMARY KEY,

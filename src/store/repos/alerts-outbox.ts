@@ -23,7 +23,7 @@ export function insertOutbox(db: Db, a: OutboxWrite): number | null {
   const result = db
     .stmt(
       `INSERT INTO alerts_outbox (message_id, event, subject, provider, customer, site, order_key, dedup_key, payload, raised_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`,
     )
     .run(a.messageId, a.event, a.subject, a.provider, a.customer, a.site, a.orderKey, a.dedupKey, a.payload, a.raisedAt)
   return result.changes === 0 ? null : Number(result.lastInsertRowid)
@@ -131,6 +131,7 @@ export interface TargetBacklog {
   lastAttemptAt: string | null
 }
 
+/** One pass over the target's deliveries (kept 30 days): for `alerts list` and `status`, not for a hot path. */
 export function targetBacklog(db: Db, targetId: string): TargetBacklog {
   const counts = db
     .stmt(
