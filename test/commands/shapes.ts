@@ -246,6 +246,13 @@ export const Status = z.strictObject({
     }),
   ),
   quarantine: z.strictObject({open: z.number().int(), byReason: z.record(z.string(), z.number().int())}),
+  alerts: z.strictObject({
+    targets: z.number().int(),
+    disabled: z.array(z.string()),
+    pending: z.number().int(),
+    oldestPendingAt: Iso.nullable(),
+    failed: z.number().int(),
+  }),
 })
 
 const counts = {

@@ -188,3 +188,36 @@ export function pendingDeliveries(db: Db): {enabled: number; all: number} {
     .get() as {enabled: number | null; all: number}
   return {enabled: row.enabled ?? 0, all: row.all}
 }
+
+export interface AlertsOverview {
+  targets: number
+  disabled: string[]
+  /** Deliveries waiting (to enabled targets). */
+  pending: number
+  /** When the oldest of them was raised. */
+  oldestPendingAt: string | null
+  /** Deliveries given up after their last attempt, in the 30 days alerts are kept. */
+  failed: number
+}
+
+/** For `status`: one pass over the deliveries kept. */
+export function alertsOverview(db: Db): AlertsOverview {
+  const targets = db.stmt('SELECT id, enabled FROM alert_targets ORDER BY id').all() as Array<{
+    id: string
+    enabled: number
+  }>
+  const row = db
+    .stmt(
+      `SELECT SUM(d.status = 'pending' AND t.enabled = 1) AS pending, SUM(d.status = 'failed') AS failed,
+         MIN(CASE WHEN d.status = 'pending' AND t.enabled = 1 THEN o.raised_at END) AS oldestPendingAt
+       FROM alert_deliveries d JOIN alerts_outbox o ON o.seq = d.outbox_seq JOIN alert_targets t ON t.id = d.target_id`,
+    )
+    .get() as {pending: number | null; failed: number | null; oldestPendingAt: string | null}
+  return {
+    targets: targets.length,
+    disabled: targets.filter((t) => t.enabled === 0).map((t) => t.id),
+    pending: row.pending ?? 0,
+    oldestPendingAt: row.oldestPendingAt,
+    failed: row.failed ?? 0,
+  }
+}
