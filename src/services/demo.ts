@@ -16,6 +16,7 @@ import {importCustomers} from './customers.js'
 import {importInvoices} from './invoices.js'
 import {addProvider} from './providers.js'
 import {startSandbox} from './sandbox.js'
+import {type DemoAlerts, startDemoAlerts} from './alerts/demo-alerts.js'
 import {importSites} from './sites.js'
 import {runSync, type SyncResult} from './sync/sync.js'
 
@@ -27,6 +28,8 @@ export interface DemoResult {
   /** The grant left out on purpose, so the quarantine has something to show. */
   missingGrant: {provider: string; segment: string}
   sync: SyncResult
+  /** What an admin's alert receiver on loopback got from the sync: signed Standard Webhooks, verified there. */
+  alerts: DemoAlerts
 }
 
 /**
@@ -58,6 +61,7 @@ export async function runDemo<T>(
     exportDir: join(home, 'world'),
   })
   const db = openDatabase(demoCtx.home.dbFile)
+  let alerts: Awaited<ReturnType<typeof startDemoAlerts>> | undefined
   try {
     step(`sandbox: ${sandbox.running.gateways.map((g) => `${g.kind} ${g.baseUrl}`).join(', ')}`)
     const files = sandbox.exported!.files
@@ -90,11 +94,14 @@ export async function runDemo<T>(
     step(
       `providers: ${gateways.map((g) => g.provider).join(', ')} (demo-${first.kind} has no grant for segment "${withheld}")`,
     )
+    alerts = await startDemoAlerts(db, demoCtx)
     const never = new AbortController().signal
     const sync = await runSync(db, demoCtx, {signals: {stop: never, abort: never}})
     step(
       `synced ${sync.totals.inserted} transactions, ${sync.totals.posted} postings, ${sync.totals.quarantined} quarantined`,
     )
+    const received = await alerts.deliver()
+    step(`alerts: the admin's receiver got ${received.received} signed alerts, ${received.verified} verified`)
     const finished = await finish(db, demoCtx)
     return {
       home,
@@ -103,9 +110,11 @@ export async function runDemo<T>(
       imported: {sites: sites.inserted, customers: customers.inserted, invoices: invoices.inserted},
       missingGrant: {provider: `demo-${first.kind}`, segment: withheld},
       sync,
+      alerts: received,
       finish: finished,
     }
   } finally {
+    await alerts?.close()
     db.close()
     await sandbox.running.close()
     if (!keep) await rm(home, {recursive: true, force: true})

@@ -15,6 +15,12 @@ const DemoJson = z.strictObject({
   imported: z.strictObject({sites: z.number().int(), customers: z.number().int(), invoices: z.number().int()}),
   missingGrant: z.strictObject({provider: z.string(), segment: z.string()}),
   sync: SyncResult,
+  alerts: z.strictObject({
+    received: z.number().int(),
+    verified: z.number().int(),
+    byEvent: z.record(z.string(), z.number().int()),
+    samples: z.array(z.string()),
+  }),
   status: Status,
 })
 
@@ -47,6 +53,12 @@ describe('demo', () => {
       open: withheld.quarantined,
       byReason: {access_denied: withheld.quarantined},
     })
+    // The admin's receiver got the sync's alerts, every one signed: one access_denied per object held back.
+    expect(demo.alerts.received).toBeGreaterThan(0)
+    expect(demo.alerts.verified).toBe(demo.alerts.received)
+    expect(demo.alerts.byEvent.access_denied).toBe(withheld.quarantined)
+    expect(demo.alerts.byEvent.balance_changed).toBeGreaterThan(0)
+    expect(demo.status.alerts).toMatchObject({targets: 1, pending: 0, failed: 0})
   })
 
   it('without --keep the result says kept: false', () => {
