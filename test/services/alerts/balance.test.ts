@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {customerBalance} from '../../../src/services/alerts/balance.js'
-import {setRate} from '../../../src/services/fx.js'
+import {convertAt, setRate} from '../../../src/services/fx.js'
 import {upsertCustomers} from '../../../src/store/repos/customers.js'
 import {insertPostings} from '../../../src/store/repos/ledger.js'
 import {upsertSites} from '../../../src/store/repos/sites.js'
@@ -59,5 +59,8 @@ describe("a balance_changed alert's balance", () => {
       inBase: {currency: 'EUR', minor: 1400, amount: '14.00'},
       baseError: null,
     })
+    // The same figure as convertAt, which `customers show` uses.
+    const viaConvertAt = 1000 + convertAt(db, {minor: 500, currency: 'USD'}, 'EUR', at.slice(0, 10)).to.minor
+    expect(customerBalance(db, 'c1', 'berlin', at).inBase?.minor).toBe(viaConvertAt)
   })
 })
