@@ -1,7 +1,3 @@
-import {randomUUID} from 'node:crypto'
-import {readFileSync} from 'node:fs'
-import {hostname} from 'node:os'
-
 import type {AppContext} from '../../app/context.js'
 import {toErrorReport} from '../../app/error-report.js'
 import type {Page} from '../../gateways/types.js'
@@ -22,6 +18,7 @@ import {
 import {scrubSecrets} from '../../secrets/index.js'
 import {alertOnRunEnd, CallWitness} from '../alerts/run-events.js'
 import {appendAudit} from '../audit.js'
+import {leaseOwner, ownerIsDead} from '../lease-owner.js'
 import {openSecretStore} from '../secret-store.js'
 import {addCounts, serializeItems, serializeSkipped, zeroCounts, type ApplyCounts} from './apply.js'
 import type {ApplyScope} from './scope.js'
@@ -75,7 +72,7 @@ export async function syncProvider(
   opts: ProviderSyncOptions,
 ): Promise<ProviderRun> {
   const started = Date.now()
-  const owner = opts.owner ?? leaseOwner()
+  const owner = opts.owner ?? leaseOwner('sync')
   const leaseName = `sync:${provider.id}`
   const ttl = opts.leaseTtlMs ?? DEFAULT_LEASE_MS
   const report = (status: ProviderRun['status'], counts: ApplyCounts, pages: number, error?: unknown): ProviderRun => {
@@ -204,46 +201,6 @@ export async function syncProvider(
 function scrubbedReport(error: unknown): ReturnType<typeof toErrorReport> {
   const report = toErrorReport(error)
   return {...report, message: scrubSecrets(report.message), hint: report.hint && scrubSecrets(report.hint)}
-}
-
-/**
- * `sync@<host>#<pid>#<process start>#<nonce>`: lets a later run on the same host see that a crashed (killed) holder
- * is gone. The start time tells a reused pid apart (in a container every run may be PID 1).
- */
-function leaseOwner(): string {
-  return `sync@${hostname()}#${process.pid}#${processStart(process.pid)}#${randomUUID().slice(0, 8)}`
-}
-
-/** Clock ticks since boot at which a process started (Linux /proc), or '' where that cannot be read. */
-function processStart(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // Field 22, counted after the command name, which is in parentheses and may contain spaces.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''
-  } catch {
-    return ''
-  }
-}
-
-/**
- * A run killed by SIGKILL or a reboot cannot release its lease; waiting out the TTL would make the next cron run
- * skip for minutes. A holder on this host whose process no longer exists is dead: its lease may be taken over.
- */
-function ownerIsDead(owner: string): boolean {
-  const m = /^sync@(.+)#(\d+)#(\d*)#/.exec(owner)
-  if (!m || m[1] !== hostname()) return false
-  const pid = Number(m[2])
-  const started = m[3] ?? ''
-  const current = processStart(pid)
-  // Same pid, different start: the pid was reused by another process (or this one) since the holder died.
-  if (started !== '' && current !== '' && current !== started) return true
-  if (pid === process.pid) return false
-  try {
-    process.kill(pid, 0)
-    return false
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
-  }
 }
 
 function takeOver(db: Db, provider: string, name: string, deadOwner: string, owner: string, ttlMs: number): boolean {
