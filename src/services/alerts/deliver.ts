@@ -1,6 +1,3 @@
-import {randomUUID} from 'node:crypto'
-import {hostname} from 'node:os'
-
 import type {Dispatcher} from 'undici'
 
 import type {AppContext} from '../../app/context.js'
@@ -11,6 +8,7 @@ import type {Db} from '../../store/db.js'
 import {type AlertTarget, getAlertTarget} from '../../store/repos/alerts.js'
 import {type DueDelivery, dueDeliveries} from '../../store/repos/alerts-outbox.js'
 import {acquireLease, releaseLease} from '../../store/repos/leases.js'
+import {leaseOwner, ownerIsDead} from '../lease-owner.js'
 import {openSecretStore} from '../secret-store.js'
 import {type Answered, recordAnswer} from './outcome.js'
 import {requestFor} from './message.js'
@@ -64,18 +62,21 @@ export function emptyReport(): DeliveryReport {
  */
 export async function deliverDue(db: Db, ctx: AppContext, opts: DeliverOptions = {}): Promise<DeliveryReport> {
   const report = emptyReport()
-  const owner = `alerts@${hostname()}#${process.pid}#${randomUUID().slice(0, 8)}`
+  const owner = leaseOwner('alerts')
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const ttlMs = 2 * timeoutMs + 30_000
-  const lease = acquireLease(db, DELIVERY_LEASE, owner, ttlMs)
-  if (!lease.acquired) return {...report, busy: lease.lease.owner}
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
+  // Renewed after each batch: it must outlast the slowest batch (every wave of attempts timing out), or another
+  // process could start delivering beside this one and break the order.
+  const ttlMs = Math.ceil(BATCH / concurrency) * timeoutMs + 30_000
+  const holder = takeLease(db, owner, ttlMs)
+  if (holder !== null) return {...report, busy: holder}
   const stopped = () => opts.stop?.aborted === true || opts.abort?.aborted === true
   const round = new Round(db, ctx, {...opts, timeoutMs}, report, stopped)
   try {
     while (!stopped()) {
       const due = dueDeliveries(db, new Date(ctx.now()).toISOString(), BATCH, [...round.skip])
       if (due.length === 0) break
-      const answered = await mapLimited(due, opts.concurrency ?? DEFAULT_CONCURRENCY, (d) => round.attempt(d))
+      const answered = await mapLimited(due, concurrency, (d) => round.attempt(d))
       // One commit for the batch: an answer lost to a crash before it means a resend under the same webhook-id,
       // which the receiver de-duplicates; one fsync per delivery would cap delivery at the disk's sync rate.
       db.write(() => {
@@ -88,6 +89,19 @@ export async function deliverDue(db: Db, ctx: AppContext, opts: DeliverOptions =
   }
   report.deferred = [...round.skip].sort()
   return report
+}
+
+/** Takes the delivery lease (from a dead holder on this host too); the live holder's name when another has it. */
+function takeLease(db: Db, owner: string, ttlMs: number): string | null {
+  const lease = acquireLease(db, DELIVERY_LEASE, owner, ttlMs)
+  if (lease.acquired) return null
+  const holder = lease.lease.owner
+  if (!ownerIsDead(holder)) return holder
+  // Only if the dead holder still has it: two processes racing for the takeover cannot both win.
+  const taken = db.write(
+    () => releaseLease(db, DELIVERY_LEASE, holder) && acquireLease(db, DELIVERY_LEASE, owner, ttlMs).acquired,
+  )
+  return taken ? null : holder
 }
 
 class Round {
