@@ -6,7 +6,7 @@ import {parseRetryAfterMs} from '../../gateways/backoff.js'
 import type {SecretStore} from '../../secrets/index.js'
 import type {Db} from '../../store/db.js'
 import {type AlertTarget, getAlertTarget} from '../../store/repos/alerts.js'
-import {type DueDelivery, dueDeliveries} from '../../store/repos/alerts-outbox.js'
+import {type DueDelivery, dueDeliveries, nextDueAt} from '../../store/repos/alerts-outbox.js'
 import {acquireLease, releaseLease} from '../../store/repos/leases.js'
 import {leaseOwner, ownerIsDead} from '../lease-owner.js'
 import {openSecretStore} from '../secret-store.js'
@@ -15,7 +15,7 @@ import {requestFor} from './message.js'
 import {DEFAULT_TIMEOUT_MS, post} from './send.js'
 
 /** One deliverer at a time per ledger (the watch loop, `webhooks serve`, a cron `alerts flush`): order needs it. */
-export const DELIVERY_LEASE = 'alerts:deliver'
+const DELIVERY_LEASE = 'alerts:deliver'
 const BATCH = 64
 const DEFAULT_CONCURRENCY = 8
 
@@ -52,7 +52,7 @@ export interface DeliveryReport {
   busy: string | null
 }
 
-export function emptyReport(): DeliveryReport {
+function emptyReport(): DeliveryReport {
   return {attempted: 0, delivered: 0, retrying: 0, gaveUp: 0, disabled: [], blocked: [], deferred: [], busy: null}
 }
 
@@ -62,6 +62,9 @@ export function emptyReport(): DeliveryReport {
  */
 export async function deliverDue(db: Db, ctx: AppContext, opts: DeliverOptions = {}): Promise<DeliveryReport> {
   const report = emptyReport()
+  // Nothing due: no lease taken (a write, an fsync), which a loop polling every second would otherwise do for nothing.
+  const next = nextDueAt(db)
+  if (next === null || next > new Date(ctx.now()).toISOString()) return report
   const owner = leaseOwner('alerts')
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY

@@ -12,7 +12,7 @@ import {storeSecret} from './targets.js'
 import {type AlertTargetView, targetView} from './target-view.js'
 
 /** How long the replaced signing secret keeps signing by default: a day, as Svix keeps an old secret valid. */
-export const DEFAULT_OVERLAP_MS = 86_400_000
+const DEFAULT_OVERLAP_MS = 86_400_000
 
 /**
  * Replaces a target's credential. For `standard`, the new signing secret signs at once and the replaced one goes on

@@ -22,7 +22,7 @@ export const RETRY_DELAYS_MS: readonly number[] = [
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1
 
 /** A Retry-After beyond this is read as this: a receiver cannot park an alert for longer than a day. */
-export const MAX_RETRY_AFTER_MS = 24 * HOUR
+const MAX_RETRY_AFTER_MS = 24 * HOUR
 
 /**
  * When to try again after the `attempts`-th attempt (1 = the first) failed at `nowMs`; null once every attempt is

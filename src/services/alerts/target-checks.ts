@@ -11,7 +11,7 @@ const ID_RULE = 'letters, digits, ".", "_" and "-", at most 64'
 export type AlertFormat = AlertTarget['format']
 
 /** `slack` leaves balance_changed out: it is one message per posting, meant for the YMS, not for people. */
-export function defaultEvents(format: AlertFormat): AlertEvent[] {
+function defaultEvents(format: AlertFormat): AlertEvent[] {
   return format === 'slack' ? ALERT_EVENTS.filter((e) => e !== 'balance_changed') : [...ALERT_EVENTS]
 }
 
