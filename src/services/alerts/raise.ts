@@ -9,9 +9,9 @@ export type {Alert, AlertEvent} from './events.js'
 
 /**
  * Puts an alert in the outbox with one delivery per enabled target that takes its event. Synchronous and inside the
- * caller's write transaction (a savepoint when one is open), so the alert commits with its cause or not at all:
- * an alert is never lost to a crash between the two, nor sent for a change that rolled back. With no target for the
- * event nothing is written. A dedupKey raised before makes this a no-op.
+ * caller's write transaction, so the alert commits with its cause or not at all: an alert is never lost to a crash
+ * between the two, nor sent for a change that rolled back (called outside one, it opens its own). With no target for
+ * the event nothing is written. A dedupKey raised before makes this a no-op.
  */
 export function raiseAlert(db: Db, alert: Alert): void {
   raiseAlertTo(db, targetsFor(db, alert.event), alert)
