@@ -39,7 +39,9 @@ describe('alerts commands', () => {
     const rx = await receiver()
     const missing = await run(['alerts', 'add', 'ops', '--url', rx.url, '--json'], {home})
     expect(missing.exitCode).toBe(78)
-    expect(missing.json<{error: {message: string}}>().error.message).toContain('YMS_PAY_SECRET_ALERT_OPS_SECRET')
+    expect(missing.json<{error: {message: string}}>().error.message).toMatch(
+      /alert target "ops".*YMS_PAY_SECRET_ALERT_OPS_SECRET/,
+    )
 
     const added = await run(['alerts', 'add', 'ops', '--url', rx.url, '--events', 'balance_changed', '--json'], {
       home,

@@ -7,7 +7,14 @@ import {appendAudit} from '../audit.js'
 import {openSecretStore} from '../secret-store.js'
 import {signingKey} from './sign.js'
 import {checkTargetUrl, maskedSlackUrl, requireTarget} from './target-checks.js'
-import {PREVIOUS_FIELD, SECRET_FIELD, secretOwner, targetVariable, URL_FIELD} from './target-secrets.js'
+import {
+  PREVIOUS_FIELD,
+  readTargetSecret,
+  SECRET_FIELD,
+  secretOwner,
+  targetVariable,
+  URL_FIELD,
+} from './target-secrets.js'
 import {storeSecret} from './targets.js'
 import {type AlertTargetView, targetView} from './target-view.js'
 
@@ -39,7 +46,7 @@ export async function rotateAlertSecret(
     db.write(() => repo.setAlertTargetUrl(db, id, maskedSlackUrl(url)))
   } else {
     signingKey(fresh)
-    const current = store.get(owner, SECRET_FIELD)
+    const current = readTargetSecret(store, id, SECRET_FIELD)
     if (current !== undefined && current !== fresh) {
       storeSecret(store, id, PREVIOUS_FIELD, current)
       rotationEndsAt = new Date(ctx.now() + (opts.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString()

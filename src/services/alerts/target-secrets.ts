@@ -1,5 +1,5 @@
 import {ConfigError} from '../../core/errors.js'
-import {envVarName, type SecretStore} from '../../secrets/index.js'
+import {envVarName, KeychainUnavailableError, type SecretStore} from '../../secrets/index.js'
 import type {AlertTarget} from '../../store/repos/alerts.js'
 import {signingKey} from './sign.js'
 
@@ -35,21 +35,34 @@ export function missingTargetSecret(targetId: string, field: string): ConfigErro
   )
 }
 
+/** A target's secret, or undefined; without a keychain to ask, the error names this target's variable. */
+export function readTargetSecret(store: SecretStore, targetId: string, field: string): string | undefined {
+  try {
+    return store.get(secretOwner(targetId), field)
+  } catch (error) {
+    if (!(error instanceof KeychainUnavailableError)) throw error
+    throw new KeychainUnavailableError(
+      error.reason,
+      `cannot read the ${field} of alert target "${targetId}": the OS keychain is unavailable (${error.reason}); set ${targetVariable(targetId, field)} to provide it without a keychain`,
+      'For unattended runs (cron, CI) use YMS_PAY_SECRET_* variables.',
+    )
+  }
+}
+
 /** The keys that sign a delivery now: the current one, and the previous one while a rotation lasts. */
 export function signingKeys(store: SecretStore, target: AlertTarget, nowMs: number): Buffer[] {
-  const owner = secretOwner(target.id)
-  const current = store.get(owner, SECRET_FIELD)
+  const current = readTargetSecret(store, target.id, SECRET_FIELD)
   if (current === undefined) throw missingTargetSecret(target.id, SECRET_FIELD)
   const keys = [signingKey(current, `the signing secret of alert target "${target.id}"`)]
   if (target.rotationEndsAt !== null && nowMs < Date.parse(target.rotationEndsAt)) {
-    const previous = store.get(owner, PREVIOUS_FIELD)
+    const previous = readTargetSecret(store, target.id, PREVIOUS_FIELD)
     if (previous !== undefined) keys.push(signingKey(previous, `the previous signing secret of "${target.id}"`))
   }
   return keys
 }
 
 export function slackUrl(store: SecretStore, target: AlertTarget): string {
-  const url = store.get(secretOwner(target.id), URL_FIELD)
+  const url = readTargetSecret(store, target.id, URL_FIELD)
   if (url === undefined) throw missingTargetSecret(target.id, URL_FIELD)
   return url
 }

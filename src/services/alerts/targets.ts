@@ -16,6 +16,7 @@ import {
 } from './target-checks.js'
 import {
   missingTargetSecret,
+  readTargetSecret,
   SECRET_FIELD,
   secretOwner,
   TARGET_FIELDS,
@@ -92,7 +93,7 @@ function standardInput(
   given: Record<string, string>,
 ): {url: string; secrets: Record<string, string>} {
   if (given[URL_FIELD] !== undefined) throw new UsageError('a standard target takes its URL as --url, not on stdin')
-  const secret = given[SECRET_FIELD] ?? store.get(secretOwner(input.id), SECRET_FIELD)
+  const secret = given[SECRET_FIELD] ?? readTargetSecret(store, input.id, SECRET_FIELD)
   if (secret === undefined) throw missingTargetSecret(input.id, SECRET_FIELD)
   signingKey(secret)
   return {url: input.url!, secrets: given[SECRET_FIELD] === undefined ? {} : {[SECRET_FIELD]: secret}}
@@ -108,7 +109,7 @@ function slackInput(
   if (input.url && given[URL_FIELD] !== undefined)
     throw new UsageError('the Slack URL was given twice: --url and stdin')
   const fresh = input.url ?? given[URL_FIELD]
-  const raw = fresh ?? store.get(secretOwner(input.id), URL_FIELD)
+  const raw = fresh ?? readTargetSecret(store, input.id, URL_FIELD)
   if (raw === undefined) throw missingTargetSecret(input.id, URL_FIELD)
   const url = checkTargetUrl(raw, {secret: true})
   if (input.url)
