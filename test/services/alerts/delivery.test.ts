@@ -4,7 +4,7 @@ import {flushAlerts} from '../../../src/services/alerts/flush.js'
 import {startAlertDelivery} from '../../../src/services/alerts/loop.js'
 import {raiseAlert} from '../../../src/services/alerts/raise.js'
 import {MAX_ATTEMPTS, RETRY_DELAYS_MS} from '../../../src/services/alerts/schedule.js'
-import {enableAlertTarget} from '../../../src/services/alerts/targets.js'
+import {addAlertTarget, enableAlertTarget} from '../../../src/services/alerts/targets.js'
 import {acquireLease} from '../../../src/store/repos/leases.js'
 import {addStandardTarget, alertReceiver, alertsHome, secretOf} from './helpers.js'
 
@@ -143,6 +143,26 @@ describe('alert delivery', () => {
     expect(h.db.raw.prepare('SELECT attempts, status FROM alert_deliveries').get()).toEqual({
       attempts: 0,
       status: 'pending',
+    })
+  })
+
+  it('a slack target gets the alert in words, unsigned, with &, < and > escaped', async () => {
+    const h = alertsHome()
+    const rx = await alertReceiver([])
+    cleanups.push(h.cleanup, rx.close)
+    await addAlertTarget(h.db, h.ctx, {id: 'oncall', format: 'slack', url: null, secrets: {url: rx.url}}, h.store)
+    raiseAlert(h.db, {
+      event: 'sync_failed',
+      subject: 'p1',
+      provider: 'p1',
+      data: {error: 'credentials refused <401> & more', code: 'auth_refused'},
+      at: new Date().toISOString(),
+    })
+    expect(await flushAlerts(h.db, h.ctx, {secrets: h.store})).toMatchObject({delivered: 1})
+    const [got] = rx.received
+    expect(got!.headers['webhook-signature']).toBeUndefined()
+    expect(JSON.parse(got!.body)).toEqual({
+      text: ':warning: *Sync failed* for p1: credentials refused &lt;401&gt; &amp; more (auth_refused)',
     })
   })
 
