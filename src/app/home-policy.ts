@@ -14,6 +14,7 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'sites:add': 'create',
   'sites:import': 'create',
   'providers:add': 'create',
+  'alerts:add': 'create',
   'fx:set': 'create',
   'fx:import': 'create',
 
@@ -31,7 +32,13 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   reconcile: 'write',
   'reconcile:resolve': 'write',
   sync: 'write',
+  'alerts:enable': 'write',
+  'alerts:flush': 'write',
+  'alerts:remove': 'write',
+  'alerts:rotate-secret': 'write',
+  'alerts:test': 'write',
 
+  'alerts:list': 'read',
   'audit:export': 'read',
   'audit:list': 'read',
   'audit:verify': 'read',

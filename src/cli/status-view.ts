@@ -51,13 +51,20 @@ export function renderStatus(s: StatusReport, ui: Renderer): string {
     .filter((x) => x.open > 0)
     .map((x) => `${x.site}: ${x.open}`)
     .join(', ')
-  parts.push(
-    ui.fields([
-      ['quarantined (open)', s.quarantine.open + (reasons ? ` (${reasons})` : '')],
-      ['reconcile exceptions (open)', s.exceptions.open + (bySite ? ` (${bySite})` : '')],
-    ]),
-  )
+  const fields: Array<[string, string]> = [
+    ['quarantined (open)', s.quarantine.open + (reasons ? ` (${reasons})` : '')],
+    ['reconcile exceptions (open)', s.exceptions.open + (bySite ? ` (${bySite})` : '')],
+  ]
+  if (s.alerts.targets > 0) fields.push(['alerts', alertsLine(s.alerts, now)])
+  parts.push(ui.fields(fields))
   return parts.join('\n')
+}
+
+function alertsLine(a: StatusReport['alerts'], now: number): string {
+  const words = [`${a.pending} waiting${a.oldestPendingAt ? ` (oldest raised ${ago(a.oldestPendingAt, now)})` : ''}`]
+  if (a.failed > 0) words.push(`${a.failed} given up`)
+  if (a.disabled.length > 0) words.push(`disabled: ${a.disabled.join(', ')} (alerts enable)`)
+  return `${a.targets} target(s); ${words.join('; ')}`
 }
 
 function providerRow(p: ProviderStatus, now: number, ui: Renderer): Array<string | number> {

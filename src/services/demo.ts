@@ -16,6 +16,7 @@ import {importCustomers} from './customers.js'
 import {importInvoices} from './invoices.js'
 import {addProvider} from './providers.js'
 import {startSandbox} from './sandbox.js'
+import {type DemoAlerts, startDemoAlerts} from './alerts/demo-alerts.js'
 import {importSites} from './sites.js'
 import {runSync, type SyncResult} from './sync/sync.js'
 import {runReconcile} from './reconcile/run.js'
@@ -32,6 +33,8 @@ export interface DemoResult {
   sync: SyncResult
   /** Every site reconciled after the sync (the run's summary; `reconcile show <runId>` has the exceptions). */
   reconcile: DemoReconcile[]
+  /** What an admin's alert receiver on loopback got from the sync: signed Standard Webhooks, verified there. */
+  alerts: DemoAlerts
 }
 
 export interface DemoReconcile {
@@ -72,6 +75,7 @@ export async function runDemo<T>(
     exportDir: join(home, 'world'),
   })
   const db = openDatabase(demoCtx.home.dbFile)
+  let alerts: Awaited<ReturnType<typeof startDemoAlerts>> | undefined
   try {
     step(`sandbox: ${sandbox.running.gateways.map((g) => `${g.kind} ${g.baseUrl}`).join(', ')}`)
     const files = sandbox.exported!.files
@@ -104,6 +108,7 @@ export async function runDemo<T>(
     step(
       `providers: ${gateways.map((g) => g.provider).join(', ')} (demo-${first.kind} has no grant for segment "${withheld}")`,
     )
+    alerts = await startDemoAlerts(db, demoCtx)
     const never = new AbortController().signal
     const sync = await runSync(db, demoCtx, {signals: {stop: never, abort: never}})
     step(
@@ -118,6 +123,8 @@ export async function runDemo<T>(
     step(
       `reconciled ${reconcile.length} sites: ${reconcile.reduce((n, r) => n + r.counts.matched, 0)} matched, ${reconcile.reduce((n, r) => n + r.open, 0)} open exceptions`,
     )
+    const received = await alerts.deliver()
+    step(`alerts: the admin's receiver got ${received.received} signed alerts, ${received.verified} verified`)
     const finished = await finish(db, demoCtx)
     return {
       home,
@@ -127,9 +134,11 @@ export async function runDemo<T>(
       missingGrant: {provider: `demo-${first.kind}`, segment: withheld},
       sync,
       reconcile,
+      alerts: received,
       finish: finished,
     }
   } finally {
+    await alerts?.close()
     db.close()
     await sandbox.running.close()
     if (!keep) await rm(home, {recursive: true, force: true})

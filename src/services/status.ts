@@ -4,6 +4,7 @@ import type {Money} from '../core/transaction.js'
 import {summarizeUptime} from '../core/uptime.js'
 import {YmsError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
+import {alertsOverview, type AlertsOverview} from '../store/repos/alerts-outbox.js'
 import {siteBalances} from '../store/repos/ledger.js'
 import {listProviders} from '../store/repos/providers.js'
 import {countOpenQuarantine} from '../store/repos/quarantine.js'
@@ -55,6 +56,8 @@ export interface StatusReport {
   quarantine: {open: number; byReason: Record<string, number>}
   /** Open reconcile exceptions as each site's latest run left them (`yms-pay reconcile`). */
   exceptions: {open: number; bySite: Array<{site: string; run: number; open: number}>}
+  /** Alert receivers and what waits for them (docs/alerts.md). */
+  alerts: AlertsOverview
 }
 
 const HOUR = 3_600_000
@@ -105,6 +108,7 @@ export function getStatus(db: Db, ctx: AppContext): StatusReport {
       sites: siteStatuses(db, iso(now).slice(0, 10)),
       quarantine: {open: quarantineRows.reduce((n, q) => n + q.n, 0), byReason},
       exceptions: openExceptions(db),
+      alerts: alertsOverview(db),
     }
   })
 }

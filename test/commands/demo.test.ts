@@ -24,6 +24,12 @@ const DemoJson = z.strictObject({
       identityHolds: z.boolean(),
     }),
   ),
+  alerts: z.strictObject({
+    received: z.number().int(),
+    verified: z.number().int(),
+    byEvent: z.record(z.string(), z.number().int()),
+    samples: z.array(z.string()),
+  }),
   status: Status,
 })
 
@@ -61,6 +67,12 @@ describe('demo', () => {
     expect(demo.reconcile.every((x) => x.identityHolds)).toBe(true)
     expect(demo.reconcile.reduce((n, x) => n + (x.counts.matched ?? 0), 0)).toBeGreaterThan(0)
     expect(demo.status.exceptions.open).toBe(demo.reconcile.reduce((n, x) => n + x.open, 0))
+    // The admin's receiver got the sync's alerts, every one signed: one access_denied per object held back.
+    expect(demo.alerts.received).toBeGreaterThan(0)
+    expect(demo.alerts.verified).toBe(demo.alerts.received)
+    expect(demo.alerts.byEvent.access_denied).toBe(withheld.quarantined)
+    expect(demo.alerts.byEvent.balance_changed).toBeGreaterThan(0)
+    expect(demo.status.alerts).toMatchObject({targets: 1, pending: 0, failed: 0})
   })
 
   it('without --keep the result says kept: false', () => {

@@ -250,6 +250,13 @@ export const Status = z.strictObject({
     open: z.number().int(),
     bySite: z.array(z.strictObject({site: z.string(), run: z.number().int(), open: z.number().int()})),
   }),
+  alerts: z.strictObject({
+    targets: z.number().int(),
+    disabled: z.array(z.string()),
+    pending: z.number().int(),
+    oldestPendingAt: Iso.nullable(),
+    failed: z.number().int(),
+  }),
 })
 
 const counts = {

@@ -129,6 +129,13 @@ const StatusSchema = z.strictObject({
     open: z.number().int(),
     bySite: z.array(z.strictObject({site: z.string(), run: z.number().int(), open: z.number().int()})),
   }),
+  alerts: z.strictObject({
+    targets: z.number().int(),
+    disabled: z.array(z.string()),
+    pending: z.number().int(),
+    oldestPendingAt: z.string().nullable(),
+    failed: z.number().int(),
+  }),
 })
 const ErrorSchema = z.strictObject({
   error: z.strictObject({

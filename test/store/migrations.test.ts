@@ -107,6 +107,17 @@ const SEEDS: Record<number, string> = {
       SELECT 'rx_0123456789abcdef', 'nantes', 'unpaid', 'invoice:inv8', '${'a'.repeat(64)}', '{}', 'open', max(id), max(id)
       FROM reconciliation_runs;
   `,
+  // 006: alerts: a target, an alert in the outbox with its delivery, and a gateway's down condition.
+  11: `
+    INSERT INTO alert_targets (id, url, format, events, enabled, disabled_reason, rotation_ends_at, created_at, updated_at)
+      VALUES ('ops-10', 'https://alerts.example.test/hook', 'standard', 'gateway_down,balance_changed', 1, NULL, NULL, 'x', 'x');
+    INSERT INTO alerts_outbox (message_id, event, subject, provider, customer, site, order_key, dedup_key, payload, raised_at)
+      VALUES ('msg_10', 'gateway_down', 'adyen-fr', 'adyen-fr', NULL, NULL, 'provider:adyen-fr', 'gateway_down:adyen-fr:x',
+      '{"type":"gateway_down"}', 'x');
+    INSERT INTO alert_deliveries (outbox_seq, target_id, order_key, status, attempts, next_attempt_at)
+      SELECT seq, 'ops-10', order_key, 'pending', 1, 'y' FROM alerts_outbox WHERE message_id = 'msg_10';
+    INSERT INTO alert_conditions (key, state, since, changed_at, detail) VALUES ('gateway:adyen-fr', 'down', 'x', 'x', NULL);
+  `,
 }
 
 /** Columns a migration removed on purpose, by the version that removed them (their content's new home tested). */
@@ -196,6 +207,22 @@ function normalisedSql(sql: string | null): string {
     .trim()
 }
 
+/**
+ * The pre-release tables still there in their pre-release shape. 002 drops them; a feature's own migration may then
+ * create a table of the same name afresh (005 does for the alert tables), which is its own schema, not a leftover.
+ */
+function preReleaseShaped(raw: Database.Database): string[] {
+  const legacy = new Database(':memory:')
+  try {
+    runMigrations(legacy, LEGACY_MIGRATIONS)
+    const old = schemaByTable(legacy)
+    const now = schemaByTable(raw)
+    return LEFT_OUT.filter((t) => now.has(t) && JSON.stringify(now.get(t)) === JSON.stringify(old.get(t)))
+  } finally {
+    legacy.close()
+  }
+}
+
 function without(schema: Map<string, string[]>, names: readonly string[]): Map<string, string[]> {
   return new Map([...schema].filter(([table]) => !names.includes(table)))
 }
@@ -240,7 +267,7 @@ describe('migrations', () => {
     const db = openDatabase(file)
     try {
       expect(db.raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
-      for (const table of LEFT_OUT) expect(tables(db.raw), table).not.toContain(table)
+      expect(preReleaseShaped(db.raw)).toEqual([])
       expect(tables(db.raw)).toEqual(
         expect.arrayContaining([
           'sites',
@@ -438,7 +465,7 @@ describe('files made by pre-release builds', () => {
       expect(db.raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
       // Later migrations run on it as on any file: 002 drops the left-out tables (empty: nothing ever wrote them).
       expect(schemaByTable(db.raw)).toEqual(schemaByTable(fresh.raw))
-      for (const table of LEFT_OUT) expect(tables(db.raw), table).not.toContain(table)
+      expect(preReleaseShaped(db.raw)).toEqual([])
       // Every row of every table the file had; tables later migrations add (and fill) are theirs to test.
       expect(snapshot(db.raw, columnsBefore)).toEqual(without(before, LEFT_OUT))
       expect(db.raw.pragma('foreign_key_check')).toEqual([])

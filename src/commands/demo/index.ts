@@ -7,6 +7,14 @@ import {renderStatus} from '../../cli/status-view.js'
 import {renderSyncRuns} from '../../cli/sync-runs-view.js'
 import {getStatus, type StatusReport} from '../../services/status.js'
 
+function alertCounts(byEvent: Record<string, number>): string {
+  return (
+    Object.entries(byEvent)
+      .map(([event, n]) => `${event} ${n}`)
+      .join(', ') || 'none'
+  )
+}
+
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary =
     'Run the whole loop on a throw-away home: sandbox gateways, YMS import, providers with grants, sync, reconcile, status'
@@ -51,6 +59,8 @@ export default class Demo extends BaseCommand<typeof Demo> {
       ),
     )
     this.out(renderStatus(finish, this.ui))
+    this.out(this.ui.wrap(`\n${this.ui.chalk.bold('alerts an admin received')}  (${alertCounts(rest.alerts.byEvent)})`))
+    for (const line of rest.alerts.samples) this.out(this.ui.wrap(`  ${line}`))
     this.out(
       rest.kept
         ? `kept: explore with  yms-pay status --home ${rest.home}`

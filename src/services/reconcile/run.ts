@@ -5,6 +5,7 @@ import type {Db} from '../../store/db.js'
 import {finishFacts, loadSiteFacts, plainLinks as plainPairLinks} from '../../store/repos/reconcile-facts.js'
 import {insertRun, resolvedExceptions} from '../../store/repos/reconcile-runs.js'
 import {appendAudit} from '../audit.js'
+import {raiseReconcileAlert} from './alert.js'
 import {fxConverter} from './fx.js'
 import {heldIssues} from './held-issues.js'
 import {identityView} from './identity.js'
@@ -169,6 +170,13 @@ function store(
         open,
         identity: summary.identity.holds,
       },
+    })
+    raiseReconcileAlert(db, {
+      runId,
+      site: scope.site,
+      at: summary.at,
+      identityHolds: summary.identity.holds,
+      exceptions,
     })
     return {runId, ...summary, exceptions, open}
   })

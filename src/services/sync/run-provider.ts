@@ -1,7 +1,3 @@
-import {randomUUID} from 'node:crypto'
-import {readFileSync} from 'node:fs'
-import {hostname} from 'node:os'
-
 import type {AppContext} from '../../app/context.js'
 import {toErrorReport} from '../../app/error-report.js'
 import type {Page} from '../../gateways/types.js'
@@ -20,7 +16,9 @@ import {
   startRun,
 } from '../../store/repos/sync-state.js'
 import {scrubSecrets} from '../../secrets/index.js'
+import {alertOnRunEnd, CallWitness} from '../alerts/run-events.js'
 import {appendAudit} from '../audit.js'
+import {leaseOwner, ownerIsDead} from '../lease-owner.js'
 import {openSecretStore} from '../secret-store.js'
 import {addCounts, serializeItems, serializeSkipped, zeroCounts, type ApplyCounts} from './apply.js'
 import type {ApplyScope} from './scope.js'
@@ -74,7 +72,7 @@ export async function syncProvider(
   opts: ProviderSyncOptions,
 ): Promise<ProviderRun> {
   const started = Date.now()
-  const owner = opts.owner ?? leaseOwner()
+  const owner = opts.owner ?? leaseOwner('sync')
   const leaseName = `sync:${provider.id}`
   const ttl = opts.leaseTtlMs ?? DEFAULT_LEASE_MS
   const report = (status: ProviderRun['status'], counts: ApplyCounts, pages: number, error?: unknown): ProviderRun => {
@@ -101,13 +99,17 @@ export async function syncProvider(
   let totals = zeroCounts()
   let pages = 0
   const calls: GatewayCall[] = []
+  const witness = new CallWitness()
   let pending: Promise<Page> | null = null
   let more = true
   let writer: PageWriter | null = null
   try {
     const {client} = await connectProvider(ctx, provider, {
       secrets: openSecretStore(db, ctx),
-      onCall: (c) => calls.push(c),
+      onCall: (c) => {
+        calls.push(c)
+        witness.observe(c)
+      },
     })
     const scope: ApplyScope = {
       provider: provider.id,
@@ -166,7 +168,10 @@ export async function syncProvider(
     // Items that waited for their payment or customer may apply now.
     const replayed = replayQuarantine(db, ctx, {provider: provider.id, reasons: ['unknown_customer'], quiet: true})
     totals.quarantined = Math.max(0, totals.quarantined - replayed.applied)
-    finishRun(db, runId, 'ok', null)
+    db.write(() => {
+      finishRun(db, runId, 'ok', null)
+      alertOnRunEnd(db, {provider: provider.id, status: 'ok', reach: witness.reach(), at: db.now()})
+    })
     return report('ok', totals, pages)
   } catch (error) {
     pending?.catch(() => undefined)
@@ -182,6 +187,8 @@ export async function syncProvider(
         outcome: 'error',
         details: {error: e.message, code: e.code},
       })
+      const error = {message: e.message, code: e.code}
+      alertOnRunEnd(db, {provider: provider.id, status: 'failed', reach: witness.reach(), error, at: db.now()})
     })
     finishRun(db, runId, 'failed', e.message)
     return report('failed', totals, pages, error)
@@ -194,46 +201,6 @@ export async function syncProvider(
 function scrubbedReport(error: unknown): ReturnType<typeof toErrorReport> {
   const report = toErrorReport(error)
   return {...report, message: scrubSecrets(report.message), hint: report.hint && scrubSecrets(report.hint)}
-}
-
-/**
- * `sync@<host>#<pid>#<process start>#<nonce>`: lets a later run on the same host see that a crashed (killed) holder
- * is gone. The start time tells a reused pid apart (in a container every run may be PID 1).
- */
-function leaseOwner(): string {
-  return `sync@${hostname()}#${process.pid}#${processStart(process.pid)}#${randomUUID().slice(0, 8)}`
-}
-
-/** Clock ticks since boot at which a process started (Linux /proc), or '' where that cannot be read. */
-function processStart(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // Field 22, counted after the command name, which is in parentheses and may contain spaces.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''
-  } catch {
-    return ''
-  }
-}
-
-/**
- * A run killed by SIGKILL or a reboot cannot release its lease; waiting out the TTL would make the next cron run
- * skip for minutes. A holder on this host whose process no longer exists is dead: its lease may be taken over.
- */
-function ownerIsDead(owner: string): boolean {
-  const m = /^sync@(.+)#(\d+)#(\d*)#/.exec(owner)
-  if (!m || m[1] !== hostname()) return false
-  const pid = Number(m[2])
-  const started = m[3] ?? ''
-  const current = processStart(pid)
-  // Same pid, different start: the pid was reused by another process (or this one) since the holder died.
-  if (started !== '' && current !== '' && current !== started) return true
-  if (pid === process.pid) return false
-  try {
-    process.kill(pid, 0)
-    return false
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
-  }
 }
 
 function takeOver(db: Db, provider: string, name: string, deadOwner: string, owner: string, ttlMs: number): boolean {

@@ -1,5 +1,6 @@
 import type {AppContext} from '../../app/context.js'
 import type {Db} from '../../store/db.js'
+import {startAlertDelivery} from '../alerts/loop.js'
 import {syncProvider, type ProviderRun, type ProviderSyncOptions} from './run-provider.js'
 import {checkBeforeWriting} from '../integrity.js'
 import {selectProviders, stillEnabled, summarize, type SyncResult} from './sync.js'
@@ -20,6 +21,8 @@ export async function watchSync(db: Db, ctx: AppContext, opts: WatchOptions): Pr
   checkBeforeWriting(db)
   const random = opts.random ?? Math.random
   const runs: ProviderRun[] = []
+  // Alerts raised by these runs (and by anything else writing this ledger) go out while the loop watches.
+  const alerts = startAlertDelivery(db, ctx, {stop: opts.signals.stop, abort: opts.signals.abort})
   await Promise.all(
     providers.map(async (provider) => {
       let skipping = false
@@ -38,6 +41,7 @@ export async function watchSync(db: Db, ctx: AppContext, opts: WatchOptions): Pr
       }
     }),
   )
+  await alerts.stopped
   return {runs, totals: summarize(runs, providers.length)}
 }
 

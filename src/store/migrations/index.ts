@@ -3,6 +3,7 @@ import {dropUnusedPreReleaseTables} from './002-drop-unused-pre-release-tables.j
 import {merchantBookingsAndSkippedItems} from './003-merchant-bookings-and-skipped-items.js'
 import {storeIdentity} from './004-store-identity.js'
 import {reconcileTables} from './005-reconcile.js'
+import {alerts} from './006-alerts.js'
 import type {Migration} from './migration.js'
 
 export type {Migration} from './migration.js'
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   merchantBookingsAndSkippedItems,
   storeIdentity,
   reconcileTables,
+  alerts,
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0

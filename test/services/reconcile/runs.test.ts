@@ -3,6 +3,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {ConfigError, UsageError} from '../../../src/core/errors.js'
 import {runReconcile} from '../../../src/services/reconcile/run.js'
 import {listReconcileRuns, resolveReconcileException, showReconcileRun} from '../../../src/services/reconcile/runs.js'
+import {insertAlertTarget} from '../../../src/store/repos/alerts.js'
 import {queryAuditRows} from '../../../src/store/repos/audit.js'
 import {eur, ledgerWorld, type LedgerWorld} from './ledger-world.js'
 
@@ -111,5 +112,37 @@ describe('reconcile runs and exceptions', () => {
     await expect(runReconcile(w.db, w.ctx, {site: 'berlin', from: '2026-06-01', to: '2026-05-01'})).rejects.toThrow(
       /not before/,
     )
+  })
+
+  it('a run with open exceptions raises reconcile_exceptions once per situation, not once per cron run', async () => {
+    const w = await world()
+    w.db.write(() =>
+      insertAlertTarget(w.db, {
+        id: 'ops',
+        url: 'https://alerts.example.test/h',
+        format: 'standard',
+        events: ['reconcile_exceptions'],
+      }),
+    )
+    const alerts = () =>
+      w.db.raw
+        .prepare(`SELECT payload FROM alerts_outbox WHERE event = 'reconcile_exceptions'`)
+        .pluck()
+        .all() as string[]
+    const first = (await runReconcile(w.db, w.ctx, {site: 'berlin'})).result
+    expect(alerts()).toHaveLength(1)
+    expect(JSON.parse(alerts()[0]!).data).toMatchObject({
+      site: 'berlin',
+      run: first.runId,
+      open: 3,
+      identityHolds: true,
+    })
+    await runReconcile(w.db, w.ctx, {site: 'berlin'})
+    expect(alerts()).toHaveLength(1)
+    // The facts change (one exception resolved): a new situation, a new alert.
+    resolveReconcileException(w.db, w.ctx, first.exceptions[0]!.id, 'known')
+    await runReconcile(w.db, w.ctx, {site: 'berlin'})
+    expect(alerts()).toHaveLength(2)
+    expect(JSON.parse(alerts()[1]!).data).toMatchObject({open: 2})
   })
 })

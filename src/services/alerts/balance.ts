@@ -1,0 +1,55 @@
+import {convertMoney, resolveRate} from '../../core/fx.js'
+import {formatDecimal} from '../../core/money.js'
+import type {Money} from '../../core/transaction.js'
+import type {Db} from '../../store/db.js'
+import {rateOnOrBefore} from '../../store/repos/fx.js'
+import {customerBalances} from '../../store/repos/ledger.js'
+import {getSite} from '../../store/repos/sites.js'
+
+/** An amount as alerts carry it: integer minor units for programs, the decimal for people. */
+export interface MoneyView {
+  currency: string
+  minor: number
+  amount: string
+}
+
+export function moneyView(m: Money): MoneyView {
+  return {currency: m.currency, minor: m.minor, amount: formatDecimal(m)}
+}
+
+export interface CustomerBalance {
+  /** What the customer owes per currency (negative: in credit); currencies at zero left out, as `customers show`. */
+  balances: MoneyView[]
+  /** The same in the site's base currency, converted as `customers show` converts; null when a rate is missing. */
+  inBase: MoneyView | null
+  /** Why inBase is null. */
+  baseError: string | null
+  /** The date whose rates converted it. */
+  rateDate: string
+}
+
+/**
+ * The customer's balance now, inside the caller's transaction, converted as `customers show` converts (services/fx.ts
+ * convertAt: the latest rate on or before the date, direct, inverse or through EUR; the same core functions and the
+ * same look-up). Not through convertAt itself: services/fx.ts also parses rate files, and its CSV and XML parsers
+ * would load into every sync and its page-writer thread, which run this.
+ */
+export function customerBalance(db: Db, customerId: string, siteId: string, at: string): CustomerBalance {
+  const balances = customerBalances(db, customerId)
+  const base = getSite(db, siteId)?.currency ?? balances[0]?.currency ?? 'EUR'
+  const rateDate = at.slice(0, 10)
+  const lookup = (from: string, to: string, date: string) => rateOnOrBefore(db, from, to, date) ?? undefined
+  let minor = 0
+  let baseError: string | null = null
+  for (const b of balances) {
+    const resolved = resolveRate(b.currency, base, rateDate, lookup)
+    if (resolved) minor += convertMoney(b, base, resolved.rate).minor
+    else baseError = `no exchange rate from ${b.currency} to ${base} on or before ${rateDate}`
+  }
+  return {
+    balances: balances.map(moneyView),
+    inBase: baseError === null ? moneyView({minor, currency: base}) : null,
+    baseError,
+    rateDate,
+  }
+}

@@ -1,0 +1,184 @@
+import type {Dispatcher} from 'undici'
+
+import type {AppContext} from '../../app/context.js'
+import {YmsError} from '../../core/errors.js'
+import {parseRetryAfterMs} from '../../gateways/backoff.js'
+import type {SecretStore} from '../../secrets/index.js'
+import type {Db} from '../../store/db.js'
+import {type AlertTarget, getAlertTarget} from '../../store/repos/alerts.js'
+import {type DueDelivery, dueDeliveries, nextDueAt} from '../../store/repos/alerts-outbox.js'
+import {acquireLease, releaseLease} from '../../store/repos/leases.js'
+import {leaseOwner, ownerIsDead} from '../lease-owner.js'
+import {openSecretStore} from '../secret-store.js'
+import {type Answered, recordAnswer} from './outcome.js'
+import {requestFor} from './message.js'
+import {DEFAULT_TIMEOUT_MS, post} from './send.js'
+
+/** One deliverer at a time per ledger (the watch loop, `webhooks serve`, a cron `alerts flush`): order needs it. */
+const DELIVERY_LEASE = 'alerts:deliver'
+const BATCH = 64
+const DEFAULT_CONCURRENCY = 8
+
+export interface DeliverOptions {
+  timeoutMs?: number
+  /** Attempts in flight at once (each to a different target and order key). */
+  concurrency?: number
+  /** Graceful stop: no new attempt starts; those in flight finish. */
+  stop?: AbortSignal
+  /** Hard stop: attempts in flight are cut short, and not counted against their delivery. */
+  abort?: AbortSignal
+  dispatcher?: Dispatcher
+  /** Tests: the secret store (default: the ledger's). */
+  secrets?: SecretStore
+}
+
+export interface DeliveryReport {
+  attempted: number
+  delivered: number
+  /** Attempts that failed; their deliveries are tried again on the schedule (schedule.ts). */
+  retrying: number
+  /** Deliveries given up after their last attempt (audited as alert.delivery_failed). */
+  gaveUp: number
+  /** Targets disabled because their receiver answered 410 Gone (audited as alert.target_disabled). */
+  disabled: string[]
+  /** Targets not tried, and why (a missing secret): their deliveries wait, no attempt spent. */
+  blocked: Array<{target: string; reason: string}>
+  /**
+   * Targets set aside for the rest of the call (an attempt failed, a secret is missing): deliveries of theirs may
+   * still be due. A loop waits a poll interval before calling again rather than try them at once.
+   */
+  deferred: string[]
+  /** The owner of the delivery lease when another process holds it: nothing was tried. */
+  busy: string | null
+}
+
+function emptyReport(): DeliveryReport {
+  return {attempted: 0, delivered: 0, retrying: 0, gaveUp: 0, disabled: [], blocked: [], deferred: [], busy: null}
+}
+
+/**
+ * Delivers every delivery that is due and first in line, until none is (or a stop). A target that fails an attempt
+ * is not tried again in this call: a receiver that is down sees one attempt per call, not one per waiting alert.
+ */
+export async function deliverDue(db: Db, ctx: AppContext, opts: DeliverOptions = {}): Promise<DeliveryReport> {
+  const report = emptyReport()
+  // Nothing due: no lease taken (a write, an fsync), which a loop polling every second would otherwise do for nothing.
+  const next = nextDueAt(db)
+  if (next === null || next > new Date(ctx.now()).toISOString()) return report
+  const owner = leaseOwner('alerts')
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
+  // Renewed after each batch: it must outlast the slowest batch (every wave of attempts timing out), or another
+  // process could start delivering beside this one and break the order.
+  const ttlMs = Math.ceil(BATCH / concurrency) * timeoutMs + 30_000
+  const holder = takeLease(db, owner, ttlMs)
+  if (holder !== null) return {...report, busy: holder}
+  const stopped = () => opts.stop?.aborted === true || opts.abort?.aborted === true
+  const round = new Round(db, ctx, {...opts, timeoutMs}, report, stopped)
+  try {
+    while (!stopped()) {
+      const due = dueDeliveries(db, new Date(ctx.now()).toISOString(), BATCH, [...round.skip])
+      if (due.length === 0) break
+      const answered = await mapLimited(due, concurrency, (d) => round.attempt(d))
+      // One commit for the batch: an answer lost to a crash before it means a resend under the same webhook-id,
+      // which the receiver de-duplicates; one fsync per delivery would cap delivery at the disk's sync rate.
+      db.write(() => {
+        for (const a of answered) if (a !== null) round.record(a)
+      })
+      acquireLease(db, DELIVERY_LEASE, owner, ttlMs)
+    }
+  } finally {
+    releaseLease(db, DELIVERY_LEASE, owner)
+  }
+  report.deferred = [...round.skip].sort()
+  return report
+}
+
+/** Takes the delivery lease (from a dead holder on this host too); the live holder's name when another has it. */
+function takeLease(db: Db, owner: string, ttlMs: number): string | null {
+  const lease = acquireLease(db, DELIVERY_LEASE, owner, ttlMs)
+  if (lease.acquired) return null
+  const holder = lease.lease.owner
+  if (!ownerIsDead(holder)) return holder
+  // Only if the dead holder still has it: two processes racing for the takeover cannot both win.
+  const taken = db.write(
+    () => releaseLease(db, DELIVERY_LEASE, holder) && acquireLease(db, DELIVERY_LEASE, owner, ttlMs).acquired,
+  )
+  return taken ? null : holder
+}
+
+class Round {
+  readonly skip = new Set<string>()
+  readonly #targets = new Map<string, AlertTarget | null>()
+  #secrets: SecretStore | undefined
+
+  constructor(
+    private readonly db: Db,
+    private readonly ctx: AppContext,
+    private readonly opts: DeliverOptions & {timeoutMs: number},
+    private readonly report: DeliveryReport,
+    private readonly stopped: () => boolean,
+  ) {}
+
+  /** Sends one delivery; null when it was not sent or its answer does not count (a hard stop cut it short). */
+  async attempt(d: DueDelivery): Promise<Answered | null> {
+    if (this.skip.has(d.targetId) || this.stopped()) return null
+    const target = this.#target(d.targetId)
+    if (target === null) {
+      this.skip.add(d.targetId)
+      return null
+    }
+    let request
+    try {
+      request = requestFor(this.#store(), target, d, this.ctx.now())
+    } catch (error) {
+      if (!(error instanceof YmsError)) throw error
+      this.skip.add(target.id)
+      this.report.blocked.push({target: target.id, reason: error.message})
+      return null
+    }
+    this.report.attempted++
+    const answer = await post(request, {
+      timeoutMs: this.opts.timeoutMs,
+      signal: this.opts.abort,
+      dispatcher: this.opts.dispatcher,
+    })
+    const accepted = answer.status !== null && answer.status >= 200 && answer.status < 300
+    // A receiver that did not accept is not called again in this call, even before its answer is recorded.
+    if (!accepted) this.skip.add(target.id)
+    if (answer.status === null && answer.aborted) return null
+    const nowMs = this.ctx.now()
+    const retryAfterMs = answer.status === null ? null : parseRetryAfterMs(answer.retryAfter, nowMs)
+    return {delivery: d, target, answer, nowMs, retryAfterMs}
+  }
+
+  /** Records an answer; inside the batch's write transaction. */
+  record(a: Answered): void {
+    const outcome = recordAnswer(this.db, this.ctx.actor, a)
+    if (outcome !== 'disabled') this.report[outcome]++
+    else if (!this.report.disabled.includes(a.target.id)) this.report.disabled.push(a.target.id)
+  }
+
+  #target(id: string): AlertTarget | null {
+    if (!this.#targets.has(id)) this.#targets.set(id, getAlertTarget(this.db, id))
+    return this.#targets.get(id) ?? null
+  }
+
+  #store(): SecretStore {
+    return (this.#secrets ??= this.opts.secrets ?? openSecretStore(this.db, this.ctx))
+  }
+}
+
+/** fn over items, at most `limit` at a time; the results in the items' order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await fn(items[i]!)
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
+  return results
+}

@@ -1,0 +1,107 @@
+import type {NormalizedTxn, QuarantineReason} from '../../core/transaction.js'
+import type {Db} from '../../store/db.js'
+import {targetsFor} from '../../store/repos/alerts.js'
+import {customerAccountMoved} from '../../store/repos/alerts-balance.js'
+import type {Owner} from '../../store/repos/customers.js'
+import {getTxnState} from '../../store/repos/transactions.js'
+import type {ApplyScope} from '../sync/scope.js'
+import {verdictFor} from '../sync/verdict.js'
+import {customerBalance, moneyView} from './balance.js'
+import {raiseAlertTo} from './raise.js'
+
+/**
+ * What an apply tells the alerts: the fields of sync/reactions.ts's ApplyEvent read here. Declared rather than
+ * imported, since reactions.ts imports this module (a type import would close a cycle); ApplyEvent is assignable.
+ */
+export type AppliedTxn =
+  | {
+      kind: 'written'
+      txn: NormalizedTxn
+      previous: NormalizedTxn | null
+      owner: Owner | null
+      posted: number
+      now: string
+    }
+  | {kind: 'held'; txn: NormalizedTxn; reason: QuarantineReason; detail: string; now: string}
+
+/**
+ * The alerts an applied transaction raises, in its write transaction (on whichever thread applies the page):
+ * - failed_transaction: it entered `failed` (once per transaction);
+ * - access_denied: it waits in quarantine because its provider may not write its customer (once per transaction);
+ * - balance_changed: its postings moved its customer's account; carries the balance after it.
+ * Nothing is computed for an event no target takes (one read of the targets per event type).
+ */
+export function alertOnApply(db: Db, scope: ApplyScope, event: AppliedTxn): void {
+  if (event.kind === 'held') {
+    if (event.reason !== 'access_denied') return
+    const targets = targetsFor(db, 'access_denied')
+    if (targets.length > 0) accessDenied(db, scope, targets, event)
+    return
+  }
+  const {txn, owner} = event
+  if (txn.status === 'failed' && event.previous?.status !== 'failed') {
+    const targets = targetsFor(db, 'failed_transaction')
+    if (targets.length > 0) failedTransaction(db, targets, event)
+  }
+  if (owner !== null && event.posted > 0) {
+    const targets = targetsFor(db, 'balance_changed')
+    if (targets.length > 0 && customerAccountMoved(db, txn.id, owner.customerId, event.now))
+      balanceChanged(db, targets, txn, owner, event.now)
+  }
+}
+
+function txnView(txn: NormalizedTxn) {
+  return {
+    id: txn.id,
+    externalId: txn.externalId,
+    type: txn.type,
+    status: txn.status,
+    amount: moneyView(txn.amount),
+    occurredAt: txn.occurredAt,
+    updatedAt: txn.updatedAt,
+  }
+}
+
+function failedTransaction(db: Db, targets: string[], event: Extract<AppliedTxn, {kind: 'written'}>): void {
+  const {txn, owner} = event
+  raiseAlertTo(db, targets, {
+    event: 'failed_transaction',
+    subject: txn.id,
+    provider: txn.provider,
+    customer: owner?.customerId ?? null,
+    site: owner?.siteId ?? null,
+    data: {transaction: txnView(txn), failure: txn.failure},
+    dedupKey: `failed_transaction:${txn.id}`,
+    at: event.now,
+  })
+}
+
+function balanceChanged(db: Db, targets: string[], txn: NormalizedTxn, owner: Owner, at: string): void {
+  const balance = customerBalance(db, owner.customerId, owner.siteId, at)
+  raiseAlertTo(db, targets, {
+    event: 'balance_changed',
+    subject: owner.customerId,
+    provider: txn.provider,
+    customer: owner.customerId,
+    site: owner.siteId,
+    data: {...balance, transaction: txnView(txn)},
+    at,
+  })
+}
+
+/** The customer, segment and site the provider may not write, as the apply decided it (the same verdict again). */
+function accessDenied(db: Db, scope: ApplyScope, targets: string[], event: Extract<AppliedTxn, {kind: 'held'}>): void {
+  const {txn} = event
+  const verdict = verdictFor(db, scope, txn, getTxnState(db, txn.id))
+  const denied = verdict.kind === 'held' ? verdict.denied : undefined
+  raiseAlertTo(db, targets, {
+    event: 'access_denied',
+    subject: txn.id,
+    provider: txn.provider,
+    customer: denied?.customerId ?? null,
+    site: denied?.siteId ?? null,
+    data: {transaction: txnView(txn), segment: denied?.segment ?? null, detail: event.detail},
+    dedupKey: `access_denied:${txn.id}`,
+    at: event.now,
+  })
+}
