@@ -1,28 +1,12 @@
-import type {NormalizedTxn, QuarantineReason} from '../../core/transaction.js'
+import type {NormalizedTxn} from '../../core/transaction.js'
 import type {Db} from '../../store/db.js'
 import {targetsFor} from '../../store/repos/alerts.js'
 import {customerAccountMoved} from '../../store/repos/alerts-balance.js'
 import type {Owner} from '../../store/repos/customers.js'
-import {getTxnState} from '../../store/repos/transactions.js'
+import type {ApplyEvent} from '../sync/apply-event.js'
 import type {ApplyScope} from '../sync/scope.js'
-import {verdictFor} from '../sync/verdict.js'
 import {customerBalance, moneyView} from './balance.js'
 import {raiseAlertTo} from './raise.js'
-
-/**
- * What an apply tells the alerts: the fields of sync/reactions.ts's ApplyEvent read here. Declared rather than
- * imported, since reactions.ts imports this module (a type import would close a cycle); ApplyEvent is assignable.
- */
-export type AppliedTxn =
-  | {
-      kind: 'written'
-      txn: NormalizedTxn
-      previous: NormalizedTxn | null
-      owner: Owner | null
-      posted: number
-      now: string
-    }
-  | {kind: 'held'; txn: NormalizedTxn; reason: QuarantineReason; detail: string; now: string}
 
 /**
  * The alerts an applied transaction raises, in its write transaction (on whichever thread applies the page):
@@ -31,11 +15,11 @@ export type AppliedTxn =
  * - balance_changed: its postings moved its customer's account; carries the balance after it.
  * Nothing is computed for an event no target takes (one read of the targets per event type).
  */
-export function alertOnApply(db: Db, scope: ApplyScope, event: AppliedTxn): void {
+export function alertOnApply(db: Db, scope: ApplyScope, event: ApplyEvent): void {
   if (event.kind === 'held') {
     if (event.reason !== 'access_denied') return
     const targets = targetsFor(db, 'access_denied')
-    if (targets.length > 0) accessDenied(db, scope, targets, event)
+    if (targets.length > 0) accessDenied(db, targets, event)
     return
   }
   const {txn, owner} = event
@@ -62,7 +46,7 @@ function txnView(txn: NormalizedTxn) {
   }
 }
 
-function failedTransaction(db: Db, targets: string[], event: Extract<AppliedTxn, {kind: 'written'}>): void {
+function failedTransaction(db: Db, targets: string[], event: Extract<ApplyEvent, {kind: 'written'}>): void {
   const {txn, owner} = event
   raiseAlertTo(db, targets, {
     event: 'failed_transaction',
@@ -89,11 +73,9 @@ function balanceChanged(db: Db, targets: string[], txn: NormalizedTxn, owner: Ow
   })
 }
 
-/** The customer, segment and site the provider may not write, as the apply decided it (the same verdict again). */
-function accessDenied(db: Db, scope: ApplyScope, targets: string[], event: Extract<AppliedTxn, {kind: 'held'}>): void {
-  const {txn} = event
-  const verdict = verdictFor(db, scope, txn, getTxnState(db, txn.id))
-  const denied = verdict.kind === 'held' ? verdict.denied : undefined
+/** The customer, segment and site the provider may not write, as the apply decided it. */
+function accessDenied(db: Db, targets: string[], event: Extract<ApplyEvent, {kind: 'held'}>): void {
+  const {txn, denied} = event
   raiseAlertTo(db, targets, {
     event: 'access_denied',
     subject: txn.id,

@@ -149,7 +149,14 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
   const verdict = verdictFor(db, scope, txn, existing)
   if (verdict.kind === 'held') {
     hold(db, scope, {txn, rawJson}, verdict)
-    react(db, scope, {kind: 'held', txn, reason: verdict.reason, detail: verdict.detail, now: page.now})
+    react(db, scope, {
+      kind: 'held',
+      txn,
+      reason: verdict.reason,
+      detail: verdict.detail,
+      denied: verdict.denied,
+      now: page.now,
+    })
     page.openQuarantine = true
     if (verdict.reason === 'awaiting_parent') page.awaitingChildren = true
     counts.quarantined++

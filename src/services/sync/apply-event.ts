@@ -1,0 +1,32 @@
+import type {NormalizedTxn, QuarantineReason} from '../../core/transaction.js'
+import type {Db} from '../../store/db.js'
+import type {Owner} from '../../store/repos/customers.js'
+import type {ApplyScope} from './scope.js'
+
+/**
+ * What happened to one transaction while a page, a webhook or a replay was applied. Reactions that must commit
+ * together with their cause (an alert in the outbox, a failed payment entering the retry queue) receive these inside
+ * the same write transaction, on whichever thread applies the page (reactions.ts lists them).
+ */
+export type ApplyEvent =
+  | {
+      kind: 'written'
+      txn: NormalizedTxn
+      /** The state stored before this one; null for a transaction seen for the first time. */
+      previous: NormalizedTxn | null
+      owner: Owner | null
+      /** Ledger lines this state posted (0: nothing moved). */
+      posted: number
+      now: string
+    }
+  | {
+      kind: 'held'
+      txn: NormalizedTxn
+      reason: QuarantineReason
+      detail: string
+      /** For access_denied: the customer (and their segment and site) the provider may not write. */
+      denied?: Owner
+      now: string
+    }
+
+export type ApplyReaction = (db: Db, scope: ApplyScope, event: ApplyEvent) => void
