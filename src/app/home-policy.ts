@@ -28,6 +28,9 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'providers:remove': 'write',
   'providers:test': 'write',
   'quarantine:replay': 'write',
+  'retry:codes:set': 'write',
+  'retry:codes:unset': 'write',
+  'retry:caps:set': 'write',
   sync: 'write',
 
   'audit:export': 'read',
@@ -42,6 +45,8 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'providers:list': 'read',
   'providers:show': 'read',
   'quarantine:list': 'read',
+  'retry:codes': 'read',
+  'retry:caps': 'read',
   'sites:list': 'read',
   status: 'read',
   'transactions:list': 'read',

@@ -96,6 +96,13 @@ const SEEDS: Record<number, string> = {
   9: `
     INSERT INTO providers VALUES ('stripe-9', 'stripe', NULL, '{}', 1, NULL, NULL, NULL, '2024-01-08T00:00:00.000Z', '2024-01-08T00:00:00.000Z');
   `,
+  // 005: retry decisions admins configure, and the decline codes seen on failed payments.
+  10: `
+    INSERT INTO retry_code_overrides VALUES ('stripe', 'generic_decline', 'terminal', 'too many chargebacks', '2024-01-10T00:00:00.000Z', 'admin');
+    INSERT INTO retry_network_settings VALUES ('visa-reattempts-30d', '20', '2024-01-10T00:00:00.000Z', 'admin');
+    INSERT INTO decline_codes VALUES ('stripe-9', 'stripe', 'new_code', 2, 2, 'unmapped', 'terminal', 'Declined', 'stripe-9:ch_10',
+      '2024-01-10T00:00:00.000Z', '2024-01-10T00:00:01.000Z');
+  `,
 }
 
 /** Columns a migration removed on purpose, by the version that removed them (their content's new home tested). */

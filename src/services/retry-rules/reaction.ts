@@ -1,0 +1,35 @@
+import type {NormalizedTxn} from '../../core/transaction.js'
+import type {Db} from '../../store/db.js'
+import {noteDeclineCode} from '../../store/repos/decline-codes.js'
+
+/**
+ * The part of sync/reactions.ts's ApplyEvent this reaction reads, declared here: importing that module's types
+ * from a module it lists would be an import cycle.
+ */
+type AppliedEvent = {kind: 'written'; txn: NormalizedTxn; previous: NormalizedTxn | null; now: string} | {kind: 'held'}
+
+/**
+ * Counts each failed payment's code once, when the payment is first written as failed (or fails again with another
+ * code), inside the transaction that writes it: a pull, a webhook, a replay or a retry's outcome, on whichever
+ * thread applies it. A re-read of the same failed state writes nothing and so counts nothing.
+ */
+export function noteDeclineCodes(db: Db, scope: {provider: string}, event: AppliedEvent): void {
+  if (event.kind !== 'written') return
+  const {txn, previous} = event
+  const failure = txn.failure
+  if (txn.type !== 'payment' || txn.status !== 'failed' || !failure) return
+  if (previous?.status === 'failed' && previous.failure?.code === failure.code) return
+  noteDeclineCode(
+    db,
+    {
+      provider: scope.provider,
+      kind: txn.kind,
+      code: failure.code,
+      basis: failure.basis ?? 'table',
+      decision: failure.decision,
+      message: failure.message,
+      txnId: txn.id,
+    },
+    event.now,
+  )
+}
