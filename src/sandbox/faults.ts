@@ -1,7 +1,13 @@
 import type {ServerResponse} from 'node:http'
 
 import {UsageError} from '../core/errors.js'
-import type {EmulatorRequest, EmulatorResponse, GatewayEmulator, RequestHandler} from './emulator.js'
+import {
+  resetSocket,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type GatewayEmulator,
+  type RequestHandler,
+} from './emulator.js'
 import {createRng} from './prng.js'
 
 /**
@@ -135,12 +141,6 @@ function writeTruncated(res: ServerResponse, response: EmulatorResponse): void {
   })
   // Destroy only once the half body is on the wire, so the client sees a short body rather than no response.
   res.write(half.length > 0 ? half : ' ', () => res.destroy())
-}
-
-function resetSocket(res: ServerResponse): void {
-  const socket = res.socket as (import('node:net').Socket & {resetAndDestroy?: () => void}) | null
-  if (socket?.resetAndDestroy) socket.resetAndDestroy()
-  else res.destroy()
 }
 
 export function injectFaults(emulator: GatewayEmulator, opts: FaultInjectorOptions): FaultInjector {
