@@ -1,6 +1,6 @@
 import {formatMoney} from '../core/money.js'
 import type {ProviderStatus, StatusReport} from '../services/status.js'
-import type {Column, Renderer} from './render.js'
+import type {Cell, Column, Renderer} from './render.js'
 import {ADD_PROVIDER} from './hints.js'
 import {ago, humanDuration} from './time-text.js'
 
@@ -47,7 +47,14 @@ export function renderStatus(s: StatusReport, ui: Renderer): string {
   const reasons = Object.entries(s.quarantine.byReason)
     .map(([r, n]) => `${r}: ${n}`)
     .join(', ')
-  parts.push(ui.fields([['quarantined (open)', s.quarantine.open + (reasons ? ` (${reasons})` : '')]]))
+  const fields: Array<[string, Cell]> = [['quarantined (open)', s.quarantine.open + (reasons ? ` (${reasons})` : '')]]
+  const unmapped = s.unmappedDeclines
+  if (unmapped.codes > 0)
+    fields.push([
+      'unmapped decline codes',
+      `${unmapped.codes} (${unmapped.payments} failed payments, not retried): see \`yms-pay retry codes --unmapped\``,
+    ])
+  parts.push(ui.fields(fields))
   return parts.join('\n')
 }
 

@@ -6,6 +6,7 @@ import {YmsError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
 import {siteBalances} from '../store/repos/ledger.js'
 import {listProviders} from '../store/repos/providers.js'
+import {countUnmappedCodes} from '../store/repos/decline-codes.js'
 import {countOpenQuarantine} from '../store/repos/quarantine.js'
 import {callBuckets, failedRunsSince, freshness, latestRuns} from '../store/repos/reports.js'
 import {listSites} from '../store/repos/sites.js'
@@ -52,6 +53,8 @@ export interface StatusReport {
   providers: ProviderStatus[]
   sites: SiteStatus[]
   quarantine: {open: number; byReason: Record<string, number>}
+  /** Decline codes no adapter table or override maps (terminal until one does): `retry codes --unmapped`. */
+  unmappedDeclines: {codes: number; payments: number}
 }
 
 const HOUR = 3_600_000
@@ -101,6 +104,7 @@ export function getStatus(db: Db, ctx: AppContext): StatusReport {
       providers,
       sites: siteStatuses(db, iso(now).slice(0, 10)),
       quarantine: {open: quarantineRows.reduce((n, q) => n + q.n, 0), byReason},
+      unmappedDeclines: countUnmappedCodes(db),
     }
   })
 }

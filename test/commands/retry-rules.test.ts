@@ -93,6 +93,12 @@ describe('retry codes / retry caps', () => {
       ['insufficient_funds', 1, 0, 'retry'],
     ])
     expect((await json(['retry', 'codes', '--unmapped'], Codes)).codes.map((c) => c.code)).toEqual(['brand_new'])
+    // status shows an admin what is waiting for a mapping.
+    const status = await run(['status', '--json'], {home})
+    expect(status.json<{unmappedDeclines: unknown}>().unmappedDeclines).toEqual({codes: 1, payments: 2})
+    expect((await run(['status'], {home})).stdout).toMatch(
+      /unmapped decline codes +1 \(2 failed payments, not retried\)/,
+    )
 
     const set = await json(
       ['retry', 'codes', 'set', 'stripe', 'brand_new', '--decision', 'retry', '--note', 'soft'],
@@ -106,6 +112,10 @@ describe('retry codes / retry caps', () => {
       override: {decision: 'retry', note: 'soft', updatedBy: 'ops'},
     })
     expect((await json(['retry', 'codes', '--unmapped'], Codes)).codes).toEqual([])
+    expect((await run(['status', '--json'], {home})).json<{unmappedDeclines: unknown}>().unmappedDeclines).toEqual({
+      codes: 0,
+      payments: 0,
+    })
     expect(await json(['retry', 'codes', 'unset', 'stripe', 'brand_new'], OverrideResult)).toMatchObject({
       changed: true,
       previous: 'retry',

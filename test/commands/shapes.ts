@@ -246,6 +246,7 @@ export const Status = z.strictObject({
     }),
   ),
   quarantine: z.strictObject({open: z.number().int(), byReason: z.record(z.string(), z.number().int())}),
+  unmappedDeclines: z.strictObject({codes: z.number().int().nonnegative(), payments: z.number().int().nonnegative()}),
 })
 
 const counts = {

@@ -125,6 +125,7 @@ const StatusSchema = z.strictObject({
     }),
   ),
   quarantine: z.strictObject({open: z.number().int(), byReason: z.record(z.string(), z.number().int())}),
+  unmappedDeclines: z.strictObject({codes: z.number().int().nonnegative(), payments: z.number().int().nonnegative()}),
 })
 const ErrorSchema = z.strictObject({
   error: z.strictObject({
