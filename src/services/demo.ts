@@ -16,6 +16,7 @@ import {importCustomers} from './customers.js'
 import {importInvoices} from './invoices.js'
 import {addProvider} from './providers.js'
 import {startSandbox} from './sandbox.js'
+import {listRetryCodes} from './retry-rules/codes.js'
 import {importSites} from './sites.js'
 import {runSync, type SyncResult} from './sync/sync.js'
 
@@ -95,6 +96,7 @@ export async function runDemo<T>(
     step(
       `synced ${sync.totals.inserted} transactions, ${sync.totals.posted} postings, ${sync.totals.quarantined} quarantined`,
     )
+    step(describeDeclines(db))
     const finished = await finish(db, demoCtx)
     return {
       home,
@@ -110,6 +112,15 @@ export async function runDemo<T>(
     await sandbox.running.close()
     if (!keep) await rm(home, {recursive: true, force: true})
   }
+}
+
+/** How the failed payments the sync saw were decided: what a retry would do with them (`retry codes`). */
+function describeDeclines(db: Db): string {
+  const {codes} = listRetryCodes(db)
+  const by = (decision: string) => codes.filter((c) => c.effective === decision).reduce((n, c) => n + c.seen, 0)
+  const failed = codes.reduce((n, c) => n + c.seen, 0)
+  const unmapped = codes.reduce((n, c) => n + c.unmapped, 0)
+  return `declines: ${failed} failed payments, ${codes.length} codes: ${by('retry')} retryable, ${by('terminal')} terminal, ${by('unknown')} to resolve, ${unmapped} unmapped (yms-pay retry codes)`
 }
 
 /** The --home directory for the demo: made if missing, refused if it holds a ledger (or what is left of one). */
