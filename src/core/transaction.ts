@@ -51,7 +51,7 @@ const isoUtc = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})
  * How an adapter reached a failure's decision (docs/gateways.md#rules-before-any-table): the gateway's own retry
  * advice, its code table, or neither (an unmapped decline: terminal, and counted so an admin sees it).
  */
-export const FAILURE_BASES = ['advice', 'table', 'unmapped'] as const
+const FAILURE_BASES = ['advice', 'table', 'unmapped'] as const
 export type FailureBasis = (typeof FAILURE_BASES)[number]
 
 /**
@@ -59,7 +59,7 @@ export type FailureBasis = (typeof FAILURE_BASES)[number]
  * card, which the card-network caps count. `request`: the request failed before any decision on the payment
  * (throttled, not sent, refused as invalid): no attempt on the card.
  */
-export const FAILURE_ORIGINS = ['decline', 'request'] as const
+const FAILURE_ORIGINS = ['decline', 'request'] as const
 export type FailureOrigin = (typeof FAILURE_ORIGINS)[number]
 
 const code = z.string().min(1)

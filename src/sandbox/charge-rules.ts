@@ -11,7 +11,7 @@ import {DECLINE_REASONS, type DeclineReason} from './model.js'
  * behaves as it always has. Gateway-neutral: each emulator renders a step in its own wire format (its code for the
  * decline reason, the card's brand, the network's codes).
  */
-export const DELIVERIES = ['answer', 'timeout', 'reset', '500'] as const
+const DELIVERIES = ['answer', 'timeout', 'reset', '500'] as const
 /**
  * How the answer to a processed charge reaches the client: `answer`; or the gateway processed it (the charge exists,
  * an idempotency key remembers it) and then `timeout` (the answer never comes), `reset` (the connection is reset) or
@@ -20,7 +20,7 @@ export const DELIVERIES = ['answer', 'timeout', 'reset', '500'] as const
  */
 export type Delivery = (typeof DELIVERIES)[number]
 
-export const CARD_BRANDS = ['visa', 'mastercard', 'amex', 'discover'] as const
+const CARD_BRANDS = ['visa', 'mastercard', 'amex', 'discover'] as const
 export type CardBrand = (typeof CARD_BRANDS)[number]
 
 const StepSchema = z.strictObject({

@@ -40,7 +40,7 @@ export function overrideKey(kind: string, code: string): string {
   return `${kind}:${code}`
 }
 
-export const ADVICE_PREFIX = 'advice:'
+const ADVICE_PREFIX = 'advice:'
 
 /** The failure as the adapter of gateway `kind` reported it, at `at` (ISO: when the attempt was answered). */
 export function classifyFailure(kind: string, failure: Failure, rules: RetryRules, at: string): RetryVerdict {

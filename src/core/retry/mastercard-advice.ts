@@ -8,7 +8,7 @@ import type {Decision} from '../transaction.js'
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
-export interface NetworkAdvice {
+interface NetworkAdvice {
   decision: Decision
   /** The earliest next attempt after the decline, in ms (24–30: retry after 1 h … 10 days). */
   waitMs: number

@@ -50,7 +50,7 @@ export function paypalVerdict(code: string): FailureVerdict {
   return mapped ? {decision: mapped, basis: 'table'} : {decision: 'terminal', basis: 'unmapped'}
 }
 
-export function paypalDecision(code: string): Decision {
+function paypalDecision(code: string): Decision {
   return paypalVerdict(code).decision
 }
 

@@ -43,7 +43,7 @@ export function declineVerdict(code: string): FailureVerdict {
   return mapped ? {decision: mapped, basis: 'table'} : {decision: 'terminal', basis: 'unmapped'}
 }
 
-export function declineDecision(code: string): Decision {
+function declineDecision(code: string): Decision {
   return declineVerdict(code).decision
 }
 
