@@ -2,6 +2,7 @@ import {z} from 'zod'
 
 import type {GatewayKind} from '../gateways/registry.js'
 import {UsageError} from '../core/errors.js'
+import type {Money} from '../core/transaction.js'
 import {DECLINE_REASONS, type DeclineReason} from './model.js'
 
 /**
@@ -73,9 +74,28 @@ export interface ScriptedAttempt extends ScriptedCharge {
   customer: string | null
 }
 
+/** A charge an emulator made through its payment API: a new one (an idempotent replay makes none), however decided. */
+export interface ChargeRecord {
+  gateway: GatewayKind
+  /** The gateway's id for it (charge, PSP reference, capture, payment, transaction), when it gave one. */
+  externalId: string | null
+  paymentMethod: string
+  customer: string | null
+  amount: Money
+  approved: boolean
+  /** The caller's reference the gateway keeps (invoice metadata, merchant reference, order id, reference_id). */
+  reference: string | null
+  at: string
+}
+
+/**
+ * Scripts what new charges do, and keeps the emulators' own record of every charge they made through their payment
+ * APIs: what a test compares a ledger with ("at most one successful charge per failed payment").
+ */
 export class ChargeScript {
   private readonly used = new Map<string, number>()
   private readonly log: ScriptedAttempt[] = []
+  private readonly made: ChargeRecord[] = []
 
   constructor(private readonly rules: readonly ChargeRule[]) {}
 
@@ -102,9 +122,18 @@ export class ChargeScript {
     return scripted
   }
 
-  /** Every scripted charge so far, in order: what a test compares the gateway's own records with. */
+  /** Every scripted charge so far, in order. */
   attempts(): readonly ScriptedAttempt[] {
     return this.log
+  }
+
+  record(charge: ChargeRecord): void {
+    this.made.push(charge)
+  }
+
+  /** Every charge the emulators made, scripted or not, in order. */
+  charges(): readonly ChargeRecord[] {
+    return this.made
   }
 }
 

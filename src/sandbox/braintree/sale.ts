@@ -77,6 +77,16 @@ export function saleHandler(
       settleDelayMs,
     )
     if (scripted) scriptCard(t, scripted, reason !== null)
+    script?.record({
+      gateway: 'braintree',
+      externalId: t.id,
+      paymentMethod: read.sale.token,
+      customer: owner?.ymsCustomer ?? null,
+      amount: t.amount,
+      approved: declineCode === null,
+      reference: t.orderId,
+      at: new Date(now).toISOString(),
+    })
     const answer = declineCode
       ? apiErrorResponse(t.processor.text, [], renderTransaction(t, now))
       : xmlResponse(201, renderTransaction(t, now))

@@ -135,6 +135,16 @@ function createPayment(
     decline: declined?.decline ?? null,
     ...(scripted ? {brand: SQUARE_BRANDS[scripted.brand]} : {}),
   })
+  script?.record({
+    gateway: 'square',
+    externalId: rec.id,
+    paymentMethod: source,
+    customer: p.customer || null,
+    amount: p.amount,
+    approved: !declined,
+    reference: p.invoice,
+    at: p.createdAt,
+  })
   const payment = renderPayment(rec, p.createdAt, world.seed)
   if (declined)
     return {

@@ -107,6 +107,16 @@ export function createPaymentIntent(
     },
     request,
   )
+  script?.record({
+    gateway: 'stripe',
+    externalId: entry.id,
+    paymentMethod: pm,
+    customer: customer.id,
+    amount,
+    approved: decline === null,
+    reference: payment.invoice,
+    at: payment.createdAt,
+  })
   const step = scripted?.step
   const expand = new Set(arrayParam(form, 'expand'))
   const intent = world.renderPaymentIntent(entry.payment, nowMs, expand)
