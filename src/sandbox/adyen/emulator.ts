@@ -159,12 +159,21 @@ function createPayments(
     if ('error' in checked) return checked.error
     const psp = pspReference('created', key ?? `${body.reference}#${++createdSeq}`)
     const scripted = script?.next('adyen', {paymentMethod: checked.storedMethod, customer: checked.customer.id}) ?? null
-    const response = json(
-      200,
-      scripted ? scriptedAnswer(checked, psp, scripted) : authorise(world, checked, psp, new Date(now()).toISOString()),
-      key === undefined ? {} : {'Idempotency-Key': key},
-    )
+    const answer = scripted
+      ? scriptedAnswer(checked, psp, scripted)
+      : authorise(world, checked, psp, new Date(now()).toISOString())
+    const response = json(200, answer, key === undefined ? {} : {'Idempotency-Key': key})
     if (key !== undefined) created.set(key, {bodyHash, response, atMs: now()})
+    script?.record({
+      gateway: 'adyen',
+      externalId: psp,
+      paymentMethod: checked.storedMethod,
+      customer: checked.customer.id,
+      amount: checked.money,
+      approved: answer.resultCode === 'Authorised',
+      reference: checked.reference,
+      at: new Date(now()).toISOString(),
+    })
     return delivered(scripted?.step, response, () => classicError(500, '000', 'Internal error', 'internal'))
   }
 }
