@@ -57,12 +57,27 @@ export function createOrder(world: PaypalWorld, req: EmulatorRequest, script?: C
   const vault = order.body.payment_source?.paypal?.vault_id
   const customer = typeof vault === 'string' ? world.byVault.get(vault) : undefined
   const scripted = customer && script?.next('paypal', {paymentMethod: vault as string, customer: customer.id})
-  if (!scripted) return {response: orderOutcome(world, req, order)}
-  const reason = declineOf(scripted.step)
-  const response = reason
-    ? instrumentDeclined(reason)
-    : chargeVault(world, req, order, customer, nextOrderNumber(world))
-  return {response, step: scripted.step}
+  const reason = scripted ? declineOf(scripted.step) : null
+  const response = !scripted
+    ? orderOutcome(world, req, order)
+    : reason
+      ? instrumentDeclined(reason)
+      : chargeVault(world, req, order, customer, nextOrderNumber(world))
+  // A vaulted wallet was charged (201) or its funding declined (422): the emulator's record of the charge.
+  if (script && typeof vault === 'string' && (response.status === 201 || response.status === 422)) {
+    const approved = response.status === 201
+    script.record({
+      gateway: 'paypal',
+      externalId: approved ? world.ids.payment(world.created.at(-1)!.key) : null,
+      paymentMethod: vault,
+      customer: customer?.id ?? null,
+      amount: order.amount,
+      approved,
+      reference: typeof order.unit.invoice_id === 'string' ? order.unit.invoice_id : null,
+      at: world.nowIso(),
+    })
+  }
+  return scripted ? {response, step: scripted.step} : {response}
 }
 
 function nextOrderNumber(world: PaypalWorld): number {
