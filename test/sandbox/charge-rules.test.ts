@@ -43,6 +43,14 @@ describe.each(GATEWAY_KINDS)('%s emulator: charges decline by rule, through the 
       'insufficient_funds',
       'approve',
     ])
+    // The emulator's own record: three charges of this customer's method, the last one approved, with its id.
+    const made = h.script.charges()
+    expect(made.map((c) => [c.gateway, c.customer, c.paymentMethod, c.approved])).toEqual([
+      [kind, h.customer.id, h.customer.paymentMethods[kind], false],
+      [kind, h.customer.id, h.customer.paymentMethods[kind], false],
+      [kind, h.customer.id, h.customer.paymentMethods[kind], true],
+    ])
+    expect(made[2]).toMatchObject({externalId: third.externalId, amount: {minor: 1_250, currency: 'USD'}})
   })
 
   it('a payment method that hard-declines is terminal, every time', async () => {
