@@ -1,6 +1,6 @@
 import {formatMoney} from '../core/money.js'
 import type {ProviderStatus, StatusReport} from '../services/status.js'
-import type {Column, Renderer} from './render.js'
+import type {Cell, Column, Renderer} from './render.js'
 import {ADD_PROVIDER} from './hints.js'
 import {ago, humanDuration} from './time-text.js'
 
@@ -51,10 +51,16 @@ export function renderStatus(s: StatusReport, ui: Renderer): string {
     .filter((x) => x.open > 0)
     .map((x) => `${x.site}: ${x.open}`)
     .join(', ')
-  const fields: Array<[string, string]> = [
+  const fields: Array<[string, Cell]> = [
     ['quarantined (open)', s.quarantine.open + (reasons ? ` (${reasons})` : '')],
     ['reconcile exceptions (open)', s.exceptions.open + (bySite ? ` (${bySite})` : '')],
   ]
+  const unmapped = s.unmappedDeclines
+  if (unmapped.codes > 0)
+    fields.push([
+      'unmapped decline codes',
+      `${unmapped.codes} (${unmapped.payments} failed payments, not retried): see \`yms-pay retry codes --unmapped\``,
+    ])
   if (s.alerts.targets > 0) fields.push(['alerts', alertsLine(s.alerts, now)])
   parts.push(ui.fields(fields))
   return parts.join('\n')

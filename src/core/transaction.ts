@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {CARD_NETWORKS} from './retry/card-network.js'
+
 /** Integer minor units of an upper-case ISO 4217 currency (ISO exponent, whatever the gateway's own rules). */
 const MoneySchema = z.object({
   minor: z.number().int().refine(Number.isSafeInteger, 'amount outside the exact integer range'),
@@ -45,11 +47,46 @@ export type Decision = (typeof DECISIONS)[number]
 
 const isoUtc = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/, 'ISO-8601 UTC timestamp')
 
+/**
+ * How an adapter reached a failure's decision (docs/gateways.md#rules-before-any-table): the gateway's own retry
+ * advice, its code table, or neither (an unmapped decline: terminal, and counted so an admin sees it).
+ */
+const FAILURE_BASES = ['advice', 'table', 'unmapped'] as const
+export type FailureBasis = (typeof FAILURE_BASES)[number]
+
+/**
+ * `decline`: the payment was refused (by the issuer, the network or the gateway's risk rules): an attempt on the
+ * card, which the card-network caps count. `request`: the request failed before any decision on the payment
+ * (throttled, not sent, refused as invalid): no attempt on the card.
+ */
+const FAILURE_ORIGINS = ['decline', 'request'] as const
+export type FailureOrigin = (typeof FAILURE_ORIGINS)[number]
+
+const code = z.string().min(1)
+
+/**
+ * A failed payment's reason and what retrying it should do. The optional fields are what the retry engine needs
+ * beyond the decision (src/core/retry/): absent on states stored before they existed, and where the gateway does
+ * not report them; `basis` absent reads as `table`, `origin` absent as `decline`.
+ */
 export const FailureSchema = z.object({
   code: z.string(),
   message: z.string(),
   decision: z.enum(DECISIONS),
+  basis: z.enum(FAILURE_BASES).optional(),
+  origin: z.enum(FAILURE_ORIGINS).optional(),
+  /** The gateway's own retry advice as it sent it (Stripe `advice_code`, Braintree `processor-response-type`). */
+  advice: code.optional(),
+  /** The card's network, when the gateway names the brand. */
+  network: z.enum(CARD_NETWORKS).optional(),
+  /** The issuer's raw response code as the network returned it (Visa and Mastercard use two characters: 05, 51, R1). */
+  networkCode: code.optional(),
+  /** Mastercard's merchant advice code (01, 02, 03, 21, 24–30, …), when the gateway passes it on. */
+  networkAdvice: code.optional(),
 })
+export type Failure = z.infer<typeof FailureSchema>
+/** What an adapter's code table answers for one code: its decision and how it got there. */
+export type FailureVerdict = Pick<Failure, 'decision'> & {basis: FailureBasis}
 
 /**
  * The one shape every gateway is translated into. Conventions every adapter follows, so the ledger and the

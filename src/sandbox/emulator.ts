@@ -5,6 +5,7 @@ import type {GatewayKind} from '../gateways/registry.js'
 import type {Decision} from '../core/transaction.js'
 import type {Clock} from '../core/clock.js'
 import type {ProcessorBalance} from './balance.js'
+import type {ChargeScript} from './charge-rules.js'
 import type {DeclineReason, Scenario, ScenarioEvent} from './model.js'
 
 /**
@@ -24,6 +25,11 @@ export interface EmulatorResponse {
   status: number
   headers?: Record<string, string>
   body: string | Buffer
+  /**
+   * The gateway processed the request but its answer is lost on the way (a scripted charge, charge-rules.ts):
+   * `timeout`, never answered (the client gives up); `reset`, the connection is reset.
+   */
+  lost?: 'timeout' | 'reset'
 }
 
 /** A webhook exactly as the gateway would POST it. `dedupId` is what the receiver de-duplicates on. */
@@ -42,6 +48,8 @@ export interface EmulatorOptions {
   clock: Clock
   /** Where the emulator is served, once the port is bound (for absolute URLs it hands out, e.g. cert URLs). */
   baseUrl?: string
+  /** Scripted outcomes of the charges this emulator receives (charge-rules.ts); none: its own behaviour. */
+  charges?: ChargeScript
 }
 
 export interface GatewayEmulator {
@@ -95,6 +103,13 @@ function lowerHeaders(req: IncomingMessage): Record<string, string> {
   return out
 }
 
+/** Ends the connection with a TCP reset where Node can, else by destroying the socket. */
+export function resetSocket(res: ServerResponse): void {
+  const socket = res.socket as (import('node:net').Socket & {resetAndDestroy?: () => void}) | null
+  if (socket?.resetAndDestroy) socket.resetAndDestroy()
+  else res.destroy()
+}
+
 /**
  * Serves a handler on loopback. A handler that returns null has written the raw response itself
  * (fault injection: resets, truncation, hangs).
@@ -117,6 +132,9 @@ export async function serveHandler(
         }
         const response = await handler(request, {req, res})
         if (response === null) return
+        if (response.lost === 'reset') return resetSocket(res)
+        // Never answered: the client's timeout ends it, or close() destroys the socket.
+        if (response.lost === 'timeout') return
         const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body
         res.writeHead(response.status, {'content-length': String(body.length), ...response.headers})
         res.end(body)

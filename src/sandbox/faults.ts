@@ -1,7 +1,13 @@
 import type {ServerResponse} from 'node:http'
 
 import {UsageError} from '../core/errors.js'
-import type {EmulatorRequest, EmulatorResponse, GatewayEmulator, RequestHandler} from './emulator.js'
+import {
+  resetSocket,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type GatewayEmulator,
+  type RequestHandler,
+} from './emulator.js'
 import {createRng} from './prng.js'
 
 /**
@@ -10,7 +16,14 @@ import {createRng} from './prng.js'
  * sequence of requests.
  */
 export const FAULT_KINDS = ['500', '429', 'timeout', 'reset', 'truncated', 'duplicate'] as const
-export type FaultKind = (typeof FAULT_KINDS)[number]
+/**
+ * Faults that happen after the gateway processed the request (a charge made, its key stored) and lose its answer:
+ * never answered, or the connection reset. Used only when named (`kinds=lost-timeout,lost-reset`), never by `all`,
+ * so existing seeds draw the same sequences.
+ */
+export const LOST_KINDS = ['lost-timeout', 'lost-reset'] as const
+export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof LOST_KINDS)[number]
+const NAMED_KINDS: readonly FaultKind[] = [...FAULT_KINDS, ...LOST_KINDS]
 
 export interface FaultSpec {
   rate: number // probability per request, 0..1
@@ -22,7 +35,7 @@ export const NO_FAULTS: FaultSpec = {rate: 0, kinds: []}
 const SPEC_HINT = 'expected e.g. rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate'
 
 function isFaultKind(value: string): value is FaultKind {
-  return (FAULT_KINDS as readonly string[]).includes(value)
+  return (NAMED_KINDS as readonly string[]).includes(value)
 }
 
 /** `rate=0.05,kinds=500,429` (kinds default to all; `none` or an empty spec means no faults). */
@@ -63,7 +76,7 @@ export function parseFaultSpec(spec: string): FaultSpec {
 
 function parseKind(value: string): FaultKind {
   if (!isFaultKind(value))
-    throw new UsageError(`--faults: unknown fault kind "${value}" (known: ${FAULT_KINDS.join(', ')})`, SPEC_HINT)
+    throw new UsageError(`--faults: unknown fault kind "${value}" (known: ${NAMED_KINDS.join(', ')})`, SPEC_HINT)
   return value
 }
 
@@ -137,17 +150,11 @@ function writeTruncated(res: ServerResponse, response: EmulatorResponse): void {
   res.write(half.length > 0 ? half : ' ', () => res.destroy())
 }
 
-function resetSocket(res: ServerResponse): void {
-  const socket = res.socket as (import('node:net').Socket & {resetAndDestroy?: () => void}) | null
-  if (socket?.resetAndDestroy) socket.resetAndDestroy()
-  else res.destroy()
-}
-
 export function injectFaults(emulator: GatewayEmulator, opts: FaultInjectorOptions): FaultInjector {
   const stream = faultStream(opts.spec, opts.seed, emulator.kind)
   const holdMs = opts.holdMs ?? 10_000
   const holds = new Set<() => void>()
-  const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>
+  const counts = Object.fromEntries(NAMED_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>
 
   const hold = (res: ServerResponse): Promise<'elapsed' | 'released'> =>
     new Promise((resolve) => {
@@ -191,6 +198,10 @@ export function injectFaults(emulator: GatewayEmulator, opts: FaultInjectorOptio
       }
       case 'duplicate':
         return emulator.handle({...req, headers: {...req.headers, [DUPLICATE_HINT_HEADER]: 'duplicate'}})
+      case 'lost-timeout':
+        return {...(await emulator.handle(req)), lost: 'timeout'}
+      case 'lost-reset':
+        return {...(await emulator.handle(req)), lost: 'reset'}
     }
   }
 

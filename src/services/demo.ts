@@ -17,6 +17,7 @@ import {importInvoices} from './invoices.js'
 import {addProvider} from './providers.js'
 import {startSandbox} from './sandbox.js'
 import {type DemoAlerts, startDemoAlerts} from './alerts/demo-alerts.js'
+import {listRetryCodes} from './retry-rules/codes.js'
 import {importSites} from './sites.js'
 import {runSync, type SyncResult} from './sync/sync.js'
 import {runReconcile} from './reconcile/run.js'
@@ -125,6 +126,7 @@ export async function runDemo<T>(
     )
     const received = await alerts.deliver()
     step(`alerts: the admin's receiver got ${received.received} signed alerts, ${received.verified} verified`)
+    step(describeDeclines(db))
     const finished = await finish(db, demoCtx)
     return {
       home,
@@ -143,6 +145,15 @@ export async function runDemo<T>(
     await sandbox.running.close()
     if (!keep) await rm(home, {recursive: true, force: true})
   }
+}
+
+/** How the failed payments the sync saw were decided: what a retry would do with them (`retry codes`). */
+function describeDeclines(db: Db): string {
+  const {codes} = listRetryCodes(db)
+  const by = (decision: string) => codes.filter((c) => c.effective === decision).reduce((n, c) => n + c.seen, 0)
+  const failed = codes.reduce((n, c) => n + c.seen, 0)
+  const unmapped = codes.reduce((n, c) => n + c.unmapped, 0)
+  return `declines: ${failed} failed payments, ${codes.length} codes: ${by('retry')} retryable, ${by('terminal')} terminal, ${by('unknown')} to resolve, ${unmapped} unmapped (yms-pay retry codes)`
 }
 
 /** The --home directory for the demo: made if missing, refused if it holds a ledger (or what is left of one). */

@@ -1,7 +1,8 @@
-import {mkdir} from 'node:fs/promises'
+import {mkdir, readFile} from 'node:fs/promises'
 
 import {UsageError} from '../core/errors.js'
 import {GATEWAY_KINDS, isGatewayKind, type GatewayKind} from '../gateways/registry.js'
+import {ChargeScript, parseChargeRules} from '../sandbox/charge-rules.js'
 import type {EmulatorFactory} from '../sandbox/emulator.js'
 import {exportScenario, type ExportResult} from '../sandbox/export.js'
 import {parseFaultSpec} from '../sandbox/faults.js'
@@ -18,6 +19,8 @@ export interface SandboxOptions {
   transactions: number
   days: number
   faults?: string
+  /** A JSON file of charge rules (sandbox/charge-rules.ts): what the emulators' new charges do. */
+  chargeRules?: string
   webhooksTo?: string
   exportDir?: string
   now: number
@@ -44,6 +47,16 @@ function parseGateways(list: readonly string[] | undefined): GatewayKind[] {
   return [...new Set(kinds)] as GatewayKind[]
 }
 
+async function readChargeRules(file: string) {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new UsageError(`--charge-rules ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  return parseChargeRules(text, `--charge-rules ${file}`)
+}
+
 /**
  * Generates one world from the seed and serves it through every requested gateway's emulator, each in its own
  * wire format, on loopback. The world's history ends now; `--export` writes its YMS side for the import commands.
@@ -51,6 +64,7 @@ function parseGateways(list: readonly string[] | undefined): GatewayKind[] {
 export async function startSandbox(opts: SandboxOptions): Promise<StartedSandbox> {
   const kinds = parseGateways(opts.gateways)
   const faults = opts.faults ? parseFaultSpec(opts.faults) : undefined
+  const charges = opts.chargeRules ? new ChargeScript(await readChargeRules(opts.chargeRules)) : undefined
   const end = new Date(opts.now).toISOString()
   const start = new Date(opts.now - opts.days * 86_400_000).toISOString()
   const scenario = generateScenario({
@@ -65,7 +79,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<StartedSandbox
   for (const kind of kinds) factories.set(kind, await loadEmulator(kind))
   const clock = {now: () => Date.now()}
   const running = await serveSandbox({
-    emulators: {kinds, create: (kind, {baseUrl}) => factories.get(kind)!({scenario, share: 'own', clock, baseUrl})},
+    emulators: {
+      kinds,
+      create: (kind, {baseUrl}) => factories.get(kind)!({scenario, share: 'own', clock, baseUrl, charges}),
+    },
     port: opts.port,
     seed: opts.seed,
     faults,

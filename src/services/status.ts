@@ -7,6 +7,7 @@ import type {Db} from '../store/db.js'
 import {alertsOverview, type AlertsOverview} from '../store/repos/alerts-outbox.js'
 import {siteBalances} from '../store/repos/ledger.js'
 import {listProviders} from '../store/repos/providers.js'
+import {countUnmappedCodes} from '../store/repos/decline-codes.js'
 import {countOpenQuarantine} from '../store/repos/quarantine.js'
 import {openExceptionsBySite} from '../store/repos/reconcile-runs.js'
 import {callBuckets, failedRunsSince, freshness, latestRuns} from '../store/repos/reports.js'
@@ -58,6 +59,8 @@ export interface StatusReport {
   exceptions: {open: number; bySite: Array<{site: string; run: number; open: number}>}
   /** Alert receivers and what waits for them (docs/alerts.md). */
   alerts: AlertsOverview
+  /** Decline codes no adapter table or override maps (terminal until one does): `retry codes --unmapped`. */
+  unmappedDeclines: {codes: number; payments: number}
 }
 
 const HOUR = 3_600_000
@@ -109,6 +112,7 @@ export function getStatus(db: Db, ctx: AppContext): StatusReport {
       quarantine: {open: quarantineRows.reduce((n, q) => n + q.n, 0), byReason},
       exceptions: openExceptions(db),
       alerts: alertsOverview(db),
+      unmappedDeclines: countUnmappedCodes(db),
     }
   })
 }

@@ -257,6 +257,7 @@ export const Status = z.strictObject({
     oldestPendingAt: Iso.nullable(),
     failed: z.number().int(),
   }),
+  unmappedDeclines: z.strictObject({codes: z.number().int().nonnegative(), payments: z.number().int().nonnegative()}),
 })
 
 const counts = {

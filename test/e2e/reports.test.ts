@@ -136,6 +136,7 @@ const StatusSchema = z.strictObject({
     oldestPendingAt: z.string().nullable(),
     failed: z.number().int(),
   }),
+  unmappedDeclines: z.strictObject({codes: z.number().int().nonnegative(), payments: z.number().int().nonnegative()}),
 })
 const ErrorSchema = z.strictObject({
   error: z.strictObject({

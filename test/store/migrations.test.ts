@@ -118,6 +118,13 @@ const SEEDS: Record<number, string> = {
       SELECT seq, 'ops-10', order_key, 'pending', 1, 'y' FROM alerts_outbox WHERE message_id = 'msg_10';
     INSERT INTO alert_conditions (key, state, since, changed_at, detail) VALUES ('gateway:adyen-fr', 'down', 'x', 'x', NULL);
   `,
+  // 007: retry decisions admins configure, and the decline codes seen on failed payments.
+  12: `
+    INSERT INTO retry_code_overrides VALUES ('stripe', 'generic_decline', 'terminal', 'too many chargebacks', '2024-01-10T00:00:00.000Z', 'admin');
+    INSERT INTO retry_network_settings VALUES ('visa-reattempts-30d', '20', '2024-01-10T00:00:00.000Z', 'admin');
+    INSERT INTO decline_codes VALUES ('stripe-9', 'stripe', 'new_code', 2, 2, 'unmapped', 'terminal', 'Declined', 'stripe-9:ch_10',
+      '2024-01-10T00:00:00.000Z', '2024-01-10T00:00:01.000Z');
+  `,
 }
 
 /** Columns a migration removed on purpose, by the version that removed them (their content's new home tested). */

@@ -28,6 +28,10 @@ export default class SandboxServe extends BaseCommand<typeof SandboxServe> {
     faults: Flags.string({
       description: 'Fault injection, e.g. rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate',
     }),
+    'charge-rules': Flags.string({
+      description:
+        'JSON file of charge rules: what new charges do, e.g. [{"customer": "c0001", "steps": [{"outcome": "insufficient_funds"}, {"outcome": "approve"}]}]',
+    }),
     'webhooks-to': Flags.string({description: 'Deliver signed webhooks here ({kind} is replaced by the gateway kind)'}),
     export: Flags.string({
       description: 'Write sites.csv, customers.csv and invoices.csv of the same world into this directory',
@@ -44,6 +48,7 @@ export default class SandboxServe extends BaseCommand<typeof SandboxServe> {
       transactions: f.transactions,
       days: f.days,
       faults: f.faults,
+      chargeRules: f['charge-rules'],
       webhooksTo: f['webhooks-to'],
       exportDir: f.export,
       now: this.ctx.now(),

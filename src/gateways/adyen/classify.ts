@@ -1,5 +1,8 @@
-import type {Decision, NormalizedTxn} from '../../core/transaction.js'
+import type {Decision, Failure, FailureVerdict} from '../../core/transaction.js'
 import {AuthError} from '../../core/errors.js'
+import {networkOfBrand} from '../../core/retry/card-network.js'
+import {normalizeAdviceCode} from '../../core/retry/mastercard-advice.js'
+import {normalizeNetworkCode} from '../../core/retry/network-codes.js'
 import {CircuitOpenError, TransportError} from '../http.js'
 import {AdyenApiError} from './api-error.js'
 
@@ -39,22 +42,46 @@ export function refusalCodeForReason(reason: string): string | null {
   return CODE_BY_REASON.get(reason.trim().toLowerCase()) ?? null
 }
 
-/** A refusal code, a refusal text or a non-final resultCode -> decision. */
-export function classifyRefusal(codeOrReason: string): Decision {
+/** A refusal code, a refusal text or a non-final resultCode -> decision, and whether the table knew it. */
+export function refusalVerdict(codeOrReason: string): FailureVerdict {
   const value = codeOrReason.trim()
-  if (/^(received|pending)$/i.test(value)) return 'unknown'
+  if (/^(received|pending)$/i.test(value)) return {decision: 'unknown', basis: 'table'}
   const code = REFUSAL_REASONS[value] ? value : refusalCodeForReason(value)
-  return code ? REFUSAL_REASONS[code]!.decision : 'terminal'
+  return code ? {decision: REFUSAL_REASONS[code]!.decision, basis: 'table'} : {decision: 'terminal', basis: 'unmapped'}
+}
+
+export function classifyRefusal(codeOrReason: string): Decision {
+  return refusalVerdict(codeOrReason).decision
+}
+
+/**
+ * What Adyen adds to a refusal when the merchant account is set up to return it (docs/gateways.md#adyen-declines):
+ * the raw acquirer response (`refusalReasonRaw`, e.g. `51 : Insufficient funds`), Mastercard's merchant advice code
+ * (`merchantAdviceCode`) and the card's brand (`visa`, `mc`, …).
+ */
+export interface RefusalDetails {
+  raw?: string | null
+  merchantAdviceCode?: string | null
+  brand?: string | null
 }
 
 /** A refusal (its code when Adyen gave one, and its text) -> the failure recorded on a failed payment. */
-export function refusalFailure(code: string | null, message: string): NonNullable<NormalizedTxn['failure']> {
+export function refusalFailure(code: string | null, message: string, details: RefusalDetails = {}): Failure {
   const known = code ? REFUSAL_REASONS[code] : undefined
-  return {
+  const failure: Failure = {
     code: code ?? message,
     message: message || known?.reason || 'Refused',
-    decision: classifyRefusal(code ?? message),
+    ...refusalVerdict(code ?? message),
+    origin: 'decline',
   }
+  const network = networkOfBrand(details.brand)
+  if (network) failure.network = network
+  // Adyen writes both with their text (`51 : Insufficient funds`), sometimes without the leading zero.
+  const networkCode = normalizeNetworkCode(details.raw)
+  if (networkCode) failure.networkCode = networkCode
+  const networkAdvice = normalizeAdviceCode(details.merchantAdviceCode)
+  if (networkAdvice) failure.networkAdvice = networkAdvice
+  return failure
 }
 
 /**

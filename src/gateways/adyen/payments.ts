@@ -85,7 +85,11 @@ function outcomeOf(ctx: TranslateContext, res: PaymentResponse, sent: SentPaymen
         ? {status: 'pending', externalId: psp, item: item('pending', null)}
         : {status: 'unknown', externalId: null, reason: `${res.resultCode} without a pspReference`}
     case 'Refused': {
-      const failure = refusalFailure(res.refusalReasonCode ?? null, res.refusalReason ?? '')
+      const failure = refusalFailure(res.refusalReasonCode ?? null, res.refusalReason ?? '', {
+        raw: res.additionalData?.refusalReasonRaw,
+        merchantAdviceCode: res.additionalData?.merchantAdviceCode,
+        brand: res.paymentMethod?.brand ?? res.additionalData?.paymentMethod,
+      })
       return {status: 'failed', externalId: psp, failure, item: item('failed', failure)}
     }
     default:

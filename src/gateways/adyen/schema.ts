@@ -53,5 +53,7 @@ export const PaymentResponseSchema = z.looseObject({
   refusalReasonCode: z.string().optional(),
   amount: AdyenAmountSchema.optional(),
   additionalData: z.record(z.string(), z.string()).optional(),
+  /** Checkout's ResponsePaymentMethod: only the brand is read (the card network whose retry rules apply). */
+  paymentMethod: z.looseObject({brand: z.string().optional()}).optional().catch(undefined),
 })
 export type PaymentResponse = z.infer<typeof PaymentResponseSchema>

@@ -138,7 +138,12 @@ function notificationFields(item: NotificationRequestItem, mapping: EventMapping
 /** Webhooks carry the refusal text in `reason`; the code only sometimes, in additionalData. */
 function notificationRefusal(item: NotificationRequestItem): NormalizedTxn['failure'] {
   const reasonText = item.reason ?? ''
-  return refusalFailure(item.additionalData?.refusalReasonCode ?? refusalCodeForReason(reasonText), reasonText)
+  const extra = item.additionalData
+  return refusalFailure(extra?.refusalReasonCode ?? refusalCodeForReason(reasonText), reasonText, {
+    raw: extra?.refusalReasonRaw,
+    merchantAdviceCode: extra?.merchantAdviceCode,
+    brand: item.paymentMethod,
+  })
 }
 
 function eventTime(value: string): string {

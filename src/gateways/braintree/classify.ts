@@ -1,4 +1,4 @@
-import type {Decision} from '../../core/transaction.js'
+import type {Decision, FailureVerdict} from '../../core/transaction.js'
 import {AuthError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
 import {BraintreeApiError} from './api-error.js'
@@ -55,15 +55,25 @@ const GATEWAY_REJECTIONS: Readonly<Record<string, Decision>> = {
 }
 
 /** A processor decline (processor-response-code, and processor-response-type when the gateway sent one). */
+export function processorVerdict(code: string, responseType?: string | null): FailureVerdict {
+  if (PINNED.has(code)) return {decision: PROCESSOR_CODES[code] as Decision, basis: 'table'}
+  if (responseType === 'soft_declined') return {decision: 'retry', basis: 'advice'}
+  if (responseType === 'hard_declined') return {decision: 'terminal', basis: 'advice'}
+  const mapped = PROCESSOR_CODES[code]
+  return mapped ? {decision: mapped, basis: 'table'} : {decision: 'terminal', basis: 'unmapped'}
+}
+
 export function processorDecision(code: string, responseType?: string | null): Decision {
-  if (PINNED.has(code)) return PROCESSOR_CODES[code] as Decision
-  if (responseType === 'soft_declined') return 'retry'
-  if (responseType === 'hard_declined') return 'terminal'
-  return PROCESSOR_CODES[code] ?? 'terminal'
+  return processorVerdict(code, responseType).decision
+}
+
+export function gatewayRejectionVerdict(reason: string | null | undefined): FailureVerdict {
+  const mapped = reason ? GATEWAY_REJECTIONS[reason] : undefined
+  return mapped ? {decision: mapped, basis: 'table'} : {decision: 'terminal', basis: 'unmapped'}
 }
 
 export function gatewayRejectionDecision(reason: string | null | undefined): Decision {
-  return (reason && GATEWAY_REJECTIONS[reason]) || 'terminal'
+  return gatewayRejectionVerdict(reason).decision
 }
 
 /** A failure code as translate.ts writes it: `2001`, `gateway_rejected:avs`, `failed`. */

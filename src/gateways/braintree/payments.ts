@@ -3,6 +3,7 @@ import {CircuitOpenError, TransportError} from '../http.js'
 import {outcomeOfPayment} from '../payment-outcome.js'
 import type {CreatePaymentRequest, PaymentOutcome} from '../types.js'
 import type {Clock} from '../../core/clock.js'
+import type {Decision, Failure} from '../../core/transaction.js'
 import type {Translation} from '../translate-kit.js'
 import {BraintreeApiError} from './api-error.js'
 import type {BraintreeApi, XmlAnswer} from './api.js'
@@ -50,13 +51,20 @@ function fromTranslation(t: Translation): PaymentOutcome {
     }
   const {txn} = t.item
   return outcomeOfPayment(t.item, {
-    whenUnexplained: {code: 'failed', message: 'failed', decision: 'terminal'},
+    whenUnexplained: {code: 'failed', message: 'failed', decision: 'terminal', basis: 'table', origin: 'decline'},
     whenCanceled: {
       code: 'canceled',
       message: `Braintree ${txn.metadata.braintree_status ?? 'canceled'} the sale`,
       decision: 'terminal',
+      basis: 'table',
+      origin: 'decline',
     },
   })
+}
+
+/** A request that failed before Braintree decided anything about the payment: no attempt on the card. */
+function requestFailure(code: string, message: string, decision: Decision): Failure {
+  return {code, message, decision, basis: 'table', origin: 'request'}
 }
 
 /** Braintree's answer to a sale -> outcome (status 201 with <transaction>, or 422 <api-error-response>). */
@@ -78,7 +86,7 @@ function saleOutcome(
     return {
       status: 'failed',
       externalId: null,
-      failure: {code: first?.code ?? 'validation', message, decision: 'terminal'},
+      failure: requestFailure(first?.code ?? 'validation', message, 'terminal'),
       item: null,
     }
   }
@@ -86,7 +94,7 @@ function saleOutcome(
     return {
       status: 'failed',
       externalId: null,
-      failure: {code: 'rate_limited', message: 'Braintree answered 429', decision: 'retry'},
+      failure: requestFailure('rate_limited', 'Braintree answered 429', 'retry'),
       item: null,
     }
   if (status >= 500 || status === 408)
@@ -101,7 +109,7 @@ function saleOutcome(
   return {
     status: 'failed',
     externalId: null,
-    failure: {code: `http_${status}`, message: error.message, decision},
+    failure: requestFailure(`http_${status}`, error.message, decision),
     item: null,
   }
 }
@@ -120,7 +128,7 @@ export async function createBraintreePayment(
     return {
       status: 'failed',
       externalId: null,
-      failure: {code: 'currency_not_configured', message, decision: 'terminal'},
+      failure: requestFailure('currency_not_configured', message, 'terminal'),
       item: null,
     }
   }
@@ -133,7 +141,7 @@ export async function createBraintreePayment(
       return {
         status: 'failed',
         externalId: null,
-        failure: {code: 'circuit_open', message: error.message, decision: 'retry'},
+        failure: requestFailure('circuit_open', error.message, 'retry'),
         item: null,
       }
     if (error instanceof TransportError) {
@@ -141,7 +149,7 @@ export async function createBraintreePayment(
         return {
           status: 'failed',
           externalId: null,
-          failure: {code: `network_${error.reason}`, message: error.message, decision: 'retry'},
+          failure: requestFailure(`network_${error.reason}`, error.message, 'retry'),
           item: null,
         }
       }

@@ -55,7 +55,16 @@ export const BraintreeTransactionSchema = z
     'processor-settlement-response-code': text,
     'processor-settlement-response-text': text,
     'gateway-rejection-reason': text,
+    /** The network's own response and Mastercard's merchant advice code (docs/gateways.md#braintree-declines). */
+    'network-response-code': text,
+    'merchant-advice-code': text,
     'merchant-account-id': text,
+    'payment-instrument-type': text,
+    /** Only the card's type is read: the network whose retry rules apply. */
+    'credit-card': z
+      .union([z.object({'card-type': text}).loose(), z.literal(''), z.null()])
+      .optional()
+      .transform((c) => (c && typeof c === 'object' ? c['card-type'] : null)),
     customer: z
       .union([z.object({id: text}).loose(), z.literal(''), z.null()])
       .optional()

@@ -1,6 +1,9 @@
-import type {Money, NormalizedTxn} from '../../core/transaction.js'
+import type {Failure, Money, NormalizedTxn} from '../../core/transaction.js'
+import {networkOfBrand} from '../../core/retry/card-network.js'
+import {normalizeAdviceCode} from '../../core/retry/mastercard-advice.js'
+import {normalizeNetworkCode} from '../../core/retry/network-codes.js'
 import {buildTxn, decimalMoney, invalidShape, Refusal, type Translation, type TxnFields} from '../translate-kit.js'
-import {gatewayRejectionDecision, processorDecision} from './classify.js'
+import {gatewayRejectionVerdict, processorVerdict} from './classify.js'
 import {
   type BraintreeDispute,
   BraintreeDisputeSchema,
@@ -79,50 +82,74 @@ function money(value: string | null, currency: string, field: string): Money {
 const finish = (raw: unknown, externalId: string, ctx: TranslateContext, build: () => TxnFields): Translation =>
   buildTxn({provider: ctx.providerId, kind: facts.kind}, raw, externalId, build)
 
-function failureOf(t: BraintreeTransaction): NormalizedTxn['failure'] {
+function failureOf(t: BraintreeTransaction): Failure | null {
   switch (t.status) {
-    case 'processor_declined': {
-      const code = t['processor-response-code'] ?? 'processor_declined'
-      return {
-        code,
-        message: t['processor-response-text'] ?? 'Processor declined',
-        decision: processorDecision(code, t['processor-response-type']),
-      }
-    }
-    case 'settlement_declined': {
+    case 'processor_declined':
+      return declined(t, t['processor-response-code'] ?? 'processor_declined', t['processor-response-text'], {
+        type: t['processor-response-type'],
+        fallback: 'Processor declined',
+      })
+    case 'settlement_declined':
       // The authorization was approved; the decline is the settlement's own code.
-      const code = t['processor-settlement-response-code'] ?? 'settlement_declined'
-      return {
-        code,
-        message: t['processor-settlement-response-text'] ?? 'Settlement declined',
-        decision: processorDecision(code),
-      }
-    }
+      return declined(
+        t,
+        t['processor-settlement-response-code'] ?? 'settlement_declined',
+        t['processor-settlement-response-text'],
+        {
+          type: null,
+          fallback: 'Settlement declined',
+        },
+      )
     case 'gateway_rejected': {
       const reason = t['gateway-rejection-reason']
-      return {
+      return withCard(t, {
         code: `gateway_rejected:${reason ?? 'unknown'}`,
         message: `Gateway rejected (${reason ?? 'no reason given'})`,
-        decision: gatewayRejectionDecision(reason),
-      }
+        ...gatewayRejectionVerdict(reason),
+        origin: 'decline',
+      })
     }
     case 'failed': {
       const code = t['processor-response-code']
-      return code && code !== '1000'
-        ? {
-            code,
-            message: t['processor-response-text'] ?? 'Failed',
-            decision: processorDecision(code, t['processor-response-type']),
-          }
-        : {
-            code: 'failed',
-            message: t['processor-response-text'] ?? 'The processor could not be reached',
-            decision: 'retry',
-          }
+      if (code && code !== '1000')
+        return declined(t, code, t['processor-response-text'], {type: t['processor-response-type'], fallback: 'Failed'})
+      // The processor was not reached: nothing was asked of the card, and trying again is safe.
+      return {
+        code: 'failed',
+        message: t['processor-response-text'] ?? 'The processor could not be reached',
+        decision: 'retry',
+        basis: 'table',
+        origin: 'request',
+      }
     }
     default:
       return null
   }
+}
+
+/** A decline by code, with Braintree's soft/hard type as advice when it decided, and the network's own codes. */
+function declined(
+  t: BraintreeTransaction,
+  code: string,
+  text: string | null,
+  opts: {type: string | null; fallback: string},
+): Failure {
+  const verdict = processorVerdict(code, opts.type)
+  const failure: Failure = {code, message: text ?? opts.fallback, ...verdict, origin: 'decline'}
+  if (verdict.basis === 'advice' && opts.type) failure.advice = opts.type
+  const networkCode = normalizeNetworkCode(t['network-response-code'])
+  if (networkCode) failure.networkCode = networkCode
+  const networkAdvice = normalizeAdviceCode(t['merchant-advice-code'])
+  if (networkAdvice) failure.networkAdvice = networkAdvice
+  return withCard(t, failure)
+}
+
+/** The card's network (a PayPal account or a bank account is no card of the merchant's). */
+function withCard(t: BraintreeTransaction, failure: Failure): Failure {
+  const instrument = t['payment-instrument-type']
+  const network =
+    instrument === 'paypal_account' || instrument === 'us_bank_account' ? 'none' : networkOfBrand(t['credit-card'])
+  return network ? {...failure, network} : failure
 }
 
 export function translateTransaction(raw: unknown, ctx: TranslateContext): Translation {

@@ -1,4 +1,5 @@
-import type {Decision} from '../../core/transaction.js'
+import type {Decision, Failure, FailureVerdict} from '../../core/transaction.js'
+import type {CardNetwork} from '../../core/retry/card-network.js'
 import {AuthError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
 import {PaypalApiError} from './api-error.js'
@@ -30,9 +31,40 @@ export const PAYPAL_DECISIONS: Readonly<Record<string, Decision>> = {
   RATE_LIMIT_REACHED: 'retry', // ⚠
 }
 
-/** A decline or error code: unmapped -> terminal (rule 2). */
-export function paypalDecision(code: string): Decision {
-  return PAYPAL_DECISIONS[code] ?? 'terminal'
+/** The names above that refuse the payment itself; the rest say the request failed (invalid, throttled, a fault). */
+const DECLINE_NAMES: ReadonlySet<string> = new Set([
+  'INSTRUMENT_DECLINED',
+  'PAYER_ACTION_REQUIRED',
+  'TRANSACTION_REFUSED',
+  'REDIRECT_PAYER_FOR_ALTERNATE_FUNDING',
+  'PAYER_CANNOT_PAY',
+  'PAYMENT_DENIED',
+  'MAX_NUMBER_OF_PAYMENT_ATTEMPTS_EXCEEDED',
+  'CARD_EXPIRED',
+  'ORDER_NOT_APPROVED',
+])
+
+/** A decline or error code: unmapped -> terminal (rule 2), and reported as unmapped. */
+export function paypalVerdict(code: string): FailureVerdict {
+  const mapped = PAYPAL_DECISIONS[code]
+  return mapped ? {decision: mapped, basis: 'table'} : {decision: 'terminal', basis: 'unmapped'}
+}
+
+function paypalDecision(code: string): Decision {
+  return paypalVerdict(code).decision
+}
+
+/**
+ * The failure for a PayPal name or issue. An unmapped name counts as a decline (it may be one PayPal added). A
+ * payment from a PayPal wallet is no card attempt of the merchant's (`network: 'none'`): PayPal charges the funding
+ * source itself.
+ */
+export function paypalFailure(code: string, message: string, opts: {network?: CardNetwork} = {}): Failure {
+  const verdict = paypalVerdict(code)
+  const decline = DECLINE_NAMES.has(code) || verdict.basis === 'unmapped'
+  const failure: Failure = {code, message, ...verdict, origin: decline ? 'decline' : 'request'}
+  if (opts.network) failure.network = opts.network
+  return failure
 }
 
 export function classifyPaypalError(e: unknown): Decision {

@@ -1,13 +1,14 @@
 import type {z} from 'zod'
 
 import {formatGatewayDecimal} from '../../core/money.js'
+import type {Failure} from '../../core/transaction.js'
 import {AuthError, MoneyError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
 import {outcomeOfPayment} from '../payment-outcome.js'
 import type {CreatePaymentRequest, HttpResponse, PaymentOutcome} from '../types.js'
 import type {PaypalApi} from './api.js'
 import {PaypalApiError} from './api-error.js'
-import {paypalDecision} from './classify.js'
+import {paypalFailure} from './classify.js'
 import {ErrorBodySchema, OrderSchema} from './schema.js'
 import {type TranslateContext, translateCapture} from './translate.js'
 import {facts} from './facts.js'
@@ -36,7 +37,13 @@ export async function createPaypalPayment(
       return {
         status: 'failed',
         externalId: null,
-        failure: {code: 'INVALID_AMOUNT', message: error.message, decision: 'terminal'},
+        failure: {
+          code: 'INVALID_AMOUNT',
+          message: error.message,
+          decision: 'terminal',
+          basis: 'table',
+          origin: 'request',
+        },
         item: null,
       }
     throw error
@@ -89,7 +96,15 @@ function orderBody(req: CreatePaymentRequest, value: string): string {
   })
 }
 
-const DECLINED = {code: 'DECLINED', message: 'capture declined', decision: 'terminal'} as const
+/** A capture that ended declined, voided or canceled without a reason: PayPal's own refusal, never retried. */
+const DECLINED: Failure = {
+  code: 'DECLINED',
+  message: 'capture declined',
+  decision: 'terminal',
+  basis: 'table',
+  origin: 'decline',
+  network: 'none',
+}
 
 function outcomeOfOrder(order: Order, ctx: TranslateContext): PaymentOutcome {
   const capture = order.purchase_units?.[0]?.payments?.captures?.[0]
@@ -130,7 +145,7 @@ async function post(
         outcome: {
           status: 'failed',
           externalId: call.orderId,
-          failure: {code: 'CIRCUIT_OPEN', message: error.message, decision: 'retry'},
+          failure: {code: 'CIRCUIT_OPEN', message: error.message, decision: 'retry', basis: 'table', origin: 'request'},
           item: null,
         },
       }
@@ -174,8 +189,11 @@ function refusal(status: number, json: unknown, call: OrderCall): PaymentOutcome
   const apiError = new PaypalApiError(status, call.endpoint, err.success ? err.data : null)
   if (status >= 500 || !err.success) return {status: 'unknown', externalId: call.orderId, reason: apiError.message}
   const code = apiError.code ?? String(status)
-  const decision = status === 429 ? 'retry' : paypalDecision(code)
-  if (decision === 'unknown') return {status: 'unknown', externalId: call.orderId, reason: apiError.message}
   const message = err.data.details?.[0]?.description ?? err.data.message ?? apiError.message
-  return {status: 'failed', externalId: call.orderId, failure: {code, message, decision}, item: null}
+  const failure =
+    status === 429
+      ? {code, message, decision: 'retry' as const, basis: 'table' as const, origin: 'request' as const}
+      : paypalFailure(code, message, {network: 'none'})
+  if (failure.decision === 'unknown') return {status: 'unknown', externalId: call.orderId, reason: apiError.message}
+  return {status: 'failed', externalId: call.orderId, failure, item: null}
 }

@@ -1,6 +1,6 @@
 import type {Money, Skipped} from '../../core/transaction.js'
 import {describeIssues, invalidShape, Refusal, type Translation, type TxnFields} from '../translate-kit.js'
-import {paypalDecision} from './classify.js'
+import {paypalFailure} from './classify.js'
 import {type Booking, eventCode, type Treatment} from './event-codes.js'
 import {type TransactionDetail, TransactionDetailSchema} from './schema.js'
 import {
@@ -118,11 +118,10 @@ function paymentFields(row: TransactionDetail, facts: RowFacts): TxnFields {
   const fee = info.fee_amount ? money(info.fee_amount, 'transaction_info.fee_amount') : null
   const failure: Failure | null =
     status === 'failed'
-      ? {
-          code: DENIED_FAILURE_CODE,
-          message: 'PayPal denied the transaction (status D); the transaction search does not say why',
-          decision: paypalDecision(DENIED_FAILURE_CODE),
-        }
+      ? paypalFailure(
+          DENIED_FAILURE_CODE,
+          'PayPal denied the transaction (status D); the transaction search does not say why',
+        )
       : null
   return {
     externalId: info.transaction_id,

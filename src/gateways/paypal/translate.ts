@@ -1,5 +1,5 @@
 import {describeIssues, invalidShape, Refusal, type Translation} from '../translate-kit.js'
-import {paypalDecision} from './classify.js'
+import {paypalFailure} from './classify.js'
 import {CaptureSchema, type DisputeDetail, DisputeDetailSchema, RefundSchema} from './schema.js'
 import {
   compact,
@@ -99,11 +99,7 @@ export function translateCapture(raw: unknown, ctx: TranslateContext, payerId: s
     const reason = c.status_details?.reason
     const failure: Failure | null =
       status === 'failed'
-        ? {
-            code: reason ?? DENIED_FAILURE_CODE,
-            message: `PayPal capture ${c.status}${reason ? ` (${reason})` : ''}`,
-            decision: paypalDecision(reason ?? DENIED_FAILURE_CODE),
-          }
+        ? paypalFailure(reason ?? DENIED_FAILURE_CODE, `PayPal capture ${c.status}${reason ? ` (${reason})` : ''}`)
         : null
     return {
       externalId: c.id,

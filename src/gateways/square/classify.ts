@@ -1,4 +1,5 @@
-import type {Decision} from '../../core/transaction.js'
+import type {Decision, Failure, FailureVerdict} from '../../core/transaction.js'
+import type {CardNetwork} from '../../core/retry/card-network.js'
 import {AuthError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
 import {SquareApiError} from './api-error.js'
@@ -36,9 +37,32 @@ const SQUARE_DECISIONS: Readonly<Record<string, Decision>> = {
   IDEMPOTENCY_KEY_REUSED: 'terminal', // a bug on our side; reconcile the original first
 }
 
-/** A decline code from a failed payment: unmapped -> terminal. */
-export function declineDecision(code: string): Decision {
-  return SQUARE_DECISIONS[code] ?? 'terminal'
+/** A decline code from a failed payment: unmapped -> terminal, and reported as unmapped. */
+export function declineVerdict(code: string): FailureVerdict {
+  const mapped = SQUARE_DECISIONS[code]
+  return mapped ? {decision: mapped, basis: 'table'} : {decision: 'terminal', basis: 'unmapped'}
+}
+
+function declineDecision(code: string): Decision {
+  return declineVerdict(code).decision
+}
+
+/**
+ * A Square error as a failure. Square files declines under the category PAYMENT_METHOD_ERROR (and a failed
+ * payment's own errors are declines); any other category means the request failed (invalid, throttled, a fault).
+ */
+export function squareFailure(
+  error: {code: string; detail?: string | null; category?: string | null},
+  opts: {decline: boolean; network?: CardNetwork | null},
+): Failure {
+  const failure: Failure = {
+    code: error.code,
+    message: error.detail ?? error.code,
+    ...declineVerdict(error.code),
+    origin: opts.decline || error.category === 'PAYMENT_METHOD_ERROR' ? 'decline' : 'request',
+  }
+  if (opts.network) failure.network = opts.network
+  return failure
 }
 
 export function classifySquareError(e: unknown): Decision {

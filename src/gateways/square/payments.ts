@@ -5,7 +5,7 @@ import {CircuitOpenError, TransportError} from '../http.js'
 import {outcomeOfPayment} from '../payment-outcome.js'
 import type {CreatePaymentRequest, PaymentOutcome} from '../types.js'
 import type {SquareApi} from './api.js'
-import {declineDecision} from './classify.js'
+import {squareFailure} from './classify.js'
 import {facts} from './facts.js'
 import {ErrorsBodySchema} from './schema.js'
 import {type TranslateContext, translatePayment, unexplainedFailure} from './translate.js'
@@ -63,7 +63,7 @@ export async function createSquarePayment(
       return {
         status: 'failed',
         externalId: null,
-        failure: {code: 'CIRCUIT_OPEN', message: error.message, decision: 'retry'},
+        failure: {code: 'CIRCUIT_OPEN', message: error.message, decision: 'retry', basis: 'table', origin: 'request'},
         item: null,
       }
     }
@@ -95,7 +95,13 @@ function paymentOutcome(status: number, body: unknown, ctx: TranslateContext): P
     }
     return outcomeOfPayment(translated.item, {
       whenUnexplained: unexplainedFailure(),
-      whenCanceled: {code: 'CANCELED', message: 'Square canceled the payment', decision: 'terminal'},
+      whenCanceled: {
+        code: 'CANCELED',
+        message: 'Square canceled the payment',
+        decision: 'terminal',
+        basis: 'table',
+        origin: 'decline',
+      },
     })
   }
   const errors = ErrorsBodySchema.safeParse(body)
@@ -110,7 +116,7 @@ function paymentOutcome(status: number, body: unknown, ctx: TranslateContext): P
   return {
     status: 'failed',
     externalId: null,
-    failure: {code: first.code, message: first.detail ?? first.code, decision: declineDecision(first.code)},
+    failure: squareFailure(first, {decline: false}),
     item: null,
   }
 }

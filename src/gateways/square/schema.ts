@@ -43,6 +43,10 @@ export const DISPUTE_STATES = [
 ] as const
 
 const detailsWithErrors = z.object({errors: z.array(SquareErrorSchema).optional()})
+/** card_details: its errors, and the card's brand (the network whose retry rules apply). */
+const cardDetails = detailsWithErrors.extend({
+  card: z.object({card_brand: z.string().optional()}).optional(),
+})
 
 export const SquarePaymentSchema = z.object({
   id: z.string().min(1),
@@ -55,7 +59,7 @@ export const SquarePaymentSchema = z.object({
   refund_ids: z.array(z.string()).optional(),
   status: z.enum(PAYMENT_STATUSES),
   source_type: z.string().optional(),
-  card_details: detailsWithErrors.optional(),
+  card_details: cardDetails.optional(),
   bank_account_details: detailsWithErrors.optional(),
   location_id: z.string().optional(),
   customer_id: z.string().optional(),

@@ -1,6 +1,7 @@
 import type {z} from 'zod'
 
 import type {FailureSchema, Money, NormalizedTxn} from '../../core/transaction.js'
+import {networkOfBrand} from '../../core/retry/card-network.js'
 import {
   buildTxn,
   describeIssues,
@@ -10,7 +11,7 @@ import {
   type TxnFields,
   wireMoney,
 } from '../translate-kit.js'
-import {declineDecision} from './classify.js'
+import {squareFailure} from './classify.js'
 import {facts} from './facts.js'
 import {
   type DISPUTE_STATES,
@@ -105,19 +106,23 @@ function time(value: string, field: string): string {
 
 /** What a FAILED payment that names no error is recorded as. */
 export function unexplainedFailure(): Failure {
-  return {
-    code: 'FAILED',
-    message: 'Square reported the payment FAILED without an error code',
-    decision: declineDecision('FAILED'),
-  }
+  return squareFailure(
+    {code: 'FAILED', detail: 'Square reported the payment FAILED without an error code'},
+    {decline: true},
+  )
 }
 
 /** The decline of a failed payment: Square puts it in card_details.errors[] (bank_account_details for ACH). */
 function paymentFailure(payment: SquarePayment): Failure | null {
   if (payment.status !== 'FAILED') return null
   const error = payment.card_details?.errors?.[0] ?? payment.bank_account_details?.errors?.[0]
-  if (!error) return unexplainedFailure()
-  return {code: error.code, message: error.detail ?? error.code, decision: declineDecision(error.code)}
+  const network = payment.card_details
+    ? networkOfBrand(payment.card_details.card?.card_brand)
+    : payment.bank_account_details
+      ? 'none'
+      : null
+  if (!error) return {...unexplainedFailure(), ...(network ? {network} : {})}
+  return squareFailure(error, {decline: true, network})
 }
 
 function compact(entries: Record<string, string | null | undefined>): Record<string, string> {

@@ -8,6 +8,10 @@ export class StripeApiError extends Error {
   readonly code: string | null
   readonly declineCode: string | null
   readonly adviceCode: string | null
+  /** The network's own decline and advice codes, and the card's brand, when Stripe passes them on (a card_error). */
+  readonly networkDeclineCode: string | null
+  readonly networkAdviceCode: string | null
+  readonly cardBrand: string | null
   readonly param: string | null
   readonly requestId: string | null
   readonly shouldRetry: boolean | null
@@ -20,6 +24,9 @@ export class StripeApiError extends Error {
       code?: string | null
       declineCode?: string | null
       adviceCode?: string | null
+      networkDeclineCode?: string | null
+      networkAdviceCode?: string | null
+      cardBrand?: string | null
       param?: string | null
       requestId?: string | null
       shouldRetry?: boolean | null
@@ -32,6 +39,9 @@ export class StripeApiError extends Error {
     this.code = details.code ?? null
     this.declineCode = details.declineCode ?? null
     this.adviceCode = details.adviceCode ?? null
+    this.networkDeclineCode = details.networkDeclineCode ?? null
+    this.networkAdviceCode = details.networkAdviceCode ?? null
+    this.cardBrand = details.cardBrand ?? null
     this.param = details.param ?? null
     this.requestId = details.requestId ?? null
     this.shouldRetry = details.shouldRetry ?? null

@@ -1,5 +1,6 @@
-import type {Decision} from '../../core/transaction.js'
+import type {Decision, Failure, FailureVerdict} from '../../core/transaction.js'
 import {AuthError} from '../../core/errors.js'
+import {networkOfBrand} from '../../core/retry/card-network.js'
 import {CircuitOpenError, TransportError} from '../http.js'
 import {StripeApiError} from './api-error.js'
 
@@ -66,11 +67,38 @@ function decide(decision: Decision, codes: readonly string[]): Record<string, De
 }
 
 /** A decline as Stripe reports it on a charge or a card_error: decline code (or failure code) + advice code. */
-export function classifyDecline(declineCode: string | null | undefined, adviceCode?: string | null): Decision {
+export function declineVerdict(declineCode: string | null | undefined, adviceCode?: string | null): FailureVerdict {
   const advice = adviceCode ? ADVICE[adviceCode] : undefined
-  if (advice) return advice
-  if (declineCode && DECLINE_CODES[declineCode]) return DECLINE_CODES[declineCode]
-  return 'terminal'
+  if (advice) return {decision: advice, basis: 'advice'}
+  const mapped = declineCode ? DECLINE_CODES[declineCode] : undefined
+  return mapped ? {decision: mapped, basis: 'table'} : {decision: 'terminal', basis: 'unmapped'}
+}
+
+export function classifyDecline(declineCode: string | null | undefined, adviceCode?: string | null): Decision {
+  return declineVerdict(declineCode, adviceCode).decision
+}
+
+/** What Stripe says about a decline, wherever it says it (a charge's `outcome`, an error, `last_payment_error`). */
+export interface StripeDecline {
+  code: string
+  message: string
+  advice?: string | null
+  /** `network_decline_code`, `network_advice_code` (API 2024-12-18.acacia on). */
+  networkCode?: string | null
+  networkAdvice?: string | null
+  /** `payment_method_details.card.brand` or the error's `payment_method.card.brand`. */
+  brand?: string | null
+}
+
+/** The failure of a declined payment, with everything the retry engine reads (docs/gateways.md#stripe-declines). */
+export function declineFailure(d: StripeDecline): Failure {
+  const failure: Failure = {code: d.code, message: d.message, ...declineVerdict(d.code, d.advice), origin: 'decline'}
+  if (d.advice) failure.advice = d.advice
+  const network = networkOfBrand(d.brand)
+  if (network) failure.network = network
+  if (d.networkCode) failure.networkCode = d.networkCode
+  if (d.networkAdvice) failure.networkAdvice = d.networkAdvice
+  return failure
 }
 
 export function classifyStripeError(e: unknown): Decision {

@@ -1,11 +1,12 @@
 import {toGatewayMinor} from '../../core/money.js'
+import type {Failure} from '../../core/transaction.js'
 import {AuthError} from '../../core/errors.js'
 import {CircuitOpenError, TransportError} from '../http.js'
 import type {CreatePaymentRequest, PaymentOutcome} from '../types.js'
 import type {StripeApi} from './api.js'
 import {toApiError} from './api.js'
 import {StripeApiError} from './api-error.js'
-import {classifyStripeError} from './classify.js'
+import {classifyStripeError, declineFailure} from './classify.js'
 import {PaymentIntentSchema} from './schema.js'
 import {translateCharge} from './translate.js'
 import {facts} from './facts.js'
@@ -47,7 +48,7 @@ export async function createStripePayment(
       return {
         status: 'failed',
         externalId: null,
-        failure: {code: 'circuit_open', message: error.message, decision: 'retry'},
+        failure: {code: 'circuit_open', message: error.message, decision: 'retry', basis: 'table', origin: 'request'},
         item: null,
       }
     }
@@ -60,15 +61,30 @@ export async function createStripePayment(
   const apiError = error as StripeApiError
   const decision = classifyStripeError(apiError)
   if (decision === 'unknown') return {status: 'unknown', externalId: chargeOf(res.json), reason: apiError.message}
+  return {status: 'failed', externalId: chargeOf(res.json), failure: failureOf(apiError), item: null}
+}
+
+/**
+ * A card_error (or anything with a decline code) is a decline, with Stripe's advice and the network's codes; any
+ * other error is a failed request (throttled, invalid, a bug), decided by its code and status.
+ */
+function failureOf(e: StripeApiError): Failure {
+  if (e.type === 'card_error' || e.declineCode) {
+    return declineFailure({
+      code: e.declineCode ?? e.code ?? 'card_declined',
+      message: e.message,
+      advice: e.adviceCode,
+      networkCode: e.networkDeclineCode,
+      networkAdvice: e.networkAdviceCode,
+      brand: e.cardBrand,
+    })
+  }
   return {
-    status: 'failed',
-    externalId: chargeOf(res.json),
-    failure: {
-      code: apiError.declineCode ?? apiError.code ?? apiError.type ?? `http_${apiError.status}`,
-      message: apiError.message,
-      decision,
-    },
-    item: null,
+    code: e.code ?? e.type ?? `http_${e.status}`,
+    message: e.message,
+    decision: classifyStripeError(e),
+    basis: 'table',
+    origin: 'request',
   }
 }
 
@@ -108,26 +124,26 @@ function fromPaymentIntent(body: unknown, provider: string): PaymentOutcome {
       return {
         status: 'failed',
         externalId: chargeId,
-        failure: {code: 'authentication_required', message: 'the card requires authentication', decision: 'terminal'},
+        failure: declineFailure({code: 'authentication_required', message: 'the card requires authentication'}),
         item,
       }
     case 'requires_payment_method':
     case 'canceled': {
       const err = intent.last_payment_error ?? {}
       const code = String(err.decline_code ?? err.code ?? intent.status)
+      const text = (value: unknown): string | null => (typeof value === 'string' ? value : null)
+      const card = (err.payment_method as {card?: {brand?: unknown}} | null | undefined)?.card
       const apiError = new StripeApiError(String(err.message ?? code), {
         status: 402,
-        type: typeof err.type === 'string' ? err.type : 'card_error',
-        code: typeof err.code === 'string' ? err.code : null,
-        declineCode: typeof err.decline_code === 'string' ? err.decline_code : null,
-        adviceCode: typeof err.advice_code === 'string' ? err.advice_code : null,
+        type: text(err.type) ?? 'card_error',
+        code: text(err.code) ?? code,
+        declineCode: text(err.decline_code),
+        adviceCode: text(err.advice_code),
+        networkDeclineCode: text(err.network_decline_code),
+        networkAdviceCode: text(err.network_advice_code),
+        cardBrand: text(card?.brand),
       })
-      return {
-        status: 'failed',
-        externalId: chargeId,
-        failure: {code, message: apiError.message, decision: classifyStripeError(apiError)},
-        item,
-      }
+      return {status: 'failed', externalId: chargeId, failure: failureOf(apiError), item}
     }
     default:
       return {status: 'unknown', externalId: chargeId, reason: `PaymentIntent ${intent.id} is ${intent.status}`}

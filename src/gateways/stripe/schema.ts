@@ -42,6 +42,8 @@ export type StripeRefund = z.infer<typeof RefundSchema>
 const OutcomeSchema = z.object({
   reason: z.string().nullish(),
   advice_code: z.string().nullish(),
+  network_advice_code: z.string().nullish(),
+  network_decline_code: z.string().nullish(),
   type: z.string().nullish(),
   seller_message: z.string().nullish(),
 })
@@ -60,6 +62,8 @@ export const ChargeSchema = z.object({
   failure_code: z.string().nullish(),
   failure_message: z.string().nullish(),
   outcome: OutcomeSchema.nullish(),
+  /** Only the card's brand is read: the network whose retry rules apply (docs/gateways.md#card-network-caps). */
+  payment_method_details: z.object({card: z.object({brand: z.string().nullish()}).nullish()}).nullish(),
   metadata,
   /** Absent by default since API version 2022-11-15; present (and translated) when expanded or on old versions. */
   refunds: z.object({data: z.array(z.unknown())}).nullish(),
@@ -120,6 +124,9 @@ export const ErrorBodySchema = z.object({
     code: z.string().nullish(),
     decline_code: z.string().nullish(),
     advice_code: z.string().nullish(),
+    network_advice_code: z.string().nullish(),
+    network_decline_code: z.string().nullish(),
+    payment_method: z.object({card: z.object({brand: z.string().nullish()}).nullish()}).nullish(),
     message: z.string().nullish(),
     param: z.string().nullish(),
     charge: z.string().nullish(),

@@ -1,6 +1,6 @@
 import type {NormalizedTxn} from '../../core/transaction.js'
 import {buildTxn, invalidShape, Refusal, type Translation, type TxnFields, wireMoney} from '../translate-kit.js'
-import {classifyDecline} from './classify.js'
+import {declineFailure} from './classify.js'
 import {facts} from './facts.js'
 import {
   ChargeSchema,
@@ -56,11 +56,14 @@ function chargeFields(charge: StripeCharge, ctx: TranslateContext): TxnFields {
   if (charge.status === 'failed') {
     // outcome.reason carries the issuer's decline code (insufficient_funds…); failure_code is often just card_declined.
     const code = charge.outcome?.reason ?? charge.failure_code ?? 'unknown'
-    failure = {
+    failure = declineFailure({
       code,
       message: charge.failure_message ?? charge.outcome?.seller_message ?? code,
-      decision: classifyDecline(code, charge.outcome?.advice_code),
-    }
+      advice: charge.outcome?.advice_code,
+      networkCode: charge.outcome?.network_decline_code,
+      networkAdvice: charge.outcome?.network_advice_code,
+      brand: charge.payment_method_details?.card?.brand,
+    })
   }
   return {
     externalId: charge.id,

@@ -4,6 +4,8 @@ import {fromGatewayMinor, toGatewayMinor} from '../../core/money.js'
 import type {Decision, Money} from '../../core/transaction.js'
 import type {EmulatorOptions, EmulatorRequest, EmulatorResponse, GatewayEmulator, SignedWebhook} from '../emulator.js'
 import type {ScenarioCustomer} from '../model.js'
+import {type ChargeScript, type ChargeStep, declineOf, type ScriptedCharge} from '../charge-rules.js'
+import {delivered} from '../delivery.js'
 import {CHECKOUT_VERSION} from '../../gateways/adyen/api.js'
 import {REFUSAL_REASONS} from '../../gateways/adyen/classify.js'
 import {facts} from '../../gateways/adyen/facts.js'
@@ -18,9 +20,10 @@ import {AdyenWorld, DECLINES, MERCHANT_ACCOUNT, pspReference, REPORT_USER} from 
  *   batch's day has ended by clock.now(). Only the report user may download (Basic auth with report_user and
  *   report_password, or its report_api_key); the Checkout key has no report role here (403). The columns are the
  *   sandbox account's (with Shopper Reference), or Adyen's default layout (`reportColumns: 'default'`).
- * - POST /v72/payments: Authorised unless the shopper's latest scenario payment so far failed, in which case
- *   the card is refused again with that decline's code. Payments created here live only in memory (for
- *   Idempotency-Key replay); they do not enter reports or webhooks.
+ * - POST /v72/payments: as a charge rule says (charge-rules.ts) when one matches; else Authorised unless the
+ *   shopper's latest scenario payment so far failed, in which case the card is refused again with that decline's
+ *   code. Payments created here live only in memory (for Idempotency-Key replay, 31 days); they do not enter
+ *   reports or webhooks.
  * - POST /v72/paymentMethods: the connection test.
  * - Webhooks: one per scenario event, plus REPORT_AVAILABLE for each batch holding one of them.
  * - processorBalance(): the merchant's balance at Adyen, from the report lines booked by clock.now() (balance.ts).
@@ -62,7 +65,7 @@ export const createAdyenEmulator = (opts: AdyenEmulatorOptions): GatewayEmulator
   const settings = {merchant_account: MERCHANT_ACCOUNT, report_user: REPORT_USER, invoice_column: 'Merchant Reference'}
   const world = new AdyenWorld(opts)
   const columns = opts.reportColumns === 'default' ? DEFAULT_COLUMNS : ACCOUNT_COLUMNS
-  const payments = createPayments(world, () => clock.now())
+  const payments = createPayments(world, () => clock.now(), opts.charges)
   const reportBasic = `Basic ${Buffer.from(`${REPORT_USER}:${secrets.report_password}`).toString('base64')}`
 
   const handle = (req: EmulatorRequest): EmulatorResponse => {
@@ -132,8 +135,12 @@ function paymentMethods(req: EmulatorRequest): EmulatorResponse {
 }
 
 /** POST /payments with Adyen's Idempotency-Key semantics: a key replays its first answer, or refuses another body. */
-function createPayments(world: AdyenWorld, now: () => number): (req: EmulatorRequest) => EmulatorResponse {
-  const created = new Map<string, {bodyHash: string; response: EmulatorResponse}>()
+function createPayments(
+  world: AdyenWorld,
+  now: () => number,
+  script?: ChargeScript,
+): (req: EmulatorRequest) => EmulatorResponse {
+  const created = new Map<string, {bodyHash: string; response: EmulatorResponse; atMs: number}>()
   let createdSeq = 0
   return (req) => {
     let body: Record<string, unknown>
@@ -147,6 +154,8 @@ function createPayments(world: AdyenWorld, now: () => number): (req: EmulatorReq
     const bodyHash = createHash('sha256').update(req.rawBody).digest('hex')
     if (key !== undefined) {
       if (key.length > 64) return classicError(422, '000', 'Idempotency-Key is longer than 64 characters', 'validation')
+      // Keys are valid for at least 31 days (docs/gateways.md#adyen-idempotency); this sandbox forgets them then.
+      if (now() - (created.get(key)?.atMs ?? now()) >= KEY_RETENTION_MS) created.delete(key)
       const seen = created.get(key)
       if (seen) {
         if (seen.bodyHash !== bodyHash)
@@ -162,13 +171,23 @@ function createPayments(world: AdyenWorld, now: () => number): (req: EmulatorReq
     const checked = validatePayment(world, body)
     if ('error' in checked) return checked.error
     const psp = pspReference('created', key ?? `${body.reference}#${++createdSeq}`)
-    const response = json(
-      200,
-      authorise(world, checked, psp, new Date(now()).toISOString()),
-      key === undefined ? {} : {'Idempotency-Key': key},
-    )
-    if (key !== undefined) created.set(key, {bodyHash, response})
-    return response
+    const scripted = script?.next('adyen', {paymentMethod: checked.storedMethod, customer: checked.customer.id}) ?? null
+    const answer = scripted
+      ? scriptedAnswer(checked, psp, scripted)
+      : authorise(world, checked, psp, new Date(now()).toISOString())
+    const response = json(200, answer, key === undefined ? {} : {'Idempotency-Key': key})
+    if (key !== undefined) created.set(key, {bodyHash, response, atMs: now()})
+    script?.record({
+      gateway: 'adyen',
+      externalId: psp,
+      paymentMethod: checked.storedMethod,
+      customer: checked.customer.id,
+      amount: checked.money,
+      approved: answer.resultCode === 'Authorised',
+      reference: checked.reference,
+      at: new Date(now()).toISOString(),
+    })
+    return delivered(scripted?.step, response, () => classicError(500, '000', 'Internal error', 'internal'))
   }
 }
 
@@ -176,6 +195,43 @@ interface ValidPayment {
   money: Money
   reference: string
   customer: ScenarioCustomer
+  storedMethod: string
+}
+
+const KEY_RETENTION_MS = 31 * 86_400_000
+const ADYEN_BRANDS: Readonly<Record<ScriptedCharge['brand'], string>> = {
+  visa: 'visa',
+  mastercard: 'mc',
+  amex: 'amex',
+  discover: 'discover',
+}
+
+/** A scripted charge: Authorised, or Refused with the reason's code, the raw response and the advice code. */
+function scriptedAnswer(p: ValidPayment, psp: string, scripted: ScriptedCharge): Record<string, unknown> {
+  const reason = declineOf(scripted.step)
+  const base = {
+    pspReference: psp,
+    amount: {currency: p.money.currency, value: toGatewayMinor(p.money, facts.wire)},
+    merchantReference: p.reference,
+    paymentMethod: {brand: ADYEN_BRANDS[scripted.brand], type: 'scheme'},
+  }
+  if (!reason) return {...base, resultCode: 'Authorised', additionalData: {authCode: psp.slice(-6)}}
+  const code = DECLINES[reason]
+  return {
+    ...base,
+    resultCode: 'Refused',
+    refusalReason: REFUSAL_REASONS[code]!.reason,
+    refusalReasonCode: code,
+    additionalData: rawResponse(scripted.step),
+  }
+}
+
+/** What Adyen adds when the account returns raw acquirer responses and merchant advice codes. */
+function rawResponse(step: ChargeStep): Record<string, string> {
+  const data: Record<string, string> = {}
+  if (step.networkCode) data.refusalReasonRaw = `${step.networkCode} : Declined`
+  if (step.networkAdvice) data.merchantAdviceCode = `${step.networkAdvice}: Merchant advice`
+  return data
 }
 
 /** The checks Adyen makes before authorising, in its order, with its error codes. */
@@ -202,7 +258,7 @@ function validatePayment(world: AdyenWorld, body: Record<string, unknown>): Vali
   ) {
     return {error: classicError(422, '800', 'Contract not found', 'validation')}
   }
-  return {money, reference: body.reference, customer}
+  return {money, reference: body.reference, customer, storedMethod: method.storedPaymentMethodId}
 }
 
 /** The answer: refused again with the decline of the shopper's latest payment when that one failed. */

@@ -36,7 +36,7 @@ export const EMULATOR_CREDENTIALS = {
 export function createBraintreeEmulator(opts: BraintreeEmulatorOptions): GatewayEmulator {
   const world = buildWorld(opts.scenario, opts.share)
   const searchLimit = opts.searchLimit ?? 20_000
-  const sale = saleHandler(world, opts.settleDelayMs ?? 3_600_000)
+  const sale = saleHandler(world, opts.settleDelayMs ?? 3_600_000, opts.charges)
   const {merchantId, publicKey, privateKey} = EMULATOR_CREDENTIALS
   const expectedAuth = Buffer.from(`Basic ${Buffer.from(`${publicKey}:${privateKey}`).toString('base64')}`)
   const prefix = `/merchants/${merchantId}/`

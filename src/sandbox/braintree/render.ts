@@ -80,6 +80,8 @@ export function renderTransaction(t: BtTxn, now: number): string {
       el('processor-response-type', t.processor.type) +
       settlementFields +
       el('gateway-rejection-reason', t.gatewayRejectionReason) +
+      (t.networkResponseCode ? el('network-response-code', t.networkResponseCode) : '') +
+      (t.merchantAdviceCode ? el('merchant-advice-code', t.merchantAdviceCode) : '') +
       el('refunded-transaction-id', t.refundedTransactionId) +
       wrap('refund-ids', refunds, {type: 'array'}) +
       wrap('disputes', disputes, {type: 'array'}) +
@@ -87,7 +89,10 @@ export function renderTransaction(t: BtTxn, now: number): string {
       el('payment-instrument-type', 'credit_card') +
       wrap(
         'credit-card',
-        el('token', t.paymentMethodToken) + el('bin', '411111') + el('last-4', '1111') + el('card-type', 'Visa'),
+        el('token', t.paymentMethodToken) +
+          el('bin', '411111') +
+          el('last-4', '1111') +
+          el('card-type', t.cardType ?? 'Visa'),
       ),
   )
 }

@@ -1,11 +1,14 @@
 import {parseGatewayDecimal} from '../../core/money.js'
 import type {Money} from '../../core/transaction.js'
 import type {EmulatorRequest, EmulatorResponse} from '../emulator.js'
+import {type ChargeScript, declineOf, type ScriptedCharge} from '../charge-rules.js'
+import {delivered} from '../delivery.js'
 import {renderTransaction} from './render.js'
 import {apiErrorResponse, type ValidationError, xmlResponse} from './respond.js'
 import {
   APPROVED,
   braintreeIdFor,
+  DECLINES,
   type BtTxn,
   merchantAccountFor,
   MERCHANT_CURRENCIES,
@@ -15,9 +18,10 @@ import {
 import {facts} from '../../gateways/braintree/facts.js'
 
 /**
- * POST transactions: a sale on a stored payment-method token (201 with the transaction, or 422). Sandbox amounts
- * as at Braintree: a sale of 2000.00–3000.99 is processor_declined with the whole part as the processor response
- * code, answered 422 with the declined transaction. A sale submitted for settlement settles `settleDelayMs` later.
+ * POST transactions: a sale on a stored payment-method token (201 with the transaction, or 422). A charge rule
+ * (charge-rules.ts) decides when one matches the token; else sandbox amounts as at Braintree: a sale of
+ * 2000.00–3000.99 is processor_declined with the whole part as the processor response code, answered 422 with the
+ * declined transaction. A sale submitted for settlement settles `settleDelayMs` later.
  */
 
 /** Emulator-side view of the sandbox decline codes (independent of the adapter's classify.ts). */
@@ -47,6 +51,7 @@ interface SaleRequest {
 export function saleHandler(
   world: World,
   settleDelayMs: number,
+  script?: ChargeScript,
 ): (req: EmulatorRequest, now: number) => EmulatorResponse {
   let createdSeq = 0
   return (req, now) => {
@@ -58,7 +63,11 @@ export function saleHandler(
     }
     const read = readSale(world, body?.transaction ?? {})
     if (!read.ok) return apiErrorResponse(read.errors.map((e) => e.message).join('\n'), read.errors)
-    const declineCode = sandboxDeclineCode(read.sale.wire)
+    const owner = world.tokens.get(read.sale.token)
+    const scripted =
+      script?.next('braintree', {paymentMethod: read.sale.token, customer: owner?.ymsCustomer ?? null}) ?? null
+    const reason = scripted ? declineOf(scripted.step) : null
+    const declineCode = scripted ? (reason ? DECLINES[reason].code : null) : sandboxDeclineCode(read.sale.wire)
     const t = storeSale(
       world,
       read.sale,
@@ -67,8 +76,22 @@ export function saleHandler(
       now,
       settleDelayMs,
     )
-    if (declineCode) return apiErrorResponse(t.processor.text, [], renderTransaction(t, now))
-    return xmlResponse(201, renderTransaction(t, now))
+    if (scripted) scriptCard(t, scripted, reason !== null)
+    script?.record({
+      gateway: 'braintree',
+      externalId: t.id,
+      paymentMethod: read.sale.token,
+      customer: owner?.ymsCustomer ?? null,
+      amount: t.amount,
+      approved: declineCode === null,
+      reference: t.orderId,
+      at: new Date(now).toISOString(),
+    })
+    const answer = declineCode
+      ? apiErrorResponse(t.processor.text, [], renderTransaction(t, now))
+      : xmlResponse(201, renderTransaction(t, now))
+    // No idempotency at Braintree: a lost answer leaves the sale in place, found only by a search.
+    return delivered(scripted?.step, answer, () => ({status: 500, headers: {}, body: ''}))
   }
 }
 
@@ -117,6 +140,21 @@ function readSale(
       submit,
     },
   }
+}
+
+const CARD_TYPES: Readonly<Record<ScriptedCharge['brand'], string>> = {
+  visa: 'Visa',
+  mastercard: 'MasterCard',
+  amex: 'American Express',
+  discover: 'Discover',
+}
+
+/** A scripted sale's card type, and on a decline the network's response and advice codes. */
+function scriptCard(t: BtTxn, scripted: ScriptedCharge, declined: boolean): void {
+  t.cardType = CARD_TYPES[scripted.brand]
+  if (!declined) return
+  if (scripted.step.networkCode) t.networkResponseCode = scripted.step.networkCode
+  if (scripted.step.networkAdvice) t.merchantAdviceCode = scripted.step.networkAdvice
 }
 
 /** The processor code a sandbox amount declines with (2000.00–3000.99), or null when it is approved. */

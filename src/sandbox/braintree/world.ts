@@ -28,6 +28,10 @@ export interface BtTxn {
   refundedTransactionId: string | null
   refunds: {id: string; at: number}[]
   disputes: BtDispute[]
+  /** A scripted sale's card type (MasterCard, …; default Visa) and the network's codes on its decline. */
+  cardType?: string
+  networkResponseCode?: string
+  merchantAdviceCode?: string
 }
 
 export interface BtDispute {
@@ -147,7 +151,8 @@ export interface World {
   txns: BtTxn[]
   byId: Map<string, BtTxn>
   disputes: BtDispute[]
-  tokens: Map<string, {customerId: string; currency: string}>
+  /** Stored payment-method token -> its Braintree customer, currency and the YMS customer it belongs to. */
+  tokens: Map<string, {customerId: string; currency: string; ymsCustomer: string}>
   customers: Set<string>
 }
 
@@ -199,9 +204,10 @@ export function buildWorld(scenario: Scenario, share: 'own' | 'all'): World {
       disputes.push(dispute)
     }
   }
-  const tokens = new Map<string, {customerId: string; currency: string}>()
+  const tokens: World['tokens'] = new Map()
   for (const c of scenario.customers) {
     tokens.set(c.paymentMethods.braintree, {
+      ymsCustomer: c.id,
       customerId: c.refs.braintree,
       currency: sites.get(c.site)?.currency ?? 'USD',
     })

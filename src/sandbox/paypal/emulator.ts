@@ -4,8 +4,9 @@ import type {ScenarioPayment} from '../model.js'
 import {disputeDetail, listDisputes} from './disputes.js'
 import {createTokenDesk, invalidToken, sandboxCredentials} from './oauth.js'
 import {createReplayCache} from './idempotency.js'
-import {captureOrder, createOrder, DECLINES} from './orders.js'
-import {notFound} from './responses.js'
+import {captureOrder, createOrder, DECLINES, type OrderAnswer} from './orders.js'
+import {notFound, ppError} from './responses.js'
+import {delivered} from '../delivery.js'
 import {searchTransactions} from './search.js'
 import {certificate, createWebhookSigner, signedWebhooks, verifySignature} from './webhooks.js'
 import {PaypalWorld} from './world.js'
@@ -41,7 +42,7 @@ export function createPaypalEmulator(opts: PaypalEmulatorOptions): PaypalEmulato
   const secrets = sandboxCredentials(scenario.seed)
   const tokens = createTokenDesk(scenario.seed, secrets, clock)
   const signer = createWebhookSigner(scenario.seed)
-  const replayable = createReplayCache()
+  const replayable = createReplayCache(clock)
 
   async function route(req: EmulatorRequest): Promise<EmulatorResponse> {
     if (req.method === 'POST' && req.path === '/v1/oauth2/token') return tokens.issue(req)
@@ -53,8 +54,18 @@ export function createPaypalEmulator(opts: PaypalEmulatorOptions): PaypalEmulato
     if (req.method === 'GET' && dispute) return disputeDetail(world, req, decodeURIComponent(dispute[1]!))
     if (req.method === 'POST' && req.path === '/v1/notifications/verify-webhook-signature')
       return verifySignature(signer, req)
-    if (req.method === 'POST' && req.path === '/v2/checkout/orders')
-      return replayable(req, () => createOrder(world, req))
+    if (req.method === 'POST' && req.path === '/v2/checkout/orders') {
+      // A replay does not run createOrder, so only a new order's scripted step decides how its answer travels.
+      let step: OrderAnswer['step']
+      const answer = replayable(req, () => {
+        const created = createOrder(world, req, opts.charges)
+        step = created.step
+        return created.response
+      })
+      return delivered(step, answer, () =>
+        ppError(500, 'INTERNAL_SERVER_ERROR', 'An internal server error has occurred.'),
+      )
+    }
     const cap = /^\/v2\/checkout\/orders\/([^/]+)\/capture$/.exec(req.path)
     if (req.method === 'POST' && cap) return replayable(req, () => captureOrder(world, decodeURIComponent(cap[1]!)))
     return notFound('INVALID_RESOURCE_ID')

@@ -3,6 +3,7 @@ import {parseGatewayDecimal} from '../../core/money.js'
 import type {Decision, Money} from '../../core/transaction.js'
 import {MoneyError} from '../../core/errors.js'
 import type {EmulatorRequest, EmulatorResponse} from '../emulator.js'
+import {type ChargeScript, type ChargeStep, declineOf} from '../charge-rules.js'
 import {sandboxFee} from '../fees.js'
 import {DECLINE_REASONS, type DeclineReason, type ScenarioCustomer, type ScenarioPayment} from '../model.js'
 import {facts} from '../../gateways/paypal/facts.js'
@@ -13,7 +14,8 @@ import type {PaypalWorld} from './world.js'
 /**
  * `POST /v2/checkout/orders` and `POST /v2/checkout/orders/{id}/capture`. An order with
  * `payment_source.paypal.vault_id` is created and captured in one call: a scenario customer's vaulted wallet
- * succeeds (payer = that customer); `decline-<reason>` (a scenario decline reason) fails with DECLINES' code;
+ * succeeds (payer = that customer) unless a charge rule (charge-rules.ts) says otherwise; `decline-<reason>` (a
+ * scenario decline reason) fails with DECLINES' code;
  * anything else is RESOURCE_NOT_FOUND. An order without a payment source stays CREATED and its capture fails
  * ORDER_NOT_APPROVED.
  *
@@ -43,10 +45,54 @@ interface OrderRequest {
 
 const AMOUNT_FIELD = "/purchase_units/@reference_id=='default'/amount"
 
-export function createOrder(world: PaypalWorld, req: EmulatorRequest): EmulatorResponse {
+/** The answer, and the scripted step that decided it (its delivery is the caller's to honour). */
+export interface OrderAnswer {
+  response: EmulatorResponse
+  step?: ChargeStep
+}
+
+export function createOrder(world: PaypalWorld, req: EmulatorRequest, script?: ChargeScript): OrderAnswer {
   const order = readOrder(req)
-  if ('status' in order) return order
-  const n = world.created.length + world.unapprovedOrders.size + 1
+  if ('status' in order) return {response: order}
+  const vault = order.body.payment_source?.paypal?.vault_id
+  const customer = typeof vault === 'string' ? world.byVault.get(vault) : undefined
+  const scripted = customer && script?.next('paypal', {paymentMethod: vault as string, customer: customer.id})
+  const reason = scripted ? declineOf(scripted.step) : null
+  const response = !scripted
+    ? orderOutcome(world, req, order)
+    : reason
+      ? instrumentDeclined(reason)
+      : chargeVault(world, req, order, customer, nextOrderNumber(world))
+  // A vaulted wallet was charged (201) or its funding declined (422): the emulator's record of the charge.
+  if (script && typeof vault === 'string' && (response.status === 201 || response.status === 422)) {
+    const approved = response.status === 201
+    script.record({
+      gateway: 'paypal',
+      externalId: approved ? world.ids.payment(world.created.at(-1)!.key) : null,
+      paymentMethod: vault,
+      customer: customer?.id ?? null,
+      amount: order.amount,
+      approved,
+      reference: typeof order.unit.invoice_id === 'string' ? order.unit.invoice_id : null,
+      at: world.nowIso(),
+    })
+  }
+  return scripted ? {response, step: scripted.step} : {response}
+}
+
+function nextOrderNumber(world: PaypalWorld): number {
+  return world.created.length + world.unapprovedOrders.size + 1
+}
+
+function instrumentDeclined(reason: DeclineReason): EmulatorResponse {
+  return unprocessable({
+    issue: DECLINES[reason].code,
+    description: `The instrument presented was declined (${reason}).`,
+  })
+}
+
+function orderOutcome(world: PaypalWorld, req: EmulatorRequest, order: OrderRequest): EmulatorResponse {
+  const n = nextOrderNumber(world)
   const vault = order.body.payment_source?.paypal?.vault_id
   if (vault === undefined) return leaveUnapproved(world, req, order, n)
   if (typeof vault !== 'string')
@@ -59,10 +105,7 @@ export function createOrder(world: PaypalWorld, req: EmulatorRequest): EmulatorR
   if (declined) {
     const reason = declined[1] as DeclineReason
     if (!(DECLINE_REASONS as readonly string[]).includes(reason)) return notFound()
-    return unprocessable({
-      issue: DECLINES[reason].code,
-      description: `The instrument presented was declined (${reason}).`,
-    })
+    return instrumentDeclined(reason)
   }
   const customer = world.byVault.get(vault)
   return customer ? chargeVault(world, req, order, customer, n) : notFound()

@@ -35,7 +35,7 @@ export function createSquareEmulator(opts: EmulatorOptions): SquareEmulator {
   }
   const world = new SquareWorld(scenario, opts.share)
   const ctx: RouteContext = {world, snapshots: new Snapshots(world), now: () => new Date(clock.now()).toISOString()}
-  const route = router(ctx, createPaymentRoute(ctx))
+  const route = router(ctx, createPaymentRoute(ctx, opts.charges))
 
   return {
     kind: 'square',

@@ -19,4 +19,6 @@ export interface PaymentRecord {
   note: string | undefined
   sourceType: 'CARD' | 'BANK_ACCOUNT'
   decline: DeclineInfo | null
+  /** The card's brand (VISA, MASTERCARD, …) when a charge rule set it; otherwise derived from the seed. */
+  brand?: string
 }

@@ -78,7 +78,7 @@ export function renderPayment(rec: PaymentRecord, at: string, seed: number): Rec
     payment.card_details = {
       status: status === 'PENDING' ? 'AUTHORIZED' : status === 'COMPLETED' ? 'CAPTURED' : 'FAILED',
       card: {
-        card_brand: pick(BRANDS, seed, 'brand', rec.id),
+        card_brand: rec.brand ?? pick(BRANDS, seed, 'brand', rec.id),
         last_4: derive(4, '0123456789', seed, 'last4', rec.id),
         exp_month: 1 + (Number.parseInt(derive(2, '0123456789', seed, 'month', rec.id), 10) % 12),
         exp_year: 2030,
@@ -164,7 +164,7 @@ export function renderDispute(rec: PaymentRecord, at: string, seed: number): Rec
     due_at: due,
     disputed_payment: {payment_id: rec.id},
     evidence_ids: [],
-    card_brand: pick(BRANDS, seed, 'brand', rec.id),
+    card_brand: rec.brand ?? pick(BRANDS, seed, 'brand', rec.id),
     created_at: d.openedAt,
     updated_at: closed ? d.closedAt : d.openedAt,
     brand_dispute_id: derive(22, ALNUM, seed, 'brand-dispute', rec.disputeId),

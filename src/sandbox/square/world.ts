@@ -8,7 +8,7 @@ import type {PaymentRecord} from './record.js'
 
 /** What a payment created through the API adds to its scenario facts. */
 export type RecordExtras = Partial<
-  Pick<PaymentRecord, 'customerId' | 'locationId' | 'referenceId' | 'note' | 'decline'>
+  Pick<PaymentRecord, 'customerId' | 'locationId' | 'referenceId' | 'note' | 'decline' | 'brand'>
 >
 
 /**
@@ -68,6 +68,7 @@ export class SquareWorld {
       // Payments that stay pending before they settle are bank (ACH) debits; the rest are cards on file.
       sourceType: p.settledAt !== null ? 'BANK_ACCOUNT' : 'CARD',
       decline: extra.decline ?? (p.decline ? declineInfo(DECLINES[p.decline].code) : null),
+      ...(extra.brand ? {brand: extra.brand} : {}),
     }
     this.records.push(rec)
     this.byKey.set(p.key, rec)

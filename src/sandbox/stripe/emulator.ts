@@ -1,5 +1,6 @@
 import type {Decision} from '../../core/transaction.js'
 import type {EmulatorOptions, EmulatorRequest, EmulatorResponse, GatewayEmulator, SignedWebhook} from '../emulator.js'
+import {delivered} from '../delivery.js'
 import {DUPLICATE_HINT_HEADER} from '../faults.js'
 import type {DeclineReason, ScenarioEvent} from '../model.js'
 import {STRIPE_API_VERSION} from '../../gateways/stripe/api.js'
@@ -15,13 +16,16 @@ import {signStripePayload} from '../../gateways/stripe/webhook.js'
  */
 type Json = Record<string, unknown>
 
+const IDEMPOTENCY_KEY_MAX = 255
+const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000
+
 export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
   const world = new StripeWorld(opts.scenario, opts.share)
   const secrets = {
     api_key: `sk_test_ymsSandbox${String(opts.scenario.seed).padStart(6, '0')}NotARealKey`,
     webhook_secret: `whsec_ymsSandbox${String(opts.scenario.seed).padStart(6, '0')}NotARealSecret`,
   }
-  const idempotency = new Map<string, {fingerprint: string; response: EmulatorResponse}>()
+  const idempotency = new Map<string, {fingerprint: string; response: EmulatorResponse; atMs: number}>()
   let requestCount = 0
 
   const handle = (req: EmulatorRequest): EmulatorResponse => {
@@ -49,6 +53,13 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
         if (req.path !== '/v1/payment_intents') return fail(404, unrecognized(req))
         const key = req.headers['idempotency-key']
         const fingerprint = requestFingerprint(req.method, req.path, req.rawBody)
+        if (key && key.length > IDEMPOTENCY_KEY_MAX)
+          return fail(400, {
+            type: 'invalid_request_error',
+            message: `Idempotency keys can be at most ${IDEMPOTENCY_KEY_MAX} characters long.`,
+          })
+        // Stripe prunes a key once it is 24 hours old: the same key then makes a new payment.
+        if (key && nowMs - (idempotency.get(key)?.atMs ?? nowMs) >= IDEMPOTENCY_RETENTION_MS) idempotency.delete(key)
         if (key) {
           const seen = idempotency.get(key)
           if (seen && seen.fingerprint !== fingerprint) {
@@ -64,12 +75,19 @@ export function createStripeEmulator(opts: EmulatorOptions): GatewayEmulator {
             }
           headers['idempotency-key'] = key
         }
-        const result = createPaymentIntent(world, new URLSearchParams(req.rawBody.toString('utf8')), nowMs, {
-          id: requestId,
-          idempotency_key: key ?? '',
-        })
-        const response = json(result.status, result.body)
-        if (key) idempotency.set(key, {fingerprint, response})
+        const result = createPaymentIntent(
+          world,
+          new URLSearchParams(req.rawBody.toString('utf8')),
+          nowMs,
+          {id: requestId, idempotency_key: key ?? ''},
+          opts.charges,
+        )
+        const answer = json(result.status, result.body)
+        const response = delivered(result.step, answer, () =>
+          fail(500, {type: 'api_error', message: 'An unknown error occurred'}),
+        )
+        // Stripe stores the first response once execution began, a 500 included (docs/gateways.md#stripe-idempotency).
+        if (key) idempotency.set(key, {fingerprint, response: {...response, lost: undefined}, atMs: nowMs})
         return response
       }
       if (req.method !== 'GET') return fail(404, unrecognized(req))

@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 
 import {fromGatewayMinor} from '../../core/money.js'
 import {MoneyError} from '../../core/errors.js'
+import {type ChargeScript, type ChargeStep, declineOf} from '../charge-rules.js'
 import {sandboxFee} from '../fees.js'
 import {type DeclineReason, paymentStateAt, type ScenarioCustomer, type ScenarioPayment} from '../model.js'
 import {type ChargeEntry, declineError, STRIPE_DECLINES, type StripeWorld} from './world.js'
@@ -9,9 +10,10 @@ import {arrayParam, hashParam, ListParamError} from './list.js'
 import {facts} from '../../gateways/stripe/facts.js'
 
 /**
- * POST /v1/payment_intents (confirm=true, off-session) in the sandbox. The outcome is deterministic:
- * Stripe's test payment methods decline as their names say; a customer's stored card succeeds unless the
- * customer's latest failed payment was a hard decline (the card is still expired or stolen).
+ * POST /v1/payment_intents (confirm=true, off-session) in the sandbox. The outcome is deterministic: a charge rule
+ * (charge-rules.ts) decides when one matches; else Stripe's test payment methods decline as their names say, and a
+ * customer's stored card succeeds unless the customer's latest failed payment was a hard decline (the card is still
+ * expired or stolen).
  */
 const TEST_PAYMENT_METHODS: Readonly<Record<string, DeclineReason | null>> = {
   pm_card_visa: null,
@@ -26,6 +28,8 @@ const TEST_PAYMENT_METHODS: Readonly<Record<string, DeclineReason | null>> = {
 export interface IntentResult {
   status: number
   body: Record<string, unknown>
+  /** The scripted step that decided it, whose delivery the emulator honours. */
+  step?: ChargeStep
 }
 
 export function createPaymentIntent(
@@ -33,6 +37,7 @@ export function createPaymentIntent(
   form: URLSearchParams,
   nowMs: number,
   request: {id: string; idempotency_key: string},
+  script?: ChargeScript,
 ): IntentResult {
   const amountText = form.get('amount')
   if (amountText === null)
@@ -66,10 +71,13 @@ export function createPaymentIntent(
     throw new ListParamError('Missing required param: payment_method.', 'payment_method', 400, 'parameter_missing')
   if (form.get('confirm') !== 'true')
     throw new ListParamError('This sandbox only creates confirmed PaymentIntents: pass confirm=true.', 'confirm')
+  const known = pm in TEST_PAYMENT_METHODS || pm === customer.paymentMethods.stripe
+  if (!known) throw new ListParamError(`No such PaymentMethod: '${pm}'`, 'payment_method', 400, 'resource_missing')
+  const scripted = script?.next('stripe', {paymentMethod: pm, customer: customer.id}) ?? null
   let decline: DeclineReason | null
-  if (pm in TEST_PAYMENT_METHODS) decline = TEST_PAYMENT_METHODS[pm] ?? null
-  else if (pm === customer.paymentMethods.stripe) decline = storedCardOutcome(world, customer, nowMs)
-  else throw new ListParamError(`No such PaymentMethod: '${pm}'`, 'payment_method', 400, 'resource_missing')
+  if (scripted) decline = declineOf(scripted.step)
+  else if (pm in TEST_PAYMENT_METHODS) decline = TEST_PAYMENT_METHODS[pm] ?? null
+  else decline = storedCardOutcome(world, customer, nowMs)
 
   const key = `e${String(world.created.size + 1).padStart(6, '0')}`
   const metadata = hashParam(form, 'metadata')
@@ -87,12 +95,35 @@ export function createPaymentIntent(
     refunds: [],
     dispute: null,
   }
-  const entry: ChargeEntry = world.addCreatedPayment(payment, {metadata, paymentMethod: pm}, request)
+  const network: Partial<ChargeStep> = scripted && decline ? scripted.step : {}
+  const entry: ChargeEntry = world.addCreatedPayment(
+    payment,
+    {
+      metadata,
+      paymentMethod: pm,
+      ...(scripted ? {brand: scripted.brand} : {}),
+      ...(network.networkCode ? {networkCode: network.networkCode} : {}),
+      ...(network.networkAdvice ? {networkAdvice: network.networkAdvice} : {}),
+    },
+    request,
+  )
+  script?.record({
+    gateway: 'stripe',
+    externalId: entry.id,
+    paymentMethod: pm,
+    customer: customer.id,
+    amount,
+    approved: decline === null,
+    reference: payment.invoice,
+    at: payment.createdAt,
+  })
+  const step = scripted?.step
   const expand = new Set(arrayParam(form, 'expand'))
   const intent = world.renderPaymentIntent(entry.payment, nowMs, expand)
-  if (!decline) return {status: 200, body: intent}
+  if (!decline) return {status: 200, body: intent, step}
   const charge = world.renderCharge(entry.payment, nowMs)
   return {
+    step,
     status: 402,
     body: {
       error: {

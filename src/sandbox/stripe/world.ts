@@ -45,6 +45,10 @@ export interface EventEntry extends Listed {
 export interface CreatedCharge {
   metadata: Record<string, string>
   paymentMethod: string
+  /** A scripted charge's card brand and network codes (charge-rules.ts); otherwise a Visa card without them. */
+  brand?: string
+  networkCode?: string
+  networkAdvice?: string
 }
 
 /** Neutral decline reasons as Stripe reports them, with the decision docs/gateways.md#stripe-declines gives each. */
@@ -310,6 +314,8 @@ export class StripeWorld {
       outcome: decline
         ? {
             advice_code: decline.advice,
+            network_advice_code: extra?.networkAdvice ?? null,
+            network_decline_code: extra?.networkCode ?? null,
             network_status: 'declined_by_network',
             reason: decline.code,
             risk_level: 'normal',
@@ -329,7 +335,7 @@ export class StripeWorld {
       payment_method: extra?.paymentMethod ?? customer?.paymentMethods.stripe ?? null,
       payment_method_details: bank
         ? {type: 'sepa_debit', sepa_debit: {last4: '3000'}}
-        : {type: 'card', card: {brand: 'visa', last4: '4242'}},
+        : {type: 'card', card: {brand: extra?.brand ?? 'visa', last4: '4242'}},
       receipt_email: null,
       refunded: state.refundedMinor === p.amount.minor,
       status: state.status,
@@ -416,9 +422,7 @@ export class StripeWorld {
       created: seconds(ms(p.createdAt)),
       currency: p.amount.currency.toLowerCase(),
       customer: charge.customer,
-      last_payment_error: decline
-        ? {...declineError(decline, charge), payment_method: {id: charge.payment_method, object: 'payment_method'}}
-        : null,
+      last_payment_error: decline ? declineError(decline, charge) : null,
       latest_charge:
         expand.has('latest_charge') || expand.has('latest_charge.balance_transaction') ? charge : charge.id,
       livemode: false,
@@ -448,7 +452,10 @@ export class StripeWorld {
   }
 }
 
+/** A card_error as Stripe writes it, with the network's codes and the payment method the charge used. */
 export function declineError(decline: (typeof STRIPE_DECLINES)[DeclineReason], charge: Json): Json {
+  const outcome = charge.outcome as {network_advice_code?: string | null; network_decline_code?: string | null}
+  const details = charge.payment_method_details as {card?: Json} | undefined
   return {
     advice_code: decline.advice ?? undefined,
     charge: charge.id,
@@ -456,6 +463,9 @@ export function declineError(decline: (typeof STRIPE_DECLINES)[DeclineReason], c
     decline_code: decline.code,
     doc_url: `https://stripe.com/docs/error-codes/${decline.failureCode.replaceAll('_', '-')}`,
     message: decline.message,
+    network_advice_code: outcome.network_advice_code ?? undefined,
+    network_decline_code: outcome.network_decline_code ?? undefined,
+    payment_method: {id: charge.payment_method, object: 'payment_method', type: 'card', card: details?.card},
     type: 'card_error',
   }
 }

@@ -4,6 +4,7 @@ import {merchantBookingsAndSkippedItems} from './003-merchant-bookings-and-skipp
 import {storeIdentity} from './004-store-identity.js'
 import {reconcileTables} from './005-reconcile.js'
 import {alerts} from './006-alerts.js'
+import {retryRules} from './007-retry-rules.js'
 import type {Migration} from './migration.js'
 
 export type {Migration} from './migration.js'
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   storeIdentity,
   reconcileTables,
   alerts,
+  retryRules,
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0

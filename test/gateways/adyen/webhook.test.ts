@@ -135,7 +135,26 @@ describe('adyen notification translation', () => {
       failure: {code: '12', message: 'Not enough balance', decision: 'retry'},
       occurredAt: '2025-07-01T07:00:00Z',
     })
-    expect(txn('refusedExpired').failure).toEqual({code: '6', message: 'Expired Card', decision: 'terminal'})
+    expect(txn('refusedExpired').failure).toEqual({
+      code: '6',
+      message: 'Expired Card',
+      decision: 'terminal',
+      basis: 'table',
+      origin: 'decline',
+    })
+  })
+
+  it("a refusal carries the card's brand, the raw acquirer response and Mastercard's advice code when Adyen adds them", () => {
+    expect(txn('refusedMastercardAdvice').failure).toEqual({
+      code: '12',
+      message: 'Not enough balance',
+      decision: 'retry',
+      basis: 'table',
+      origin: 'decline',
+      network: 'mastercard',
+      networkCode: '51',
+      networkAdvice: '24',
+    })
   })
 
   it('PENDING, REFUND and disputes', () => {

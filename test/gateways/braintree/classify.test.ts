@@ -1,7 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
 import {BraintreeApiError} from '../../../src/gateways/braintree/api-error.js'
-import {classifyBraintreeError, processorDecision} from '../../../src/gateways/braintree/classify.js'
+import {
+  classifyBraintreeError,
+  gatewayRejectionVerdict,
+  processorDecision,
+  processorVerdict,
+} from '../../../src/gateways/braintree/classify.js'
 import {createBraintreeEmulator} from '../../../src/sandbox/braintree/emulator.js'
 import {CircuitOpenError, TransportError} from '../../../src/gateways/http.js'
 import {DECLINE_REASONS} from '../../../src/sandbox/model.js'
@@ -61,5 +66,16 @@ describe('Braintree gateway-status map (docs/gateways.md#braintree-declines)', (
       const {code, decision} = emulator.declineFor(reason)
       expect(classifyBraintreeError(code), reason).toBe(decision)
     }
+  })
+})
+
+describe('Braintree verdicts say how they were reached', () => {
+  it('advice (the soft/hard type), the table, or unmapped', () => {
+    expect(processorVerdict('2001', 'soft_declined')).toEqual({decision: 'retry', basis: 'advice'})
+    expect(processorVerdict('2001')).toEqual({decision: 'retry', basis: 'table'})
+    expect(processorVerdict('2016', 'soft_declined')).toEqual({decision: 'unknown', basis: 'table'})
+    expect(processorVerdict('2999')).toEqual({decision: 'terminal', basis: 'unmapped'})
+    expect(gatewayRejectionVerdict('avs')).toEqual({decision: 'terminal', basis: 'table'})
+    expect(gatewayRejectionVerdict('a_new_reason')).toEqual({decision: 'terminal', basis: 'unmapped'})
   })
 })

@@ -148,3 +148,24 @@ describe('xml reader', () => {
     })
   })
 })
+
+describe('Braintree decline details for the retry engine (docs/gateways.md#braintree-declines)', () => {
+  it("carries the soft/hard type as advice, the card's network, the network's response code and Mastercard's advice", () => {
+    expect(txnOf('sale-declined-mastercard-advice.xml').failure).toEqual({
+      code: '2001',
+      message: 'Insufficient Funds',
+      decision: 'retry',
+      basis: 'advice',
+      advice: 'soft_declined',
+      origin: 'decline',
+      network: 'mastercard',
+      networkCode: '51',
+      networkAdvice: '24',
+    })
+  })
+
+  it('a gateway rejection is a decline decided by its table; a failed sale without a code was never sent to the card', () => {
+    expect(txnOf('sale-gateway-rejected.xml').failure).toMatchObject({basis: 'table', origin: 'decline'})
+    expect(txnOf('sale-hard-declined.xml').failure).toMatchObject({decision: 'terminal', origin: 'decline'})
+  })
+})

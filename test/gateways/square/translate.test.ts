@@ -55,19 +55,25 @@ describe('Square payment translation', () => {
       code: 'INSUFFICIENT_FUNDS',
       message: "Authorization error: 'INSUFFICIENT_FUNDS'",
       decision: 'retry',
+      basis: 'table',
+      origin: 'decline',
+      network: 'mastercard',
     })
     const hard = txnOf(translatePayment(fixture('payment-failed-expired'), ctx))
     expect(hard.failure).toEqual({
       code: 'CARD_EXPIRED',
       message: "Authorization error: 'CARD_EXPIRED'",
       decision: 'terminal',
+      basis: 'table',
+      origin: 'decline',
+      network: 'visa',
     })
   })
 
   it('an unknown decline code is terminal (docs/gateways.md#declines-and-retries)', () => {
     const raw = fixture('payment-failed') as {card_details: {errors: {code: string}[]}}
     raw.card_details.errors[0]!.code = 'SOMETHING_NEW'
-    expect(txnOf(translatePayment(raw, ctx)).failure?.decision).toBe('terminal')
+    expect(txnOf(translatePayment(raw, ctx)).failure).toMatchObject({decision: 'terminal', basis: 'unmapped'})
   })
 
   it('maps every payment status', () => {

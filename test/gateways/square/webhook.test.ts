@@ -116,6 +116,9 @@ describe('Square webhook verification and translation', () => {
       code: emulator.declineFor(failed.decline!).code,
       message: expect.any(String),
       decision: emulator.declineFor(failed.decline!).decision,
+      basis: 'table',
+      origin: 'decline',
+      network: expect.any(String),
     })
   })
 

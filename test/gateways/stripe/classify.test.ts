@@ -1,7 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
 import {StripeApiError} from '../../../src/gateways/stripe/api-error.js'
-import {classifyDecline, classifyStripeError} from '../../../src/gateways/stripe/classify.js'
+import {
+  classifyDecline,
+  classifyStripeError,
+  declineFailure,
+  declineVerdict,
+} from '../../../src/gateways/stripe/classify.js'
 import {CircuitOpenError, TransportError} from '../../../src/gateways/http.js'
 
 describe('Stripe gateway-status map (docs/gateways.md#stripe-declines)', () => {
@@ -50,5 +55,46 @@ describe('Stripe gateway-status map (docs/gateways.md#stripe-declines)', () => {
     expect(classifyStripeError(new TransportError('reset', 'network_error'))).toBe('unknown')
     expect(classifyStripeError(new CircuitOpenError('stripe', 0))).toBe('retry')
     expect(classifyStripeError(new Error('?'))).toBe('unknown')
+  })
+})
+
+describe('Stripe verdicts and failures for the retry engine', () => {
+  it('say whether the advice, the table or nothing decided', () => {
+    expect(declineVerdict('generic_decline', 'do_not_try_again')).toEqual({decision: 'terminal', basis: 'advice'})
+    expect(declineVerdict('generic_decline', 'an_advice_stripe_adds_later')).toEqual({
+      decision: 'retry',
+      basis: 'table',
+    })
+    expect(declineVerdict('some_code_stripe_adds_next_year')).toEqual({decision: 'terminal', basis: 'unmapped'})
+  })
+
+  it('a decline carries the advice, the brand as a network and the network codes as Stripe sent them', () => {
+    expect(
+      declineFailure({
+        code: 'insufficient_funds',
+        message: 'Your card has insufficient funds.',
+        advice: 'try_again_later',
+        networkCode: '51',
+        networkAdvice: '02',
+        brand: 'visa',
+      }),
+    ).toEqual({
+      code: 'insufficient_funds',
+      message: 'Your card has insufficient funds.',
+      decision: 'retry',
+      basis: 'advice',
+      origin: 'decline',
+      advice: 'try_again_later',
+      network: 'visa',
+      networkCode: '51',
+      networkAdvice: '02',
+    })
+    expect(declineFailure({code: 'card_declined', message: 'x', brand: 'unknown'})).toEqual({
+      code: 'card_declined',
+      message: 'x',
+      decision: 'terminal',
+      basis: 'unmapped',
+      origin: 'decline',
+    })
   })
 })

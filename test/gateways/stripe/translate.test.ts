@@ -56,9 +56,26 @@ describe('Stripe charge translation', () => {
       code: 'insufficient_funds',
       message: 'Your card has insufficient funds.',
       decision: 'retry',
+      basis: 'advice',
+      advice: 'try_again_later',
+      origin: 'decline',
     })
     const stolen = ok(translateCharge(fixture('charge-failed-stolen'), ctx)).txn
     expect(stolen.failure).toMatchObject({code: 'stolen_card', decision: 'terminal'})
+  })
+
+  it("a failed charge carries the card's network and the network's own decline and advice codes", () => {
+    const {txn} = ok(translateCharge(fixture('charge-failed-network-codes'), ctx))
+    expect(txn.failure).toEqual({
+      code: 'do_not_honor',
+      message: 'Your card was declined.',
+      decision: 'retry',
+      basis: 'table',
+      origin: 'decline',
+      network: 'mastercard',
+      networkCode: '05',
+      networkAdvice: '03',
+    })
   })
 
   it('zero-decimal JPY and three-decimal KWD keep their ISO minor units', () => {

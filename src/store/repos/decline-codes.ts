@@ -1,0 +1,93 @@
+import type {Decision, FailureBasis} from '../../core/transaction.js'
+import type {Db} from '../db.js'
+
+/**
+ * Every code a failed payment came with, per provider (migration 005): how often, how often no table mapped it,
+ * and how its adapter decided it last. What an admin reads before overriding a code (`retry codes`).
+ */
+export interface DeclineCodeSeen {
+  provider: string
+  kind: string
+  code: string
+  basis: FailureBasis
+  decision: Decision
+  message: string
+  txnId: string
+}
+
+export interface DeclineCodeRow extends Omit<DeclineCodeSeen, 'basis' | 'decision' | 'message' | 'txnId'> {
+  seenCount: number
+  unmappedCount: number
+  lastBasis: FailureBasis
+  lastDecision: Decision
+  lastMessage: string
+  lastTxnId: string
+  firstSeenAt: string
+  lastSeenAt: string
+}
+
+export function noteDeclineCode(db: Db, seen: DeclineCodeSeen, now: string): void {
+  const unmapped = seen.basis === 'unmapped' ? 1 : 0
+  db.stmt(
+    `INSERT INTO decline_codes (provider, kind, code, seen_count, unmapped_count, last_basis, last_decision,
+       last_message, last_txn_id, first_seen_at, last_seen_at)
+     VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (provider, code) DO UPDATE SET kind = excluded.kind, seen_count = seen_count + 1,
+       unmapped_count = unmapped_count + excluded.unmapped_count, last_basis = excluded.last_basis,
+       last_decision = excluded.last_decision, last_message = excluded.last_message,
+       last_txn_id = excluded.last_txn_id, last_seen_at = excluded.last_seen_at`,
+  ).run(seen.provider, seen.kind, seen.code, unmapped, seen.basis, seen.decision, seen.message, seen.txnId, now, now)
+}
+
+/** Most seen first; `unmapped` keeps the codes that came at least once without a mapping. */
+export function listDeclineCodes(
+  db: Db,
+  filter: {provider?: string; kind?: string; unmapped?: boolean} = {},
+): DeclineCodeRow[] {
+  const rows = db
+    .stmt(
+      `SELECT provider, kind, code, seen_count, unmapped_count, last_basis, last_decision, last_message, last_txn_id,
+         first_seen_at, last_seen_at FROM decline_codes
+       WHERE (@provider IS NULL OR provider = @provider) AND (@kind IS NULL OR kind = @kind)
+         AND (@unmapped = 0 OR unmapped_count > 0)
+       ORDER BY seen_count DESC, provider, code`,
+    )
+    .all({provider: filter.provider ?? null, kind: filter.kind ?? null, unmapped: filter.unmapped ? 1 : 0}) as {
+    provider: string
+    kind: string
+    code: string
+    seen_count: number
+    unmapped_count: number
+    last_basis: FailureBasis
+    last_decision: Decision
+    last_message: string
+    last_txn_id: string
+    first_seen_at: string
+    last_seen_at: string
+  }[]
+  return rows.map((r) => ({
+    provider: r.provider,
+    kind: r.kind,
+    code: r.code,
+    seenCount: r.seen_count,
+    unmappedCount: r.unmapped_count,
+    lastBasis: r.last_basis,
+    lastDecision: r.last_decision,
+    lastMessage: r.last_message,
+    lastTxnId: r.last_txn_id,
+    firstSeenAt: r.first_seen_at,
+    lastSeenAt: r.last_seen_at,
+  }))
+}
+
+/** How many codes came without a mapping since the last time they were cleared by an override (for status). */
+export function countUnmappedCodes(db: Db): {codes: number; payments: number} {
+  const row = db
+    .stmt(
+      `SELECT count(*) AS codes, coalesce(sum(d.unmapped_count), 0) AS payments FROM decline_codes d
+       WHERE d.unmapped_count > 0
+         AND NOT EXISTS (SELECT 1 FROM retry_code_overrides o WHERE o.kind = d.kind AND o.code = d.code)`,
+    )
+    .get() as {codes: number; payments: number}
+  return row
+}
