@@ -30,6 +30,16 @@ const first = MIGRATIONS[0]
 if (first === undefined) throw new Error('no migrations')
 const BASELINE: Migration = first
 const LEFT_OUT: readonly string[] = TABLES_LEFT_OUT_OF_BASELINE
+/** Pre-release table names that a later migration creates afresh, in its own shape, by that migration's version. */
+const RECREATED: Readonly<Record<string, number>> = {retries: 10, retry_attempts: 10}
+
+/** At the latest version: the left-out tables are gone, except those a later migration made anew. */
+function expectLeftOutGone(raw: Database.Database): void {
+  for (const table of LEFT_OUT) {
+    if (table in RECREATED) expect(tables(raw), table).toContain(table)
+    else expect(tables(raw), table).not.toContain(table)
+  }
+}
 
 /**
  * Rows written at each schema version, in that version's shape. A new migration that adds a table must add its
@@ -95,6 +105,19 @@ const SEEDS: Record<number, string> = {
   // entries. A provider added afterwards is not one of them.
   9: `
     INSERT INTO providers VALUES ('stripe-9', 'stripe', NULL, '{}', 1, NULL, NULL, NULL, '2024-01-08T00:00:00.000Z', '2024-01-08T00:00:00.000Z');
+  `,
+  // 005: retry chains of failed payments, their attempts (written before each request), stored payment methods.
+  10: `
+    INSERT INTO sites VALUES ('nantes', 'Nantes', 'EUR', 'FR', 'Europe/Paris', '2024-01-10T00:00:00.000Z', '2024-01-10T00:00:00.000Z');
+    INSERT INTO customers VALUES ('c10', 'nantes', 'silver', 'Hedy', 'hedy@example.test', '2024-01-10T00:00:00.000Z', '2024-01-10T00:00:00.000Z');
+    INSERT INTO payment_methods VALUES ('c10', 'adyen', 'stored_10', '2024-01-10T00:00:00.000Z');
+    INSERT INTO retries (id, txn_id, provider, customer_id, site_id, invoice_ref, amount_minor, currency, failure_code,
+      failed_at, status, slots_used, next_at, note, queued_at, updated_at)
+      VALUES (10, 'adyen-fr:psp_10', 'adyen-fr', 'c10', 'nantes', 'inv10', 900, 'EUR', '12', '2024-01-10T00:00:00Z',
+      'resolving', 1, '2024-01-10T01:00:15Z', 'outcome unknown', '2024-01-10T00:00:01Z', '2024-01-10T01:00:00Z');
+    INSERT INTO retry_attempts (retry_id, seq, slot, provider, route, route_reason, method_ref, idempotency_key,
+      request_json, status, started_at) VALUES (10, 1, 1, 'adyen-fr', 'primary', 'adyen-fr is up', 'stored_10',
+      'ymsr-0123456789abcdef0123-1', '{}', 'sending', '2024-01-10T01:00:00Z');
   `,
 }
 
@@ -229,7 +252,7 @@ describe('migrations', () => {
     const db = openDatabase(file)
     try {
       expect(db.raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
-      for (const table of LEFT_OUT) expect(tables(db.raw), table).not.toContain(table)
+      expectLeftOutGone(db.raw)
       expect(tables(db.raw)).toEqual(
         expect.arrayContaining([
           'sites',
@@ -427,7 +450,7 @@ describe('files made by pre-release builds', () => {
       expect(db.raw.pragma('user_version', {simple: true})).toBe(LATEST_VERSION)
       // Later migrations run on it as on any file: 002 drops the left-out tables (empty: nothing ever wrote them).
       expect(schemaByTable(db.raw)).toEqual(schemaByTable(fresh.raw))
-      for (const table of LEFT_OUT) expect(tables(db.raw), table).not.toContain(table)
+      expectLeftOutGone(db.raw)
       // Every row of every table the file had; tables later migrations add (and fill) are theirs to test.
       expect(snapshot(db.raw, columnsBefore)).toEqual(without(before, LEFT_OUT))
       expect(db.raw.pragma('foreign_key_check')).toEqual([])
