@@ -1,6 +1,7 @@
 import type {NormalizedTxn, QuarantineReason} from '../../core/transaction.js'
 import type {Db} from '../../store/db.js'
 import type {Owner} from '../../store/repos/customers.js'
+import {retryReaction} from '../retry/reaction.js'
 import type {ApplyScope} from './scope.js'
 
 /**
@@ -33,7 +34,9 @@ export type ApplyReaction = (db: Db, scope: ApplyScope, event: ApplyEvent) => vo
  * Every reaction, one line per feature. A module list rather than a scope field: the page writer thread builds its
  * own scope from cloned data, and functions do not cross threads.
  */
-const REACTIONS: readonly ApplyReaction[] = []
+const REACTIONS: readonly ApplyReaction[] = [
+  retryReaction, // a failed payment worth retrying enters the queue; a retry's own payment settles its attempt
+]
 
 /** Runs every reaction in order; a reaction that throws rolls the whole page back, as any apply error does. */
 export function react(db: Db, scope: ApplyScope, event: ApplyEvent, reactions = REACTIONS): void {

@@ -176,18 +176,26 @@ export interface Recovery {
 export function finishRetry(
   db: Db,
   id: number,
-  f: {status: Exclude<RetryStatus, 'queued' | 'resolving'>; note: string; now: string; recovery?: Recovery},
+  f: {
+    status: Exclude<RetryStatus, 'queued' | 'resolving'>
+    note: string
+    now: string
+    recovery?: Recovery
+    slotsUsed?: number
+  },
 ): boolean {
   const recovery = f.recovery ?? null
   const result = db
     .stmt(
       `UPDATE retries SET status = @status, next_at = NULL, note = @note, finished_at = @now, updated_at = @now,
-         recovered_txn = @txn, recovered_via = @via, recovered_slot = @slot
+         recovered_txn = @txn, recovered_via = @via, recovered_slot = @slot,
+         slots_used = COALESCE(@slotsUsed, slots_used)
        WHERE id = @id AND (next_at IS NOT NULL OR (@status = 'recovered' AND status <> 'recovered'))`,
     )
     .run({
       id,
       status: f.status,
+      slotsUsed: f.slotsUsed ?? null,
       note: f.note,
       now: f.now,
       txn: recovery?.txnId ?? null,
