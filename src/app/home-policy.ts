@@ -29,6 +29,9 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'providers:test': 'write',
   'quarantine:replay': 'write',
   sync: 'write',
+  'retry:run': 'write',
+  'retry:cancel': 'write',
+  'retry:methods:import': 'write',
 
   'audit:export': 'read',
   'audit:list': 'read',
@@ -47,6 +50,8 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'transactions:list': 'read',
   'transactions:show': 'read',
   'sync:skipped': 'read',
+  'retry:list': 'read',
+  'retry:report': 'read',
 
   demo: 'none',
   doctor: 'none',
