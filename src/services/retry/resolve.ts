@@ -18,8 +18,8 @@ import type {ChainTurn} from './turn.js'
  * An attempt whose outcome is not known (it timed out, the connection reset, the process died while sending) or not
  * final (pending at the gateway) is settled by asking, never by sending anew (docs/gateways.md#unknown-outcomes):
  * 1. the ledger: a payment a sync or webhook brought in that carries the attempt's key, or pays its invoice;
- * 2. a gateway without idempotency is searched (Braintree, by order id); found nothing an hour after the request
- *    means nothing was charged;
+ * 2. a gateway without idempotency is searched (Braintree, by order id), which also tells a pending sale's progress;
+ *    found nothing an hour after the request means nothing was charged;
  * 3. a gateway with idempotency gets the very same request under the same key, which returns the first request's
  *    outcome rather than charging again, but only while every gateway still keeps keys (KEY_REPLAY_WINDOW_MS).
  * Until one of them answers, the chain stays `resolving` and nothing is sent for the payment.
@@ -35,7 +35,7 @@ export async function resolveChain(
   deps: AttemptDeps,
 ): Promise<ChainTurn> {
   const found = inLedger(db, chain, attempt)
-  const asked = found ? null : attempt.status === 'pending' ? null : await askGateway(db, attempt, deps)
+  const asked = found ? null : await askGateway(db, attempt, deps)
   const answer = found ? {learned: found, item: null} : asked
   const turn = {
     retry: chain.id,
@@ -44,7 +44,9 @@ export async function resolveChain(
     route: attempt.route,
     attempt: attempt.slot,
   }
-  if (answer && answer.learned.status !== 'unknown') {
+  const settled = answer && answer.learned.status !== 'unknown'
+  // Pending again is no news: the attempt is looked at again later, less often each time.
+  if (settled && !(answer.learned.status === 'pending' && attempt.status === 'pending')) {
     recordOutcome(db, {attempt, learned: answer.learned, item: answer.item, conns: deps.conns, deps})
     return {...turn, action: 'resolved', outcome: answer.learned.status, note: answer.learned.detail}
   }
@@ -129,11 +131,12 @@ async function askGateway(
           },
           item: null,
         }
-      if (found.status === 'unknown' && nowMs - startedMs >= NOT_FOUND_AFTER_MS)
+      if (found.status === 'unknown' && attempt.status !== 'pending' && nowMs - startedMs >= NOT_FOUND_AFTER_MS)
         return {learned: notCharged(found.reason), item: null}
       return {learned: learnedOf(found, false), item: 'item' in found ? found.item : null}
     }
-    if (gateway.facts.retryAmbiguousPosts && mayReplay(startedMs, nowMs)) {
+    // A pending payment's request, re-sent, would only repeat "pending": its webhook or the next sync settles it.
+    if (attempt.status !== 'pending' && gateway.facts.retryAmbiguousPosts && mayReplay(startedMs, nowMs)) {
       const again = await gateway.client.createPayment!(request, deps.signal)
       return {learned: learnedOf(again, false), item: 'item' in again ? again.item : null}
     }
