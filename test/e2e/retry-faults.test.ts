@@ -9,7 +9,13 @@ import {createRng} from '../../src/sandbox/prng.js'
 import {retryKey} from '../../src/services/retry/request.js'
 import {runSync} from '../../src/services/sync/sync.js'
 import {BIN} from '../helpers/cli.js'
-import {chargesMade, emulatorWorld, NO_FAULT, type EmulatorWorld} from '../services/retry/emulator-world.js'
+import {
+  chargesMade,
+  cleanCustomers,
+  emulatorWorld,
+  NO_FAULT,
+  type EmulatorWorld,
+} from '../services/retry/emulator-world.js'
 
 /**
  * Show (issue 13): never a double charge, under fault injection across all five gateways. Each gateway's emulator
@@ -105,9 +111,7 @@ beforeAll(async () => {
     providers: GATEWAY_KINDS.map((kind) => ({id: kind, kind, schedule: '1s', maxRetries: 12})),
   })
   // Customers with no failed payment anywhere: every emulator approves their stored method.
-  clean = world.scenario.customers.filter(
-    (c) => !world.scenario.payments.some((p) => p.customer === c.id && p.outcome === 'failed'),
-  )
+  clean = cleanCustomers(world.scenario)
   expect(clean.length).toBeGreaterThanOrEqual(PER_GATEWAY)
 }, 120_000)
 

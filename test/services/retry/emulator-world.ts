@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {AppContext} from '../../../src/app/context.js'
-import type {NormalizedTxn} from '../../../src/core/transaction.js'
+import type {Decision, NormalizedTxn} from '../../../src/core/transaction.js'
 import type {GatewayKind} from '../../../src/gateways/registry.js'
 import {serveHandler, type GatewayEmulator, type RequestHandler} from '../../../src/sandbox/emulator.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'
@@ -138,7 +138,7 @@ export interface EmulatorWorld {
     provider: string,
     customer: ScenarioCustomer,
     amount: {minor: number; currency: string},
-    opts?: {code?: string; invoice?: string | null; at?: string},
+    opts?: {code?: string; decision?: Decision; invoice?: string | null; at?: string},
   ): string
   run(opts?: RetryRunOptions): Promise<RetryRunResult>
   close(): Promise<void>
@@ -153,6 +153,8 @@ export async function emulatorWorld(opts: {
   transactions?: number
   /** Which payment method each customer has at each provider (default: their stored one at its kind). */
   methods?: (c: ScenarioCustomer, p: ProviderSpec) => string | null
+  /** Called with the customers none of whose scenario payments failed (every emulator approves them), before `methods`. */
+  pick?: (clean: ScenarioCustomer[]) => void
 }): Promise<EmulatorWorld> {
   const now = opts.clock.now()
   const scenario = generateScenario({
@@ -193,6 +195,7 @@ export async function emulatorWorld(opts: {
       secrets: {},
     })
   }
+  opts.pick?.(cleanCustomers(scenario))
   const lines = ['customer,provider,payment_method']
   for (const c of scenario.customers)
     for (const p of opts.providers) {
@@ -229,7 +232,7 @@ export async function emulatorWorld(opts: {
         customerRef: customer.refs[spec.kind],
         invoiceRef: o.invoice ?? null,
         siteRef: null,
-        failure: {code: o.code ?? 'insufficient_funds', message: 'declined', decision: 'retry'},
+        failure: {code: o.code ?? 'insufficient_funds', message: 'declined', decision: o.decision ?? 'retry'},
         occurredAt: at,
         updatedAt: at,
         metadata: {},
@@ -253,6 +256,12 @@ export async function emulatorWorld(opts: {
       rmSync(home, {recursive: true, force: true})
     },
   }
+}
+
+/** Customers none of whose scenario payments failed: every emulator approves their stored payment method. */
+export function cleanCustomers(scenario: Scenario): ScenarioCustomer[] {
+  const failed = new Set(scenario.payments.filter((p) => p.outcome === 'failed').map((p) => p.customer))
+  return scenario.customers.filter((c) => !failed.has(c.id))
 }
 
 /** A charge an emulator made in answer to a request carrying a retry key, read from its own answer. */
