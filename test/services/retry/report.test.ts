@@ -7,6 +7,7 @@ import {RECOVERY_RATE_DEFINITION} from '../../../src/core/retry/recovery-rate.js
 import type {ScenarioCustomer} from '../../../src/sandbox/model.js'
 import {cancelRetry} from '../../../src/services/retry/cancel.js'
 import {importPaymentMethods} from '../../../src/services/retry/methods.js'
+import {getMetrics, getRetryTotals} from '../../../src/services/metrics.js'
 import {retryReport} from '../../../src/services/retry/report.js'
 import {retryOfPayment} from '../../../src/store/repos/retries.js'
 import {emulatorWorld, type EmulatorWorld} from './emulator-world.js'
@@ -214,5 +215,24 @@ describe('retry report against a world whose recoveries are known in advance', (
     const mine = failures.filter((f) => f.customer.site === site && !['canceled', 'hard'].includes(f.group))
     expect(bySite.eligible).toBe(mine.length)
     expect(bySite.recovered).toBe(mine.filter((f) => ['sameFirst', 'sameSecond', 'fallback'].includes(f.group)).length)
+  })
+
+  it('metrics and its Prometheus counters give each provider the same figures, by the same definition', () => {
+    const report = retryReport(world.db, world.ctx, {since: '1d'})
+    const metrics = getMetrics(world.db, world.ctx, {window: '1d'})
+    expect(metrics.retryDefinition).toBe(report.definition)
+    const shop = report.byProvider.find((p) => p.provider === 'shop')!
+    expect(metrics.providers.find((p) => p.provider === 'shop')!.retry).toEqual({
+      attempted: shop.attempted,
+      recovered: shop.recovered,
+      eligible: shop.eligible,
+      pending: shop.pending,
+      successRate: shop.successRate,
+    })
+    expect(getRetryTotals(world.db).get('shop')).toEqual({
+      attempted: report.attempted,
+      recovered: report.recovered,
+      exhausted: report.exhausted + report.stopped,
+    })
   })
 })
