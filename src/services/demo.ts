@@ -15,6 +15,7 @@ import {SEGMENTS} from '../sandbox/generate.js'
 import {importCustomers} from './customers.js'
 import {importInvoices} from './invoices.js'
 import {addProvider} from './providers.js'
+import {demoRetries, type DemoRetries} from './retry/demo.js'
 import {startSandbox} from './sandbox.js'
 import {importSites} from './sites.js'
 import {runSync, type SyncResult} from './sync/sync.js'
@@ -27,11 +28,13 @@ export interface DemoResult {
   /** The grant left out on purpose, so the quarantine has something to show. */
   missingGrant: {provider: string; segment: string}
   sync: SyncResult
+  retries: DemoRetries
 }
 
 /**
  * The whole loop on a throw-away home: a seeded sandbox world served by every gateway emulator, its YMS side
- * imported, one provider per gateway with grants (one segment deliberately not granted), then a sync. Secrets go
+ * imported, one provider per gateway with grants (one segment deliberately not granted), then a sync and the retries
+ * of the failed payments it queued (retry/demo.ts). Secrets go
  * through YMS_PAY_SECRET_* variables, so the demo needs no keychain. With --home the demo runs in that directory
  * instead and keeps it, provided it holds no ledger: the demo never touches an existing one. YMS_PAY_HOME alone
  * does not count: it is set for everyday work, and the demo's providers do not belong in that home.
@@ -47,7 +50,15 @@ export async function runDemo<T>(
   const home = given ? claimHome(ctx.home) : await mkdtemp(join(tmpdir(), 'yms-pay-demo-'))
   const keep = given || opts.keep === true
   const env: NodeJS.ProcessEnv = {...ctx.env}
-  const demoCtx: AppContext = {...ctx, env, home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home})}
+  // One clock for the sandbox, the ledger and the retry engine, which the demo moves on to show a later retry.
+  let shift = 0
+  const now = () => ctx.now() + shift
+  const demoCtx: AppContext = {
+    ...ctx,
+    env,
+    now,
+    home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home}),
+  }
   step(`demo home ${home}`)
   const sandbox = await startSandbox({
     seed: opts.seed,
@@ -55,9 +66,10 @@ export async function runDemo<T>(
     transactions: opts.transactions,
     days: 60,
     now: ctx.now(),
+    clock: {now},
     exportDir: join(home, 'world'),
   })
-  const db = openDatabase(demoCtx.home.dbFile)
+  const db = openDatabase(demoCtx.home.dbFile, {clock: now})
   try {
     step(`sandbox: ${sandbox.running.gateways.map((g) => `${g.kind} ${g.baseUrl}`).join(', ')}`)
     const files = sandbox.exported!.files
@@ -95,6 +107,10 @@ export async function runDemo<T>(
     step(
       `synced ${sync.totals.inserted} transactions, ${sync.totals.posted} postings, ${sync.totals.quarantined} quarantined`,
     )
+    const methods = sandbox.scenario.customers.flatMap((c) =>
+      gateways.map((g) => ({customer: c.id, provider: g.provider, method: c.paymentMethods[g.kind]})),
+    )
+    const retries = await demoRetries(db, demoCtx, {methods, advance: (ms) => void (shift += ms)}, step)
     const finished = await finish(db, demoCtx)
     return {
       home,
@@ -103,6 +119,7 @@ export async function runDemo<T>(
       imported: {sites: sites.inserted, customers: customers.inserted, invoices: invoices.inserted},
       missingGrant: {provider: `demo-${first.kind}`, segment: withheld},
       sync,
+      retries,
       finish: finished,
     }
   } finally {

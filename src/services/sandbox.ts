@@ -1,5 +1,6 @@
 import {mkdir} from 'node:fs/promises'
 
+import type {Clock} from '../core/clock.js'
 import {UsageError} from '../core/errors.js'
 import {GATEWAY_KINDS, isGatewayKind, type GatewayKind} from '../gateways/registry.js'
 import type {EmulatorFactory} from '../sandbox/emulator.js'
@@ -21,6 +22,8 @@ export interface SandboxOptions {
   webhooksTo?: string
   exportDir?: string
   now: number
+  /** The emulators' clock (default the real one): the demo moves it on to show later retries. */
+  clock?: Clock
 }
 
 export interface StartedSandbox {
@@ -63,7 +66,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<StartedSandbox
   })
   const factories = new Map<GatewayKind, EmulatorFactory>()
   for (const kind of kinds) factories.set(kind, await loadEmulator(kind))
-  const clock = {now: () => Date.now()}
+  const clock = opts.clock ?? {now: () => Date.now()}
   const running = await serveSandbox({
     emulators: {kinds, create: (kind, {baseUrl}) => factories.get(kind)!({scenario, share: 'own', clock, baseUrl})},
     port: opts.port,

@@ -15,6 +15,12 @@ const DemoJson = z.strictObject({
   imported: z.strictObject({sites: z.number().int(), customers: z.number().int(), invoices: z.number().int()}),
   missingGrant: z.strictObject({provider: z.string(), segment: z.string()}),
   sync: SyncResult,
+  retries: z.strictObject({
+    fallback: z.strictObject({provider: z.string(), to: z.string()}).nullable(),
+    waited: z.string().nullable(),
+    passes: z.array(z.object({status: z.string(), sent: z.number().int(), recovered: z.number().int()})),
+    report: z.object({recovered: z.number().int(), eligible: z.number().int(), definition: z.string()}),
+  }),
   status: Status,
 })
 
