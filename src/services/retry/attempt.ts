@@ -2,7 +2,7 @@ import {AuthError} from '../../core/errors.js'
 import type {FetchedTxn} from '../../core/transaction.js'
 import type {CreatePaymentRequest} from '../../gateways/types.js'
 import {scrubSecrets} from '../../secrets/index.js'
-import {afterSlot, recheckDelay} from '../../core/retry/policy.js'
+import {afterSlot, isOpen, recheckDelay} from '../../core/retry/policy.js'
 import {retryPolicy} from '../../core/retry/schedule.js'
 import type {Db} from '../../store/db.js'
 import {getProvider} from '../../store/repos/providers.js'
@@ -13,6 +13,7 @@ import {
   externalIdsOf,
   insertAttempt,
   type AttemptRow,
+  unsettledAttempt,
 } from '../../store/repos/retries-attempts.js'
 import {invoicePaidBy} from '../../store/repos/retries-ledger.js'
 import {getTxnState} from '../../store/repos/transactions.js'
@@ -31,6 +32,10 @@ export interface AttemptDeps extends SettleDeps {
   signal?: AbortSignal
 }
 
+function idle(chain: RetryRow): Omit<ChainTurn, 'action' | 'note'> {
+  return {retry: chain.id, payment: chain.txnId, provider: null, route: null, attempt: null, outcome: null}
+}
+
 /** A request our breaker refused is re-routed once within the same slot (the fallback, if the primary went down). */
 const ROUTES_PER_SLOT = 2
 
@@ -39,7 +44,7 @@ const ROUTES_PER_SLOT = 2
  * when the primary is down, or passes unused (audited, with why). The attempt is recorded before it is sent.
  */
 export async function attemptChain(db: Db, chain: RetryRow, deps: AttemptDeps): Promise<ChainTurn> {
-  const base = {retry: chain.id, payment: chain.txnId, provider: null, route: null, attempt: null, outcome: null}
+  const base = idle(chain)
   const paid = paidOtherwise(db, chain)
   if (paid) {
     db.write(() => supersede(db, chain, paid, deps.actor, db.now()))
@@ -158,6 +163,10 @@ async function send(
   deps: AttemptDeps,
 ): Promise<{turn: ChainTurn; learned: string}> {
   const attempt = writeAhead(db, chain, s.target, s.slot, deps)
+  if (!attempt) {
+    const turn: ChainTurn = {...idle(chain), action: 'resolved', note: 'the chain changed meanwhile: nothing sent'}
+    return {turn, learned: 'none'}
+  }
   const request = JSON.parse(attempt.requestJson) as CreatePaymentRequest
   let learned: Learned
   let item: FetchedTxn | null = null
@@ -191,9 +200,12 @@ async function send(
  * The attempt's row (status `sending`, the exact request, its key) and the chain's move to `resolving` commit
  * before the request leaves: a process killed while sending leaves a chain that asks before it charges again.
  */
-function writeAhead(db: Db, chain: RetryRow, target: Target, slot: number, deps: AttemptDeps): AttemptRow {
+function writeAhead(db: Db, chain: RetryRow, target: Target, slot: number, deps: AttemptDeps): AttemptRow | null {
   return db.write(() => {
     const now = db.now()
+    // Under the write lock: a sync may have ended the chain (or settled it) since this turn began.
+    const current = getRetry(db, chain.id)
+    if (!current || !isOpen(current.status) || unsettledAttempt(db, chain.id)) return null
     const seq = attemptsOf(db, chain.id).length + 1
     const request = retryRequest(chain, target, seq, slot)
     const attempt = insertAttempt(db, {

@@ -104,6 +104,12 @@ async function askGateway(
 ): Promise<{learned: Learned; item: FetchedTxn | null} | null> {
   const provider = getProvider(db, attempt.provider)
   if (!provider) return null
+  // A disabled provider is never called, not even to ask: the ledger may still settle the attempt.
+  if (!provider.enabled)
+    return {
+      learned: {status: 'unknown', externalId: null, detail: `${provider.id} is disabled: not asked`},
+      item: null,
+    }
   let gateway: Gateway
   try {
     gateway = await deps.conns.open(provider)

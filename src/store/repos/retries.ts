@@ -151,16 +151,23 @@ export function openRetriesLike(
   return rows.map(toRetryRow)
 }
 
-/** An open chain's next look: the next slot (`queued`) or a re-check of an unsettled attempt (`resolving`). */
+/**
+ * An open chain's next look: the next slot (`queued`) or a re-check of an unsettled attempt (`resolving`). A chain
+ * that has ended is never reopened: returns false.
+ */
 export function scheduleRetry(
   db: Db,
   id: number,
   s: {status: 'queued' | 'resolving'; nextAt: string; note: string; slotsUsed?: number; now: string},
-): void {
-  db.stmt(
-    `UPDATE retries SET status = @status, next_at = @nextAt, note = @note, slots_used = COALESCE(@slotsUsed, slots_used),
-       updated_at = @now WHERE id = @id`,
-  ).run({id, status: s.status, nextAt: s.nextAt, note: s.note, slotsUsed: s.slotsUsed ?? null, now: s.now})
+): boolean {
+  const result = db
+    .stmt(
+      `UPDATE retries SET status = @status, next_at = @nextAt, note = @note,
+         slots_used = COALESCE(@slotsUsed, slots_used), updated_at = @now
+       WHERE id = @id AND next_at IS NOT NULL`,
+    )
+    .run({id, status: s.status, nextAt: s.nextAt, note: s.note, slotsUsed: s.slotsUsed ?? null, now: s.now})
+  return result.changes > 0
 }
 
 export interface Recovery {

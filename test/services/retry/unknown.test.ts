@@ -1,6 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {KEY_REPLAY_WINDOW_MS} from '../../../src/core/retry/policy.js'
+import {setProviderEnabled} from '../../../src/services/providers.js'
+import {cancelRetry} from '../../../src/services/retry/cancel.js'
 import {applyItems, serializeItems} from '../../../src/services/sync/apply.js'
 import {listGrants} from '../../../src/store/repos/grants.js'
 import {retryOfPayment} from '../../../src/store/repos/retries.js'
@@ -88,6 +90,62 @@ describe('an unknown outcome at a gateway with idempotency', () => {
       recoveredTxn: 'primary:ch_found',
     })
     expect(g.requests).toHaveLength(2)
+  })
+})
+
+describe('an unknown outcome, and what an admin does meanwhile', () => {
+  it('a disabled provider is not asked, and nothing is sent elsewhere, until it is enabled again', async () => {
+    world = await engineWorld(T0)
+    await world.addProvider('backup')
+    await world.addProvider('primary', {fallback: 'backup', schedule: '5m', maxRetries: 3})
+    world.fail({provider: 'primary', externalId: 'ch_failed'})
+    const {clock} = world
+    const primary = scriptedGateway({answers: [noAnswer(), succeeds('primary', 'ch_r1', clock)]})
+    const backup = scriptedGateway()
+    world.gateways.set('primary', primary)
+    world.gateways.set('backup', backup)
+    clock.set(at(5 * MIN))
+    await world.run()
+    await setProviderEnabled(world.db, world.ctx, 'primary', false)
+    clock.set(at(10 * MIN))
+    const held = await world.run()
+    expect(held.turns[0]).toMatchObject({action: 'unresolved', note: 'primary is disabled: not asked'})
+    expect([primary.requests.length, backup.requests.length, backup.probes]).toEqual([1, 0, 0])
+    await setProviderEnabled(world.db, world.ctx, 'primary', true)
+    clock.set(at(20 * MIN))
+    expect((await world.run()).turns[0]).toMatchObject({action: 'resolved', status: 'recovered'})
+    expect(primary.requests[1]).toEqual(primary.requests[0])
+  })
+
+  it('a chain canceled while an attempt was unsettled still records the recovery the sync brings', async () => {
+    await oneFailure()
+    const {clock, db} = world
+    const g = scriptedGateway({answers: [noAnswer()]})
+    world.gateways.set('primary', g)
+    clock.set(at(5 * MIN))
+    await world.run()
+    const chain = retryOfPayment(db, 'primary:ch_failed')!
+    const warnings: string[] = []
+    cancelRetry(db, {...world.ctx, warn: (m) => warnings.push(m)}, chain.id)
+    expect(warnings).toEqual([expect.stringContaining('has no known outcome yet (unknown)')])
+    clock.set(at(60 * MIN))
+    expect((await world.run()).due).toBe(0)
+    const charge = paymentFor(g.requests[0]!, 'primary', 'ch_late', 'succeeded', null, at(5 * MIN))
+    const scope = {
+      provider: 'primary',
+      kind: 'stripe',
+      actor: 'sync-test',
+      source: 'pull' as const,
+      grants: listGrants(db, 'primary'),
+      latencySince: null,
+      customers: new Map(),
+    }
+    db.write(() => applyItems(db, scope, serializeItems([charge]), []))
+    expect(retryOfPayment(db, 'primary:ch_failed')).toMatchObject({
+      status: 'recovered',
+      recoveredTxn: 'primary:ch_late',
+    })
+    expect(g.requests).toHaveLength(1)
   })
 })
 
