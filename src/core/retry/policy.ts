@@ -33,13 +33,7 @@ export function isOpen(status: RetryStatus): boolean {
  * One request for a chain. `sending` is written before the request goes out, so a process killed while sending
  * leaves a row that says so; `not_sent` is a request our own circuit breaker refused (nothing reached the gateway).
  */
-export const ATTEMPT_STATUSES = ['sending', 'unknown', 'pending', 'succeeded', 'failed', 'not_sent'] as const
-export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number]
-
-/** An attempt that may have charged the customer without our knowing the result: it blocks its chain. */
-export function isUnsettled(status: AttemptStatus): boolean {
-  return status === 'sending' || status === 'unknown' || status === 'pending'
-}
+export type AttemptStatus = 'sending' | 'unknown' | 'pending' | 'succeeded' | 'failed' | 'not_sent'
 
 export type Next =
   | {status: 'recovered'}
@@ -115,7 +109,7 @@ export function afterSlot(slot: number, policy: RetryPolicy, nowMs: number, why:
   return {status: 'queued', at: slotDueAt(policy, slot + 1, nowMs), reason: why}
 }
 
-export type QueueVerdict = {queue: true; at: number} | {queue: false; reason: string}
+type QueueVerdict = {queue: true; at: number} | {queue: false; reason: string}
 
 /**
  * Whether a failed payment enters the queue, and when its first retry falls due: the first delay after the failure,

@@ -32,7 +32,7 @@ export interface AmountRate {
   rate: number | null
 }
 
-export interface RateFigures {
+interface RateFigures {
   eligible: number
   recovered: number
   /** recovered ÷ eligible, or null when nothing finished in the window. */

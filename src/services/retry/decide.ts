@@ -6,7 +6,7 @@ import type {Decision, NormalizedTxn} from '../../core/transaction.js'
  * advice, the decline tables, admin overrides, the networks' rules: src/core/retry/classification.ts and
  * network-caps.ts) answers them once merged; until then the adapter's own decision and a conservative cap stand in.
  */
-export interface FailureVerdict {
+interface FailureVerdict {
   decision: Decision
   /** In words, for the audit log and `retry list`. */
   reason: string
@@ -21,14 +21,14 @@ export function decideFailure(failure: Failure): FailureVerdict {
 }
 
 /** A card's reattempts so far, for the network caps (docs/gateways.md#card-network-caps). */
-export interface CardHistory {
+interface CardHistory {
   /** The card network when the gateway reports it (visa, mastercard, …); null when unknown. */
   network: string | null
   /** When earlier retry requests went to this card (epoch ms), within CAPS_LOOKBACK_MS. */
   attemptsAtMs: readonly number[]
 }
 
-export type CapsVerdict = {allowed: true} | {allowed: false; reason: string}
+type CapsVerdict = {allowed: true} | {allowed: false; reason: string}
 
 export type CapsCheck = (card: CardHistory, nowMs: number) => CapsVerdict
 

@@ -17,7 +17,7 @@ export interface DemoRetries {
   report: RetryReport
 }
 
-export interface DemoWorld {
+interface DemoWorld {
   /** Each customer's stored payment method per provider id. */
   methods: Array<{customer: string; provider: string; method: string}>
   /** Moves the demo's clock on (the sandbox, the ledger and the engine share it). */

@@ -12,10 +12,10 @@ import {acquireLease, releaseLease} from '../../store/repos/leases.js'
  * this host whose process is gone (SIGKILL, a reboot) is taken over at once rather than after its lease expires.
  * The owner format and the dead-owner test follow the sync's (services/sync/run-provider.ts).
  */
-export const RETRY_LEASE = 'retry:run'
+const RETRY_LEASE = 'retry:run'
 const TTL_MS = 2 * 60_000
 
-export interface RetryLease {
+interface RetryLease {
   owner: string
   /** Extends the lease; false if another process took it (the run must stop). */
   renew(): boolean

@@ -15,7 +15,7 @@ import type {ImportResult} from '../imports/run-import.js'
  * or a gateway kind, as in the customers file's `ref.<…>` columns. A retry never goes to a processor where the
  * customer has none.
  */
-export const METHOD_COLUMNS = ['customer', 'provider', 'payment_method'] as const
+const METHOD_COLUMNS = ['customer', 'provider', 'payment_method'] as const
 
 function methodSchema(keys: ReadonlySet<string>) {
   return z

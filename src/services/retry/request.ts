@@ -10,7 +10,7 @@ import type {RetryRow} from '../../store/repos/retries.js'
  * 64 and Stripe's 255, free of the `:` and `%` Adyen's merchant reference escapes.
  */
 const KEY_PREFIX = 'ymsr-'
-export const RETRY_KEY_PATTERN = /ymsr-[0-9a-f]{20}-\d+/
+const RETRY_KEY_PATTERN = /ymsr-[0-9a-f]{20}-\d+/
 
 export function retryKey(failedTxnId: string, seq: number): string {
   const digest = createHash('sha256').update(failedTxnId, 'utf8').digest('hex').slice(0, 20)

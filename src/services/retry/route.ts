@@ -18,7 +18,7 @@ export interface Target {
   methodRef: string
 }
 
-export type Routing = {kind: 'send'; target: Target} | {kind: 'wait'; reason: string}
+type Routing = {kind: 'send'; target: Target} | {kind: 'wait'; reason: string}
 
 interface Candidate extends RouteCandidate {
   row: Provider | null

@@ -9,7 +9,7 @@ import {attemptsOf, type AttemptRow} from '../../store/repos/retries-attempts.js
 export const RETRY_LIST_STATUSES = ['open', 'all', ...RETRY_STATUSES] as const
 export type RetryListStatus = (typeof RETRY_LIST_STATUSES)[number]
 
-export interface AttemptView {
+interface AttemptView {
   attempt: number
   provider: string
   route: 'primary' | 'fallback'

@@ -75,7 +75,7 @@ function toAttempt(r: Row): AttemptRow {
   }
 }
 
-export interface NewAttempt {
+interface NewAttempt {
   retryId: number
   seq: number
   slot: number
@@ -101,7 +101,7 @@ export function insertAttempt(db: Db, a: NewAttempt): AttemptRow {
   return getAttempt(db, Number(id))!
 }
 
-export function getAttempt(db: Db, id: number): AttemptRow | null {
+function getAttempt(db: Db, id: number): AttemptRow | null {
   const row = db.stmt(`SELECT ${COLUMNS} FROM retry_attempts WHERE id = ?`).get(id) as Row | undefined
   return row ? toAttempt(row) : null
 }

@@ -5,7 +5,7 @@ import {applyBatch, RowRejected, type BatchResult} from './batch.js'
  * The customer's stored payment method at a gateway (what a retry charges), keyed like customer refs: by a provider
  * id or a gateway kind; the provider id wins when both exist.
  */
-export interface PaymentMethodInput {
+interface PaymentMethodInput {
   customer: string
   providerKey: string
   methodRef: string

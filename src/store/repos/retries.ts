@@ -51,11 +51,11 @@ interface Row {
   updated_at: string
 }
 
-export const RETRY_COLUMNS = `id, txn_id, provider, customer_id, site_id, invoice_ref, amount_minor, currency, failure_code,
+const RETRY_COLUMNS = `id, txn_id, provider, customer_id, site_id, invoice_ref, amount_minor, currency, failure_code,
   failed_at, status, slots_used, next_at, note, recovered_txn, recovered_via, recovered_slot, queued_at, finished_at,
   updated_at`
 
-export function toRetryRow(r: Row): RetryRow {
+function toRetryRow(r: Row): RetryRow {
   return {
     id: r.id,
     txnId: r.txn_id,
@@ -79,7 +79,7 @@ export function toRetryRow(r: Row): RetryRow {
   }
 }
 
-export interface NewRetry {
+interface NewRetry {
   txnId: string
   provider: string
   customerId: string
