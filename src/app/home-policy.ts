@@ -40,6 +40,9 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'alerts:remove': 'write',
   'alerts:rotate-secret': 'write',
   'alerts:test': 'write',
+  'retry:run': 'write',
+  'retry:cancel': 'write',
+  'retry:methods:import': 'write',
 
   'alerts:list': 'read',
   'audit:export': 'read',
@@ -64,6 +67,8 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'reconcile:list': 'read',
   'reconcile:show': 'read',
   'customers:export': 'read',
+  'retry:list': 'read',
+  'retry:report': 'read',
 
   demo: 'none',
   doctor: 'none',

@@ -7,7 +7,11 @@ import {renderExposition} from './prometheus.js'
  * (`*_total`, the summary's `_count`/`_sum`) over all recorded history, because Prometheus counters must only
  * grow: a windowed count drops as old calls leave the window and rate() would read that as a reset.
  */
-export function metricsExposition(report: MetricsReport, lifetime: ReadonlyMap<string, LifetimeTotals>): string {
+export function metricsExposition(
+  report: MetricsReport,
+  lifetime: ReadonlyMap<string, LifetimeTotals>,
+  retryLifetime: ReadonlyMap<string, RetryTotals> = new Map(),
+): string {
   const latency: MetricFamily = {
     name: 'yms_pay_sync_latency_ms',
     help: `Gateway event to ledger commit latency in milliseconds; quantiles over the last ${report.window}, count and sum over all history.`,
@@ -51,5 +55,47 @@ export function metricsExposition(report: MetricsReport, lifetime: ReadonlyMap<s
     calls.samples.push({labels: provider, value: total.calls})
     errors.samples.push({labels: provider, value: total.errors})
   }
-  return renderExposition([latency, uptime, calls, errors])
+  return renderExposition([latency, uptime, calls, errors, ...retryFamilies(report, retryLifetime)])
+}
+
+type RetryTotals = {attempted: number; recovered: number; exhausted: number}
+
+/**
+ * Automated retries per provider of the failed payments: all-time counters (attempts sent, chains recovered, chains
+ * that ended unrecovered), the chains open now, and the recovery rate over the window with its definition.
+ */
+function retryFamilies(report: MetricsReport, lifetime: ReadonlyMap<string, RetryTotals>): MetricFamily[] {
+  const family = (name: string, help: string, type: MetricFamily['type']): MetricFamily => ({
+    name,
+    help,
+    type,
+    samples: [],
+  })
+  const attempts = family('yms_pay_retry_attempts_total', 'Retry requests sent for failed payments.', 'counter')
+  const recovered = family('yms_pay_retry_recovered_total', 'Failed payments recovered by a retry.', 'counter')
+  const exhausted = family(
+    'yms_pay_retry_exhausted_total',
+    'Failed payments whose retries ended unrecovered (every retry used, or a hard decline on one).',
+    'counter',
+  )
+  const pending = family(
+    'yms_pay_retry_pending',
+    'Failed payments queued for a retry, or waiting for one to settle.',
+    'gauge',
+  )
+  const rate = family(
+    'yms_pay_retry_recovery_ratio',
+    `Recovery rate over the last ${report.window}: ${report.retryDefinition} (here by count).`,
+    'gauge',
+  )
+  for (const p of report.providers) {
+    const labels = {provider: p.provider}
+    const total = lifetime.get(p.provider) ?? {attempted: 0, recovered: 0, exhausted: 0}
+    attempts.samples.push({labels, value: total.attempted})
+    recovered.samples.push({labels, value: total.recovered})
+    exhausted.samples.push({labels, value: total.exhausted})
+    pending.samples.push({labels, value: p.retry.pending})
+    if (p.retry.successRate !== null) rate.samples.push({labels, value: p.retry.successRate})
+  }
+  return [attempts, recovered, exhausted, pending, rate]
 }

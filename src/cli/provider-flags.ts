@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {GATEWAY_KINDS} from '../gateways/registry.js'
 import {UsageError} from '../core/errors.js'
+import {DEFAULT_MAX_RETRIES, DEFAULT_RETRY_SCHEDULE} from '../core/retry/schedule.js'
 
 /** Flags shared by `providers add` and `providers update`. */
 export const connectionFlags = {
@@ -13,9 +14,18 @@ export const connectionFlags = {
     description: 'Non-secret setting k=v (repeatable), e.g. merchant_account=AcmeEU',
     multiple: true,
   }),
-  fallback: Flags.string({description: 'Provider to fall back to when this one times out'}),
-  'retry-schedule': Flags.string({description: 'Delays between retries of failed payments, e.g. 5m,30m,2h,1d'}),
-  'max-retries': Flags.integer({description: 'Retry attempts per failed payment', min: 0, max: 50}),
+  fallback: Flags.string({
+    description:
+      'Provider that takes a retry when this one cannot (down, its breaker open), if it has a write grant for the customer and their payment method',
+  }),
+  'retry-schedule': Flags.string({
+    description: `Delays before each retry of a failed payment, the first after the failure, e.g. 5m,30m,2h,1d (default ${DEFAULT_RETRY_SCHEDULE}; the last delay repeats)`,
+  }),
+  'max-retries': Flags.integer({
+    description: `Retries per failed payment (default ${DEFAULT_MAX_RETRIES}; 0: none)`,
+    min: 0,
+    max: 50,
+  }),
 }
 
 export const kindFlag = Flags.string({description: 'Gateway kind', options: [...GATEWAY_KINDS]})

@@ -14,6 +14,7 @@ const PROVIDER_COLUMNS: Column[] = [
   {name: 'last error', min: 24},
   {name: 'failures 24h', drop: 3},
   {name: 'quarantined', drop: 2},
+  {name: 'retries', drop: 4},
   {name: 'kind', drop: 1},
 ]
 
@@ -91,6 +92,7 @@ function providerRow(p: ProviderStatus, now: number, ui: Renderer): Array<string
     p.lastError ? `${ago(p.lastError.at, now)}: ${p.lastError.message}` : '',
     p.failures24h,
     p.quarantined,
+    p.pendingRetries,
     p.kind,
   ]
 }

@@ -2,11 +2,11 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {metricsExposition} from '../cli/metrics-exposition.js'
-import {getLifetimeTotals, getMetrics, type MetricsReport} from '../services/metrics.js'
+import {getLifetimeTotals, getMetrics, getRetryTotals, type MetricsReport} from '../services/metrics.js'
 import {ADD_PROVIDER} from '../cli/hints.js'
 
 export default class Metrics extends BaseCommand<typeof Metrics> {
-  static override summary = 'Sync latency percentiles, gateway uptime, calls and errors per provider'
+  static override summary = 'Sync latency percentiles, gateway uptime, calls, errors and retries per provider'
   static override description = [
     'Latency: gateway event time to ledger commit, nearest-rank p50/p95/p99 over the window.',
     'Uptime: the share of UTC minutes with calls in which the gateway answered at least once (2xx/3xx or a 4xx other than 429); a minute whose every call timed out, failed on the network, got a 5xx or 429, or was refused by the circuit breaker is down.',
@@ -31,7 +31,7 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
     const db = await this.db()
     const report = getMetrics(db, this.ctx, {window: this.flags.window, provider: this.flags.provider})
     if (this.flags.format === 'prometheus' && !this.jsonEnabled()) {
-      this.emit(metricsExposition(report, getLifetimeTotals(db)))
+      this.emit(metricsExposition(report, getLifetimeTotals(db), getRetryTotals(db)))
     } else if (this.flags.format === 'json') {
       this.out(JSON.stringify(report, null, 2))
     } else if (report.providers.length === 0) {
@@ -50,6 +50,8 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
             {name: 'uptime'},
             {name: 'calls', drop: 2},
             {name: 'errors'},
+            {name: 'retries', drop: 4},
+            {name: 'recovered'},
           ],
           report.providers.map((p) => [
             p.provider,
@@ -60,10 +62,15 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
             pct(p.uptimePct, 2),
             p.calls,
             p.errors,
+            p.retry.attempted,
+            p.retry.successRate === null
+              ? '-'
+              : `${p.retry.recovered}/${p.retry.eligible} (${(p.retry.successRate * 100).toFixed(1)}%)`,
           ]),
         ),
       )
       this.ctx.note(`window: ${report.from} .. ${report.to} (${report.window})`)
+      this.ctx.note(this.ui.wrap(`recovered: ${report.retryDefinition}`))
     }
     return report
   }

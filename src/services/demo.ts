@@ -15,6 +15,7 @@ import {SEGMENTS} from '../sandbox/generate.js'
 import {importCustomers} from './customers.js'
 import {importInvoices} from './invoices.js'
 import {addProvider} from './providers.js'
+import {demoRetries, type DemoRetries} from './retry/demo.js'
 import {startSandbox} from './sandbox.js'
 import {type DemoAlerts, startDemoAlerts} from './alerts/demo-alerts.js'
 import {listRetryCodes} from './retry-rules/codes.js'
@@ -36,6 +37,8 @@ export interface DemoResult {
   reconcile: DemoReconcile[]
   /** What an admin's alert receiver on loopback got from the sync: signed Standard Webhooks, verified there. */
   alerts: DemoAlerts
+  /** Failed payments retried after the sync: some recover at a later attempt, one through a fallback. */
+  retries: DemoRetries
 }
 
 export interface DemoReconcile {
@@ -48,8 +51,8 @@ export interface DemoReconcile {
 
 /**
  * The whole loop on a throw-away home: a seeded sandbox world served by every gateway emulator, its YMS side
- * imported, one provider per gateway with grants (one segment deliberately not granted), then a sync and a
- * reconciliation of every site. Secrets go
+ * imported, one provider per gateway with grants (one segment deliberately not granted), then a sync, the retries
+ * of the failed payments it queued (retry/demo.ts), a reconciliation of every site, and the alerts. Secrets go
  * through YMS_PAY_SECRET_* variables, so the demo needs no keychain. With --home the demo runs in that directory
  * instead and keeps it, provided it holds no ledger: the demo never touches an existing one. YMS_PAY_HOME alone
  * does not count: it is set for everyday work, and the demo's providers do not belong in that home.
@@ -65,7 +68,15 @@ export async function runDemo<T>(
   const home = given ? claimHome(ctx.home) : await mkdtemp(join(tmpdir(), 'yms-pay-demo-'))
   const keep = given || opts.keep === true
   const env: NodeJS.ProcessEnv = {...ctx.env}
-  const demoCtx: AppContext = {...ctx, env, home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home})}
+  // One clock for the sandbox, the ledger and the retry engine, which the demo moves on to show a later retry.
+  let shift = 0
+  const now = () => ctx.now() + shift
+  const demoCtx: AppContext = {
+    ...ctx,
+    env,
+    now,
+    home: resolveHome({flag: home, env, xdgDataDir: home, xdgConfigDir: home}),
+  }
   step(`demo home ${home}`)
   const sandbox = await startSandbox({
     seed: opts.seed,
@@ -73,9 +84,10 @@ export async function runDemo<T>(
     transactions: opts.transactions,
     days: 60,
     now: ctx.now(),
+    clock: {now},
     exportDir: join(home, 'world'),
   })
-  const db = openDatabase(demoCtx.home.dbFile)
+  const db = openDatabase(demoCtx.home.dbFile, {clock: now})
   let alerts: Awaited<ReturnType<typeof startDemoAlerts>> | undefined
   try {
     step(`sandbox: ${sandbox.running.gateways.map((g) => `${g.kind} ${g.baseUrl}`).join(', ')}`)
@@ -115,6 +127,10 @@ export async function runDemo<T>(
     step(
       `synced ${sync.totals.inserted} transactions, ${sync.totals.posted} postings, ${sync.totals.quarantined} quarantined`,
     )
+    const methods = sandbox.scenario.customers.flatMap((c) =>
+      gateways.map((g) => ({customer: c.id, provider: g.provider, method: c.paymentMethods[g.kind]})),
+    )
+    const retries = await demoRetries(db, demoCtx, {methods, advance: (ms) => void (shift += ms)}, step)
     const reconcile: DemoReconcile[] = []
     for (const site of listSites(db)) {
       const {result} = await runReconcile(db, demoCtx, {site: site.id})
@@ -137,6 +153,7 @@ export async function runDemo<T>(
       sync,
       reconcile,
       alerts: received,
+      retries,
       finish: finished,
     }
   } finally {

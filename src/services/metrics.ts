@@ -2,6 +2,7 @@ import type {AppContext} from '../app/context.js'
 import {parseDuration} from '../core/duration.js'
 import {nearestRank} from '../core/percentiles.js'
 import {summarizeUptime, type CallBucket} from '../core/uptime.js'
+import {RECOVERY_RATE_DEFINITION, recoveryFigures} from '../core/retry/recovery-rate.js'
 import {UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
 import {listProviders} from '../store/repos/providers.js'
@@ -14,6 +15,12 @@ import {
   type LifetimeTotals,
   type TimeWindow,
 } from '../store/repos/reports.js'
+import {
+  attemptsByProvider,
+  finishedChains,
+  lifetimeRetryTotals,
+  openChainsByProvider,
+} from '../store/repos/retries-report.js'
 
 export interface LatencySummary {
   p50: number | null
@@ -32,12 +39,27 @@ export interface ProviderMetrics {
   calls: number
   /** Attempts that did not end in `ok`: HTTP errors, rate limits, timeouts, network errors, circuit refusals. */
   errors: number
+  /** Automated retries of this provider's failed payments (the report's `retryDefinition` says what the rate is). */
+  retry: RetryMetrics
+}
+
+export interface RetryMetrics {
+  /** Retry requests sent in the window (to this provider or its fallback). */
+  attempted: number
+  /** Chains recovered in the window, of `eligible` the engine finished in it. */
+  recovered: number
+  eligible: number
+  /** Chains open now. */
+  pending: number
+  successRate: number | null
 }
 
 export interface MetricsReport {
   window: string
   from: string
   to: string
+  /** What `retry.successRate` is (src/core/retry/recovery-rate.ts). */
+  retryDefinition: string
   providers: ProviderMetrics[]
 }
 
@@ -65,6 +87,7 @@ export function getMetrics(db: Db, ctx: AppContext, input: {window?: string; pro
       ids = [input.provider]
     }
     const buckets = groupBy(callBuckets(db, w, input.provider))
+    const retries = retryMetrics(db, w, input.provider)
     const providers = ids.map((provider): ProviderMetrics => {
       const uptime = summarizeUptime(buckets.get(provider) ?? [])
       return {
@@ -73,9 +96,16 @@ export function getMetrics(db: Db, ctx: AppContext, input: {window?: string; pro
         uptimePct: uptime.uptimePct,
         calls: uptime.calls,
         errors: uptime.errors,
+        retry: retries(provider),
       }
     })
-    return {window: windowText, from: w.since, to: new Date(now).toISOString(), providers}
+    return {
+      window: windowText,
+      from: w.since,
+      to: new Date(now).toISOString(),
+      retryDefinition: RECOVERY_RATE_DEFINITION,
+      providers,
+    }
   })
 }
 
@@ -85,6 +115,29 @@ export function getLifetimeTotals(db: Db): Map<string, LifetimeTotals> {
 }
 
 export type {LifetimeTotals} from '../store/repos/reports.js'
+
+/** All-time retry counters per provider of the failed payments, for the Prometheus exposition. */
+export function getRetryTotals(db: Db): Map<string, {attempted: number; recovered: number; exhausted: number}> {
+  return db.read(() => lifetimeRetryTotals(db))
+}
+
+/** The retry figures of each provider's failed payments over the window, as `retry report` defines them. */
+function retryMetrics(db: Db, w: TimeWindow, provider: string | undefined): (provider: string) => RetryMetrics {
+  const scope = {since: w.since, until: w.until, provider}
+  const chains = finishedChains(db, scope)
+  const sent = attemptsByProvider(db, scope)
+  const open = openChainsByProvider(db, scope)
+  return (id) => {
+    const f = recoveryFigures(chains.filter((c) => c.provider === id))
+    return {
+      attempted: sent.get(id) ?? 0,
+      recovered: f.recovered,
+      eligible: f.eligible,
+      pending: open.get(id) ?? 0,
+      successRate: f.rate,
+    }
+  }
+}
 
 function latencySummary(db: Db, provider: string, w: TimeWindow): LatencySummary {
   const count = latencyCount(db, provider, w)

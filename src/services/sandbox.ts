@@ -1,5 +1,6 @@
 import {mkdir, readFile} from 'node:fs/promises'
 
+import type {Clock} from '../core/clock.js'
 import {UsageError} from '../core/errors.js'
 import {GATEWAY_KINDS, isGatewayKind, type GatewayKind} from '../gateways/registry.js'
 import {ChargeScript, parseChargeRules} from '../sandbox/charge-rules.js'
@@ -24,6 +25,8 @@ export interface SandboxOptions {
   webhooksTo?: string
   exportDir?: string
   now: number
+  /** The emulators' clock (default the real one): the demo moves it on to show later retries. */
+  clock?: Clock
 }
 
 export interface StartedSandbox {
@@ -77,7 +80,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<StartedSandbox
   })
   const factories = new Map<GatewayKind, EmulatorFactory>()
   for (const kind of kinds) factories.set(kind, await loadEmulator(kind))
-  const clock = {now: () => Date.now()}
+  const clock = opts.clock ?? {now: () => Date.now()}
   const running = await serveSandbox({
     emulators: {
       kinds,

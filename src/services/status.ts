@@ -11,6 +11,7 @@ import {countUnmappedCodes} from '../store/repos/decline-codes.js'
 import {countOpenQuarantine} from '../store/repos/quarantine.js'
 import {openExceptionsBySite} from '../store/repos/reconcile-runs.js'
 import {callBuckets, failedRunsSince, freshness, latestRuns} from '../store/repos/reports.js'
+import {openChainsByProvider} from '../store/repos/retries-report.js'
 import {listSites} from '../store/repos/sites.js'
 import {convertAt} from './fx.js'
 
@@ -30,6 +31,8 @@ export interface ProviderStatus {
   lastError: {at: string; message: string} | null
   failures24h: number
   quarantined: number
+  /** Failed payments of this provider queued for a retry, or waiting for one to settle. */
+  pendingRetries: number
 }
 
 export interface SiteBalance extends Money {
@@ -79,6 +82,7 @@ export function getStatus(db: Db, ctx: AppContext): StatusReport {
       byReason[q.reason] = (byReason[q.reason] ?? 0) + q.n
     }
     const hourBuckets = callBuckets(db, {since: iso(now - HOUR), until: iso(now + 1)})
+    const retries = openChainsByProvider(db, {})
     const providers = listProviders(db).map((p): ProviderStatus => {
       const runs = latestRuns(db, p.id)
       const uptime = summarizeUptime(hourBuckets.filter((b) => b.provider === p.id)).uptimePct
@@ -103,6 +107,7 @@ export function getStatus(db: Db, ctx: AppContext): StatusReport {
           : null,
         failures24h: failedRunsSince(db, p.id, iso(now - DAY)),
         quarantined: openByProvider.get(p.id) ?? 0,
+        pendingRetries: retries.get(p.id) ?? 0,
       }
     })
     return {

@@ -70,6 +70,7 @@ describe('Prometheus text exposition', () => {
       window: '24h',
       from: '2026-03-01T00:00:00.000Z',
       to: '2026-03-02T00:00:00.000Z',
+      retryDefinition: 'recovered ÷ eligible',
       providers: [
         {
           provider: 'acme-stripe',
@@ -77,6 +78,7 @@ describe('Prometheus text exposition', () => {
           uptimePct: 97.5,
           calls: 80,
           errors: 4,
+          retry: {attempted: 9, recovered: 3, eligible: 4, pending: 2, successRate: 0.75},
         },
         {
           provider: 'quiet"one',
@@ -84,11 +86,13 @@ describe('Prometheus text exposition', () => {
           uptimePct: null,
           calls: 0,
           errors: 0,
+          retry: {attempted: 0, recovered: 0, eligible: 0, pending: 0, successRate: null},
         },
       ],
     }
     const lifetime = new Map([['acme-stripe', {calls: 1000, errors: 30, latencyCount: 5000, latencySumMs: 123456}]])
-    const text = metricsExposition(report, lifetime)
+    const retries = new Map([['acme-stripe', {attempted: 40, recovered: 12, exhausted: 5}]])
+    const text = metricsExposition(report, lifetime, retries)
     parseable(text)
     const lines = text.split('\n')
     expect(lines).toContain('# TYPE yms_pay_sync_latency_ms summary')
@@ -104,5 +108,15 @@ describe('Prometheus text exposition', () => {
     expect(lines).toContain('yms_pay_sync_latency_ms{provider="quiet\\"one",quantile="0.95"} NaN')
     expect(lines.some((l) => l.startsWith('yms_pay_gateway_uptime_ratio{provider="quiet'))).toBe(false)
     expect(lines).toContain('yms_pay_gateway_calls_total{provider="quiet\\"one"} 0')
+    // Retries: all-time counters, what is open now, and the window's recovery rate (absent while nothing finished).
+    expect(lines).toContain('# TYPE yms_pay_retry_attempts_total counter')
+    expect(lines).toContain('yms_pay_retry_attempts_total{provider="acme-stripe"} 40')
+    expect(lines).toContain('yms_pay_retry_recovered_total{provider="acme-stripe"} 12')
+    expect(lines).toContain('yms_pay_retry_exhausted_total{provider="acme-stripe"} 5')
+    expect(lines).toContain('yms_pay_retry_pending{provider="acme-stripe"} 2')
+    expect(lines).toContain('yms_pay_retry_recovery_ratio{provider="acme-stripe"} 0.75')
+    expect(lines).toContain('yms_pay_retry_attempts_total{provider="quiet\\"one"} 0')
+    expect(lines.some((l) => l.startsWith('yms_pay_retry_recovery_ratio{provider="quiet'))).toBe(false)
+    expect(lines.find((l) => l.startsWith('# HELP yms_pay_retry_recovery_ratio'))).toContain('recovered ÷ eligible')
   })
 })

@@ -30,6 +30,12 @@ const DemoJson = z.strictObject({
     byEvent: z.record(z.string(), z.number().int()),
     samples: z.array(z.string()),
   }),
+  retries: z.strictObject({
+    fallback: z.strictObject({provider: z.string(), to: z.string()}).nullable(),
+    waited: z.string().nullable(),
+    passes: z.array(z.object({status: z.string(), sent: z.number().int(), recovered: z.number().int()})),
+    report: z.object({recovered: z.number().int(), eligible: z.number().int(), definition: z.string()}),
+  }),
   status: Status,
 })
 

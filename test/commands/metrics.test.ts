@@ -40,6 +40,7 @@ describe('metrics (after a sync, beside an idle provider)', () => {
       uptimePct: null,
       calls: 0,
       errors: 0,
+      retry: {attempted: 0, recovered: 0, eligible: 0, pending: 0, successRate: null},
     })
   })
 

@@ -200,6 +200,7 @@ export const Metrics = z.strictObject({
   window: z.string(),
   from: Iso,
   to: Iso,
+  retryDefinition: z.string().min(1),
   providers: z.array(
     z.strictObject({
       provider: z.string(),
@@ -207,6 +208,13 @@ export const Metrics = z.strictObject({
       uptimePct: z.number().min(0).max(100).nullable(),
       calls: z.number().int(),
       errors: z.number().int(),
+      retry: z.strictObject({
+        attempted: z.number().int(),
+        recovered: z.number().int(),
+        eligible: z.number().int(),
+        pending: z.number().int(),
+        successRate: z.number().min(0).max(1).nullable(),
+      }),
     }),
   ),
 })
@@ -225,6 +233,7 @@ export const Status = z.strictObject({
       lastError: z.strictObject({at: Iso, message: z.string()}).nullable(),
       failures24h: z.number().int(),
       quarantined: z.number().int(),
+      pendingRetries: z.number().int(),
     }),
   ),
   sites: z.array(

@@ -67,6 +67,7 @@ describe('status of an imported world, before and after a sync', () => {
         lastError: null,
         failures24h: 0,
         quarantined: 0,
+        pendingRetries: 0,
       },
     ])
     const owed = new Map<string, number>()

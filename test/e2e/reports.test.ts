@@ -80,6 +80,7 @@ const MetricsSchema = z.strictObject({
   window: z.string(),
   from: Iso,
   to: Iso,
+  retryDefinition: z.string().min(1),
   providers: z.array(
     z.strictObject({
       provider: z.string(),
@@ -87,6 +88,13 @@ const MetricsSchema = z.strictObject({
       uptimePct: z.number().min(0).max(100).nullable(),
       calls: z.number().int(),
       errors: z.number().int(),
+      retry: z.strictObject({
+        attempted: z.number().int(),
+        recovered: z.number().int(),
+        eligible: z.number().int(),
+        pending: z.number().int(),
+        successRate: z.number().min(0).max(1).nullable(),
+      }),
     }),
   ),
 })
@@ -104,6 +112,7 @@ const StatusSchema = z.strictObject({
       lastError: z.strictObject({at: Iso, message: z.string()}).nullable(),
       failures24h: z.number().int(),
       quarantined: z.number().int(),
+      pendingRetries: z.number().int(),
     }),
   ),
   sites: z.array(
@@ -247,6 +256,7 @@ describe('read-side commands (built binary, no TTY, after a real sync)', () => {
     expect(prom.stdout).toContain('# TYPE yms_pay_sync_latency_ms summary')
     expect(prom.stdout).toMatch(/^yms_pay_gateway_calls_total\{provider="acme"\} [1-9]\d*$/m)
     expect(prom.stdout).toMatch(/^yms_pay_gateway_uptime_ratio\{provider="acme"\} 1$/m)
+    expect(prom.stdout).toMatch(/^yms_pay_retry_attempts_total\{provider="acme"\} 0$/m)
     expect((await runCli(['metrics', '--window', 'soon'], {home})).code).toBe(2)
   })
 

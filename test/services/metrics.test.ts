@@ -114,6 +114,7 @@ describe('metrics: uptime, calls and errors', () => {
         uptimePct: null,
         calls: 0,
         errors: 0,
+        retry: {attempted: 0, recovered: 0, eligible: 0, pending: 0, successRate: null},
       },
     ])
   })

@@ -78,6 +78,7 @@ describe('status', () => {
         lastError: null,
         failures24h: 0,
         quarantined: 0,
+        pendingRetries: 0,
       },
     ])
     expect(s.sites.map((x) => [x.id, x.balances, x.totalInBase])).toEqual([

@@ -30,7 +30,6 @@ const first = MIGRATIONS[0]
 if (first === undefined) throw new Error('no migrations')
 const BASELINE: Migration = first
 const LEFT_OUT: readonly string[] = TABLES_LEFT_OUT_OF_BASELINE
-
 /**
  * Rows written at each schema version, in that version's shape. A new migration that adds a table must add its
  * seed here: the survival test fails while any table is left empty. Ids differ from the legacy seeds', so the
@@ -124,6 +123,19 @@ const SEEDS: Record<number, string> = {
     INSERT INTO retry_network_settings VALUES ('visa-reattempts-30d', '20', '2024-01-10T00:00:00.000Z', 'admin');
     INSERT INTO decline_codes VALUES ('stripe-9', 'stripe', 'new_code', 2, 2, 'unmapped', 'terminal', 'Declined', 'stripe-9:ch_10',
       '2024-01-10T00:00:00.000Z', '2024-01-10T00:00:01.000Z');
+  `,
+  // 008: retry chains of failed payments, their attempts (written before each request), stored payment methods.
+  13: `
+    INSERT INTO sites VALUES ('rennes', 'Rennes', 'EUR', 'FR', 'Europe/Paris', '2024-01-10T00:00:00.000Z', '2024-01-10T00:00:00.000Z');
+    INSERT INTO customers VALUES ('c13', 'rennes', 'silver', 'Hedy', 'hedy@example.test', '2024-01-10T00:00:00.000Z', '2024-01-10T00:00:00.000Z');
+    INSERT INTO payment_methods VALUES ('c13', 'adyen', 'stored_10', '2024-01-10T00:00:00.000Z');
+    INSERT INTO retries (id, txn_id, provider, customer_id, site_id, invoice_ref, amount_minor, currency, failure_code,
+      failed_at, status, slots_used, next_at, note, queued_at, updated_at)
+      VALUES (10, 'adyen-fr:psp_10', 'adyen-fr', 'c13', 'rennes', 'inv10', 900, 'EUR', '12', '2024-01-10T00:00:00Z',
+      'resolving', 1, '2024-01-10T01:00:15Z', 'outcome unknown', '2024-01-10T00:00:01Z', '2024-01-10T01:00:00Z');
+    INSERT INTO retry_attempts (retry_id, seq, slot, provider, route, route_reason, method_ref, idempotency_key,
+      request_json, status, started_at) VALUES (10, 1, 1, 'adyen-fr', 'primary', 'adyen-fr is up', 'stored_10',
+      'ymsr-0123456789abcdef0123-1', '{}', 'sending', '2024-01-10T01:00:00Z');
   `,
 }
 

@@ -17,9 +17,9 @@ function alertCounts(byEvent: Record<string, number>): string {
 
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary =
-    'Run the whole loop on a throw-away home: sandbox gateways, YMS import, providers with grants, sync, reconcile, status'
+    'Run the whole loop on a throw-away home: sandbox gateways, YMS import, providers with grants, sync, retries, reconcile, alerts, status'
   static override description =
-    "Needs no keychain and no network beyond loopback: the sandbox emulators speak each gateway's real wire format, and secrets are passed as YMS_PAY_SECRET_* variables. One segment is deliberately not granted to one provider, so the quarantine shows what access control does. --keep leaves the home behind to explore with --home."
+    "Needs no keychain and no network beyond loopback: the sandbox emulators speak each gateway's real wire format, and secrets are passed as YMS_PAY_SECRET_* variables. One segment is deliberately not granted to one provider, so the quarantine shows what access control does. The failed payments the sync queued are retried on a clock the demo moves on: one provider is down with a fallback (its payments go there), another down without one (its payments recover at their second retry, a day later). --keep leaves the home behind to explore with --home."
   static override examples = [
     '<%= config.bin %> demo',
     '<%= config.bin %> demo --keep',
@@ -56,6 +56,12 @@ export default class Demo extends BaseCommand<typeof Demo> {
     this.out(
       this.ui.wrap(
         `\n${this.ui.chalk.bold('yms-pay status')}  (segment "${rest.missingGrant.segment}" is not granted to ${rest.missingGrant.provider}: its objects wait in quarantine)`,
+      ),
+    )
+    const r = rest.retries.report
+    this.out(
+      this.ui.wrap(
+        `\n${this.ui.chalk.bold('yms-pay retry report')}  recovered ${r.recovered} of ${r.eligible} finished (${r.byRoute.sameProcessor.recovered} at the same processor, ${r.byRoute.fallback.recovered} through the fallback${rest.retries.fallback ? ` ${rest.retries.fallback.to}` : ''}), ${r.pending} still pending; by retry: ${r.byAttempt.map((a) => `#${a.attempt} ${a.recovered}/${a.attempts}`).join(', ') || '-'}`,
       ),
     )
     this.out(renderStatus(finish, this.ui))

@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {DEFAULT_MAX_RETRIES, DEFAULT_RETRY_SCHEDULE} from '../../core/retry/schedule.js'
 import {showProvider, type ProviderView} from '../../services/providers.js'
 
 export default class ProvidersShow extends BaseCommand<typeof ProvidersShow> {
@@ -26,7 +27,10 @@ export default class ProvidersShow extends BaseCommand<typeof ProvidersShow> {
         ['grants', p.grants.map((g) => `${g.segment}@${g.site}:${g.access}`).join(', ') || 'none (default deny)'],
         ['secrets', p.secrets.map((s) => `${s.field}: ${s.source ?? `missing (set ${s.envVar})`}`).join(', ')],
         ['fallback', p.fallback ?? '-'],
-        ['retry', `${p.retrySchedule ?? 'default'} (max ${p.maxRetries ?? 'default'})`],
+        [
+          'retry',
+          `${p.retrySchedule ?? `${DEFAULT_RETRY_SCHEDULE} (default)`}, at most ${p.maxRetries ?? `${DEFAULT_MAX_RETRIES} (default)`}`,
+        ],
         ['last sync', p.lastSync ?? 'never'],
       ]),
     )

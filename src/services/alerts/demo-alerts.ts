@@ -26,7 +26,7 @@ const TARGET = 'demo-admin'
 export async function startDemoAlerts(db: Db, ctx: AppContext) {
   const secret = `whsec_${randomBytes(32).toString('base64')}`
   ctx.env[targetVariable(TARGET, 'secret')] = secret
-  const receiver = await startAlertReceiver(secret)
+  const receiver = await startAlertReceiver(secret, ctx.now)
   try {
     await addAlertTarget(db, ctx, {id: TARGET, format: 'standard', url: receiver.url, secrets: {}})
   } catch (error) {

@@ -1,5 +1,5 @@
 import {timingSafeEqual} from 'node:crypto'
-import {createServer} from 'node:http'
+import {createServer, type IncomingHttpHeaders} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {signatureHeader, signingKey} from './sign.js'
@@ -19,7 +19,7 @@ const TOLERANCE_S = 5 * 60
  * A receiver on loopback, as the demo's admin would run one: it checks each delivery as a Standard Webhooks receiver
  * must (docs/alerts.md#signing) and answers 200 to the ones that verify, 401 to the others.
  */
-export async function startAlertReceiver(secret: string) {
+export async function startAlertReceiver(secret: string, now: () => number = Date.now) {
   const key = signingKey(secret)
   const received: ReceivedAlert[] = []
   const server = createServer((req, res) => {
@@ -28,7 +28,7 @@ export async function startAlertReceiver(secret: string) {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8')
       const id = String(req.headers['webhook-id'] ?? '')
-      const verified = verify(key, id, req.headers['webhook-timestamp'], req.headers['webhook-signature'], body)
+      const verified = verify(key, id, now(), req.headers, body)
       let type = '?'
       try {
         type = String((JSON.parse(body) as {type?: unknown}).type)
@@ -52,9 +52,11 @@ export async function startAlertReceiver(secret: string) {
   }
 }
 
-function verify(key: Buffer, id: string, timestamp: unknown, signatures: unknown, body: string): boolean {
-  const seconds = Number(timestamp)
-  if (!id || !Number.isInteger(seconds) || Math.abs(Date.now() / 1000 - seconds) > TOLERANCE_S) return false
+/** `nowMs`: the receiver's clock (the demo's, which it moves on days to show later retries). */
+function verify(key: Buffer, id: string, nowMs: number, headers: IncomingHttpHeaders, body: string): boolean {
+  const seconds = Number(headers['webhook-timestamp'])
+  const signatures = headers['webhook-signature']
+  if (!id || !Number.isInteger(seconds) || Math.abs(nowMs / 1000 - seconds) > TOLERANCE_S) return false
   const expected = Buffer.from(signatureHeader({id, timestamp: seconds, body}, [key]))
   return String(signatures ?? '')
     .split(' ')

@@ -6,7 +6,7 @@ export interface ApplyScope {
   provider: string
   kind: string
   actor: string
-  source: 'pull' | 'webhook' | 'replay'
+  source: 'pull' | 'webhook' | 'replay' | 'retry'
   grants: readonly Grant[]
   /** Events at or after this time are "new" and get a latency sample; null: none (a first backfill). */
   latencySince: string | null

@@ -1,6 +1,7 @@
 import type {AppContext} from '../../app/context.js'
 import type {Db} from '../../store/db.js'
 import {startAlertDelivery} from '../alerts/loop.js'
+import {runRetries} from '../retry/run.js'
 import {syncProvider, type ProviderRun, type ProviderSyncOptions} from './run-provider.js'
 import {checkBeforeWriting} from '../integrity.js'
 import {selectProviders, stillEnabled, summarize, type SyncResult} from './sync.js'
@@ -14,7 +15,8 @@ export interface WatchOptions extends Omit<ProviderSyncOptions, 'owner'> {
 
 /**
  * Real-time mode: each provider on its own loop, every interval ±10 % (jitter keeps many providers, or many
- * machines, from calling at the same instant), until the stop signal. Returns the totals of all runs.
+ * machines, from calling at the same instant), and the due retries of their failed payments on a loop of their
+ * own, until the stop signal. Returns the totals of all sync runs.
  */
 export async function watchSync(db: Db, ctx: AppContext, opts: WatchOptions): Promise<SyncResult> {
   const providers = selectProviders(db, ctx, opts.providers)
@@ -23,8 +25,22 @@ export async function watchSync(db: Db, ctx: AppContext, opts: WatchOptions): Pr
   const runs: ProviderRun[] = []
   // Alerts raised by these runs (and by anything else writing this ledger) go out while the loop watches.
   const alerts = startAlertDelivery(db, ctx, {stop: opts.signals.stop, abort: opts.signals.abort})
-  await Promise.all(
-    providers.map(async (provider) => {
+  // Due retries of the watched providers' failed payments run on the same beat, in their own loop (docs/architecture.md, "Retries").
+  const retries = async () => {
+    while (!opts.signals.stop.aborted) {
+      try {
+        const r = await runRetries(db, ctx, {providers: providers.map((p) => p.id), signals: opts.signals})
+        if (r.due > 0)
+          ctx.note(`retries: ${r.sent} sent, ${r.recovered} recovered, ${r.unresolved} awaiting an outcome`)
+      } catch (error) {
+        ctx.warn(`retries: ${(error as Error).message}`)
+      }
+      await sleep(opts.intervalMs * (0.9 + 0.2 * random()), opts.signals.stop)
+    }
+  }
+  await Promise.all([
+    retries(),
+    ...providers.map(async (provider) => {
       let skipping = false
       while (!opts.signals.stop.aborted) {
         // Disabled while watching: not called again until it is enabled again.
@@ -40,7 +56,7 @@ export async function watchSync(db: Db, ctx: AppContext, opts: WatchOptions): Pr
         await sleep(opts.intervalMs * (0.9 + 0.2 * random()), opts.signals.stop)
       }
     }),
-  )
+  ])
   await alerts.stopped
   return {runs, totals: summarize(runs, providers.length)}
 }

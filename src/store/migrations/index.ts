@@ -5,6 +5,7 @@ import {storeIdentity} from './004-store-identity.js'
 import {reconcileTables} from './005-reconcile.js'
 import {alerts} from './006-alerts.js'
 import {retryRules} from './007-retry-rules.js'
+import {retries} from './008-retries.js'
 import type {Migration} from './migration.js'
 
 export type {Migration} from './migration.js'
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   reconcileTables,
   alerts,
   retryRules,
+  retries,
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0

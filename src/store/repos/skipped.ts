@@ -12,7 +12,7 @@ export interface SkippedWrite {
   code: string
   reason: string
   rawJson: string
-  source: 'pull' | 'webhook' | 'replay'
+  source: 'pull' | 'webhook' | 'replay' | 'retry'
 }
 
 export interface SkippedItem {

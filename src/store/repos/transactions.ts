@@ -29,7 +29,7 @@ export interface TxnWrite {
   /** The customer and site it belongs to; null for a merchant-level booking (fee, payout, adjustment). */
   customerId: string | null
   siteId: string | null
-  source: 'pull' | 'webhook' | 'replay'
+  source: 'pull' | 'webhook' | 'replay' | 'retry'
   /** The commit's time (one per page): first/last seen and the history row's recorded time. */
   now: string
 }

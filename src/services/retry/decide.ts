@@ -1,0 +1,84 @@
+import {type CardNetwork, CARD_NETWORKS} from '../../core/retry/card-network.js'
+import {type RetryVerdict} from '../../core/retry/classification.js'
+import {cardAttemptOf, decideRetry} from '../../core/retry/decide-retry.js'
+import {type CardAttempt, checkNetworkCaps} from '../../core/retry/network-caps.js'
+import type {Failure} from '../../core/transaction.js'
+import type {Db} from '../../store/db.js'
+import {getProvider} from '../../store/repos/providers.js'
+import {type CardRequest, cardRequests} from '../../store/repos/retries-attempts.js'
+import {readRetryRules} from '../../store/repos/retry-rules.js'
+
+/**
+ * The engine's two questions to classification (docs/gateways.md#declines-and-retries): what retrying a failure
+ * should do, and whether the card networks allow another attempt on a card now
+ * (docs/gateways.md#card-network-caps). The rules are read in the caller's transaction, so a decision and the
+ * overrides and settings it used are one snapshot.
+ */
+
+/** The longest window any cap counts over (Visa and Mastercard: 30 days). */
+const CAPS_LOOKBACK_MS = 30 * 86_400_000
+
+/**
+ * The decision on a failure a gateway of `kind` reported at `at`. `history` is the card's attempts as the caps
+ * count them, the failed one included.
+ */
+export function decideFailure(
+  db: Db,
+  kind: string,
+  failure: Failure,
+  history: readonly CardAttempt[],
+  at: string,
+): RetryVerdict {
+  return decideRetry(kind, failure, history, readRetryRules(db), at)
+}
+
+/** The gateway kind of a provider id (a provider removed since keeps its id as the kind: no table then matches). */
+export function kindOf(db: Db, provider: string): string {
+  return getProvider(db, provider)?.kind ?? provider
+}
+
+/**
+ * The card's retry attempts at this provider within the caps' longest window, as of `at`; `except` leaves out an
+ * attempt whose outcome the caller is about to record (it passes that one as it ended).
+ */
+export function cardHistory(
+  db: Db,
+  card: {provider: string; methodRef: string},
+  at: string,
+  except: number | null = null,
+): CardAttempt[] {
+  const since = new Date(Date.parse(at) - CAPS_LOOKBACK_MS).toISOString()
+  return cardRequests(db, card.provider, card.methodRef, since)
+    .filter((r) => r.id !== except)
+    .map(toCardAttempt)
+    .filter((a): a is CardAttempt => a !== null)
+}
+
+/** Why the networks refuse another attempt on this card at `at`, or null when they allow it. */
+export function capsBlock(db: Db, card: {provider: string; methodRef: string}, at: string): string | null {
+  const cap = checkNetworkCaps(null, cardHistory(db, card, at), at, readRetryRules(db).network)
+  if (cap.allowed) return null
+  const until = cap.until === null ? 'not again on this card' : `not before ${cap.until}`
+  return `${card.provider}: card network cap ${cap.rule}: ${cap.detail} (${until})`
+}
+
+function toCardAttempt(r: CardRequest): CardAttempt | null {
+  const status = r.status === 'sending' ? 'unknown' : r.status
+  const failure: Failure | null =
+    status === 'failed'
+      ? {
+          code: 'retry-attempt',
+          message: '',
+          decision: 'retry',
+          origin: r.origin ?? 'decline',
+          network: networkOf(r.network),
+          networkCode: r.networkCode ?? undefined,
+          networkAdvice: r.networkAdvice ?? undefined,
+        }
+      : null
+  return cardAttemptOf({at: r.startedAt, reattempt: true}, {status, failure})
+}
+
+function networkOf(value: string | null): CardNetwork | undefined {
+  return CARD_NETWORKS.find((n) => n === value)
+}

@@ -1,0 +1,228 @@
+import type {RetryStatus} from '../../core/retry/policy.js'
+import type {Money} from '../../core/transaction.js'
+import type {Db} from '../db.js'
+
+/** One retry chain: a failed payment being retried (src/core/retry/policy.ts says what each status means). */
+export interface RetryRow {
+  id: number
+  /** The failed payment. */
+  txnId: string
+  /** Its provider: the primary. */
+  provider: string
+  customerId: string
+  siteId: string
+  invoiceRef: string | null
+  amount: Money
+  failureCode: string
+  failedAt: string
+  status: RetryStatus
+  slotsUsed: number
+  /** Open chains: when the engine looks at it next. */
+  nextAt: string | null
+  note: string
+  recoveredTxn: string | null
+  recoveredVia: 'primary' | 'fallback' | null
+  recoveredSlot: number | null
+  queuedAt: string
+  finishedAt: string | null
+  updatedAt: string
+}
+
+interface Row {
+  id: number
+  txn_id: string
+  provider: string
+  customer_id: string
+  site_id: string
+  invoice_ref: string | null
+  amount_minor: number
+  currency: string
+  failure_code: string
+  failed_at: string
+  status: RetryStatus
+  slots_used: number
+  next_at: string | null
+  note: string
+  recovered_txn: string | null
+  recovered_via: 'primary' | 'fallback' | null
+  recovered_slot: number | null
+  queued_at: string
+  finished_at: string | null
+  updated_at: string
+}
+
+const RETRY_COLUMNS = `id, txn_id, provider, customer_id, site_id, invoice_ref, amount_minor, currency, failure_code,
+  failed_at, status, slots_used, next_at, note, recovered_txn, recovered_via, recovered_slot, queued_at, finished_at,
+  updated_at`
+
+function toRetryRow(r: Row): RetryRow {
+  return {
+    id: r.id,
+    txnId: r.txn_id,
+    provider: r.provider,
+    customerId: r.customer_id,
+    siteId: r.site_id,
+    invoiceRef: r.invoice_ref,
+    amount: {minor: r.amount_minor, currency: r.currency},
+    failureCode: r.failure_code,
+    failedAt: r.failed_at,
+    status: r.status,
+    slotsUsed: r.slots_used,
+    nextAt: r.next_at,
+    note: r.note,
+    recoveredTxn: r.recovered_txn,
+    recoveredVia: r.recovered_via,
+    recoveredSlot: r.recovered_slot,
+    queuedAt: r.queued_at,
+    finishedAt: r.finished_at,
+    updatedAt: r.updated_at,
+  }
+}
+
+interface NewRetry {
+  txnId: string
+  provider: string
+  customerId: string
+  siteId: string
+  invoiceRef: string | null
+  amount: Money
+  failureCode: string
+  failedAt: string
+  nextAt: string
+  note: string
+  now: string
+}
+
+/** Queues a failed payment; a payment already queued (at any time, in any state) is left alone: returns null. */
+export function insertRetry(db: Db, r: NewRetry): number | null {
+  const result = db
+    .stmt(
+      `INSERT INTO retries (txn_id, provider, customer_id, site_id, invoice_ref, amount_minor, currency, failure_code,
+         failed_at, status, next_at, note, queued_at, updated_at)
+       VALUES (@txnId, @provider, @customerId, @siteId, @invoiceRef, @minor, @currency, @failureCode, @failedAt, 'queued',
+         @nextAt, @note, @now, @now)
+       ON CONFLICT (txn_id) DO NOTHING`,
+    )
+    .run({...r, minor: r.amount.minor, currency: r.amount.currency})
+  return result.changes > 0 ? Number(result.lastInsertRowid) : null
+}
+
+export function getRetry(db: Db, id: number): RetryRow | null {
+  const row = db.stmt(`SELECT ${RETRY_COLUMNS} FROM retries WHERE id = ?`).get(id) as Row | undefined
+  return row ? toRetryRow(row) : null
+}
+
+export function retryOfPayment(db: Db, txnId: string): RetryRow | null {
+  const row = db.stmt(`SELECT ${RETRY_COLUMNS} FROM retries WHERE txn_id = ?`).get(txnId) as Row | undefined
+  return row ? toRetryRow(row) : null
+}
+
+/** Open chains whose next look is due, oldest due first; `providers` narrows to chains whose primary is one of them. */
+export function dueRetries(db: Db, now: string, providers: readonly string[] | null, limit: number): RetryRow[] {
+  const rows = db
+    .stmt(
+      `SELECT ${RETRY_COLUMNS} FROM retries WHERE next_at IS NOT NULL AND next_at <= @now
+         AND (@providers IS NULL OR provider IN (SELECT value FROM json_each(@providers)))
+       ORDER BY next_at, id LIMIT @limit`,
+    )
+    .all({now, providers: providers ? JSON.stringify(providers) : null, limit}) as Row[]
+  return rows.map(toRetryRow)
+}
+
+/**
+ * Chains for the same customer and invoice (or, without an invoice, the same amount) that are still open: what a
+ * failed payment echoing one of their attempts, or a second failure for the same bill, is folded into.
+ */
+export function openRetriesLike(
+  db: Db,
+  like: {customerId: string; invoiceRef: string | null; amount: Money},
+): RetryRow[] {
+  const rows = db
+    .stmt(
+      `SELECT ${RETRY_COLUMNS} FROM retries WHERE customer_id = @customerId AND next_at IS NOT NULL
+         AND (invoice_ref = @invoiceRef OR (@invoiceRef IS NULL AND amount_minor = @minor AND currency = @currency))`,
+    )
+    .all({
+      customerId: like.customerId,
+      invoiceRef: like.invoiceRef,
+      minor: like.amount.minor,
+      currency: like.amount.currency,
+    }) as Row[]
+  return rows.map(toRetryRow)
+}
+
+/**
+ * An open chain's next look: the next slot (`queued`) or a re-check of an unsettled attempt (`resolving`). A chain
+ * that has ended is never reopened: returns false.
+ */
+export function scheduleRetry(
+  db: Db,
+  id: number,
+  s: {status: 'queued' | 'resolving'; nextAt: string; note: string; slotsUsed?: number; now: string},
+): boolean {
+  const result = db
+    .stmt(
+      `UPDATE retries SET status = @status, next_at = @nextAt, note = @note,
+         slots_used = COALESCE(@slotsUsed, slots_used), updated_at = @now
+       WHERE id = @id AND next_at IS NOT NULL`,
+    )
+    .run({id, status: s.status, nextAt: s.nextAt, note: s.note, slotsUsed: s.slotsUsed ?? null, now: s.now})
+  return result.changes > 0
+}
+
+export interface Recovery {
+  txnId: string
+  via: 'primary' | 'fallback'
+  slot: number
+}
+
+/**
+ * Ends a chain. A recovery is a fact and ends any chain, even one an admin canceled while an attempt was unsettled;
+ * any other end applies only to an open chain (returns false when the chain had already ended).
+ */
+export function finishRetry(
+  db: Db,
+  id: number,
+  f: {
+    status: Exclude<RetryStatus, 'queued' | 'resolving'>
+    note: string
+    now: string
+    recovery?: Recovery
+    slotsUsed?: number
+  },
+): boolean {
+  const recovery = f.recovery ?? null
+  const result = db
+    .stmt(
+      `UPDATE retries SET status = @status, next_at = NULL, note = @note, finished_at = @now, updated_at = @now,
+         recovered_txn = @txn, recovered_via = @via, recovered_slot = @slot,
+         slots_used = COALESCE(@slotsUsed, slots_used)
+       WHERE id = @id AND (next_at IS NOT NULL OR (@status = 'recovered' AND status <> 'recovered'))`,
+    )
+    .run({
+      id,
+      status: f.status,
+      slotsUsed: f.slotsUsed ?? null,
+      note: f.note,
+      now: f.now,
+      txn: recovery?.txnId ?? null,
+      via: recovery?.via ?? null,
+      slot: recovery?.slot ?? null,
+    })
+  return result.changes > 0
+}
+
+/** Chains in these statuses, most recently changed first. */
+export function listRetries(
+  db: Db,
+  f: {statuses: readonly RetryStatus[]; provider?: string; limit: number},
+): RetryRow[] {
+  const rows = db
+    .stmt(
+      `SELECT ${RETRY_COLUMNS} FROM retries WHERE status IN (SELECT value FROM json_each(@statuses))
+         AND (@provider IS NULL OR provider = @provider)
+       ORDER BY updated_at DESC, id DESC LIMIT @limit`,
+    )
+    .all({statuses: JSON.stringify(f.statuses), provider: f.provider ?? null, limit: f.limit}) as Row[]
+  return rows.map(toRetryRow)
+}

@@ -1,0 +1,127 @@
+import {copyFileSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {NormalizedTxn} from '../../src/core/transaction.js'
+import {createStripeEmulator} from '../../src/sandbox/stripe/emulator.js'
+import {serveEmulator} from '../../src/sandbox/emulator.js'
+import {exportScenario} from '../../src/sandbox/export.js'
+import {generateScenario} from '../../src/sandbox/generate.js'
+import {retryReaction} from '../../src/services/retry/reaction.js'
+import {serializeItems} from '../../src/services/sync/apply.js'
+import {commitPage, type PageCommit} from '../../src/services/sync/commit-page.js'
+import type {ApplyScope} from '../../src/services/sync/scope.js'
+import {openSecretStore} from '../../src/services/secret-store.js'
+import {connectProvider} from '../../src/services/sync/connect.js'
+import {openDatabase, type Db} from '../../src/store/db.js'
+import {ownerByRef} from '../../src/store/repos/customers.js'
+import {listGrants} from '../../src/store/repos/grants.js'
+import {getProvider} from '../../src/store/repos/providers.js'
+import {startRun} from '../../src/store/repos/sync-state.js'
+import {median} from './stats.js'
+import {BENCH_PROVIDER, benchContext, benchSecretEnv, prepareHome} from './sync/yms-home.js'
+
+/**
+ * What the retry queue's reaction costs the sync's write path. In one run, on copies of one prepared home, the
+ * same Stripe backfill pages are committed with `commitPage` (the reaction included, as shipped), and then the
+ * reaction alone is called again on every transaction those pages wrote (the same look-ups it made during the
+ * commit), so its share of the apply cost is measured against the apply it is part of. Twice: with the clock after
+ * the world (its failures are history: none is queued) and at the world's end (its last days' soft declines are
+ * queued: an insert and an audit row each).
+ *   npx tsx test/bench/retry-reaction.ts [--size 10000] [--reps 5]
+ */
+const argv = process.argv.slice(2)
+const opt = (name: string, fallback: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback)
+const size = Number(opt('--size', '10000'))
+const reps = Number(opt('--reps', '5'))
+const BENCH_START = '2026-01-01T00:00:00.000Z'
+const BENCH_END = '2026-04-01T00:00:00.000Z'
+
+const scratch = mkdtempSync(join(tmpdir(), 'yms-bench-retry-'))
+try {
+  const scenario = generateScenario({
+    seed: 42,
+    customers: Math.max(20, Math.floor(size / 20)),
+    transactions: size,
+    start: BENCH_START,
+    end: BENCH_END,
+    gateways: ['stripe'],
+  })
+  const exportDir = join(scratch, 'export')
+  mkdirSync(exportDir)
+  await exportScenario({...scenario, invoices: []}, exportDir)
+  const end = Date.parse(BENCH_END)
+  const emulator = createStripeEmulator({scenario, share: 'own', clock: {now: () => end}})
+  const server = await serveEmulator(emulator)
+  const template = await prepareHome(join(scratch, 'template'), exportDir, server.baseUrl, emulator.secrets)
+  const ctx = benchContext(join(scratch, 'template'), benchSecretEnv(emulator.secrets))
+  const pages: PageCommit[] = []
+  {
+    const db = openDatabase(template)
+    const {client} = await connectProvider(ctx, getProvider(db, BENCH_PROVIDER)!, {secrets: openSecretStore(db, ctx)})
+    db.close()
+    let cursor = null
+    const never = new AbortController().signal
+    for (;;) {
+      const page = await client.fetchPage(cursor, never)
+      pages.push({
+        page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next},
+        pageNo: pages.length + 1,
+        calls: [],
+      })
+      if (!page.hasMore) break
+      cursor = page.next
+    }
+  }
+  await server.close()
+  const txns: NormalizedTxn[] = pages.flatMap((p) => p.page.items.map((i) => i.txn))
+
+  const scopeOf = (db: Db): ApplyScope => ({
+    provider: BENCH_PROVIDER,
+    kind: 'stripe',
+    actor: 'bench',
+    source: 'pull',
+    grants: listGrants(db, BENCH_PROVIDER),
+    latencySince: null,
+    customers: new Map(),
+  })
+
+  for (const [label, clock] of [
+    ['clock after the world (nothing queued)', () => Date.now()],
+    ['clock at the world’s end (recent failures queued)', () => end],
+  ] as const) {
+    const apply: number[] = []
+    const reaction: number[] = []
+    let queued = 0
+    for (let rep = 0; rep < reps; rep++) {
+      const file = join(scratch, `run-${rep}.db`)
+      copyFileSync(template, file)
+      const db = openDatabase(file, {clock})
+      const runId = db.write(() => startRun(db, BENCH_PROVIDER, 'bench'))
+      const scope = scopeOf(db)
+      const t0 = performance.now()
+      for (const p of pages)
+        commitPage(db, scope, {runId, lease: {name: `sync:${BENCH_PROVIDER}`, owner: 'bench', ttlMs: 60_000}}, p)
+      apply.push(performance.now() - t0)
+      queued = db.raw.prepare('SELECT COUNT(*) FROM retries').pluck().get() as number
+      const owners = txns.map((t) => (t.customerRef ? ownerByRef(db, t.customerRef, BENCH_PROVIDER, 'stripe') : null))
+      const now = db.now()
+      const t1 = performance.now()
+      for (let start = 0; start < txns.length; start += 100)
+        db.write(() => {
+          for (let i = start; i < Math.min(start + 100, txns.length); i++)
+            retryReaction(db, scope, {kind: 'written', txn: txns[i]!, owner: owners[i]!, now})
+        })
+      reaction.push(performance.now() - t1)
+      db.close()
+      rmSync(file, {force: true})
+    }
+    const a = median(apply)
+    const r = median(reaction)
+    console.log(
+      `${label}: ${txns.length} items, ${queued} queued; commit median ${a.toFixed(0)} ms (${((a * 1000) / txns.length).toFixed(1)} µs/item), reaction alone median ${r.toFixed(0)} ms (${((r * 1000) / txns.length).toFixed(1)} µs/item) = ${((100 * r) / a).toFixed(1)}% of the commit; reps ${apply.map((t) => t.toFixed(0)).join(' ')} / ${reaction.map((t) => t.toFixed(0)).join(' ')}`,
+    )
+  }
+} finally {
+  rmSync(scratch, {recursive: true, force: true})
+}
