@@ -5,12 +5,16 @@ import type {EmulatorRequest, EmulatorResponse, GatewayEmulator, RequestHandler}
 import {createRng} from './prng.js'
 
 /**
- * Sandbox fault injection (`sandbox serve --faults rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate`).
+ * Sandbox fault injection (`sandbox serve --faults rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate,reorder`).
+ * `duplicate` also delivers a webhook twice; `reorder` only shapes webhook delivery (one after the next).
  * Each emulator draws from its own seeded stream, so a seed replays the same fault sequence for the same
  * sequence of requests.
  */
-export const FAULT_KINDS = ['500', '429', 'timeout', 'reset', 'truncated', 'duplicate'] as const
+export const FAULT_KINDS = ['500', '429', 'timeout', 'reset', 'truncated', 'duplicate', 'reorder'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
+
+/** Kinds that only shape webhook delivery (webhook-delivery.ts): requests to the emulator never draw them. */
+const WEBHOOK_ONLY: readonly FaultKind[] = ['reorder']
 
 export interface FaultSpec {
   rate: number // probability per request, 0..1
@@ -19,7 +23,7 @@ export interface FaultSpec {
 
 export const NO_FAULTS: FaultSpec = {rate: 0, kinds: []}
 
-const SPEC_HINT = 'expected e.g. rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate'
+const SPEC_HINT = 'expected e.g. rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate,reorder'
 
 function isFaultKind(value: string): value is FaultKind {
   return (FAULT_KINDS as readonly string[]).includes(value)
@@ -144,7 +148,8 @@ function resetSocket(res: ServerResponse): void {
 }
 
 export function injectFaults(emulator: GatewayEmulator, opts: FaultInjectorOptions): FaultInjector {
-  const stream = faultStream(opts.spec, opts.seed, emulator.kind)
+  const requestKinds = opts.spec.kinds.filter((k) => !WEBHOOK_ONLY.includes(k))
+  const stream = faultStream({...opts.spec, kinds: requestKinds}, opts.seed, emulator.kind)
   const holdMs = opts.holdMs ?? 10_000
   const holds = new Set<() => void>()
   const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>
@@ -191,6 +196,8 @@ export function injectFaults(emulator: GatewayEmulator, opts: FaultInjectorOptio
       }
       case 'duplicate':
         return emulator.handle({...req, headers: {...req.headers, [DUPLICATE_HINT_HEADER]: 'duplicate'}})
+      case 'reorder':
+        return emulator.handle(req) // never drawn for a request (WEBHOOK_ONLY)
     }
   }
 

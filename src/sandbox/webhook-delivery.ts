@@ -7,7 +7,8 @@ import type {ScenarioEvent} from './model.js'
 /**
  * Pushes an emulator's webhooks to a receiver as the scenario's clock reaches each event, the way a gateway
  * would: in time order, retried on a non-2xx answer or a network error on a schedule shaped like a gateway's
- * but compressed to seconds, and sometimes delivered twice (receivers must de-duplicate).
+ * but compressed to seconds, sometimes delivered twice and sometimes after the one that followed it (receivers must
+ * de-duplicate, and must not assume order).
  */
 export interface WebhookDeliveryOptions {
   emulator: Pick<GatewayEmulator, 'webhooks'>
@@ -22,6 +23,8 @@ export interface WebhookDeliveryOptions {
   sleep?: (ms: number) => Promise<void>
   /** Asked once per webhook: true delivers it a second time after the first success. */
   duplicate?: () => boolean
+  /** Asked once per webhook: true holds it back until the one after it is delivered (gateways promise no order). */
+  reorder?: () => boolean
   timeoutMs?: number
   /** Events signed per emulator.webhooks call, so a backlog of a million events is not signed at once. */
   batchSize?: number
@@ -120,16 +123,28 @@ export function createWebhookDelivery(opts: WebhookDeliveryOptions): WebhookDeli
       const ordered = hooks
         .map((hook, i) => ({hook, i}))
         .sort((a, b) => (a.hook.at < b.hook.at ? -1 : a.hook.at > b.hook.at ? 1 : a.i - b.i))
+      let held: SignedWebhook | null = null
       for (const {hook} of ordered) {
-        if (!(await deliverOne(hook))) {
-          counters.failed++
+        if (held === null && opts.reorder?.()) {
+          held = hook
           continue
         }
-        counters.delivered++
-        if (opts.duplicate?.() && (await deliverOne(hook))) counters.duplicates++
+        await deliverWhole(hook)
+        if (held) await deliverWhole(held)
+        held = null
       }
+      if (held) await deliverWhole(held)
     }
     return stats()
+  }
+
+  const deliverWhole = async (hook: SignedWebhook): Promise<void> => {
+    if (!(await deliverOne(hook))) {
+      counters.failed++
+      return
+    }
+    counters.delivered++
+    if (opts.duplicate?.() && (await deliverOne(hook))) counters.duplicates++
   }
 
   const deliverDue = (now?: number): Promise<DeliveryStats> => {
