@@ -29,6 +29,8 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'providers:test': 'write',
   'quarantine:replay': 'write',
   sync: 'write',
+  'webhooks:serve': 'write',
+  'webhooks:replay': 'write',
 
   'audit:export': 'read',
   'audit:list': 'read',
@@ -47,6 +49,7 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'transactions:list': 'read',
   'transactions:show': 'read',
   'sync:skipped': 'read',
+  'webhooks:list': 'read',
 
   demo: 'none',
   doctor: 'none',

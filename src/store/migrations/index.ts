@@ -2,6 +2,7 @@ import {baseline} from './001-baseline.js'
 import {dropUnusedPreReleaseTables} from './002-drop-unused-pre-release-tables.js'
 import {merchantBookingsAndSkippedItems} from './003-merchant-bookings-and-skipped-items.js'
 import {storeIdentity} from './004-store-identity.js'
+import {webhookEvents} from './005-webhook-events.js'
 import type {Migration} from './migration.js'
 
 export type {Migration} from './migration.js'
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   dropUnusedPreReleaseTables,
   merchantBookingsAndSkippedItems,
   storeIdentity,
+  webhookEvents,
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0

@@ -1,0 +1,58 @@
+import type {WebhookEvent} from '../../gateways/types.js'
+import {scrubSecrets} from '../../secrets/index.js'
+import type {Db} from '../../store/db.js'
+import {countRedelivery, findWebhookEvent, insertWebhookEvent} from '../../store/repos/webhook-events.js'
+import {applyItems, type ApplyCounts, zeroCounts} from '../sync/apply.js'
+import type {ApplyScope} from '../sync/scope.js'
+import {encodeEvents, splitEvents, summarize} from './stored-events.js'
+
+/** One verified delivery, as the server hands it to the committer. */
+export interface Delivery {
+  provider: string
+  dedupKey: string
+  events: WebhookEvent[]
+  body: Buffer
+  /** Epoch ms at which the request reached the server. */
+  receivedAt: number
+}
+
+export type DeliveryOutcome =
+  | {status: 'applied' | 'fetching'; id: number; counts: ApplyCounts}
+  | {status: 'duplicate'; id: number; counts: ApplyCounts}
+
+/**
+ * Applies one delivery inside the caller's write transaction: a redelivery of a stored event is only counted;
+ * a new one applies through the sync's apply path (grants, quarantine, ledger, latency sample with source
+ * `webhook`) and is stored with what it did. Events naming objects to read leave the row `fetching`.
+ */
+export function applyDelivery(db: Db, scope: ApplyScope, d: Delivery, now: number): DeliveryOutcome {
+  const at = new Date(now).toISOString()
+  const existing = findWebhookEvent(db, d.provider, d.dedupKey)
+  if (existing !== undefined) {
+    countRedelivery(db, existing, at)
+    return {status: 'duplicate', id: existing, counts: zeroCounts()}
+  }
+  const split = splitEvents(d.events)
+  const counts = applyItems(db, scope, split.items, split.invalid, split.skipped)
+  const status = split.fetches.length > 0 ? 'fetching' : 'applied'
+  const id = insertWebhookEvent(db, {
+    provider: d.provider,
+    dedupKey: d.dedupKey,
+    receivedAt: new Date(d.receivedAt).toISOString(),
+    committedAt: at,
+    commitMs: now - d.receivedAt,
+    status,
+    summary: scrubSecrets(summarize(d.events)),
+    eventsJson: encodeEvents(d.events),
+    body: scrubbedBody(d.body),
+    appliedJson: JSON.stringify(counts),
+    nextFetchAt: status === 'fetching' ? at : null,
+  })
+  return {status, id, counts}
+}
+
+function scrubbedBody(body: Buffer): Buffer {
+  const text = body.toString('utf8')
+  const scrubbed = scrubSecrets(text)
+  return scrubbed === text ? body : Buffer.from(scrubbed, 'utf8')
+}
