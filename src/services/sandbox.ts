@@ -6,6 +6,7 @@ import type {EmulatorFactory} from '../sandbox/emulator.js'
 import {exportScenario, type ExportResult} from '../sandbox/export.js'
 import {parseFaultSpec} from '../sandbox/faults.js'
 import {generateScenario} from '../sandbox/generate.js'
+import {extendLive} from '../sandbox/live.js'
 import {loadEmulator} from '../sandbox/registry.js'
 import type {Scenario} from '../sandbox/model.js'
 import {serveSandbox, type RunningSandbox} from '../sandbox/serve.js'
@@ -21,6 +22,8 @@ export interface SandboxOptions {
   webhooksTo?: string
   exportDir?: string
   now: number
+  /** A world that moves: new payments per minute from now, for `forMs` (sandbox/live.ts). */
+  live?: {perMinute: number; forMs: number}
 }
 
 export interface StartedSandbox {
@@ -46,14 +49,15 @@ function parseGateways(list: readonly string[] | undefined): GatewayKind[] {
 
 /**
  * Generates one world from the seed and serves it through every requested gateway's emulator, each in its own
- * wire format, on loopback. The world's history ends now; `--export` writes its YMS side for the import commands.
+ * wire format, on loopback. The world's history ends now (with `live`, new payments keep arriving from now on);
+ * `--export` writes its YMS side for the import commands.
  */
 export async function startSandbox(opts: SandboxOptions): Promise<StartedSandbox> {
   const kinds = parseGateways(opts.gateways)
   const faults = opts.faults ? parseFaultSpec(opts.faults) : undefined
   const end = new Date(opts.now).toISOString()
   const start = new Date(opts.now - opts.days * 86_400_000).toISOString()
-  const scenario = generateScenario({
+  const history = generateScenario({
     seed: opts.seed,
     customers: opts.customers,
     transactions: opts.transactions,
@@ -61,6 +65,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<StartedSandbox
     end,
     gateways: kinds,
   })
+  const scenario = opts.live
+    ? extendLive(history, {seed: opts.seed, gateways: kinds, from: opts.now, ...opts.live})
+    : history
   const factories = new Map<GatewayKind, EmulatorFactory>()
   for (const kind of kinds) factories.set(kind, await loadEmulator(kind))
   const clock = {now: () => Date.now()}
