@@ -66,7 +66,7 @@ export async function replayWebhookEvent(db: Db, ctx: AppContext, id: number): P
   if (!row) throw new UsageError(`no webhook event ${id}`, 'List them with `yms-pay webhooks list`.', 'not_found')
   const provider = getProvider(db, row.provider)
   if (!provider) throw new UsageError(`webhook event ${id} belongs to provider ${row.provider}, which no longer exists`)
-  const decoded = decodeEvents(row.eventsJson)
+  const decoded = decodeEvents(row.eventsJson, webhookEventBody(db, id))
   const applied = db.write(() => {
     const counts = applyItems(
       db,

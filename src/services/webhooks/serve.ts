@@ -1,6 +1,8 @@
 import type {AppContext} from '../../app/context.js'
 import type {Db} from '../../store/db.js'
-import {createCommitter} from './committer.js'
+import {type CommitterOptions, createCommitter} from './committer.js'
+import {workerCommitter} from './worker-committer.js'
+import {workerAvailable} from '../sync/page-writer.js'
 import {createConnections} from './connections.js'
 import {createFetcher} from './fetcher.js'
 import {type HttpLimits, type HttpServer, listen} from './http-server.js'
@@ -56,8 +58,9 @@ export async function startWebhookServer(
   const refusals = createRefusalLog()
   const connections = createConnections(db, ctx)
   const fetcher = createFetcher(db, ctx, {connections})
-  const committer = createCommitter(db, {
+  const committerOptions: CommitterOptions = {
     actor: ctx.actor,
+    now,
     takeCalls: connections.takeCalls,
     onCommitted(outcomes) {
       for (const o of outcomes) {
@@ -66,7 +69,12 @@ export async function startWebhookServer(
       }
       if (outcomes.some((o) => o.status === 'fetching')) fetcher.wake()
     },
-  })
+  }
+  // A writer thread unless YMS_PAY_SYNC_WORKER=0 (as the sync's page writer; an in-memory ledger has no file to share).
+  const committer =
+    workerAvailable(ctx.env) && db.file !== ':memory:'
+      ? await workerCommitter(db.file, committerOptions)
+      : createCommitter(db, committerOptions)
   const stats = (): WebhookServerStats => ({...counts, refused: refusals.totals()})
   const flushRefusals = (): void => {
     try {
@@ -95,8 +103,9 @@ export async function startWebhookServer(
       refusals,
       now,
     },
-  ).catch((error: unknown) => {
+  ).catch(async (error: unknown) => {
     clearInterval(flusher)
+    await committer.close()
     throw error
   })
   // Rows a crash left `fetching` are read now.
@@ -108,6 +117,7 @@ export async function startWebhookServer(
       draining = true
       const {forced} = await http.drain(opts.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs)
       await committer.drain()
+      await committer.close()
       await fetcher.stop()
       clearInterval(flusher)
       flushRefusals()

@@ -5,10 +5,11 @@ import {serializeItems, serializeSkipped, type SerializedSkipped, type Serialize
 
 /**
  * A verified delivery's events as `webhook_events.events_json` keeps them: what `webhooks replay` re-applies and
- * what the fetcher reads objects for. Raw payloads stay JSON values, so the row is one JSON document.
+ * what the fetcher reads objects for. A transaction keeps its normalized form only: its raw payload is in the body
+ * stored beside it (the exact bytes), so the row does not hold the gateway's object twice.
  */
 type StoredEvent =
-  | {kind: 'txn'; txn: NormalizedTxn; raw: unknown}
+  | {kind: 'txn'; txn: NormalizedTxn}
   | {kind: 'invalid'; item: Quarantined}
   | {kind: 'skipped'; item: Skipped}
   | {kind: 'fetch'; ref: ObjectRef}
@@ -16,9 +17,7 @@ type StoredEvent =
 
 /** Secrets taken out, like every stored text (splitEvents). */
 export function encodeEvents(events: readonly WebhookEvent[]): string {
-  const stored = events.map((e): StoredEvent =>
-    e.kind === 'txn' ? {kind: 'txn', txn: e.item.txn, raw: e.item.raw} : e,
-  )
+  const stored = events.map((e): StoredEvent => (e.kind === 'txn' ? {kind: 'txn', txn: e.item.txn} : e))
   return scrubSecrets(JSON.stringify(stored))
 }
 
@@ -30,13 +29,24 @@ export interface DecodedEvents {
   fetches: ObjectRef[]
 }
 
-export function decodeEvents(json: string): DecodedEvents {
+/** A stored delivery's events; each transaction's raw payload is the delivery's body (JSON when it is JSON). */
+export function decodeEvents(json: string, body: Buffer = Buffer.alloc(0)): DecodedEvents {
   const stored = JSON.parse(json) as StoredEvent[]
+  const raw = bodyValue(body)
   return splitEvents(
     stored.map((e): WebhookEvent =>
-      e.kind === 'txn' ? {kind: 'txn', item: {txn: NormalizedTxnSchema.parse(e.txn), raw: e.raw}} : e,
+      e.kind === 'txn' ? {kind: 'txn', item: {txn: NormalizedTxnSchema.parse(e.txn), raw}} : e,
     ),
   )
+}
+
+function bodyValue(body: Buffer): unknown {
+  const text = body.toString('utf8')
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
 }
 
 /**
