@@ -110,18 +110,21 @@ export async function startWebhookServer(
   })
   // Rows a crash left `fetching` are read now.
   fetcher.wake()
+  let closing: Promise<WebhookServerStats & {forced: number}> | null = null
+  const close = async (): Promise<WebhookServerStats & {forced: number}> => {
+    draining = true
+    const {forced} = await http.drain(opts.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs)
+    await committer.drain()
+    await committer.close()
+    await fetcher.stop()
+    clearInterval(flusher)
+    flushRefusals()
+    return {...stats(), forced}
+  }
   return {
     url: http.url,
     stats,
-    async close() {
-      draining = true
-      const {forced} = await http.drain(opts.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs)
-      await committer.drain()
-      await committer.close()
-      await fetcher.stop()
-      clearInterval(flusher)
-      flushRefusals()
-      return {...stats(), forced}
-    },
+    // Once: a second call (an error path after a clean stop) waits for the first.
+    close: () => (closing ??= close()),
   }
 }
