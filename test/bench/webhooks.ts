@@ -4,11 +4,13 @@ import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {createInterface} from 'node:readline'
 
+import Database from 'better-sqlite3'
+
 import {exportScenario} from '../../src/sandbox/export.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
 import {getMetrics} from '../../src/services/metrics.js'
 import {openDatabase} from '../../src/store/db.js'
-import {fmt, machineNote, median, pairedRatio, table} from './stats.js'
+import {fmt, machineNote, median, pairedRatio, quantile, table} from './stats.js'
 import {BENCH_PROVIDER, benchContext, benchSecretEnv, prepareHome} from './sync/yms-home.js'
 import type {BenchCustomer} from './webhooks/stripe-event.js'
 
@@ -156,6 +158,29 @@ function ledgerAfter(runDir: string): Run['ledger'] {
   }
 }
 
+/**
+ * The disk's own floor for "durable before the answer": one-row WAL commits with synchronous=FULL, as the ledger
+ * makes them, measured in the same run. No receipt-to-commit time can be shorter than this.
+ */
+function durableCommitFloor(dir: string): {p50: number; p99: number} {
+  const db = new Database(join(dir, 'fsync-probe.db'))
+  try {
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)')
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
+    const ms: number[] = []
+    for (let i = 0; i < 400; i++) {
+      const t0 = performance.now()
+      db.transaction(() => insert.run('x'.repeat(100))).immediate()
+      ms.push(performance.now() - t0)
+    }
+    return {p50: quantile(ms, 0.5), p99: quantile(ms, 0.99)}
+  } finally {
+    db.close()
+  }
+}
+
 /** 0: saturation (each connection sends when answered); otherwise an open loop at that many events a second. */
 type Phase = number
 
@@ -163,8 +188,12 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'yms-bench-webhooks-'))
   const phases: Phase[] = [0, ...rates]
   const runs = new Map<Phase, Record<Contestant, Run[]>>(phases.map((p) => [p, {floor: [], yms: []}]))
+  let disk = {p50: Number.NaN, p99: Number.NaN}
   try {
     const prepared = await prepare(scratch)
+    disk = durableCommitFloor(scratch)
+    if (!asJson)
+      process.stderr.write(`  durable 1-row commit: p50 ${fmt(disk.p50, 2)} ms, p99 ${fmt(disk.p99, 1)} ms\n`)
     const kinds: Contestant[] = ['floor', 'yms']
     for (const phase of phases) {
       for (let rep = 0; rep < reps; rep++) {
@@ -184,7 +213,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(scratch, {recursive: true, force: true})
   }
-  report(runs, await machineNote())
+  report(runs, disk, await machineNote())
 }
 
 function describe(run: Run): string {
@@ -195,7 +224,7 @@ function describe(run: Run): string {
   return `${fmt(l.perSec, 0)} events/s (${l.ok} ok, ${l.refused} refused, ${l.errors} errors), client p50 ${fmt(l.p50Ms, 1)} ms p99 ${fmt(l.p99Ms, 1)} ms${ledger}`
 }
 
-function report(runs: Map<Phase, Record<Contestant, Run[]>>, machine: string): void {
+function report(runs: Map<Phase, Record<Contestant, Run[]>>, disk: {p50: number; p99: number}, machine: string): void {
   const rate = (r: Run) => r.load.perSec
   const rows = [...runs].flatMap(([phase, byKind]) => {
     const ratio = pairedRatio(byKind.yms.map(rate), byKind.floor.map(rate))
@@ -242,7 +271,7 @@ function report(runs: Map<Phase, Record<Contestant, Run[]>>, machine: string): v
         Number.isNaN(r.ledgerP99) ? '' : fmt(r.ledgerP99, 0),
         r.allCommitted === null ? '' : r.allCommitted ? 'yes' : 'NO',
       ]),
-    )}\n\n${machine}; ${seconds} s per run after 2 s of warm-up\n`,
+    )}\n\nA durable one-row commit on this disk (WAL, synchronous=FULL), same run: p50 ${fmt(disk.p50, 2)} ms, p99 ${fmt(disk.p99, 1)} ms.\n${machine}; ${seconds} s per run after 2 s of warm-up\n`,
   )
 }
 
