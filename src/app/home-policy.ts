@@ -43,6 +43,8 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'retry:run': 'write',
   'retry:cancel': 'write',
   'retry:methods:import': 'write',
+  'webhooks:serve': 'write',
+  'webhooks:replay': 'write',
 
   'alerts:list': 'read',
   'audit:export': 'read',
@@ -69,6 +71,7 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'customers:export': 'read',
   'retry:list': 'read',
   'retry:report': 'read',
+  'webhooks:list': 'read',
 
   demo: 'none',
   doctor: 'none',

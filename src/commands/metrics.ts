@@ -8,7 +8,7 @@ import {ADD_PROVIDER} from '../cli/hints.js'
 export default class Metrics extends BaseCommand<typeof Metrics> {
   static override summary = 'Sync latency percentiles, gateway uptime, calls, errors and retries per provider'
   static override description = [
-    'Latency: gateway event time to ledger commit, nearest-rank p50/p95/p99 over the window.',
+    'Latency: gateway event time to ledger commit, nearest-rank p50/p95/p99 over the window; also by source (pull, webhook), and webhook to ledger: a delivery reaching `webhooks serve` to its commit.',
     'Uptime: the share of UTC minutes with calls in which the gateway answered at least once (2xx/3xx or a 4xx other than 429); a minute whose every call timed out, failed on the network, got a 5xx or 429, or was refused by the circuit breaker is down.',
     "Prometheus: quantiles and uptime cover the window; *_total and the summary count/sum cover all history (counters only grow). Write it where node_exporter's textfile collector reads: yms-pay metrics --format prometheus > /var/lib/node_exporter/yms_pay.prom.$$ && mv ... yms_pay.prom",
   ].join('\n')
@@ -47,6 +47,9 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
             {name: 'p95 ms', drop: 3},
             {name: 'p99 ms'},
             {name: 'samples', drop: 1},
+            {name: 'pull p50 ms', drop: 4},
+            {name: 'webhook p50 ms', drop: 4},
+            {name: 'hook→ledger p99 ms', drop: 5},
             {name: 'uptime'},
             {name: 'calls', drop: 2},
             {name: 'errors'},
@@ -59,6 +62,9 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
             n(p.syncLatencyMs.p95),
             n(p.syncLatencyMs.p99),
             p.syncLatencyMs.count,
+            n(p.syncLatencyBySource.pull.p50),
+            n(p.syncLatencyBySource.webhook.p50),
+            n(p.webhookToLedgerMs.p99),
             pct(p.uptimePct, 2),
             p.calls,
             p.errors,

@@ -91,15 +91,35 @@ export interface WebhookRequest {
   url: string // the full URL the gateway posted to
 }
 
+/**
+ * An object a webhook only names (a thin event, Adyen's REPORT_AVAILABLE), or names in a state that cannot be
+ * believed whole (a Stripe charge without its fee): yms-pay reads it from the gateway (GatewayClient.fetchObject)
+ * instead of believing the payload.
+ */
+export interface ObjectRef {
+  /** The gateway's word for the object: `charge`, `report`, … */
+  object: string
+  id: string
+  /** When the event that named it happened (ISO-8601), if the gateway said. */
+  at?: string
+}
+
+/** What reading named objects found: Page without its cursor. */
+export type FetchedObjects = Pick<Page, 'items' | 'invalid' | 'skipped'>
+
 export type WebhookEvent =
   | {kind: 'txn'; item: FetchedTxn}
   | {kind: 'invalid'; item: Quarantined}
-  /** Something that asks for a pull (e.g. Adyen REPORT_AVAILABLE), or that yms-pay records but does not post. */
+  /** Documented, understood, moving nothing in yms-pay's accounts: kept like Page.skipped. */
+  | {kind: 'skipped'; item: Skipped}
+  | {kind: 'fetch'; ref: ObjectRef}
+  /** Something yms-pay records but neither posts nor reads (an event type it does not use). */
   | {kind: 'signal'; name: string; data: Record<string, string>}
 
 export type WebhookVerification =
   | {ok: true; events: WebhookEvent[]; dedupKey: string; ack?: {status: number; body: string; contentType: string}}
-  | {ok: false; reason: string}
+  /** malformed: the body cannot be what the gateway sends (HTTP 400); otherwise the signature failed (401). */
+  | {ok: false; reason: string; malformed?: boolean}
 
 export interface CreatePaymentRequest {
   customerRef: string
@@ -119,6 +139,8 @@ export interface GatewayClient {
   testConnection(signal?: AbortSignal): Promise<void>
   fetchPage(cursor: Cursor | null, signal?: AbortSignal, opts?: {since?: string}): Promise<Page>
   verifyWebhook(req: WebhookRequest): Promise<WebhookVerification>
+  /** Reads what a `fetch` webhook event names; gateways whose webhooks never name objects leave it out. */
+  fetchObject?(ref: ObjectRef, signal?: AbortSignal): Promise<FetchedObjects>
   createPayment?(req: CreatePaymentRequest, signal?: AbortSignal): Promise<PaymentOutcome>
   /** Gateway-status map: an error (thrown by this client or a decline code string) -> what retrying should do. */
   classifyError(e: unknown): Decision

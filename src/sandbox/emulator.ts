@@ -61,6 +61,11 @@ export interface GatewayEmulator {
   handle(req: EmulatorRequest): EmulatorResponse | Promise<EmulatorResponse>
   /** Webhooks announcing these events, signed as the gateway signs them for a receiver at `targetUrl`. */
   webhooks(events: readonly ScenarioEvent[], targetUrl: string): SignedWebhook[]
+  /**
+   * Optional: webhooks the gateway sends on its own schedule rather than for a payment (Adyen's REPORT_AVAILABLE
+   * when a settlement batch closes), for times in (fromMs, toMs].
+   */
+  scheduledWebhooks?(fromMs: number, toMs: number, targetUrl: string): SignedWebhook[]
   /** The gateway's own id for a scenario object (payment / refund / dispute key). */
   externalId(object: 'payment' | 'refund' | 'dispute', key: string): string
   /** The gateway's code for a neutral decline reason and the decision its adapter must classify it as. */

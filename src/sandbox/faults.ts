@@ -11,11 +11,12 @@ import {
 import {createRng} from './prng.js'
 
 /**
- * Sandbox fault injection (`sandbox serve --faults rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate`).
+ * Sandbox fault injection (`sandbox serve --faults rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate,reorder`).
+ * `duplicate` also delivers a webhook twice; `reorder` only shapes webhook delivery (one after the next).
  * Each emulator draws from its own seeded stream, so a seed replays the same fault sequence for the same
  * sequence of requests.
  */
-export const FAULT_KINDS = ['500', '429', 'timeout', 'reset', 'truncated', 'duplicate'] as const
+export const FAULT_KINDS = ['500', '429', 'timeout', 'reset', 'truncated', 'duplicate', 'reorder'] as const
 /**
  * Faults that happen after the gateway processed the request (a charge made, its key stored) and lose its answer:
  * never answered, or the connection reset. Used only when named (`kinds=lost-timeout,lost-reset`), never by `all`,
@@ -25,6 +26,9 @@ export const LOST_KINDS = ['lost-timeout', 'lost-reset'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof LOST_KINDS)[number]
 const NAMED_KINDS: readonly FaultKind[] = [...FAULT_KINDS, ...LOST_KINDS]
 
+/** Kinds that only shape webhook delivery (webhook-delivery.ts): requests to the emulator never draw them. */
+const WEBHOOK_ONLY: readonly FaultKind[] = ['reorder']
+
 export interface FaultSpec {
   rate: number // probability per request, 0..1
   kinds: FaultKind[]
@@ -32,7 +36,7 @@ export interface FaultSpec {
 
 export const NO_FAULTS: FaultSpec = {rate: 0, kinds: []}
 
-const SPEC_HINT = 'expected e.g. rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate'
+const SPEC_HINT = 'expected e.g. rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate,reorder'
 
 function isFaultKind(value: string): value is FaultKind {
   return (NAMED_KINDS as readonly string[]).includes(value)
@@ -151,7 +155,8 @@ function writeTruncated(res: ServerResponse, response: EmulatorResponse): void {
 }
 
 export function injectFaults(emulator: GatewayEmulator, opts: FaultInjectorOptions): FaultInjector {
-  const stream = faultStream(opts.spec, opts.seed, emulator.kind)
+  const requestKinds = opts.spec.kinds.filter((k) => !WEBHOOK_ONLY.includes(k))
+  const stream = faultStream({...opts.spec, kinds: requestKinds}, opts.seed, emulator.kind)
   const holdMs = opts.holdMs ?? 10_000
   const holds = new Set<() => void>()
   const counts = Object.fromEntries(NAMED_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>
@@ -202,6 +207,8 @@ export function injectFaults(emulator: GatewayEmulator, opts: FaultInjectorOptio
         return {...(await emulator.handle(req)), lost: 'timeout'}
       case 'lost-reset':
         return {...(await emulator.handle(req)), lost: 'reset'}
+      case 'reorder':
+        return emulator.handle(req) // never drawn for a request (WEBHOOK_ONLY)
     }
   }
 

@@ -39,7 +39,7 @@ export const SANDBOX_SITES: readonly ScenarioSite[] = [
 
 export const SEGMENTS = ['retail', 'wholesale', 'vip'] as const
 
-const SEGMENT_FACTOR: Record<(typeof SEGMENTS)[number], number> = {retail: 1, wholesale: 6, vip: 3}
+export const SEGMENT_FACTOR: Record<(typeof SEGMENTS)[number], number> = {retail: 1, wholesale: 6, vip: 3}
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -139,7 +139,7 @@ function key(prefix: string, n: number, width: number): string {
 const iso = (ms: number): string => new Date(ms).toISOString()
 
 /** A value in [min, max] on the currency's step, scaled by the customer's segment. */
-function drawAmount(rng: Rng, profile: CurrencyProfile, factor: number): number {
+export function drawAmount(rng: Rng, profile: CurrencyProfile, factor: number): number {
   // Log-uniform: many small payments, a tail of large ones, as real price lists look.
   const logMin = Math.log(profile.min * factor)
   const logMax = Math.log(profile.max * factor)
@@ -195,8 +195,8 @@ function makeCustomers(rng: Rng, count: number): ScenarioCustomer[] {
   return customers
 }
 
-const SOFT: readonly DeclineReason[] = ['insufficient_funds', 'generic', 'issuer_unavailable']
-const HARD: readonly DeclineReason[] = ['expired_card', 'stolen_card']
+export const SOFT: readonly DeclineReason[] = ['insufficient_funds', 'generic', 'issuer_unavailable']
+export const HARD: readonly DeclineReason[] = ['expired_card', 'stolen_card']
 
 export function generateScenario(opts: GenerateOptions): Scenario {
   const startMs = parseTime(opts.start, 'start')

@@ -115,6 +115,7 @@ export async function serveSandbox(opts: ServeSandboxOptions): Promise<RunningSa
 
       if (opts.webhooksTo !== undefined && opts.scenario) {
         const duplicates = spec.kinds.includes('duplicate') ? faultStream(spec, opts.seed, `${kind}:webhooks`) : null
+        const order = spec.kinds.includes('reorder') ? faultStream(spec, opts.seed, `${kind}:webhook-order`) : null
         const delivery = createWebhookDelivery({
           emulator,
           events: scenarioEvents(paymentsFor(opts.scenario, kind, opts.share ?? 'own')),
@@ -124,6 +125,7 @@ export async function serveSandbox(opts: ServeSandboxOptions): Promise<RunningSa
           retryDelaysMs: opts.webhookRetryDelaysMs,
           sleep: opts.sleep,
           duplicate: duplicates ? () => duplicates.draw() === 'duplicate' : undefined,
+          reorder: order ? () => order.draw() === 'reorder' : undefined,
         })
         deliveries.set(kind, delivery)
       }

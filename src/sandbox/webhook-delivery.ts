@@ -7,10 +7,11 @@ import type {ScenarioEvent} from './model.js'
 /**
  * Pushes an emulator's webhooks to a receiver as the scenario's clock reaches each event, the way a gateway
  * would: in time order, retried on a non-2xx answer or a network error on a schedule shaped like a gateway's
- * but compressed to seconds, and sometimes delivered twice (receivers must de-duplicate).
+ * but compressed to seconds, sometimes delivered twice and sometimes after the one that followed it (receivers must
+ * de-duplicate, and must not assume order).
  */
 export interface WebhookDeliveryOptions {
-  emulator: Pick<GatewayEmulator, 'webhooks'>
+  emulator: Pick<GatewayEmulator, 'webhooks' | 'scheduledWebhooks'>
   /** The events this emulator announces, oldest first (scenarioEvents(paymentsFor(...))). */
   events: readonly ScenarioEvent[]
   targetUrl: string
@@ -22,6 +23,8 @@ export interface WebhookDeliveryOptions {
   sleep?: (ms: number) => Promise<void>
   /** Asked once per webhook: true delivers it a second time after the first success. */
   duplicate?: () => boolean
+  /** Asked once per webhook: true holds it back until the one after it is delivered (gateways promise no order). */
+  reorder?: () => boolean
   timeoutMs?: number
   /** Events signed per emulator.webhooks call, so a backlog of a million events is not signed at once. */
   batchSize?: number
@@ -39,6 +42,7 @@ export interface DeliveryStats {
   delivered: number // webhooks that reached a 2xx (a duplicate counts once)
   failed: number // webhooks whose attempts were all refused
   duplicates: number // extra deliveries
+  reordered: number // webhooks delivered after the one that followed them
   attempts: number
   pending: number // events not yet due
 }
@@ -62,8 +66,10 @@ export function createWebhookDelivery(opts: WebhookDeliveryOptions): WebhookDeli
   const timeoutMs = opts.timeoutMs ?? 10_000
   const batchSize = opts.batchSize ?? 100
   const agent = new Agent({connections: 4, headersTimeout: timeoutMs, bodyTimeout: timeoutMs})
-  const counters = {delivered: 0, failed: 0, duplicates: 0, attempts: 0}
+  const counters = {delivered: 0, failed: 0, duplicates: 0, reordered: 0, attempts: 0}
   let cursor = 0
+  // The gateway's own scheduled webhooks (scheduledWebhooks) are announced up to here.
+  let scheduledUpTo = opts.from !== undefined ? Date.parse(opts.from) : Number.NEGATIVE_INFINITY
   if (opts.from !== undefined) {
     const from = opts.from
     while (cursor < opts.events.length && opts.events[cursor]!.at <= from) cursor++
@@ -110,26 +116,46 @@ export function createWebhookDelivery(opts: WebhookDeliveryOptions): WebhookDeli
 
   const run = async (now: number): Promise<DeliveryStats> => {
     const nowIso = new Date(now).toISOString()
+    const scheduled = opts.emulator.scheduledWebhooks?.(scheduledUpTo, now, opts.targetUrl) ?? []
+    scheduledUpTo = Math.max(scheduledUpTo, now)
     while (!stopped && cursor < opts.events.length && opts.events[cursor]!.at <= nowIso) {
       let end = cursor
       while (end < opts.events.length && end - cursor < batchSize && opts.events[end]!.at <= nowIso) end++
       const batch = opts.events.slice(cursor, end)
       cursor = end
-      const hooks = opts.emulator.webhooks(batch, opts.targetUrl)
+      // Scheduled webhooks due by this batch's last event go out with it, in time order.
+      const last = batch[batch.length - 1]!.at
+      const due = scheduled.filter((h) => h.at <= last)
+      scheduled.splice(0, due.length)
+      const hooks = [...opts.emulator.webhooks(batch, opts.targetUrl), ...due]
       // Stable time order even if an emulator returns one event's hooks out of order.
       const ordered = hooks
         .map((hook, i) => ({hook, i}))
         .sort((a, b) => (a.hook.at < b.hook.at ? -1 : a.hook.at > b.hook.at ? 1 : a.i - b.i))
+      let held: SignedWebhook | null = null
       for (const {hook} of ordered) {
-        if (!(await deliverOne(hook))) {
-          counters.failed++
+        if (held === null && opts.reorder?.()) {
+          held = hook
+          counters.reordered++
           continue
         }
-        counters.delivered++
-        if (opts.duplicate?.() && (await deliverOne(hook))) counters.duplicates++
+        await deliverWhole(hook)
+        if (held) await deliverWhole(held)
+        held = null
       }
+      if (held) await deliverWhole(held)
     }
+    for (const hook of scheduled) if (!stopped) await deliverWhole(hook)
     return stats()
+  }
+
+  const deliverWhole = async (hook: SignedWebhook): Promise<void> => {
+    if (!(await deliverOne(hook))) {
+      counters.failed++
+      return
+    }
+    counters.delivered++
+    if (opts.duplicate?.() && (await deliverOne(hook))) counters.duplicates++
   }
 
   const deliverDue = (now?: number): Promise<DeliveryStats> => {

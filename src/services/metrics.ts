@@ -21,6 +21,7 @@ import {
   lifetimeRetryTotals,
   openChainsByProvider,
 } from '../store/repos/retries-report.js'
+import {commitCount, commitMsAtRanks} from '../store/repos/webhook-events.js'
 
 export interface LatencySummary {
   p50: number | null
@@ -33,6 +34,13 @@ export interface ProviderMetrics {
   provider: string
   /** Gateway event time -> ledger commit time of the states applied in the window (nearest-rank, exact). */
   syncLatencyMs: LatencySummary
+  /** The same, by how the state arrived: a pull, or a webhook (its gateway's delivery delay included). */
+  syncLatencyBySource: {pull: LatencySummary; webhook: LatencySummary}
+  /**
+   * Webhook to ledger: from a delivery reaching `webhooks serve` to its commit, for the events first received in
+   * the window. What yms-pay controls, measured to the millisecond (gateways stamp events in whole seconds).
+   */
+  webhookToLedgerMs: LatencySummary
   /** Share of UTC minutes with calls in which the gateway answered at least once (core/uptime.ts); null: no calls. */
   uptimePct: number | null
   /** Every recorded attempt, including ones our circuit breaker refused locally. */
@@ -93,6 +101,11 @@ export function getMetrics(db: Db, ctx: AppContext, input: {window?: string; pro
       return {
         provider,
         syncLatencyMs: latencySummary(db, provider, w),
+        syncLatencyBySource: {
+          pull: latencySummary(db, provider, w, 'pull'),
+          webhook: latencySummary(db, provider, w, 'webhook'),
+        },
+        webhookToLedgerMs: ranked(commitCount(db, w, provider), (ranks) => commitMsAtRanks(db, w, ranks, provider)),
         uptimePct: uptime.uptimePct,
         calls: uptime.calls,
         errors: uptime.errors,
@@ -139,15 +152,14 @@ function retryMetrics(db: Db, w: TimeWindow, provider: string | undefined): (pro
   }
 }
 
-function latencySummary(db: Db, provider: string, w: TimeWindow): LatencySummary {
-  const count = latencyCount(db, provider, w)
+function latencySummary(db: Db, provider: string, w: TimeWindow, source?: string): LatencySummary {
+  return ranked(latencyCount(db, provider, w, source), (ranks) => latencyAtRanks(db, provider, w, ranks, source))
+}
+
+/** p50/p95/p99 (nearest rank) of `count` values, read at their ranks by `valuesAt`. */
+function ranked(count: number, valuesAt: (ranks: number[]) => Map<number, number>): LatencySummary {
   const ranks = QUANTILES.map((p) => nearestRank(count, p))
-  const values = latencyAtRanks(
-    db,
-    provider,
-    w,
-    ranks.filter((r): r is number => r !== null),
-  )
+  const values = valuesAt(ranks.filter((r): r is number => r !== null))
   const at = (i: number) => {
     const rank = ranks[i]
     return rank === null || rank === undefined ? null : (values.get(rank) ?? null)

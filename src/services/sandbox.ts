@@ -8,6 +8,7 @@ import type {EmulatorFactory} from '../sandbox/emulator.js'
 import {exportScenario, type ExportResult} from '../sandbox/export.js'
 import {parseFaultSpec} from '../sandbox/faults.js'
 import {generateScenario} from '../sandbox/generate.js'
+import {extendLive} from '../sandbox/live.js'
 import {loadEmulator} from '../sandbox/registry.js'
 import type {Scenario} from '../sandbox/model.js'
 import {serveSandbox, type RunningSandbox} from '../sandbox/serve.js'
@@ -27,6 +28,8 @@ export interface SandboxOptions {
   now: number
   /** The emulators' clock (default the real one): the demo moves it on to show later retries. */
   clock?: Clock
+  /** A world that moves: new payments per minute from now, for `forMs` (sandbox/live.ts). */
+  live?: {perMinute: number; forMs: number}
 }
 
 export interface StartedSandbox {
@@ -62,7 +65,8 @@ async function readChargeRules(file: string) {
 
 /**
  * Generates one world from the seed and serves it through every requested gateway's emulator, each in its own
- * wire format, on loopback. The world's history ends now; `--export` writes its YMS side for the import commands.
+ * wire format, on loopback. The world's history ends now (with `live`, new payments keep arriving from now on);
+ * `--export` writes its YMS side for the import commands.
  */
 export async function startSandbox(opts: SandboxOptions): Promise<StartedSandbox> {
   const kinds = parseGateways(opts.gateways)
@@ -70,7 +74,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<StartedSandbox
   const charges = opts.chargeRules ? new ChargeScript(await readChargeRules(opts.chargeRules)) : undefined
   const end = new Date(opts.now).toISOString()
   const start = new Date(opts.now - opts.days * 86_400_000).toISOString()
-  const scenario = generateScenario({
+  const history = generateScenario({
     seed: opts.seed,
     customers: opts.customers,
     transactions: opts.transactions,
@@ -78,6 +82,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<StartedSandbox
     end,
     gateways: kinds,
   })
+  const scenario = opts.live
+    ? extendLive(history, {seed: opts.seed, gateways: kinds, from: opts.now, ...opts.live})
+    : history
   const factories = new Map<GatewayKind, EmulatorFactory>()
   for (const kind of kinds) factories.set(kind, await loadEmulator(kind))
   const clock = opts.clock ?? {now: () => Date.now()}

@@ -66,6 +66,7 @@ describe('Prometheus text exposition', () => {
   })
 
   it('exposes latency quantiles, uptime ratio and counters per provider; every line parses', () => {
+    const EMPTY = {p50: null, p95: null, p99: null, count: 0}
     const report: MetricsReport = {
       window: '24h',
       from: '2026-03-01T00:00:00.000Z',
@@ -75,6 +76,8 @@ describe('Prometheus text exposition', () => {
         {
           provider: 'acme-stripe',
           syncLatencyMs: {p50: 12, p95: 340, p99: 900, count: 200},
+          syncLatencyBySource: {pull: {p50: 12, p95: 340, p99: 900, count: 200}, webhook: EMPTY},
+          webhookToLedgerMs: EMPTY,
           uptimePct: 97.5,
           calls: 80,
           errors: 4,
@@ -82,7 +85,9 @@ describe('Prometheus text exposition', () => {
         },
         {
           provider: 'quiet"one',
-          syncLatencyMs: {p50: null, p95: null, p99: null, count: 0},
+          syncLatencyMs: EMPTY,
+          syncLatencyBySource: {pull: EMPTY, webhook: EMPTY},
+          webhookToLedgerMs: EMPTY,
           uptimePct: null,
           calls: 0,
           errors: 0,

@@ -8,6 +8,8 @@ import {GATEWAY_KINDS} from '../../src/gateways/registry.js'
 import {run, tempHome} from './helpers.js'
 import {ErrorJson, Status, SyncResult} from './shapes.js'
 
+const nullableInt = z.number().int().nullable()
+const Latency = z.strictObject({p50: nullableInt, p95: nullableInt, p99: nullableInt, count: z.number().int()})
 const DemoJson = z.strictObject({
   home: z.string(),
   kept: z.boolean(),
@@ -36,12 +38,31 @@ const DemoJson = z.strictObject({
     passes: z.array(z.object({status: z.string(), sent: z.number().int(), recovered: z.number().int()})),
     report: z.object({recovered: z.number().int(), eligible: z.number().int(), definition: z.string()}),
   }),
+  live: z.strictObject({
+    seconds: z.number().int(),
+    runs: z.number().int(),
+    webhooks: z.strictObject({
+      url: z.string(),
+      accepted: z.number().int(),
+      duplicates: z.number().int(),
+      refused: z.record(z.string(), z.number().int()),
+    }),
+  }),
+  latency: z.array(
+    z.strictObject({
+      provider: z.string(),
+      pull: Latency,
+      webhook: Latency,
+      webhookToLedgerMs: Latency,
+      uptimePct: z.number().nullable(),
+    }),
+  ),
   status: Status,
 })
 
 // A small world keeps each run near a second; the flags are what make it small. Seed 2 gives this world vip
 // customers paying through Stripe, so the withheld grant has something to hold back.
-const SMALL = ['--customers', '10', '--transactions', '40', '--seed', '2']
+const SMALL = ['--customers', '10', '--transactions', '40', '--seed', '2', '--live', '0']
 
 describe('demo', () => {
   const {home, cleanup} = tempHome()
@@ -80,6 +101,22 @@ describe('demo', () => {
     expect(demo.alerts.byEvent.balance_changed).toBeGreaterThan(0)
     expect(demo.status.alerts).toMatchObject({targets: 1, pending: 0, failed: 0})
   })
+
+  it("a live phase: new payments by webhook into the demo's webhooks serve, latency by source and uptime per gateway", async () => {
+    const r = await run(['demo', '--customers', '20', '--transactions', '40', '--seed', '2', '--live', '6', '--json'], {
+      home,
+    })
+    expect(r.exitCode, r.stdout).toBe(0)
+    const demo = DemoJson.parse(r.json())
+    expect(demo.live.seconds).toBe(6)
+    expect(demo.live.runs).toBeGreaterThanOrEqual(GATEWAY_KINDS.length)
+    expect(demo.live.webhooks.accepted).toBeGreaterThan(0)
+    expect(demo.live.webhooks.refused).toEqual({})
+    expect(demo.latency.map((l) => l.provider).sort()).toEqual(demo.gateways.map((g) => g.provider).sort())
+    expect(demo.latency.reduce((n, l) => n + l.webhook.count, 0)).toBeGreaterThan(0)
+    expect(demo.latency.reduce((n, l) => n + l.webhookToLedgerMs.count, 0)).toBe(demo.live.webhooks.accepted)
+    for (const l of demo.latency) expect(l.uptimePct, l.provider).toBe(100)
+  }, 60_000)
 
   it('without --keep the result says kept: false', () => {
     expect(thrownAway).toHaveProperty('kept', false)

@@ -37,6 +37,11 @@ describe('metrics (after a sync, beside an idle provider)', () => {
     expect(idle).toEqual({
       provider: 'idle',
       syncLatencyMs: {p50: null, p95: null, p99: null, count: 0},
+      syncLatencyBySource: {
+        pull: {p50: null, p95: null, p99: null, count: 0},
+        webhook: {p50: null, p95: null, p99: null, count: 0},
+      },
+      webhookToLedgerMs: {p50: null, p95: null, p99: null, count: 0},
       uptimePct: null,
       calls: 0,
       errors: 0,

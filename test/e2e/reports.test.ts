@@ -85,6 +85,16 @@ const MetricsSchema = z.strictObject({
     z.strictObject({
       provider: z.string(),
       syncLatencyMs: z.strictObject({p50: nullableInt, p95: nullableInt, p99: nullableInt, count: z.number().int()}),
+      syncLatencyBySource: z.strictObject({
+        pull: z.strictObject({p50: nullableInt, p95: nullableInt, p99: nullableInt, count: z.number().int()}),
+        webhook: z.strictObject({p50: nullableInt, p95: nullableInt, p99: nullableInt, count: z.number().int()}),
+      }),
+      webhookToLedgerMs: z.strictObject({
+        p50: nullableInt,
+        p95: nullableInt,
+        p99: nullableInt,
+        count: z.number().int(),
+      }),
       uptimePct: z.number().min(0).max(100).nullable(),
       calls: z.number().int(),
       errors: z.number().int(),

@@ -9,7 +9,7 @@ import {fakeEmulator} from './fake-emulator.js'
 
 describe('parseFaultSpec', () => {
   it('reads a rate and a comma-separated list of kinds', () => {
-    expect(parseFaultSpec('rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate')).toEqual({
+    expect(parseFaultSpec('rate=0.05,kinds=500,429,timeout,reset,truncated,duplicate,reorder')).toEqual({
       rate: 0.05,
       kinds: [...FAULT_KINDS],
     })
@@ -150,6 +150,12 @@ describe('fault injection over loopback', () => {
     expect(data.length).toBeGreaterThan(1)
     expect(data.at(-1)).toEqual(data[0])
     expect(emulator.seen[0]!.headers['x-sandbox-fault']).toBe('duplicate')
+  })
+
+  it('never draws reorder for a request: it only shapes webhook delivery', async () => {
+    const {server, injector} = await faulty({rate: 1, kinds: ['reorder']}, 1)
+    for (let i = 0; i < 5; i++) expect(await observe(server.baseUrl, '/ping')).toBe('200')
+    expect(injector.counts.reorder).toBe(0)
   })
 
   it('never faults a request the emulator exempts', async () => {

@@ -113,6 +113,20 @@ describe('webhook delivery', () => {
     expect([...counts.values()].filter((c) => c === 2).length).toBe(stats.duplicates)
   })
 
+  it('reorder holds a webhook back until the next one is delivered: every one arrives once, some after their successor', async () => {
+    const r = await receiver()
+    let n = 0
+    const {d} = delivery(r.url, {reorder: () => n++ % 3 === 0})
+    const stats = await d.deliverDue(endMs)
+    expect(stats).toMatchObject({delivered: events.length, failed: 0})
+    const ids = r.received.map((x) => (JSON.parse(x.body) as {id: string}).id)
+    const expected = events.map((e) => `evt_${e.type}_${e.refund?.key ?? e.payment.key}`)
+    expect([...ids].sort()).toEqual([...expected].sort())
+    const sent = r.received.map((x) => (JSON.parse(x.body) as {at: string}).at)
+    const inversions = sent.filter((at, i) => i > 0 && at < sent[i - 1]!).length
+    expect(inversions).toBeGreaterThan(events.length / 5)
+  })
+
   it('skips history before `from` and stops promptly even during a back-off', async () => {
     const r = await receiver(() => 500)
     const from = events[5]!.at

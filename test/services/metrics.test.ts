@@ -4,6 +4,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import type {GatewayCall} from '../../src/core/gateway-call.js'
 import {getLifetimeTotals, getMetrics} from '../../src/services/metrics.js'
 import {recordCalls, recordLatency} from '../../src/store/repos/sync-state.js'
+import {insertWebhookEvent} from '../../src/store/repos/webhook-events.js'
 import {reportWorld, seedReference, type ReportWorld} from './report-helpers.js'
 
 let w: ReportWorld
@@ -87,6 +88,49 @@ describe('metrics: sync latency', () => {
   })
 })
 
+describe('metrics: latency by source, webhook to ledger', () => {
+  it('splits the samples by how the state arrived, and times webhook deliveries from receipt to commit', () => {
+    const sample = (source: string, ms: number) =>
+      w.db.write(() =>
+        recordLatency(w.db, {
+          provider: 'acme',
+          txnId: 'acme:x',
+          source,
+          eventAt: new Date(NOW - MIN - ms).toISOString(),
+          committedAt: new Date(NOW - MIN).toISOString(),
+        }),
+      )
+    for (const ms of [20_000, 30_000, 40_000]) sample('pull', ms)
+    for (const ms of [900, 1_100]) sample('webhook', ms)
+    const delivery = (key: string, receivedAgoMs: number, commitMs: number) =>
+      w.db.write(() =>
+        insertWebhookEvent(w.db, {
+          provider: 'acme',
+          dedupKey: key,
+          receivedAt: new Date(NOW - receivedAgoMs).toISOString(),
+          committedAt: new Date(NOW - receivedAgoMs + commitMs).toISOString(),
+          commitMs,
+          status: 'applied',
+          summary: '',
+          eventsJson: '[]',
+          body: Buffer.from('{}'),
+          appliedJson: '{}',
+          nextFetchAt: null,
+        }),
+      )
+    delivery('e1', MIN, 3)
+    delivery('e2', MIN, 7)
+    delivery('e3', 2 * 60 * MIN, 500) // outside a 1h window
+    const m = getMetrics(w.db, w.ctx, {window: '1h', provider: 'acme'}).providers[0]!
+    expect(m.syncLatencyMs.count).toBe(5)
+    expect(m.syncLatencyBySource).toEqual({
+      pull: {p50: 30_000, p95: 40_000, p99: 40_000, count: 3},
+      webhook: {p50: 900, p95: 1_100, p99: 1_100, count: 2},
+    })
+    expect(m.webhookToLedgerMs).toEqual({p50: 3, p95: 7, p99: 7, count: 2})
+  })
+})
+
 describe('metrics: uptime, calls and errors', () => {
   it('uptime is up minutes over minutes with calls, from hand-built call rows', () => {
     w.db.write(() =>
@@ -111,6 +155,11 @@ describe('metrics: uptime, calls and errors', () => {
       {
         provider: 'acme',
         syncLatencyMs: {p50: null, p95: null, p99: null, count: 0},
+        syncLatencyBySource: {
+          pull: {p50: null, p95: null, p99: null, count: 0},
+          webhook: {p50: null, p95: null, p99: null, count: 0},
+        },
+        webhookToLedgerMs: {p50: null, p95: null, p99: null, count: 0},
         uptimePct: null,
         calls: 0,
         errors: 0,

@@ -137,6 +137,13 @@ const SEEDS: Record<number, string> = {
       request_json, status, started_at) VALUES (10, 1, 1, 'adyen-fr', 'primary', 'adyen-fr is up', 'stored_10',
       'ymsr-0123456789abcdef0123-1', '{}', 'sending', '2024-01-10T01:00:00Z');
   `,
+  // 009: verified webhook deliveries, one per gateway event.
+  14: `
+    INSERT INTO webhook_events (provider, dedup_key, received_at, committed_at, commit_ms, last_delivery_at, status,
+      summary, events_json, body, applied_json)
+      VALUES ('stripe-9', 'evt_10', '2024-01-10T00:00:00.000Z', '2024-01-10T00:00:00.004Z', 4, '2024-01-10T00:00:00.000Z',
+      'applied', 'charge.succeeded', '[]', X'7B7D', '{}');
+  `,
 }
 
 /** Columns a migration removed on purpose, by the version that removed them (their content's new home tested). */

@@ -6,6 +6,7 @@ import {renderReconcileSummaries} from '../../cli/reconcile-view.js'
 import {renderStatus} from '../../cli/status-view.js'
 import {renderSyncRuns} from '../../cli/sync-runs-view.js'
 import {getStatus, type StatusReport} from '../../services/status.js'
+import {renderLatency} from '../../cli/latency-view.js'
 
 function alertCounts(byEvent: Record<string, number>): string {
   return (
@@ -19,7 +20,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
   static override summary =
     'Run the whole loop on a throw-away home: sandbox gateways, YMS import, providers with grants, sync, retries, reconcile, alerts, status'
   static override description =
-    "Needs no keychain and no network beyond loopback: the sandbox emulators speak each gateway's real wire format, and secrets are passed as YMS_PAY_SECRET_* variables. One segment is deliberately not granted to one provider, so the quarantine shows what access control does. The failed payments the sync queued are retried on a clock the demo moves on: one provider is down with a fallback (its payments go there), another down without one (its payments recover at their second retry, a day later). --keep leaves the home behind to explore with --home."
+    "Needs no keychain and no network beyond loopback: the sandbox emulators speak each gateway's real wire format, and secrets are passed as YMS_PAY_SECRET_* variables. One segment is deliberately not granted to one provider, so the quarantine shows what access control does. The failed payments the sync queued are retried on a clock the demo moves on: one provider is down with a fallback (its payments go there), another down without one (its payments recover at their second retry, a day later). Then a live phase (--live seconds): new payments arrive, by webhook into a webhooks serve the demo runs and by the watch loop's pulls; the demo ends with sync latency by source and each gateway's uptime. --keep leaves the home behind to explore with --home."
   static override examples = [
     '<%= config.bin %> demo',
     '<%= config.bin %> demo --keep',
@@ -30,6 +31,13 @@ export default class Demo extends BaseCommand<typeof Demo> {
     seed: Flags.integer({description: 'World seed', default: 42}),
     customers: Flags.integer({description: 'Customers in the world', default: 120, min: 1}),
     transactions: Flags.integer({description: 'Payments in the world', default: 1500, min: 1}),
+    live: Flags.integer({
+      description:
+        "Seconds of live phase after the first sync: new payments by webhook into the demo's webhooks serve, and pulls (0: none)",
+      default: 15,
+      min: 0,
+      max: 600,
+    }),
   }
 
   async run(): Promise<Omit<DemoResult, 'finish'> & {status: StatusReport}> {
@@ -41,6 +49,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
         seed: this.flags.seed,
         customers: this.flags.customers,
         transactions: this.flags.transactions,
+        liveSeconds: this.flags.live,
         onStep: step,
       },
       (db, demoCtx) => getStatus(db, demoCtx),
@@ -67,6 +76,12 @@ export default class Demo extends BaseCommand<typeof Demo> {
     this.out(renderStatus(finish, this.ui))
     this.out(this.ui.wrap(`\n${this.ui.chalk.bold('alerts an admin received')}  (${alertCounts(rest.alerts.byEvent)})`))
     for (const line of rest.alerts.samples) this.out(this.ui.wrap(`  ${line}`))
+    this.out(
+      this.ui.wrap(
+        `\n${this.ui.chalk.bold('sync latency by source')}  (pull: gateway event to ledger; webhook: the same, delivered)`,
+      ),
+    )
+    this.out(renderLatency(rest.latency, this.ui))
     this.out(
       rest.kept
         ? `kept: explore with  yms-pay status --home ${rest.home}`

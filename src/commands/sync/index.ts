@@ -19,6 +19,7 @@ export default class Sync extends BaseCommand<typeof Sync> {
     '<%= config.bin %> sync',
     '<%= config.bin %> sync --provider acme-eu --json',
     '<%= config.bin %> sync --watch --interval 30s',
+    '<%= config.bin %> sync --watch --interval 5m --webhooks-port 8787',
   ]
   static override flags = {
     provider: Flags.string({
@@ -31,6 +32,13 @@ export default class Sync extends BaseCommand<typeof Sync> {
     watch: Flags.boolean({description: 'Keep syncing every --interval until Ctrl-C / SIGTERM'}),
     interval: Flags.string({description: 'Watch interval per provider (jittered ±10%)', default: '30s'}),
     concurrency: Flags.integer({description: 'Providers synced at once', default: 4, min: 1, max: 32}),
+    'webhooks-port': Flags.integer({
+      description:
+        'With --watch: also receive webhooks on this port (POST /webhooks/<provider-id>, as `webhooks serve`), for real time; the pull closes any gap',
+      min: 0,
+      max: 65535,
+      dependsOn: ['watch'],
+    }),
   }
 
   async run(): Promise<SyncResult> {
@@ -73,6 +81,7 @@ export default class Sync extends BaseCommand<typeof Sync> {
       : (e: {provider: string; page: number; counts: object; hasMore: boolean}) =>
           this.jsonLine({at: at(), event: 'page', provider: e.provider, page: e.page, ...e.counts, hasMore: e.hasMore})
     const onRun = live ? live.run : (run: ProviderRun) => this.jsonLine({at: at(), event: 'run', ...run})
+    const port = this.flags['webhooks-port']
     const result = await watchSync(db, this.ctx, {
       providers: this.flags.provider,
       since,
@@ -80,8 +89,22 @@ export default class Sync extends BaseCommand<typeof Sync> {
       signals,
       onPage,
       onRun,
+      webhooks:
+        port === undefined
+          ? undefined
+          : {
+              port,
+              onListening: (url) =>
+                live
+                  ? this.ctx.note(`webhooks: listening on ${url}`)
+                  : this.jsonLine({at: at(), event: 'webhooks', url}),
+            },
     })
     live?.done()
+    if (result.webhooks)
+      this.ctx.note(
+        `webhooks: accepted ${result.webhooks.accepted}, duplicates ${result.webhooks.duplicates}, refused ${Object.values(result.webhooks.refused).reduce((a, b) => a + b, 0)}`,
+      )
     process.exitCode = watchExitCode(result.runs)
     // JSON lines were the output; the final object would only repeat them.
     return this.jsonEnabled() ? (undefined as unknown as SyncResult) : result

@@ -3,6 +3,7 @@ import type {GatewayAdapter, GatewayClient} from '../types.js'
 import {createCheckoutApi, createReportApi} from './api.js'
 import {classifyAdyenError} from './classify.js'
 import {facts} from './facts.js'
+import {fetchAdyenReport} from './fetch-report.js'
 import {createAdyenPayment} from './payments.js'
 import {fetchAdyenPage, readCursor, reportBaseUrl} from './pull.js'
 import {reportCredential} from './report-auth.js'
@@ -39,6 +40,9 @@ export const adapter: GatewayAdapter = {
       },
       async verifyWebhook(req) {
         return verifyAdyenWebhook(req, requireSecret(cfg, 'hmac_key'), ctx)
+      },
+      async fetchObject(ref, signal) {
+        return fetchAdyenReport(reports(), reportsUrl, ctx, ref, signal)
       },
       async createPayment(req, signal) {
         return createAdyenPayment(checkout(), ctx, deps.clock, req, signal)

@@ -77,9 +77,8 @@ function mapEvent(item: NotificationRequestItem): EventMapping | null {
 
 /** One verified notification item -> what it means for yms-pay (docs/gateways.md#adyen-webhooks). */
 export function translateNotification(ctx: TranslateContext, item: NotificationRequestItem): WebhookEvent {
-  if (item.eventCode === 'REPORT_AVAILABLE') {
-    return {kind: 'signal', name: 'report_available', data: {fileName: item.pspReference, url: item.reason ?? ''}}
-  }
+  // The report is read from the report host (fetch-report.ts): the notification only names it.
+  if (item.eventCode === 'REPORT_AVAILABLE') return {kind: 'fetch', ref: {object: 'report', id: item.pspReference}}
   if (item.merchantAccountCode !== ctx.merchantAccount) {
     const detail = `merchantAccountCode "${item.merchantAccountCode}" is not this provider's merchant account`
     return {kind: 'invalid', item: {externalId: item.pspReference, reason: 'invalid_payload', detail, raw: item}}

@@ -66,17 +66,18 @@ export function verifyAdyenWebhook(req: WebhookRequest, hmacKey: string, ctx: Tr
   try {
     envelope = JSON.parse(req.rawBody.toString('utf8'))
   } catch {
-    return {ok: false, reason: 'body is not JSON'}
+    return {ok: false, reason: 'body is not JSON', malformed: true}
   }
   const parsedEnvelope = NotificationEnvelopeSchema.safeParse(envelope)
-  if (!parsedEnvelope.success) return {ok: false, reason: 'body is not an Adyen notification (no notificationItems)'}
+  if (!parsedEnvelope.success)
+    return {ok: false, reason: 'body is not an Adyen notification (no notificationItems)', malformed: true}
   const items: NotificationRequestItem[] = []
   for (const [index, wrapper] of parsedEnvelope.data.notificationItems.entries()) {
     const parsed = NotificationRequestItemSchema.safeParse(wrapper.NotificationRequestItem)
     if (!parsed.success) {
       const detail = describeIssues(parsed.error)
       // Without the signed fields the signature cannot be checked, so this is a refusal, not a quarantine.
-      return {ok: false, reason: `notificationItems[${index}] is malformed: ${detail}`}
+      return {ok: false, reason: `notificationItems[${index}] is malformed: ${detail}`, malformed: true}
     }
     const signature = parsed.data.additionalData?.hmacSignature
     if (!signature) return {ok: false, reason: `notificationItems[${index}] has no additionalData.hmacSignature`}

@@ -5,6 +5,7 @@ import type {GatewayAdapter, GatewayClient} from '../types.js'
 import {createPaypalApi} from './api.js'
 import {classifyPaypalError} from './classify.js'
 import {facts} from './facts.js'
+import {fetchPaypalCapture} from './fetch-capture.js'
 import {createAuthorizedHttp} from './oauth.js'
 import {createPaypalPayment} from './payments.js'
 import {fetchPaypalPage, probeTransactionSearch, readCursor} from './pull.js'
@@ -66,6 +67,9 @@ export const adapter: GatewayAdapter = {
           },
           ctx,
         )
+      },
+      fetchObject(ref, signal) {
+        return fetchPaypalCapture(api, ctx, ref, signal)
       },
       createPayment(req, signal) {
         return createPaypalPayment(api, ctx, req, signal)

@@ -163,6 +163,13 @@ function translateDelivery(rawBody: Buffer, ctx: TranslateContext): WebhookVerif
     }
   }
   const translated = route(resource, ctx)
+  // A capture names no payer: whose payment it is comes from its order, read from PayPal (fetch-capture.ts).
+  if (translated.ok && translated.item.txn.type === 'payment' && translated.item.txn.customerRef === null)
+    return {
+      ok: true,
+      dedupKey: eventId,
+      events: [{kind: 'fetch', ref: {object: 'capture', id: translated.item.txn.externalId}}],
+    }
   const event: WebhookEvent = translated.ok
     ? {kind: 'txn', item: {txn: translated.item.txn, raw: body}}
     : {kind: 'invalid', item: {...translated.item, raw: body}}

@@ -7,6 +7,7 @@ import {classifyStripeError} from './classify.js'
 import {facts} from './facts.js'
 import {createStripePayment} from './payments.js'
 import {fetchStripePage, readCursor} from './pull.js'
+import {fetchStripeObject} from './read-charge.js'
 import {verifyStripeWebhook} from './webhook.js'
 
 /** Stripe: a backfill then the events feed (pull.ts), signed webhooks, PaymentIntents with Idempotency-Key. */
@@ -25,6 +26,9 @@ export const adapter: GatewayAdapter = {
       },
       async verifyWebhook(req) {
         return verifyStripeWebhook(req, requireSecret(cfg, 'webhook_secret'), provider, deps.clock)
+      },
+      async fetchObject(ref, signal) {
+        return fetchStripeObject(api(), provider, ref, signal)
       },
       async createPayment(req, signal) {
         return createStripePayment(api(), provider, req, signal)

@@ -6,6 +6,7 @@ import {StripeApiError} from './api-error.js'
 import type {StripeApi} from './api.js'
 import {PULLED_EVENT_TYPES, translateEvent} from './events.js'
 import {collect} from '../translate-kit.js'
+import {readCharge} from './read-charge.js'
 import {translateCharge, translateDispute, translateRefund} from './translate.js'
 
 /**
@@ -173,30 +174,8 @@ async function refetchPage(
   signal?: AbortSignal,
 ): Promise<Page> {
   const next: StripeCursor = {...cursor, refetch: rest}
-  const hasMore = rest.length > 0 || cursor.more
-  try {
-    const raw = await api.get(
-      `/v1/charges/${encodeURIComponent(head.id)}`,
-      {'expand[]': ['balance_transaction']},
-      'GET /v1/charges/:id',
-      signal,
-    )
-    const items: FetchedTxn[] = []
-    const invalid: Quarantined[] = []
-    collect(translateCharge(raw, {provider, seenAt: head.at}), {items, invalid})
-    return page(items, invalid, next, hasMore)
-  } catch (error) {
-    if (error instanceof StripeApiError && error.status === 404) {
-      const detail = `charge ${head.id} named by an event could not be read back (HTTP 404); its fee is unknown`
-      return page(
-        [],
-        [{externalId: head.id, reason: 'invalid_payload', detail, raw: {id: head.id, error: error.message}}],
-        next,
-        hasMore,
-      )
-    }
-    throw error
-  }
+  const {items, invalid} = await readCharge(api, provider, head.id, head.at, signal)
+  return page(items, invalid, next, rest.length > 0 || cursor.more)
 }
 
 function eventId(raw: unknown): string | null {

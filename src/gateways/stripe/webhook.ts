@@ -60,7 +60,7 @@ export function verifyStripeWebhook(
   try {
     body = JSON.parse(req.rawBody.toString('utf8'))
   } catch {
-    return {ok: false, reason: 'signed body is not JSON'}
+    return {ok: false, reason: 'signed body is not JSON', malformed: true}
   }
   const t = translateEvent(body, provider)
   if (t.eventId === null) {
@@ -72,6 +72,19 @@ export function verifyStripeWebhook(
     ...t.items.map((item): WebhookEvent => ({kind: 'txn', item})),
     ...t.invalid.map((item): WebhookEvent => ({kind: 'invalid', item})),
   ]
-  if (t.signal) events.push({kind: 'signal', name: t.signal.name, data: {...t.signal.data, event: t.eventId}})
+  // What the event cannot say whole is read from Stripe: a charge's fee (its balance transaction is a bare id), or
+  // the charge a PaymentIntent event only names (docs/gateways.md#stripe-webhooks).
+  const at = eventTime(body)
+  const named = t.signal?.data.charge
+  for (const id of named ? [...t.refetch, named] : t.refetch)
+    events.push({kind: 'fetch', ref: at ? {object: 'charge', id, at} : {object: 'charge', id}})
+  if (t.signal && !named) events.push({kind: 'signal', name: t.signal.name, data: {...t.signal.data, event: t.eventId}})
   return {ok: true, dedupKey: t.eventId, events}
+}
+
+function eventTime(body: unknown): string | undefined {
+  const created = (body as {created?: unknown}).created
+  return typeof created === 'number' && Number.isSafeInteger(created)
+    ? new Date(created * 1000).toISOString()
+    : undefined
 }

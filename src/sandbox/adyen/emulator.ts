@@ -25,7 +25,8 @@ import {AdyenWorld, DECLINES, MERCHANT_ACCOUNT, pspReference, REPORT_USER} from 
  *   code. Payments created here live only in memory (for Idempotency-Key replay, 31 days); they do not enter
  *   reports or webhooks.
  * - POST /v72/paymentMethods: the connection test.
- * - Webhooks: one per scenario event, plus REPORT_AVAILABLE for each batch holding one of them.
+ * - Webhooks: one per scenario event, plus REPORT_AVAILABLE for each batch holding one of them; and each batch's
+ *   REPORT_AVAILABLE on its own when it closes (scheduledWebhooks).
  * - processorBalance(): the merchant's balance at Adyen, from the report lines booked by clock.now() (balance.ts).
  */
 function classicError(status: number, errorCode: string, message: string, errorType: string): EmulatorResponse {
@@ -110,6 +111,16 @@ export const createAdyenEmulator = (opts: AdyenEmulatorOptions): GatewayEmulator
         .map((w, i) => ({w, i}))
         .sort((a, b) => (a.w.at < b.w.at ? -1 : a.w.at > b.w.at ? 1 : a.i - b.i))
         .map(({w}) => w)
+    },
+    scheduledWebhooks(fromMs, toMs) {
+      // Each batch is announced when it closes, whether or not a payment event falls on its day.
+      const out: SignedWebhook[] = []
+      const first = Math.max(1, Number.isFinite(fromMs) ? world.batchOf(fromMs) : 1)
+      for (let n = first; world.batchClosesAt(n) <= toMs; n++) {
+        if (!world.batchExists(n) || world.batchClosesAt(n) <= fromMs) continue
+        out.push(signedNotification(secrets.hmac_key, world.batchClosesAt(n), reportAvailable(n)))
+      }
+      return out
     },
     externalId(object, key) {
       return pspReference(object, key)

@@ -9,11 +9,13 @@ import {notFound, ppError} from './responses.js'
 import {delivered} from '../delivery.js'
 import {searchTransactions} from './search.js'
 import {certificate, createWebhookSigner, signedWebhooks, verifySignature} from './webhooks.js'
+import {getCapture, getOrder} from './captures.js'
 import {PaypalWorld} from './world.js'
 
 /**
  * PayPal emulator: `POST /v1/oauth2/token` (oauth.ts), `GET /v1/reporting/transactions` (search.ts),
- * `GET /v1/customer/disputes[/{id}]` (disputes.ts), `POST /v2/checkout/orders` (+ `/{id}/capture`) with
+ * `GET /v1/customer/disputes[/{id}]` (disputes.ts), `GET /v2/payments/captures/{id}` and `GET /v2/checkout/orders/{id}`
+ * (captures.ts), `POST /v2/checkout/orders` (+ `/{id}/capture`) with
  * PayPal-Request-Id replay (orders.ts), `POST /v1/notifications/verify-webhook-signature` and
  * `GET /v1/notifications/certs/{cert}` (webhooks.ts). Errors are `{name, message, debug_id, details[]}`; OAuth
  * errors `{error, error_description}` (responses.ts).
@@ -66,6 +68,10 @@ export function createPaypalEmulator(opts: PaypalEmulatorOptions): PaypalEmulato
         ppError(500, 'INTERNAL_SERVER_ERROR', 'An internal server error has occurred.'),
       )
     }
+    const capture = /^\/v2\/payments\/captures\/([^/]+)$/.exec(req.path)
+    if (req.method === 'GET' && capture) return getCapture(world, req, decodeURIComponent(capture[1]!))
+    const order = /^\/v2\/checkout\/orders\/([^/]+)$/.exec(req.path)
+    if (req.method === 'GET' && order) return getOrder(world, req, decodeURIComponent(order[1]!))
     const cap = /^\/v2\/checkout\/orders\/([^/]+)\/capture$/.exec(req.path)
     if (req.method === 'POST' && cap) return replayable(req, () => captureOrder(world, decodeURIComponent(cap[1]!)))
     return notFound('INVALID_RESOURCE_ID')

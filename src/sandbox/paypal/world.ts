@@ -18,6 +18,8 @@ export class PaypalWorld {
   /** Transaction search rows in date order (then id). */
   readonly rows: ReportRow[] = []
   readonly disputeById = new Map<string, ScenarioPayment>()
+  private readonly byCapture = new Map<string, ScenarioPayment>()
+  private readonly byOrder = new Map<string, ScenarioPayment>()
   /** Payments made through `POST /v2/checkout/orders`. */
   readonly created: ScenarioPayment[] = []
   /** Orders created without a payment source: they stay CREATED, since no payer ever approves them. */
@@ -85,7 +87,19 @@ export class PaypalWorld {
     this.sortRows()
   }
 
+  /** The payment whose capture (transaction) id this is. */
+  paymentByCapture(id: string): ScenarioPayment | undefined {
+    return this.byCapture.get(id)
+  }
+
+  /** The payment the order with this id captured. */
+  paymentByOrder(id: string): ScenarioPayment | undefined {
+    return this.byOrder.get(id)
+  }
+
   private index(p: ScenarioPayment): void {
+    this.byCapture.set(this.ids.payment(p.key), p)
+    this.byOrder.set(this.ids.order(p.key), p)
     if (p.dispute) this.disputeById.set(this.ids.dispute(p.dispute.key), p)
     this.rows.push(...rowsFor(p, this.customers.get(p.customer), this.ids))
   }

@@ -4,6 +4,7 @@ import {startAlertDelivery} from '../alerts/loop.js'
 import {runRetries} from '../retry/run.js'
 import {syncProvider, type ProviderRun, type ProviderSyncOptions} from './run-provider.js'
 import {checkBeforeWriting} from '../integrity.js'
+import {startWebhookServer, type WebhookServerOptions, type WebhookServerStats} from '../webhooks/serve.js'
 import {selectProviders, stillEnabled, summarize, type SyncResult} from './sync.js'
 
 export interface WatchOptions extends Omit<ProviderSyncOptions, 'owner'> {
@@ -11,16 +12,43 @@ export interface WatchOptions extends Omit<ProviderSyncOptions, 'owner'> {
   intervalMs: number
   onRun?: (run: ProviderRun) => void
   random?: () => number
+  /** Receive webhooks while watching (`--webhooks-port`): told where once listening. */
+  webhooks?: WebhookServerOptions & {onListening?: (url: string) => void}
 }
 
 /**
  * Real-time mode: each provider on its own loop, every interval ±10 % (jitter keeps many providers, or many
  * machines, from calling at the same instant), and the due retries of their failed payments on a loop of their
- * own, until the stop signal. Returns the totals of all sync runs.
+ * own, until the stop signal. Returns the totals of all sync runs. With `webhooks`, a webhook server runs alongside:
+ * webhooks give real time, and the pull closes any gap (an event the gateway never delivered lands within one
+ * interval). The stop signal drains it after the loops end.
  */
-export async function watchSync(db: Db, ctx: AppContext, opts: WatchOptions): Promise<SyncResult> {
+export async function watchSync(
+  db: Db,
+  ctx: AppContext,
+  opts: WatchOptions,
+): Promise<SyncResult & {webhooks?: WebhookServerStats}> {
   const providers = selectProviders(db, ctx, opts.providers)
   checkBeforeWriting(db)
+  const server = opts.webhooks ? await startWebhookServer(db, ctx, opts.webhooks) : null
+  if (server) opts.webhooks?.onListening?.(server.url)
+  try {
+    const result = await watchLoops(db, ctx, opts, providers)
+    if (!server) return result
+    const {forced: _forced, ...webhooks} = await server.close()
+    return {...result, webhooks}
+  } catch (error) {
+    await server?.close()
+    throw error
+  }
+}
+
+async function watchLoops(
+  db: Db,
+  ctx: AppContext,
+  opts: WatchOptions,
+  providers: ReturnType<typeof selectProviders>,
+): Promise<SyncResult> {
   const random = opts.random ?? Math.random
   const runs: ProviderRun[] = []
   // Alerts raised by these runs (and by anything else writing this ledger) go out while the loop watches.

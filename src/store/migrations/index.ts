@@ -6,6 +6,7 @@ import {reconcileTables} from './005-reconcile.js'
 import {alerts} from './006-alerts.js'
 import {retryRules} from './007-retry-rules.js'
 import {retries} from './008-retries.js'
+import {webhookEvents} from './009-webhook-events.js'
 import type {Migration} from './migration.js'
 
 export type {Migration} from './migration.js'
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   alerts,
   retryRules,
   retries,
+  webhookEvents,
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0

@@ -18,6 +18,7 @@ export function purgeProviderHistory(db: Db, provider: string): {transactions: n
       'gateway_calls',
       'sync_runs',
       'sync_skipped',
+      'webhook_events',
     ]) {
       const column = table === 'leases' ? 'name' : 'provider'
       db.stmt(`DELETE FROM ${table} WHERE ${column} = ?`).run(provider)

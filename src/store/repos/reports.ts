@@ -22,12 +22,14 @@ export function providersWithActivity(db: Db, w: TimeWindow): string[] {
   return rows.map((r) => r.provider)
 }
 
-export function latencyCount(db: Db, provider: string, w: TimeWindow): number {
+/** `source`: only samples of states that arrived this way (pull, webhook, replay); all by default. */
+export function latencyCount(db: Db, provider: string, w: TimeWindow, source?: string): number {
   const row = db
     .stmt(
-      'SELECT COUNT(*) AS n FROM sync_latency WHERE provider = @provider AND committed_at >= @since AND committed_at < @until',
+      `SELECT COUNT(*) AS n FROM sync_latency WHERE provider = @provider AND committed_at >= @since AND committed_at < @until
+         AND (@source IS NULL OR source = @source)`,
     )
-    .get({provider, ...w}) as {n: number}
+    .get({provider, ...w, source: source ?? null}) as {n: number}
   return row.n
 }
 
@@ -35,16 +37,26 @@ export function latencyCount(db: Db, provider: string, w: TimeWindow): number {
  * The latency values at the given 1-based ranks of the window's samples in ascending order, computed by SQLite
  * (exact, and without loading every sample into memory). Ties are ordered by id, which does not change values.
  */
-export function latencyAtRanks(db: Db, provider: string, w: TimeWindow, ranks: readonly number[]): Map<number, number> {
+export function latencyAtRanks(
+  db: Db,
+  provider: string,
+  w: TimeWindow,
+  ranks: readonly number[],
+  source?: string,
+): Map<number, number> {
   if (ranks.length === 0) return new Map()
   const rows = db
     .stmt(
       `SELECT rn, latency_ms FROM (
          SELECT latency_ms, ROW_NUMBER() OVER (ORDER BY latency_ms, id) AS rn FROM sync_latency
          WHERE provider = @provider AND committed_at >= @since AND committed_at < @until
+           AND (@source IS NULL OR source = @source)
        ) WHERE rn IN (SELECT value FROM json_each(@ranks))`,
     )
-    .all({provider, ...w, ranks: JSON.stringify([...new Set(ranks)])}) as Array<{rn: number; latency_ms: number}>
+    .all({provider, ...w, source: source ?? null, ranks: JSON.stringify([...new Set(ranks)])}) as Array<{
+    rn: number
+    latency_ms: number
+  }>
   return new Map(rows.map((r) => [r.rn, r.latency_ms]))
 }
 

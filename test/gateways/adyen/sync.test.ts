@@ -213,7 +213,7 @@ describe('adyen sync completeness over loopback', () => {
       dedup.add(verdict.dedupKey)
       for (const e of verdict.events) {
         if (e.kind === 'txn') txns.push(e.item.txn)
-        else if (e.kind === 'signal' && e.name === 'report_available') reports.push(e.data.fileName!)
+        else if (e.kind === 'fetch' && e.ref.object === 'report') reports.push(e.ref.id)
         else throw new Error(`unexpected event ${JSON.stringify(e)}`)
       }
     }
@@ -235,6 +235,24 @@ describe('adyen sync completeness over loopback', () => {
     const closed = (Math.floor(now.ms / DAY) * DAY - Date.parse(scenario.start)) / DAY
     expect(reports.length).toBeGreaterThan(closed / 2)
     for (const f of reports) expect(Number(/batch_(\d+)\.csv$/.exec(f)![1])).toBeLessThanOrEqual(closed)
+  })
+
+  it('fetches the batch a REPORT_AVAILABLE names from the report host: the rows the pull reads for that batch', async () => {
+    const client = connect()
+    const fromPull = await client.fetchPage({nextBatch: 3})
+    const fetched = await client.fetchObject!({object: 'report', id: 'settlement_detail_report_batch_3.csv'})
+    expect(fetched.items.length).toBeGreaterThan(0)
+    expect(fetched).toEqual({items: fromPull.items, invalid: fromPull.invalid, skipped: fromPull.skipped})
+    // A batch whose day has not ended is not downloadable yet: an error, so the caller tries again later.
+    const open = Math.floor((now.ms - Date.parse(scenario.start)) / DAY) + 1
+    await expect(
+      client.fetchObject!({object: 'report', id: `settlement_detail_report_batch_${open}.csv`}),
+    ).rejects.toThrow(/not downloadable yet/)
+    // Any other report is recorded, not read.
+    expect(await client.fetchObject!({object: 'report', id: 'received_payments_report_2024_04_18.csv'})).toMatchObject({
+      items: [],
+      skipped: [{externalId: 'received_payments_report_2024_04_18.csv', code: 'REPORT_AVAILABLE'}],
+    })
   })
 
   it('refuses wrong credentials with AuthError', async () => {

@@ -178,14 +178,11 @@ describe('adyen notification translation', () => {
     expect(txn('chargebackReversed')).toMatchObject({type: 'dispute', status: 'won', externalId: '6615000000000007'})
   })
 
-  it('REPORT_AVAILABLE is a signal to pull; informational events are signals, other accounts are quarantined', () => {
+  it('REPORT_AVAILABLE names a report to fetch (by file name only); informational events are signals, other accounts are quarantined', () => {
+    // The download URL the notification carries is not taken: the report is read from the configured report host.
     expect(only('reportAvailable')).toEqual({
-      kind: 'signal',
-      name: 'report_available',
-      data: {
-        fileName: 'settlement_detail_report_batch_12.csv',
-        url: 'https://ca-test.adyen.com/reports/download/MerchantAccount/YmsMerchant/settlement_detail_report_batch_12.csv',
-      },
+      kind: 'fetch',
+      ref: {object: 'report', id: 'settlement_detail_report_batch_12.csv'},
     })
     expect(only('requestForInformation')).toMatchObject({
       kind: 'signal',

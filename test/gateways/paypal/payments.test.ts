@@ -75,7 +75,13 @@ describe('PayPal createPayment (Orders v2, vaulted wallet)', () => {
       rawBody: Buffer.from(w!.body),
       url: 'http://127.0.0.1/hook',
     })
-    expect(verified).toMatchObject({ok: true, events: [{kind: 'txn', item: {txn: {externalId: outcome.externalId}}}]})
+    expect(verified).toMatchObject({
+      ok: true,
+      events: [{kind: 'fetch', ref: {object: 'capture', id: outcome.externalId}}],
+    })
+    // Read back with its order, it carries the payer the sync saw.
+    const read = await harness.client.fetchObject!({object: 'capture', id: outcome.externalId})
+    expect(read.items[0]!.txn).toMatchObject({externalId: outcome.externalId, customerRef: jpyCustomer.refs.paypal})
   })
 
   it('a repeated PayPal-Request-Id returns the first result and charges once', async () => {

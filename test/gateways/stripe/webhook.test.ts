@@ -74,11 +74,31 @@ describe('verifyStripeWebhook', () => {
     expect(result.ok).toBe(true)
     if (!result.ok) return
     expect(result.dedupKey).toBe('evt_42')
-    expect(result.events).toHaveLength(1)
+    expect(result.events).toHaveLength(2)
     expect(result.events[0]).toMatchObject({
       kind: 'txn',
       item: {txn: {id: 'stripe-eu:ch_1', status: 'succeeded', amount: {minor: 1000, currency: 'EUR'}}},
     })
+    // The event carries the balance transaction as a bare id: the fee is read from Stripe, dated by the event.
+    expect(result.events[1]).toEqual({
+      kind: 'fetch',
+      ref: {object: 'charge', id: 'ch_1', at: new Date(T * 1000).toISOString()},
+    })
+  })
+
+  it('a PaymentIntent event that only names its charge asks for the charge', () => {
+    const body = JSON.stringify({
+      id: 'evt_44',
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      created: T,
+      data: {object: {id: 'pi_1', object: 'payment_intent', latest_charge: 'ch_9'}},
+    })
+    const result = verifyStripeWebhook(deliver(body), SECRET, 'p', at(T))
+    expect(result).toMatchObject({ok: true, dedupKey: 'evt_44'})
+    expect(result.ok && result.events).toEqual([
+      {kind: 'fetch', ref: {object: 'charge', id: 'ch_9', at: new Date(T * 1000).toISOString()}},
+    ])
   })
 
   it('keeps a signed event whose object drifted, as a quarantined item', () => {

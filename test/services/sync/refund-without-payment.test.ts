@@ -55,7 +55,7 @@ function translated(t: Translation | {skipped: {reason: string}}): Translation {
 function fromEvent(e: WebhookEvent): Translation {
   if (e.kind === 'txn') return {ok: true, item: e.item}
   if (e.kind === 'invalid') return {ok: false, item: e.item}
-  throw new Error(`a signal, not a transaction: ${e.name}`)
+  throw new Error(`a ${e.kind} event, not a transaction`)
 }
 
 function braintree(xml: string): Translation {

@@ -1,0 +1,88 @@
+import type {GatewayCall} from '../../core/gateway-call.js'
+import type {Db} from '../../store/db.js'
+import {listGrants} from '../../store/repos/grants.js'
+import {recordCalls} from '../../store/repos/sync-state.js'
+import {appendAudit} from '../audit.js'
+import {addCounts, zeroCounts} from '../sync/apply.js'
+import type {ApplyScope} from '../sync/scope.js'
+import {applyDelivery, type DeliveryOutcome, type PreparedDelivery} from './apply-delivery.js'
+
+/** A delivery's fate in its group: committed with an outcome, or rolled back with the error (answered 500). */
+export type Settled = {ok: true; outcome: DeliveryOutcome} | {ok: false; error: {message: string}}
+
+/**
+ * One group in ONE immediate transaction: each delivery in its own savepoint (one that fails is rolled back alone),
+ * then one audit row per provider and the gateway calls made since the last group. When the transaction itself
+ * fails (the disk, a lock held too long), every delivery of the group fails with it.
+ */
+export function commitGroup(
+  db: Db,
+  group: readonly PreparedDelivery[],
+  opts: {actor: string; calls?: readonly GatewayCall[]; now?: () => number},
+): Settled[] {
+  const now = opts.now ?? Date.now
+  try {
+    return db.write(() => {
+      const scopes = new Map<string, ApplyScope>()
+      const settled = group.map((delivery): Settled => {
+        const scope = scopeFor(db, scopes, delivery, opts.actor)
+        try {
+          return {ok: true, outcome: db.write(() => applyDelivery(db, scope, delivery, now()))}
+        } catch (error) {
+          return {ok: false, error: {message: (error as Error).message}}
+        }
+      })
+      auditGroup(db, group, settled, opts.actor)
+      if (opts.calls && opts.calls.length > 0) recordCalls(db, [...opts.calls])
+      return settled
+    })
+  } catch (error) {
+    return group.map(() => ({ok: false, error: {message: (error as Error).message}}))
+  }
+}
+
+/**
+ * Built per group, not kept: grants and customers imported while the server runs apply to the next delivery (a
+ * cached "unknown customer" would quarantine every later payment of that customer until a replay).
+ */
+function scopeFor(db: Db, scopes: Map<string, ApplyScope>, d: PreparedDelivery, actor: string): ApplyScope {
+  let scope = scopes.get(d.provider)
+  if (!scope) {
+    scope = {
+      provider: d.provider,
+      kind: d.kind,
+      actor,
+      source: 'webhook',
+      grants: listGrants(db, d.provider),
+      latencySince: null,
+      customers: new Map(),
+    }
+    scopes.set(d.provider, scope)
+  }
+  return scope
+}
+
+function auditGroup(db: Db, group: readonly PreparedDelivery[], settled: readonly Settled[], actor: string): void {
+  const byProvider = new Map<string, {ids: number[]; duplicates: number; counts: ReturnType<typeof zeroCounts>}>()
+  for (const [i, s] of settled.entries()) {
+    if (!s.ok) continue
+    const provider = group[i]!.provider
+    const entry = byProvider.get(provider) ?? {ids: [], duplicates: 0, counts: zeroCounts()}
+    byProvider.set(provider, entry)
+    if (s.outcome.status === 'duplicate') entry.duplicates++
+    else {
+      entry.ids.push(s.outcome.id)
+      entry.counts = addCounts(entry.counts, s.outcome.counts)
+    }
+  }
+  for (const [provider, e] of byProvider) {
+    appendAudit(db, {
+      actor,
+      action: 'webhook.received',
+      provider,
+      subject: `${e.ids.length + e.duplicates} deliveries`,
+      outcome: 'ok',
+      details: {events: e.ids, duplicates: e.duplicates, ...e.counts},
+    })
+  }
+}

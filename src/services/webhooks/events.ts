@@ -1,0 +1,104 @@
+import type {AppContext} from '../../app/context.js'
+import {UsageError} from '../../core/errors.js'
+import type {Db} from '../../store/db.js'
+import {listGrants} from '../../store/repos/grants.js'
+import {getProvider} from '../../store/repos/providers.js'
+import {
+  getWebhookEvent,
+  listWebhookEvents,
+  restartFetch,
+  WEBHOOK_EVENT_STATUSES,
+  webhookEventBody,
+  type WebhookEventRow,
+  type WebhookEventStatus,
+} from '../../store/repos/webhook-events.js'
+import {appendAudit} from '../audit.js'
+import {refuseUnknownFilterNames} from '../filter-names.js'
+import {applyItems, type ApplyCounts} from '../sync/apply.js'
+import {createConnections} from './connections.js'
+import {FETCH_BACKOFF_MS, readEventObjects} from './fetcher.js'
+import {decodeEvents} from './stored-events.js'
+
+/** A stored webhook event as `webhooks list` shows it; the body only on request. */
+export type WebhookEventView = Omit<WebhookEventRow, 'eventsJson' | 'appliedJson'> & {
+  applied: ApplyCounts
+  /** Only with `raw: true`: the bytes received, as text. */
+  body?: string
+}
+
+export function listWebhookEventViews(
+  db: Db,
+  input: {provider?: string; status?: string; limit?: number; raw?: boolean} = {},
+): WebhookEventView[] {
+  const limit = input.limit ?? 50
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${limit}`)
+  if (input.status !== undefined && !(WEBHOOK_EVENT_STATUSES as readonly string[]).includes(input.status))
+    throw new UsageError(
+      `--status ${JSON.stringify(input.status)}: expected one of ${WEBHOOK_EVENT_STATUSES.join(', ')}`,
+    )
+  const rows = listWebhookEvents(db, {provider: input.provider, status: input.status as WebhookEventStatus, limit})
+  refuseUnknownFilterNames(db, rows.length, {provider: input.provider})
+  return rows.map((row) => toView(db, row, input.raw === true))
+}
+
+function toView(db: Db, row: WebhookEventRow, raw: boolean): WebhookEventView {
+  const {eventsJson: _events, appliedJson, ...rest} = row
+  const view: WebhookEventView = {...rest, applied: JSON.parse(appliedJson) as ApplyCounts}
+  if (raw) view.body = webhookEventBody(db, row.id)?.toString('utf8') ?? ''
+  return view
+}
+
+export interface WebhookReplayResult {
+  id: number
+  provider: string
+  applied: ApplyCounts
+  /** Objects the event names were read again: null when it names none. */
+  fetch: {ok: boolean; error: string | null} | null
+}
+
+/**
+ * `webhooks replay <id>`: re-applies a stored event exactly as it was verified (source `replay`, the sync's rules:
+ * a state older than the stored one changes nothing), reads the objects it names again, and audits it. The ledger
+ * must not be re-verified against today's signing secret: it may have been rotated since.
+ */
+export async function replayWebhookEvent(db: Db, ctx: AppContext, id: number): Promise<WebhookReplayResult> {
+  const row = getWebhookEvent(db, id)
+  if (!row) throw new UsageError(`no webhook event ${id}`, 'List them with `yms-pay webhooks list`.', 'not_found')
+  const provider = getProvider(db, row.provider)
+  if (!provider) throw new UsageError(`webhook event ${id} belongs to provider ${row.provider}, which no longer exists`)
+  const decoded = decodeEvents(row.eventsJson, webhookEventBody(db, id))
+  const applied = db.write(() => {
+    const counts = applyItems(
+      db,
+      {
+        provider: row.provider,
+        kind: provider.kind,
+        actor: ctx.actor,
+        source: 'replay',
+        grants: listGrants(db, row.provider),
+        latencySince: null,
+        customers: new Map(),
+      },
+      decoded.items,
+      decoded.invalid,
+      decoded.skipped,
+    )
+    if (decoded.fetches.length > 0) restartFetch(db, id, db.now())
+    appendAudit(db, {
+      actor: ctx.actor,
+      action: 'webhook.replay',
+      provider: row.provider,
+      subject: `webhook event ${id}`,
+      outcome: 'ok',
+      details: {dedupKey: row.dedupKey, ...counts},
+    })
+    return counts
+  })
+  if (decoded.fetches.length === 0) return {id, provider: row.provider, applied, fetch: null}
+  const error = await readEventObjects(db, ctx, createConnections(db, ctx), getWebhookEvent(db, id)!, {
+    now: ctx.now,
+    backoff: FETCH_BACKOFF_MS,
+    source: 'replay',
+  })
+  return {id, provider: row.provider, applied, fetch: {ok: error === null, error}}
+}

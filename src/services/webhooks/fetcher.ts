@@ -1,0 +1,182 @@
+import type {AppContext} from '../../app/context.js'
+import type {FetchedObjects} from '../../gateways/types.js'
+import {scrubSecrets, scrubSecretsIn} from '../../secrets/index.js'
+import type {Db} from '../../store/db.js'
+import {listGrants} from '../../store/repos/grants.js'
+import {recordCalls} from '../../store/repos/sync-state.js'
+import {dueFetches, nextFetchAt, recordFetch, type WebhookEventRow} from '../../store/repos/webhook-events.js'
+import {appendAudit} from '../audit.js'
+import {addCounts, applyItems, type ApplyCounts, serializeItems, serializeSkipped} from '../sync/apply.js'
+import type {Connections} from './connections.js'
+import {decodeEvents} from './stored-events.js'
+
+/**
+ * Reads what committed webhook events name (a thin event's object, an announced report) from the gateway and
+ * applies it through the sync's apply path, after the gateway was answered: the 2xx never waits on a third party.
+ * A read that fails is tried again on a back-off; after the last one the event is `failed` (the next pull closes
+ * the gap, and `webhooks replay` starts the reading over). Events are read one at a time, oldest first; rows left
+ * `fetching` by a crash are picked up when the server starts again.
+ */
+export interface Fetcher {
+  /** Looks for due events now (after a commit that stored some). */
+  wake(): void
+  stop(): Promise<void>
+}
+
+/** Waits after the 1st, 2nd, … failed read; one more failure after the last marks the event failed. */
+export const FETCH_BACKOFF_MS: readonly number[] = [2_000, 10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000]
+
+const BATCH = 8
+
+export function createFetcher(
+  db: Db,
+  ctx: AppContext,
+  deps: {connections: Connections; now?: () => number; backoffMs?: readonly number[]},
+): Fetcher {
+  const now = deps.now ?? Date.now
+  const backoff = deps.backoffMs ?? FETCH_BACKOFF_MS
+  const abort = new AbortController()
+  let running: Promise<void> | null = null
+  let again = false
+  let timer: NodeJS.Timeout | null = null
+
+  const loop = async (): Promise<void> => {
+    do {
+      again = false
+      for (;;) {
+        const due = dueFetches(db, new Date(now()).toISOString(), BATCH)
+        if (due.length === 0 || abort.signal.aborted) break
+        for (const row of due) {
+          if (abort.signal.aborted) break
+          await readEventObjects(db, ctx, deps.connections, row, {
+            now,
+            backoff,
+            signal: abort.signal,
+            source: 'webhook',
+          })
+        }
+      }
+    } while (again && !abort.signal.aborted)
+    armTimer()
+  }
+  const armTimer = (): void => {
+    if (timer) clearTimeout(timer)
+    timer = null
+    const at = abort.signal.aborted ? null : nextFetchAt(db)
+    if (at === null) return
+    timer = setTimeout(wake, Math.max(0, Date.parse(at) - now()))
+    timer.unref()
+  }
+  const wake = (): void => {
+    if (abort.signal.aborted) return
+    if (running) {
+      again = true
+      return
+    }
+    running = loop()
+      .catch((error: unknown) => ctx.warn(`webhook fetches: ${scrubSecrets((error as Error).message)}`))
+      .finally(() => (running = null))
+  }
+
+  return {
+    wake,
+    async stop() {
+      abort.abort()
+      if (timer) clearTimeout(timer)
+      await running
+    },
+  }
+}
+
+/**
+ * Reads one stored event's objects and applies them (source `webhook`, or `replay` for `webhooks replay`); on failure
+ * the row waits for its next try on the back-off, or becomes `failed` after the last. Returns the error, if any.
+ */
+export async function readEventObjects(
+  db: Db,
+  ctx: AppContext,
+  connections: Connections,
+  row: WebhookEventRow,
+  opts: {now: () => number; backoff: readonly number[]; signal?: AbortSignal; source: 'webhook' | 'replay'},
+): Promise<string | null> {
+  const applied = JSON.parse(row.appliedJson) as ApplyCounts
+  let found: FetchedObjects
+  try {
+    found = await readObjects(connections, row, opts.signal)
+  } catch (error) {
+    if (opts.signal?.aborted) return null // stopping: the row stays due, and is read when the server runs again
+    const message = scrubSecrets((error as Error).message)
+    const wait = opts.backoff[row.fetchAttempts]
+    const at = new Date(opts.now()).toISOString()
+    db.write(() => {
+      recordCalls(db, connections.takeCalls())
+      recordFetch(db, row.id, {
+        status: wait === undefined ? 'failed' : 'fetching',
+        appliedJson: row.appliedJson,
+        nextFetchAt: wait === undefined ? null : new Date(opts.now() + wait).toISOString(),
+        error: message,
+      })
+      if (wait === undefined) auditFetch(db, ctx, row, 'error', {error: message, attempts: row.fetchAttempts + 1, at})
+    })
+    return message
+  }
+  db.write(() => {
+    const counts = applyItems(
+      db,
+      {
+        provider: row.provider,
+        kind: connections.provider(row.provider)?.kind ?? '',
+        actor: ctx.actor,
+        source: opts.source,
+        grants: listGrants(db, row.provider),
+        latencySince: null,
+        customers: new Map(),
+      },
+      serializeItems(found.items).map((i) => ({txn: scrubSecretsIn(i.txn), rawJson: scrubSecrets(i.rawJson)})),
+      scrubSecretsIn(found.invalid),
+      serializeSkipped(scrubSecretsIn(found.skipped ?? [])),
+    )
+    recordCalls(db, connections.takeCalls())
+    recordFetch(db, row.id, {
+      status: 'applied',
+      appliedJson: JSON.stringify(addCounts(applied, counts)),
+      nextFetchAt: null,
+      error: null,
+    })
+    auditFetch(db, ctx, row, 'ok', counts)
+  })
+  return null
+}
+
+/** Every object the event names, read in order; the provider must still exist and be enabled to be called. */
+async function readObjects(
+  connections: Connections,
+  row: WebhookEventRow,
+  signal?: AbortSignal,
+): Promise<FetchedObjects> {
+  const provider = connections.provider(row.provider)
+  if (!provider) throw new Error(`provider ${row.provider} no longer exists`)
+  if (!provider.enabled)
+    throw new Error(`provider ${row.provider} is disabled, and a disabled provider is never called`)
+  const client = await connections.client(provider)
+  if (!client.fetchObject) throw new Error(`${provider.kind} webhooks cannot name objects to read`)
+  const out: Required<FetchedObjects> = {items: [], invalid: [], skipped: []}
+  for (const ref of decodeEvents(row.eventsJson).fetches) {
+    const got = await client.fetchObject(ref, signal)
+    out.items.push(...got.items)
+    out.invalid.push(...got.invalid)
+    out.skipped.push(...(got.skipped ?? []))
+  }
+  return out
+}
+
+function auditFetch(db: Db, ctx: AppContext, row: WebhookEventRow, outcome: 'ok' | 'error', details: object): void {
+  appendAudit(db, {
+    actor: ctx.actor,
+    action: 'webhook.fetched',
+    provider: row.provider,
+    subject: `webhook event ${row.id}`,
+    outcome,
+    details: {...details, dedupKey: row.dedupKey},
+  })
+}

@@ -1,0 +1,149 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {AppContext} from '../../../src/app/context.js'
+import {GATEWAY_KINDS, type GatewayKind} from '../../../src/gateways/registry.js'
+import type {GatewayEmulator} from '../../../src/sandbox/emulator.js'
+import type {FaultSpec} from '../../../src/sandbox/faults.js'
+import type {Scenario} from '../../../src/sandbox/model.js'
+import {loadEmulator} from '../../../src/sandbox/registry.js'
+import {serveSandbox, webhookUrlFor, type RunningSandbox} from '../../../src/sandbox/serve.js'
+import {envVarName} from '../../../src/secrets/index.js'
+import {addProvider} from '../../../src/services/providers.js'
+import {startWebhookServer, type RunningWebhookServer} from '../../../src/services/webhooks/serve.js'
+import {openDatabase, type Db} from '../../../src/store/db.js'
+import {importWorld} from '../../helpers/sync-world.js'
+
+/**
+ * A home with the YMS side of a scenario imported and one provider per gateway (id = kind) connected to the
+ * sandbox's emulators, secrets in the environment as cron would pass them. With `serve`, a webhook server runs on
+ * the home and the sandbox delivers to it (`{kind}` in the URL names the provider); Square's notification_url is
+ * that URL, since Square signs it.
+ */
+export interface HookHome {
+  home: string
+  db: Db
+  ctx: AppContext
+  env: NodeJS.ProcessEnv
+  server: RunningWebhookServer | null
+  close(): Promise<void>
+}
+
+export interface HookWorld {
+  scenario: Scenario
+  sandbox: RunningSandbox
+  emulators: Map<GatewayKind, GatewayEmulator>
+  close(): Promise<void>
+}
+
+export async function startWorld(opts: {
+  scenario: Scenario
+  clock: {now(): number}
+  kinds?: readonly GatewayKind[]
+  seed?: number
+  faults?: FaultSpec
+  /** Where the sandbox delivers webhooks; none without it. */
+  webhooksTo?: string
+  retryDelaysMs?: readonly number[]
+}): Promise<HookWorld> {
+  const kinds = opts.kinds ?? GATEWAY_KINDS
+  const emulators = new Map<GatewayKind, GatewayEmulator>()
+  const factories = new Map<GatewayKind, Awaited<ReturnType<typeof loadEmulator>>>()
+  for (const kind of kinds) factories.set(kind, await loadEmulator(kind))
+  const sandbox = await serveSandbox({
+    seed: opts.seed ?? 1,
+    emulators: {
+      kinds,
+      create: (kind, {baseUrl}) => {
+        const emulator = factories.get(kind)!({scenario: opts.scenario, share: 'own', clock: opts.clock, baseUrl})
+        emulators.set(kind, emulator)
+        return emulator
+      },
+    },
+    faults: opts.faults,
+    webhooksTo: opts.webhooksTo,
+    scenario: opts.scenario,
+    share: 'own',
+    clock: opts.clock,
+    webhookPollMs: 0,
+    webhookRetryDelaysMs: opts.retryDelaysMs ?? [50, 100, 200],
+  })
+  return {scenario: opts.scenario, sandbox, emulators, close: () => sandbox.close()}
+}
+
+export async function makeHome(opts: {
+  scenario: Scenario
+  clock: {now(): number}
+  /** The webhook server's URL template (same as the world's webhooksTo); Square's notification_url follows it. */
+  webhooksTo?: string
+  actor?: string
+}): Promise<HookHome> {
+  const home = mkdtempSync(join(tmpdir(), 'yms-hooks-'))
+  const env: NodeJS.ProcessEnv = {}
+  const ctx: AppContext = {
+    home: {dataDir: home, configDir: home, dbFile: join(home, 'ledger.db'), source: 'flag'},
+    actor: opts.actor ?? 'webhook-test',
+    env,
+    terminal: {color: false, interactive: false, stdoutIsTty: false},
+    now: () => opts.clock.now(),
+    note: () => undefined,
+    warn: () => undefined,
+  }
+  const db = openDatabase(ctx.home.dbFile, {clock: () => opts.clock.now()})
+  await importWorld(db, ctx, opts.scenario, () => true)
+  return {
+    home,
+    db,
+    ctx,
+    env,
+    server: null,
+    close: async () => {
+      db.close()
+      rmSync(home, {recursive: true, force: true})
+    },
+  }
+}
+
+/** One provider per served gateway, named by its kind. */
+export async function connectAll(h: HookHome, world: HookWorld, webhooksTo?: string): Promise<void> {
+  for (const g of world.sandbox.gateways) {
+    for (const [field, value] of Object.entries(g.secrets)) h.env[envVarName(g.kind, field)] = value
+    const settings = {...g.settings}
+    if (g.kind === 'square' && webhooksTo) settings.notification_url = webhookUrlFor(webhooksTo, g.kind)
+    await addProvider(h.db, h.ctx, {
+      id: g.kind,
+      kind: g.kind,
+      baseUrl: g.baseUrl,
+      sites: [],
+      settings,
+      segments: ['*'],
+      fallback: null,
+      retrySchedule: null,
+      maxRetries: null,
+      secrets: {},
+    })
+  }
+}
+
+/** Starts a webhook server on the home, on a free loopback port. */
+export async function serveHooks(h: HookHome): Promise<RunningWebhookServer> {
+  h.server = await startWebhookServer(h.db, h.ctx, {port: 0})
+  const close = h.close
+  h.close = async () => {
+    await h.server?.close()
+    await close()
+  }
+  return h.server
+}
+
+/** Until no stored event waits for its objects to be read (the fetcher runs after each commit). */
+export async function fetchesSettled(db: Db, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const n = db.raw.prepare(`SELECT COUNT(*) FROM webhook_events WHERE status = 'fetching'`).pluck().get() as number
+    if (n === 0) return
+    if (Date.now() > until) throw new Error(`${n} webhook events still fetching after ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
