@@ -14,6 +14,8 @@ export interface WatchOptions extends Omit<ProviderSyncOptions, 'owner'> {
   random?: () => number
   /** Receive webhooks while watching (`--webhooks-port`): told where once listening. */
   webhooks?: WebhookServerOptions & {onListening?: (url: string) => void}
+  /** Run the due retries on the watch's beat (default). The demo shows its retries in a phase of their own. */
+  retries?: boolean
 }
 
 /**
@@ -67,7 +69,7 @@ async function watchLoops(
     }
   }
   await Promise.all([
-    retries(),
+    ...(opts.retries === false ? [] : [retries()]),
     ...providers.map(async (provider) => {
       let skipping = false
       while (!opts.signals.stop.aborted) {
