@@ -5,7 +5,8 @@ import {hostname} from 'node:os'
 /**
  * Who holds a lease (store/repos/leases.ts), written so that a later process on the same host can tell a crashed
  * (killed) holder is gone: `<role>@<host>#<pid>#<process start>#<nonce>`. The start time tells a reused pid apart (in
- * a container every run may be PID 1). Used by sync runs (`sync@…`) and alert delivery (`alerts@…`).
+ * a container every run may be PID 1). Used by sync runs (`sync@…`), alert delivery (`alerts@…`)
+ * and retry runs (`retry@…`).
  */
 export function leaseOwner(role: string): string {
   return `${role}@${hostname()}#${process.pid}#${processStart(process.pid)}#${randomUUID().slice(0, 8)}`

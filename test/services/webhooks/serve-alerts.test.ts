@@ -53,48 +53,38 @@ async function until(ok: () => boolean, what: string, timeoutMs = 15_000): Promi
   }
 }
 
+/** Starts a server and posts the n-th failed Stripe payment of the world to it, as Stripe would (200 expected). */
+async function serveAndPostFailed(n: number, opts: {deliverAlerts?: boolean}) {
+  const failed = paymentsFor(scenario, 'stripe', 'own').filter((p) => p.outcome === 'failed')[n]
+  expect(failed, `the seed has ${n + 1} failed Stripe payments`).toBeDefined()
+  server = await startWebhookServer(h.db, h.ctx, {port: 0, ...opts})
+  const stripe = world.emulators.get('stripe')!
+  const [hook] = stripe.webhooks(
+    [{at: failed!.createdAt, type: 'payment.created', payment: failed!}],
+    `${server.url}/webhooks/stripe`,
+  )
+  const res = await request(`${server.url}/webhooks/stripe`, {method: 'POST', headers: hook!.headers, body: hook!.body})
+  expect(res.statusCode).toBe(200)
+  await res.body.text()
+  // Raised at the commit's instant; due once the (test's) clock has moved past it, as real time always has.
+  clock.set(new Date(Date.parse(clock.iso()) + 1_000).toISOString())
+  return `stripe:${stripe.externalId('payment', failed!.key)}`
+}
+
 describe('webhooks serve delivers alerts', () => {
   it('a failed payment arriving by webhook reaches the alert receiver, signed, while the server runs', async () => {
-    const failed = paymentsFor(scenario, 'stripe', 'own').find((p) => p.outcome === 'failed')
-    expect(failed, 'the seed has a failed Stripe payment').toBeDefined()
-    server = await startWebhookServer(h.db, h.ctx, {port: 0, deliverAlerts: true})
-    const [hook] = world.emulators
-      .get('stripe')!
-      .webhooks([{at: failed!.createdAt, type: 'payment.created', payment: failed!}], `${server.url}/webhooks/stripe`)
-    const res = await request(`${server.url}/webhooks/stripe`, {
-      method: 'POST',
-      headers: hook!.headers,
-      body: hook!.body,
-    })
-    expect(res.statusCode).toBe(200)
-    await res.body.text()
-    // Raised at the commit's instant; due once the (test's) clock has moved past it, as real time always has.
-    clock.set(new Date(Date.parse(clock.iso()) + 1_000).toISOString())
+    const txnId = await serveAndPostFailed(0, {deliverAlerts: true})
     await until(() => receiver.received.some((r) => r.type === 'failed_transaction'), 'failed_transaction')
     const alert = receiver.received.find((r) => r.type === 'failed_transaction')!
     expect(alert.verified).toBe(true)
-    const externalId = world.emulators.get('stripe')!.externalId('payment', failed!.key)
-    expect(alert.body).toContain(`stripe:${externalId}`)
-    await server.close()
+    expect(alert.body).toContain(txnId)
+    await server!.close()
     server = null
   })
 
   it('without deliverAlerts (as inside sync --watch, whose loop delivers), it raises but does not send', async () => {
     const before = receiver.received.length
-    const other = paymentsFor(scenario, 'stripe', 'own').filter((p) => p.outcome === 'failed')[1]
-    expect(other, 'the seed has a second failed Stripe payment').toBeDefined()
-    server = await startWebhookServer(h.db, h.ctx, {port: 0})
-    const [hook] = world.emulators
-      .get('stripe')!
-      .webhooks([{at: other!.createdAt, type: 'payment.created', payment: other!}], `${server.url}/webhooks/stripe`)
-    const res = await request(`${server.url}/webhooks/stripe`, {
-      method: 'POST',
-      headers: hook!.headers,
-      body: hook!.body,
-    })
-    expect(res.statusCode).toBe(200)
-    await res.body.text()
-    clock.set(new Date(Date.parse(clock.iso()) + 1_000).toISOString())
+    await serveAndPostFailed(1, {})
     await new Promise((r) => setTimeout(r, 1_500))
     expect(receiver.received.length).toBe(before)
     const pending = h.db.raw
@@ -102,7 +92,7 @@ describe('webhooks serve delivers alerts', () => {
       .pluck()
       .get() as number
     expect(pending).toBeGreaterThan(0)
-    await server.close()
+    await server!.close()
     server = null
   })
 })
