@@ -57,6 +57,9 @@ function freePort(): Promise<number> {
   })
 }
 
+/** What the latest server printed on stdout, line by line (--json: JSON lines). */
+let lastLines: string[] = []
+
 /** `yms-pay webhooks serve --port N --json` as an operator runs it, resolved once it is listening. */
 function startServer(home: HookHome, port: number): Promise<ChildProcess> {
   const env: Record<string, string> = {
@@ -74,8 +77,12 @@ function startServer(home: HookHome, port: number): Promise<ChildProcess> {
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
   child.on('close', (code, signal) => (lastExit = {code, signal}))
+  const lines: string[] = []
+  lastLines = lines
   return new Promise((resolve, reject) => {
-    createInterface({input: child.stdout!}).once('line', (line) => {
+    createInterface({input: child.stdout!}).on('line', (line) => {
+      lines.push(line)
+      if (lines.length > 1) return
       if ((JSON.parse(line) as {event?: string}).event === 'listening') resolve(child)
       else reject(new Error(`unexpected first line: ${line}`))
     })
@@ -148,6 +155,13 @@ describe('webhooks serve killed between receipt and commit, again and again', ()
   it(`was killed ${KILLS} times mid-delivery, and stopped cleanly (exit 0) on SIGTERM at the end`, () => {
     expect(kills).toBe(KILLS)
     expect(lastExit).toEqual({code: 0, signal: null})
+    // --json streams JSON lines: the address once listening, the totals once stopped.
+    expect(lastLines.map((l) => (JSON.parse(l) as {event: string}).event)).toEqual(['listening', 'stopped'])
+    expect(JSON.parse(lastLines[1]!)).toMatchObject({
+      event: 'stopped',
+      accepted: expect.any(Number),
+      duplicates: expect.any(Number),
+    })
     for (const s of delivered) expect(s).toMatchObject({failed: 0, pending: 0})
   })
 

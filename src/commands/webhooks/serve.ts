@@ -31,6 +31,11 @@ export default class WebhooksServe extends BaseCommand<typeof WebhooksServe> {
     if (final.forced > 0) this.ctx.warn(`${final.forced} request(s) cut off after the drain deadline`)
     const {forced: _forced, ...stats} = final
     this.out(`accepted ${stats.accepted}, duplicates ${stats.duplicates}, refused ${sum(stats.refused)}`)
+    // --json streams JSON lines (one when listening, one with the totals), as `sync --watch --json` does.
+    if (this.jsonEnabled()) {
+      this.jsonLine({event: 'stopped', ...stats})
+      return undefined as unknown as WebhookServerStats
+    }
     return stats
   }
 }
