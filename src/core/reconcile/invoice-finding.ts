@@ -1,7 +1,7 @@
 import type {Money} from '../transaction.js'
 import type {Context} from './context.js'
 import type {InvoiceFact} from './facts.js'
-import {finding, type Finding} from './findings.js'
+import {finding, NONE, type Finding} from './findings.js'
 import type {Group} from './groups.js'
 import {paidIn, type Paid} from './paid.js'
 import {withinTolerance} from './tolerance.js'
@@ -18,8 +18,7 @@ export function invoiceFinding(group: Group, ctx: Context): Finding {
   const {facts} = ctx
   const invoices = group.invoices.map((i) => facts.invoices[i]!)
   const currency = invoices[0]!.amount.currency
-  const adjustments: number[] = []
-  for (const p of group.payments) for (const a of ctx.adjustmentsOf[p]!) adjustments.push(a)
+  const adjustments = adjustmentsOfAll(group.payments, ctx)
   const base = {invoices: group.invoices, payments: group.payments, adjustments, links: group.links}
   const subject = () =>
     invoices.length === 1 ? capitalised(invoiceWords(invoices[0]!)) : `Invoices ${listWords(invoices.map((i) => i.id))}`
@@ -103,6 +102,16 @@ export function invoiceFinding(group: Group, ctx: Context): Finding {
     note: () => sentences(`${subject()}: ${story()}`, `That is ${difference()} more than invoiced`),
     exception: true,
   })
+}
+
+/** The refunds and disputes of these payments (a shared list when only one payment has any). */
+function adjustmentsOfAll(payments: readonly number[], ctx: Context): number[] {
+  let out = NONE
+  for (const p of payments) {
+    const own = ctx.adjustmentsOf[p]!
+    if (own.length > 0) out = out.length === 0 ? own : [...out, ...own]
+  }
+  return out
 }
 
 /** "Attempts that named it: P (failed)", when payments named the invoice but did not succeed. */

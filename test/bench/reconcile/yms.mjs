@@ -20,13 +20,16 @@ const ctx = {
   warn: () => {},
 }
 const db = openDatabase(ctx.home.dbFile)
+const c0 = process.cpuUsage()
 const t0 = performance.now()
 const {result} = await runReconcile(db, ctx, {site})
 const ms = performance.now() - t0
+const cpu = process.cpuUsage(c0)
 db.close()
 const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0)
 const out = {
   ms,
+  cpuMs: (cpu.user + cpu.system) / 1000,
   items: sum(result.items.invoices) + sum(result.items.payments),
   invoices: sum(result.items.invoices),
   payments: sum(result.items.payments),
