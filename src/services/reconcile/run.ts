@@ -10,7 +10,7 @@ import {heldIssues} from './held-issues.js'
 import {identityView} from './identity.js'
 import {checkLedger} from './ledger-check.js'
 import {resolveScope, type ReconcileInput, type RunScope} from './options.js'
-import type {ExceptionView, ReconcileResult} from './result.js'
+import type {ReconcileResult} from './result.js'
 import type {Summary} from '../../core/reconcile/summary.js'
 import {exceptionsOf, fuzzyMatches, type FoundExceptions} from './views.js'
 
