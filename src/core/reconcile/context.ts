@@ -38,7 +38,8 @@ export interface Context {
 export function createContext(facts: SiteFacts, opts: EngineOptions): Context {
   // Most payments have none: they share one empty list (findings never change the lists they hold).
   const adjustmentsOf: number[][] = new Array<number[]>(facts.payments.length).fill(NONE)
-  const nets = Float64Array.from(facts.payments, (p) => p.amount.minor)
+  const nets = new Float64Array(facts.payments.length)
+  facts.payments.forEach((p, index) => (nets[index] = p.amount.minor))
   facts.adjustments.forEach((a, index) => {
     if (a.payment < 0) return
     const own = adjustmentsOf[a.payment]!
