@@ -250,7 +250,9 @@ export function finishFacts(db: Db, state: FactState): SiteFacts {
 
 // Every invoice of the site is looked at, and only those that are not plain come back as rows: which are plain the
 // payments pass has found, and crosses into SQL as one blob, a byte per rowid (1: plain), tested there. A plain
-// invoice's amount is its payment's (the payments pass compared them).
+// invoice's amount is its payment's (the payments pass compared them). The site's rowids are read from
+// invoices_site_due (it covers site and rowid) and only the rows that are not plain are read from the table: at a
+// million invoices, 96% plain, 0.12-0.14 s against 0.16-0.20 s for a scan of the table (measured alone).
 function invoicesPass(db: Db, state: FactState, maxRow: number): void {
   const {scope, firstPayment, paymentAmount} = state
   // Calling into JavaScript for each of a million invoices cost more than the scan itself (measured).
@@ -261,7 +263,11 @@ function invoicesPass(db: Db, state: FactState, maxRow: number): void {
       plain[row] = 1
       invoicedInBase += paymentAmount[firstPayment[row]!]!
     }
-  const rows = invoicesWhere(db, "+site = @site AND substr(@plain, rowid + 1, 1) <> x'01'", {site: scope.site, plain})
+  const rows = invoicesWhere(
+    db,
+    "rowid IN (SELECT rowid FROM invoices INDEXED BY invoices_site_due WHERE site = @site AND substr(@plain, rowid + 1, 1) <> x'01')",
+    {site: scope.site, plain},
+  )
   state.add(scope.currency, 'invoices', invoicedInBase)
   scope.onProgress?.('invoices', maxRow, maxRow)
   for (const row of rows) {
