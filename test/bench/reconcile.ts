@@ -13,7 +13,11 @@ import {fmt, machineNote, median, pairedRatio, table} from './stats.js'
  * (`bin/run.js reconcile --json`, start-up and printing included). Each contestant in its own process (peak RSS per
  * process), on a fresh copy of the same file per repetition, in rotated order; medians and per-round ratios.
  *
- *   npx tsc -p tsconfig.json && npx tsx test/bench/reconcile.ts [--sizes 100000,1000000] [--reps 3] [--json]
+ * With --baseline <dist dir> a fourth contestant, `base`, runs the same service from another build (e.g. the commit
+ * before a change, compiled elsewhere), so a change is measured against its baseline in the same run. CPU time (user +
+ * system, the run alone) is reported beside wall time: on a shared machine it moves less than wall time does.
+ *
+ *   npx tsc -p tsconfig.json && npx tsx test/bench/reconcile.ts [--sizes 100000,1000000] [--reps 3] [--baseline dir] [--json]
  */
 const HERE = import.meta.dirname
 const ROOT = resolve(HERE, '../..')
@@ -22,12 +26,15 @@ const opt = (name: string, fallback: string): string => (argv.includes(name) ? a
 const sizes = opt('--sizes', '100000,1000000').split(',').map(Number)
 const reps = Number(opt('--reps', '3'))
 const asJson = argv.includes('--json')
+const baseline = argv.includes('--baseline') ? resolve(opt('--baseline', '')) : null
 const SITE = 'bench'
 const AT = '2027-01-01T00:00:00.000Z'
 
-type Contestant = 'floor' | 'yms' | 'cli'
+type Contestant = 'floor' | 'yms' | 'base' | 'cli'
 interface Result {
   ms: number
+  /** CPU time of the work itself (process.cpuUsage around it); NaN for the CLI, timed from outside. */
+  cpuMs: number
   maxRssMb: number
   [key: string]: unknown
 }
@@ -59,13 +66,20 @@ async function contestant(kind: Contestant, dir: string): Promise<Result> {
   const db = join(dir, 'ledger.db')
   if (kind === 'floor')
     return lastJson((await runChild([join(HERE, 'reconcile/floor.mjs')], {BENCH_DB: db, BENCH_SITE: SITE})).out)
-  if (kind === 'yms')
+  if (kind === 'yms' || kind === 'base')
     return lastJson(
-      (await runChild([join(HERE, 'reconcile/yms.mjs')], {BENCH_HOME: dir, BENCH_SITE: SITE, BENCH_AT: AT})).out,
+      (
+        await runChild([join(HERE, 'reconcile/yms.mjs')], {
+          BENCH_HOME: dir,
+          BENCH_SITE: SITE,
+          BENCH_AT: AT,
+          ...(kind === 'base' ? {BENCH_DIST: baseline!} : {}),
+        })
+      ).out,
     )
   // The CLI as cron runs it; its own clock, so its run time is now (every invoice in this world is overdue either way).
   const r = await runChild([join(ROOT, 'bin/run.js'), 'reconcile', '--site', SITE, '--home', dir, '--json'], {})
-  return {ms: r.ms, maxRssMb: Number.NaN, bytes: r.out.length}
+  return {ms: r.ms, cpuMs: Number.NaN, maxRssMb: Number.NaN, bytes: r.out.length}
 }
 
 interface Row {
@@ -82,7 +96,7 @@ async function benchSize(size: number, scratch: string): Promise<{rows: Row[]; w
   const world = JSON.parse(
     (await runChild(['--import', 'tsx', join(HERE, 'reconcile/world.ts'), String(size), template], {})).out.trim(),
   ) as Record<string, number>
-  const kinds: Contestant[] = ['floor', 'yms', 'cli']
+  const kinds: Contestant[] = baseline ? ['floor', 'yms', 'base', 'cli'] : ['floor', 'yms', 'cli']
   const rows: Row[] = kinds.map((kind) => ({size, kind, runs: []}))
   for (let rep = 0; rep < reps; rep++) {
     const runDir = join(dir, `rep-${rep}`)
@@ -96,7 +110,7 @@ async function benchSize(size: number, scratch: string): Promise<{rows: Row[]; w
       rows.find((r) => r.kind === kind)!.runs.push(result)
       if (!asJson)
         process.stderr.write(
-          `  ${size} ${kind} rep ${rep + 1}: ${fmt(result.ms / 1000, 2)} s, peak RSS ${result.maxRssMb} MB${kind === 'yms' ? `, ${String(result.items)} items, ${String(result.exceptions)} exceptions` : ''}\n`,
+          `  ${size} ${kind} rep ${rep + 1}: ${fmt(result.ms / 1000, 2)} s (CPU ${fmt(result.cpuMs / 1000, 2)} s), peak RSS ${result.maxRssMb} MB${kind === 'yms' || kind === 'base' ? `, ${String(result.items)} items, ${String(result.exceptions)} exceptions` : ''}\n`,
         )
     }
     rmSync(runDir, {recursive: true, force: true})
@@ -123,6 +137,7 @@ async function main(): Promise<void> {
     const floor = all.find((x) => x.size === r.size && x.kind === 'floor')!
     const items = worlds[r.size]!.invoices! + worlds[r.size]!.transactions!
     const ms = median(r.runs.map((x) => x.ms))
+    const cpuMs = median(r.runs.map((x) => x.cpuMs))
     return {
       size: r.size,
       kind: r.kind,
@@ -133,6 +148,11 @@ async function main(): Promise<void> {
         r.runs.map((x) => x.ms),
         floor.runs.map((x) => x.ms),
       ),
+      medianCpuSec: cpuMs / 1000,
+      xFloorCpu: pairedRatio(
+        r.runs.map((x) => x.cpuMs),
+        floor.runs.map((x) => x.cpuMs),
+      ),
       usPerItem: (ms * 1000) / items,
       peakRssMb: Math.max(...r.runs.map((x) => x.maxRssMb)),
       detail: r.runs[0],
@@ -141,7 +161,9 @@ async function main(): Promise<void> {
   const perItem = (size: number, kind: Contestant) => summary.find((s) => s.size === size && s.kind === kind)?.usPerItem
   const [small, large] = [Math.min(...sizes), Math.max(...sizes)]
   const scaling = Object.fromEntries(
-    (['floor', 'yms', 'cli'] as const).map((k) => [k, (perItem(large, k) ?? NaN) / (perItem(small, k) ?? NaN)]),
+    (['floor', 'yms', 'base', 'cli'] as const)
+      .filter((k) => summary.some((s) => s.kind === k))
+      .map((k) => [k, (perItem(large, k) ?? NaN) / (perItem(small, k) ?? NaN)]),
   )
   if (asJson) {
     console.log(JSON.stringify({machine, reps, worlds, summary, scaling, runs: all}, null, 2))
@@ -151,7 +173,18 @@ async function main(): Promise<void> {
   console.log(`worlds: ${JSON.stringify(worlds)}\n`)
   console.log(
     table(
-      ['invoices', 'path', 'reps', 'invoices + transactions', 'median s', 'x floor', 'us per item', 'peak RSS MB'],
+      [
+        'invoices',
+        'path',
+        'reps',
+        'invoices + transactions',
+        'median s',
+        'x floor',
+        'median CPU s',
+        'x floor (CPU)',
+        'us per item',
+        'peak RSS MB',
+      ],
       summary.map((s) => [
         s.size,
         s.kind,
@@ -159,6 +192,8 @@ async function main(): Promise<void> {
         s.items,
         fmt(s.medianSec, 2),
         fmt(s.xFloor, 2),
+        fmt(s.medianCpuSec, 2),
+        fmt(s.xFloorCpu, 2),
         fmt(s.usPerItem, 2),
         fmt(s.peakRssMb, 0),
       ]),
@@ -170,7 +205,7 @@ async function main(): Promise<void> {
       .join(', ')}`,
   )
   console.log(
-    `\nyms detail (first run per size): ${JSON.stringify(summary.filter((s) => s.kind === 'yms').map((s) => s.detail))}`,
+    `\nyms detail (first run per size): ${JSON.stringify(summary.filter((s) => s.kind === 'yms' || s.kind === 'base').map((s) => s.detail))}`,
   )
 }
 

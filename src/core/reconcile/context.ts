@@ -1,6 +1,7 @@
 import type {Convert} from './convert.js'
 import {customerEffect} from './effect.js'
 import type {LedgerIssue, SiteFacts} from './facts.js'
+import {NONE} from './findings.js'
 import type {RuleMiss} from './rule-types.js'
 import type {Tolerance} from './tolerance.js'
 
@@ -35,11 +36,15 @@ export interface Context {
 }
 
 export function createContext(facts: SiteFacts, opts: EngineOptions): Context {
-  const adjustmentsOf: number[][] = facts.payments.map(() => [])
-  const nets = Float64Array.from(facts.payments, (p) => p.amount.minor)
+  // Most payments have none: they share one empty list (findings never change the lists they hold).
+  const adjustmentsOf: number[][] = new Array<number[]>(facts.payments.length).fill(NONE)
+  const nets = new Float64Array(facts.payments.length)
+  facts.payments.forEach((p, index) => (nets[index] = p.amount.minor))
   facts.adjustments.forEach((a, index) => {
     if (a.payment < 0) return
-    adjustmentsOf[a.payment]!.push(index)
+    const own = adjustmentsOf[a.payment]!
+    if (own === NONE) adjustmentsOf[a.payment] = [index]
+    else own.push(index)
     nets[a.payment] = nets[a.payment]! - customerEffect(a)
   })
   const paymentIssues = new Map<number, LedgerIssue[]>()

@@ -29,7 +29,7 @@ export function reconcile(facts: SiteFacts, opts: EngineOptions): Reconciliation
   links.push(...linksByRule(ctx, new Set(links.flatMap((l) => l.invoices))))
   const findings: Finding[] = []
   for (const group of groupLinks(facts.invoices.length, facts.payments.length, links)) {
-    if (inScope(group, ctx)) findings.push(...classifyGroup(group, ctx))
+    if (inScope(group, ctx)) classifyGroup(group, ctx, findings)
   }
   facts.adjustments.forEach((a, index) => {
     if (a.payment < 0 && a.inScope) findings.push(orphanAdjustment(index, ctx))
@@ -85,18 +85,31 @@ function inScope(group: Group, ctx: Context): boolean {
   return group.payments.some((p) => facts.payments[p]!.selected && facts.payments[p]!.inPeriod)
 }
 
-function classifyGroup(group: Group, ctx: Context): Finding[] {
-  if (ctx.paymentIssues.size + ctx.invoiceIssues.size > 0) {
+/** Adds the group's finding (and its duplicates' findings) to `out`. */
+function classifyGroup(group: Group, ctx: Context, out: Finding[]): void {
+  if (hasIssues(group, ctx)) {
     const issues = [
       ...group.payments.flatMap((p) => ctx.paymentIssues.get(p) ?? []),
       ...group.invoices.flatMap((i) => ctx.invoiceIssues.get(i) ?? []),
     ]
-    if (issues.length > 0) return [statusMismatch(group, issues, ctx)]
+    out.push(statusMismatch(group, issues, ctx))
+    return
   }
-  if (group.invoices.length === 0) return [lonePayment(group, ctx)]
-  if (group.invoices.length > 1 || group.payments.length < 2) return [invoiceFinding(group, ctx)]
-  const {duplicates, rest} = splitDuplicates(group, ctx)
-  if (duplicates.length === 0) return [invoiceFinding(group, ctx)]
-  const links = group.links.filter((l) => rest.includes(l.payment))
-  return [invoiceFinding({...group, payments: rest, links}, ctx), ...duplicates]
+  if (group.invoices.length === 0) out.push(lonePayment(group, ctx))
+  else if (group.invoices.length > 1 || group.payments.length < 2) out.push(invoiceFinding(group, ctx))
+  else {
+    const {duplicates, rest} = splitDuplicates(group, ctx)
+    if (duplicates.length === 0) out.push(invoiceFinding(group, ctx))
+    else {
+      const links = group.links.filter((l) => rest.includes(l.payment))
+      out.push(invoiceFinding({...group, payments: rest, links}, ctx), ...duplicates)
+    }
+  }
+}
+
+/** Whether the ledger disagrees about one of the group's payments or invoices (asked without building a list). */
+function hasIssues(group: Group, ctx: Context): boolean {
+  if (ctx.paymentIssues.size > 0) for (const p of group.payments) if (ctx.paymentIssues.has(p)) return true
+  if (ctx.invoiceIssues.size > 0) for (const i of group.invoices) if (ctx.invoiceIssues.has(i)) return true
+  return false
 }

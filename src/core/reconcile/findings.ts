@@ -27,9 +27,11 @@ export interface Finding {
   exception: boolean
 }
 
-// Shared by findings that own or name nothing of a kind (most); findings are never changed once made.
-const NONE: number[] = []
+// Shared by findings that own, name or hold nothing of a kind (most); findings are never changed once made.
+export const NONE: number[] = []
 const NOTHING_NAMED = {invoices: NONE, payments: NONE}
+const NO_LINKS: Link[] = []
+const NO_ISSUES: LedgerIssue[] = []
 
 /**
  * A finding; its note is written only when it is an exception (a matched invoice's story is never read, and at a
@@ -45,8 +47,8 @@ export function finding(
     payments: parts.payments ?? NONE,
     named: parts.named ?? NOTHING_NAMED,
     adjustments: parts.adjustments ?? NONE,
-    links: parts.links ?? [],
-    issues: parts.issues ?? [],
+    links: parts.links ?? NO_LINKS,
+    issues: parts.issues ?? NO_ISSUES,
     expected: parts.expected ?? null,
     actual: parts.actual ?? null,
     note: parts.exception ? parts.note() : '',

@@ -1,7 +1,6 @@
-import type {Money} from '../transaction.js'
 import type {Context} from './context.js'
 import type {InvoiceFact} from './facts.js'
-import {finding, type Finding} from './findings.js'
+import {finding, NONE, type Finding} from './findings.js'
 import type {Group} from './groups.js'
 import {paidIn, type Paid} from './paid.js'
 import {withinTolerance} from './tolerance.js'
@@ -13,71 +12,74 @@ import {adjustmentWords, capitalised, day, invoiceWords, listWords, money, payme
  * its own currency); amount_mismatch when several invoices or a conversion make the difference impossible to place;
  * currency_mismatch when a payment cannot be converted for want of a rate. Unpaid and partially paid invoices are
  * exceptions only once due.
+ *
+ * Tens of thousands of groups pass here per run, most of them matched: the classes are told from sums alone, and the
+ * lists and words a note needs are made only inside the note, which is written only for an exception.
  */
 export function invoiceFinding(group: Group, ctx: Context): Finding {
   const {facts} = ctx
-  const invoices = group.invoices.map((i) => facts.invoices[i]!)
-  const currency = invoices[0]!.amount.currency
-  const adjustments: number[] = []
-  for (const p of group.payments) for (const a of ctx.adjustmentsOf[p]!) adjustments.push(a)
-  const base = {invoices: group.invoices, payments: group.payments, adjustments, links: group.links}
-  const subject = () =>
-    invoices.length === 1 ? capitalised(invoiceWords(invoices[0]!)) : `Invoices ${listWords(invoices.map((i) => i.id))}`
-  if (invoices.some((i) => i.amount.currency !== currency)) {
+  const currency = facts.invoices[group.invoices[0]!]!.amount.currency
+  const adjustments = adjustmentsOfAll(group.payments, ctx)
+  const {invoices, payments, links} = group
+  let invoiced = 0
+  let mixed = false
+  let overdue = false
+  for (const i of invoices) {
+    const invoice = facts.invoices[i]!
+    if (invoice.amount.currency !== currency) mixed = true
+    invoiced += invoice.amount.minor
+    if (!overdue && ctx.dueAt(i) <= ctx.asOfMs) overdue = true
+  }
+  if (mixed) {
     return finding('amount_mismatch', {
-      ...base,
-      note: () =>
-        sentences(
-          `${subject()} are paid together but are in different currencies (${listWords([...new Set(invoices.map((i) => i.amount.currency))])}): the amounts cannot be compared`,
-        ),
+      invoices,
+      payments,
+      adjustments,
+      links,
+      note: () => mixedCurrencyNote(group, ctx),
       exception: true,
     })
   }
-  const expected: Money = {minor: invoices.reduce((sum, i) => sum + i.amount.minor, 0), currency}
-  const overdue = group.invoices.some((i) => ctx.dueAt(i) <= ctx.asOfMs)
-  const paid = group.payments.map((p) => paidIn(p, currency, ctx))
-  const unconverted = paid.filter((x) => x.inCurrency === null)
-  if (unconverted.length > 0) {
-    const pairs = unconverted.map(
-      (x) => `${x.net.currency}->${currency} on or before ${day(facts.payments[x.payment]!.occurredAt)}`,
-    )
+  const expected = {minor: invoiced, currency}
+  // What the payments paid in the invoice's currency, and whether any was converted or could not be.
+  let paidMinor = 0
+  let converted = false
+  let unconvertible = false
+  for (const p of payments) {
+    if (facts.payments[p]!.amount.currency === currency) {
+      paidMinor += ctx.nets[p]!
+      continue
+    }
+    const x = paidIn(p, currency, ctx)
+    if (x.inCurrency === null) unconvertible = true
+    else paidMinor += x.inCurrency.minor
+    if (x.fx !== null) converted = true
+  }
+  if (unconvertible) {
     return finding('currency_mismatch', {
-      ...base,
+      invoices,
+      payments,
+      adjustments,
+      links,
       expected,
-      note: () =>
-        sentences(
-          `${subject()}: ${listWords(unconverted.map((x) => paymentWords(facts.payments[x.payment]!)))} cannot be converted into ${currency}, for want of a rate ${listWords(pairs)}`,
-          'Import rates (yms-pay fx import) or set one (yms-pay fx set)',
-        ),
+      note: () => noRateNote(group, currency, ctx),
       exception: true,
     })
   }
-  const actual: Money = {minor: paid.reduce((sum, x) => sum + x.inCurrency!.minor, 0), currency}
-  const parts = {...base, expected, actual}
-  const story = () => paymentStory(paid, ctx)
-  if (paid.length === 0 || actual.minor <= 0) {
-    const due = overdue ? `was due on ${day(invoices[0]!.dueAt)}` : `is not due until ${day(invoices[0]!.dueAt)}`
-    return finding('unpaid', {
-      ...parts,
-      note: () =>
-        sentences(
-          paid.length === 0 ? `${subject()} has no payment and ${due}` : `${subject()} ${due}`,
-          paid.length > 0 && `It was ${story()}: nothing of it remains paid`,
-          attemptWords(invoices),
-        ),
-      exception: overdue,
-    })
-  }
+  const actual = {minor: paidMinor, currency}
+  const parts = {invoices, payments, adjustments, links, expected, actual}
+  if (payments.length === 0 || actual.minor <= 0)
+    return finding('unpaid', {...parts, note: () => unpaidNote(group, currency, overdue, ctx), exception: overdue})
+  // A match is no exception: its note is never written, so no closure is made for it (most findings are matches).
   if (withinTolerance(expected.minor, actual.minor, ctx.opts.tolerance))
-    return finding('matched', {...parts, note: () => sentences(`${subject()}: ${story()}`), exception: false})
+    return finding('matched', {...parts, note: NO_NOTE, exception: false})
   const difference = () => money({minor: Math.abs(actual.minor - expected.minor), currency})
-  const converted = paid.some((x) => x.fx !== null)
   if (invoices.length > 1 || converted) {
     return finding('amount_mismatch', {
       ...parts,
       note: () =>
         sentences(
-          `${subject()}${invoices.length > 1 ? ` (${money(expected)} in all)` : ''}: ${story()}`,
+          `${subjectWords(group, ctx)}${invoices.length > 1 ? ` (${money(expected)} in all)` : ''}: ${paymentStory(paidList(group, currency, ctx), ctx)}`,
           `That is ${difference()} ${actual.minor < expected.minor ? 'short' : 'more'}, beyond the ${ctx.opts.tolerance.text} tolerance`,
           invoices.length > 1
             ? 'Which of the invoices it leaves open (or overpays) cannot be told'
@@ -91,18 +93,78 @@ export function invoiceFinding(group: Group, ctx: Context): Finding {
       ...parts,
       note: () =>
         sentences(
-          `${subject()}: ${story()}`,
-          `${difference()} is still open${overdue ? '' : `, not due until ${day(invoices[0]!.dueAt)}`}`,
-          attemptWords(invoices),
+          `${subjectWords(group, ctx)}: ${paymentStory(paidList(group, currency, ctx), ctx)}`,
+          `${difference()} is still open${overdue ? '' : `, not due until ${day(facts.invoices[invoices[0]!]!.dueAt)}`}`,
+          attemptWords(invoiceFacts(group, ctx)),
         ),
       exception: overdue,
     })
   }
   return finding('overpaid', {
     ...parts,
-    note: () => sentences(`${subject()}: ${story()}`, `That is ${difference()} more than invoiced`),
+    note: () =>
+      sentences(
+        `${subjectWords(group, ctx)}: ${paymentStory(paidList(group, currency, ctx), ctx)}`,
+        `That is ${difference()} more than invoiced`,
+      ),
     exception: true,
   })
+}
+
+const NO_NOTE = (): string => ''
+
+const invoiceFacts = (group: Group, ctx: Context): InvoiceFact[] => group.invoices.map((i) => ctx.facts.invoices[i]!)
+
+/** Each payment's net in the invoice's currency (converted again for the note: the conversions are cached). */
+const paidList = (group: Group, currency: string, ctx: Context): Paid[] =>
+  group.payments.map((p) => paidIn(p, currency, ctx))
+
+function subjectWords(group: Group, ctx: Context): string {
+  const invoices = invoiceFacts(group, ctx)
+  return invoices.length === 1
+    ? capitalised(invoiceWords(invoices[0]!))
+    : `Invoices ${listWords(invoices.map((i) => i.id))}`
+}
+
+function mixedCurrencyNote(group: Group, ctx: Context): string {
+  const currencies = [...new Set(invoiceFacts(group, ctx).map((i) => i.amount.currency))]
+  return sentences(
+    `${subjectWords(group, ctx)} are paid together but are in different currencies (${listWords(currencies)}): the amounts cannot be compared`,
+  )
+}
+
+function noRateNote(group: Group, currency: string, ctx: Context): string {
+  const {facts} = ctx
+  const unconverted = paidList(group, currency, ctx).filter((x) => x.inCurrency === null)
+  const pairs = unconverted.map(
+    (x) => `${x.net.currency}->${currency} on or before ${day(facts.payments[x.payment]!.occurredAt)}`,
+  )
+  return sentences(
+    `${subjectWords(group, ctx)}: ${listWords(unconverted.map((x) => paymentWords(facts.payments[x.payment]!)))} cannot be converted into ${currency}, for want of a rate ${listWords(pairs)}`,
+    'Import rates (yms-pay fx import) or set one (yms-pay fx set)',
+  )
+}
+
+function unpaidNote(group: Group, currency: string, overdue: boolean, ctx: Context): string {
+  const invoices = invoiceFacts(group, ctx)
+  const paid = paidList(group, currency, ctx)
+  const due = overdue ? `was due on ${day(invoices[0]!.dueAt)}` : `is not due until ${day(invoices[0]!.dueAt)}`
+  const subject = subjectWords(group, ctx)
+  return sentences(
+    paid.length === 0 ? `${subject} has no payment and ${due}` : `${subject} ${due}`,
+    paid.length > 0 && `It was ${paymentStory(paid, ctx)}: nothing of it remains paid`,
+    attemptWords(invoices),
+  )
+}
+
+/** The refunds and disputes of these payments (a shared list when only one payment has any). */
+function adjustmentsOfAll(payments: readonly number[], ctx: Context): number[] {
+  let out = NONE
+  for (const p of payments) {
+    const own = ctx.adjustmentsOf[p]!
+    if (own.length > 0) out = out.length === 0 ? own : [...out, ...own]
+  }
+  return out
 }
 
 /** "Attempts that named it: P (failed)", when payments named the invoice but did not succeed. */

@@ -12,7 +12,10 @@ export function referenceLinks(ctx: Context): Link[] {
   const links: Link[] = []
   facts.payments.forEach((p, index) => {
     if (p.invoiceRef === null) return
-    const own = p.names.filter((i) => facts.invoices[i]!.customer === p.customer)
+    // Nearly always every named invoice is the customer's own: the list is then shared, not copied.
+    const own = p.names.every((i) => facts.invoices[i]!.customer === p.customer)
+      ? p.names
+      : p.names.filter((i) => facts.invoices[i]!.customer === p.customer)
     if (own.length > 0) {
       links.push({payment: index, invoices: own, rule: 'reference', why: null, fx: null})
       return

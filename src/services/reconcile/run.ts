@@ -11,9 +11,9 @@ import {heldIssues} from './held-issues.js'
 import {identityView} from './identity.js'
 import {checkLedger} from './ledger-check.js'
 import {resolveScope, type ReconcileInput, type RunScope} from './options.js'
-import type {ExceptionView, ReconcileResult} from './result.js'
+import type {ReconcileResult} from './result.js'
 import type {Summary} from '../../core/reconcile/summary.js'
-import {exceptionsOf, fuzzyMatches, type FoundException} from './views.js'
+import {exceptionsOf, fuzzyMatches, type FoundExceptions} from './views.js'
 
 export interface ReconcileHooks {
   /**
@@ -128,19 +128,18 @@ function store(
   ctx: AppContext,
   scope: RunScope,
   summary: SummaryPart,
-  found: FoundException[],
+  found: FoundExceptions,
 ): ReconcileResult {
   return db.write(() => {
     const resolved = resolvedExceptions(db, scope.site)
-    const exceptions: ExceptionView[] = found.map(({record, ...view}) => {
-      const r = resolved.get(view.id)
-      const stillResolved = r !== undefined && r.factsSha256 === record.factsSha256
-      return {
-        ...view,
-        status: stillResolved ? 'resolved' : 'open',
-        resolution: stillResolved ? {by: r.resolvedBy ?? '', note: r.resolutionNote ?? ''} : null,
-      }
-    })
+    const exceptions = found.views
+    if (resolved.size > 0)
+      exceptions.forEach((view, k) => {
+        const r = resolved.get(view.id)
+        if (r === undefined || r.factsSha256 !== found.records[k]!.factsSha256) return
+        view.status = 'resolved'
+        view.resolution = {by: r.resolvedBy ?? '', note: r.resolutionNote ?? ''}
+      })
     const open = exceptions.filter((e) => e.status === 'open').length
     const runId = insertRun(
       db,
@@ -155,7 +154,7 @@ function store(
         at: summary.at,
         summaryJson: JSON.stringify({...summary, open}),
       },
-      found.map((f) => f.record),
+      found.records,
       {exceptions: exceptions.length, open},
     )
     appendAudit(db, {

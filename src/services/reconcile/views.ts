@@ -5,53 +5,83 @@ import type {Finding} from '../../core/reconcile/findings.js'
 import type {ExceptionRecord} from '../../store/repos/reconcile-runs.js'
 import type {ExceptionView, FuzzyMatch} from './result.js'
 
-export type FoundException = Omit<ExceptionView, 'status' | 'resolution'> & {record: ExceptionRecord}
+/** The exceptions of a run as printed (each open until the store finds it resolved) and as stored, in one order. */
+export interface FoundExceptions {
+  views: ExceptionView[]
+  records: ExceptionRecord[]
+}
+
+interface Found {
+  view: ExceptionView
+  record: ExceptionRecord
+}
 
 /**
  * The findings someone has to act on, as exceptions with ids keyed by their cause, in class order then by what they
  * are about. The facts digest covers everything an exception says, so a resolution lapses when any of it changes.
+ * Each view is made once, in its printed shape (the store only marks the resolved ones): a run at a million invoices
+ * has 50,000 of them.
  */
-export function exceptionsOf(facts: SiteFacts, findings: readonly Finding[]): FoundException[] {
-  const byClass = new Map(RECONCILE_CLASSES.map((c) => [c, [] as FoundException[]]))
-  for (const f of findings) {
-    if (!f.exception) continue
-    const owned = f.invoices.map((i) => facts.invoices[i]!.id)
-    const invoices = unique([...owned, ...f.named.invoices.map((i) => facts.invoices[i]!.id)])
-    const payments = f.payments.map((p) => facts.payments[p]!.id)
-    const transactions = unique([
-      ...payments,
-      ...f.named.payments.map((p) => facts.payments[p]!.id),
-      ...f.adjustments.map((a) => facts.adjustments[a]!.id),
-      ...f.issues.map((issue) => issue.object).filter((o) => !o.startsWith('invoice:')),
-    ])
-    const subject =
-      owned.length > 0
-        ? `invoice:${owned.join(',')}`
-        : `txn:${payments[0] ?? transactions[0] ?? f.issues[0]?.object ?? ''}`
-    const detailJson = JSON.stringify({
-      class: f.class,
-      invoices,
-      transactions,
-      expected: f.expected,
-      actual: f.actual,
-      note: f.note,
-    })
-    const id = exceptionId(facts.site, f.class, subject)
-    byClass.get(f.class)!.push({
-      id,
-      class: f.class,
-      ...(invoices[0] === undefined ? {} : {invoice: invoices[0]}),
-      invoices,
-      transactions,
-      expected: f.expected,
-      actual: f.actual,
-      note: f.note,
-      record: {id, class: f.class, subject, factsSha256: factsDigest(detailJson), detailJson},
-    })
-  }
-  const bySubject = (a: FoundException, b: FoundException) =>
+export function exceptionsOf(facts: SiteFacts, findings: readonly Finding[]): FoundExceptions {
+  const byClass = new Map(RECONCILE_CLASSES.map((c) => [c, [] as Found[]]))
+  for (const f of findings) if (f.exception) byClass.get(f.class)!.push(exceptionOf(facts, f))
+  const bySubject = (a: Found, b: Found) =>
     a.record.subject < b.record.subject ? -1 : a.record.subject > b.record.subject ? 1 : 0
-  return RECONCILE_CLASSES.flatMap((c) => byClass.get(c)!.sort(bySubject))
+  const views: ExceptionView[] = []
+  const records: ExceptionRecord[] = []
+  for (const c of RECONCILE_CLASSES)
+    for (const {view, record} of byClass.get(c)!.sort(bySubject)) {
+      views.push(view)
+      records.push(record)
+    }
+  return {views, records}
+}
+
+function exceptionOf(facts: SiteFacts, f: Finding): Found {
+  const owned = f.invoices.map((i) => facts.invoices[i]!.id)
+  const invoices =
+    f.named.invoices.length === 0 ? owned : unique([...owned, ...f.named.invoices.map((i) => facts.invoices[i]!.id)])
+  const payments = f.payments.map((p) => facts.payments[p]!.id)
+  const transactions =
+    f.named.payments.length + f.adjustments.length + f.issues.length === 0
+      ? payments
+      : unique([
+          ...payments,
+          ...f.named.payments.map((p) => facts.payments[p]!.id),
+          ...f.adjustments.map((a) => facts.adjustments[a]!.id),
+          ...f.issues.map((issue) => issue.object).filter((o) => !o.startsWith('invoice:')),
+        ])
+  const subject =
+    owned.length > 0
+      ? `invoice:${owned.join(',')}`
+      : `txn:${payments[0] ?? transactions[0] ?? f.issues[0]?.object ?? ''}`
+  const detailJson = JSON.stringify({
+    class: f.class,
+    invoices,
+    transactions,
+    expected: f.expected,
+    actual: f.actual,
+    note: f.note,
+  })
+  const id = exceptionId(facts.site, f.class, subject)
+  const {expected, actual, note} = f
+  // Two literals, not a conditional spread: the printed JSON has `invoice` only when there is one, in this place.
+  const view: ExceptionView =
+    invoices[0] === undefined
+      ? {id, class: f.class, invoices, transactions, expected, actual, note, status: 'open', resolution: null}
+      : {
+          id,
+          class: f.class,
+          invoice: invoices[0],
+          invoices,
+          transactions,
+          expected,
+          actual,
+          note,
+          status: 'open',
+          resolution: null,
+        }
+  return {view, record: {id, class: f.class, subject, factsSha256: factsDigest(detailJson), detailJson}}
 }
 
 /** Matches made by a fuzzy rule, in the order of their findings. */

@@ -257,18 +257,24 @@ export class FactState {
     }
   }
 
+  /** Pairs and amounts per provider code, then per provider name (a map per pair cost ~50 ms at a million). */
   private tally(): PlainTally {
-    const tally: PlainTally = new Map()
+    const pairs = new Float64Array(this.providers.length + 1)
+    const minor = new Float64Array(this.providers.length + 1)
+    const {paymentProvider, paymentAmount} = this
     this.forEachPlainPair((_, seq) => {
-      const provider = this.providerOf(seq)
-      const currency = this.scope.currency
-      let byCurrency = tally.get(provider)
-      if (!byCurrency) tally.set(provider, (byCurrency = new Map()))
-      const entry = byCurrency.get(currency) ?? {pairs: 0, minor: 0}
-      entry.pairs++
-      entry.minor += this.paymentAmount[seq]!
-      byCurrency.set(currency, entry)
+      const code = paymentProvider[seq]!
+      pairs[code]!++
+      minor[code]! += paymentAmount[seq]!
     })
+    // In provider-code order: the summary sorts providers and currencies itself.
+    const tally: PlainTally = new Map()
+    for (let code = 1; code < pairs.length; code++)
+      if (pairs[code]! > 0)
+        tally.set(
+          this.providers[code - 1]!,
+          new Map([[this.scope.currency, {pairs: pairs[code]!, minor: minor[code]!}]]),
+        )
     return tally
   }
 }

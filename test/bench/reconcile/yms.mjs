@@ -2,7 +2,9 @@
 // `yms-pay reconcile --site` runs (runReconcile: read the site's facts, check the ledger, classify, check the balance
 // identity, store the run and its exceptions). Prints {ms, items, counts, exceptions, maxRssMb}. The run holds the
 // event loop from start to end (it is synchronous inside), so peak RSS is the one figure of its memory.
-const dist = (path) => new URL(`../../../dist/${path}`, import.meta.url).href
+// BENCH_DIST: another build to run instead (the bench's --baseline, e.g. the commit before a change).
+const distRoot = process.env.BENCH_DIST ? new URL(`file://${process.env.BENCH_DIST.replace(/\/?$/, '/')}`) : null
+const dist = (path) => (distRoot ? new URL(path, distRoot) : new URL(`../../../dist/${path}`, import.meta.url)).href
 const {runReconcile} = await import(dist('services/reconcile/run.js'))
 const {openDatabase} = await import(dist('store/db.js'))
 const {resolveHome} = await import(dist('app/home.js'))
@@ -20,13 +22,16 @@ const ctx = {
   warn: () => {},
 }
 const db = openDatabase(ctx.home.dbFile)
+const c0 = process.cpuUsage()
 const t0 = performance.now()
 const {result} = await runReconcile(db, ctx, {site})
 const ms = performance.now() - t0
+const cpu = process.cpuUsage(c0)
 db.close()
 const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0)
 const out = {
   ms,
+  cpuMs: (cpu.user + cpu.system) / 1000,
   items: sum(result.items.invoices) + sum(result.items.payments),
   invoices: sum(result.items.invoices),
   payments: sum(result.items.payments),
