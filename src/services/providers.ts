@@ -6,6 +6,7 @@ import type {GatewayAdapter} from '../gateways/types.js'
 import type {Db} from '../store/db.js'
 import {addGrant} from '../store/repos/grants.js'
 import * as repo from '../store/repos/providers.js'
+import {cancelOpenRetriesOf} from '../store/repos/retries.js'
 import {purgeProviderHistory} from '../store/repos/purge.js'
 import {appendAudit} from './audit.js'
 import {
@@ -236,8 +237,10 @@ export async function removeProvider(
         `the keychain entry ${shared} from before entries were kept per ledger stays: other homes may still read it; delete it by hand once none does`,
       )
   }
-  db.write(() => {
+  const retriesCanceled = db.write(() => {
     const purged = purge ? purgeProviderHistory(db, id) : null
+    // Nothing is retried through a connection that is gone: its open chains end here, in the same transaction.
+    const canceled = cancelOpenRetriesOf(db, id, `canceled: provider ${id} was removed by ${ctx.actor}`, db.now())
     repo.deleteProvider(db, id)
     appendAudit(db, {
       actor: ctx.actor,
@@ -245,9 +248,14 @@ export async function removeProvider(
       provider: id,
       subject: id,
       outcome: 'ok',
-      details: {purge, purged, secretFieldsDeleted: deleted},
+      details: {purge, purged, secretFieldsDeleted: deleted, retriesCanceled: canceled},
     })
+    return canceled
   })
+  if (retriesCanceled > 0)
+    ctx.note(
+      `${retriesCanceled} open retries of ${id}'s failed payments were canceled (yms-pay retry list --status canceled)`,
+    )
   return {id, removed: true, purged: purge, secretsDeleted: deleted}
 }
 

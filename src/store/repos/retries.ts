@@ -212,6 +212,16 @@ export function finishRetry(
   return result.changes > 0
 }
 
+/** Ends every open chain of a provider's failed payments (the provider is being removed); how many. */
+export function cancelOpenRetriesOf(db: Db, provider: string, note: string, now: string): number {
+  return db
+    .stmt(
+      `UPDATE retries SET status = 'canceled', next_at = NULL, note = ?, finished_at = ?, updated_at = ?
+       WHERE provider = ? AND next_at IS NOT NULL`,
+    )
+    .run(note, now, now, provider).changes
+}
+
 /** Chains in these statuses, most recently changed first. */
 export function listRetries(
   db: Db,

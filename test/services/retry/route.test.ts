@@ -2,6 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {retryOfPayment} from '../../../src/store/repos/retries.js'
 import {attemptsOf} from '../../../src/store/repos/retries-attempts.js'
+import {removeProvider} from '../../../src/services/providers.js'
 import {setNetworkRule} from '../../../src/services/retry-rules/caps.js'
 import {declines, engineWorld, scriptedGateway, succeeds, type EngineWorld} from './engine-world.js'
 
@@ -191,6 +192,32 @@ describe('routing a retry', () => {
     world.clock.set(at(5 * MIN))
     const run = await world.run()
     expect(run.turns[0]).toMatchObject({action: 'superseded', note: 'invoice inv-1 was paid by primary:ch_manual'})
+    expect(primary.requests).toEqual([])
+  })
+})
+
+describe('a provider removed', () => {
+  let world: EngineWorld | undefined
+  afterEach(() => world?.close())
+
+  it('ends its open chains in the same transaction, audited; the run has nothing left to send', async () => {
+    world = await engineWorld(T0)
+    await world.addProvider('primary', {schedule: '5m', maxRetries: 2})
+    const primary = scriptedGateway()
+    world.gateways.set('primary', primary)
+    world.fail({provider: 'primary', externalId: 'ch_failed'})
+    expect(retryOfPayment(world.db, 'primary:ch_failed')!.status).toBe('queued')
+    await removeProvider(world.db, world.ctx, 'primary', {})
+    const chain = retryOfPayment(world.db, 'primary:ch_failed')!
+    expect(chain).toMatchObject({status: 'canceled', nextAt: null})
+    expect(chain.note).toMatch(/^canceled: provider primary was removed by /)
+    const audit = world.db.raw
+      .prepare(`SELECT details_json FROM audit_log WHERE action = 'provider.remove'`)
+      .pluck()
+      .get() as string
+    expect(JSON.parse(audit)).toMatchObject({retriesCanceled: 1})
+    world.clock.set(at(5 * MIN))
+    expect((await world.run()).turns).toEqual([])
     expect(primary.requests).toEqual([])
   })
 })
