@@ -1,5 +1,5 @@
 import {createServer} from 'node:http'
-import {copyFileSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdtempSync, rmSync} from 'node:fs'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -11,22 +11,15 @@ import {flushAlerts} from '../../src/services/alerts/flush.js'
 import {raiseAlert} from '../../src/services/alerts/raise.js'
 import {addAlertTarget} from '../../src/services/alerts/targets.js'
 import {signatureHeader, signingKey} from '../../src/services/alerts/sign.js'
-import {createStripeEmulator} from '../../src/sandbox/stripe/emulator.js'
-import {serveEmulator} from '../../src/sandbox/emulator.js'
-import {exportScenario} from '../../src/sandbox/export.js'
-import {generateScenario} from '../../src/sandbox/generate.js'
-import {openSecretStore} from '../../src/services/secret-store.js'
-import {serializeItems} from '../../src/services/sync/apply.js'
-import {commitPage, type PageCommit} from '../../src/services/sync/commit-page.js'
-import {connectProvider} from '../../src/services/sync/connect.js'
+import {commitPage} from '../../src/services/sync/commit-page.js'
 import type {ApplyScope} from '../../src/services/sync/scope.js'
 import {openDatabase} from '../../src/store/db.js'
 import {listGrants} from '../../src/store/repos/grants.js'
-import {getProvider} from '../../src/store/repos/providers.js'
 import {storeId} from '../../src/store/repos/store-identity.js'
 import {startRun} from '../../src/store/repos/sync-state.js'
+import {fetchedPages} from './sync/fetched-pages.js'
 import {fmt, machineNote, median, pairedRatio, table} from './stats.js'
-import {BENCH_PROVIDER, benchContext, benchSecretEnv, prepareHome} from './sync/yms-home.js'
+import {BENCH_PROVIDER, benchContext} from './sync/yms-home.js'
 
 /**
  * What alerts cost, each beside its baseline in the same run (rounds interleaved, medians and paired ratios):
@@ -80,40 +73,7 @@ try {
 }
 
 async function writePath(): Promise<{items: number; alerts: number; without: number[]; with: number[]}> {
-  const scenario = generateScenario({
-    seed: 42,
-    customers: Math.max(20, Math.floor(size / 20)),
-    transactions: size,
-    start: '2026-01-01T00:00:00.000Z',
-    end: '2026-04-01T00:00:00.000Z',
-    gateways: ['stripe'],
-  })
-  const exportDir = join(scratch, 'export')
-  mkdirSync(exportDir)
-  await exportScenario({...scenario, invoices: []}, exportDir)
-  const emulator = createStripeEmulator({scenario, share: 'own', clock: {now: () => Date.parse('2026-04-01')}})
-  const server = await serveEmulator(emulator)
-  const template = await prepareHome(join(scratch, 'template'), exportDir, server.baseUrl, emulator.secrets)
-  const ctx = benchContext(join(scratch, 'template'), benchSecretEnv(emulator.secrets))
-  const pages: PageCommit[] = []
-  {
-    const db = openDatabase(template)
-    const {client} = await connectProvider(ctx, getProvider(db, BENCH_PROVIDER)!, {secrets: openSecretStore(db, ctx)})
-    db.close()
-    let cursor = null
-    const never = new AbortController().signal
-    for (;;) {
-      const page = await client.fetchPage(cursor, never)
-      pages.push({
-        page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next},
-        pageNo: pages.length + 1,
-        calls: [],
-      })
-      if (!page.hasMore) break
-      cursor = page.next
-    }
-  }
-  await server.close()
+  const {template, ctx, pages} = await fetchedPages(scratch, size)
   const result = {items: pages.reduce((n, p) => n + p.page.items.length, 0), alerts: 0, without: [], with: []} as {
     items: number
     alerts: number

@@ -1,25 +1,18 @@
-import {copyFileSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {NormalizedTxn} from '../../src/core/transaction.js'
-import {createStripeEmulator} from '../../src/sandbox/stripe/emulator.js'
-import {serveEmulator} from '../../src/sandbox/emulator.js'
-import {exportScenario} from '../../src/sandbox/export.js'
-import {generateScenario} from '../../src/sandbox/generate.js'
 import {retryReaction} from '../../src/services/retry/reaction.js'
-import {serializeItems} from '../../src/services/sync/apply.js'
-import {commitPage, type PageCommit} from '../../src/services/sync/commit-page.js'
+import {commitPage} from '../../src/services/sync/commit-page.js'
 import type {ApplyScope} from '../../src/services/sync/scope.js'
-import {openSecretStore} from '../../src/services/secret-store.js'
-import {connectProvider} from '../../src/services/sync/connect.js'
 import {openDatabase, type Db} from '../../src/store/db.js'
 import {ownerByRef} from '../../src/store/repos/customers.js'
 import {listGrants} from '../../src/store/repos/grants.js'
-import {getProvider} from '../../src/store/repos/providers.js'
 import {startRun} from '../../src/store/repos/sync-state.js'
+import {fetchedPages} from './sync/fetched-pages.js'
 import {median} from './stats.js'
-import {BENCH_PROVIDER, benchContext, benchSecretEnv, prepareHome} from './sync/yms-home.js'
+import {BENCH_PROVIDER} from './sync/yms-home.js'
 
 /**
  * What the retry queue's reaction costs the sync's write path. In one run, on copies of one prepared home, the
@@ -34,46 +27,11 @@ const argv = process.argv.slice(2)
 const opt = (name: string, fallback: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback)
 const size = Number(opt('--size', '10000'))
 const reps = Number(opt('--reps', '5'))
-const BENCH_START = '2026-01-01T00:00:00.000Z'
 const BENCH_END = '2026-04-01T00:00:00.000Z'
 
 const scratch = mkdtempSync(join(tmpdir(), 'yms-bench-retry-'))
 try {
-  const scenario = generateScenario({
-    seed: 42,
-    customers: Math.max(20, Math.floor(size / 20)),
-    transactions: size,
-    start: BENCH_START,
-    end: BENCH_END,
-    gateways: ['stripe'],
-  })
-  const exportDir = join(scratch, 'export')
-  mkdirSync(exportDir)
-  await exportScenario({...scenario, invoices: []}, exportDir)
-  const end = Date.parse(BENCH_END)
-  const emulator = createStripeEmulator({scenario, share: 'own', clock: {now: () => end}})
-  const server = await serveEmulator(emulator)
-  const template = await prepareHome(join(scratch, 'template'), exportDir, server.baseUrl, emulator.secrets)
-  const ctx = benchContext(join(scratch, 'template'), benchSecretEnv(emulator.secrets))
-  const pages: PageCommit[] = []
-  {
-    const db = openDatabase(template)
-    const {client} = await connectProvider(ctx, getProvider(db, BENCH_PROVIDER)!, {secrets: openSecretStore(db, ctx)})
-    db.close()
-    let cursor = null
-    const never = new AbortController().signal
-    for (;;) {
-      const page = await client.fetchPage(cursor, never)
-      pages.push({
-        page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next},
-        pageNo: pages.length + 1,
-        calls: [],
-      })
-      if (!page.hasMore) break
-      cursor = page.next
-    }
-  }
-  await server.close()
+  const {template, pages} = await fetchedPages(scratch, size)
   const txns: NormalizedTxn[] = pages.flatMap((p) => p.page.items.map((i) => i.txn))
 
   const scopeOf = (db: Db): ApplyScope => ({
@@ -88,7 +46,7 @@ try {
 
   for (const [label, clock] of [
     ['clock after the world (nothing queued)', () => Date.now()],
-    ['clock at the world’s end (recent failures queued)', () => end],
+    ['clock at the world’s end (recent failures queued)', () => Date.parse(BENCH_END)],
   ] as const) {
     const apply: number[] = []
     const reaction: number[] = []

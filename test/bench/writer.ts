@@ -1,23 +1,16 @@
-import {copyFileSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {createStripeEmulator} from '../../src/sandbox/stripe/emulator.js'
-import {serveEmulator} from '../../src/sandbox/emulator.js'
-import {exportScenario} from '../../src/sandbox/export.js'
-import {generateScenario} from '../../src/sandbox/generate.js'
-import {serializeItems} from '../../src/services/sync/apply.js'
 import type {ApplyScope} from '../../src/services/sync/scope.js'
-import {commitPage, type PageCommit} from '../../src/services/sync/commit-page.js'
-import {openSecretStore} from '../../src/services/secret-store.js'
-import {connectProvider} from '../../src/services/sync/connect.js'
+import {commitPage} from '../../src/services/sync/commit-page.js'
 import {openDatabase} from '../../src/store/db.js'
-import {getProvider} from '../../src/store/repos/providers.js'
 import {listGrants} from '../../src/store/repos/grants.js'
 import {startRun} from '../../src/store/repos/sync-state.js'
+import {fetchedPages} from './sync/fetched-pages.js'
 import {median} from './stats.js'
 import {COLUMNS, openChargesDb} from './sync/charges-table.js'
-import {BENCH_PROVIDER, benchContext, benchSecretEnv, prepareHome} from './sync/yms-home.js'
+import {BENCH_PROVIDER} from './sync/yms-home.js'
 
 /**
  * The sync's write path alone: every page of a Stripe backfill is fetched first (emulator in-process), then the
@@ -31,47 +24,9 @@ const opt = (name: string, fallback: string): string => (argv.includes(name) ? a
 const size = Number(opt('--size', '10000'))
 const reps = Number(opt('--reps', '5'))
 
-// The same world as test/bench/sync/emulator-child.ts.
-const BENCH_START = '2026-01-01T00:00:00.000Z'
-const BENCH_END = '2026-04-01T00:00:00.000Z'
-
 const scratch = mkdtempSync(join(tmpdir(), 'yms-bench-writer-'))
 try {
-  const scenario = generateScenario({
-    seed: 42,
-    customers: Math.max(20, Math.floor(size / 20)),
-    transactions: size,
-    start: BENCH_START,
-    end: BENCH_END,
-    gateways: ['stripe'],
-  })
-  const exportDir = join(scratch, 'export')
-  mkdirSync(exportDir)
-  await exportScenario({...scenario, invoices: []}, exportDir)
-  const end = Date.parse(BENCH_END)
-  const emulator = createStripeEmulator({scenario, share: 'own', clock: {now: () => end}})
-  const server = await serveEmulator(emulator)
-  const template = await prepareHome(join(scratch, 'template'), exportDir, server.baseUrl, emulator.secrets)
-  const ctx = benchContext(join(scratch, 'template'), benchSecretEnv(emulator.secrets))
-  const pages: PageCommit[] = []
-  {
-    const db = openDatabase(template)
-    const {client} = await connectProvider(ctx, getProvider(db, BENCH_PROVIDER)!, {secrets: openSecretStore(db, ctx)})
-    db.close()
-    let cursor = null
-    const never = new AbortController().signal
-    for (;;) {
-      const page = await client.fetchPage(cursor, never)
-      pages.push({
-        page: {items: serializeItems(page.items), invalid: page.invalid, next: page.next},
-        pageNo: pages.length + 1,
-        calls: [],
-      })
-      if (!page.hasMore) break
-      cursor = page.next
-    }
-  }
-  await server.close()
+  const {template, pages} = await fetchedPages(scratch, size)
   const items = pages.reduce((n, p) => n + p.page.items.length, 0)
   const times: number[] = []
   const walFrames: number[] = []
