@@ -61,7 +61,9 @@ async function watchLoops(
       try {
         const r = await runRetries(db, ctx, {providers: providers.map((p) => p.id), signals: opts.signals})
         if (r.due > 0)
-          ctx.note(`retries: ${r.sent} sent, ${r.recovered} recovered, ${r.unresolved} awaiting an outcome`)
+          ctx.note(
+            `retries: ${r.due} due, ${r.sent} sent, ${r.recovered} recovered, ${r.unresolved} awaiting an outcome${r.sent < r.due ? ' (why the others wait: yms-pay retry list)' : ''}`,
+          )
       } catch (error) {
         ctx.warn(`retries: ${(error as Error).message}`)
       }
