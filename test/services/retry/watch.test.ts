@@ -59,7 +59,7 @@ describe('sync --watch and retries', () => {
     stop.abort()
     await watching
     expect(recovered()).toBeGreaterThan(0)
-    expect(notes.some((n) => /^retries: \d+ sent, [1-9]\d* recovered/.test(n))).toBe(true)
+    expect(notes.some((n) => /^retries: \d+ due, \d+ sent, [1-9]\d* recovered/.test(n))).toBe(true)
     // Every recovery went through the one apply path: the new payment is in the ledger, from source `retry`.
     const sources = db.raw
       .prepare(
