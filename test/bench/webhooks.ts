@@ -105,7 +105,16 @@ function startServer(kind: Contestant, runDir: string): {child: ChildProcess; en
   const args =
     kind === 'floor'
       ? [join(HERE, 'webhooks/floor.mjs')]
-      : [join(ROOT, 'bin/run.js'), 'webhooks', 'serve', '--port', '0', '--json']
+      : [
+          // e.g. BENCH_YMS_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server under this load
+          ...(process.env.BENCH_YMS_NODE_ARGS ?? '').split(' ').filter(Boolean),
+          join(ROOT, 'bin/run.js'),
+          'webhooks',
+          'serve',
+          '--port',
+          '0',
+          '--json',
+        ]
   return {child: spawn(process.execPath, args, {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']}), env}
 }
 

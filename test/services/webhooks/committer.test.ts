@@ -103,4 +103,26 @@ describe('group commit', () => {
     await committer.drain()
     expect(committer.inFlight()).toBe(0)
   })
+
+  it('a delivery applied before the one that failed is written once, its postings and history included', async () => {
+    const db = ledger()
+    const committer = createCommitter(db, {actor: 't'})
+    const fee = structuredClone(refusedByTheLedger)
+    const item = (fee[0] as Extract<WebhookEvent, {kind: 'txn'}>).item
+    item.txn = {...item.txn, id: 'p:fee', externalId: 'fee', amount: {minor: 5, currency: 'EUR'}}
+    const results = await Promise.allSettled([
+      committer.submit(delivery('fee', fee)),
+      committer.submit(delivery('bad', refusedByTheLedger)),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected'])
+    const count = (table: string) => db.raw.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get()
+    expect(count('transactions')).toBe(1)
+    expect(count('transaction_states')).toBe(1)
+    expect(count(`sync_latency WHERE txn_id = 'p:fee'`)).toBe(1)
+    const alone = ledger()
+    await createCommitter(alone, {actor: 't'}).submit(delivery('fee', fee))
+    const postings = (d: Db) => d.raw.prepare('SELECT account, amount_minor, currency FROM ledger_postings').all()
+    expect(postings(db)).toEqual(postings(alone))
+    expect(postings(db).length).toBeGreaterThan(0)
+  })
 })
