@@ -104,7 +104,7 @@ describe('base URLs: https except on loopback, never credentials in them', () =>
     )
   })
 
-  it.each(['https://user:pw@api.example.com/', 'https://sk_live_token@api.example.com/'])(
+  it.each(['https://user:pw@api.example.com/', 'https://sk_test_token@api.example.com/'])(
     '--base-url %s is refused: credentials belong in the keychain',
     async (url) => {
       await expectUsage(

@@ -8,7 +8,6 @@ import type {AppContext} from '../../src/app/context.js'
 import {GATEWAY_KINDS, type GatewayKind} from '../../src/gateways/registry.js'
 import type {NormalizedTxn} from '../../src/core/transaction.js'
 import {loadEmulator} from '../../src/sandbox/registry.js'
-import {envVarName} from '../../src/secrets/index.js'
 import type {GatewayEmulator} from '../../src/sandbox/emulator.js'
 import {exportScenario} from '../../src/sandbox/export.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
@@ -17,7 +16,6 @@ import {serveSandbox, type RunningSandbox} from '../../src/sandbox/serve.js'
 import {compareWithTruth, expectedTransactions, formatComparison} from '../../src/sandbox/truth.js'
 import {importCustomers} from '../../src/services/customers.js'
 import {importInvoices} from '../../src/services/invoices.js'
-import {addProvider} from '../../src/services/providers.js'
 import {importSites} from '../../src/services/sites.js'
 import {applyItems, serializeItems} from '../../src/services/sync/apply.js'
 import {openSecretStore} from '../../src/services/secret-store.js'
@@ -27,6 +25,7 @@ import {openDatabase, type Db} from '../../src/store/db.js'
 import {listGrants} from '../../src/store/repos/grants.js'
 import {getProvider} from '../../src/store/repos/providers.js'
 import {storedTransactions} from '../../src/store/repos/transactions.js'
+import {connectSandboxGateways} from '../helpers/sync-world.js'
 
 // One world, every payment rendered by all five gateways ("share all"), synced through the whole engine into one
 // ledger. Each gateway must match the world's truth exactly, and so the five must agree with each other per customer.
@@ -73,21 +72,7 @@ describe('one scenario through all five gateways', () => {
     await importSites(db, ctx, files.sites)
     await importCustomers(db, ctx, files.customers)
     await importInvoices(db, ctx, files.invoices)
-    for (const g of sandbox.gateways) {
-      for (const [field, value] of Object.entries(g.secrets)) env[envVarName(g.kind, field)] = value
-      await addProvider(db, ctx, {
-        id: g.kind,
-        kind: g.kind,
-        baseUrl: g.baseUrl,
-        sites: [],
-        settings: g.settings,
-        segments: ['*'],
-        fallback: null,
-        retrySchedule: null,
-        maxRetries: null,
-        secrets: {},
-      })
-    }
+    await connectSandboxGateways(db, ctx, sandbox.gateways)
     const never = new AbortController().signal
     const result = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: START})
     expect(result.runs.map((r) => `${r.provider}:${r.status}:${r.error ?? ''}`).sort()).toEqual(

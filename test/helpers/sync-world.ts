@@ -16,6 +16,7 @@ import {exportScenario} from '../../src/sandbox/export.js'
 import {injectFaults, NO_FAULTS, type FaultKind, type FaultSpec} from '../../src/sandbox/faults.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
 import type {Scenario} from '../../src/sandbox/model.js'
+import type {SandboxGateway} from '../../src/sandbox/serve.js'
 import {importCustomers} from '../../src/services/customers.js'
 import {importInvoices} from '../../src/services/invoices.js'
 import {addProvider} from '../../src/services/providers.js'
@@ -283,4 +284,31 @@ export function unbalancedPostingSets(db: Db): Array<{txn_id: string; version: n
       'SELECT txn_id, version, currency, SUM(amount_minor) AS sum FROM ledger_postings GROUP BY txn_id, version, currency HAVING sum != 0',
     )
     .all() as Array<{txn_id: string; version: number; currency: string; sum: number}>
+}
+
+/**
+ * One provider per served sandbox gateway, named by its kind and granted every segment, with its secrets in `env`
+ * as a cron job passes them. `settings` may add to a gateway's own (Square's notification_url, which it signs).
+ */
+export async function connectSandboxGateways(
+  db: Db,
+  ctx: AppContext,
+  gateways: readonly SandboxGateway[],
+  settings: (g: SandboxGateway) => Record<string, string> = () => ({}),
+): Promise<void> {
+  for (const g of gateways) {
+    for (const [field, value] of Object.entries(g.secrets)) ctx.env[envVarName(g.kind, field)] = value
+    await addProvider(db, ctx, {
+      id: g.kind,
+      kind: g.kind,
+      baseUrl: g.baseUrl,
+      sites: [],
+      settings: {...g.settings, ...settings(g)},
+      segments: ['*'],
+      fallback: null,
+      retrySchedule: null,
+      maxRetries: null,
+      secrets: {},
+    })
+  }
 }

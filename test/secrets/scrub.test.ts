@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {forgetSecrets, REDACTED, rememberSecret, scrubSecrets, scrubSecretsIn} from '../../src/secrets/scrub.js'
 
-const SECRET = 'sk_live_Qu"ote\\Back/sl+pl&amp=eq%pc<lt> é'
+const SECRET = 'sk_test_Qu"ote\\Back/sl+pl&amp=eq%pc<lt> é'
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 const b64url = (s: string) => Buffer.from(s, 'utf8').toString('base64url')
 

@@ -105,7 +105,7 @@ describe('redact: the secrets this process has read, in any encoding', () => {
   afterEach(forgetSecrets)
 
   it('are taken out of every string, however a gateway quoted them', () => {
-    const key = 'sk_live_Ech0"quote/plus+amp&'
+    const key = 'sk_test_Ech0"quote/plus+amp&'
     rememberSecret(key)
     const basic = Buffer.from(`pk_public:${key}`).toString('base64')
     expect(
@@ -122,7 +122,7 @@ describe('redact: the secrets this process has read, in any encoding', () => {
   })
 
   it('a URL whose user name is the token loses it too', () => {
-    expect(redact({url: 'https://sk_live_tokenAsUser@api.example.test/v1'})).toEqual({
+    expect(redact({url: 'https://sk_test_tokenAsUser@api.example.test/v1'})).toEqual({
       url: `https://${REDACTED}@api.example.test/v1`,
     })
   })

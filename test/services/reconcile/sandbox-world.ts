@@ -10,13 +10,12 @@ import {generateScenario} from '../../../src/sandbox/generate.js'
 import {paymentStateAt, type Scenario} from '../../../src/sandbox/model.js'
 import {loadEmulator} from '../../../src/sandbox/registry.js'
 import {serveSandbox} from '../../../src/sandbox/serve.js'
-import {envVarName} from '../../../src/secrets/index.js'
 import {importCustomers} from '../../../src/services/customers.js'
 import {importInvoices} from '../../../src/services/invoices.js'
-import {addProvider} from '../../../src/services/providers.js'
 import {importSites} from '../../../src/services/sites.js'
 import {runSync} from '../../../src/services/sync/sync.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
+import {connectSandboxGateways} from '../../helpers/sync-world.js'
 
 /**
  * A sandbox world synced into a fresh ledger through all five emulators, each rendering its own share of the
@@ -73,21 +72,7 @@ export async function syncedSandboxWorld(opts: {
     await importSites(db, ctx, files.sites)
     await importCustomers(db, ctx, files.customers)
     await importInvoices(db, ctx, files.invoices)
-    for (const g of sandbox.gateways) {
-      for (const [field, value] of Object.entries(g.secrets)) env[envVarName(g.kind, field)] = value
-      await addProvider(db, ctx, {
-        id: g.kind,
-        kind: g.kind,
-        baseUrl: g.baseUrl,
-        sites: [],
-        settings: g.settings,
-        segments: ['*'],
-        fallback: null,
-        retrySchedule: null,
-        maxRetries: null,
-        secrets: {},
-      })
-    }
+    await connectSandboxGateways(db, ctx, sandbox.gateways)
     const never = new AbortController().signal
     const sync = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: start})
     const failed = sync.runs.filter((r) => r.status !== 'ok')

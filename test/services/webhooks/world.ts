@@ -9,11 +9,9 @@ import type {FaultSpec} from '../../../src/sandbox/faults.js'
 import type {Scenario} from '../../../src/sandbox/model.js'
 import {loadEmulator} from '../../../src/sandbox/registry.js'
 import {serveSandbox, webhookUrlFor, type RunningSandbox} from '../../../src/sandbox/serve.js'
-import {envVarName} from '../../../src/secrets/index.js'
-import {addProvider} from '../../../src/services/providers.js'
 import {startWebhookServer, type RunningWebhookServer} from '../../../src/services/webhooks/serve.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
-import {importWorld} from '../../helpers/sync-world.js'
+import {connectSandboxGateways, importWorld} from '../../helpers/sync-world.js'
 
 /**
  * A home with the YMS side of a scenario imported and one provider per gateway (id = kind) connected to the
@@ -105,25 +103,11 @@ export async function makeHome(opts: {
   }
 }
 
-/** One provider per served gateway, named by its kind. */
+/** One provider per served gateway, named by its kind (Square's notification_url the server's, since it signs it). */
 export async function connectAll(h: HookHome, world: HookWorld, webhooksTo?: string): Promise<void> {
-  for (const g of world.sandbox.gateways) {
-    for (const [field, value] of Object.entries(g.secrets)) h.env[envVarName(g.kind, field)] = value
-    const settings = {...g.settings}
-    if (g.kind === 'square' && webhooksTo) settings.notification_url = webhookUrlFor(webhooksTo, g.kind)
-    await addProvider(h.db, h.ctx, {
-      id: g.kind,
-      kind: g.kind,
-      baseUrl: g.baseUrl,
-      sites: [],
-      settings,
-      segments: ['*'],
-      fallback: null,
-      retrySchedule: null,
-      maxRetries: null,
-      secrets: {},
-    })
-  }
+  await connectSandboxGateways(h.db, h.ctx, world.sandbox.gateways, (g): Record<string, string> =>
+    g.kind === 'square' && webhooksTo ? {notification_url: webhookUrlFor(webhooksTo, g.kind)} : {},
+  )
 }
 
 /** Starts a webhook server on the home, on a free loopback port. */
