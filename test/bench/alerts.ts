@@ -11,15 +11,11 @@ import {flushAlerts} from '../../src/services/alerts/flush.js'
 import {raiseAlert} from '../../src/services/alerts/raise.js'
 import {addAlertTarget} from '../../src/services/alerts/targets.js'
 import {signatureHeader, signingKey} from '../../src/services/alerts/sign.js'
-import {commitPage} from '../../src/services/sync/commit-page.js'
-import type {ApplyScope} from '../../src/services/sync/scope.js'
 import {openDatabase} from '../../src/store/db.js'
-import {listGrants} from '../../src/store/repos/grants.js'
 import {storeId} from '../../src/store/repos/store-identity.js'
-import {startRun} from '../../src/store/repos/sync-state.js'
-import {fetchedPages} from './sync/fetched-pages.js'
+import {commitAllPages, fetchedPages} from './sync/fetched-pages.js'
 import {fmt, machineNote, median, pairedRatio, table} from './stats.js'
-import {BENCH_PROVIDER, benchContext} from './sync/yms-home.js'
+import {benchContext} from './sync/yms-home.js'
 
 /**
  * What alerts cost, each beside its baseline in the same run (rounds interleaved, medians and paired ratios):
@@ -101,20 +97,7 @@ async function writePath(): Promise<{items: number; alerts: number; without: num
           store,
         )
       }
-      const runId = db.write(() => startRun(db, BENCH_PROVIDER, 'bench'))
-      const scope: ApplyScope = {
-        provider: BENCH_PROVIDER,
-        kind: 'stripe',
-        actor: 'bench',
-        source: 'pull',
-        grants: listGrants(db, BENCH_PROVIDER),
-        latencySince: null,
-        customers: new Map(),
-      }
-      const t0 = performance.now()
-      for (const p of pages)
-        commitPage(db, scope, {runId, lease: {name: `sync:${BENCH_PROVIDER}`, owner: 'bench', ttlMs: 60_000}}, p)
-      result[withTarget ? 'with' : 'without'].push(performance.now() - t0)
+      result[withTarget ? 'with' : 'without'].push(commitAllPages(db, pages))
       if (withTarget) result.alerts = db.raw.prepare('SELECT COUNT(*) FROM alerts_outbox').pluck().get() as number
       db.close()
       rmSync(file, {force: true})

@@ -4,13 +4,9 @@ import {join} from 'node:path'
 
 import type {NormalizedTxn} from '../../src/core/transaction.js'
 import {retryReaction} from '../../src/services/retry/reaction.js'
-import {commitPage} from '../../src/services/sync/commit-page.js'
-import type {ApplyScope} from '../../src/services/sync/scope.js'
-import {openDatabase, type Db} from '../../src/store/db.js'
+import {openDatabase} from '../../src/store/db.js'
 import {ownerByRef} from '../../src/store/repos/customers.js'
-import {listGrants} from '../../src/store/repos/grants.js'
-import {startRun} from '../../src/store/repos/sync-state.js'
-import {fetchedPages} from './sync/fetched-pages.js'
+import {benchScope, commitAllPages, fetchedPages} from './sync/fetched-pages.js'
 import {median} from './stats.js'
 import {BENCH_PROVIDER} from './sync/yms-home.js'
 
@@ -34,16 +30,6 @@ try {
   const {template, pages} = await fetchedPages(scratch, size)
   const txns: NormalizedTxn[] = pages.flatMap((p) => p.page.items.map((i) => i.txn))
 
-  const scopeOf = (db: Db): ApplyScope => ({
-    provider: BENCH_PROVIDER,
-    kind: 'stripe',
-    actor: 'bench',
-    source: 'pull',
-    grants: listGrants(db, BENCH_PROVIDER),
-    latencySince: null,
-    customers: new Map(),
-  })
-
   for (const [label, clock] of [
     ['clock after the world (nothing queued)', () => Date.now()],
     ['clock at the world’s end (recent failures queued)', () => Date.parse(BENCH_END)],
@@ -55,15 +41,11 @@ try {
       const file = join(scratch, `run-${rep}.db`)
       copyFileSync(template, file)
       const db = openDatabase(file, {clock})
-      const runId = db.write(() => startRun(db, BENCH_PROVIDER, 'bench'))
-      const scope = scopeOf(db)
-      const t0 = performance.now()
-      for (const p of pages)
-        commitPage(db, scope, {runId, lease: {name: `sync:${BENCH_PROVIDER}`, owner: 'bench', ttlMs: 60_000}}, p)
-      apply.push(performance.now() - t0)
+      apply.push(commitAllPages(db, pages))
       queued = db.raw.prepare('SELECT COUNT(*) FROM retries').pluck().get() as number
       const owners = txns.map((t) => (t.customerRef ? ownerByRef(db, t.customerRef, BENCH_PROVIDER, 'stripe') : null))
       const now = db.now()
+      const scope = benchScope(db)
       const t1 = performance.now()
       for (let start = 0; start < txns.length; start += 100)
         db.write(() => {

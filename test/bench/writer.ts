@@ -2,15 +2,10 @@ import {copyFileSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import type {ApplyScope} from '../../src/services/sync/scope.js'
-import {commitPage} from '../../src/services/sync/commit-page.js'
 import {openDatabase} from '../../src/store/db.js'
-import {listGrants} from '../../src/store/repos/grants.js'
-import {startRun} from '../../src/store/repos/sync-state.js'
-import {fetchedPages} from './sync/fetched-pages.js'
+import {commitAllPages, fetchedPages} from './sync/fetched-pages.js'
 import {median} from './stats.js'
 import {COLUMNS, openChargesDb} from './sync/charges-table.js'
-import {BENCH_PROVIDER} from './sync/yms-home.js'
 
 /**
  * The sync's write path alone: every page of a Stripe backfill is fetched first (emulator in-process), then the
@@ -35,20 +30,7 @@ try {
     copyFileSync(template, file)
     const db = openDatabase(file)
     if (process.env.EXP_SQL) db.raw.exec(process.env.EXP_SQL)
-    const runId = db.write(() => startRun(db, BENCH_PROVIDER, 'bench'))
-    const scope: ApplyScope = {
-      provider: BENCH_PROVIDER,
-      kind: 'stripe',
-      actor: 'bench',
-      source: 'pull',
-      grants: listGrants(db, BENCH_PROVIDER),
-      latencySince: null,
-      customers: new Map(),
-    }
-    const t0 = performance.now()
-    for (const p of pages)
-      commitPage(db, scope, {runId, lease: {name: `sync:${BENCH_PROVIDER}`, owner: 'bench', ttlMs: 60_000}}, p)
-    times.push(performance.now() - t0)
+    times.push(commitAllPages(db, pages))
     walFrames.push(Number((db.raw.pragma('wal_checkpoint(PASSIVE)') as Array<{log: number}>)[0]?.log ?? 0))
     db.close()
     rmSync(file, {force: true})

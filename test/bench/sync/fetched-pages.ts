@@ -8,10 +8,13 @@ import {exportScenario} from '../../../src/sandbox/export.js'
 import {generateScenario} from '../../../src/sandbox/generate.js'
 import {openSecretStore} from '../../../src/services/secret-store.js'
 import {serializeItems} from '../../../src/services/sync/apply.js'
-import type {PageCommit} from '../../../src/services/sync/commit-page.js'
+import {commitPage, type PageCommit} from '../../../src/services/sync/commit-page.js'
+import type {ApplyScope} from '../../../src/services/sync/scope.js'
 import {connectProvider} from '../../../src/services/sync/connect.js'
-import {openDatabase} from '../../../src/store/db.js'
+import {openDatabase, type Db} from '../../../src/store/db.js'
+import {listGrants} from '../../../src/store/repos/grants.js'
 import {getProvider} from '../../../src/store/repos/providers.js'
+import {startRun} from '../../../src/store/repos/sync-state.js'
 import {BENCH_PROVIDER, benchContext, benchSecretEnv, prepareHome} from './yms-home.js'
 
 // The same world as test/bench/sync/emulator-child.ts.
@@ -68,4 +71,27 @@ export async function fetchedPages(scratch: string, size: number): Promise<Fetch
     await server.close()
   }
   return {template, ctx, pages}
+}
+
+/** The apply scope of a pull by the bench provider, as a sync run builds it. */
+export function benchScope(db: Db): ApplyScope {
+  return {
+    provider: BENCH_PROVIDER,
+    kind: 'stripe',
+    actor: 'bench',
+    source: 'pull',
+    grants: listGrants(db, BENCH_PROVIDER),
+    latencySince: null,
+    customers: new Map(),
+  }
+}
+
+/** Commits every page as one sync run does (one transaction each), and returns the milliseconds it took. */
+export function commitAllPages(db: Db, pages: readonly PageCommit[]): number {
+  const runId = db.write(() => startRun(db, BENCH_PROVIDER, 'bench'))
+  const scope = benchScope(db)
+  const lease = {name: `sync:${BENCH_PROVIDER}`, owner: 'bench', ttlMs: 60_000}
+  const t0 = performance.now()
+  for (const p of pages) commitPage(db, scope, {runId, lease}, p)
+  return performance.now() - t0
 }
