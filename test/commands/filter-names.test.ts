@@ -29,6 +29,8 @@ describe('filters that name a provider, site or customer', () => {
     [['quarantine', 'list', '--provider', 'acme-typo'], '--provider acme-typo: unknown provider', /providers list/],
     [['audit', 'list', '--provider', 'acme-typo'], '--provider acme-typo: unknown provider', /providers list/],
     [['customers', 'list', '--site', 'nowhere'], '--site nowhere: unknown site', /sites list/],
+    [['retry', 'report', '--site', 'nowhere'], '--site nowhere: unknown site', /sites list/],
+    [['retry', 'report', '--provider', 'acme-typo'], '--provider acme-typo: unknown provider', /providers list/],
   ])('%j exits 2 naming it', async (args, message, hint) => {
     const r = await run([...args, '--json'], {home})
     expect(r.exitCode, r.stdout).toBe(2)

@@ -1,5 +1,4 @@
 import type {AppContext} from '../../app/context.js'
-import {UsageError} from '../../core/errors.js'
 import {
   type AmountRate,
   type FinishedChain,
@@ -11,7 +10,7 @@ import {
 import {parseInstant} from '../../core/time-input.js'
 import type {Money} from '../../core/transaction.js'
 import type {Db} from '../../store/db.js'
-import {getProvider} from '../../store/repos/providers.js'
+import {refuseUnknownFilterNames} from '../filter-names.js'
 import {
   attemptsByProvider,
   attemptsBySlot,
@@ -19,7 +18,6 @@ import {
   openChainsByProvider,
   type RetryScope,
 } from '../../store/repos/retries-report.js'
-import {getSite} from '../../store/repos/sites.js'
 
 export interface RouteShare {
   recovered: number
@@ -78,9 +76,9 @@ export function retryReport(
     site: input.site,
     provider: input.provider,
   }
-  if (input.site && !getSite(db, input.site)) throw new UsageError(`--site ${input.site}: unknown site`)
-  if (input.provider && !getProvider(db, input.provider) && openChainsByProvider(db, scope).size === 0)
-    throw new UsageError(`--provider ${input.provider}: unknown provider`)
+  refuseUnknownFilterNames(db, 0, {site: input.site})
+  // A removed provider's chains still filter: only a name with no open chain and no connection is a typo.
+  if (input.provider) refuseUnknownFilterNames(db, openChainsByProvider(db, scope).size, {provider: input.provider})
   return db.read(() => {
     const chains = finishedChains(db, scope)
     const open = openChainsByProvider(db, scope)
