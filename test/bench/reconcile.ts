@@ -13,11 +13,14 @@ import {fmt, machineNote, median, pairedRatio, table} from './stats.js'
  * (`bin/run.js reconcile --json`, start-up and printing included). Each contestant in its own process (peak RSS per
  * process), on a fresh copy of the same file per repetition, in rotated order; medians and per-round ratios.
  *
+ * With --sql-alone, a contestant `sql` times only the SQL a run of this shape must do, with no JavaScript per row
+ * (reconcile/sql-alone.mjs): the lower bound of this design, to hold the floor's target against.
+ *
  * With --baseline <dist dir> a fourth contestant, `base`, runs the same service from another build (e.g. the commit
  * before a change, compiled elsewhere), so a change is measured against its baseline in the same run. CPU time (user +
  * system, the run alone) is reported beside wall time: on a shared machine it moves less than wall time does.
  *
- *   npx tsc -p tsconfig.json && npx tsx test/bench/reconcile.ts [--sizes 100000,1000000] [--reps 3] [--baseline dir] [--json]
+ *   npx tsc -p tsconfig.json && npx tsx test/bench/reconcile.ts [--sizes 100000,1000000] [--reps 3] [--baseline dir] [--sql-alone] [--json]
  */
 const HERE = import.meta.dirname
 const ROOT = resolve(HERE, '../..')
@@ -27,10 +30,12 @@ const sizes = opt('--sizes', '100000,1000000').split(',').map(Number)
 const reps = Number(opt('--reps', '3'))
 const asJson = argv.includes('--json')
 const baseline = argv.includes('--baseline') ? resolve(opt('--baseline', '')) : null
+// --sql-alone: a contestant timing only the SQL a run of this shape must do (reconcile/sql-alone.mjs), a lower bound.
+const sqlAlone: Contestant[] = argv.includes('--sql-alone') ? ['sql'] : []
 const SITE = 'bench'
 const AT = '2027-01-01T00:00:00.000Z'
 
-type Contestant = 'floor' | 'yms' | 'base' | 'cli'
+type Contestant = 'floor' | 'sql' | 'yms' | 'base' | 'cli'
 interface Result {
   ms: number
   /** CPU time of the work itself (process.cpuUsage around it); NaN for the CLI, timed from outside. */
@@ -66,6 +71,10 @@ async function contestant(kind: Contestant, dir: string): Promise<Result> {
   const db = join(dir, 'ledger.db')
   if (kind === 'floor')
     return lastJson((await runChild([join(HERE, 'reconcile/floor.mjs')], {BENCH_DB: db, BENCH_SITE: SITE})).out)
+  if (kind === 'sql')
+    return lastJson(
+      (await runChild([join(HERE, 'reconcile/sql-alone.mjs')], {BENCH_HOME: dir, BENCH_SITE: SITE, BENCH_AT: AT})).out,
+    )
   if (kind === 'yms' || kind === 'base')
     return lastJson(
       (
@@ -96,7 +105,10 @@ async function benchSize(size: number, scratch: string): Promise<{rows: Row[]; w
   const world = JSON.parse(
     (await runChild(['--import', 'tsx', join(HERE, 'reconcile/world.ts'), String(size), template], {})).out.trim(),
   ) as Record<string, number>
-  const kinds: Contestant[] = baseline ? ['floor', 'yms', 'base', 'cli'] : ['floor', 'yms', 'cli']
+  const kinds: Contestant[] = [
+    ...(baseline ? ['floor', 'yms', 'base', 'cli'] : ['floor', 'yms', 'cli']),
+    ...sqlAlone,
+  ] as Contestant[]
   const rows: Row[] = kinds.map((kind) => ({size, kind, runs: []}))
   for (let rep = 0; rep < reps; rep++) {
     const runDir = join(dir, `rep-${rep}`)
@@ -161,7 +173,7 @@ async function main(): Promise<void> {
   const perItem = (size: number, kind: Contestant) => summary.find((s) => s.size === size && s.kind === kind)?.usPerItem
   const [small, large] = [Math.min(...sizes), Math.max(...sizes)]
   const scaling = Object.fromEntries(
-    (['floor', 'yms', 'base', 'cli'] as const)
+    (['floor', 'sql', 'yms', 'base', 'cli'] as const)
       .filter((k) => summary.some((s) => s.kind === k))
       .map((k) => [k, (perItem(large, k) ?? NaN) / (perItem(small, k) ?? NaN)]),
   )
@@ -205,7 +217,7 @@ async function main(): Promise<void> {
       .join(', ')}`,
   )
   console.log(
-    `\nyms detail (first run per size): ${JSON.stringify(summary.filter((s) => s.kind === 'yms' || s.kind === 'base').map((s) => s.detail))}`,
+    `\nyms detail (first run per size): ${JSON.stringify(summary.filter((s) => s.kind !== 'floor' && s.kind !== 'cli').map((s) => s.detail))}`,
   )
 }
 
