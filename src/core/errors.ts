@@ -34,7 +34,10 @@ export class UsageError extends YmsError {
   }
 }
 
-/** Something the admin must configure first: a missing secret, provider, site (exit 78). */
+/**
+ * Something the admin must configure first: a missing secret, no enabled provider (exit 78). A name given on the
+ * command line that matches nothing configured is a typo in that line, a UsageError (services/filter-names.ts).
+ */
 export class ConfigError extends YmsError {
   constructor(message: string, hint?: string, code = 'config_missing') {
     super(message, {exitCode: ExitCode.config, code, hint})

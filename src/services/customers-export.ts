@@ -1,10 +1,10 @@
 import type {AppContext} from '../app/context.js'
-import {ConfigError} from '../core/errors.js'
 import type {Money} from '../core/transaction.js'
 import type {Db} from '../store/db.js'
 import {allCustomerBalances} from '../store/repos/customer-balances.js'
-import {getSite, listSites} from '../store/repos/sites.js'
+import {listSites} from '../store/repos/sites.js'
 import {balanceInBase} from './base-balance.js'
+import {refuseUnknownFilterNames} from './filter-names.js'
 
 export interface ExportedBalance extends Money {
   /** This currency's balance in the site's base currency (null: no rate). */
@@ -35,8 +35,7 @@ export interface BalanceExport {
  * a balance is listed at zero in the base currency. Conversions take the path `customers show` takes.
  */
 export function exportBalances(db: Db, ctx: Pick<AppContext, 'now'>, filter: {site?: string}): BalanceExport {
-  if (filter.site !== undefined && !getSite(db, filter.site))
-    throw new ConfigError(`unknown site "${filter.site}"`, 'List them with `yms-pay sites list`.', 'unknown_site')
+  refuseUnknownFilterNames(db, 0, {site: filter.site})
   const ratesOn = new Date(ctx.now()).toISOString().slice(0, 10)
   const baseOf = new Map(listSites(db).map((s) => [s.id, s.currency]))
   const customers = db.read(() => allCustomerBalances(db, filter.site))

@@ -31,6 +31,14 @@ describe('filters that name a provider, site or customer', () => {
     [['customers', 'list', '--site', 'nowhere'], '--site nowhere: unknown site', /sites list/],
     [['retry', 'report', '--site', 'nowhere'], '--site nowhere: unknown site', /sites list/],
     [['retry', 'report', '--provider', 'acme-typo'], '--provider acme-typo: unknown provider', /providers list/],
+    [['reconcile', '--site', 'nowhere'], '--site nowhere: unknown site', /sites list/],
+    [
+      ['reconcile', '--site', 'berlin', '--provider', 'acme-typo'],
+      '--provider acme-typo: unknown provider',
+      /providers list/,
+    ],
+    [['reconcile', 'list', '--site', 'nowhere'], '--site nowhere: unknown site', /sites list/],
+    [['customers', 'export', '--balances', '--site', 'nowhere'], '--site nowhere: unknown site', /sites list/],
   ])('%j exits 2 naming it', async (args, message, hint) => {
     const r = await run([...args, '--json'], {home})
     expect(r.exitCode, r.stdout).toBe(2)
@@ -44,8 +52,17 @@ describe('filters that name a provider, site or customer', () => {
     ['transactions', 'list', '--site', 'berlin'],
     ['quarantine', 'list', '--provider', 'acme'],
     ['customers', 'list', '--site', 'berlin'],
+    ['reconcile', 'list', '--site', 'berlin'],
   ])('%s %s %s %s: configured, nothing matches yet: an empty list, exit 0', async (...args) => {
     expect((await run([...args, '--json'], {home})).exitCode).toBe(0)
+  })
+
+  it.each([
+    [['customers', 'export', '--balances', '--site', 'berlin']],
+    [['reconcile', '--site', 'berlin', '--provider', 'acme']],
+  ])('%j: configured, nothing to reconcile or export yet: exit 0', async (args) => {
+    const r = await run([...args, '--json'], {home})
+    expect(r.exitCode, r.stdout).toBe(0)
   })
 
   it('a removed provider is no longer configured, but its history still filters', async () => {

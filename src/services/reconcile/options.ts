@@ -1,7 +1,9 @@
-import {ConfigError, UsageError} from '../../core/errors.js'
+import {UsageError} from '../../core/errors.js'
 import {DEFAULT_TOLERANCE, parseTolerance, type Tolerance} from '../../core/reconcile/tolerance.js'
 import type {Db} from '../../store/db.js'
 import {getSite} from '../../store/repos/sites.js'
+import {queryTransactions} from '../../store/repos/transaction-queries.js'
+import {refuseUnknownFilterNames} from '../filter-names.js'
 
 /** What `reconcile` was asked, as the command's flags give it. */
 export interface ReconcileInput {
@@ -28,9 +30,12 @@ export interface RunScope {
 export const DEFAULT_WINDOW_DAYS = 30
 
 export function resolveScope(db: Db, input: ReconcileInput): RunScope {
-  const site = getSite(db, input.site)
-  if (!site)
-    throw new ConfigError(`unknown site "${input.site}"`, 'List them with `yms-pay sites list`.', 'unknown_site')
+  // Sites are never removed, so an unknown one has no history to reconcile: refused like a list filter's typo.
+  refuseUnknownFilterNames(db, 0, {site: input.site})
+  const site = getSite(db, input.site)!
+  // A removed provider's payments at this site still reconcile; a name with none and no connection is a typo.
+  for (const provider of input.providers ?? [])
+    refuseUnknownFilterNames(db, queryTransactions(db, {site: site.id, provider, limit: 1}).length, {provider})
   const from = input.from === undefined ? null : isoBound(input.from, '--from')
   const to = input.to === undefined ? null : isoBound(input.to, '--to')
   if (from !== null && to !== null && from >= to)

@@ -3,6 +3,7 @@ import {UsageError} from '../../core/errors.js'
 import type {Db} from '../../store/db.js'
 import {getExceptions, getRun, listRuns, resolveException} from '../../store/repos/reconcile-runs.js'
 import {appendAudit} from '../audit.js'
+import {refuseUnknownFilterNames} from '../filter-names.js'
 import type {ExceptionView, ReconcileResult} from './result.js'
 
 export interface RunListItem {
@@ -20,7 +21,9 @@ export interface RunListItem {
 }
 
 export function listReconcileRuns(db: Db, filter: {site?: string; limit?: number}): RunListItem[] {
-  return listRuns(db, {site: filter.site, limit: filter.limit ?? 20}).map((r) => ({
+  const runs = listRuns(db, {site: filter.site, limit: filter.limit ?? 20})
+  refuseUnknownFilterNames(db, runs.length, {site: filter.site})
+  return runs.map((r) => ({
     runId: r.id,
     site: r.site,
     at: r.at,

@@ -1,5 +1,5 @@
 import {type CardNetwork, CARD_NETWORKS} from '../../core/retry/card-network.js'
-import {type RetryVerdict} from '../../core/retry/classification.js'
+import {type RetryRules, type RetryVerdict} from '../../core/retry/classification.js'
 import {cardAttemptOf, decideRetry} from '../../core/retry/decide-retry.js'
 import {type CardAttempt, checkNetworkCaps} from '../../core/retry/network-caps.js'
 import type {Failure} from '../../core/transaction.js'
@@ -20,7 +20,7 @@ const CAPS_LOOKBACK_MS = 30 * 86_400_000
 
 /**
  * The decision on a failure a gateway of `kind` reported at `at`. `history` is the card's attempts as the caps
- * count them, the failed one included.
+ * count them, the failed one included. `rules`: ones the caller already read in this transaction.
  */
 export function decideFailure(
   db: Db,
@@ -28,8 +28,9 @@ export function decideFailure(
   failure: Failure,
   history: readonly CardAttempt[],
   at: string,
+  rules: RetryRules = readRetryRules(db),
 ): RetryVerdict {
-  return decideRetry(kind, failure, history, readRetryRules(db), at)
+  return decideRetry(kind, failure, history, rules, at)
 }
 
 /** The gateway kind of a provider id (a provider removed since keeps its id as the kind: no table then matches). */

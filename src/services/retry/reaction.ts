@@ -6,7 +6,9 @@ import type {Owner} from '../../store/repos/customers.js'
 import {getProvider} from '../../store/repos/providers.js'
 import {insertRetry, openRetriesLike, retryOfPayment} from '../../store/repos/retries.js'
 import {attemptByExternalId, attemptByKey, type AttemptRow} from '../../store/repos/retries-attempts.js'
+import {readRetryRules} from '../../store/repos/retry-rules.js'
 import {appendAudit} from '../audit.js'
+import type {OncePerApply} from '../sync/once-per-apply.js'
 import type {ApplyScope} from '../sync/scope.js'
 import {cardAttemptOf} from '../../core/retry/decide-retry.js'
 import {decideFailure} from './decide.js'
@@ -14,7 +16,8 @@ import {retryKeyIn} from './request.js'
 import {type Learned, settleAttempt, supersede} from './settle.js'
 
 /** What this reaction reads of sync/reactions.ts's ApplyEvent (named there; that module lists this one). */
-type Applied = {kind: 'written'; txn: NormalizedTxn; owner: Owner | null; now: string} | {kind: 'held'}
+type Applied =
+  {kind: 'written'; txn: NormalizedTxn; owner: Owner | null; now: string; once: OncePerApply} | {kind: 'held'}
 
 /**
  * The retry queue's part of every apply (sync pages, webhooks, replays, retries' own outcomes), inside the same write
@@ -38,7 +41,7 @@ export function retryReaction(db: Db, scope: ApplyScope, event: Applied): void {
       supersede(db, chain, `the failed payment is now ${txn.status}`, scope.actor, now)
     return
   }
-  if (txn.status === 'failed' && txn.failure && event.owner) enqueue(db, scope, txn, event.owner, now)
+  if (txn.status === 'failed' && txn.failure && event.owner) enqueue(db, scope, txn, event.owner, event)
 }
 
 function attemptOf(db: Db, txn: NormalizedTxn): AttemptRow | null {
@@ -71,12 +74,19 @@ function learnedFrom(txn: NormalizedTxn): Learned | null {
   }
 }
 
-function enqueue(db: Db, scope: ApplyScope, txn: NormalizedTxn, owner: Owner, now: string): void {
+function enqueue(
+  db: Db,
+  scope: ApplyScope,
+  txn: NormalizedTxn,
+  owner: Owner,
+  {now, once}: {now: string; once: OncePerApply},
+): void {
   const failure = txn.failure!
   // The failed payment is the card's first attempt: no reattempt, and it alone is what the caps can count here (which
   // card it charged is not known; the retries' own card history is checked again before each send).
   const first = cardAttemptOf({at: txn.occurredAt, reattempt: false}, {status: 'failed', failure})
-  const verdict = decideFailure(db, txn.kind, failure, first ? [first] : [], txn.occurredAt)
+  // The rules are read once per page, not per failed payment: a backfill brings thousands of failures.
+  const verdict = decideFailure(db, txn.kind, failure, first ? [first] : [], txn.occurredAt, once(readRetryRules))
   const provider = getProvider(db, txn.provider)
   if (verdict.decision !== 'retry' || !provider) return
   const policy = retryPolicy(provider)

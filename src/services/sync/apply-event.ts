@@ -1,6 +1,7 @@
 import type {NormalizedTxn, QuarantineReason} from '../../core/transaction.js'
 import type {Db} from '../../store/db.js'
 import type {Owner} from '../../store/repos/customers.js'
+import type {OncePerApply} from './once-per-apply.js'
 import type {ApplyScope} from './scope.js'
 
 /**
@@ -18,6 +19,8 @@ export type ApplyEvent =
       /** Ledger lines this state posted (0: nothing moved). */
       posted: number
       now: string
+      /** Reads shared by every event of this page (once-per-apply.ts). */
+      once: OncePerApply
     }
   | {
       kind: 'held'
@@ -27,6 +30,7 @@ export type ApplyEvent =
       /** For access_denied: the customer (and their segment and site) the provider may not write. */
       denied?: Owner
       now: string
+      once: OncePerApply
     }
 
 export type ApplyReaction = (db: Db, scope: ApplyScope, event: ApplyEvent) => void

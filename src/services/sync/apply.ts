@@ -22,6 +22,7 @@ import {recordLatency, type RunCounts} from '../../store/repos/sync-state.js'
 import {getTxnState, type StoredTxnState, writeTxnVersion} from '../../store/repos/transactions.js'
 import {sameTxnState} from '../../store/repos/txn-row.js'
 import {appendAudit} from '../audit.js'
+import {oncePerApply, type OncePerApply} from './once-per-apply.js'
 import {postTxn} from './post.js'
 import {react} from './reactions.js'
 import type {ApplyScope} from './scope.js'
@@ -98,6 +99,7 @@ export function applyItems(
     openQuarantine: hasOpenQuarantine(db, scope.provider),
     awaitingChildren: hasAwaitingChildren(db, scope.provider),
     now: db.now(),
+    once: oncePerApply(db),
     batch: new Map(items.map((i) => [i.txn.id, Date.parse(i.txn.updatedAt)])),
   }
   // Invalid objects first: a refund in the same page as its unreadable payment then says where the payment is.
@@ -132,6 +134,7 @@ interface PageState {
   awaitingChildren: boolean
   /** One time per page: every row the page writes was committed at the same instant. */
   now: string
+  once: OncePerApply
   /** The page's own items (id -> updatedAt ms): a waiting child the page itself carries is applied in its turn. */
   batch: ReadonlyMap<string, number>
 }
@@ -156,6 +159,7 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
       detail: verdict.detail,
       denied: verdict.denied,
       now: page.now,
+      once: page.once,
     })
     page.openQuarantine = true
     if (verdict.reason === 'awaiting_parent') page.awaitingChildren = true
@@ -208,7 +212,7 @@ function write(
   counts[existing ? 'updated' : 'inserted']++
   const posted = postTxn(db, {txn, seq, owner, version, seenBefore: existing !== null, now})
   counts.posted += posted
-  react(db, scope, {kind: 'written', txn, previous: existing?.txn ?? null, owner, posted, now})
+  react(db, scope, {kind: 'written', txn, previous: existing?.txn ?? null, owner, posted, now, once: page.once})
   if (page.openQuarantine)
     closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
   if (

@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {ConfigError, UsageError} from '../../../src/core/errors.js'
+import {UsageError} from '../../../src/core/errors.js'
 import {runReconcile} from '../../../src/services/reconcile/run.js'
 import {listReconcileRuns, resolveReconcileException, showReconcileRun} from '../../../src/services/reconcile/runs.js'
 import {insertAlertTarget} from '../../../src/store/repos/alerts.js'
@@ -107,7 +107,16 @@ describe('reconcile runs and exceptions', () => {
     expect(other.items.invoices).toMatchObject({matched: 0, partially_paid: 0, unpaid: 1})
     expect(other.items.payments.unmatched_payment).toBe(1)
     expect(other.identity.holds).toBe(true) // the identity always covers the whole site
-    await expect(runReconcile(w.db, w.ctx, {site: 'mars'})).rejects.toThrow(ConfigError)
+    // `other` is no configured connection here, but its payments at berlin are history: it filters. A name with
+    // neither is a typo, refused as the list commands refuse one.
+    await expect(runReconcile(w.db, w.ctx, {site: 'mars'})).rejects.toMatchObject({
+      constructor: UsageError,
+      message: '--site mars: unknown site',
+    })
+    await expect(runReconcile(w.db, w.ctx, {site: 'berlin', providers: ['other', 'ghost']})).rejects.toMatchObject({
+      constructor: UsageError,
+      message: '--provider ghost: unknown provider',
+    })
     await expect(runReconcile(w.db, w.ctx, {site: 'berlin', tolerance: '5'})).rejects.toThrow(/percentage/)
     await expect(runReconcile(w.db, w.ctx, {site: 'berlin', from: '2026-06-01', to: '2026-05-01'})).rejects.toThrow(
       /not before/,

@@ -144,18 +144,22 @@ export interface EngineWorld {
     opts?: {fallback?: string; schedule?: string; maxRetries?: number; segments?: string[]},
   ): Promise<void>
   /** A failed payment as a sync brings it, at the clock's time (`status` for another state of the same shape). */
-  fail(p: {
-    status?: NormalizedTxn['status']
-    provider: string
-    externalId: string
-    customer?: string
-    minor?: number
-    code?: string
-    decision?: Decision
-    invoice?: string | null
-  }): void
+  fail(p: FailedPayment): void
+  /** Several, as one sync page of one provider brings them: one applyItems call in one write transaction. */
+  failPage(ps: readonly FailedPayment[]): void
   run(opts?: RetryRunOptions): Promise<RetryRunResult>
   close(): void
+}
+
+export interface FailedPayment {
+  status?: NormalizedTxn['status']
+  provider: string
+  externalId: string
+  customer?: string
+  minor?: number
+  code?: string
+  decision?: Decision
+  invoice?: string | null
 }
 
 export async function engineWorld(start: string): Promise<EngineWorld> {
@@ -197,8 +201,11 @@ export async function engineWorld(start: string): Promise<EngineWorld> {
       })
     },
     fail(p) {
+      world.failPage([p])
+    },
+    failPage(ps) {
       const at = clock.iso()
-      const txn: NormalizedTxn = {
+      const txn = (p: FailedPayment): NormalizedTxn => ({
         id: `${p.provider}:${p.externalId}`,
         provider: p.provider,
         kind: 'stripe',
@@ -219,17 +226,18 @@ export async function engineWorld(start: string): Promise<EngineWorld> {
         occurredAt: at,
         updatedAt: at,
         metadata: {},
-      }
+      })
+      const provider = ps[0]!.provider
       const scope = {
-        provider: p.provider,
+        provider,
         kind: 'stripe',
         actor: 'sync-test',
         source: 'pull' as const,
-        grants: listGrants(db, p.provider),
+        grants: listGrants(db, provider),
         latencySince: null,
         customers: new Map(),
       }
-      db.write(() => applyItems(db, scope, serializeItems([{txn, raw: {}}]), []))
+      db.write(() => applyItems(db, scope, serializeItems(ps.map((p) => ({txn: txn(p), raw: {}}))), []))
     },
     run(opts = {}) {
       return runRetries(db, ctx, {
