@@ -26,7 +26,7 @@ import type {BenchCustomer} from './webhooks/stripe-event.js'
  * whatever the receiver does) give the latency at an operating point.
  *
  *   npm run build && npx oclif manifest && npx tsx test/bench/webhooks.ts [--seconds 10] [--reps 3] [--concurrency 32]
- *                                                                          [--rates 250,1000] [--json]
+ *                                                                          [--rates 250,1000] [--durable-floor] [--json]
  */
 const HERE = import.meta.dirname
 const ROOT = resolve(HERE, '../..')
@@ -40,7 +40,14 @@ const rates = opt('--rates', '250,1000').split(',').filter(Boolean).map(Number)
 const asJson = argv.includes('--json')
 const WEBHOOK_SECRET = 'whsec_benchWebhookSecret0000000000000000'
 
-type Contestant = 'floor' | 'yms'
+type Contestant = 'floor' | 'durable' | 'yms'
+/**
+ * --durable-floor: a third contestant, `durable` (webhooks/durable-floor.mjs): node:http that verifies each signature
+ * and commits the raw event durably before 200, with no ledger: what the target's terms cost whatever is done with the
+ * event, beside the floor in the same run.
+ */
+const withDurable = argv.includes('--durable-floor')
+const KINDS: readonly Contestant[] = withDurable ? ['floor', 'durable', 'yms'] : ['floor', 'yms']
 
 interface Load {
   ok: number
@@ -101,20 +108,24 @@ function startServer(kind: Contestant, runDir: string): {child: ChildProcess; en
     YMS_PAY_HOME: runDir,
     DBUS_SESSION_BUS_ADDRESS: '',
     ...benchSecretEnv({webhook_secret: WEBHOOK_SECRET}),
+    BENCH_SECRET: WEBHOOK_SECRET,
+    BENCH_DB: join(runDir, 'events.db'),
   }
   const args =
     kind === 'floor'
       ? [join(HERE, 'webhooks/floor.mjs')]
-      : [
-          // e.g. BENCH_YMS_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server under this load
-          ...(process.env.BENCH_YMS_NODE_ARGS ?? '').split(' ').filter(Boolean),
-          join(ROOT, 'bin/run.js'),
-          'webhooks',
-          'serve',
-          '--port',
-          '0',
-          '--json',
-        ]
+      : kind === 'durable'
+        ? [join(HERE, 'webhooks/durable-floor.mjs')]
+        : [
+            // e.g. BENCH_YMS_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server under this load
+            ...(process.env.BENCH_YMS_NODE_ARGS ?? '').split(' ').filter(Boolean),
+            join(ROOT, 'bin/run.js'),
+            'webhooks',
+            'serve',
+            '--port',
+            '0',
+            '--json',
+          ]
   return {child: spawn(process.execPath, args, {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']}), env}
 }
 
@@ -150,7 +161,7 @@ async function runOnce(
   child.kill('SIGTERM')
   const code = await exited
   if (code !== 0) throw new Error(`${kind} server exited ${code} after SIGTERM`)
-  if (kind === 'floor') return {load}
+  if (kind !== 'yms') return {load}
   return {load, ledger: ledgerAfter(runDir)}
 }
 
@@ -196,14 +207,14 @@ type Phase = number
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'yms-bench-webhooks-'))
   const phases: Phase[] = [0, ...rates]
-  const runs = new Map<Phase, Record<Contestant, Run[]>>(phases.map((p) => [p, {floor: [], yms: []}]))
+  const runs = new Map<Phase, Record<Contestant, Run[]>>(phases.map((p) => [p, {floor: [], durable: [], yms: []}]))
   let disk = {p50: Number.NaN, p99: Number.NaN}
   try {
     const prepared = await prepare(scratch)
     disk = durableCommitFloor(scratch)
     if (!asJson)
       process.stderr.write(`  durable 1-row commit: p50 ${fmt(disk.p50, 2)} ms, p99 ${fmt(disk.p99, 1)} ms\n`)
-    const kinds: Contestant[] = ['floor', 'yms']
+    const kinds = KINDS
     for (const phase of phases) {
       for (let rep = 0; rep < reps; rep++) {
         for (let k = 0; k < kinds.length; k++) {
@@ -233,16 +244,21 @@ function describe(run: Run): string {
   return `${fmt(l.perSec, 0)} events/s (${l.ok} ok, ${l.refused} refused, ${l.errors} errors), client p50 ${fmt(l.p50Ms, 1)} ms p99 ${fmt(l.p99Ms, 1)} ms${ledger}`
 }
 
+const PATH_NAMES: Record<Contestant, string> = {
+  floor: 'floor (node:http, read body, 200)',
+  durable: 'durable floor (verify, raw event committed, 200)',
+  yms: '**yms-pay webhooks serve**',
+}
+
 function report(runs: Map<Phase, Record<Contestant, Run[]>>, disk: {p50: number; p99: number}, machine: string): void {
   const rate = (r: Run) => r.load.perSec
   const rows = [...runs].flatMap(([phase, byKind]) => {
-    const ratio = pairedRatio(byKind.yms.map(rate), byKind.floor.map(rate))
-    return (['floor', 'yms'] as const).map((kind) => ({
+    return KINDS.map((kind) => ({
       load: phase === 0 ? `saturation, ${concurrency} connections` : `${phase} events/s`,
       kind,
       reps: byKind[kind].length,
       perSec: median(byKind[kind].map(rate)),
-      ratio: kind === 'yms' ? ratio : 1,
+      ratio: pairedRatio(byKind[kind].map(rate), byKind.floor.map(rate)),
       clientP50: median(byKind[kind].map((r) => r.load.p50Ms)),
       clientP99: median(byKind[kind].map((r) => r.load.p99Ms)),
       ledgerP99:
@@ -271,10 +287,10 @@ function report(runs: Map<Phase, Record<Contestant, Run[]>>, disk: {p50: number;
       ],
       rows.map((r) => [
         r.load,
-        r.kind === 'yms' ? '**yms-pay webhooks serve**' : 'floor (node:http, read body, 200)',
+        PATH_NAMES[r.kind],
         r.reps,
         fmt(r.perSec, 0),
-        r.kind === 'yms' ? `**${fmt(r.ratio, 2)}**` : '1.00',
+        r.kind === 'yms' ? `**${fmt(r.ratio, 2)}**` : fmt(r.ratio, 2),
         fmt(r.clientP50, 1),
         fmt(r.clientP99, 1),
         Number.isNaN(r.ledgerP99) ? '' : fmt(r.ledgerP99, 0),
