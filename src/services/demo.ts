@@ -53,6 +53,8 @@ export interface DemoResult {
     webhookToLedgerMs: LatencySummary
     uptimePct: number | null
   }>
+  /** How far the demo moved its clock on for the later retries: the closing status is read at that time. */
+  clockMovedMs: number
 }
 
 export interface DemoReconcile {
@@ -208,6 +210,7 @@ export async function runDemo<T>(
       retries,
       live: {seconds: liveSeconds, runs, webhooks: {...webhookStats, url: webhooks.url}},
       latency,
+      clockMovedMs: shift,
       finish: finished,
     }
   } finally {

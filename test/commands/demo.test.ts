@@ -57,6 +57,7 @@ const DemoJson = z.strictObject({
       uptimePct: z.number().nullable(),
     }),
   ),
+  clockMovedMs: z.number().int().nonnegative(),
   status: Status,
 })
 
@@ -117,6 +118,19 @@ describe('demo', () => {
     expect(demo.latency.reduce((n, l) => n + l.webhookToLedgerMs.count, 0)).toBe(demo.live.webhooks.accepted)
     for (const l of demo.latency) expect(l.uptimePct, l.provider).toBe(100)
   }, 60_000)
+
+  it("on a terminal: each section under its own heading; the status says it was read on the demo's moved clock", async () => {
+    const r = await run(['demo', ...SMALL], {home})
+    expect(r.exitCode, r.stderr).toBe(0)
+    const at = (text: string) => r.stdout.indexOf(text)
+    // the retry report's line once sat between the status heading and the status table
+    expect(at('yms-pay reconcile')).toBeLessThan(at('yms-pay retry report'))
+    expect(at('yms-pay retry report')).toBeLessThan(at('yms-pay status'))
+    expect(at('yms-pay status')).toBeLessThan(at('last sync'))
+    const moved = Math.round(thrownAway!.clockMovedMs / 3_600_000)
+    expect(moved).toBeGreaterThan(0)
+    expect(r.stdout).toContain(`moved on ${moved} h for the later retries, so the sync was ${moved} h ago`)
+  })
 
   it('without --keep the result says kept: false', () => {
     expect(thrownAway).toHaveProperty('kept', false)

@@ -62,15 +62,15 @@ export default class Demo extends BaseCommand<typeof Demo> {
       ),
     )
     this.out(renderReconcileSummaries(rest.reconcile, this.ui))
-    this.out(
-      this.ui.wrap(
-        `\n${this.ui.chalk.bold('yms-pay status')}  (segment "${rest.missingGrant.segment}" is not granted to ${rest.missingGrant.provider}: its objects wait in quarantine)`,
-      ),
-    )
     const r = rest.retries.report
     this.out(
       this.ui.wrap(
         `\n${this.ui.chalk.bold('yms-pay retry report')}  recovered ${r.recovered} of ${r.eligible} finished (${r.byRoute.sameProcessor.recovered} at the same processor, ${r.byRoute.fallback.recovered} through the fallback${rest.retries.fallback ? ` ${rest.retries.fallback.to}` : ''}), ${r.pending} still pending; by retry: ${r.byAttempt.map((a) => `#${a.attempt} ${a.recovered}/${a.attempts}`).join(', ') || '-'}`,
+      ),
+    )
+    this.out(
+      this.ui.wrap(
+        `\n${this.ui.chalk.bold('yms-pay status')}  (${clockNote(rest.clockMovedMs)}segment "${rest.missingGrant.segment}" is not granted to ${rest.missingGrant.provider}: its objects wait in quarantine)`,
       ),
     )
     this.out(renderStatus(finish, this.ui))
@@ -89,4 +89,12 @@ export default class Demo extends BaseCommand<typeof Demo> {
     )
     return {...rest, status: finish}
   }
+}
+
+/** The closing status is read on the demo's clock, which the retries moved on: say so, or "26h ago" puzzles. */
+function clockNote(movedMs: number): string {
+  const hours = Math.round(movedMs / 3_600_000)
+  return hours > 0
+    ? `on the demo's clock, moved on ${hours} h for the later retries, so the sync was ${hours} h ago; `
+    : ''
 }
