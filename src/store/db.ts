@@ -9,8 +9,8 @@ import {LATEST_VERSION, MIGRATIONS, runMigrations} from './migrations/index.js'
 import {createPrivateFile, ensurePrivateDir} from './private-files.js'
 import {readerTarget} from './reader-target.js'
 import {refuseOrphans, SIDE_SUFFIXES, sizeOf} from './side-files.js'
+import {schemaTooNew} from './schema-too-new.js'
 import {moved, storageError} from './storage-errors.js'
-import {upgradeAdvice} from './upgrade-advice.js'
 
 export type Statement = Database.Statement<unknown[], unknown>
 
@@ -180,11 +180,7 @@ function migrateOrRefuse(raw: Database.Database, file: string): void {
 function refuseNewer(raw: Database.Database, file: string): void {
   const version = userVersion(raw)
   if (version > LATEST_VERSION) {
-    throw new ConfigError(
-      `The database ${file} has schema version ${version}, but this yms-pay supports schema versions up to ${LATEST_VERSION}.`,
-      `It was written by a newer yms-pay: ${upgradeAdvice()}, or point --home (or YMS_PAY_HOME) at another data directory.`,
-      'schema_too_new',
-    )
+    throw schemaTooNew(file, version, LATEST_VERSION, 'point --home (or YMS_PAY_HOME) at another data directory')
   }
 }
 

@@ -42,8 +42,8 @@ function currentVersion(db: Database.Database): number {
   return db.pragma('user_version', {simple: true}) as number
 }
 
-/** Versions run consecutively from the baseline's. */
-function assertSequence(migrations: readonly Migration[]): void {
+/** Versions run consecutively from the baseline's (in every store's list of steps). */
+export function assertSequence(migrations: readonly Pick<Migration, 'version' | 'name'>[]): void {
   const first = migrations[0]?.version ?? 1
   migrations.forEach((migration, index) => {
     if (migration.version !== first + index) {
