@@ -1,7 +1,44 @@
+import {join} from 'node:path'
+
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {openDatabase} from '../../src/store/db.js'
+import {upsertCustomers} from '../../src/store/repos/customers.js'
+import {noteDeclineCode} from '../../src/store/repos/decline-codes.js'
+import {insertRetry} from '../../src/store/repos/retries.js'
+import {keepSkipped} from '../../src/store/repos/skipped.js'
 import {run, stripeEnv, tempHome} from './helpers.js'
 import {AuditList, ErrorJson} from './shapes.js'
+
+/** What a sync of `provider` leaves behind: a queued retry, a skipped object, a decline code seen. */
+function leaveHistory(home: string, provider: string): void {
+  const db = openDatabase(join(home, 'ledger.db'))
+  const at = '2026-01-01T00:00:00.000Z'
+  db.write(() => {
+    upsertCustomers(db, [{id: 'c1', site: 'berlin'}])
+    insertRetry(db, {
+      txnId: `${provider}:ch_1`,
+      provider,
+      customerId: 'c1',
+      siteId: 'berlin',
+      invoiceRef: null,
+      amount: {minor: 1000, currency: 'EUR'},
+      failureCode: 'insufficient_funds',
+      failedAt: at,
+      nextAt: at,
+      note: 'queued',
+      now: at,
+    })
+    keepSkipped(
+      db,
+      [{provider, externalId: 'dp_1', code: 'T1110', reason: 'a hold', rawJson: '{}', source: 'pull'}],
+      at,
+    )
+    const seen = {provider, kind: 'stripe', code: 'insufficient_funds', basis: 'table', decision: 'retry'} as const
+    noteDeclineCode(db, {...seen, message: 'declined', txnId: `${provider}:ch_1`}, at)
+  })
+  db.close()
+}
 
 // A filter naming a provider, site or customer that is not configured and matches nothing is a typo: exit 2 naming
 // it, as `metrics --provider` already did. A name with history (a removed provider's rows) still filters.
@@ -10,16 +47,18 @@ describe('filters that name a provider, site or customer', () => {
   afterAll(cleanup)
   const env = {...stripeEnv('acme'), ...stripeEnv('old')}
 
+  const cli = async (...args: string[]) => {
+    const r = await run(args, {home, env})
+    expect(r.exitCode, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0)
+  }
+
   beforeAll(async () => {
-    for (const args of [
-      ['sites', 'add', 'berlin', '--name', 'Berlin', '--currency', 'EUR'],
-      ['providers', 'add', 'acme', '--kind', 'stripe'],
-      ['providers', 'add', 'old', '--kind', 'stripe'],
-      ['providers', 'remove', 'old', '--yes'],
-    ]) {
-      const r = await run(args, {home, env})
-      expect(r.exitCode, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0)
-    }
+    await cli('sites', 'add', 'berlin', '--name', 'Berlin', '--currency', 'EUR')
+    await cli('providers', 'add', 'acme', '--kind', 'stripe')
+    await cli('providers', 'add', 'old', '--kind', 'stripe')
+    leaveHistory(home, 'old')
+    // Its queued retry is canceled here: after removal, none of its chains is open.
+    await cli('providers', 'remove', 'old', '--yes')
   })
 
   it.each([
@@ -39,6 +78,13 @@ describe('filters that name a provider, site or customer', () => {
     ],
     [['reconcile', 'list', '--site', 'nowhere'], '--site nowhere: unknown site', /sites list/],
     [['customers', 'export', '--balances', '--site', 'nowhere'], '--site nowhere: unknown site', /sites list/],
+    [['retry', 'list', '--provider', 'acme-typo'], '--provider acme-typo: unknown provider', /providers list/],
+    [['sync', 'skipped', '--provider', 'acme-typo'], '--provider acme-typo: unknown provider', /providers list/],
+    [['retry', 'codes', '--provider', 'acme-typo'], '--provider acme-typo: unknown provider', /providers list/],
+    // Commands that act on the providers they name: a typo, or a removed provider (nothing left to sync or retry).
+    [['retry', 'run', '--provider', 'acme-typo'], '--provider acme-typo: unknown provider', /providers list/],
+    [['retry', 'run', '--provider', 'old'], '--provider old: unknown provider', /providers list/],
+    [['sync', '--provider', 'acme-typo'], '--provider acme-typo: unknown provider', /providers list/],
   ])('%j exits 2 naming it', async (args, message, hint) => {
     const r = await run([...args, '--json'], {home})
     expect(r.exitCode, r.stdout).toBe(2)
@@ -53,6 +99,9 @@ describe('filters that name a provider, site or customer', () => {
     ['quarantine', 'list', '--provider', 'acme'],
     ['customers', 'list', '--site', 'berlin'],
     ['reconcile', 'list', '--site', 'berlin'],
+    ['retry', 'list', '--provider', 'acme'],
+    ['sync', 'skipped', '--provider', 'acme'],
+    ['retry', 'codes', '--provider', 'acme'],
   ])('%s %s %s %s: configured, nothing matches yet: an empty list, exit 0', async (...args) => {
     expect((await run([...args, '--json'], {home})).exitCode).toBe(0)
   })
@@ -69,5 +118,22 @@ describe('filters that name a provider, site or customer', () => {
     const r = await run(['audit', 'list', '--provider', 'old', '--json'], {home})
     expect(r.exitCode, r.stdout).toBe(0)
     expect(AuditList.parse(r.json()).rows.map((row) => row.action)).toEqual(['provider.add', 'provider.remove'])
+  })
+
+  // The other filters narrow the rows, not what the name is checked against: nothing open, no such code, every code
+  // mapped, all still answer with an empty list for a provider that has history.
+  it.each([
+    [['retry', 'list', '--provider', 'old'], 0],
+    [['retry', 'list', '--provider', 'old', '--status', 'canceled'], 1],
+    [['retry', 'report', '--provider', 'old'], null],
+    [['sync', 'skipped', '--provider', 'old'], 1],
+    [['sync', 'skipped', '--provider', 'old', '--code', 'T0000'], 0],
+    [['retry', 'codes', '--provider', 'old'], 1],
+    [['retry', 'codes', '--provider', 'old', '--kind', 'paypal'], 0],
+  ])('a removed provider with history: %j exits 0 (%s rows)', async (args, rows) => {
+    const r = await run([...args, '--json'], {home})
+    expect(r.exitCode, r.stdout).toBe(0)
+    const json = r.json<{retries?: unknown[]; items?: unknown[]; codes?: unknown[]}>()
+    if (rows !== null) expect((json.retries ?? json.items ?? json.codes)!.length).toBe(rows)
   })
 })

@@ -13,22 +13,23 @@ import {raiseAlertTo} from './raise.js'
  * - failed_transaction: it entered `failed` (once per transaction);
  * - access_denied: it waits in quarantine because its provider may not write its customer (once per transaction);
  * - balance_changed: its postings moved its customer's account; carries the balance after it.
- * Nothing is computed for an event no target takes (one read of the targets per event type).
+ * Nothing is computed for an event no target takes. The targets are read once per applied page and event type, not
+ * per transaction: the apply never writes them (a delivery's outcome disables a target, outside any apply).
  */
 export function alertOnApply(db: Db, scope: ApplyScope, event: ApplyEvent): void {
   if (event.kind === 'held') {
     if (event.reason !== 'access_denied') return
-    const targets = targetsFor(db, 'access_denied')
+    const targets = event.once(targetsFor, 'access_denied')
     if (targets.length > 0) accessDenied(db, targets, event)
     return
   }
   const {txn, owner} = event
   if (txn.status === 'failed' && event.previous?.status !== 'failed') {
-    const targets = targetsFor(db, 'failed_transaction')
+    const targets = event.once(targetsFor, 'failed_transaction')
     if (targets.length > 0) failedTransaction(db, targets, event)
   }
   if (owner !== null && event.posted > 0) {
-    const targets = targetsFor(db, 'balance_changed')
+    const targets = event.once(targetsFor, 'balance_changed')
     if (targets.length > 0 && customerAccountMoved(db, txn.id, owner.customerId, event.now))
       balanceChanged(db, targets, txn, owner, event.now)
   }
@@ -46,7 +47,7 @@ function txnView(txn: NormalizedTxn) {
   }
 }
 
-function failedTransaction(db: Db, targets: string[], event: Extract<ApplyEvent, {kind: 'written'}>): void {
+function failedTransaction(db: Db, targets: readonly string[], event: Extract<ApplyEvent, {kind: 'written'}>): void {
   const {txn, owner} = event
   raiseAlertTo(db, targets, {
     event: 'failed_transaction',
@@ -60,7 +61,7 @@ function failedTransaction(db: Db, targets: string[], event: Extract<ApplyEvent,
   })
 }
 
-function balanceChanged(db: Db, targets: string[], txn: NormalizedTxn, owner: Owner, at: string): void {
+function balanceChanged(db: Db, targets: readonly string[], txn: NormalizedTxn, owner: Owner, at: string): void {
   const balance = customerBalance(db, owner.customerId, owner.siteId, at)
   raiseAlertTo(db, targets, {
     event: 'balance_changed',
@@ -74,7 +75,7 @@ function balanceChanged(db: Db, targets: string[], txn: NormalizedTxn, owner: Ow
 }
 
 /** The customer, segment and site the provider may not write, as the apply decided it. */
-function accessDenied(db: Db, targets: string[], event: Extract<ApplyEvent, {kind: 'held'}>): void {
+function accessDenied(db: Db, targets: readonly string[], event: Extract<ApplyEvent, {kind: 'held'}>): void {
   const {txn, denied} = event
   raiseAlertTo(db, targets, {
     event: 'access_denied',

@@ -12,6 +12,7 @@ import {
   putOverride,
 } from '../../store/repos/retry-rules.js'
 import {appendAudit} from '../audit.js'
+import {refuseUnknownFilterNames} from '../filter-names.js'
 
 /**
  * `retry codes`: the decline and error codes failed payments came with, how each adapter decided them, and the
@@ -50,6 +51,11 @@ export function listRetryCodes(db: Db, filter: {provider?: string; kind?: string
     const overrides = listOverrides(db, {kind: filter.kind})
     const byKey = new Map(overrides.map((o) => [`${o.kind}\u0000${o.code}`, o]))
     const rows = listDeclineCodes(db, filter).filter((r) => !filter.unmapped || !byKey.has(`${r.kind}\u0000${r.code}`))
+    // A code seen through the provider, whatever its kind or mapping, is history that keeps a removed one filtering.
+    if (filter.provider !== undefined)
+      refuseUnknownFilterNames(db, rows.length || listDeclineCodes(db, {provider: filter.provider}).length, {
+        provider: filter.provider,
+      })
     return {codes: rows.map((r) => codeView(r, byKey.get(`${r.kind}\u0000${r.code}`) ?? null)), overrides}
   })
 }

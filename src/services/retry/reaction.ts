@@ -87,7 +87,8 @@ function enqueue(
   const first = cardAttemptOf({at: txn.occurredAt, reattempt: false}, {status: 'failed', failure})
   // The rules are read once per page, not per failed payment: a backfill brings thousands of failures.
   const verdict = decideFailure(db, txn.kind, failure, first ? [first] : [], txn.occurredAt, once(readRetryRules))
-  const provider = getProvider(db, txn.provider)
+  // Per page too: an apply never writes a connection (the `providers` services do, outside any apply).
+  const provider = once(getProvider, txn.provider)
   if (verdict.decision !== 'retry' || !provider) return
   const policy = retryPolicy(provider)
   const queue = queueVerdict(

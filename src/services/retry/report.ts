@@ -10,6 +10,7 @@ import {
 import {parseInstant} from '../../core/time-input.js'
 import type {Money} from '../../core/transaction.js'
 import type {Db} from '../../store/db.js'
+import {hasChainsOf} from '../../store/repos/retries.js'
 import {refuseUnknownFilterNames} from '../filter-names.js'
 import {
   attemptsByProvider,
@@ -77,8 +78,8 @@ export function retryReport(
     provider: input.provider,
   }
   refuseUnknownFilterNames(db, 0, {site: input.site})
-  // A removed provider's chains still filter: only a name with no open chain and no connection is a typo.
-  if (input.provider) refuseUnknownFilterNames(db, openChainsByProvider(db, scope).size, {provider: input.provider})
+  // A removed provider's chains still filter; removal cancels the open ones, so any chain in any status counts.
+  if (input.provider) refuseUnknownFilterNames(db, hasChainsOf(db, input.provider) ? 1 : 0, {provider: input.provider})
   return db.read(() => {
     const chains = finishedChains(db, scope)
     const open = openChainsByProvider(db, scope)

@@ -1,13 +1,12 @@
 import type {AppContext} from '../../app/context.js'
 import {toErrorReport} from '../../app/error-report.js'
-import {UsageError} from '../../core/errors.js'
 import {isOpen} from '../../core/retry/policy.js'
 import {scrubSecrets} from '../../secrets/index.js'
 import type {Db} from '../../store/db.js'
-import {getProvider} from '../../store/repos/providers.js'
 import {dueRetries, getRetry, type RetryRow} from '../../store/repos/retries.js'
 import {unsettledAttempt} from '../../store/repos/retries-attempts.js'
 import {recordCalls} from '../../store/repos/sync-state.js'
+import {refuseUnknownFilterNames} from '../filter-names.js'
 import {attemptChain, type AttemptDeps} from './attempt.js'
 import {runConnections, type ConnectionOptions} from './connections.js'
 import {takeRetryLease} from './lease.js'
@@ -116,9 +115,9 @@ async function plan(
 
 function checkProviders(db: Db, ids: readonly string[] | undefined): string[] | null {
   if (!ids || ids.length === 0) return null
-  for (const id of ids)
-    if (!getProvider(db, id))
-      throw new UsageError(`--provider ${id}: unknown provider`, 'List them with `yms-pay providers list`.')
+  // Removing a provider cancels its open chains, so nothing can be due for a name no connection has: a typo, even
+  // one with history.
+  for (const id of ids) refuseUnknownFilterNames(db, 0, {provider: id})
   return [...ids]
 }
 

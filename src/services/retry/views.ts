@@ -2,8 +2,9 @@ import {OPEN_STATUSES, RETRY_STATUSES, type RetryStatus} from '../../core/retry/
 import type {Money} from '../../core/transaction.js'
 import {UsageError} from '../../core/errors.js'
 import type {Db} from '../../store/db.js'
-import {getRetry, listRetries as listRows, type RetryRow} from '../../store/repos/retries.js'
+import {getRetry, hasChainsOf, listRetries as listRows, type RetryRow} from '../../store/repos/retries.js'
 import {attemptsOf, type AttemptRow} from '../../store/repos/retries-attempts.js'
+import {refuseUnknownFilterNames} from '../filter-names.js'
 
 /** `retry list --status`: one status, `open` (queued or resolving) or `all`. */
 export const RETRY_LIST_STATUSES = ['open', 'all', ...RETRY_STATUSES] as const
@@ -87,7 +88,14 @@ export function toRetryView(db: Db, r: RetryRow): RetryView {
 export function listRetries(db: Db, f: {status: RetryListStatus; provider?: string; limit: number}): RetryView[] {
   const statuses: readonly RetryStatus[] =
     f.status === 'all' ? RETRY_STATUSES : f.status === 'open' ? OPEN_STATUSES : [f.status]
-  return db.read(() => listRows(db, {statuses, provider: f.provider, limit: f.limit}).map((r) => toRetryView(db, r)))
+  return db.read(() => {
+    const rows = listRows(db, {statuses, provider: f.provider, limit: f.limit})
+    // Removing a provider cancels its open chains, so the default `open` never matches one: its chains in any status
+    // are the history that keeps the name filtering (the removal's own note points at `--status canceled`).
+    if (f.provider !== undefined)
+      refuseUnknownFilterNames(db, rows.length > 0 || hasChainsOf(db, f.provider) ? 1 : 0, {provider: f.provider})
+    return rows.map((r) => toRetryView(db, r))
+  })
 }
 
 export function requireRetry(db: Db, id: number): RetryRow {

@@ -1,6 +1,7 @@
 import {UsageError} from '../../core/errors.js'
 import type {Db} from '../../store/db.js'
 import {listSkipped, type SkippedItem} from '../../store/repos/skipped.js'
+import {refuseUnknownFilterNames} from '../filter-names.js'
 
 /** A skipped object as `sync skipped` shows it; the raw payload only on request. */
 export type SkippedView = Omit<SkippedItem, 'rawJson'> & {
@@ -18,7 +19,11 @@ export function listSkippedItems(
 ): SkippedView[] {
   const limit = input.limit ?? 50
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${limit}`)
-  return listSkipped(db, {provider: input.provider, code: input.code, reason: input.reason, limit}).map(
-    ({rawJson, ...view}) => (input.raw ? {...view, raw: JSON.parse(rawJson) as unknown} : view),
-  )
+  const items = listSkipped(db, {provider: input.provider, code: input.code, reason: input.reason, limit})
+  // Any item of the provider, whatever its code or reason, is history that keeps a removed provider's name filtering.
+  if (input.provider !== undefined)
+    refuseUnknownFilterNames(db, items.length || listSkipped(db, {provider: input.provider, limit: 1}).length, {
+      provider: input.provider,
+    })
+  return items.map(({rawJson, ...view}) => (input.raw ? {...view, raw: JSON.parse(rawJson) as unknown} : view))
 }

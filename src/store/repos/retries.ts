@@ -236,3 +236,8 @@ export function listRetries(
     .all({statuses: JSON.stringify(f.statuses), provider: f.provider ?? null, limit: f.limit}) as Row[]
   return rows.map(toRetryRow)
 }
+
+/** Whether any chain, in any status, has this primary: a removed provider's (canceled on removal) included. */
+export function hasChainsOf(db: Db, provider: string): boolean {
+  return db.stmt('SELECT 1 FROM retries WHERE provider = ? LIMIT 1').get(provider) !== undefined
+}

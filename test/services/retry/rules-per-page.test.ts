@@ -1,16 +1,23 @@
 import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import {setCodeOverride} from '../../../src/services/retry-rules/codes.js'
+import {updateProvider} from '../../../src/store/repos/providers.js'
 import {engineWorld, type EngineWorld, type FailedPayment} from './engine-world.js'
 
 /**
- * The retry reaction reads the admins' retry rules (code overrides, network settings) once per applied page, in
- * that page's write transaction, not once per failed payment in it: a backfill brings thousands of failures. The
- * queue it builds is the one a payment-by-payment apply builds, and a rule changed between two pages (`retry-rules
- * codes set` during `sync --watch`) decides the next page.
+ * The retry reaction reads the admins' retry rules (code overrides, network settings) and the failed payment's
+ * connection (its retry schedule) once per applied page, in that page's write transaction, not once per failed
+ * payment in it: a backfill brings thousands of failures. The queue it builds is the one a payment-by-payment apply
+ * builds, and a rule or schedule changed between two pages (`retry codes set`, `providers update` during `sync
+ * --watch`) decides the next page.
  */
 const T0 = '2026-03-01T10:00:00.000Z'
-const RULE_READS = ['FROM retry_code_overrides', 'FROM retry_network_settings']
+const PER_PAGE_READS = [
+  'FROM retry_code_overrides',
+  'FROM retry_network_settings',
+  'FROM providers WHERE id = ?',
+  'FROM provider_sites WHERE provider = ?',
+]
 
 const worlds: EngineWorld[] = []
 afterEach(() => {
@@ -34,27 +41,29 @@ const page = (n: number): FailedPayment[] =>
     code: i < 2 ? 'insufficient_funds' : 'processing_error',
   }))
 
-/** Page 1, then an admin overrides insufficient_funds to terminal, then page 2. */
+/** Page 1, then an admin overrides insufficient_funds to terminal and changes the schedule, then page 2. */
 function twoPages(w: EngineWorld, apply: (ps: FailedPayment[]) => void): void {
   apply(page(1))
   setCodeOverride(w.db, w.ctx, {kind: 'stripe', code: 'insufficient_funds', decision: 'terminal'})
+  updateProvider(w.db, 'primary', {retrySchedule: '10m,2h'})
   apply(page(2))
 }
 
 const queue = (w: EngineWorld) =>
   w.db.raw.prepare('SELECT txn_id, status, next_at, note FROM retries ORDER BY txn_id').all() as Array<{
     txn_id: string
+    note: string
   }>
 
 describe('retry rules on the sync write path', () => {
-  it('are read once per page, and the queue is the one a payment-by-payment apply builds', async () => {
+  it('and the connection are read once per page, and the queue is the one a payment-by-payment apply builds', async () => {
     const paged = await world()
     const stmt = vi.spyOn(paged.db, 'stmt')
-    const ruleReads = () => stmt.mock.calls.filter(([sql]) => RULE_READS.some((r) => sql.includes(r))).length
+    const reads = () => stmt.mock.calls.filter(([sql]) => PER_PAGE_READS.some((r) => sql.includes(r))).length
     twoPages(paged, (ps) => {
-      const before = ruleReads()
+      const before = reads()
       paged.failPage(ps)
-      expect(ruleReads() - before).toBe(RULE_READS.length)
+      expect(reads() - before).toBe(PER_PAGE_READS.length)
     })
 
     const single = await world()
@@ -69,6 +78,12 @@ describe('retry rules on the sync write path', () => {
       'primary:ch_1_3',
       'primary:ch_2_2',
       'primary:ch_2_3',
+    ])
+    // And the schedule changed between the pages decided page 2's first retry.
+    expect(queue(paged).map((r) => r.note.match(/\(([^,]+,[^,]+), at most/)?.[1])).toEqual([
+      ...Array<string>(4).fill('5m,1h'),
+      '10m,2h',
+      '10m,2h',
     ])
   })
 })
