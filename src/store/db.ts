@@ -29,6 +29,11 @@ export interface Db {
    * savepoints inside the outer transaction.
    */
   write<T>(fn: () => T): T
+  /**
+   * Throws what `write` would before it begins a transaction: on a read-only handle, or once the file was deleted or
+   * replaced (refuseMoved). For a caller that begins its own transactions (the async store seam).
+   */
+  checkWritable(): void
   /** Runs fn in a deferred (read) transaction, so several queries see one snapshot. */
   read<T>(fn: () => T): T
   /** A prepared statement, compiled once per Db and reused. */
@@ -216,21 +221,28 @@ export function userVersion(raw: Database.Database): number {
 function wrap(raw: Database.Database, file: string, readonly: boolean, clock: () => number): Db {
   const cache = new Map<string, Statement>()
   const opened = identity(file)
+  const mapped = <T>(fn: () => T): T => {
+    try {
+      return fn()
+    } catch (error) {
+      throw storageError(error, file) ?? error
+    }
+  }
+  const checkWritable = (): void => {
+    if (readonly) throw new Error(`write attempted on a read-only database handle (${file})`)
+    refuseMoved(file, opened)
+  }
   return {
     file,
     readonly,
     raw,
     write<T>(fn: () => T): T {
-      if (readonly) throw new Error(`write attempted on a read-only database handle (${file})`)
       // Nested: better-sqlite3 turns an inner transaction into a SAVEPOINT, keeping the outer immediate lock.
-      try {
-        if (raw.inTransaction) return raw.transaction(fn)()
-        refuseMoved(file, opened)
-        return raw.transaction(fn).immediate()
-      } catch (error) {
-        throw storageError(error, file) ?? error
-      }
+      if (raw.inTransaction && !readonly) return mapped(() => raw.transaction(fn)())
+      checkWritable()
+      return mapped(() => raw.transaction(fn).immediate())
     },
+    checkWritable,
     read<T>(fn: () => T): T {
       try {
         return raw.transaction(fn).deferred()

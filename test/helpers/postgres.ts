@@ -29,6 +29,8 @@ export interface TestPostgres {
 
 export interface TestDatabase {
   readonly name: string
+  /** How to reach this database (for a pool of one's own: end it before the test ends). */
+  readonly connection: {host: string; port: number; user: string; password: string; database: string}
   /** A client on this database; ended after the test. bigint columns read as BigInt, exact like the ledger. */
   connect(): Promise<pg.Client>
 }
@@ -70,6 +72,7 @@ export async function testPostgres(): Promise<TestPostgres> {
       open.push(database)
       return {
         name,
+        connection: cluster.connection(name),
         async connect() {
           const client = cluster.client(name)
           database.clients.push(client)
@@ -83,6 +86,7 @@ export async function testPostgres(): Promise<TestPostgres> {
 
 interface Cluster {
   admin(sql: string): Promise<void>
+  connection(database: string): TestDatabase['connection']
   client(database: string): pg.Client
   stop(): Promise<void>
 }
@@ -141,9 +145,10 @@ async function startOnce(port: number): Promise<Cluster> {
     const log = logs.join('').trim().split('\n').slice(-15).join('\n')
     throw new Error(`${(error as Error | undefined)?.message ?? 'the server exited'}${log ? `\n${log}` : ''}`)
   }
-  const client = (database: string) =>
-    new pg.Client({host: '127.0.0.1', port, user: USER, password: PASSWORD, database, types: exactTypes})
+  const connection = (database: string) => ({host: '127.0.0.1', port, user: USER, password: PASSWORD, database})
+  const client = (database: string) => new pg.Client({...connection(database), types: exactTypes})
   return {
+    connection,
     client,
     async admin(sql) {
       const admin = client('postgres')

@@ -1,0 +1,141 @@
+import pg from 'pg'
+
+import {unsafeInteger} from './integers.js'
+import {numbered} from './placeholders.js'
+import type {Row, SqlValue, Store} from './store.js'
+import {type Mode, type Session, Transactions} from './transactions.js'
+
+/** Rows per FETCH of iterate: few round trips, and never more than this many rows held at once. */
+export const FETCH_SIZE = 1000
+
+const {INT8, NUMERIC} = pg.types.builtins
+
+/**
+ * The seam over a PostgreSQL database (already migrated: runPgMigrations), through a pool of connections. Each
+ * read or write checks out one client for its whole callback, so unlike SQLite's queue transactions of one Store
+ * run side by side, each isolated by the server: a write in READ COMMITTED (what concurrent postings and the
+ * trigger's per-statement balance update are written for), a read in REPEATABLE READ READ ONLY (one snapshot).
+ */
+export function pgStore(config: pg.PoolConfig): Store {
+  // The type parsers are this pool's own: pg.types.setTypeParser would change every pg user of the process.
+  const pool = new pg.Pool({...config, types: {getTypeParser} as pg.CustomTypesConfig})
+  // An idle client whose connection drops (a server restart) is removed by the pool, which then emits 'error':
+  // without a listener that would end the process. The next checkout connects anew or fails with the reason.
+  pool.on('error', () => undefined)
+  const transactions = new Transactions()
+  const start = async <T>(mode: Mode, fn: Parameters<Store['read']>[0]): Promise<T> => {
+    const client = await pool.connect()
+    const session = new PgSession(client)
+    try {
+      return (await transactions.run(session, mode, fn)) as T
+    } finally {
+      // A client that could not roll back is in an unknown state: destroyed, never handed to the next caller.
+      client.release(session.broken)
+    }
+  }
+  return {
+    kind: 'postgres',
+    read: (fn) => transactions.enter('read', fn, () => start('read', fn)),
+    write: (fn) => transactions.enter('write', fn, () => start('write', fn)),
+    close: () => pool.end(),
+  }
+}
+
+let cursors = 0
+
+class PgSession implements Session {
+  broken: Error | undefined
+
+  constructor(private readonly client: pg.PoolClient) {}
+
+  async begin(mode: Mode): Promise<void> {
+    // Named explicitly: a database's default_transaction_isolation must not change what the seam promises.
+    await this.client.query(
+      mode === 'write' ? 'BEGIN ISOLATION LEVEL READ COMMITTED' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    )
+  }
+
+  async commit(): Promise<void> {
+    const result = await this.client.query('COMMIT')
+    // The server answers COMMIT in a failed transaction with a rollback, not an error.
+    if (result.command === 'ROLLBACK') throw new Error('the transaction had failed and was rolled back')
+  }
+
+  async rollback(): Promise<void> {
+    try {
+      await this.client.query('ROLLBACK')
+    } catch (error) {
+      this.broken = new Error('ROLLBACK failed', {cause: error})
+    }
+  }
+
+  async control(sql: string): Promise<void> {
+    await this.client.query(sql)
+  }
+
+  async all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return (await this.query(numbered(sql), params)).rows as T[]
+  }
+
+  async get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    return (await this.query(numbered(sql), params)).rows[0] as T | undefined
+  }
+
+  async run(sql: string, params?: readonly SqlValue[]): Promise<{changes: number}> {
+    return {changes: (await this.query(numbered(sql), params)).rowCount ?? 0}
+  }
+
+  /**
+   * A cursor of the transaction, read FETCH_SIZE rows at a time (pg-cursor is not a dependency; DECLARE is plain
+   * SQL). NO SCROLL: the server need not keep rows already read.
+   */
+  async *iterate<T = Row>(sql: string, params?: readonly SqlValue[]): AsyncGenerator<T> {
+    const cursor = `seam_cursor_${++cursors}`
+    await this.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${numbered(sql)}`, params)
+    try {
+      for (;;) {
+        const batch = await this.query(`FETCH ${FETCH_SIZE} FROM ${cursor}`)
+        for (const row of batch.rows) yield row as T
+        if (batch.rows.length < FETCH_SIZE) return
+      }
+    } finally {
+      // In a failed transaction CLOSE is refused too; the rollback that follows closes the cursor anyway.
+      await this.client.query(`CLOSE ${cursor}`).catch(() => undefined)
+    }
+  }
+
+  private async query(text: string, params: readonly SqlValue[] = []): Promise<pg.QueryResult> {
+    const result = await this.client.query(text, params as unknown[])
+    refuseUnsafe(result)
+    return result
+  }
+}
+
+/** An integer the parser would not turn into a number; refuseUnsafe names its column. */
+class Unsafe {
+  constructor(readonly text: string) {}
+}
+
+function getTypeParser(oid: number, format?: 'text' | 'binary'): unknown {
+  if (oid === INT8) return parseInteger
+  // sum() of bigint is numeric: an integer like SQLite's sum(), or a fraction (avg()) like SQLite's REAL.
+  if (oid === NUMERIC) return (text: string) => (text.includes('.') ? Number(text) : parseInteger(text))
+  return pg.types.getTypeParser(oid, format)
+}
+
+function parseInteger(text: string): number | Unsafe {
+  const value = Number(text)
+  return Number.isSafeInteger(value) ? value : new Unsafe(text)
+}
+
+// A type parser has no column name, and throwing in one would break the connection mid-message: mark, then check.
+function refuseUnsafe(result: pg.QueryResult): void {
+  const integers = result.fields.filter((field) => field.dataTypeID === INT8 || field.dataTypeID === NUMERIC)
+  if (integers.length === 0) return
+  for (const row of result.rows as Record<string, unknown>[]) {
+    for (const {name} of integers) {
+      const value = row[name]
+      if (value instanceof Unsafe) throw unsafeInteger(name, value.text)
+    }
+  }
+}
