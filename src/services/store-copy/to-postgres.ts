@@ -65,7 +65,12 @@ export async function copyLedgerToPostgres(
   } catch (error) {
     const reported = pgConnectionError(error, label) ?? error
     const e = reported as {code?: unknown; message?: string}
-    audit('error', {code: typeof e.code === 'string' ? e.code : 'internal', error: scrubSecrets(e.message ?? '')})
+    try {
+      audit('error', {code: typeof e.code === 'string' ? e.code : 'internal', error: scrubSecrets(e.message ?? '')})
+    } catch (auditError) {
+      // The copy's own error is what the user must see; the missing audit row is said beside it.
+      ctx.warn(`the failed copy could not be recorded in the audit log: ${(auditError as Error).message}`)
+    }
     throw reported
   }
 }
