@@ -45,6 +45,8 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'retry:methods:import': 'write',
   'webhooks:serve': 'write',
   'webhooks:replay': 'write',
+  // Writes only its own audit row into the source; the copy reads one snapshot of it.
+  'store:copy': 'write',
 
   'alerts:list': 'read',
   'audit:export': 'read',

@@ -60,10 +60,25 @@ export type VerifyResult = {ok: true; rows: number} | {ok: false; seq: number; r
  * match the row's own content (the row was edited). `rows` counts the records that verified.
  */
 export function verifyChain(records: Iterable<AuditRecord>): VerifyResult {
-  let expectedSeq = 1
-  let prevHash = GENESIS_HASH
-  let rows = 0
+  const chain = new ChainVerifier()
   for (const record of records) {
+    const broken = chain.push(record)
+    if (broken) return broken
+  }
+  return chain.result()
+}
+
+/**
+ * verifyChain one record at a time, for records that arrive asynchronously (rows streamed from another store):
+ * `push` returns the failure at the first broken record, and nothing while the chain holds.
+ */
+export class ChainVerifier {
+  private expectedSeq = 1
+  private prevHash = GENESIS_HASH
+  private rows = 0
+
+  push(record: AuditRecord): Extract<VerifyResult, {ok: false}> | undefined {
+    const {expectedSeq, rows} = this
     if (record.seq !== expectedSeq) {
       return {
         ok: false,
@@ -72,15 +87,19 @@ export function verifyChain(records: Iterable<AuditRecord>): VerifyResult {
         reason: `seq ${expectedSeq}${record.seq > expectedSeq + 1 ? `..${record.seq - 1}` : ''} missing before this row`,
       }
     }
-    if (record.prevHash !== prevHash) {
+    if (record.prevHash !== this.prevHash) {
       return {ok: false, seq: record.seq, rows, reason: "prev_hash does not match the previous row's hash"}
     }
     if (auditHash(record) !== record.hash) {
       return {ok: false, seq: record.seq, rows, reason: "hash does not match the row's content (the row was altered)"}
     }
-    prevHash = record.hash
-    expectedSeq += 1
-    rows += 1
+    this.prevHash = record.hash
+    this.expectedSeq += 1
+    this.rows += 1
+    return undefined
   }
-  return {ok: true, rows}
+
+  result(): VerifyResult {
+    return {ok: true, rows: this.rows}
+  }
 }

@@ -3,7 +3,8 @@ import type {Db} from '../db.js'
 
 /** Raw access to audit_log. Hashing, redaction and verification live in services/audit. */
 
-interface AuditRow {
+/** An audit_log row as stored (either engine returns the same shape). */
+export interface AuditRow {
   seq: number
   at: string
   actor: string
@@ -16,7 +17,7 @@ interface AuditRow {
   hash: string
 }
 
-const COLUMNS = 'seq, at, actor, action, provider, subject, outcome, details_json, prev_hash, hash'
+export const AUDIT_COLUMNS = 'seq, at, actor, action, provider, subject, outcome, details_json, prev_hash, hash'
 
 export function lastAuditRow(db: Db): {seq: number; hash: string} | null {
   const row = db.stmt('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
@@ -26,14 +27,14 @@ export function lastAuditRow(db: Db): {seq: number; hash: string} | null {
 
 export function insertAuditRow(db: Db, record: AuditRecord): void {
   db.stmt(
-    `INSERT INTO audit_log (${COLUMNS})
+    `INSERT INTO audit_log (${AUDIT_COLUMNS})
      VALUES (@seq, @at, @actor, @action, @provider, @subject, @outcome, @detailsJson, @prevHash, @hash)`,
   ).run(record)
 }
 
 /** Every row in seq order, streamed. */
 export function* iterateAuditRows(db: Db): Generator<AuditRecord> {
-  for (const row of db.stmt(`SELECT ${COLUMNS} FROM audit_log ORDER BY seq`).iterate() as Iterable<AuditRow>) {
+  for (const row of db.stmt(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`).iterate() as Iterable<AuditRow>) {
     yield toRecord(row)
   }
 }
@@ -56,7 +57,7 @@ export function queryAuditRows(db: Db, filter: AuditFilter = {}): AuditRecord[] 
   const rows = db
     .stmt(
       `SELECT * FROM (
-         SELECT ${COLUMNS} FROM audit_log
+         SELECT ${AUDIT_COLUMNS} FROM audit_log
          WHERE (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)
            AND (@action IS NULL OR action = @action)
            AND (@prefix IS NULL OR substr(action, 1, length(@prefix)) = @prefix)
@@ -78,7 +79,7 @@ export function queryAuditRows(db: Db, filter: AuditFilter = {}): AuditRecord[] 
   return rows.map(toRecord)
 }
 
-function toRecord(row: AuditRow): AuditRecord {
+export function toRecord(row: AuditRow): AuditRecord {
   return {
     seq: row.seq,
     at: row.at,

@@ -26,11 +26,17 @@ export function pgStore(config: pg.PoolConfig): Store {
   const start = async <T>(mode: Mode, fn: Parameters<Store['read']>[0]): Promise<T> => {
     const client = await pool.connect()
     const session = new PgSession(client)
+    // A connection that drops while checked out, between two statements, emits 'error' on the client rather than
+    // failing a query: without a listener that would end the process. The next statement fails with the reason.
+    let lost: Error | undefined
+    const onError = (error: Error) => void (lost ??= error)
+    client.on('error', onError)
     try {
       return (await transactions.run(session, mode, fn)) as T
     } finally {
-      // A client that could not roll back is in an unknown state: destroyed, never handed to the next caller.
-      client.release(session.broken)
+      client.off('error', onError)
+      // A client that could not roll back, or whose connection dropped, is destroyed, never handed to the next caller.
+      client.release(session.broken ?? lost)
     }
   }
   return {

@@ -1,0 +1,105 @@
+import pg from 'pg'
+
+import type {AppContext} from '../../app/context.js'
+import {UsageError} from '../../core/errors.js'
+import {rememberSecret, scrubSecrets} from '../../secrets/index.js'
+import type {Db} from '../../store/db.js'
+import {LATEST_VERSION} from '../../store/migrations/index.js'
+import {pgConnection, type PgLocation} from '../../store/pg/connection.js'
+import {pgConnectionError} from '../../store/pg/connection-errors.js'
+import {PG_MIGRATIONS, runPgMigrations} from '../../store/pg/migrations/index.js'
+import {pgStore} from '../../store/seam/pg-store.js'
+import {sqliteStore} from '../../store/seam/sqlite-store.js'
+import {appendAudit} from '../audit.js'
+import {copyStore, type CopyProgress, type StoreCopyResult} from './copy.js'
+
+export interface StoreCopyView extends StoreCopyResult {
+  source: {kind: 'sqlite'; file: string}
+  target: {kind: 'postgres'} & PgLocation
+  schemaVersion: number
+  durationMs: number
+}
+
+/**
+ * `yms-pay store copy --to <url>`: the home's SQLite ledger into an empty PostgreSQL database (copy.ts does the
+ * copy and its checks), migrated first with the PostgreSQL runner, and the copy audited in the source, whose log
+ * is the one that goes on being written until the user switches over (done or failed, never with credentials).
+ */
+export async function copyLedgerToPostgres(
+  db: Db,
+  ctx: AppContext,
+  url: string,
+  progress?: (p: CopyProgress) => void,
+): Promise<StoreCopyView> {
+  rememberSecret(ctx.env.PGPASSWORD)
+  const connection = pgConnection(url, ctx.env)
+  const {location, label} = connection
+  const started = performance.now()
+  const audit = (outcome: 'ok' | 'error', details: Record<string, unknown>) =>
+    appendAudit(db, {
+      actor: ctx.actor,
+      action: 'store.copy',
+      subject: `postgres://${location.host}:${location.port}/${location.database}`,
+      outcome,
+      details: {target: {host: location.host, port: location.port, database: location.database}, ...details},
+    })
+  try {
+    await prepareTarget(connection.config, label)
+    const target = pgStore(connection.config)
+    let result: StoreCopyResult
+    try {
+      // The seam over the command's Db; not closed here: the command closes its Db.
+      result = await copyStore(sqliteStore(db), target, progress)
+    } finally {
+      await target.close()
+    }
+    const view: StoreCopyView = {
+      source: {kind: 'sqlite', file: db.file},
+      target: {kind: 'postgres', ...location},
+      schemaVersion: LATEST_VERSION,
+      ...result,
+      durationMs: Math.round(performance.now() - started),
+    }
+    audit('ok', {storeId: result.storeId, tables: result.tables.length, rows: result.rows, checks: result.checks})
+    return view
+  } catch (error) {
+    const reported = pgConnectionError(error, label) ?? error
+    const e = reported as {code?: unknown; message?: string}
+    try {
+      audit('error', {code: typeof e.code === 'string' ? e.code : 'internal', error: scrubSecrets(e.message ?? '')})
+    } catch (auditError) {
+      // The copy's own error is what the user must see; the missing audit row is said beside it.
+      ctx.warn(`the failed copy could not be recorded in the audit log: ${(auditError as Error).message}`)
+    }
+    throw reported
+  }
+}
+
+/**
+ * One connection for what must happen before the copy's transaction: refuse a database that holds tables of
+ * something else (before yms-pay creates its own beside them), then migrate it (the runner's own transactions,
+ * safe against another yms-pay migrating it at once).
+ */
+async function prepareTarget(config: pg.ClientConfig, label: string): Promise<void> {
+  const client = new pg.Client(config)
+  // An error event of a client whose query already failed would otherwise end the process.
+  client.on('error', () => undefined)
+  await client.connect()
+  try {
+    const {rows} = await client.query<{name: string}>(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1`,
+    )
+    if (rows.length > 0 && !rows.some((r) => r.name === 'yms_schema')) {
+      const names = rows.map((r) => r.name)
+      throw new UsageError(
+        `the target ${label} is not empty and is not a yms-pay ledger (it has ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})`,
+        'Nothing was changed. Name an empty database (CREATE DATABASE …).',
+        'target_not_empty',
+      )
+    }
+    await runPgMigrations(client, PG_MIGRATIONS, label)
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
