@@ -10,7 +10,7 @@ import {openDatabase} from '../../src/store/db.js'
 
 // From the sources the writer thread loads page-worker.ts through tsx: the same thread as in production.
 describe('the page writer thread', () => {
-  const setup = async () => {
+  const setup = async (now: () => number = Date.now) => {
     const file = join(mkdtempSync(join(tmpdir(), 'yms-writer-')), 'ledger.db')
     const db = openDatabase(file)
     db.write(() =>
@@ -25,7 +25,12 @@ describe('the page writer thread', () => {
       latencySince: null,
       customers: new Map(),
     }
-    const writer = await workerWriter(file, scope, {runId: 1, lease: {name: 'sync:p1', owner: 'me', ttlMs: 60_000}})
+    const writer = await workerWriter(
+      file,
+      scope,
+      {runId: 1, lease: {name: 'sync:p1', owner: 'me', ttlMs: 60_000}},
+      now,
+    )
     return {db, writer}
   }
 
@@ -47,6 +52,20 @@ describe('the page writer thread', () => {
     )
     expect(db.raw.prepare(`SELECT pages FROM sync_runs WHERE id = 1`).pluck().get()).toBe(2)
     expect(db.raw.prepare(`SELECT detail FROM quarantine`).pluck().all()).toEqual(['amount: expected number'])
+    db.close()
+  })
+
+  it("writes at the caller's clock, not this machine's, as it moves (tests and the demo inject one)", async () => {
+    let at = Date.parse('2025-03-04T05:06:07.000Z')
+    const {db, writer} = await setup(() => at)
+    const updatedAt = () =>
+      db.raw.prepare(`SELECT updated_at FROM sync_cursors WHERE provider = 'p1'`).pluck().get() as string
+    await writer.write({page: {items: [], invalid: [], next: {after: 'ch_1'}}, pageNo: 1, calls: []})
+    expect(updatedAt().slice(0, 16)).toBe('2025-03-04T05:06')
+    at += 26 * 3_600_000
+    await writer.write({page: {items: [], invalid: [], next: {after: 'ch_2'}}, pageNo: 2, calls: []})
+    await writer.close()
+    expect(updatedAt().slice(0, 16)).toBe('2025-03-05T07:06')
     db.close()
   })
 

@@ -12,6 +12,12 @@ export interface WorkerInit {
   run: RunRef
 }
 
+/** A page to commit, with the caller's clock as its offset from this machine's (a function cannot cross threads). */
+export interface WorkerPage {
+  commit: PageCommit
+  clockSkewMs: number
+}
+
 export type WorkerReply =
   | {kind: 'ready'}
   | {kind: 'done'; counts: ApplyCounts}
@@ -21,12 +27,14 @@ export type WorkerReply =
 if (parentPort) {
   const port = parentPort
   const init = workerData as WorkerInit
-  const db = openDatabase(init.dbFile)
+  // The caller's clock (an injected one in tests and the demo), as the webhooks' commit worker keeps it.
+  let skew = 0
+  const db = openDatabase(init.dbFile, {clock: () => Date.now() + skew})
   const scope: ApplyScope = {...init.scope, customers: new Map()}
   // Pages queue up here (see WRITES_IN_FLIGHT): after a failure none of the later ones may commit, or the cursor
   // would move past the page that failed.
   let failure: WorkerReply | null = null
-  port.on('message', (message: PageCommit | 'close') => {
+  port.on('message', (message: WorkerPage | 'close') => {
     if (message === 'close') {
       db.close()
       port.close()
@@ -37,7 +45,8 @@ if (parentPort) {
       return
     }
     try {
-      port.postMessage({kind: 'done', counts: commitPage(db, scope, init.run, message)} satisfies WorkerReply)
+      skew = message.clockSkewMs
+      port.postMessage({kind: 'done', counts: commitPage(db, scope, init.run, message.commit)} satisfies WorkerReply)
     } catch (error) {
       const e = error as Error & {code?: string}
       const reply: WorkerReply = {

@@ -5,7 +5,7 @@ import type {Db} from '../../store/db.js'
 import type {ApplyCounts} from './apply.js'
 import type {ApplyScope} from './scope.js'
 import {commitPage, type PageCommit, type RunRef} from './commit-page.js'
-import type {WorkerInit, WorkerReply} from './page-worker.js'
+import type {WorkerInit, WorkerPage, WorkerReply} from './page-worker.js'
 
 /**
  * Commits pages in the order given; `write` resolves once the page is durable. Several writes may be outstanding:
@@ -57,7 +57,13 @@ function startWorker(init: WorkerInit): Worker {
  * commit, so on the main thread the next page could not be read off the socket, parsed and translated meanwhile.
  * Pages commit strictly one after another, in the order sent; the worker refuses every page after a failed one.
  */
-export async function workerWriter(dbFile: string, scope: ApplyScope, run: RunRef): Promise<PageWriter> {
+export async function workerWriter(
+  dbFile: string,
+  scope: ApplyScope,
+  run: RunRef,
+  /** The caller's clock, which the writer's connection keeps (epoch ms). */
+  now: () => number,
+): Promise<PageWriter> {
   const init: WorkerInit = {dbFile, scope: {...scope, customers: undefined}, run}
   const worker = startWorker(init)
   // Replies come back in the order the pages were sent.
@@ -90,7 +96,7 @@ export async function workerWriter(dbFile: string, scope: ApplyScope, run: RunRe
       if (failed) return Promise.reject(failed)
       return new Promise((resolve, reject) => {
         waiting.push({resolve, reject})
-        worker.postMessage(commit)
+        worker.postMessage({commit, clockSkewMs: now() - Date.now()} satisfies WorkerPage)
       })
     },
     async close() {

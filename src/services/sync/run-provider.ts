@@ -121,7 +121,9 @@ export async function syncProvider(
       customers: new Map(),
     }
     const run: RunRef = {runId, lease: {name: leaseName, owner, ttlMs: ttl}}
-    writer = workerAvailable(ctx.env) ? await workerWriter(db.file, scope, run) : inProcessWriter(db, scope, run)
+    writer = workerAvailable(ctx.env)
+      ? await workerWriter(db.file, scope, run, () => Date.parse(db.now()))
+      : inProcessWriter(db, scope, run)
     const fetchOpts = opts.since ? {since: opts.since} : undefined
     pending = client.fetchPage(loadCursor(db, provider.id), opts.signals.abort, fetchOpts)
     // Three stages overlap: the gateway serves page n+1 while it is parsed here and earlier pages are committed. Up to
