@@ -37,7 +37,11 @@ export function verifyStripeSignature(
   }
   if (timestamp === null) return {ok: false, reason: 'Stripe-Signature has no timestamp'}
   if (signatures.length === 0) return {ok: false, reason: 'Stripe-Signature has no v1 signature'}
-  const expected = Buffer.from(signStripePayload(secret, timestamp, rawBody.toString('utf8')), 'utf8')
+  // Over the bytes as received (what Stripe signs), not a decoded copy: one UTF-8 decode per delivery is enough.
+  const expected = Buffer.from(
+    createHmac('sha256', Buffer.from(secret, 'utf8')).update(`${timestamp}.`, 'utf8').update(rawBody).digest('hex'),
+    'utf8',
+  )
   const matches = signatures.some((sig) => {
     const given = Buffer.from(sig, 'utf8')
     return given.length === expected.length && timingSafeEqual(given, expected)
