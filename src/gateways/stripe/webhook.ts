@@ -78,10 +78,10 @@ export function verifyStripeWebhook(
   ]
   // What the event cannot say whole is read from Stripe: a charge's fee (its balance transaction is a bare id), or
   // the charge a PaymentIntent event only names (docs/gateways.md#stripe-webhooks).
-  const at = eventTime(body)
   const named = t.signal?.data.charge
-  for (const id of named ? [...t.refetch, named] : t.refetch)
-    events.push({kind: 'fetch', ref: at ? {object: 'charge', id, at} : {object: 'charge', id}})
+  const refetch = named ? [...t.refetch, named] : t.refetch
+  const at = refetch.length > 0 ? eventTime(body) : undefined
+  for (const id of refetch) events.push({kind: 'fetch', ref: at ? {object: 'charge', id, at} : {object: 'charge', id}})
   if (t.signal && !named) events.push({kind: 'signal', name: t.signal.name, data: {...t.signal.data, event: t.eventId}})
   return {ok: true, dedupKey: t.eventId, events}
 }
