@@ -7,10 +7,10 @@ import {
   type FetchedTxn,
   type Money,
   type NormalizedTxn,
-  NormalizedTxnSchema,
   type Quarantined,
   type QuarantineReason,
 } from '../core/transaction.js'
+import {parseNormalizedTxn} from '../core/txn-shape.js'
 import type {CurrencyWire} from '../core/wire-rule.js'
 
 /**
@@ -45,7 +45,7 @@ export type TxnFields = Pick<
     Pick<NormalizedTxn, 'fee' | 'net' | 'customerRef' | 'invoiceRef' | 'siteRef' | 'failure' | 'updatedAt' | 'metadata'>
   >
 
-/** Runs `build`, turns a Refusal into a quarantined item, and validates the result against NormalizedTxnSchema. */
+/** Runs `build`, turns a Refusal into a quarantined item, and validates the result against NormalizedTxnSchema (txn-shape.ts). */
 export function buildTxn(
   scope: TranslateScope,
   raw: unknown,
@@ -60,7 +60,7 @@ export function buildTxn(
       return {ok: false, item: {externalId, reason: error.reason, detail: error.detail, raw}}
     throw error
   }
-  const parsed = NormalizedTxnSchema.safeParse({
+  const parsed = parseNormalizedTxn({
     id: `${scope.provider}:${f.externalId}`,
     provider: scope.provider,
     kind: scope.kind,

@@ -66,21 +66,27 @@ function redactBase64Runs(text: string, core: string): string {
 
 const MAX_DEPTH = 64
 
+// Copies only once something changed: almost nothing holds a secret, and every object stored passes here.
 function walk(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return scrubSecrets(value)
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value
   if (Array.isArray(value)) {
-    const items = value.map((item) => walk(item, depth + 1))
-    return items.every((item, i) => item === value[i]) ? value : items
+    let items: unknown[] | null = null
+    for (let i = 0; i < value.length; i++) {
+      const item = walk(value[i], depth + 1)
+      if (item !== value[i]) (items ??= value.slice())[i] = item
+    }
+    return items ?? value
   }
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value
-  let changed = false
+  const record = value as Record<string, unknown>
+  for (const key of Object.keys(record))
+    if (scrubSecrets(key) !== key || walk(record[key], depth + 1) !== record[key]) return copyScrubbed(record, depth)
+  return value
+}
+
+function copyScrubbed(record: Record<string, unknown>, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [key, item] of Object.entries(value)) {
-    const k = scrubSecrets(key)
-    const v = walk(item, depth + 1)
-    if (k !== key || v !== item) changed = true
-    out[k] = v
-  }
-  return changed ? out : value
+  for (const key of Object.keys(record)) out[scrubSecrets(key)] = walk(record[key], depth + 1)
+  return out
 }

@@ -117,7 +117,8 @@ function startServer(kind: Contestant, runDir: string): {child: ChildProcess; en
       : kind === 'durable'
         ? [join(HERE, 'webhooks/durable-floor.mjs')]
         : [
-            // e.g. BENCH_YMS_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server under this load
+            // e.g. BENCH_YMS_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server under this load, or
+            // '--import ./test/bench/webhooks/thread-cpu.mjs' for its CPU per event on each thread
             ...(process.env.BENCH_YMS_NODE_ARGS ?? '').split(' ').filter(Boolean),
             join(ROOT, 'bin/run.js'),
             'webhooks',

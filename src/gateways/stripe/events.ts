@@ -1,6 +1,8 @@
+import {checkedParse} from '../../core/checked-parse.js'
 import type {FetchedTxn, Quarantined} from '../../core/transaction.js'
 import {describeIssues, EventSchema} from './schema.js'
 import {collect, invalidShape, type Translation} from '../translate-kit.js'
+import {fitsStripeEvent} from './shapes.js'
 import {embeddedRefunds, translateCharge, translateDispute, translateRefund} from './translate.js'
 
 /**
@@ -51,7 +53,7 @@ export interface EventTranslation {
 
 export function translateEvent(raw: unknown, provider: string): EventTranslation {
   const out: EventTranslation = {eventId: null, type: null, items: [], invalid: [], refetch: [], signal: null}
-  const parsed = EventSchema.safeParse(raw)
+  const parsed = checkedParse(EventSchema, fitsStripeEvent, raw)
   if (!parsed.success) {
     collect(invalidShape(raw, 'event', describeIssues(parsed.error)), out)
     return out

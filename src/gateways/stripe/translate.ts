@@ -1,3 +1,4 @@
+import {checkedParse} from '../../core/checked-parse.js'
 import type {NormalizedTxn} from '../../core/transaction.js'
 import {buildTxn, invalidShape, Refusal, type Translation, type TxnFields, wireMoney} from '../translate-kit.js'
 import {declineFailure} from './classify.js'
@@ -11,6 +12,7 @@ import {
   type StripeDispute,
   type StripeRefund,
 } from './schema.js'
+import {fitsStripeCharge} from './shapes.js'
 
 /**
  * Pure translation of Stripe objects into NormalizedTxn (conventions in src/core/transaction.ts): a charge is a
@@ -41,7 +43,7 @@ const finish = (raw: unknown, externalId: string, build: () => TxnFields, ctx: T
 const latest = (ctx: TranslateContext, ...seconds: number[]): string => iso(Math.max(...seconds, ctx.seenAt ?? 0))
 
 export function translateCharge(raw: unknown, ctx: TranslateContext): Translation {
-  const parsed = ChargeSchema.safeParse(raw)
+  const parsed = checkedParse(ChargeSchema, fitsStripeCharge, raw)
   if (!parsed.success) return invalidShape(raw, 'charge', describeIssues(parsed.error))
   const charge = parsed.data
   return finish(raw, charge.id, () => chargeFields(charge, ctx), ctx)

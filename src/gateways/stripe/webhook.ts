@@ -37,7 +37,11 @@ export function verifyStripeSignature(
   }
   if (timestamp === null) return {ok: false, reason: 'Stripe-Signature has no timestamp'}
   if (signatures.length === 0) return {ok: false, reason: 'Stripe-Signature has no v1 signature'}
-  const expected = Buffer.from(signStripePayload(secret, timestamp, rawBody.toString('utf8')), 'utf8')
+  // Over the bytes as received (what Stripe signs), not a decoded copy: one UTF-8 decode per delivery is enough.
+  const expected = Buffer.from(
+    createHmac('sha256', Buffer.from(secret, 'utf8')).update(`${timestamp}.`, 'utf8').update(rawBody).digest('hex'),
+    'utf8',
+  )
   const matches = signatures.some((sig) => {
     const given = Buffer.from(sig, 'utf8')
     return given.length === expected.length && timingSafeEqual(given, expected)
@@ -74,10 +78,10 @@ export function verifyStripeWebhook(
   ]
   // What the event cannot say whole is read from Stripe: a charge's fee (its balance transaction is a bare id), or
   // the charge a PaymentIntent event only names (docs/gateways.md#stripe-webhooks).
-  const at = eventTime(body)
   const named = t.signal?.data.charge
-  for (const id of named ? [...t.refetch, named] : t.refetch)
-    events.push({kind: 'fetch', ref: at ? {object: 'charge', id, at} : {object: 'charge', id}})
+  const refetch = named ? [...t.refetch, named] : t.refetch
+  const at = refetch.length > 0 ? eventTime(body) : undefined
+  for (const id of refetch) events.push({kind: 'fetch', ref: at ? {object: 'charge', id, at} : {object: 'charge', id}})
   if (t.signal && !named) events.push({kind: 'signal', name: t.signal.name, data: {...t.signal.data, event: t.eventId}})
   return {ok: true, dedupKey: t.eventId, events}
 }

@@ -37,8 +37,11 @@ if (parentPort) {
       return
     }
     skew = message.clockSkewMs
-    // Buffers arrive as Uint8Arrays: give better-sqlite3 back the BLOBs it binds.
-    const group = message.group.map((d) => ({...d, body: Buffer.from(d.body)}))
+    // Buffers arrive as Uint8Arrays: give better-sqlite3 back the BLOBs it binds, as views (a copy was a body per event).
+    const group = message.group.map((d) => ({
+      ...d,
+      body: Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength),
+    }))
     const settled: Settled[] = commitGroup(db, group, {actor: init.actor, calls: message.calls, now})
     port.postMessage(settled)
   })

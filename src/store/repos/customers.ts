@@ -174,6 +174,34 @@ export function ownerByRef(db: Db, ref: string, provider: string, kind: string):
   return row ? {customerId: row.id, siteId: row.site, segment: row.segment ?? ''} : null
 }
 
+/** ownerByRef for many refs in one statement (a webhook group's customers): null for a ref no customer has. */
+export function ownersByRefs(
+  db: Db,
+  refs: readonly string[],
+  provider: string,
+  kind: string,
+): Map<string, Owner | null> {
+  const owners = new Map<string, Owner | null>(refs.map((ref) => [ref, null]))
+  if (refs.length === 0) return owners
+  const rows = db
+    .stmt(
+      `SELECT r.external_ref AS ref, r.provider_key = ? AS exact, c.id, c.site, c.segment
+       FROM customer_refs r JOIN customers c ON c.id = r.customer
+       WHERE r.provider_key IN (?, ?) AND r.external_ref IN (SELECT value FROM json_each(?))`,
+    )
+    .all(provider, provider, kind, JSON.stringify(refs)) as Array<{
+    ref: string
+    exact: number
+    id: string
+    site: string
+    segment: string | null
+  }>
+  // The provider's own ref wins over the kind's, as in ownerByRef.
+  for (const row of rows.sort((a, b) => a.exact - b.exact))
+    owners.set(row.ref, {customerId: row.id, siteId: row.site, segment: row.segment ?? ''})
+  return owners
+}
+
 /** A customer's segment ('' when none). */
 export function segmentOf(db: Db, customerId: string): string {
   const row = db.stmt('SELECT segment FROM customers WHERE id = ?').get(customerId) as

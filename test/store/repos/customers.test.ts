@@ -4,6 +4,8 @@ import {
   findCustomerByRef,
   getCustomer,
   listCustomers,
+  ownerByRef,
+  ownersByRefs,
   upsertCustomers,
   type CustomerInput,
 } from '../../../src/store/repos/customers.js'
@@ -22,6 +24,27 @@ beforeEach(() => {
 afterEach(() => t.cleanup())
 
 describe('customers repository', () => {
+  it("looks up many refs at once as one by one: the provider's own ref before the kind's, null for none", () => {
+    upsertCustomers(t.db, [
+      {id: 'c1', site: 'berlin', segment: 'gold', refs: {stripe: 'cus_1'}},
+      {id: 'c2', site: 'tokyo', segment: null, refs: {'stripe-eu': 'cus_1'}},
+      {id: 'c3', site: 'berlin', segment: 'silver', refs: {stripe: 'cus_3'}},
+    ])
+    const refs = ['cus_1', 'cus_3', 'cus_none']
+    for (const provider of ['stripe-eu', 'stripe-us']) {
+      const owners = ownersByRefs(t.db, refs, provider, 'stripe')
+      expect([...owners.keys()]).toEqual(refs)
+      for (const ref of refs) expect(owners.get(ref)).toEqual(ownerByRef(t.db, ref, provider, 'stripe'))
+    }
+    expect(ownersByRefs(t.db, refs, 'stripe-eu', 'stripe').get('cus_1')?.customerId).toBe('c2')
+    expect(ownersByRefs(t.db, refs, 'stripe-us', 'stripe').get('cus_1')).toEqual({
+      customerId: 'c1',
+      siteId: 'berlin',
+      segment: 'gold',
+    })
+    expect(ownersByRefs(t.db, [], 'stripe-eu', 'stripe').size).toBe(0)
+  })
+
   it('imports idempotently, counting changes in fields and refs', () => {
     const rows: CustomerInput[] = [
       {id: 'c1', site: 'berlin', segment: 'gold', name: 'Ada', email: 'ada@x.test', refs: {stripe: 'cus_1'}},
