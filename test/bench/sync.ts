@@ -6,15 +6,17 @@ import {createInterface} from 'node:readline'
 
 import {fmt, machineNote, median, table} from './stats.js'
 import type {WorkerResult} from './sync/result.js'
+import {startPeerPostgres, type PeerPostgres} from './sync/peer-postgres.js'
 import {BENCH_PROVIDER, benchSecretEnv, prepareHome} from './sync/yms-home.js'
 
 /**
  * Sync throughput: yms-pay's `runSync` against the Stripe emulator (its own process, loopback), side by side in
  * the same run with (a) the floor — undici + JSON.parse + one batched insert per page — and (b) the official SDK's
  * auto-pagination with one autocommit insert per charge. Every contestant runs in its own child process (peak RSS
- * per process), in rotated order per repetition; medians and ratios are reported.
+ * per process), in rotated order per repetition; medians and ratios are reported. `peer` is Supabase's
+ * stripe-sync-engine backfilling the same emulator into a PostgreSQL started for the run (sync/peer-postgres.ts).
  *
- *   npx tsx test/bench/sync.ts [--sizes 10000,100000] [--reps 3] [--only yms,floor,floor-ledger,sdk,sdk-wal] [--sdk-max 10000]
+ *   npx tsx test/bench/sync.ts [--sizes 10000,100000] [--reps 3] [--only yms,floor,floor-ledger,sdk,sdk-wal,peer] [--sdk-max 10000]
  *                              [--cpu-prof DIR] [--json] [--alt DIR]
  *
  * --alt DIR adds `yms-alt`: the same yms worker run from DIR (a scratch copy of the repo holding a proposed change
@@ -34,7 +36,7 @@ const asJson = argv.includes('--json')
 const alt = argv.includes('--alt') ? resolve(opt('--alt', '')) : null
 const WORKER_TIMEOUT_MS = 9 * 60_000
 
-type Contestant = 'floor' | 'floor-ledger' | 'sdk' | 'sdk-wal' | 'yms' | 'yms-alt'
+type Contestant = 'floor' | 'floor-ledger' | 'sdk' | 'sdk-wal' | 'yms' | 'yms-alt' | 'peer'
 const WORKERS: Record<Contestant, string> = {
   floor: join(HERE, 'sync/floor.ts'),
   'floor-ledger': join(HERE, 'sync/floor-ledger.ts'),
@@ -42,6 +44,7 @@ const WORKERS: Record<Contestant, string> = {
   'sdk-wal': join(HERE, 'sync/sdk.ts'),
   yms: join(HERE, 'sync/yms.mjs'),
   'yms-alt': join(alt ?? HERE, alt ? 'test/bench/sync/yms.mjs' : 'sync/yms.mjs'),
+  peer: join(HERE, 'sync/peer-stripe-sync-engine.ts'),
 }
 
 interface Emulator {
@@ -106,6 +109,7 @@ interface Row {
 async function benchSize(
   size: number,
   scratch: string,
+  postgres: PeerPostgres | null,
 ): Promise<{rows: Row[]; emulator: Omit<Emulator, 'child' | 'secrets'>}> {
   const dir = join(scratch, String(size))
   const exportDir = join(dir, 'export')
@@ -113,7 +117,7 @@ async function benchSize(
   const emulator = await startEmulator(size, exportDir)
   try {
     const template = await prepareHome(join(dir, 'template'), exportDir, emulator.baseUrl, emulator.secrets)
-    const kinds = (['floor', 'floor-ledger', 'sdk', 'sdk-wal', 'yms', 'yms-alt'] as const).filter(
+    const kinds = (['floor', 'floor-ledger', 'sdk', 'sdk-wal', 'yms', 'yms-alt', 'peer'] as const).filter(
       (k) => only.has(k) || (k === 'yms-alt' && alt !== null),
     )
     const rows: Row[] = kinds.map((kind) => ({size, kind, runs: []}))
@@ -134,14 +138,24 @@ async function benchSize(
           copyFileSync(template, join(runDir, 'ledger.db'))
           Object.assign(env, {BENCH_HOME: runDir, BENCH_PROVIDER, ...benchSecretEnv(emulator.secrets)})
         }
+        const database = `peer_${size}_${rep}`
+        if (kind === 'peer') {
+          env.BENCH_PG_URL = await postgres!.fresh(database)
+          env.BENCH_REFUNDS = String(emulator.counts.refunds)
+          env.BENCH_DISPUTES = String(emulator.counts.disputes)
+        }
         const profDir =
           cpuProf && (kind.startsWith('yms') || kind === 'floor') ? join(cpuProf, `${kind}-${size}-${rep}`) : null
         const emulatorCpu0 = cpuSeconds(emulator.child.pid!)
+        const serverCpu0 = postgres?.cpuSeconds() ?? Number.NaN
         const result = await runWorker(kind, env, profDir)
         const emulatorCpu = cpuSeconds(emulator.child.pid!) - emulatorCpu0
+        // The peer's writes cost CPU in PostgreSQL's processes too (migrations included): shown beside its own.
+        const serverCpu = kind === 'peer' ? postgres!.cpuSeconds() - serverCpu0 : Number.NaN
+        if (kind === 'peer') await postgres!.drop(database)
         if (!asJson)
           process.stderr.write(
-            `  ${size} ${kind} rep ${rep + 1}: ${result.items} items in ${fmt(result.ms / 1000, 2)} s (cpu ${fmt(result.cpuMs / 1000, 2)} s${result.detail?.startupCpuMs === undefined ? '' : ` of which ${fmt(Number(result.detail.startupCpuMs) / 1000, 2)} s before the clock started`}, emulator cpu ${fmt(emulatorCpu, 2)} s), ${fmt((result.items * 1000) / result.ms, 0)}/s, peak RSS ${result.maxRssMb} MB\n`,
+            `  ${size} ${kind} rep ${rep + 1}: ${result.items} items in ${fmt(result.ms / 1000, 2)} s (cpu ${fmt(result.cpuMs / 1000, 2)} s${result.detail?.startupCpuMs === undefined ? '' : ` of which ${fmt(Number(result.detail.startupCpuMs) / 1000, 2)} s before the clock started`}, emulator cpu ${fmt(emulatorCpu, 2)} s${Number.isNaN(serverCpu) ? '' : `, PostgreSQL cpu ${fmt(serverCpu, 2)} s`}), ${fmt((result.items * 1000) / result.ms, 0)}/s, peak RSS ${result.maxRssMb} MB\n`,
           )
         rows.find((r) => r.kind === kind)!.runs.push(result)
         rmSync(runDir, {recursive: true, force: true})
@@ -172,14 +186,16 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'yms-bench-sync-'))
   const all: Row[] = []
   const emulators: Record<number, unknown> = {}
+  const postgres = only.has('peer') ? await startPeerPostgres() : null
   try {
     for (const size of sizes) {
       if (!asJson) process.stderr.write(`size ${size}: generating, exporting, importing...\n`)
-      const {rows, emulator} = await benchSize(size, scratch)
+      const {rows, emulator} = await benchSize(size, scratch, postgres)
       all.push(...rows)
       emulators[size] = emulator
     }
   } finally {
+    await postgres?.stop()
     rmSync(scratch, {recursive: true, force: true})
   }
   const machine = await machineNote()
@@ -188,6 +204,7 @@ async function main(): Promise<void> {
     const sdk = all.find((x) => x.size === r.size && x.kind === 'sdk')
     const sdkWal = all.find((x) => x.size === r.size && x.kind === 'sdk-wal')
     const floorLedger = all.find((x) => x.size === r.size && x.kind === 'floor-ledger')
+    const yms = all.find((x) => x.size === r.size && x.kind === 'yms')
     const tput = median(r.runs.map(rate))
     return {
       size: r.size,
@@ -201,6 +218,11 @@ async function main(): Promise<void> {
       vsSdk: sdk ? tput / median(sdk.runs.map(rate)) : Number.NaN,
       vsSdkWal: sdkWal ? tput / median(sdkWal.runs.map(rate)) : Number.NaN,
       vsFloorLedger: floorLedger ? tput / median(floorLedger.runs.map(rate)) : Number.NaN,
+      // yms-pay's objects/s over this row's, paired by repetition (the two ran in the same round), then the median.
+      ymsOver:
+        yms && yms.runs.length === r.runs.length
+          ? median(r.runs.map((x, i) => rate(yms.runs[i]!) / rate(x)))
+          : Number.NaN,
       chargesVsFloor: floor ? median(r.runs.map(chargeRate)) / median(floor.runs.map(rate)) : Number.NaN,
       peakRssMb: Math.max(...r.runs.map((x) => x.maxRssMb)),
       detail: r.runs[0]?.detail,
@@ -225,6 +247,7 @@ async function main(): Promise<void> {
         'x floor (same table)',
         'x SDK script',
         'x SDK script (WAL)',
+        'x yms (yms / this, paired)',
         'charges/s (charge phase)',
         'charges x floor',
         'peak RSS MB',
@@ -240,6 +263,7 @@ async function main(): Promise<void> {
         fmt(s.vsFloorLedger, 2),
         fmt(s.vsSdk, 2),
         fmt(s.vsSdkWal, 2),
+        fmt(s.ymsOver, 2),
         fmt(s.chargesPerSec, 0),
         fmt(s.chargesVsFloor, 2),
         fmt(s.peakRssMb, 0),
