@@ -83,7 +83,11 @@ export function listAudit(db: Db, filter: AuditFilter = {}): AuditView[] {
   // Compared as text against stored ISO times, so an unparsed "yesterday" would quietly select nothing.
   const since = filter.since === undefined ? undefined : parseInstant(filter.since, '--since', Date.parse(db.now()))
   const rows = queryAuditRows(db, {...filter, since})
-  refuseUnknownFilterNames(db, rows.length, {provider: filter.provider})
+  // A removed provider's audit rows still filter, whatever action, actor or time the others ask for.
+  const provider = filter.provider
+  refuseUnknownFilterNames(db, rows.length || (provider ? queryAuditRows(db, {provider, limit: 1}).length : 0), {
+    provider,
+  })
   return rows.map(toView)
 }
 

@@ -34,7 +34,11 @@ export function listQuarantined(
     limit,
     order: 'recent',
   })
-  refuseUnknownFilterNames(db, items.length, {provider: input.provider})
+  // A removed provider's held items still filter, whatever status or reason the others ask for.
+  const provider = input.provider
+  refuseUnknownFilterNames(db, items.length || (provider ? listQuarantine(db, {provider, limit: 1}).length : 0), {
+    provider,
+  })
   return items.map(({normalizedJson: _normalized, rawJson, ...view}) =>
     input.raw ? {...view, raw: JSON.parse(rawJson) as unknown} : view,
   )

@@ -51,7 +51,11 @@ export function listTransactions(db: Db, input: ListTransactionsInput = {}): Txn
       since: input.since === undefined ? undefined : parseInstant(input.since, '--since', Date.parse(db.now())),
       limit,
     })
-    refuseUnknownFilterNames(db, found.length, {provider: input.provider, site: input.site, customer: input.customer})
+    refuseUnknownFilterNames(db, found.length, {site: input.site, customer: input.customer})
+    // A removed provider's payments still filter, whatever the other filters leave.
+    const provider = input.provider
+    if (provider !== undefined)
+      refuseUnknownFilterNames(db, found.length || queryTransactions(db, {provider, limit: 1}).length, {provider})
     return found
   })
 }

@@ -6,11 +6,16 @@ import {openDatabase} from '../../src/store/db.js'
 import {upsertCustomers} from '../../src/store/repos/customers.js'
 import {noteDeclineCode} from '../../src/store/repos/decline-codes.js'
 import {insertRetry} from '../../src/store/repos/retries.js'
+import {quarantine} from '../../src/store/repos/quarantine.js'
 import {keepSkipped} from '../../src/store/repos/skipped.js'
+import {insertWebhookEvent} from '../../src/store/repos/webhook-events.js'
 import {run, stripeEnv, tempHome} from './helpers.js'
 import {AuditList, ErrorJson} from './shapes.js'
 
-/** What a sync of `provider` leaves behind: a queued retry, a skipped object, a decline code seen. */
+/**
+ * What a sync of `provider` leaves behind: a queued retry, a skipped object, a decline code seen, a succeeded payment,
+ * an item held in quarantine, a stored webhook event.
+ */
 function leaveHistory(home: string, provider: string): void {
   const db = openDatabase(join(home, 'ledger.db'))
   const at = '2026-01-01T00:00:00.000Z'
@@ -36,6 +41,26 @@ function leaveHistory(home: string, provider: string): void {
     )
     const seen = {provider, kind: 'stripe', code: 'insufficient_funds', basis: 'table', decision: 'retry'} as const
     noteDeclineCode(db, {...seen, message: 'declined', txnId: `${provider}:ch_1`}, at)
+    db.stmt(
+      `INSERT INTO transactions (id, provider, kind, external_id, type, status, amount_minor, currency, occurred_at,
+         updated_at, version, raw_json, first_seen_at, last_seen_at)
+       VALUES (?, ?, 'stripe', 'ch_2', 'payment', 'succeeded', 1000, 'EUR', ?, ?, 1, '{}', ?, ?)`,
+    ).run(`${provider}:ch_2`, provider, at, at, at, at)
+    const held = {externalId: 'ch_3', reason: 'unknown_customer', detail: 'no customer', rawJson: '{}'} as const
+    quarantine(db, {...held, provider, normalizedJson: null, source: 'pull'})
+    insertWebhookEvent(db, {
+      provider,
+      dedupKey: 'evt_1',
+      receivedAt: at,
+      committedAt: at,
+      commitMs: 1,
+      status: 'applied',
+      summary: 'charge.succeeded',
+      eventsJson: '[]',
+      body: Buffer.from('{}'),
+      appliedJson: '[]',
+      nextFetchAt: null,
+    })
   })
   db.close()
 }
@@ -130,10 +155,20 @@ describe('filters that name a provider, site or customer', () => {
     [['sync', 'skipped', '--provider', 'old', '--code', 'T0000'], 0],
     [['retry', 'codes', '--provider', 'old'], 1],
     [['retry', 'codes', '--provider', 'old', '--kind', 'paypal'], 0],
+    [['transactions', 'list', '--provider', 'old'], 1],
+    [['transactions', 'list', '--provider', 'old', '--status', 'failed'], 0],
+    [['quarantine', 'list', '--provider', 'old'], 1],
+    [['quarantine', 'list', '--provider', 'old', '--status', 'resolved'], 0],
+    [['webhooks', 'list', '--provider', 'old'], 1],
+    [['webhooks', 'list', '--provider', 'old', '--status', 'failed'], 0],
+    [['audit', 'list', '--provider', 'old', '--action', 'sync.page'], 0],
   ])('a removed provider with history: %j exits 0 (%s rows)', async (args, rows) => {
     const r = await run([...args, '--json'], {home})
     expect(r.exitCode, r.stdout).toBe(0)
-    const json = r.json<{retries?: unknown[]; items?: unknown[]; codes?: unknown[]}>()
-    if (rows !== null) expect((json.retries ?? json.items ?? json.codes)!.length).toBe(rows)
+    const json = r.json<unknown[] | Record<string, unknown[] | undefined>>()
+    const list = Array.isArray(json)
+      ? json
+      : (json.retries ?? json.items ?? json.codes ?? json.events ?? json.rows ?? json.transactions)
+    if (rows !== null) expect(list!.length).toBe(rows)
   })
 })
