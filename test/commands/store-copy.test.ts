@@ -1,3 +1,5 @@
+import {createServer, type Socket} from 'node:net'
+
 import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {z} from 'zod'
@@ -142,6 +144,23 @@ describe.skipIf(postgres.skip !== undefined)('store copy --to', () => {
     expect(tls.code, tls.stderr).toBe(78)
     expect(tls.stderr).toMatch(/TLS to PostgreSQL .* failed: The server does not support SSL connections/)
     expect(await hasSchema(db)).toBe(false)
+  })
+
+  it('a server that accepts and never answers: exit 75 after connect_timeout, not a hang (pg waits forever)', async () => {
+    const sockets: Socket[] = []
+    const silent = createServer((socket) => void sockets.push(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const {port} = silent.address() as {port: number}
+    try {
+      const started = Date.now()
+      const r = await copy(['--to', `postgres://yms@127.0.0.1:${port}/x?connect_timeout=2`], home().home)
+      expect(r.code, r.stderr).toBe(75)
+      expect(r.stderr).toContain('did not answer in time (connect_timeout)')
+      expect(Date.now() - started).toBeLessThan(15_000)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
   })
 
   it('refuses a database holding tables of something else, before creating any of its own', async () => {

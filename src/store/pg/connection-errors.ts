@@ -23,6 +23,14 @@ export function pgConnectionError(error: unknown, label: string): YmsError | und
       cause: error,
     })
   }
+  if (/^timeout expired$/.test(message)) {
+    return new YmsError(`PostgreSQL at ${label} did not answer in time (connect_timeout)`, {
+      exitCode: ExitCode.locked,
+      code: 'postgres_unreachable',
+      hint: 'Check the host and port and that the server is up; connect_timeout=<seconds> in the URL waits longer.',
+      cause: error,
+    })
+  }
   if (LOST.has(code) || /Connection terminated/i.test(message)) {
     return new YmsError(`the connection to PostgreSQL at ${label} was lost: ${message}`, {
       exitCode: ExitCode.locked,

@@ -92,8 +92,26 @@ export function pgConnection(text: string, env: NodeJS.ProcessEnv): PgConnection
   }
   location.database = decodeURIComponent(url.pathname.slice(1)) || env.PGDATABASE || location.user
   return {
-    config: {connectionString: url.toString()},
+    config: {connectionString: url.toString(), connectionTimeoutMillis: connectTimeoutMs(url, env)},
     location,
     label: `${location.user}@${location.host}:${location.port}/${location.database}`,
   }
+}
+
+/** Without one, pg waits for a server that accepts and never answers for as long as the socket lives. */
+const DEFAULT_CONNECT_TIMEOUT_S = 10
+
+/**
+ * How long to wait for the server to be ready, as libpq reads it (`connect_timeout` in the URL, else
+ * PGCONNECT_TIMEOUT, in seconds; libpq takes 0 as no limit). pg reads neither from a URL, and its own default is no
+ * limit: a cron job against a host that dropped off the network would hang.
+ */
+function connectTimeoutMs(url: URL, env: NodeJS.ProcessEnv): number {
+  const given = url.searchParams.get('connect_timeout') ?? env.PGCONNECT_TIMEOUT
+  if (given === undefined || given === '') return DEFAULT_CONNECT_TIMEOUT_S * 1000
+  const seconds = Number(given)
+  if (!Number.isInteger(seconds) || seconds < 0)
+    throw new UsageError(`connect_timeout=${given}: expected whole seconds`, 'e.g. connect_timeout=10', 'invalid_url')
+  // libpq treats 1 as 2 (one second may end before the first packet); 0 means wait as long as it takes.
+  return seconds === 0 ? 0 : Math.max(seconds, 2) * 1000
 }

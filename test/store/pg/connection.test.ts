@@ -33,6 +33,16 @@ describe('pgConnection: a postgres:// URL as pg config', () => {
     expect(() => pgConnection('postgres://yms@db/x?sslmode=verify-ca', {})).toThrow(/sslrootcert/)
   })
 
+  it("waits for a server as libpq's connect_timeout says, 10 s when nothing says (pg's own default: forever)", () => {
+    const timeout = (url: string, env: NodeJS.ProcessEnv = {}) => pgConnection(url, env).config.connectionTimeoutMillis
+    expect(timeout('postgres://yms@db/x')).toBe(10_000)
+    expect(timeout('postgres://yms@db/x?connect_timeout=30')).toBe(30_000)
+    expect(timeout('postgres://yms@db/x', {PGCONNECT_TIMEOUT: '5'})).toBe(5_000)
+    expect(timeout('postgres://yms@db/x?connect_timeout=1')).toBe(2_000)
+    expect(timeout('postgres://yms@db/x?connect_timeout=0')).toBe(0)
+    expect(() => pgConnection('postgres://yms@db/x?connect_timeout=soon', {})).toThrow('expected whole seconds')
+  })
+
   it('refuses an sslmode pg cannot honour, and anything but a postgres URL', () => {
     expect(() => pgConnection('postgres://yms@db/x?sslmode=allow', {})).toThrow('sslmode=allow is not supported')
     expect(() => pgConnection('mysql://yms@db/x', {})).toThrow('--to must be a postgres:// URL')
