@@ -4,6 +4,7 @@ import type {AppContext} from '../../app/context.js'
 import type {Db} from '../../store/db.js'
 import {nextDueAt, pruneSettled} from '../../store/repos/alerts-outbox.js'
 import {type DeliverOptions, deliverDue, type DeliveryReport} from './deliver.js'
+import {sleepUntil} from '../sleep-until.js'
 
 /** Settled alerts are kept this long (de-duplication and `alerts list` read them), then pruned. */
 export const KEEP_SETTLED_MS = 30 * 86_400_000
@@ -63,7 +64,7 @@ export function startAlertDelivery(
         if (opts.onError) opts.onError(error)
         else sayOnce(`error\n${(error as Error).message}`, `alerts: delivery failed: ${(error as Error).message}`)
       }
-      await sleep(wait, opts.stop)
+      await sleepUntil(wait, opts.stop)
     }
   }
   return {stopped: loop().finally(() => agent.close())}
@@ -74,17 +75,4 @@ function untilNext(db: Db, nowMs: number, pollMs: number): number {
   const next = nextDueAt(db)
   if (next === null) return pollMs
   return Math.min(pollMs, Math.max(0, Date.parse(next) - nowMs))
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, {once: true})
-  })
 }

@@ -6,6 +6,7 @@ import {syncProvider, type ProviderRun, type ProviderSyncOptions} from './run-pr
 import {checkBeforeWriting} from '../integrity.js'
 import {startWebhookServer, type WebhookServerOptions, type WebhookServerStats} from '../webhooks/serve.js'
 import {selectProviders, stillEnabled, summarize, type SyncResult} from './sync.js'
+import {sleepUntil} from '../sleep-until.js'
 
 export interface WatchOptions extends Omit<ProviderSyncOptions, 'owner'> {
   providers?: string[]
@@ -67,7 +68,7 @@ async function watchLoops(
       } catch (error) {
         ctx.warn(`retries: ${(error as Error).message}`)
       }
-      await sleep(opts.intervalMs * (0.9 + 0.2 * random()), opts.signals.stop)
+      await sleepUntil(opts.intervalMs * (0.9 + 0.2 * random()), opts.signals.stop)
     }
   }
   await Promise.all([
@@ -85,23 +86,10 @@ async function watchLoops(
           skipping = true
           ctx.note(`${provider.id}: disabled, skipped until it is enabled again`)
         }
-        await sleep(opts.intervalMs * (0.9 + 0.2 * random()), opts.signals.stop)
+        await sleepUntil(opts.intervalMs * (0.9 + 0.2 * random()), opts.signals.stop)
       }
     }),
   ])
   await alerts.stopped
   return {runs, totals: summarize(runs, providers.length)}
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, {once: true})
-  })
 }
