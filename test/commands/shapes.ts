@@ -288,6 +288,8 @@ const counts = {
   skipped: z.number().int(),
   posted: z.number().int(),
 }
+/** What applying a page, a webhook or a replay counted. */
+export const ApplyCounts = z.strictObject(counts)
 export const ProviderRun = z.strictObject({
   provider: z.string(),
   status: z.enum(['ok', 'failed', 'skipped_locked', 'stopped']),

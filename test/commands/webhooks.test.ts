@@ -7,17 +7,8 @@ import {openDatabase} from '../../src/store/db.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} from '../helpers/sync-world.js'
 import {fetchesSettled} from '../services/webhooks/world.js'
 import {run} from './helpers.js'
-import {AuditList, ErrorJson, Iso} from './shapes.js'
+import {ApplyCounts as Counts, AuditList, ErrorJson, Iso} from './shapes.js'
 
-const Counts = z.strictObject({
-  fetched: z.number().int(),
-  inserted: z.number().int(),
-  updated: z.number().int(),
-  unchanged: z.number().int(),
-  quarantined: z.number().int(),
-  skipped: z.number().int(),
-  posted: z.number().int(),
-})
 const WebhookEvent = z.strictObject({
   id: z.number().int(),
   provider: z.string(),
