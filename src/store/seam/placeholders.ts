@@ -17,8 +17,47 @@ export function numbered(sql: string): string {
 }
 
 function translate(sql: string): string {
-  let out = ''
   let n = 0
+  return rewrite(sql, (at) => {
+    // SQLite's ?NNN names a parameter by number, which mixed with plain ? numbers differently than $n would.
+    if (sql[at] !== '?') return undefined
+    if (/[0-9]/.test(sql[at + 1] ?? '')) throw new Error(`numbered ?N parameters are not portable: ${sql}`)
+    return {text: `$${++n}`, length: 1}
+  })
+}
+
+const namedCache = new Map<string, {sql: string; names: string[]}>()
+
+/**
+ * A statement written with better-sqlite3's `@name` placeholders as one with `?`, and the name each `?` takes its
+ * value from (a name used twice is bound twice). As for `?`, an `@` inside a literal, a quoted identifier or a
+ * comment is text; so is one not followed by a name (PostgreSQL's `@>`).
+ */
+export function fromNamed(sql: string): {sql: string; names: string[]} {
+  let translated = namedCache.get(sql)
+  if (translated === undefined) {
+    const names: string[] = []
+    const text = rewrite(sql, (at) => {
+      if (sql[at] === '?') throw new Error(`a statement mixes ? and @name parameters: ${sql}`)
+      if (sql[at] !== '@') return undefined
+      const name = /^@([A-Za-z_][A-Za-z0-9_]*)/.exec(sql.slice(at, at + 64))?.[1]
+      if (name === undefined) return undefined
+      names.push(name)
+      return {text: '?', length: name.length + 1}
+    })
+    translated = {sql: text, names}
+    if (namedCache.size >= MAX_CACHED) namedCache.clear()
+    namedCache.set(sql, translated)
+  }
+  return translated
+}
+
+/**
+ * sql with what `replace` returns at each place outside literals, quoted identifiers and comments (undefined: the
+ * character stays).
+ */
+function rewrite(sql: string, replace: (at: number) => {text: string; length: number} | undefined): string {
+  let out = ''
   let i = 0
   while (i < sql.length) {
     const c = sql[i]
@@ -30,14 +69,10 @@ function translate(sql: string): string {
     if (c === "'" || c === '"') skipTo(quotedEnd(sql, i, c))
     else if (c === '-' && sql[i + 1] === '-') skipTo(lineEnd(sql, i))
     else if (c === '/' && sql[i + 1] === '*') skipTo(sql.indexOf('*/', i + 2) < 0 ? -1 : sql.indexOf('*/', i + 2) + 2)
-    else if (c === '?') {
-      // SQLite's ?NNN names a parameter by number, which mixed with plain ? numbers differently than $n would.
-      if (/[0-9]/.test(sql[i + 1] ?? '')) throw new Error(`numbered ?N parameters are not portable: ${sql}`)
-      out += `$${++n}`
-      i++
-    } else {
-      out += c
-      i++
+    else {
+      const replaced = c === '?' || c === '@' ? replace(i) : undefined
+      out += replaced?.text ?? c
+      i += replaced?.length ?? 1
     }
   }
   return out

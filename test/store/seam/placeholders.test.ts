@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {numbered} from '../../../src/store/seam/placeholders.js'
+import {fromNamed, numbered} from '../../../src/store/seam/placeholders.js'
 
 describe('? placeholders become $n for PostgreSQL', () => {
   it.each([
@@ -24,5 +24,27 @@ describe('? placeholders become $n for PostgreSQL', () => {
 
   it('refuses ?N, which SQLite numbers differently when mixed with ?', () => {
     expect(() => numbered('SELECT ?1, ?')).toThrow(/numbered \?N parameters are not portable/)
+  })
+})
+
+describe('@name placeholders become ? and the names they bind', () => {
+  it.each([
+    ['SELECT * FROM t WHERE a = @a AND b = @b', 'SELECT * FROM t WHERE a = ? AND b = ?', ['a', 'b']],
+    ['UPDATE t SET x = @at, y = @at WHERE id = @id', 'UPDATE t SET x = ?, y = ? WHERE id = ?', ['at', 'at', 'id']],
+    ["SELECT 'a@b.c', @x", "SELECT 'a@b.c', ?", ['x']],
+    ['SELECT "@col", @x -- @no\n, @y /* @no */', 'SELECT "@col", ? -- @no\n, ? /* @no */', ['x', 'y']],
+    ["SELECT j @> '{}', @x_1", "SELECT j @> '{}', ?", ['x_1']],
+    ['SELECT 1', 'SELECT 1', []],
+  ])('%j', (sql, expected, names) => {
+    expect(fromNamed(sql)).toEqual({sql: expected, names})
+    expect(fromNamed(sql)).toEqual({sql: expected, names}) // the cached translation is the same
+  })
+
+  it('refuses a statement that mixes ? and @name', () => {
+    expect(() => fromNamed('SELECT @a, ?')).toThrow(/mixes \? and @name/)
+  })
+
+  it('leaves @name alone where ? is translated', () => {
+    expect(numbered("SELECT @a, ?, '@b'")).toBe("SELECT @a, $1, '@b'")
   })
 })

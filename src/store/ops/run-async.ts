@@ -1,0 +1,80 @@
+import {fromNamed} from '../seam/placeholders.js'
+import type {Queryable, SqlValue, Store} from '../seam/store.js'
+import {type Engine, type Op, type Ops, type Params, type Sql, spelled} from './op.js'
+
+/** Where run-async answers a generator's statements: a transaction of the seam, and the store's clock. */
+export interface AsyncTarget {
+  readonly engine: Engine
+  readonly store: Store
+  readonly q: Queryable
+  now(): string
+}
+
+/**
+ * Runs a repository's statements through the async seam, one awaited statement at a time (PostgreSQL; the SQLite
+ * seam answers the same, for tests that hold both to one contract). Nested writes and reads go through the Store,
+ * which finds the transaction they are called from and makes a write a savepoint of it.
+ */
+export async function runAsync<T>(target: AsyncTarget, ops: Ops<T>): Promise<T> {
+  let step = ops.next()
+  while (!step.done) {
+    let answer: unknown
+    try {
+      answer = await answer1(target, step.value)
+    } catch (error) {
+      step = ops.throw(error)
+      continue
+    }
+    step = ops.next(answer)
+  }
+  return step.value
+}
+
+async function answer1(target: AsyncTarget, op: Op): Promise<unknown> {
+  const {q} = target
+  switch (op.kind) {
+    case 'all':
+      return q.all(...statement(target, op.sql, op.params))
+    case 'get':
+      return q.get(...statement(target, op.sql, op.params))
+    case 'value':
+      return firstColumn(await q.get(...statement(target, op.sql, op.params)))
+    case 'values':
+      return (await q.all(...statement(target, op.sql, op.params))).map(firstColumn)
+    case 'run':
+      return q.run(...statement(target, op.sql, op.params))
+    case 'each':
+      for await (const row of q.iterate(...statement(target, op.sql, op.params))) op.row(row)
+      return undefined
+    case 'now':
+      return target.now()
+    case 'engine':
+      return target.engine
+    case 'write':
+      return target.store.write((inner) => runAsync({...target, q: inner}, op.body))
+    case 'read':
+      return target.store.read((inner) => runAsync({...target, q: inner}, op.body))
+  }
+}
+
+/** The text and values for the seam, which binds `?` only: `@name`s become `?`s and their values an array. */
+function statement(target: AsyncTarget, sql: Sql, params: Params): [string, SqlValue[]] {
+  const text = spelled(sql, target.engine)
+  if (Array.isArray(params)) return [text, params as SqlValue[]]
+  const named = params as Readonly<Record<string, unknown>>
+  const {sql: positional, names} = fromNamed(text)
+  return [
+    positional,
+    names.map((name) => {
+      // As better-sqlite3 does: a name without a value is a mistake, not a NULL.
+      if (!(name in named)) throw new RangeError(`Missing named parameter "${name}"`)
+      return named[name] as SqlValue
+    }),
+  ]
+}
+
+function firstColumn(row: unknown): unknown {
+  if (row === undefined) return undefined
+  for (const column in row as Record<string, unknown>) return (row as Record<string, unknown>)[column]
+  return undefined
+}
