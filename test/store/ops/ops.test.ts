@@ -1,5 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {bothWays} from '../../../src/store/ops/dialect.js'
 import {dual} from '../../../src/store/ops/dual.js'
 import {all, each, engine, get, now, type Ops, run, value, values, write} from '../../../src/store/ops/op.js'
 import {testPostgres} from '../../helpers/postgres.js'
@@ -94,6 +95,47 @@ describe.each(handleEngines(postgres))('statement generators on $engine', ({engi
         }),
       )
       expect(upper).toBe(`BERLIN-${kind}`)
+    })
+
+    it('spells the dialect words so both engines select the same rows', async () => {
+      const posting = `INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, site, posted_at)
+                       VALUES (NULL, ?, 1, ?, ?, 'EUR', NULL, 'berlin', ?)`
+      const quarantined = `INSERT INTO quarantine (provider, external_id, reason, detail, raw_json, source, normalized_json, created_at, updated_at)
+                           VALUES ('p1', ?, 'awaiting_parent', '', '{}', 'pull', ?, ?, ?)`
+      const found = await ledger.handle.write(
+        (function* () {
+          yield* addSite('berlin')
+          for (const [account, minor] of [
+            ['customer:c1', 5],
+            ['Customer:c2', 7],
+            ['customers:x', 11],
+            ['clearing:p1', -23],
+          ] as const)
+            yield* run(posting, ['invoice:1', account, minor, T])
+          yield* run(quarantined, ['re_1', '{"parentExternalId":"ch_1","n":1}', T, T])
+          yield* run(quarantined, ['re_2', '{"parentExternalId":"ch_2"}', T, T])
+          return {
+            customers: yield* values<string>(
+              bothWays(
+                (w) =>
+                  `SELECT account FROM ledger_balances WHERE ${w.startsWith('account', 'customer:')} ORDER BY account`,
+              ),
+            ),
+            listed: yield* values<string>(
+              bothWays((w) => `SELECT account FROM ledger_balances WHERE account ${w.inList('text')} ORDER BY account`),
+              [JSON.stringify(['customers:x', 'clearing:p1', 'nowhere'])],
+            ),
+            child: yield* values<string>(
+              bothWays(
+                (w) =>
+                  `SELECT external_id FROM quarantine WHERE ${w.jsonText('normalized_json', 'parentExternalId')} = ?`,
+              ),
+              ['ch_2'],
+            ),
+          }
+        })(),
+      )
+      expect(found).toEqual({customers: ['customer:c1'], listed: ['clearing:p1', 'customers:x'], child: ['re_2']})
     })
 
     it('streams rows to a callback, in order', async () => {
