@@ -1,13 +1,22 @@
 import {UsageError} from '../core/errors.js'
 import {parseInstant} from '../core/time-input.js'
 import type {Db} from '../store/db.js'
-import {type AuditFilter, insertAuditRow, iterateAuditRows, lastAuditRow, queryAuditRows} from '../store/repos/audit.js'
+import {dual} from '../store/ops/dual.js'
+import {now, read, write} from '../store/ops/op.js'
+import {
+  type AuditFilter,
+  eachAuditRow,
+  insertAuditRow,
+  lastAuditRow,
+  lockAuditHead,
+  queryAuditRows,
+} from '../store/repos/audit.js'
 import {
   auditHash,
   type AuditRecord,
   canonicalJson,
+  ChainVerifier,
   GENESIS_HASH,
-  verifyChain,
   type VerifyResult,
 } from '../core/audit-chain.js'
 import {type AuditExportFormat, csvHeader, csvLine, jsonLine} from './audit/export.js'
@@ -50,31 +59,40 @@ export type AuditView = Omit<AuditRecord, 'detailsJson'> & {details: unknown}
  * Appends one chained row. Call it inside the write transaction of the change it records, so both commit or
  * neither does; called on its own it opens its own immediate transaction. Never call it inside `db.read`.
  */
-export function appendAudit(db: Db, entry: AuditEntry): AuditView {
-  return db.write(() => {
-    const last = lastAuditRow(db)
-    const details = redact(entry.details ?? {}) ?? {}
-    const unhashed = {
-      seq: (last?.seq ?? 0) + 1,
-      at: entry.at ?? db.now(),
-      actor: scrubSecrets(entry.actor),
-      action: entry.action,
-      provider: entry.provider ?? null,
-      subject: entry.subject === undefined || entry.subject === null ? null : scrubSecrets(entry.subject),
-      outcome: entry.outcome,
-      detailsJson: canonicalJson(details),
-      prevHash: last?.hash ?? GENESIS_HASH,
-    }
-    const record: AuditRecord = {...unhashed, hash: auditHash(unhashed)}
-    insertAuditRow(db, record)
-    return toView(record)
-  })
+export const appendAudit = dual(function* appendAudit(entry: AuditEntry) {
+  return yield* write(appendInTransaction(entry))
+})
+
+function* appendInTransaction(entry: AuditEntry) {
+  yield* lockAuditHead.ops()
+  const last = yield* lastAuditRow.ops()
+  const details = redact(entry.details ?? {}) ?? {}
+  const unhashed = {
+    seq: (last?.seq ?? 0) + 1,
+    at: entry.at ?? (yield* now()),
+    actor: scrubSecrets(entry.actor),
+    action: entry.action,
+    provider: entry.provider ?? null,
+    subject: entry.subject === undefined || entry.subject === null ? null : scrubSecrets(entry.subject),
+    outcome: entry.outcome,
+    detailsJson: canonicalJson(details),
+    prevHash: last?.hash ?? GENESIS_HASH,
+  }
+  const record: AuditRecord = {...unhashed, hash: auditHash(unhashed)}
+  yield* insertAuditRow.ops(record)
+  return toView(record)
 }
 
-/** Recomputes the whole chain from the first row and names the first broken one. */
-export function verifyAudit(db: Db): VerifyResult {
-  return db.read(() => verifyChain(iterateAuditRows(db)))
-}
+/**
+ * Recomputes the whole chain from the first row and names the first broken one. The rows after it are still read
+ * (a streamed statement runs to its end) but no longer hashed.
+ */
+export const verifyAudit = dual(function* verifyAudit() {
+  const chain = new ChainVerifier()
+  let broken: VerifyResult | undefined
+  yield* read(eachAuditRow.ops((record) => void (broken ??= chain.push(record))))
+  return broken ?? chain.result()
+})
 
 export function listAudit(db: Db, filter: AuditFilter = {}): AuditView[] {
   if (filter.limit !== undefined && (!Number.isInteger(filter.limit) || filter.limit < 0)) {
@@ -96,10 +114,10 @@ export function exportAudit(db: Db, format: AuditExportFormat, write: (chunk: st
   return db.read(() => {
     let rows = 0
     if (format === 'csv') write(csvHeader())
-    for (const record of iterateAuditRows(db)) {
+    eachAuditRow(db, (record) => {
       write(format === 'csv' ? csvLine(record) : jsonLine(record))
       rows += 1
-    }
+    })
     return rows
   })
 }

@@ -57,10 +57,15 @@ async function answer1(target: AsyncTarget, op: Op): Promise<unknown> {
   }
 }
 
-/** The text and values for the seam, which binds `?` only: `@name`s become `?`s and their values an array. */
+/**
+ * The text and values for the seam, which binds an array: `@name`s become PostgreSQL's `$n`s (placeholders.ts) and
+ * their values that array. Named parameters are for PostgreSQL only here: SQLite's own runner (run-sync.ts) binds
+ * them natively.
+ */
 function statement(target: AsyncTarget, sql: Sql, params: Params): [string, SqlValue[]] {
   const text = spelled(sql, target.engine)
   if (Array.isArray(params)) return [text, params as SqlValue[]]
+  if (target.engine !== 'postgres') throw new Error('@name parameters through the seam are for PostgreSQL')
   const named = params as Readonly<Record<string, unknown>>
   const {sql: positional, names} = fromNamed(text)
   return [

@@ -1,5 +1,6 @@
 import type {AuditRecord} from '../../core/audit-chain.js'
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, each, engine, get, run, value} from '../ops/op.js'
 
 /** Raw access to audit_log. Hashing, redaction and verification live in services/audit. */
 
@@ -19,25 +20,39 @@ export interface AuditRow {
 
 export const AUDIT_COLUMNS = 'seq, at, actor, action, provider, subject, outcome, details_json, prev_hash, hash'
 
-export function lastAuditRow(db: Db): {seq: number; hash: string} | null {
-  const row = db.stmt('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
-    {seq: number; hash: string} | undefined
-  return row ?? null
-}
+/**
+ * An arbitrary constant naming the audit chain's head among PostgreSQL's advisory locks (any 64-bit number no other
+ * lock of this database uses).
+ */
+export const AUDIT_HEAD_LOCK = 7_944_301
 
-export function insertAuditRow(db: Db, record: AuditRecord): void {
-  db.stmt(
+/**
+ * Waits until no other transaction can append to the chain before this one commits. The chain is linear: two
+ * writers that both read the same head would both append seq N+1 (one refused, or, worse, a fork). SQLite has one
+ * writer at a time already; PostgreSQL's READ COMMITTED writers take this transaction-level lock before reading the
+ * head, and hold it until they commit, so the head each reads is the latest committed one.
+ */
+export const lockAuditHead = dual(function* lockAuditHead() {
+  if ((yield* engine()) === 'postgres') yield* value('SELECT pg_advisory_xact_lock(?)', [AUDIT_HEAD_LOCK])
+})
+
+export const lastAuditRow = dual(function* lastAuditRow() {
+  const row = yield* get<{seq: number; hash: string}>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')
+  return row ?? null
+})
+
+export const insertAuditRow = dual(function* insertAuditRow(record: AuditRecord) {
+  yield* run(
     `INSERT INTO audit_log (${AUDIT_COLUMNS})
      VALUES (@seq, @at, @actor, @action, @provider, @subject, @outcome, @detailsJson, @prevHash, @hash)`,
-  ).run(record)
-}
+    record as unknown as Record<string, unknown>,
+  )
+})
 
-/** Every row in seq order, streamed. */
-export function* iterateAuditRows(db: Db): Generator<AuditRecord> {
-  for (const row of db.stmt(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`).iterate() as Iterable<AuditRow>) {
-    yield toRecord(row)
-  }
-}
+/** Every row in seq order, each to `row` as it is read. */
+export const eachAuditRow = dual(function* eachAuditRow(row: (record: AuditRecord) => void) {
+  yield* each<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`, [], (stored) => row(toRecord(stored)))
+})
 
 export interface AuditFilter {
   since?: string // at >= since
@@ -51,22 +66,21 @@ export interface AuditFilter {
   limit?: number
 }
 
-export function queryAuditRows(db: Db, filter: AuditFilter = {}): AuditRecord[] {
+export const queryAuditRows = dual(function* queryAuditRows(filter: AuditFilter = {}) {
   const action = filter.action ?? null
   const prefix = action !== null && action.endsWith('*') ? action.slice(0, -1) : null
-  const rows = db
-    .stmt(
-      `SELECT * FROM (
+  // CAST(@x AS TEXT) IS NULL: PostgreSQL types a parameter at its first use, and a bare `$1 IS NULL` has none.
+  const rows = yield* all<AuditRow>(
+    `SELECT * FROM (
          SELECT ${AUDIT_COLUMNS} FROM audit_log
-         WHERE (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)
-           AND (@action IS NULL OR action = @action)
-           AND (@prefix IS NULL OR substr(action, 1, length(@prefix)) = @prefix)
-           AND (@provider IS NULL OR provider = @provider) AND (@actor IS NULL OR actor = @actor)
-           AND (@subject IS NULL OR subject = @subject)
-         ORDER BY seq DESC LIMIT @limit
-       ) ORDER BY seq`,
-    )
-    .all({
+         WHERE (CAST(@since AS TEXT) IS NULL OR at >= @since) AND (CAST(@until AS TEXT) IS NULL OR at < @until)
+           AND (CAST(@action AS TEXT) IS NULL OR action = @action)
+           AND (CAST(@prefix AS TEXT) IS NULL OR substr(action, 1, length(@prefix)) = @prefix)
+           AND (CAST(@provider AS TEXT) IS NULL OR provider = @provider) AND (CAST(@actor AS TEXT) IS NULL OR actor = @actor)
+           AND (CAST(@subject AS TEXT) IS NULL OR subject = @subject)
+         ORDER BY seq DESC LIMIT coalesce(@limit, 9223372036854775807)
+       ) AS matching ORDER BY seq`,
+    {
       since: filter.since ?? null,
       until: filter.until ?? null,
       action: prefix === null ? action : null,
@@ -74,10 +88,11 @@ export function queryAuditRows(db: Db, filter: AuditFilter = {}): AuditRecord[] 
       provider: filter.provider ?? null,
       actor: filter.actor ?? null,
       subject: filter.subject ?? null,
-      limit: filter.limit ?? -1,
-    }) as AuditRow[]
+      limit: filter.limit ?? null,
+    },
+  )
   return rows.map(toRecord)
-}
+})
 
 export function toRecord(row: AuditRow): AuditRecord {
   return {

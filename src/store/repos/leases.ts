@@ -1,4 +1,5 @@
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {get, now, run, write} from '../ops/op.js'
 
 export interface Lease {
   name: string
@@ -7,36 +8,53 @@ export interface Lease {
   expiresAt: string
 }
 
+interface LeaseRow {
+  name: string
+  owner: string
+  acquired_at: string
+  expires_at: string
+}
+
 /**
  * Takes the named lease (a provider id for sync, or a job name) for ttlMs unless another owner holds an
- * unexpired one. Re-acquiring one's own lease extends it. Runs under the write lock, so two processes racing
- * for the same lease cannot both win. Returns the holder: compare its owner with yours.
+ * unexpired one. Re-acquiring one's own lease extends it. Returns the holder: compare its owner with yours.
+ *
+ * One conditional upsert decides, not a read and then a write: SQLite runs it under its one writer lock, and
+ * PostgreSQL's `ON CONFLICT DO UPDATE … WHERE` locks the existing row and tests the condition on its latest
+ * committed version, so two hosts racing for an expired (or missing) lease cannot both win, whatever their
+ * transactions' isolation.
  */
-export function acquireLease(db: Db, name: string, owner: string, ttlMs: number): {acquired: boolean; lease: Lease} {
-  return db.write(() => {
-    const now = db.now()
-    const held = getLease(db, name)
-    if (held !== null && held.owner !== owner && held.expiresAt > now) return {acquired: false, lease: held}
-    const expiresAt = new Date(Date.parse(now) + ttlMs).toISOString()
-    const acquiredAt = held !== null && held.owner === owner ? held.acquiredAt : now
-    db.stmt(
-      `INSERT INTO leases (name, owner, acquired_at, expires_at) VALUES (@name, @owner, @acquiredAt, @expiresAt)
-       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at,
-       expires_at = excluded.expires_at`,
-    ).run({name, owner, acquiredAt, expiresAt})
-    return {acquired: true, lease: {name, owner, acquiredAt, expiresAt}}
-  })
-}
+export const acquireLease = dual(function* acquireLease(name: string, owner: string, ttlMs: number) {
+  return yield* write(
+    (function* () {
+      const at = yield* now()
+      const expiresAt = new Date(Date.parse(at) + ttlMs).toISOString()
+      const taken = yield* get<LeaseRow>(
+        `INSERT INTO leases (name, owner, acquired_at, expires_at) VALUES (@name, @owner, @at, @expiresAt)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
+           acquired_at = CASE WHEN leases.owner = excluded.owner THEN leases.acquired_at ELSE excluded.acquired_at END
+         WHERE leases.owner = excluded.owner OR leases.expires_at <= @at
+         RETURNING name, owner, acquired_at, expires_at`,
+        {name, owner, at, expiresAt},
+      )
+      if (taken !== undefined) return {acquired: true, lease: toLease(taken)}
+      const held = yield* getLease.ops(name)
+      if (held === null) throw new Error(`lease ${name} was refused but has no holder`)
+      return {acquired: false, lease: held}
+    })(),
+  )
+})
 
 /** Releases the lease if (and only if) `owner` still holds it. */
-export function releaseLease(db: Db, name: string, owner: string): boolean {
-  return db.write(() => db.stmt('DELETE FROM leases WHERE name = ? AND owner = ?').run(name, owner).changes > 0)
-}
+export const releaseLease = dual(function* releaseLease(name: string, owner: string) {
+  return (yield* write(run('DELETE FROM leases WHERE name = ? AND owner = ?', [name, owner]))).changes > 0
+})
 
-export function getLease(db: Db, name: string): Lease | null {
-  const row = db.stmt('SELECT name, owner, acquired_at, expires_at FROM leases WHERE name = ?').get(name) as
-    {name: string; owner: string; acquired_at: string; expires_at: string} | undefined
-  return row === undefined
-    ? null
-    : {name: row.name, owner: row.owner, acquiredAt: row.acquired_at, expiresAt: row.expires_at}
+export const getLease = dual(function* getLease(name: string) {
+  const row = yield* get<LeaseRow>('SELECT name, owner, acquired_at, expires_at FROM leases WHERE name = ?', [name])
+  return row === undefined ? null : toLease(row)
+})
+
+function toLease(row: LeaseRow): Lease {
+  return {name: row.name, owner: row.owner, acquiredAt: row.acquired_at, expiresAt: row.expires_at}
 }

@@ -29,9 +29,11 @@ function translate(sql: string): string {
 const namedCache = new Map<string, {sql: string; names: string[]}>()
 
 /**
- * A statement written with better-sqlite3's `@name` placeholders as one with `?`, and the name each `?` takes its
- * value from (a name used twice is bound twice). As for `?`, an `@` inside a literal, a quoted identifier or a
- * comment is text; so is one not followed by a name (PostgreSQL's `@>`).
+ * A statement written with better-sqlite3's `@name` placeholders in PostgreSQL's form: each distinct name becomes
+ * one `$n`, in order of first use, and `names` says which name binds each. One number per name, not per use: the
+ * server infers a parameter's type from where it is used, and `@since IS NULL OR at >= @since` tells it nothing at
+ * the first use (`could not determine data type`) and text at the second. As for `?`, an `@` inside a literal, a
+ * quoted identifier or a comment is text; so is one not followed by a name (PostgreSQL's `@>`).
  */
 export function fromNamed(sql: string): {sql: string; names: string[]} {
   let translated = namedCache.get(sql)
@@ -42,8 +44,9 @@ export function fromNamed(sql: string): {sql: string; names: string[]} {
       if (sql[at] !== '@') return undefined
       const name = /^@([A-Za-z_][A-Za-z0-9_]*)/.exec(sql.slice(at, at + 64))?.[1]
       if (name === undefined) return undefined
-      names.push(name)
-      return {text: '?', length: name.length + 1}
+      let index = names.indexOf(name)
+      if (index < 0) index = names.push(name) - 1
+      return {text: `$${index + 1}`, length: name.length + 1}
     })
     translated = {sql: text, names}
     if (namedCache.size >= MAX_CACHED) namedCache.clear()

@@ -1,4 +1,4 @@
-import type {Db} from '../../../src/store/db.js'
+import {type Db, openDatabase} from '../../../src/store/db.js'
 import {type LedgerHandle, sqliteHandle, storeHandle} from '../../../src/store/ops/ledger-handle.js'
 import {PG_MIGRATIONS, runPgMigrations} from '../../../src/store/pg/migrations/index.js'
 import {pgStore} from '../../../src/store/seam/pg-store.js'
@@ -14,6 +14,11 @@ export interface HandleUnderTest {
   handle: LedgerHandle
   /** The SQLite Db behind the handle (undefined on PostgreSQL), for what a test must set up outside the ledger. */
   db: Db | undefined
+  /**
+   * Another handle on the same ledger: another connection to the file (SQLite), another pool as another host
+   * (PostgreSQL). Closed with the first.
+   */
+  another(): LedgerHandle
   close(): Promise<void>
 }
 
@@ -31,8 +36,21 @@ export function handleEngines(postgres: TestPostgres): HandleEngine[] {
       engine: 'sqlite',
       skip: undefined,
       async open(clock = steppingClock()) {
-        const {db, cleanup} = tempDb({clock})
-        return {handle: sqliteHandle(db), db, close: async () => cleanup()}
+        const {db, file, cleanup} = tempDb({clock})
+        const others: Db[] = []
+        return {
+          handle: sqliteHandle(db),
+          db,
+          another() {
+            const other = openDatabase(file, {clock})
+            others.push(other)
+            return sqliteHandle(other)
+          },
+          async close() {
+            for (const other of others) other.close()
+            cleanup()
+          },
+        }
       },
     },
     {
@@ -42,8 +60,19 @@ export function handleEngines(postgres: TestPostgres): HandleEngine[] {
         const database = await postgres.freshDatabase()
         const client = await database.connect()
         await runPgMigrations(client, PG_MIGRATIONS, database.name)
-        const store = pgStore(database.connection)
-        return {handle: storeHandle(store, clock), db: undefined, close: () => store.close()}
+        const stores = [pgStore(database.connection)]
+        return {
+          handle: storeHandle(stores[0]!, clock),
+          db: undefined,
+          another() {
+            const store = pgStore(database.connection)
+            stores.push(store)
+            return storeHandle(store, clock)
+          },
+          async close() {
+            for (const store of stores) await store.close()
+          },
+        }
       },
     },
   ]

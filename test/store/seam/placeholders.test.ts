@@ -27,13 +27,14 @@ describe('? placeholders become $n for PostgreSQL', () => {
   })
 })
 
-describe('@name placeholders become ? and the names they bind', () => {
+describe('@name placeholders become $n, one per name, for PostgreSQL', () => {
   it.each([
-    ['SELECT * FROM t WHERE a = @a AND b = @b', 'SELECT * FROM t WHERE a = ? AND b = ?', ['a', 'b']],
-    ['UPDATE t SET x = @at, y = @at WHERE id = @id', 'UPDATE t SET x = ?, y = ? WHERE id = ?', ['at', 'at', 'id']],
-    ["SELECT 'a@b.c', @x", "SELECT 'a@b.c', ?", ['x']],
-    ['SELECT "@col", @x -- @no\n, @y /* @no */', 'SELECT "@col", ? -- @no\n, ? /* @no */', ['x', 'y']],
-    ["SELECT j @> '{}', @x_1", "SELECT j @> '{}', ?", ['x_1']],
+    ['SELECT * FROM t WHERE a = @a AND b = @b', 'SELECT * FROM t WHERE a = $1 AND b = $2', ['a', 'b']],
+    ['UPDATE t SET x = @at, y = @at WHERE id = @id', 'UPDATE t SET x = $1, y = $1 WHERE id = $2', ['at', 'id']],
+    ['WHERE (@s IS NULL OR at >= @s) AND @u IS NULL', 'WHERE ($1 IS NULL OR at >= $1) AND $2 IS NULL', ['s', 'u']],
+    ["SELECT 'a@b.c', @x", "SELECT 'a@b.c', $1", ['x']],
+    ['SELECT "@col", @x -- @no\n, @y /* @no */', 'SELECT "@col", $1 -- @no\n, $2 /* @no */', ['x', 'y']],
+    ["SELECT j @> '{}', @x_1", "SELECT j @> '{}', $1", ['x_1']],
     ['SELECT 1', 'SELECT 1', []],
   ])('%j', (sql, expected, names) => {
     expect(fromNamed(sql)).toEqual({sql: expected, names})
