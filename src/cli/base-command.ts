@@ -1,6 +1,8 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {Db} from '../store/db.js'
+import {type LedgerHandle, sqliteHandle} from '../store/ops/ledger-handle.js'
+import type {Ops} from '../store/ops/op.js'
 import {UsageError} from '../core/errors.js'
 import type {AppContext} from '../app/context.js'
 import {toErrorReport} from '../app/error-report.js'
@@ -110,6 +112,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.database = db
     }
     return this.database
+  }
+
+  /**
+   * The ledger behind the engine-neutral handle services' statement generators run on (store/ops): the home's SQLite
+   * file, opened as db() opens it.
+   */
+  protected async ledger(): Promise<LedgerHandle> {
+    return sqliteHandle(await this.db())
+  }
+
+  /** body in one read snapshot of the ledger. */
+  protected async read<R>(body: Ops<R>): Promise<R> {
+    return (await this.ledger()).read(body)
+  }
+
+  /** body in one write transaction of the ledger. */
+  protected async write<R>(body: Ops<R>): Promise<R> {
+    return (await this.ledger()).write(body)
   }
 
   /** Fails with the flags to pass when a prompt would be needed but nobody can answer it. */

@@ -14,9 +14,18 @@ export interface PageInfo {
 export function firstPage<T>(
   limit: number,
   fetch: (limit: number) => T[],
-  opts: {narrowWith: string; drop?: 'first' | 'last'},
+  opts: PageOptions,
 ): {rows: T[]; page: PageInfo} {
-  const rows = fetch(limit + 1)
+  return pageOf(limit, fetch(limit + 1), opts)
+}
+
+export interface PageOptions {
+  narrowWith: string
+  drop?: 'first' | 'last'
+}
+
+/** firstPage for rows already fetched (asked for `limit + 1` of them), as a query that must be awaited gives them. */
+export function pageOf<T>(limit: number, rows: T[], opts: PageOptions): {rows: T[]; page: PageInfo} {
   if (rows.length <= limit) return {rows, page: {truncated: false, limit}}
   return {
     rows: opts.drop === 'first' ? rows.slice(rows.length - limit) : rows.slice(0, limit),
