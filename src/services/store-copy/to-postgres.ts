@@ -1,13 +1,10 @@
-import pg from 'pg'
-
 import type {AppContext} from '../../app/context.js'
-import {UsageError} from '../../core/errors.js'
 import {rememberSecret, scrubSecrets} from '../../secrets/index.js'
 import type {Db} from '../../store/db.js'
 import {LATEST_VERSION} from '../../store/migrations/index.js'
 import {pgConnection, type PgLocation} from '../../store/pg/connection.js'
 import {pgConnectionError} from '../../store/pg/connection-errors.js'
-import {PG_MIGRATIONS, runPgMigrations} from '../../store/pg/migrations/index.js'
+import {preparePgLedger} from '../../store/pg/prepare.js'
 import {pgStore} from '../../store/seam/pg-store.js'
 import {sqliteStore} from '../../store/seam/sqlite-store.js'
 import {appendAudit} from '../audit.js'
@@ -44,7 +41,7 @@ export async function copyLedgerToPostgres(
       details: {target: {host: location.host, port: location.port, database: location.database}, ...details},
     })
   try {
-    await prepareTarget(connection.config, label)
+    await preparePgLedger(connection.config, label, 'the target')
     const target = pgStore(connection.config)
     let result: StoreCopyResult
     try {
@@ -72,34 +69,5 @@ export async function copyLedgerToPostgres(
       ctx.warn(`the failed copy could not be recorded in the audit log: ${(auditError as Error).message}`)
     }
     throw reported
-  }
-}
-
-/**
- * One connection for what must happen before the copy's transaction: refuse a database that holds tables of
- * something else (before yms-pay creates its own beside them), then migrate it (the runner's own transactions,
- * safe against another yms-pay migrating it at once).
- */
-async function prepareTarget(config: pg.ClientConfig, label: string): Promise<void> {
-  const client = new pg.Client(config)
-  // An error event of a client whose query already failed would otherwise end the process.
-  client.on('error', () => undefined)
-  await client.connect()
-  try {
-    const {rows} = await client.query<{name: string}>(
-      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1`,
-    )
-    if (rows.length > 0 && !rows.some((r) => r.name === 'yms_schema')) {
-      const names = rows.map((r) => r.name)
-      throw new UsageError(
-        `the target ${label} is not empty and is not a yms-pay ledger (it has ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})`,
-        'Nothing was changed. Name an empty database (CREATE DATABASE …).',
-        'target_not_empty',
-      )
-    }
-    await runPgMigrations(client, PG_MIGRATIONS, label)
-  } finally {
-    await client.end().catch(() => undefined)
   }
 }

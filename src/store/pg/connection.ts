@@ -24,7 +24,8 @@ export interface PgConnection {
 const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const
 
 /**
- * A `postgres://` URL as pg's pool config, with two rules of our own:
+ * A `postgres://` URL as pg's pool config, with two rules of our own (`source` names where the URL came from in
+ * messages: `--to`, `--database-url` or `YMS_PAY_DATABASE_URL`):
  *
  * - The password never comes from the URL: a command line is readable by every user of the machine (ps,
  *   /proc/<pid>/cmdline) and kept in shell history. pg reads `PGPASSWORD` (or `~/.pgpass`) when the URL has none,
@@ -35,21 +36,21 @@ const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] a
  *   checks it against `sslrootcert`, `verify-full` checks the chain and the host name. No sslmode means no TLS:
  *   libpq's default `prefer` retries without TLS after a refusal, which pg cannot do.
  */
-export function pgConnection(text: string, env: NodeJS.ProcessEnv): PgConnection {
+export function pgConnection(text: string, env: NodeJS.ProcessEnv, source = '--to'): PgConnection {
   let url: URL
   try {
     url = new URL(text)
   } catch {
     // The text itself is not repeated: it may hold a password.
     throw new UsageError(
-      '--to is not a URL',
+      `${source} is not a URL`,
       'Give a PostgreSQL URL: postgres://user@host:5432/database',
       'invalid_url',
     )
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new UsageError(
-      `--to must be a postgres:// URL, not ${url.protocol}//…`,
+      `${source} must be a postgres:// URL, not ${url.protocol}//…`,
       'e.g. postgres://user@host:5432/database',
       'invalid_url',
     )
