@@ -1,5 +1,7 @@
-import type {Db} from '../db.js'
-import {applyBatch, type BatchResult} from './batch.js'
+import {dual} from '../ops/dual.js'
+import {all, get, now, type Ops, run} from '../ops/op.js'
+import type {BatchResult} from './batch.js'
+import {applyBatchOps} from './invoices.js'
 
 /** `rate` quote units for one base unit, an exact decimal string (never a float). */
 export interface FxRate {
@@ -27,31 +29,36 @@ interface FxRow {
  * Inserts or replaces rates in one transaction. A rate counts as unchanged when the same decimal is stored
  * (compared as written: "1.10" and "1.1" differ, so normalize before calling if that matters).
  */
-export function upsertRates(db: Db, rates: readonly FxRate[]): BatchResult {
-  return applyBatch(db, rates, (rate) => {
-    const stored = db
-      .stmt('SELECT rate, source FROM fx_rates WHERE base = ? AND quote = ? AND date = ?')
-      .get(rate.base, rate.quote, rate.date) as {rate: string; source: string} | undefined
+export const upsertRates = dual(function* upsertRates(rates: readonly FxRate[]): Ops<BatchResult> {
+  return yield* applyBatchOps(rates, function* (rate) {
+    const stored = yield* get<{rate: string; source: string}>(
+      'SELECT rate, source FROM fx_rates WHERE base = ? AND quote = ? AND date = ?',
+      [rate.base, rate.quote, rate.date],
+    )
     if (stored !== undefined && stored.rate === rate.rate && stored.source === rate.source) return 'unchanged'
-    db.stmt(
+    yield* run(
       `INSERT INTO fx_rates (base, quote, date, rate, source, updated_at) VALUES (@base, @quote, @date, @rate, @source, @at)
        ON CONFLICT (base, quote, date) DO UPDATE SET rate = excluded.rate, source = excluded.source,
        updated_at = excluded.updated_at`,
-    ).run({...rate, at: db.now()})
+      {...rate, at: yield* now()},
+    )
     return stored === undefined ? 'inserted' : 'updated'
   })
-}
+})
 
 /** The latest stored rate for exactly this pair dated on or before `date` (no inversion or crossing here). */
-export function rateOnOrBefore(db: Db, base: string, quote: string, date: string): StoredFxRate | null {
-  const row = db
-    .stmt(
-      `SELECT date, base, quote, rate, source, updated_at FROM fx_rates
+export const rateOnOrBefore = dual(function* rateOnOrBefore(
+  base: string,
+  quote: string,
+  date: string,
+): Ops<StoredFxRate | null> {
+  const row = yield* get<FxRow>(
+    `SELECT date, base, quote, rate, source, updated_at FROM fx_rates
        WHERE base = ? AND quote = ? AND date <= ? ORDER BY date DESC LIMIT 1`,
-    )
-    .get(base, quote, date.slice(0, 10)) as FxRow | undefined
+    [base, quote, date.slice(0, 10)],
+  )
   return row === undefined ? null : toRate(row)
-}
+})
 
 export interface FxFilter {
   base?: string
@@ -61,23 +68,31 @@ export interface FxFilter {
   limit?: number
 }
 
-export function listRates(db: Db, filter: FxFilter = {}): StoredFxRate[] {
-  const rows = db
-    .stmt(
-      `SELECT date, base, quote, rate, source, updated_at FROM fx_rates
-       WHERE (@base IS NULL OR base = @base) AND (@quote IS NULL OR quote = @quote)
-       AND (@from IS NULL OR date >= @from) AND (@to IS NULL OR date <= @to)
-       ORDER BY date DESC, base, quote LIMIT @limit`,
-    )
-    .all({
-      base: filter.base ?? null,
-      quote: filter.quote ?? null,
-      from: filter.from ?? null,
-      to: filter.to ?? null,
-      limit: filter.limit ?? -1,
-    }) as FxRow[]
-  return rows.map(toRate)
+// PostgreSQL cannot infer the type of a parameter that is only tested for NULL, and refuses a negative LIMIT (SQLite's
+// "no limit"; PostgreSQL's is NULL).
+const listSql = (nullable: (name: string) => string, limit: string) =>
+  `SELECT date, base, quote, rate, source, updated_at FROM fx_rates
+       WHERE (${nullable('base')} IS NULL OR base = @base) AND (${nullable('quote')} IS NULL OR quote = @quote)
+       AND (${nullable('from')} IS NULL OR date >= @from) AND (${nullable('to')} IS NULL OR date <= @to)
+       ORDER BY date DESC, base, quote LIMIT ${limit}`
+const LIST = {
+  sqlite: listSql((name) => `@${name}`, '@limit'),
+  postgres: listSql(
+    (name) => `CAST(@${name} AS text)`,
+    'CASE WHEN CAST(@limit AS bigint) >= 0 THEN CAST(@limit AS bigint) END',
+  ),
 }
+
+export const listRates = dual(function* listRates(filter: FxFilter = {}): Ops<StoredFxRate[]> {
+  const rows = yield* all<FxRow>(LIST, {
+    base: filter.base ?? null,
+    quote: filter.quote ?? null,
+    from: filter.from ?? null,
+    to: filter.to ?? null,
+    limit: filter.limit ?? -1,
+  })
+  return rows.map(toRate)
+})
 
 function toRate(row: FxRow): StoredFxRate {
   return {

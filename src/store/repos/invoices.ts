@@ -1,5 +1,9 @@
-import type {Db} from '../db.js'
-import {applyBatch, RowRejected, sameValues, type BatchResult} from './batch.js'
+import Database from 'better-sqlite3'
+import pg from 'pg'
+
+import {dual} from '../ops/dual.js'
+import {all, get, now, type Ops, run, write} from '../ops/op.js'
+import {RowRejected, sameValues, type BatchResult, type RowOutcome} from './batch.js'
 
 export interface InvoiceInput {
   id: string
@@ -42,15 +46,15 @@ const SELECT =
  * Idempotent import with per-row inserted/updated/unchanged. An unknown site or customer, or a site that is not
  * the customer's, rejects the row alone: the invoice would be booked to another site's revenue.
  */
-export function upsertInvoices(db: Db, invoices: readonly InvoiceInput[]): BatchResult {
-  return applyBatch(db, invoices, (invoice) => {
+export const upsertInvoices = dual(function* upsertInvoices(invoices: readonly InvoiceInput[]): Ops<BatchResult> {
+  return yield* applyBatchOps(invoices, function* (invoice) {
     if (!Number.isSafeInteger(invoice.amountMinor)) {
       throw new RowRejected(`amount ${invoice.amountMinor} is not an integer number of minor units`)
     }
-    if (db.stmt('SELECT 1 FROM sites WHERE id = ?').get(invoice.site) === undefined) {
+    if ((yield* get('SELECT 1 FROM sites WHERE id = ?', [invoice.site])) === undefined) {
       throw new RowRejected(`unknown site "${invoice.site}"`)
     }
-    const owner = db.stmt('SELECT site FROM customers WHERE id = ?').get(invoice.customer) as {site: string} | undefined
+    const owner = yield* get<{site: string}>('SELECT site FROM customers WHERE id = ?', [invoice.customer])
     if (owner === undefined) throw new RowRejected(`unknown customer "${invoice.customer}"`)
     if (owner.site !== invoice.site) {
       throw new RowRejected(`customer "${invoice.customer}" belongs to site "${owner.site}", not "${invoice.site}"`)
@@ -63,28 +67,30 @@ export function upsertInvoices(db: Db, invoices: readonly InvoiceInput[]): Batch
       issued_at: invoice.issuedAt,
       due_at: invoice.dueAt ?? null,
     }
-    const stored = db.stmt(`${SELECT} WHERE id = ?`).get(invoice.id) as InvoiceRow | undefined
-    const at = db.now()
+    const stored = yield* get<InvoiceRow>(`${SELECT} WHERE id = ?`, [invoice.id])
+    const at = yield* now()
     if (stored === undefined) {
-      db.stmt(
+      yield* run(
         `INSERT INTO invoices (id, site, customer, amount_minor, currency, issued_at, due_at, created_at, updated_at)
          VALUES (@id, @site, @customer, @amount_minor, @currency, @issued_at, @due_at, @at, @at)`,
-      ).run({id: invoice.id, ...values, at})
+        {id: invoice.id, ...values, at},
+      )
       return 'inserted'
     }
     if (sameValues(stored, values)) return 'unchanged'
-    db.stmt(
+    yield* run(
       `UPDATE invoices SET site = @site, customer = @customer, amount_minor = @amount_minor, currency = @currency,
        issued_at = @issued_at, due_at = @due_at, updated_at = @at WHERE id = @id`,
-    ).run({id: invoice.id, ...values, at})
+      {id: invoice.id, ...values, at},
+    )
     return 'updated'
   })
-}
+})
 
-export function getInvoice(db: Db, id: string): Invoice | null {
-  const row = db.stmt(`${SELECT} WHERE id = ?`).get(id) as InvoiceRow | undefined
+export const getInvoice = dual(function* getInvoice(id: string): Ops<Invoice | null> {
+  const row = yield* get<InvoiceRow>(`${SELECT} WHERE id = ?`, [id])
   return row === undefined ? null : toInvoice(row)
-}
+})
 
 export interface InvoiceFilter {
   site?: string
@@ -95,21 +101,63 @@ export interface InvoiceFilter {
   limit?: number
 }
 
-export function listInvoices(db: Db, filter: InvoiceFilter = {}): Invoice[] {
-  const rows = db
-    .stmt(
-      `${SELECT} WHERE (@site IS NULL OR site = @site) AND (@customer IS NULL OR customer = @customer)
-       AND (@from IS NULL OR issued_at >= @from) AND (@to IS NULL OR issued_at < @to)
-       ORDER BY issued_at, id LIMIT @limit`,
-    )
-    .all({
-      site: filter.site ?? null,
-      customer: filter.customer ?? null,
-      from: filter.from ?? null,
-      to: filter.to ?? null,
-      limit: filter.limit ?? -1,
-    }) as InvoiceRow[]
+// PostgreSQL cannot infer the type of a parameter that is only tested for NULL, and refuses a negative LIMIT (SQLite's
+// "no limit"; PostgreSQL's is NULL).
+const listSql = (nullable: (name: string) => string, limit: string) =>
+  `${SELECT} WHERE (${nullable('site')} IS NULL OR site = @site) AND (${nullable('customer')} IS NULL OR customer = @customer)
+       AND (${nullable('from')} IS NULL OR issued_at >= @from) AND (${nullable('to')} IS NULL OR issued_at < @to)
+       ORDER BY issued_at, id LIMIT ${limit}`
+const LIST = {
+  sqlite: listSql((name) => `@${name}`, '@limit'),
+  postgres: listSql(
+    (name) => `CAST(@${name} AS text)`,
+    'CASE WHEN CAST(@limit AS bigint) >= 0 THEN CAST(@limit AS bigint) END',
+  ),
+}
+
+export const listInvoices = dual(function* listInvoices(filter: InvoiceFilter = {}): Ops<Invoice[]> {
+  const rows = yield* all<InvoiceRow>(LIST, {
+    site: filter.site ?? null,
+    customer: filter.customer ?? null,
+    from: filter.from ?? null,
+    to: filter.to ?? null,
+    limit: filter.limit ?? -1,
+  })
   return rows.map(toInvoice)
+})
+
+/**
+ * batch.ts's applyBatch as statements, for either engine (applyBatch's savepoints are better-sqlite3's own
+ * transaction()): every row in one write, each in a nested one, so a row the store refuses is undone alone and
+ * reported while the good rows land. Any other error fails the whole batch.
+ */
+export function* applyBatchOps<R>(rows: readonly R[], apply: (row: R) => Ops<RowOutcome>): Ops<BatchResult> {
+  return yield* write(
+    (function* () {
+      const result: BatchResult = {outcomes: [], inserted: 0, updated: 0, unchanged: 0, rejected: []}
+      for (const [index, row] of rows.entries()) {
+        try {
+          const outcome = yield* write(apply(row))
+          result.outcomes.push(outcome)
+          result[outcome] += 1
+        } catch (error) {
+          const reason = rejectionReason(error)
+          if (reason === null) throw error
+          result.outcomes.push({rejected: reason})
+          result.rejected.push({index, error: reason})
+        }
+      }
+      return result
+    })(),
+  )
+}
+
+/** SQLite's SQLITE_CONSTRAINT_* and PostgreSQL's class 23 (integrity constraint violation) are the same refusals. */
+function rejectionReason(error: unknown): string | null {
+  if (error instanceof RowRejected) return error.message
+  if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) return error.message
+  if (error instanceof pg.DatabaseError && error.code?.startsWith('23')) return error.message
+  return null
 }
 
 function toInvoice(row: InvoiceRow): Invoice {

@@ -1,5 +1,8 @@
 import type {SiteFacts} from '../../core/reconcile/facts.js'
 import type {Db} from '../db.js'
+import {bothWays} from '../ops/dialect.js'
+import {dual} from '../ops/dual.js'
+import {all, type Ops} from '../ops/op.js'
 import {FactState, type FactScope, type InvoiceRow, type PaymentRow} from './reconcile-fact-state.js'
 import {type SinkHandler, withSinks} from './reconcile-sink.js'
 
@@ -7,6 +10,10 @@ export type {FactScope} from './reconcile-fact-state.js'
 export {FactState} from './reconcile-fact-state.js'
 
 const PROGRESS_EVERY = 1 << 16
+
+// The passes below stay SQLite's: their rows cross as the arguments of SQL functions registered on better-sqlite3
+// (reconcile-sink.ts), the measured fast path. A PostgreSQL twin reads the same SELECTs, without the sink call, through
+// a cursor (`each`). finishFacts, which reads plain rows, runs on either engine.
 
 /**
  * Reads what reconciling a site needs, in passes that each read their table in storage order: refunds and
@@ -230,23 +237,25 @@ function attemptsPass(db: Db, state: FactState): void {
   )
 }
 
+const ATTEMPT_NAMES = bothWays((w) => `SELECT seq, id, status FROM transactions WHERE seq ${w.inList('integer')}`)
+
 /**
  * The facts, finished: the attempts at each invoice handed over (ids and statuses read now, for those only), names
  * resolved, plain pairs tallied. Call it last, after every hand-over.
  */
-export function finishFacts(db: Db, state: FactState): SiteFacts {
+export const finishFacts = dual(function* finishFacts(state: FactState): Ops<SiteFacts> {
   const attempts = [...state.attemptsOfHandedOver()]
   if (attempts.length > 0) {
-    const rows = db
-      .stmt('SELECT seq, id, status FROM transactions WHERE seq IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(attempts.map(([, seq]) => seq))) as Array<{seq: number; id: string; status: string}>
+    const rows = yield* all<{seq: number; id: string; status: string}>(ATTEMPT_NAMES, [
+      JSON.stringify(attempts.map(([, seq]) => seq)),
+    ])
     const bySeq = new Map(rows.map((r) => [r.seq, {id: r.id, status: r.status}]))
     // In the order they arrived (seq), whatever order the pass saw them in.
     for (const [index, seq] of attempts.sort((a, b) => a[1] - b[1]))
       state.facts.invoices[index]!.attempts.push(bySeq.get(seq)!)
   }
   return state.finish()
-}
+})
 
 // Every invoice of the site is looked at, and only those that are not plain come back as rows: which are plain the
 // payments pass has found, and crosses into SQL as one blob, a byte per rowid (1: plain), tested there. A plain

@@ -1,14 +1,54 @@
 import type {Balances} from '../../core/reconcile/identity.js'
-import type {Db} from '../db.js'
+import {words, type Words} from '../ops/dialect.js'
+import {dual} from '../ops/dual.js'
+import {all, get, type Ops, type Sql} from '../ops/op.js'
+
+/** What these statements' SQLite text holds that PostgreSQL's cannot, beside dialect.ts's Words. */
+interface Spelling extends Words {
+  /** A list bound as one JSON parameter by name: a statement names all its parameters or none (inList's is `?`). */
+  inNamed(type: 'text' | 'integer', name: string): string
+  /** A camelCase column alias: PostgreSQL folds an unquoted one to lower case. */
+  as(alias: string): string
+  /** SQLite's index hint; PostgreSQL has none (its planner picks the index). */
+  indexedBy(index: string): string
+  /**
+   * An invoice's `row`, which the reconciliation's arrays are indexed by (reconcile-fact-state.ts): SQLite's rowid.
+   * PostgreSQL's invoices have none; there it is the invoice's rank by id, 1 to n, the same in every statement of
+   * one snapshot (a reconciliation reads in one), so a PostgreSQL twin of loadSiteFacts must number invoices the
+   * same way (`row_number() OVER (ORDER BY id)`). Counting is an index-only scan up to the id: fine for the few
+   * invoices the ledger check and the quarantine look up, not for a pass over a site's.
+   */
+  invoiceRow(invoice: string): string
+}
+
+const sqlite: Spelling = {
+  ...words('sqlite'),
+  inNamed: (type, name) => words('sqlite').inList(type).replace('?', `@${name}`),
+  as: (alias) => alias,
+  indexedBy: (index) => ` INDEXED BY ${index}`,
+  invoiceRow: (invoice) => `${invoice}.rowid`,
+}
+
+const postgres: Spelling = {
+  ...words('postgres'),
+  inNamed: (type, name) => words('postgres').inList(type).replace('?', `@${name}`),
+  as: (alias) => `"${alias}"`,
+  indexedBy: () => '',
+  invoiceRow: (invoice) => `(SELECT count(*) FROM invoices j WHERE j.id <= ${invoice}.id)`,
+}
+
+function spelled(template: (s: Spelling) => string): Sql {
+  return {sqlite: template(sqlite), postgres: template(postgres)}
+}
+
+const SITE_BALANCES = spelled(
+  (s) => `SELECT substr(account, 10) AS customer, currency, minor FROM ledger_balances
+       WHERE ${s.startsWith('account', 'customer:')} AND site = ? AND minor <> 0`,
+)
 
 /** Every customer balance of the site, by customer and currency (zero balances left out). */
-export function siteCustomerBalances(db: Db, site: string): Balances {
-  const rows = db
-    .stmt(
-      `SELECT substr(account, 10) AS customer, currency, minor FROM ledger_balances
-       WHERE account GLOB 'customer:*' AND site = ? AND minor <> 0`,
-    )
-    .all(site) as Array<{customer: string; currency: string; minor: number}>
+export const siteCustomerBalances = dual(function* siteCustomerBalances(site: string): Ops<Balances> {
+  const rows = yield* all<{customer: string; currency: string; minor: number}>(SITE_BALANCES, [site])
   const balances: Balances = new Map()
   for (const r of rows) {
     let own = balances.get(r.customer)
@@ -16,7 +56,7 @@ export function siteCustomerBalances(db: Db, site: string): Balances {
     own.set(r.currency, r.minor)
   }
   return balances
-}
+})
 
 /** A transaction of the customers examined, with what its postings put on its customer's account per currency. */
 export interface PostedTxn {
@@ -34,37 +74,44 @@ export interface PostedTxn {
   posted: Map<string, number>
 }
 
+const CUSTOMER_TRANSACTIONS = spelled(
+  (
+    s,
+  ) => `SELECT t.seq, t.id, t.provider, t.type, t.status, t.amount_minor AS amount, t.currency, t.customer_id AS customer,
+         t.invoice_ref AS ${s.as('invoiceRef')},
+         (SELECT p.seq FROM transactions p WHERE p.id = t.provider || ':' || t.parent_external_id) AS ${s.as('parentSeq')}
+       FROM transactions t WHERE t.seq IN (
+         SELECT seq FROM transactions${s.indexedBy('transactions_site_time')}
+         WHERE site_id = @site AND customer_id ${s.inNamed('text', 'customers')})
+       ORDER BY t.seq`,
+)
+
 /**
  * Every transaction of these customers at the site, found through transactions_site_time (it carries customer_id,
  * so no row is read for other customers), with its postings on the customer's account.
  */
-export function customerTransactions(db: Db, site: string, customers: readonly string[]): PostedTxn[] {
-  const rows = db
-    .stmt(
-      `SELECT t.seq, t.id, t.provider, t.type, t.status, t.amount_minor AS amount, t.currency, t.customer_id AS customer,
-         t.invoice_ref AS invoiceRef,
-         (SELECT p.seq FROM transactions p WHERE p.id = t.provider || ':' || t.parent_external_id) AS parentSeq
-       FROM transactions t WHERE t.seq IN (
-         SELECT seq FROM transactions INDEXED BY transactions_site_time
-         WHERE site_id = @site AND customer_id IN (SELECT value FROM json_each(@customers)))
-       ORDER BY t.seq`,
-    )
-    .all({site, customers: JSON.stringify(customers)}) as Array<Omit<PostedTxn, 'posted'>>
-  const posted = postingsOnCustomers(
-    db,
-    rows.map((r) => r.seq),
-  )
+export const customerTransactions = dual(function* customerTransactions(
+  site: string,
+  customers: readonly string[],
+): Ops<PostedTxn[]> {
+  const rows = yield* all<Omit<PostedTxn, 'posted'>>(CUSTOMER_TRANSACTIONS, {
+    site,
+    customers: JSON.stringify(customers),
+  })
+  const posted = yield* postingsOnCustomers.ops(rows.map((r) => r.seq))
   return rows.map((r) => ({...r, posted: posted.get(r.seq) ?? new Map()}))
-}
+})
+
+const POSTINGS_ON_CUSTOMERS = spelled(
+  (s) => `SELECT txn_seq AS seq, currency, SUM(amount_minor) AS minor FROM ledger_postings
+       WHERE txn_seq ${s.inList('integer')} AND ${s.startsWith('account', 'customer:')} GROUP BY txn_seq, currency`,
+)
 
 /** What each of these transactions' postings put on customer accounts, per currency (zero sums left out). */
-export function postingsOnCustomers(db: Db, seqs: readonly number[]): Map<number, Map<string, number>> {
-  const rows = db
-    .stmt(
-      `SELECT txn_seq AS seq, currency, SUM(amount_minor) AS minor FROM ledger_postings
-       WHERE txn_seq IN (SELECT value FROM json_each(?)) AND account GLOB 'customer:*' GROUP BY txn_seq, currency`,
-    )
-    .all(JSON.stringify(seqs)) as Array<{seq: number; currency: string; minor: number}>
+export const postingsOnCustomers = dual(function* postingsOnCustomers(
+  seqs: readonly number[],
+): Ops<Map<number, Map<string, number>>> {
+  const rows = yield* all<{seq: number; currency: string; minor: number}>(POSTINGS_ON_CUSTOMERS, [JSON.stringify(seqs)])
   const out = new Map<number, Map<string, number>>()
   for (const r of rows) {
     let own = out.get(r.seq)
@@ -72,17 +119,24 @@ export function postingsOnCustomers(db: Db, seqs: readonly number[]): Map<number
     if (r.minor !== 0) own.set(r.currency, r.minor)
   }
   return out
+})
+
+// The list's ids become txn_ids inside the list, so it is spelled whole: json_each's rows have a `value` column,
+// PostgreSQL's json_array_elements_text is a set-returning function.
+const invoicePostingsSql = (s: Spelling, txnIds: string) =>
+  `SELECT substr(txn_id, 9) AS id, currency, SUM(amount_minor) AS minor FROM ledger_postings
+       WHERE txn_seq IS NULL AND txn_id IN (${txnIds}) AND ${s.startsWith('account', 'customer:')}
+       GROUP BY txn_id, currency`
+const INVOICE_POSTINGS: Sql = {
+  sqlite: invoicePostingsSql(sqlite, "SELECT 'invoice:' || value FROM json_each(?)"),
+  postgres: invoicePostingsSql(postgres, "SELECT 'invoice:' || json_array_elements_text(CAST(? AS json))"),
 }
 
 /** What each of these invoices' postings put on customer accounts, per currency (zero sums left out). */
-export function invoicePostings(db: Db, ids: readonly string[]): Map<string, Map<string, number>> {
-  const rows = db
-    .stmt(
-      `SELECT substr(txn_id, 9) AS id, currency, SUM(amount_minor) AS minor FROM ledger_postings
-       WHERE txn_seq IS NULL AND txn_id IN (SELECT 'invoice:' || value FROM json_each(?)) AND account GLOB 'customer:*'
-       GROUP BY txn_id, currency`,
-    )
-    .all(JSON.stringify(ids)) as Array<{id: string; currency: string; minor: number}>
+export const invoicePostings = dual(function* invoicePostings(
+  ids: readonly string[],
+): Ops<Map<string, Map<string, number>>> {
+  const rows = yield* all<{id: string; currency: string; minor: number}>(INVOICE_POSTINGS, [JSON.stringify(ids)])
   const out = new Map<string, Map<string, number>>()
   for (const r of rows) {
     let own = out.get(r.id)
@@ -90,7 +144,7 @@ export function invoicePostings(db: Db, ids: readonly string[]): Map<string, Map
     if (r.minor !== 0) own.set(r.currency, r.minor)
   }
   return out
-}
+})
 
 export interface PostedInvoice {
   row: number
@@ -102,19 +156,28 @@ export interface PostedInvoice {
   posted: Map<string, number>
 }
 
-export function customerInvoices(db: Db, site: string, customers: readonly string[]): PostedInvoice[] {
-  const rows = db
-    .stmt(
-      `SELECT i.rowid AS row, i.id, i.customer, i.amount_minor AS amount, i.currency, l.currency AS postedCurrency,
+// PostgreSQL groups by the key its row (the rank) is made from, and orders as SQLite's GROUP BY does: by row, then
+// currency.
+const customerInvoicesSql = (s: Spelling, groupBy: string) =>
+  `SELECT ${s.invoiceRow('i')} AS row, i.id, i.customer, i.amount_minor AS amount, i.currency, l.currency AS ${s.as('postedCurrency')},
          SUM(l.amount_minor) AS posted
        FROM invoices i LEFT JOIN ledger_postings l
          ON l.txn_seq IS NULL AND l.txn_id = 'invoice:' || i.id AND l.account = 'customer:' || i.customer
-       WHERE i.customer IN (SELECT value FROM json_each(@customers)) AND i.site = @site
-       GROUP BY i.rowid, l.currency ORDER BY i.rowid`,
-    )
-    .all({site, customers: JSON.stringify(customers)}) as Array<
-    Omit<PostedInvoice, 'posted'> & {postedCurrency: string | null; posted: number | null}
-  >
+       WHERE i.customer ${s.inNamed('text', 'customers')} AND i.site = @site
+       ${groupBy}`
+const CUSTOMER_INVOICES: Sql = {
+  sqlite: customerInvoicesSql(sqlite, 'GROUP BY i.rowid, l.currency ORDER BY i.rowid'),
+  postgres: customerInvoicesSql(postgres, 'GROUP BY i.id, l.currency ORDER BY i.id, l.currency'),
+}
+
+export const customerInvoices = dual(function* customerInvoices(
+  site: string,
+  customers: readonly string[],
+): Ops<PostedInvoice[]> {
+  const rows = yield* all<Omit<PostedInvoice, 'posted'> & {postedCurrency: string | null; posted: number | null}>(
+    CUSTOMER_INVOICES,
+    {site, customers: JSON.stringify(customers)},
+  )
   const byRow = new Map<number, PostedInvoice>()
   for (const r of rows) {
     let invoice = byRow.get(r.row)
@@ -125,7 +188,7 @@ export function customerInvoices(db: Db, site: string, customers: readonly strin
     if (r.postedCurrency !== null && r.posted) invoice.posted.set(r.postedCurrency, r.posted)
   }
   return [...byRow.values()]
-}
+})
 
 /** An open quarantine item that was a valid transaction (it has a normalized form): what the gateway reported. */
 export interface HeldTxn {
@@ -136,32 +199,38 @@ export interface HeldTxn {
   normalizedJson: string
 }
 
-export function heldTransactions(db: Db): HeldTxn[] {
-  return db
-    .stmt(
-      `SELECT provider, external_id AS externalId, reason, detail, normalized_json AS normalizedJson FROM quarantine
+const HELD = spelled(
+  (
+    s,
+  ) => `SELECT provider, external_id AS ${s.as('externalId')}, reason, detail, normalized_json AS ${s.as('normalizedJson')} FROM quarantine
        WHERE status = 'open' AND normalized_json IS NOT NULL ORDER BY id`,
-    )
-    .all() as HeldTxn[]
-}
+)
+
+export const heldTransactions = dual(function* heldTransactions(): Ops<HeldTxn[]> {
+  return yield* all<HeldTxn>(HELD)
+})
+
+const TXN_OWNERS = spelled(
+  (s) => `SELECT id, seq, site_id AS site, customer_id AS customer FROM transactions
+       WHERE id ${s.inList('text')}`,
+)
 
 /** The seq, site and customer of each of these stored transactions (by id; absent ones left out). */
-export function txnOwners(
-  db: Db,
+export const txnOwners = dual(function* txnOwners(
   ids: readonly string[],
-): Map<string, {seq: number; site: string | null; customer: string | null}> {
-  const rows = db
-    .stmt(
-      `SELECT id, seq, site_id AS site, customer_id AS customer FROM transactions
-       WHERE id IN (SELECT value FROM json_each(?))`,
-    )
-    .all(JSON.stringify(ids)) as Array<{id: string; seq: number; site: string | null; customer: string | null}>
+): Ops<Map<string, {seq: number; site: string | null; customer: string | null}>> {
+  const rows = yield* all<{id: string; seq: number; site: string | null; customer: string | null}>(TXN_OWNERS, [
+    JSON.stringify(ids),
+  ])
   return new Map(rows.map(({id, ...owner}) => [id, owner]))
+})
+
+const INVOICE_ROW: Sql = {
+  sqlite: 'SELECT rowid AS row, site FROM invoices WHERE id = ?',
+  postgres: `SELECT ${postgres.invoiceRow('i')} AS row, site FROM invoices i WHERE id = ?`,
 }
 
-/** The rowid and site of an invoice. */
-export function invoiceRow(db: Db, id: string): {row: number; site: string} | null {
-  return (
-    (db.stmt('SELECT rowid AS row, site FROM invoices WHERE id = ?').get(id) as {row: number; site: string}) ?? null
-  )
-}
+/** The rowid and site of an invoice (its rank by id on PostgreSQL: Spelling.invoiceRow). */
+export const invoiceRow = dual(function* invoiceRow(id: string): Ops<{row: number; site: string} | null> {
+  return (yield* get<{row: number; site: string}>(INVOICE_ROW, [id])) ?? null
+})

@@ -1,4 +1,6 @@
-import type {Db} from '../db.js'
+import {bothWays} from '../ops/dialect.js'
+import {dual} from '../ops/dual.js'
+import {all, get, type Ops, run, value} from '../ops/op.js'
 
 /** A run as stored: its parameters, its summary (the printed result without the exceptions) and what it found. */
 export interface StoredRun {
@@ -38,117 +40,141 @@ export interface StoredException extends ExceptionRecord {
 
 export type NewRun = Omit<StoredRun, 'id' | 'found' | 'exceptions' | 'openExceptions'>
 
+const RUN_COLUMNS =
+  'id, site, from_at, to_at, providers_json, tolerance, window_days, actor, at, exceptions, open_exceptions, summary_json'
+const EXCEPTION_COLUMNS =
+  'id, site, class, subject, facts_sha256, detail_json, status, first_run, last_run, resolved_at, resolved_by, resolution_note'
+
 /** The resolutions of a site's exceptions, by id: a resolution holds while the exception's facts are unchanged. */
-export function resolvedExceptions(db: Db, site: string): Map<string, StoredException> {
-  const rows = db
-    .stmt(`SELECT ${EXCEPTION_COLUMNS} FROM reconciliation_exceptions WHERE site = ? AND status = 'resolved'`)
-    .all(site) as ExceptionRow[]
+export const resolvedExceptions = dual(function* resolvedExceptions(site: string): Ops<Map<string, StoredException>> {
+  const rows = yield* all<ExceptionRow>(
+    `SELECT ${EXCEPTION_COLUMNS} FROM reconciliation_exceptions WHERE site = ? AND status = 'resolved'`,
+    [site],
+  )
   return new Map(rows.map((r) => [r.id, toException(r)]))
-}
+})
 
 /**
  * Stores a run and brings its exceptions up to date in one statement: new ones open, seen ones carry the run as
  * their last, and a resolved one whose facts changed opens again. Must run inside the caller's write transaction.
  */
-export function insertRun(
-  db: Db,
-  run: NewRun,
+export const insertRun = dual(function* insertRun(
+  newRun: NewRun,
   found: readonly ExceptionRecord[],
   counts: {exceptions: number; open: number},
-): number {
+): Ops<number> {
   const id = Number(
-    db
-      .stmt(
-        `INSERT INTO reconciliation_runs (site, from_at, to_at, providers_json, tolerance, window_days, actor, at,
+    yield* value<number>(
+      `INSERT INTO reconciliation_runs (site, from_at, to_at, providers_json, tolerance, window_days, actor, at,
            exceptions, open_exceptions, summary_json, found_json)
-         VALUES (@site, @from, @to, @providers, @tolerance, @windowDays, @actor, @at, @exceptions, @open, @summaryJson, @found)`,
-      )
-      .run({
-        ...run,
-        providers: JSON.stringify(run.providers),
+         VALUES (@site, @from, @to, @providers, @tolerance, @windowDays, @actor, @at, @exceptions, @open, @summaryJson, @found)
+         RETURNING id`,
+      {
+        ...newRun,
+        providers: JSON.stringify(newRun.providers),
         exceptions: counts.exceptions,
         open: counts.open,
         found: JSON.stringify(found.map((e) => [e.id, e.factsSha256])),
-      }).lastInsertRowid,
+      },
+    ),
   )
   // Rows go BATCH to a statement, the rest one by one: two constant statements, and ~15% less than a statement per row
   // (50,000 exceptions at a million invoices: test/bench/reconcile.ts); one statement over a JSON array of them was
   // slower than both.
-  const values = (e: ExceptionRecord) => [e.id, run.site, e.class, e.subject, e.factsSha256, e.detailJson, id, id]
-  const many = db.stmt(upsertSql(BATCH))
+  const values = (e: ExceptionRecord) => [e.id, newRun.site, e.class, e.subject, e.factsSha256, e.detailJson, id, id]
   let k = 0
-  for (; k + BATCH <= found.length; k += BATCH) many.run(found.slice(k, k + BATCH).flatMap(values))
-  const one = db.stmt(upsertSql(1))
-  for (; k < found.length; k++) one.run(values(found[k]!))
+  for (; k + BATCH <= found.length; k += BATCH) yield* run(UPSERT_MANY, found.slice(k, k + BATCH).flatMap(values))
+  for (; k < found.length; k++) yield* run(UPSERT_ONE, values(found[k]!))
   return id
-}
+})
 
 const BATCH = 64
 
-/** Inserts `rows` exceptions (8 values each) as new and open; one already stored is brought up to date instead. */
-function upsertSql(rows: number): string {
+/**
+ * Inserts `rows` exceptions (8 values each) as new and open; one already stored is brought up to date instead.
+ * PostgreSQL sees `excluded`'s columns unqualified too, so there the stored row's are named by their table.
+ */
+function upsertSql(rows: number, stored: string): string {
   return `INSERT INTO reconciliation_exceptions (id, site, class, subject, facts_sha256, detail_json, status, first_run, last_run)
      VALUES ${Array.from({length: rows}, () => "(?, ?, ?, ?, ?, ?, 'open', ?, ?)").join(', ')}
      ON CONFLICT (id) DO UPDATE SET
        last_run = excluded.last_run,
        detail_json = excluded.detail_json,
-       status = CASE WHEN facts_sha256 = excluded.facts_sha256 THEN status ELSE 'open' END,
-       resolved_at = CASE WHEN facts_sha256 = excluded.facts_sha256 THEN resolved_at END,
-       resolved_by = CASE WHEN facts_sha256 = excluded.facts_sha256 THEN resolved_by END,
-       resolution_note = CASE WHEN facts_sha256 = excluded.facts_sha256 THEN resolution_note END,
+       status = CASE WHEN ${stored}facts_sha256 = excluded.facts_sha256 THEN ${stored}status ELSE 'open' END,
+       resolved_at = CASE WHEN ${stored}facts_sha256 = excluded.facts_sha256 THEN ${stored}resolved_at END,
+       resolved_by = CASE WHEN ${stored}facts_sha256 = excluded.facts_sha256 THEN ${stored}resolved_by END,
+       resolution_note = CASE WHEN ${stored}facts_sha256 = excluded.facts_sha256 THEN ${stored}resolution_note END,
        facts_sha256 = excluded.facts_sha256`
 }
 
-export function getRun(db: Db, id: number): StoredRun | null {
-  const row = db.stmt(`SELECT ${RUN_COLUMNS}, found_json FROM reconciliation_runs WHERE id = ?`).get(id) as
-    (RunRow & {found_json: string}) | undefined
+const upsertSpelled = (rows: number) => ({
+  sqlite: upsertSql(rows, ''),
+  postgres: upsertSql(rows, 'reconciliation_exceptions.'),
+})
+const UPSERT_MANY = upsertSpelled(BATCH)
+const UPSERT_ONE = upsertSpelled(1)
+
+export const getRun = dual(function* getRun(id: number): Ops<StoredRun | null> {
+  const row = yield* get<RunRow & {found_json: string}>(
+    `SELECT ${RUN_COLUMNS}, found_json FROM reconciliation_runs WHERE id = ?`,
+    [id],
+  )
   return row ? {...toRun(row), found: JSON.parse(row.found_json) as Array<[string, string]>} : null
+})
+
+// PostgreSQL cannot infer the type of a parameter that is only tested for NULL, and refuses a negative LIMIT (SQLite's
+// "no limit"; PostgreSQL's is NULL).
+const listSql = (nullable: (name: string) => string, limit: string) =>
+  `SELECT ${RUN_COLUMNS} FROM reconciliation_runs WHERE (${nullable('site')} IS NULL OR site = @site) ORDER BY id DESC LIMIT ${limit}`
+const LIST = {
+  sqlite: listSql((name) => `@${name}`, '@limit'),
+  postgres: listSql(
+    (name) => `CAST(@${name} AS text)`,
+    'CASE WHEN CAST(@limit AS bigint) >= 0 THEN CAST(@limit AS bigint) END',
+  ),
 }
 
 /** The newest runs first (optionally one site's). */
-export function listRuns(db: Db, filter: {site?: string; limit: number}): Array<Omit<StoredRun, 'found'>> {
-  const rows = db
-    .stmt(
-      `SELECT ${RUN_COLUMNS} FROM reconciliation_runs WHERE (@site IS NULL OR site = @site) ORDER BY id DESC LIMIT @limit`,
-    )
-    .all({site: filter.site ?? null, limit: filter.limit}) as RunRow[]
+export const listRuns = dual(function* listRuns(filter: {
+  site?: string
+  limit: number
+}): Ops<Array<Omit<StoredRun, 'found'>>> {
+  const rows = yield* all<RunRow>(LIST, {site: filter.site ?? null, limit: filter.limit})
   return rows.map(toRun)
-}
+})
 
-export function getExceptions(db: Db, ids: readonly string[]): Map<string, StoredException> {
-  const rows = db
-    .stmt(`SELECT ${EXCEPTION_COLUMNS} FROM reconciliation_exceptions WHERE id IN (SELECT value FROM json_each(?))`)
-    .all(JSON.stringify(ids)) as ExceptionRow[]
+const EXCEPTIONS_BY_ID = bothWays(
+  (w) => `SELECT ${EXCEPTION_COLUMNS} FROM reconciliation_exceptions WHERE id ${w.inList('text')}`,
+)
+
+export const getExceptions = dual(function* getExceptions(ids: readonly string[]): Ops<Map<string, StoredException>> {
+  const rows = yield* all<ExceptionRow>(EXCEPTIONS_BY_ID, [JSON.stringify(ids)])
   return new Map(rows.map((r) => [r.id, toException(r)]))
-}
+})
 
 /** Marks an exception resolved; false when no exception has that id. */
-export function resolveException(db: Db, id: string, by: {actor: string; note: string; at: string}): boolean {
-  return (
-    db
-      .stmt(
-        `UPDATE reconciliation_exceptions SET status = 'resolved', resolved_at = @at, resolved_by = @actor,
+export const resolveException = dual(function* resolveException(
+  id: string,
+  by: {actor: string; note: string; at: string},
+): Ops<boolean> {
+  const {changes} = yield* run(
+    `UPDATE reconciliation_exceptions SET status = 'resolved', resolved_at = @at, resolved_by = @actor,
          resolution_note = @note WHERE id = @id`,
-      )
-      .run({id, ...by}).changes > 0
+    {id, ...by},
   )
-}
+  return changes > 0
+})
 
 /** Per site: the open exceptions its latest run found (status). */
-export function openExceptionsBySite(db: Db): Array<{site: string; open: number; run: number}> {
-  return db
-    .stmt(
-      `SELECT r.site AS site, r.id AS run,
+export const openExceptionsBySite = dual(function* openExceptionsBySite(): Ops<
+  Array<{site: string; open: number; run: number}>
+> {
+  return yield* all<{site: string; open: number; run: number}>(
+    `SELECT r.site AS site, r.id AS run,
          (SELECT count(*) FROM reconciliation_exceptions e WHERE e.site = r.site AND e.last_run = r.id AND e.status = 'open') AS open
        FROM reconciliation_runs r WHERE r.id = (SELECT max(id) FROM reconciliation_runs WHERE site = r.site) ORDER BY r.site`,
-    )
-    .all() as Array<{site: string; open: number; run: number}>
-}
-
-const RUN_COLUMNS =
-  'id, site, from_at, to_at, providers_json, tolerance, window_days, actor, at, exceptions, open_exceptions, summary_json'
-const EXCEPTION_COLUMNS =
-  'id, site, class, subject, facts_sha256, detail_json, status, first_run, last_run, resolved_at, resolved_by, resolution_note'
+  )
+})
 
 interface RunRow {
   id: number
