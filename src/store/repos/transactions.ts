@@ -49,7 +49,8 @@ const INSERT_STATE = `INSERT INTO transaction_states (txn_seq, txn_id, version, 
   gateway_updated_at, source, raw_sha256, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
 // PostgreSQL hands the new seq back with the INSERT. SQLite asks for it after a plain INSERT instead: RETURNING
-// made this statement, the sync's commonest, several times slower there (a 28-column row: about 14 us against 5).
+// costs its commonest statement about a quarter more CPU (a 28-column row: 6.0 us against 4.9, measured through
+// better-sqlite3), last_insert_rowid() about 0.1 us.
 const INSERT_RETURNING = `${INSERT} RETURNING seq`
 const LAST_ROWID = 'SELECT last_insert_rowid()'
 
@@ -60,17 +61,20 @@ const LAST_ROWID = 'SELECT last_insert_rowid()'
  */
 export const writeTxnVersion = dual(function* writeTxnVersion(w: TxnWrite, seq: number | null): Ops<number> {
   const t = w.txn
+  // A fresh array each call: the row's other values go on its end rather than into a copy.
   const values = txnValues(t)
   if (seq === null) {
-    const row = [...values, w.customerId, w.siteId, w.version, w.rawJson, w.now, w.now]
+    values.push(w.customerId, w.siteId, w.version, w.rawJson, w.now, w.now)
     if ((yield* engine()) === 'sqlite') {
-      yield* run(INSERT, row)
+      yield* run(INSERT, values)
       seq = (yield* value<number>(LAST_ROWID))!
     } else {
-      seq = (yield* value<number>(INSERT_RETURNING, row))!
+      seq = (yield* value<number>(INSERT_RETURNING, values))!
     }
   } else {
-    yield* run(UPDATE, [...values.slice(IDENTITY_COLUMNS), w.customerId, w.siteId, w.version, w.rawJson, w.now, seq])
+    const row = values.slice(IDENTITY_COLUMNS)
+    row.push(w.customerId, w.siteId, w.version, w.rawJson, w.now, seq)
+    yield* run(UPDATE, row)
   }
   yield* run(INSERT_STATE, [
     seq,
