@@ -1,5 +1,7 @@
 import type {Money} from '../../core/transaction.js'
-import type {Db} from '../db.js'
+import {bothWays} from '../ops/dialect.js'
+import {dual} from '../ops/dual.js'
+import {all, type Ops, type Sql} from '../ops/op.js'
 
 export interface CustomerBalanceRow {
   id: string
@@ -9,17 +11,21 @@ export interface CustomerBalanceRow {
   balances: Money[]
 }
 
+// PostgreSQL cannot tell a parameter's type from `@site IS NULL` alone: it is named there.
+const CUSTOMERS: Sql = {
+  sqlite: 'SELECT id, site, name FROM customers WHERE (@site IS NULL OR site = @site) ORDER BY id',
+  postgres: 'SELECT id, site, name FROM customers WHERE (CAST(@site AS text) IS NULL OR site = @site) ORDER BY id',
+}
+
+const BALANCES = bothWays(
+  (w) => `SELECT substr(account, 10) AS customer, currency, SUM(minor) AS minor FROM ledger_balances
+       WHERE ${w.startsWith('account', 'customer:')} GROUP BY account, currency HAVING SUM(minor) <> 0 ORDER BY account, currency`,
+)
+
 /** Every customer (optionally of one site) with its balances, in id order: one pass over customers and balances. */
-export function allCustomerBalances(db: Db, site?: string): CustomerBalanceRow[] {
-  const customers = db
-    .stmt('SELECT id, site, name FROM customers WHERE (@site IS NULL OR site = @site) ORDER BY id')
-    .all({site: site ?? null}) as Array<{id: string; site: string; name: string | null}>
-  const rows = db
-    .stmt(
-      `SELECT substr(account, 10) AS customer, currency, SUM(minor) AS minor FROM ledger_balances
-       WHERE account GLOB 'customer:*' GROUP BY account, currency HAVING SUM(minor) <> 0 ORDER BY account, currency`,
-    )
-    .all() as Array<{customer: string; currency: string; minor: number}>
+export const allCustomerBalances = dual(function* allCustomerBalances(site?: string): Ops<CustomerBalanceRow[]> {
+  const customers = yield* all<{id: string; site: string; name: string | null}>(CUSTOMERS, {site: site ?? null})
+  const rows = yield* all<{customer: string; currency: string; minor: number}>(BALANCES)
   const byCustomer = new Map<string, Money[]>()
   for (const r of rows) {
     const list = byCustomer.get(r.customer)
@@ -27,5 +33,5 @@ export function allCustomerBalances(db: Db, site?: string): CustomerBalanceRow[]
     if (list) list.push(money)
     else byCustomer.set(r.customer, [money])
   }
-  return customers.map((c) => ({...c, balances: byCustomer.get(c.id) ?? []}))
-}
+  return customers.map((c): CustomerBalanceRow => ({...c, balances: byCustomer.get(c.id) ?? []}))
+})

@@ -1,6 +1,8 @@
 import type {PostingLine} from '../../core/ledger.js'
 import type {Money} from '../../core/transaction.js'
-import type {Db} from '../db.js'
+import {bothWays} from '../ops/dialect.js'
+import {dual} from '../ops/dual.js'
+import {all, now, type Ops, run, type Sql, value} from '../ops/op.js'
 
 export interface PostingMeta {
   provider: string | null
@@ -35,51 +37,57 @@ export interface TxnSummary {
  */
 export type PostingKey = {seq: number; id: string} | {document: string}
 
-/** The cumulative effect of everything posted for one transaction (or invoice), per account and currency. */
-export function postedPositions(db: Db, key: PostingKey): {lines: PostingLine[]; lastVersion: number} {
-  const rows = (
-    'seq' in key
-      ? db
-          .stmt(
-            `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq = ? GROUP BY account, currency`,
-          )
-          .all(key.seq)
-      : db
-          .stmt(
-            `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? GROUP BY account, currency`,
-          )
-          .all(key.document)
-  ) as Array<{account: string; currency: string; minor: number; v: number}>
-  const lastVersion = rows.reduce((max, r) => Math.max(max, r.v), 0)
-  return {lines: rows.map((r) => ({account: r.account, currency: r.currency, minor: r.minor})), lastVersion}
+// SQLite hands groups out in key order; PostgreSQL's hash aggregate need not, so it is asked for that order.
+const POSITIONS_BY_TXN: Sql = {
+  sqlite: `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq = ? GROUP BY account, currency`,
+  postgres: `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq = ? GROUP BY account, currency ORDER BY account, currency`,
+}
+const POSITIONS_BY_DOCUMENT: Sql = {
+  sqlite: `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? GROUP BY account, currency`,
+  postgres: `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? GROUP BY account, currency ORDER BY account, currency`,
 }
 
+/** The cumulative effect of everything posted for one transaction (or invoice), per account and currency. */
+export const postedPositions = dual(function* postedPositions(
+  key: PostingKey,
+): Ops<{lines: PostingLine[]; lastVersion: number}> {
+  const rows = yield* all<{account: string; currency: string; minor: number; v: number}>(
+    'seq' in key ? POSITIONS_BY_TXN : POSITIONS_BY_DOCUMENT,
+    ['seq' in key ? key.seq : key.document],
+  )
+  const lastVersion = rows.reduce((max, r) => Math.max(max, r.v), 0)
+  return {
+    lines: rows.map((r): PostingLine => ({account: r.account, currency: r.currency, minor: r.minor})),
+    lastVersion,
+  }
+})
+
 /** The posting key of a stored transaction id, or of a document id when no transaction has it. */
-export function postingKeyOf(db: Db, id: string): PostingKey {
-  const seq = db.stmt('SELECT seq FROM transactions WHERE id = ?').pluck().get(id) as number | undefined
+export const postingKeyOf = dual(function* postingKeyOf(id: string): Ops<PostingKey> {
+  const seq = yield* value<number>('SELECT seq FROM transactions WHERE id = ?', [id])
   return seq === undefined ? {document: id} : {seq, id}
-}
+})
 
 /**
  * Appends one balanced posting set; the unique (key, version, account, currency) makes a replay a no-op. Balances
  * follow in the same statement (trigger ledger_balances_post).
  */
-export function insertPostings(
-  db: Db,
+export const insertPostings = dual(function* insertPostings(
   key: PostingKey,
   version: number,
   lines: readonly PostingLine[],
   meta: PostingMeta,
-  at: string = db.now(),
-): number {
+  at?: string,
+): Ops<number> {
   if (lines.length === 0) return 0
+  const when = at ?? (yield* now())
   const [seq, id] = 'seq' in key ? [key.seq, key.id] : [null, key.document]
   // One statement per posting set (a set has a handful of lines): the per-statement cost, not the rows, dominated.
   const values: unknown[] = []
   for (const l of lines)
-    values.push(seq, id, version, l.account, l.minor, l.currency, meta.provider, meta.site, meta.customer, at)
-  return db.stmt(insertPostingsSql('seq' in key, lines.length)).run(...values).changes
-}
+    values.push(seq, id, version, l.account, l.minor, l.currency, meta.provider, meta.site, meta.customer, when)
+  return (yield* run(insertPostingsSql('seq' in key, lines.length), values)).changes
+})
 
 const postingsSql = new Map<string, string>()
 
@@ -97,35 +105,31 @@ function insertPostingsSql(byTxn: boolean, rows: number): string {
   return sql
 }
 
-export function customerBalances(db: Db, customerId: string): Money[] {
-  const rows = db
-    .stmt(
-      `SELECT currency, SUM(minor) AS minor FROM ledger_balances WHERE account = ? GROUP BY currency ORDER BY currency`,
-    )
-    .all(`customer:${customerId}`) as Array<{currency: string; minor: number}>
-  return rows.filter((r) => r.minor !== 0).map((r) => ({minor: r.minor, currency: r.currency}))
-}
+export const customerBalances = dual(function* customerBalances(customerId: string): Ops<Money[]> {
+  const rows = yield* all<{currency: string; minor: number}>(
+    `SELECT currency, SUM(minor) AS minor FROM ledger_balances WHERE account = ? GROUP BY currency ORDER BY currency`,
+    [`customer:${customerId}`],
+  )
+  return rows.filter((r) => r.minor !== 0).map((r): Money => ({minor: r.minor, currency: r.currency}))
+})
+
+const SITE_BALANCES = bothWays(
+  (w) => `SELECT site, currency, SUM(minor) AS minor FROM ledger_balances
+       WHERE ${w.startsWith('account', 'customer:')} AND site <> '' GROUP BY site, currency ORDER BY site, currency`,
+)
 
 /** Per site and currency: what customers of the site owe in total (sum of their customer accounts). */
-export function siteBalances(db: Db): Array<{site: string; currency: string; minor: number}> {
-  return db
-    .stmt(
-      `SELECT site, currency, SUM(minor) AS minor FROM ledger_balances
-       WHERE account GLOB 'customer:*' AND site <> '' GROUP BY site, currency ORDER BY site, currency`,
-    )
-    .all() as Array<{site: string; currency: string; minor: number}>
-}
+export const siteBalances = dual(function* siteBalances(): Ops<Array<{site: string; currency: string; minor: number}>> {
+  return yield* all<{site: string; currency: string; minor: number}>(SITE_BALANCES)
+})
 
-export function postingsFor(db: Db, txnId: string): StoredPosting[] {
-  const key = postingKeyOf(db, txnId)
-  const columns = 'txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at'
-  const rows = (
-    'seq' in key
-      ? db.stmt(`SELECT ${columns} FROM ledger_postings WHERE txn_seq = ? ORDER BY version, id`).all(key.seq)
-      : db
-          .stmt(`SELECT ${columns} FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? ORDER BY version, id`)
-          .all(key.document)
-  ) as Array<{
+const POSTING_COLUMNS = 'txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at'
+const POSTINGS_BY_TXN = `SELECT ${POSTING_COLUMNS} FROM ledger_postings WHERE txn_seq = ? ORDER BY version, id`
+const POSTINGS_BY_DOCUMENT = `SELECT ${POSTING_COLUMNS} FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? ORDER BY version, id`
+
+export const postingsFor = dual(function* postingsFor(txnId: string): Ops<StoredPosting[]> {
+  const key = yield* postingKeyOf.ops(txnId)
+  const rows = yield* all<{
     txn_id: string
     version: number
     account: string
@@ -135,8 +139,8 @@ export function postingsFor(db: Db, txnId: string): StoredPosting[] {
     site: string | null
     customer: string | null
     posted_at: string
-  }>
-  return rows.map((r) => ({
+  }>('seq' in key ? POSTINGS_BY_TXN : POSTINGS_BY_DOCUMENT, ['seq' in key ? key.seq : key.document])
+  return rows.map((r): StoredPosting => ({
     txnId: r.txn_id,
     version: r.version,
     account: r.account,
@@ -147,7 +151,7 @@ export function postingsFor(db: Db, txnId: string): StoredPosting[] {
     customer: r.customer,
     postedAt: r.posted_at,
   }))
-}
+})
 
 export function toSummary(r: Record<string, string | number | null>): TxnSummary {
   return {

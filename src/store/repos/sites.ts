@@ -1,4 +1,5 @@
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, get, now, type Ops, run} from '../ops/op.js'
 import {applyBatch, RowRejected, sameValues, single, type BatchResult, type RowOutcome} from './batch.js'
 
 export interface SiteInput {
@@ -35,60 +36,62 @@ const SELECT = 'SELECT id, name, currency, country, timezone, created_at, update
  * Idempotent import: inserted / updated / unchanged per row. A site's base currency is fixed once money is booked
  * at it (ledger postings or synced transactions): changing it would relabel every amount already there.
  */
-export function upsertSites(db: Db, sites: readonly SiteInput[]): BatchResult {
-  return applyBatch(db, sites, (site) => {
+export const upsertSites = dual(function* upsertSites(sites: readonly SiteInput[]): Ops<BatchResult> {
+  return yield* applyBatch.ops(sites, function* (site) {
     const values = {
       name: site.name,
       currency: site.currency,
       country: site.country ?? null,
       timezone: site.timezone ?? null,
     }
-    const stored = db.stmt(`${SELECT} WHERE id = ?`).get(site.id) as SiteRow | undefined
-    const at = db.now()
+    const stored = yield* get<SiteRow>(`${SELECT} WHERE id = ?`, [site.id])
+    const at = yield* now()
     if (stored === undefined) {
-      db.stmt(
+      yield* run(
         `INSERT INTO sites (id, name, currency, country, timezone, created_at, updated_at)
          VALUES (@id, @name, @currency, @country, @timezone, @at, @at)`,
-      ).run({id: site.id, ...values, at})
+        {id: site.id, ...values, at},
+      )
       return 'inserted'
     }
     if (sameValues(stored, values)) return 'unchanged'
     if (stored.currency !== values.currency) {
-      const booked = bookedAtSite(db, site.id)
+      const booked = yield* bookedAtSite(site.id)
       if (booked)
         throw new RowRejected(
           `site "${site.id}" has ${booked} in its base currency ${stored.currency}; it cannot change to ${values.currency}`,
         )
     }
-    db.stmt(
+    yield* run(
       `UPDATE sites SET name = @name, currency = @currency, country = @country, timezone = @timezone,
        updated_at = @at WHERE id = @id`,
-    ).run({id: site.id, ...values, at})
+      {id: site.id, ...values, at},
+    )
     return 'updated'
   })
-}
+})
 
 /** What is booked at a site, if anything: 'ledger postings', 'transactions', or null. */
-function bookedAtSite(db: Db, id: string): string | null {
+function* bookedAtSite(id: string): Ops<string | null> {
   // ledger_balances has a row for every account, currency and site that ever had a posting (only runs on a change).
-  if (db.stmt('SELECT 1 FROM ledger_balances WHERE site = ? LIMIT 1').get(id) !== undefined) return 'ledger postings'
-  if (db.stmt('SELECT 1 FROM transactions WHERE site_id = ? LIMIT 1').get(id) !== undefined) return 'transactions'
+  if ((yield* get('SELECT 1 FROM ledger_balances WHERE site = ? LIMIT 1', [id])) !== undefined) return 'ledger postings'
+  if ((yield* get('SELECT 1 FROM transactions WHERE site_id = ? LIMIT 1', [id])) !== undefined) return 'transactions'
   return null
 }
 
 /** One site; a constraint violation is thrown as a UsageError instead of being reported. */
-export function upsertSite(db: Db, site: SiteInput): RowOutcome {
-  return single(upsertSites(db, [site]), `site ${site.id}`)
-}
+export const upsertSite = dual(function* upsertSite(site: SiteInput): Ops<RowOutcome> {
+  return single(yield* upsertSites.ops([site]), `site ${site.id}`)
+})
 
-export function getSite(db: Db, id: string): Site | null {
-  const row = db.stmt(`${SELECT} WHERE id = ?`).get(id) as SiteRow | undefined
+export const getSite = dual(function* getSite(id: string): Ops<Site | null> {
+  const row = yield* get<SiteRow>(`${SELECT} WHERE id = ?`, [id])
   return row === undefined ? null : toSite(row)
-}
+})
 
-export function listSites(db: Db): Site[] {
-  return (db.stmt(`${SELECT} ORDER BY id`).all() as SiteRow[]).map(toSite)
-}
+export const listSites = dual(function* listSites(): Ops<Site[]> {
+  return (yield* all<SiteRow>(`${SELECT} ORDER BY id`)).map(toSite)
+})
 
 function toSite(row: SiteRow): Site {
   return {

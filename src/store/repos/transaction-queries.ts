@@ -1,5 +1,6 @@
 import type {NormalizedTxn} from '../../core/transaction.js'
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, get, type Ops, type Sql} from '../ops/op.js'
 import {toSummary, type TxnSummary} from './ledger.js'
 import {TXN_COLUMNS, txnFromRow, type TxnRow} from './txn-row.js'
 
@@ -25,17 +26,23 @@ const SUMMARY_COLUMNS =
  * A customer's transactions are collected by scanning transactions_site_time alone (it carries customer_id):
  * the sync keeps no per-customer index, which would cost a randomly placed leaf for every transaction it writes.
  */
-export function queryTransactions(db: Db, f: TxnFilter): TxnSummary[] {
+export const queryTransactions = dual(function* queryTransactions(f: TxnFilter): Ops<TxnSummary[]> {
   const where: string[] = []
   if (f.site !== undefined) where.push('site_id = @site')
   if (f.provider !== undefined) where.push('provider = @provider')
-  if (f.customer !== undefined)
-    where.push('seq IN (SELECT seq FROM transactions INDEXED BY transactions_site_time WHERE customer_id = @customer)')
+  // PostgreSQL has no INDEXED BY (nor needs telling: it has no per-customer index to be drawn to either).
+  const customer =
+    'seq IN (SELECT seq FROM transactions INDEXED BY transactions_site_time WHERE customer_id = @customer)'
+  if (f.customer !== undefined) where.push(customer)
   if (f.status !== undefined) where.push('status = @status')
   if (f.type !== undefined) where.push('type = @type')
   if (f.since !== undefined) where.push('occurred_at >= @since')
-  const sql = `SELECT ${SUMMARY_COLUMNS} FROM transactions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+  const text = `SELECT ${SUMMARY_COLUMNS} FROM transactions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY occurred_at DESC, id DESC LIMIT @limit`
+  const sql: Sql =
+    f.customer === undefined
+      ? text
+      : {sqlite: text, postgres: text.replace(customer, customer.replace(' INDEXED BY transactions_site_time', ''))}
   const params = Object.fromEntries(
     Object.entries({
       site: f.site,
@@ -47,19 +54,20 @@ export function queryTransactions(db: Db, f: TxnFilter): TxnSummary[] {
       limit: f.limit,
     }).filter(([, v]) => v !== undefined),
   )
-  return (db.stmt(sql).all(params) as Array<Record<string, string | number | null>>).map(toSummary)
-}
+  return (yield* all<Record<string, string | number | null>>(sql, params)).map(toSummary)
+})
 
 export interface TxnDocuments {
   transaction: NormalizedTxn
   rawJson: string
 }
 
-export function transactionDocuments(db: Db, id: string): TxnDocuments | null {
-  const row = db.stmt(`SELECT ${TXN_COLUMNS}, raw_json FROM transactions WHERE id = ?`).get(id) as
-    (TxnRow & {raw_json: string}) | undefined
+const DOCUMENTS = `SELECT ${TXN_COLUMNS}, raw_json FROM transactions WHERE id = ?`
+
+export const transactionDocuments = dual(function* transactionDocuments(id: string): Ops<TxnDocuments | null> {
+  const row = yield* get<TxnRow & {raw_json: string}>(DOCUMENTS, [id])
   return row ? {transaction: txnFromRow(row), rawJson: row.raw_json} : null
-}
+})
 
 export interface TxnStateRow {
   version: number
@@ -72,13 +80,8 @@ export interface TxnStateRow {
   recordedAt: string
 }
 
-export function transactionStates(db: Db, id: string): TxnStateRow[] {
-  const rows = db
-    .stmt(
-      `SELECT version, status, amount_minor, currency, fee_minor, fee_currency, gateway_updated_at, source, raw_sha256, recorded_at
-       FROM transaction_states WHERE txn_seq = (SELECT seq FROM transactions WHERE id = ?) ORDER BY version`,
-    )
-    .all(id) as Array<{
+export const transactionStates = dual(function* transactionStates(id: string): Ops<TxnStateRow[]> {
+  const rows = yield* all<{
     version: number
     status: string
     amount_minor: number
@@ -89,8 +92,12 @@ export function transactionStates(db: Db, id: string): TxnStateRow[] {
     source: string
     raw_sha256: string
     recorded_at: string
-  }>
-  return rows.map((r) => ({
+  }>(
+    `SELECT version, status, amount_minor, currency, fee_minor, fee_currency, gateway_updated_at, source, raw_sha256, recorded_at
+       FROM transaction_states WHERE txn_seq = (SELECT seq FROM transactions WHERE id = ?) ORDER BY version`,
+    [id],
+  )
+  return rows.map((r): TxnStateRow => ({
     version: r.version,
     status: r.status,
     amount: {minor: r.amount_minor, currency: r.currency},
@@ -100,4 +107,4 @@ export function transactionStates(db: Db, id: string): TxnStateRow[] {
     rawSha256: r.raw_sha256,
     recordedAt: r.recorded_at,
   }))
-}
+})

@@ -1,5 +1,6 @@
 import type {NormalizedTxn} from '../../core/transaction.js'
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, engine, get, type Ops, run, type Sql, value} from '../ops/op.js'
 import {IDENTITY_COLUMNS, TXN_COLUMN_LIST, TXN_COLUMNS, txnFromRow, txnValues, type TxnRow} from './txn-row.js'
 
 export interface StoredTxnState {
@@ -13,13 +14,15 @@ export interface StoredTxnState {
 // Built once: a statement is looked up by its text on every call, and a freshly built string is hashed anew.
 const GET_STATE = `SELECT seq, version, customer_id, site_id, ${TXN_COLUMNS} FROM transactions WHERE id = ?`
 
-export function getTxnState(db: Db, id: string): StoredTxnState | null {
-  const row = db.stmt(GET_STATE).get(id) as
-    (TxnRow & {seq: number; version: number; customer_id: string | null; site_id: string | null}) | undefined
+export const getTxnState = dual(function* getTxnState(id: string): Ops<StoredTxnState | null> {
+  const row = yield* get<TxnRow & {seq: number; version: number; customer_id: string | null; site_id: string | null}>(
+    GET_STATE,
+    [id],
+  )
   return row
     ? {seq: row.seq, version: row.version, customerId: row.customer_id, siteId: row.site_id, txn: txnFromRow(row)}
     : null
-}
+})
 
 export interface TxnWrite {
   txn: NormalizedTxn
@@ -45,22 +48,35 @@ const INSERT = `INSERT INTO transactions (${TXN_COLUMNS}, customer_id, site_id, 
 const INSERT_STATE = `INSERT INTO transaction_states (txn_seq, txn_id, version, status, amount_minor, currency, fee_minor, fee_currency,
   gateway_updated_at, source, raw_sha256, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
+// PostgreSQL hands the new seq back with the INSERT. SQLite asks for it after a plain INSERT instead: RETURNING
+// costs its commonest statement about a quarter more CPU (a 28-column row: 6.0 us against 4.9, measured through
+// better-sqlite3), last_insert_rowid() about 0.1 us.
+const INSERT_RETURNING = `${INSERT} RETURNING seq`
+const LAST_ROWID = 'SELECT last_insert_rowid()'
+
 /**
  * Writes the latest state and its history row; returns the transaction's seq. The caller decided this is a new
  * version, and knows from getTxnState (under the same write lock) whether the transaction exists: `seq` when it does.
  * A plain INSERT or UPDATE, not an upsert: no conflict handling or RETURNING for the common case of a new object.
  */
-export function writeTxnVersion(db: Db, w: TxnWrite, seq: number | null): number {
+export const writeTxnVersion = dual(function* writeTxnVersion(w: TxnWrite, seq: number | null): Ops<number> {
   const t = w.txn
+  // A fresh array each call: the row's other values go on its end rather than into a copy.
   const values = txnValues(t)
   if (seq === null) {
-    seq = Number(
-      db.stmt(INSERT).run(...values, w.customerId, w.siteId, w.version, w.rawJson, w.now, w.now).lastInsertRowid,
-    )
+    values.push(w.customerId, w.siteId, w.version, w.rawJson, w.now, w.now)
+    if ((yield* engine()) === 'sqlite') {
+      yield* run(INSERT, values)
+      seq = (yield* value<number>(LAST_ROWID))!
+    } else {
+      seq = (yield* value<number>(INSERT_RETURNING, values))!
+    }
   } else {
-    db.stmt(UPDATE).run(...values.slice(IDENTITY_COLUMNS), w.customerId, w.siteId, w.version, w.rawJson, w.now, seq)
+    const row = values.slice(IDENTITY_COLUMNS)
+    row.push(w.customerId, w.siteId, w.version, w.rawJson, w.now, seq)
+    yield* run(UPDATE, row)
   }
-  db.stmt(INSERT_STATE).run(
+  yield* run(INSERT_STATE, [
     seq,
     t.id,
     w.version,
@@ -73,34 +89,38 @@ export function writeTxnVersion(db: Db, w: TxnWrite, seq: number | null): number
     w.source,
     w.rawSha256,
     w.now,
-  )
+  ])
   return seq
-}
+})
 
 /**
  * The parent payment as the ledger holds it (refunds and disputes inherit its customer and site), or null when it
  * is not in the ledger: never seen, or held in quarantine.
  */
-export function storedParent(
-  db: Db,
+export const storedParent = dual(function* storedParent(
   provider: string,
   parentExternalId: string,
-): {customerId: string | null; siteId: string | null} | null {
-  const row = db
-    .stmt('SELECT customer_id, site_id FROM transactions WHERE id = ?')
-    .get(`${provider}:${parentExternalId}`) as {customer_id: string | null; site_id: string | null} | undefined
+): Ops<{customerId: string | null; siteId: string | null} | null> {
+  const row = yield* get<{customer_id: string | null; site_id: string | null}>(
+    'SELECT customer_id, site_id FROM transactions WHERE id = ?',
+    [`${provider}:${parentExternalId}`],
+  )
   return row ? {customerId: row.customer_id, siteId: row.site_id} : null
+})
+
+// PostgreSQL cannot tell a parameter's type from `? IS NULL` alone: it is named there.
+const STORED: Sql = {
+  sqlite: `SELECT customer_id, site_id, ${TXN_COLUMNS} FROM transactions WHERE (? IS NULL OR provider = ?) ORDER BY seq`,
+  postgres: `SELECT customer_id, site_id, ${TXN_COLUMNS} FROM transactions WHERE (CAST(? AS text) IS NULL OR provider = ?) ORDER BY seq`,
 }
 
 /** Every stored transaction as the sync last wrote it (optionally one provider's), in arrival order. */
-export function storedTransactions(
-  db: Db,
+export const storedTransactions = dual(function* storedTransactions(
   provider?: string,
-): Array<{txn: NormalizedTxn; customerId: string | null; siteId: string | null}> {
-  const rows = db
-    .stmt(
-      `SELECT customer_id, site_id, ${TXN_COLUMNS} FROM transactions WHERE (? IS NULL OR provider = ?) ORDER BY seq`,
-    )
-    .all(provider ?? null, provider ?? null) as Array<TxnRow & {customer_id: string | null; site_id: string | null}>
+): Ops<Array<{txn: NormalizedTxn; customerId: string | null; siteId: string | null}>> {
+  const rows = yield* all<TxnRow & {customer_id: string | null; site_id: string | null}>(STORED, [
+    provider ?? null,
+    provider ?? null,
+  ])
   return rows.map((r) => ({txn: txnFromRow(r), customerId: r.customer_id, siteId: r.site_id}))
-}
+})
