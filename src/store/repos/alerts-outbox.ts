@@ -1,9 +1,9 @@
-import {type Words, words} from '../ops/dialect.js'
+import {words} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, type Engine, get, type Ops, run, type Sql, value} from '../ops/op.js'
+import {all, type Engine, engine, get, type Ops, run, type Sql, value} from '../ops/op.js'
 
-/** The words of this file's statements that the engines spell differently: dialect.ts's, and two more. */
-interface Spelling extends Words {
+/** The words of this file's statements that the engines spell differently (besides dialect.ts's). */
+interface Spelling {
   /** A camelCase alias: PostgreSQL folds an unquoted name to lower case. */
   alias(name: string): string
   /**
@@ -14,8 +14,8 @@ interface Spelling extends Words {
 }
 
 const SPELLING: Record<Engine, Spelling> = {
-  sqlite: {...words('sqlite'), alias: (name) => name, count: (condition) => `SUM(${condition})`},
-  postgres: {...words('postgres'), alias: (name) => `"${name}"`, count: (condition) => `SUM((${condition})::int)`},
+  sqlite: {alias: (name) => name, count: (condition) => `SUM(${condition})`},
+  postgres: {alias: (name) => `"${name}"`, count: (condition) => `SUM((${condition})::int)`},
 }
 
 function spell(template: (s: Spelling) => string): Sql {
@@ -77,30 +77,68 @@ export interface DueDelivery {
 }
 
 /**
+ * How long dueDeliveries' claim keeps a delivery from other hosts on PostgreSQL: longer than a batch of attempts
+ * takes (deliverDue renews its lease after each batch for the same reason), so a slow batch is not sent twice.
+ */
+export const DELIVERY_CLAIM_MS = 5 * 60_000
+
+/**
  * Deliveries due at `now` that are first in line: within one target and order key (one customer, say), only the
  * oldest pending delivery may go, so a receiver sees that key's alerts in the order they were raised.
+ *
+ * On PostgreSQL, where several hosts may deliver from one ledger, the deliveries returned are also claimed for
+ * `claimMs` (a write: run it in one): another host's call skips them, and, since they stay the heads of their
+ * order keys, everything queued behind them. Recording an attempt (markDelivered, markAttemptFailed) ends the
+ * claim; a delivery claimed and never attempted (a hard stop, a target without its secret, a claimant that died)
+ * is due again when the claim lapses, not at once as on SQLite, whose one deliverer (deliverDue's lease) claims
+ * nothing.
  */
 export const dueDeliveries = dual(function* dueDeliveries(
   now: string,
   limit: number,
   skipTargets: readonly string[] = [],
+  claimMs: number = DELIVERY_CLAIM_MS,
 ): Ops<DueDelivery[]> {
-  return yield* all<DueDelivery>(DUE, [now, JSON.stringify(skipTargets), limit])
+  const params = [now, JSON.stringify(skipTargets), limit]
+  if ((yield* engine()) === 'sqlite') return yield* all<DueDelivery>(DUE, params)
+  return yield* all<DueDelivery>(CLAIM_DUE, [...params, new Date(Date.parse(now) + claimMs).toISOString()])
 })
 
-const DUE = spell(
-  (
-    s,
-  ) => `SELECT d.outbox_seq AS seq, d.target_id AS ${s.alias('targetId')}, d.attempts, o.message_id AS ${s.alias('messageId')}, o.event, o.payload,
-         o.raised_at AS ${s.alias('raisedAt')}
+const DUE = `SELECT d.outbox_seq AS seq, d.target_id AS targetId, d.attempts, o.message_id AS messageId, o.event, o.payload,
+         o.raised_at AS raisedAt
        FROM (SELECT target_id, MIN(outbox_seq) AS seq FROM alert_deliveries WHERE status = 'pending'
              GROUP BY target_id, order_key) head
        JOIN alert_deliveries d ON d.outbox_seq = head.seq AND d.target_id = head.target_id
        JOIN alerts_outbox o ON o.seq = d.outbox_seq
        JOIN alert_targets t ON t.id = d.target_id
-       WHERE t.enabled = 1 AND d.next_attempt_at <= ? AND d.target_id NOT ${s.inList('text')}
-       ORDER BY d.outbox_seq LIMIT ?`,
-)
+       WHERE t.enabled = 1 AND d.next_attempt_at <= ? AND d.target_id NOT IN (SELECT value FROM json_each(?))
+       ORDER BY d.outbox_seq LIMIT ?`
+
+/**
+ * PostgreSQL's dueDeliveries: the same heads, locked without waiting (SKIP LOCKED: a head another host is claiming
+ * right now is passed over) and claimed by moving next_attempt_at to the claim's end, which keeps them from every
+ * later call until then. A row locked after another host changed it is re-checked against d's own conditions only,
+ * not the heads' subquery, hence `d.status = 'pending'` again. The rows come back as SQLite's do.
+ */
+const CLAIM_DUE = `WITH due AS (
+         SELECT d.outbox_seq, d.target_id
+         FROM (SELECT target_id, MIN(outbox_seq) AS seq FROM alert_deliveries WHERE status = 'pending'
+               GROUP BY target_id, order_key) head
+         JOIN alert_deliveries d ON d.outbox_seq = head.seq AND d.target_id = head.target_id
+         JOIN alert_targets t ON t.id = d.target_id
+         WHERE t.enabled = 1 AND d.status = 'pending' AND d.next_attempt_at <= ?
+           AND d.target_id NOT ${words('postgres').inList('text')}
+         ORDER BY d.outbox_seq LIMIT ?
+         FOR UPDATE OF d SKIP LOCKED
+       ), claimed AS (
+         UPDATE alert_deliveries d SET next_attempt_at = ? FROM due
+         WHERE d.outbox_seq = due.outbox_seq AND d.target_id = due.target_id
+         RETURNING d.outbox_seq, d.target_id, d.attempts
+       )
+       SELECT c.outbox_seq AS seq, c.target_id AS "targetId", c.attempts, o.message_id AS "messageId", o.event, o.payload,
+         o.raised_at AS "raisedAt"
+       FROM claimed c JOIN alerts_outbox o ON o.seq = c.outbox_seq
+       ORDER BY c.outbox_seq`
 
 /**
  * When the next delivery first in line (see dueDeliveries) to an enabled target falls due; null when none waits.

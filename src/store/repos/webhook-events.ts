@@ -1,5 +1,5 @@
 import {dual} from '../ops/dual.js'
-import {all, type Engine, get, type Ops, run, type Sql, value} from '../ops/op.js'
+import {all, type Engine, engine, get, type Ops, run, type Sql, value} from '../ops/op.js'
 
 /** The words of this file's statements that the engines spell differently. */
 interface Spelling {
@@ -68,11 +68,13 @@ export interface WebhookEventRow {
   error: string | null
 }
 
-const columns = ({
-  alias: a,
-}: Spelling) => `id, provider, dedup_key AS ${a('dedupKey')}, received_at AS ${a('receivedAt')}, committed_at AS ${a('committedAt')},
+/** nextFetchAt: where the column comes from (the time a claim found, on PostgreSQL: see dueFetches). */
+const columns = (
+  {alias: a}: Spelling,
+  nextFetchAt = 'next_fetch_at',
+) => `id, provider, dedup_key AS ${a('dedupKey')}, received_at AS ${a('receivedAt')}, committed_at AS ${a('committedAt')},
   commit_ms AS ${a('commitMs')}, deliveries, last_delivery_at AS ${a('lastDeliveryAt')}, status, summary, events_json AS ${a('eventsJson')},
-  applied_json AS ${a('appliedJson')}, fetch_attempts AS ${a('fetchAttempts')}, next_fetch_at AS ${a('nextFetchAt')}, error`
+  applied_json AS ${a('appliedJson')}, fetch_attempts AS ${a('fetchAttempts')}, ${nextFetchAt} AS ${a('nextFetchAt')}, error`
 
 /** The stored event with this key, if any (a redelivery). */
 export const findWebhookEvent = dual(function* findWebhookEvent(
@@ -144,15 +146,47 @@ const LIST = spell(
        ORDER BY id DESC LIMIT @limit`,
 )
 
-/** Events whose objects are still to be read, due by `now`, oldest first. */
-export const dueFetches = dual(function* dueFetches(now: string, limit: number): Ops<WebhookEventRow[]> {
-  return yield* all<WebhookEventRow>(DUE, [now, limit])
+/**
+ * How long dueFetches' claim keeps an event from other hosts on PostgreSQL: longer than reading a batch of events'
+ * objects takes (each read may wait out a gateway's timeouts and retries), so a slow batch is not read twice.
+ */
+export const FETCH_CLAIM_MS = 10 * 60_000
+
+/**
+ * Events whose objects are still to be read, due by `now`, oldest first.
+ *
+ * On PostgreSQL, where several hosts' `webhooks serve` may read from one ledger, the events returned are also
+ * claimed for `claimMs` (a write: run it in one): their next_fetch_at moves to the claim's end, so another host's
+ * call skips them. Recording the outcome (recordFetch) ends the claim; an event claimed and not read (a stop, a
+ * claimant that died) is due again when the claim lapses, where SQLite's would be at once. The rows come back as
+ * they were when due, as SQLite's.
+ */
+export const dueFetches = dual(function* dueFetches(
+  now: string,
+  limit: number,
+  claimMs: number = FETCH_CLAIM_MS,
+): Ops<WebhookEventRow[]> {
+  if ((yield* engine()) === 'sqlite') return yield* all<WebhookEventRow>(DUE_SQLITE, [now, limit])
+  return yield* all<WebhookEventRow>(CLAIM_DUE, [now, limit, new Date(Date.parse(now) + claimMs).toISOString()])
 })
 
-const DUE = spell(
-  (s) => `SELECT ${columns(s)} FROM webhook_events WHERE status = 'fetching' AND next_fetch_at <= ?
-       ORDER BY next_fetch_at, id LIMIT ?`,
-)
+const DUE_SQLITE = `SELECT ${columns(SPELLING.sqlite)} FROM webhook_events WHERE status = 'fetching' AND next_fetch_at <= ?
+       ORDER BY next_fetch_at, id LIMIT ?`
+
+/**
+ * PostgreSQL's dueFetches: the due events locked without waiting (SKIP LOCKED: those another host is claiming right
+ * now are passed over) and claimed in the same statement. A row another host changed after this statement began is
+ * locked in its new state and checked again, so an event claimed meanwhile is not due any more.
+ */
+const CLAIM_DUE = `WITH due AS (
+         SELECT id AS due_id, next_fetch_at AS due_at FROM webhook_events WHERE status = 'fetching' AND next_fetch_at <= ?
+         ORDER BY next_fetch_at, id LIMIT ?
+         FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE webhook_events SET next_fetch_at = ? FROM due WHERE id = due_id
+         RETURNING ${columns(SPELLING.postgres, 'due_at')}
+       )
+       SELECT * FROM claimed ORDER BY "nextFetchAt", id`
 
 /** When the next event to read is due (null: none waits). */
 export const nextFetchAt = dual(function* nextFetchAt(): Ops<string | null> {
