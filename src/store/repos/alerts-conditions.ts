@@ -1,4 +1,5 @@
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {get, type Ops, run} from '../ops/op.js'
 
 /**
  * State that outlives a run, so that an alert follows a change of state rather than every run that sees it
@@ -14,21 +15,27 @@ export interface AlertCondition {
   detail: string | null
 }
 
-export function getCondition(db: Db, key: string): AlertCondition | null {
-  const row = db
-    .stmt('SELECT key, state, since, changed_at AS changedAt, detail FROM alert_conditions WHERE key = ?')
-    .get(key) as AlertCondition | undefined
+export const getCondition = dual(function* getCondition(key: string): Ops<AlertCondition | null> {
+  const row = yield* get<AlertCondition>(
+    {
+      sqlite: 'SELECT key, state, since, changed_at AS changedAt, detail FROM alert_conditions WHERE key = ?',
+      // PostgreSQL folds an unquoted alias to lower case.
+      postgres: 'SELECT key, state, since, changed_at AS "changedAt", detail FROM alert_conditions WHERE key = ?',
+    },
+    [key],
+  )
   return row ?? null
-}
+})
 
-export function putCondition(db: Db, c: AlertCondition): void {
-  db.stmt(
+export const putCondition = dual(function* putCondition(c: AlertCondition) {
+  yield* run(
     `INSERT INTO alert_conditions (key, state, since, changed_at, detail) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (key) DO UPDATE SET state = excluded.state, since = excluded.since, changed_at = excluded.changed_at,
      detail = excluded.detail`,
-  ).run(c.key, c.state, c.since, c.changedAt, c.detail)
-}
+    [c.key, c.state, c.since, c.changedAt, c.detail],
+  )
+})
 
-export function clearCondition(db: Db, key: string): void {
-  db.stmt('DELETE FROM alert_conditions WHERE key = ?').run(key)
-}
+export const clearCondition = dual(function* clearCondition(key: string) {
+  yield* run('DELETE FROM alert_conditions WHERE key = ?', [key])
+})

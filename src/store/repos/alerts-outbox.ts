@@ -1,4 +1,26 @@
-import type {Db} from '../db.js'
+import {words} from '../ops/dialect.js'
+import {dual} from '../ops/dual.js'
+import {all, type Engine, engine, get, type Ops, run, type Sql, value} from '../ops/op.js'
+
+/** The words of this file's statements that the engines spell differently (besides dialect.ts's). */
+interface Spelling {
+  /** A camelCase alias: PostgreSQL folds an unquoted name to lower case. */
+  alias(name: string): string
+  /**
+   * The rows a condition holds for, NULL over none as SUM is: SQLite sums its comparisons' 0 and 1, PostgreSQL
+   * has no sum of booleans.
+   */
+  count(condition: string): string
+}
+
+const SPELLING: Record<Engine, Spelling> = {
+  sqlite: {alias: (name) => name, count: (condition) => `SUM(${condition})`},
+  postgres: {alias: (name) => `"${name}"`, count: (condition) => `SUM((${condition})::int)`},
+}
+
+function spell(template: (s: Spelling) => string): Sql {
+  return {sqlite: template(SPELLING.sqlite), postgres: template(SPELLING.postgres)}
+}
 
 /**
  * The alert outbox and its deliveries (migration 005). An alert and one delivery per target are written in the
@@ -19,22 +41,29 @@ export interface OutboxWrite {
 }
 
 /** Inserts the alert; null when an alert with the same dedup key exists already (nothing is written then). */
-export function insertOutbox(db: Db, a: OutboxWrite): number | null {
-  const result = db
-    .stmt(
-      `INSERT INTO alerts_outbox (message_id, event, subject, provider, customer, site, order_key, dedup_key, payload, raised_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`,
-    )
-    .run(a.messageId, a.event, a.subject, a.provider, a.customer, a.site, a.orderKey, a.dedupKey, a.payload, a.raisedAt)
-  return result.changes === 0 ? null : Number(result.lastInsertRowid)
-}
-
-export function insertDeliveries(db: Db, seq: number, targets: readonly string[], orderKey: string, at: string): void {
-  const insert = db.stmt(
-    `INSERT INTO alert_deliveries (outbox_seq, target_id, order_key, next_attempt_at) VALUES (?, ?, ?, ?)`,
+export const insertOutbox = dual(function* insertOutbox(a: OutboxWrite): Ops<number | null> {
+  const seq = yield* value<number>(
+    `INSERT INTO alerts_outbox (message_id, event, subject, provider, customer, site, order_key, dedup_key, payload, raised_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING RETURNING seq`,
+    [a.messageId, a.event, a.subject, a.provider, a.customer, a.site, a.orderKey, a.dedupKey, a.payload, a.raisedAt],
   )
-  for (const target of targets) insert.run(seq, target, orderKey, at)
-}
+  return seq ?? null
+})
+
+export const insertDeliveries = dual(function* insertDeliveries(
+  seq: number,
+  targets: readonly string[],
+  orderKey: string,
+  at: string,
+) {
+  for (const target of targets)
+    yield* run(`INSERT INTO alert_deliveries (outbox_seq, target_id, order_key, next_attempt_at) VALUES (?, ?, ?, ?)`, [
+      seq,
+      target,
+      orderKey,
+      at,
+    ])
+})
 
 /** A delivery whose turn it is: the oldest pending one of its target and order key, due, to an enabled target. */
 export interface DueDelivery {
@@ -48,13 +77,34 @@ export interface DueDelivery {
 }
 
 /**
+ * How long dueDeliveries' claim keeps a delivery from other hosts on PostgreSQL: longer than a batch of attempts
+ * takes (deliverDue renews its lease after each batch for the same reason), so a slow batch is not sent twice.
+ */
+export const DELIVERY_CLAIM_MS = 5 * 60_000
+
+/**
  * Deliveries due at `now` that are first in line: within one target and order key (one customer, say), only the
  * oldest pending delivery may go, so a receiver sees that key's alerts in the order they were raised.
+ *
+ * On PostgreSQL, where several hosts may deliver from one ledger, the deliveries returned are also claimed for
+ * `claimMs` (a write: run it in one): another host's call skips them, and, since they stay the heads of their
+ * order keys, everything queued behind them. Recording an attempt (markDelivered, markAttemptFailed) ends the
+ * claim; a delivery claimed and never attempted (a hard stop, a target without its secret, a claimant that died)
+ * is due again when the claim lapses, not at once as on SQLite, whose one deliverer (deliverDue's lease) claims
+ * nothing.
  */
-export function dueDeliveries(db: Db, now: string, limit: number, skipTargets: readonly string[] = []): DueDelivery[] {
-  return db
-    .stmt(
-      `SELECT d.outbox_seq AS seq, d.target_id AS targetId, d.attempts, o.message_id AS messageId, o.event, o.payload,
+export const dueDeliveries = dual(function* dueDeliveries(
+  now: string,
+  limit: number,
+  skipTargets: readonly string[] = [],
+  claimMs: number = DELIVERY_CLAIM_MS,
+): Ops<DueDelivery[]> {
+  const params = [now, JSON.stringify(skipTargets), limit]
+  if ((yield* engine()) === 'sqlite') return yield* all<DueDelivery>(DUE, params)
+  return yield* all<DueDelivery>(CLAIM_DUE, [...params, new Date(Date.parse(now) + claimMs).toISOString()])
+})
+
+const DUE = `SELECT d.outbox_seq AS seq, d.target_id AS targetId, d.attempts, o.message_id AS messageId, o.event, o.payload,
          o.raised_at AS raisedAt
        FROM (SELECT target_id, MIN(outbox_seq) AS seq FROM alert_deliveries WHERE status = 'pending'
              GROUP BY target_id, order_key) head
@@ -62,30 +112,50 @@ export function dueDeliveries(db: Db, now: string, limit: number, skipTargets: r
        JOIN alerts_outbox o ON o.seq = d.outbox_seq
        JOIN alert_targets t ON t.id = d.target_id
        WHERE t.enabled = 1 AND d.next_attempt_at <= ? AND d.target_id NOT IN (SELECT value FROM json_each(?))
-       ORDER BY d.outbox_seq LIMIT ?`,
-    )
-    .all(now, JSON.stringify(skipTargets), limit) as DueDelivery[]
-}
+       ORDER BY d.outbox_seq LIMIT ?`
+
+/**
+ * PostgreSQL's dueDeliveries: the same heads, locked without waiting (SKIP LOCKED: a head another host is claiming
+ * right now is passed over) and claimed by moving next_attempt_at to the claim's end, which keeps them from every
+ * later call until then. A row locked after another host changed it is re-checked against d's own conditions only,
+ * not the heads' subquery, hence `d.status = 'pending'` again. The rows come back as SQLite's do.
+ */
+const CLAIM_DUE = `WITH due AS (
+         SELECT d.outbox_seq, d.target_id
+         FROM (SELECT target_id, MIN(outbox_seq) AS seq FROM alert_deliveries WHERE status = 'pending'
+               GROUP BY target_id, order_key) head
+         JOIN alert_deliveries d ON d.outbox_seq = head.seq AND d.target_id = head.target_id
+         JOIN alert_targets t ON t.id = d.target_id
+         WHERE t.enabled = 1 AND d.status = 'pending' AND d.next_attempt_at <= ?
+           AND d.target_id NOT ${words('postgres').inList('text')}
+         ORDER BY d.outbox_seq LIMIT ?
+         FOR UPDATE OF d SKIP LOCKED
+       ), claimed AS (
+         UPDATE alert_deliveries d SET next_attempt_at = ? FROM due
+         WHERE d.outbox_seq = due.outbox_seq AND d.target_id = due.target_id
+         RETURNING d.outbox_seq, d.target_id, d.attempts
+       )
+       SELECT c.outbox_seq AS seq, c.target_id AS "targetId", c.attempts, o.message_id AS "messageId", o.event, o.payload,
+         o.raised_at AS "raisedAt"
+       FROM claimed c JOIN alerts_outbox o ON o.seq = c.outbox_seq
+       ORDER BY c.outbox_seq`
 
 /**
  * When the next delivery first in line (see dueDeliveries) to an enabled target falls due; null when none waits.
  * Only the heads count: one queued behind a retry waits for that retry, whatever its own time says.
  */
-export function nextDueAt(db: Db): string | null {
+export const nextDueAt = dual(function* nextDueAt(): Ops<string | null> {
   return (
-    (db
-      .stmt(
-        `SELECT MIN(d.next_attempt_at)
+    (yield* value<string | null>(
+      `SELECT MIN(d.next_attempt_at)
          FROM (SELECT target_id, MIN(outbox_seq) AS seq FROM alert_deliveries WHERE status = 'pending'
                GROUP BY target_id, order_key) head
          JOIN alert_deliveries d ON d.outbox_seq = head.seq AND d.target_id = head.target_id
          JOIN alert_targets t ON t.id = d.target_id
          WHERE t.enabled = 1`,
-      )
-      .pluck()
-      .get() as string | null) ?? null
+    )) ?? null
   )
-}
+})
 
 export interface AttemptResult {
   at: string
@@ -94,32 +164,34 @@ export interface AttemptResult {
   error: string | null
 }
 
-export function markDelivered(db: Db, seq: number, targetId: string, r: AttemptResult): void {
-  db.stmt(
+export const markDelivered = dual(function* markDelivered(seq: number, targetId: string, r: AttemptResult) {
+  yield* run(
     `UPDATE alert_deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt_at = ?, last_status = ?,
      last_error = NULL, delivered_at = ? WHERE outbox_seq = ? AND target_id = ? AND status = 'pending'`,
-  ).run(r.at, r.status, r.at, seq, targetId)
-}
+    [r.at, r.status, r.at, seq, targetId],
+  )
+})
 
 /** A failed attempt: retried at `nextAt`, or given up on (status `failed`) when nextAt is null. */
-export function markAttemptFailed(
-  db: Db,
+export const markAttemptFailed = dual(function* markAttemptFailed(
   seq: number,
   targetId: string,
   r: AttemptResult & {nextAt: string | null},
-): void {
-  db.stmt(
+) {
+  yield* run(
     `UPDATE alert_deliveries SET status = ?, attempts = attempts + 1, last_attempt_at = ?, last_status = ?,
      last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at) WHERE outbox_seq = ? AND target_id = ? AND status = 'pending'`,
-  ).run(r.nextAt === null ? 'failed' : 'pending', r.at, r.status, r.error, r.nextAt, seq, targetId)
-}
+    [r.nextAt === null ? 'failed' : 'pending', r.at, r.status, r.error, r.nextAt, seq, targetId],
+  )
+})
 
 /** A receiver's answer that did not count as an attempt (410 disabled the target): recorded, nothing else changes. */
-export function noteAnswer(db: Db, seq: number, targetId: string, r: AttemptResult): void {
-  db.stmt(
+export const noteAnswer = dual(function* noteAnswer(seq: number, targetId: string, r: AttemptResult) {
+  yield* run(
     `UPDATE alert_deliveries SET last_attempt_at = ?, last_status = ?, last_error = ? WHERE outbox_seq = ? AND target_id = ?`,
-  ).run(r.at, r.status, r.error, seq, targetId)
-}
+    [r.at, r.status, r.error, seq, targetId],
+  )
+})
 
 export interface TargetBacklog {
   pending: number
@@ -132,15 +204,9 @@ export interface TargetBacklog {
 }
 
 /** One pass over the target's deliveries (kept 30 days): for `alerts list` and `status`, not for a hot path. */
-export function targetBacklog(db: Db, targetId: string): TargetBacklog {
-  const counts = db
-    .stmt(
-      `SELECT
-         SUM(d.status = 'pending') AS pending, SUM(d.status = 'delivered') AS delivered, SUM(d.status = 'failed') AS failed,
-         MIN(CASE WHEN d.status = 'pending' THEN o.raised_at END) AS oldestPendingAt, MAX(d.last_attempt_at) AS lastAttemptAt
-       FROM alert_deliveries d JOIN alerts_outbox o ON o.seq = d.outbox_seq WHERE d.target_id = ?`,
-    )
-    .get(targetId) as {
+export const targetBacklog = dual(function* targetBacklog(targetId: string): Ops<TargetBacklog> {
+  // An aggregate without GROUP BY: always one row.
+  const counts = (yield* get(BACKLOG, [targetId])) as {
     pending: number | null
     delivered: number | null
     failed: number | null
@@ -148,13 +214,11 @@ export function targetBacklog(db: Db, targetId: string): TargetBacklog {
     lastAttemptAt: string | null
   }
   const lastError =
-    (db
-      .stmt(
-        `SELECT last_error FROM alert_deliveries WHERE target_id = ? AND last_error IS NOT NULL
+    (yield* value<string>(
+      `SELECT last_error FROM alert_deliveries WHERE target_id = ? AND last_error IS NOT NULL
          ORDER BY last_attempt_at DESC LIMIT 1`,
-      )
-      .pluck()
-      .get(targetId) as string | undefined) ?? null
+      [targetId],
+    )) ?? null
   return {
     pending: counts.pending ?? 0,
     delivered: counts.delivered ?? 0,
@@ -163,31 +227,32 @@ export function targetBacklog(db: Db, targetId: string): TargetBacklog {
     lastError,
     lastAttemptAt: counts.lastAttemptAt,
   }
-}
+})
+
+const BACKLOG = spell(
+  (s) => `SELECT
+         ${s.count(`d.status = 'pending'`)} AS pending, ${s.count(`d.status = 'delivered'`)} AS delivered, ${s.count(`d.status = 'failed'`)} AS failed,
+         MIN(CASE WHEN d.status = 'pending' THEN o.raised_at END) AS ${s.alias('oldestPendingAt')}, MAX(d.last_attempt_at) AS ${s.alias('lastAttemptAt')}
+       FROM alert_deliveries d JOIN alerts_outbox o ON o.seq = d.outbox_seq WHERE d.target_id = ?`,
+)
 
 /**
  * Forgets alerts raised before `before` that wait for no delivery (every one delivered or given up), so the outbox
  * does not grow with every balance change forever. Their deliveries go with them (ON DELETE CASCADE).
  */
-export function pruneSettled(db: Db, before: string): number {
-  return db
-    .stmt(
-      `DELETE FROM alerts_outbox WHERE raised_at < ? AND NOT EXISTS
+export const pruneSettled = dual(function* pruneSettled(before: string): Ops<number> {
+  return (yield* run(
+    `DELETE FROM alerts_outbox WHERE raised_at < ? AND NOT EXISTS
          (SELECT 1 FROM alert_deliveries d WHERE d.outbox_seq = alerts_outbox.seq AND d.status = 'pending')`,
-    )
-    .run(before).changes
-}
+    [before],
+  )).changes
+})
 
 /** Deliveries waiting, to enabled targets and in all. */
-export function pendingDeliveries(db: Db): {enabled: number; all: number} {
-  const row = db
-    .stmt(
-      `SELECT SUM(t.enabled = 1) AS enabled, COUNT(*) AS "all" FROM alert_deliveries d
-       JOIN alert_targets t ON t.id = d.target_id WHERE d.status = 'pending'`,
-    )
-    .get() as {enabled: number | null; all: number}
+export const pendingDeliveries = dual(function* pendingDeliveries(): Ops<{enabled: number; all: number}> {
+  const row = (yield* get(PENDING)) as {enabled: number | null; all: number}
   return {enabled: row.enabled ?? 0, all: row.all}
-}
+})
 
 export interface AlertsOverview {
   targets: number
@@ -200,19 +265,15 @@ export interface AlertsOverview {
   failed: number
 }
 
+const PENDING = spell(
+  (s) => `SELECT ${s.count('t.enabled = 1')} AS enabled, COUNT(*) AS "all" FROM alert_deliveries d
+       JOIN alert_targets t ON t.id = d.target_id WHERE d.status = 'pending'`,
+)
+
 /** For `status`: one pass over the deliveries kept. */
-export function alertsOverview(db: Db): AlertsOverview {
-  const targets = db.stmt('SELECT id, enabled FROM alert_targets ORDER BY id').all() as Array<{
-    id: string
-    enabled: number
-  }>
-  const row = db
-    .stmt(
-      `SELECT SUM(d.status = 'pending' AND t.enabled = 1) AS pending, SUM(d.status = 'failed') AS failed,
-         MIN(CASE WHEN d.status = 'pending' AND t.enabled = 1 THEN o.raised_at END) AS oldestPendingAt
-       FROM alert_deliveries d JOIN alerts_outbox o ON o.seq = d.outbox_seq JOIN alert_targets t ON t.id = d.target_id`,
-    )
-    .get() as {pending: number | null; failed: number | null; oldestPendingAt: string | null}
+export const alertsOverview = dual(function* alertsOverview(): Ops<AlertsOverview> {
+  const targets = yield* all<{id: string; enabled: number}>('SELECT id, enabled FROM alert_targets ORDER BY id')
+  const row = (yield* get(OVERVIEW)) as {pending: number | null; failed: number | null; oldestPendingAt: string | null}
   return {
     targets: targets.length,
     disabled: targets.filter((t) => t.enabled === 0).map((t) => t.id),
@@ -220,4 +281,12 @@ export function alertsOverview(db: Db): AlertsOverview {
     oldestPendingAt: row.oldestPendingAt,
     failed: row.failed ?? 0,
   }
-}
+})
+
+const OVERVIEW = spell(
+  (
+    s,
+  ) => `SELECT ${s.count(`d.status = 'pending' AND t.enabled = 1`)} AS pending, ${s.count(`d.status = 'failed'`)} AS failed,
+         MIN(CASE WHEN d.status = 'pending' AND t.enabled = 1 THEN o.raised_at END) AS ${s.alias('oldestPendingAt')}
+       FROM alert_deliveries d JOIN alerts_outbox o ON o.seq = d.outbox_seq JOIN alert_targets t ON t.id = d.target_id`,
+)

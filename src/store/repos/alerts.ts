@@ -1,4 +1,5 @@
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, get, now, type Ops, run} from '../ops/op.js'
 
 /** An alert receiver (table alert_targets, migration 005). Its keys are in the keychain, never here. */
 export interface AlertTarget {
@@ -43,54 +44,62 @@ function toTarget(r: Row): AlertTarget {
   }
 }
 
-export function insertAlertTarget(
-  db: Db,
+export const insertAlertTarget = dual(function* insertAlertTarget(
   t: Pick<AlertTarget, 'id' | 'url' | 'format' | 'events'>,
-  at: string = db.now(),
-): void {
-  db.stmt(
+  at?: string,
+): Ops<void> {
+  const when = at ?? (yield* now())
+  yield* run(
     `INSERT INTO alert_targets (id, url, format, events, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`,
-  ).run(t.id, t.url, t.format, t.events.join(','), at, at)
-}
+    [t.id, t.url, t.format, t.events.join(','), when, when],
+  )
+})
 
-export function getAlertTarget(db: Db, id: string): AlertTarget | null {
-  const row = db.stmt(`SELECT ${COLUMNS} FROM alert_targets WHERE id = ?`).get(id) as Row | undefined
+export const getAlertTarget = dual(function* getAlertTarget(id: string): Ops<AlertTarget | null> {
+  const row = yield* get<Row>(`SELECT ${COLUMNS} FROM alert_targets WHERE id = ?`, [id])
   return row === undefined ? null : toTarget(row)
-}
+})
 
-export function listAlertTargets(db: Db): AlertTarget[] {
-  return (db.stmt(`SELECT ${COLUMNS} FROM alert_targets ORDER BY id`).all() as Row[]).map(toTarget)
-}
+export const listAlertTargets = dual(function* listAlertTargets(): Ops<AlertTarget[]> {
+  return (yield* all<Row>(`SELECT ${COLUMNS} FROM alert_targets ORDER BY id`)).map(toTarget)
+})
 
 /**
  * The ids of the enabled targets that take `event`. Called for every transaction an apply writes (it decides
  * whether an alert is worth building at all), so it is one prepared read of a table of a handful of rows.
  */
-export function targetsFor(db: Db, event: string): string[] {
-  const rows = db.stmt('SELECT id, events FROM alert_targets WHERE enabled = 1 ORDER BY id').all() as Array<{
-    id: string
-    events: string
-  }>
-  return rows.filter((r) => r.events.split(',').includes(event)).map((r) => r.id)
-}
-
-export function setAlertTargetEnabled(db: Db, id: string, enabled: boolean, reason: string | null): boolean {
-  return (
-    db
-      .stmt('UPDATE alert_targets SET enabled = ?, disabled_reason = ?, updated_at = ? WHERE id = ?')
-      .run(enabled ? 1 : 0, enabled ? null : reason, db.now(), id).changes > 0
+export const targetsFor = dual(function* targetsFor(event: string): Ops<string[]> {
+  const rows = yield* all<{id: string; events: string}>(
+    'SELECT id, events FROM alert_targets WHERE enabled = 1 ORDER BY id',
   )
-}
+  return rows.filter((r) => r.events.split(',').includes(event)).map((r) => r.id)
+})
 
-export function setRotationEnd(db: Db, id: string, endsAt: string | null): void {
-  db.stmt('UPDATE alert_targets SET rotation_ends_at = ?, updated_at = ? WHERE id = ?').run(endsAt, db.now(), id)
-}
+export const setAlertTargetEnabled = dual(function* setAlertTargetEnabled(
+  id: string,
+  enabled: boolean,
+  reason: string | null,
+): Ops<boolean> {
+  const at = yield* now()
+  return (
+    (yield* run('UPDATE alert_targets SET enabled = ?, disabled_reason = ?, updated_at = ? WHERE id = ?', [
+      enabled ? 1 : 0,
+      enabled ? null : reason,
+      at,
+      id,
+    ])).changes > 0
+  )
+})
+
+export const setRotationEnd = dual(function* setRotationEnd(id: string, endsAt: string | null) {
+  yield* run('UPDATE alert_targets SET rotation_ends_at = ?, updated_at = ? WHERE id = ?', [endsAt, yield* now(), id])
+})
 
 /** Deletes the target and (ON DELETE CASCADE) its deliveries. */
-export function deleteAlertTarget(db: Db, id: string): boolean {
-  return db.stmt('DELETE FROM alert_targets WHERE id = ?').run(id).changes > 0
-}
+export const deleteAlertTarget = dual(function* deleteAlertTarget(id: string) {
+  return (yield* run('DELETE FROM alert_targets WHERE id = ?', [id])).changes > 0
+})
 
-export function setAlertTargetUrl(db: Db, id: string, url: string): void {
-  db.stmt('UPDATE alert_targets SET url = ?, updated_at = ? WHERE id = ?').run(url, db.now(), id)
-}
+export const setAlertTargetUrl = dual(function* setAlertTargetUrl(id: string, url: string) {
+  yield* run('UPDATE alert_targets SET url = ?, updated_at = ? WHERE id = ?', [url, yield* now(), id])
+})

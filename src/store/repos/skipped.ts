@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, now, type Ops, run, type Sql} from '../ops/op.js'
 
 /**
  * Gateway objects seen and deliberately not posted (Page.skipped), one row per object: seeing it again (an
@@ -28,37 +29,32 @@ export interface SkippedItem {
   rawJson: string
 }
 
-const UPSERT = `INSERT INTO sync_skipped (provider, item_key, external_id, code, reason, raw_json, source, first_seen_at, last_seen_at)
+const UPSERT: Sql = {
+  sqlite: `INSERT INTO sync_skipped (provider, item_key, external_id, code, reason, raw_json, source, first_seen_at, last_seen_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (provider, item_key) DO UPDATE SET code = excluded.code, reason = excluded.reason,
-    raw_json = excluded.raw_json, source = excluded.source, seen_count = seen_count + 1, last_seen_at = excluded.last_seen_at`
+    raw_json = excluded.raw_json, source = excluded.source, seen_count = seen_count + 1, last_seen_at = excluded.last_seen_at`,
+  // A bare seen_count is ambiguous to PostgreSQL, between the row updated and `excluded`.
+  postgres: `INSERT INTO sync_skipped (provider, item_key, external_id, code, reason, raw_json, source, first_seen_at, last_seen_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (provider, item_key) DO UPDATE SET code = excluded.code, reason = excluded.reason,
+    raw_json = excluded.raw_json, source = excluded.source, seen_count = sync_skipped.seen_count + 1, last_seen_at = excluded.last_seen_at`,
+}
 
-export function keepSkipped(db: Db, items: readonly SkippedWrite[], now: string = db.now()): void {
-  const upsert = db.stmt(UPSERT)
+export const keepSkipped = dual(function* keepSkipped(items: readonly SkippedWrite[], at?: string) {
+  const when = at ?? (yield* now())
   for (const s of items) {
     // An object without an id is known by what it said: the same payload seen twice is one entry.
     const key = s.externalId ?? `sha256:${createHash('sha256').update(s.rawJson).digest('hex')}`
-    upsert.run(s.provider, key, s.externalId, s.code, s.reason, s.rawJson, s.source, now, now)
+    yield* run(UPSERT, [s.provider, key, s.externalId, s.code, s.reason, s.rawJson, s.source, when, when])
   }
-}
+})
 
 /** Most recently seen first. */
-export function listSkipped(
-  db: Db,
+export const listSkipped = dual(function* listSkipped(
   filter: {provider?: string; code?: string; reason?: string; limit?: number} = {},
-): SkippedItem[] {
-  const rows = db
-    .stmt(
-      `SELECT id, provider, external_id, code, reason, source, seen_count, first_seen_at, last_seen_at, raw_json FROM sync_skipped
-       WHERE (@provider IS NULL OR provider = @provider) AND (@code IS NULL OR code = @code) AND (@reason IS NULL OR reason = @reason)
-       ORDER BY last_seen_at DESC, id DESC LIMIT @limit`,
-    )
-    .all({
-      provider: filter.provider ?? null,
-      code: filter.code ?? null,
-      reason: filter.reason ?? null,
-      limit: filter.limit ?? -1,
-    }) as Array<{
+): Ops<SkippedItem[]> {
+  const rows = yield* all<{
     id: number
     provider: string
     external_id: string | null
@@ -69,7 +65,12 @@ export function listSkipped(
     first_seen_at: string
     last_seen_at: string
     raw_json: string
-  }>
+  }>(LIST, {
+    provider: filter.provider ?? null,
+    code: filter.code ?? null,
+    reason: filter.reason ?? null,
+    limit: filter.limit ?? -1,
+  })
   return rows.map((r) => ({
     id: r.id,
     provider: r.provider,
@@ -82,4 +83,16 @@ export function listSkipped(
     lastSeenAt: r.last_seen_at,
     rawJson: r.raw_json,
   }))
+})
+
+const LIST: Sql = {
+  sqlite: `SELECT id, provider, external_id, code, reason, source, seen_count, first_seen_at, last_seen_at, raw_json FROM sync_skipped
+       WHERE (@provider IS NULL OR provider = @provider) AND (@code IS NULL OR code = @code) AND (@reason IS NULL OR reason = @reason)
+       ORDER BY last_seen_at DESC, id DESC LIMIT @limit`,
+  // PostgreSQL cannot tell the type of a parameter only tested for NULL, and refuses a negative LIMIT (SQLite's
+  // "no limit"; PostgreSQL's is NULL).
+  postgres: `SELECT id, provider, external_id, code, reason, source, seen_count, first_seen_at, last_seen_at, raw_json FROM sync_skipped
+       WHERE (CAST(@provider AS text) IS NULL OR provider = @provider) AND (CAST(@code AS text) IS NULL OR code = @code)
+       AND (CAST(@reason AS text) IS NULL OR reason = @reason)
+       ORDER BY last_seen_at DESC, id DESC LIMIT CASE WHEN CAST(@limit AS bigint) >= 0 THEN CAST(@limit AS bigint) END`,
 }

@@ -1,4 +1,32 @@
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, type Engine, engine, get, type Ops, run, type Sql, value} from '../ops/op.js'
+
+/** The words of this file's statements that the engines spell differently. */
+interface Spelling {
+  /** A camelCase alias: PostgreSQL folds an unquoted name to lower case. */
+  alias(name: string): string
+  /** A parameter left out: PostgreSQL cannot tell the type of a parameter only tested for NULL, so it is named. */
+  unset(param: string): string
+  /** `IN` a JSON array parameter of integers (dialect.ts's inList, for a named parameter). */
+  inIntegers(param: string): string
+}
+
+const SPELLING: Record<Engine, Spelling> = {
+  sqlite: {
+    alias: (name) => name,
+    unset: (param) => `${param} IS NULL`,
+    inIntegers: (param) => `IN (SELECT value FROM json_each(${param}))`,
+  },
+  postgres: {
+    alias: (name) => `"${name}"`,
+    unset: (param) => `CAST(${param} AS text) IS NULL`,
+    inIntegers: (param) => `IN (SELECT json_array_elements_text(CAST(${param} AS json))::bigint)`,
+  },
+}
+
+function spell(template: (s: Spelling) => string): Sql {
+  return {sqlite: template(SPELLING.sqlite), postgres: template(SPELLING.postgres)}
+}
 
 /**
  * Verified webhook deliveries (migration 005): one row per gateway event, keyed by (provider, dedup_key). Written in
@@ -40,107 +68,153 @@ export interface WebhookEventRow {
   error: string | null
 }
 
-const COLUMNS = `id, provider, dedup_key AS dedupKey, received_at AS receivedAt, committed_at AS committedAt,
-  commit_ms AS commitMs, deliveries, last_delivery_at AS lastDeliveryAt, status, summary, events_json AS eventsJson,
-  applied_json AS appliedJson, fetch_attempts AS fetchAttempts, next_fetch_at AS nextFetchAt, error`
+/** nextFetchAt: where the column comes from (the time a claim found, on PostgreSQL: see dueFetches). */
+const columns = (
+  {alias: a}: Spelling,
+  nextFetchAt = 'next_fetch_at',
+) => `id, provider, dedup_key AS ${a('dedupKey')}, received_at AS ${a('receivedAt')}, committed_at AS ${a('committedAt')},
+  commit_ms AS ${a('commitMs')}, deliveries, last_delivery_at AS ${a('lastDeliveryAt')}, status, summary, events_json AS ${a('eventsJson')},
+  applied_json AS ${a('appliedJson')}, fetch_attempts AS ${a('fetchAttempts')}, ${nextFetchAt} AS ${a('nextFetchAt')}, error`
 
 /** The stored event with this key, if any (a redelivery). */
-export function findWebhookEvent(db: Db, provider: string, dedupKey: string): number | undefined {
-  const row = db.stmt('SELECT id FROM webhook_events WHERE provider = ? AND dedup_key = ?').get(provider, dedupKey) as
-    {id: number} | undefined
-  return row?.id
-}
+export const findWebhookEvent = dual(function* findWebhookEvent(
+  provider: string,
+  dedupKey: string,
+): Ops<number | undefined> {
+  return yield* value<number>('SELECT id FROM webhook_events WHERE provider = ? AND dedup_key = ?', [
+    provider,
+    dedupKey,
+  ])
+})
 
-export function insertWebhookEvent(db: Db, e: WebhookEventWrite): number {
-  return Number(
-    db
-      .stmt(
-        `INSERT INTO webhook_events (provider, dedup_key, received_at, committed_at, commit_ms, last_delivery_at, status,
+export const insertWebhookEvent = dual(function* insertWebhookEvent(e: WebhookEventWrite): Ops<number> {
+  const id = yield* value<number>(
+    `INSERT INTO webhook_events (provider, dedup_key, received_at, committed_at, commit_ms, last_delivery_at, status,
            summary, events_json, body, applied_json, next_fetch_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        e.provider,
-        e.dedupKey,
-        e.receivedAt,
-        e.committedAt,
-        Math.max(0, Math.round(e.commitMs)),
-        e.receivedAt,
-        e.status,
-        e.summary,
-        e.eventsJson,
-        e.body,
-        e.appliedJson,
-        e.nextFetchAt,
-      ).lastInsertRowid,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    [
+      e.provider,
+      e.dedupKey,
+      e.receivedAt,
+      e.committedAt,
+      Math.max(0, Math.round(e.commitMs)),
+      e.receivedAt,
+      e.status,
+      e.summary,
+      e.eventsJson,
+      e.body,
+      e.appliedJson,
+      e.nextFetchAt,
+    ],
   )
-}
+  return Number(id)
+})
 
 /** A redelivery of a stored event: counted, nothing else changes. */
-export function countRedelivery(db: Db, id: number, at: string): void {
-  db.stmt('UPDATE webhook_events SET deliveries = deliveries + 1, last_delivery_at = ? WHERE id = ?').run(at, id)
-}
+export const countRedelivery = dual(function* countRedelivery(id: number, at: string) {
+  yield* run('UPDATE webhook_events SET deliveries = deliveries + 1, last_delivery_at = ? WHERE id = ?', [at, id])
+})
 
-export function getWebhookEvent(db: Db, id: number): WebhookEventRow | undefined {
-  return db.stmt(`SELECT ${COLUMNS} FROM webhook_events WHERE id = ?`).get(id) as WebhookEventRow | undefined
-}
+export const getWebhookEvent = dual(function* getWebhookEvent(id: number): Ops<WebhookEventRow | undefined> {
+  return yield* get<WebhookEventRow>(GET, [id])
+})
+
+const GET = spell((s) => `SELECT ${columns(s)} FROM webhook_events WHERE id = ?`)
 
 /** The exact bytes received. */
-export function webhookEventBody(db: Db, id: number): Buffer | undefined {
-  const row = db.stmt('SELECT body FROM webhook_events WHERE id = ?').get(id) as {body: Buffer} | undefined
+export const webhookEventBody = dual(function* webhookEventBody(id: number): Ops<Buffer | undefined> {
+  const row = yield* get<{body: Buffer}>('SELECT body FROM webhook_events WHERE id = ?', [id])
   return row?.body
-}
+})
 
 /** Most recent first. */
-export function listWebhookEvents(
-  db: Db,
-  filter: {provider?: string; status?: WebhookEventStatus; limit: number},
-): WebhookEventRow[] {
-  return db
-    .stmt(
-      `SELECT ${COLUMNS} FROM webhook_events
-       WHERE (@provider IS NULL OR provider = @provider) AND (@status IS NULL OR status = @status)
-       ORDER BY id DESC LIMIT @limit`,
-    )
-    .all({provider: filter.provider ?? null, status: filter.status ?? null, limit: filter.limit}) as WebhookEventRow[]
-}
+export const listWebhookEvents = dual(function* listWebhookEvents(filter: {
+  provider?: string
+  status?: WebhookEventStatus
+  limit: number
+}): Ops<WebhookEventRow[]> {
+  return yield* all<WebhookEventRow>(LIST, {
+    provider: filter.provider ?? null,
+    status: filter.status ?? null,
+    limit: filter.limit,
+  })
+})
 
-/** Events whose objects are still to be read, due by `now`, oldest first. */
-export function dueFetches(db: Db, now: string, limit: number): WebhookEventRow[] {
-  return db
-    .stmt(
-      `SELECT ${COLUMNS} FROM webhook_events WHERE status = 'fetching' AND next_fetch_at <= ?
-       ORDER BY next_fetch_at, id LIMIT ?`,
-    )
-    .all(now, limit) as WebhookEventRow[]
-}
+const LIST = spell(
+  (s) => `SELECT ${columns(s)} FROM webhook_events
+       WHERE (${s.unset('@provider')} OR provider = @provider) AND (${s.unset('@status')} OR status = @status)
+       ORDER BY id DESC LIMIT @limit`,
+)
+
+/**
+ * How long dueFetches' claim keeps an event from other hosts on PostgreSQL: longer than reading a batch of events'
+ * objects takes (each read may wait out a gateway's timeouts and retries), so a slow batch is not read twice.
+ */
+export const FETCH_CLAIM_MS = 10 * 60_000
+
+/**
+ * Events whose objects are still to be read, due by `now`, oldest first.
+ *
+ * On PostgreSQL, where several hosts' `webhooks serve` may read from one ledger, the events returned are also
+ * claimed for `claimMs` (a write: run it in one): their next_fetch_at moves to the claim's end, so another host's
+ * call skips them. Recording the outcome (recordFetch) ends the claim; an event claimed and not read (a stop, a
+ * claimant that died) is due again when the claim lapses, where SQLite's would be at once. The rows come back as
+ * they were when due, as SQLite's.
+ */
+export const dueFetches = dual(function* dueFetches(
+  now: string,
+  limit: number,
+  claimMs: number = FETCH_CLAIM_MS,
+): Ops<WebhookEventRow[]> {
+  if ((yield* engine()) === 'sqlite') return yield* all<WebhookEventRow>(DUE_SQLITE, [now, limit])
+  return yield* all<WebhookEventRow>(CLAIM_DUE, [now, limit, new Date(Date.parse(now) + claimMs).toISOString()])
+})
+
+const DUE_SQLITE = `SELECT ${columns(SPELLING.sqlite)} FROM webhook_events WHERE status = 'fetching' AND next_fetch_at <= ?
+       ORDER BY next_fetch_at, id LIMIT ?`
+
+/**
+ * PostgreSQL's dueFetches: the due events locked without waiting (SKIP LOCKED: those another host is claiming right
+ * now are passed over) and claimed in the same statement. A row another host changed after this statement began is
+ * locked in its new state and checked again, so an event claimed meanwhile is not due any more.
+ */
+const CLAIM_DUE = `WITH due AS (
+         SELECT id AS due_id, next_fetch_at AS due_at FROM webhook_events WHERE status = 'fetching' AND next_fetch_at <= ?
+         ORDER BY next_fetch_at, id LIMIT ?
+         FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE webhook_events SET next_fetch_at = ? FROM due WHERE id = due_id
+         RETURNING ${columns(SPELLING.postgres, 'due_at')}
+       )
+       SELECT * FROM claimed ORDER BY "nextFetchAt", id`
 
 /** When the next event to read is due (null: none waits). */
-export function nextFetchAt(db: Db): string | null {
-  const row = db.stmt(`SELECT MIN(next_fetch_at) AS at FROM webhook_events WHERE status = 'fetching'`).get() as {
+export const nextFetchAt = dual(function* nextFetchAt(): Ops<string | null> {
+  const row = (yield* get(`SELECT MIN(next_fetch_at) AS at FROM webhook_events WHERE status = 'fetching'`)) as {
     at: string | null
   }
   return row.at
-}
+})
 
 /** The outcome of reading an event's objects: applied, or still fetching (next try) or failed, with the error. */
-export function recordFetch(
-  db: Db,
+export const recordFetch = dual(function* recordFetch(
   id: number,
   outcome: {status: WebhookEventStatus; appliedJson: string; nextFetchAt: string | null; error: string | null},
-): void {
-  db.stmt(
+) {
+  yield* run(
     `UPDATE webhook_events SET status = ?, applied_json = ?, next_fetch_at = ?, error = ?,
        fetch_attempts = fetch_attempts + 1 WHERE id = ?`,
-  ).run(outcome.status, outcome.appliedJson, outcome.nextFetchAt, outcome.error, id)
-}
+    [outcome.status, outcome.appliedJson, outcome.nextFetchAt, outcome.error, id],
+  )
+})
 
 /** A replay starts the event's reading over. */
-export function restartFetch(db: Db, id: number, at: string): void {
-  db.stmt(
+export const restartFetch = dual(function* restartFetch(id: number, at: string) {
+  yield* run(
     `UPDATE webhook_events SET status = 'fetching', next_fetch_at = ?, fetch_attempts = 0, error = NULL WHERE id = ?`,
-  ).run(at, id)
-}
+    [at, id],
+  )
+})
 
 export interface TimeWindow {
   since: string
@@ -148,34 +222,36 @@ export interface TimeWindow {
 }
 
 /** Events first received in the window (per provider, or all). */
-export function commitCount(db: Db, w: TimeWindow, provider?: string): number {
-  const row = db
-    .stmt(
-      `SELECT COUNT(*) AS n FROM webhook_events WHERE received_at >= @since AND received_at < @until
-         AND (@provider IS NULL OR provider = @provider)`,
-    )
-    .get({...w, provider: provider ?? null}) as {n: number}
+export const commitCount = dual(function* commitCount(w: TimeWindow, provider?: string) {
+  // COUNT without GROUP BY: always one row.
+  const row = (yield* get(COMMIT_COUNT, {since: w.since, until: w.until, provider: provider ?? null})) as {n: number}
   return row.n
-}
+})
+
+const COMMIT_COUNT = spell(
+  (s) => `SELECT COUNT(*) AS n FROM webhook_events WHERE received_at >= @since AND received_at < @until
+         AND (${s.unset('@provider')} OR provider = @provider)`,
+)
 
 /** Receipt-to-commit times at the given 1-based ranks of the window's events in ascending order. */
-export function commitMsAtRanks(
-  db: Db,
+export const commitMsAtRanks = dual(function* commitMsAtRanks(
   w: TimeWindow,
   ranks: readonly number[],
   provider?: string,
-): Map<number, number> {
+): Ops<Map<number, number>> {
   if (ranks.length === 0) return new Map()
-  const rows = db
-    .stmt(
-      `SELECT rn, commit_ms FROM (
-         SELECT commit_ms, ROW_NUMBER() OVER (ORDER BY commit_ms, id) AS rn FROM webhook_events
-         WHERE received_at >= @since AND received_at < @until AND (@provider IS NULL OR provider = @provider)
-       ) WHERE rn IN (SELECT value FROM json_each(@ranks))`,
-    )
-    .all({...w, provider: provider ?? null, ranks: JSON.stringify([...new Set(ranks)])}) as Array<{
-    rn: number
-    commit_ms: number
-  }>
+  const rows = yield* all<{rn: number; commit_ms: number}>(AT_RANKS, {
+    since: w.since,
+    until: w.until,
+    provider: provider ?? null,
+    ranks: JSON.stringify([...new Set(ranks)]),
+  })
   return new Map(rows.map((r) => [r.rn, r.commit_ms]))
-}
+})
+
+const AT_RANKS = spell(
+  (s) => `SELECT rn, commit_ms FROM (
+         SELECT commit_ms, ROW_NUMBER() OVER (ORDER BY commit_ms, id) AS rn FROM webhook_events
+         WHERE received_at >= @since AND received_at < @until AND (${s.unset('@provider')} OR provider = @provider)
+       ) WHERE rn ${s.inIntegers('@ranks')}`,
+)
