@@ -1,5 +1,7 @@
 import type {Decision, FailureBasis} from '../../core/transaction.js'
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, get, run} from '../ops/op.js'
+import {bothNamed} from './named-words.js'
 
 /**
  * Every code a failed payment came with, per provider (migration 005): how often, how often no table mapped it,
@@ -26,33 +28,38 @@ export interface DeclineCodeRow extends Omit<DeclineCodeSeen, 'basis' | 'decisio
   lastSeenAt: string
 }
 
-export function noteDeclineCode(db: Db, seen: DeclineCodeSeen, now: string): void {
+export const noteDeclineCode = dual(function* noteDeclineCode(seen: DeclineCodeSeen, now: string) {
   const unmapped = seen.basis === 'unmapped' ? 1 : 0
-  db.stmt(
-    `INSERT INTO decline_codes (provider, kind, code, seen_count, unmapped_count, last_basis, last_decision,
+  yield* run(NOTE, [
+    seen.provider,
+    seen.kind,
+    seen.code,
+    unmapped,
+    seen.basis,
+    seen.decision,
+    seen.message,
+    seen.txnId,
+    now,
+    now,
+  ])
+})
+
+// In PostgreSQL's DO UPDATE a bare column is ambiguous (the stored row's or excluded's): there it names the table.
+const noteSql = (stored: string) =>
+  `INSERT INTO decline_codes (provider, kind, code, seen_count, unmapped_count, last_basis, last_decision,
        last_message, last_txn_id, first_seen_at, last_seen_at)
      VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (provider, code) DO UPDATE SET kind = excluded.kind, seen_count = seen_count + 1,
-       unmapped_count = unmapped_count + excluded.unmapped_count, last_basis = excluded.last_basis,
+     ON CONFLICT (provider, code) DO UPDATE SET kind = excluded.kind, seen_count = ${stored}seen_count + 1,
+       unmapped_count = ${stored}unmapped_count + excluded.unmapped_count, last_basis = excluded.last_basis,
        last_decision = excluded.last_decision, last_message = excluded.last_message,
-       last_txn_id = excluded.last_txn_id, last_seen_at = excluded.last_seen_at`,
-  ).run(seen.provider, seen.kind, seen.code, unmapped, seen.basis, seen.decision, seen.message, seen.txnId, now, now)
-}
+       last_txn_id = excluded.last_txn_id, last_seen_at = excluded.last_seen_at`
+const NOTE = {sqlite: noteSql(''), postgres: noteSql('decline_codes.')}
 
 /** Most seen first; `unmapped` keeps the codes that came at least once without a mapping. */
-export function listDeclineCodes(
-  db: Db,
+export const listDeclineCodes = dual(function* listDeclineCodes(
   filter: {provider?: string; kind?: string; unmapped?: boolean} = {},
-): DeclineCodeRow[] {
-  const rows = db
-    .stmt(
-      `SELECT provider, kind, code, seen_count, unmapped_count, last_basis, last_decision, last_message, last_txn_id,
-         first_seen_at, last_seen_at FROM decline_codes
-       WHERE (@provider IS NULL OR provider = @provider) AND (@kind IS NULL OR kind = @kind)
-         AND (@unmapped = 0 OR unmapped_count > 0)
-       ORDER BY seen_count DESC, provider, code`,
-    )
-    .all({provider: filter.provider ?? null, kind: filter.kind ?? null, unmapped: filter.unmapped ? 1 : 0}) as {
+) {
+  const rows = yield* all<{
     provider: string
     kind: string
     code: string
@@ -64,8 +71,8 @@ export function listDeclineCodes(
     last_txn_id: string
     first_seen_at: string
     last_seen_at: string
-  }[]
-  return rows.map((r) => ({
+  }>(LISTED, {provider: filter.provider ?? null, kind: filter.kind ?? null, unmapped: filter.unmapped ? 1 : 0})
+  return rows.map((r): DeclineCodeRow => ({
     provider: r.provider,
     kind: r.kind,
     code: r.code,
@@ -78,16 +85,22 @@ export function listDeclineCodes(
     firstSeenAt: r.first_seen_at,
     lastSeenAt: r.last_seen_at,
   }))
-}
+})
+
+const LISTED = bothNamed(
+  (w) => `SELECT provider, kind, code, seen_count, unmapped_count, last_basis, last_decision, last_message, last_txn_id,
+         first_seen_at, last_seen_at FROM decline_codes
+       WHERE (${w.unset('provider')} OR provider = @provider) AND (${w.unset('kind')} OR kind = @kind)
+         AND (@unmapped = 0 OR unmapped_count > 0)
+       ORDER BY seen_count DESC, provider, code`,
+)
 
 /** How many codes came without a mapping since the last time they were cleared by an override (for status). */
-export function countUnmappedCodes(db: Db): {codes: number; payments: number} {
-  const row = db
-    .stmt(
-      `SELECT count(*) AS codes, coalesce(sum(d.unmapped_count), 0) AS payments FROM decline_codes d
+export const countUnmappedCodes = dual(function* countUnmappedCodes() {
+  const row = yield* get<{codes: number; payments: number}>(
+    `SELECT count(*) AS codes, coalesce(sum(d.unmapped_count), 0) AS payments FROM decline_codes d
        WHERE d.unmapped_count > 0
          AND NOT EXISTS (SELECT 1 FROM retry_code_overrides o WHERE o.kind = d.kind AND o.code = d.code)`,
-    )
-    .get() as {codes: number; payments: number}
-  return row
-}
+  )
+  return row!
+})

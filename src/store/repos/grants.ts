@@ -1,6 +1,8 @@
 import {UsageError} from '../../core/errors.js'
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, get, now, type Ops, run, write} from '../ops/op.js'
 import type {RowOutcome} from './batch.js'
+import {bothNamed} from './named-words.js'
 
 export type Access = 'read' | 'write'
 
@@ -28,54 +30,64 @@ interface GrantRow {
 }
 
 /** Adds a grant, or changes the access of an existing one (one grant per provider, segment and site). */
-export function addGrant(db: Db, grant: GrantKey & {access: Access}): RowOutcome {
-  return db.write(() => {
-    if (db.stmt('SELECT 1 FROM providers WHERE id = ?').get(grant.provider) === undefined) {
-      throw new UsageError(`unknown provider "${grant.provider}"`)
-    }
-    const stored = db
-      .stmt('SELECT access FROM grants WHERE provider = ? AND segment = ? AND site = ?')
-      .get(grant.provider, grant.segment, grant.site) as {access: Access} | undefined
-    if (stored?.access === grant.access) return 'unchanged'
-    db.stmt(
-      `INSERT INTO grants (provider, segment, site, access, created_at) VALUES (@provider, @segment, @site, @access, @at)
+export const addGrant = dual(function* addGrant(grant: GrantKey & {access: Access}) {
+  return yield* write(
+    (function* (): Ops<RowOutcome> {
+      if ((yield* get('SELECT 1 FROM providers WHERE id = ?', [grant.provider])) === undefined) {
+        throw new UsageError(`unknown provider "${grant.provider}"`)
+      }
+      const stored = yield* get<{access: Access}>(
+        'SELECT access FROM grants WHERE provider = ? AND segment = ? AND site = ?',
+        [grant.provider, grant.segment, grant.site],
+      )
+      if (stored?.access === grant.access) return 'unchanged'
+      yield* run(
+        `INSERT INTO grants (provider, segment, site, access, created_at) VALUES (@provider, @segment, @site, @access, @at)
        ON CONFLICT (provider, segment, site) DO UPDATE SET access = excluded.access`,
-    ).run({...grant, at: db.now()})
-    return stored === undefined ? 'inserted' : 'updated'
-  })
-}
-
-export function removeGrant(db: Db, key: GrantKey): boolean {
-  return db.write(
-    () =>
-      db
-        .stmt('DELETE FROM grants WHERE provider = ? AND segment = ? AND site = ?')
-        .run(key.provider, key.segment, key.site).changes > 0,
+        {...grant, at: yield* now()},
+      )
+      return stored === undefined ? 'inserted' : 'updated'
+    })(),
   )
-}
+})
 
-export function listGrants(db: Db, provider?: string): Grant[] {
-  const rows = db
-    .stmt(
-      `SELECT provider, segment, site, access, created_at FROM grants WHERE (@provider IS NULL OR provider = @provider)
-       ORDER BY provider, segment, site`,
-    )
-    .all({provider: provider ?? null}) as GrantRow[]
-  return rows.map((row) => ({
+export const removeGrant = dual(function* removeGrant(key: GrantKey) {
+  return yield* write(
+    (function* () {
+      const result = yield* run('DELETE FROM grants WHERE provider = ? AND segment = ? AND site = ?', [
+        key.provider,
+        key.segment,
+        key.site,
+      ])
+      return result.changes > 0
+    })(),
+  )
+})
+
+export const listGrants = dual(function* listGrants(provider?: string) {
+  const rows = yield* all<GrantRow>(LISTED, {provider: provider ?? null})
+  return rows.map((row): Grant => ({
     provider: row.provider,
     segment: row.segment,
     site: row.site,
     access: row.access,
     createdAt: row.created_at,
   }))
-}
+})
+
+const LISTED = bothNamed(
+  (
+    w,
+  ) => `SELECT provider, segment, site, access, created_at FROM grants WHERE (${w.unset('provider')} OR provider = @provider)
+       ORDER BY provider, segment, site`,
+)
 
 /** Customers exist, and none has this segment: a grant on it matches nobody (a typo, or customers still to come). */
-export function segmentUnknown(db: Db, segment: string): boolean {
-  const row = db
-    .stmt(
-      'SELECT EXISTS (SELECT 1 FROM customers) AS anyone, EXISTS (SELECT 1 FROM customers WHERE segment = ?) AS hit',
-    )
-    .get(segment) as {anyone: number; hit: number}
-  return row.anyone === 1 && row.hit === 0
-}
+export const segmentUnknown = dual(function* segmentUnknown(segment: string) {
+  const row = yield* get<{anyone: unknown; hit: unknown}>(
+    'SELECT EXISTS (SELECT 1 FROM customers) AS anyone, EXISTS (SELECT 1 FROM customers WHERE segment = ?) AS hit',
+    [segment],
+  )
+  // SQLite's EXISTS is 1 or 0, PostgreSQL's a boolean.
+  return Number(row!.anyone) === 1 && Number(row!.hit) === 0
+})

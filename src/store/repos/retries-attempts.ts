@@ -1,6 +1,7 @@
 import type {AttemptStatus} from '../../core/retry/policy.js'
 import type {Decision, Failure} from '../../core/transaction.js'
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, get, type Ops, run, value, values} from '../ops/op.js'
 
 /** One request of a retry chain, recorded before it is sent. */
 export interface AttemptRow {
@@ -89,50 +90,50 @@ interface NewAttempt {
 }
 
 /** Records a request as `sending`, before it goes out. The (chain, seq) and key uniqueness refuse a second writer. */
-export function insertAttempt(db: Db, a: NewAttempt): AttemptRow {
-  const id = db
-    .stmt(
-      `INSERT INTO retry_attempts (retry_id, seq, slot, provider, route, route_reason, method_ref, idempotency_key,
+export const insertAttempt = dual(function* insertAttempt(a: NewAttempt) {
+  const id = yield* value<number>(
+    `INSERT INTO retry_attempts (retry_id, seq, slot, provider, route, route_reason, method_ref, idempotency_key,
          request_json, status, started_at)
        VALUES (@retryId, @seq, @slot, @provider, @route, @routeReason, @methodRef, @idempotencyKey, @requestJson,
-         'sending', @now)`,
-    )
-    .run(a).lastInsertRowid
-  return getAttempt(db, Number(id))!
-}
+         'sending', @now)
+       RETURNING id`,
+    {...a},
+  )
+  return (yield* getAttempt(id!))!
+})
 
-function getAttempt(db: Db, id: number): AttemptRow | null {
-  const row = db.stmt(`SELECT ${COLUMNS} FROM retry_attempts WHERE id = ?`).get(id) as Row | undefined
+function* getAttempt(id: number): Ops<AttemptRow | null> {
+  const row = yield* get<Row>(`SELECT ${COLUMNS} FROM retry_attempts WHERE id = ?`, [id])
   return row ? toAttempt(row) : null
 }
 
-export function attemptsOf(db: Db, retryId: number): AttemptRow[] {
-  const rows = db.stmt(`SELECT ${COLUMNS} FROM retry_attempts WHERE retry_id = ? ORDER BY seq`).all(retryId) as Row[]
+export const attemptsOf = dual(function* attemptsOf(retryId: number) {
+  const rows = yield* all<Row>(`SELECT ${COLUMNS} FROM retry_attempts WHERE retry_id = ? ORDER BY seq`, [retryId])
   return rows.map(toAttempt)
-}
+})
 
 /** The attempt whose outcome a chain waits for (sending, unknown or pending), if any. */
-export function unsettledAttempt(db: Db, retryId: number): AttemptRow | null {
-  const row = db
-    .stmt(
-      `SELECT ${COLUMNS} FROM retry_attempts WHERE retry_id = ? AND status IN ('sending', 'unknown', 'pending')
+export const unsettledAttempt = dual(function* unsettledAttempt(retryId: number) {
+  const row = yield* get<Row>(
+    `SELECT ${COLUMNS} FROM retry_attempts WHERE retry_id = ? AND status IN ('sending', 'unknown', 'pending')
        ORDER BY seq DESC LIMIT 1`,
-    )
-    .get(retryId) as Row | undefined
+    [retryId],
+  )
   return row ? toAttempt(row) : null
-}
+})
 
-export function attemptByExternalId(db: Db, provider: string, externalId: string): AttemptRow | null {
-  const row = db
-    .stmt(`SELECT ${COLUMNS} FROM retry_attempts WHERE provider = ? AND external_id = ? ORDER BY id DESC LIMIT 1`)
-    .get(provider, externalId) as Row | undefined
+export const attemptByExternalId = dual(function* attemptByExternalId(provider: string, externalId: string) {
+  const row = yield* get<Row>(
+    `SELECT ${COLUMNS} FROM retry_attempts WHERE provider = ? AND external_id = ? ORDER BY id DESC LIMIT 1`,
+    [provider, externalId],
+  )
   return row ? toAttempt(row) : null
-}
+})
 
-export function attemptByKey(db: Db, key: string): AttemptRow | null {
-  const row = db.stmt(`SELECT ${COLUMNS} FROM retry_attempts WHERE idempotency_key = ?`).get(key) as Row | undefined
+export const attemptByKey = dual(function* attemptByKey(key: string) {
+  const row = yield* get<Row>(`SELECT ${COLUMNS} FROM retry_attempts WHERE idempotency_key = ?`, [key])
   return row ? toAttempt(row) : null
-}
+})
 
 export interface Settlement {
   status: Exclude<AttemptStatus, 'sending'>
@@ -147,18 +148,17 @@ export interface Settlement {
  * Records what became of an attempt. A settled outcome (succeeded, failed, not_sent) is final: a later, older
  * report of the same attempt does not undo it (returns false then). An external id once learned is kept.
  */
-export function settleAttemptRow(db: Db, id: number, s: Settlement): boolean {
+export const settleAttemptRow = dual(function* settleAttemptRow(id: number, s: Settlement) {
   const final = s.status === 'succeeded' || s.status === 'failed' || s.status === 'not_sent'
-  const result = db
-    .stmt(
-      `UPDATE retry_attempts SET status = @status, external_id = COALESCE(@externalId, external_id),
+  // `CASE WHEN @final` binds 1 or 0: PostgreSQL types that parameter boolean and reads '1' / '0' as true / false.
+  const result = yield* run(
+    `UPDATE retry_attempts SET status = @status, external_id = COALESCE(@externalId, external_id),
          failure_code = @code, failure_message = @message, decision = @decision, reason = @reason,
          failure_origin = @origin, network = @network, network_code = @networkCode, network_advice = @networkAdvice,
          detail = COALESCE(@detail, detail),
          finished_at = CASE WHEN @final THEN @now ELSE finished_at END
        WHERE id = @id AND status IN ('sending', 'unknown', 'pending')`,
-    )
-    .run({
+    {
       id,
       status: s.status,
       externalId: s.externalId,
@@ -173,23 +173,24 @@ export function settleAttemptRow(db: Db, id: number, s: Settlement): boolean {
       detail: s.detail,
       final: final ? 1 : 0,
       now: s.now,
-    })
+    },
+  )
   return result.changes > 0
-}
+})
 
 /** One more look at an unsettled attempt, and what it found. */
-export function noteCheck(db: Db, id: number, detail: string): void {
-  db.stmt('UPDATE retry_attempts SET checks = checks + 1, detail = ? WHERE id = ?').run(detail, id)
-}
+export const noteCheck = dual(function* noteCheck(id: number, detail: string) {
+  yield* run('UPDATE retry_attempts SET checks = checks + 1, detail = ? WHERE id = ?', [detail, id])
+})
 
 /** The external ids a chain's attempts are known by: a look-up that finds one of them found an older attempt. */
-export function externalIdsOf(db: Db, retryId: number): Set<string> {
-  const ids = db
-    .stmt('SELECT external_id FROM retry_attempts WHERE retry_id = ? AND external_id IS NOT NULL')
-    .pluck()
-    .all(retryId) as string[]
+export const externalIdsOf = dual(function* externalIdsOf(retryId: number) {
+  const ids = yield* values<string>(
+    'SELECT external_id FROM retry_attempts WHERE retry_id = ? AND external_id IS NOT NULL',
+    [retryId],
+  )
   return new Set(ids)
-}
+})
 
 /** A request that went to a card (payment method), as the card-network caps read it. */
 export interface CardRequest {
@@ -203,13 +204,17 @@ export interface CardRequest {
 }
 
 /** The requests that went to this card (payment method) at this provider since `since`: what the caps count. */
-export function cardRequests(db: Db, provider: string, methodRef: string, since: string): CardRequest[] {
-  return db
-    .stmt(
-      `SELECT id, started_at AS startedAt, status, failure_origin AS origin, network, network_code AS networkCode,
-         network_advice AS networkAdvice
+export const cardRequests = dual(function* cardRequests(provider: string, methodRef: string, since: string) {
+  return yield* all<CardRequest>(CARD_REQUESTS, [provider, methodRef, since])
+})
+
+// PostgreSQL folds an unquoted alias to lower case (startedat): there the camelCase aliases are quoted.
+const cardRequestsSql = (as: (alias: string) => string) =>
+  `SELECT id, started_at AS ${as('startedAt')}, status, failure_origin AS origin, network, network_code AS ${as('networkCode')},
+         network_advice AS ${as('networkAdvice')}
        FROM retry_attempts WHERE provider = ? AND method_ref = ? AND started_at >= ? AND status <> 'not_sent'
-       ORDER BY started_at`,
-    )
-    .all(provider, methodRef, since) as CardRequest[]
+       ORDER BY started_at`
+const CARD_REQUESTS = {
+  sqlite: cardRequestsSql((alias) => alias),
+  postgres: cardRequestsSql((alias) => `"${alias}"`),
 }

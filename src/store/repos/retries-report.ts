@@ -1,6 +1,8 @@
 import type {FinishedChain} from '../../core/retry/recovery-rate.js'
 import type {RetryStatus} from '../../core/retry/policy.js'
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all} from '../ops/op.js'
+import {bothNamed, type NamedWords} from './named-words.js'
 
 /** Which chains a report covers: a window [since, until), a site, the failed payments' provider. */
 export interface RetryScope {
@@ -10,20 +12,16 @@ export interface RetryScope {
   provider?: string
 }
 
-const FILTER = `(@site IS NULL OR r.site_id = @site) AND (@provider IS NULL OR r.provider = @provider)`
+const filter = (w: NamedWords) =>
+  `(${w.unset('site')} OR r.site_id = @site) AND (${w.unset('provider')} OR r.provider = @provider)`
 
 function params(s: RetryScope): Record<string, string | null> {
   return {since: s.since, until: s.until, site: s.site ?? null, provider: s.provider ?? null}
 }
 
 /** Chains that finished in the window. */
-export function finishedChains(db: Db, s: RetryScope): FinishedChain[] {
-  const rows = db
-    .stmt(
-      `SELECT r.status, r.provider, r.failure_code, r.amount_minor, r.currency, r.recovered_via, r.recovered_slot
-       FROM retries r WHERE r.finished_at >= @since AND r.finished_at < @until AND ${FILTER}`,
-    )
-    .all(params(s)) as Array<{
+export const finishedChains = dual(function* finishedChains(s: RetryScope) {
+  const rows = yield* all<{
     status: RetryStatus
     provider: string
     failure_code: string
@@ -31,8 +29,8 @@ export function finishedChains(db: Db, s: RetryScope): FinishedChain[] {
     currency: string
     recovered_via: 'primary' | 'fallback' | null
     recovered_slot: number | null
-  }>
-  return rows.map((r) => ({
+  }>(FINISHED, params(s))
+  return rows.map((r): FinishedChain => ({
     status: r.status,
     provider: r.provider,
     reason: r.failure_code,
@@ -40,54 +38,67 @@ export function finishedChains(db: Db, s: RetryScope): FinishedChain[] {
     recoveredVia: r.recovered_via,
     recoveredSlot: r.recovered_slot,
   }))
-}
+})
+
+const FINISHED = bothNamed(
+  (w) => `SELECT r.status, r.provider, r.failure_code, r.amount_minor, r.currency, r.recovered_via, r.recovered_slot
+       FROM retries r WHERE r.finished_at >= @since AND r.finished_at < @until AND ${filter(w)}`,
+)
 
 /** Requests sent in the window (our own breaker's refusals left out), per retry number. */
-export function attemptsBySlot(db: Db, s: RetryScope): Map<number, number> {
-  const rows = db
-    .stmt(
-      `SELECT a.slot, COUNT(*) AS n FROM retry_attempts a JOIN retries r ON r.id = a.retry_id
-       WHERE a.started_at >= @since AND a.started_at < @until AND a.status <> 'not_sent' AND ${FILTER}
-       GROUP BY a.slot`,
-    )
-    .all(params(s)) as Array<{slot: number; n: number}>
+export const attemptsBySlot = dual(function* attemptsBySlot(s: RetryScope) {
+  const rows = yield* all<{slot: number; n: number}>(BY_SLOT, params(s))
   return new Map(rows.map((r) => [r.slot, r.n]))
-}
+})
+
+const BY_SLOT = bothNamed(
+  (w) => `SELECT a.slot, COUNT(*) AS n FROM retry_attempts a JOIN retries r ON r.id = a.retry_id
+       WHERE a.started_at >= @since AND a.started_at < @until AND a.status <> 'not_sent' AND ${filter(w)}
+       GROUP BY a.slot`,
+)
 
 /** Requests sent in the window, per primary provider. */
-export function attemptsByProvider(db: Db, s: RetryScope): Map<string, number> {
-  const rows = db
-    .stmt(
-      `SELECT r.provider, COUNT(*) AS n FROM retry_attempts a JOIN retries r ON r.id = a.retry_id
-       WHERE a.started_at >= @since AND a.started_at < @until AND a.status <> 'not_sent' AND ${FILTER}
-       GROUP BY r.provider`,
-    )
-    .all(params(s)) as Array<{provider: string; n: number}>
+export const attemptsByProvider = dual(function* attemptsByProvider(s: RetryScope) {
+  const rows = yield* all<{provider: string; n: number}>(BY_PROVIDER, params(s))
   return new Map(rows.map((r) => [r.provider, r.n]))
-}
+})
+
+const BY_PROVIDER = bothNamed(
+  (w) => `SELECT r.provider, COUNT(*) AS n FROM retry_attempts a JOIN retries r ON r.id = a.retry_id
+       WHERE a.started_at >= @since AND a.started_at < @until AND a.status <> 'not_sent' AND ${filter(w)}
+       GROUP BY r.provider`,
+)
 
 /** Open chains now (queued or resolving), per primary provider; the window does not apply. */
-export function openChainsByProvider(db: Db, s: Omit<RetryScope, 'since' | 'until'>): Map<string, number> {
-  const rows = db
-    .stmt(
-      `SELECT r.provider, COUNT(*) AS n FROM retries r WHERE r.next_at IS NOT NULL AND ${FILTER} GROUP BY r.provider`,
-    )
-    .all({site: s.site ?? null, provider: s.provider ?? null}) as Array<{provider: string; n: number}>
+export const openChainsByProvider = dual(function* openChainsByProvider(s: Omit<RetryScope, 'since' | 'until'>) {
+  const rows = yield* all<{provider: string; n: number}>(OPEN_BY_PROVIDER, {
+    site: s.site ?? null,
+    provider: s.provider ?? null,
+  })
   return new Map(rows.map((r) => [r.provider, r.n]))
-}
+})
+
+const OPEN_BY_PROVIDER = bothNamed(
+  (w) =>
+    `SELECT r.provider, COUNT(*) AS n FROM retries r WHERE r.next_at IS NOT NULL AND ${filter(w)} GROUP BY r.provider`,
+)
 
 /** Every chain's outcomes since the beginning, per primary provider: monotonic counters for Prometheus. */
-export function lifetimeRetryTotals(db: Db): Map<string, {attempted: number; recovered: number; exhausted: number}> {
-  const rows = db
-    .stmt(
-      `SELECT r.provider,
-         (SELECT COUNT(*) FROM retry_attempts a JOIN retries x ON x.id = a.retry_id
-           WHERE x.provider = r.provider AND a.status <> 'not_sent') AS attempted,
-         SUM(r.status = 'recovered') AS recovered, SUM(r.status IN ('exhausted', 'stopped')) AS exhausted
-       FROM retries r GROUP BY r.provider`,
-    )
-    .all() as Array<{provider: string; attempted: number; recovered: number; exhausted: number}>
+export const lifetimeRetryTotals = dual(function* lifetimeRetryTotals() {
+  const rows = yield* all<{provider: string; attempted: number; recovered: number; exhausted: number}>(LIFETIME)
   return new Map(
     rows.map((r) => [r.provider, {attempted: r.attempted, recovered: r.recovered, exhausted: r.exhausted}]),
   )
+})
+
+// SQLite sums a comparison as 0 or 1; PostgreSQL's comparison is a boolean, which sum() refuses: it counts with FILTER.
+const lifetimeSql = (count: (condition: string) => string) =>
+  `SELECT r.provider,
+         (SELECT COUNT(*) FROM retry_attempts a JOIN retries x ON x.id = a.retry_id
+           WHERE x.provider = r.provider AND a.status <> 'not_sent') AS attempted,
+         ${count("r.status = 'recovered'")} AS recovered, ${count("r.status IN ('exhausted', 'stopped')")} AS exhausted
+       FROM retries r GROUP BY r.provider`
+const LIFETIME = {
+  sqlite: lifetimeSql((condition) => `SUM(${condition})`),
+  postgres: lifetimeSql((condition) => `COUNT(*) FILTER (WHERE ${condition})`),
 }

@@ -1,6 +1,8 @@
 import type {RetryStatus} from '../../core/retry/policy.js'
 import type {Money} from '../../core/transaction.js'
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, get, run, value} from '../ops/op.js'
+import {bothNamed} from './named-words.js'
 
 /** One retry chain: a failed payment being retried (src/core/retry/policy.ts says what each status means). */
 export interface RetryRow {
@@ -94,81 +96,80 @@ interface NewRetry {
 }
 
 /** Queues a failed payment; a payment already queued (at any time, in any state) is left alone: returns null. */
-export function insertRetry(db: Db, r: NewRetry): number | null {
-  const result = db
-    .stmt(
-      `INSERT INTO retries (txn_id, provider, customer_id, site_id, invoice_ref, amount_minor, currency, failure_code,
+export const insertRetry = dual(function* insertRetry(r: NewRetry) {
+  const id = yield* value<number>(
+    `INSERT INTO retries (txn_id, provider, customer_id, site_id, invoice_ref, amount_minor, currency, failure_code,
          failed_at, status, next_at, note, queued_at, updated_at)
        VALUES (@txnId, @provider, @customerId, @siteId, @invoiceRef, @minor, @currency, @failureCode, @failedAt, 'queued',
          @nextAt, @note, @now, @now)
-       ON CONFLICT (txn_id) DO NOTHING`,
-    )
-    .run({...r, minor: r.amount.minor, currency: r.amount.currency})
-  return result.changes > 0 ? Number(result.lastInsertRowid) : null
-}
+       ON CONFLICT (txn_id) DO NOTHING
+       RETURNING id`,
+    {...r, minor: r.amount.minor, currency: r.amount.currency},
+  )
+  return id ?? null
+})
 
-export function getRetry(db: Db, id: number): RetryRow | null {
-  const row = db.stmt(`SELECT ${RETRY_COLUMNS} FROM retries WHERE id = ?`).get(id) as Row | undefined
+export const getRetry = dual(function* getRetry(id: number) {
+  const row = yield* get<Row>(`SELECT ${RETRY_COLUMNS} FROM retries WHERE id = ?`, [id])
   return row ? toRetryRow(row) : null
-}
+})
 
-export function retryOfPayment(db: Db, txnId: string): RetryRow | null {
-  const row = db.stmt(`SELECT ${RETRY_COLUMNS} FROM retries WHERE txn_id = ?`).get(txnId) as Row | undefined
+export const retryOfPayment = dual(function* retryOfPayment(txnId: string) {
+  const row = yield* get<Row>(`SELECT ${RETRY_COLUMNS} FROM retries WHERE txn_id = ?`, [txnId])
   return row ? toRetryRow(row) : null
-}
+})
 
 /** Open chains whose next look is due, oldest due first; `providers` narrows to chains whose primary is one of them. */
-export function dueRetries(db: Db, now: string, providers: readonly string[] | null, limit: number): RetryRow[] {
-  const rows = db
-    .stmt(
-      `SELECT ${RETRY_COLUMNS} FROM retries WHERE next_at IS NOT NULL AND next_at <= @now
-         AND (@providers IS NULL OR provider IN (SELECT value FROM json_each(@providers)))
-       ORDER BY next_at, id LIMIT @limit`,
-    )
-    .all({now, providers: providers ? JSON.stringify(providers) : null, limit}) as Row[]
+export const dueRetries = dual(function* dueRetries(now: string, providers: readonly string[] | null, limit: number) {
+  const rows = yield* all<Row>(DUE, {now, providers: providers ? JSON.stringify(providers) : null, limit})
   return rows.map(toRetryRow)
-}
+})
+
+const DUE = bothNamed(
+  (w) => `SELECT ${RETRY_COLUMNS} FROM retries WHERE next_at IS NOT NULL AND next_at <= @now
+         AND (${w.unset('providers')} OR provider ${w.inNamed('text', 'providers')})
+       ORDER BY next_at, id LIMIT @limit`,
+)
 
 /**
  * Chains for the same customer and invoice (or, without an invoice, the same amount) that are still open: what a
  * failed payment echoing one of their attempts, or a second failure for the same bill, is folded into.
  */
-export function openRetriesLike(
-  db: Db,
-  like: {customerId: string; invoiceRef: string | null; amount: Money},
-): RetryRow[] {
-  const rows = db
-    .stmt(
-      `SELECT ${RETRY_COLUMNS} FROM retries WHERE customer_id = @customerId AND next_at IS NOT NULL
-         AND (invoice_ref = @invoiceRef OR (@invoiceRef IS NULL AND amount_minor = @minor AND currency = @currency))`,
-    )
-    .all({
-      customerId: like.customerId,
-      invoiceRef: like.invoiceRef,
-      minor: like.amount.minor,
-      currency: like.amount.currency,
-    }) as Row[]
+export const openRetriesLike = dual(function* openRetriesLike(like: {
+  customerId: string
+  invoiceRef: string | null
+  amount: Money
+}) {
+  const rows = yield* all<Row>(LIKE, {
+    customerId: like.customerId,
+    invoiceRef: like.invoiceRef,
+    minor: like.amount.minor,
+    currency: like.amount.currency,
+  })
   return rows.map(toRetryRow)
-}
+})
+
+const LIKE = bothNamed(
+  (w) => `SELECT ${RETRY_COLUMNS} FROM retries WHERE customer_id = @customerId AND next_at IS NOT NULL
+         AND (invoice_ref = @invoiceRef OR (${w.unset('invoiceRef')} AND amount_minor = @minor AND currency = @currency))`,
+)
 
 /**
  * An open chain's next look: the next slot (`queued`) or a re-check of an unsettled attempt (`resolving`). A chain
  * that has ended is never reopened: returns false.
  */
-export function scheduleRetry(
-  db: Db,
+export const scheduleRetry = dual(function* scheduleRetry(
   id: number,
   s: {status: 'queued' | 'resolving'; nextAt: string; note: string; slotsUsed?: number; now: string},
-): boolean {
-  const result = db
-    .stmt(
-      `UPDATE retries SET status = @status, next_at = @nextAt, note = @note,
+) {
+  const result = yield* run(
+    `UPDATE retries SET status = @status, next_at = @nextAt, note = @note,
          slots_used = COALESCE(@slotsUsed, slots_used), updated_at = @now
        WHERE id = @id AND next_at IS NOT NULL`,
-    )
-    .run({id, status: s.status, nextAt: s.nextAt, note: s.note, slotsUsed: s.slotsUsed ?? null, now: s.now})
+    {id, status: s.status, nextAt: s.nextAt, note: s.note, slotsUsed: s.slotsUsed ?? null, now: s.now},
+  )
   return result.changes > 0
-}
+})
 
 export interface Recovery {
   txnId: string
@@ -180,8 +181,7 @@ export interface Recovery {
  * Ends a chain. A recovery is a fact and ends any chain, even one an admin canceled while an attempt was unsettled;
  * any other end applies only to an open chain (returns false when the chain had already ended).
  */
-export function finishRetry(
-  db: Db,
+export const finishRetry = dual(function* finishRetry(
   id: number,
   f: {
     status: Exclude<RetryStatus, 'queued' | 'resolving'>
@@ -190,16 +190,14 @@ export function finishRetry(
     recovery?: Recovery
     slotsUsed?: number
   },
-): boolean {
+) {
   const recovery = f.recovery ?? null
-  const result = db
-    .stmt(
-      `UPDATE retries SET status = @status, next_at = NULL, note = @note, finished_at = @now, updated_at = @now,
+  const result = yield* run(
+    `UPDATE retries SET status = @status, next_at = NULL, note = @note, finished_at = @now, updated_at = @now,
          recovered_txn = @txn, recovered_via = @via, recovered_slot = @slot,
          slots_used = COALESCE(@slotsUsed, slots_used)
        WHERE id = @id AND (next_at IS NOT NULL OR (@status = 'recovered' AND status <> 'recovered'))`,
-    )
-    .run({
+    {
       id,
       status: f.status,
       slotsUsed: f.slotsUsed ?? null,
@@ -208,36 +206,42 @@ export function finishRetry(
       txn: recovery?.txnId ?? null,
       via: recovery?.via ?? null,
       slot: recovery?.slot ?? null,
-    })
+    },
+  )
   return result.changes > 0
-}
+})
 
 /** Ends every open chain of a provider's failed payments (the provider is being removed); how many. */
-export function cancelOpenRetriesOf(db: Db, provider: string, note: string, now: string): number {
-  return db
-    .stmt(
-      `UPDATE retries SET status = 'canceled', next_at = NULL, note = ?, finished_at = ?, updated_at = ?
+export const cancelOpenRetriesOf = dual(function* cancelOpenRetriesOf(provider: string, note: string, now: string) {
+  const result = yield* run(
+    `UPDATE retries SET status = 'canceled', next_at = NULL, note = ?, finished_at = ?, updated_at = ?
        WHERE provider = ? AND next_at IS NOT NULL`,
-    )
-    .run(note, now, now, provider).changes
-}
+    [note, now, now, provider],
+  )
+  return result.changes
+})
 
 /** Chains in these statuses, most recently changed first. */
-export function listRetries(
-  db: Db,
-  f: {statuses: readonly RetryStatus[]; provider?: string; limit: number},
-): RetryRow[] {
-  const rows = db
-    .stmt(
-      `SELECT ${RETRY_COLUMNS} FROM retries WHERE status IN (SELECT value FROM json_each(@statuses))
-         AND (@provider IS NULL OR provider = @provider)
-       ORDER BY updated_at DESC, id DESC LIMIT @limit`,
-    )
-    .all({statuses: JSON.stringify(f.statuses), provider: f.provider ?? null, limit: f.limit}) as Row[]
+export const listRetries = dual(function* listRetries(f: {
+  statuses: readonly RetryStatus[]
+  provider?: string
+  limit: number
+}) {
+  const rows = yield* all<Row>(LISTED, {
+    statuses: JSON.stringify(f.statuses),
+    provider: f.provider ?? null,
+    limit: f.limit,
+  })
   return rows.map(toRetryRow)
-}
+})
+
+const LISTED = bothNamed(
+  (w) => `SELECT ${RETRY_COLUMNS} FROM retries WHERE status ${w.inNamed('text', 'statuses')}
+         AND (${w.unset('provider')} OR provider = @provider)
+       ORDER BY updated_at DESC, id DESC LIMIT @limit`,
+)
 
 /** Whether any chain, in any status, has this primary: a removed provider's (canceled on removal) included. */
-export function hasChainsOf(db: Db, provider: string): boolean {
-  return db.stmt('SELECT 1 FROM retries WHERE provider = ? LIMIT 1').get(provider) !== undefined
-}
+export const hasChainsOf = dual(function* hasChainsOf(provider: string) {
+  return (yield* get('SELECT 1 FROM retries WHERE provider = ? LIMIT 1', [provider])) !== undefined
+})

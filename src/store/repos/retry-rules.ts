@@ -1,7 +1,9 @@
 import type {Decision} from '../../core/transaction.js'
 import {overrideKey, type RetryRules} from '../../core/retry/classification.js'
 import {networkRulesFrom} from '../../core/retry/network-rules.js'
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, now as clock, type Ops, run} from '../ops/op.js'
+import {bothNamed} from './named-words.js'
 
 /**
  * What admins decided about retry decisions (migration 005): per-code overrides of the adapters' tables and the
@@ -24,27 +26,22 @@ export interface NetworkSetting {
   updatedBy: string
 }
 
-export function readRetryRules(db: Db): RetryRules {
-  const overrides = new Map(listOverrides(db).map((o) => [overrideKey(o.kind, o.code), o.decision]))
-  const settings = new Map(listNetworkSettings(db).map((s) => [s.name, s.value]))
+export const readRetryRules = dual(function* readRetryRules(): Ops<RetryRules> {
+  const overrides = new Map((yield* listOverrides.ops()).map((o) => [overrideKey(o.kind, o.code), o.decision]))
+  const settings = new Map((yield* listNetworkSettings.ops()).map((s) => [s.name, s.value]))
   return {overrides, network: networkRulesFrom(settings)}
-}
+})
 
-export function listOverrides(db: Db, filter: {kind?: string} = {}): CodeOverride[] {
-  const rows = db
-    .stmt(
-      `SELECT kind, code, decision, note, updated_at, updated_by FROM retry_code_overrides
-       WHERE (@kind IS NULL OR kind = @kind) ORDER BY kind, code`,
-    )
-    .all({kind: filter.kind ?? null}) as {
+export const listOverrides = dual(function* listOverrides(filter: {kind?: string} = {}) {
+  const rows = yield* all<{
     kind: string
     code: string
     decision: Decision
     note: string | null
     updated_at: string
     updated_by: string
-  }[]
-  return rows.map((r) => ({
+  }>(OVERRIDES, {kind: filter.kind ?? null})
+  return rows.map((r): CodeOverride => ({
     kind: r.kind,
     code: r.code,
     decision: r.decision,
@@ -52,39 +49,51 @@ export function listOverrides(db: Db, filter: {kind?: string} = {}): CodeOverrid
     updatedAt: r.updated_at,
     updatedBy: r.updated_by,
   }))
-}
+})
 
-export function getOverride(db: Db, kind: string, code: string): CodeOverride | null {
-  return listOverrides(db, {kind}).find((o) => o.code === code) ?? null
-}
+const OVERRIDES = bothNamed(
+  (w) => `SELECT kind, code, decision, note, updated_at, updated_by FROM retry_code_overrides
+       WHERE (${w.unset('kind')} OR kind = @kind) ORDER BY kind, code`,
+)
 
-export function putOverride(db: Db, o: Omit<CodeOverride, 'updatedAt'>, now: string = db.now()): void {
-  db.stmt(
+export const getOverride = dual(function* getOverride(kind: string, code: string) {
+  return (yield* listOverrides.ops({kind})).find((o) => o.code === code) ?? null
+})
+
+export const putOverride = dual(function* putOverride(o: Omit<CodeOverride, 'updatedAt'>, now?: string) {
+  yield* run(
     `INSERT INTO retry_code_overrides (kind, code, decision, note, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (kind, code) DO UPDATE SET decision = excluded.decision, note = excluded.note,
        updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-  ).run(o.kind, o.code, o.decision, o.note, now, o.updatedBy)
-}
+    [o.kind, o.code, o.decision, o.note, now ?? (yield* clock()), o.updatedBy],
+  )
+})
 
-export function deleteOverride(db: Db, kind: string, code: string): boolean {
-  return db.stmt('DELETE FROM retry_code_overrides WHERE kind = ? AND code = ?').run(kind, code).changes > 0
-}
+export const deleteOverride = dual(function* deleteOverride(kind: string, code: string) {
+  return (yield* run('DELETE FROM retry_code_overrides WHERE kind = ? AND code = ?', [kind, code])).changes > 0
+})
 
-export function listNetworkSettings(db: Db): NetworkSetting[] {
-  const rows = db
-    .stmt('SELECT name, value, updated_at, updated_by FROM retry_network_settings ORDER BY name')
-    .all() as {name: string; value: string; updated_at: string; updated_by: string}[]
-  return rows.map((r) => ({name: r.name, value: r.value, updatedAt: r.updated_at, updatedBy: r.updated_by}))
-}
+export const listNetworkSettings = dual(function* listNetworkSettings() {
+  const rows = yield* all<{name: string; value: string; updated_at: string; updated_by: string}>(
+    'SELECT name, value, updated_at, updated_by FROM retry_network_settings ORDER BY name',
+  )
+  return rows.map((r): NetworkSetting => ({
+    name: r.name,
+    value: r.value,
+    updatedAt: r.updated_at,
+    updatedBy: r.updated_by,
+  }))
+})
 
-export function putNetworkSetting(db: Db, s: Omit<NetworkSetting, 'updatedAt'>, now: string = db.now()): void {
-  db.stmt(
+export const putNetworkSetting = dual(function* putNetworkSetting(s: Omit<NetworkSetting, 'updatedAt'>, now?: string) {
+  yield* run(
     `INSERT INTO retry_network_settings (name, value, updated_at, updated_by) VALUES (?, ?, ?, ?)
      ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
        updated_by = excluded.updated_by`,
-  ).run(s.name, s.value, now, s.updatedBy)
-}
+    [s.name, s.value, now ?? (yield* clock()), s.updatedBy],
+  )
+})
 
-export function deleteNetworkSetting(db: Db, name: string): boolean {
-  return db.stmt('DELETE FROM retry_network_settings WHERE name = ?').run(name).changes > 0
-}
+export const deleteNetworkSetting = dual(function* deleteNetworkSetting(name: string) {
+  return (yield* run('DELETE FROM retry_network_settings WHERE name = ?', [name])).changes > 0
+})
