@@ -10,6 +10,12 @@ import {runSync} from './run-sync.js'
  */
 export interface LedgerHandle {
   readonly engine: Engine
+  /**
+   * The SQLite Db behind the handle, for the measured fast paths that are SQLite's own (the sync's writer thread,
+   * the webhooks' commit worker, reconcile's SQL sinks) and for what only a file has (backup, integrity check).
+   * Undefined on PostgreSQL, where the same service runs its plain statements through read/write.
+   */
+  readonly db?: Db
   /** body in one read snapshot. */
   read<T>(body: Ops<T>): Promise<T>
   /** body in one write transaction: committed when it returns, rolled back when it throws. */
@@ -27,6 +33,7 @@ export function sqliteHandle(db: Db): LedgerHandle {
   }
   return {
     engine: 'sqlite',
+    db,
     read: (body) => settled(() => db.read(() => runSync(db, body))),
     write: (body) => settled(() => db.write(() => runSync(db, body))),
   }

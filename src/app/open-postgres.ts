@@ -1,0 +1,47 @@
+import {rememberSecret} from '../secrets/index.js'
+import {type LedgerHandle, storeHandle} from '../store/ops/ledger-handle.js'
+import type {Ops} from '../store/ops/op.js'
+import {pgConnection, type PgLocation} from '../store/pg/connection.js'
+import {pgConnectionError} from '../store/pg/connection-errors.js'
+import {preparePgLedger} from '../store/pg/prepare.js'
+import {pgStore} from '../store/seam/pg-store.js'
+
+export interface PgLedger {
+  handle: LedgerHandle
+  location: PgLocation
+  /** `user@host:port/database`, for messages (never a password). */
+  label: string
+  close(): Promise<void>
+}
+
+/**
+ * A ledger on PostgreSQL: the URL checked (no password in it: connection.ts), the database refused if it holds
+ * something else, migrated under the runner's lock (several hosts starting at once all succeed), then a pool behind
+ * an engine-neutral handle. Errors about reaching the server, at the start or mid-way, become the typed ones of
+ * connection-errors.ts (75 / 77 / 78) naming `user@host:port/database`. `source` names where the URL came from.
+ */
+export async function openPgLedger(
+  url: string,
+  source: string,
+  opts: {env: NodeJS.ProcessEnv; now: () => number},
+): Promise<PgLedger> {
+  rememberSecret(opts.env.PGPASSWORD)
+  const {config, location, label} = pgConnection(url, opts.env, source)
+  const mapped = <T>(work: Promise<T>): Promise<T> =>
+    work.catch((error: unknown) => {
+      throw pgConnectionError(error, label) ?? error
+    })
+  await mapped(preparePgLedger(config, label, 'the ledger'))
+  const store = pgStore(config)
+  const handle = storeHandle(store, opts.now)
+  return {
+    handle: {
+      engine: handle.engine,
+      read: <T>(body: Ops<T>) => mapped(handle.read(body)),
+      write: <T>(body: Ops<T>) => mapped(handle.write(body)),
+    },
+    location,
+    label,
+    close: () => store.close(),
+  }
+}
