@@ -1,5 +1,6 @@
 import {UsageError} from '../../core/errors.js'
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {all, get, now, type Ops, read, run, write} from '../ops/op.js'
 
 /**
  * What a provider id may be, as the providers table's CHECK has it: ids appear in transaction ids
@@ -66,131 +67,149 @@ interface ProviderRow {
 const SELECT = `SELECT id, kind, base_url, settings_json, enabled, fallback, retry_schedule, max_retries,
   created_at, updated_at FROM providers`
 
-export function insertProvider(db: Db, input: ProviderInput): Provider {
+export const insertProvider = dual(function* insertProvider(input: ProviderInput): Ops<Provider> {
   if (providerIdProblem(input.id)) throw invalidProviderId(input.id)
-  return db.write(() => {
-    if (getProvider(db, input.id) !== null) throw new UsageError(`provider "${input.id}" already exists`)
-    assertReferences(db, input.id, input)
-    const at = db.now()
-    db.stmt(
-      `INSERT INTO providers (id, kind, base_url, settings_json, enabled, fallback, retry_schedule, max_retries,
+  return yield* write(
+    (function* () {
+      if ((yield* getProvider.ops(input.id)) !== null) throw new UsageError(`provider "${input.id}" already exists`)
+      yield* assertReferences.ops(input.id, input)
+      const at = yield* now()
+      yield* run(
+        `INSERT INTO providers (id, kind, base_url, settings_json, enabled, fallback, retry_schedule, max_retries,
        created_at, updated_at)
        VALUES (@id, @kind, @base_url, @settings_json, @enabled, @fallback, @retry_schedule, @max_retries, @at, @at)`,
-    ).run({
-      id: input.id,
-      kind: input.kind,
-      base_url: input.baseUrl ?? null,
-      settings_json: JSON.stringify(input.settings ?? {}),
-      enabled: input.enabled === false ? 0 : 1,
-      fallback: input.fallback ?? null,
-      retry_schedule: input.retrySchedule ?? null,
-      max_retries: input.maxRetries ?? null,
-      at,
-    })
-    replaceSites(db, input.id, input.sites ?? [])
-    return mustGet(db, input.id)
-  })
-}
+        {
+          id: input.id,
+          kind: input.kind,
+          base_url: input.baseUrl ?? null,
+          settings_json: JSON.stringify(input.settings ?? {}),
+          enabled: input.enabled === false ? 0 : 1,
+          fallback: input.fallback ?? null,
+          retry_schedule: input.retrySchedule ?? null,
+          max_retries: input.maxRetries ?? null,
+          at,
+        },
+      )
+      yield* replaceSites(input.id, input.sites ?? [])
+      return yield* mustGet(input.id)
+    })(),
+  )
+})
 
 /**
  * Applies the fields present in `patch` (`sites` replaces the set). Returns the provider and the names of the
  * fields that actually changed (for the audit row), or null when no such provider exists.
  */
-export function updateProvider(
-  db: Db,
+export const updateProvider = dual(function* updateProvider(
   id: string,
   patch: ProviderPatch,
-): {provider: Provider; changed: string[]} | null {
-  return db.write(() => {
-    const before = getProvider(db, id)
-    if (before === null) return null
-    assertReferences(db, id, patch)
-    const next = {
-      baseUrl: patch.baseUrl === undefined ? before.baseUrl : patch.baseUrl,
-      settings: patch.settings ?? before.settings,
-      enabled: patch.enabled ?? before.enabled,
-      fallback: patch.fallback === undefined ? before.fallback : patch.fallback,
-      retrySchedule: patch.retrySchedule === undefined ? before.retrySchedule : patch.retrySchedule,
-      maxRetries: patch.maxRetries === undefined ? before.maxRetries : patch.maxRetries,
-      sites: patch.sites === undefined ? before.sites : [...new Set(patch.sites)].sort(),
-    }
-    const changed = (Object.keys(next) as Array<keyof typeof next>).filter(
-      (key) => JSON.stringify(next[key]) !== JSON.stringify(before[key]),
-    )
-    if (changed.length === 0) return {provider: before, changed}
-    db.stmt(
-      `UPDATE providers SET base_url = @base_url, settings_json = @settings_json, enabled = @enabled,
+): Ops<{provider: Provider; changed: string[]} | null> {
+  return yield* write(
+    (function* () {
+      const before = yield* getProvider.ops(id)
+      if (before === null) return null
+      yield* assertReferences.ops(id, patch)
+      const next = {
+        baseUrl: patch.baseUrl === undefined ? before.baseUrl : patch.baseUrl,
+        settings: patch.settings ?? before.settings,
+        enabled: patch.enabled ?? before.enabled,
+        fallback: patch.fallback === undefined ? before.fallback : patch.fallback,
+        retrySchedule: patch.retrySchedule === undefined ? before.retrySchedule : patch.retrySchedule,
+        maxRetries: patch.maxRetries === undefined ? before.maxRetries : patch.maxRetries,
+        sites: patch.sites === undefined ? before.sites : [...new Set(patch.sites)].sort(),
+      }
+      const changed = (Object.keys(next) as Array<keyof typeof next>).filter(
+        (key) => JSON.stringify(next[key]) !== JSON.stringify(before[key]),
+      )
+      if (changed.length === 0) return {provider: before, changed}
+      yield* run(
+        `UPDATE providers SET base_url = @base_url, settings_json = @settings_json, enabled = @enabled,
        fallback = @fallback, retry_schedule = @retry_schedule, max_retries = @max_retries, updated_at = @at
        WHERE id = @id`,
-    ).run({
-      id,
-      base_url: next.baseUrl,
-      settings_json: JSON.stringify(next.settings),
-      enabled: next.enabled ? 1 : 0,
-      fallback: next.fallback,
-      retry_schedule: next.retrySchedule,
-      max_retries: next.maxRetries,
-      at: db.now(),
-    })
-    if (changed.includes('sites')) replaceSites(db, id, next.sites)
-    return {provider: mustGet(db, id), changed}
-  })
-}
+        {
+          id,
+          base_url: next.baseUrl,
+          settings_json: JSON.stringify(next.settings),
+          enabled: next.enabled ? 1 : 0,
+          fallback: next.fallback,
+          retry_schedule: next.retrySchedule,
+          max_retries: next.maxRetries,
+          at: yield* now(),
+        },
+      )
+      if (changed.includes('sites')) yield* replaceSites(id, next.sites)
+      return {provider: yield* mustGet(id), changed}
+    })(),
+  )
+})
 
 /** Removes the connection, its sites and grants; other providers falling back to it lose that fallback. */
-export function deleteProvider(db: Db, id: string): boolean {
-  return db.write(() => db.stmt('DELETE FROM providers WHERE id = ?').run(id).changes > 0)
-}
+export const deleteProvider = dual(function* deleteProvider(id: string): Ops<boolean> {
+  return yield* write(
+    (function* () {
+      return (yield* run('DELETE FROM providers WHERE id = ?', [id])).changes > 0
+    })(),
+  )
+})
 
-export function getProvider(db: Db, id: string): Provider | null {
-  return db.read(() => {
-    const row = db.stmt(`${SELECT} WHERE id = ?`).get(id) as ProviderRow | undefined
-    return row === undefined ? null : toProvider(row, sitesOf(db, id))
-  })
-}
+export const getProvider = dual(function* getProvider(id: string): Ops<Provider | null> {
+  return yield* read(
+    (function* () {
+      const row = yield* get<ProviderRow>(`${SELECT} WHERE id = ?`, [id])
+      return row === undefined ? null : toProvider(row, yield* sitesOf(id))
+    })(),
+  )
+})
 
-export function listProviders(db: Db): Provider[] {
-  return db.read(() => {
-    const rows = db.stmt(`${SELECT} ORDER BY id`).all() as ProviderRow[]
-    return rows.map((row) => toProvider(row, sitesOf(db, row.id)))
-  })
-}
+export const listProviders = dual(function* listProviders(): Ops<Provider[]> {
+  return yield* read(
+    (function* () {
+      const rows = yield* all<ProviderRow>(`${SELECT} ORDER BY id`)
+      const providers: Provider[] = []
+      for (const row of rows) providers.push(toProvider(row, yield* sitesOf(row.id)))
+      return providers
+    })(),
+  )
+})
 
 /** Providers serving a site (the sync engine's and reconcile's view). */
-export function providersForSite(db: Db, site: string): string[] {
-  const rows = db.stmt('SELECT provider FROM provider_sites WHERE site = ? ORDER BY provider').all(site) as Array<{
-    provider: string
-  }>
+export const providersForSite = dual(function* providersForSite(site: string): Ops<string[]> {
+  const rows = yield* all<{provider: string}>('SELECT provider FROM provider_sites WHERE site = ? ORDER BY provider', [
+    site,
+  ])
   return rows.map((row) => row.provider)
-}
+})
 
-function sitesOf(db: Db, id: string): string[] {
-  const rows = db.stmt('SELECT site FROM provider_sites WHERE provider = ? ORDER BY site').all(id) as Array<{
-    site: string
-  }>
+function* sitesOf(id: string): Ops<string[]> {
+  const rows = yield* all<{site: string}>('SELECT site FROM provider_sites WHERE provider = ? ORDER BY site', [id])
   return rows.map((row) => row.site)
 }
 
-function replaceSites(db: Db, id: string, sites: readonly string[]): void {
-  db.stmt('DELETE FROM provider_sites WHERE provider = ?').run(id)
-  const insert = db.stmt('INSERT OR IGNORE INTO provider_sites (provider, site) VALUES (?, ?)')
-  for (const site of sites) insert.run(id, site)
+function* replaceSites(id: string, sites: readonly string[]): Ops<void> {
+  yield* run('DELETE FROM provider_sites WHERE provider = ?', [id])
+  // A site named twice is one row. Only that conflict is skipped: unlike the INSERT OR IGNORE this was, a NOT NULL
+  // refusal would fail (none can come from a list of strings).
+  for (const site of sites)
+    yield* run('INSERT INTO provider_sites (provider, site) VALUES (?, ?) ON CONFLICT DO NOTHING', [id, site])
 }
 
 /** Turns the foreign keys a user names (`--site`, `--fallback`) into errors that say which one is wrong. */
-export function assertReferences(db: Db, id: string, input: Pick<ProviderPatch, 'sites' | 'fallback'>): void {
+export const assertReferences = dual(function* assertReferences(
+  id: string,
+  input: Pick<ProviderPatch, 'sites' | 'fallback'>,
+): Ops<void> {
   for (const site of input.sites ?? []) {
-    if (db.stmt('SELECT 1 FROM sites WHERE id = ?').get(site) === undefined) throw unknownSite(site)
+    if ((yield* get('SELECT 1 FROM sites WHERE id = ?', [site])) === undefined) throw unknownSite(site)
   }
   const fallback = input.fallback
   if (fallback !== undefined && fallback !== null) {
     if (providerIdProblem(fallback)) throw invalidProviderId(fallback, '--fallback')
     if (fallback === id) throw new UsageError(`provider "${id}" cannot be its own fallback`)
-    if (db.stmt('SELECT 1 FROM providers WHERE id = ?').get(fallback) === undefined) {
+    if ((yield* get('SELECT 1 FROM providers WHERE id = ?', [fallback])) === undefined) {
       throw new UsageError(`unknown fallback provider "${fallback}"`)
     }
   }
-}
+})
 
 export function unknownSite(site: string): UsageError {
   return new UsageError(
@@ -199,8 +218,8 @@ export function unknownSite(site: string): UsageError {
   )
 }
 
-function mustGet(db: Db, id: string): Provider {
-  const provider = getProvider(db, id)
+function* mustGet(id: string): Ops<Provider> {
+  const provider = yield* getProvider.ops(id)
   if (provider === null) throw new Error(`provider ${id} vanished inside its own transaction`)
   return provider
 }

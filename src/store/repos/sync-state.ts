@@ -1,46 +1,51 @@
 import type {Cursor} from '../../core/cursor.js'
 import type {GatewayCall} from '../../core/gateway-call.js'
-import type {Db} from '../db.js'
+import {dual} from '../ops/dual.js'
+import {get, now, type Ops, run, value, write} from '../ops/op.js'
 
-export function loadCursor(db: Db, provider: string): Cursor | null {
-  const row = db.stmt('SELECT cursor_json FROM sync_cursors WHERE provider = ?').get(provider) as
-    {cursor_json: string} | undefined
+export const loadCursor = dual(function* loadCursor(provider: string): Ops<Cursor | null> {
+  const row = yield* get<{cursor_json: string}>('SELECT cursor_json FROM sync_cursors WHERE provider = ?', [provider])
   return row ? (JSON.parse(row.cursor_json) as Cursor) : null
-}
+})
 
-export function saveCursor(db: Db, provider: string, cursor: Cursor): void {
-  db.stmt(
+export const saveCursor = dual(function* saveCursor(provider: string, cursor: Cursor): Ops<void> {
+  yield* run(
     `INSERT INTO sync_cursors (provider, cursor_json, updated_at) VALUES (?, ?, ?)
      ON CONFLICT (provider) DO UPDATE SET cursor_json = excluded.cursor_json, updated_at = excluded.updated_at`,
-  ).run(provider, JSON.stringify(cursor), db.now())
-}
-
-export function recordCalls(db: Db, calls: readonly GatewayCall[]): void {
-  const insert = db.stmt(
-    'INSERT INTO gateway_calls (provider, endpoint, method, status, outcome, duration_ms, attempt, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [provider, JSON.stringify(cursor), yield* now()],
   )
-  for (const c of calls)
-    insert.run(
-      c.provider,
-      c.endpoint,
-      c.method,
-      c.status,
-      c.outcome,
-      Math.max(0, Math.round(c.durationMs)),
-      c.attempt,
-      new Date(c.at).toISOString(),
-    )
-}
+})
 
-export function recordLatency(
-  db: Db,
-  s: {provider: string; txnId: string; source: string; eventAt: string; committedAt: string},
-): void {
+export const recordCalls = dual(function* recordCalls(calls: readonly GatewayCall[]): Ops<void> {
+  for (const c of calls)
+    yield* run(
+      'INSERT INTO gateway_calls (provider, endpoint, method, status, outcome, duration_ms, attempt, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        c.provider,
+        c.endpoint,
+        c.method,
+        c.status,
+        c.outcome,
+        Math.max(0, Math.round(c.durationMs)),
+        c.attempt,
+        new Date(c.at).toISOString(),
+      ],
+    )
+})
+
+export const recordLatency = dual(function* recordLatency(s: {
+  provider: string
+  txnId: string
+  source: string
+  eventAt: string
+  committedAt: string
+}): Ops<void> {
   const ms = Date.parse(s.committedAt) - Date.parse(s.eventAt)
-  db.stmt(
+  yield* run(
     'INSERT INTO sync_latency (provider, txn_id, source, event_at, committed_at, latency_ms) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(s.provider, s.txnId, s.source, s.eventAt, s.committedAt, Math.max(0, ms))
-}
+    [s.provider, s.txnId, s.source, s.eventAt, s.committedAt, Math.max(0, ms)],
+  )
+})
 
 export interface RunCounts {
   pages: number
@@ -54,61 +59,71 @@ export interface RunCounts {
   posted: number
 }
 
-export function startRun(db: Db, provider: string, owner: string): number {
+export const startRun = dual(function* startRun(provider: string, owner: string): Ops<number> {
   return Number(
-    db
-      .stmt(`INSERT INTO sync_runs (provider, owner, started_at, status) VALUES (?, ?, ?, 'running')`)
-      .run(provider, owner, db.now()).lastInsertRowid,
+    yield* value<number>(
+      `INSERT INTO sync_runs (provider, owner, started_at, status) VALUES (?, ?, ?, 'running') RETURNING id`,
+      [provider, owner, yield* now()],
+    ),
   )
-}
+})
 
-export function addRunCounts(db: Db, runId: number, c: RunCounts): void {
-  db.stmt(
+export const addRunCounts = dual(function* addRunCounts(runId: number, c: RunCounts): Ops<void> {
+  yield* run(
     `UPDATE sync_runs SET pages = pages + @pages, fetched = fetched + @fetched, inserted = inserted + @inserted, updated = updated + @updated,
      unchanged = unchanged + @unchanged, quarantined = quarantined + @quarantined, skipped = skipped + @skipped,
      posted = posted + @posted WHERE id = @id`,
-  ).run({...c, id: runId})
-}
+    {...c, id: runId},
+  )
+})
 
-export function finishRun(
-  db: Db,
+export const finishRun = dual(function* finishRun(
   runId: number,
   status: 'ok' | 'failed' | 'skipped_locked' | 'stopped',
   error: string | null,
-): void {
-  db.write(() =>
-    db
-      .stmt('UPDATE sync_runs SET finished_at = ?, status = ?, error = ? WHERE id = ?')
-      .run(db.now(), status, error, runId),
+): Ops<void> {
+  yield* write(
+    (function* () {
+      yield* run('UPDATE sync_runs SET finished_at = ?, status = ?, error = ? WHERE id = ?', [
+        yield* now(),
+        status,
+        error,
+        runId,
+      ])
+    })(),
   )
-}
+})
 
-export function recordSkipped(db: Db, provider: string, owner: string): void {
-  db.write(() =>
-    db
-      .stmt(
+export const recordSkipped = dual(function* recordSkipped(provider: string, owner: string): Ops<void> {
+  yield* write(
+    (function* () {
+      yield* run(
         `INSERT INTO sync_runs (provider, owner, started_at, finished_at, status) VALUES (?, ?, ?, ?, 'skipped_locked')`,
+        // The clock is read twice, as it always was: a stepping test clock gives the two columns different times.
+        [provider, owner, yield* now(), yield* now()],
       )
-      .run(provider, owner, db.now(), db.now()),
+    })(),
   )
-}
+})
 
 /** When the provider's previous successful run started: events after it are "new" and get latency samples. */
-export function previousRunStart(db: Db, provider: string): string | null {
-  const row = db
-    .stmt(`SELECT MAX(started_at) AS at FROM sync_runs WHERE provider = ? AND status = 'ok'`)
-    .get(provider) as {at: string | null}
-  return row.at
-}
+export const previousRunStart = dual(function* previousRunStart(provider: string): Ops<string | null> {
+  const row = yield* get<{at: string | null}>(
+    `SELECT MAX(started_at) AS at FROM sync_runs WHERE provider = ? AND status = 'ok'`,
+    [provider],
+  )
+  return row!.at
+})
 
 /** A run whose process died (SIGKILL, OOM, reboot) never finished its row: close it as failed, saying why. */
-export function markDeadRunFailed(db: Db, provider: string, deadOwner: string): void {
-  db.stmt(
+export const markDeadRunFailed = dual(function* markDeadRunFailed(provider: string, deadOwner: string): Ops<void> {
+  yield* run(
     `UPDATE sync_runs SET status = 'failed', finished_at = ?, error = ? WHERE provider = ? AND owner = ? AND status = 'running'`,
-  ).run(
-    db.now(),
-    `the process holding the run (${deadOwner}) died mid-run; its lease was taken over`,
-    provider,
-    deadOwner,
+    [
+      yield* now(),
+      `the process holding the run (${deadOwner}) died mid-run; its lease was taken over`,
+      provider,
+      deadOwner,
+    ],
   )
-}
+})
