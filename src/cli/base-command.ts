@@ -3,8 +3,9 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import type {Db} from '../store/db.js'
 import {type LedgerHandle, sqliteHandle} from '../store/ops/ledger-handle.js'
 import type {Ops} from '../store/ops/op.js'
-import {UsageError} from '../core/errors.js'
+import {ConfigError, UsageError} from '../core/errors.js'
 import type {AppContext} from '../app/context.js'
+import type {PgLedger} from '../app/open-postgres.js'
 import {toErrorReport} from '../app/error-report.js'
 import {describeHome, resolveActor, resolveHome} from '../app/home.js'
 import {homeAccess} from '../app/home-policy.js'
@@ -31,6 +32,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       description: 'Who is acting, for the audit log (default: OS user). Env: YMS_PAY_ACTOR',
       helpGroup: 'GLOBAL',
     }),
+    'database-url': Flags.string({
+      description:
+        "Keep the ledger in PostgreSQL instead of the home's SQLite file: postgres://user@host:5432/database (no password in it: PGPASSWORD or ~/.pgpass; sslmode=verify-full across a network). Env: YMS_PAY_DATABASE_URL",
+      helpGroup: 'GLOBAL',
+    }),
     'no-color': Flags.boolean({
       description: 'Disable colour (also NO_COLOR, TERM=dumb, or when not a TTY)',
       helpGroup: 'GLOBAL',
@@ -42,6 +48,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected ui!: Renderer
   protected ctx!: AppContext
   private database: Db | undefined
+  private postgres: PgLedger | undefined
   private readonly warnings: string[] = []
 
   public override async init(): Promise<void> {
@@ -103,6 +110,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * read-only for reports, and created only by the setup commands.
    */
   protected async db(): Promise<Db> {
+    const url = this.databaseUrl()
+    if (url !== undefined) {
+      throw new ConfigError(
+        `\`yms-pay ${this.id?.replaceAll(':', ' ')}\` works on the home's SQLite file, and ${url.source} names a PostgreSQL ledger`,
+        'Run it without --database-url (and YMS_PAY_DATABASE_URL) against a SQLite home.',
+        'sqlite_only',
+      )
+    }
     if (!this.database) {
       const access = homeAccess(this.id)
       if (access === 'none') throw new Error(`${this.id} opens no home through the base command`)
@@ -119,7 +134,43 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * file, opened as db() opens it.
    */
   protected async ledger(): Promise<LedgerHandle> {
-    return sqliteHandle(await this.db())
+    const url = this.databaseUrl()
+    if (url === undefined) return sqliteHandle(await this.db())
+    if (!this.postgres) {
+      const access = homeAccess(this.id)
+      if (access === 'none') throw new Error(`${this.id} opens no ledger through the base command`)
+      const {openPgLedger} = await import('../app/open-postgres.js')
+      this.postgres = await openPgLedger(url.text, url.source, {
+        env: process.env,
+        now: () => this.ctx.now(),
+        create: access === 'create',
+      })
+    }
+    return this.postgres.handle
+  }
+
+  /**
+   * The PostgreSQL ledger named by --database-url, else YMS_PAY_DATABASE_URL; undefined for the home's SQLite file.
+   * An empty value is refused rather than read as unset, as for --home: a cron line with a misspelt variable must
+   * not quietly write to the laptop's file instead of the shared ledger.
+   */
+  protected databaseUrl(): {text: string; source: string} | undefined {
+    const flag = this.flags['database-url']
+    if (flag !== undefined) {
+      if (flag.trim() === '')
+        throw new UsageError('--database-url is empty', 'Pass a postgres:// URL, or leave the flag out.')
+      return {text: flag, source: '--database-url'}
+    }
+    const env = process.env.YMS_PAY_DATABASE_URL
+    if (env === undefined) return undefined
+    if (env.trim() === '') {
+      throw new ConfigError(
+        'YMS_PAY_DATABASE_URL is set but empty',
+        "Set it to a postgres:// URL, or unset it to use the home's SQLite file.",
+        'database_url_empty',
+      )
+    }
+    return {text: env, source: 'YMS_PAY_DATABASE_URL'}
   }
 
   /** body in one read snapshot of the ledger. */
@@ -193,6 +244,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async finally(err: Error | undefined): Promise<unknown> {
     this.database?.close()
     this.database = undefined
+    await this.postgres?.close().catch(() => undefined)
+    this.postgres = undefined
     return super.finally(err)
   }
 }

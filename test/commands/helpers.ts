@@ -8,6 +8,7 @@ import {fileURLToPath} from 'node:url'
 import {runCommand} from '@oclif/test'
 
 import {envVarName} from '../../src/secrets/names.js'
+import {storeEnv} from '../helpers/pg-mode.js'
 
 /**
  * In-process command runs through @oclif/test's runCommand: oclif loads the BUILT commands (dist/) through
@@ -38,6 +39,7 @@ export interface RunOptions {
  */
 const SCRUBBED = [
   'YMS_PAY_HOME',
+  'YMS_PAY_DATABASE_URL',
   'YMS_PAY_ACTOR',
   'YMS_PAY_CONTENT_TYPE',
   'DBUS_SESSION_BUS_ADDRESS',
@@ -46,7 +48,13 @@ const SCRUBBED = [
 ]
 
 export async function run(args: string[], opts: RunOptions): Promise<RunResult> {
-  const restoreEnv = withEnv({CI: '1', NO_COLOR: '1', YMS_PAY_HOME: opts.home, ...opts.env})
+  const restoreEnv = withEnv({
+    CI: '1',
+    NO_COLOR: '1',
+    YMS_PAY_HOME: opts.home,
+    ...(await storeEnv(opts.home)),
+    ...opts.env,
+  })
   const restoreStdin = opts.stdin === undefined ? () => undefined : withStdin(opts.stdin)
   const restoreConsole = withPlainConsole()
   const exitCodeBefore = process.exitCode

@@ -4,6 +4,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {storeEnv} from './pg-mode.js'
+
 export const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
 export interface CliResult {
@@ -21,7 +23,7 @@ export function tempHome(prefix = 'yms-home-'): string {
  * Runs the built binary as cron would: no TTY, a clean environment (plus what the test adds), optional stdin.
  * Needs `npm run build` (the `prepare` script does it on install).
  */
-export function runCli(
+export async function runCli(
   args: string[],
   opts: {home?: string; env?: Record<string, string>; input?: string; timeoutMs?: number} = {},
 ): Promise<CliResult> {
@@ -30,6 +32,7 @@ export function runCli(
     HOME: process.env.HOME ?? '/tmp',
     CI: 'true',
     NO_COLOR: '1',
+    ...(await storeEnv(opts.home)),
     ...opts.env,
   }
   if (opts.home) env.YMS_PAY_HOME = opts.home

@@ -1,15 +1,22 @@
 import pg from 'pg'
 
-import {UsageError} from '../../core/errors.js'
+import {type ConfigError, UsageError} from '../../core/errors.js'
 import {PG_MIGRATIONS, runPgMigrations} from './migrations/index.js'
 
 /**
  * One connection for what must happen before a PostgreSQL database is used as a ledger: refuse a database that
  * holds tables of something else (before yms-pay creates its own beside them), then migrate it (the runner's own
  * transactions, safe against another yms-pay migrating it at once). `role` names the database in the refusal
- * ("the target" of a copy, "the ledger" of --database-url). Returns the versions this call applied.
+ * ("the target" of a copy, "the ledger" of --database-url). `missing`, when given, is thrown for a database that
+ * holds no yms-pay ledger yet instead of creating one (as a SQLite home is made only by the setup commands).
+ * Returns the versions this call applied.
  */
-export async function preparePgLedger(config: pg.ClientConfig, label: string, role: string): Promise<number[]> {
+export async function preparePgLedger(
+  config: pg.ClientConfig,
+  label: string,
+  role: string,
+  missing?: () => ConfigError,
+): Promise<number[]> {
   const client = new pg.Client(config)
   // An error event of a client whose query already failed would otherwise end the process.
   client.on('error', () => undefined)
@@ -27,6 +34,7 @@ export async function preparePgLedger(config: pg.ClientConfig, label: string, ro
         'target_not_empty',
       )
     }
+    if (missing !== undefined && !rows.some((r) => r.name === 'yms_schema')) throw missing()
     return await runPgMigrations(client, PG_MIGRATIONS, label)
   } finally {
     await client.end().catch(() => undefined)

@@ -185,7 +185,7 @@ describe.each(handleEngines(postgres))('the alerts group on $engine', ({engine: 
       expect(await handle.read(targetsFor.ops('a'))).toEqual(['A.target'])
       const disabled = await handle.read(getAlertTarget.ops('b-target'))
       expect(disabled).toMatchObject({enabled: false, disabledReason: 'receiver answered 410'})
-      expect(disabled?.updatedAt > disabled!.createdAt).toBe(true)
+      expect(disabled!.updatedAt > disabled!.createdAt).toBe(true)
 
       await handle.write(
         (function* () {
