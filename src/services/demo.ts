@@ -127,6 +127,7 @@ export async function runDemo<T>(
     exportDir: join(home, 'world'),
     webhooksTo,
     live: liveSeconds > 0 ? {perMinute: LIVE_PER_MINUTE, forMs: liveSeconds * 1000 + 60_000} : undefined,
+    holdWebhooks: true,
   }).catch(async (error: unknown) => {
     await webhooks.close()
     db.close()
@@ -169,6 +170,8 @@ export async function runDemo<T>(
     step(
       `providers: ${gateways.map((g) => g.provider).join(', ')} (demo-${first.kind} has no grant for segment "${withheld}")`,
     )
+    // Only now may the gateways post: each URL names a provider that exists.
+    for (const delivery of sandbox.running.deliveries.values()) delivery.start()
     alerts = await startDemoAlerts(db, demoCtx)
     const never = new AbortController().signal
     const sync = await runSync(db, demoCtx, {signals: {stop: never, abort: never}})

@@ -30,6 +30,11 @@ export interface SandboxOptions {
   clock?: Clock
   /** A world that moves: new payments per minute from now, for `forMs` (sandbox/live.ts). */
   live?: {perMinute: number; forMs: number}
+  /**
+   * Webhooks wait until the caller starts their delivery (`running.deliveries`, start()): the demo's receiver knows
+   * the gateways only once their providers are added, and an event posted before would be refused as unknown.
+   */
+  holdWebhooks?: boolean
 }
 
 export interface StartedSandbox {
@@ -97,6 +102,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<StartedSandbox
     seed: opts.seed,
     faults,
     webhooksTo: opts.webhooksTo,
+    ...(opts.holdWebhooks ? {webhookPollMs: 0} : {}),
     scenario,
     share: 'own',
     clock,
