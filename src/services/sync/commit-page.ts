@@ -1,7 +1,7 @@
 import type {Page} from '../../gateways/types.js'
 import type {GatewayCall} from '../../core/gateway-call.js'
 import {dual} from '../../store/ops/dual.js'
-import {write} from '../../store/ops/op.js'
+import {type Ops, write} from '../../store/ops/op.js'
 import {acquireLease} from '../../store/repos/leases.js'
 import {addRunCounts, recordCalls, saveCursor} from '../../store/repos/sync-state.js'
 import {appendAudit} from '../audit.js'
@@ -24,7 +24,11 @@ export interface RunRef {
  * counts, audit row, the renewed lease and the cursor that follows it. A crash before the commit repeats this page; after, never.
  * `commitPage(db, …)` is the SQLite writer thread's, synchronous; `commitPage.ops(…)` the same body for a handle.
  */
-export const commitPage = dual(function* commitPage(scope: ApplyScope, run: RunRef, commit: PageCommit) {
+export const commitPage = dual(function* commitPage(
+  scope: ApplyScope,
+  run: RunRef,
+  commit: PageCommit,
+): Ops<ApplyCounts> {
   return yield* write(
     (function* () {
       const counts = yield* applyItems.ops(scope, commit.page.items, commit.page.invalid, commit.page.skipped)

@@ -186,7 +186,7 @@ function page2(): PageCommit {
         ].map((t) => ({txn: t, raw: {id: t.externalId}})),
       ),
       invalid: [],
-      next: null,
+      next: {after: 'ch_1'},
     },
     pageNo: 2,
     calls: [],
