@@ -51,7 +51,7 @@ try {
       for (let start = 0; start < txns.length; start += 100)
         db.write(() => {
           // One page's worth of events share their once-per-page reads, as applyItems shares them.
-          const once = oncePerApply(db)
+          const once = oncePerApply()
           for (let i = start; i < Math.min(start + 100, txns.length); i++)
             retryReaction(db, scope, {kind: 'written', txn: txns[i]!, owner: owners[i]!, now, once})
         })

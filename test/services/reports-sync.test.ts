@@ -14,6 +14,7 @@ import {importSites} from '../../src/services/sites.js'
 import {getStatus} from '../../src/services/status.js'
 import {runSync} from '../../src/services/sync/sync.js'
 import {listTransactions, showTransaction} from '../../src/services/transactions.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 import {addGrant} from '../../src/store/repos/grants.js'
 import {insertProvider} from '../../src/store/repos/providers.js'
 import {reportWorld, type ReportWorld} from './report-helpers.js'
@@ -81,14 +82,14 @@ describe('reports after a real sync against the Stripe emulator', () => {
     expect(d.postings.reduce((s, p) => s + p.amount.minor, 0)).toBe(0)
   })
 
-  it("quarantine holds the vip customers' objects as access_denied; a grant and a replay bring them in", () => {
+  it("quarantine holds the vip customers' objects as access_denied; a grant and a replay bring them in", async () => {
     const denied = listQuarantined(w.db, {reason: 'access_denied', limit: 1000})
     expect(denied.length).toBeGreaterThan(0)
     const before = getStatus(w.db, w.ctx)
     expect(before.quarantine.byReason.access_denied).toBe(denied.length)
     expect(before.providers[0]!.quarantined).toBe(before.quarantine.open)
     addGrant(w.db, {provider: 'acme', segment: 'vip', site: '*', access: 'write'})
-    const replay = replayQuarantined(w.db, w.ctx, {ids: denied.map((q) => q.id)})
+    const replay = await replayQuarantined(sqliteHandle(w.db), w.ctx, {ids: denied.map((q) => q.id)})
     expect(replay).toMatchObject({considered: denied.length, applied: denied.length, stillQuarantined: 0})
     expect(listQuarantined(w.db, {reason: 'access_denied'})).toEqual([])
     const one = showTransaction(w.db, `acme:${denied[0]!.externalId}`)

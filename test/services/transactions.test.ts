@@ -5,6 +5,7 @@ import {listQuarantined, replayQuarantined} from '../../src/services/quarantine.
 import {applyItems, serializeItems} from '../../src/services/sync/apply.js'
 import type {ApplyScope} from '../../src/services/sync/scope.js'
 import {listTransactions, showTransaction} from '../../src/services/transactions.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 import {addGrant, listGrants} from '../../src/store/repos/grants.js'
 import {reportWorld, seedReference, txn, type ReportWorld} from './report-helpers.js'
 
@@ -136,12 +137,12 @@ describe('transactions show', () => {
     expect(d.postings.every((p) => p.amount.currency === 'EUR' && typeof p.postedAt === 'string')).toBe(true)
   })
 
-  it('includes the audit trail of the object (an access denial) and fails on unknown ids with how to list them', () => {
+  it('includes the audit trail of the object (an access denial) and fails on unknown ids with how to list them', async () => {
     apply([txn('ch_vip', {customerRef: 'cus_3'})]) // c3 is in segment vip: no grant -> quarantined + audited
     expect(() => showTransaction(w.db, 'acme:ch_vip')).toThrow(UsageError) // quarantined, not in the ledger yet
     addGrant(w.db, {provider: 'acme', segment: 'vip', site: 'berlin', access: 'write'})
     const [item] = listQuarantined(w.db)
-    expect(replayQuarantined(w.db, w.ctx, {ids: [item!.id]})).toEqual({
+    expect(await replayQuarantined(sqliteHandle(w.db), w.ctx, {ids: [item!.id]})).toEqual({
       considered: 1,
       applied: 1,
       stillQuarantined: 0,
@@ -208,11 +209,11 @@ describe('quarantine list and replay', () => {
     expect(() => listQuarantined(w.db, {reason: 'bogus'})).toThrow(/--reason/)
   })
 
-  it('replay needs --id or --all; --all applies what is fixable and reports the rest', () => {
-    expect(() => replayQuarantined(w.db, w.ctx, {})).toThrow(/--id N \(repeatable\) or --all/)
-    expect(() => replayQuarantined(w.db, w.ctx, {ids: [1], all: true})).toThrow(UsageError)
+  it('replay needs --id or --all; --all applies what is fixable and reports the rest', async () => {
+    await expect(replayQuarantined(sqliteHandle(w.db), w.ctx, {})).rejects.toThrow(/--id N \(repeatable\) or --all/)
+    await expect(replayQuarantined(sqliteHandle(w.db), w.ctx, {ids: [1], all: true})).rejects.toThrow(UsageError)
     addGrant(w.db, {provider: 'acme', segment: 'vip', site: '*', access: 'write'})
-    expect(replayQuarantined(w.db, w.ctx, {all: true})).toEqual({
+    expect(await replayQuarantined(sqliteHandle(w.db), w.ctx, {all: true})).toEqual({
       considered: 3,
       applied: 1,
       stillQuarantined: 1,

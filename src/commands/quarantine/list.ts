@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {firstPage, type PageInfo} from '../../cli/list-page.js'
+import {type PageInfo, pageOf} from '../../cli/list-page.js'
 import {toSecond} from '../../cli/time-text.js'
 import {QUARANTINE_REASONS} from '../../core/transaction.js'
 import {listQuarantined, QUARANTINE_STATUSES, type QuarantineView} from '../../services/quarantine.js'
@@ -22,14 +22,10 @@ export default class QuarantineList extends BaseCommand<typeof QuarantineList> {
   }
 
   async run(): Promise<{items: QuarantineView[]} & PageInfo> {
-    const db = await this.db()
     const {provider, reason, raw, limit} = this.flags
     const status = this.flags.status as (typeof QUARANTINE_STATUSES)[number]
-    const {rows: items, page} = firstPage(
-      limit,
-      (n) => listQuarantined(db, {provider, reason, status, limit: n, raw}),
-      {narrowWith: '--provider, --reason or --status'},
-    )
+    const rows = await this.read(listQuarantined.ops({provider, reason, status, limit: limit + 1, raw}))
+    const {rows: items, page} = pageOf(limit, rows, {narrowWith: '--provider, --reason or --status'})
     if (items.length === 0) this.out(`nothing quarantined (${status})`)
     else {
       this.out(

@@ -17,7 +17,7 @@ export default class QuarantineReplay extends BaseCommand<typeof QuarantineRepla
   }
 
   async run(): Promise<ReplayResult> {
-    const result = replayQuarantined(await this.db(), this.ctx, {ids: this.flags.id, all: this.flags.all})
+    const result = await replayQuarantined(await this.ledger(), this.ctx, {ids: this.flags.id, all: this.flags.all})
     this.out(
       this.ui.fields([
         ['considered', result.considered],

@@ -22,7 +22,7 @@ export default class SyncSkipped extends BaseCommand<typeof SyncSkipped> {
 
   async run(): Promise<{items: SkippedView[]}> {
     const {provider, code, reason, limit, raw} = this.flags
-    const items = listSkippedItems(await this.db(), {provider, code, reason, limit, raw})
+    const items = await this.read(listSkippedItems.ops({provider, code, reason, limit, raw}))
     if (items.length === 0) this.out('nothing skipped')
     else
       this.out(

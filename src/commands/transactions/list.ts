@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {firstPage, type PageInfo} from '../../cli/list-page.js'
+import {type PageInfo, pageOf} from '../../cli/list-page.js'
 import {toSecond} from '../../cli/time-text.js'
 import {formatMoney} from '../../core/money.js'
 import {TIME_FORMS} from '../../core/time-input.js'
@@ -25,13 +25,13 @@ export default class TransactionsList extends BaseCommand<typeof TransactionsLis
   }
 
   async run(): Promise<{transactions: TxnSummary[]} & PageInfo> {
-    const db = await this.db()
     const {site, provider, customer, status, type, since, limit} = this.flags
-    const {rows: transactions, page} = firstPage(
-      limit,
-      (n) => listTransactions(db, {site, provider, customer, status, type, since, limit: n}),
-      {narrowWith: '--since, --provider, --site, --customer, --status or --type'},
+    const rows = await this.read(
+      listTransactions.ops({site, provider, customer, status, type, since, limit: limit + 1}),
     )
+    const {rows: transactions, page} = pageOf(limit, rows, {
+      narrowWith: '--since, --provider, --site, --customer, --status or --type',
+    })
     if (transactions.length === 0) this.out('no transactions match (run `yms-pay sync` to pull them from the gateways)')
     else {
       this.out(

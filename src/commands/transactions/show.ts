@@ -9,7 +9,7 @@ export default class TransactionsShow extends BaseCommand<typeof TransactionsSho
   static override args = {id: Args.string({required: true, description: 'Transaction id: <provider>:<externalId>'})}
 
   async run(): Promise<TransactionDetail> {
-    const d = showTransaction(await this.db(), this.args.id)
+    const d = await this.read(showTransaction.ops(this.args.id))
     this.out(renderTransaction(d, this.ui))
     return d
   }

@@ -1,7 +1,8 @@
-import {convertMoney, resolveRate} from '../../core/fx.js'
+import {convertMoney, type FxRate, resolveRate, type ResolvedRate} from '../../core/fx.js'
 import {formatDecimal} from '../../core/money.js'
 import type {Money} from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {rateOnOrBefore} from '../../store/repos/fx.js'
 import {customerBalances} from '../../store/repos/ledger.js'
 import {getSite} from '../../store/repos/sites.js'
@@ -34,15 +35,19 @@ export interface CustomerBalance {
  * same look-up). Not through convertAt itself: services/fx.ts also parses rate files, and its CSV and XML parsers
  * would load into every sync and its page-writer thread, which run this.
  */
-export function customerBalance(db: Db, customerId: string, siteId: string, at: string): CustomerBalance {
-  const balances = customerBalances(db, customerId)
-  const base = getSite(db, siteId)?.currency ?? balances[0]?.currency ?? 'EUR'
+export const customerBalance = dual(function* customerBalance(
+  customerId: string,
+  siteId: string,
+  at: string,
+): Ops<CustomerBalance> {
+  const balances = yield* customerBalances.ops(customerId)
+  const base = (yield* getSite.ops(siteId))?.currency ?? balances[0]?.currency ?? 'EUR'
   const rateDate = at.slice(0, 10)
-  const lookup = (from: string, to: string, date: string) => rateOnOrBefore(db, from, to, date) ?? undefined
+  const rates: Rates = new Map()
   let minor = 0
   let baseError: string | null = null
   for (const b of balances) {
-    const resolved = resolveRate(b.currency, base, rateDate, lookup)
+    const resolved = yield* resolvedRate(b.currency, base, rateDate, rates)
     if (resolved) minor += convertMoney(b, base, resolved.rate).minor
     else baseError = `no exchange rate from ${b.currency} to ${base} on or before ${rateDate}`
   }
@@ -51,5 +56,25 @@ export function customerBalance(db: Db, customerId: string, siteId: string, at: 
     inBase: baseError === null ? moneyView({minor, currency: base}) : null,
     baseError,
     rateDate,
+  }
+})
+
+type Rates = Map<string, FxRate | null>
+
+/**
+ * resolveRate with the ledger's rates. It asks its lookup synchronously, and which pairs it asks depends on the
+ * answers (the leg through EUR only when there is a first one): it runs on the rates read so far, and each pair it
+ * asked that was not read yet is read before it runs again, so it reads what it asks and nothing more.
+ */
+function* resolvedRate(from: string, to: string, date: string, rates: Rates): Ops<ResolvedRate | undefined> {
+  for (;;) {
+    const missing: Array<[string, string]> = []
+    const resolved = resolveRate(from, to, date, (base, quote) => {
+      const rate = rates.get(`${base}>${quote}`)
+      if (rate === undefined) missing.push([base, quote])
+      return rate ?? undefined
+    })
+    if (missing.length === 0) return resolved
+    for (const [base, quote] of missing) rates.set(`${base}>${quote}`, yield* rateOnOrBefore.ops(base, quote, date))
   }
 }

@@ -1,5 +1,6 @@
 import type {NormalizedTxn} from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {targetsFor} from '../../store/repos/alerts.js'
 import {customerAccountMoved} from '../../store/repos/alerts-balance.js'
 import type {Owner} from '../../store/repos/customers.js'
@@ -16,24 +17,24 @@ import {raiseAlertTo} from './raise.js'
  * Nothing is computed for an event no target takes. The targets are read once per applied page and event type, not
  * per transaction: the apply never writes them (a delivery's outcome disables a target, outside any apply).
  */
-export function alertOnApply(db: Db, scope: ApplyScope, event: ApplyEvent): void {
+export const alertOnApply = dual(function* alertOnApply(scope: ApplyScope, event: ApplyEvent): Ops<void> {
   if (event.kind === 'held') {
     if (event.reason !== 'access_denied') return
-    const targets = event.once(targetsFor, 'access_denied')
-    if (targets.length > 0) accessDenied(db, targets, event)
+    const targets = yield* event.once(targetsFor, 'access_denied')
+    if (targets.length > 0) yield* accessDenied(targets, event)
     return
   }
   const {txn, owner} = event
   if (txn.status === 'failed' && event.previous?.status !== 'failed') {
-    const targets = event.once(targetsFor, 'failed_transaction')
-    if (targets.length > 0) failedTransaction(db, targets, event)
+    const targets = yield* event.once(targetsFor, 'failed_transaction')
+    if (targets.length > 0) yield* failedTransaction(targets, event)
   }
   if (owner !== null && event.posted > 0) {
-    const targets = event.once(targetsFor, 'balance_changed')
-    if (targets.length > 0 && customerAccountMoved(db, txn.id, owner.customerId, event.now))
-      balanceChanged(db, targets, txn, owner, event.now)
+    const targets = yield* event.once(targetsFor, 'balance_changed')
+    if (targets.length > 0 && (yield* customerAccountMoved.ops(txn.id, owner.customerId, event.now)))
+      yield* balanceChanged(targets, txn, owner, event.now)
   }
-}
+})
 
 function txnView(txn: NormalizedTxn) {
   return {
@@ -47,9 +48,9 @@ function txnView(txn: NormalizedTxn) {
   }
 }
 
-function failedTransaction(db: Db, targets: readonly string[], event: Extract<ApplyEvent, {kind: 'written'}>): void {
+function* failedTransaction(targets: readonly string[], event: Extract<ApplyEvent, {kind: 'written'}>): Ops<void> {
   const {txn, owner} = event
-  raiseAlertTo(db, targets, {
+  yield* raiseAlertTo.ops(targets, {
     event: 'failed_transaction',
     subject: txn.id,
     provider: txn.provider,
@@ -61,9 +62,9 @@ function failedTransaction(db: Db, targets: readonly string[], event: Extract<Ap
   })
 }
 
-function balanceChanged(db: Db, targets: readonly string[], txn: NormalizedTxn, owner: Owner, at: string): void {
-  const balance = customerBalance(db, owner.customerId, owner.siteId, at)
-  raiseAlertTo(db, targets, {
+function* balanceChanged(targets: readonly string[], txn: NormalizedTxn, owner: Owner, at: string): Ops<void> {
+  const balance = yield* customerBalance.ops(owner.customerId, owner.siteId, at)
+  yield* raiseAlertTo.ops(targets, {
     event: 'balance_changed',
     subject: owner.customerId,
     provider: txn.provider,
@@ -75,9 +76,9 @@ function balanceChanged(db: Db, targets: readonly string[], txn: NormalizedTxn, 
 }
 
 /** The customer, segment and site the provider may not write, as the apply decided it. */
-function accessDenied(db: Db, targets: readonly string[], event: Extract<ApplyEvent, {kind: 'held'}>): void {
+function* accessDenied(targets: readonly string[], event: Extract<ApplyEvent, {kind: 'held'}>): Ops<void> {
   const {txn, denied} = event
-  raiseAlertTo(db, targets, {
+  yield* raiseAlertTo.ops(targets, {
     event: 'access_denied',
     subject: txn.id,
     provider: txn.provider,

@@ -1,6 +1,8 @@
 import {randomBytes} from 'node:crypto'
 
 import type {Db} from '../../store/db.js'
+import {type Dual, dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {targetsFor} from '../../store/repos/alerts.js'
 import {insertDeliveries, insertOutbox} from '../../store/repos/alerts-outbox.js'
 import type {Alert} from './events.js'
@@ -8,37 +10,52 @@ import type {Alert} from './events.js'
 export type {Alert, AlertEvent} from './events.js'
 
 /**
- * Puts an alert in the outbox with one delivery per enabled target that takes its event. Synchronous and inside the
- * caller's write transaction, so the alert commits with its cause or not at all: an alert is never lost to a crash
- * between the two, nor sent for a change that rolled back (called outside one, it opens its own). With no target for
+ * Puts an alert in the outbox with one delivery per enabled target that takes its event. Inside the caller's write
+ * transaction, so the alert commits with its cause or not at all: an alert is never lost to a crash between the two,
+ * nor sent for a change that rolled back (`raiseAlert(db, …)` called outside one opens its own). With no target for
  * the event nothing is written. A dedupKey raised before makes this a no-op.
  */
-export function raiseAlert(db: Db, alert: Alert): void {
-  raiseAlertTo(db, targetsFor(db, alert.event), alert)
-}
+export const raiseAlert: Dual<[Alert], void> = Object.assign(
+  // The targets are read before any transaction: with none (no alert is configured) nothing takes the write lock.
+  (db: Db, alert: Alert): void => raiseAlertTo(db, targetsFor(db, alert.event), alert),
+  {
+    ops: function* raiseAlert(alert: Alert): Ops<void> {
+      yield* raiseAlertTo.ops(yield* targetsFor.ops(alert.event), alert)
+    },
+  },
+)
 
 /** raiseAlert for targets the caller has looked up already (targetsFor): the apply path asks once per event. */
-export function raiseAlertTo(db: Db, targets: readonly string[], alert: Alert): void {
+export const raiseAlertTo = inCallersWrite(function* raiseAlertTo(targets: readonly string[], alert: Alert) {
   if (targets.length === 0) return
   const orderKey = orderKeyOf(alert)
-  const write = () => {
-    const seq = insertOutbox(db, {
-      messageId: nextMessageId(),
-      event: alert.event,
-      subject: alert.subject,
-      provider: alert.provider ?? null,
-      customer: alert.customer ?? null,
-      site: alert.site ?? null,
-      orderKey,
-      dedupKey: alert.dedupKey ?? null,
-      payload: payloadOf(alert),
-      raisedAt: alert.at,
-    })
-    if (seq !== null) insertDeliveries(db, seq, targets, orderKey, alert.at)
-  }
-  // Inside the caller's transaction (the usual case) the two inserts need no savepoint of their own.
-  if (db.raw.inTransaction) write()
-  else db.write(write)
+  const seq = yield* insertOutbox.ops({
+    messageId: nextMessageId(),
+    event: alert.event,
+    subject: alert.subject,
+    provider: alert.provider ?? null,
+    customer: alert.customer ?? null,
+    site: alert.site ?? null,
+    orderKey,
+    dedupKey: alert.dedupKey ?? null,
+    payload: payloadOf(alert),
+    raisedAt: alert.at,
+  })
+  if (seq !== null) yield* insertDeliveries.ops(seq, targets, orderKey, alert.at)
+})
+
+/**
+ * A dual whose `.ops` join the caller's transaction with no savepoint of their own (a handle's body is always in
+ * one, and the apply path raises an alert per changed balance), and whose SQLite form opens a write transaction
+ * when called outside one, so the outbox row and its deliveries still commit together.
+ */
+function inCallersWrite<A extends unknown[]>(ops: (...args: A) => Ops<void>): Dual<A, void> {
+  const inTransaction = dual(ops)
+  return Object.assign(
+    (db: Db, ...args: A): void =>
+      db.raw.inTransaction ? inTransaction(db, ...args) : db.write(() => inTransaction(db, ...args)),
+    {ops},
+  )
 }
 
 // A webhook-id never seen before: 128 random bits per process (or page-writer thread), then a counter. Random rather

@@ -1,4 +1,5 @@
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {noteDeclineCode} from '../../store/repos/decline-codes.js'
 import type {ApplyEvent} from '../sync/apply-event.js'
 
@@ -7,14 +8,16 @@ import type {ApplyEvent} from '../sync/apply-event.js'
  * code), inside the transaction that writes it: a pull, a webhook, a replay or a retry's outcome, on whichever
  * thread applies it. A re-read of the same failed state writes nothing and so counts nothing.
  */
-export function noteDeclineCodes(db: Db, scope: {provider: string}, event: ApplyEvent): void {
+export const noteDeclineCodes = dual(function* noteDeclineCodes(
+  scope: {provider: string},
+  event: ApplyEvent,
+): Ops<void> {
   if (event.kind !== 'written') return
   const {txn, previous} = event
   const failure = txn.failure
   if (txn.type !== 'payment' || txn.status !== 'failed' || !failure) return
   if (previous?.status === 'failed' && previous.failure?.code === failure.code) return
-  noteDeclineCode(
-    db,
+  yield* noteDeclineCode.ops(
     {
       provider: scope.provider,
       kind: txn.kind,
@@ -26,4 +29,4 @@ export function noteDeclineCodes(db: Db, scope: {provider: string}, event: Apply
     },
     event.now,
   )
-}
+})

@@ -3,7 +3,8 @@ import {type RetryRules, type RetryVerdict} from '../../core/retry/classificatio
 import {cardAttemptOf, decideRetry} from '../../core/retry/decide-retry.js'
 import {type CardAttempt, checkNetworkCaps} from '../../core/retry/network-caps.js'
 import type {Failure} from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {getProvider} from '../../store/repos/providers.js'
 import {type CardRequest, cardRequests} from '../../store/repos/retries-attempts.js'
 import {readRetryRules} from '../../store/repos/retry-rules.js'
@@ -22,46 +23,48 @@ const CAPS_LOOKBACK_MS = 30 * 86_400_000
  * The decision on a failure a gateway of `kind` reported at `at`. `history` is the card's attempts as the caps
  * count them, the failed one included. `rules`: ones the caller already read in this transaction.
  */
-export function decideFailure(
-  db: Db,
+export const decideFailure = dual(function* decideFailure(
   kind: string,
   failure: Failure,
   history: readonly CardAttempt[],
   at: string,
-  rules: RetryRules = readRetryRules(db),
-): RetryVerdict {
-  return decideRetry(kind, failure, history, rules, at)
-}
+  rules?: RetryRules,
+): Ops<RetryVerdict> {
+  return decideRetry(kind, failure, history, rules ?? (yield* readRetryRules.ops()), at)
+})
 
 /** The gateway kind of a provider id (a provider removed since keeps its id as the kind: no table then matches). */
-export function kindOf(db: Db, provider: string): string {
-  return getProvider(db, provider)?.kind ?? provider
-}
+export const kindOf = dual(function* kindOf(provider: string): Ops<string> {
+  return (yield* getProvider.ops(provider))?.kind ?? provider
+})
 
 /**
  * The card's retry attempts at this provider within the caps' longest window, as of `at`; `except` leaves out an
  * attempt whose outcome the caller is about to record (it passes that one as it ended).
  */
-export function cardHistory(
-  db: Db,
+export const cardHistory = dual(function* cardHistory(
   card: {provider: string; methodRef: string},
   at: string,
   except: number | null = null,
-): CardAttempt[] {
+): Ops<CardAttempt[]> {
   const since = new Date(Date.parse(at) - CAPS_LOOKBACK_MS).toISOString()
-  return cardRequests(db, card.provider, card.methodRef, since)
+  return (yield* cardRequests.ops(card.provider, card.methodRef, since))
     .filter((r) => r.id !== except)
     .map(toCardAttempt)
     .filter((a): a is CardAttempt => a !== null)
-}
+})
 
 /** Why the networks refuse another attempt on this card at `at`, or null when they allow it. */
-export function capsBlock(db: Db, card: {provider: string; methodRef: string}, at: string): string | null {
-  const cap = checkNetworkCaps(null, cardHistory(db, card, at), at, readRetryRules(db).network)
+export const capsBlock = dual(function* capsBlock(
+  card: {provider: string; methodRef: string},
+  at: string,
+): Ops<string | null> {
+  const history = yield* cardHistory.ops(card, at)
+  const cap = checkNetworkCaps(null, history, at, (yield* readRetryRules.ops()).network)
   if (cap.allowed) return null
   const until = cap.until === null ? 'not again on this card' : `not before ${cap.until}`
   return `${card.provider}: card network cap ${cap.rule}: ${cap.detail} (${until})`
-}
+})
 
 function toCardAttempt(r: CardRequest): CardAttempt | null {
   const status = r.status === 'sending' ? 'unknown' : r.status

@@ -1,7 +1,8 @@
 import {isOpen, queueVerdict} from '../../core/retry/policy.js'
 import {retryPolicy} from '../../core/retry/schedule.js'
 import type {NormalizedTxn} from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import type {Owner} from '../../store/repos/customers.js'
 import {getProvider} from '../../store/repos/providers.js'
 import {insertRetry, openRetriesLike, retryOfPayment} from '../../store/repos/retries.js'
@@ -26,29 +27,29 @@ type Applied =
  * - a queued failed payment that turns out not to have failed ends its chain (superseded);
  * - a new failure whose decision is `retry` enters the queue, unless an open chain already covers the same bill.
  */
-export function retryReaction(db: Db, scope: ApplyScope, event: Applied): void {
+export const retryReaction = dual(function* retryReaction(scope: ApplyScope, event: Applied): Ops<void> {
   if (event.kind !== 'written' || event.txn.type !== 'payment') return
   const {txn, now} = event
-  const attempt = attemptOf(db, txn)
+  const attempt = yield* attemptOf(txn)
   if (attempt) {
     const learned = learnedFrom(txn)
-    if (learned) settleAttempt(db, attempt, learned, {actor: scope.actor}, now)
+    if (learned) yield* settleAttempt.ops(attempt, learned, {actor: scope.actor}, now)
     return
   }
-  const chain = retryOfPayment(db, txn.id)
+  const chain = yield* retryOfPayment.ops(txn.id)
   if (chain) {
     if (txn.status !== 'failed' && isOpen(chain.status))
-      supersede(db, chain, `the failed payment is now ${txn.status}`, scope.actor, now)
+      yield* supersede.ops(chain, `the failed payment is now ${txn.status}`, scope.actor, now)
     return
   }
-  if (txn.status === 'failed' && txn.failure && event.owner) enqueue(db, scope, txn, event.owner, event)
-}
+  if (txn.status === 'failed' && txn.failure && event.owner) yield* enqueue(scope, txn, event.owner, event)
+})
 
-function attemptOf(db: Db, txn: NormalizedTxn): AttemptRow | null {
-  const byId = attemptByExternalId(db, txn.provider, txn.externalId)
+function* attemptOf(txn: NormalizedTxn): Ops<AttemptRow | null> {
+  const byId = yield* attemptByExternalId.ops(txn.provider, txn.externalId)
   if (byId) return byId
   const key = retryKeyIn(txn.metadata)
-  const byKey = key ? attemptByKey(db, key) : null
+  const byKey = key ? yield* attemptByKey.ops(key) : null
   return byKey && byKey.provider === txn.provider ? byKey : null
 }
 
@@ -74,21 +75,21 @@ function learnedFrom(txn: NormalizedTxn): Learned | null {
   }
 }
 
-function enqueue(
-  db: Db,
+function* enqueue(
   scope: ApplyScope,
   txn: NormalizedTxn,
   owner: Owner,
   {now, once}: {now: string; once: OncePerApply},
-): void {
+): Ops<void> {
   const failure = txn.failure!
   // The failed payment is the card's first attempt: no reattempt, and it alone is what the caps can count here (which
   // card it charged is not known; the retries' own card history is checked again before each send).
   const first = cardAttemptOf({at: txn.occurredAt, reattempt: false}, {status: 'failed', failure})
   // The rules are read once per page, not per failed payment: a backfill brings thousands of failures.
-  const verdict = decideFailure(db, txn.kind, failure, first ? [first] : [], txn.occurredAt, once(readRetryRules))
+  const rules = yield* once(readRetryRules)
+  const verdict = yield* decideFailure.ops(txn.kind, failure, first ? [first] : [], txn.occurredAt, rules)
   // Per page too: an apply never writes a connection (the `providers` services do, outside any apply).
-  const provider = once(getProvider, txn.provider)
+  const provider = yield* once(getProvider, txn.provider)
   if (verdict.decision !== 'retry' || !provider) return
   const policy = retryPolicy(provider)
   const queue = queueVerdict(
@@ -102,10 +103,10 @@ function enqueue(
   )
   if (!queue.queue) return
   // One chain per bill: a failure echoing one of our attempts, or the same bill failing again, joins the open one.
-  if (openRetriesLike(db, {customerId: owner.customerId, invoiceRef: txn.invoiceRef, amount: txn.amount}).length > 0)
-    return
+  const like = {customerId: owner.customerId, invoiceRef: txn.invoiceRef, amount: txn.amount}
+  if ((yield* openRetriesLike.ops(like)).length > 0) return
   const nextAt = new Date(queue.at).toISOString()
-  const id = insertRetry(db, {
+  const id = yield* insertRetry.ops({
     txnId: txn.id,
     provider: txn.provider,
     customerId: owner.customerId,
@@ -119,7 +120,7 @@ function enqueue(
     now,
   })
   if (id === null) return
-  appendAudit(db, {
+  yield* appendAudit.ops({
     actor: scope.actor,
     action: 'retry.queued',
     provider: txn.provider,

@@ -1,11 +1,12 @@
 import {afterAttempt, isOpen, type Next} from '../../core/retry/policy.js'
 import {retryPolicy} from '../../core/retry/schedule.js'
 import type {NormalizedTxn} from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {getProvider} from '../../store/repos/providers.js'
 import {finishRetry, getRetry, type RetryRow, scheduleRetry} from '../../store/repos/retries.js'
 import {type AttemptRow, settleAttemptRow} from '../../store/repos/retries-attempts.js'
-import {raiseAlert} from '../alerts/raise.js'
+import {type Alert, raiseAlert} from '../alerts/raise.js'
 import {appendAudit} from '../audit.js'
 import {cardAttemptOf} from '../../core/retry/decide-retry.js'
 import {cardHistory, decideFailure, kindOf} from './decide.js'
@@ -22,7 +23,8 @@ export type Learned =
   | {status: 'unknown'; externalId: string | null; detail: string}
   | {status: 'not_sent'; detail: string}
 
-export type RaiseAlert = typeof raiseAlert
+/** How a chain's end is alerted: raiseAlert's statements, or a test's stand-in. */
+export type RaiseAlert = (alert: Alert) => Ops<void>
 
 export interface SettleDeps {
   actor: string
@@ -34,9 +36,14 @@ export interface SettleDeps {
 export type Settled = {changed: false} | {changed: true; next: Next | {status: 'not_sent'} | null}
 
 /** Settles an attempt and moves its chain, inside the caller's write transaction. */
-export function settleAttempt(db: Db, attempt: AttemptRow, learned: Learned, deps: SettleDeps, now: string): Settled {
-  const failure = learned.status === 'failed' ? decided(db, attempt, learned.failure, now) : null
-  const changed = settleAttemptRow(db, attempt.id, {
+export const settleAttempt = dual(function* settleAttempt(
+  attempt: AttemptRow,
+  learned: Learned,
+  deps: SettleDeps,
+  now: string,
+): Ops<Settled> {
+  const failure = learned.status === 'failed' ? yield* decided(attempt, learned.failure, now) : null
+  const changed = yield* settleAttemptRow.ops(attempt.id, {
     status: learned.status,
     externalId: 'externalId' in learned ? learned.externalId : null,
     failure,
@@ -45,7 +52,7 @@ export function settleAttempt(db: Db, attempt: AttemptRow, learned: Learned, dep
   })
   if (!changed) return {changed: false}
   if (learned.status === 'not_sent') return {changed: true, next: {status: 'not_sent'}}
-  const chain = getRetry(db, attempt.retryId)!
+  const chain = (yield* getRetry.ops(attempt.retryId))!
   // A recovery is recorded even on a chain an admin canceled meanwhile: the money was collected.
   if (!isOpen(chain.status) && learned.status !== 'succeeded') return {changed: true, next: null}
   const next = afterAttempt(
@@ -57,42 +64,41 @@ export function settleAttempt(db: Db, attempt: AttemptRow, learned: Learned, dep
       checks: attempt.checks,
       notBefore: failure?.notBefore ? Date.parse(failure.notBefore) : null,
     },
-    policyOf(db, chain),
+    yield* policyOf(chain),
     Date.parse(now),
   )
-  moveChain(db, chain, next, {attempt, learned, deps, now})
+  yield* moveChain.ops(chain, next, {attempt, learned, deps, now})
   return {changed: true, next}
-}
+})
 
 /**
  * The decision on a retry's failure: the failure itself, then the card-network caps over the card's attempts, this
  * one included as it ended (docs/gateways.md#card-network-caps).
  */
-function decided(db: Db, attempt: AttemptRow, failure: Failure, now: string) {
+function* decided(attempt: AttemptRow, failure: Failure, now: string) {
   const card = {provider: attempt.provider, methodRef: attempt.methodRef}
   const self = cardAttemptOf({at: attempt.startedAt, reattempt: true}, {status: 'failed', failure})
-  const history = [...cardHistory(db, card, now, attempt.id), ...(self ? [self] : [])]
-  const verdict = decideFailure(db, kindOf(db, attempt.provider), failure, history, now)
+  const history = [...(yield* cardHistory.ops(card, now, attempt.id)), ...(self ? [self] : [])]
+  const verdict = yield* decideFailure.ops(yield* kindOf.ops(attempt.provider), failure, history, now)
   return {...failure, decision: verdict.decision, reason: verdict.reason, notBefore: verdict.notBefore}
 }
 
-function policyOf(db: Db, chain: RetryRow) {
-  const p = getProvider(db, chain.provider)
+function* policyOf(chain: RetryRow) {
+  const p = yield* getProvider.ops(chain.provider)
   return retryPolicy({retrySchedule: p?.retrySchedule ?? null, maxRetries: p?.maxRetries ?? null})
 }
 
 /** Stores a decision about an open chain (or a recovery of any chain), with its audit row and alert. */
-export function moveChain(
-  db: Db,
+export const moveChain = dual(function* moveChain(
   chain: RetryRow,
   next: Next,
   ctx: {attempt: AttemptRow | null; learned: Learned | null; deps: SettleDeps; now: string; slotsUsed?: number},
-): void {
+): Ops<void> {
   const {attempt, learned, deps, now} = ctx
   switch (next.status) {
     case 'queued':
     case 'resolving':
-      scheduleRetry(db, chain.id, {
+      yield* scheduleRetry.ops(chain.id, {
         status: next.status,
         nextAt: new Date(next.at).toISOString(),
         note: next.reason,
@@ -106,15 +112,15 @@ export function moveChain(
       const txnId = `${attempt.provider}:${externalId}`
       const via = attempt.route
       if (
-        !finishRetry(db, chain.id, {
+        !(yield* finishRetry.ops(chain.id, {
           status: 'recovered',
           note: `recovered by ${txnId} (${via})`,
           now,
           recovery: {txnId, via, slot: attempt.slot},
-        })
+        }))
       )
         return
-      appendAudit(db, {
+      yield* appendAudit.ops({
         actor: deps.actor,
         action: 'retry.recovered',
         provider: attempt.provider,
@@ -126,8 +132,9 @@ export function moveChain(
     }
     case 'exhausted':
     case 'stopped':
-      if (!finishRetry(db, chain.id, {status: next.status, note: next.reason, now, slotsUsed: ctx.slotsUsed})) return
-      appendAudit(db, {
+      if (!(yield* finishRetry.ops(chain.id, {status: next.status, note: next.reason, now, slotsUsed: ctx.slotsUsed})))
+        return
+      yield* appendAudit.ops({
         actor: deps.actor,
         action: `retry.${next.status}`,
         provider: chain.provider,
@@ -135,7 +142,7 @@ export function moveChain(
         outcome: 'ok',
         details: {retry: chain.id, reason: next.reason, slots: ctx.slotsUsed ?? chain.slotsUsed},
       })
-      ;(deps.raise ?? raiseAlert)(db, {
+      yield* (deps.raise ?? raiseAlert.ops)({
         event: 'retry_exhausted',
         subject: chain.txnId,
         provider: chain.provider,
@@ -154,12 +161,17 @@ export function moveChain(
         at: now,
       })
   }
-}
+})
 
 /** Ends an open chain whose bill no longer needs collecting (paid by other means, or not failed after all). */
-export function supersede(db: Db, chain: RetryRow, note: string, actor: string, now: string): boolean {
-  if (!finishRetry(db, chain.id, {status: 'superseded', note, now})) return false
-  appendAudit(db, {
+export const supersede = dual(function* supersede(
+  chain: RetryRow,
+  note: string,
+  actor: string,
+  now: string,
+): Ops<boolean> {
+  if (!(yield* finishRetry.ops(chain.id, {status: 'superseded', note, now}))) return false
+  yield* appendAudit.ops({
     actor,
     action: 'retry.superseded',
     provider: chain.provider,
@@ -168,4 +180,4 @@ export function supersede(db: Db, chain: RetryRow, note: string, actor: string, 
     details: {retry: chain.id, reason: note},
   })
   return true
-}
+})

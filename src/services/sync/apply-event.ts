@@ -1,5 +1,5 @@
 import type {NormalizedTxn, QuarantineReason} from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
+import type {Ops} from '../../store/ops/op.js'
 import type {Owner} from '../../store/repos/customers.js'
 import type {OncePerApply} from './once-per-apply.js'
 import type {ApplyScope} from './scope.js'
@@ -33,4 +33,5 @@ export type ApplyEvent =
       once: OncePerApply
     }
 
-export type ApplyReaction = (db: Db, scope: ApplyScope, event: ApplyEvent) => void
+/** A reaction's statements (its dual's `.ops`), run in the apply's transaction on either engine. */
+export type ApplyReaction = (scope: ApplyScope, event: ApplyEvent) => Ops<void>

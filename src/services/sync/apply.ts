@@ -7,7 +7,8 @@ import {
   type Quarantined,
   type Skipped,
 } from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import {now as storeNow, type Ops} from '../../store/ops/op.js'
 import type {Owner} from '../../store/repos/customers.js'
 import {
   awaitingChildren,
@@ -83,28 +84,27 @@ export function serializeSkipped(items: readonly Skipped[] = []): SerializedSkip
  * same state changes nothing, and an older state than the stored one (a late webhook, an overlapping window) is
  * ignored. A payment that applies brings the refunds and disputes that waited for it (awaiting_parent) along.
  */
-export function applyItems(
-  db: Db,
+export const applyItems = dual(function* applyItems(
   scope: ApplyScope,
   items: readonly SerializedTxn[],
   invalid: readonly Quarantined[],
   skipped: readonly SerializedSkipped[] = [],
-): ApplyCounts {
+): Ops<ApplyCounts> {
   const counts = zeroCounts()
   counts.fetched = items.length + invalid.length + skipped.length
   const ordered = [...items].sort((a, b) => (TYPE_ORDER[a.txn.type] ?? 3) - (TYPE_ORDER[b.txn.type] ?? 3))
   // Only look for quarantine items to close, or children waiting for a payment, when the provider has any (one
   // query each per page).
   const page: PageState = {
-    openQuarantine: hasOpenQuarantine(db, scope.provider),
-    awaitingChildren: hasAwaitingChildren(db, scope.provider),
-    now: db.now(),
-    once: oncePerApply(db),
+    openQuarantine: yield* hasOpenQuarantine.ops(scope.provider),
+    awaitingChildren: yield* hasAwaitingChildren.ops(scope.provider),
+    now: yield* storeNow(),
+    once: oncePerApply(),
     batch: new Map(items.map((i) => [i.txn.id, Date.parse(i.txn.updatedAt)])),
   }
   // Invalid objects first: a refund in the same page as its unreadable payment then says where the payment is.
   for (const bad of invalid) {
-    quarantine(db, {
+    yield* quarantine.ops({
       provider: scope.provider,
       externalId: bad.externalId,
       reason: bad.reason,
@@ -116,17 +116,16 @@ export function applyItems(
     page.openQuarantine = true
     counts.quarantined++
   }
-  for (const item of ordered) applyOne(db, scope, item, counts, page)
+  for (const item of ordered) yield* applyOne(scope, item, counts, page)
   if (skipped.length > 0) {
-    keepSkipped(
-      db,
+    yield* keepSkipped.ops(
       skipped.map((s) => ({...s, provider: scope.provider, source: scope.source})),
       page.now,
     )
     counts.skipped += skipped.length
   }
   return counts
-}
+})
 
 interface PageState {
   openQuarantine: boolean
@@ -139,20 +138,20 @@ interface PageState {
   batch: ReadonlyMap<string, number>
 }
 
-function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyCounts, page: PageState): void {
+function* applyOne(scope: ApplyScope, item: SerializedTxn, counts: ApplyCounts, page: PageState): Ops<void> {
   const {rawJson} = item
-  const existing = getTxnState(db, item.txn.id)
+  const existing = yield* getTxnState.ops(item.txn.id)
   const txn = existing ? keepKnownFee(item.txn, existing.txn) : item.txn
   if (existing && (sameTxnState(existing.txn, txn) || Date.parse(existing.txn.updatedAt) > Date.parse(txn.updatedAt))) {
     counts.unchanged++
     if (scope.source === 'replay' && page.openQuarantine)
-      closeQuarantined(db, scope.provider, txn.externalId, 'replayed')
+      yield* closeQuarantined.ops(scope.provider, txn.externalId, 'replayed')
     return
   }
-  const verdict = verdictFor(db, scope, txn, existing)
+  const verdict = yield* verdictFor.ops(scope, txn, existing)
   if (verdict.kind === 'held') {
-    hold(db, scope, {txn, rawJson}, verdict)
-    react(db, scope, {
+    yield* hold(scope, {txn, rawJson}, verdict)
+    yield* react.ops(scope, {
       kind: 'held',
       txn,
       reason: verdict.reason,
@@ -167,36 +166,34 @@ function applyOne(db: Db, scope: ApplyScope, item: SerializedTxn, counts: ApplyC
     return
   }
   const owner = verdict.kind === 'customer' ? verdict.owner : null
-  const held = page.openQuarantine ? heldState(db, scope.provider, txn) : null
-  write(db, scope, {txn, rawJson, existing, owner}, counts, page)
+  const held = page.openQuarantine ? yield* heldState(scope.provider, txn) : null
+  yield* write(scope, {txn, rawJson, existing, owner}, counts, page)
   // What the object's quarantined state said applies now too (the newer state wins, as always): a report row held
   // for its customer carries the fees that the webhook which brought the customer does not.
-  if (held) applyOne(db, scope, held, counts, page)
-  if (page.awaitingChildren) applyWaitingChildren(db, scope, txn.externalId, counts, page)
+  if (held) yield* applyOne(scope, held, counts, page)
+  if (page.awaitingChildren) yield* applyWaitingChildren(scope, txn.externalId, counts, page)
 }
 
 /** The state the object's open quarantine item holds, unless it is the one being applied (a replay). */
-function heldState(db: Db, provider: string, txn: NormalizedTxn): SerializedTxn | null {
-  const item = openHeldState(db, provider, txn.externalId)
+function* heldState(provider: string, txn: NormalizedTxn): Ops<SerializedTxn | null> {
+  const item = yield* openHeldState.ops(provider, txn.externalId)
   if (!item) return null
   const held = NormalizedTxnSchema.parse(JSON.parse(item.normalizedJson))
   return sameTxnState(held, txn) ? null : {txn: held, rawJson: item.rawJson}
 }
 
-function write(
-  db: Db,
+function* write(
   scope: ApplyScope,
   w: {txn: NormalizedTxn; rawJson: string; existing: StoredTxnState | null; owner: Owner | null},
   counts: ApplyCounts,
   page: PageState,
-): void {
+): Ops<void> {
   const {txn, rawJson, existing, owner} = w
   const version = (existing?.version ?? 0) + 1
   const now = page.now
   // Hashed only when a new state is written (most re-read objects are unchanged), on the writer's thread.
   const rawSha256 = createHash('sha256').update(rawJson).digest('hex')
-  const seq = writeTxnVersion(
-    db,
+  const seq = yield* writeTxnVersion.ops(
     {
       txn,
       rawJson,
@@ -210,16 +207,16 @@ function write(
     existing?.seq ?? null,
   )
   counts[existing ? 'updated' : 'inserted']++
-  const posted = postTxn(db, {txn, seq, owner, version, seenBefore: existing !== null, now})
+  const posted = yield* postTxn.ops({txn, seq, owner, version, seenBefore: existing !== null, now})
   counts.posted += posted
-  react(db, scope, {kind: 'written', txn, previous: existing?.txn ?? null, owner, posted, now, once: page.once})
+  yield* react.ops(scope, {kind: 'written', txn, previous: existing?.txn ?? null, owner, posted, now, once: page.once})
   if (page.openQuarantine)
-    closeQuarantined(db, scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
+    yield* closeQuarantined.ops(scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
   if (
     scope.source === 'webhook' ||
     (scope.latencySince !== null && Date.parse(txn.updatedAt) >= Date.parse(scope.latencySince))
   ) {
-    recordLatency(db, {
+    yield* recordLatency.ops({
       provider: scope.provider,
       txnId: txn.id,
       source: scope.source,
@@ -230,9 +227,9 @@ function write(
 }
 
 /** Quarantines a transaction that cannot apply yet, keeping its normalized form for the replay. */
-function hold(db: Db, scope: ApplyScope, item: SerializedTxn, verdict: Extract<Verdict, {kind: 'held'}>): void {
+function* hold(scope: ApplyScope, item: SerializedTxn, verdict: Extract<Verdict, {kind: 'held'}>): Ops<void> {
   const {txn, rawJson} = item
-  quarantine(db, {
+  yield* quarantine.ops({
     provider: scope.provider,
     externalId: txn.externalId,
     reason: verdict.reason,
@@ -242,7 +239,7 @@ function hold(db: Db, scope: ApplyScope, item: SerializedTxn, verdict: Extract<V
     source: scope.source,
   })
   if (verdict.denied) {
-    appendAudit(db, {
+    yield* appendAudit.ops({
       actor: scope.actor,
       action: 'access.denied',
       provider: scope.provider,
@@ -262,18 +259,17 @@ function hold(db: Db, scope: ApplyScope, item: SerializedTxn, verdict: Extract<V
  * The refunds and disputes that waited in quarantine for this payment apply now, in the same transaction, in their
  * newest known state. One the page itself carries in a state at least as new is left to its own turn.
  */
-function applyWaitingChildren(
-  db: Db,
+function* applyWaitingChildren(
   scope: ApplyScope,
   parentExternalId: string,
   counts: ApplyCounts,
   page: PageState,
-): void {
-  for (const child of awaitingChildren(db, scope.provider, parentExternalId)) {
+): Ops<void> {
+  for (const child of yield* awaitingChildren.ops(scope.provider, parentExternalId)) {
     const txn = NormalizedTxnSchema.parse(JSON.parse(child.normalizedJson))
     const inPage = page.batch.get(txn.id)
     if (inPage !== undefined && inPage >= Date.parse(txn.updatedAt)) continue
-    applyOne(db, scope, {txn, rawJson: child.rawJson}, counts, page)
+    yield* applyOne(scope, {txn, rawJson: child.rawJson}, counts, page)
   }
 }
 

@@ -1,6 +1,7 @@
 import type {Page} from '../../gateways/types.js'
 import type {GatewayCall} from '../../core/gateway-call.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import {type Ops, write} from '../../store/ops/op.js'
 import {acquireLease} from '../../store/repos/leases.js'
 import {addRunCounts, recordCalls, saveCursor} from '../../store/repos/sync-state.js'
 import {appendAudit} from '../audit.js'
@@ -21,22 +22,29 @@ export interface RunRef {
 /**
  * One page in ONE immediate transaction: its transactions, postings, quarantine, skipped objects, call log, run
  * counts, audit row, the renewed lease and the cursor that follows it. A crash before the commit repeats this page; after, never.
+ * `commitPage(db, …)` is the SQLite writer thread's, synchronous; `commitPage.ops(…)` the same body for a handle.
  */
-export function commitPage(db: Db, scope: ApplyScope, run: RunRef, commit: PageCommit): ApplyCounts {
-  return db.write(() => {
-    const counts = applyItems(db, scope, commit.page.items, commit.page.invalid, commit.page.skipped)
-    saveCursor(db, scope.provider, commit.page.next)
-    recordCalls(db, commit.calls)
-    addRunCounts(db, run.runId, {pages: 1, ...counts})
-    appendAudit(db, {
-      actor: scope.actor,
-      action: 'sync.page',
-      provider: scope.provider,
-      subject: `page ${commit.pageNo}`,
-      outcome: 'ok',
-      details: counts,
-    })
-    acquireLease(db, run.lease.name, run.lease.owner, run.lease.ttlMs)
-    return counts
-  })
-}
+export const commitPage = dual(function* commitPage(
+  scope: ApplyScope,
+  run: RunRef,
+  commit: PageCommit,
+): Ops<ApplyCounts> {
+  return yield* write(
+    (function* () {
+      const counts = yield* applyItems.ops(scope, commit.page.items, commit.page.invalid, commit.page.skipped)
+      yield* saveCursor.ops(scope.provider, commit.page.next)
+      yield* recordCalls.ops(commit.calls)
+      yield* addRunCounts.ops(run.runId, {pages: 1, ...counts})
+      yield* appendAudit.ops({
+        actor: scope.actor,
+        action: 'sync.page',
+        provider: scope.provider,
+        subject: `page ${commit.pageNo}`,
+        outcome: 'ok',
+        details: counts,
+      })
+      yield* acquireLease.ops(run.lease.name, run.lease.owner, run.lease.ttlMs)
+      return counts
+    })(),
+  )
+})

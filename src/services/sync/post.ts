@@ -1,6 +1,6 @@
 import {postingDifference, targetPositions} from '../../core/ledger.js'
 import type {NormalizedTxn} from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
 import type {Owner} from '../../store/repos/customers.js'
 import {insertPostings, postedPositions} from '../../store/repos/ledger.js'
 
@@ -8,23 +8,26 @@ import {insertPostings, postedPositions} from '../../store/repos/ledger.js'
  * Posts the difference between the new state's effect and what earlier versions posted; returns the lines
  * written. `owner` is null for a merchant-level booking: its postings name no customer and no site.
  */
-export function postTxn(
-  db: Db,
-  w: {txn: NormalizedTxn; seq: number; owner: Owner | null; version: number; seenBefore: boolean; now: string},
-): number {
+export const postTxn = dual(function* postTxn(w: {
+  txn: NormalizedTxn
+  seq: number
+  owner: Owner | null
+  version: number
+  seenBefore: boolean
+  now: string
+}) {
   const {txn, owner} = w
   const target = targetPositions(txn, owner?.customerId ?? null)
   const key = {seq: w.seq, id: txn.id}
   // A transaction never seen before has posted nothing yet: no need to ask the ledger.
-  const posted = w.seenBefore ? postedPositions(db, key) : {lines: [], lastVersion: 0}
+  const posted = w.seenBefore ? yield* postedPositions.ops(key) : {lines: [], lastVersion: 0}
   const diff = postingDifference(target, posted.lines)
   if (diff.length === 0) return 0
-  return insertPostings(
-    db,
+  return yield* insertPostings.ops(
     key,
     Math.max(w.version, posted.lastVersion + 1),
     diff,
     {provider: txn.provider, site: owner?.siteId ?? null, customer: owner?.customerId ?? null},
     w.now,
   )
-}
+})

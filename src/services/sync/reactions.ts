@@ -1,4 +1,4 @@
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
 import {alertOnApply} from '../alerts/on-apply.js'
 import type {ApplyEvent, ApplyReaction} from './apply-event.js'
 import {noteDeclineCodes} from '../retry-rules/reaction.js'
@@ -10,12 +10,16 @@ import type {ApplyScope} from './scope.js'
  * own scope from cloned data, and functions do not cross threads.
  */
 const REACTIONS: readonly ApplyReaction[] = [
-  alertOnApply,
-  noteDeclineCodes,
-  retryReaction, // a failed payment worth retrying enters the queue; a retry's own payment settles its attempt
+  alertOnApply.ops,
+  noteDeclineCodes.ops,
+  retryReaction.ops, // a failed payment worth retrying enters the queue; a retry's own payment settles its attempt
 ]
 
 /** Runs every reaction in order; a reaction that throws rolls the whole page back, as any apply error does. */
-export function react(db: Db, scope: ApplyScope, event: ApplyEvent, reactions = REACTIONS): void {
-  for (const reaction of reactions) reaction(db, scope, event)
-}
+export const react = dual(function* react(
+  scope: ApplyScope,
+  event: ApplyEvent,
+  reactions: readonly ApplyReaction[] = REACTIONS,
+) {
+  for (const reaction of reactions) yield* reaction(scope, event)
+})

@@ -1,5 +1,6 @@
 import {UsageError} from '../../core/errors.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {listSkipped, type SkippedItem} from '../../store/repos/skipped.js'
 import {refuseUnknownFilterNames} from '../filter-names.js'
 
@@ -13,17 +14,17 @@ export type SkippedView = Omit<SkippedItem, 'rawJson'> & {
  * What the syncs saw and deliberately did not post (a dispute hold, an undocumented event code), most recently seen
  * first: the entries behind the `skipped` count of a sync run.
  */
-export function listSkippedItems(
-  db: Db,
+export const listSkippedItems = dual(function* listSkippedItems(
   input: {provider?: string; code?: string; reason?: string; limit?: number; raw?: boolean} = {},
-): SkippedView[] {
+): Ops<SkippedView[]> {
   const limit = input.limit ?? 50
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${limit}`)
-  const items = listSkipped(db, {provider: input.provider, code: input.code, reason: input.reason, limit})
+  const items = yield* listSkipped.ops({provider: input.provider, code: input.code, reason: input.reason, limit})
   // Any item of the provider, whatever its code or reason, is history that keeps a removed provider's name filtering.
   if (input.provider !== undefined)
-    refuseUnknownFilterNames(db, items.length || listSkipped(db, {provider: input.provider, limit: 1}).length, {
-      provider: input.provider,
-    })
+    yield* refuseUnknownFilterNames.ops(
+      items.length || (yield* listSkipped.ops({provider: input.provider, limit: 1})).length,
+      {provider: input.provider},
+    )
   return items.map(({rawJson, ...view}) => (input.raw ? {...view, raw: JSON.parse(rawJson) as unknown} : view))
-}
+})

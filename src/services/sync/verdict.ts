@@ -1,6 +1,7 @@
 import {isAllowed, type Grant} from '../../core/access.js'
 import {isChildType, isMerchantBooking, type NormalizedTxn, type QuarantineReason} from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {ownerByRef, type Owner, segmentOf} from '../../store/repos/customers.js'
 import {openQuarantineReason} from '../../store/repos/quarantine.js'
 import type {StoredTxnState} from '../../store/repos/transactions.js'
@@ -28,18 +29,22 @@ export type Verdict =
   | {kind: 'customer'; owner: Owner}
   | {kind: 'held'; reason: QuarantineReason; detail: string; denied?: Owner}
 
-export function verdictFor(db: Db, scope: VerdictScope, txn: NormalizedTxn, existing: StoredTxnState | null): Verdict {
+export const verdictFor = dual(function* verdictFor(
+  scope: VerdictScope,
+  txn: NormalizedTxn,
+  existing: StoredTxnState | null,
+): Ops<Verdict> {
   if (isMerchantBooking(txn.type)) return {kind: 'merchant'}
-  const found =
+  const found: Found =
     existing?.customerId && existing.siteId
       ? {
           owner: {
             customerId: existing.customerId,
             siteId: existing.siteId,
-            segment: segmentOf(db, existing.customerId),
+            segment: yield* segmentOf.ops(existing.customerId),
           },
         }
-      : findOwner(db, scope, txn)
+      : yield* findOwner(scope, txn)
   if ('held' in found) return found.held
   const {owner} = found
   if (!isAllowed(scope.grants, {segment: owner.segment, site: owner.siteId}, 'write')) {
@@ -47,15 +52,15 @@ export function verdictFor(db: Db, scope: VerdictScope, txn: NormalizedTxn, exis
     return {kind: 'held', reason: 'access_denied', detail, denied: owner}
   }
   return {kind: 'customer', owner}
-}
+})
 
 type Found = {owner: Owner} | {held: Extract<Verdict, {kind: 'held'}>}
 
-function findOwner(db: Db, scope: VerdictScope, txn: NormalizedTxn): Found {
-  if (isChildType(txn.type) && txn.parentExternalId) return parentOwner(db, scope, txn.parentExternalId)
+function* findOwner(scope: VerdictScope, txn: NormalizedTxn): Ops<Found> {
+  if (isChildType(txn.type) && txn.parentExternalId) return yield* parentOwner(scope, txn.parentExternalId)
   if (txn.customerRef) {
     const key = txn.customerRef
-    if (!scope.customers.has(key)) scope.customers.set(key, ownerByRef(db, key, scope.provider, scope.kind))
+    if (!scope.customers.has(key)) scope.customers.set(key, yield* ownerByRef.ops(key, scope.provider, scope.kind))
     const owner = scope.customers.get(key) ?? null
     if (owner) return {owner}
     return held('unknown_customer', `no customer has ref ${txn.customerRef} for ${scope.provider} or ${scope.kind}`)
@@ -63,10 +68,10 @@ function findOwner(db: Db, scope: VerdictScope, txn: NormalizedTxn): Found {
   return held('unknown_customer', 'the gateway object names no customer')
 }
 
-function parentOwner(db: Db, scope: VerdictScope, parentExternalId: string): Found {
-  const parent = storedParent(db, scope.provider, parentExternalId)
+function* parentOwner(scope: VerdictScope, parentExternalId: string): Ops<Found> {
+  const parent = yield* storedParent.ops(scope.provider, parentExternalId)
   if (!parent) {
-    const why = openQuarantineReason(db, scope.provider, parentExternalId)
+    const why = yield* openQuarantineReason.ops(scope.provider, parentExternalId)
     return held(
       'awaiting_parent',
       why
@@ -76,7 +81,9 @@ function parentOwner(db: Db, scope: VerdictScope, parentExternalId: string): Fou
   }
   if (!parent.customerId || !parent.siteId)
     return held('unknown_customer', `${parentExternalId}, which this concerns, belongs to no customer`)
-  return {owner: {customerId: parent.customerId, siteId: parent.siteId, segment: segmentOf(db, parent.customerId)}}
+  return {
+    owner: {customerId: parent.customerId, siteId: parent.siteId, segment: yield* segmentOf.ops(parent.customerId)},
+  }
 }
 
 function held(reason: QuarantineReason, detail: string): Found {

@@ -249,7 +249,7 @@ export async function emulatorWorld(opts: {
       db.write(() => applyItems(db, scope, serializeItems([{txn, raw: {synthetic: true}}]), []))
       return txn.id
     },
-    run: (o = {}) => runRetries(db, ctx, {raise: () => undefined, ...o}),
+    run: (o = {}) => runRetries(db, ctx, {*raise() {}, ...o}),
     async close() {
       db.close()
       for (const g of gateways.values()) await g.close()

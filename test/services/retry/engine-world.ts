@@ -138,7 +138,7 @@ export interface EngineWorld {
   ctx: AppContext
   clock: ManualClock
   gateways: Map<string, ScriptedGateway>
-  alerts: Array<Parameters<RaiseAlert>[1]>
+  alerts: Array<Parameters<RaiseAlert>[0]>
   addProvider(
     id: string,
     opts?: {fallback?: string; schedule?: string; maxRetries?: number; segments?: string[]},
@@ -241,7 +241,10 @@ export async function engineWorld(start: string): Promise<EngineWorld> {
     },
     run(opts = {}) {
       return runRetries(db, ctx, {
-        raise: (_db, alert) => void alerts.push(alert),
+        raise(alert) {
+          alerts.push(alert)
+          return (function* () {})() // no statements: the alert stays here
+        },
         connect: async (provider: Provider) => {
           const g = gateways.get(provider.id)
           if (!g) throw new Error(`no scripted gateway for ${provider.id}`)
