@@ -22,7 +22,8 @@ export type Learned =
   | {status: 'unknown'; externalId: string | null; detail: string}
   | {status: 'not_sent'; detail: string}
 
-export type RaiseAlert = typeof raiseAlert
+// raiseAlert as a Db caller calls it (tests put a fake in its place).
+export type RaiseAlert = (db: Db, alert: Parameters<typeof raiseAlert.ops>[0]) => void
 
 export interface SettleDeps {
   actor: string
