@@ -7,7 +7,7 @@ import type {SecretStore} from '../../secrets/index.js'
 import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import type {Ops} from '../../store/ops/op.js'
 import {type AlertTarget, getAlertTarget} from '../../store/repos/alerts.js'
-import {type DueDelivery, dueDeliveries, nextDueAt} from '../../store/repos/alerts-outbox.js'
+import {type DueDelivery, dueDeliveries, nextDueAt, releaseClaims} from '../../store/repos/alerts-outbox.js'
 import {acquireLease, releaseLease} from '../../store/repos/leases.js'
 import {leaseOwner, ownerIsDead} from '../lease-owner.js'
 import {openSecretStore} from '../secret-store.js'
@@ -85,17 +85,22 @@ export async function deliverDue(
     while (!stopped()) {
       // On PostgreSQL the batch is claimed as it is read (dueDeliveries), for as long as the lease lasts: a host that
       // takes the lease over after it lapsed mid-batch does not send this batch again. A claim is a write.
-      const read = round.batch(new Date(ctx.now()).toISOString(), ttlMs)
+      const now = new Date(ctx.now()).toISOString()
+      const read = round.batch(now, ttlMs)
       const due = await (ledger.engine === 'sqlite' ? ledger.read(read) : ledger.write(read))
       if (due.length === 0) break
       const answered = await mapLimited(due, concurrency, (d) => round.attempt(d))
       // One commit for the batch: an answer lost to a crash before it means a resend under the same webhook-id,
       // which the receiver de-duplicates; one fsync per delivery would cap delivery at the disk's sync rate.
       const recorded = answered.filter((a): a is Answered => a !== null)
+      const unattempted = due.filter((_, i) => answered[i] === null)
       const outcomes = await ledger.write(
         (function* () {
           const outcomes: Outcome[] = []
           for (const a of recorded) outcomes.push(yield* recordAnswer.ops(ctx.actor, a))
+          // What was claimed and not attempted, or answered 410 (not an attempt), is due again at once (PostgreSQL).
+          const disabled = recorded.filter((_, i) => outcomes[i] === 'disabled').map((a) => a.delivery)
+          yield* releaseClaims.ops([...unattempted, ...disabled], now, ttlMs)
           return outcomes
         })(),
       )
