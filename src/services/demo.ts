@@ -9,6 +9,7 @@ import {UsageError} from '../core/errors.js'
 import {gatewayFacts, type GatewayKind} from '../gateways/registry.js'
 import {envVarName} from '../secrets/index.js'
 import {openDatabase, type Db} from '../store/db.js'
+import {sqliteHandle} from '../store/ops/ledger-handle.js'
 import {ensurePrivateDir} from '../store/private-files.js'
 import {existingSideFiles, sizeOf} from '../store/side-files.js'
 import {SEGMENTS} from '../sandbox/generate.js'
@@ -172,7 +173,7 @@ export async function runDemo<T>(
     )
     // Only now may the gateways post: each URL names a provider that exists.
     for (const delivery of sandbox.running.deliveries.values()) delivery.start()
-    alerts = await startDemoAlerts(db, demoCtx)
+    alerts = await startDemoAlerts(sqliteHandle(db), demoCtx)
     const never = new AbortController().signal
     const sync = await runSync(db, demoCtx, {signals: {stop: never, abort: never}})
     step(

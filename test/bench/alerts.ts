@@ -16,6 +16,7 @@ import {storeId} from '../../src/store/repos/store-identity.js'
 import {commitAllPages, fetchedPages} from './sync/fetched-pages.js'
 import {fmt, machineNote, median, pairedRatio, table} from './stats.js'
 import {benchContext} from './sync/yms-home.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 /**
  * What alerts cost, each beside its baseline in the same run (rounds interleaved, medians and paired ratios):
@@ -85,7 +86,7 @@ async function writePath(): Promise<{items: number; alerts: number; without: num
       if (withTarget) {
         const store = createSecretStore({namespace: storeId(db), env: {}, backend: createMemoryKeychain()})
         await addAlertTarget(
-          db,
+          sqliteHandle(db),
           ctx,
           {
             id: 'yms',
@@ -134,7 +135,7 @@ async function timeFlush(url: string, rep: number): Promise<number> {
   const db = openDatabase(ctx.home.dbFile)
   try {
     const store = createSecretStore({namespace: storeId(db), env: {}, backend: createMemoryKeychain()})
-    await addAlertTarget(db, ctx, {id: 'yms', format: 'standard', url, secrets: {secret: SECRET}}, store)
+    await addAlertTarget(sqliteHandle(db), ctx, {id: 'yms', format: 'standard', url, secrets: {secret: SECRET}}, store)
     db.write(() => {
       for (let i = 0; i < alertCount; i++) {
         const customer = `c${i % Math.max(1, Math.floor(alertCount / 10))}`
@@ -149,7 +150,7 @@ async function timeFlush(url: string, rep: number): Promise<number> {
       }
     })
     const t0 = performance.now()
-    const r = await flushAlerts(db, ctx, {secrets: store, concurrency: CONCURRENCY})
+    const r = await flushAlerts(sqliteHandle(db), ctx, {secrets: store, concurrency: CONCURRENCY})
     const ms = performance.now() - t0
     if (r.delivered !== alertCount) throw new Error(`delivered ${r.delivered} of ${alertCount}`)
     return ms

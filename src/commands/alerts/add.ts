@@ -37,7 +37,7 @@ export default class AlertsAdd extends BaseCommand<typeof AlertsAdd> {
       return {[field!]: await password({message, mask: '*'}, {output: process.stderr})}
     }
     const interactive = this.ctx.terminal.interactive && !this.flags['secrets-from-stdin']
-    const view = await addAlertTarget(await this.db(), this.ctx, {
+    const view = await addAlertTarget(await this.ledger(), this.ctx, {
       id: this.args.id,
       format,
       url: this.flags.url ?? null,

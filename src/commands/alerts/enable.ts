@@ -9,7 +9,7 @@ export default class AlertsEnable extends BaseCommand<typeof AlertsEnable> {
   static override args = {id: Args.string({required: true})}
 
   async run(): Promise<AlertTargetView> {
-    const view = enableAlertTarget(await this.db(), this.ctx, this.args.id)
+    const view = await enableAlertTarget(await this.ledger(), this.ctx, this.args.id)
     this.out(`alert target ${view.id} enabled; ${view.deliveries.pending} alert(s) waiting`)
     return view
   }

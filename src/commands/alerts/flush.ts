@@ -14,7 +14,7 @@ export default class AlertsFlush extends BaseCommand<typeof AlertsFlush> {
 
   async run(): Promise<FlushResult> {
     const timeoutMs = parseDuration(this.flags.timeout, '--timeout')
-    const result = await flushAlerts(await this.db(), this.ctx, {timeoutMs})
+    const result = await flushAlerts(await this.ledger(), this.ctx, {timeoutMs})
     if (result.busy !== null) this.problem(`another process is delivering alerts (${result.busy}); nothing done`)
     for (const b of result.blocked) this.problem(`${b.target}: ${b.reason}`)
     for (const id of result.disabled)

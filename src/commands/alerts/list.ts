@@ -6,7 +6,7 @@ export default class AlertsList extends BaseCommand<typeof AlertsList> {
     'List alert receivers: events, where their secrets come from, and what waits to be delivered'
 
   async run(): Promise<{targets: AlertTargetView[]}> {
-    const targets = listAlertTargets(await this.db(), this.ctx)
+    const targets = await listAlertTargets(await this.ledger(), this.ctx)
     if (targets.length === 0) {
       this.out('no alert targets yet: add one with `yms-pay alerts add <id> --url <https://...>`')
       return {targets}

@@ -21,7 +21,7 @@ export default class AlertsRemove extends BaseCommand<typeof AlertsRemove> {
         return {id: this.args.id, removed: false, pendingDropped: 0, secretsDeleted: []}
       }
     }
-    const result = removeAlertTarget(await this.db(), this.ctx, this.args.id)
+    const result = await removeAlertTarget(await this.ledger(), this.ctx, this.args.id)
     this.out(
       `alert target ${result.id} removed (${result.pendingDropped} undelivered alert(s) dropped); keychain entries deleted: ${result.secretsDeleted.join(', ') || 'none'}`,
     )

@@ -22,8 +22,7 @@ export default class AlertsRotateSecret extends BaseCommand<typeof AlertsRotateS
   async run(): Promise<AlertTargetView> {
     if (!this.flags['secrets-from-stdin']) this.requireInteractive(['--secrets-from-stdin (field=value on stdin)'])
     const overlapMs = parseDuration(this.flags.overlap, '--overlap')
-    const db = await this.db()
-    const [field] = secretFieldsFor(requireTarget(db, this.args.id).format)
+    const [field] = secretFieldsFor((await this.read(requireTarget.ops(this.args.id))).format)
     const readValue = async (): Promise<string> => {
       if (this.flags['secrets-from-stdin']) {
         const {readSecretsFromStdin} = await import('../../secrets/index.js')
@@ -32,7 +31,7 @@ export default class AlertsRotateSecret extends BaseCommand<typeof AlertsRotateS
       const {password} = await import('@inquirer/prompts')
       return password({message: `New ${field} for ${this.args.id}`, mask: '*'}, {output: process.stderr})
     }
-    const view = await rotateAlertSecret(db, this.ctx, this.args.id, readValue, {overlapMs})
+    const view = await rotateAlertSecret(await this.ledger(), this.ctx, this.args.id, readValue, {overlapMs})
     this.out(
       view.rotationEndsAt
         ? `${field} of ${view.id} replaced; the previous one also signs until ${view.rotationEndsAt}`

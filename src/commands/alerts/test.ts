@@ -12,7 +12,7 @@ export default class AlertsTest extends BaseCommand<typeof AlertsTest> {
 
   async run(): Promise<TestDelivery> {
     const timeoutMs = parseDuration(this.flags.timeout, '--timeout')
-    const result = await testAlertTarget(await this.db(), this.ctx, this.args.id, {timeoutMs})
+    const result = await testAlertTarget(await this.ledger(), this.ctx, this.args.id, {timeoutMs})
     if (result.delivered) {
       this.out(`${this.ui.chalk.green('ok')}: ${result.id} accepted ${result.messageId} (HTTP ${result.status})`)
     } else {

@@ -4,13 +4,14 @@ import type {AppContext} from '../../app/context.js'
 import {YmsError} from '../../core/errors.js'
 import {parseRetryAfterMs} from '../../gateways/backoff.js'
 import type {SecretStore} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
+import type {Ops} from '../../store/ops/op.js'
 import {type AlertTarget, getAlertTarget} from '../../store/repos/alerts.js'
-import {type DueDelivery, dueDeliveries, nextDueAt} from '../../store/repos/alerts-outbox.js'
+import {type DueDelivery, dueDeliveries, nextDueAt, releaseClaims} from '../../store/repos/alerts-outbox.js'
 import {acquireLease, releaseLease} from '../../store/repos/leases.js'
 import {leaseOwner, ownerIsDead} from '../lease-owner.js'
 import {openSecretStore} from '../secret-store.js'
-import {type Answered, recordAnswer} from './outcome.js'
+import {type Answered, type Outcome, recordAnswer} from './outcome.js'
 import {requestFor} from './message.js'
 import {DEFAULT_TIMEOUT_MS, post} from './send.js'
 
@@ -59,11 +60,16 @@ function emptyReport(): DeliveryReport {
 /**
  * Delivers every delivery that is due and first in line, until none is (or a stop). A target that fails an attempt
  * is not tried again in this call: a receiver that is down sees one attempt per call, not one per waiting alert.
+ * Each step is its own transaction: no transaction is open while a receiver is being called.
  */
-export async function deliverDue(db: Db, ctx: AppContext, opts: DeliverOptions = {}): Promise<DeliveryReport> {
+export async function deliverDue(
+  ledger: LedgerHandle,
+  ctx: AppContext,
+  opts: DeliverOptions = {},
+): Promise<DeliveryReport> {
   const report = emptyReport()
   // Nothing due: no lease taken (a write, an fsync), which a loop polling every second would otherwise do for nothing.
-  const next = nextDueAt(db)
+  const next = await ledger.read(nextDueAt.ops())
   if (next === null || next > new Date(ctx.now()).toISOString()) return report
   const owner = leaseOwner('alerts')
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
@@ -71,38 +77,57 @@ export async function deliverDue(db: Db, ctx: AppContext, opts: DeliverOptions =
   // Renewed after each batch: it must outlast the slowest batch (every wave of attempts timing out), or another
   // process could start delivering beside this one and break the order.
   const ttlMs = Math.ceil(BATCH / concurrency) * timeoutMs + 30_000
-  const holder = takeLease(db, owner, ttlMs)
+  const holder = await takeLease(ledger, owner, ttlMs)
   if (holder !== null) return {...report, busy: holder}
   const stopped = () => opts.stop?.aborted === true || opts.abort?.aborted === true
-  const round = new Round(db, ctx, {...opts, timeoutMs}, report, stopped)
+  const round = new Round(ctx, {...opts, timeoutMs}, report, stopped)
   try {
     while (!stopped()) {
-      const due = dueDeliveries(db, new Date(ctx.now()).toISOString(), BATCH, [...round.skip])
+      // On PostgreSQL the batch is claimed as it is read (dueDeliveries), for as long as the lease lasts: a host that
+      // takes the lease over after it lapsed mid-batch does not send this batch again. A claim is a write.
+      const now = new Date(ctx.now()).toISOString()
+      const read = round.batch(now, ttlMs)
+      const due = await (ledger.engine === 'sqlite' ? ledger.read(read) : ledger.write(read))
       if (due.length === 0) break
       const answered = await mapLimited(due, concurrency, (d) => round.attempt(d))
       // One commit for the batch: an answer lost to a crash before it means a resend under the same webhook-id,
       // which the receiver de-duplicates; one fsync per delivery would cap delivery at the disk's sync rate.
-      db.write(() => {
-        for (const a of answered) if (a !== null) round.record(a)
-      })
-      acquireLease(db, DELIVERY_LEASE, owner, ttlMs)
+      const recorded = answered.filter((a): a is Answered => a !== null)
+      const unattempted = due.filter((_, i) => answered[i] === null)
+      const outcomes = await ledger.write(
+        (function* () {
+          const outcomes: Outcome[] = []
+          for (const a of recorded) outcomes.push(yield* recordAnswer.ops(ctx.actor, a))
+          // What was claimed and not attempted, or answered 410 (not an attempt), is due again at once (PostgreSQL).
+          const disabled = recorded.filter((_, i) => outcomes[i] === 'disabled').map((a) => a.delivery)
+          yield* releaseClaims.ops([...unattempted, ...disabled], now, ttlMs)
+          return outcomes
+        })(),
+      )
+      recorded.forEach((a, i) => round.count(a, outcomes[i]!))
+      await ledger.write(acquireLease.ops(DELIVERY_LEASE, owner, ttlMs))
     }
   } finally {
-    releaseLease(db, DELIVERY_LEASE, owner)
+    await ledger.write(releaseLease.ops(DELIVERY_LEASE, owner))
   }
   report.deferred = [...round.skip].sort()
   return report
 }
 
 /** Takes the delivery lease (from a dead holder on this host too); the live holder's name when another has it. */
-function takeLease(db: Db, owner: string, ttlMs: number): string | null {
-  const lease = acquireLease(db, DELIVERY_LEASE, owner, ttlMs)
+async function takeLease(ledger: LedgerHandle, owner: string, ttlMs: number): Promise<string | null> {
+  const lease = await ledger.write(acquireLease.ops(DELIVERY_LEASE, owner, ttlMs))
   if (lease.acquired) return null
   const holder = lease.lease.owner
   if (!ownerIsDead(holder)) return holder
   // Only if the dead holder still has it: two processes racing for the takeover cannot both win.
-  const taken = db.write(
-    () => releaseLease(db, DELIVERY_LEASE, holder) && acquireLease(db, DELIVERY_LEASE, owner, ttlMs).acquired,
+  const taken = await ledger.write(
+    (function* () {
+      return (
+        (yield* releaseLease.ops(DELIVERY_LEASE, holder)) &&
+        (yield* acquireLease.ops(DELIVERY_LEASE, owner, ttlMs)).acquired
+      )
+    })(),
   )
   return taken ? null : holder
 }
@@ -113,24 +138,35 @@ class Round {
   #secrets: SecretStore | undefined
 
   constructor(
-    private readonly db: Db,
     private readonly ctx: AppContext,
     private readonly opts: DeliverOptions & {timeoutMs: number},
     private readonly report: DeliveryReport,
     private readonly stopped: () => boolean,
   ) {}
 
+  /**
+   * The next batch of due deliveries (claimed for claimMs on PostgreSQL), with what attempting them needs that this
+   * round has not read yet: their targets (read once a round) and the ledger's secret store.
+   */
+  *batch(now: string, claimMs: number): Ops<DueDelivery[]> {
+    const due = yield* dueDeliveries.ops(now, BATCH, [...this.skip], claimMs)
+    for (const d of due)
+      if (!this.#targets.has(d.targetId)) this.#targets.set(d.targetId, yield* getAlertTarget.ops(d.targetId))
+    if (due.length > 0) this.#secrets ??= this.opts.secrets ?? (yield* openSecretStore.ops(this.ctx))
+    return due
+  }
+
   /** Sends one delivery; null when it was not sent or its answer does not count (a hard stop cut it short). */
   async attempt(d: DueDelivery): Promise<Answered | null> {
     if (this.skip.has(d.targetId) || this.stopped()) return null
-    const target = this.#target(d.targetId)
+    const target = this.#targets.get(d.targetId) ?? null
     if (target === null) {
       this.skip.add(d.targetId)
       return null
     }
     let request
     try {
-      request = requestFor(this.#store(), target, d, this.ctx.now())
+      request = requestFor(this.#secrets!, target, d, this.ctx.now())
     } catch (error) {
       if (!(error instanceof YmsError)) throw error
       this.skip.add(target.id)
@@ -152,20 +188,10 @@ class Round {
     return {delivery: d, target, answer, nowMs, retryAfterMs}
   }
 
-  /** Records an answer; inside the batch's write transaction. */
-  record(a: Answered): void {
-    const outcome = recordAnswer(this.db, this.ctx.actor, a)
+  /** Counts a recorded answer's outcome. */
+  count(a: Answered, outcome: Outcome): void {
     if (outcome !== 'disabled') this.report[outcome]++
     else if (!this.report.disabled.includes(a.target.id)) this.report.disabled.push(a.target.id)
-  }
-
-  #target(id: string): AlertTarget | null {
-    if (!this.#targets.has(id)) this.#targets.set(id, getAlertTarget(this.db, id))
-    return this.#targets.get(id) ?? null
-  }
-
-  #store(): SecretStore {
-    return (this.#secrets ??= this.opts.secrets ?? openSecretStore(this.db, this.ctx))
   }
 }
 

@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto'
 
 import type {AppContext} from '../../app/context.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {startAlertReceiver} from './demo-receiver.js'
 import {flushAlerts} from './flush.js'
 import {slackMessage} from './slack.js'
@@ -23,12 +23,12 @@ const TARGET = 'demo-admin'
  * The demo's alert receiver on loopback and its target, added before the sync so the sync's alerts are raised. Its
  * signing secret is made here and passed as YMS_PAY_SECRET_ALERT_DEMO_ADMIN_SECRET, like the demo's gateway keys.
  */
-export async function startDemoAlerts(db: Db, ctx: AppContext) {
+export async function startDemoAlerts(ledger: LedgerHandle, ctx: AppContext) {
   const secret = `whsec_${randomBytes(32).toString('base64')}`
   ctx.env[targetVariable(TARGET, 'secret')] = secret
   const receiver = await startAlertReceiver(secret, ctx.now)
   try {
-    await addAlertTarget(db, ctx, {id: TARGET, format: 'standard', url: receiver.url, secrets: {}})
+    await addAlertTarget(ledger, ctx, {id: TARGET, format: 'standard', url: receiver.url, secrets: {}})
   } catch (error) {
     await receiver.close()
     throw error
@@ -36,7 +36,7 @@ export async function startDemoAlerts(db: Db, ctx: AppContext) {
   return {
     /** Delivers what was raised (as `alerts flush` would) and says what the receiver got. */
     async deliver(): Promise<DemoAlerts> {
-      await flushAlerts(db, ctx)
+      await flushAlerts(ledger, ctx)
       const byEvent: Record<string, number> = {}
       const samples = new Map<string, string>()
       for (const r of receiver.received) {

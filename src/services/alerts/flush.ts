@@ -2,7 +2,7 @@ import {Agent} from 'undici'
 
 import type {AppContext} from '../../app/context.js'
 import {ExitCode} from '../../core/errors.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {nextDueAt, pendingDeliveries, pruneSettled} from '../../store/repos/alerts-outbox.js'
 import {type DeliverOptions, deliverDue, type DeliveryReport} from './deliver.js'
 import {KEEP_SETTLED_MS} from './loop.js'
@@ -22,24 +22,28 @@ export interface FlushResult extends DeliveryReport {
  * later flush (or a watch loop): cron's interval then stretches the short steps of the schedule.
  */
 export async function flushAlerts(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   opts: Omit<DeliverOptions, 'dispatcher'> = {},
 ): Promise<FlushResult> {
   const agent = new Agent()
   let report: DeliveryReport
   try {
-    report = await deliverDue(db, ctx, {...opts, dispatcher: agent})
+    report = await deliverDue(ledger, ctx, {...opts, dispatcher: agent})
   } finally {
     await agent.close()
   }
-  const pruned = db.write(() => pruneSettled(db, new Date(ctx.now() - KEEP_SETTLED_MS).toISOString()))
-  const pending = pendingDeliveries(db)
+  const pruned = await ledger.write(pruneSettled.ops(new Date(ctx.now() - KEEP_SETTLED_MS).toISOString()))
+  const {pending, nextAttemptAt} = await ledger.read(
+    (function* () {
+      return {pending: yield* pendingDeliveries.ops(), nextAttemptAt: yield* nextDueAt.ops()}
+    })(),
+  )
   return {
     ...report,
     pending: pending.enabled,
     pendingDisabled: pending.all - pending.enabled,
-    nextAttemptAt: nextDueAt(db),
+    nextAttemptAt,
     pruned,
   }
 }

@@ -1,7 +1,7 @@
 import {Agent} from 'undici'
 
 import type {AppContext} from '../../app/context.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {nextDueAt, pruneSettled} from '../../store/repos/alerts-outbox.js'
 import {type DeliverOptions, deliverDue, type DeliveryReport} from './deliver.js'
 import {sleepUntil} from '../sleep-until.js'
@@ -27,7 +27,7 @@ export interface AlertDelivery {
  * said through ctx.warn, once per cause (or a failing round through `onError`), and the loop goes on.
  */
 export function startAlertDelivery(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   opts: Omit<DeliverOptions, 'stop' | 'dispatcher'> & {
     stop: AbortSignal
@@ -49,16 +49,16 @@ export function startAlertDelivery(
     while (!opts.stop.aborted) {
       let wait = pollMs
       try {
-        const report = await deliverDue(db, ctx, {...opts, dispatcher: agent})
+        const report = await deliverDue(ledger, ctx, {...opts, dispatcher: agent})
         for (const b of report.blocked) sayOnce(`${b.target}\n${b.reason}`, `alerts: ${b.target}: ${b.reason}`)
         for (const id of report.disabled)
           ctx.warn(`alerts: ${id} answered 410 Gone and is disabled; \`yms-pay alerts enable ${id}\` resumes it`)
         opts.onRound?.(report)
         // Set-aside targets (failing, or missing a secret) may still have deliveries due: not before the next poll.
-        if (report.deferred.length === 0 && report.busy === null) wait = untilNext(db, ctx.now(), pollMs)
+        if (report.deferred.length === 0 && report.busy === null) wait = await untilNext(ledger, ctx.now(), pollMs)
         if (ctx.now() - prunedAt >= PRUNE_EVERY_MS) {
           prunedAt = ctx.now()
-          db.write(() => pruneSettled(db, new Date(prunedAt - KEEP_SETTLED_MS).toISOString()))
+          await ledger.write(pruneSettled.ops(new Date(prunedAt - KEEP_SETTLED_MS).toISOString()))
         }
       } catch (error) {
         if (opts.onError) opts.onError(error)
@@ -71,8 +71,8 @@ export function startAlertDelivery(
 }
 
 /** Until the next delivery falls due, at most one poll interval (new alerts may appear any time). */
-function untilNext(db: Db, nowMs: number, pollMs: number): number {
-  const next = nextDueAt(db)
+async function untilNext(ledger: LedgerHandle, nowMs: number, pollMs: number): Promise<number> {
+  const next = await ledger.read(nextDueAt.ops())
   if (next === null) return pollMs
   return Math.min(pollMs, Math.max(0, Date.parse(next) - nowMs))
 }

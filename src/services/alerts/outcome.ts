@@ -1,4 +1,5 @@
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import {type Ops, write} from '../../store/ops/op.js'
 import {type AlertTarget, setAlertTargetEnabled} from '../../store/repos/alerts.js'
 import {type DueDelivery, markAttemptFailed, markDelivered, noteAnswer} from '../../store/repos/alerts-outbox.js'
 import {appendAudit} from '../audit.js'
@@ -25,46 +26,48 @@ export interface Answered {
  * - anything else, or no answer: a failed attempt, tried again on the schedule (Retry-After honoured), given up
  *   (audited) after the last one.
  */
-export function recordAnswer(db: Db, actor: string, a: Answered): Outcome {
+export const recordAnswer = dual(function* recordAnswer(actor: string, a: Answered): Ops<Outcome> {
   const {delivery: d, target, answer} = a
   const at = new Date(a.nowMs).toISOString()
   const status = answer.status
-  return db.write(() => {
-    if (status !== null && status >= 200 && status < 300) {
-      markDelivered(db, d.seq, target.id, {at, status, error: null})
-      return 'delivered'
-    }
-    if (status === 410) {
-      const reason = `the receiver answered 410 Gone at ${at}`
-      setAlertTargetEnabled(db, target.id, false, reason)
-      noteAnswer(db, d.seq, target.id, {at, status, error: 'HTTP 410 Gone'})
-      appendAudit(db, {
+  return yield* write(
+    (function* (): Ops<Outcome> {
+      if (status !== null && status >= 200 && status < 300) {
+        yield* markDelivered.ops(d.seq, target.id, {at, status, error: null})
+        return 'delivered'
+      }
+      if (status === 410) {
+        const reason = `the receiver answered 410 Gone at ${at}`
+        yield* setAlertTargetEnabled.ops(target.id, false, reason)
+        yield* noteAnswer.ops(d.seq, target.id, {at, status, error: 'HTTP 410 Gone'})
+        yield* appendAudit.ops({
+          actor,
+          action: 'alert.target_disabled',
+          subject: target.id,
+          outcome: 'ok',
+          details: {reason, messageId: d.messageId, event: d.event},
+        })
+        return 'disabled'
+      }
+      const error = answer.status === null ? answer.error : `HTTP ${answer.status}`
+      const next = nextAttemptMs(d.attempts + 1, a.nowMs, a.retryAfterMs)
+      const nextAt = next === null ? null : new Date(next).toISOString()
+      yield* markAttemptFailed.ops(d.seq, target.id, {at, status, error, nextAt})
+      if (nextAt !== null) return 'retrying'
+      yield* appendAudit.ops({
         actor,
-        action: 'alert.target_disabled',
+        action: 'alert.delivery_failed',
         subject: target.id,
-        outcome: 'ok',
-        details: {reason, messageId: d.messageId, event: d.event},
+        outcome: 'error',
+        details: {
+          messageId: d.messageId,
+          event: d.event,
+          raisedAt: d.raisedAt,
+          attempts: d.attempts + 1,
+          lastError: error,
+        },
       })
-      return 'disabled'
-    }
-    const error = answer.status === null ? answer.error : `HTTP ${answer.status}`
-    const next = nextAttemptMs(d.attempts + 1, a.nowMs, a.retryAfterMs)
-    const nextAt = next === null ? null : new Date(next).toISOString()
-    markAttemptFailed(db, d.seq, target.id, {at, status, error, nextAt})
-    if (nextAt !== null) return 'retrying'
-    appendAudit(db, {
-      actor,
-      action: 'alert.delivery_failed',
-      subject: target.id,
-      outcome: 'error',
-      details: {
-        messageId: d.messageId,
-        event: d.event,
-        raisedAt: d.raisedAt,
-        attempts: d.attempts + 1,
-        lastError: error,
-      },
-    })
-    return 'gaveUp'
-  })
-}
+      return 'gaveUp'
+    })(),
+  )
+})

@@ -1,6 +1,7 @@
 import {cleartextProblem, hasUserInfo} from '../../core/credential-urls.js'
 import {UsageError} from '../../core/errors.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {getAlertTarget, listAlertTargets, type AlertTarget} from '../../store/repos/alerts.js'
 import {ALERT_EVENTS, type AlertEvent, isAlertEvent} from './events.js'
 import {TARGET_FIELDS, targetVariable} from './target-secrets.js'
@@ -28,20 +29,20 @@ export function parseEvents(list: string | undefined, format: AlertFormat): Aler
   return [...new Set(names as AlertEvent[])]
 }
 
-export function requireTarget(db: Db, id: string): AlertTarget {
-  const target = getAlertTarget(db, id)
+export const requireTarget = dual(function* requireTarget(id: string): Ops<AlertTarget> {
+  const target = yield* getAlertTarget.ops(id)
   if (!target) throw new UsageError(`unknown alert target "${id}"`, 'List them with `yms-pay alerts list`.')
   return target
-}
+})
 
 /** A free, valid id whose secret variables are no other target's (`ops.eu` and `OPS_EU` would share a key). */
-export function checkNewTargetId(db: Db, id: string): void {
+export const checkNewTargetId = dual(function* checkNewTargetId(id: string): Ops<void> {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id))
     throw new UsageError(`alert target id ${JSON.stringify(id.slice(0, 64))} is not valid: ${ID_RULE}`)
-  if (getAlertTarget(db, id))
+  if (yield* getAlertTarget.ops(id))
     throw new UsageError(`alert target "${id}" already exists`, 'Remove it first: `yms-pay alerts remove`.')
   const mine = new Set(TARGET_FIELDS.map((f) => targetVariable(id, f)))
-  for (const other of listAlertTargets(db)) {
+  for (const other of yield* listAlertTargets.ops()) {
     const shared = TARGET_FIELDS.map((f) => targetVariable(other.id, f)).find((v) => mine.has(v))
     if (shared !== undefined)
       throw new UsageError(
@@ -49,7 +50,7 @@ export function checkNewTargetId(db: Db, id: string): void {
         `Choose an id that differs from "${other.id}" in more than case and punctuation.`,
       )
   }
-}
+})
 
 /**
  * Where alerts may be posted: https, or plain http to this machine only (a receiver on loopback), like a gateway's

@@ -1,7 +1,9 @@
 import {KeychainUnavailableError, type SecretStore} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
-import type {AlertTarget} from '../../store/repos/alerts.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
+import {type AlertTarget, listAlertTargets} from '../../store/repos/alerts.js'
 import {targetBacklog, type TargetBacklog} from '../../store/repos/alerts-outbox.js'
+import {requireTarget} from './target-checks.js'
 import {PREVIOUS_FIELD, SECRET_FIELD, secretOwner, targetVariable, URL_FIELD} from './target-secrets.js'
 
 export interface AlertTargetView {
@@ -18,7 +20,30 @@ export interface AlertTargetView {
   deliveries: TargetBacklog
 }
 
-export function targetView(db: Db, store: SecretStore, t: AlertTarget, nowMs: number): AlertTargetView {
+/**
+ * What a view shows from the ledger, read in a transaction; the view itself is made after it, since asking the
+ * keychain where each secret comes from is I/O no transaction should wait on.
+ */
+export interface TargetState {
+  target: AlertTarget
+  deliveries: TargetBacklog
+}
+
+/** The target (an unknown id is a UsageError) and what waits for it. */
+export const targetState = dual(function* targetState(id: string): Ops<TargetState> {
+  const target = yield* requireTarget.ops(id)
+  return {target, deliveries: yield* targetBacklog.ops(id)}
+})
+
+/** Every target, by id, and what waits for each. */
+export const targetStates = dual(function* targetStates(): Ops<TargetState[]> {
+  const states: TargetState[] = []
+  for (const target of yield* listAlertTargets.ops())
+    states.push({target, deliveries: yield* targetBacklog.ops(target.id)})
+  return states
+})
+
+export function targetView(store: SecretStore, {target: t, deliveries}: TargetState, nowMs: number): AlertTargetView {
   const rotating = t.rotationEndsAt !== null && nowMs < Date.parse(t.rotationEndsAt)
   const fields = t.format === 'slack' ? [URL_FIELD] : rotating ? [SECRET_FIELD, PREVIOUS_FIELD] : [SECRET_FIELD]
   return {
@@ -34,7 +59,7 @@ export function targetView(db: Db, store: SecretStore, t: AlertTarget, nowMs: nu
       source: sourceOf(store, t.id, field),
       envVar: targetVariable(t.id, field),
     })),
-    deliveries: targetBacklog(db, t.id),
+    deliveries,
   }
 }
 

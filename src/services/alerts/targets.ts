@@ -1,7 +1,8 @@
 import type {AppContext} from '../../app/context.js'
 import {UsageError} from '../../core/errors.js'
 import {KeychainUnavailableError, type SecretStore} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
+import type {Ops} from '../../store/ops/op.js'
 import * as repo from '../../store/repos/alerts.js'
 import {appendAudit} from '../audit.js'
 import {openSecretStore} from '../secret-store.js'
@@ -23,7 +24,7 @@ import {
   targetVariable,
   URL_FIELD,
 } from './target-secrets.js'
-import {type AlertTargetView, targetView} from './target-view.js'
+import {type AlertTargetView, type TargetState, targetState, targetStates, targetView} from './target-view.js'
 
 export type {AlertTargetView} from './target-view.js'
 
@@ -51,40 +52,54 @@ export function secretFieldsFor(format: AlertFormat): string[] {
  * nobody can verify is worse than none.
  */
 export async function addAlertTarget(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   input: AddTargetInput,
-  store: SecretStore = openSecretStore(db, ctx),
+  given?: SecretStore,
 ): Promise<AlertTargetView> {
-  checkNewTargetId(db, input.id)
+  const store = await ledger.read(
+    (function* () {
+      yield* checkNewTargetId.ops(input.id)
+      return yield* storeOf(ctx, given)
+    })(),
+  )
   const events = parseEvents(input.events, input.format)
   if (input.format === 'standard' && !input.url) throw new UsageError('--url is required for a standard target')
   if (input.format === 'standard' && input.url) checkTargetUrl(input.url, {secret: false})
-  const given = typeof input.secrets === 'function' ? await input.secrets() : input.secrets
+  const fields = typeof input.secrets === 'function' ? await input.secrets() : input.secrets
   const {url, secrets} =
-    input.format === 'slack' ? slackInput(ctx, store, input, given) : standardInput(store, input, given)
+    input.format === 'slack' ? slackInput(ctx, store, input, fields) : standardInput(store, input, fields)
   const owner = secretOwner(input.id)
   const stored: string[] = []
+  let state: TargetState
   try {
     for (const [field, value] of Object.entries(secrets)) {
       storeSecret(store, input.id, field, value)
       stored.push(field)
     }
-    db.write(() => {
-      repo.insertAlertTarget(db, {id: input.id, url, format: input.format, events})
-      appendAudit(db, {
-        actor: ctx.actor,
-        action: 'alert.add',
-        subject: input.id,
-        outcome: 'ok',
-        details: {format: input.format, url, events, keychainFieldsStored: stored},
-      })
-    })
+    state = await ledger.write(
+      (function* () {
+        yield* repo.insertAlertTarget.ops({id: input.id, url, format: input.format, events})
+        yield* appendAudit.ops({
+          actor: ctx.actor,
+          action: 'alert.add',
+          subject: input.id,
+          outcome: 'ok',
+          details: {format: input.format, url, events, keychainFieldsStored: stored},
+        })
+        return yield* targetState.ops(input.id)
+      })(),
+    )
   } catch (error) {
     for (const field of stored) forget(store, owner, field)
     throw error
   }
-  return targetView(db, store, requireTarget(db, input.id), ctx.now())
+  return targetView(store, state, ctx.now())
+}
+
+/** The store given (tests), else the ledger's (its keychain entries are named after the ledger's store id). */
+export function* storeOf(ctx: AppContext, given: SecretStore | undefined): Ops<SecretStore> {
+  return given ?? (yield* openSecretStore.ops(ctx))
 }
 
 function standardInput(
@@ -119,8 +134,17 @@ function slackInput(
   return {url: maskedSlackUrl(url), secrets: fresh === undefined ? {} : {[URL_FIELD]: fresh}}
 }
 
-export function listAlertTargets(db: Db, ctx: AppContext, store = openSecretStore(db, ctx)): AlertTargetView[] {
-  return repo.listAlertTargets(db).map((t) => targetView(db, store, t, ctx.now()))
+export async function listAlertTargets(
+  ledger: LedgerHandle,
+  ctx: AppContext,
+  given?: SecretStore,
+): Promise<AlertTargetView[]> {
+  const {store, states} = await ledger.read(
+    (function* () {
+      return {store: yield* storeOf(ctx, given), states: yield* targetStates.ops()}
+    })(),
+  )
+  return states.map((state) => targetView(store, state, ctx.now()))
 }
 
 export interface RemoveTargetResult {
@@ -132,14 +156,18 @@ export interface RemoveTargetResult {
 }
 
 /** Removes the target, its waiting deliveries and its keychain entries (audited, with what was dropped). */
-export function removeAlertTarget(
-  db: Db,
+export async function removeAlertTarget(
+  ledger: LedgerHandle,
   ctx: AppContext,
   id: string,
-  store = openSecretStore(db, ctx),
-): RemoveTargetResult {
-  const target = requireTarget(db, id)
-  const pendingDropped = targetView(db, store, target, ctx.now()).deliveries.pending
+  given?: SecretStore,
+): Promise<RemoveTargetResult> {
+  const {store, pendingDropped} = await ledger.read(
+    (function* () {
+      const store = yield* storeOf(ctx, given)
+      return {store, pendingDropped: (yield* targetState.ops(id)).deliveries.pending}
+    })(),
+  )
   const owner = secretOwner(id)
   const deleted: string[] = []
   for (const field of TARGET_FIELDS) {
@@ -150,33 +178,44 @@ export function removeAlertTarget(
       ctx.warn(`could not delete keychain entry ${field} of alert target ${id}: ${(error as Error).message}`)
     }
   }
-  db.write(() => {
-    repo.deleteAlertTarget(db, id)
-    appendAudit(db, {
-      actor: ctx.actor,
-      action: 'alert.remove',
-      subject: id,
-      outcome: 'ok',
-      details: {pendingDropped, keychainFieldsDeleted: deleted},
-    })
-  })
+  await ledger.write(
+    (function* () {
+      yield* repo.deleteAlertTarget.ops(id)
+      yield* appendAudit.ops({
+        actor: ctx.actor,
+        action: 'alert.remove',
+        subject: id,
+        outcome: 'ok',
+        details: {pendingDropped, keychainFieldsDeleted: deleted},
+      })
+    })(),
+  )
   return {id, removed: true, pendingDropped, secretsDeleted: deleted}
 }
 
 /** Enables a target again (after a 410, say): its waiting deliveries resume where they were. */
-export function enableAlertTarget(db: Db, ctx: AppContext, id: string, store = openSecretStore(db, ctx)) {
-  const target = requireTarget(db, id)
-  db.write(() => {
-    repo.setAlertTargetEnabled(db, id, true, null)
-    appendAudit(db, {
-      actor: ctx.actor,
-      action: 'alert.enable',
-      subject: id,
-      outcome: 'ok',
-      details: {wasDisabledBecause: target.disabledReason},
-    })
-  })
-  return targetView(db, store, requireTarget(db, id), ctx.now())
+export async function enableAlertTarget(
+  ledger: LedgerHandle,
+  ctx: AppContext,
+  id: string,
+  given?: SecretStore,
+): Promise<AlertTargetView> {
+  const {store, state} = await ledger.write(
+    (function* () {
+      const store = yield* storeOf(ctx, given)
+      const target = yield* requireTarget.ops(id)
+      yield* repo.setAlertTargetEnabled.ops(id, true, null)
+      yield* appendAudit.ops({
+        actor: ctx.actor,
+        action: 'alert.enable',
+        subject: id,
+        outcome: 'ok',
+        details: {wasDisabledBecause: target.disabledReason},
+      })
+      return {store, state: yield* targetState.ops(id)}
+    })(),
+  )
+  return targetView(store, state, ctx.now())
 }
 
 /** Stores one secret; without a keychain, the error names this target's variable (not a provider's). */

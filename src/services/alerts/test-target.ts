@@ -3,12 +3,13 @@ import {randomBytes} from 'node:crypto'
 import {Agent} from 'undici'
 
 import type {AppContext} from '../../app/context.js'
-import type {Db} from '../../store/db.js'
+import type {SecretStore} from '../../secrets/index.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {appendAudit} from '../audit.js'
-import {openSecretStore} from '../secret-store.js'
 import {requestFor} from './message.js'
 import {post} from './send.js'
 import {requireTarget} from './target-checks.js'
+import {storeOf} from './targets.js'
 
 export interface TestDelivery {
   id: string
@@ -24,13 +25,17 @@ export interface TestDelivery {
  * row), so a receiver can be checked before it is relied on, disabled or not.
  */
 export async function testAlertTarget(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   id: string,
   opts: {timeoutMs?: number} = {},
-  store = openSecretStore(db, ctx),
+  given?: SecretStore,
 ): Promise<TestDelivery> {
-  const target = requireTarget(db, id)
+  const {store, target} = await ledger.read(
+    (function* () {
+      return {store: yield* storeOf(ctx, given), target: yield* requireTarget.ops(id)}
+    })(),
+  )
   const at = new Date(ctx.now()).toISOString()
   const messageId = `msg_${randomBytes(18).toString('base64url')}`
   const payload = JSON.stringify({type: 'test', timestamp: at, data: {target: id, note: 'a test from yms-pay'}})
@@ -39,8 +44,8 @@ export async function testAlertTarget(
   const answer = await post(request, {timeoutMs: opts.timeoutMs, dispatcher: agent}).finally(() => agent.close())
   const delivered = answer.status !== null && answer.status >= 200 && answer.status < 300
   const error = answer.status === null ? answer.error : delivered ? null : `HTTP ${answer.status}`
-  db.write(() =>
-    appendAudit(db, {
+  await ledger.write(
+    appendAudit.ops({
       actor: ctx.actor,
       action: 'alert.test',
       subject: id,

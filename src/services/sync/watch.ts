@@ -1,5 +1,6 @@
 import type {AppContext} from '../../app/context.js'
 import type {Db} from '../../store/db.js'
+import {sqliteHandle} from '../../store/ops/ledger-handle.js'
 import {startAlertDelivery} from '../alerts/loop.js'
 import {runRetries} from '../retry/run.js'
 import {syncProvider, type ProviderRun, type ProviderSyncOptions} from './run-provider.js'
@@ -55,7 +56,7 @@ async function watchLoops(
   const random = opts.random ?? Math.random
   const runs: ProviderRun[] = []
   // Alerts raised by these runs (and by anything else writing this ledger) go out while the loop watches.
-  const alerts = startAlertDelivery(db, ctx, {stop: opts.signals.stop, abort: opts.signals.abort})
+  const alerts = startAlertDelivery(sqliteHandle(db), ctx, {stop: opts.signals.stop, abort: opts.signals.abort})
   // Due retries of the watched providers' failed payments run on the same beat, in their own loop (docs/architecture.md, "Retries").
   const retries = async () => {
     while (!opts.signals.stop.aborted) {

@@ -1,5 +1,6 @@
 import type {AppContext} from '../../app/context.js'
 import type {Db} from '../../store/db.js'
+import {sqliteHandle} from '../../store/ops/ledger-handle.js'
 import {startAlertDelivery} from '../alerts/loop.js'
 import {type CommitterOptions, createCommitter} from './committer.js'
 import {workerCommitter} from './worker-committer.js'
@@ -118,7 +119,7 @@ export async function startWebhookServer(
   fetcher.wake()
   // The alerts these webhooks raise (a failed payment, a balance changed, a denied customer) go out as they commit.
   const stopAlerts = new AbortController()
-  const alerts = opts.deliverAlerts ? startAlertDelivery(db, ctx, {stop: stopAlerts.signal}) : null
+  const alerts = opts.deliverAlerts ? startAlertDelivery(sqliteHandle(db), ctx, {stop: stopAlerts.signal}) : null
   let closing: Promise<WebhookServerStats & {forced: number}> | null = null
   const close = async (): Promise<WebhookServerStats & {forced: number}> => {
     draining = true

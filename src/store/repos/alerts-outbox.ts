@@ -89,9 +89,9 @@ export const DELIVERY_CLAIM_MS = 5 * 60_000
  * On PostgreSQL, where several hosts may deliver from one ledger, the deliveries returned are also claimed for
  * `claimMs` (a write: run it in one): another host's call skips them, and, since they stay the heads of their
  * order keys, everything queued behind them. Recording an attempt (markDelivered, markAttemptFailed) ends the
- * claim; a delivery claimed and never attempted (a hard stop, a target without its secret, a claimant that died)
- * is due again when the claim lapses, not at once as on SQLite, whose one deliverer (deliverDue's lease) claims
- * nothing.
+ * claim, and so does releaseClaims for a delivery the claimant did not attempt after all (a hard stop, a target
+ * without its secret); one whose claimant died is due again when the claim lapses, not at once as on SQLite, whose
+ * one deliverer (deliverDue's lease) claims nothing.
  */
 export const dueDeliveries = dual(function* dueDeliveries(
   now: string,
@@ -139,6 +139,27 @@ const CLAIM_DUE = `WITH due AS (
          o.raised_at AS "raisedAt"
        FROM claimed c JOIN alerts_outbox o ON o.seq = c.outbox_seq
        ORDER BY c.outbox_seq`
+
+/**
+ * Ends dueDeliveries' claim on deliveries of `now`'s batch that were not attempted after all (their target was set
+ * aside in that call, a hard stop cut them short, a 410 disabled the target): due again at once, as on SQLite, not
+ * when the claim lapses, so one failing receiver does not hold up its other order keys for a lease's length. Only the
+ * claim made at `now` is ended, never a later one of another host. SQLite claims nothing: no statement.
+ */
+export const releaseClaims = dual(function* releaseClaims(
+  deliveries: ReadonlyArray<{seq: number; targetId: string}>,
+  now: string,
+  claimMs: number = DELIVERY_CLAIM_MS,
+) {
+  if ((yield* engine()) === 'sqlite') return
+  const claimedUntil = new Date(Date.parse(now) + claimMs).toISOString()
+  for (const d of deliveries)
+    yield* run(
+      `UPDATE alert_deliveries SET next_attempt_at = ?
+         WHERE outbox_seq = ? AND target_id = ? AND status = 'pending' AND next_attempt_at = ?`,
+      [now, d.seq, d.targetId, claimedUntil],
+    )
+})
 
 /**
  * When the next delivery first in line (see dueDeliveries) to an enabled target falls due; null when none waits.

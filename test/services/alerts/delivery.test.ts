@@ -7,6 +7,7 @@ import {MAX_ATTEMPTS, RETRY_DELAYS_MS} from '../../../src/services/alerts/schedu
 import {addAlertTarget, enableAlertTarget} from '../../../src/services/alerts/targets.js'
 import {acquireLease} from '../../../src/store/repos/leases.js'
 import {addStandardTarget, alertReceiver, alertsHome, secretOf} from './helpers.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z')
 const SECRET = secretOf(9)
@@ -45,10 +46,10 @@ function raiseBalance(h: Home, customer: string, n: number) {
 
 /** Flushes as cron would, moving the clock to each next attempt, until nothing waits (or `rounds` runs). */
 async function flushUntilSettled(h: Home, rounds = 60) {
-  let last = await flushAlerts(h.db, h.ctx, {secrets: h.store})
+  let last = await flushAlerts(sqliteHandle(h.db), h.ctx, {secrets: h.store})
   for (let i = 0; i < rounds && last.pending > 0; i++) {
     vi.setSystemTime(Math.max(Date.now(), Date.parse(last.nextAttemptAt!)))
-    last = await flushAlerts(h.db, h.ctx, {secrets: h.store})
+    last = await flushAlerts(sqliteHandle(h.db), h.ctx, {secrets: h.store})
   }
   return last
 }
@@ -83,7 +84,7 @@ describe('alert delivery', () => {
   it("retries on Svix's schedule, honours a longer Retry-After, and gives up (audited) after the last attempt", async () => {
     const h = await setUp((i) => (i === 0 ? {status: 429, headers: {'retry-after': '120'}} : {status: 503}))
     raiseBalance(h, 'c1', 0)
-    const first = await flushAlerts(h.db, h.ctx, {secrets: h.store})
+    const first = await flushAlerts(sqliteHandle(h.db), h.ctx, {secrets: h.store})
     expect(first).toMatchObject({attempted: 1, retrying: 1, pending: 1})
     // 120 s asked, more than the schedule's 5 s.
     expect(Date.parse(first.nextAttemptAt!) - T0).toBe(120_000)
@@ -93,7 +94,7 @@ describe('alert delivery', () => {
       const at = Date.parse(last.nextAttemptAt!)
       gaps.push(at - Date.now())
       vi.setSystemTime(at)
-      last = await flushAlerts(h.db, h.ctx, {secrets: h.store})
+      last = await flushAlerts(sqliteHandle(h.db), h.ctx, {secrets: h.store})
     }
     expect(last.gaveUp).toBe(1)
     expect(h.rx.received).toHaveLength(MAX_ATTEMPTS)
@@ -110,7 +111,7 @@ describe('alert delivery', () => {
     const h = await setUp(() => ({status: gone ? 410 : 200}))
     raiseBalance(h, 'c1', 0)
     raiseBalance(h, 'c1', 1)
-    const r = await flushAlerts(h.db, h.ctx, {secrets: h.store})
+    const r = await flushAlerts(sqliteHandle(h.db), h.ctx, {secrets: h.store})
     expect(r).toMatchObject({disabled: ['ops'], pending: 0, pendingDisabled: 2})
     expect(h.rx.received).toHaveLength(1)
     expect(h.db.raw.prepare(`SELECT enabled, disabled_reason FROM alert_targets`).get()).toMatchObject({
@@ -125,8 +126,8 @@ describe('alert delivery', () => {
     expect(h.db.raw.prepare('SELECT COUNT(*) FROM alert_deliveries').pluck().get()).toBe(2)
 
     gone = false
-    enableAlertTarget(h.db, h.ctx, 'ops', h.store)
-    const again = await flushAlerts(h.db, h.ctx, {secrets: h.store})
+    await enableAlertTarget(sqliteHandle(h.db), h.ctx, 'ops', h.store)
+    const again = await flushAlerts(sqliteHandle(h.db), h.ctx, {secrets: h.store})
     expect(again).toMatchObject({delivered: 2, pending: 0})
     expect(h.rx.accepted().map((d) => d.payload?.data.n)).toEqual([0, 1])
     expect(h.db.raw.prepare('SELECT attempts FROM alert_deliveries').pluck().all()).toEqual([1, 1])
@@ -136,7 +137,7 @@ describe('alert delivery', () => {
     const h = await setUp()
     raiseBalance(h, 'c1', 0)
     h.store.delete('alert:ops', 'secret')
-    const r = await flushAlerts(h.db, h.ctx, {secrets: h.store})
+    const r = await flushAlerts(sqliteHandle(h.db), h.ctx, {secrets: h.store})
     expect(r.attempted).toBe(0)
     expect(r.blocked).toEqual([{target: 'ops', reason: expect.stringContaining('YMS_PAY_SECRET_ALERT_OPS_SECRET')}])
     expect(h.rx.received).toHaveLength(0)
@@ -150,7 +151,12 @@ describe('alert delivery', () => {
     const h = alertsHome()
     const rx = await alertReceiver([])
     cleanups.push(h.cleanup, rx.close)
-    await addAlertTarget(h.db, h.ctx, {id: 'oncall', format: 'slack', url: null, secrets: {url: rx.url}}, h.store)
+    await addAlertTarget(
+      sqliteHandle(h.db),
+      h.ctx,
+      {id: 'oncall', format: 'slack', url: null, secrets: {url: rx.url}},
+      h.store,
+    )
     raiseAlert(h.db, {
       event: 'sync_failed',
       subject: 'p1',
@@ -158,7 +164,7 @@ describe('alert delivery', () => {
       data: {error: 'credentials refused <401> & more', code: 'auth_refused'},
       at: new Date().toISOString(),
     })
-    expect(await flushAlerts(h.db, h.ctx, {secrets: h.store})).toMatchObject({delivered: 1})
+    expect(await flushAlerts(sqliteHandle(h.db), h.ctx, {secrets: h.store})).toMatchObject({delivered: 1})
     const [got] = rx.received
     expect(got!.headers['webhook-signature']).toBeUndefined()
     expect(JSON.parse(got!.body)).toEqual({
@@ -170,14 +176,14 @@ describe('alert delivery', () => {
     const h = await setUp()
     raiseBalance(h, 'c1', 0)
     acquireLease(h.db, 'alerts:deliver', 'someone-else', 60_000)
-    const r = await flushAlerts(h.db, h.ctx, {secrets: h.store})
+    const r = await flushAlerts(sqliteHandle(h.db), h.ctx, {secrets: h.store})
     expect(r).toMatchObject({busy: 'someone-else', attempted: 0, pending: 1})
   })
 
   it('the continuous loop delivers new alerts as they are raised, retries when due, and stops when told', async () => {
     const h = await setUp((i) => ({status: i === 0 ? 500 : 200}))
     const stop = new AbortController()
-    const loop = startAlertDelivery(h.db, h.ctx, {stop: stop.signal, pollMs: 20, secrets: h.store})
+    const loop = startAlertDelivery(sqliteHandle(h.db), h.ctx, {stop: stop.signal, pollMs: 20, secrets: h.store})
     raiseBalance(h, 'c1', 0)
     await vi.waitFor(() => expect(h.rx.received).toHaveLength(1), {timeout: 3000})
     raiseBalance(h, 'c1', 1)

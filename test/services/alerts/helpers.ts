@@ -12,6 +12,7 @@ import {addAlertTarget} from '../../../src/services/alerts/targets.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
 import {storeId} from '../../../src/store/repos/store-identity.js'
 import {testContext} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 export const secretOf = (byte: number) => `whsec_${Buffer.alloc(32, byte).toString('base64')}`
 
@@ -41,7 +42,7 @@ export async function addStandardTarget(
   secret: string,
   events = '*',
 ) {
-  return addAlertTarget(h.db, h.ctx, {id, format: 'standard', url, events, secrets: {secret}}, h.store)
+  return addAlertTarget(sqliteHandle(h.db), h.ctx, {id, format: 'standard', url, events, secrets: {secret}}, h.store)
 }
 
 export interface Delivery {

@@ -9,6 +9,7 @@ import type {Db} from '../../../src/store/db.js'
 import {storeId} from '../../../src/store/repos/store-identity.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
 import {secretOf} from './helpers.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 let world: SyncWorld | undefined
 let db: Db | undefined
@@ -44,7 +45,7 @@ async function worldWithTarget(opts: {thread: 'worker' | 'main'; events: string;
   }
   const store = createSecretStore({namespace: storeId(db), env: {}, backend: createMemoryKeychain()})
   await addAlertTarget(
-    db,
+    sqliteHandle(db),
     ctx,
     {
       id: 'yms',

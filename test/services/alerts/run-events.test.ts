@@ -12,6 +12,7 @@ import {getProvider} from '../../../src/store/repos/providers.js'
 import {storeId} from '../../../src/store/repos/store-identity.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
 import {addStandardTarget, alertsHome, secretOf} from './helpers.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -107,7 +108,7 @@ describe('run-level alerts from a real sync run', () => {
       events: 'gateway_down,gateway_recovered,sync_failed',
       secrets: {secret: secretOf(5)},
     }
-    await addAlertTarget(db, world.ctx, {...target, format: 'standard'}, store)
+    await addAlertTarget(sqliteHandle(db), world.ctx, {...target, format: 'standard'}, store)
     const closed = await closedPort()
     await updateProvider(db, world.ctx, world.providerId, {baseUrl: `http://127.0.0.1:${closed}`})
     const never = new AbortController().signal

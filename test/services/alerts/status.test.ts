@@ -6,6 +6,7 @@ import {flushAlerts} from '../../../src/services/alerts/flush.js'
 import {raiseAlert} from '../../../src/services/alerts/raise.js'
 import {getStatus} from '../../../src/services/status.js'
 import {addStandardTarget, alertReceiver, alertsHome, secretOf} from './helpers.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -29,7 +30,7 @@ describe('status shows the alerts', () => {
     const at = new Date(h.ctx.now() - 60_000).toISOString()
     raiseAlert(h.db, {event: 'gateway_down', subject: 'p', provider: 'p', data: {}, at})
     // "ops" refuses the connection (an attempt failed, still waiting); "gone" answers 410 and is disabled.
-    await flushAlerts(h.db, h.ctx, {secrets: h.store, timeoutMs: 500})
+    await flushAlerts(sqliteHandle(h.db), h.ctx, {secrets: h.store, timeoutMs: 500})
     const alerts = getStatus(h.db, h.ctx).alerts
     expect(alerts).toMatchObject({targets: 2, disabled: ['gone'], failed: 0})
     expect(alerts.pending).toBe(1)

@@ -14,6 +14,7 @@ import {testAlertTarget} from '../../../src/services/alerts/test-target.js'
 import {flushAlerts} from '../../../src/services/alerts/flush.js'
 import {storeId} from '../../../src/store/repos/store-identity.js'
 import {alertReceiver, alertsHome, secretOf} from './helpers.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -25,7 +26,7 @@ function setUp() {
   cleanups.push(h.cleanup)
   const add = (input: Partial<AddTargetInput> & {id: string}) =>
     addAlertTarget(
-      h.db,
+      sqliteHandle(h.db),
       h.ctx,
       {format: 'standard', url: 'https://alerts.example.test/yms', secrets: {secret: secretOf(1)}, ...input},
       h.store,
@@ -107,7 +108,14 @@ describe('alert targets', () => {
     const rxNew = await alertReceiver([after])
     cleanups.push(rx.close, rxNew.close)
     await h.add({id: 'ops', url: rx.url, secrets: {secret: before}})
-    const view = await rotateAlertSecret(h.db, h.ctx, 'ops', async () => after, {overlapMs: 3_600_000}, h.store)
+    const view = await rotateAlertSecret(
+      sqliteHandle(h.db),
+      h.ctx,
+      'ops',
+      async () => after,
+      {overlapMs: 3_600_000},
+      h.store,
+    )
     const endsIn = Date.parse(view.rotationEndsAt!) - Date.now()
     expect(endsIn).toBeGreaterThan(3_590_000)
     expect(endsIn).toBeLessThanOrEqual(3_600_000)
@@ -116,7 +124,7 @@ describe('alert targets', () => {
     const raise = () =>
       raiseAlert(h.db, {event: 'gateway_down', subject: 'p', provider: 'p', data: {}, at: new Date().toISOString()})
     raise()
-    await flushAlerts(h.db, h.ctx, {secrets: h.store})
+    await flushAlerts(sqliteHandle(h.db), h.ctx, {secrets: h.store})
     // The receiver still holding the old secret verifies; one holding the new one would too.
     expect(rx.received).toHaveLength(1)
     expect(rx.received[0]!.verified).toBe(true)
@@ -125,7 +133,7 @@ describe('alert targets', () => {
     // The overlap over: only the new secret signs.
     h.db.raw.prepare(`UPDATE alert_targets SET url = ?, rotation_ends_at = ?`).run(rxNew.url, new Date(0).toISOString())
     raise()
-    await flushAlerts(h.db, h.ctx, {secrets: h.store})
+    await flushAlerts(sqliteHandle(h.db), h.ctx, {secrets: h.store})
     expect(rxNew.received).toHaveLength(1)
     expect(rxNew.received[0]!.verified).toBe(true)
     expect(rxNew.received[0]!.signature.split(' ')).toHaveLength(1)
@@ -137,7 +145,7 @@ describe('alert targets', () => {
     const rx = await alertReceiver([secretOf(1)])
     cleanups.push(rx.close)
     await h.add({id: 'ops', url: rx.url})
-    const result = await testAlertTarget(h.db, h.ctx, 'ops', {}, h.store)
+    const result = await testAlertTarget(sqliteHandle(h.db), h.ctx, 'ops', {}, h.store)
     expect(result).toMatchObject({id: 'ops', status: 200, delivered: true, error: null})
     expect(rx.received[0]).toMatchObject({verified: true, id: result.messageId, payload: {type: 'test'}})
     expect(h.db.raw.prepare('SELECT COUNT(*) FROM alerts_outbox').pluck().get()).toBe(0)
@@ -148,8 +156,8 @@ describe('alert targets', () => {
     const h = setUp()
     await h.add({id: 'ops'})
     raiseAlert(h.db, {event: 'gateway_down', subject: 'p', provider: 'p', data: {}, at: new Date().toISOString()})
-    expect(listAlertTargets(h.db, h.ctx, h.store)[0]!.deliveries.pending).toBe(1)
-    expect(removeAlertTarget(h.db, h.ctx, 'ops', h.store)).toEqual({
+    expect((await listAlertTargets(sqliteHandle(h.db), h.ctx, h.store))[0]!.deliveries.pending).toBe(1)
+    expect(await removeAlertTarget(sqliteHandle(h.db), h.ctx, 'ops', h.store)).toEqual({
       id: 'ops',
       removed: true,
       pendingDropped: 1,
@@ -157,6 +165,6 @@ describe('alert targets', () => {
     })
     expect(h.store.get('alert:ops', 'secret')).toBeUndefined()
     expect(h.db.raw.prepare('SELECT COUNT(*) FROM alert_deliveries').pluck().get()).toBe(0)
-    expect(listAlertTargets(h.db, h.ctx, h.store)).toEqual([])
+    expect(await listAlertTargets(sqliteHandle(h.db), h.ctx, h.store)).toEqual([])
   })
 })

@@ -5,6 +5,7 @@ import {watchSync} from '../../../src/services/sync/watch.js'
 import type {Db} from '../../../src/store/db.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
 import {alertReceiver, secretOf} from './helpers.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 let world: SyncWorld | undefined
 let db: Db | undefined
@@ -26,7 +27,13 @@ describe('sync --watch delivers alerts continuously', () => {
     db = world.open()
     // As cron or systemd would provide it: the target's secret in the environment.
     const ctx = {...world.ctx, env: {...world.ctx.env, YMS_PAY_SECRET_ALERT_YMS_SECRET: secret}}
-    await addAlertTarget(db, ctx, {id: 'yms', format: 'standard', url: rx.url, events: 'balance_changed', secrets: {}})
+    await addAlertTarget(sqliteHandle(db), ctx, {
+      id: 'yms',
+      format: 'standard',
+      url: rx.url,
+      events: 'balance_changed',
+      secrets: {},
+    })
     const stop = new AbortController()
     const watching = watchSync(db, ctx, {
       intervalMs: 60_000,

@@ -11,6 +11,7 @@ import {addAlertTarget} from '../../../src/services/alerts/targets.js'
 import {startWebhookServer, type RunningWebhookServer} from '../../../src/services/webhooks/serve.js'
 import {manualClock} from '../../helpers/sync-world.js'
 import {connectAll, makeHome, startWorld, type HookHome, type HookWorld} from './world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 // `webhooks serve` on its own delivers the alerts its webhooks raise, while it serves (issue 12: "The watch loop and
 // `webhooks serve` deliver continuously").
@@ -35,7 +36,7 @@ beforeAll(async () => {
   const secret = `whsec_${randomBytes(32).toString('base64')}`
   receiver = await startAlertReceiver(secret, clock.now)
   h.env[targetVariable('ops', 'secret')] = secret
-  await addAlertTarget(h.db, h.ctx, {id: 'ops', format: 'standard', url: receiver.url, secrets: {}})
+  await addAlertTarget(sqliteHandle(h.db), h.ctx, {id: 'ops', format: 'standard', url: receiver.url, secrets: {}})
 }, 60_000)
 
 afterAll(async () => {
