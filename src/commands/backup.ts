@@ -15,7 +15,7 @@ export default class Backup extends BaseCommand<typeof Backup> {
   static override flags = {force: Flags.boolean({description: 'Replace the file if it exists'})}
 
   async run(): Promise<BackupResult> {
-    const result = await backupLedger(await this.db(), this.args.file, {force: this.flags.force})
+    const result = await backupLedger(await this.ledger(), this.args.file, {force: this.flags.force})
     const mb = (result.bytes / 1048576).toFixed(1)
     this.out(`backup ${result.file}: ${result.pages} pages, ${mb} MB in ${(result.durationMs / 1000).toFixed(1)} s`)
     return result

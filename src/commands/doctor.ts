@@ -9,7 +9,12 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
 
   async run(): Promise<DoctorReport> {
     const report = await runDoctor(this.ctx)
-    const paint = {ok: this.ui.chalk.green, warn: this.ui.chalk.yellow, fail: this.ui.chalk.red}
+    const paint = {
+      ok: this.ui.chalk.green,
+      warn: this.ui.chalk.yellow,
+      fail: this.ui.chalk.red,
+      'n/a': this.ui.chalk.cyan,
+    }
     const width = Math.max(...report.checks.map((c) => c.check.length))
     this.out(`yms-pay doctor: ${report.home}`)
     for (const c of report.checks) {
@@ -17,7 +22,10 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
       if (c.hint) this.out(`${' '.repeat(width + 8)}${c.hint}`)
     }
     const {ok, warn, fail} = report.counts
-    this.out(`${ok} ok, ${warn} warning${warn === 1 ? '' : 's'}, ${fail} failure${fail === 1 ? '' : 's'}`)
+    const na = report.checks.filter((c) => c.status === 'n/a').length
+    this.out(
+      `${ok} ok, ${warn} warning${warn === 1 ? '' : 's'}, ${fail} failure${fail === 1 ? '' : 's'}${na > 0 ? `, ${na} not applicable` : ''}`,
+    )
     if (!report.ok) process.exitCode = ExitCode.attention
     return report
   }

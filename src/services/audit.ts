@@ -1,8 +1,7 @@
 import {UsageError} from '../core/errors.js'
 import {parseInstant} from '../core/time-input.js'
-import type {Db} from '../store/db.js'
 import {dual} from '../store/ops/dual.js'
-import {now, read, write} from '../store/ops/op.js'
+import {now, type Ops, read, write} from '../store/ops/op.js'
 import {
   type AuditFilter,
   eachAuditRow,
@@ -94,33 +93,37 @@ export const verifyAudit = dual(function* verifyAudit() {
   return broken ?? chain.result()
 })
 
-export function listAudit(db: Db, filter: AuditFilter = {}): AuditView[] {
+export const listAudit = dual(function* listAudit(filter: AuditFilter = {}): Ops<AuditView[]> {
   if (filter.limit !== undefined && (!Number.isInteger(filter.limit) || filter.limit < 0)) {
     throw new UsageError(`--limit must be a non-negative integer, got ${filter.limit}`)
   }
   // Compared as text against stored ISO times, so an unparsed "yesterday" would quietly select nothing.
-  const since = filter.since === undefined ? undefined : parseInstant(filter.since, '--since', Date.parse(db.now()))
-  const rows = queryAuditRows(db, {...filter, since})
+  const since = filter.since === undefined ? undefined : parseInstant(filter.since, '--since', Date.parse(yield* now()))
+  const rows = yield* queryAuditRows.ops({...filter, since})
   // A removed provider's audit rows still filter, whatever action, actor or time the others ask for.
   const provider = filter.provider
-  refuseUnknownFilterNames(db, rows.length || (provider ? queryAuditRows(db, {provider, limit: 1}).length : 0), {
-    provider,
-  })
+  const matched = rows.length || (provider ? (yield* queryAuditRows.ops({provider, limit: 1})).length : 0)
+  yield* refuseUnknownFilterNames.ops(matched, {provider})
   return rows.map(toView)
-}
+})
 
 /** Streams the whole log, oldest first, in one read snapshot, without holding it in memory. */
-export function exportAudit(db: Db, format: AuditExportFormat, write: (chunk: string) => void): number {
-  return db.read(() => {
-    let rows = 0
-    if (format === 'csv') write(csvHeader())
-    eachAuditRow(db, (record) => {
-      write(format === 'csv' ? csvLine(record) : jsonLine(record))
-      rows += 1
-    })
-    return rows
-  })
-}
+export const exportAudit = dual(function* exportAudit(
+  format: AuditExportFormat,
+  emit: (chunk: string) => void,
+): Ops<number> {
+  return yield* read(
+    (function* () {
+      let rows = 0
+      if (format === 'csv') emit(csvHeader())
+      yield* eachAuditRow.ops((record) => {
+        emit(format === 'csv' ? csvLine(record) : jsonLine(record))
+        rows += 1
+      })
+      return rows
+    })(),
+  )
+})
 
 function toView(record: AuditRecord): AuditView {
   return {
