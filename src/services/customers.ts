@@ -115,19 +115,12 @@ export const listCustomers = dual(function* listCustomers(filter: {
 
 export const distinctSegments = dual(function* distinctSegments(): Ops<string[]> {
   return [
-    ...new Set(
-      (yield* listCustomerRows.ops())
-        .map((c) => c.segment)
-        .filter((s): s is string => s !== null),
-    ),
+    ...new Set((yield* listCustomerRows.ops()).map((c) => c.segment).filter((s): s is string => s !== null)),
   ].sort()
 })
 
 /** The customer with balances per currency and in the site's currency, at the rates of the context's today. */
-export const showCustomer = dual(function* showCustomer(
-  ctx: Pick<AppContext, 'now'>,
-  id: string,
-): Ops<CustomerDetail> {
+export const showCustomer = dual(function* showCustomer(ctx: Pick<AppContext, 'now'>, id: string): Ops<CustomerDetail> {
   const customer = yield* getCustomer.ops(id)
   if (!customer) throw new UsageError(`unknown customer "${id}"`, 'List them with `yms-pay customers list`.')
   const site = yield* getSite.ops(customer.site)

@@ -194,6 +194,7 @@ export async function updateProvider(
     retrySchedule?: string
     maxRetries?: number
   },
+  given?: SecretStore,
 ): Promise<ProviderView> {
   const before = await ledger.read(requireProvider.ops(id))
   if (patch.baseUrl !== undefined) checkCredentialUrl(patch.baseUrl, '--base-url')
@@ -216,13 +217,17 @@ export async function updateProvider(
       })
     })(),
   )
-  return viewOf(ledger, await secretsOf(ledger, ctx), id)
+  return viewOf(ledger, given ?? (await secretsOf(ledger, ctx)), id)
 }
 
-export async function listProviders(ledger: LedgerHandle, ctx: AppContext): Promise<ProviderView[]> {
+export async function listProviders(
+  ledger: LedgerHandle,
+  ctx: AppContext,
+  given?: SecretStore,
+): Promise<ProviderView[]> {
   const {secrets, facts} = await ledger.read(
     (function* () {
-      const secrets = yield* openSecretStore.ops(ctx)
+      const secrets = given ?? (yield* openSecretStore.ops(ctx))
       const facts = []
       for (const p of yield* repo.listProviders.ops()) facts.push(yield* providerFacts.ops(p))
       return {secrets, facts}
@@ -231,8 +236,13 @@ export async function listProviders(ledger: LedgerHandle, ctx: AppContext): Prom
   return facts.map((f) => providerView(f, secrets))
 }
 
-export async function showProvider(ledger: LedgerHandle, ctx: AppContext, id: string): Promise<ProviderView> {
-  return viewOf(ledger, await secretsOf(ledger, ctx), id)
+export async function showProvider(
+  ledger: LedgerHandle,
+  ctx: AppContext,
+  id: string,
+  given?: SecretStore,
+): Promise<ProviderView> {
+  return viewOf(ledger, given ?? (await secretsOf(ledger, ctx)), id)
 }
 
 /** Enabling a provider whose secrets are missing says so: the next sync would fail on it. */
@@ -241,6 +251,7 @@ export async function setProviderEnabled(
   ctx: AppContext,
   id: string,
   enabled: boolean,
+  given?: SecretStore,
 ): Promise<ProviderView> {
   const p = await ledger.read(requireProvider.ops(id))
   await ledger.write(
@@ -255,7 +266,7 @@ export async function setProviderEnabled(
       })
     })(),
   )
-  const secrets = await secretsOf(ledger, ctx)
+  const secrets = given ?? (await secretsOf(ledger, ctx))
   if (enabled) for (const warning of missingSecretWarnings(secrets, id, p.kind)) ctx.warn(warning)
   return viewOf(ledger, secrets, id)
 }
