@@ -26,7 +26,7 @@ export async function backupLedger(
   opts: {force?: boolean} = {},
 ): Promise<BackupResult> {
   const db = ledger.db
-  if (db === undefined) throw notAFile()
+  if (db === undefined) throw noFileToBackUp()
   const file = resolve(target)
   refuseTarget(db, file, opts.force === true)
   const started = performance.now()
@@ -35,7 +35,7 @@ export async function backupLedger(
 }
 
 /** A PostgreSQL ledger has no file to copy: its server's dump is the backup, consistent while yms-pay runs. */
-function notAFile(): ConfigError {
+export function noFileToBackUp(): ConfigError {
   return new ConfigError(
     'backup copies the SQLite ledger file; this ledger is in PostgreSQL',
     'Back it up with pg_dump, e.g. `pg_dump --format=custom --file=ledger-$(date +%F).dump <database url>` (a consistent snapshot while yms-pay runs; restore with pg_restore into an empty database).',

@@ -5,6 +5,8 @@ import type {DoctorCheck} from './doctor/check.js'
 import {checkHome} from './doctor/home-checks.js'
 import {checkLedger} from './doctor/ledger-checks.js'
 import {checkPgLedger, type PgDoctorLedger} from './doctor/pg-checks.js'
+
+export {inspectPgLedger} from './doctor/pg-checks.js'
 import {checkKeychain, checkProviderSecrets} from './doctor/secret-checks.js'
 
 export type {DoctorCheck} from './doctor/check.js'

@@ -1,8 +1,13 @@
+import type {AppContext} from '../../app/context.js'
+import {creatingCommands} from '../../app/home-policy.js'
 import {YmsError} from '../../core/errors.js'
-import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
+import {rememberSecret} from '../../secrets/index.js'
+import {type LedgerHandle, storeHandle} from '../../store/ops/ledger-handle.js'
 import {type Ops, value} from '../../store/ops/op.js'
+import {pgConnection} from '../../store/pg/connection.js'
 import {pgConnectionError} from '../../store/pg/connection-errors.js'
 import {PG_LATEST_VERSION} from '../../store/pg/migrations/index.js'
+import {pgStore} from '../../store/seam/pg-store.js'
 import {upgradeAdvice} from '../../store/upgrade-advice.js'
 import {verifyAudit} from '../audit.js'
 import {fail, notApplicable, ok, warn, type DoctorCheck} from './check.js'
@@ -12,6 +17,35 @@ import {auditCheck} from './ledger-checks.js'
 export interface PgDoctorLedger {
   handle: LedgerHandle
   label: string
+}
+
+/**
+ * The PostgreSQL ledger a URL names, opened as found: unlike a command's ledger it is neither migrated nor refused
+ * here, so the doctor changes nothing and reports what it finds (an older schema, no ledger at all). The pool
+ * connects at the first read, whose failure is the `server` check's. Errors name `user@host:port/database`.
+ */
+export function inspectPgLedger(
+  url: string,
+  source: string,
+  ctx: Pick<AppContext, 'env' | 'now'>,
+): PgDoctorLedger & {close(): Promise<void>} {
+  rememberSecret(ctx.env.PGPASSWORD)
+  const {config, label} = pgConnection(url, ctx.env, source)
+  const store = pgStore(config)
+  const handle = storeHandle(store, ctx.now)
+  const mapped = <T>(work: Promise<T>): Promise<T> =>
+    work.catch((error: unknown) => {
+      throw pgConnectionError(error, label) ?? error
+    })
+  return {
+    handle: {
+      engine: handle.engine,
+      read: (body) => mapped(handle.read(body)),
+      write: (body) => mapped(handle.write(body)),
+    },
+    label,
+    close: () => store.close(),
+  }
 }
 
 /** SQLite's file checks, by the names they have on a SQLite home: what a script reading `--json` looks for. */
@@ -30,18 +64,23 @@ export async function checkPgLedger(pg: PgDoctorLedger): Promise<{checks: Doctor
       `the ledger is in PostgreSQL (${pg.label}): SQLite's file checks do not apply; the server's own tools check its files (pg_amcheck, data checksums)`,
     ),
   )
-  let version: number
+  let found: {server: string | undefined; version: number}
   try {
-    const server = await pg.handle.read(value<string>("SELECT current_setting('server_version')"))
-    checks.push(ok('server', `PostgreSQL ${server ?? '(version unknown)'} at ${pg.label} answers`))
-    version = await pg.handle.read(schemaVersion())
+    found = await pg.handle.read(
+      (function* () {
+        const server = yield* value<string>("SELECT current_setting('server_version')")
+        return {server, version: yield* schemaVersion()}
+      })(),
+    )
   } catch (error) {
     const typed = error instanceof YmsError ? error : pgConnectionError(error, pg.label)
     if (typed === undefined) throw error
     checks.push(fail('server', typed.message, typed.hint))
     return {checks, ledger: false}
   }
-  checks.push(schemaCheck(version))
+  const {server, version} = found
+  checks.push(ok('server', `PostgreSQL ${server ?? '(version unknown)'} at ${pg.label} answers`))
+  checks.push(schemaCheck(version, pg.label))
   if (version !== PG_LATEST_VERSION) return {checks, ledger: false}
   checks.push(auditCheck(await pg.handle.read(verifyAudit.ops())))
   return {checks, ledger: true}
@@ -54,7 +93,14 @@ function* schemaVersion(): Ops<number> {
   return Number((yield* value<number>('SELECT version FROM yms_schema WHERE id = 1')) ?? 0)
 }
 
-function schemaCheck(version: number): DoctorCheck {
+function schemaCheck(version: number, label: string): DoctorCheck {
+  if (version === 0) {
+    return fail(
+      'schema',
+      `the database ${label} holds no yms-pay ledger`,
+      `Check the URL for a typo. A new ledger is made there by ${creatingCommands().join(', ')}; \`yms-pay store copy --to <url>\` moves an existing home into it.`,
+    )
+  }
   if (version === PG_LATEST_VERSION) return ok('schema', `schema version ${version} (current)`)
   if (version < PG_LATEST_VERSION) {
     return warn(
