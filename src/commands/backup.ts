@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {backupLedger, type BackupResult} from '../services/backup.js'
+import {backupLedger, type BackupResult, noFileToBackUp} from '../services/backup.js'
 
 export default class Backup extends BaseCommand<typeof Backup> {
   static override summary = 'Copy the ledger to a file while yms-pay keeps running (SQLite online backup)'
@@ -15,7 +15,9 @@ export default class Backup extends BaseCommand<typeof Backup> {
   static override flags = {force: Flags.boolean({description: 'Replace the file if it exists'})}
 
   async run(): Promise<BackupResult> {
-    const result = await backupLedger(await this.db(), this.args.file, {force: this.flags.force})
+    // Refused before connecting: a server that is down must not hide the advice to use pg_dump.
+    if (this.databaseUrl() !== undefined) throw noFileToBackUp()
+    const result = await backupLedger(await this.ledger(), this.args.file, {force: this.flags.force})
     const mb = (result.bytes / 1048576).toFixed(1)
     this.out(`backup ${result.file}: ${result.pages} pages, ${mb} MB in ${(result.durationMs / 1000).toFixed(1)} s`)
     return result

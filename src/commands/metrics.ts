@@ -28,10 +28,14 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
   }
 
   async run(): Promise<MetricsReport> {
-    const db = await this.db()
-    const report = getMetrics(db, this.ctx, {window: this.flags.window, provider: this.flags.provider})
+    const report = await this.read(getMetrics.ops(this.ctx, {window: this.flags.window, provider: this.flags.provider}))
     if (this.flags.format === 'prometheus' && !this.jsonEnabled()) {
-      this.emit(metricsExposition(report, getLifetimeTotals(db), getRetryTotals(db)))
+      const [lifetime, retries] = await this.read(
+        (function* () {
+          return [yield* getLifetimeTotals.ops(), yield* getRetryTotals.ops()] as const
+        })(),
+      )
+      this.emit(metricsExposition(report, lifetime, retries))
     } else if (this.flags.format === 'json') {
       this.out(JSON.stringify(report, null, 2))
     } else if (report.providers.length === 0) {

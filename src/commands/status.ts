@@ -8,7 +8,7 @@ export default class Status extends BaseCommand<typeof Status> {
     'health: down (every minute with calls in the last hour failed), failing (the last sync failed), degraded (some down minutes in the last hour), ok, unknown (no sync, no calls) or disabled. lag: now minus the later of the last successful sync and the newest gateway update committed.'
 
   async run(): Promise<StatusReport> {
-    const s = getStatus(await this.db(), this.ctx)
+    const s = await this.read(getStatus.ops(this.ctx))
     this.out(renderStatus(s, this.ui))
     return s
   }

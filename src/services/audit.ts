@@ -1,6 +1,5 @@
 import {UsageError} from '../core/errors.js'
 import {parseInstant} from '../core/time-input.js'
-import type {Db} from '../store/db.js'
 import {dual} from '../store/ops/dual.js'
 import {now, type Ops, read, write} from '../store/ops/op.js'
 import {
@@ -103,25 +102,28 @@ export const listAudit = dual(function* listAudit(filter: AuditFilter = {}): Ops
   const rows = yield* queryAuditRows.ops({...filter, since})
   // A removed provider's audit rows still filter, whatever action, actor or time the others ask for.
   const provider = filter.provider
-  yield* refuseUnknownFilterNames.ops(
-    rows.length || (provider ? (yield* queryAuditRows.ops({provider, limit: 1})).length : 0),
-    {provider},
-  )
+  const matched = rows.length || (provider ? (yield* queryAuditRows.ops({provider, limit: 1})).length : 0)
+  yield* refuseUnknownFilterNames.ops(matched, {provider})
   return rows.map(toView)
 })
 
 /** Streams the whole log, oldest first, in one read snapshot, without holding it in memory. */
-export function exportAudit(db: Db, format: AuditExportFormat, write: (chunk: string) => void): number {
-  return db.read(() => {
-    let rows = 0
-    if (format === 'csv') write(csvHeader())
-    eachAuditRow(db, (record) => {
-      write(format === 'csv' ? csvLine(record) : jsonLine(record))
-      rows += 1
-    })
-    return rows
-  })
-}
+export const exportAudit = dual(function* exportAudit(
+  format: AuditExportFormat,
+  emit: (chunk: string) => void,
+): Ops<number> {
+  return yield* read(
+    (function* () {
+      let rows = 0
+      if (format === 'csv') emit(csvHeader())
+      yield* eachAuditRow.ops((record) => {
+        emit(format === 'csv' ? csvLine(record) : jsonLine(record))
+        rows += 1
+      })
+      return rows
+    })(),
+  )
+})
 
 function toView(record: AuditRecord): AuditView {
   return {

@@ -1,9 +1,10 @@
 import {statSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 
-import {UsageError} from '../core/errors.js'
+import {ConfigError, UsageError} from '../core/errors.js'
 import {copyDatabase} from '../store/backup.js'
 import type {Db} from '../store/db.js'
+import type {LedgerHandle} from '../store/ops/ledger-handle.js'
 import {isWritable} from '../store/reader-target.js'
 import {SIDE_SUFFIXES} from '../store/side-files.js'
 
@@ -16,14 +17,30 @@ export interface BackupResult {
 
 /**
  * `yms-pay backup <file>`: an online, consistent copy of the ledger (see store/backup.ts), owner-only (0600). An
- * existing file is replaced only with `force`, and then only once the new copy is complete and checked.
+ * existing file is replaced only with `force`, and then only once the new copy is complete and checked. It copies
+ * SQLite's file: a ledger in PostgreSQL is refused, naming the server's own tool.
  */
-export async function backupLedger(db: Db, target: string, opts: {force?: boolean} = {}): Promise<BackupResult> {
+export async function backupLedger(
+  ledger: LedgerHandle,
+  target: string,
+  opts: {force?: boolean} = {},
+): Promise<BackupResult> {
+  const db = ledger.db
+  if (db === undefined) throw noFileToBackUp()
   const file = resolve(target)
   refuseTarget(db, file, opts.force === true)
   const started = performance.now()
   const copy = await copyDatabase(db, file)
   return {...copy, durationMs: Math.round(performance.now() - started)}
+}
+
+/** A PostgreSQL ledger has no file to copy: its server's dump is the backup, consistent while yms-pay runs. */
+export function noFileToBackUp(): ConfigError {
+  return new ConfigError(
+    'backup copies the SQLite ledger file; this ledger is in PostgreSQL',
+    'Back it up with pg_dump, e.g. `pg_dump --format=custom --file=ledger-$(date +%F).dump <database url>` (a consistent snapshot while yms-pay runs; restore with pg_restore into an empty database).',
+    'backup_not_sqlite',
+  )
 }
 
 function refuseTarget(db: Db, file: string, force: boolean): void {

@@ -1,6 +1,7 @@
 import type {AppContext} from '../app/context.js'
 import type {Money} from '../core/transaction.js'
-import type {Db} from '../store/db.js'
+import {dual} from '../store/ops/dual.js'
+import {type Ops, read} from '../store/ops/op.js'
 import {allCustomerBalances} from '../store/repos/customer-balances.js'
 import {listSites} from '../store/repos/sites.js'
 import {balanceInBase} from './base-balance.js'
@@ -34,31 +35,33 @@ export interface BalanceExport {
  * Every customer's balance per currency and in its site's base currency, for the YMS to import. A customer without
  * a balance is listed at zero in the base currency. Conversions take the path `customers show` takes.
  */
-export function exportBalances(db: Db, ctx: Pick<AppContext, 'now'>, filter: {site?: string}): BalanceExport {
-  refuseUnknownFilterNames(db, 0, {site: filter.site})
+export const exportBalances = dual(function* exportBalances(
+  ctx: Pick<AppContext, 'now'>,
+  filter: {site?: string},
+): Ops<BalanceExport> {
+  yield* refuseUnknownFilterNames.ops(0, {site: filter.site})
   const ratesOn = new Date(ctx.now()).toISOString().slice(0, 10)
-  const baseOf = new Map(listSites(db).map((s) => [s.id, s.currency]))
-  const customers = db.read(() => allCustomerBalances(db, filter.site))
-  return {
-    ratesOn,
-    site: filter.site ?? null,
-    customers: customers.map((c) => {
-      const base = baseOf.get(c.site) ?? c.balances[0]?.currency ?? 'EUR'
-      const own = c.balances.length > 0 ? c.balances : [{minor: 0, currency: base}]
-      const balances = own.map((b) => {
-        const converted = balanceInBase(db, [b], base, ratesOn)
-        return {...b, inBase: converted.error ? null : {minor: converted.minor, currency: base}}
-      })
-      const total = balanceInBase(db, own, base, ratesOn)
-      return {
-        id: c.id,
-        site: c.site,
-        name: c.name,
-        baseCurrency: base,
-        balances,
-        baseBalance: total.error ? null : {minor: total.minor, currency: base},
-        baseBalanceError: total.error,
-      }
-    }),
+  const baseOf = new Map((yield* listSites.ops()).map((s) => [s.id, s.currency]))
+  const customers = yield* read(allCustomerBalances.ops(filter.site))
+  const exported: ExportedCustomer[] = []
+  for (const c of customers) {
+    const base = baseOf.get(c.site) ?? c.balances[0]?.currency ?? 'EUR'
+    const own = c.balances.length > 0 ? c.balances : [{minor: 0, currency: base}]
+    const balances: ExportedBalance[] = []
+    for (const b of own) {
+      const converted = yield* balanceInBase.ops([b], base, ratesOn)
+      balances.push({...b, inBase: converted.error ? null : {minor: converted.minor, currency: base}})
+    }
+    const total = yield* balanceInBase.ops(own, base, ratesOn)
+    exported.push({
+      id: c.id,
+      site: c.site,
+      name: c.name,
+      baseCurrency: base,
+      balances,
+      baseBalance: total.error ? null : {minor: total.minor, currency: base},
+      baseBalanceError: total.error,
+    })
   }
-}
+  return {ratesOn, site: filter.site ?? null, customers: exported}
+})

@@ -3,7 +3,9 @@ import {z} from 'zod'
 import type {AppContext} from '../app/context.js'
 import type {Money} from '../core/transaction.js'
 import {UsageError} from '../core/errors.js'
-import type {Db} from '../store/db.js'
+import {dual} from '../store/ops/dual.js'
+import type {LedgerHandle} from '../store/ops/ledger-handle.js'
+import type {Ops} from '../store/ops/op.js'
 import {
   getCustomer,
   listCustomers as listCustomerRows,
@@ -18,7 +20,7 @@ import {GATEWAY_KINDS} from '../gateways/registry.js'
 import {balanceInBase} from './base-balance.js'
 import type {ColumnRules} from './imports/columns.js'
 import {LIMITS, optionalText, requiredId} from './imports/fields.js'
-import {auditedImport} from './imports/audited-import.js'
+import {auditedImportInto} from './imports/audited-import.js'
 import type {ImportResult} from './imports/run-import.js'
 
 export interface CustomerView {
@@ -43,12 +45,12 @@ const REF_COLUMN = /^ref\.(.+)$/
 const KNOWN = new Set(['id', 'site', 'segment', 'name', 'email'])
 
 /** The columns of a customers file; a ref column must name a gateway kind or a provider that exists now. */
-function customerColumns(db: Db): ColumnRules {
+function* customerColumns(): Ops<ColumnRules> {
   return {
     what: 'customers',
     required: ['id', 'site'],
     optional: ['segment', 'name', 'email'],
-    refs: {kinds: GATEWAY_KINDS, providers: listProviders(db).map((p) => p.id)},
+    refs: {kinds: GATEWAY_KINDS, providers: (yield* listProviders.ops()).map((p) => p.id)},
   }
 }
 
@@ -93,44 +95,44 @@ function toView(c: Customer): CustomerView {
   return {id: c.id, site: c.site, segment: c.segment, name: c.name, email: c.email, refs: c.refs}
 }
 
-export function importCustomers(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
-  return auditedImport(db, ctx, {
+export async function importCustomers(ledger: LedgerHandle, ctx: AppContext, file: string): Promise<ImportResult> {
+  return auditedImportInto(ledger, ctx, {
     file,
     action: 'customer.import',
-    columns: customerColumns(db),
+    columns: await ledger.read(customerColumns()),
     schema: CustomerRowSchema,
-    upsert: (rows) => upsertCustomers(db, rows),
+    upsert: (rows) => upsertCustomers.ops(rows),
   })
 }
 
-export function listCustomers(db: Db, filter: {site?: string; segment?: string; limit?: number}): CustomerView[] {
-  return listCustomerRows(db, filter).map(toView)
-}
+export const listCustomers = dual(function* listCustomers(filter: {
+  site?: string
+  segment?: string
+  limit?: number
+}): Ops<CustomerView[]> {
+  return (yield* listCustomerRows.ops(filter)).map(toView)
+})
 
-export function distinctSegments(db: Db): string[] {
+export const distinctSegments = dual(function* distinctSegments(): Ops<string[]> {
   return [
-    ...new Set(
-      listCustomerRows(db)
-        .map((c) => c.segment)
-        .filter((s): s is string => s !== null),
-    ),
+    ...new Set((yield* listCustomerRows.ops()).map((c) => c.segment).filter((s): s is string => s !== null)),
   ].sort()
-}
+})
 
 /** The customer with balances per currency and in the site's currency, at the rates of the context's today. */
-export function showCustomer(db: Db, ctx: Pick<AppContext, 'now'>, id: string): CustomerDetail {
-  const customer = getCustomer(db, id)
+export const showCustomer = dual(function* showCustomer(ctx: Pick<AppContext, 'now'>, id: string): Ops<CustomerDetail> {
+  const customer = yield* getCustomer.ops(id)
   if (!customer) throw new UsageError(`unknown customer "${id}"`, 'List them with `yms-pay customers list`.')
-  const site = getSite(db, customer.site)
-  const balances = customerBalances(db, id)
+  const site = yield* getSite.ops(customer.site)
+  const balances = yield* customerBalances.ops(id)
   const baseCurrency = site?.currency ?? balances[0]?.currency ?? 'EUR'
   const today = new Date(ctx.now()).toISOString().slice(0, 10)
-  const base = balanceInBase(db, balances, baseCurrency, today)
+  const base = yield* balanceInBase.ops(balances, baseCurrency, today)
   return {
     ...toView(customer),
     balances,
     baseBalance: {minor: base.minor, currency: baseCurrency},
     baseBalanceError: base.error,
-    recent: queryTransactions(db, {customer: id, limit: 20}),
+    recent: yield* queryTransactions.ops({customer: id, limit: 20}),
   }
-}
+})

@@ -138,8 +138,8 @@ export async function runDemo<T>(
   try {
     step(`sandbox: ${sandbox.running.gateways.map((g) => `${g.kind} ${g.baseUrl}`).join(', ')}`)
     const files = sandbox.exported!.files
-    const sites = await importSites(db, demoCtx, files.sites)
-    const customers = await importCustomers(db, demoCtx, files.customers)
+    const sites = await importSites(sqliteHandle(db), demoCtx, files.sites)
+    const customers = await importCustomers(sqliteHandle(db), demoCtx, files.customers)
     const invoices = await importInvoices(db, demoCtx, files.invoices)
     step(`imported ${sites.inserted} sites, ${customers.inserted} customers, ${invoices.inserted} invoices`)
     const gateways: DemoResult['gateways'] = []
@@ -150,7 +150,7 @@ export async function runDemo<T>(
       for (const [field, value] of Object.entries(g.secrets)) env[envVarName(provider, field)] = value
       // Every provider may write every segment, except the first one, which is not granted its last segment.
       const segments = g === first ? SEGMENTS.filter((s) => s !== withheld) : ['*']
-      await addProvider(db, demoCtx, {
+      await addProvider(sqliteHandle(db), demoCtx, {
         id: provider,
         kind: g.kind,
         baseUrl: g.baseUrl,

@@ -4,7 +4,8 @@ import {nearestRank} from '../core/percentiles.js'
 import {summarizeUptime, type CallBucket} from '../core/uptime.js'
 import {RECOVERY_RATE_DEFINITION, recoveryFigures} from '../core/retry/recovery-rate.js'
 import {UsageError} from '../core/errors.js'
-import type {Db} from '../store/db.js'
+import {dual} from '../store/ops/dual.js'
+import {type Ops, read} from '../store/ops/op.js'
 import {listProviders} from '../store/repos/providers.js'
 import {
   callBuckets,
@@ -77,69 +78,79 @@ const QUANTILES = [50, 95, 99] as const
  * Per-provider sync latency, gateway uptime and call/error counts over [now - window, now).
  * Providers listed: every configured one, plus any removed one that still has data in the window.
  */
-export function getMetrics(db: Db, ctx: AppContext, input: {window?: string; provider?: string} = {}): MetricsReport {
+export const getMetrics = dual(function* getMetrics(
+  ctx: AppContext,
+  input: {window?: string; provider?: string} = {},
+): Ops<MetricsReport> {
   const windowText = input.window ?? '24h'
   const ms = parseDuration(windowText, '--window')
   const now = ctx.now()
   const w: TimeWindow = {since: new Date(now - ms).toISOString(), until: new Date(now + 1).toISOString()}
-  return db.read(() => {
-    const known = listProviders(db).map((p) => p.id)
-    const active = providersWithActivity(db, w)
-    let ids = [...new Set([...known, ...active])].sort()
-    if (input.provider !== undefined) {
-      if (!ids.includes(input.provider))
-        throw new UsageError(
-          `--provider ${input.provider}: unknown provider with no data in the window`,
-          'List them with `yms-pay providers list`.',
-        )
-      ids = [input.provider]
-    }
-    const buckets = groupBy(callBuckets(db, w, input.provider))
-    const retries = retryMetrics(db, w, input.provider)
-    const providers = ids.map((provider): ProviderMetrics => {
-      const uptime = summarizeUptime(buckets.get(provider) ?? [])
-      return {
-        provider,
-        syncLatencyMs: latencySummary(db, provider, w),
-        syncLatencyBySource: {
-          pull: latencySummary(db, provider, w, 'pull'),
-          webhook: latencySummary(db, provider, w, 'webhook'),
-        },
-        webhookToLedgerMs: ranked(commitCount(db, w, provider), (ranks) => commitMsAtRanks(db, w, ranks, provider)),
-        uptimePct: uptime.uptimePct,
-        calls: uptime.calls,
-        errors: uptime.errors,
-        retry: retries(provider),
-      }
+  return yield* read(metricsOver(w, windowText, now, input.provider))
+})
+
+function* metricsOver(w: TimeWindow, windowText: string, now: number, only: string | undefined): Ops<MetricsReport> {
+  const known = (yield* listProviders.ops()).map((p) => p.id)
+  const active = yield* providersWithActivity.ops(w)
+  let ids = [...new Set([...known, ...active])].sort()
+  if (only !== undefined) {
+    if (!ids.includes(only))
+      throw new UsageError(
+        `--provider ${only}: unknown provider with no data in the window`,
+        'List them with `yms-pay providers list`.',
+      )
+    ids = [only]
+  }
+  const buckets = groupBy(yield* callBuckets.ops(w, only))
+  const retries = yield* retryMetrics(w, only)
+  const providers: ProviderMetrics[] = []
+  for (const provider of ids) {
+    const uptime = summarizeUptime(buckets.get(provider) ?? [])
+    providers.push({
+      provider,
+      syncLatencyMs: yield* latencySummary(provider, w),
+      syncLatencyBySource: {
+        pull: yield* latencySummary(provider, w, 'pull'),
+        webhook: yield* latencySummary(provider, w, 'webhook'),
+      },
+      webhookToLedgerMs: yield* ranked(yield* commitCount.ops(w, provider), (ranks) =>
+        commitMsAtRanks.ops(w, ranks, provider),
+      ),
+      uptimePct: uptime.uptimePct,
+      calls: uptime.calls,
+      errors: uptime.errors,
+      retry: retries(provider),
     })
-    return {
-      window: windowText,
-      from: w.since,
-      to: new Date(now).toISOString(),
-      retryDefinition: RECOVERY_RATE_DEFINITION,
-      providers,
-    }
-  })
+  }
+  return {
+    window: windowText,
+    from: w.since,
+    to: new Date(now).toISOString(),
+    retryDefinition: RECOVERY_RATE_DEFINITION,
+    providers,
+  }
 }
 
 /** All-time counters per provider for the Prometheus exposition (monotonic, so rate() works on them). */
-export function getLifetimeTotals(db: Db): Map<string, LifetimeTotals> {
-  return db.read(() => lifetimeTotals(db))
-}
+export const getLifetimeTotals = dual(function* getLifetimeTotals(): Ops<Map<string, LifetimeTotals>> {
+  return yield* read(lifetimeTotals.ops())
+})
 
 export type {LifetimeTotals} from '../store/repos/reports.js'
 
 /** All-time retry counters per provider of the failed payments, for the Prometheus exposition. */
-export function getRetryTotals(db: Db): Map<string, {attempted: number; recovered: number; exhausted: number}> {
-  return db.read(() => lifetimeRetryTotals(db))
-}
+export const getRetryTotals = dual(function* getRetryTotals(): Ops<
+  Map<string, {attempted: number; recovered: number; exhausted: number}>
+> {
+  return yield* read(lifetimeRetryTotals.ops())
+})
 
 /** The retry figures of each provider's failed payments over the window, as `retry report` defines them. */
-function retryMetrics(db: Db, w: TimeWindow, provider: string | undefined): (provider: string) => RetryMetrics {
+function* retryMetrics(w: TimeWindow, provider: string | undefined): Ops<(provider: string) => RetryMetrics> {
   const scope = {since: w.since, until: w.until, provider}
-  const chains = finishedChains(db, scope)
-  const sent = attemptsByProvider(db, scope)
-  const open = openChainsByProvider(db, scope)
+  const chains = yield* finishedChains.ops(scope)
+  const sent = yield* attemptsByProvider.ops(scope)
+  const open = yield* openChainsByProvider.ops(scope)
   return (id) => {
     const f = recoveryFigures(chains.filter((c) => c.provider === id))
     return {
@@ -152,14 +163,16 @@ function retryMetrics(db: Db, w: TimeWindow, provider: string | undefined): (pro
   }
 }
 
-function latencySummary(db: Db, provider: string, w: TimeWindow, source?: string): LatencySummary {
-  return ranked(latencyCount(db, provider, w, source), (ranks) => latencyAtRanks(db, provider, w, ranks, source))
+function* latencySummary(provider: string, w: TimeWindow, source?: string): Ops<LatencySummary> {
+  return yield* ranked(yield* latencyCount.ops(provider, w, source), (ranks) =>
+    latencyAtRanks.ops(provider, w, ranks, source),
+  )
 }
 
 /** p50/p95/p99 (nearest rank) of `count` values, read at their ranks by `valuesAt`. */
-function ranked(count: number, valuesAt: (ranks: number[]) => Map<number, number>): LatencySummary {
+function* ranked(count: number, valuesAt: (ranks: number[]) => Ops<Map<number, number>>): Ops<LatencySummary> {
   const ranks = QUANTILES.map((p) => nearestRank(count, p))
-  const values = valuesAt(ranks.filter((r): r is number => r !== null))
+  const values = yield* valuesAt(ranks.filter((r): r is number => r !== null))
   const at = (i: number) => {
     const rank = ranks[i]
     return rank === null || rank === undefined ? null : (values.get(rank) ?? null)

@@ -3,7 +3,9 @@ import {parseSchedule} from '../core/duration.js'
 import {UsageError} from '../core/errors.js'
 import {isGatewayKind, type GatewayKind, loadAdapter} from '../gateways/registry.js'
 import type {GatewayAdapter} from '../gateways/types.js'
-import type {Db} from '../store/db.js'
+import type {LedgerHandle} from '../store/ops/ledger-handle.js'
+import {dual} from '../store/ops/dual.js'
+import {now, type Ops} from '../store/ops/op.js'
 import {addGrant} from '../store/repos/grants.js'
 import * as repo from '../store/repos/providers.js'
 import {cancelOpenRetriesOf} from '../store/repos/retries.js'
@@ -19,8 +21,15 @@ import {
   requireProvider,
 } from './providers/checks.js'
 import {testProvider as testConnection, type TestResult} from './providers/test-connection.js'
-import {missingSecretWarnings, providerView, secretFieldsOf, type ProviderView} from './providers/view.js'
+import {
+  missingSecretWarnings,
+  providerFacts,
+  providerView,
+  secretFieldsOf,
+  type ProviderView,
+} from './providers/view.js'
 import {buildWizardSource, type WizardSource} from './providers/wizard-source.js'
+import type {SecretStore} from '../secrets/index.js'
 import {openSecretStore} from './secret-store.js'
 
 export {grantAccess, revokeAccess, type GrantResult} from './providers/access.js'
@@ -70,15 +79,38 @@ function validateSettings(adapter: GatewayAdapter, settings: Record<string, stri
 }
 
 /** Everything `add` is told, checked before any secret is read or stored; the settings as the adapter reads them. */
-async function checkAddition(db: Db, ctx: AppContext, input: AddProviderInput): Promise<Record<string, string>> {
-  checkNewProviderId(db, input.id, input.kind)
+async function checkAddition(
+  ledger: LedgerHandle,
+  ctx: AppContext,
+  input: AddProviderInput,
+): Promise<Record<string, string>> {
+  await ledger.read(checkNewProviderId.ops(input.id, input.kind))
   const adapter = await loadAdapter(input.kind)
   if (input.baseUrl !== null) checkCredentialUrl(input.baseUrl, '--base-url')
   const settings = validateSettings(adapter, input.settings)
   if (input.retrySchedule) parseSchedule(input.retrySchedule, '--retry-schedule')
-  checkConnectionRefs(db, input.id, {sites: input.sites, fallback: input.fallback})
-  for (const segment of input.segments) checkSegment(db, ctx, segment, {warn: true})
+  await ledger.read(
+    (function* () {
+      yield* checkConnectionRefs.ops(input.id, {sites: input.sites, fallback: input.fallback})
+      for (const segment of input.segments) yield* checkSegment.ops(ctx, segment, {warn: true})
+    })(),
+  )
   return settings
+}
+
+/** The ledger's secret store (storeId is read once per call: the keychain is asked outside any transaction). */
+function secretsOf(ledger: LedgerHandle, ctx: AppContext, opts?: {env?: NodeJS.ProcessEnv}): Promise<SecretStore> {
+  return ledger.read(openSecretStore.ops(ctx, opts))
+}
+
+/** The provider as the commands show it: its facts in one snapshot, then where its secrets are. */
+async function viewOf(ledger: LedgerHandle, secrets: SecretStore, id: string): Promise<ProviderView> {
+  const facts = await ledger.read(
+    (function* () {
+      return yield* providerFacts.ops(yield* requireProvider.ops(id))
+    })(),
+  )
+  return providerView(facts, secrets)
 }
 
 /**
@@ -87,52 +119,55 @@ async function checkAddition(db: Db, ctx: AppContext, input: AddProviderInput): 
  * secrets (none given, none in the environment, or no keychain to ask) is added with a warning per field.
  */
 export async function addProvider(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   input: AddProviderInput,
-  secrets = openSecretStore(db, ctx),
+  given?: SecretStore,
 ): Promise<ProviderView> {
-  const settings = await checkAddition(db, ctx, input)
-  const given = typeof input.secrets === 'function' ? await input.secrets() : input.secrets
+  const secrets = given ?? (await secretsOf(ledger, ctx))
+  const settings = await checkAddition(ledger, ctx, input)
+  const values = typeof input.secrets === 'function' ? await input.secrets() : input.secrets
   const stored: string[] = []
   try {
-    for (const [field, value] of Object.entries(given)) {
+    for (const [field, value] of Object.entries(values)) {
       secrets.set(input.id, field, value)
       stored.push(field)
     }
-    db.write(() => {
-      repo.insertProvider(db, {
-        id: input.id,
-        kind: input.kind,
-        baseUrl: input.baseUrl,
-        settings,
-        fallback: input.fallback,
-        retrySchedule: input.retrySchedule,
-        maxRetries: input.maxRetries,
-        sites: input.sites,
-      })
-      const sites = input.sites.length > 0 ? input.sites : ['*']
-      for (const segment of input.segments)
-        for (const site of sites) addGrant(db, {provider: input.id, segment, site, access: 'write'})
-      appendAudit(db, {
-        actor: ctx.actor,
-        action: 'provider.add',
-        provider: input.id,
-        subject: input.id,
-        outcome: 'ok',
-        details: {
+    await ledger.write(
+      (function* () {
+        yield* repo.insertProvider.ops({
+          id: input.id,
           kind: input.kind,
           baseUrl: input.baseUrl,
-          sites: input.sites,
           settings,
-          segments: input.segments,
           fallback: input.fallback,
           retrySchedule: input.retrySchedule,
           maxRetries: input.maxRetries,
-          secretFieldsStored: stored,
-        },
-      })
-    })
+          sites: input.sites,
+        })
+        const sites = input.sites.length > 0 ? input.sites : ['*']
+        for (const segment of input.segments)
+          for (const site of sites) yield* addGrant.ops({provider: input.id, segment, site, access: 'write'})
+        yield* appendAudit.ops({
+          actor: ctx.actor,
+          action: 'provider.add',
+          provider: input.id,
+          subject: input.id,
+          outcome: 'ok',
+          details: {
+            kind: input.kind,
+            baseUrl: input.baseUrl,
+            sites: input.sites,
+            settings,
+            segments: input.segments,
+            fallback: input.fallback,
+            retrySchedule: input.retrySchedule,
+            maxRetries: input.maxRetries,
+            secretFieldsStored: stored,
+          },
+        })
+      })(),
+    )
   } catch (error) {
     for (const field of stored) {
       try {
@@ -144,11 +179,11 @@ export async function addProvider(
     throw error
   }
   for (const warning of missingSecretWarnings(secrets, input.id, input.kind)) ctx.warn(warning)
-  return providerView(db, secrets, requireProvider(db, input.id))
+  return viewOf(ledger, secrets, input.id)
 }
 
 export async function updateProvider(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   id: string,
   patch: {
@@ -159,54 +194,81 @@ export async function updateProvider(
     retrySchedule?: string
     maxRetries?: number
   },
+  given?: SecretStore,
 ): Promise<ProviderView> {
-  const before = requireProvider(db, id)
+  const before = await ledger.read(requireProvider.ops(id))
   if (patch.baseUrl !== undefined) checkCredentialUrl(patch.baseUrl, '--base-url')
   if (patch.retrySchedule) parseSchedule(patch.retrySchedule, '--retry-schedule')
   if (patch.settings) checkSettingUrls(patch.settings)
-  checkConnectionRefs(db, id, {sites: patch.sites, fallback: patch.fallback})
+  await ledger.read(checkConnectionRefs.ops(id, {sites: patch.sites, fallback: patch.fallback}))
   const merged = patch.settings ? {...before.settings, ...patch.settings} : undefined
   const settings =
     merged && isGatewayKind(before.kind) ? validateSettings(await loadAdapter(before.kind), merged) : merged
-  db.write(() => {
-    const result = repo.updateProvider(db, id, {...patch, settings})
-    appendAudit(db, {
-      actor: ctx.actor,
-      action: 'provider.update',
-      provider: id,
-      subject: id,
-      outcome: result?.changed.length ? 'ok' : 'unchanged',
-      details: {changed: result?.changed ?? [], patch: {...patch, settings}},
-    })
-  })
-  return providerView(db, openSecretStore(db, ctx), requireProvider(db, id))
+  await ledger.write(
+    (function* () {
+      const result = yield* repo.updateProvider.ops(id, {...patch, settings})
+      yield* appendAudit.ops({
+        actor: ctx.actor,
+        action: 'provider.update',
+        provider: id,
+        subject: id,
+        outcome: result?.changed.length ? 'ok' : 'unchanged',
+        details: {changed: result?.changed ?? [], patch: {...patch, settings}},
+      })
+    })(),
+  )
+  return viewOf(ledger, given ?? (await secretsOf(ledger, ctx)), id)
 }
 
-export async function listProviders(db: Db, ctx: AppContext): Promise<ProviderView[]> {
-  const secrets = openSecretStore(db, ctx)
-  return repo.listProviders(db).map((p) => providerView(db, secrets, p))
+export async function listProviders(
+  ledger: LedgerHandle,
+  ctx: AppContext,
+  given?: SecretStore,
+): Promise<ProviderView[]> {
+  const {secrets, facts} = await ledger.read(
+    (function* () {
+      const secrets = given ?? (yield* openSecretStore.ops(ctx))
+      const facts = []
+      for (const p of yield* repo.listProviders.ops()) facts.push(yield* providerFacts.ops(p))
+      return {secrets, facts}
+    })(),
+  )
+  return facts.map((f) => providerView(f, secrets))
 }
 
-export async function showProvider(db: Db, ctx: AppContext, id: string): Promise<ProviderView> {
-  return providerView(db, openSecretStore(db, ctx), requireProvider(db, id))
+export async function showProvider(
+  ledger: LedgerHandle,
+  ctx: AppContext,
+  id: string,
+  given?: SecretStore,
+): Promise<ProviderView> {
+  return viewOf(ledger, given ?? (await secretsOf(ledger, ctx)), id)
 }
 
 /** Enabling a provider whose secrets are missing says so: the next sync would fail on it. */
-export async function setProviderEnabled(db: Db, ctx: AppContext, id: string, enabled: boolean): Promise<ProviderView> {
-  const p = requireProvider(db, id)
-  db.write(() => {
-    const result = repo.updateProvider(db, id, {enabled})
-    appendAudit(db, {
-      actor: ctx.actor,
-      action: enabled ? 'provider.enable' : 'provider.disable',
-      provider: id,
-      subject: id,
-      outcome: result?.changed.length ? 'ok' : 'unchanged',
-    })
-  })
-  const secrets = openSecretStore(db, ctx)
+export async function setProviderEnabled(
+  ledger: LedgerHandle,
+  ctx: AppContext,
+  id: string,
+  enabled: boolean,
+  given?: SecretStore,
+): Promise<ProviderView> {
+  const p = await ledger.read(requireProvider.ops(id))
+  await ledger.write(
+    (function* () {
+      const result = yield* repo.updateProvider.ops(id, {enabled})
+      yield* appendAudit.ops({
+        actor: ctx.actor,
+        action: enabled ? 'provider.enable' : 'provider.disable',
+        provider: id,
+        subject: id,
+        outcome: result?.changed.length ? 'ok' : 'unchanged',
+      })
+    })(),
+  )
+  const secrets = given ?? (await secretsOf(ledger, ctx))
   if (enabled) for (const warning of missingSecretWarnings(secrets, id, p.kind)) ctx.warn(warning)
-  return providerView(db, secrets, requireProvider(db, id))
+  return viewOf(ledger, secrets, id)
 }
 
 /**
@@ -215,13 +277,14 @@ export async function setProviderEnabled(db: Db, ctx: AppContext, id: string, en
  * it by hand once no home uses it.
  */
 export async function removeProvider(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   id: string,
   opts: {purge?: boolean},
-  secrets = openSecretStore(db, ctx),
+  given?: SecretStore,
 ): Promise<RemoveResult> {
-  const p = requireProvider(db, id)
+  const secrets = given ?? (await secretsOf(ledger, ctx))
+  const p = await ledger.read(requireProvider.ops(id))
   const purge = opts.purge === true
   const deleted: string[] = []
   for (const field of secretFieldsOf(p.kind)) {
@@ -237,21 +300,27 @@ export async function removeProvider(
         `the keychain entry ${shared} from before entries were kept per ledger stays: other homes may still read it; delete it by hand once none does`,
       )
   }
-  const retriesCanceled = db.write(() => {
-    const purged = purge ? purgeProviderHistory(db, id) : null
-    // Nothing is retried through a connection that is gone: its open chains end here, in the same transaction.
-    const canceled = cancelOpenRetriesOf(db, id, `canceled: provider ${id} was removed by ${ctx.actor}`, db.now())
-    repo.deleteProvider(db, id)
-    appendAudit(db, {
-      actor: ctx.actor,
-      action: 'provider.remove',
-      provider: id,
-      subject: id,
-      outcome: 'ok',
-      details: {purge, purged, secretFieldsDeleted: deleted, retriesCanceled: canceled},
-    })
-    return canceled
-  })
+  const retriesCanceled = await ledger.write(
+    (function* () {
+      const purged = purge ? yield* purgeProviderHistory.ops(id) : null
+      // Nothing is retried through a connection that is gone: its open chains end here, in the same transaction.
+      const canceled = yield* cancelOpenRetriesOf.ops(
+        id,
+        `canceled: provider ${id} was removed by ${ctx.actor}`,
+        yield* now(),
+      )
+      yield* repo.deleteProvider.ops(id)
+      yield* appendAudit.ops({
+        actor: ctx.actor,
+        action: 'provider.remove',
+        provider: id,
+        subject: id,
+        outcome: 'ok',
+        details: {purge, purged, secretFieldsDeleted: deleted, retriesCanceled: canceled},
+      })
+      return canceled
+    })(),
+  )
   if (retriesCanceled > 0)
     ctx.note(
       `${retriesCanceled} open retries of ${id}'s failed payments were canceled (yms-pay retry list --status canceled)`,
@@ -261,19 +330,20 @@ export async function removeProvider(
 
 /** The field is checked against the provider's kind before `value` is read (a prompt or stdin). */
 export async function rotateSecret(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   id: string,
   field: string,
   value: string | (() => Promise<string>),
-  secrets = openSecretStore(db, ctx),
+  given?: SecretStore,
 ): Promise<RotateResult> {
-  checkSecretField(requireProvider(db, id), field)
+  const secrets = given ?? (await secretsOf(ledger, ctx))
+  checkSecretField(await ledger.read(requireProvider.ops(id)), field)
   const secret = typeof value === 'function' ? await value() : value
   if (secret === '') throw new UsageError(`no value given for ${field}`)
   secrets.set(id, field, secret)
-  db.write(() =>
-    appendAudit(db, {
+  await ledger.write(
+    appendAudit.ops({
       actor: ctx.actor,
       action: 'provider.rotate_secret',
       provider: id,
@@ -287,17 +357,17 @@ export async function rotateSecret(
   return {id, field}
 }
 
-export function testProvider(
-  db: Db,
+export async function testProvider(
+  ledger: LedgerHandle,
   ctx: AppContext,
   id: string,
-  secrets = openSecretStore(db, ctx),
+  given?: SecretStore,
 ): Promise<TestResult> {
-  return testConnection(db, ctx, id, secrets)
+  return testConnection(ledger, ctx, id, given ?? (await secretsOf(ledger, ctx)))
 }
 
 /** The wizard's choices; the id is checked first, so nobody answers questions for a provider that cannot be added. */
-export function wizardSource(db: Db, ctx: AppContext, providerId: string): WizardSource {
-  checkNewProviderId(db, providerId)
-  return buildWizardSource(db, providerId, openSecretStore(db, ctx, {env: {}}))
-}
+export const wizardSource = dual(function* wizardSource(ctx: AppContext, providerId: string): Ops<WizardSource> {
+  yield* checkNewProviderId.ops(providerId)
+  return yield* buildWizardSource.ops(providerId, yield* openSecretStore.ops(ctx, {env: {}}))
+})

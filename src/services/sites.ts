@@ -2,11 +2,13 @@ import {z} from 'zod'
 
 import type {AppContext} from '../app/context.js'
 import {UsageError} from '../core/errors.js'
-import type {Db} from '../store/db.js'
+import {dual} from '../store/ops/dual.js'
+import type {LedgerHandle} from '../store/ops/ledger-handle.js'
+import {type Ops, write} from '../store/ops/op.js'
 import {single} from '../store/repos/batch.js'
 import {listSites as listSiteRows, upsertSites, type Site} from '../store/repos/sites.js'
 import {appendAudit} from './audit.js'
-import {auditedImport} from './imports/audited-import.js'
+import {auditedImportInto} from './imports/audited-import.js'
 import type {ColumnRules} from './imports/columns.js'
 import type {ImportResult} from './imports/run-import.js'
 import {currencyCode, LIMITS, optionalText, requiredId, requiredText} from './imports/fields.js'
@@ -47,40 +49,41 @@ function toView(s: Site | SiteRow): SiteView {
   return {id: s.id, name: s.name, currency: s.currency, country: s.country ?? null, timezone: s.timezone ?? null}
 }
 
-export function addSite(
-  db: Db,
+export const addSite = dual(function* addSite(
   ctx: AppContext,
   input: {id: string; name: string; currency: string; country: string | null; timezone: string | null},
-): SiteView {
+): Ops<SiteView> {
   const parsed = SiteRowSchema.safeParse(input)
   if (!parsed.success) {
     throw new UsageError(parsed.error.issues.map((i) => `--${String(i.path[0] ?? 'input')}: ${i.message}`).join('; '))
   }
   const site = parsed.data
-  db.write(() => {
-    const result = single(upsertSites(db, [site]), `site ${site.id}`)
-    appendAudit(db, {
-      actor: ctx.actor,
-      action: 'site.add',
-      subject: site.id,
-      outcome: 'ok',
-      details: {result, ...toView(site)},
-    })
-    return result
-  })
+  yield* write(
+    (function* () {
+      const result = single(yield* upsertSites.ops([site]), `site ${site.id}`)
+      yield* appendAudit.ops({
+        actor: ctx.actor,
+        action: 'site.add',
+        subject: site.id,
+        outcome: 'ok',
+        details: {result, ...toView(site)},
+      })
+      return result
+    })(),
+  )
   return toView(site)
-}
+})
 
-export function importSites(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
-  return auditedImport(db, ctx, {
+export function importSites(ledger: LedgerHandle, ctx: AppContext, file: string): Promise<ImportResult> {
+  return auditedImportInto(ledger, ctx, {
     file,
     action: 'site.import',
     columns: SITE_COLUMNS,
     schema: SiteRowSchema,
-    upsert: (rows) => upsertSites(db, rows),
+    upsert: (rows) => upsertSites.ops(rows),
   })
 }
 
-export function listSites(db: Db): SiteView[] {
-  return listSiteRows(db).map(toView)
-}
+export const listSites = dual(function* listSites(): Ops<SiteView[]> {
+  return (yield* listSiteRows.ops()).map(toView)
+})

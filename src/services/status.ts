@@ -3,7 +3,8 @@ import {providerHealth, type Health} from '../core/health.js'
 import type {Money} from '../core/transaction.js'
 import {summarizeUptime} from '../core/uptime.js'
 import {YmsError} from '../core/errors.js'
-import type {Db} from '../store/db.js'
+import {dual} from '../store/ops/dual.js'
+import {type Ops, read} from '../store/ops/op.js'
 import {alertsOverview, type AlertsOverview} from '../store/repos/alerts-outbox.js'
 import {siteBalances} from '../store/repos/ledger.js'
 import {listProviders} from '../store/repos/providers.js'
@@ -70,90 +71,94 @@ const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
 /** The one-screen overview: provider health, site balances, open quarantine and open reconcile exceptions. */
-export function getStatus(db: Db, ctx: AppContext): StatusReport {
+export const getStatus = dual(function* getStatus(ctx: AppContext): Ops<StatusReport> {
   const now = ctx.now()
   const iso = (ms: number) => new Date(ms).toISOString()
-  return db.read(() => {
-    const quarantineRows = countOpenQuarantine(db)
-    const openByProvider = new Map<string, number>()
-    const byReason: Record<string, number> = {}
-    for (const q of quarantineRows) {
-      openByProvider.set(q.provider, (openByProvider.get(q.provider) ?? 0) + q.n)
-      byReason[q.reason] = (byReason[q.reason] ?? 0) + q.n
-    }
-    const hourBuckets = callBuckets(db, {since: iso(now - HOUR), until: iso(now + 1)})
-    const retries = openChainsByProvider(db, {})
-    const providers = listProviders(db).map((p): ProviderStatus => {
-      const runs = latestRuns(db, p.id)
-      const uptime = summarizeUptime(hourBuckets.filter((b) => b.provider === p.id)).uptimePct
-      const fresh = freshness(db, p.id)
-      const lastCurrent = latest(fresh.lastSuccessAt, fresh.newestUpdateAt)
-      return {
-        id: p.id,
-        kind: p.kind,
+  return yield* read(statusAt(now, iso))
+})
+
+function* statusAt(now: number, iso: (ms: number) => string): Ops<StatusReport> {
+  const quarantineRows = yield* countOpenQuarantine.ops()
+  const openByProvider = new Map<string, number>()
+  const byReason: Record<string, number> = {}
+  for (const q of quarantineRows) {
+    openByProvider.set(q.provider, (openByProvider.get(q.provider) ?? 0) + q.n)
+    byReason[q.reason] = (byReason[q.reason] ?? 0) + q.n
+  }
+  const hourBuckets = yield* callBuckets.ops({since: iso(now - HOUR), until: iso(now + 1)})
+  const retries = yield* openChainsByProvider.ops({})
+  const providers: ProviderStatus[] = []
+  for (const p of yield* listProviders.ops()) {
+    const runs = yield* latestRuns.ops(p.id)
+    const uptime = summarizeUptime(hourBuckets.filter((b) => b.provider === p.id)).uptimePct
+    const fresh = yield* freshness.ops(p.id)
+    const lastCurrent = latest(fresh.lastSuccessAt, fresh.newestUpdateAt)
+    providers.push({
+      id: p.id,
+      kind: p.kind,
+      enabled: p.enabled,
+      health: providerHealth({
         enabled: p.enabled,
-        health: providerHealth({
-          enabled: p.enabled,
-          lastRunStatus: runs.finished ? (runs.finished.status as 'ok' | 'failed') : null,
-          uptimePctLastHour: uptime,
-        }),
+        lastRunStatus: runs.finished ? (runs.finished.status as 'ok' | 'failed') : null,
         uptimePctLastHour: uptime,
-        lagMs: lastCurrent === null ? null : Math.max(0, now - Date.parse(lastCurrent)),
-        lastSync: runs.any
-          ? {status: runs.any.status, startedAt: runs.any.startedAt, finishedAt: runs.any.finishedAt}
-          : null,
-        lastError: runs.failed
-          ? {at: runs.failed.finishedAt ?? runs.failed.startedAt, message: runs.failed.error ?? 'failed'}
-          : null,
-        failures24h: failedRunsSince(db, p.id, iso(now - DAY)),
-        quarantined: openByProvider.get(p.id) ?? 0,
-        pendingRetries: retries.get(p.id) ?? 0,
-      }
+      }),
+      uptimePctLastHour: uptime,
+      lagMs: lastCurrent === null ? null : Math.max(0, now - Date.parse(lastCurrent)),
+      lastSync: runs.any
+        ? {status: runs.any.status, startedAt: runs.any.startedAt, finishedAt: runs.any.finishedAt}
+        : null,
+      lastError: runs.failed
+        ? {at: runs.failed.finishedAt ?? runs.failed.startedAt, message: runs.failed.error ?? 'failed'}
+        : null,
+      failures24h: yield* failedRunsSince.ops(p.id, iso(now - DAY)),
+      quarantined: openByProvider.get(p.id) ?? 0,
+      pendingRetries: retries.get(p.id) ?? 0,
     })
-    return {
-      at: iso(now),
-      providers,
-      sites: siteStatuses(db, iso(now).slice(0, 10)),
-      quarantine: {open: quarantineRows.reduce((n, q) => n + q.n, 0), byReason},
-      exceptions: openExceptions(db),
-      alerts: alertsOverview(db),
-      unmappedDeclines: countUnmappedCodes(db),
-    }
-  })
+  }
+  return {
+    at: iso(now),
+    providers,
+    sites: yield* siteStatuses(iso(now).slice(0, 10)),
+    quarantine: {open: quarantineRows.reduce((n, q) => n + q.n, 0), byReason},
+    exceptions: yield* openExceptions(),
+    alerts: yield* alertsOverview.ops(),
+    unmappedDeclines: yield* countUnmappedCodes.ops(),
+  }
 }
 
-function siteStatuses(db: Db, today: string): SiteStatus[] {
-  const balances = siteBalances(db).filter((b) => b.minor !== 0)
-  return listSites(db).map((site) => {
+function* siteStatuses(today: string): Ops<SiteStatus[]> {
+  const balances = (yield* siteBalances.ops()).filter((b) => b.minor !== 0)
+  const statuses: SiteStatus[] = []
+  for (const site of yield* listSites.ops()) {
     const missing: string[] = []
     let total = 0
-    const lines = balances
-      .filter((b) => b.site === site.id)
-      .map((b): SiteBalance => {
-        const amount = {minor: b.minor, currency: b.currency}
-        try {
-          const c = convertAt(db, amount, site.currency, today)
-          total += c.to.minor
-          return {...amount, inBase: c.to, rate: c.rate, rateDate: c.rateDate}
-        } catch (error) {
-          if (!(error instanceof YmsError)) throw error
-          missing.push(b.currency)
-          return {...amount, inBase: null, rate: null, rateDate: null}
-        }
-      })
-    return {
+    const lines: SiteBalance[] = []
+    for (const b of balances.filter((x) => x.site === site.id)) {
+      const amount = {minor: b.minor, currency: b.currency}
+      try {
+        const c = yield* convertAt.ops(amount, site.currency, today)
+        total += c.to.minor
+        lines.push({...amount, inBase: c.to, rate: c.rate, rateDate: c.rateDate})
+      } catch (error) {
+        if (!(error instanceof YmsError)) throw error
+        missing.push(b.currency)
+        lines.push({...amount, inBase: null, rate: null, rateDate: null})
+      }
+    }
+    statuses.push({
       id: site.id,
       name: site.name,
       currency: site.currency,
       balances: lines,
       totalInBase: missing.length > 0 ? null : {minor: total, currency: site.currency},
       missingRates: missing,
-    }
-  })
+    })
+  }
+  return statuses
 }
 
-function openExceptions(db: Db): StatusReport['exceptions'] {
-  const bySite = openExceptionsBySite(db)
+function* openExceptions(): Ops<StatusReport['exceptions']> {
+  const bySite = yield* openExceptionsBySite.ops()
   return {open: bySite.reduce((n, s) => n + s.open, 0), bySite}
 }
 

@@ -19,6 +19,7 @@ import {
   type SyncWorld,
 } from '../helpers/sync-world.js'
 import {actualAccounts, expectedAccounts} from '../services/sync/oracle.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 /** The built binary as cron runs it: `sync --json`, exit codes, overlapping runs, a crashed run's lease. */
 const RunSchema = z.object({
@@ -265,7 +266,7 @@ describe('sync (built binary): exit codes', () => {
   it('one provider failing and another ok exits 4 (partial); the good one is synced in full', async () => {
     const db = world.open()
     try {
-      await addProvider(db, world.ctx, {
+      await addProvider(sqliteHandle(db), world.ctx, {
         id: 'broken-stripe',
         kind: 'stripe',
         baseUrl: world.stripe.baseUrl,

@@ -22,6 +22,8 @@ import {importInvoices} from '../../src/services/invoices.js'
 import {addProvider} from '../../src/services/providers.js'
 import {importSites} from '../../src/services/sites.js'
 import {openDatabase, type Db} from '../../src/store/db.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
+import {onDb} from './on-db.js'
 
 /**
  * A whole sync world for engine tests: a temp home with the YMS side of a generated scenario imported (sites,
@@ -137,7 +139,7 @@ export async function buildHome(scenario: Scenario, opts: HomeOptions): Promise<
   const db = openDatabase(ctx.home.dbFile)
   try {
     await importWorld(db, ctx, scenario, opts.customers ?? (() => true))
-    await addProvider(db, ctx, {
+    await addProvider(sqliteHandle(db), ctx, {
       id: opts.providerId,
       kind: 'stripe',
       baseUrl: opts.baseUrl,
@@ -178,8 +180,8 @@ export async function importWorld(
       dir,
     )
     for (const [what, run, file] of [
-      ['sites', importSites, files.sites],
-      ['customers', importCustomers, files.customers],
+      ['sites', onDb(importSites), files.sites],
+      ['customers', onDb(importCustomers), files.customers],
       ['invoices', importInvoices, files.invoices],
     ] as const) {
       const r = await run(db, ctx, file)
@@ -298,7 +300,7 @@ export async function connectSandboxGateways(
 ): Promise<void> {
   for (const g of gateways) {
     for (const [field, value] of Object.entries(g.secrets)) ctx.env[envVarName(g.kind, field)] = value
-    await addProvider(db, ctx, {
+    await addProvider(sqliteHandle(db), ctx, {
       id: g.kind,
       kind: g.kind,
       baseUrl: g.baseUrl,

@@ -9,6 +9,7 @@ import {openDatabase} from '../../src/store/db.js'
 import {LATEST_VERSION} from '../../src/store/migrations/index.js'
 import {testContext} from '../helpers/sync-world.js'
 import {tempDir} from '../store/helpers.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 const cleanups: Array<() => void> = []
 afterEach(() => {
@@ -27,7 +28,7 @@ const byName = (checks: DoctorCheck[]) => Object.fromEntries(checks.map((c) => [
 async function provider(ctx: ReturnType<typeof home>['ctx'], id: string) {
   const db = openDatabase(ctx.home.dbFile)
   try {
-    await addProvider(db, ctx, {
+    await addProvider(sqliteHandle(db), ctx, {
       id,
       kind: 'stripe',
       baseUrl: null,
@@ -109,7 +110,7 @@ describe('doctor', () => {
     const h = home({YMS_PAY_SECRET_PAID_API_KEY: 'sk_test_x', YMS_PAY_SECRET_PAID_WEBHOOK_SECRET: 'whsec_x'})
     for (const id of ['paid', 'unpaid', 'parked']) await provider(h.ctx, id)
     const db = openDatabase(h.file)
-    await setProviderEnabled(db, h.ctx, 'parked', false)
+    await setProviderEnabled(sqliteHandle(db), h.ctx, 'parked', false)
     db.close()
     const report = await runDoctor(h.ctx)
     const checks = byName(report.checks)

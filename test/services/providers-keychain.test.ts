@@ -12,6 +12,7 @@ import {openDatabase, type Db} from '../../src/store/db.js'
 import {MIGRATIONS, runMigrations} from '../../src/store/migrations/index.js'
 import {testContext} from '../helpers/sync-world.js'
 import {tempDir} from '../store/helpers.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 /**
  * Issue 10: keychain entries were shared by every home (account `<provider>/<field>`), so a second home adding a
@@ -59,12 +60,12 @@ describe('keychain entries belong to one ledger', () => {
     const a = home()
     const b = home()
     const storeOf = (h: Home) => openSecretStore(h.db, h.ctx, {backend: keychain})
-    await addProvider(a.db, a.ctx, stripe('acme-stripe', {api_key: 'sk_test_homeA_key'}), storeOf(a))
-    await addProvider(b.db, b.ctx, stripe('acme-stripe', {api_key: 'sk_test_homeB_key'}), storeOf(b))
+    await addProvider(sqliteHandle(a.db), a.ctx, stripe('acme-stripe', {api_key: 'sk_test_homeA_key'}), storeOf(a))
+    await addProvider(sqliteHandle(b.db), b.ctx, stripe('acme-stripe', {api_key: 'sk_test_homeB_key'}), storeOf(b))
     expect(storeOf(a).get('acme-stripe', 'api_key')).toBe('sk_test_homeA_key')
-    await rotateSecret(b.db, b.ctx, 'acme-stripe', 'api_key', 'sk_test_homeB_rotated', storeOf(b))
+    await rotateSecret(sqliteHandle(b.db), b.ctx, 'acme-stripe', 'api_key', 'sk_test_homeB_rotated', storeOf(b))
     expect(storeOf(a).get('acme-stripe', 'api_key')).toBe('sk_test_homeA_key')
-    const removed = await removeProvider(b.db, b.ctx, 'acme-stripe', {}, storeOf(b))
+    const removed = await removeProvider(sqliteHandle(b.db), b.ctx, 'acme-stripe', {}, storeOf(b))
     expect(removed).toEqual({id: 'acme-stripe', removed: true, purged: false, secretsDeleted: ['api_key']})
     expect(storeOf(a).get('acme-stripe', 'api_key')).toBe('sk_test_homeA_key')
     expect(keychain.entries.size).toBe(1)
@@ -103,7 +104,7 @@ describe('upgrading a ledger whose entries were shared', () => {
     expect(keychain.entries.get('acme-stripe/api_key')).toBe('sk_test_sharedBeforeUpgrade')
 
     // Removing it deletes this ledger's copy only, and names the shared entry it leaves.
-    const removed = await removeProvider(upgraded.db, upgraded.ctx, 'acme-stripe', {}, secrets)
+    const removed = await removeProvider(sqliteHandle(upgraded.db), upgraded.ctx, 'acme-stripe', {}, secrets)
     expect(removed.secretsDeleted).toEqual(['api_key'])
     expect(keychain.entries.has(own!)).toBe(false)
     expect(keychain.entries.get('acme-stripe/api_key')).toBe('sk_test_sharedBeforeUpgrade')
@@ -114,7 +115,7 @@ describe('upgrading a ledger whose entries were shared', () => {
     const keychain = createMemoryKeychain({'acme-stripe/api_key': 'sk_test_anotherHomesKey'})
     const fresh = home()
     await addProvider(
-      fresh.db,
+      sqliteHandle(fresh.db),
       fresh.ctx,
       stripe('acme-stripe'),
       openSecretStore(fresh.db, fresh.ctx, {backend: keychain}),

@@ -18,6 +18,7 @@ import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 import {addGrant} from '../../src/store/repos/grants.js'
 import {insertProvider} from '../../src/store/repos/providers.js'
 import {reportWorld, type ReportWorld} from './report-helpers.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 /**
  * The reports over what a real sync wrote: a Stripe emulator on loopback, the scenario's YMS side imported through
@@ -45,8 +46,8 @@ describe('reports after a real sync against the Stripe emulator', () => {
     const exportDir = join(w.dir, 'export')
     mkdirSync(exportDir)
     await exportScenario(scenario, exportDir)
-    await importSites(w.db, w.ctx, join(exportDir, 'sites.csv'))
-    await importCustomers(w.db, w.ctx, join(exportDir, 'customers.csv'))
+    await importSites(sqliteHandle(w.db), w.ctx, join(exportDir, 'sites.csv'))
+    await importCustomers(sqliteHandle(w.db), w.ctx, join(exportDir, 'customers.csv'))
     insertProvider(w.db, {id: 'acme', kind: 'stripe', baseUrl: server.baseUrl})
     for (const segment of ['retail', 'wholesale'])
       addGrant(w.db, {provider: 'acme', segment, site: '*', access: 'write'})

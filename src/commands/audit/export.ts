@@ -13,6 +13,6 @@ export default class AuditExport extends BaseCommand<typeof AuditExport> {
   async run(): Promise<void> {
     if (this.jsonEnabled() && this.flags.format === 'csv')
       throw new UsageError('--json and --format csv exclude each other', '--json streams JSON lines; drop one of them.')
-    exportAudit(await this.db(), this.flags.format as 'csv' | 'jsonl', (chunk) => this.emit(chunk))
+    await this.read(exportAudit.ops(this.flags.format as 'csv' | 'jsonl', (chunk) => this.emit(chunk)))
   }
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {firstPage, type PageInfo} from '../../cli/list-page.js'
+import {pageOf, type PageInfo} from '../../cli/list-page.js'
 import {toSecond} from '../../cli/time-text.js'
 import {TIME_FORMS} from '../../core/time-input.js'
 import {listAudit, type AuditView} from '../../services/audit.js'
@@ -17,12 +17,9 @@ export default class AuditList extends BaseCommand<typeof AuditList> {
   }
 
   async run(): Promise<{rows: AuditView[]} & PageInfo> {
-    const db = await this.db()
     const {since, action, provider, actor, limit} = this.flags
-    const {rows, page} = firstPage(limit, (n) => listAudit(db, {since, action, provider, actor, limit: n}), {
-      narrowWith: '--since, --action, --provider or --actor',
-      drop: 'first',
-    })
+    const fetched = await this.read(listAudit.ops({since, action, provider, actor, limit: limit + 1}))
+    const {rows, page} = pageOf(limit, fetched, {narrowWith: '--since, --action, --provider or --actor', drop: 'first'})
     this.out(
       this.ui.table(
         [

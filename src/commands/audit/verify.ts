@@ -7,10 +7,11 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
   static override summary = 'Recompute the audit hash chain; exit 1 naming the first broken row'
 
   async run(): Promise<ReturnType<typeof verifyAudit>> {
-    const db = await this.db()
+    const ledger = await this.ledger()
     // A chain read from a damaged file proves nothing: SQLite's integrity check first (exit 78 naming the file).
-    assertIntact(db)
-    const result = verifyAudit(db)
+    // PostgreSQL's server checks its own pages as it reads them.
+    if (ledger.db) assertIntact(ledger.db)
+    const result = await ledger.read(verifyAudit.ops())
     if (result.ok) {
       this.out(`audit chain intact: ${result.rows} rows`)
     } else {

@@ -20,7 +20,7 @@ export default class CustomersExport extends BaseCommand<typeof CustomersExport>
   }
 
   async run(): Promise<BalanceExport> {
-    const result = exportBalances(await this.db(), this.ctx, {site: this.flags.site})
+    const result = await this.read(exportBalances.ops(this.ctx, {site: this.flags.site}))
     if (this.flags.format === 'json') this.out(JSON.stringify(result, null, 2))
     else if (!this.jsonEnabled()) {
       let text = csvRow(['customer', 'site', 'name', 'currency', 'balance', 'base_currency', 'base_balance'])

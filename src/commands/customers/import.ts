@@ -18,7 +18,7 @@ export default class CustomersImport extends BaseCommand<typeof CustomersImport>
   static override args = {file: Args.string({required: true, description: 'CSV or JSONL file'})}
 
   async run(): Promise<ImportResult> {
-    const result = await importCustomers(await this.db(), this.ctx, this.args.file)
+    const result = await importCustomers(await this.ledger(), this.ctx, this.args.file)
     this.out(renderImportResult('customers', result, this.ui))
     if (result.rejected.length > 0) process.exitCode = ExitCode.partial
     return result

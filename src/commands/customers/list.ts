@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {firstPage, type PageInfo} from '../../cli/list-page.js'
+import {pageOf, type PageInfo} from '../../cli/list-page.js'
 import {listCustomers, type CustomerView} from '../../services/customers.js'
 import {refuseUnknownFilterNames} from '../../services/filter-names.js'
 
@@ -14,12 +14,15 @@ export default class CustomersList extends BaseCommand<typeof CustomersList> {
   }
 
   async run(): Promise<{customers: CustomerView[]} & PageInfo> {
-    const db = await this.db()
     const {site, segment, limit} = this.flags
-    const {rows: customers, page} = firstPage(limit, (n) => listCustomers(db, {site, segment, limit: n}), {
-      narrowWith: '--site or --segment',
-    })
-    refuseUnknownFilterNames(db, customers.length, {site})
+    const fetched = await this.read(
+      (function* () {
+        const rows = yield* listCustomers.ops({site, segment, limit: limit + 1})
+        yield* refuseUnknownFilterNames.ops(rows.length, {site})
+        return rows
+      })(),
+    )
+    const {rows: customers, page} = pageOf(limit, fetched, {narrowWith: '--site or --segment'})
     this.out(
       this.ui.table(
         [

@@ -10,7 +10,7 @@ export default class CustomersShow extends BaseCommand<typeof CustomersShow> {
   static override args = {id: Args.string({required: true, description: 'Customer id'})}
 
   async run(): Promise<CustomerDetail> {
-    const c = showCustomer(await this.db(), this.ctx, this.args.id)
+    const c = await this.read(showCustomer.ops(this.ctx, this.args.id))
     this.out(
       this.ui.fields([
         ['id', c.id],

@@ -37,7 +37,7 @@ export default class ProvidersAdd extends BaseCommand<typeof ProvidersAdd> {
     let sites = this.flags.site
     let segments = this.flags.segment
     let secrets: Record<string, string> | undefined
-    const db = await this.db()
+    const ledger = await this.ledger()
 
     if (!kind && !this.ctx.terminal.interactive) {
       this.requireInteractive([
@@ -56,7 +56,7 @@ export default class ProvidersAdd extends BaseCommand<typeof ProvidersAdd> {
         segments,
         settings: parseSettings(this.flags.setting),
       }
-      const answers = await wizard.askMissing(wizardSource(db, this.ctx, this.args.id), given)
+      const answers = await wizard.askMissing(await ledger.read(wizardSource.ops(this.ctx, this.args.id)), given)
       kind = answers.kind
       sites = answers.sites
       segments = answers.segments
@@ -66,7 +66,7 @@ export default class ProvidersAdd extends BaseCommand<typeof ProvidersAdd> {
     if (!kind || !isGatewayKind(kind)) throw new UsageError('--kind is required', `One of: ${GATEWAY_KINDS.join(', ')}`)
     const fields = gatewayFacts(kind).secretFields
     const fromStdin = async () => (await import('../../secrets/index.js')).readSecretsFromStdin(process.stdin, fields)
-    const provider = await addProvider(db, this.ctx, {
+    const provider = await addProvider(ledger, this.ctx, {
       id: this.args.id,
       kind,
       baseUrl: this.flags['base-url'] ?? null,

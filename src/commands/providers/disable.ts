@@ -8,7 +8,7 @@ export default class ProvidersDisable extends BaseCommand<typeof ProvidersDisabl
   static override args = {id: Args.string({required: true})}
 
   async run(): Promise<ProviderView> {
-    const p = await setProviderEnabled(await this.db(), this.ctx, this.args.id, false)
+    const p = await setProviderEnabled(await this.ledger(), this.ctx, this.args.id, false)
     this.out(`provider ${p.id} disabled`)
     return p
   }

@@ -8,7 +8,7 @@ export default class ProvidersEnable extends BaseCommand<typeof ProvidersEnable>
   static override args = {id: Args.string({required: true})}
 
   async run(): Promise<ProviderView> {
-    const p = await setProviderEnabled(await this.db(), this.ctx, this.args.id, true)
+    const p = await setProviderEnabled(await this.ledger(), this.ctx, this.args.id, true)
     this.out(`provider ${p.id} enabled`)
     return p
   }

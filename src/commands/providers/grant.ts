@@ -14,11 +14,13 @@ export default class ProvidersGrant extends BaseCommand<typeof ProvidersGrant> {
   }
 
   async run(): Promise<GrantResult> {
-    const result = grantAccess(await this.db(), this.ctx, this.args.id, {
-      segment: this.flags.segment,
-      site: this.flags.site,
-      access: this.flags.access as 'read' | 'write',
-    })
+    const result = await this.write(
+      grantAccess.ops(this.ctx, this.args.id, {
+        segment: this.flags.segment,
+        site: this.flags.site,
+        access: this.flags.access as 'read' | 'write',
+      }),
+    )
     this.out(
       `${result.changed ? 'granted' : 'unchanged'}: ${result.provider} ${this.flags.access} ${this.flags.segment}@${this.flags.site}`,
     )

@@ -6,7 +6,7 @@ export default class ProvidersList extends BaseCommand<typeof ProvidersList> {
   static override summary = 'List gateway connections, their sites, grants and which secrets are present'
 
   async run(): Promise<{providers: ProviderView[]}> {
-    const providers = await listProviders(await this.db(), this.ctx)
+    const providers = await listProviders(await this.ledger(), this.ctx)
     if (providers.length === 0) {
       this.out(`no providers yet: connect one with \`${ADD_PROVIDER}\` (or try \`yms-pay demo\`)`)
     } else {

@@ -27,7 +27,7 @@ export default class ProvidersRemove extends BaseCommand<typeof ProvidersRemove>
         return {id: this.args.id, removed: false, purged: false, secretsDeleted: []}
       }
     }
-    const result = await removeProvider(await this.db(), this.ctx, this.args.id, {purge: this.flags.purge === true})
+    const result = await removeProvider(await this.ledger(), this.ctx, this.args.id, {purge: this.flags.purge === true})
     this.out(
       `provider ${result.id} removed${result.purged ? ' and purged' : ''}; keychain entries deleted: ${result.secretsDeleted.join(', ') || 'none'}`,
     )

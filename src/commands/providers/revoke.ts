@@ -13,10 +13,12 @@ export default class ProvidersRevoke extends BaseCommand<typeof ProvidersRevoke>
   }
 
   async run(): Promise<GrantResult> {
-    const result = revokeAccess(await this.db(), this.ctx, this.args.id, {
-      segment: this.flags.segment,
-      site: this.flags.site,
-    })
+    const result = await this.write(
+      revokeAccess.ops(this.ctx, this.args.id, {
+        segment: this.flags.segment,
+        site: this.flags.site,
+      }),
+    )
     this.out(`${result.changed ? 'revoked' : 'unchanged'}: ${result.provider} ${this.flags.segment}@${this.flags.site}`)
     return result
   }

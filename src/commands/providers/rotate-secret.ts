@@ -27,7 +27,7 @@ export default class ProvidersRotateSecret extends BaseCommand<typeof ProvidersR
       const {password} = await import('@inquirer/prompts')
       return password({message: `New ${field} for ${this.args.id}`, mask: '*'}, {output: process.stderr})
     }
-    const result = await rotateSecret(await this.db(), this.ctx, this.args.id, field, readValue)
+    const result = await rotateSecret(await this.ledger(), this.ctx, this.args.id, field, readValue)
     this.out(`secret ${result.field} of ${result.id} replaced in the keychain`)
     return result
   }

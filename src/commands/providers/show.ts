@@ -10,7 +10,7 @@ export default class ProvidersShow extends BaseCommand<typeof ProvidersShow> {
   static override args = {id: Args.string({required: true})}
 
   async run(): Promise<ProviderView> {
-    const p = await showProvider(await this.db(), this.ctx, this.args.id)
+    const p = await showProvider(await this.ledger(), this.ctx, this.args.id)
     this.out(
       this.ui.fields([
         ['id', p.id],

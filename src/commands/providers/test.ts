@@ -9,7 +9,7 @@ export default class ProvidersTest extends BaseCommand<typeof ProvidersTest> {
   static override args = {id: Args.string({required: true})}
 
   async run(): Promise<TestResult> {
-    const result = await testProvider(await this.db(), this.ctx, this.args.id)
+    const result = await testProvider(await this.ledger(), this.ctx, this.args.id)
     this.out(`${this.ui.chalk.green('ok')}: ${result.provider} (${result.kind}) answered in ${result.durationMs} ms`)
     return result
   }

@@ -12,7 +12,7 @@ export default class ProvidersUpdate extends BaseCommand<typeof ProvidersUpdate>
 
   async run(): Promise<ProviderView> {
     const f = this.flags
-    const provider = await updateProvider(await this.db(), this.ctx, this.args.id, {
+    const provider = await updateProvider(await this.ledger(), this.ctx, this.args.id, {
       baseUrl: f['base-url'],
       sites: f.site,
       settings: f.setting ? parseSettings(f.setting) : undefined,

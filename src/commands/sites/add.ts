@@ -23,13 +23,15 @@ export default class SitesAdd extends BaseCommand<typeof SitesAdd> {
   }
 
   async run(): Promise<SiteView> {
-    const site = addSite(await this.db(), this.ctx, {
-      id: this.args.id,
-      name: this.flags.name,
-      currency: this.flags.currency,
-      country: this.flags.country ?? null,
-      timezone: this.flags.timezone ?? null,
-    })
+    const site = await this.write(
+      addSite.ops(this.ctx, {
+        id: this.args.id,
+        name: this.flags.name,
+        currency: this.flags.currency,
+        country: this.flags.country ?? null,
+        timezone: this.flags.timezone ?? null,
+      }),
+    )
     this.out(`site ${site.id} (${site.currency}) saved`)
     return site
   }

@@ -14,7 +14,7 @@ export default class SitesImport extends BaseCommand<typeof SitesImport> {
   static override args = {file: Args.string({required: true, description: 'CSV or JSONL file'})}
 
   async run(): Promise<ImportResult> {
-    const result = await importSites(await this.db(), this.ctx, this.args.file)
+    const result = await importSites(await this.ledger(), this.ctx, this.args.file)
     this.out(renderImportResult('sites', result, this.ui))
     // Good rows landed; a non-zero exit still tells cron that some lines need fixing.
     if (result.rejected.length > 0) process.exitCode = ExitCode.partial

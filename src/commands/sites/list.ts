@@ -5,7 +5,7 @@ export default class SitesList extends BaseCommand<typeof SitesList> {
   static override summary = 'List sites'
 
   async run(): Promise<{sites: SiteView[]}> {
-    const sites = listSites(await this.db())
+    const sites = await this.read(listSites.ops())
     this.out(
       sites.length === 0
         ? 'no sites yet: add one with `yms-pay sites add` or `yms-pay sites import`'

@@ -4,7 +4,7 @@ import {checkIntegrity} from '../../store/integrity.js'
 import {LATEST_VERSION} from '../../store/migrations/index.js'
 import {damaged} from '../../store/storage-errors.js'
 import {upgradeAdvice} from '../../store/upgrade-advice.js'
-import {verifyAudit} from '../audit.js'
+import {verifyAudit, type VerifyResult} from '../audit.js'
 import {fail, ok, warn, type DoctorCheck} from './check.js'
 import {fromError} from './home-checks.js'
 
@@ -37,7 +37,7 @@ export function checkLedger(file: string): {checks: DoctorCheck[]; db?: Db} {
       db.close()
       return {checks}
     }
-    checks.push(auditCheck(db))
+    checks.push(auditCheck(verifyAudit(db)))
     return {checks, db}
   } catch (error) {
     db.close()
@@ -62,8 +62,8 @@ function schemaCheck(version: number): DoctorCheck {
   )
 }
 
-function auditCheck(db: Db): DoctorCheck {
-  const result = verifyAudit(db)
+/** The audit hash chain as verifyAudit found it, on either engine. */
+export function auditCheck(result: VerifyResult): DoctorCheck {
   if (result.ok) return ok('audit-chain', `audit hash chain intact (${result.rows} rows)`)
   return fail(
     'audit-chain',

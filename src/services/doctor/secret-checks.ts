@@ -1,7 +1,7 @@
 import type {AppContext} from '../../app/context.js'
 import {YmsError} from '../../core/errors.js'
 import {createOsKeychain, KEYCHAIN_SERVICE, KeychainUnavailableError} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {listProviders} from '../providers.js'
 import {fail, ok, warn, type DoctorCheck} from './check.js'
 
@@ -25,8 +25,8 @@ export function checkKeychain(): DoctorCheck {
  * API secret is a failure for an enabled provider (its next sync fails); a missing webhook-only secret, or any
  * secret of a disabled provider, is a warning. Optional secrets (a fallback credential exists) are not required.
  */
-export async function checkProviderSecrets(db: Db, ctx: AppContext): Promise<DoctorCheck[]> {
-  const providers = await listProviders(db, ctx)
+export async function checkProviderSecrets(ledger: LedgerHandle, ctx: AppContext): Promise<DoctorCheck[]> {
+  const providers = await listProviders(ledger, ctx)
   if (providers.length === 0)
     return [warn('providers', 'no providers configured', 'Add one with `yms-pay providers add`.')]
   return providers.map((p) => {

@@ -3,7 +3,8 @@ import {cleartextProblem, hasUserInfo} from '../../core/credential-urls.js'
 import {UsageError} from '../../core/errors.js'
 import {gatewayFacts, isGatewayKind, type GatewayKind} from '../../gateways/registry.js'
 import {envVarName} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {segmentUnknown} from '../../store/repos/grants.js'
 import * as repo from '../../store/repos/providers.js'
 import {getSite} from '../../store/repos/sites.js'
@@ -14,23 +15,23 @@ import {getSite} from '../../store/repos/sites.js'
  */
 
 /** An existing provider named by an argument: an id that breaks the rule says so rather than "unknown". */
-export function requireProvider(db: Db, id: string): repo.Provider {
+export const requireProvider = dual(function* requireProvider(id: string): Ops<repo.Provider> {
   if (repo.providerIdProblem(id)) throw repo.invalidProviderId(id)
-  const p = repo.getProvider(db, id)
+  const p = yield* repo.getProvider.ops(id)
   if (!p) throw new UsageError(`unknown provider "${id}"`, 'List them with `yms-pay providers list`.')
   return p
-}
+})
 
 /**
  * An id for a new provider: valid, free, and not sharing a secret variable with another provider. `acme-stripe`,
  * `acme.stripe` and `ACME_STRIPE` all read YMS_PAY_SECRET_ACME_STRIPE_*: three providers, one key.
  */
-export function checkNewProviderId(db: Db, id: string, kind?: GatewayKind): void {
+export const checkNewProviderId = dual(function* checkNewProviderId(id: string, kind?: GatewayKind): Ops<void> {
   if (repo.providerIdProblem(id)) throw repo.invalidProviderId(id)
-  if (repo.getProvider(db, id))
+  if (yield* repo.getProvider.ops(id))
     throw new UsageError(`provider "${id}" already exists`, `Change it with \`yms-pay providers update ${id}\`.`)
   const mine = variablesOf(id, kind)
-  for (const other of repo.listProviders(db)) {
+  for (const other of yield* repo.listProviders.ops()) {
     const theirs = new Set(variablesOf(other.id, isGatewayKind(other.kind) ? other.kind : undefined))
     const shared = mine.find((name) => theirs.has(name))
     if (shared === undefined) continue
@@ -39,7 +40,7 @@ export function checkNewProviderId(db: Db, id: string, kind?: GatewayKind): void
       `Choose an id that differs from "${other.id}" in more than case and punctuation.`,
     )
   }
-}
+})
 
 /** The secret variables of a provider; without a kind, the prefix alone (which is what the ids usually share). */
 function variablesOf(id: string, kind: GatewayKind | undefined): string[] {
@@ -49,26 +50,33 @@ function variablesOf(id: string, kind: GatewayKind | undefined): string[] {
 }
 
 /** The sites a provider serves (`--site`, each must exist) and its `--fallback` (valid, existing, not itself). */
-export function checkConnectionRefs(db: Db, id: string, refs: {sites?: readonly string[]; fallback?: string | null}) {
-  repo.assertReferences(db, id, refs)
-}
+export const checkConnectionRefs = dual(function* checkConnectionRefs(
+  id: string,
+  refs: {sites?: readonly string[]; fallback?: string | null},
+): Ops<void> {
+  yield* repo.assertReferences.ops(id, refs)
+})
 
 /** The site of a grant: `*` (every site) or an existing one. */
-export function checkGrantSite(db: Db, site: string): void {
-  if (site !== '*' && !getSite(db, site)) throw repo.unknownSite(site)
-}
+export const checkGrantSite = dual(function* checkGrantSite(site: string): Ops<void> {
+  if (site !== '*' && !(yield* getSite.ops(site))) throw repo.unknownSite(site)
+})
 
 /**
  * The segment of a grant: `*` or a name. A segment none of the imported customers has is accepted (more customers
  * may come) but said, since it is also what a typo looks like. Before any customer is imported there is nothing to
  * compare with, and nothing is said.
  */
-export function checkSegment(db: Db, ctx: Pick<AppContext, 'warn'>, segment: string, opts: {warn: boolean}): void {
+export const checkSegment = dual(function* checkSegment(
+  ctx: Pick<AppContext, 'warn'>,
+  segment: string,
+  opts: {warn: boolean},
+): Ops<void> {
   if (segment.trim() === '' || segment !== segment.trim())
     throw new UsageError(`--segment ${JSON.stringify(segment)}: a segment name, or * for every segment`)
-  if (opts.warn && segment !== '*' && segmentUnknown(db, segment))
+  if (opts.warn && segment !== '*' && (yield* segmentUnknown.ops(segment)))
     ctx.warn(`none of the imported customers has segment "${segment}": the grant matches nobody until one does`)
-}
+})
 
 /** A secret field of the provider's kind (`rotate-secret --field`). */
 export function checkSecretField(provider: repo.Provider, field: string): void {

@@ -4,7 +4,7 @@ import {ExitCode, YmsError} from '../../core/errors.js'
 import type {GatewayCall} from '../../core/gateway-call.js'
 import {gatewayFacts, isGatewayKind} from '../../gateways/registry.js'
 import type {SecretStore} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {recordCalls} from '../../store/repos/sync-state.js'
 import {appendAudit} from '../audit.js'
 import {requireProvider} from './checks.js'
@@ -38,13 +38,13 @@ class GatewayUnreachableError extends YmsError {
  * GatewayUnreachableError (exit 75) saying what was tried.
  */
 export async function testProvider(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   id: string,
   secrets: SecretStore,
   opts: {callTimeoutMs?: number} = {},
 ): Promise<TestResult> {
-  const p = requireProvider(db, id)
+  const p = await ledger.read(requireProvider.ops(id))
   const {connectProvider} = await import('../sync/connect.js')
   const calls: GatewayCall[] = []
   const started = Date.now()
@@ -56,19 +56,21 @@ export async function testProvider(
   })
   const baseUrl = maskUserInfo(p.baseUrl ?? (isGatewayKind(p.kind) ? gatewayFacts(p.kind).defaultBaseUrl : ''))
   const record = (outcome: 'ok' | 'error', details: Record<string, unknown>) =>
-    db.write(() => {
-      recordCalls(db, calls)
-      appendAudit(db, {actor: ctx.actor, action: 'provider.test', provider: id, subject: id, outcome, details})
-    })
+    ledger.write(
+      (function* () {
+        yield* recordCalls.ops(calls)
+        yield* appendAudit.ops({actor: ctx.actor, action: 'provider.test', provider: id, subject: id, outcome, details})
+      })(),
+    )
   try {
     // The deadline bounds the whole test whatever the adapter does; two calls is the most any gateway's test makes.
     await client.testConnection(AbortSignal.timeout(2 * timeoutMs))
   } catch (error) {
     const failure = unreachable(error, id, baseUrl, calls, timeoutMs) ?? error
-    record('error', {error: (failure as Error).message, calls: calls.length})
+    await record('error', {error: (failure as Error).message, calls: calls.length})
     throw failure
   }
-  record('ok', {calls: calls.length})
+  await record('ok', {calls: calls.length})
   return {provider: id, kind: p.kind, ok: true, baseUrl, durationMs: Date.now() - started, calls: calls.length}
 }
 

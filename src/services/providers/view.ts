@@ -1,7 +1,8 @@
 import {maskUserInfo} from '../../core/credential-urls.js'
 import {gatewayFacts, isGatewayKind} from '../../gateways/registry.js'
 import {KeychainUnavailableError, type SecretStore} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {listGrants} from '../../store/repos/grants.js'
 import type {Provider} from '../../store/repos/providers.js'
 import {lastSyncOf} from '../../store/repos/purge.js'
@@ -46,7 +47,21 @@ function secretUse(kind: string, field: string): SecretUse {
   return facts.optionalSecretFields?.includes(field) ? 'optional' : 'api'
 }
 
-export function providerView(db: Db, secrets: SecretStore, p: Provider): ProviderView {
+/** What the ledger holds about a provider beside its row: its grants and its last sync. */
+export interface ProviderFacts {
+  provider: Provider
+  grants: ProviderView['grants']
+  lastSync: string | null
+}
+
+export const providerFacts = dual(function* providerFacts(p: Provider): Ops<ProviderFacts> {
+  const grants = (yield* listGrants.ops(p.id)).map((g) => ({segment: g.segment, site: g.site, access: g.access}))
+  return {provider: p, grants, lastSync: yield* lastSyncOf.ops(p.id)}
+})
+
+/** The view of a provider: its facts, read in a transaction, and where its secrets are, asked of the keychain after. */
+export function providerView(facts: ProviderFacts, secrets: SecretStore): ProviderView {
+  const p = facts.provider
   const defaultBaseUrl = isGatewayKind(p.kind) ? gatewayFacts(p.kind).defaultBaseUrl : ''
   return {
     id: p.id,
@@ -55,7 +70,7 @@ export function providerView(db: Db, secrets: SecretStore, p: Provider): Provide
     baseUrl: maskUserInfo(p.baseUrl ?? defaultBaseUrl),
     sites: p.sites,
     settings: p.settings,
-    grants: listGrants(db, p.id).map((g) => ({segment: g.segment, site: g.site, access: g.access})),
+    grants: facts.grants,
     secrets: secretFieldsOf(p.kind).map((field) => ({
       field,
       source: presence(secrets, p.id, field).source,
@@ -65,7 +80,7 @@ export function providerView(db: Db, secrets: SecretStore, p: Provider): Provide
     fallback: p.fallback,
     retrySchedule: p.retrySchedule,
     maxRetries: p.maxRetries,
-    lastSync: lastSyncOf(db, p.id),
+    lastSync: facts.lastSync,
   }
 }
 

@@ -2,7 +2,8 @@ import {z} from 'zod'
 
 import {GATEWAY_KINDS, gatewayFacts, type GatewayKind, loadAdapter} from '../../gateways/registry.js'
 import {KeychainUnavailableError, type SecretStore} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {distinctSegments} from '../customers.js'
 import {listSites} from '../sites.js'
 
@@ -23,11 +24,16 @@ export interface KindQuestions {
 }
 
 /** `keychainOnly` is the ledger's secret store without the environment, which would answer for a keychain that cannot store anything. */
-export function buildWizardSource(db: Db, providerId: string, keychainOnly: SecretStore): WizardSource {
+export const buildWizardSource = dual(function* buildWizardSource(
+  providerId: string,
+  keychainOnly: SecretStore,
+): Ops<WizardSource> {
+  const sites = (yield* listSites.ops()).map((s) => s.id)
+  const segments = yield* distinctSegments.ops()
   return {
     kinds: GATEWAY_KINDS.map((kind) => ({kind, label: gatewayFacts(kind).label})),
-    sites: listSites(db).map((s) => s.id),
-    segments: distinctSegments(db),
+    sites,
+    segments,
     async questionsFor(kind) {
       const adapter = await loadAdapter(kind)
       const described = adapter.settings
@@ -43,7 +49,7 @@ export function buildWizardSource(db: Db, providerId: string, keychainOnly: Secr
       }
     },
   }
-}
+})
 
 function keychainProblem(secrets: SecretStore, providerId: string, field: string | undefined): string | null {
   if (!field) return null

@@ -3,6 +3,7 @@ import {join} from 'node:path'
 
 import type {AppContext} from '../../app/context.js'
 import type {Db} from '../../store/db.js'
+import {sqliteHandle} from '../../store/ops/ledger-handle.js'
 import {setProviderEnabled, updateProvider} from '../providers.js'
 import {importPaymentMethods} from './methods.js'
 import {retryReport, type RetryReport} from './report.js'
@@ -61,12 +62,12 @@ export async function demoRetries(
     `retries: ${queued.reduce((n, q) => n + q.n, 0)} failed payments queued by the sync (${queued.map((q) => `${q.provider} ${q.n}`).join(', ') || 'none'})`,
   )
   if (fellBack && to) {
-    await updateProvider(db, ctx, fellBack, {fallback: to})
-    await setProviderEnabled(db, ctx, fellBack, false)
+    await updateProvider(sqliteHandle(db), ctx, fellBack, {fallback: to})
+    await setProviderEnabled(sqliteHandle(db), ctx, fellBack, false)
     step(`${fellBack} is down, with fallback ${to}`)
   }
   if (waited) {
-    await setProviderEnabled(db, ctx, waited, false)
+    await setProviderEnabled(sqliteHandle(db), ctx, waited, false)
     step(`${waited} is down, with no fallback: its payments wait for their next retry`)
   }
   const passes: DemoRetries['passes'] = []
@@ -76,7 +77,7 @@ export async function demoRetries(
     step(`${label}: ${summary.sent} sent, ${summary.recovered} recovered, ${summary.unresolved} awaiting an outcome`)
   }
   await pass('first retry')
-  for (const id of [fellBack, waited]) if (id) await setProviderEnabled(db, ctx, id, true)
+  for (const id of [fellBack, waited]) if (id) await setProviderEnabled(sqliteHandle(db), ctx, id, true)
   world.advance(DAY + 60_000)
   await pass('a day later, second retry')
   // A sale submitted for settlement is pending until the processor settles it (the sandbox: within the hour).

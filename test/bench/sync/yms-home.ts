@@ -7,6 +7,8 @@ import {importCustomers} from '../../../src/services/customers.js'
 import {addProvider} from '../../../src/services/providers.js'
 import {importSites} from '../../../src/services/sites.js'
 import {openDatabase} from '../../../src/store/db.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
+import {onDb} from '../../helpers/on-db.js'
 
 /** The provider every bench home has: Stripe at the emulator, write access to every segment on every site. */
 export const BENCH_PROVIDER = 'bench-stripe'
@@ -42,14 +44,14 @@ export async function prepareHome(
   const db = openDatabase(ctx.home.dbFile)
   try {
     for (const [what, run, file] of [
-      ['sites', importSites, join(exportDir, 'sites.csv')],
-      ['customers', importCustomers, join(exportDir, 'customers.csv')],
+      ['sites', onDb(importSites), join(exportDir, 'sites.csv')],
+      ['customers', onDb(importCustomers), join(exportDir, 'customers.csv')],
     ] as const) {
       const r = await run(db, ctx, file)
       if (r.rejected.length > 0)
         throw new Error(`${what} import rejected rows: ${JSON.stringify(r.rejected.slice(0, 3))}`)
     }
-    await addProvider(db, ctx, {
+    await addProvider(sqliteHandle(db), ctx, {
       id: BENCH_PROVIDER,
       kind: 'stripe',
       baseUrl,

@@ -110,14 +110,14 @@ describe('run-level alerts from a real sync run', () => {
     }
     await addAlertTarget(sqliteHandle(db), world.ctx, {...target, format: 'standard'}, store)
     const closed = await closedPort()
-    await updateProvider(db, world.ctx, world.providerId, {baseUrl: `http://127.0.0.1:${closed}`})
+    await updateProvider(sqliteHandle(db), world.ctx, world.providerId, {baseUrl: `http://127.0.0.1:${closed}`})
     const never = new AbortController().signal
     const sync = () =>
       syncProvider(db, world.ctx, getProvider(db, world.providerId)!, {signals: {stop: never, abort: never}})
 
     expect((await sync()).status).toBe('failed')
     expect(raised(db).map((r) => r.event)).toEqual(['gateway_down'])
-    await updateProvider(db, world.ctx, world.providerId, {baseUrl: world.stripe.baseUrl})
+    await updateProvider(sqliteHandle(db), world.ctx, world.providerId, {baseUrl: world.stripe.baseUrl})
     expect((await sync()).status).toBe('ok')
     expect(raised(db).map((r) => r.event)).toEqual(['gateway_down'])
     clock.set(new Date(clock.now() + RECOVERY_SETTLE_MS).toISOString())

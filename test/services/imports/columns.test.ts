@@ -5,6 +5,8 @@ import {importInvoices} from '../../../src/services/invoices.js'
 import {addSite, importSites, listSites} from '../../../src/services/sites.js'
 import {insertProvider} from '../../../src/store/repos/providers.js'
 import {csv, importWorld, type ImportWorld} from './import-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
+import {onDb} from '../../helpers/on-db.js'
 
 let w: ImportWorld
 beforeEach(() => {
@@ -27,7 +29,7 @@ describe('the header of a CSV file', () => {
   it('a misspelt column is one error for the file, naming it and the nearest valid name; nothing lands', async () => {
     const rows = Array.from({length: 50}, (_, i) => `c${i},berlin,Name ${i}`)
     const path = w.input('customers.csv', csv('id,site,nmae', ...rows))
-    const error = await failure(importCustomers(w.db, w.ctx, path))
+    const error = await failure(importCustomers(sqliteHandle(w.db), w.ctx, path))
     expect(error.exitCode).toBe(2)
     expect(error.message).toBe(`${path} line 1 (the header): unknown column "nmae" (did you mean "name"?)`)
     expect(error.hint).toMatch(/id, site, segment, name, email, ref\.<gateway kind or provider id>/)
@@ -35,8 +37,8 @@ describe('the header of a CSV file', () => {
   })
 
   it.each([
-    ['sites', importSites, 'id,name,currency,timezon', /unknown column "timezon" \(did you mean "timezone"\?\)/],
-    ['sites', importSites, 'id,name,currency,colour', /unknown column "colour"/],
+    ['sites', onDb(importSites), 'id,name,currency,timezon', /unknown column "timezon" \(did you mean "timezone"\?\)/],
+    ['sites', onDb(importSites), 'id,name,currency,colour', /unknown column "colour"/],
     [
       'invoices',
       importInvoices,
@@ -49,8 +51,8 @@ describe('the header of a CSV file', () => {
   })
 
   it.each([
-    ['sites', importSites, 'id,name', /missing column "currency"/],
-    ['customers', importCustomers, 'id,name', /missing column "site"/],
+    ['sites', onDb(importSites), 'id,name', /missing column "currency"/],
+    ['customers', onDb(importCustomers), 'id,name', /missing column "site"/],
     ['invoices', importInvoices, 'id,site,customer,currency,issued_at', /missing column "amount"/],
   ])('%s: a missing required column is one error for the file', async (_what, run, header, message) => {
     const path = w.input('in.csv', csv(header, 'a,b', 'c,d'))
@@ -59,7 +61,7 @@ describe('the header of a CSV file', () => {
 
   it('every problem of the header is in the one error', async () => {
     const path = w.input('customers.csv', csv('id,nmae,name,emial,name,', 'c1,a,b,c,d,'))
-    const {message} = await failure(importCustomers(w.db, w.ctx, path))
+    const {message} = await failure(importCustomers(sqliteHandle(w.db), w.ctx, path))
     expect(message).toBe(
       `${path} line 1 (the header): unknown column "nmae" (did you mean "name"?); unknown column "emial" (did you mean "email"?); column "name" appears twice (columns 3 and 5); column 6 has no name; missing column "site"`,
     )
@@ -70,7 +72,7 @@ describe('the header of a CSV file', () => {
     ['tabs', 'id\tsite\tname\nc1\tberlin\tAnna\n', 'tab'],
   ])('a file separated by %s is one error saying so', async (_name, text, separator) => {
     const path = w.input('customers.csv', text)
-    const error = await failure(importCustomers(w.db, w.ctx, path))
+    const error = await failure(importCustomers(sqliteHandle(w.db), w.ctx, path))
     expect(error).toMatchObject({
       exitCode: 2,
       message: `${path} line 1 (the header): the columns are separated by ${separator}; yms-pay reads comma-separated CSV`,
@@ -80,14 +82,14 @@ describe('the header of a CSV file', () => {
 
   it('a header whose quote never closes is one error for the file', async () => {
     const path = w.input('sites.csv', csv('id,"name,currency', 'a,A,EUR'))
-    expect((await failure(importSites(w.db, w.ctx, path))).message).toBe(
+    expect((await failure(importSites(sqliteHandle(w.db), w.ctx, path))).message).toBe(
       `${path} line 1 (the header): unreadable CSV: the quote opening column 2 is not closed on this line (a value may not span lines)`,
     )
   })
 
   it('column names are matched after trimming, in any order', async () => {
     const path = w.input('sites.csv', csv(' currency , id,name', 'EUR,paris,Paris'))
-    await expect(importSites(w.db, w.ctx, path)).resolves.toMatchObject({inserted: 1, rejected: []})
+    await expect(importSites(sqliteHandle(w.db), w.ctx, path)).resolves.toMatchObject({inserted: 1, rejected: []})
     expect(listSites(w.db).find((s) => s.id === 'paris')).toMatchObject({currency: 'EUR', name: 'Paris'})
   })
 })
@@ -96,7 +98,7 @@ describe('the header of a CSV file', () => {
 describe('ref.<name> columns', () => {
   it('a misspelt gateway kind is one error for the file naming the nearest valid name', async () => {
     const path = w.input('customers.csv', csv('id,site,ref.strpe', 'c1,berlin,cus_1', 'c2,berlin,cus_2'))
-    const error = await failure(importCustomers(w.db, w.ctx, path))
+    const error = await failure(importCustomers(sqliteHandle(w.db), w.ctx, path))
     expect(error.message).toBe(
       `${path} line 1 (the header): unknown column "ref.strpe" (did you mean "ref.stripe"?): a ref column names a gateway kind (stripe, adyen, paypal, square, braintree) or a provider id`,
     )
@@ -106,11 +108,11 @@ describe('ref.<name> columns', () => {
   it('a ref column naming an existing provider id is accepted; a near miss of it is refused', async () => {
     insertProvider(w.db, {id: 'acme-eu', kind: 'stripe'})
     const good = w.input('good.csv', csv('id,site,ref.acme-eu,ref.square', 'c1,berlin,AC-1,SQ-1'))
-    await expect(importCustomers(w.db, w.ctx, good)).resolves.toMatchObject({inserted: 1, rejected: []})
+    await expect(importCustomers(sqliteHandle(w.db), w.ctx, good)).resolves.toMatchObject({inserted: 1, rejected: []})
     expect(listCustomers(w.db, {})[0]!.refs).toEqual({'acme-eu': 'AC-1', square: 'SQ-1'})
 
     const bad = w.input('bad.csv', csv('id,site,ref.acme_eu', 'c2,berlin,AC-2'))
-    expect((await failure(importCustomers(w.db, w.ctx, bad))).message).toMatch(
+    expect((await failure(importCustomers(sqliteHandle(w.db), w.ctx, bad))).message).toMatch(
       /unknown column "ref\.acme_eu" \(did you mean "ref\.acme-eu"\?\): .*or a provider id \(acme-eu\)/,
     )
   })
@@ -120,7 +122,7 @@ describe('ref.<name> columns', () => {
       JSON.stringify({id: `c${i}`, site: 'berlin', ref: {paypall: `P${i}`}}),
     )
     const path = w.input('customers.jsonl', `${lines.join('\n')}\n`)
-    const error = await failure(importCustomers(w.db, w.ctx, path))
+    const error = await failure(importCustomers(sqliteHandle(w.db), w.ctx, path))
     expect(error.message).toBe(
       `${path}: unknown key "ref.paypall" on lines 1, 2, 3 and 2 more (did you mean "ref.paypal"?): a ref column names a gateway kind (stripe, adyen, paypal, square, braintree) or a provider id`,
     )
@@ -131,7 +133,9 @@ describe('ref.<name> columns', () => {
 describe('the keys of JSON lines', () => {
   it('an unknown key is one error for the file, not one per line; sites and invoices too', async () => {
     const sites = w.input('sites.jsonl', '{"id":"a","name":"A","currency":"EUR","tz":"Europe/Paris"}\n')
-    expect((await failure(importSites(w.db, w.ctx, sites))).message).toBe(`${sites}: unknown key "tz" on line 1`)
+    expect((await failure(importSites(sqliteHandle(w.db), w.ctx, sites))).message).toBe(
+      `${sites}: unknown key "tz" on line 1`,
+    )
     const invoices = w.input(
       'invoices.jsonl',
       '{"id":"i1","site":"berlin","customer":"c1","amount":"1.00","currency":"EUR","issued":"2026-01-01"}\n',
@@ -143,7 +147,7 @@ describe('the keys of JSON lines', () => {
 
   it('a JSON array file (not JSON lines) is one error for the file', async () => {
     const path = w.input('sites.json', '[\n  {"id": "a", "name": "A", "currency": "EUR"}\n]\n')
-    const error = await failure(importSites(w.db, w.ctx, path))
+    const error = await failure(importSites(sqliteHandle(w.db), w.ctx, path))
     expect(error.message).toBe(`${path} line 1: not a JSON object; a JSON lines file holds one object per line`)
   })
 })

@@ -6,13 +6,14 @@ import {importInvoices} from '../../../src/services/invoices.js'
 import {addSite, importSites, listSites} from '../../../src/services/sites.js'
 import {siteBalances} from '../../../src/store/repos/ledger.js'
 import {csv, importWorld, type ImportWorld} from './import-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 let w: ImportWorld
 beforeEach(async () => {
   w = importWorld()
   addSite(w.db, w.ctx, {id: 'berlin', name: 'Berlin', currency: 'EUR', country: null, timezone: null})
   addSite(w.db, w.ctx, {id: 'tokyo', name: 'Tokyo', currency: 'JPY', country: null, timezone: null})
-  await importCustomers(w.db, w.ctx, w.input('customers.csv', csv('id,site', 'c1,berlin', 'c2,tokyo')))
+  await importCustomers(sqliteHandle(w.db), w.ctx, w.input('customers.csv', csv('id,site', 'c1,berlin', 'c2,tokyo')))
 })
 afterEach(() => w.cleanup())
 
@@ -50,7 +51,7 @@ describe("an invoice's site", () => {
 // split its balance across sites (old invoices at one, new payments at the other).
 describe("a customer's site", () => {
   it('may change while nothing is booked for the customer', async () => {
-    const r = await importCustomers(w.db, w.ctx, w.input('move.csv', csv('id,site', 'c1,tokyo')))
+    const r = await importCustomers(sqliteHandle(w.db), w.ctx, w.input('move.csv', csv('id,site', 'c1,tokyo')))
     expect(r).toMatchObject({updated: 1, rejected: []})
     expect(getCustomer(w.db, 'c1')?.site).toBe('tokyo')
   })
@@ -58,7 +59,7 @@ describe("a customer's site", () => {
   it('may not change once the customer has ledger postings', async () => {
     await invoices('i1,berlin,c1,10.00,EUR,2026-01-01,')
     const r = await importCustomers(
-      w.db,
+      sqliteHandle(w.db),
       w.ctx,
       w.input('move.csv', csv('id,site,name', 'c1,tokyo,Anna', 'c2,tokyo,Bo')),
     )
@@ -103,7 +104,7 @@ describe('invoice dates', () => {
 describe("a site's base currency", () => {
   it('may change while nothing is booked at the site', async () => {
     await expect(
-      importSites(w.db, w.ctx, w.input('s.csv', csv('id,name,currency', 'tokyo,Tokyo,USD'))),
+      importSites(sqliteHandle(w.db), w.ctx, w.input('s.csv', csv('id,name,currency', 'tokyo,Tokyo,USD'))),
     ).resolves.toMatchObject({
       updated: 1,
       rejected: [],
@@ -119,7 +120,7 @@ describe("a site's base currency", () => {
     await invoices('i1,berlin,c1,10.00,EUR,2026-01-01,')
     const reason = 'site "berlin" has ledger postings in its base currency EUR; it cannot change to USD'
     const r = await importSites(
-      w.db,
+      sqliteHandle(w.db),
       w.ctx,
       w.input('s.csv', csv('id,name,currency', 'berlin,Berlin Mitte,USD', 'tokyo,Tokyo Ginza,JPY')),
     )
@@ -141,11 +142,15 @@ describe("a site's base currency", () => {
       customer_id, site_id, occurred_at, updated_at, version, raw_json, first_seen_at, last_seen_at)
       VALUES ('p1:x', 'p1', 'stripe', 'x', 'payment', 'pending', 500, 'JPY', 'c2', 'tokyo', '2026-01-01T00:00:00Z',
       '2026-01-01T00:00:00Z', 1, '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`)
-    const sites = await importSites(w.db, w.ctx, w.input('s.csv', csv('id,name,currency', 'tokyo,Tokyo,USD')))
+    const sites = await importSites(
+      sqliteHandle(w.db),
+      w.ctx,
+      w.input('s.csv', csv('id,name,currency', 'tokyo,Tokyo,USD')),
+    )
     expect(sites.rejected).toEqual([
       {line: 2, error: 'site "tokyo" has transactions in its base currency JPY; it cannot change to USD'},
     ])
-    const customers = await importCustomers(w.db, w.ctx, w.input('c.csv', csv('id,site', 'c2,berlin')))
+    const customers = await importCustomers(sqliteHandle(w.db), w.ctx, w.input('c.csv', csv('id,site', 'c2,berlin')))
     expect(customers.rejected).toEqual([
       {
         line: 2,

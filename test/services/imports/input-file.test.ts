@@ -8,6 +8,8 @@ import {unreadable} from '../../../src/services/imports/input-file.js'
 import {importInvoices} from '../../../src/services/invoices.js'
 import {importSites, listSites} from '../../../src/services/sites.js'
 import {csv, importWorld, type ImportWorld} from './import-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
+import {onDb} from '../../helpers/on-db.js'
 
 let w: ImportWorld
 beforeEach(() => {
@@ -16,8 +18,8 @@ beforeEach(() => {
 afterEach(() => w.cleanup())
 
 const importers = [
-  ['sites', importSites],
-  ['customers', importCustomers],
+  ['sites', onDb(importSites)],
+  ['customers', onDb(importCustomers)],
   ['invoices', importInvoices],
 ] as const
 
@@ -62,7 +64,12 @@ describe('the file an import reads', () => {
 
   it('a CSV file with a header and no rows imports nothing and warns', async () => {
     const path = w.input('sites.csv', csv('id,name,currency'))
-    await expect(importSites(w.db, w.ctx, path)).resolves.toEqual({inserted: 0, updated: 0, unchanged: 0, rejected: []})
+    await expect(importSites(sqliteHandle(w.db), w.ctx, path)).resolves.toEqual({
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      rejected: [],
+    })
     expect(w.warnings).toEqual([`${path} has a header but no rows: nothing was imported`])
     expect(listSites(w.db)).toEqual([])
   })

@@ -7,6 +7,7 @@ import {getCustomer} from '../../../src/store/repos/customers.js'
 import {importInvoices} from '../../../src/services/invoices.js'
 import {addSite, importSites, listSites} from '../../../src/services/sites.js'
 import {csv, importWorld, type ImportWorld} from './import-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 let w: ImportWorld
 beforeEach(() => {
@@ -25,7 +26,7 @@ describe('an id twice in one file', () => {
       'customers.csv',
       csv('id,site,name', 'c1,berlin,Anna', 'c2,berlin,Bo', 'c1,tokyo,Anna T', 'c3,berlin,Cy', 'c1,berlin,Anna B'),
     )
-    const result = await importCustomers(w.db, w.ctx, path)
+    const result = await importCustomers(sqliteHandle(w.db), w.ctx, path)
     expect(result).toEqual({
       inserted: 2,
       updated: 0,
@@ -41,14 +42,14 @@ describe('an id twice in one file', () => {
   it('the rule holds across batches, in JSON lines, and for sites and invoices (ids compare trimmed)', async () => {
     const many = Array.from({length: 4500}, (_, i) => JSON.stringify({id: `s${i}`, name: `S${i}`, currency: 'EUR'}))
     many.push(JSON.stringify({id: ' s7 ', name: 'again', currency: 'USD'}))
-    const sites = await importSites(w.db, w.ctx, w.input('sites.jsonl', `${many.join('\n')}\n`))
+    const sites = await importSites(sqliteHandle(w.db), w.ctx, w.input('sites.jsonl', `${many.join('\n')}\n`))
     expect(sites.rejected).toEqual([
       {line: 8, error: expect.stringMatching(/^id "s7" is on lines 8 and 4501:/)},
       {line: 4501, error: expect.stringMatching(/^id "s7" is on lines 8 and 4501:/)},
     ])
     expect(listSites(w.db).find((s) => s.id === 's7')).toBeUndefined()
 
-    await importCustomers(w.db, w.ctx, w.input('c.csv', csv('id,site', 'c1,berlin')))
+    await importCustomers(sqliteHandle(w.db), w.ctx, w.input('c.csv', csv('id,site', 'c1,berlin')))
     const invoices = await importInvoices(
       w.db,
       w.ctx,
@@ -69,7 +70,7 @@ describe('an id twice in one file', () => {
 describe('malformed CSV lines', () => {
   it('a stray character after a closing quote rejects that line once; the next lines land', async () => {
     const path = w.input('customers.csv', csv('id,site,name', 'c1,berlin,"bad"x', 'c2,berlin,Bo', 'c3,berlin,Cy'))
-    expect(await importCustomers(w.db, w.ctx, path)).toEqual({
+    expect(await importCustomers(sqliteHandle(w.db), w.ctx, path)).toEqual({
       inserted: 2,
       updated: 0,
       unchanged: 0,
@@ -85,7 +86,7 @@ describe('malformed CSV lines', () => {
 
   it('a quote that is not closed rejects its line only: values may not span lines', async () => {
     const path = w.input('customers.csv', csv('id,site,name', 'c1,berlin,"Anna', 'c2,berlin,Bo', 'c3,berlin,"Cy"'))
-    expect(await importCustomers(w.db, w.ctx, path)).toEqual({
+    expect(await importCustomers(sqliteHandle(w.db), w.ctx, path)).toEqual({
       inserted: 2,
       updated: 0,
       unchanged: 0,
@@ -101,7 +102,7 @@ describe('malformed CSV lines', () => {
 
   it('a quote in the middle of an unquoted value rejects the line', async () => {
     const path = w.input('customers.csv', csv('id,site,name', 'c1,berlin,Bob "the" Builder', 'c2,berlin,Bo'))
-    expect((await importCustomers(w.db, w.ctx, path)).rejected).toEqual([
+    expect((await importCustomers(sqliteHandle(w.db), w.ctx, path)).rejected).toEqual([
       {
         line: 2,
         error: 'unreadable CSV: a quote inside the unquoted column 3 (quote the whole value and write the quote twice)',
@@ -111,7 +112,7 @@ describe('malformed CSV lines', () => {
 
   it('quoted values keep commas and doubled quotes; spaces around a quoted value are allowed', async () => {
     const path = w.input('customers.csv', csv('id,site,name', 'c1,berlin, "Bolt, ""Inc."""  ', 'c2 , berlin ,Bo'))
-    await importCustomers(w.db, w.ctx, path)
+    await importCustomers(sqliteHandle(w.db), w.ctx, path)
     expect(names()).toEqual({c1: 'Bolt, "Inc."', c2: 'Bo'})
   })
 
@@ -129,7 +130,7 @@ describe('malformed CSV lines', () => {
           const line = `k${i},berlin,Name ${i}`
           return hurt ? hurt(line) : line
         })
-        const r = await importCustomers(w.db, w.ctx, w.input('fuzz.csv', csv('id,site,name', ...lines)))
+        const r = await importCustomers(sqliteHandle(w.db), w.ctx, w.input('fuzz.csv', csv('id,site,name', ...lines)))
         expect(r.inserted + r.updated + r.unchanged + r.rejected.length).toBe(plan.length)
         expect(r.rejected.map((x) => x.line)).toEqual(plan.flatMap((hurt, i) => (hurt ? [i + 2] : [])))
         for (const [i, hurt] of plan.entries()) if (!hurt) expect(getCustomer(w.db, `k${i}`)?.name).toBe(`Name ${i}`)
@@ -154,10 +155,18 @@ describe('the audit rows of an import', () => {
       )
 
   it('count the lines rejected before the store, also when no line landed', async () => {
-    await importCustomers(w.db, w.ctx, w.input('bad.csv', csv('id,site,name', 'c1,berlin,"x', ',berlin,y')))
+    await importCustomers(
+      sqliteHandle(w.db),
+      w.ctx,
+      w.input('bad.csv', csv('id,site,name', 'c1,berlin,"x', ',berlin,y')),
+    )
     expect(totals('customer.import')).toEqual({inserted: 0, unchanged: 0, rejected: 2})
     const lines = Array.from({length: 4100}, (_, i) => (i % 1000 === 7 ? `,berlin,N${i}` : `k${i},berlin,N${i}`))
-    await importCustomers(w.db, w.ctx, w.input('many.csv', csv('id,site,name', ...lines, 'k5,nowhere,dup?')))
+    await importCustomers(
+      sqliteHandle(w.db),
+      w.ctx,
+      w.input('many.csv', csv('id,site,name', ...lines, 'k5,nowhere,dup?')),
+    )
     expect(totals('customer.import')).toEqual({inserted: 4094, unchanged: 0, rejected: 2 + 7})
   })
 })
@@ -175,15 +184,15 @@ describe('field length limits', () => {
       'ok.csv',
       csv('id,site,name,email,segment', row.replace('{}', 'y'.repeat(limit - (field === 'email' ? 12 : 0)))),
     )
-    expect((await importCustomers(w.db, w.ctx, ok)).rejected).toEqual([])
+    expect((await importCustomers(sqliteHandle(w.db), w.ctx, ok)).rejected).toEqual([])
     const path = w.input('huge.csv', csv('id,site,name,email,segment', row.replace('{}', huge)))
-    const result = await importCustomers(w.db, w.ctx, path)
+    const result = await importCustomers(sqliteHandle(w.db), w.ctx, path)
     expect(result.rejected).toEqual([{line: 2, error: `${field}: longer than ${limit} characters`}])
   })
 
   it('a ref longer than 256 characters rejects the row', async () => {
     const path = w.input('c.csv', csv('id,site,ref.stripe', `c1,berlin,${'r'.repeat(257)}`))
-    expect((await importCustomers(w.db, w.ctx, path)).rejected).toEqual([
+    expect((await importCustomers(sqliteHandle(w.db), w.ctx, path)).rejected).toEqual([
       {line: 2, error: 'ref.stripe: longer than 256 characters'},
     ])
   })
@@ -194,7 +203,7 @@ describe('field length limits', () => {
     ['currency', 'id,name,currency', `a,A,${huge}`, 'currency: longer than 3 characters'],
     ['timezone', 'id,name,currency,timezone', `a,A,EUR,${huge}`, 'timezone: longer than 64 characters'],
   ])('a site %s that is too long is refused without echoing it', async (_f, header, row, error) => {
-    const result = await importSites(w.db, w.ctx, w.input('s.csv', csv(header, row)))
+    const result = await importSites(sqliteHandle(w.db), w.ctx, w.input('s.csv', csv(header, row)))
     expect(result.rejected).toEqual([{line: 2, error}])
   })
 
@@ -226,7 +235,7 @@ describe('JSON lines values', () => {
         '{"id":4,"site":"berlin","name":"Four","email":null}',
       ].join('\n'),
     )
-    const result = await importCustomers(w.db, w.ctx, path)
+    const result = await importCustomers(sqliteHandle(w.db), w.ctx, path)
     expect(result).toEqual({
       inserted: 1,
       updated: 0,

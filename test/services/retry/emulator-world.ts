@@ -17,6 +17,7 @@ import {applyItems, serializeItems} from '../../../src/services/sync/apply.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
 import {listGrants} from '../../../src/store/repos/grants.js'
 import {importWorld, testContext} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * The retry engine against the gateway emulators: every emulator of one scenario on loopback (each renders every
@@ -182,7 +183,7 @@ export async function emulatorWorld(opts: {
   const ordered = [...opts.providers].sort((a, b) => Number(Boolean(a.fallback)) - Number(Boolean(b.fallback)))
   for (const p of ordered) {
     const g = gateways.get(p.kind)!
-    await addProvider(db, ctx, {
+    await addProvider(sqliteHandle(db), ctx, {
       id: p.id,
       kind: p.kind,
       baseUrl: g.baseUrl,

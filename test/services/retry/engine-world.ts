@@ -18,6 +18,7 @@ import type {Provider} from '../../../src/store/repos/providers.js'
 import {upsertPaymentMethods} from '../../../src/store/repos/retries-methods.js'
 import {upsertSites} from '../../../src/store/repos/sites.js'
 import {manualClock, testContext, type ManualClock} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * A ledger for the retry engine's own tests: one clock for the database and the engine (moved by hand), customers
@@ -187,7 +188,7 @@ export async function engineWorld(start: string): Promise<EngineWorld> {
     gateways,
     alerts,
     async addProvider(id, o = {}) {
-      await addProvider(db, ctx, {
+      await addProvider(sqliteHandle(db), ctx, {
         id,
         kind: 'stripe',
         baseUrl: null,

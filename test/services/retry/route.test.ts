@@ -5,6 +5,7 @@ import {attemptsOf} from '../../../src/store/repos/retries-attempts.js'
 import {removeProvider} from '../../../src/services/providers.js'
 import {setNetworkRule} from '../../../src/services/retry-rules/caps.js'
 import {declines, engineWorld, scriptedGateway, succeeds, type EngineWorld} from './engine-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * Fallback: an attempt goes to the fallback only when the primary cannot take any payment now (it failed its probe,
@@ -207,7 +208,7 @@ describe('a provider removed', () => {
     world.gateways.set('primary', primary)
     world.fail({provider: 'primary', externalId: 'ch_failed'})
     expect(retryOfPayment(world.db, 'primary:ch_failed')!.status).toBe('queued')
-    await removeProvider(world.db, world.ctx, 'primary', {})
+    await removeProvider(sqliteHandle(world.db), world.ctx, 'primary', {})
     const chain = retryOfPayment(world.db, 'primary:ch_failed')!
     expect(chain).toMatchObject({status: 'canceled', nextAt: null})
     expect(chain.note).toMatch(/^canceled: provider primary was removed by /)

@@ -16,6 +16,7 @@ import {
   succeeds,
   type EngineWorld,
 } from './engine-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * Never a double charge: an attempt whose outcome is unknown is settled by asking (the ledger, a look-up, or the
@@ -106,12 +107,12 @@ describe('an unknown outcome, and what an admin does meanwhile', () => {
     world.gateways.set('backup', backup)
     clock.set(at(5 * MIN))
     await world.run()
-    await setProviderEnabled(world.db, world.ctx, 'primary', false)
+    await setProviderEnabled(sqliteHandle(world.db), world.ctx, 'primary', false)
     clock.set(at(10 * MIN))
     const held = await world.run()
     expect(held.turns[0]).toMatchObject({action: 'unresolved', note: 'primary is disabled: not asked'})
     expect([primary.requests.length, backup.requests.length, backup.probes]).toEqual([1, 0, 0])
-    await setProviderEnabled(world.db, world.ctx, 'primary', true)
+    await setProviderEnabled(sqliteHandle(world.db), world.ctx, 'primary', true)
     clock.set(at(20 * MIN))
     expect((await world.run()).turns[0]).toMatchObject({action: 'resolved', status: 'recovered'})
     expect(primary.requests[1]).toEqual(primary.requests[0])

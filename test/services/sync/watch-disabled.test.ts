@@ -5,6 +5,7 @@ import type {ProviderRun} from '../../../src/services/sync/run-provider.js'
 import {watchSync} from '../../../src/services/sync/watch.js'
 import type {Db} from '../../../src/store/db.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 let world: SyncWorld | undefined
 let db: Db | undefined
@@ -30,7 +31,7 @@ describe('watch mode and disabled providers', () => {
       onRun: (run) => runs.push(run),
     })
     while (runs.length === 0) await wait(10)
-    await setProviderEnabled(db, ctx, world.providerId, false)
+    await setProviderEnabled(sqliteHandle(db), ctx, world.providerId, false)
     const calls = world.stripe.requests()
     const runsWhenDisabled = runs.length
     await wait(400) // ten intervals
@@ -38,7 +39,7 @@ describe('watch mode and disabled providers', () => {
     expect(runs.length).toBe(runsWhenDisabled)
     expect(notes).toEqual([`${world.providerId}: disabled, skipped until it is enabled again`])
 
-    await setProviderEnabled(db, ctx, world.providerId, true)
+    await setProviderEnabled(sqliteHandle(db), ctx, world.providerId, true)
     while (runs.length === runsWhenDisabled) await wait(10)
     expect(world.stripe.requests()).toBeGreaterThan(calls)
     stop.abort()
