@@ -1,3 +1,4 @@
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
 import {get, type Ops, run} from '../ops/op.js'
 
@@ -16,16 +17,13 @@ export interface AlertCondition {
 }
 
 export const getCondition = dual(function* getCondition(key: string): Ops<AlertCondition | null> {
-  const row = yield* get<AlertCondition>(
-    {
-      sqlite: 'SELECT key, state, since, changed_at AS changedAt, detail FROM alert_conditions WHERE key = ?',
-      // PostgreSQL folds an unquoted alias to lower case.
-      postgres: 'SELECT key, state, since, changed_at AS "changedAt", detail FROM alert_conditions WHERE key = ?',
-    },
-    [key],
-  )
+  const row = yield* get<AlertCondition>(GET, [key])
   return row ?? null
 })
+
+const GET = bothWays(
+  (w) => `SELECT key, state, since, changed_at AS ${w.alias('changedAt')}, detail FROM alert_conditions WHERE key = ?`,
+)
 
 export const putCondition = dual(function* putCondition(c: AlertCondition) {
   yield* run(

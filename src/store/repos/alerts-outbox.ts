@@ -1,26 +1,6 @@
-import {words} from '../ops/dialect.js'
+import {bothWays, words} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, type Engine, engine, get, type Ops, run, type Sql, value} from '../ops/op.js'
-
-/** The words of this file's statements that the engines spell differently (besides dialect.ts's). */
-interface Spelling {
-  /** A camelCase alias: PostgreSQL folds an unquoted name to lower case. */
-  alias(name: string): string
-  /**
-   * The rows a condition holds for, NULL over none as SUM is: SQLite sums its comparisons' 0 and 1, PostgreSQL
-   * has no sum of booleans.
-   */
-  count(condition: string): string
-}
-
-const SPELLING: Record<Engine, Spelling> = {
-  sqlite: {alias: (name) => name, count: (condition) => `SUM(${condition})`},
-  postgres: {alias: (name) => `"${name}"`, count: (condition) => `SUM((${condition})::int)`},
-}
-
-function spell(template: (s: Spelling) => string): Sql {
-  return {sqlite: template(SPELLING.sqlite), postgres: template(SPELLING.postgres)}
-}
+import {all, engine, get, type Ops, run, value} from '../ops/op.js'
 
 /**
  * The alert outbox and its deliveries (migration 005). An alert and one delivery per target are written in the
@@ -114,6 +94,8 @@ const DUE = `SELECT d.outbox_seq AS seq, d.target_id AS targetId, d.attempts, o.
        WHERE t.enabled = 1 AND d.next_attempt_at <= ? AND d.target_id NOT IN (SELECT value FROM json_each(?))
        ORDER BY d.outbox_seq LIMIT ?`
 
+const pg = words('postgres')
+
 /**
  * PostgreSQL's dueDeliveries: the same heads, locked without waiting (SKIP LOCKED: a head another host is claiming
  * right now is passed over) and claimed by moving next_attempt_at to the claim's end, which keeps them from every
@@ -127,7 +109,7 @@ const CLAIM_DUE = `WITH due AS (
          JOIN alert_deliveries d ON d.outbox_seq = head.seq AND d.target_id = head.target_id
          JOIN alert_targets t ON t.id = d.target_id
          WHERE t.enabled = 1 AND d.status = 'pending' AND d.next_attempt_at <= ?
-           AND d.target_id NOT ${words('postgres').inList('text')}
+           AND d.target_id NOT ${pg.inList('text')}
          ORDER BY d.outbox_seq LIMIT ?
          FOR UPDATE OF d SKIP LOCKED
        ), claimed AS (
@@ -135,8 +117,8 @@ const CLAIM_DUE = `WITH due AS (
          WHERE d.outbox_seq = due.outbox_seq AND d.target_id = due.target_id
          RETURNING d.outbox_seq, d.target_id, d.attempts
        )
-       SELECT c.outbox_seq AS seq, c.target_id AS "targetId", c.attempts, o.message_id AS "messageId", o.event, o.payload,
-         o.raised_at AS "raisedAt"
+       SELECT c.outbox_seq AS seq, c.target_id AS ${pg.alias('targetId')}, c.attempts, o.message_id AS ${pg.alias('messageId')}, o.event, o.payload,
+         o.raised_at AS ${pg.alias('raisedAt')}
        FROM claimed c JOIN alerts_outbox o ON o.seq = c.outbox_seq
        ORDER BY c.outbox_seq`
 
@@ -250,10 +232,10 @@ export const targetBacklog = dual(function* targetBacklog(targetId: string): Ops
   }
 })
 
-const BACKLOG = spell(
-  (s) => `SELECT
-         ${s.count(`d.status = 'pending'`)} AS pending, ${s.count(`d.status = 'delivered'`)} AS delivered, ${s.count(`d.status = 'failed'`)} AS failed,
-         MIN(CASE WHEN d.status = 'pending' THEN o.raised_at END) AS ${s.alias('oldestPendingAt')}, MAX(d.last_attempt_at) AS ${s.alias('lastAttemptAt')}
+const BACKLOG = bothWays(
+  (w) => `SELECT
+         ${w.sumTrue(`d.status = 'pending'`)} AS pending, ${w.sumTrue(`d.status = 'delivered'`)} AS delivered, ${w.sumTrue(`d.status = 'failed'`)} AS failed,
+         MIN(CASE WHEN d.status = 'pending' THEN o.raised_at END) AS ${w.alias('oldestPendingAt')}, MAX(d.last_attempt_at) AS ${w.alias('lastAttemptAt')}
        FROM alert_deliveries d JOIN alerts_outbox o ON o.seq = d.outbox_seq WHERE d.target_id = ?`,
 )
 
@@ -286,8 +268,8 @@ export interface AlertsOverview {
   failed: number
 }
 
-const PENDING = spell(
-  (s) => `SELECT ${s.count('t.enabled = 1')} AS enabled, COUNT(*) AS "all" FROM alert_deliveries d
+const PENDING = bothWays(
+  (w) => `SELECT ${w.sumTrue('t.enabled = 1')} AS enabled, COUNT(*) AS "all" FROM alert_deliveries d
        JOIN alert_targets t ON t.id = d.target_id WHERE d.status = 'pending'`,
 )
 
@@ -304,10 +286,10 @@ export const alertsOverview = dual(function* alertsOverview(): Ops<AlertsOvervie
   }
 })
 
-const OVERVIEW = spell(
+const OVERVIEW = bothWays(
   (
-    s,
-  ) => `SELECT ${s.count(`d.status = 'pending' AND t.enabled = 1`)} AS pending, ${s.count(`d.status = 'failed'`)} AS failed,
-         MIN(CASE WHEN d.status = 'pending' AND t.enabled = 1 THEN o.raised_at END) AS ${s.alias('oldestPendingAt')}
+    w,
+  ) => `SELECT ${w.sumTrue(`d.status = 'pending' AND t.enabled = 1`)} AS pending, ${w.sumTrue(`d.status = 'failed'`)} AS failed,
+         MIN(CASE WHEN d.status = 'pending' AND t.enabled = 1 THEN o.raised_at END) AS ${w.alias('oldestPendingAt')}
        FROM alert_deliveries d JOIN alerts_outbox o ON o.seq = d.outbox_seq JOIN alert_targets t ON t.id = d.target_id`,
 )

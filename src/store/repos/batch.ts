@@ -24,7 +24,9 @@ export class RowRejected extends Error {}
  * violates a constraint is rolled back alone and reported, the good rows still land. Any other error rolls
  * back the whole batch.
  *
- * `applyBatch.ops(rows, apply)` is the same for either engine, `apply` giving each row's statements.
+ * `applyBatch.ops(rows, apply)` is the same for either engine, `apply` giving each row's statements: the one
+ * per-row batch of the repositories (sites, customers, invoices, FX rates, payment methods), so a row's refusal is
+ * recognised the same way everywhere.
  */
 export const applyBatch = Object.assign(
   <R>(db: Db, rows: readonly R[], apply: (row: R) => RowOutcome): BatchResult =>

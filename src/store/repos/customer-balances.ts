@@ -1,7 +1,7 @@
 import type {Money} from '../../core/transaction.js'
 import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, type Ops, type Sql} from '../ops/op.js'
+import {all, type Ops} from '../ops/op.js'
 
 export interface CustomerBalanceRow {
   id: string
@@ -11,11 +11,9 @@ export interface CustomerBalanceRow {
   balances: Money[]
 }
 
-// PostgreSQL cannot tell a parameter's type from `@site IS NULL` alone: it is named there.
-const CUSTOMERS: Sql = {
-  sqlite: 'SELECT id, site, name FROM customers WHERE (@site IS NULL OR site = @site) ORDER BY id',
-  postgres: 'SELECT id, site, name FROM customers WHERE (CAST(@site AS text) IS NULL OR site = @site) ORDER BY id',
-}
+const CUSTOMERS = bothWays(
+  (w) => `SELECT id, site, name FROM customers WHERE (${w.unset('@site')} OR site = @site) ORDER BY id`,
+)
 
 const BALANCES = bothWays(
   (w) => `SELECT substr(account, 10) AS customer, currency, SUM(minor) AS minor FROM ledger_balances

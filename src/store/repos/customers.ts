@@ -1,6 +1,6 @@
 import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, get, now, type Ops, read, run, type Sql} from '../ops/op.js'
+import {all, get, now, type Ops, read, run} from '../ops/op.js'
 import {applyBatch, RowRejected, sameValues, type BatchResult} from './batch.js'
 
 export interface CustomerInput {
@@ -130,15 +130,10 @@ export interface CustomerFilter {
   limit?: number
 }
 
-// PostgreSQL cannot tell a parameter's type from `@site IS NULL` alone, and refuses a negative LIMIT (SQLite's
-// "no limit"; PostgreSQL's is NULL).
-const LIST: Sql = {
-  sqlite: `${SELECT} WHERE (@site IS NULL OR site = @site) AND (@segment IS NULL OR segment = @segment)
-         ORDER BY id LIMIT @limit`,
-  postgres: `${SELECT} WHERE (CAST(@site AS text) IS NULL OR site = @site)
-         AND (CAST(@segment AS text) IS NULL OR segment = @segment)
-         ORDER BY id LIMIT CASE WHEN CAST(@limit AS bigint) >= 0 THEN CAST(@limit AS bigint) END`,
-}
+const LIST = bothWays(
+  (w) => `${SELECT} WHERE (${w.unset('@site')} OR site = @site) AND (${w.unset('@segment')} OR segment = @segment)
+         ORDER BY id LIMIT ${w.limit('@limit')}`,
+)
 
 export const listCustomers = dual(function* listCustomers(filter: CustomerFilter = {}): Ops<Customer[]> {
   return yield* read(

@@ -1,7 +1,7 @@
 import type {Decision, FailureBasis} from '../../core/transaction.js'
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
 import {all, get, run} from '../ops/op.js'
-import {bothNamed} from './named-words.js'
 
 /**
  * Every code a failed payment came with, per provider (migration 005): how often, how often no table mapped it,
@@ -44,16 +44,15 @@ export const noteDeclineCode = dual(function* noteDeclineCode(seen: DeclineCodeS
   ])
 })
 
-// In PostgreSQL's DO UPDATE a bare column is ambiguous (the stored row's or excluded's): there it names the table.
-const noteSql = (stored: string) =>
-  `INSERT INTO decline_codes (provider, kind, code, seen_count, unmapped_count, last_basis, last_decision,
+const NOTE = bothWays(
+  (w) => `INSERT INTO decline_codes (provider, kind, code, seen_count, unmapped_count, last_basis, last_decision,
        last_message, last_txn_id, first_seen_at, last_seen_at)
      VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (provider, code) DO UPDATE SET kind = excluded.kind, seen_count = ${stored}seen_count + 1,
-       unmapped_count = ${stored}unmapped_count + excluded.unmapped_count, last_basis = excluded.last_basis,
+     ON CONFLICT (provider, code) DO UPDATE SET kind = excluded.kind, seen_count = ${w.stored('decline_codes', 'seen_count')} + 1,
+       unmapped_count = ${w.stored('decline_codes', 'unmapped_count')} + excluded.unmapped_count, last_basis = excluded.last_basis,
        last_decision = excluded.last_decision, last_message = excluded.last_message,
-       last_txn_id = excluded.last_txn_id, last_seen_at = excluded.last_seen_at`
-const NOTE = {sqlite: noteSql(''), postgres: noteSql('decline_codes.')}
+       last_txn_id = excluded.last_txn_id, last_seen_at = excluded.last_seen_at`,
+)
 
 /** Most seen first; `unmapped` keeps the codes that came at least once without a mapping. */
 export const listDeclineCodes = dual(function* listDeclineCodes(
@@ -87,10 +86,10 @@ export const listDeclineCodes = dual(function* listDeclineCodes(
   }))
 })
 
-const LISTED = bothNamed(
+const LISTED = bothWays(
   (w) => `SELECT provider, kind, code, seen_count, unmapped_count, last_basis, last_decision, last_message, last_txn_id,
          first_seen_at, last_seen_at FROM decline_codes
-       WHERE (${w.unset('provider')} OR provider = @provider) AND (${w.unset('kind')} OR kind = @kind)
+       WHERE (${w.unset('@provider')} OR provider = @provider) AND (${w.unset('@kind')} OR kind = @kind)
          AND (@unmapped = 0 OR unmapped_count > 0)
        ORDER BY seen_count DESC, provider, code`,
 )

@@ -1,7 +1,7 @@
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
 import {all, get, now, type Ops, run} from '../ops/op.js'
-import type {BatchResult} from './batch.js'
-import {applyBatchOps} from './invoices.js'
+import {applyBatch, type BatchResult} from './batch.js'
 
 /** `rate` quote units for one base unit, an exact decimal string (never a float). */
 export interface FxRate {
@@ -30,7 +30,7 @@ interface FxRow {
  * (compared as written: "1.10" and "1.1" differ, so normalize before calling if that matters).
  */
 export const upsertRates = dual(function* upsertRates(rates: readonly FxRate[]): Ops<BatchResult> {
-  return yield* applyBatchOps(rates, function* (rate) {
+  return yield* applyBatch.ops(rates, function* (rate) {
     const stored = yield* get<{rate: string; source: string}>(
       'SELECT rate, source FROM fx_rates WHERE base = ? AND quote = ? AND date = ?',
       [rate.base, rate.quote, rate.date],
@@ -68,20 +68,12 @@ export interface FxFilter {
   limit?: number
 }
 
-// PostgreSQL cannot infer the type of a parameter that is only tested for NULL, and refuses a negative LIMIT (SQLite's
-// "no limit"; PostgreSQL's is NULL).
-const listSql = (nullable: (name: string) => string, limit: string) =>
-  `SELECT date, base, quote, rate, source, updated_at FROM fx_rates
-       WHERE (${nullable('base')} IS NULL OR base = @base) AND (${nullable('quote')} IS NULL OR quote = @quote)
-       AND (${nullable('from')} IS NULL OR date >= @from) AND (${nullable('to')} IS NULL OR date <= @to)
-       ORDER BY date DESC, base, quote LIMIT ${limit}`
-const LIST = {
-  sqlite: listSql((name) => `@${name}`, '@limit'),
-  postgres: listSql(
-    (name) => `CAST(@${name} AS text)`,
-    'CASE WHEN CAST(@limit AS bigint) >= 0 THEN CAST(@limit AS bigint) END',
-  ),
-}
+const LIST = bothWays(
+  (w) => `SELECT date, base, quote, rate, source, updated_at FROM fx_rates
+       WHERE (${w.unset('@base')} OR base = @base) AND (${w.unset('@quote')} OR quote = @quote)
+       AND (${w.unset('@from')} OR date >= @from) AND (${w.unset('@to')} OR date <= @to)
+       ORDER BY date DESC, base, quote LIMIT ${w.limit('@limit')}`,
+)
 
 export const listRates = dual(function* listRates(filter: FxFilter = {}): Ops<StoredFxRate[]> {
   const rows = yield* all<FxRow>(LIST, {

@@ -1,8 +1,8 @@
 import {UsageError} from '../../core/errors.js'
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
 import {all, get, now, type Ops, run, write} from '../ops/op.js'
 import type {RowOutcome} from './batch.js'
-import {bothNamed} from './named-words.js'
 
 export type Access = 'read' | 'write'
 
@@ -75,10 +75,10 @@ export const listGrants = dual(function* listGrants(provider?: string) {
   }))
 })
 
-const LISTED = bothNamed(
+const LISTED = bothWays(
   (
     w,
-  ) => `SELECT provider, segment, site, access, created_at FROM grants WHERE (${w.unset('provider')} OR provider = @provider)
+  ) => `SELECT provider, segment, site, access, created_at FROM grants WHERE (${w.unset('@provider')} OR provider = @provider)
        ORDER BY provider, segment, site`,
 )
 

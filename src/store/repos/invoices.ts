@@ -1,9 +1,7 @@
-import Database from 'better-sqlite3'
-import pg from 'pg'
-
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, get, now, type Ops, run, write} from '../ops/op.js'
-import {RowRejected, sameValues, type BatchResult, type RowOutcome} from './batch.js'
+import {all, get, now, type Ops, run} from '../ops/op.js'
+import {applyBatch, RowRejected, sameValues, type BatchResult} from './batch.js'
 
 export interface InvoiceInput {
   id: string
@@ -47,7 +45,7 @@ const SELECT =
  * the customer's, rejects the row alone: the invoice would be booked to another site's revenue.
  */
 export const upsertInvoices = dual(function* upsertInvoices(invoices: readonly InvoiceInput[]): Ops<BatchResult> {
-  return yield* applyBatchOps(invoices, function* (invoice) {
+  return yield* applyBatch.ops(invoices, function* (invoice) {
     if (!Number.isSafeInteger(invoice.amountMinor)) {
       throw new RowRejected(`amount ${invoice.amountMinor} is not an integer number of minor units`)
     }
@@ -101,19 +99,11 @@ export interface InvoiceFilter {
   limit?: number
 }
 
-// PostgreSQL cannot infer the type of a parameter that is only tested for NULL, and refuses a negative LIMIT (SQLite's
-// "no limit"; PostgreSQL's is NULL).
-const listSql = (nullable: (name: string) => string, limit: string) =>
-  `${SELECT} WHERE (${nullable('site')} IS NULL OR site = @site) AND (${nullable('customer')} IS NULL OR customer = @customer)
-       AND (${nullable('from')} IS NULL OR issued_at >= @from) AND (${nullable('to')} IS NULL OR issued_at < @to)
-       ORDER BY issued_at, id LIMIT ${limit}`
-const LIST = {
-  sqlite: listSql((name) => `@${name}`, '@limit'),
-  postgres: listSql(
-    (name) => `CAST(@${name} AS text)`,
-    'CASE WHEN CAST(@limit AS bigint) >= 0 THEN CAST(@limit AS bigint) END',
-  ),
-}
+const LIST = bothWays(
+  (w) => `${SELECT} WHERE (${w.unset('@site')} OR site = @site) AND (${w.unset('@customer')} OR customer = @customer)
+       AND (${w.unset('@from')} OR issued_at >= @from) AND (${w.unset('@to')} OR issued_at < @to)
+       ORDER BY issued_at, id LIMIT ${w.limit('@limit')}`,
+)
 
 export const listInvoices = dual(function* listInvoices(filter: InvoiceFilter = {}): Ops<Invoice[]> {
   const rows = yield* all<InvoiceRow>(LIST, {
@@ -125,40 +115,6 @@ export const listInvoices = dual(function* listInvoices(filter: InvoiceFilter = 
   })
   return rows.map(toInvoice)
 })
-
-/**
- * batch.ts's applyBatch as statements, for either engine (applyBatch's savepoints are better-sqlite3's own
- * transaction()): every row in one write, each in a nested one, so a row the store refuses is undone alone and
- * reported while the good rows land. Any other error fails the whole batch.
- */
-export function* applyBatchOps<R>(rows: readonly R[], apply: (row: R) => Ops<RowOutcome>): Ops<BatchResult> {
-  return yield* write(
-    (function* () {
-      const result: BatchResult = {outcomes: [], inserted: 0, updated: 0, unchanged: 0, rejected: []}
-      for (const [index, row] of rows.entries()) {
-        try {
-          const outcome = yield* write(apply(row))
-          result.outcomes.push(outcome)
-          result[outcome] += 1
-        } catch (error) {
-          const reason = rejectionReason(error)
-          if (reason === null) throw error
-          result.outcomes.push({rejected: reason})
-          result.rejected.push({index, error: reason})
-        }
-      }
-      return result
-    })(),
-  )
-}
-
-/** SQLite's SQLITE_CONSTRAINT_* and PostgreSQL's class 23 (integrity constraint violation) are the same refusals. */
-function rejectionReason(error: unknown): string | null {
-  if (error instanceof RowRejected) return error.message
-  if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) return error.message
-  if (error instanceof pg.DatabaseError && error.code?.startsWith('23')) return error.message
-  return null
-}
 
 function toInvoice(row: InvoiceRow): Invoice {
   return {

@@ -2,7 +2,7 @@ import type {PostingLine} from '../../core/ledger.js'
 import type {Money} from '../../core/transaction.js'
 import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, now, type Ops, run, type Sql, value} from '../ops/op.js'
+import {all, now, type Ops, run, value} from '../ops/op.js'
 
 export interface PostingMeta {
   provider: string | null
@@ -37,15 +37,14 @@ export interface TxnSummary {
  */
 export type PostingKey = {seq: number; id: string} | {document: string}
 
-// SQLite hands groups out in key order; PostgreSQL's hash aggregate need not, so it is asked for that order.
-const POSITIONS_BY_TXN: Sql = {
-  sqlite: `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq = ? GROUP BY account, currency`,
-  postgres: `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq = ? GROUP BY account, currency ORDER BY account, currency`,
-}
-const POSITIONS_BY_DOCUMENT: Sql = {
-  sqlite: `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? GROUP BY account, currency`,
-  postgres: `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE txn_seq IS NULL AND txn_id = ? GROUP BY account, currency ORDER BY account, currency`,
-}
+// The lines come in account and currency order on both engines (Words.groupOrder).
+const positionsWhere = (where: string) =>
+  bothWays(
+    (w) =>
+      `SELECT account, currency, SUM(amount_minor) AS minor, MAX(version) AS v FROM ledger_postings WHERE ${where} GROUP BY account, currency${w.groupOrder('account, currency')}`,
+  )
+const POSITIONS_BY_TXN = positionsWhere('txn_seq = ?')
+const POSITIONS_BY_DOCUMENT = positionsWhere('txn_seq IS NULL AND txn_id = ?')
 
 /** The cumulative effect of everything posted for one transaction (or invoice), per account and currency. */
 export const postedPositions = dual(function* postedPositions(

@@ -1,49 +1,16 @@
 import type {QuarantineReason} from '../../core/transaction.js'
-import {words} from '../ops/dialect.js'
+import {bothWays, type Words, words} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
 import {all, type Engine, get, now, type Ops, run, type Sql} from '../ops/op.js'
 
-/** The words of this file's statements that the engines spell differently. */
-interface Spelling {
-  /** A camelCase alias: PostgreSQL folds an unquoted name to lower case. */
-  alias(name: string): string
-  /** A parameter left out: PostgreSQL cannot tell the type of a parameter only tested for NULL, so it is named. */
-  unset(param: string): string
-  /** `IN` a JSON array parameter of integers (dialect.ts's inList, for a named parameter). */
-  inIntegers(param: string): string
-  /** LIMIT's count, where a negative one means none (SQLite's rule; PostgreSQL's is NULL, and it refuses a negative). */
-  limit(param: string): string
-  /** A top-level field of a JSON text column (dialect.ts). */
-  jsonText(column: string, field: string): string
-  /**
-   * The row an upsert's DO UPDATE changes, by column: PostgreSQL finds a bare name ambiguous between it and
-   * `excluded`.
-   */
-  own(column: string): string
-  /** Whether the incoming item's normalized state is at least as new as the one held (upsert, above). */
-  newer: string
-}
-
-const SPELLING: Record<Engine, Spelling> = {
-  sqlite: {
-    alias: (name) => name,
-    unset: (param) => `${param} IS NULL`,
-    inIntegers: (param) => `IN (SELECT value FROM json_each(${param}))`,
-    limit: (param) => param,
-    jsonText: words('sqlite').jsonText,
-    own: (column) => column,
-    newer: `COALESCE(unixepoch(json_extract(excluded.normalized_json, '$.updatedAt'), 'subsec'), 1e18) >=
+/**
+ * Whether the incoming item's normalized state is at least as new as the one held (UPSERT, below): by the
+ * gateway's updatedAt, compared as a time.
+ */
+const NEWER: Record<Engine, string> = {
+  sqlite: `COALESCE(unixepoch(json_extract(excluded.normalized_json, '$.updatedAt'), 'subsec'), 1e18) >=
   COALESCE(unixepoch(json_extract(quarantine.normalized_json, '$.updatedAt'), 'subsec'), 0)`,
-  },
-  postgres: {
-    alias: (name) => `"${name}"`,
-    unset: (param) => `CAST(${param} AS text) IS NULL`,
-    inIntegers: (param) => `IN (SELECT json_array_elements_text(CAST(${param} AS json))::bigint)`,
-    limit: (param) => `CASE WHEN CAST(${param} AS bigint) >= 0 THEN CAST(${param} AS bigint) END`,
-    jsonText: words('postgres').jsonText,
-    own: (column) => `quarantine.${column}`,
-    newer: `COALESCE(${epoch('excluded.normalized_json')}, 1e18) >= COALESCE(${epoch('quarantine.normalized_json')}, 0)`,
-  },
+  postgres: `COALESCE(${epoch('excluded.normalized_json')}, 1e18) >= COALESCE(${epoch('quarantine.normalized_json')}, 0)`,
 }
 
 /**
@@ -55,10 +22,6 @@ function epoch(json: string): string {
   const at = words('postgres').jsonText(json, 'updatedAt')
   return `(CASE WHEN ${at} ~ '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' AND pg_input_is_valid(${at}, 'timestamptz')
     THEN extract(epoch FROM CAST(${at} AS timestamptz)) END)`
-}
-
-function spell(template: (s: Spelling) => string): Sql {
-  return {sqlite: template(SPELLING.sqlite), postgres: template(SPELLING.postgres)}
 }
 
 export interface QuarantineItem {
@@ -76,20 +39,23 @@ export interface QuarantineItem {
   rawJson: string
 }
 
-// Items without a normalized form (invalid payloads) carry no time: the latest delivery wins for them (Spelling.newer).
-const UPSERT = spell(
-  (
-    s,
-  ) => `INSERT INTO quarantine (provider, external_id, reason, detail, raw_json, normalized_json, source, created_at, updated_at)
+// Items without a normalized form (invalid payloads) carry no time: the latest delivery wins for them (NEWER).
+const upsertSql = (
+  w: Words,
+  newer: string,
+) => `INSERT INTO quarantine (provider, external_id, reason, detail, raw_json, normalized_json, source, created_at, updated_at)
      VALUES (@provider, @externalId, @reason, @detail, @rawJson, @normalizedJson, @source, @now, @now)
      ON CONFLICT (provider, external_id) WHERE status = 'open' AND external_id IS NOT NULL
      DO UPDATE SET
-       reason = CASE WHEN ${s.newer} THEN excluded.reason ELSE ${s.own('reason')} END,
-       detail = CASE WHEN ${s.newer} THEN excluded.detail ELSE ${s.own('detail')} END,
-       raw_json = CASE WHEN ${s.newer} THEN excluded.raw_json ELSE ${s.own('raw_json')} END,
-       normalized_json = CASE WHEN ${s.newer} THEN excluded.normalized_json ELSE ${s.own('normalized_json')} END,
-       seen_count = ${s.own('seen_count')} + 1, updated_at = excluded.updated_at`,
-)
+       reason = CASE WHEN ${newer} THEN excluded.reason ELSE ${w.stored('quarantine', 'reason')} END,
+       detail = CASE WHEN ${newer} THEN excluded.detail ELSE ${w.stored('quarantine', 'detail')} END,
+       raw_json = CASE WHEN ${newer} THEN excluded.raw_json ELSE ${w.stored('quarantine', 'raw_json')} END,
+       normalized_json = CASE WHEN ${newer} THEN excluded.normalized_json ELSE ${w.stored('quarantine', 'normalized_json')} END,
+       seen_count = ${w.stored('quarantine', 'seen_count')} + 1, updated_at = excluded.updated_at`
+const UPSERT: Sql = {
+  sqlite: upsertSql(words('sqlite'), NEWER.sqlite),
+  postgres: upsertSql(words('postgres'), NEWER.postgres),
+}
 
 /**
  * One open item per gateway object: seeing it again bumps seen_count. The payload kept is the NEWEST state by the
@@ -144,9 +110,9 @@ export const awaitingChildren = dual(function* awaitingChildren(provider: string
   return yield* all<{normalizedJson: string; rawJson: string}>(AWAITING, [provider, parentExternalId])
 })
 
-const AWAITING = spell(
-  (s) => `SELECT normalized_json AS ${s.alias('normalizedJson')}, raw_json AS ${s.alias('rawJson')} FROM quarantine
-       WHERE provider = ? AND ${s.jsonText('normalized_json', 'parentExternalId')} = ? AND status = 'open' AND reason = 'awaiting_parent'
+const AWAITING = bothWays(
+  (w) => `SELECT normalized_json AS ${w.alias('normalizedJson')}, raw_json AS ${w.alias('rawJson')} FROM quarantine
+       WHERE provider = ? AND ${w.jsonText('normalized_json', 'parentExternalId')} = ? AND status = 'open' AND reason = 'awaiting_parent'
        ORDER BY id`,
 )
 
@@ -162,8 +128,8 @@ export const openHeldState = dual(function* openHeldState(
   return row ?? null
 })
 
-const HELD = spell(
-  (s) => `SELECT normalized_json AS ${s.alias('normalizedJson')}, raw_json AS ${s.alias('rawJson')} FROM quarantine
+const HELD = bothWays(
+  (w) => `SELECT normalized_json AS ${w.alias('normalizedJson')}, raw_json AS ${w.alias('rawJson')} FROM quarantine
        WHERE provider = ? AND external_id = ? AND status = 'open' AND normalized_json IS NOT NULL`,
 )
 
@@ -238,11 +204,11 @@ export const listQuarantine = dual(function* listQuarantine(filter: {
 })
 
 const list = (order: string) =>
-  spell(
+  bothWays(
     (
-      s,
-    ) => `SELECT ${COLUMNS} FROM quarantine WHERE (${s.unset('@status')} OR status = @status) AND (${s.unset('@provider')} OR provider = @provider)
-       AND (${s.unset('@reason')} OR reason = @reason) AND (${s.unset('@ids')} OR id ${s.inIntegers('@ids')}) ORDER BY ${order} LIMIT ${s.limit('@limit')}`,
+      w,
+    ) => `SELECT ${COLUMNS} FROM quarantine WHERE (${w.unset('@status')} OR status = @status) AND (${w.unset('@provider')} OR provider = @provider)
+       AND (${w.unset('@reason')} OR reason = @reason) AND (${w.unset('@ids')} OR id ${w.inList('integer', '@ids')}) ORDER BY ${order} LIMIT ${w.limit('@limit')}`,
   )
 
 const LIST = {recent: list('updated_at DESC, id DESC'), id: list('id')}

@@ -1,49 +1,23 @@
 import type {Balances} from '../../core/reconcile/identity.js'
-import {words, type Words} from '../ops/dialect.js'
+import {bothWays, words, type Words} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, get, type Ops, type Sql} from '../ops/op.js'
+import {all, type Engine, get, type Ops, type Sql} from '../ops/op.js'
 
-/** What these statements' SQLite text holds that PostgreSQL's cannot, beside dialect.ts's Words. */
-interface Spelling extends Words {
-  /** A list bound as one JSON parameter by name: a statement names all its parameters or none (inList's is `?`). */
-  inNamed(type: 'text' | 'integer', name: string): string
-  /** A camelCase column alias: PostgreSQL folds an unquoted one to lower case. */
-  as(alias: string): string
-  /** SQLite's index hint; PostgreSQL has none (its planner picks the index). */
-  indexedBy(index: string): string
-  /**
-   * An invoice's `row`, which the reconciliation's arrays are indexed by (reconcile-fact-state.ts): SQLite's rowid.
-   * PostgreSQL's invoices have none; there it is the invoice's rank by id, 1 to n, the same in every statement of
-   * one snapshot (a reconciliation reads in one), so a PostgreSQL twin of loadSiteFacts must number invoices the
-   * same way (`row_number() OVER (ORDER BY id)`). Counting is an index-only scan up to the id: fine for the few
-   * invoices the ledger check and the quarantine look up, not for a pass over a site's.
-   */
-  invoiceRow(invoice: string): string
+/**
+ * An invoice's `row`, which the reconciliation's arrays are indexed by (reconcile-fact-state.ts): SQLite's rowid.
+ * PostgreSQL's invoices have none; there it is the invoice's rank by id, 1 to n, the same in every statement of one
+ * snapshot (a reconciliation reads in one), so a PostgreSQL twin of loadSiteFacts must number invoices the same way
+ * (`row_number() OVER (ORDER BY id)`). Counting is an index-only scan up to the id: fine for the few invoices the
+ * ledger check and the quarantine look up, not for a pass over a site's.
+ */
+const INVOICE_ROW_OF: Record<Engine, (invoice: string) => string> = {
+  sqlite: (invoice) => `${invoice}.rowid`,
+  postgres: (invoice) => `(SELECT count(*) FROM invoices j WHERE j.id <= ${invoice}.id)`,
 }
 
-const sqlite: Spelling = {
-  ...words('sqlite'),
-  inNamed: (type, name) => words('sqlite').inList(type).replace('?', `@${name}`),
-  as: (alias) => alias,
-  indexedBy: (index) => ` INDEXED BY ${index}`,
-  invoiceRow: (invoice) => `${invoice}.rowid`,
-}
-
-const postgres: Spelling = {
-  ...words('postgres'),
-  inNamed: (type, name) => words('postgres').inList(type).replace('?', `@${name}`),
-  as: (alias) => `"${alias}"`,
-  indexedBy: () => '',
-  invoiceRow: (invoice) => `(SELECT count(*) FROM invoices j WHERE j.id <= ${invoice}.id)`,
-}
-
-function spelled(template: (s: Spelling) => string): Sql {
-  return {sqlite: template(sqlite), postgres: template(postgres)}
-}
-
-const SITE_BALANCES = spelled(
-  (s) => `SELECT substr(account, 10) AS customer, currency, minor FROM ledger_balances
-       WHERE ${s.startsWith('account', 'customer:')} AND site = ? AND minor <> 0`,
+const SITE_BALANCES = bothWays(
+  (w) => `SELECT substr(account, 10) AS customer, currency, minor FROM ledger_balances
+       WHERE ${w.startsWith('account', 'customer:')} AND site = ? AND minor <> 0`,
 )
 
 /** Every customer balance of the site, by customer and currency (zero balances left out). */
@@ -74,15 +48,15 @@ export interface PostedTxn {
   posted: Map<string, number>
 }
 
-const CUSTOMER_TRANSACTIONS = spelled(
+const CUSTOMER_TRANSACTIONS = bothWays(
   (
-    s,
+    w,
   ) => `SELECT t.seq, t.id, t.provider, t.type, t.status, t.amount_minor AS amount, t.currency, t.customer_id AS customer,
-         t.invoice_ref AS ${s.as('invoiceRef')},
-         (SELECT p.seq FROM transactions p WHERE p.id = t.provider || ':' || t.parent_external_id) AS ${s.as('parentSeq')}
+         t.invoice_ref AS ${w.alias('invoiceRef')},
+         (SELECT p.seq FROM transactions p WHERE p.id = t.provider || ':' || t.parent_external_id) AS ${w.alias('parentSeq')}
        FROM transactions t WHERE t.seq IN (
-         SELECT seq FROM transactions${s.indexedBy('transactions_site_time')}
-         WHERE site_id = @site AND customer_id ${s.inNamed('text', 'customers')})
+         SELECT seq FROM transactions${w.indexedBy('transactions_site_time')}
+         WHERE site_id = @site AND customer_id ${w.inList('text', '@customers')})
        ORDER BY t.seq`,
 )
 
@@ -102,9 +76,9 @@ export const customerTransactions = dual(function* customerTransactions(
   return rows.map((r) => ({...r, posted: posted.get(r.seq) ?? new Map()}))
 })
 
-const POSTINGS_ON_CUSTOMERS = spelled(
-  (s) => `SELECT txn_seq AS seq, currency, SUM(amount_minor) AS minor FROM ledger_postings
-       WHERE txn_seq ${s.inList('integer')} AND ${s.startsWith('account', 'customer:')} GROUP BY txn_seq, currency`,
+const POSTINGS_ON_CUSTOMERS = bothWays(
+  (w) => `SELECT txn_seq AS seq, currency, SUM(amount_minor) AS minor FROM ledger_postings
+       WHERE txn_seq ${w.inList('integer')} AND ${w.startsWith('account', 'customer:')} GROUP BY txn_seq, currency`,
 )
 
 /** What each of these transactions' postings put on customer accounts, per currency (zero sums left out). */
@@ -123,13 +97,13 @@ export const postingsOnCustomers = dual(function* postingsOnCustomers(
 
 // The list's ids become txn_ids inside the list, so it is spelled whole: json_each's rows have a `value` column,
 // PostgreSQL's json_array_elements_text is a set-returning function.
-const invoicePostingsSql = (s: Spelling, txnIds: string) =>
+const invoicePostingsSql = (w: Words, txnIds: string) =>
   `SELECT substr(txn_id, 9) AS id, currency, SUM(amount_minor) AS minor FROM ledger_postings
-       WHERE txn_seq IS NULL AND txn_id IN (${txnIds}) AND ${s.startsWith('account', 'customer:')}
+       WHERE txn_seq IS NULL AND txn_id IN (${txnIds}) AND ${w.startsWith('account', 'customer:')}
        GROUP BY txn_id, currency`
 const INVOICE_POSTINGS: Sql = {
-  sqlite: invoicePostingsSql(sqlite, "SELECT 'invoice:' || value FROM json_each(?)"),
-  postgres: invoicePostingsSql(postgres, "SELECT 'invoice:' || json_array_elements_text(CAST(? AS json))"),
+  sqlite: invoicePostingsSql(words('sqlite'), "SELECT 'invoice:' || value FROM json_each(?)"),
+  postgres: invoicePostingsSql(words('postgres'), "SELECT 'invoice:' || json_array_elements_text(CAST(? AS json))"),
 }
 
 /** What each of these invoices' postings put on customer accounts, per currency (zero sums left out). */
@@ -158,16 +132,18 @@ export interface PostedInvoice {
 
 // PostgreSQL groups by the key its row (the rank) is made from, and orders as SQLite's GROUP BY does: by row, then
 // currency.
-const customerInvoicesSql = (s: Spelling, groupBy: string) =>
-  `SELECT ${s.invoiceRow('i')} AS row, i.id, i.customer, i.amount_minor AS amount, i.currency, l.currency AS ${s.as('postedCurrency')},
+const customerInvoicesSql = (engine: Engine, groupBy: string) => {
+  const w = words(engine)
+  return `SELECT ${INVOICE_ROW_OF[engine]('i')} AS row, i.id, i.customer, i.amount_minor AS amount, i.currency, l.currency AS ${w.alias('postedCurrency')},
          SUM(l.amount_minor) AS posted
        FROM invoices i LEFT JOIN ledger_postings l
          ON l.txn_seq IS NULL AND l.txn_id = 'invoice:' || i.id AND l.account = 'customer:' || i.customer
-       WHERE i.customer ${s.inNamed('text', 'customers')} AND i.site = @site
+       WHERE i.customer ${w.inList('text', '@customers')} AND i.site = @site
        ${groupBy}`
+}
 const CUSTOMER_INVOICES: Sql = {
-  sqlite: customerInvoicesSql(sqlite, 'GROUP BY i.rowid, l.currency ORDER BY i.rowid'),
-  postgres: customerInvoicesSql(postgres, 'GROUP BY i.id, l.currency ORDER BY i.id, l.currency'),
+  sqlite: customerInvoicesSql('sqlite', 'GROUP BY i.rowid, l.currency ORDER BY i.rowid'),
+  postgres: customerInvoicesSql('postgres', 'GROUP BY i.id, l.currency ORDER BY i.id, l.currency'),
 }
 
 export const customerInvoices = dual(function* customerInvoices(
@@ -199,10 +175,10 @@ export interface HeldTxn {
   normalizedJson: string
 }
 
-const HELD = spelled(
+const HELD = bothWays(
   (
-    s,
-  ) => `SELECT provider, external_id AS ${s.as('externalId')}, reason, detail, normalized_json AS ${s.as('normalizedJson')} FROM quarantine
+    w,
+  ) => `SELECT provider, external_id AS ${w.alias('externalId')}, reason, detail, normalized_json AS ${w.alias('normalizedJson')} FROM quarantine
        WHERE status = 'open' AND normalized_json IS NOT NULL ORDER BY id`,
 )
 
@@ -210,9 +186,9 @@ export const heldTransactions = dual(function* heldTransactions(): Ops<HeldTxn[]
   return yield* all<HeldTxn>(HELD)
 })
 
-const TXN_OWNERS = spelled(
-  (s) => `SELECT id, seq, site_id AS site, customer_id AS customer FROM transactions
-       WHERE id ${s.inList('text')}`,
+const TXN_OWNERS = bothWays(
+  (w) => `SELECT id, seq, site_id AS site, customer_id AS customer FROM transactions
+       WHERE id ${w.inList('text')}`,
 )
 
 /** The seq, site and customer of each of these stored transactions (by id; absent ones left out). */
@@ -227,10 +203,10 @@ export const txnOwners = dual(function* txnOwners(
 
 const INVOICE_ROW: Sql = {
   sqlite: 'SELECT rowid AS row, site FROM invoices WHERE id = ?',
-  postgres: `SELECT ${postgres.invoiceRow('i')} AS row, site FROM invoices i WHERE id = ?`,
+  postgres: `SELECT ${INVOICE_ROW_OF.postgres('i')} AS row, site FROM invoices i WHERE id = ?`,
 }
 
-/** The rowid and site of an invoice (its rank by id on PostgreSQL: Spelling.invoiceRow). */
+/** The rowid and site of an invoice (its rank by id on PostgreSQL: INVOICE_ROW_OF). */
 export const invoiceRow = dual(function* invoiceRow(id: string): Ops<{row: number; site: string} | null> {
   return (yield* get<{row: number; site: string}>(INVOICE_ROW, [id])) ?? null
 })

@@ -90,27 +90,21 @@ export const insertRun = dual(function* insertRun(
 
 const BATCH = 64
 
-/**
- * Inserts `rows` exceptions (8 values each) as new and open; one already stored is brought up to date instead.
- * PostgreSQL sees `excluded`'s columns unqualified too, so there the stored row's are named by their table.
- */
-function upsertSql(rows: number, stored: string): string {
-  return `INSERT INTO reconciliation_exceptions (id, site, class, subject, facts_sha256, detail_json, status, first_run, last_run)
+/** Inserts `rows` exceptions (8 values each) as new and open; one already stored is brought up to date instead. */
+const upsertSpelled = (rows: number) =>
+  bothWays((w) => {
+    const stored = (column: string) => w.stored('reconciliation_exceptions', column)
+    return `INSERT INTO reconciliation_exceptions (id, site, class, subject, facts_sha256, detail_json, status, first_run, last_run)
      VALUES ${Array.from({length: rows}, () => "(?, ?, ?, ?, ?, ?, 'open', ?, ?)").join(', ')}
      ON CONFLICT (id) DO UPDATE SET
        last_run = excluded.last_run,
        detail_json = excluded.detail_json,
-       status = CASE WHEN ${stored}facts_sha256 = excluded.facts_sha256 THEN ${stored}status ELSE 'open' END,
-       resolved_at = CASE WHEN ${stored}facts_sha256 = excluded.facts_sha256 THEN ${stored}resolved_at END,
-       resolved_by = CASE WHEN ${stored}facts_sha256 = excluded.facts_sha256 THEN ${stored}resolved_by END,
-       resolution_note = CASE WHEN ${stored}facts_sha256 = excluded.facts_sha256 THEN ${stored}resolution_note END,
+       status = CASE WHEN ${stored('facts_sha256')} = excluded.facts_sha256 THEN ${stored('status')} ELSE 'open' END,
+       resolved_at = CASE WHEN ${stored('facts_sha256')} = excluded.facts_sha256 THEN ${stored('resolved_at')} END,
+       resolved_by = CASE WHEN ${stored('facts_sha256')} = excluded.facts_sha256 THEN ${stored('resolved_by')} END,
+       resolution_note = CASE WHEN ${stored('facts_sha256')} = excluded.facts_sha256 THEN ${stored('resolution_note')} END,
        facts_sha256 = excluded.facts_sha256`
-}
-
-const upsertSpelled = (rows: number) => ({
-  sqlite: upsertSql(rows, ''),
-  postgres: upsertSql(rows, 'reconciliation_exceptions.'),
-})
+  })
 const UPSERT_MANY = upsertSpelled(BATCH)
 const UPSERT_ONE = upsertSpelled(1)
 
@@ -122,17 +116,10 @@ export const getRun = dual(function* getRun(id: number): Ops<StoredRun | null> {
   return row ? {...toRun(row), found: JSON.parse(row.found_json) as Array<[string, string]>} : null
 })
 
-// PostgreSQL cannot infer the type of a parameter that is only tested for NULL, and refuses a negative LIMIT (SQLite's
-// "no limit"; PostgreSQL's is NULL).
-const listSql = (nullable: (name: string) => string, limit: string) =>
-  `SELECT ${RUN_COLUMNS} FROM reconciliation_runs WHERE (${nullable('site')} IS NULL OR site = @site) ORDER BY id DESC LIMIT ${limit}`
-const LIST = {
-  sqlite: listSql((name) => `@${name}`, '@limit'),
-  postgres: listSql(
-    (name) => `CAST(@${name} AS text)`,
-    'CASE WHEN CAST(@limit AS bigint) >= 0 THEN CAST(@limit AS bigint) END',
-  ),
-}
+const LIST = bothWays(
+  (w) =>
+    `SELECT ${RUN_COLUMNS} FROM reconciliation_runs WHERE (${w.unset('@site')} OR site = @site) ORDER BY id DESC LIMIT ${w.limit('@limit')}`,
+)
 
 /** The newest runs first (optionally one site's). */
 export const listRuns = dual(function* listRuns(filter: {

@@ -1,7 +1,7 @@
 import type {CallBucket} from '../../core/uptime.js'
-import {words} from '../ops/dialect.js'
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, type Engine, get, type Ops, type Sql} from '../ops/op.js'
+import {all, get, type Ops} from '../ops/op.js'
 
 /**
  * Aggregates for `metrics` and `status`: latency samples, the gateway call log and sync runs. Read-only; each function is one coarse query so another store could answer it the same way.
@@ -11,37 +11,6 @@ import {all, type Engine, get, type Ops, type Sql} from '../ops/op.js'
 export interface TimeWindow {
   since: string
   until: string
-}
-
-/**
- * SQLite's text as it is, and PostgreSQL's made from it by replacing each `[sqlite, postgres]` pair's first part
- * (which must be there) with its second.
- */
-function forPostgres(sqlite: string, ...swaps: ReadonlyArray<readonly [string, string]>): Sql {
-  let postgres = sqlite
-  for (const [from, to] of swaps) {
-    if (!postgres.includes(from)) throw new Error(`not in the statement: ${from}`)
-    postgres = postgres.replaceAll(from, to)
-  }
-  return {sqlite, postgres}
-}
-
-/**
- * An optional filter, `(@name IS NULL OR column = @name)`: PostgreSQL cannot type a parameter that is only compared
- * with NULL ("could not determine data type of parameter"), and each `@name` is a parameter of its own there.
- */
-function optional(name: string): readonly [string, string] {
-  return [`(@${name} IS NULL OR`, `(CAST(@${name} AS text) IS NULL OR`]
-}
-
-/** The dialect's `IN` list of integers, its `?` bound by name (the statements here bind one object). */
-function inListNamed(name: string): readonly [string, string] {
-  const named = (engine: Engine) => {
-    const [before, after, ...more] = words(engine).inList('integer').split('?')
-    if (after === undefined || more.length > 0) throw new Error('inList is expected to hold one ? parameter')
-    return `${before}@${name}${after}`
-  }
-  return [named('sqlite'), named('postgres')]
 }
 
 /** Providers that have any latency sample or gateway call in the window (a removed connection still reports). */
@@ -54,10 +23,11 @@ export const providersWithActivity = dual(function* providersWithActivity(w: Tim
   return rows.map((r) => r.provider)
 })
 
-const LATENCY_COUNT = forPostgres(
-  `SELECT COUNT(*) AS n FROM sync_latency WHERE provider = @provider AND committed_at >= @since AND committed_at < @until
-         AND (@source IS NULL OR source = @source)`,
-  optional('source'),
+const LATENCY_COUNT = bothWays(
+  (
+    w,
+  ) => `SELECT COUNT(*) AS n FROM sync_latency WHERE provider = @provider AND committed_at >= @since AND committed_at < @until
+         AND (${w.unset('@source')} OR source = @source)`,
 )
 
 /** `source`: only samples of states that arrived this way (pull, webhook, replay); all by default. */
@@ -66,14 +36,12 @@ export const latencyCount = dual(function* latencyCount(provider: string, w: Tim
   return row!.n
 })
 
-const LATENCY_AT_RANKS = forPostgres(
-  `SELECT rn, latency_ms FROM (
+const LATENCY_AT_RANKS = bothWays(
+  (w) => `SELECT rn, latency_ms FROM (
          SELECT latency_ms, ROW_NUMBER() OVER (ORDER BY latency_ms, id) AS rn FROM sync_latency
          WHERE provider = @provider AND committed_at >= @since AND committed_at < @until
-           AND (@source IS NULL OR source = @source)
-       ) WHERE rn IN (SELECT value FROM json_each(@ranks))`,
-  optional('source'),
-  inListNamed('ranks'),
+           AND (${w.unset('@source')} OR source = @source)
+       ) WHERE rn ${w.inList('integer', '@ranks')}`,
 )
 
 /**
@@ -96,13 +64,12 @@ export const latencyAtRanks = dual(function* latencyAtRanks(
   return new Map(rows.map((r) => [r.rn, r.latency_ms]))
 })
 
-const CALL_BUCKETS = forPostgres(
-  `SELECT provider, substr(at, 1, 16) AS minute, outcome,
+const CALL_BUCKETS = bothWays(
+  (w) => `SELECT provider, substr(at, 1, 16) AS minute, outcome,
          CASE WHEN status IS NULL THEN NULL WHEN status = 429 THEN '429' ELSE (status / 100) || 'xx' END AS status_group,
          COUNT(*) AS calls
-       FROM gateway_calls WHERE at >= @since AND at < @until AND (@provider IS NULL OR provider = @provider)
+       FROM gateway_calls WHERE at >= @since AND at < @until AND (${w.unset('@provider')} OR provider = @provider)
        GROUP BY provider, minute, outcome, status_group ORDER BY provider, minute`,
-  optional('provider'),
 )
 
 /** Calls per provider, UTC minute, outcome and status group: what core/uptime.ts needs, at most a few rows a minute. */
@@ -138,11 +105,7 @@ export const lifetimeTotals = dual(function* lifetimeTotals(): Ops<Map<string, L
   const totals = new Map<string, LifetimeTotals>()
   const get1 = (p: string) =>
     totals.get(p) ?? totals.set(p, {calls: 0, errors: 0, latencyCount: 0, latencySumMs: 0}).get(p)!
-  for (const r of yield* all<{provider: string; calls: number; errors: number}>({
-    sqlite: `SELECT provider, COUNT(*) AS calls, SUM(outcome <> 'ok') AS errors FROM gateway_calls GROUP BY provider`,
-    // PostgreSQL has no sum() of a boolean.
-    postgres: `SELECT provider, COUNT(*) AS calls, COUNT(*) FILTER (WHERE outcome <> 'ok') AS errors FROM gateway_calls GROUP BY provider`,
-  })) {
+  for (const r of yield* all<{provider: string; calls: number; errors: number}>(CALLS_AND_ERRORS)) {
     Object.assign(get1(r.provider), {calls: r.calls, errors: r.errors})
   }
   for (const r of yield* all<{provider: string; n: number; total: number}>(
@@ -152,6 +115,11 @@ export const lifetimeTotals = dual(function* lifetimeTotals(): Ops<Map<string, L
   }
   return totals
 })
+
+const CALLS_AND_ERRORS = bothWays(
+  (w) =>
+    `SELECT provider, COUNT(*) AS calls, ${w.sumTrue(`outcome <> 'ok'`)} AS errors FROM gateway_calls GROUP BY provider`,
+)
 
 // ---- status ----
 

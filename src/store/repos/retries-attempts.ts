@@ -1,5 +1,6 @@
 import type {AttemptStatus} from '../../core/retry/policy.js'
 import type {Decision, Failure} from '../../core/transaction.js'
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
 import {all, get, type Ops, run, value, values} from '../ops/op.js'
 
@@ -208,13 +209,11 @@ export const cardRequests = dual(function* cardRequests(provider: string, method
   return yield* all<CardRequest>(CARD_REQUESTS, [provider, methodRef, since])
 })
 
-// PostgreSQL folds an unquoted alias to lower case (startedat): there the camelCase aliases are quoted.
-const cardRequestsSql = (as: (alias: string) => string) =>
-  `SELECT id, started_at AS ${as('startedAt')}, status, failure_origin AS origin, network, network_code AS ${as('networkCode')},
-         network_advice AS ${as('networkAdvice')}
+const CARD_REQUESTS = bothWays(
+  (
+    w,
+  ) => `SELECT id, started_at AS ${w.alias('startedAt')}, status, failure_origin AS origin, network, network_code AS ${w.alias('networkCode')},
+         network_advice AS ${w.alias('networkAdvice')}
        FROM retry_attempts WHERE provider = ? AND method_ref = ? AND started_at >= ? AND status <> 'not_sent'
-       ORDER BY started_at`
-const CARD_REQUESTS = {
-  sqlite: cardRequestsSql((alias) => alias),
-  postgres: cardRequestsSql((alias) => `"${alias}"`),
-}
+       ORDER BY started_at`,
+)

@@ -1,6 +1,6 @@
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
 import {all, value} from '../ops/op.js'
-import {bothNamed} from './named-words.js'
 import {TXN_COLUMNS, txnFromRow, type TxnRow} from './txn-row.js'
 
 /** What the retry engine asks of the mirrored transactions: whether a bill was paid, and by which payment. */
@@ -16,10 +16,10 @@ export const invoicePaidBy = dual(function* invoicePaidBy(q: {
   return id ?? null
 })
 
-const INVOICE_PAID_BY = bothNamed(
+const INVOICE_PAID_BY = bothWays(
   (w) => `SELECT id FROM transactions WHERE customer_id = @customerId AND invoice_ref = @invoiceRef AND type = 'payment'
          AND status = 'succeeded' AND occurred_at >= @since
-         AND id NOT ${w.inNamed('text', 'except')} LIMIT 1`,
+         AND id NOT ${w.inList('text', '@except')} LIMIT 1`,
 )
 
 /**
@@ -45,11 +45,11 @@ export const paymentsOfAttempt = dual(function* paymentsOfAttempt(q: {
   return rows.map(txnFromRow)
 })
 
-const PAYMENTS_OF_ATTEMPT = bothNamed(
+const PAYMENTS_OF_ATTEMPT = bothWays(
   (
     w,
   ) => `SELECT ${TXN_COLUMNS} FROM transactions WHERE provider = @provider AND occurred_at >= @since AND type = 'payment'
          AND (${w.instr('metadata_json', '@key')} > 0 OR (customer_id = @customerId AND invoice_ref = @invoiceRef))
-         AND id NOT ${w.inNamed('text', 'except')}
+         AND id NOT ${w.inList('text', '@except')}
        ORDER BY occurred_at DESC`,
 )

@@ -1,9 +1,6 @@
-import Database from 'better-sqlite3'
-import pg from 'pg'
-
 import {dual} from '../ops/dual.js'
-import {get, now, type Ops, run, value, write} from '../ops/op.js'
-import {RowRejected, type BatchResult, type RowOutcome} from './batch.js'
+import {get, now, type Ops, run, value} from '../ops/op.js'
+import {applyBatch, RowRejected, type RowOutcome} from './batch.js'
 
 /**
  * The customer's stored payment method at a gateway (what a retry charges), keyed like customer refs: by a provider
@@ -17,7 +14,7 @@ interface PaymentMethodInput {
 
 /** Idempotent upsert per row; a row naming an unknown customer is rejected alone. */
 export const upsertPaymentMethods = dual(function* upsertPaymentMethods(rows: readonly PaymentMethodInput[]) {
-  return yield* eachInSavepoint(rows, function* (row): Ops<RowOutcome> {
+  return yield* applyBatch.ops(rows, function* (row): Ops<RowOutcome> {
     if ((yield* get('SELECT 1 FROM customers WHERE id = ?', [row.customer])) === undefined)
       throw new RowRejected(`unknown customer "${row.customer}"`)
     const stored = yield* value<string>(
@@ -33,41 +30,6 @@ export const upsertPaymentMethods = dual(function* upsertPaymentMethods(rows: re
     return stored === undefined ? 'inserted' : 'updated'
   })
 })
-
-/**
- * batch.ts's applyBatch as statements: one write, each row in a nested write (a savepoint), a row refused by a
- * constraint or by RowRejected rolled back alone and reported, any other error rolling back the whole batch.
- * applyBatch itself nests with better-sqlite3's own transaction, which only SQLite has (and batch.ts is not this
- * group's to change).
- */
-function* eachInSavepoint<R>(rows: readonly R[], apply: (row: R) => Ops<RowOutcome>): Ops<BatchResult> {
-  return yield* write(
-    (function* () {
-      const result: BatchResult = {outcomes: [], inserted: 0, updated: 0, unchanged: 0, rejected: []}
-      for (const [index, row] of rows.entries()) {
-        try {
-          const outcome = yield* write(apply(row))
-          result.outcomes.push(outcome)
-          result[outcome] += 1
-        } catch (error) {
-          const reason = rejectionReason(error)
-          if (reason === null) throw error
-          result.outcomes.push({rejected: reason})
-          result.rejected.push({index, error: reason})
-        }
-      }
-      return result
-    })(),
-  )
-}
-
-/** SQLite's constraint errors are SQLITE_CONSTRAINT_*; PostgreSQL's are SQLSTATE class 23 (integrity violation). */
-function rejectionReason(error: unknown): string | null {
-  if (error instanceof RowRejected) return error.message
-  if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) return error.message
-  if (error instanceof pg.DatabaseError && error.code?.startsWith('23')) return error.message
-  return null
-}
 
 /** The method to charge at a provider: the row for its id, else the one for its kind. */
 export const paymentMethodAt = dual(function* paymentMethodAt(customer: string, provider: string, kind: string) {

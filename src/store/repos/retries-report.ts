@@ -1,8 +1,8 @@
 import type {FinishedChain} from '../../core/retry/recovery-rate.js'
 import type {RetryStatus} from '../../core/retry/policy.js'
+import {bothWays, type Words} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
 import {all} from '../ops/op.js'
-import {bothNamed, type NamedWords} from './named-words.js'
 
 /** Which chains a report covers: a window [since, until), a site, the failed payments' provider. */
 export interface RetryScope {
@@ -12,8 +12,8 @@ export interface RetryScope {
   provider?: string
 }
 
-const filter = (w: NamedWords) =>
-  `(${w.unset('site')} OR r.site_id = @site) AND (${w.unset('provider')} OR r.provider = @provider)`
+const filter = (w: Words) =>
+  `(${w.unset('@site')} OR r.site_id = @site) AND (${w.unset('@provider')} OR r.provider = @provider)`
 
 function params(s: RetryScope): Record<string, string | null> {
   return {since: s.since, until: s.until, site: s.site ?? null, provider: s.provider ?? null}
@@ -40,7 +40,7 @@ export const finishedChains = dual(function* finishedChains(s: RetryScope) {
   }))
 })
 
-const FINISHED = bothNamed(
+const FINISHED = bothWays(
   (w) => `SELECT r.status, r.provider, r.failure_code, r.amount_minor, r.currency, r.recovered_via, r.recovered_slot
        FROM retries r WHERE r.finished_at >= @since AND r.finished_at < @until AND ${filter(w)}`,
 )
@@ -51,7 +51,7 @@ export const attemptsBySlot = dual(function* attemptsBySlot(s: RetryScope) {
   return new Map(rows.map((r) => [r.slot, r.n]))
 })
 
-const BY_SLOT = bothNamed(
+const BY_SLOT = bothWays(
   (w) => `SELECT a.slot, COUNT(*) AS n FROM retry_attempts a JOIN retries r ON r.id = a.retry_id
        WHERE a.started_at >= @since AND a.started_at < @until AND a.status <> 'not_sent' AND ${filter(w)}
        GROUP BY a.slot`,
@@ -63,7 +63,7 @@ export const attemptsByProvider = dual(function* attemptsByProvider(s: RetryScop
   return new Map(rows.map((r) => [r.provider, r.n]))
 })
 
-const BY_PROVIDER = bothNamed(
+const BY_PROVIDER = bothWays(
   (w) => `SELECT r.provider, COUNT(*) AS n FROM retry_attempts a JOIN retries r ON r.id = a.retry_id
        WHERE a.started_at >= @since AND a.started_at < @until AND a.status <> 'not_sent' AND ${filter(w)}
        GROUP BY r.provider`,
@@ -78,7 +78,7 @@ export const openChainsByProvider = dual(function* openChainsByProvider(s: Omit<
   return new Map(rows.map((r) => [r.provider, r.n]))
 })
 
-const OPEN_BY_PROVIDER = bothNamed(
+const OPEN_BY_PROVIDER = bothWays(
   (w) =>
     `SELECT r.provider, COUNT(*) AS n FROM retries r WHERE r.next_at IS NOT NULL AND ${filter(w)} GROUP BY r.provider`,
 )
@@ -91,14 +91,10 @@ export const lifetimeRetryTotals = dual(function* lifetimeRetryTotals() {
   )
 })
 
-// SQLite sums a comparison as 0 or 1; PostgreSQL's comparison is a boolean, which sum() refuses: it counts with FILTER.
-const lifetimeSql = (count: (condition: string) => string) =>
-  `SELECT r.provider,
+const LIFETIME = bothWays(
+  (w) => `SELECT r.provider,
          (SELECT COUNT(*) FROM retry_attempts a JOIN retries x ON x.id = a.retry_id
            WHERE x.provider = r.provider AND a.status <> 'not_sent') AS attempted,
-         ${count("r.status = 'recovered'")} AS recovered, ${count("r.status IN ('exhausted', 'stopped')")} AS exhausted
-       FROM retries r GROUP BY r.provider`
-const LIFETIME = {
-  sqlite: lifetimeSql((condition) => `SUM(${condition})`),
-  postgres: lifetimeSql((condition) => `COUNT(*) FILTER (WHERE ${condition})`),
-}
+         ${w.sumTrue("r.status = 'recovered'")} AS recovered, ${w.sumTrue("r.status IN ('exhausted', 'stopped')")} AS exhausted
+       FROM retries r GROUP BY r.provider`,
+)

@@ -1,8 +1,8 @@
 import type {RetryStatus} from '../../core/retry/policy.js'
 import type {Money} from '../../core/transaction.js'
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
 import {all, get, run, value} from '../ops/op.js'
-import {bothNamed} from './named-words.js'
 
 /** One retry chain: a failed payment being retried (src/core/retry/policy.ts says what each status means). */
 export interface RetryRow {
@@ -125,9 +125,9 @@ export const dueRetries = dual(function* dueRetries(now: string, providers: read
   return rows.map(toRetryRow)
 })
 
-const DUE = bothNamed(
+const DUE = bothWays(
   (w) => `SELECT ${RETRY_COLUMNS} FROM retries WHERE next_at IS NOT NULL AND next_at <= @now
-         AND (${w.unset('providers')} OR provider ${w.inNamed('text', 'providers')})
+         AND (${w.unset('@providers')} OR provider ${w.inList('text', '@providers')})
        ORDER BY next_at, id LIMIT @limit`,
 )
 
@@ -149,9 +149,9 @@ export const openRetriesLike = dual(function* openRetriesLike(like: {
   return rows.map(toRetryRow)
 })
 
-const LIKE = bothNamed(
+const LIKE = bothWays(
   (w) => `SELECT ${RETRY_COLUMNS} FROM retries WHERE customer_id = @customerId AND next_at IS NOT NULL
-         AND (invoice_ref = @invoiceRef OR (${w.unset('invoiceRef')} AND amount_minor = @minor AND currency = @currency))`,
+         AND (invoice_ref = @invoiceRef OR (${w.unset('@invoiceRef')} AND amount_minor = @minor AND currency = @currency))`,
 )
 
 /**
@@ -235,9 +235,9 @@ export const listRetries = dual(function* listRetries(f: {
   return rows.map(toRetryRow)
 })
 
-const LISTED = bothNamed(
-  (w) => `SELECT ${RETRY_COLUMNS} FROM retries WHERE status ${w.inNamed('text', 'statuses')}
-         AND (${w.unset('provider')} OR provider = @provider)
+const LISTED = bothWays(
+  (w) => `SELECT ${RETRY_COLUMNS} FROM retries WHERE status ${w.inList('text', '@statuses')}
+         AND (${w.unset('@provider')} OR provider = @provider)
        ORDER BY updated_at DESC, id DESC LIMIT @limit`,
 )
 

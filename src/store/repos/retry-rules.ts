@@ -1,9 +1,9 @@
 import type {Decision} from '../../core/transaction.js'
 import {overrideKey, type RetryRules} from '../../core/retry/classification.js'
 import {networkRulesFrom} from '../../core/retry/network-rules.js'
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
 import {all, now as clock, type Ops, run} from '../ops/op.js'
-import {bothNamed} from './named-words.js'
 
 /**
  * What admins decided about retry decisions (migration 005): per-code overrides of the adapters' tables and the
@@ -51,9 +51,9 @@ export const listOverrides = dual(function* listOverrides(filter: {kind?: string
   }))
 })
 
-const OVERRIDES = bothNamed(
+const OVERRIDES = bothWays(
   (w) => `SELECT kind, code, decision, note, updated_at, updated_by FROM retry_code_overrides
-       WHERE (${w.unset('kind')} OR kind = @kind) ORDER BY kind, code`,
+       WHERE (${w.unset('@kind')} OR kind = @kind) ORDER BY kind, code`,
 )
 
 export const getOverride = dual(function* getOverride(kind: string, code: string) {

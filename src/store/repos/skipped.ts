@@ -1,7 +1,8 @@
 import {createHash} from 'node:crypto'
 
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, now, type Ops, run, type Sql} from '../ops/op.js'
+import {all, now, type Ops, run} from '../ops/op.js'
 
 /**
  * Gateway objects seen and deliberately not posted (Page.skipped), one row per object: seeing it again (an
@@ -29,17 +30,14 @@ export interface SkippedItem {
   rawJson: string
 }
 
-const UPSERT: Sql = {
-  sqlite: `INSERT INTO sync_skipped (provider, item_key, external_id, code, reason, raw_json, source, first_seen_at, last_seen_at)
+const UPSERT = bothWays(
+  (
+    w,
+  ) => `INSERT INTO sync_skipped (provider, item_key, external_id, code, reason, raw_json, source, first_seen_at, last_seen_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (provider, item_key) DO UPDATE SET code = excluded.code, reason = excluded.reason,
-    raw_json = excluded.raw_json, source = excluded.source, seen_count = seen_count + 1, last_seen_at = excluded.last_seen_at`,
-  // A bare seen_count is ambiguous to PostgreSQL, between the row updated and `excluded`.
-  postgres: `INSERT INTO sync_skipped (provider, item_key, external_id, code, reason, raw_json, source, first_seen_at, last_seen_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (provider, item_key) DO UPDATE SET code = excluded.code, reason = excluded.reason,
-    raw_json = excluded.raw_json, source = excluded.source, seen_count = sync_skipped.seen_count + 1, last_seen_at = excluded.last_seen_at`,
-}
+    raw_json = excluded.raw_json, source = excluded.source, seen_count = ${w.stored('sync_skipped', 'seen_count')} + 1, last_seen_at = excluded.last_seen_at`,
+)
 
 export const keepSkipped = dual(function* keepSkipped(items: readonly SkippedWrite[], at?: string) {
   const when = at ?? (yield* now())
@@ -85,14 +83,10 @@ export const listSkipped = dual(function* listSkipped(
   }))
 })
 
-const LIST: Sql = {
-  sqlite: `SELECT id, provider, external_id, code, reason, source, seen_count, first_seen_at, last_seen_at, raw_json FROM sync_skipped
-       WHERE (@provider IS NULL OR provider = @provider) AND (@code IS NULL OR code = @code) AND (@reason IS NULL OR reason = @reason)
-       ORDER BY last_seen_at DESC, id DESC LIMIT @limit`,
-  // PostgreSQL cannot tell the type of a parameter only tested for NULL, and refuses a negative LIMIT (SQLite's
-  // "no limit"; PostgreSQL's is NULL).
-  postgres: `SELECT id, provider, external_id, code, reason, source, seen_count, first_seen_at, last_seen_at, raw_json FROM sync_skipped
-       WHERE (CAST(@provider AS text) IS NULL OR provider = @provider) AND (CAST(@code AS text) IS NULL OR code = @code)
-       AND (CAST(@reason AS text) IS NULL OR reason = @reason)
-       ORDER BY last_seen_at DESC, id DESC LIMIT CASE WHEN CAST(@limit AS bigint) >= 0 THEN CAST(@limit AS bigint) END`,
-}
+const LIST = bothWays(
+  (
+    w,
+  ) => `SELECT id, provider, external_id, code, reason, source, seen_count, first_seen_at, last_seen_at, raw_json FROM sync_skipped
+       WHERE (${w.unset('@provider')} OR provider = @provider) AND (${w.unset('@code')} OR code = @code) AND (${w.unset('@reason')} OR reason = @reason)
+       ORDER BY last_seen_at DESC, id DESC LIMIT ${w.limit('@limit')}`,
+)

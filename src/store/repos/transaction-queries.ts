@@ -1,6 +1,7 @@
 import type {NormalizedTxn} from '../../core/transaction.js'
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, get, type Ops, type Sql} from '../ops/op.js'
+import {all, get, type Ops} from '../ops/op.js'
 import {toSummary, type TxnSummary} from './ledger.js'
 import {TXN_COLUMNS, txnFromRow, type TxnRow} from './txn-row.js'
 
@@ -27,22 +28,21 @@ const SUMMARY_COLUMNS =
  * the sync keeps no per-customer index, which would cost a randomly placed leaf for every transaction it writes.
  */
 export const queryTransactions = dual(function* queryTransactions(f: TxnFilter): Ops<TxnSummary[]> {
-  const where: string[] = []
-  if (f.site !== undefined) where.push('site_id = @site')
-  if (f.provider !== undefined) where.push('provider = @provider')
-  // PostgreSQL has no INDEXED BY (nor needs telling: it has no per-customer index to be drawn to either).
-  const customer =
-    'seq IN (SELECT seq FROM transactions INDEXED BY transactions_site_time WHERE customer_id = @customer)'
-  if (f.customer !== undefined) where.push(customer)
-  if (f.status !== undefined) where.push('status = @status')
-  if (f.type !== undefined) where.push('type = @type')
-  if (f.since !== undefined) where.push('occurred_at >= @since')
-  const text = `SELECT ${SUMMARY_COLUMNS} FROM transactions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+  const sql = bothWays((w) => {
+    const where: string[] = []
+    if (f.site !== undefined) where.push('site_id = @site')
+    if (f.provider !== undefined) where.push('provider = @provider')
+    // PostgreSQL needs no index hint: it has no per-customer index to be drawn to either.
+    if (f.customer !== undefined)
+      where.push(
+        `seq IN (SELECT seq FROM transactions${w.indexedBy('transactions_site_time')} WHERE customer_id = @customer)`,
+      )
+    if (f.status !== undefined) where.push('status = @status')
+    if (f.type !== undefined) where.push('type = @type')
+    if (f.since !== undefined) where.push('occurred_at >= @since')
+    return `SELECT ${SUMMARY_COLUMNS} FROM transactions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY occurred_at DESC, id DESC LIMIT @limit`
-  const sql: Sql =
-    f.customer === undefined
-      ? text
-      : {sqlite: text, postgres: text.replace(customer, customer.replace(' INDEXED BY transactions_site_time', ''))}
+  })
   const params = Object.fromEntries(
     Object.entries({
       site: f.site,

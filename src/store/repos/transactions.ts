@@ -1,6 +1,7 @@
 import type {NormalizedTxn} from '../../core/transaction.js'
+import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, engine, get, type Ops, run, type Sql, value} from '../ops/op.js'
+import {all, engine, get, type Ops, run, value} from '../ops/op.js'
 import {IDENTITY_COLUMNS, TXN_COLUMN_LIST, TXN_COLUMNS, txnFromRow, txnValues, type TxnRow} from './txn-row.js'
 
 export interface StoredTxnState {
@@ -108,11 +109,10 @@ export const storedParent = dual(function* storedParent(
   return row ? {customerId: row.customer_id, siteId: row.site_id} : null
 })
 
-// PostgreSQL cannot tell a parameter's type from `? IS NULL` alone: it is named there.
-const STORED: Sql = {
-  sqlite: `SELECT customer_id, site_id, ${TXN_COLUMNS} FROM transactions WHERE (? IS NULL OR provider = ?) ORDER BY seq`,
-  postgres: `SELECT customer_id, site_id, ${TXN_COLUMNS} FROM transactions WHERE (CAST(? AS text) IS NULL OR provider = ?) ORDER BY seq`,
-}
+const STORED = bothWays(
+  (w) =>
+    `SELECT customer_id, site_id, ${TXN_COLUMNS} FROM transactions WHERE (${w.unset('?')} OR provider = ?) ORDER BY seq`,
+)
 
 /** Every stored transaction as the sync last wrote it (optionally one provider's), in arrival order. */
 export const storedTransactions = dual(function* storedTransactions(

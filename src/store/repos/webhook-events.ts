@@ -1,32 +1,6 @@
+import {bothWays, type Words, words} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, type Engine, engine, get, type Ops, run, type Sql, value} from '../ops/op.js'
-
-/** The words of this file's statements that the engines spell differently. */
-interface Spelling {
-  /** A camelCase alias: PostgreSQL folds an unquoted name to lower case. */
-  alias(name: string): string
-  /** A parameter left out: PostgreSQL cannot tell the type of a parameter only tested for NULL, so it is named. */
-  unset(param: string): string
-  /** `IN` a JSON array parameter of integers (dialect.ts's inList, for a named parameter). */
-  inIntegers(param: string): string
-}
-
-const SPELLING: Record<Engine, Spelling> = {
-  sqlite: {
-    alias: (name) => name,
-    unset: (param) => `${param} IS NULL`,
-    inIntegers: (param) => `IN (SELECT value FROM json_each(${param}))`,
-  },
-  postgres: {
-    alias: (name) => `"${name}"`,
-    unset: (param) => `CAST(${param} AS text) IS NULL`,
-    inIntegers: (param) => `IN (SELECT json_array_elements_text(CAST(${param} AS json))::bigint)`,
-  },
-}
-
-function spell(template: (s: Spelling) => string): Sql {
-  return {sqlite: template(SPELLING.sqlite), postgres: template(SPELLING.postgres)}
-}
+import {all, engine, get, type Ops, run, value} from '../ops/op.js'
 
 /**
  * Verified webhook deliveries (migration 005): one row per gateway event, keyed by (provider, dedup_key). Written in
@@ -70,7 +44,7 @@ export interface WebhookEventRow {
 
 /** nextFetchAt: where the column comes from (the time a claim found, on PostgreSQL: see dueFetches). */
 const columns = (
-  {alias: a}: Spelling,
+  {alias: a}: Words,
   nextFetchAt = 'next_fetch_at',
 ) => `id, provider, dedup_key AS ${a('dedupKey')}, received_at AS ${a('receivedAt')}, committed_at AS ${a('committedAt')},
   commit_ms AS ${a('commitMs')}, deliveries, last_delivery_at AS ${a('lastDeliveryAt')}, status, summary, events_json AS ${a('eventsJson')},
@@ -119,7 +93,7 @@ export const getWebhookEvent = dual(function* getWebhookEvent(id: number): Ops<W
   return yield* get<WebhookEventRow>(GET, [id])
 })
 
-const GET = spell((s) => `SELECT ${columns(s)} FROM webhook_events WHERE id = ?`)
+const GET = bothWays((w) => `SELECT ${columns(w)} FROM webhook_events WHERE id = ?`)
 
 /** The exact bytes received. */
 export const webhookEventBody = dual(function* webhookEventBody(id: number): Ops<Buffer | undefined> {
@@ -140,9 +114,9 @@ export const listWebhookEvents = dual(function* listWebhookEvents(filter: {
   })
 })
 
-const LIST = spell(
-  (s) => `SELECT ${columns(s)} FROM webhook_events
-       WHERE (${s.unset('@provider')} OR provider = @provider) AND (${s.unset('@status')} OR status = @status)
+const LIST = bothWays(
+  (w) => `SELECT ${columns(w)} FROM webhook_events
+       WHERE (${w.unset('@provider')} OR provider = @provider) AND (${w.unset('@status')} OR status = @status)
        ORDER BY id DESC LIMIT @limit`,
 )
 
@@ -170,7 +144,7 @@ export const dueFetches = dual(function* dueFetches(
   return yield* all<WebhookEventRow>(CLAIM_DUE, [now, limit, new Date(Date.parse(now) + claimMs).toISOString()])
 })
 
-const DUE_SQLITE = `SELECT ${columns(SPELLING.sqlite)} FROM webhook_events WHERE status = 'fetching' AND next_fetch_at <= ?
+const DUE_SQLITE = `SELECT ${columns(words('sqlite'))} FROM webhook_events WHERE status = 'fetching' AND next_fetch_at <= ?
        ORDER BY next_fetch_at, id LIMIT ?`
 
 /**
@@ -184,9 +158,9 @@ const CLAIM_DUE = `WITH due AS (
          FOR UPDATE SKIP LOCKED
        ), claimed AS (
          UPDATE webhook_events SET next_fetch_at = ? FROM due WHERE id = due_id
-         RETURNING ${columns(SPELLING.postgres, 'due_at')}
+         RETURNING ${columns(words('postgres'), 'due_at')}
        )
-       SELECT * FROM claimed ORDER BY "nextFetchAt", id`
+       SELECT * FROM claimed ORDER BY ${words('postgres').alias('nextFetchAt')}, id`
 
 /** When the next event to read is due (null: none waits). */
 export const nextFetchAt = dual(function* nextFetchAt(): Ops<string | null> {
@@ -228,9 +202,9 @@ export const commitCount = dual(function* commitCount(w: TimeWindow, provider?: 
   return row.n
 })
 
-const COMMIT_COUNT = spell(
-  (s) => `SELECT COUNT(*) AS n FROM webhook_events WHERE received_at >= @since AND received_at < @until
-         AND (${s.unset('@provider')} OR provider = @provider)`,
+const COMMIT_COUNT = bothWays(
+  (w) => `SELECT COUNT(*) AS n FROM webhook_events WHERE received_at >= @since AND received_at < @until
+         AND (${w.unset('@provider')} OR provider = @provider)`,
 )
 
 /** Receipt-to-commit times at the given 1-based ranks of the window's events in ascending order. */
@@ -249,9 +223,9 @@ export const commitMsAtRanks = dual(function* commitMsAtRanks(
   return new Map(rows.map((r) => [r.rn, r.commit_ms]))
 })
 
-const AT_RANKS = spell(
-  (s) => `SELECT rn, commit_ms FROM (
+const AT_RANKS = bothWays(
+  (w) => `SELECT rn, commit_ms FROM (
          SELECT commit_ms, ROW_NUMBER() OVER (ORDER BY commit_ms, id) AS rn FROM webhook_events
-         WHERE received_at >= @since AND received_at < @until AND (${s.unset('@provider')} OR provider = @provider)
-       ) WHERE rn ${s.inIntegers('@ranks')}`,
+         WHERE received_at >= @since AND received_at < @until AND (${w.unset('@provider')} OR provider = @provider)
+       ) WHERE rn ${w.inList('integer', '@ranks')}`,
 )
