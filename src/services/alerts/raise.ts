@@ -1,6 +1,9 @@
 import {randomBytes} from 'node:crypto'
 
 import type {Db} from '../../store/db.js'
+import type {Dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
+import {runSync} from '../../store/ops/run-sync.js'
 import {targetsFor} from '../../store/repos/alerts.js'
 import {insertDeliveries, insertOutbox} from '../../store/repos/alerts-outbox.js'
 import type {Alert} from './events.js'
@@ -13,32 +16,48 @@ export type {Alert, AlertEvent} from './events.js'
  * between the two, nor sent for a change that rolled back (called outside one, it opens its own). With no target for
  * the event nothing is written. A dedupKey raised before makes this a no-op.
  */
-export function raiseAlert(db: Db, alert: Alert): void {
-  raiseAlertTo(db, targetsFor(db, alert.event), alert)
-}
+export const raiseAlert: Dual<[alert: Alert], void> = Object.assign(
+  (db: Db, alert: Alert): void => inTransaction(db, raiseAlert.ops(alert)),
+  {
+    *ops(alert: Alert): Ops<void> {
+      yield* raiseAlertTo.ops(yield* targetsFor.ops(alert.event), alert)
+    },
+  },
+)
 
 /** raiseAlert for targets the caller has looked up already (targetsFor): the apply path asks once per event. */
-export function raiseAlertTo(db: Db, targets: readonly string[], alert: Alert): void {
-  if (targets.length === 0) return
-  const orderKey = orderKeyOf(alert)
-  const write = () => {
-    const seq = insertOutbox(db, {
-      messageId: nextMessageId(),
-      event: alert.event,
-      subject: alert.subject,
-      provider: alert.provider ?? null,
-      customer: alert.customer ?? null,
-      site: alert.site ?? null,
-      orderKey,
-      dedupKey: alert.dedupKey ?? null,
-      payload: payloadOf(alert),
-      raisedAt: alert.at,
-    })
-    if (seq !== null) insertDeliveries(db, seq, targets, orderKey, alert.at)
-  }
-  // Inside the caller's transaction (the usual case) the two inserts need no savepoint of their own.
-  if (db.raw.inTransaction) write()
-  else db.write(write)
+export const raiseAlertTo: Dual<[targets: readonly string[], alert: Alert], void> = Object.assign(
+  (db: Db, targets: readonly string[], alert: Alert): void => {
+    if (targets.length > 0) inTransaction(db, raiseAlertTo.ops(targets, alert))
+  },
+  {
+    *ops(targets: readonly string[], alert: Alert): Ops<void> {
+      if (targets.length === 0) return
+      const orderKey = orderKeyOf(alert)
+      const seq = yield* insertOutbox.ops({
+        messageId: nextMessageId(),
+        event: alert.event,
+        subject: alert.subject,
+        provider: alert.provider ?? null,
+        customer: alert.customer ?? null,
+        site: alert.site ?? null,
+        orderKey,
+        dedupKey: alert.dedupKey ?? null,
+        payload: payloadOf(alert),
+        raisedAt: alert.at,
+      })
+      if (seq !== null) yield* insertDeliveries.ops(seq, targets, orderKey, alert.at)
+    },
+  },
+)
+
+/**
+ * On a Db: inside the caller's transaction (the usual case) the inserts need no savepoint of their own; outside one,
+ * they get their own. Through a LedgerHandle, `.ops` runs in the handle's transaction.
+ */
+function inTransaction(db: Db, body: Ops<void>): void {
+  if (db.raw.inTransaction) runSync(db, body)
+  else db.write(() => runSync(db, body))
 }
 
 // A webhook-id never seen before: 128 random bits per process (or page-writer thread), then a counter. Random rather
