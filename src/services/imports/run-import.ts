@@ -14,6 +14,8 @@ export interface ImportResult extends ImportCounts {
   rejected: Array<{line: number; error: string}>
 }
 
+type BatchCounts = ImportCounts & {rejected: Array<{index: number; error: string}>}
+
 export interface ImportSpec<T> {
   file: string
   /** The columns (keys) this import reads; checked once for the whole file. */
@@ -23,9 +25,9 @@ export interface ImportSpec<T> {
   /**
    * Applies one batch in one immediate transaction; rows the store refuses come back by index. `skipped` counts
    * the lines rejected before the store since the previous batch, so that the batches' audit rows add up to the
-   * file (the last call may have no rows, only skipped lines).
+   * file (the last call may have no rows, only skipped lines). Awaited: a ledger on PostgreSQL answers later.
    */
-  applyBatch: (rows: T[], skipped: number) => ImportCounts & {rejected: Array<{index: number; error: string}>}
+  applyBatch: (rows: T[], skipped: number) => BatchCounts | Promise<BatchCounts>
   /** Something the admin should know that is not an error (a file with a header and no rows). */
   warn: (message: string) => void
   batchSize?: number
@@ -51,9 +53,9 @@ export async function runImport<T>(spec: ImportSpec<T>): Promise<ImportResult> {
     result.rejected.push({line, error})
     skipped += 1
   }
-  const flush = () => {
+  const flush = async () => {
     if (batch.length === 0 && skipped === 0) return
-    const counts = spec.applyBatch(batch, skipped)
+    const counts = await spec.applyBatch(batch, skipped)
     result.inserted += counts.inserted
     result.updated += counts.updated
     result.unchanged += counts.unchanged
@@ -80,9 +82,9 @@ export async function runImport<T>(spec: ImportSpec<T>): Promise<ImportResult> {
     }
     batch.push(parsed.data)
     lines.push(row.line)
-    if (batch.length >= size) flush()
+    if (batch.length >= size) await flush()
   }
-  flush()
+  await flush()
   result.rejected.sort((a, b) => a.line - b.line)
   return result
 }
