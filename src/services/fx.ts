@@ -2,13 +2,15 @@ import {readFile} from 'node:fs/promises'
 
 import type {AppContext} from '../app/context.js'
 import {assertCurrency} from '../core/currency.js'
-import {convertMoney, formatRational, parseRate, resolveRate, type FxRate} from '../core/fx.js'
+import {convertMoney, formatRational, parseRate, type RateLookup, resolveRate, type FxRate} from '../core/fx.js'
 import {parseEcbXml, parseFxCsv} from '../core/fx-sources.js'
 import {parseDecimal} from '../core/money.js'
 import {parseDay} from '../core/time-input.js'
 import type {Money} from '../core/transaction.js'
 import {ConfigError, UsageError} from '../core/errors.js'
 import type {Db} from '../store/db.js'
+import {dual} from '../store/ops/dual.js'
+import type {Ops} from '../store/ops/op.js'
 import {listRates as listRateRows, rateOnOrBefore, upsertRates} from '../store/repos/fx.js'
 import {appendAudit} from './audit.js'
 
@@ -92,9 +94,9 @@ export function listRates(db: Db, filter: {base?: string; quote?: string; limit?
 }
 
 /** Converts at the latest rate on or before `date` (direct, inverse or through EUR); ConfigError when none exists. */
-export function convertAt(db: Db, amount: Money, to: string, date: string): Conversion {
+export const convertAt = dual(function* convertAt(amount: Money, to: string, date: string): Ops<Conversion> {
   const target = assertCurrency(to)
-  const resolved = resolveRate(amount.currency, target, date, (b, q, d) => rateOnOrBefore(db, b, q, d) ?? undefined)
+  const resolved = yield* withRates((lookup) => resolveRate(amount.currency, target, date, lookup))
   if (!resolved) {
     throw new ConfigError(
       `no exchange rate from ${amount.currency} to ${target} on or before ${date}`,
@@ -108,6 +110,36 @@ export function convertAt(db: Db, amount: Money, to: string, date: string): Conv
     rate: formatRational(resolved.rate, 10),
     rateDate: resolved.date,
     path: resolved.path,
+  }
+})
+
+/** A rate core/fx.ts asked for that has not been read yet: read it, then ask again. */
+class RateNeeded extends Error {
+  constructor(readonly pair: [base: string, quote: string, onOrBefore: string]) {
+    super(`rate ${pair.join(' ')} not read yet`)
+  }
+}
+
+/**
+ * `compute` with a rate look-up answered by statements: core/fx.ts asks synchronously, so each rate it asks for
+ * that is not read yet stops it, is read, and it runs again with what was read. The rates read, and their order,
+ * are those of a synchronous look-up; the pure computation runs at most once more per rate.
+ */
+function* withRates<T>(compute: (lookup: RateLookup) => T): Ops<T> {
+  const known = new Map<string, FxRate | undefined>()
+  const key = (b: string, q: string, d: string) => `${b}/${q}/${d}`
+  for (;;) {
+    try {
+      return compute((b, q, d) => {
+        const k = key(b, q, d)
+        if (!known.has(k)) throw new RateNeeded([b, q, d])
+        return known.get(k)
+      })
+    } catch (error) {
+      if (!(error instanceof RateNeeded)) throw error
+      const [b, q, d] = error.pair
+      known.set(key(b, q, d), (yield* rateOnOrBefore.ops(b, q, d)) ?? undefined)
+    }
   }
 }
 
