@@ -22,7 +22,8 @@ export type Learned =
   | {status: 'unknown'; externalId: string | null; detail: string}
   | {status: 'not_sent'; detail: string}
 
-export type RaiseAlert = typeof raiseAlert
+/** raiseAlert as this path calls it, on a Db (its `.ops` is not needed here, nor given by tests' stand-ins). */
+export type RaiseAlert = (db: Db, alert: Parameters<typeof raiseAlert>[1]) => void
 
 export interface SettleDeps {
   actor: string
