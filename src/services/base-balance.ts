@@ -1,6 +1,7 @@
 import type {Convert} from '../core/reconcile/convert.js'
 import type {Money} from '../core/transaction.js'
-import type {Db} from '../store/db.js'
+import {dual} from '../store/ops/dual.js'
+import type {Ops} from '../store/ops/op.js'
 import {convertAt} from './fx.js'
 
 /**
@@ -11,13 +12,12 @@ import {convertAt} from './fx.js'
  * `convert` may stand in for convertAt when it gives convertAt's figures (the reconciliation's cached converter,
  * services/reconcile/fx.ts): null means no rate.
  */
-export function balanceInBase(
-  db: Db,
+export const balanceInBase = dual(function* balanceInBase(
   balances: readonly Money[],
   base: string,
   date: string,
   convert?: Convert,
-): {minor: number; error: string | null} {
+): Ops<{minor: number; error: string | null}> {
   let minor = 0
   let error: string | null = null
   for (const b of balances) {
@@ -33,10 +33,10 @@ export function balanceInBase(
       continue
     }
     try {
-      minor += convertAt(db, b, base, date).to.minor
+      minor += (yield* convertAt.ops(b, base, date)).to.minor
     } catch (e) {
       error = (e as Error).message
     }
   }
   return {minor, error}
-}
+})
