@@ -9,6 +9,7 @@ import {UsageError} from '../core/errors.js'
 import {gatewayFacts, type GatewayKind} from '../gateways/registry.js'
 import {envVarName} from '../secrets/index.js'
 import {openDatabase, type Db} from '../store/db.js'
+import {sqliteHandle} from '../store/ops/ledger-handle.js'
 import {ensurePrivateDir} from '../store/private-files.js'
 import {existingSideFiles, sizeOf} from '../store/side-files.js'
 import {SEGMENTS} from '../sandbox/generate.js'
@@ -138,7 +139,7 @@ export async function runDemo<T>(
     const files = sandbox.exported!.files
     const sites = await importSites(db, demoCtx, files.sites)
     const customers = await importCustomers(db, demoCtx, files.customers)
-    const invoices = await importInvoices(db, demoCtx, files.invoices)
+    const invoices = await importInvoices(sqliteHandle(db), demoCtx, files.invoices)
     step(`imported ${sites.inserted} sites, ${customers.inserted} customers, ${invoices.inserted} invoices`)
     const gateways: DemoResult['gateways'] = []
     const withheld = SEGMENTS[SEGMENTS.length - 1]!

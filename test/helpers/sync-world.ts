@@ -22,6 +22,7 @@ import {importInvoices} from '../../src/services/invoices.js'
 import {addProvider} from '../../src/services/providers.js'
 import {importSites} from '../../src/services/sites.js'
 import {openDatabase, type Db} from '../../src/store/db.js'
+import {onDb} from './on-db.js'
 
 /**
  * A whole sync world for engine tests: a temp home with the YMS side of a generated scenario imported (sites,
@@ -180,7 +181,7 @@ export async function importWorld(
     for (const [what, run, file] of [
       ['sites', importSites, files.sites],
       ['customers', importCustomers, files.customers],
-      ['invoices', importInvoices, files.invoices],
+      ['invoices', onDb(importInvoices), files.invoices],
     ] as const) {
       const r = await run(db, ctx, file)
       if (r.rejected.length > 0)

@@ -12,6 +12,7 @@ import {importCustomers, listCustomers} from '../../src/services/customers.js'
 import {importInvoices} from '../../src/services/invoices.js'
 import {importSites, listSites} from '../../src/services/sites.js'
 import {importWorld} from '../services/imports/import-world.js'
+import {onDb} from '../helpers/on-db.js'
 
 const scenario = generateScenario({
   seed: 3,
@@ -131,7 +132,7 @@ describe('exportScenario', () => {
       for (const [run, file] of [
         [importSites, files.sites],
         [importCustomers, files.customers],
-        [importInvoices, files.invoices],
+        [onDb(importInvoices), files.invoices],
       ] as const) {
         expect((await run(w.db, w.ctx, file)).rejected).toEqual([])
       }

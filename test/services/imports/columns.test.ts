@@ -5,6 +5,8 @@ import {importInvoices} from '../../../src/services/invoices.js'
 import {addSite, importSites, listSites} from '../../../src/services/sites.js'
 import {insertProvider} from '../../../src/store/repos/providers.js'
 import {csv, importWorld, type ImportWorld} from './import-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
+import {onDb} from '../../helpers/on-db.js'
 
 let w: ImportWorld
 beforeEach(() => {
@@ -39,7 +41,7 @@ describe('the header of a CSV file', () => {
     ['sites', importSites, 'id,name,currency,colour', /unknown column "colour"/],
     [
       'invoices',
-      importInvoices,
+      onDb(importInvoices),
       'id,site,customer,amount,currency,issued_at,due',
       /unknown column "due" \(did you mean "due_at"\?\)/,
     ],
@@ -51,7 +53,7 @@ describe('the header of a CSV file', () => {
   it.each([
     ['sites', importSites, 'id,name', /missing column "currency"/],
     ['customers', importCustomers, 'id,name', /missing column "site"/],
-    ['invoices', importInvoices, 'id,site,customer,currency,issued_at', /missing column "amount"/],
+    ['invoices', onDb(importInvoices), 'id,site,customer,currency,issued_at', /missing column "amount"/],
   ])('%s: a missing required column is one error for the file', async (_what, run, header, message) => {
     const path = w.input('in.csv', csv(header, 'a,b', 'c,d'))
     expect((await failure(run(w.db, w.ctx, path))).message).toMatch(message)
@@ -136,7 +138,7 @@ describe('the keys of JSON lines', () => {
       'invoices.jsonl',
       '{"id":"i1","site":"berlin","customer":"c1","amount":"1.00","currency":"EUR","issued":"2026-01-01"}\n',
     )
-    expect((await failure(importInvoices(w.db, w.ctx, invoices))).message).toBe(
+    expect((await failure(importInvoices(sqliteHandle(w.db), w.ctx, invoices))).message).toBe(
       `${invoices}: unknown key "issued" on line 1 (did you mean "issued_at"?)`,
     )
   })

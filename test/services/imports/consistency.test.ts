@@ -6,6 +6,7 @@ import {importInvoices} from '../../../src/services/invoices.js'
 import {addSite, importSites, listSites} from '../../../src/services/sites.js'
 import {siteBalances} from '../../../src/store/repos/ledger.js'
 import {csv, importWorld, type ImportWorld} from './import-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 let w: ImportWorld
 beforeEach(async () => {
@@ -18,7 +19,7 @@ afterEach(() => w.cleanup())
 
 const INVOICE_HEADER = 'id,site,customer,amount,currency,issued_at,due_at'
 const invoices = (...rows: string[]) =>
-  importInvoices(w.db, w.ctx, w.input('invoices.csv', csv(INVOICE_HEADER, ...rows)))
+  importInvoices(sqliteHandle(w.db), w.ctx, w.input('invoices.csv', csv(INVOICE_HEADER, ...rows)))
 const revenueSites = () =>
   siteBalances(w.db)
     .filter((b) => b.minor !== 0)

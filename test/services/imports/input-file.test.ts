@@ -8,6 +8,7 @@ import {unreadable} from '../../../src/services/imports/input-file.js'
 import {importInvoices} from '../../../src/services/invoices.js'
 import {importSites, listSites} from '../../../src/services/sites.js'
 import {csv, importWorld, type ImportWorld} from './import-world.js'
+import {onDb} from '../../helpers/on-db.js'
 
 let w: ImportWorld
 beforeEach(() => {
@@ -18,7 +19,7 @@ afterEach(() => w.cleanup())
 const importers = [
   ['sites', importSites],
   ['customers', importCustomers],
-  ['invoices', importInvoices],
+  ['invoices', onDb(importInvoices)],
 ] as const
 
 describe('the file an import reads', () => {

@@ -26,6 +26,7 @@ import {listGrants} from '../../../src/store/repos/grants.js'
 import {getProvider} from '../../../src/store/repos/providers.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
 import {testContext} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 // Each gateway's world synced through the whole engine: the ledger's clearing and fee accounts must hold what the
 // emulator says the merchant's balance at the processor is, per currency. A fee the gateway books and the ledger
@@ -61,7 +62,7 @@ async function syncedLedger(
   const files = (await exportScenario(scenario, home)).files
   await importSites(db, ctx, files.sites)
   await importCustomers(db, ctx, files.customers)
-  await importInvoices(db, ctx, files.invoices)
+  await importInvoices(sqliteHandle(db), ctx, files.invoices)
   await addProvider(db, ctx, {
     id: kind,
     kind,
