@@ -188,7 +188,7 @@ export async function runDemo<T>(
     const retries = await demoRetries(db, demoCtx, {methods, advance: (ms) => void (shift += ms)}, step)
     const reconcile: DemoReconcile[] = []
     for (const site of listSites(db)) {
-      const {result} = await runReconcile(db, demoCtx, {site: site.id})
+      const {result} = await runReconcile(sqliteHandle(db), demoCtx, {site: site.id})
       const {runId, counts, open} = result
       reconcile.push({site: site.id, runId, counts, open, identityHolds: result.identity.holds})
     }
