@@ -140,7 +140,7 @@ export async function runDemo<T>(
     const files = sandbox.exported!.files
     const sites = await importSites(sqliteHandle(db), demoCtx, files.sites)
     const customers = await importCustomers(sqliteHandle(db), demoCtx, files.customers)
-    const invoices = await importInvoices(db, demoCtx, files.invoices)
+    const invoices = await importInvoices(sqliteHandle(db), demoCtx, files.invoices)
     step(`imported ${sites.inserted} sites, ${customers.inserted} customers, ${invoices.inserted} invoices`)
     const gateways: DemoResult['gateways'] = []
     const withheld = SEGMENTS[SEGMENTS.length - 1]!
@@ -191,7 +191,7 @@ export async function runDemo<T>(
     const retries = await demoRetries(db, demoCtx, {methods, advance: (ms) => void (shift += ms)}, step)
     const reconcile: DemoReconcile[] = []
     for (const site of listSites(db)) {
-      const {result} = await runReconcile(db, demoCtx, {site: site.id})
+      const {result} = await runReconcile(sqliteHandle(db), demoCtx, {site: site.id})
       const {runId, counts, open} = result
       reconcile.push({site: site.id, runId, counts, open, identityHolds: result.identity.holds})
     }

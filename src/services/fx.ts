@@ -8,9 +8,9 @@ import {parseDecimal} from '../core/money.js'
 import {parseDay} from '../core/time-input.js'
 import type {Money} from '../core/transaction.js'
 import {ConfigError, UsageError} from '../core/errors.js'
-import type {Db} from '../store/db.js'
 import {dual} from '../store/ops/dual.js'
-import type {Ops} from '../store/ops/op.js'
+import type {LedgerHandle} from '../store/ops/ledger-handle.js'
+import {type Ops, write} from '../store/ops/op.js'
 import {listRates as listRateRows, rateOnOrBefore, upsertRates} from '../store/repos/fx.js'
 import {appendAudit} from './audit.js'
 
@@ -30,7 +30,8 @@ export interface Conversion {
   path: string[]
 }
 
-export async function importFx(db: Db, ctx: AppContext, file: string): Promise<FxImportResult> {
+/** Reads and parses the file, then stores its rates and the audit row in one write transaction. */
+export async function importFx(ledger: LedgerHandle, ctx: AppContext, file: string): Promise<FxImportResult> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`)
   })
@@ -40,20 +41,19 @@ export async function importFx(db: Db, ctx: AppContext, file: string): Promise<F
     ? (parsed as ReturnType<typeof parseEcbXml>).errors.map((e) => ({line: e.line ?? 0, error: e.error}))
     : (parsed as ReturnType<typeof parseFxCsv>).rejected
   const source = isXml ? 'ecb' : 'csv'
-  const result = db.write(() => {
-    const r = upsertRates(
-      db,
-      parsed.rates.map((rate) => ({...rate, source})),
-    )
-    appendAudit(db, {
-      actor: ctx.actor,
-      action: 'fx.import',
-      subject: file,
-      outcome: rejected.length ? 'partial' : 'ok',
-      details: {source, imported: r.inserted + r.updated, unchanged: r.unchanged, rejected: rejected.length},
-    })
-    return r
-  })
+  const result = await ledger.write(
+    (function* () {
+      const r = yield* upsertRates.ops(parsed.rates.map((rate) => ({...rate, source})))
+      yield* appendAudit.ops({
+        actor: ctx.actor,
+        action: 'fx.import',
+        subject: file,
+        outcome: rejected.length ? 'partial' : 'ok',
+        details: {source, imported: r.inserted + r.updated, unchanged: r.unchanged, rejected: rejected.length},
+      })
+      return r
+    })(),
+  )
   return {
     source,
     imported: result.inserted + result.updated,
@@ -63,35 +63,46 @@ export async function importFx(db: Db, ctx: AppContext, file: string): Promise<F
   }
 }
 
-export function setRate(
-  db: Db,
+export const setRate = dual(function* setRate(
   ctx: AppContext,
   input: {base: string; quote: string; rate: string; date?: string},
-): FxRate {
+): Ops<FxRate> {
   const base = assertCurrency(input.base, 'BASE')
   const quote = assertCurrency(input.quote, 'QUOTE')
   if (base === quote) throw new UsageError('BASE and QUOTE must differ')
   const date = input.date === undefined ? today(ctx) : parseDay(input.date, '--date')
   parseRate(input.rate) // throws a MoneyError naming the problem
   const rate: FxRate = {date, base, quote, rate: input.rate}
-  db.write(() => {
-    upsertRates(db, [{...rate, source: 'manual'}])
-    appendAudit(db, {actor: ctx.actor, action: 'fx.set', subject: `${base}/${quote}`, outcome: 'ok', details: rate})
-  })
+  yield* write(
+    (function* () {
+      yield* upsertRates.ops([{...rate, source: 'manual'}])
+      yield* appendAudit.ops({
+        actor: ctx.actor,
+        action: 'fx.set',
+        subject: `${base}/${quote}`,
+        outcome: 'ok',
+        details: rate,
+      })
+    })(),
+  )
   return rate
-}
+})
 
-export function listRates(db: Db, filter: {base?: string; quote?: string; limit?: number}): FxRate[] {
+export const listRates = dual(function* listRates(filter: {
+  base?: string
+  quote?: string
+  limit?: number
+}): Ops<FxRate[]> {
   // Read as fx set reads them: "eur" is EUR, and "XYZ" an error rather than a list that can never match.
   const base = filter.base === undefined ? undefined : assertCurrency(filter.base, '--base')
   const quote = filter.quote === undefined ? undefined : assertCurrency(filter.quote, '--quote')
-  return listRateRows(db, {...filter, base, quote}).map((r) => ({
+  return (yield* listRateRows.ops({...filter, base, quote})).map((r) => ({
     date: r.date,
     base: r.base,
     quote: r.quote,
     rate: r.rate,
   }))
-}
+})
 
 /** Converts at the latest rate on or before `date` (direct, inverse or through EUR); ConfigError when none exists. */
 export const convertAt = dual(function* convertAt(amount: Money, to: string, date: string): Ops<Conversion> {
@@ -143,16 +154,15 @@ function* withRates<T>(compute: (lookup: RateLookup) => T): Ops<T> {
   }
 }
 
-export function convertAmount(
-  db: Db,
+export const convertAmount = dual(function* convertAmount(
   ctx: AppContext,
   input: {amount: string; from: string; to: string; date?: string},
-): Conversion {
+): Ops<Conversion> {
   const date = input.date === undefined ? today(ctx) : parseDay(input.date, '--date')
   const from = assertCurrency(input.from, 'FROM')
   const to = assertCurrency(input.to, 'TO')
-  return convertAt(db, parseDecimal(input.amount, from, {field: 'AMOUNT'}), to, date)
-}
+  return yield* convertAt.ops(parseDecimal(input.amount, from, {field: 'AMOUNT'}), to, date)
+})
 
 function today(ctx: AppContext): string {
   return new Date(ctx.now()).toISOString().slice(0, 10)

@@ -3,12 +3,13 @@ import {z} from 'zod'
 import type {AppContext} from '../app/context.js'
 import {invoicePositions, postingDifference} from '../core/ledger.js'
 import {parseDecimal} from '../core/money.js'
-import type {Db} from '../store/db.js'
+import type {LedgerHandle} from '../store/ops/ledger-handle.js'
+import type {Ops} from '../store/ops/op.js'
 import {upsertInvoices, type InvoiceInput} from '../store/repos/invoices.js'
 import {insertPostings, postedPositions} from '../store/repos/ledger.js'
 import type {ColumnRules} from './imports/columns.js'
 import {currencyCode, isoTime, LIMITS, optionalText, requiredId} from './imports/fields.js'
-import {auditedImport} from './imports/audited-import.js'
+import {auditedImportInto} from './imports/audited-import.js'
 import type {ImportResult} from './imports/run-import.js'
 
 const INVOICE_COLUMNS: ColumnRules = {
@@ -59,34 +60,34 @@ const InvoiceRowSchema = z
  * Imports invoices and posts each one to the ledger (the customer owes the site) in the same transaction. A changed
  * invoice posts only the difference as a new version, so importing the same file twice changes nothing.
  */
-export function importInvoices(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
-  return auditedImport(db, ctx, {
+export function importInvoices(ledger: LedgerHandle, ctx: AppContext, file: string): Promise<ImportResult> {
+  return auditedImportInto(ledger, ctx, {
     file,
     action: 'invoice.import',
     columns: INVOICE_COLUMNS,
     schema: InvoiceRowSchema,
-    upsert: (rows) => {
-      const r = upsertInvoices(db, rows)
-      rows.forEach((invoice, i) => {
+    *upsert(rows) {
+      const r = yield* upsertInvoices.ops(rows)
+      for (const [i, invoice] of rows.entries()) {
         const outcome = r.outcomes[i]
-        if (outcome === 'inserted' || outcome === 'updated') postInvoice(db, invoice)
-      })
+        if (outcome === 'inserted' || outcome === 'updated') yield* postInvoice(invoice)
+      }
       return r
     },
   })
 }
 
-function postInvoice(db: Db, invoice: InvoiceInput): void {
+function* postInvoice(invoice: InvoiceInput): Ops<void> {
   const key = {document: `invoice:${invoice.id}`}
   const target = invoicePositions({
     customer: invoice.customer,
     site: invoice.site,
     amount: {minor: invoice.amountMinor, currency: invoice.currency},
   })
-  const posted = postedPositions(db, key)
+  const posted = yield* postedPositions.ops(key)
   const diff = postingDifference(target, posted.lines)
   if (diff.length > 0)
-    insertPostings(db, key, posted.lastVersion + 1, diff, {
+    yield* insertPostings.ops(key, posted.lastVersion + 1, diff, {
       provider: null,
       site: invoice.site,
       customer: invoice.customer,

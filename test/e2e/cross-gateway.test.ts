@@ -72,7 +72,7 @@ describe('one scenario through all five gateways', () => {
     const files = (await exportScenario(scenario, home)).files
     await importSites(sqliteHandle(db), ctx, files.sites)
     await importCustomers(sqliteHandle(db), ctx, files.customers)
-    await importInvoices(db, ctx, files.invoices)
+    await importInvoices(sqliteHandle(db), ctx, files.invoices)
     await connectSandboxGateways(db, ctx, sandbox.gateways)
     const never = new AbortController().signal
     const result = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: START})

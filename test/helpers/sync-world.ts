@@ -182,7 +182,7 @@ export async function importWorld(
     for (const [what, run, file] of [
       ['sites', onDb(importSites), files.sites],
       ['customers', onDb(importCustomers), files.customers],
-      ['invoices', importInvoices, files.invoices],
+      ['invoices', onDb(importInvoices), files.invoices],
     ] as const) {
       const r = await run(db, ctx, file)
       if (r.rejected.length > 0)

@@ -132,7 +132,7 @@ describe('exportScenario', () => {
       for (const [run, file] of [
         [onDb(importSites), files.sites],
         [onDb(importCustomers), files.customers],
-        [importInvoices, files.invoices],
+        [onDb(importInvoices), files.invoices],
       ] as const) {
         expect((await run(w.db, w.ctx, file)).rejected).toEqual([])
       }

@@ -11,6 +11,7 @@ import {listGrants} from '../../src/store/repos/grants.js'
 import {insertProvider, updateProvider} from '../../src/store/repos/providers.js'
 import {finishRun, recordCalls, startRun} from '../../src/store/repos/sync-state.js'
 import {reportWorld, seedReference, txn, type ReportWorld} from './report-helpers.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 let w: ReportWorld
 beforeEach(() => {
@@ -176,11 +177,11 @@ describe('status: open reconcile exceptions', () => {
     expect(getStatus(w.db, w.ctx).exceptions).toEqual({open: 0, bySite: []})
     // Two Berlin payments that name no invoice (and there is none to match them to): two exceptions.
     apply([txn('ch_1', {amount: {minor: 1000, currency: 'EUR'}}), txn('ch_2', {amount: {minor: 700, currency: 'EUR'}})])
-    const first = (await runReconcile(w.db, w.ctx, {site: 'berlin'})).result
+    const first = (await runReconcile(sqliteHandle(w.db), w.ctx, {site: 'berlin'})).result
     expect(first.open).toBe(2)
     expect(getStatus(w.db, w.ctx).exceptions).toEqual({open: 2, bySite: [{site: 'berlin', run: first.runId, open: 2}]})
     resolveReconcileException(w.db, w.ctx, first.exceptions[0]!.id, 'a deposit, booked by hand')
-    const second = (await runReconcile(w.db, w.ctx, {site: 'berlin'})).result
+    const second = (await runReconcile(sqliteHandle(w.db), w.ctx, {site: 'berlin'})).result
     expect(getStatus(w.db, w.ctx).exceptions).toEqual({open: 1, bySite: [{site: 'berlin', run: second.runId, open: 1}]})
   })
 })

@@ -15,12 +15,14 @@ export default class FxConvert extends BaseCommand<typeof FxConvert> {
   static override flags = {date: Flags.string({description: 'YYYY-MM-DD (default: today, UTC)'})}
 
   async run(): Promise<Conversion> {
-    const c = convertAmount(await this.db(), this.ctx, {
-      amount: this.args.amount,
-      from: this.args.from,
-      to: this.args.to,
-      date: this.flags.date,
-    })
+    const c = await this.read(
+      convertAmount.ops(this.ctx, {
+        amount: this.args.amount,
+        from: this.args.from,
+        to: this.args.to,
+        date: this.flags.date,
+      }),
+    )
     this.out(`${formatMoney(c.from)} = ${formatMoney(c.to)}  (rate ${c.rate} via ${c.path.join(' → ')}, ${c.rateDate})`)
     return c
   }

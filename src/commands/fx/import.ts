@@ -12,7 +12,7 @@ export default class FxImport extends BaseCommand<typeof FxImport> {
   }
 
   async run(): Promise<FxImportResult> {
-    const result = await importFx(await this.db(), this.ctx, this.args.file)
+    const result = await importFx(await this.ledger(), this.ctx, this.args.file)
     this.out(
       `fx rates: ${result.imported} imported from ${result.source} (${result.dates} dates), ${result.rejected.length} rejected`,
     )

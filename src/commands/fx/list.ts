@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {firstPage, type PageInfo} from '../../cli/list-page.js'
+import {pageOf, type PageInfo} from '../../cli/list-page.js'
 import type {FxRate} from '../../core/fx.js'
 import {listRates} from '../../services/fx.js'
 
@@ -14,9 +14,8 @@ export default class FxList extends BaseCommand<typeof FxList> {
   }
 
   async run(): Promise<{rates: FxRate[]} & PageInfo> {
-    const db = await this.db()
     const {base, quote, limit} = this.flags
-    const {rows: rates, page} = firstPage(limit, (n) => listRates(db, {base, quote, limit: n}), {
+    const {rows: rates, page} = pageOf(limit, await this.read(listRates.ops({base, quote, limit: limit + 1})), {
       narrowWith: '--base or --quote',
     })
     this.out(

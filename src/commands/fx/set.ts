@@ -15,12 +15,14 @@ export default class FxSet extends BaseCommand<typeof FxSet> {
   static override flags = {date: Flags.string({description: 'YYYY-MM-DD (default: today, UTC)'})}
 
   async run(): Promise<FxRate> {
-    const rate = setRate(await this.db(), this.ctx, {
-      base: this.args.base,
-      quote: this.args.quote,
-      rate: this.args.rate,
-      date: this.flags.date,
-    })
+    const rate = await this.write(
+      setRate.ops(this.ctx, {
+        base: this.args.base,
+        quote: this.args.quote,
+        rate: this.args.rate,
+        date: this.flags.date,
+      }),
+    )
     this.out(`1 ${rate.base} = ${rate.rate} ${rate.quote} on ${rate.date}`)
     return rate
   }

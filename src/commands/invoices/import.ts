@@ -14,7 +14,7 @@ export default class InvoicesImport extends BaseCommand<typeof InvoicesImport> {
   static override args = {file: Args.string({required: true, description: 'CSV or JSONL file'})}
 
   async run(): Promise<ImportResult> {
-    const result = await importInvoices(await this.db(), this.ctx, this.args.file)
+    const result = await importInvoices(await this.ledger(), this.ctx, this.args.file)
     this.out(renderImportResult('invoices', result, this.ui))
     if (result.rejected.length > 0) process.exitCode = ExitCode.partial
     return result

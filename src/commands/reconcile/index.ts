@@ -65,12 +65,12 @@ export default class Reconcile extends BaseCommand<typeof Reconcile> {
   }
 
   async run(): Promise<ReconcileResult> {
-    const db = await this.db()
+    const ledger = await this.ledger()
     const {runReconcile} = await import('../../services/reconcile/run.js')
     const windowMs = parseDuration(this.flags.window, '--window')
     const bar = process.stderr.isTTY && !this.jsonEnabled() ? createProgressBar(process.stderr) : null
     const {result} = await runReconcile(
-      db,
+      ledger,
       this.ctx,
       {
         site: this.flags.site,

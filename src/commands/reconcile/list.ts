@@ -11,7 +11,7 @@ export default class ReconcileList extends BaseCommand<typeof ReconcileList> {
   }
 
   async run(): Promise<RunListItem[]> {
-    const runs = listReconcileRuns(await this.db(), {site: this.flags.site, limit: this.flags.limit})
+    const runs = await this.read(listReconcileRuns.ops({site: this.flags.site, limit: this.flags.limit}))
     if (runs.length === 0) this.out('no reconcile runs yet: run `yms-pay reconcile --site <id>`')
     else
       this.out(

@@ -12,7 +12,7 @@ export default class ReconcileResolve extends BaseCommand<typeof ReconcileResolv
   ]
 
   async run(): Promise<Resolution> {
-    const r = resolveReconcileException(await this.db(), this.ctx, this.args.id, this.flags.note)
+    const r = await this.write(resolveReconcileException.ops(this.ctx, this.args.id, this.flags.note))
     this.out(`${r.id} (${r.class}, site ${r.site}) resolved by ${r.resolvedBy}: ${r.note}`)
     return r
   }

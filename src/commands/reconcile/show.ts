@@ -13,7 +13,7 @@ export default class ReconcileShow extends BaseCommand<typeof ReconcileShow> {
   }
 
   async run(): Promise<ShownRun> {
-    const run = showReconcileRun(await this.db(), this.args.runId)
+    const run = await this.read(showReconcileRun.ops(this.args.runId))
     if (this.flags.format === 'csv' && !this.jsonEnabled()) this.emit(reconcileCsv(run.exceptions))
     else if (this.flags.format === 'json') this.out(JSON.stringify(run, null, 2))
     else {

@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {raiseAlert} from '../alerts/raise.js'
 import type {ExceptionView} from './result.js'
 
@@ -9,10 +10,13 @@ import type {ExceptionView} from './result.js'
  * in the run's own transaction. Keyed by the set of open exception ids, so a cron job reconciling every hour alerts
  * once per new situation, not once per run.
  */
-export function raiseReconcileAlert(
-  db: Db,
-  run: {runId: number; site: string; at: string; identityHolds: boolean; exceptions: readonly ExceptionView[]},
-): void {
+export const raiseReconcileAlert = dual(function* raiseReconcileAlert(run: {
+  runId: number
+  site: string
+  at: string
+  identityHolds: boolean
+  exceptions: readonly ExceptionView[]
+}): Ops<void> {
   const open = run.exceptions.filter((e) => e.status === 'open')
   if (open.length === 0 && run.identityHolds) return
   const ids = open.map((e) => e.id).sort()
@@ -22,7 +26,7 @@ export function raiseReconcileAlert(
     .slice(0, 32)
   const byClass: Record<string, number> = {}
   for (const e of open) byClass[e.class] = (byClass[e.class] ?? 0) + 1
-  raiseAlert(db, {
+  yield* raiseAlert.ops({
     event: 'reconcile_exceptions',
     subject: `reconcile:${run.site}`,
     site: run.site,
@@ -30,4 +34,4 @@ export function raiseReconcileAlert(
     dedupKey: `reconcile_exceptions:${run.site}:${digest}`,
     at: run.at,
   })
-}
+})

@@ -1,7 +1,8 @@
 import {customerEffect} from '../../core/reconcile/effect.js'
 import {formatMoney} from '../../core/money.js'
 import type {NormalizedTxn} from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {ownerByRef} from '../../store/repos/customers.js'
 import {handOverPairs, type FactState} from '../../store/repos/reconcile-facts.js'
 import {heldTransactions, invoiceRow, txnOwners} from '../../store/repos/reconcile-ledger.js'
@@ -11,16 +12,15 @@ import {heldTransactions, invoiceRow, txnOwners} from '../../store/repos/reconci
  * gateway reported them, the ledger lacks them. Each becomes an issue of the payment it belongs to (a refund or
  * dispute: its parent), of the invoice it names (a payment), or of nothing (a report row with no transaction).
  */
-export function heldIssues(db: Db, state: FactState): void {
+export const heldIssues = dual(function* heldIssues(state: FactState): Ops<void> {
   const site = state.scope.site
-  const held = heldTransactions(db)
+  const held = (yield* heldTransactions.ops())
     .map((item) => ({item, txn: JSON.parse(item.normalizedJson) as NormalizedTxn}))
     .filter(({txn}) => ['payment', 'refund', 'dispute'].includes(txn.type) && customerEffect(txn) !== 0)
   const parentId = ({item, txn}: (typeof held)[number]) => `${item.provider}:${txn.parentExternalId}`
-  const parents = txnOwners(db, held.filter(({txn}) => txn.parentExternalId).map(parentId))
+  const parents = yield* txnOwners.ops(held.filter(({txn}) => txn.parentExternalId).map(parentId))
   // Payments of the site that were only tallied are handed over at once, not one query per item.
-  handOverPairs(
-    db,
+  yield* handOverPairs.ops(
     state,
     [...parents.values()].filter((p) => p.site === site).map((p) => p.seq),
   )
@@ -35,12 +35,12 @@ export function heldIssues(db: Db, state: FactState): void {
       customer = parent.customer
       payment = state.paymentIndex[parent.seq] ?? -1
     } else if (txn.customerRef) {
-      const owner = ownerByRef(db, txn.customerRef, item.provider, txn.kind)
+      const owner = yield* ownerByRef.ops(txn.customerRef, item.provider, txn.kind)
       if (owner?.siteId !== site) continue
       customer = owner.customerId
-      const named = txn.invoiceRef ? invoiceRow(db, txn.invoiceRef) : null
+      const named = txn.invoiceRef ? yield* invoiceRow.ops(txn.invoiceRef) : null
       if (named?.site === site) {
-        if (state.invoiceIndex[named.row] === -1) handOverPairs(db, state, [state.firstPayment[named.row]!])
+        if (state.invoiceIndex[named.row] === -1) yield* handOverPairs.ops(state, [state.firstPayment[named.row]!])
         invoice = state.invoiceIndex[named.row] ?? -1
       }
     } else continue
@@ -57,4 +57,4 @@ export function heldIssues(db: Db, state: FactState): void {
       inScope: state.selected(item.provider),
     })
   }
-}
+})

@@ -1,23 +1,24 @@
 import {identityLines, type Balances, type GatewaySums} from '../../core/reconcile/identity.js'
 import type {Money} from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
 import type {Convert} from '../../core/reconcile/convert.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {balanceInBase} from '../base-balance.js'
-import {fxConverter} from './fx.js'
 import type {LedgerCheck} from './ledger-check.js'
 import type {IdentityView} from './result.js'
 
 /**
  * The balance identity of a run: per currency from the site's totals, and in the base currency customer by customer
  * through `balanceInBase`, the path `customers show` takes, so that a customer's figure here and there agree.
+ * `convert` is the run's converter (services/reconcile/fx.ts), one of its own: balanceInBase then reads nothing.
  */
-export function identityView(
-  db: Db,
+export const identityView = dual(function* identityView(
   sums: ReadonlyMap<string, GatewaySums>,
   check: LedgerCheck,
   base: string,
   date: string,
-): IdentityView {
+  convert: Convert,
+): Ops<IdentityView> {
   const ledgerTotals = new Map<string, number>()
   for (const balances of check.ledger.values())
     for (const [currency, minor] of balances) ledgerTotals.set(currency, (ledgerTotals.get(currency) ?? 0) + minor)
@@ -34,9 +35,8 @@ export function identityView(
       difference: m(l.difference),
     }
   })
-  const convert = fxConverter(db)
-  const ledger = inBase(db, check.ledger, base, date, convert)
-  const expected = inBase(db, check.expected, base, date, convert)
+  const ledger = yield* inBase(check.ledger, base, date, convert)
+  const expected = yield* inBase(check.expected, base, date, convert)
   const error = ledger.error ?? expected.error
   return {
     holds: lines.every((l) => l.difference.minor === 0),
@@ -49,16 +49,15 @@ export function identityView(
     },
     unexplained: check.unexplained,
   }
-}
+})
 
 /** Every customer's balances in the base currency, summed; customers owing only in it need no conversion. */
-function inBase(
-  db: Db,
+function* inBase(
   balances: Balances,
   base: string,
   date: string,
   convert: Convert,
-): {minor: number; error: string | null} {
+): Ops<{minor: number; error: string | null}> {
   let minor = 0
   let error: string | null = null
   for (const own of balances.values()) {
@@ -67,7 +66,7 @@ function inBase(
       continue
     }
     const list = [...own].map(([currency, m]) => ({minor: m, currency}))
-    const converted = balanceInBase(db, list, base, date, convert)
+    const converted = yield* balanceInBase.ops(list, base, date, convert)
     minor += converted.minor
     error ??= converted.error
   }

@@ -2,7 +2,8 @@ import {formatMoney} from '../../core/money.js'
 import {customerEffect} from '../../core/reconcile/effect.js'
 import {addBalance, customersThatDisagree, expectedBalances, type Balances} from '../../core/reconcile/identity.js'
 import type {Money} from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {type FactState, handOverPairs} from '../../store/repos/reconcile-facts.js'
 import {
   customerInvoices,
@@ -43,22 +44,21 @@ const MOVES_MONEY = new Set(['payment', 'refund', 'dispute'])
  * the customer has (a scan of the site's transactions index). A per-object comparison of every customer would cost
  * as much as the whole run (test/bench/reconcile.ts). Adds a posting issue for each object that differs.
  */
-export function checkLedger(db: Db, state: FactState): LedgerCheck {
+export const checkLedger = dual(function* checkLedger(state: FactState): Ops<LedgerCheck> {
   const site = state.scope.site
   const expected = expectedBalances(state.facts)
-  const ledger = siteCustomerBalances(db, site)
+  const ledger = yield* siteCustomerBalances.ops(site)
   const disagree = customersThatDisagree(expected, ledger)
   if (disagree.length === 0) return {ledger, expected, unexplained: []}
   const explained: Balances = new Map()
   const checked = {txns: new Set<number>(), invoices: new Set<string>()}
   const who = new Set(disagree)
-  checkTransactions(db, state, heldTransactions(state, who), explained, checked.txns)
-  checkInvoices(db, state, heldInvoices(state, who), explained, checked.invoices)
+  yield* checkTransactions(state, heldTransactions(state, who), explained, checked.txns)
+  yield* checkInvoices(state, heldInvoices(state, who), explained, checked.invoices)
   let remaining = disagree.filter((c) => !explainedFully(c, ledger, expected, explained))
   if (remaining.length > 0) {
-    const more = customerTransactions(db, site, remaining).filter((t) => !checked.txns.has(t.seq))
-    checkTransactions(
-      db,
+    const more = (yield* customerTransactions.ops(site, remaining)).filter((t) => !checked.txns.has(t.seq))
+    yield* checkTransactions(
       state,
       more.map((t) => ({
         ...t,
@@ -70,12 +70,12 @@ export function checkLedger(db: Db, state: FactState): LedgerCheck {
       checked.txns,
       new Map(more.map((t) => [t.seq, t.posted])),
     )
-    const invoices = customerInvoices(db, site, remaining).filter((i) => !checked.invoices.has(i.id))
-    checkInvoices(db, state, invoices, explained, checked.invoices, new Map(invoices.map((i) => [i.id, i.posted])))
+    const invoices = (yield* customerInvoices.ops(site, remaining)).filter((i) => !checked.invoices.has(i.id))
+    yield* checkInvoices(state, invoices, explained, checked.invoices, new Map(invoices.map((i) => [i.id, i.posted])))
     remaining = remaining.filter((c) => !explainedFully(c, ledger, expected, explained))
   }
   return {ledger, expected, unexplained: remaining}
-}
+})
 
 function heldTransactions(state: FactState, who: ReadonlySet<string>): CheckedTxn[] {
   const out: CheckedTxn[] = []
@@ -107,20 +107,14 @@ function heldInvoices(state: FactState, who: ReadonlySet<string>) {
 }
 
 /** payment -2: a succeeded payment found by the scan, whose plain pair (if any) is handed over now. */
-function checkTransactions(
-  db: Db,
+function* checkTransactions(
   state: FactState,
   txns: readonly CheckedTxn[],
   explained: Balances,
   checked: Set<number>,
   known?: ReadonlyMap<number, ReadonlyMap<string, number>>,
-): void {
-  const posted =
-    known ??
-    postingsOnCustomers(
-      db,
-      txns.map((t) => t.seq),
-    )
+): Ops<void> {
+  const posted = known ?? (yield* postingsOnCustomers.ops(txns.map((t) => t.seq)))
   for (const t of txns) {
     checked.add(t.seq)
     const onAccount = posted.get(t.seq) ?? new Map<string, number>()
@@ -130,7 +124,7 @@ function checkTransactions(
     addBalance(explained, t.customer, t.amount.currency, 0 - effect)
     if (t.orphan && MOVES_MONEY.has(t.type)) continue
     let payment = t.payment
-    if (payment === -2) payment = t.status === 'succeeded' ? paymentFact(db, state, t.seq) : -1
+    if (payment === -2) payment = t.status === 'succeeded' ? yield* paymentFact.ops(state, t.seq) : -1
     state.facts.issues.push({
       kind: 'posting',
       object: t.id,
@@ -146,27 +140,21 @@ function checkTransactions(
   }
 }
 
-function checkInvoices(
-  db: Db,
+function* checkInvoices(
   state: FactState,
   invoices: ReadonlyArray<{row: number; id: string; customer: string; amount: number; currency: string}>,
   explained: Balances,
   checked: Set<string>,
   known?: ReadonlyMap<string, ReadonlyMap<string, number>>,
-): void {
-  const posted =
-    known ??
-    invoicePostings(
-      db,
-      invoices.map((i) => i.id),
-    )
+): Ops<void> {
+  const posted = known ?? (yield* invoicePostings.ops(invoices.map((i) => i.id)))
   for (const i of invoices) {
     checked.add(i.id)
     const onAccount = posted.get(i.id) ?? new Map<string, number>()
     if (agrees(onAccount, i.currency, i.amount)) continue
     for (const [currency, minor] of onAccount) addBalance(explained, i.customer, currency, minor)
     addBalance(explained, i.customer, i.currency, 0 - i.amount)
-    if (state.invoiceIndex[i.row] === -1) handOverPairs(db, state, [state.firstPayment[i.row]!])
+    if (state.invoiceIndex[i.row] === -1) yield* handOverPairs.ops(state, [state.firstPayment[i.row]!])
     state.facts.issues.push({
       kind: 'posting',
       object: `invoice:${i.id}`,
@@ -198,7 +186,7 @@ function explainedFully(customer: string, ledger: Balances, expected: Balances, 
 }
 
 /** The fact index of a succeeded payment, handing its plain pair over first if it was only tallied. */
-export function paymentFact(db: Db, state: FactState, seq: number): number {
-  if (state.paymentIndex[seq] === -1) handOverPairs(db, state, [seq])
+export const paymentFact = dual(function* paymentFact(state: FactState, seq: number): Ops<number> {
+  if (state.paymentIndex[seq] === -1) yield* handOverPairs.ops(state, [seq])
   return state.paymentIndex[seq] ?? -1
-}
+})

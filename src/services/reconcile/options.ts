@@ -1,6 +1,7 @@
 import {UsageError} from '../../core/errors.js'
 import {DEFAULT_TOLERANCE, parseTolerance, type Tolerance} from '../../core/reconcile/tolerance.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {getSite} from '../../store/repos/sites.js'
 import {queryTransactions} from '../../store/repos/transaction-queries.js'
 import {refuseUnknownFilterNames} from '../filter-names.js'
@@ -29,13 +30,15 @@ export interface RunScope {
 
 export const DEFAULT_WINDOW_DAYS = 30
 
-export function resolveScope(db: Db, input: ReconcileInput): RunScope {
+export const resolveScope = dual(function* resolveScope(input: ReconcileInput): Ops<RunScope> {
   // Sites are never removed, so an unknown one has no history to reconcile: refused like a list filter's typo.
-  refuseUnknownFilterNames(db, 0, {site: input.site})
-  const site = getSite(db, input.site)!
+  yield* refuseUnknownFilterNames.ops(0, {site: input.site})
+  const site = (yield* getSite.ops(input.site))!
   // A removed provider's payments at this site still reconcile; a name with none and no connection is a typo.
   for (const provider of input.providers ?? [])
-    refuseUnknownFilterNames(db, queryTransactions(db, {site: site.id, provider, limit: 1}).length, {provider})
+    yield* refuseUnknownFilterNames.ops((yield* queryTransactions.ops({site: site.id, provider, limit: 1})).length, {
+      provider,
+    })
   const from = input.from === undefined ? null : isoBound(input.from, '--from')
   const to = input.to === undefined ? null : isoBound(input.to, '--to')
   if (from !== null && to !== null && from >= to)
@@ -52,7 +55,7 @@ export function resolveScope(db: Db, input: ReconcileInput): RunScope {
     tolerance: parseTolerance(input.tolerance ?? DEFAULT_TOLERANCE),
     windowDays,
   }
-}
+})
 
 /** A date (midnight UTC) or an ISO time, as the canonical UTC string invoices are stored with. */
 function isoBound(value: string, flag: string): string {

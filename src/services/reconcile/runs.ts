@@ -1,6 +1,7 @@
 import type {AppContext} from '../../app/context.js'
 import {UsageError} from '../../core/errors.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import {type Ops, write} from '../../store/ops/op.js'
 import {getExceptions, getRun, listRuns, resolveException} from '../../store/repos/reconcile-runs.js'
 import {appendAudit} from '../audit.js'
 import {refuseUnknownFilterNames} from '../filter-names.js'
@@ -20,9 +21,12 @@ export interface RunListItem {
   open: number
 }
 
-export function listReconcileRuns(db: Db, filter: {site?: string; limit?: number}): RunListItem[] {
-  const runs = listRuns(db, {site: filter.site, limit: filter.limit ?? 20})
-  refuseUnknownFilterNames(db, runs.length, {site: filter.site})
+export const listReconcileRuns = dual(function* listReconcileRuns(filter: {
+  site?: string
+  limit?: number
+}): Ops<RunListItem[]> {
+  const runs = yield* listRuns.ops({site: filter.site, limit: filter.limit ?? 20})
+  yield* refuseUnknownFilterNames.ops(runs.length, {site: filter.site})
   return runs.map((r) => ({
     runId: r.id,
     site: r.site,
@@ -35,20 +39,17 @@ export function listReconcileRuns(db: Db, filter: {site?: string; limit?: number
     exceptions: r.exceptions,
     open: r.openExceptions,
   }))
-}
+})
 
 /** A stored run as it printed it; each exception with its status now, flagged when its facts changed since. */
 export interface ShownRun extends ReconcileResult {
   exceptions: Array<ExceptionView & {changedSince: boolean}>
 }
 
-export function showReconcileRun(db: Db, runId: number): ShownRun {
-  const run = getRun(db, runId)
+export const showReconcileRun = dual(function* showReconcileRun(runId: number): Ops<ShownRun> {
+  const run = yield* getRun.ops(runId)
   if (!run) throw new UsageError(`no reconcile run ${runId}`, 'List them with `yms-pay reconcile list`.')
-  const stored = getExceptions(
-    db,
-    run.found.map(([id]) => id),
-  )
+  const stored = yield* getExceptions.ops(run.found.map(([id]) => id))
   const exceptions = run.found.map(([id, digest]) => {
     const e = stored.get(id)!
     const detail = JSON.parse(e.detailJson) as Omit<ExceptionView, 'id' | 'status' | 'resolution' | 'invoice'>
@@ -68,7 +69,7 @@ export function showReconcileRun(db: Db, runId: number): ShownRun {
   })
   const summary = JSON.parse(run.summaryJson) as Omit<ReconcileResult, 'runId' | 'exceptions'>
   return {runId: run.id, ...summary, exceptions}
-}
+})
 
 export interface Resolution {
   id: string
@@ -81,30 +82,36 @@ export interface Resolution {
 }
 
 /** Marks an exception resolved (audited with the actor); it stays resolved until its facts change. */
-export function resolveReconcileException(db: Db, ctx: AppContext, id: string, note: string): Resolution {
+export const resolveReconcileException = dual(function* resolveReconcileException(
+  ctx: AppContext,
+  id: string,
+  note: string,
+): Ops<Resolution> {
   const text = note.trim()
   if (text === '') throw new UsageError('--note must say why the exception is resolved')
   const at = new Date(ctx.now()).toISOString()
-  return db.write(() => {
-    const existing = getExceptions(db, [id]).get(id)
-    if (!existing)
-      throw new UsageError(`no reconcile exception ${id}`, 'Exception ids are printed by `yms-pay reconcile`.')
-    resolveException(db, id, {actor: ctx.actor, note: text, at})
-    appendAudit(db, {
-      actor: ctx.actor,
-      action: 'reconcile.resolve',
-      subject: id,
-      outcome: 'ok',
-      details: {site: existing.site, class: existing.class, note: text, facts: existing.factsSha256},
-    })
-    return {
-      id,
-      class: existing.class,
-      site: existing.site,
-      status: 'resolved',
-      resolvedBy: ctx.actor,
-      resolvedAt: at,
-      note: text,
-    }
-  })
-}
+  return yield* write(
+    (function* (): Ops<Resolution> {
+      const existing = (yield* getExceptions.ops([id])).get(id)
+      if (!existing)
+        throw new UsageError(`no reconcile exception ${id}`, 'Exception ids are printed by `yms-pay reconcile`.')
+      yield* resolveException.ops(id, {actor: ctx.actor, note: text, at})
+      yield* appendAudit.ops({
+        actor: ctx.actor,
+        action: 'reconcile.resolve',
+        subject: id,
+        outcome: 'ok',
+        details: {site: existing.site, class: existing.class, note: text, facts: existing.factsSha256},
+      })
+      return {
+        id,
+        class: existing.class,
+        site: existing.site,
+        status: 'resolved',
+        resolvedBy: ctx.actor,
+        resolvedAt: at,
+        note: text,
+      }
+    })(),
+  )
+})

@@ -1,9 +1,10 @@
 import type {SiteFacts} from '../../core/reconcile/facts.js'
 import type {Db} from '../db.js'
-import {bothWays} from '../ops/dialect.js'
-import {dual} from '../ops/dual.js'
-import {all, type Ops} from '../ops/op.js'
+import {bothWays, words, type Words} from '../ops/dialect.js'
+import {dual, type Dual} from '../ops/dual.js'
+import {all, each, type Ops, type Sql, value, values} from '../ops/op.js'
 import {FactState, type FactScope, type InvoiceRow, type PaymentRow} from './reconcile-fact-state.js'
+import {invoiceRow} from './reconcile-ledger.js'
 import {type SinkHandler, withSinks} from './reconcile-sink.js'
 
 export type {FactScope} from './reconcile-fact-state.js'
@@ -11,19 +12,37 @@ export {FactState} from './reconcile-fact-state.js'
 
 const PROGRESS_EVERY = 1 << 16
 
-// The passes below stay SQLite's: their rows cross as the arguments of SQL functions registered on better-sqlite3
-// (reconcile-sink.ts), the measured fast path. A PostgreSQL twin reads the same SELECTs, without the sink call, through
-// a cursor (`each`). finishFacts, which reads plain rows, runs on either engine.
+// Each pass has two readers. SQLite's (`loadSiteFacts(db, …)`, `handOverPairs(db, …)`, …) hands its rows to
+// JavaScript as the arguments of SQL functions registered on better-sqlite3 (reconcile-sink.ts): the measured fast
+// path. Its twin (`.ops`) reads the same SELECTs without the sink calls, row by row through a cursor (`each`), and
+// feeds them to the same handlers: PostgreSQL's path, which SQLite runs too when asked through a handle without its
+// Db (the tests hold the two to the same facts). finishFacts, which reads plain rows, is one for both.
+//
+// An invoice's `row`, which the state's arrays are indexed by, is SQLite's rowid. PostgreSQL's invoices have none:
+// there it is the invoice's rank by id, 1 to the number of invoices, as reconcile-ledger.ts's invoiceRow and
+// customerInvoices number them, and the same in every statement of the one snapshot a reconciliation reads in.
+
+/** Twin of a pass: SQLite's sink reader as the call, the cursor reader as `.ops`. */
+function twin<A extends unknown[], T>(sqlite: (db: Db, ...args: A) => T, ops: (...args: A) => Ops<T>): Dual<A, T> {
+  return Object.assign(sqlite, {ops})
+}
+
+/**
+ * States read through the sinks, and the Db they were read from: what is handed over later (the ledger check, the
+ * quarantine, the links, written once as statements) goes on through the sinks, inside the caller's read of that Db.
+ */
+const readBySinks = new WeakMap<FactState, Db>()
 
 /**
  * Reads what reconciling a site needs, in passes that each read their table in storage order: refunds and
  * disputes; succeeded payments joined to the invoice they name (the join the bench's floor times); references that
  * name several invoices or none; invoices. Call it inside db.read, so every pass sees one snapshot.
  */
-export function loadSiteFacts(db: Db, scope: FactScope): FactState {
+export const loadSiteFacts = twin(function loadSiteFacts(db: Db, scope: FactScope): FactState {
   const maxSeq = (db.stmt('SELECT max(seq) FROM transactions').pluck().get() as number | null) ?? 0
   const maxRow = (db.stmt('SELECT max(rowid) FROM invoices').pluck().get() as number | null) ?? 0
   const state = new FactState(scope, maxSeq, maxRow)
+  readBySinks.set(state, db)
   adjustmentsPass(db, state)
   const unresolved = paymentsPass(db, state, maxSeq)
   resolveReferences(db, state, unresolved)
@@ -31,10 +50,42 @@ export function loadSiteFacts(db: Db, scope: FactScope): FactState {
   invoicesPass(db, state, maxRow)
   handOverPayments(db, state, state.invoiceRows)
   return state
+}, siteFactsOps)
+
+/** loadSiteFacts's twin: the same passes, read through cursors. Run it in one read (ledger.read), one snapshot. */
+function* siteFactsOps(scope: FactScope): Ops<FactState> {
+  const maxSeq = (yield* value<number | null>('SELECT max(seq) FROM transactions')) ?? 0
+  const maxRow = (yield* value<number | null>(MAX_ROW)) ?? 0
+  const state = new FactState(scope, maxSeq, maxRow)
+  yield* adjustmentsOps(state)
+  const unresolved = yield* paymentsOps(state, maxSeq)
+  yield* resolveReferencesOps(state, unresolved)
+  yield* attemptsOps(state)
+  yield* invoicesOps(state, maxRow)
+  yield* handOverPaymentsOps(state, state.invoiceRows)
+  return state
 }
 
 /** Hands over the plain pairs of these payments one by one after all (the ledger disagrees about them). */
-export function handOverPairs(db: Db, state: FactState, seqs: readonly number[]): void {
+export const handOverPairs = twin(
+  function handOverPairs(db: Db, state: FactState, seqs: readonly number[]): void {
+    const rows = unplainPairs(state, seqs)
+    if (rows.length === 0) return
+    for (const invoice of invoicesByRow(db, rows)) state.addInvoice(invoice)
+    handOverPayments(db, state, rows)
+  },
+  function* handOverPairsOps(state: FactState, seqs: readonly number[]): Ops<void> {
+    const db = readBySinks.get(state)
+    if (db !== undefined) return handOverPairs(db, state, seqs)
+    const rows = unplainPairs(state, seqs)
+    if (rows.length === 0) return
+    for (const invoice of yield* invoicesByRowOps(rows)) state.addInvoice(invoice)
+    yield* handOverPaymentsOps(state, rows)
+  },
+)
+
+/** The invoice rows of these payments' plain pairs, each marked as no longer plain. */
+function unplainPairs(state: FactState, seqs: readonly number[]): number[] {
   const rows: number[] = []
   for (const seq of seqs) {
     const row = state.paymentInvoice[seq]!
@@ -43,27 +94,49 @@ export function handOverPairs(db: Db, state: FactState, seqs: readonly number[])
       rows.push(row)
     }
   }
-  if (rows.length === 0) return
-  for (const invoice of invoicesByRow(db, rows)) state.addInvoice(invoice)
-  handOverPayments(db, state, rows)
+  return rows
 }
 
+type Link = {transaction: string; invoices: string[]; rule: string}
+
 /** The plain pairs' ids, payment -> invoice (tests measure every link a run makes against the sandbox's truth). */
-export function plainLinks(db: Db, state: FactState): Array<{transaction: string; invoices: string[]; rule: string}> {
+export const plainLinks = twin(
+  function plainLinks(db: Db, state: FactState): Link[] {
+    const pairs = plainPairs(state)
+    return linksOf(
+      pairs,
+      invoicesByRow(
+        db,
+        pairs.map(([row]) => row),
+      ),
+      paymentsBySeq(
+        db,
+        pairs.map(([, seq]) => seq),
+      ),
+    )
+  },
+  function* plainLinksOps(state: FactState): Ops<Link[]> {
+    const db = readBySinks.get(state)
+    if (db !== undefined) return plainLinks(db, state)
+    const pairs = plainPairs(state)
+    const invoices = yield* invoicesByRowOps(pairs.map(([row]) => row))
+    return linksOf(pairs, invoices, yield* paymentsBySeq.ops(pairs.map(([, seq]) => seq)))
+  },
+)
+
+function plainPairs(state: FactState): Array<[number, number]> {
   const pairs: Array<[number, number]> = []
   state.forEachPlainPair((row, seq) => pairs.push([row, seq]))
-  const invoiceIds = new Map(
-    invoicesByRow(
-      db,
-      pairs.map(([row]) => row),
-    ).map((i) => [i.row, i.id]),
-  )
-  const paymentIds = new Map(
-    paymentsBySeq(
-      db,
-      pairs.map(([, seq]) => seq),
-    ).map((p) => [p.seq, p.id]),
-  )
+  return pairs
+}
+
+function linksOf(
+  pairs: ReadonlyArray<[number, number]>,
+  invoices: readonly InvoiceRow[],
+  payments: readonly PaymentRow[],
+): Link[] {
+  const invoiceIds = new Map(invoices.map((i) => [i.row, i.id]))
+  const paymentIds = new Map(payments.map((p) => [p.seq, p.id]))
   return pairs.map(([row, seq]) => ({
     transaction: paymentIds.get(seq)!,
     invoices: [invoiceIds.get(row)!],
@@ -82,22 +155,24 @@ const ADJUSTMENTS = `
   WHERE c.parent_external_id IS NOT NULL AND c.site_id = @site AND c.type IN ('refund', 'dispute')
   ORDER BY c.seq)`
 
-/** Refunds and disputes (few): handed over one by one; their payments are marked as having them. */
-function adjustmentsPass(db: Db, state: FactState): void {
-  const handler = (
-    seq: number,
-    id: string,
-    provider: string,
-    customer: string,
-    type: 'refund' | 'dispute',
-    status: string,
-    amount: number,
-    currency: string,
-    occurredAt: string,
-    parent: string,
-    parentSeq: number | null,
-    parentPays: number | null,
-  ): number => {
+type AdjustmentHandler = (
+  seq: number,
+  id: string,
+  provider: string,
+  customer: string,
+  type: 'refund' | 'dispute',
+  status: string,
+  amount: number,
+  currency: string,
+  occurredAt: string,
+  parent: string,
+  parentSeq: number | null,
+  parentPays: number | null,
+) => number
+
+/** What the adjustments pass does with each refund or dispute, whichever reader hands it over. */
+function adjustmentHandler(state: FactState): AdjustmentHandler {
+  return (seq, id, provider, customer, type, status, amount, currency, occurredAt, parent, parentSeq, parentPays) => {
     const paid = parentPays === 1 ? parentSeq : null
     if (paid !== null) state.hasChildren[paid] = 1
     const money = {minor: amount, currency}
@@ -110,10 +185,62 @@ function adjustmentsPass(db: Db, state: FactState): void {
     if (type === 'dispute' && (status === 'disputed' || status === 'lost')) state.add(currency, 'disputes', amount)
     return 0
   }
-  withSinks(db.raw, {yms_reconcile_adjustment: handler as SinkHandler}, () =>
+}
+
+/** Refunds and disputes (few): handed over one by one; their payments are marked as having them. */
+function adjustmentsPass(db: Db, state: FactState): void {
+  withSinks(db.raw, {yms_reconcile_adjustment: adjustmentHandler(state) as SinkHandler}, () =>
     db.stmt(ADJUSTMENTS).run({site: state.scope.site}),
   )
 }
+
+// The twins' columns are snake_case, so one text serves both engines (PostgreSQL folds an unquoted alias to lower
+// case). A comparison comes back as 1/0 from SQLite, as a boolean from PostgreSQL, NULL from both.
+const ADJUSTMENT_ROWS = `
+  SELECT c.seq, c.id, c.provider, c.customer_id AS customer, c.type, c.status, c.amount_minor AS amount, c.currency,
+    c.occurred_at, c.parent_external_id AS parent, p.seq AS parent_seq,
+    (p.type = 'payment' AND p.status = 'succeeded' AND p.site_id = c.site_id) AS parent_pays
+  FROM transactions c LEFT JOIN transactions p ON p.id = c.provider || ':' || c.parent_external_id
+  WHERE c.parent_external_id IS NOT NULL AND c.site_id = @site AND c.type IN ('refund', 'dispute')
+  ORDER BY c.seq`
+
+interface AdjustmentRow {
+  seq: number
+  id: string
+  provider: string
+  customer: string
+  type: 'refund' | 'dispute'
+  status: string
+  amount: number
+  currency: string
+  occurred_at: string
+  parent: string
+  parent_seq: number | null
+  parent_pays: boolean | number | null
+}
+
+function* adjustmentsOps(state: FactState): Ops<void> {
+  const handle = adjustmentHandler(state)
+  yield* each<AdjustmentRow>(ADJUSTMENT_ROWS, {site: state.scope.site}, (r) => {
+    const pays = r.parent_pays === null ? null : truthy(r.parent_pays) ? 1 : 0
+    handle(
+      r.seq,
+      r.id,
+      r.provider,
+      r.customer,
+      r.type,
+      r.status,
+      r.amount,
+      r.currency,
+      r.occurred_at,
+      r.parent,
+      r.parent_seq,
+      pays,
+    )
+  })
+}
+
+const truthy = (v: boolean | number | null): boolean => v === true || v === 1
 
 // Plain: what the rules would match by reference at zero difference (core/reconcile/facts.ts), in the site's
 // currency, with no refund or dispute (the adjustments pass has marked those by seq, a byte each). Driven by transactions_status, so in seq order. A plain row crosses as four numbers (its provider as a
@@ -137,6 +264,61 @@ function paymentsSql(providers: number): string {
   WHERE t.status = 'succeeded' AND t.type = 'payment' AND t.site_id = @site`
 }
 
+/**
+ * What the payments pass does with each succeeded payment, whichever reader hands it over: a plain one as four
+ * numbers (`plain`), any other whole (`payment`). `end` adds up the plain ones once the pass is over.
+ */
+function paymentHandlers(state: FactState, maxSeq: number) {
+  const {scope, sqlPlain, paymentProvider, paymentAmount} = state
+  let seen = 0
+  let plainInBase = 0
+  const unknownProvider: number[] = []
+  const unresolved: Array<{index: number; seq: number}> = []
+  return {
+    unknownProvider,
+    unresolved,
+    // An amount below zero: the invoice was issued outside the period (the pair counts, but not in the run).
+    plain: (row: number, seq: number, code: number, signedAmount: number): number => {
+      const s = seq
+      const amount = signedAmount
+      if (++seen % PROGRESS_EVERY === 0) scope.onProgress?.('payments', s, maxSeq)
+      if (code === 0) unknownProvider.push(s)
+      sqlPlain[s] = amount < 0 ? 2 : 1
+      paymentAmount[s] = amount < 0 ? -amount : amount
+      paymentProvider[s] = code
+      plainInBase += paymentAmount[s]!
+      state.link(row, s)
+      return 0
+    },
+    payment: (
+      seq: number,
+      id: string,
+      provider: string,
+      customer: string,
+      amount: number,
+      currency: string,
+      occurredAt: string,
+      invoiceRef: string | null,
+      row: number | null,
+      site: string | null,
+    ): number => {
+      const payment = {seq, id, provider, customer, amount, currency, occurredAt, invoiceRef} as PaymentRow
+      if (++seen % PROGRESS_EVERY === 0) scope.onProgress?.('payments', payment.seq, maxSeq)
+      state.add(payment.currency, 'payments', payment.amount)
+      paymentProvider[payment.seq] = state.providerCode(payment.provider)
+      const index = state.addPayment(payment)
+      if (row !== null && site === scope.site) {
+        state.link(row, payment.seq)
+        state.nameInvoice(index, row)
+      } else if (row !== null) {
+        state.facts.payments[index]!.unresolved.push({ref: payment.invoiceRef!, site})
+      } else if (payment.invoiceRef !== null) unresolved.push({index, seq: payment.seq})
+      return 1
+    },
+    end: () => state.add(scope.currency, 'payments', plainInBase),
+  }
+}
+
 /** Returns the payments whose reference names no invoice by its whole text (several ids, or an unknown one). */
 function paymentsPass(db: Db, state: FactState, maxSeq: number): Array<{index: number; seq: number}> {
   const {scope} = state
@@ -154,49 +336,131 @@ function paymentsPass(db: Db, state: FactState, maxSeq: number): Array<{index: n
     params[`p${k}`] = id
     state.providerCode(id) // codes 1..k in this order, as the CASE gives them
   })
-  let seen = 0
-  let plainInBase = 0
-  const unknownProvider: number[] = []
-  const unresolved: Array<{index: number; seq: number}> = []
-  const {sqlPlain, paymentProvider, paymentAmount} = state
+  const handlers = paymentHandlers(state, maxSeq)
   withSinks(
     db.raw,
-    {
-      // An amount below zero: the invoice was issued outside the period (the pair counts, but not in the run).
-      yms_reconcile_plain: (row, seq, code, signedAmount) => {
-        const s = seq as number
-        const amount = signedAmount as number
-        if (++seen % PROGRESS_EVERY === 0) scope.onProgress?.('payments', s, maxSeq)
-        if (code === 0) unknownProvider.push(s)
-        sqlPlain[s] = amount < 0 ? 2 : 1
-        paymentAmount[s] = amount < 0 ? -amount : amount
-        paymentProvider[s] = code as number
-        plainInBase += paymentAmount[s]!
-        state.link(row as number, s)
-        return 0
-      },
-      yms_reconcile_payment: (seq, id, provider, customer, amount, currency, occurredAt, invoiceRef, row, site) => {
-        const payment = {seq, id, provider, customer, amount, currency, occurredAt, invoiceRef} as PaymentRow
-        if (++seen % PROGRESS_EVERY === 0) scope.onProgress?.('payments', payment.seq, maxSeq)
-        state.add(payment.currency, 'payments', payment.amount)
-        paymentProvider[payment.seq] = state.providerCode(payment.provider)
-        const index = state.addPayment(payment)
-        if (row !== null && site === scope.site) {
-          state.link(row as number, payment.seq)
-          state.nameInvoice(index, row as number)
-        } else if (row !== null) {
-          state.facts.payments[index]!.unresolved.push({ref: payment.invoiceRef!, site: site as string})
-        } else if (payment.invoiceRef !== null) unresolved.push({index, seq: payment.seq})
-        return 1
-      },
-    },
+    {yms_reconcile_plain: handlers.plain as SinkHandler, yms_reconcile_payment: handlers.payment as SinkHandler},
     () => db.stmt(paymentsSql(known.length)).run(params),
   )
-  state.add(scope.currency, 'payments', plainInBase)
+  handlers.end()
   // Plain payments of a provider the connections table no longer has (removed without --purge): named now.
-  for (const p of paymentsBySeq(db, unknownProvider)) paymentProvider[p.seq] = state.providerCode(p.provider)
+  for (const p of paymentsBySeq(db, handlers.unknownProvider))
+    state.paymentProvider[p.seq] = state.providerCode(p.provider)
   scope.onProgress?.('payments', maxSeq, maxSeq)
-  return unresolved
+  return handlers.unresolved
+}
+
+/**
+ * An invoice and its row as SQLite numbers it (rowid) and as PostgreSQL does (its rank by id, over every invoice:
+ * the window is computed before a condition on the outer query filters, so a site's invoices keep their ranks).
+ */
+interface RowWords extends Words {
+  invoices(alias: string): string
+  row(alias: string): string
+  maxRow: string
+}
+
+const sqliteRows: RowWords = {
+  ...words('sqlite'),
+  invoices: (alias) => `invoices ${alias}`,
+  row: (alias) => `${alias}.rowid`,
+  maxRow: 'SELECT max(rowid) FROM invoices',
+}
+
+const postgresRows: RowWords = {
+  ...words('postgres'),
+  invoices: (alias) => `(SELECT r.*, row_number() OVER (ORDER BY r.id) AS row_no FROM invoices r) ${alias}`,
+  row: (alias) => `${alias}.row_no`,
+  maxRow: 'SELECT count(*) FROM invoices',
+}
+
+function withRows(template: (w: RowWords) => string): Sql {
+  return {sqlite: template(sqliteRows), postgres: template(postgresRows)}
+}
+
+const MAX_ROW = withRows((w) => w.maxRow)
+
+// SQLite's CASE above as columns: PostgreSQL types a parameter where it first meets it, so @from and @to are cast
+// before their NULL tests.
+const PAYMENT_ROWS = withRows(
+  (w) => `
+  SELECT t.seq, t.id, t.provider, t.customer_id AS customer, t.amount_minor AS amount, t.currency, t.occurred_at,
+    t.invoice_ref, ${w.row('i')} AS row_no, i.site,
+    (t.currency = @currency AND i.site = @site AND i.customer = t.customer_id AND i.currency = t.currency
+      AND i.amount_minor = t.amount_minor) AS same_terms,
+    ((CAST(@from AS text) IS NULL OR i.issued_at >= @from) AND (CAST(@to AS text) IS NULL OR i.issued_at < @to))
+      AS issued_in_period
+  FROM transactions t LEFT JOIN ${w.invoices('i')} ON i.id = t.invoice_ref
+  WHERE t.status = 'succeeded' AND t.type = 'payment' AND t.site_id = @site
+  ORDER BY t.seq`,
+)
+
+interface PaymentJoinRow {
+  seq: number
+  id: string
+  provider: string
+  customer: string
+  amount: number
+  currency: string
+  occurred_at: string
+  invoice_ref: string | null
+  row_no: number | null
+  site: string | null
+  same_terms: boolean | number | null
+  issued_in_period: boolean | number | null
+}
+
+/** paymentsPass's twin: SQLite's plainness test, made in JavaScript from the columns it compares. */
+function* paymentsOps(state: FactState, maxSeq: number): Ops<Array<{index: number; seq: number}>> {
+  const {scope, hasChildren} = state
+  const codes = new Map<string, number>()
+  for (const id of yield* values<string>('SELECT id FROM providers ORDER BY id')) codes.set(id, state.providerCode(id))
+  const handlers = paymentHandlers(state, maxSeq)
+  const {plain, payment} = handlers
+  yield* each<PaymentJoinRow>(
+    PAYMENT_ROWS,
+    {site: scope.site, currency: scope.currency, from: scope.from, to: scope.to},
+    (r) => {
+      if (scope.tallyPlain && truthy(r.same_terms) && hasChildren[r.seq] !== 1)
+        plain(r.row_no!, r.seq, codes.get(r.provider) ?? 0, truthy(r.issued_in_period) ? r.amount : -r.amount)
+      else
+        payment(
+          r.seq,
+          r.id,
+          r.provider,
+          r.customer,
+          r.amount,
+          r.currency,
+          r.occurred_at,
+          r.invoice_ref,
+          r.row_no,
+          r.site,
+        )
+    },
+  )
+  handlers.end()
+  for (const p of yield* paymentsBySeq.ops(handlers.unknownProvider))
+    state.paymentProvider[p.seq] = state.providerCode(p.provider)
+  scope.onProgress?.('payments', maxSeq, maxSeq)
+  return handlers.unresolved
+}
+
+/** The distinct parts of a reference that is no invoice id as a whole ("inv-1, inv-2"). */
+function referenceParts(state: FactState, index: number): string[] {
+  return [...new Set(state.facts.payments[index]!.invoiceRef!.split(/[\s,;]+/).filter((p) => p !== ''))]
+}
+
+/** A part of a reference is an invoice of the site (named), or not (kept, with the site it belongs to if any). */
+function resolvePart(
+  state: FactState,
+  payment: {index: number; seq: number},
+  part: string,
+  hit: {row: number; site: string} | null | undefined,
+): void {
+  if (hit && hit.site === state.scope.site) {
+    state.link(hit.row, payment.seq)
+    state.nameInvoice(payment.index, hit.row)
+  } else state.facts.payments[payment.index]!.unresolved.push({ref: part, site: hit?.site ?? null})
 }
 
 /**
@@ -205,16 +469,15 @@ function paymentsPass(db: Db, state: FactState, maxSeq: number): Array<{index: n
  */
 function resolveReferences(db: Db, state: FactState, payments: ReadonlyArray<{index: number; seq: number}>): void {
   const lookup = db.stmt('SELECT rowid AS row, site FROM invoices WHERE id = ?')
-  for (const {index, seq} of payments) {
-    const payment = state.facts.payments[index]!
-    for (const part of [...new Set(payment.invoiceRef!.split(/[\s,;]+/).filter((p) => p !== ''))]) {
-      const hit = lookup.get(part) as {row: number; site: string} | undefined
-      if (hit && hit.site === state.scope.site) {
-        state.link(hit.row, seq)
-        state.nameInvoice(index, hit.row)
-      } else payment.unresolved.push({ref: part, site: hit?.site ?? null})
-    }
-  }
+  for (const payment of payments)
+    for (const part of referenceParts(state, payment.index))
+      resolvePart(state, payment, part, lookup.get(part) as {row: number; site: string} | undefined)
+}
+
+function* resolveReferencesOps(state: FactState, payments: ReadonlyArray<{index: number; seq: number}>): Ops<void> {
+  for (const payment of payments)
+    for (const part of referenceParts(state, payment.index))
+      resolvePart(state, payment, part, yield* invoiceRow.ops(part))
 }
 
 const ATTEMPTS = `
@@ -234,6 +497,20 @@ function attemptsPass(db: Db, state: FactState): void {
       },
     },
     () => db.stmt(ATTEMPTS).run({site: state.scope.site}),
+  )
+}
+
+const ATTEMPT_ROWS = withRows(
+  (w) => `
+  SELECT ${w.row('i')} AS row_no, t.seq FROM transactions t JOIN ${w.invoices('i')} ON i.id = t.invoice_ref
+  WHERE t.status IN ('pending', 'authorized', 'failed', 'canceled') AND t.type = 'payment' AND t.site_id = @site
+    AND i.site = @site
+  ORDER BY t.seq`,
+)
+
+function* attemptsOps(state: FactState): Ops<void> {
+  yield* each<{row_no: number; seq: number}>(ATTEMPT_ROWS, {site: state.scope.site}, (r) =>
+    state.attempt(r.row_no, r.seq),
   )
 }
 
@@ -257,13 +534,9 @@ export const finishFacts = dual(function* finishFacts(state: FactState): Ops<Sit
   return state.finish()
 })
 
-// Every invoice of the site is looked at, and only those that are not plain come back as rows: which are plain the
-// payments pass has found, and crosses into SQL as one blob, a byte per rowid (1: plain), tested there. A plain
-// invoice's amount is its payment's (the payments pass compared them). The site's rowids are read from
-// invoices_site_due (it covers site and rowid) and only the rows that are not plain are read from the table: at a
-// million invoices, 96% plain, 0.12-0.14 s against 0.16-0.20 s for a scan of the table (measured alone).
-function invoicesPass(db: Db, state: FactState, maxRow: number): void {
-  const {scope, firstPayment, paymentAmount} = state
+/** The plain invoices of the state as a byte per row (1: plain), and what they add up to (their payments' amounts). */
+function plainInvoices(state: FactState, maxRow: number): {plain: Uint8Array; invoicedInBase: number} {
+  const {firstPayment, paymentAmount} = state
   // Calling into JavaScript for each of a million invoices cost more than the scan itself (measured).
   const plain = new Uint8Array(maxRow + 1)
   let invoicedInBase = 0
@@ -272,6 +545,17 @@ function invoicesPass(db: Db, state: FactState, maxRow: number): void {
       plain[row] = 1
       invoicedInBase += paymentAmount[firstPayment[row]!]!
     }
+  return {plain, invoicedInBase}
+}
+
+// Every invoice of the site is looked at, and only those that are not plain come back as rows: which are plain the
+// payments pass has found, and crosses into SQL as one blob, a byte per rowid (1: plain), tested there. A plain
+// invoice's amount is its payment's (the payments pass compared them). The site's rowids are read from
+// invoices_site_due (it covers site and rowid) and only the rows that are not plain are read from the table: at a
+// million invoices, 96% plain, 0.12-0.14 s against 0.16-0.20 s for a scan of the table (measured alone).
+function invoicesPass(db: Db, state: FactState, maxRow: number): void {
+  const {scope} = state
+  const {plain, invoicedInBase} = plainInvoices(state, maxRow)
   const rows = invoicesWhere(
     db,
     "rowid IN (SELECT rowid FROM invoices INDEXED BY invoices_site_due WHERE site = @site AND substr(@plain, rowid + 1, 1) <> x'01')",
@@ -285,44 +569,127 @@ function invoicesPass(db: Db, state: FactState, maxRow: number): void {
   }
 }
 
-/** Every payment naming one of these invoices that was not handed over yet (plain ones of a pair that is not). */
-function handOverPayments(db: Db, state: FactState, rows: readonly number[]): void {
+interface InvoiceRowRow {
+  row_no: number
+  id: string
+  customer: string
+  amount: number
+  currency: string
+  issued_at: string
+  due_at: string | null
+}
+
+const invoiceRowsWhere = (w: RowWords, where: string) => `
+  SELECT ${w.row('i')} AS row_no, i.id, i.customer, i.amount_minor AS amount, i.currency, i.issued_at, i.due_at
+  FROM ${w.invoices('i')} WHERE ${where} ORDER BY row_no`
+
+const SITE_INVOICES = withRows((w) => invoiceRowsWhere(w, 'i.site = @site'))
+
+const toInvoiceRow = (r: InvoiceRowRow): InvoiceRow => ({
+  row: r.row_no,
+  id: r.id,
+  customer: r.customer,
+  amount: r.amount,
+  currency: r.currency,
+  issuedAt: r.issued_at,
+  dueAt: r.due_at,
+})
+
+/** invoicesPass's twin: every invoice of the site through a cursor, the plain ones skipped here. */
+function* invoicesOps(state: FactState, maxRow: number): Ops<void> {
+  const {scope} = state
+  const {plain, invoicedInBase} = plainInvoices(state, maxRow)
+  const rows: InvoiceRow[] = []
+  yield* each<InvoiceRowRow>(SITE_INVOICES, {site: scope.site}, (r) => {
+    if (plain[r.row_no] !== 1) rows.push(toInvoiceRow(r))
+  })
+  state.add(scope.currency, 'invoices', invoicedInBase)
+  scope.onProgress?.('invoices', maxRow, maxRow)
+  for (const row of rows) {
+    state.add(row.currency, 'invoices', row.amount)
+    state.addInvoice(row)
+  }
+}
+
+/** The payments naming these invoices that were not handed over yet (plain ones of a pair that is not). */
+function paymentsToHandOver(state: FactState, rows: readonly number[]): number[] {
   const seqs: number[] = []
   for (const row of rows)
     for (let seq = state.firstPayment[row]!; seq > 0; seq = state.nextPayment[seq]!)
       if (state.paymentIndex[seq] === -1) seqs.push(seq)
-  for (const payment of paymentsBySeq(db, seqs)) {
+  return seqs
+}
+
+function takePayments(state: FactState, payments: readonly PaymentRow[]): void {
+  for (const payment of payments) {
     const index = state.addPayment(payment)
     state.nameInvoice(index, state.paymentInvoice[payment.seq]!)
   }
 }
 
+/** Every payment naming one of these invoices that was not handed over yet (plain ones of a pair that is not). */
+function handOverPayments(db: Db, state: FactState, rows: readonly number[]): void {
+  takePayments(state, paymentsBySeq(db, paymentsToHandOver(state, rows)))
+}
+
+function* handOverPaymentsOps(state: FactState, rows: readonly number[]): Ops<void> {
+  takePayments(state, yield* paymentsBySeq.ops(paymentsToHandOver(state, rows)))
+}
+
+const PAYMENTS_BY_SEQ = bothWays(
+  (w) => `SELECT seq, id, provider, customer_id AS customer, amount_minor AS amount, currency, occurred_at, invoice_ref
+  FROM transactions WHERE seq ${w.inList('integer')} ORDER BY seq`,
+)
+
 /** These payments, in seq order, each as it crosses (rows cross as a sink's arguments: half the cost of .all()). */
-export function paymentsBySeq(db: Db, seqs: readonly number[]): PaymentRow[] {
-  if (seqs.length === 0) return []
-  const out: PaymentRow[] = []
-  withSinks(
-    db.raw,
-    {
-      yms_reconcile_row: (seq, id, provider, customer, amount, currency, occurredAt, invoiceRef) => {
-        out.push({seq, id, provider, customer, amount, currency, occurredAt, invoiceRef} as PaymentRow)
-        return 0
+export const paymentsBySeq = twin(
+  function paymentsBySeq(db: Db, seqs: readonly number[]): PaymentRow[] {
+    if (seqs.length === 0) return []
+    const out: PaymentRow[] = []
+    withSinks(
+      db.raw,
+      {
+        yms_reconcile_row: (seq, id, provider, customer, amount, currency, occurredAt, invoiceRef) => {
+          out.push({seq, id, provider, customer, amount, currency, occurredAt, invoiceRef} as PaymentRow)
+          return 0
+        },
       },
-    },
-    () =>
-      db
-        .stmt(
-          `SELECT count(yms_reconcile_row(seq, id, provider, customer_id, amount_minor, currency, occurred_at,
+      () =>
+        db
+          .stmt(
+            `SELECT count(yms_reconcile_row(seq, id, provider, customer_id, amount_minor, currency, occurred_at,
              invoice_ref)) FROM (SELECT seq, id, provider, customer_id, amount_minor, currency, occurred_at, invoice_ref
              FROM transactions WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq)`,
-        )
-        .run(JSON.stringify(seqs)),
-  )
-  return out
-}
+          )
+          .run(JSON.stringify(seqs)),
+    )
+    return out
+  },
+  function* paymentsBySeqOps(seqs: readonly number[]): Ops<PaymentRow[]> {
+    if (seqs.length === 0) return []
+    const out: PaymentRow[] = []
+    yield* each<Omit<PaymentRow, 'occurredAt' | 'invoiceRef'> & {occurred_at: string; invoice_ref: string | null}>(
+      PAYMENTS_BY_SEQ,
+      [JSON.stringify(seqs)],
+      ({occurred_at, invoice_ref, ...p}) => out.push({...p, occurredAt: occurred_at, invoiceRef: invoice_ref}),
+    )
+    return out
+  },
+)
 
 function invoicesByRow(db: Db, rows: readonly number[]): InvoiceRow[] {
   return invoicesWhere(db, 'rowid IN (SELECT value FROM json_each(@rows))', {rows: JSON.stringify(rows)})
+}
+
+// On PostgreSQL the ranks are computed over every invoice for the few rows asked for (an index-only scan of the
+// primary key): cheap for a hand-over now and then, not for one per invoice of a large ledger.
+const INVOICES_BY_ROW = withRows((w) => invoiceRowsWhere(w, `${w.row('i')} ${w.inList('integer')}`))
+
+function* invoicesByRowOps(rows: readonly number[]): Ops<InvoiceRow[]> {
+  if (rows.length === 0) return []
+  const out: InvoiceRow[] = []
+  yield* each<InvoiceRowRow>(INVOICES_BY_ROW, [JSON.stringify(rows)], (r) => out.push(toInvoiceRow(r)))
+  return out
 }
 
 /** Invoices matching `where` (an SQL condition over invoices), in rowid order, crossing as a sink's arguments. */

@@ -97,6 +97,7 @@ const dist = (path) => new URL(`../../../dist/${path}`, import.meta.url).href
 const {runReconcile} = await import(dist('services/reconcile/run.js'))
 const {openDatabase} = await import(dist('store/db.js'))
 const {resolveHome} = await import(dist('app/home.js'))
+const {sqliteHandle} = await import(dist('store/ops/ledger-handle.js'))
 const ctx = {
   home: resolveHome({flag: home, env: process.env, xdgDataDir: home, xdgConfigDir: home}),
   actor: 'bench',
@@ -107,7 +108,7 @@ const ctx = {
   warn: () => {},
 }
 const yms = openDatabase(ctx.home.dbFile)
-await runReconcile(yms, ctx, {site})
+await runReconcile(sqliteHandle(yms), ctx, {site})
 yms.close()
 
 db = new Database(file)

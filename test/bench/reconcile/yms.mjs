@@ -6,6 +6,10 @@
 const distRoot = process.env.BENCH_DIST ? new URL(`file://${process.env.BENCH_DIST.replace(/\/?$/, '/')}`) : null
 const dist = (path) => (distRoot ? new URL(path, distRoot) : new URL(`../../../dist/${path}`, import.meta.url)).href
 const {runReconcile} = await import(dist('services/reconcile/run.js'))
+// runReconcile takes a LedgerHandle since it runs on either engine (it has a preloaded converter since); a baseline
+// built before that takes the Db itself.
+const takesHandle = 'preloadedConverter' in (await import(dist('services/reconcile/fx.js')))
+const {sqliteHandle} = takesHandle ? await import(dist('store/ops/ledger-handle.js')) : {}
 const {openDatabase} = await import(dist('store/db.js'))
 const {resolveHome} = await import(dist('app/home.js'))
 
@@ -24,7 +28,7 @@ const ctx = {
 const db = openDatabase(ctx.home.dbFile)
 const c0 = process.cpuUsage()
 const t0 = performance.now()
-const {result} = await runReconcile(db, ctx, {site})
+const {result} = await runReconcile(takesHandle ? sqliteHandle(db) : db, ctx, {site})
 const ms = performance.now() - t0
 const cpu = process.cpuUsage(c0)
 db.close()

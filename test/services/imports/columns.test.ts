@@ -41,7 +41,7 @@ describe('the header of a CSV file', () => {
     ['sites', onDb(importSites), 'id,name,currency,colour', /unknown column "colour"/],
     [
       'invoices',
-      importInvoices,
+      onDb(importInvoices),
       'id,site,customer,amount,currency,issued_at,due',
       /unknown column "due" \(did you mean "due_at"\?\)/,
     ],
@@ -53,7 +53,7 @@ describe('the header of a CSV file', () => {
   it.each([
     ['sites', onDb(importSites), 'id,name', /missing column "currency"/],
     ['customers', onDb(importCustomers), 'id,name', /missing column "site"/],
-    ['invoices', importInvoices, 'id,site,customer,currency,issued_at', /missing column "amount"/],
+    ['invoices', onDb(importInvoices), 'id,site,customer,currency,issued_at', /missing column "amount"/],
   ])('%s: a missing required column is one error for the file', async (_what, run, header, message) => {
     const path = w.input('in.csv', csv(header, 'a,b', 'c,d'))
     expect((await failure(run(w.db, w.ctx, path))).message).toMatch(message)
@@ -140,7 +140,7 @@ describe('the keys of JSON lines', () => {
       'invoices.jsonl',
       '{"id":"i1","site":"berlin","customer":"c1","amount":"1.00","currency":"EUR","issued":"2026-01-01"}\n',
     )
-    expect((await failure(importInvoices(w.db, w.ctx, invoices))).message).toBe(
+    expect((await failure(importInvoices(sqliteHandle(w.db), w.ctx, invoices))).message).toBe(
       `${invoices}: unknown key "issued" on line 1 (did you mean "issued_at"?)`,
     )
   })

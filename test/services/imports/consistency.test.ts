@@ -19,7 +19,7 @@ afterEach(() => w.cleanup())
 
 const INVOICE_HEADER = 'id,site,customer,amount,currency,issued_at,due_at'
 const invoices = (...rows: string[]) =>
-  importInvoices(w.db, w.ctx, w.input('invoices.csv', csv(INVOICE_HEADER, ...rows)))
+  importInvoices(sqliteHandle(w.db), w.ctx, w.input('invoices.csv', csv(INVOICE_HEADER, ...rows)))
 const revenueSites = () =>
   siteBalances(w.db)
     .filter((b) => b.minor !== 0)

@@ -20,7 +20,7 @@ afterEach(() => w.cleanup())
 const importers = [
   ['sites', onDb(importSites)],
   ['customers', onDb(importCustomers)],
-  ['invoices', importInvoices],
+  ['invoices', onDb(importInvoices)],
 ] as const
 
 describe('the file an import reads', () => {

@@ -51,7 +51,7 @@ describe('an id twice in one file', () => {
 
     await importCustomers(sqliteHandle(w.db), w.ctx, w.input('c.csv', csv('id,site', 'c1,berlin')))
     const invoices = await importInvoices(
-      w.db,
+      sqliteHandle(w.db),
       w.ctx,
       w.input(
         'invoices.csv',
@@ -213,7 +213,7 @@ describe('field length limits', () => {
     ['due_at', `i1,berlin,c1,1.00,EUR,2026-01-01,${huge}`, 'due_at: longer than 40 characters'],
   ])('an invoice %s that is too long is refused without echoing it', async (_f, row, error) => {
     const header = 'id,site,customer,amount,currency,issued_at,due_at'
-    const result = await importInvoices(w.db, w.ctx, w.input('i.csv', csv(header, row)))
+    const result = await importInvoices(sqliteHandle(w.db), w.ctx, w.input('i.csv', csv(header, row)))
     expect(result.rejected).toEqual([{line: 2, error}])
   })
 

@@ -13,6 +13,7 @@ import {upsertCustomers} from '../../../src/store/repos/customers.js'
 import {upsertRates} from '../../../src/store/repos/fx.js'
 import {upsertSites} from '../../../src/store/repos/sites.js'
 import {testContext} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * A small ledger built through the paths production uses: sites and customers through their repositories, invoices
@@ -75,7 +76,7 @@ export function ledgerWorld(at = '2026-06-01T00:00:00.000Z'): LedgerWorld {
         file,
         `id,site,customer,amount,currency,issued_at,due_at\n${id},${site},${customer},${formatDecimal(amount)},${amount.currency},${issuedAt},${dueAt ?? ''}\n`,
       )
-      const r = await importInvoices(db, ctx, file)
+      const r = await importInvoices(sqliteHandle(db), ctx, file)
       if (r.rejected.length > 0) throw new Error(JSON.stringify(r.rejected))
     },
     txn(spec) {

@@ -3,6 +3,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {runReconcile} from '../../../src/services/reconcile/run.js'
 import {resolveReconcileException, showReconcileRun} from '../../../src/services/reconcile/runs.js'
 import {eur, ledgerWorld, type LedgerWorld} from './ledger-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 const worlds: LedgerWorld[] = []
 afterEach(() => {
@@ -30,7 +31,7 @@ async function world(): Promise<LedgerWorld> {
 describe('a run with more exceptions than one batch of the store', () => {
   it('stores every exception once, as printed; a second run updates them in place and keeps resolutions', async () => {
     const w = await world()
-    const first = (await runReconcile(w.db, w.ctx, {site: 'berlin'})).result
+    const first = (await runReconcile(sqliteHandle(w.db), w.ctx, {site: 'berlin'})).result
     expect(first.exceptions).toHaveLength(181)
     expect(first.counts).toMatchObject({unpaid: 150, partially_paid: 31})
     const shown = showReconcileRun(w.db, first.runId)
@@ -48,7 +49,7 @@ describe('a run with more exceptions than one batch of the store', () => {
     const late = first.exceptions[170]!
     resolveReconcileException(w.db, w.ctx, early.id, 'written off')
     resolveReconcileException(w.db, w.ctx, late.id, 'agreed with the customer')
-    const second = (await runReconcile(w.db, w.ctx, {site: 'berlin'})).result
+    const second = (await runReconcile(sqliteHandle(w.db), w.ctx, {site: 'berlin'})).result
     expect(second.exceptions.map((e) => e.id)).toEqual(first.exceptions.map((e) => e.id))
     expect(second.open).toBe(179)
     expect(second.exceptions.filter((e) => e.status === 'resolved').map((e) => [e.id, e.resolution])).toEqual([

@@ -10,6 +10,7 @@ import type {Scenario} from '../../../src/sandbox/model.js'
 import {runReconcile} from '../../../src/services/reconcile/run.js'
 import {upsertRates} from '../../../src/store/repos/fx.js'
 import {scenarioLedger} from './scenario-ledger.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 const START = '2026-01-01T00:00:00.000Z'
 const END = '2026-03-01T00:00:00.000Z'
@@ -75,13 +76,13 @@ describe('reconcile on random sandbox worlds', () => {
               upsertRates(world.db, [{base: 'EUR', quote: 'USD', date: '2025-12-01', rate: '1.10', source: 'test'}])
             for (const site of SANDBOX_SITES) {
               const {result: r, links} = await runReconcile(
-                world.db,
+                sqliteHandle(world.db),
                 world.ctx,
                 {site: site.id, tolerance: p.tolerance},
                 {collectLinks: true},
               )
               const listed = await runReconcile(
-                world.db,
+                sqliteHandle(world.db),
                 world.ctx,
                 {site: site.id, tolerance: p.tolerance},
                 {tallyPlain: false},

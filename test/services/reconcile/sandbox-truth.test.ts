@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {SANDBOX_SITES} from '../../../src/sandbox/generate.js'
 import {runReconcile} from '../../../src/services/reconcile/run.js'
 import {syncedSandboxWorld, type SyncedWorld} from './sandbox-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * Precision and recall of reconcile's links (payment -> invoice) against the sandbox world's truth, for every
@@ -25,7 +26,7 @@ interface Score {
 async function score(w: SyncedWorld): Promise<Score> {
   const links = new Set<string>()
   for (const site of SANDBOX_SITES) {
-    const {links: made} = await runReconcile(w.db, w.ctx, {site: site.id}, {collectLinks: true})
+    const {links: made} = await runReconcile(sqliteHandle(w.db), w.ctx, {site: site.id}, {collectLinks: true})
     for (const l of made!) for (const invoice of l.invoices) links.add(`${l.transaction} ${invoice}`)
   }
   const truth = new Set([...w.truth].map(([txn, invoice]) => `${txn} ${invoice}`))

@@ -72,7 +72,7 @@ export async function syncedSandboxWorld(opts: {
     const files = (await exportScenario(scenario, home)).files
     await importSites(sqliteHandle(db), ctx, files.sites)
     await importCustomers(sqliteHandle(db), ctx, files.customers)
-    await importInvoices(db, ctx, files.invoices)
+    await importInvoices(sqliteHandle(db), ctx, files.invoices)
     await connectSandboxGateways(db, ctx, sandbox.gateways)
     const never = new AbortController().signal
     const sync = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: start})

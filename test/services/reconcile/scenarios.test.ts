@@ -6,6 +6,7 @@ import type {ReconcileInput} from '../../../src/services/reconcile/options.js'
 import type {ReconcileResult} from '../../../src/services/reconcile/result.js'
 import {writeTxnVersion} from '../../../src/store/repos/transactions.js'
 import {eur, jpy, kwd, ledgerWorld, usd, type LedgerWorld} from './ledger-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 // One small ledger per class, built through the import and sync paths. The run's time is 2026-06-01: invoices due in
 // May are overdue, those due in July are not.
@@ -31,9 +32,19 @@ async function world(): Promise<LedgerWorld> {
 
 async function run(w: LedgerWorld, input: Partial<ReconcileInput> = {}, hooks: ReconcileHooks = {}) {
   // Every scenario is also reconciled with every pair handed over one by one: the tally must change nothing.
-  const tallied = await runReconcile(w.db, w.ctx, {site: 'berlin', ...input}, {collectLinks: true, ...hooks})
+  const tallied = await runReconcile(
+    sqliteHandle(w.db),
+    w.ctx,
+    {site: 'berlin', ...input},
+    {collectLinks: true, ...hooks},
+  )
   if (process.env.SHOW_NOTES) for (const e of tallied.result.exceptions) console.log(`${e.class} | ${e.note}`)
-  const listed = await runReconcile(w.db, w.ctx, {site: 'berlin', ...input}, {collectLinks: true, tallyPlain: false})
+  const listed = await runReconcile(
+    sqliteHandle(w.db),
+    w.ctx,
+    {site: 'berlin', ...input},
+    {collectLinks: true, tallyPlain: false},
+  )
   const {runId: _a, ...a} = tallied.result
   const {runId: _b, ...b} = listed.result
   expect(b).toEqual(a)

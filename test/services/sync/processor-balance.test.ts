@@ -62,7 +62,7 @@ async function syncedLedger(
   const files = (await exportScenario(scenario, home)).files
   await importSites(sqliteHandle(db), ctx, files.sites)
   await importCustomers(sqliteHandle(db), ctx, files.customers)
-  await importInvoices(db, ctx, files.invoices)
+  await importInvoices(sqliteHandle(db), ctx, files.invoices)
   await addProvider(sqliteHandle(db), ctx, {
     id: kind,
     kind,
