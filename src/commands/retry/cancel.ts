@@ -10,7 +10,7 @@ export default class RetryCancel extends BaseCommand<typeof RetryCancel> {
   static override args = {id: Args.integer({required: true, description: 'The retry id (retry list)', min: 1})}
 
   async run(): Promise<RetryView> {
-    const view = cancelRetry(await this.db(), this.ctx, this.args.id)
+    const view = await this.write(cancelRetry.ops(this.ctx, this.args.id))
     this.out(
       this.ui.fields([
         ['retry', view.id],

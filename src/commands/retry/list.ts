@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {firstPage, type PageInfo} from '../../cli/list-page.js'
+import {type PageInfo, pageOf} from '../../cli/list-page.js'
 import {toSecond} from '../../cli/time-text.js'
 import {formatMoney} from '../../core/money.js'
 import {listRetries, RETRY_LIST_STATUSES, type RetryListStatus, type RetryView} from '../../services/retry/views.js'
@@ -18,13 +18,11 @@ export default class RetryList extends BaseCommand<typeof RetryList> {
   }
 
   async run(): Promise<{retries: RetryView[]} & PageInfo> {
-    const db = await this.db()
     const status = this.flags.status as RetryListStatus
-    const {rows, page} = firstPage(
-      this.flags.limit,
-      (n) => listRetries(db, {status, provider: this.flags.provider, limit: n}),
-      {narrowWith: '--status or --provider'},
-    )
+    const {limit, provider} = this.flags
+    const {rows, page} = pageOf(limit, await this.read(listRetries.ops({status, provider, limit: limit + 1})), {
+      narrowWith: '--status or --provider',
+    })
     if (rows.length === 0) this.out(`no retries (${status})`)
     else
       this.out(

@@ -24,7 +24,7 @@ export default class RetryReportCommand extends BaseCommand<typeof RetryReportCo
   }
 
   async run(): Promise<RetryReport> {
-    const r = retryReport(await this.db(), this.ctx, this.flags)
+    const r = await this.read(retryReport.ops(this.ctx, this.flags))
     this.out(
       this.ui.fields([
         ['window', `${r.since} .. ${r.until}`],

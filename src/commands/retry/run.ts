@@ -24,10 +24,10 @@ export default class RetryRun extends BaseCommand<typeof RetryRun> {
   }
 
   async run(): Promise<RetryRunResult> {
-    const db = await this.db()
+    const ledger = await this.ledger()
     const signals = installStopSignals(this.ctx.note)
     try {
-      const result = await runRetries(db, this.ctx, {
+      const result = await runRetries(ledger, this.ctx, {
         providers: this.flags.provider,
         dryRun: this.flags['dry-run'],
         signals,

@@ -7,7 +7,8 @@ import {
   networkRuleSetting,
   parseNetworkRule,
 } from '../../core/retry/network-rules.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import {type Ops, write} from '../../store/ops/op.js'
 import {deleteNetworkSetting, listNetworkSettings, putNetworkSetting} from '../../store/repos/retry-rules.js'
 import {appendAudit} from '../audit.js'
 
@@ -24,8 +25,8 @@ export interface CapView {
   set: {by: string; at: string} | null
 }
 
-export function listNetworkRules(db: Db): CapView[] {
-  const stored = listNetworkSettings(db)
+export const listNetworkRules = dual(function* listNetworkRules(): Ops<CapView[]> {
+  const stored = yield* listNetworkSettings.ops()
   const rules = networkRulesFrom(new Map(stored.map((s) => [s.name, s.value])))
   return NETWORK_RULE_SETTINGS.map(({name, description}) => {
     const row = stored.find((s) => s.name === name)
@@ -37,7 +38,7 @@ export function listNetworkRules(db: Db): CapView[] {
       set: row ? {by: row.updatedBy, at: row.updatedAt} : null,
     }
   })
-}
+})
 
 export interface CapChange {
   name: string
@@ -47,27 +48,33 @@ export interface CapChange {
 }
 
 /** Sets one rule (audited); `default` returns it to the documented default. */
-export function setNetworkRule(db: Db, ctx: AppContext, name: string, text: string): CapChange {
+export const setNetworkRule = dual(function* setNetworkRule(
+  ctx: AppContext,
+  name: string,
+  text: string,
+): Ops<CapChange> {
   networkRuleSetting(name)
   const toDefault = text.trim() === 'default'
   const value = toDefault ? null : parseNetworkRule(name, text)
-  return db.write(() => {
-    const before = listNetworkRules(db).find((c) => c.name === name)!
-    const formatted =
-      value === null ? before.default : formatNetworkRule({...DEFAULT_NETWORK_RULES, ...keyed(name, value)}, name)
-    if (value === null) deleteNetworkSetting(db, name)
-    else putNetworkSetting(db, {name, value: formatted, updatedBy: ctx.actor})
-    const changed = formatted !== before.value || (value === null) !== (before.set === null)
-    appendAudit(db, {
-      actor: ctx.actor,
-      action: 'retry.network_rule',
-      subject: name,
-      outcome: changed ? 'ok' : 'unchanged',
-      details: {name, value: formatted, previous: before.value, default: value === null},
-    })
-    return {name, value: formatted, previous: before.value, changed}
-  })
-}
+  return yield* write(
+    (function* () {
+      const before = (yield* listNetworkRules.ops()).find((c) => c.name === name)!
+      const formatted =
+        value === null ? before.default : formatNetworkRule({...DEFAULT_NETWORK_RULES, ...keyed(name, value)}, name)
+      if (value === null) yield* deleteNetworkSetting.ops(name)
+      else yield* putNetworkSetting.ops({name, value: formatted, updatedBy: ctx.actor})
+      const changed = formatted !== before.value || (value === null) !== (before.set === null)
+      yield* appendAudit.ops({
+        actor: ctx.actor,
+        action: 'retry.network_rule',
+        subject: name,
+        outcome: changed ? 'ok' : 'unchanged',
+        details: {name, value: formatted, previous: before.value, default: value === null},
+      })
+      return {name, value: formatted, previous: before.value, changed}
+    })(),
+  )
+})
 
 function keyed(name: string, value: unknown): Record<string, unknown> {
   return {[networkRuleSetting(name).key]: value}

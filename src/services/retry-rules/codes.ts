@@ -2,7 +2,8 @@ import type {AppContext} from '../../app/context.js'
 import {UsageError} from '../../core/errors.js'
 import type {Decision, FailureBasis} from '../../core/transaction.js'
 import {GATEWAY_KINDS, isGatewayKind} from '../../gateways/registry.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import {type Ops, read, write} from '../../store/ops/op.js'
 import {type DeclineCodeRow, listDeclineCodes} from '../../store/repos/decline-codes.js'
 import {
   type CodeOverride,
@@ -45,20 +46,27 @@ export interface CodesView {
   overrides: CodeOverride[]
 }
 
-export function listRetryCodes(db: Db, filter: {provider?: string; kind?: string; unmapped?: boolean} = {}): CodesView {
+export const listRetryCodes = dual(function* listRetryCodes(
+  filter: {provider?: string; kind?: string; unmapped?: boolean} = {},
+): Ops<CodesView> {
   if (filter.kind !== undefined) requireKind(filter.kind)
-  return db.read(() => {
-    const overrides = listOverrides(db, {kind: filter.kind})
-    const byKey = new Map(overrides.map((o) => [`${o.kind}\u0000${o.code}`, o]))
-    const rows = listDeclineCodes(db, filter).filter((r) => !filter.unmapped || !byKey.has(`${r.kind}\u0000${r.code}`))
-    // A code seen through the provider, whatever its kind or mapping, is history that keeps a removed one filtering.
-    if (filter.provider !== undefined)
-      refuseUnknownFilterNames(db, rows.length || listDeclineCodes(db, {provider: filter.provider}).length, {
-        provider: filter.provider,
-      })
-    return {codes: rows.map((r) => codeView(r, byKey.get(`${r.kind}\u0000${r.code}`) ?? null)), overrides}
-  })
-}
+  return yield* read(
+    (function* () {
+      const overrides = yield* listOverrides.ops({kind: filter.kind})
+      const byKey = new Map(overrides.map((o) => [`${o.kind}\u0000${o.code}`, o]))
+      const rows = (yield* listDeclineCodes.ops(filter)).filter(
+        (r) => !filter.unmapped || !byKey.has(`${r.kind}\u0000${r.code}`),
+      )
+      // A code seen through the provider, whatever its kind or mapping, is history that keeps a removed one filtering.
+      if (filter.provider !== undefined)
+        yield* refuseUnknownFilterNames.ops(
+          rows.length || (yield* listDeclineCodes.ops({provider: filter.provider})).length,
+          {provider: filter.provider},
+        )
+      return {codes: rows.map((r) => codeView(r, byKey.get(`${r.kind}\u0000${r.code}`) ?? null)), overrides}
+    })(),
+  )
+})
 
 function codeView(r: DeclineCodeRow, o: CodeOverride | null): CodeView {
   const adapterDecision: Decision = r.lastBasis === 'unmapped' ? 'terminal' : r.lastDecision
@@ -89,52 +97,59 @@ export interface OverrideResult {
 const CODE_MAX = 120
 
 /** Sets an admin's decision for one gateway kind's code (audited); `advice:<value>` overrides a gateway advice. */
-export function setCodeOverride(
-  db: Db,
+export const setCodeOverride = dual(function* setCodeOverride(
   ctx: AppContext,
   o: {kind: string; code: string; decision: string; note?: string},
-): OverrideResult {
+): Ops<OverrideResult> {
   requireKind(o.kind)
   const code = requireCode(o.code)
   if (!(DECISIONS as readonly string[]).includes(o.decision))
     throw new UsageError(`--decision ${JSON.stringify(o.decision)}: expected ${DECISIONS.join(', ')}`)
   const decision = o.decision as Decision
-  const result = db.write(() => {
-    const previous = getOverride(db, o.kind, code)
-    const changed = previous?.decision !== decision || (previous?.note ?? null) !== (o.note ?? null)
-    if (changed) putOverride(db, {kind: o.kind, code, decision, note: o.note ?? null, updatedBy: ctx.actor})
-    appendAudit(db, {
-      actor: ctx.actor,
-      action: 'retry.code_override',
-      subject: `${o.kind}:${code}`,
-      outcome: changed ? 'ok' : 'unchanged',
-      details: {kind: o.kind, code, decision, previous: previous?.decision ?? null, note: o.note ?? null},
-    })
-    return {kind: o.kind, code, decision, previous: previous?.decision ?? null, changed}
-  })
-  warnAboutOverride(db, ctx, o.kind, code, decision)
+  const result = yield* write(
+    (function* () {
+      const previous = yield* getOverride.ops(o.kind, code)
+      const changed = previous?.decision !== decision || (previous?.note ?? null) !== (o.note ?? null)
+      if (changed) yield* putOverride.ops({kind: o.kind, code, decision, note: o.note ?? null, updatedBy: ctx.actor})
+      yield* appendAudit.ops({
+        actor: ctx.actor,
+        action: 'retry.code_override',
+        subject: `${o.kind}:${code}`,
+        outcome: changed ? 'ok' : 'unchanged',
+        details: {kind: o.kind, code, decision, previous: previous?.decision ?? null, note: o.note ?? null},
+      })
+      return {kind: o.kind, code, decision, previous: previous?.decision ?? null, changed}
+    })(),
+  )
+  yield* warnAboutOverride(ctx, o.kind, code, decision)
   return result
-}
+})
 
-export function unsetCodeOverride(db: Db, ctx: AppContext, kind: string, rawCode: string): OverrideResult {
+export const unsetCodeOverride = dual(function* unsetCodeOverride(
+  ctx: AppContext,
+  kind: string,
+  rawCode: string,
+): Ops<OverrideResult> {
   requireKind(kind)
   const code = requireCode(rawCode)
-  return db.write(() => {
-    const previous = getOverride(db, kind, code)
-    const changed = deleteOverride(db, kind, code)
-    appendAudit(db, {
-      actor: ctx.actor,
-      action: 'retry.code_override_removed',
-      subject: `${kind}:${code}`,
-      outcome: changed ? 'ok' : 'unchanged',
-      details: {kind, code, previous: previous?.decision ?? null},
-    })
-    return {kind, code, decision: null, previous: previous?.decision ?? null, changed}
-  })
-}
+  return yield* write(
+    (function* () {
+      const previous = yield* getOverride.ops(kind, code)
+      const changed = yield* deleteOverride.ops(kind, code)
+      yield* appendAudit.ops({
+        actor: ctx.actor,
+        action: 'retry.code_override_removed',
+        subject: `${kind}:${code}`,
+        outcome: changed ? 'ok' : 'unchanged',
+        details: {kind, code, previous: previous?.decision ?? null},
+      })
+      return {kind, code, decision: null, previous: previous?.decision ?? null, changed}
+    })(),
+  )
+})
 
-function warnAboutOverride(db: Db, ctx: AppContext, kind: string, code: string, decision: Decision): void {
-  const seen = listDeclineCodes(db, {kind}).filter((r) => r.code === code)
+function* warnAboutOverride(ctx: AppContext, kind: string, code: string, decision: Decision): Ops<void> {
+  const seen = (yield* listDeclineCodes.ops({kind})).filter((r) => r.code === code)
   if (seen.length === 0)
     ctx.warn(`no failed ${kind} payment has come with ${code} yet: check the spelling against the gateway's codes`)
   if (seen.some((r) => r.lastDecision === 'unknown'))

@@ -4,9 +4,10 @@ import type {CreatePaymentRequest} from '../../gateways/types.js'
 import {scrubSecrets} from '../../secrets/index.js'
 import {afterSlot, isOpen, recheckDelay} from '../../core/retry/policy.js'
 import {retryPolicy} from '../../core/retry/schedule.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
+import {now, type Ops} from '../../store/ops/op.js'
 import {getProvider} from '../../store/repos/providers.js'
-import {getRetry, type RetryRow} from '../../store/repos/retries.js'
+import {getRetry, lockRetry, type RetryRow} from '../../store/repos/retries.js'
 import {
   attemptsOf,
   externalIdsOf,
@@ -41,50 +42,65 @@ const ROUTES_PER_SLOT = 2
  * A queued chain's turn: unless the bill was paid meanwhile, its next slot goes to the primary, or to the fallback
  * when the primary is down, or passes unused (audited, with why). The attempt is recorded before it is sent.
  */
-export async function attemptChain(db: Db, chain: RetryRow, deps: AttemptDeps): Promise<ChainTurn> {
+export async function attemptChain(ledger: LedgerHandle, chain: RetryRow, deps: AttemptDeps): Promise<ChainTurn> {
   const base = idle(chain)
-  const paid = paidOtherwise(db, chain)
+  const paid = await ledger.read(paidOtherwise(chain))
   if (paid) {
-    db.write(() => supersede(db, chain, paid, deps.actor, db.now()))
+    await ledger.write(superseded(chain, paid, deps.actor))
     return {...base, action: 'superseded', note: paid}
   }
   const slot = chain.slotsUsed + 1
-  const policy = retryPolicy(getProvider(db, chain.provider) ?? {retrySchedule: null, maxRetries: null})
+  const policy = retryPolicy(
+    (await ledger.read(getProvider.ops(chain.provider))) ?? {retrySchedule: null, maxRetries: null},
+  )
   if (slot > policy.maxRetries) {
     const note = `--max-retries is now ${policy.maxRetries}, and ${chain.slotsUsed} retries were made`
-    db.write(() =>
-      moveChain(db, chain, {status: 'exhausted', reason: note}, {attempt: null, learned: null, deps, now: db.now()}),
+    await ledger.write(
+      (function* () {
+        const at = yield* now()
+        yield* moveChain.ops(chain, {status: 'exhausted', reason: note}, {attempt: null, learned: null, deps, now: at})
+      })(),
     )
     return {...base, action: 'exhausted', note}
   }
   for (let turn = 1; ; turn++) {
-    const routing = await routeAttempt(db, deps.conns, chain)
+    const routing = await routeAttempt(ledger, deps.conns, chain)
     const blocked =
       routing.kind === 'wait'
         ? routing.reason
-        : capsBlock(db, {provider: routing.target.provider.id, methodRef: routing.target.methodRef}, db.now())
-    if (routing.kind === 'wait' || blocked) return passSlot(db, chain, slot, blocked ?? '', deps)
+        : await ledger.read(
+            (function* () {
+              const card = {provider: routing.target.provider.id, methodRef: routing.target.methodRef}
+              return yield* capsBlock.ops(card, yield* now())
+            })(),
+          )
+    if (routing.kind === 'wait' || blocked) return passSlot(ledger, chain, slot, blocked ?? '', deps)
     const {target} = routing
     const gateway = await deps.conns.open(target.provider)
-    const found = gateway.lookup ? await lookFirst(db, chain, {target, gateway, slot}, deps) : null
+    const found = gateway.lookup ? await lookFirst(ledger, chain, {target, gateway, slot}, deps) : null
     if (found === 'unreachable') continue
     if (found) {
-      db.write(() => supersede(db, chain, found, deps.actor, db.now()))
+      await ledger.write(superseded(chain, found, deps.actor))
       return {...base, action: 'superseded', provider: target.provider.id, note: found}
     }
-    const sent = await send(db, chain, {target, gateway, slot}, deps)
+    const sent = await send(ledger, chain, {target, gateway, slot}, deps)
     if (sent.learned !== 'not_sent') return sent.turn
     deps.conns.markDown(target.provider.id, `did not take the request (${sent.turn.note})`)
-    if (turn >= ROUTES_PER_SLOT) return passSlot(db, getRetry(db, chain.id)!, slot, sent.turn.note, deps)
+    if (turn >= ROUTES_PER_SLOT)
+      return passSlot(ledger, (await ledger.read(getRetry.ops(chain.id)))!, slot, sent.turn.note, deps)
   }
 }
 
+function* superseded(chain: RetryRow, note: string, actor: string): Ops<void> {
+  yield* supersede.ops(chain, note, actor, yield* now())
+}
+
 /** Why the chain is moot: the failed payment is no longer failed, or its invoice was paid by another payment. */
-function paidOtherwise(db: Db, chain: RetryRow): string | null {
-  const failed = getTxnState(db, chain.txnId)?.txn
+function* paidOtherwise(chain: RetryRow): Ops<string | null> {
+  const failed = (yield* getTxnState.ops(chain.txnId))?.txn
   if (failed && failed.status !== 'failed') return `the failed payment is now ${failed.status}`
   if (!chain.invoiceRef) return null
-  const by = invoicePaidBy(db, {
+  const by = yield* invoicePaidBy.ops({
     customerId: chain.customerId,
     invoiceRef: chain.invoiceRef,
     since: chain.failedAt,
@@ -94,22 +110,32 @@ function paidOtherwise(db: Db, chain: RetryRow): string | null {
 }
 
 /** A slot no processor could take: it is used up (the schedule moves on), with the reason audited. */
-function passSlot(db: Db, chain: RetryRow, slot: number, reason: string, deps: AttemptDeps): ChainTurn {
-  db.write(() => {
-    const now = db.now()
-    const policy = retryPolicy(getProvider(db, chain.provider) ?? {retrySchedule: null, maxRetries: null})
-    const next = afterSlot(slot, policy, Date.parse(now), `retry ${slot} not sent: ${reason}`)
-    appendAudit(db, {
-      actor: deps.actor,
-      action: 'retry.route',
-      provider: chain.provider,
-      subject: chain.txnId,
-      outcome: 'waiting',
-      details: {retry: chain.id, attempt: slot, route: 'wait', reason},
-    })
-    moveChain(db, chain, next, {attempt: null, learned: null, deps, now, slotsUsed: slot})
-  })
-  const status = getRetry(db, chain.id)!.status
+async function passSlot(
+  ledger: LedgerHandle,
+  chain: RetryRow,
+  slot: number,
+  reason: string,
+  deps: AttemptDeps,
+): Promise<ChainTurn> {
+  const status = await ledger.write(
+    (function* () {
+      const at = yield* now()
+      const provider = yield* getProvider.ops(chain.provider)
+      const policy = retryPolicy(provider ?? {retrySchedule: null, maxRetries: null})
+      const next = afterSlot(slot, policy, Date.parse(at), `retry ${slot} not sent: ${reason}`)
+      yield* appendAudit.ops({
+        actor: deps.actor,
+        action: 'retry.route',
+        provider: chain.provider,
+        subject: chain.txnId,
+        outcome: 'waiting',
+        details: {retry: chain.id, attempt: slot, route: 'wait', reason},
+      })
+      yield* moveChain.ops(chain, next, {attempt: null, learned: null, deps, now: at, slotsUsed: slot})
+      // Read in the same transaction: what this turn left, not what another writer did since.
+      return (yield* getRetry.ops(chain.id))!.status
+    })(),
+  )
   return {
     retry: chain.id,
     payment: chain.txnId,
@@ -129,13 +155,17 @@ function passSlot(db: Db, chain: RetryRow, slot: number, reason: string, deps: A
  * 'unreachable' when the look-up failed (the provider then counts as down for this run).
  */
 async function lookFirst(
-  db: Db,
+  ledger: LedgerHandle,
   chain: RetryRow,
   s: {target: Target; gateway: Gateway; slot: number},
   deps: AttemptDeps,
 ): Promise<string | null | 'unreachable'> {
-  const request = retryRequest(chain, s.target, attemptsOf(db, chain.id).length + 1, s.slot)
-  const known = externalIdsOf(db, chain.id)
+  const {sent, known} = await ledger.read(
+    (function* () {
+      return {sent: (yield* attemptsOf.ops(chain.id)).length, known: yield* externalIdsOf.ops(chain.id)}
+    })(),
+  )
+  const request = retryRequest(chain, s.target, sent + 1, s.slot)
   known.add(chain.txnId.slice(chain.provider.length + 1))
   try {
     const found = await s.gateway.lookup!(request, Date.parse(chain.failedAt), deps.signal)
@@ -150,12 +180,12 @@ async function lookFirst(
 
 /** Records the attempt, sends it, records what came back. */
 async function send(
-  db: Db,
+  ledger: LedgerHandle,
   chain: RetryRow,
   s: {target: Target; gateway: Gateway; slot: number},
   deps: AttemptDeps,
 ): Promise<{turn: ChainTurn; learned: string}> {
-  const attempt = writeAhead(db, chain, s.target, s.slot, deps)
+  const attempt = await ledger.write(writeAhead(chain, s.target, s.slot, deps))
   if (!attempt) {
     const turn: ChainTurn = {...idle(chain), action: 'resolved', note: 'the chain changed meanwhile: nothing sent'}
     return {turn, learned: 'none'}
@@ -175,7 +205,7 @@ async function send(
         ? {status: 'not_sent', detail: `credentials refused: ${message}`}
         : {status: 'unknown', externalId: null, detail: message}
   }
-  recordOutcome(db, {attempt, learned, item, conns: deps.conns, deps})
+  await ledger.write(recordOutcome.ops({attempt, learned, item, conns: deps.conns, deps}))
   const turn: ChainTurn = {
     retry: chain.id,
     payment: chain.txnId,
@@ -193,51 +223,50 @@ async function send(
  * The attempt's row (status `sending`, the exact request, its key) and the chain's move to `resolving` commit
  * before the request leaves: a process killed while sending leaves a chain that asks before it charges again.
  */
-function writeAhead(db: Db, chain: RetryRow, target: Target, slot: number, deps: AttemptDeps): AttemptRow | null {
-  return db.write(() => {
-    const now = db.now()
-    // Under the write lock: a sync may have ended the chain (or settled it) since this turn began.
-    const current = getRetry(db, chain.id)
-    if (!current || !isOpen(current.status) || unsettledAttempt(db, chain.id)) return null
-    const seq = attemptsOf(db, chain.id).length + 1
-    const request = retryRequest(chain, target, seq, slot)
-    const attempt = insertAttempt(db, {
-      retryId: chain.id,
-      seq,
-      slot,
-      provider: target.provider.id,
-      route: target.route,
-      routeReason: target.reason,
-      methodRef: target.methodRef,
-      idempotencyKey: request.idempotencyKey,
-      requestJson: JSON.stringify(request),
-      now,
-    })
-    moveChain(
-      db,
-      chain,
-      {
-        status: 'resolving',
-        at: Date.parse(now) + recheckDelay(0),
-        reason: `retry ${slot} sent to ${target.provider.id}`,
-      },
-      {attempt, learned: null, deps, now, slotsUsed: slot},
-    )
-    appendAudit(db, {
-      actor: deps.actor,
-      action: 'retry.attempt',
-      provider: target.provider.id,
-      subject: chain.txnId,
-      outcome: 'ok',
-      details: {
-        retry: chain.id,
-        attempt: slot,
-        seq,
-        route: target.route,
-        reason: target.reason,
-        key: request.idempotencyKey,
-      },
-    })
-    return attempt
+function* writeAhead(chain: RetryRow, target: Target, slot: number, deps: AttemptDeps): Ops<AttemptRow | null> {
+  const at = yield* now()
+  // Under the write lock (on PostgreSQL, the chain row's): a sync may have ended the chain (or settled it) since this
+  // turn began.
+  yield* lockRetry.ops(chain.id)
+  const current = yield* getRetry.ops(chain.id)
+  if (!current || !isOpen(current.status) || (yield* unsettledAttempt.ops(chain.id))) return null
+  const seq = (yield* attemptsOf.ops(chain.id)).length + 1
+  const request = retryRequest(chain, target, seq, slot)
+  const attempt = yield* insertAttempt.ops({
+    retryId: chain.id,
+    seq,
+    slot,
+    provider: target.provider.id,
+    route: target.route,
+    routeReason: target.reason,
+    methodRef: target.methodRef,
+    idempotencyKey: request.idempotencyKey,
+    requestJson: JSON.stringify(request),
+    now: at,
   })
+  yield* moveChain.ops(
+    chain,
+    {
+      status: 'resolving',
+      at: Date.parse(at) + recheckDelay(0),
+      reason: `retry ${slot} sent to ${target.provider.id}`,
+    },
+    {attempt, learned: null, deps, now: at, slotsUsed: slot},
+  )
+  yield* appendAudit.ops({
+    actor: deps.actor,
+    action: 'retry.attempt',
+    provider: target.provider.id,
+    subject: chain.txnId,
+    outcome: 'ok',
+    details: {
+      retry: chain.id,
+      attempt: slot,
+      seq,
+      route: target.route,
+      reason: target.reason,
+      key: request.idempotencyKey,
+    },
+  })
+  return attempt
 }

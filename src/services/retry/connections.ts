@@ -3,7 +3,7 @@ import type {GatewayCall} from '../../core/gateway-call.js'
 import type {HttpClientOptions} from '../../gateways/http.js'
 import type {CreatePaymentRequest, GatewayClient, GatewayFacts, PaymentOutcome} from '../../gateways/types.js'
 import {scrubSecrets} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import type {Provider} from '../../store/repos/providers.js'
 import {openSecretStore} from '../secret-store.js'
 import {connectProvider} from '../sync/connect.js'
@@ -48,8 +48,12 @@ function hasLookup(client: GatewayClient): client is LookupClient {
   return typeof (client as Partial<LookupClient>).lookupPayment === 'function'
 }
 
-export function runConnections(db: Db, ctx: AppContext, opts: ConnectionOptions = {}): RunConnections {
-  const secrets = openSecretStore(db, ctx)
+export async function runConnections(
+  ledger: LedgerHandle,
+  ctx: AppContext,
+  opts: ConnectionOptions = {},
+): Promise<RunConnections> {
+  const secrets = await ledger.read(openSecretStore.ops(ctx))
   const calls: GatewayCall[] = []
   const gateways = new Map<string, Promise<Gateway>>()
   const health = new Map<string, Promise<string | null>>()

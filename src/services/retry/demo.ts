@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import type {AppContext} from '../../app/context.js'
 import type {Db} from '../../store/db.js'
 import {sqliteHandle} from '../../store/ops/ledger-handle.js'
+import {all, values} from '../../store/ops/op.js'
 import {setProviderEnabled, updateProvider} from '../providers.js'
 import {importPaymentMethods} from './methods.js'
 import {retryReport, type RetryReport} from './report.js'
@@ -33,6 +34,8 @@ const DAY = 24 * HOUR
  * default schedule, on a clock the demo moves. For the first retry one provider is down with a fallback configured
  * (its payments go there) and another is down without one (its payments wait); both are back for the second retry
  * a day later, which recovers the waiting ones (those still pending at the processor a couple of hours later).
+ * The demo builds a SQLite home of its own (services/demo.ts), so it takes that Db; its retry services run on the
+ * Db's handle as every other ledger's do.
  */
 export async function demoRetries(
   db: Db,
@@ -45,39 +48,42 @@ export async function demoRetries(
     file,
     `customer,provider,payment_method\n${world.methods.map((m) => `${m.customer},${m.provider},${m.method}`).join('\n')}\n`,
   )
-  await importPaymentMethods(db, ctx, file)
-  const queued = db
-    .stmt(
+  const ledger = sqliteHandle(db)
+  await importPaymentMethods(ledger, ctx, file)
+  const queued = await ledger.read(
+    all<{provider: string; n: number}>(
       `SELECT provider, COUNT(*) AS n FROM retries WHERE next_at IS NOT NULL GROUP BY provider ORDER BY n, provider`,
-    )
-    .all() as Array<{provider: string; n: number}>
+    ),
+  )
   const fellBack = queued[0]?.provider ?? null
   const waited = queued[1]?.provider ?? null
   // The fallback: another provider that may write every segment, so every customer of the one down qualifies.
-  const open = db.stmt(
-    `SELECT provider FROM grants WHERE segment = '*' AND site = '*' AND access = 'write' ORDER BY provider`,
+  const open = await ledger.read(
+    values<string>(
+      `SELECT provider FROM grants WHERE segment = '*' AND site = '*' AND access = 'write' ORDER BY provider`,
+    ),
   )
-  const to = (open.pluck().all() as string[]).find((id) => id !== fellBack && id !== waited) ?? null
+  const to = open.find((id) => id !== fellBack && id !== waited) ?? null
   step(
     `retries: ${queued.reduce((n, q) => n + q.n, 0)} failed payments queued by the sync (${queued.map((q) => `${q.provider} ${q.n}`).join(', ') || 'none'})`,
   )
   if (fellBack && to) {
-    await updateProvider(sqliteHandle(db), ctx, fellBack, {fallback: to})
-    await setProviderEnabled(sqliteHandle(db), ctx, fellBack, false)
+    await updateProvider(ledger, ctx, fellBack, {fallback: to})
+    await setProviderEnabled(ledger, ctx, fellBack, false)
     step(`${fellBack} is down, with fallback ${to}`)
   }
   if (waited) {
-    await setProviderEnabled(sqliteHandle(db), ctx, waited, false)
+    await setProviderEnabled(ledger, ctx, waited, false)
     step(`${waited} is down, with no fallback: its payments wait for their next retry`)
   }
   const passes: DemoRetries['passes'] = []
   const pass = async (label: string) => {
-    const {turns: _turns, ...summary} = await runRetries(db, ctx)
+    const {turns: _turns, ...summary} = await runRetries(ledger, ctx)
     passes.push(summary)
     step(`${label}: ${summary.sent} sent, ${summary.recovered} recovered, ${summary.unresolved} awaiting an outcome`)
   }
   await pass('first retry')
-  for (const id of [fellBack, waited]) if (id) await setProviderEnabled(sqliteHandle(db), ctx, id, true)
+  for (const id of [fellBack, waited]) if (id) await setProviderEnabled(ledger, ctx, id, true)
   world.advance(DAY + 60_000)
   await pass('a day later, second retry')
   // A sale submitted for settlement is pending until the processor settles it (the sandbox: within the hour).
@@ -87,6 +93,6 @@ export async function demoRetries(
     fallback: fellBack && to ? {provider: fellBack, to} : null,
     waited,
     passes,
-    report: retryReport(db, ctx, {since: '30d'}),
+    report: await ledger.read(retryReport.ops(ctx, {since: '30d'})),
   }
 }

@@ -2,10 +2,10 @@ import {z} from 'zod'
 
 import type {AppContext} from '../../app/context.js'
 import {GATEWAY_KINDS} from '../../gateways/registry.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {listProviders} from '../../store/repos/providers.js'
 import {upsertPaymentMethods} from '../../store/repos/retries-methods.js'
-import {auditedImport} from '../imports/audited-import.js'
+import {auditedImportInto} from '../imports/audited-import.js'
 import {LIMITS, requiredId, requiredText} from '../imports/fields.js'
 import type {ImportResult} from '../imports/run-import.js'
 
@@ -27,13 +27,14 @@ function methodSchema(keys: ReadonlySet<string>) {
     .transform((r) => ({customer: r.customer, providerKey: r.provider, methodRef: r.payment_method}))
 }
 
-export function importPaymentMethods(db: Db, ctx: AppContext, file: string): Promise<ImportResult> {
-  const keys = new Set<string>([...GATEWAY_KINDS, ...listProviders(db).map((p) => p.id)])
-  return auditedImport(db, ctx, {
+export async function importPaymentMethods(ledger: LedgerHandle, ctx: AppContext, file: string): Promise<ImportResult> {
+  const providers = await ledger.read(listProviders.ops())
+  const keys = new Set<string>([...GATEWAY_KINDS, ...providers.map((p) => p.id)])
+  return auditedImportInto(ledger, ctx, {
     file,
     action: 'retry.methods.import',
     columns: {what: 'payment methods', required: METHOD_COLUMNS, optional: []},
     schema: methodSchema(keys),
-    upsert: (rows) => upsertPaymentMethods(db, rows),
+    upsert: (rows) => upsertPaymentMethods.ops(rows),
   })
 }

@@ -1,6 +1,7 @@
 import type {FetchedTxn} from '../../core/transaction.js'
 import type {PaymentOutcome} from '../../gateways/types.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import {now, type Ops, write} from '../../store/ops/op.js'
 import {listGrants} from '../../store/repos/grants.js'
 import {getProvider} from '../../store/repos/providers.js'
 import type {AttemptRow} from '../../store/repos/retries-attempts.js'
@@ -40,27 +41,33 @@ export function learnedOf(outcome: PaymentOutcome, firstSend: boolean): Learned 
  * Settles the attempt, moves its chain and applies the payment the gateway answered with through the one apply path
  * (source `retry`), in one write transaction with the calls made so far: the ledger and the queue never disagree.
  */
-export function recordOutcome(
-  db: Db,
-  w: {attempt: AttemptRow; learned: Learned; item: FetchedTxn | null; conns: RunConnections; deps: SettleDeps},
-): Settled {
-  return db.write(() => {
-    const now = db.now()
-    const settled = settleAttempt(db, w.attempt, w.learned, w.deps, now)
-    if (w.item) applyItems(db, retryScope(db, w.attempt.provider, w.deps.actor), serializeItems([w.item]), [])
-    recordCalls(db, w.conns.drainCalls())
-    return settled
-  })
-}
+export const recordOutcome = dual(function* recordOutcome(w: {
+  attempt: AttemptRow
+  learned: Learned
+  item: FetchedTxn | null
+  conns: RunConnections
+  deps: SettleDeps
+}): Ops<Settled> {
+  return yield* write(
+    (function* () {
+      const at = yield* now()
+      const settled = yield* settleAttempt.ops(w.attempt, w.learned, w.deps, at)
+      if (w.item)
+        yield* applyItems.ops(yield* retryScope(w.attempt.provider, w.deps.actor), serializeItems([w.item]), [])
+      yield* recordCalls.ops(w.conns.drainCalls())
+      return settled
+    })(),
+  )
+})
 
-function retryScope(db: Db, providerId: string, actor: string): ApplyScope {
-  const provider = getProvider(db, providerId)
+function* retryScope(providerId: string, actor: string): Ops<ApplyScope> {
+  const provider = yield* getProvider.ops(providerId)
   return {
     provider: providerId,
     kind: provider?.kind ?? 'unknown',
     actor,
     source: 'retry',
-    grants: listGrants(db, providerId),
+    grants: yield* listGrants.ops(providerId),
     latencySince: null,
     customers: new Map(),
   }

@@ -1,4 +1,4 @@
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import type {RetryRow} from '../../store/repos/retries.js'
 import {unsettledAttempt} from '../../store/repos/retries-attempts.js'
 import type {RunConnections} from './connections.js'
@@ -9,9 +9,9 @@ import type {RetryTurn} from './turn.js'
  * `retry run --dry-run`: what the next run would do with a due chain, from the ledger alone. Nothing is sent and no
  * gateway is probed, so a provider counts as up unless it is disabled; the real run may still find it down.
  */
-export async function planChain(db: Db, chain: RetryRow, conns: RunConnections): Promise<RetryTurn> {
+export async function planChain(ledger: LedgerHandle, chain: RetryRow, conns: RunConnections): Promise<RetryTurn> {
   const base = {retry: chain.id, payment: chain.txnId, status: chain.status, attempt: chain.slotsUsed + 1}
-  const open = unsettledAttempt(db, chain.id)
+  const open = await ledger.read(unsettledAttempt.ops(chain.id))
   if (open)
     return {
       ...base,
@@ -22,7 +22,7 @@ export async function planChain(db: Db, chain: RetryRow, conns: RunConnections):
       outcome: open.status,
       note: `ask ${open.provider} about retry ${open.slot} (${open.status}) before anything else`,
     }
-  const routing = await routeAttempt(db, conns, chain)
+  const routing = await routeAttempt(ledger, conns, chain)
   if (routing.kind === 'wait')
     return {...base, action: 'would_wait', provider: null, route: null, outcome: null, note: routing.reason}
   const {target} = routing

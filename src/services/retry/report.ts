@@ -9,7 +9,8 @@ import {
 } from '../../core/retry/recovery-rate.js'
 import {parseInstant} from '../../core/time-input.js'
 import type {Money} from '../../core/transaction.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import {type Ops, read} from '../../store/ops/op.js'
 import {hasChainsOf} from '../../store/repos/retries.js'
 import {refuseUnknownFilterNames} from '../filter-names.js'
 import {
@@ -65,11 +66,10 @@ export interface RetryReport {
 const DEFAULT_SINCE = '30d'
 
 /** `retry report`: the automated retries over a window, with the recovery rate and its definition. */
-export function retryReport(
-  db: Db,
+export const retryReport = dual(function* retryReport(
   ctx: AppContext,
   input: {since?: string; site?: string; provider?: string} = {},
-): RetryReport {
+): Ops<RetryReport> {
   const now = ctx.now()
   const scope: RetryScope = {
     since: parseInstant(input.since ?? DEFAULT_SINCE, '--since', now),
@@ -77,47 +77,51 @@ export function retryReport(
     site: input.site,
     provider: input.provider,
   }
-  refuseUnknownFilterNames(db, 0, {site: input.site})
+  yield* refuseUnknownFilterNames.ops(0, {site: input.site})
   // A removed provider's chains still filter; removal cancels the open ones, so any chain in any status counts.
-  if (input.provider) refuseUnknownFilterNames(db, hasChainsOf(db, input.provider) ? 1 : 0, {provider: input.provider})
-  return db.read(() => {
-    const chains = finishedChains(db, scope)
-    const open = openChainsByProvider(db, scope)
-    const sent = attemptsByProvider(db, scope)
-    const count = (status: FinishedChain['status']) => chains.filter((c) => c.status === status).length
-    const whole = recoveryFigures(chains)
-    return {
-      since: scope.since,
-      until: new Date(now).toISOString(),
-      site: input.site ?? null,
-      provider: input.provider ?? null,
-      definition: RECOVERY_RATE_DEFINITION,
-      attempted: sum(sent.values()),
-      recovered: whole.recovered,
-      exhausted: count('exhausted'),
-      stopped: count('stopped'),
-      canceled: count('canceled'),
-      superseded: count('superseded'),
-      pending: sum(open.values()),
-      eligible: whole.eligible,
-      successRate: whole.rate,
-      recoveredAmount: whole.byAmount.map((a) => a.recovered).filter((m) => m.minor !== 0),
-      byAmount: whole.byAmount,
-      byRoute: {
-        sameProcessor: routeShare(chains, 'primary'),
-        fallback: routeShare(chains, 'fallback'),
-      },
-      byProvider: byProvider(chains, sent, open),
-      byReason: recoveryBy(chains, (c) => c.reason).map((g) => ({
-        reason: g.key,
-        eligible: g.eligible,
-        recovered: g.recovered,
-        successRate: g.rate,
-      })),
-      byAttempt: recoveryByAttempt(attemptsBySlot(db, scope), chains),
-    }
-  })
-}
+  if (input.provider)
+    yield* refuseUnknownFilterNames.ops((yield* hasChainsOf.ops(input.provider)) ? 1 : 0, {provider: input.provider})
+  return yield* read(
+    (function* () {
+      const chains = yield* finishedChains.ops(scope)
+      const open = yield* openChainsByProvider.ops(scope)
+      const sent = yield* attemptsByProvider.ops(scope)
+      const bySlot = yield* attemptsBySlot.ops(scope)
+      const count = (status: FinishedChain['status']) => chains.filter((c) => c.status === status).length
+      const whole = recoveryFigures(chains)
+      return {
+        since: scope.since,
+        until: new Date(now).toISOString(),
+        site: input.site ?? null,
+        provider: input.provider ?? null,
+        definition: RECOVERY_RATE_DEFINITION,
+        attempted: sum(sent.values()),
+        recovered: whole.recovered,
+        exhausted: count('exhausted'),
+        stopped: count('stopped'),
+        canceled: count('canceled'),
+        superseded: count('superseded'),
+        pending: sum(open.values()),
+        eligible: whole.eligible,
+        successRate: whole.rate,
+        recoveredAmount: whole.byAmount.map((a) => a.recovered).filter((m) => m.minor !== 0),
+        byAmount: whole.byAmount,
+        byRoute: {
+          sameProcessor: routeShare(chains, 'primary'),
+          fallback: routeShare(chains, 'fallback'),
+        },
+        byProvider: byProvider(chains, sent, open),
+        byReason: recoveryBy(chains, (c) => c.reason).map((g) => ({
+          reason: g.key,
+          eligible: g.eligible,
+          recovered: g.recovered,
+          successRate: g.rate,
+        })),
+        byAttempt: recoveryByAttempt(bySlot, chains),
+      }
+    })(),
+  )
+})
 
 function routeShare(chains: readonly FinishedChain[], via: 'primary' | 'fallback'): RouteShare {
   const f = recoveryFigures(chains, (c) => c.recoveredVia === via)

@@ -2,7 +2,8 @@ import {mayReplay, recheckDelay} from '../../core/retry/policy.js'
 import type {FetchedTxn, NormalizedTxn} from '../../core/transaction.js'
 import type {CreatePaymentRequest} from '../../gateways/types.js'
 import {scrubSecrets} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
+import {now, type Ops} from '../../store/ops/op.js'
 import {getProvider} from '../../store/repos/providers.js'
 import {type RetryRow, scheduleRetry} from '../../store/repos/retries.js'
 import {type AttemptRow, externalIdsOf, noteCheck} from '../../store/repos/retries-attempts.js'
@@ -29,13 +30,13 @@ const NOT_FOUND_AFTER_MS = 3_600_000
 const SKEW_MS = 120_000
 
 export async function resolveChain(
-  db: Db,
+  ledger: LedgerHandle,
   chain: RetryRow,
   attempt: AttemptRow,
   deps: AttemptDeps,
 ): Promise<ChainTurn> {
-  const found = inLedger(db, chain, attempt)
-  const asked = found ? null : await askGateway(db, attempt, deps)
+  const found = await ledger.read(inLedger(chain, attempt))
+  const asked = found ? null : await askGateway(ledger, attempt, deps)
   const answer = found ? {learned: found, item: null} : asked
   const turn = {
     retry: chain.id,
@@ -47,27 +48,31 @@ export async function resolveChain(
   const settled = answer && answer.learned.status !== 'unknown'
   // Pending again is no news: the attempt is looked at again later, less often each time.
   if (settled && !(answer.learned.status === 'pending' && attempt.status === 'pending')) {
-    recordOutcome(db, {attempt, learned: answer.learned, item: answer.item, conns: deps.conns, deps})
+    await ledger.write(
+      recordOutcome.ops({attempt, learned: answer.learned, item: answer.item, conns: deps.conns, deps}),
+    )
     return {...turn, action: 'resolved', outcome: answer.learned.status, note: answer.learned.detail}
   }
   const detail = answer?.learned.detail ?? (attempt.status === 'pending' ? 'still pending' : 'no answer yet')
-  db.write(() => {
-    const now = db.now()
-    noteCheck(db, attempt.id, detail)
-    scheduleRetry(db, chain.id, {
-      status: 'resolving',
-      nextAt: new Date(Date.parse(now) + recheckDelay(attempt.checks + 1)).toISOString(),
-      note: `retry ${attempt.slot} at ${attempt.provider} not settled: ${detail}`,
-      now,
-    })
-  })
+  await ledger.write(
+    (function* () {
+      const at = yield* now()
+      yield* noteCheck.ops(attempt.id, detail)
+      yield* scheduleRetry.ops(chain.id, {
+        status: 'resolving',
+        nextAt: new Date(Date.parse(at) + recheckDelay(attempt.checks + 1)).toISOString(),
+        note: `retry ${attempt.slot} at ${attempt.provider} not settled: ${detail}`,
+        now: at,
+      })
+    })(),
+  )
   return {...turn, action: 'unresolved', outcome: attempt.status, note: detail}
 }
 
 /** The attempt's payment as the mirror knows it: by its id, else by its key or invoice since it was sent. */
-function inLedger(db: Db, chain: RetryRow, attempt: AttemptRow): Learned | null {
-  const byId = attempt.externalId ? getTxnState(db, `${attempt.provider}:${attempt.externalId}`)?.txn : null
-  const txn = byId ?? byKeyOrInvoice(db, chain, attempt)
+function* inLedger(chain: RetryRow, attempt: AttemptRow): Ops<Learned | null> {
+  const byId = attempt.externalId ? (yield* getTxnState.ops(`${attempt.provider}:${attempt.externalId}`))?.txn : null
+  const txn = byId ?? (yield* byKeyOrInvoice(chain, attempt))
   if (!txn) return null
   const detail = `found in the ledger as ${txn.id} (${txn.status})`
   if (txn.status === 'succeeded') return {status: 'succeeded', externalId: txn.externalId, detail}
@@ -81,10 +86,10 @@ function inLedger(db: Db, chain: RetryRow, attempt: AttemptRow): Learned | null 
   return null
 }
 
-function byKeyOrInvoice(db: Db, chain: RetryRow, attempt: AttemptRow): NormalizedTxn | null {
-  const except = [...externalIdsOf(db, chain.id)].map((id) => `${attempt.provider}:${id}`)
+function* byKeyOrInvoice(chain: RetryRow, attempt: AttemptRow): Ops<NormalizedTxn | null> {
+  const except = [...(yield* externalIdsOf.ops(chain.id))].map((id) => `${attempt.provider}:${id}`)
   except.push(chain.txnId)
-  const candidates = paymentsOfAttempt(db, {
+  const candidates = yield* paymentsOfAttempt.ops({
     provider: attempt.provider,
     since: new Date(Date.parse(attempt.startedAt) - SKEW_MS).toISOString(),
     key: attempt.idempotencyKey,
@@ -98,11 +103,11 @@ function byKeyOrInvoice(db: Db, chain: RetryRow, attempt: AttemptRow): Normalize
 
 /** Asks the attempt's gateway; null when this gateway can no longer be asked (only the ledger can settle it now). */
 async function askGateway(
-  db: Db,
+  ledger: LedgerHandle,
   attempt: AttemptRow,
   deps: AttemptDeps,
 ): Promise<{learned: Learned; item: FetchedTxn | null} | null> {
-  const provider = getProvider(db, attempt.provider)
+  const provider = await ledger.read(getProvider.ops(attempt.provider))
   if (!provider) return null
   // A disabled provider is never called, not even to ask: the ledger may still settle the attempt.
   if (!provider.enabled)
@@ -117,12 +122,12 @@ async function askGateway(
     return {learned: {status: 'unknown', externalId: null, detail: scrubSecrets((error as Error).message)}, item: null}
   }
   const request = JSON.parse(attempt.requestJson) as CreatePaymentRequest
-  const nowMs = Date.parse(db.now())
+  const nowMs = Date.parse(await ledger.read(now()))
   const startedMs = Date.parse(attempt.startedAt)
   try {
     if (gateway.lookup) {
       const found = await gateway.lookup(request, startedMs, deps.signal)
-      const known = externalIdsOf(db, attempt.retryId)
+      const known = await ledger.read(externalIdsOf.ops(attempt.retryId))
       if (
         found.status !== 'unknown' &&
         found.externalId &&

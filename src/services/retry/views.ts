@@ -1,7 +1,8 @@
 import {OPEN_STATUSES, RETRY_STATUSES, type RetryStatus} from '../../core/retry/policy.js'
 import type {Money} from '../../core/transaction.js'
 import {UsageError} from '../../core/errors.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import {type Ops, read} from '../../store/ops/op.js'
 import {getRetry, hasChainsOf, listRetries as listRows, type RetryRow} from '../../store/repos/retries.js'
 import {attemptsOf, type AttemptRow} from '../../store/repos/retries-attempts.js'
 import {refuseUnknownFilterNames} from '../filter-names.js'
@@ -60,7 +61,8 @@ function toAttemptView(a: AttemptRow): AttemptView {
   }
 }
 
-export function toRetryView(db: Db, r: RetryRow): RetryView {
+export const toRetryView = dual(function* toRetryView(r: RetryRow): Ops<RetryView> {
+  const requests = yield* attemptsOf.ops(r.id)
   return {
     id: r.id,
     payment: r.txnId,
@@ -81,25 +83,35 @@ export function toRetryView(db: Db, r: RetryRow): RetryView {
     failedAt: r.failedAt,
     queuedAt: r.queuedAt,
     finishedAt: r.finishedAt,
-    requests: attemptsOf(db, r.id).map(toAttemptView),
+    requests: requests.map(toAttemptView),
   }
-}
+})
 
-export function listRetries(db: Db, f: {status: RetryListStatus; provider?: string; limit: number}): RetryView[] {
+export const listRetries = dual(function* listRetries(f: {
+  status: RetryListStatus
+  provider?: string
+  limit: number
+}): Ops<RetryView[]> {
   const statuses: readonly RetryStatus[] =
     f.status === 'all' ? RETRY_STATUSES : f.status === 'open' ? OPEN_STATUSES : [f.status]
-  return db.read(() => {
-    const rows = listRows(db, {statuses, provider: f.provider, limit: f.limit})
-    // Removing a provider cancels its open chains, so the default `open` never matches one: its chains in any status
-    // are the history that keeps the name filtering (the removal's own note points at `--status canceled`).
-    if (f.provider !== undefined)
-      refuseUnknownFilterNames(db, rows.length > 0 || hasChainsOf(db, f.provider) ? 1 : 0, {provider: f.provider})
-    return rows.map((r) => toRetryView(db, r))
-  })
-}
+  return yield* read(
+    (function* () {
+      const rows = yield* listRows.ops({statuses, provider: f.provider, limit: f.limit})
+      // Removing a provider cancels its open chains, so the default `open` never matches one: its chains in any
+      // status are the history that keeps the name filtering (the removal's own note points at `--status canceled`).
+      if (f.provider !== undefined)
+        yield* refuseUnknownFilterNames.ops(rows.length > 0 || (yield* hasChainsOf.ops(f.provider)) ? 1 : 0, {
+          provider: f.provider,
+        })
+      const views: RetryView[] = []
+      for (const r of rows) views.push(yield* toRetryView.ops(r))
+      return views
+    })(),
+  )
+})
 
-export function requireRetry(db: Db, id: number): RetryRow {
-  const chain = getRetry(db, id)
+export const requireRetry = dual(function* requireRetry(id: number): Ops<RetryRow> {
+  const chain = yield* getRetry.ops(id)
   if (!chain) throw new UsageError(`no retry ${id}`, 'List them with `yms-pay retry list --status all`.')
   return chain
-}
+})

@@ -61,7 +61,10 @@ async function watchLoops(
   const retries = async () => {
     while (!opts.signals.stop.aborted) {
       try {
-        const r = await runRetries(db, ctx, {providers: providers.map((p) => p.id), signals: opts.signals})
+        const r = await runRetries(sqliteHandle(db), ctx, {
+          providers: providers.map((p) => p.id),
+          signals: opts.signals,
+        })
         if (r.due > 0)
           ctx.note(
             `retries: ${r.due} due, ${r.sent} sent, ${r.recovered} recovered, ${r.unresolved} awaiting an outcome${r.sent < r.due ? ' (why the others wait: yms-pay retry list)' : ''}`,

@@ -2,7 +2,7 @@ import type {RetryStatus} from '../../core/retry/policy.js'
 import type {Money} from '../../core/transaction.js'
 import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, get, run, value} from '../ops/op.js'
+import {all, engine, get, run, value} from '../ops/op.js'
 
 /** One retry chain: a failed payment being retried (src/core/retry/policy.ts says what each status means). */
 export interface RetryRow {
@@ -112,6 +112,16 @@ export const insertRetry = dual(function* insertRetry(r: NewRetry) {
 export const getRetry = dual(function* getRetry(id: number) {
   const row = yield* get<Row>(`SELECT ${RETRY_COLUMNS} FROM retries WHERE id = ?`, [id])
   return row ? toRetryRow(row) : null
+})
+
+/**
+ * Holds the chain's row until the transaction ends, so that what the caller reads of it next stays true until it
+ * commits. SQLite has one writer at a time already; on PostgreSQL (READ COMMITTED) a sync on another host could
+ * otherwise end the chain (superseded: its bill paid) between a retry's check that it is open and the attempt it
+ * records, and that attempt would then be sent.
+ */
+export const lockRetry = dual(function* lockRetry(id: number) {
+  if ((yield* engine()) === 'postgres') yield* value('SELECT id FROM retries WHERE id = ? FOR UPDATE', [id])
 })
 
 export const retryOfPayment = dual(function* retryOfPayment(txnId: string) {

@@ -205,7 +205,7 @@ export async function emulatorWorld(opts: {
     }
   const file = join(home, 'methods.csv')
   writeFileSync(file, `${lines.join('\n')}\n`)
-  const imported = await importPaymentMethods(db, ctx, file)
+  const imported = await importPaymentMethods(sqliteHandle(db), ctx, file)
   if (imported.rejected.length > 0) throw new Error(`methods rejected: ${JSON.stringify(imported.rejected)}`)
   let failures = 0
   return {
@@ -250,7 +250,7 @@ export async function emulatorWorld(opts: {
       db.write(() => applyItems(db, scope, serializeItems([{txn, raw: {synthetic: true}}]), []))
       return txn.id
     },
-    run: (o = {}) => runRetries(db, ctx, {*raise() {}, ...o}),
+    run: (o = {}) => runRetries(sqliteHandle(db), ctx, {*raise() {}, ...o}),
     async close() {
       db.close()
       for (const g of gateways.values()) await g.close()

@@ -241,7 +241,7 @@ export async function engineWorld(start: string): Promise<EngineWorld> {
       db.write(() => applyItems(db, scope, serializeItems(ps.map((p) => ({txn: txn(p), raw: {}}))), []))
     },
     run(opts = {}) {
-      return runRetries(db, ctx, {
+      return runRetries(sqliteHandle(db), ctx, {
         raise(alert) {
           alerts.push(alert)
           return (function* () {})() // no statements: the alert stays here

@@ -11,6 +11,7 @@ import {getMetrics, getRetryTotals} from '../../../src/services/metrics.js'
 import {retryReport} from '../../../src/services/retry/report.js'
 import {retryOfPayment} from '../../../src/store/repos/retries.js'
 import {emulatorWorld, type EmulatorWorld} from './emulator-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * Show (issue 13): `retry report` checked against a sandbox world whose recoveries are known in advance. The
@@ -116,7 +117,7 @@ describe('retry report against a world whose recoveries are known in advance', (
         .map((f) => `${f.customer.id},shop,${f.customer.paymentMethods.stripe}`)
         .join('\n')}\n`,
     )
-    await importPaymentMethods(world.db, world.ctx, file)
+    await importPaymentMethods(sqliteHandle(world.db), world.ctx, file)
     await run(2)
     await run(3)
     // The fallback group fails now; by its first retry the primary is down.

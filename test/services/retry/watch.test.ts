@@ -8,6 +8,7 @@ import {importPaymentMethods} from '../../../src/services/retry/methods.js'
 import {watchSync} from '../../../src/services/sync/watch.js'
 import type {Db} from '../../../src/store/db.js'
 import {createSyncWorld, type SyncWorld} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * The watch loop executes due retries: a failed payment its own sync brings in is queued by the apply path and, once
@@ -41,7 +42,7 @@ describe('sync --watch and retries', () => {
         ...scenario.customers.map((c) => `${c.id},acme-stripe,${c.paymentMethods.stripe}`),
       ].join('\n'),
     )
-    await importPaymentMethods(db, world.ctx, file)
+    await importPaymentMethods(sqliteHandle(db), world.ctx, file)
     const notes: string[] = []
     const stop = new AbortController()
     const watching = watchSync(

@@ -8,7 +8,7 @@ export default class RetryCaps extends BaseCommand<typeof RetryCaps> {
   static override examples = ['<%= config.bin %> retry caps', '<%= config.bin %> retry caps --json']
 
   async run(): Promise<{caps: CapView[]}> {
-    const caps = listNetworkRules(await this.db())
+    const caps = await this.read(listNetworkRules.ops())
     this.out(
       this.ui.table(
         ['setting', 'value', 'default', 'set by', 'what it is'],

@@ -19,7 +19,7 @@ export default class RetryCapsSet extends BaseCommand<typeof RetryCapsSet> {
   }
 
   async run(): Promise<CapChange> {
-    const result = setNetworkRule(await this.db(), this.ctx, this.args.name, this.args.value)
+    const result = await this.write(setNetworkRule.ops(this.ctx, this.args.name, this.args.value))
     this.out(`${result.changed ? 'set' : 'unchanged'}: ${result.name} = ${result.value} (was ${result.previous})`)
     return result
   }

@@ -21,7 +21,7 @@ export default class RetryCodes extends BaseCommand<typeof RetryCodes> {
 
   async run(): Promise<CodesView> {
     const {provider, kind, unmapped} = this.flags
-    const view = listRetryCodes(await this.db(), {provider, kind, unmapped})
+    const view = await this.read(listRetryCodes.ops({provider, kind, unmapped}))
     if (view.codes.length === 0) this.out(unmapped ? 'no unmapped codes' : 'no failed payment seen yet')
     else
       this.out(

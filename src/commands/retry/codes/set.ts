@@ -25,12 +25,14 @@ export default class RetryCodesSet extends BaseCommand<typeof RetryCodesSet> {
   }
 
   async run(): Promise<OverrideResult> {
-    const result = setCodeOverride(await this.db(), this.ctx, {
-      kind: this.args.kind,
-      code: this.args.code,
-      decision: this.flags.decision,
-      note: this.flags.note,
-    })
+    const result = await this.write(
+      setCodeOverride.ops(this.ctx, {
+        kind: this.args.kind,
+        code: this.args.code,
+        decision: this.flags.decision,
+        note: this.flags.note,
+      }),
+    )
     this.out(`${result.changed ? 'set' : 'unchanged'}: ${result.kind} ${result.code} -> ${result.decision}`)
     return result
   }

@@ -13,7 +13,7 @@ export default class RetryCodesUnset extends BaseCommand<typeof RetryCodesUnset>
   }
 
   async run(): Promise<OverrideResult> {
-    const result = unsetCodeOverride(await this.db(), this.ctx, this.args.kind, this.args.code)
+    const result = await this.write(unsetCodeOverride.ops(this.ctx, this.args.kind, this.args.code))
     this.out(`${result.changed ? 'removed' : 'no override'}: ${result.kind} ${result.code}`)
     return result
   }

@@ -14,7 +14,7 @@ export default class RetryMethodsImport extends BaseCommand<typeof RetryMethodsI
   static override args = {file: Args.string({required: true, description: 'CSV or JSONL file'})}
 
   async run(): Promise<ImportResult> {
-    const result = await importPaymentMethods(await this.db(), this.ctx, this.args.file)
+    const result = await importPaymentMethods(await this.ledger(), this.ctx, this.args.file)
     this.out(renderImportResult('payment methods', result, this.ui))
     if (result.rejected.length > 0) process.exitCode = ExitCode.partial
     return result
