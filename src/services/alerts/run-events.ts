@@ -1,6 +1,7 @@
 import type {GatewayCall} from '../../core/gateway-call.js'
 import {callShowsUp, statusGroupOf} from '../../core/uptime.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import {type Ops, write} from '../../store/ops/op.js'
 import {clearCondition, getCondition, putCondition} from '../../store/repos/alerts-conditions.js'
 import {raiseAlert} from './raise.js'
 
@@ -48,21 +49,32 @@ export interface RunEnd {
 }
 
 /** Call inside the write transaction that records the run's end. */
-export function alertOnRunEnd(db: Db, run: RunEnd, settleMs = RECOVERY_SETTLE_MS): void {
-  db.write(() => {
-    gatewayCondition(db, run, settleMs)
-    syncCondition(db, run)
-  })
-}
+export const alertOnRunEnd = dual(function* alertOnRunEnd(
+  run: RunEnd,
+  settleMs: number = RECOVERY_SETTLE_MS,
+): Ops<void> {
+  yield* write(
+    (function* () {
+      yield* gatewayCondition(run, settleMs)
+      yield* syncCondition(run)
+    })(),
+  )
+})
 
-function gatewayCondition(db: Db, run: RunEnd, settleMs: number): void {
+function* gatewayCondition(run: RunEnd, settleMs: number): Ops<void> {
   if (run.reach === null) return
   const key = `gateway:${run.provider}`
-  const current = getCondition(db, key)
+  const current = yield* getCondition.ops(key)
   if (run.reach === 'down') {
     if (current === null) {
-      putCondition(db, {key, state: 'down', since: run.at, changedAt: run.at, detail: run.error?.message ?? null})
-      raiseAlert(db, {
+      yield* putCondition.ops({
+        key,
+        state: 'down',
+        since: run.at,
+        changedAt: run.at,
+        detail: run.error?.message ?? null,
+      })
+      yield* raiseAlert.ops({
         event: 'gateway_down',
         subject: run.provider,
         provider: run.provider,
@@ -72,18 +84,18 @@ function gatewayCondition(db: Db, run: RunEnd, settleMs: number): void {
       })
     } else if (current.state !== 'down') {
       // Recovering, and down again: the same outage goes on, still announced.
-      putCondition(db, {...current, state: 'down', changedAt: run.at})
+      yield* putCondition.ops({...current, state: 'down', changedAt: run.at})
     }
     return
   }
   if (current === null) return
   if (current.state === 'down') {
-    putCondition(db, {...current, state: 'recovering', changedAt: run.at})
+    yield* putCondition.ops({...current, state: 'recovering', changedAt: run.at})
     return
   }
   if (Date.parse(run.at) - Date.parse(current.changedAt) < settleMs) return
-  clearCondition(db, key)
-  raiseAlert(db, {
+  yield* clearCondition.ops(key)
+  yield* raiseAlert.ops({
     event: 'gateway_recovered',
     subject: run.provider,
     provider: run.provider,
@@ -97,23 +109,23 @@ function gatewayCondition(db: Db, run: RunEnd, settleMs: number): void {
   })
 }
 
-function syncCondition(db: Db, run: RunEnd): void {
+function* syncCondition(run: RunEnd): Ops<void> {
   const key = `sync:${run.provider}`
   if (run.status === 'ok') {
-    clearCondition(db, key)
+    yield* clearCondition.ops(key)
     return
   }
   if (run.reach === 'down' || run.error === undefined) return
-  const current = getCondition(db, key)
+  const current = yield* getCondition.ops(key)
   if (current !== null && current.detail === run.error.code) return
-  putCondition(db, {
+  yield* putCondition.ops({
     key,
     state: 'failing',
     since: current?.since ?? run.at,
     changedAt: run.at,
     detail: run.error.code,
   })
-  raiseAlert(db, {
+  yield* raiseAlert.ops({
     event: 'sync_failed',
     subject: run.provider,
     provider: run.provider,
