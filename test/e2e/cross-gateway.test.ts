@@ -26,6 +26,7 @@ import {listGrants} from '../../src/store/repos/grants.js'
 import {getProvider} from '../../src/store/repos/providers.js'
 import {storedTransactions} from '../../src/store/repos/transactions.js'
 import {connectSandboxGateways} from '../helpers/sync-world.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 // One world, every payment rendered by all five gateways ("share all"), synced through the whole engine into one
 // ledger. Each gateway must match the world's truth exactly, and so the five must agree with each other per customer.
@@ -74,7 +75,7 @@ describe('one scenario through all five gateways', () => {
     await importInvoices(db, ctx, files.invoices)
     await connectSandboxGateways(db, ctx, sandbox.gateways)
     const never = new AbortController().signal
-    const result = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: START})
+    const result = await runSync(sqliteHandle(db), ctx, {signals: {stop: never, abort: never}, since: START})
     expect(result.runs.map((r) => `${r.provider}:${r.status}:${r.error ?? ''}`).sort()).toEqual(
       GATEWAY_KINDS.map((k) => `${k}:ok:`).sort(),
     )

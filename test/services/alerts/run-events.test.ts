@@ -12,6 +12,7 @@ import {getProvider} from '../../../src/store/repos/providers.js'
 import {storeId} from '../../../src/store/repos/store-identity.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
 import {addStandardTarget, alertsHome, secretOf} from './helpers.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -112,7 +113,9 @@ describe('run-level alerts from a real sync run', () => {
     await updateProvider(db, world.ctx, world.providerId, {baseUrl: `http://127.0.0.1:${closed}`})
     const never = new AbortController().signal
     const sync = () =>
-      syncProvider(db, world.ctx, getProvider(db, world.providerId)!, {signals: {stop: never, abort: never}})
+      syncProvider(sqliteHandle(db), world.ctx, getProvider(db, world.providerId)!, {
+        signals: {stop: never, abort: never},
+      })
 
     expect((await sync()).status).toBe('failed')
     expect(raised(db).map((r) => r.event)).toEqual(['gateway_down'])

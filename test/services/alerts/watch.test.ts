@@ -5,6 +5,7 @@ import {watchSync} from '../../../src/services/sync/watch.js'
 import type {Db} from '../../../src/store/db.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
 import {alertReceiver, secretOf} from './helpers.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 let world: SyncWorld | undefined
 let db: Db | undefined
@@ -28,7 +29,7 @@ describe('sync --watch delivers alerts continuously', () => {
     const ctx = {...world.ctx, env: {...world.ctx.env, YMS_PAY_SECRET_ALERT_YMS_SECRET: secret}}
     await addAlertTarget(db, ctx, {id: 'yms', format: 'standard', url: rx.url, events: 'balance_changed', secrets: {}})
     const stop = new AbortController()
-    const watching = watchSync(db, ctx, {
+    const watching = watchSync(sqliteHandle(db), ctx, {
       intervalMs: 60_000,
       signals: {stop: stop.signal, abort: new AbortController().signal},
     })

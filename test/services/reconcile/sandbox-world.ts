@@ -16,6 +16,7 @@ import {importSites} from '../../../src/services/sites.js'
 import {runSync} from '../../../src/services/sync/sync.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
 import {connectSandboxGateways} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * A sandbox world synced into a fresh ledger through all five emulators, each rendering its own share of the
@@ -74,7 +75,7 @@ export async function syncedSandboxWorld(opts: {
     await importInvoices(db, ctx, files.invoices)
     await connectSandboxGateways(db, ctx, sandbox.gateways)
     const never = new AbortController().signal
-    const sync = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: start})
+    const sync = await runSync(sqliteHandle(db), ctx, {signals: {stop: never, abort: never}, since: start})
     const failed = sync.runs.filter((r) => r.status !== 'ok')
     if (failed.length > 0) throw new Error(`sync failed: ${JSON.stringify(failed)}`)
   } finally {

@@ -8,6 +8,7 @@ import {importPaymentMethods} from '../../../src/services/retry/methods.js'
 import {watchSync} from '../../../src/services/sync/watch.js'
 import type {Db} from '../../../src/store/db.js'
 import {createSyncWorld, type SyncWorld} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * The watch loop executes due retries: a failed payment its own sync brings in is queued by the apply path and, once
@@ -45,7 +46,7 @@ describe('sync --watch and retries', () => {
     const notes: string[] = []
     const stop = new AbortController()
     const watching = watchSync(
-      db,
+      sqliteHandle(db),
       {...world.ctx, note: (m) => notes.push(m)},
       {
         intervalMs: 50,

@@ -26,6 +26,7 @@ import {listGrants} from '../../../src/store/repos/grants.js'
 import {getProvider} from '../../../src/store/repos/providers.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
 import {testContext} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 // Each gateway's world synced through the whole engine: the ledger's clearing and fee accounts must hold what the
 // emulator says the merchant's balance at the processor is, per currency. A fee the gateway books and the ledger
@@ -76,7 +77,7 @@ async function syncedLedger(
   })
   await before(db, ctx)
   const never = new AbortController().signal
-  const result = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: START})
+  const result = await runSync(sqliteHandle(db), ctx, {signals: {stop: never, abort: never}, since: START})
   return {db, ctx, run: result.runs[0]!, close: () => (db.close(), rmSync(home, {recursive: true, force: true}))}
 }
 

@@ -5,6 +5,7 @@ import type {ProviderRun} from '../../../src/services/sync/run-provider.js'
 import {watchSync} from '../../../src/services/sync/watch.js'
 import type {Db} from '../../../src/store/db.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 let world: SyncWorld | undefined
 let db: Db | undefined
@@ -24,7 +25,7 @@ describe('watch mode and disabled providers', () => {
     const notes: string[] = []
     const ctx = {...world.ctx, note: (m: string) => notes.push(m)}
     const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
-    const watching = watchSync(db, ctx, {
+    const watching = watchSync(sqliteHandle(db), ctx, {
       intervalMs: 40,
       signals: {stop: stop.signal, abort: new AbortController().signal},
       onRun: (run) => runs.push(run),
