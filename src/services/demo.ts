@@ -175,7 +175,7 @@ export async function runDemo<T>(
     for (const delivery of sandbox.running.deliveries.values()) delivery.start()
     alerts = await startDemoAlerts(sqliteHandle(db), demoCtx)
     const never = new AbortController().signal
-    const sync = await runSync(db, demoCtx, {signals: {stop: never, abort: never}})
+    const sync = await runSync(sqliteHandle(db), demoCtx, {signals: {stop: never, abort: never}})
     step(
       `synced ${sync.totals.inserted} transactions, ${sync.totals.posted} postings, ${sync.totals.quarantined} quarantined`,
     )
@@ -245,7 +245,7 @@ async function livePhase(db: Db, ctx: AppContext, seconds: number, step: (m: str
   const stop = new AbortController()
   const timer = setTimeout(() => stop.abort(), seconds * 1000)
   try {
-    const result = await watchSync(db, ctx, {
+    const result = await watchSync(sqliteHandle(db), ctx, {
       intervalMs: LIVE_INTERVAL_MS,
       // The sync's failed payments are retried in the demo's next phase, on a clock it moves on, where the story
       // (one provider down with a fallback, one without) can be told; here they would only be tried early.

@@ -75,7 +75,7 @@ describe('one scenario through all five gateways', () => {
     await importInvoices(sqliteHandle(db), ctx, files.invoices)
     await connectSandboxGateways(db, ctx, sandbox.gateways)
     const never = new AbortController().signal
-    const result = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: START})
+    const result = await runSync(sqliteHandle(db), ctx, {signals: {stop: never, abort: never}, since: START})
     expect(result.runs.map((r) => `${r.provider}:${r.status}:${r.error ?? ''}`).sort()).toEqual(
       GATEWAY_KINDS.map((k) => `${k}:ok:`).sort(),
     )

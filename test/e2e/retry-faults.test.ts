@@ -16,6 +16,7 @@ import {
   NO_FAULT,
   type EmulatorWorld,
 } from '../services/retry/emulator-world.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 /**
  * Show (issue 13): never a double charge, under fault injection across all five gateways. Each gateway's emulator
@@ -189,7 +190,7 @@ describe('never a double charge (five gateways, faults after sending, SIGKILL du
 
   it('a sync of every gateway afterwards finds no other charge for any retry, and changes no recovery', async () => {
     const never = new AbortController().signal
-    const sync = await runSync(world.db, world.ctx, {signals: {stop: never, abort: never}})
+    const sync = await runSync(sqliteHandle(world.db), world.ctx, {signals: {stop: never, abort: never}})
     expect(sync.runs.map((r) => `${r.provider}:${r.status}`).sort()).toEqual(GATEWAY_KINDS.map((k) => `${k}:ok`).sort())
     const recovered = world.db.raw
       .prepare(`SELECT txn_id, recovered_txn FROM retries WHERE status = 'recovered'`)

@@ -24,6 +24,7 @@ import {
   type SyncWorld,
 } from '../helpers/sync-world.js'
 import {actualAccounts, expectedAccounts} from '../services/sync/oracle.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 /**
  * The headline: exactly-once under crashes. The built `yms-pay sync` is SIGKILLed 50 times at seeded random moments while
@@ -170,9 +171,9 @@ describe('exactly-once under crashes (SIGKILL x50, faults, a moving world)', () 
     })
     const cdb = clean.open()
     const signals = {stop: new AbortController().signal, abort: new AbortController().signal}
-    expect((await runSyncInProcess(cdb, clean.ctx, {providers: [world.providerId], signals})).runs[0]?.status).toBe(
-      'ok',
-    )
+    expect(
+      (await runSyncInProcess(sqliteHandle(cdb), clean.ctx, {providers: [world.providerId], signals})).runs[0]?.status,
+    ).toBe('ok')
 
     const crashed = snapshot(db)
     const reference = snapshot(cdb)

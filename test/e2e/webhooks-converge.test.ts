@@ -21,6 +21,7 @@ import {
   type HookHome,
   type HookWorld,
 } from '../services/webhooks/world.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 /**
  * `sandbox serve --webhooks-to` into `webhooks serve`, all five gateways, with a quarter of the deliveries
@@ -109,13 +110,13 @@ beforeAll(async () => {
     await fetchesSettled(hooked.db)
   }
   webhooksOnly = snapshot(hooked.db)
-  const pass = await runSync(hooked.db, hooked.ctx, {signals: never(), since: START})
+  const pass = await runSync(sqliteHandle(hooked.db), hooked.ctx, {signals: never(), since: START})
   expect(pass.runs.filter((r) => r.status !== 'ok')).toEqual([])
   hookedThenPulled = snapshot(hooked.db)
 
   pulled = await makeHome({scenario, clock})
   await connectAll(pulled, world)
-  const reference = await runSync(pulled.db, pulled.ctx, {signals: never(), since: START})
+  const reference = await runSync(sqliteHandle(pulled.db), pulled.ctx, {signals: never(), since: START})
   expect(reference.runs.filter((r) => r.status !== 'ok')).toEqual([])
   await applyAdyenWebhooks(pulled)
   pullOnly = snapshot(pulled.db)

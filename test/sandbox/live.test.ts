@@ -6,6 +6,7 @@ import {scenarioEvents} from '../../src/sandbox/model.js'
 import {runSync} from '../../src/services/sync/sync.js'
 import {openDatabase} from '../../src/store/db.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario} from '../helpers/sync-world.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 const FROM = Date.parse('2026-01-10T12:00:00.000Z')
 const HOUR = 3_600_000
@@ -77,12 +78,12 @@ describe('sandbox serve --live: a world that moves', () => {
     const ctx = {...world.ctx, now: clock.now}
     try {
       const signals = {stop: new AbortController().signal, abort: new AbortController().signal}
-      const first = await runSync(db, ctx, {providers: [world.providerId], signals})
+      const first = await runSync(sqliteHandle(db), ctx, {providers: [world.providerId], signals})
       expect(first.runs[0]!.status).toBe('ok')
       const samples = () => db.raw.prepare('SELECT COUNT(*) FROM sync_latency').pluck().get() as number
       const before = samples()
       clock.set(new Date(Date.parse(WORLD_END) + 10 * 60_000).toISOString())
-      const second = await runSync(db, ctx, {providers: [world.providerId], signals})
+      const second = await runSync(sqliteHandle(db), ctx, {providers: [world.providerId], signals})
       expect(second.runs[0]!.inserted).toBeGreaterThan(100)
       expect(samples() - before).toBeGreaterThan(100)
     } finally {

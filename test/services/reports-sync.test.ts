@@ -50,7 +50,7 @@ describe('reports after a real sync against the Stripe emulator', () => {
     insertProvider(w.db, {id: 'acme', kind: 'stripe', baseUrl: server.baseUrl})
     for (const segment of ['retail', 'wholesale'])
       addGrant(w.db, {provider: 'acme', segment, site: '*', access: 'write'})
-    const result = await runSync(w.db, w.ctx, {signals: {stop: never, abort: never}})
+    const result = await runSync(sqliteHandle(w.db), w.ctx, {signals: {stop: never, abort: never}})
     expect(result.runs[0], JSON.stringify(result.runs[0])).toMatchObject({status: 'ok'})
     expect(result.runs[0]!.inserted).toBeGreaterThan(50)
     expect(result.runs[0]!.quarantined).toBeGreaterThan(0)

@@ -10,6 +10,7 @@ import type {ProviderRun} from '../../services/sync/run-provider.js'
 import {syncExitCode, watchExitCode} from '../../services/sync/exit-code.js'
 import {runSync, type SyncResult} from '../../services/sync/sync.js'
 import {watchSync} from '../../services/sync/watch.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 
 export default class Sync extends BaseCommand<typeof Sync> {
   static override summary = 'Mirror every payment, refund and dispute from the gateways into the ledger'
@@ -43,14 +44,14 @@ export default class Sync extends BaseCommand<typeof Sync> {
 
   async run(): Promise<SyncResult> {
     const since = this.flags.since === undefined ? undefined : parseInstant(this.flags.since, '--since', this.ctx.now())
-    const db = await this.db()
+    const ledger = await this.ledger()
     const signals = installStopSignals(this.ctx.note)
     try {
-      if (this.flags.watch) return await this.watch(db, signals, since)
+      if (this.flags.watch) return await this.watch(ledger, signals, since)
       // Progress on stderr while a person watches both streams; erased for the result table on stdout.
       const watched = this.ctx.terminal.stdoutIsTty && process.stderr.isTTY && !this.jsonEnabled()
       const live = watched ? createLiveView(this.ui, process.stderr) : null
-      const result = await runSync(db, this.ctx, {
+      const result = await runSync(ledger, this.ctx, {
         providers: this.flags.provider,
         since,
         concurrency: this.flags.concurrency,
@@ -67,7 +68,7 @@ export default class Sync extends BaseCommand<typeof Sync> {
   }
 
   private async watch(
-    db: Awaited<ReturnType<typeof this.db>>,
+    ledger: LedgerHandle,
     signals: ReturnType<typeof installStopSignals>,
     since: string | undefined,
   ): Promise<SyncResult> {
@@ -82,7 +83,7 @@ export default class Sync extends BaseCommand<typeof Sync> {
           this.jsonLine({at: at(), event: 'page', provider: e.provider, page: e.page, ...e.counts, hasMore: e.hasMore})
     const onRun = live ? live.run : (run: ProviderRun) => this.jsonLine({at: at(), event: 'run', ...run})
     const port = this.flags['webhooks-port']
-    const result = await watchSync(db, this.ctx, {
+    const result = await watchSync(ledger, this.ctx, {
       providers: this.flags.provider,
       since,
       intervalMs,

@@ -2,6 +2,7 @@ import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
 
 import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import type {ApplyCounts} from './apply.js'
 import type {ApplyScope} from './scope.js'
 import {commitPage, type PageCommit, type RunRef} from './commit-page.js'
@@ -30,6 +31,34 @@ export function inProcessWriter(db: Db, scope: ApplyScope, run: RunRef): PageWri
       }
     },
     close: async () => undefined,
+  }
+}
+
+/**
+ * Through a ledger handle (PostgreSQL, which has no writer thread: the server is the other process): each page one
+ * `ledger.write`, strictly after the previous page's has settled, so pages commit in the order given while the caller
+ * fetches and parses the next. A failed page refuses every later one, as the other writers do.
+ */
+export function handleWriter(ledger: LedgerHandle, scope: ApplyScope, run: RunRef): PageWriter {
+  let failed: Error | null = null
+  let previous: Promise<unknown> = Promise.resolve()
+  return {
+    write(commit) {
+      const committed = previous.then(async () => {
+        if (failed) throw failed
+        try {
+          return await ledger.write(commitPage.ops(scope, run, commit))
+        } catch (error) {
+          failed = error as Error
+          throw error
+        }
+      })
+      previous = committed.catch(() => undefined)
+      return committed
+    },
+    close: async () => {
+      await previous
+    },
   }
 }
 

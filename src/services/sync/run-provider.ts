@@ -2,7 +2,8 @@ import type {AppContext} from '../../app/context.js'
 import {toErrorReport} from '../../app/error-report.js'
 import type {Page} from '../../gateways/types.js'
 import type {GatewayCall} from '../../core/gateway-call.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
+import {now, type Ops, write} from '../../store/ops/op.js'
 import {listGrants} from '../../store/repos/grants.js'
 import {acquireLease, releaseLease} from '../../store/repos/leases.js'
 import type {Provider} from '../../store/repos/providers.js'
@@ -23,9 +24,9 @@ import {openSecretStore} from '../secret-store.js'
 import {addCounts, serializeItems, serializeSkipped, zeroCounts, type ApplyCounts} from './apply.js'
 import type {ApplyScope} from './scope.js'
 import type {RunRef} from './commit-page.js'
-import {inProcessWriter, workerAvailable, workerWriter, type PageWriter} from './page-writer.js'
+import {handleWriter, inProcessWriter, workerAvailable, workerWriter, type PageWriter} from './page-writer.js'
 import {connectProvider} from './connect.js'
-import {replayQuarantine} from './replay.js'
+import {replayQuarantineIn} from './replay.js'
 import {scrubPage} from './scrub-page.js'
 
 export interface ProviderRun extends ApplyCounts {
@@ -64,9 +65,11 @@ const WRITES_IN_FLIGHT = 2
  * One provider, one run: take its lease, walk pages from the stored cursor until the gateway has no more. Each page
  * commits with its cursor in one immediate transaction, so a crash repeats at most that page. The next page is
  * fetched while the current one is written (pipelining), so throughput approaches the slower of network and disk.
+ * On SQLite the pages commit on a writer thread of their own (page-writer.ts); on PostgreSQL through the handle, one
+ * transaction per page, and the lease keeps one host syncing a provider at a time.
  */
 export async function syncProvider(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   provider: Provider,
   opts: ProviderSyncOptions,
@@ -84,18 +87,21 @@ export async function syncProvider(
     }
     return run
   }
-  const lease = acquireLease(db, leaseName, owner, ttl)
+  const lease = await ledger.write(acquireLease.ops(leaseName, owner, ttl))
   if (
     !lease.acquired &&
-    !(ownerIsDead(lease.lease.owner) && takeOver(db, provider.id, leaseName, lease.lease.owner, owner, ttl))
+    !(
+      ownerIsDead(lease.lease.owner) &&
+      (await ledger.write(takeOver(provider.id, leaseName, lease.lease.owner, owner, ttl)))
+    )
   ) {
-    recordSkipped(db, provider.id, owner)
+    await ledger.write(recordSkipped.ops(provider.id, owner))
     const skipped = report('skipped_locked', zeroCounts(), 0)
     skipped.error = `locked by ${lease.lease.owner} until ${lease.lease.expiresAt}`
     return skipped
   }
-  const latencySince = previousRunStart(db, provider.id)
-  const runId = db.write(() => startRun(db, provider.id, owner))
+  const latencySince = await ledger.read(previousRunStart.ops(provider.id))
+  const runId = await ledger.write(startRun.ops(provider.id, owner))
   let totals = zeroCounts()
   let pages = 0
   const calls: GatewayCall[] = []
@@ -103,9 +109,11 @@ export async function syncProvider(
   let pending: Promise<Page> | null = null
   let more = true
   let writer: PageWriter | null = null
+  const db = ledger.db
   try {
     const {client} = await connectProvider(ctx, provider, {
-      secrets: openSecretStore(db, ctx),
+      // On SQLite, the Db's own call: a missing store id names the file.
+      secrets: db ? openSecretStore(db, ctx) : await ledger.read(openSecretStore.ops(ctx)),
       onCall: (c) => {
         calls.push(c)
         witness.observe(c)
@@ -116,16 +124,19 @@ export async function syncProvider(
       kind: provider.kind,
       actor: ctx.actor,
       source: 'pull',
-      grants: listGrants(db, provider.id),
+      grants: await ledger.read(listGrants.ops(provider.id)),
       latencySince,
       customers: new Map(),
     }
     const run: RunRef = {runId, lease: {name: leaseName, owner, ttlMs: ttl}}
-    writer = workerAvailable(ctx.env)
-      ? await workerWriter(db.file, scope, run, () => Date.parse(db.now()))
-      : inProcessWriter(db, scope, run)
+    writer =
+      db === undefined
+        ? handleWriter(ledger, scope, run)
+        : workerAvailable(ctx.env)
+          ? await workerWriter(db.file, scope, run, () => Date.parse(db.now()))
+          : inProcessWriter(db, scope, run)
     const fetchOpts = opts.since ? {since: opts.since} : undefined
-    pending = client.fetchPage(loadCursor(db, provider.id), opts.signals.abort, fetchOpts)
+    pending = client.fetchPage(await ledger.read(loadCursor.ops(provider.id)), opts.signals.abort, fetchOpts)
     // Three stages overlap: the gateway serves page n+1 while it is parsed here and earlier pages are committed. Up to
     // WRITES_IN_FLIGHT pages wait at the writer, so it starts the next commit without a round trip back to this thread.
     const writing: Array<Promise<void>> = []
@@ -164,38 +175,49 @@ export async function syncProvider(
     writer = null
     if (more) {
       // Stopped between pages: everything committed stays, and the cursor resumes from here next time.
-      finishRun(db, runId, 'stopped', 'stopped by a signal before the gateway had no more pages')
+      await ledger.write(finishRun.ops(runId, 'stopped', 'stopped by a signal before the gateway had no more pages'))
       return report('stopped', totals, pages)
     }
     // Items that waited for their payment or customer may apply now.
-    const replayed = replayQuarantine(db, ctx, {provider: provider.id, reasons: ['unknown_customer'], quiet: true})
-    totals.quarantined = Math.max(0, totals.quarantined - replayed.applied)
-    db.write(() => {
-      finishRun(db, runId, 'ok', null)
-      alertOnRunEnd(db, {provider: provider.id, status: 'ok', reach: witness.reach(), at: db.now()})
+    const replayed = await replayQuarantineIn(ledger, ctx, {
+      provider: provider.id,
+      reasons: ['unknown_customer'],
+      quiet: true,
     })
+    totals.quarantined = Math.max(0, totals.quarantined - replayed.applied)
+    const reach = witness.reach()
+    await ledger.write(
+      (function* () {
+        yield* finishRun.ops(runId, 'ok', null)
+        yield* alertOnRunEnd.ops({provider: provider.id, status: 'ok', reach, at: yield* now()})
+      })(),
+    )
     return report('ok', totals, pages)
   } catch (error) {
     pending?.catch(() => undefined)
     await writer?.close()
     const e = scrubbedReport(error)
-    db.write(() => {
-      recordCalls(db, calls.splice(0))
-      appendAudit(db, {
-        actor: ctx.actor,
-        action: 'sync.failed',
-        provider: provider.id,
-        subject: provider.id,
-        outcome: 'error',
-        details: {error: e.message, code: e.code},
-      })
-      const error = {message: e.message, code: e.code}
-      alertOnRunEnd(db, {provider: provider.id, status: 'failed', reach: witness.reach(), error, at: db.now()})
-    })
-    finishRun(db, runId, 'failed', e.message)
+    const unrecorded = calls.splice(0)
+    const reach = witness.reach()
+    await ledger.write(
+      (function* () {
+        yield* recordCalls.ops(unrecorded)
+        yield* appendAudit.ops({
+          actor: ctx.actor,
+          action: 'sync.failed',
+          provider: provider.id,
+          subject: provider.id,
+          outcome: 'error',
+          details: {error: e.message, code: e.code},
+        })
+        const error = {message: e.message, code: e.code}
+        yield* alertOnRunEnd.ops({provider: provider.id, status: 'failed', reach, error, at: yield* now()})
+      })(),
+    )
+    await ledger.write(finishRun.ops(runId, 'failed', e.message))
     return report('failed', totals, pages, error)
   } finally {
-    releaseLease(db, leaseName, owner)
+    await ledger.write(releaseLease.ops(leaseName, owner))
   }
 }
 
@@ -205,11 +227,13 @@ function scrubbedReport(error: unknown): ReturnType<typeof toErrorReport> {
   return {...report, message: scrubSecrets(report.message), hint: report.hint && scrubSecrets(report.hint)}
 }
 
-function takeOver(db: Db, provider: string, name: string, deadOwner: string, owner: string, ttlMs: number): boolean {
-  return db.write(() => {
-    // Only if the dead owner still holds it: two runs racing for the takeover cannot both win.
-    if (!releaseLease(db, name, deadOwner)) return false
-    markDeadRunFailed(db, provider, deadOwner)
-    return acquireLease(db, name, owner, ttlMs).acquired
-  })
+function* takeOver(provider: string, name: string, deadOwner: string, owner: string, ttlMs: number): Ops<boolean> {
+  return yield* write(
+    (function* () {
+      // Only if the dead owner still holds it: two runs racing for the takeover cannot both win.
+      if (!(yield* releaseLease.ops(name, deadOwner))) return false
+      yield* markDeadRunFailed.ops(provider, deadOwner)
+      return (yield* acquireLease.ops(name, owner, ttlMs)).acquired
+    })(),
+  )
 }

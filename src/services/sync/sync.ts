@@ -1,7 +1,9 @@
 import type {AppContext} from '../../app/context.js'
 import {describeHome} from '../../app/home.js'
 import {ConfigError, UsageError} from '../../core/errors.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
+import {engine, type Ops} from '../../store/ops/op.js'
 import {getProvider, listProviders, type Provider} from '../../store/repos/providers.js'
 import {checkBeforeWriting} from '../integrity.js'
 import {addCounts, zeroCounts, type ApplyCounts} from './apply.js'
@@ -22,13 +24,17 @@ export interface SyncOptions extends Omit<ProviderSyncOptions, 'owner'> {
  * provider is never called, and a sync with nothing to call is a configuration error (exit 78), so a cron job
  * pointed at the wrong home, or at one whose providers were all disabled, does not pass for a quiet success.
  */
-export function selectProviders(db: Db, ctx: Pick<AppContext, 'home'>, ids: readonly string[] | undefined): Provider[] {
+export const selectProviders = dual(function* selectProviders(
+  ctx: Pick<AppContext, 'home'>,
+  ids: readonly string[] | undefined,
+): Ops<Provider[]> {
   if (ids && ids.length > 0) {
-    const named = ids.map((id) => {
-      const p = getProvider(db, id)
+    const named: Provider[] = []
+    for (const id of ids) {
+      const p = yield* getProvider.ops(id)
       if (!p) throw new UsageError(`--provider ${id}: unknown provider`, 'List them with `yms-pay providers list`.')
-      return p
-    })
+      named.push(p)
+    }
     const disabled = named.filter((p) => !p.enabled).map((p) => p.id)
     if (disabled.length > 0) {
       throw new ConfigError(
@@ -39,39 +45,53 @@ export function selectProviders(db: Db, ctx: Pick<AppContext, 'home'>, ids: read
     }
     return named
   }
-  const all = listProviders(db)
+  const all = yield* listProviders.ops()
   const enabled = all.filter((p) => p.enabled)
   if (enabled.length === 0) {
     const disabled = all.length - enabled.length
+    // A PostgreSQL ledger is named by a URL, not by the home.
+    const postgres = (yield* engine()) === 'postgres'
+    const where = postgres ? 'the PostgreSQL ledger' : describeHome(ctx.home)
+    const check = postgres
+      ? 'check that --database-url (or YMS_PAY_DATABASE_URL) names the ledger you meant.'
+      : 'check that --home (or YMS_PAY_HOME) names the home you meant.'
     throw new ConfigError(
-      `no enabled providers in ${describeHome(ctx.home)}${disabled > 0 ? ` (${disabled} disabled)` : ''}: nothing to sync`,
+      `no enabled providers in ${where}${disabled > 0 ? ` (${disabled} disabled)` : ''}: nothing to sync`,
       disabled > 0
-        ? 'Enable one with `yms-pay providers enable <id>`, or check that --home (or YMS_PAY_HOME) names the home you meant.'
-        : 'Add one with `yms-pay providers add`, or check that --home (or YMS_PAY_HOME) names the home you meant.',
+        ? `Enable one with \`yms-pay providers enable <id>\`, or ${check}`
+        : `Add one with \`yms-pay providers add\`, or ${check}`,
       'no_enabled_providers',
     )
   }
   return enabled
-}
+})
 
 /** Whether a provider may still be called now (watch mode asks before each run: it may have been disabled since). */
-export function stillEnabled(db: Db, id: string): boolean {
-  return getProvider(db, id)?.enabled === true
+export const stillEnabled = dual(function* stillEnabled(id: string): Ops<boolean> {
+  return (yield* getProvider.ops(id))?.enabled === true
+})
+
+/**
+ * Before a sync writes: SQLite's quick_check of the file, now and then (integrity.ts). Not applicable on PostgreSQL:
+ * there is no file here to check, the server keeps its own storage (and `audit verify` checks the audit chain).
+ */
+export function checkLedgerBeforeWriting(ledger: LedgerHandle): void {
+  if (ledger.db) checkBeforeWriting(ledger.db)
 }
 
 /**
  * One pass over the selected providers, a few at a time; one provider failing never stops the others. The caller
  * turns the result into an exit code (4 if any failed, 75 if every one was locked by another run).
  */
-export async function runSync(db: Db, ctx: AppContext, opts: SyncOptions): Promise<SyncResult> {
-  const providers = selectProviders(db, ctx, opts.providers)
-  checkBeforeWriting(db)
+export async function runSync(ledger: LedgerHandle, ctx: AppContext, opts: SyncOptions): Promise<SyncResult> {
+  const providers = await ledger.read(selectProviders.ops(ctx, opts.providers))
+  checkLedgerBeforeWriting(ledger)
   const runs: ProviderRun[] = new Array(providers.length)
   let next = 0
   const worker = async () => {
     while (next < providers.length && !opts.signals.stop.aborted) {
       const i = next++
-      runs[i] = await syncProvider(db, ctx, providers[i]!, opts)
+      runs[i] = await syncProvider(ledger, ctx, providers[i]!, opts)
     }
   }
   await Promise.all(Array.from({length: Math.min(opts.concurrency ?? 4, Math.max(1, providers.length))}, worker))

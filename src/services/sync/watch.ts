@@ -1,12 +1,11 @@
 import type {AppContext} from '../../app/context.js'
-import type {Db} from '../../store/db.js'
-import {sqliteHandle} from '../../store/ops/ledger-handle.js'
+import {ConfigError} from '../../core/errors.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {startAlertDelivery} from '../alerts/loop.js'
 import {runRetries} from '../retry/run.js'
 import {syncProvider, type ProviderRun, type ProviderSyncOptions} from './run-provider.js'
-import {checkBeforeWriting} from '../integrity.js'
 import {startWebhookServer, type WebhookServerOptions, type WebhookServerStats} from '../webhooks/serve.js'
-import {selectProviders, stillEnabled, summarize, type SyncResult} from './sync.js'
+import {checkLedgerBeforeWriting, selectProviders, stillEnabled, summarize, type SyncResult} from './sync.js'
 import {sleepUntil} from '../sleep-until.js'
 
 export interface WatchOptions extends Omit<ProviderSyncOptions, 'owner'> {
@@ -28,16 +27,24 @@ export interface WatchOptions extends Omit<ProviderSyncOptions, 'owner'> {
  * interval). The stop signal drains it after the loops end.
  */
 export async function watchSync(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   opts: WatchOptions,
 ): Promise<SyncResult & {webhooks?: WebhookServerStats}> {
-  const providers = selectProviders(db, ctx, opts.providers)
-  checkBeforeWriting(db)
-  const server = opts.webhooks ? await startWebhookServer(db, ctx, opts.webhooks) : null
+  const providers = await ledger.read(selectProviders.ops(ctx, opts.providers))
+  checkLedgerBeforeWriting(ledger)
+  const db = ledger.db
+  if (opts.webhooks && !db) {
+    throw new ConfigError(
+      '--webhooks-port: receiving webhooks while watching is not available on a PostgreSQL ledger yet',
+      'Leave --webhooks-port out: the pull alone keeps the ledger up to date, one --interval behind.',
+      'sqlite_only',
+    )
+  }
+  const server = opts.webhooks && db ? await startWebhookServer(db, ctx, opts.webhooks) : null
   if (server) opts.webhooks?.onListening?.(server.url)
   try {
-    const result = await watchLoops(db, ctx, opts, providers)
+    const result = await watchLoops(ledger, ctx, opts, providers)
     if (!server) return result
     const {forced: _forced, ...webhooks} = await server.close()
     return {...result, webhooks}
@@ -48,7 +55,7 @@ export async function watchSync(
 }
 
 async function watchLoops(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   opts: WatchOptions,
   providers: ReturnType<typeof selectProviders>,
@@ -56,12 +63,12 @@ async function watchLoops(
   const random = opts.random ?? Math.random
   const runs: ProviderRun[] = []
   // Alerts raised by these runs (and by anything else writing this ledger) go out while the loop watches.
-  const alerts = startAlertDelivery(sqliteHandle(db), ctx, {stop: opts.signals.stop, abort: opts.signals.abort})
+  const alerts = startAlertDelivery(ledger, ctx, {stop: opts.signals.stop, abort: opts.signals.abort})
   // Due retries of the watched providers' failed payments run on the same beat, in their own loop (docs/architecture.md, "Retries").
   const retries = async () => {
     while (!opts.signals.stop.aborted) {
       try {
-        const r = await runRetries(sqliteHandle(db), ctx, {
+        const r = await runRetries(ledger, ctx, {
           providers: providers.map((p) => p.id),
           signals: opts.signals,
         })
@@ -81,9 +88,9 @@ async function watchLoops(
       let skipping = false
       while (!opts.signals.stop.aborted) {
         // Disabled while watching: not called again until it is enabled again.
-        if (stillEnabled(db, provider.id)) {
+        if (await ledger.read(stillEnabled.ops(provider.id))) {
           skipping = false
-          const run = await syncProvider(db, ctx, provider, opts)
+          const run = await syncProvider(ledger, ctx, provider, opts)
           runs.push(run)
           opts.onRun?.(run)
         } else if (!skipping) {
@@ -94,6 +101,6 @@ async function watchLoops(
       }
     }),
   ])
-  await alerts.stopped
+  await alerts?.stopped
   return {runs, totals: summarize(runs, providers.length)}
 }

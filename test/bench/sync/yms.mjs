@@ -11,6 +11,7 @@
 const dist = (path) => new URL(`../../../dist/${path}`, import.meta.url).href
 const {runSync} = await import(dist('services/sync/sync.js'))
 const {openDatabase} = await import(dist('store/db.js'))
+const {sqliteHandle} = await import(dist('store/ops/ledger-handle.js'))
 const {resolveHome} = await import(dist('app/home.js'))
 
 const need = (name) => {
@@ -41,7 +42,7 @@ const db = openDatabase(ctx.home.dbFile)
 let fetched = 0
 let chargesMs = Number.NaN
 const never = new AbortController().signal
-const result = await runSync(db, ctx, {
+const result = await runSync(sqliteHandle(db), ctx, {
   providers: [provider],
   signals: {stop: never, abort: never},
   onPage: (e) => {

@@ -74,7 +74,7 @@ const outbox = (d: Db, event: string) =>
 describe.each(['worker', 'main'] as const)('alerts raised by an apply (page writer on the %s thread)', (thread) => {
   it('balance_changed for every posting that moved a customer, carrying the balance after it; failed_transaction once per failure', async () => {
     const {db, ctx} = await worldWithTarget({thread, events: 'balance_changed,failed_transaction'})
-    await runSync(db, ctx, {signals})
+    await runSync(sqliteHandle(db), ctx, {signals})
 
     const changes = outbox(db, 'balance_changed')
     const moves = db.raw
@@ -106,7 +106,7 @@ describe.each(['worker', 'main'] as const)('alerts raised by an apply (page writ
 
     // A second sync re-reads the same world: nothing moves, nothing is raised.
     const before = db.raw.prepare('SELECT COUNT(*) FROM alerts_outbox').pluck().get()
-    await runSync(db, ctx, {signals})
+    await runSync(sqliteHandle(db), ctx, {signals})
     expect(db.raw.prepare('SELECT COUNT(*) FROM alerts_outbox').pluck().get()).toBe(before)
   })
 })
@@ -114,7 +114,7 @@ describe.each(['worker', 'main'] as const)('alerts raised by an apply (page writ
 describe('alerts raised by an apply', () => {
   it('access_denied once per held object, naming the customer, segment and site the provider may not write', async () => {
     const {db, ctx} = await worldWithTarget({thread: 'main', events: 'access_denied', segments: ['retail']})
-    await runSync(db, ctx, {signals})
+    await runSync(sqliteHandle(db), ctx, {signals})
     const denied = db.raw
       .prepare(`SELECT external_id FROM quarantine WHERE reason = 'access_denied' AND status = 'open' ORDER BY 1`)
       .pluck()
@@ -128,13 +128,13 @@ describe('alerts raised by an apply', () => {
       const customer = showCustomer(db, ctx, data.customer)
       expect({site: customer.site, segment: customer.segment}).toEqual({site: data.site, segment: data.segment})
     }
-    await runSync(db, ctx, {signals})
+    await runSync(sqliteHandle(db), ctx, {signals})
     expect(outbox(db, 'access_denied')).toHaveLength(alerts.length)
   })
 
   it('raises nothing, and builds nothing, for an event no target takes', async () => {
     const {db, ctx} = await worldWithTarget({thread: 'main', events: 'gateway_down'})
-    await runSync(db, ctx, {signals})
+    await runSync(sqliteHandle(db), ctx, {signals})
     expect(db.raw.prepare('SELECT COUNT(*) FROM transactions').pluck().get()).toBeGreaterThan(50)
     expect(db.raw.prepare('SELECT COUNT(*) FROM alerts_outbox').pluck().get()).toBe(0)
   })

@@ -113,7 +113,9 @@ describe('run-level alerts from a real sync run', () => {
     await updateProvider(sqliteHandle(db), world.ctx, world.providerId, {baseUrl: `http://127.0.0.1:${closed}`})
     const never = new AbortController().signal
     const sync = () =>
-      syncProvider(db, world.ctx, getProvider(db, world.providerId)!, {signals: {stop: never, abort: never}})
+      syncProvider(sqliteHandle(db), world.ctx, getProvider(db, world.providerId)!, {
+        signals: {stop: never, abort: never},
+      })
 
     expect((await sync()).status).toBe('failed')
     expect(raised(db).map((r) => r.event)).toEqual(['gateway_down'])

@@ -35,7 +35,7 @@ describe('sync --watch delivers alerts continuously', () => {
       secrets: {},
     })
     const stop = new AbortController()
-    const watching = watchSync(db, ctx, {
+    const watching = watchSync(sqliteHandle(db), ctx, {
       intervalMs: 60_000,
       signals: {stop: stop.signal, abort: new AbortController().signal},
     })

@@ -75,7 +75,7 @@ export async function syncedSandboxWorld(opts: {
     await importInvoices(sqliteHandle(db), ctx, files.invoices)
     await connectSandboxGateways(db, ctx, sandbox.gateways)
     const never = new AbortController().signal
-    const sync = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: start})
+    const sync = await runSync(sqliteHandle(db), ctx, {signals: {stop: never, abort: never}, since: start})
     const failed = sync.runs.filter((r) => r.status !== 'ok')
     if (failed.length > 0) throw new Error(`sync failed: ${JSON.stringify(failed)}`)
   } finally {

@@ -4,6 +4,7 @@ import {listRetryCodes} from '../../../src/services/retry-rules/codes.js'
 import {runSync} from '../../../src/services/sync/sync.js'
 import type {Db} from '../../../src/store/db.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 const signals = () => ({stop: new AbortController().signal, abort: new AbortController().signal})
 
@@ -30,11 +31,11 @@ describe("a sync counts every failed payment's code once, on the page writer's t
     }
     expect(want.size).toBeGreaterThan(1)
     const counts = () => new Map(listRetryCodes(db).codes.map((c) => [c.code, c.seen]))
-    expect((await runSync(db, world.ctx, {providers: [world.providerId], signals: signals()})).runs[0]?.status).toBe(
-      'ok',
-    )
+    expect(
+      (await runSync(sqliteHandle(db), world.ctx, {providers: [world.providerId], signals: signals()})).runs[0]?.status,
+    ).toBe('ok')
     expect(counts()).toEqual(want)
-    await runSync(db, world.ctx, {providers: [world.providerId], signals: signals()})
+    await runSync(sqliteHandle(db), world.ctx, {providers: [world.providerId], signals: signals()})
     expect(counts()).toEqual(want)
     // The emulator's codes are all in Stripe's table: none is unmapped.
     expect(listRetryCodes(db, {unmapped: true}).codes).toEqual([])

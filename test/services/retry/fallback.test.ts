@@ -4,6 +4,7 @@ import type {ScenarioCustomer} from '../../../src/sandbox/model.js'
 import {runSync} from '../../../src/services/sync/sync.js'
 import {retryOfPayment} from '../../../src/store/repos/retries.js'
 import {chargesMade, emulatorWorld, type EmulatorWorld} from './emulator-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * Show (issue 13), against the emulators: the primary down -> the fallback recovers the payment, and the ledger
@@ -80,7 +81,10 @@ describe('fallback against the emulators', () => {
         .all(`customer:${granted.id}`, recovered)
     expect(credited()).toEqual([{txn_id: recovered, provider: 'acme-square', minor: -2_500}])
     const never = new AbortController().signal
-    const sync = await runSync(world.db, world.ctx, {providers: ['acme-square'], signals: {stop: never, abort: never}})
+    const sync = await runSync(sqliteHandle(world.db), world.ctx, {
+      providers: ['acme-square'],
+      signals: {stop: never, abort: never},
+    })
     expect(sync.runs[0]!.status).toBe('ok')
     expect(credited()).toEqual([{txn_id: recovered, provider: 'acme-square', minor: -2_500}])
     const states = world.db.raw

@@ -46,7 +46,7 @@ describe('sync --watch and retries', () => {
     const notes: string[] = []
     const stop = new AbortController()
     const watching = watchSync(
-      db,
+      sqliteHandle(db),
       {...world.ctx, note: (m) => notes.push(m)},
       {
         intervalMs: 50,

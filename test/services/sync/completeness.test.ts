@@ -16,6 +16,7 @@ import {
   type SyncWorld,
 } from '../../helpers/sync-world.js'
 import {actualAccounts, expectedAccounts} from './oracle.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 const signals = () => ({stop: new AbortController().signal, abort: new AbortController().signal})
 
@@ -59,7 +60,7 @@ describe('sync through the whole engine equals the scenario truth (Stripe emulat
   })
 
   it('a first sync stores exactly the truth at T1 and posts exactly the scenario balances', async () => {
-    const result = await runSync(db, world.ctx, {providers: [world.providerId], signals: signals()})
+    const result = await runSync(sqliteHandle(db), world.ctx, {providers: [world.providerId], signals: signals()})
     expect(result.runs.map((r) => [r.status, r.error])).toEqual([['ok', undefined]])
     const truth = expectedTransactions(scenario, world.stripe.emulator, 'own', T1)
     const cmp = compareWithTruth(storedTxns(db), truth)
@@ -76,7 +77,7 @@ describe('sync through the whole engine equals the scenario truth (Stripe emulat
     const beforeVersions = versions(db)
     const beforeStates = new Map(storedTxns(db).map((t) => [t.id, JSON.stringify([t.status, t.amount, t.fee])]))
     clock.set(WORLD_END)
-    const result = await runSync(db, world.ctx, {providers: [world.providerId], signals: signals()})
+    const result = await runSync(sqliteHandle(db), world.ctx, {providers: [world.providerId], signals: signals()})
     expect(result.runs.map((r) => [r.status, r.error])).toEqual([['ok', undefined]])
 
     const after = storedTxns(db)
@@ -157,7 +158,7 @@ describe('sync through the whole engine equals the scenario truth (Stripe emulat
   it('a third sync with nothing new changes nothing', async () => {
     const before = postingRows(db).length
     const txns = db.raw.prepare('SELECT COUNT(*) FROM transaction_states').pluck().get()
-    const result = await runSync(db, world.ctx, {providers: [world.providerId], signals: signals()})
+    const result = await runSync(sqliteHandle(db), world.ctx, {providers: [world.providerId], signals: signals()})
     expect(result.runs[0]).toMatchObject({status: 'ok', inserted: 0, updated: 0, posted: 0})
     expect(postingRows(db).length).toBe(before)
     expect(db.raw.prepare('SELECT COUNT(*) FROM transaction_states').pluck().get()).toBe(txns)

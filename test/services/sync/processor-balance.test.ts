@@ -77,7 +77,7 @@ async function syncedLedger(
   })
   await before(db, ctx)
   const never = new AbortController().signal
-  const result = await runSync(db, ctx, {signals: {stop: never, abort: never}, since: START})
+  const result = await runSync(sqliteHandle(db), ctx, {signals: {stop: never, abort: never}, since: START})
   return {db, ctx, run: result.runs[0]!, close: () => (db.close(), rmSync(home, {recursive: true, force: true}))}
 }
 

@@ -19,6 +19,7 @@ import {
 } from '../../helpers/sync-world.js'
 import {actualAccounts, expectedAccounts} from './oracle.js'
 import {ledgerWorld, PROVIDER, scope, txn} from './ledger-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 const signals = () => ({stop: new AbortController().signal, abort: new AbortController().signal})
 const scenario = worldScenario(400, 53)
@@ -40,7 +41,8 @@ describe('quarantine and replay through the engine', () => {
     const missing = new Set(scenario.customers.filter((_, i) => i % 4 === 0).map((c) => c.id))
     world = await createSyncWorld({scenario, clock, customers: (c) => !missing.has(c.id)})
     db = world.open()
-    const run = (await runSync(db, world.ctx, {providers: [world.providerId], signals: signals()})).runs[0]!
+    const run = (await runSync(sqliteHandle(db), world.ctx, {providers: [world.providerId], signals: signals()}))
+      .runs[0]!
     expect(run.status).toBe('ok')
     const held = open(db)
     const ofMissing = scenario.payments.filter((p) => missing.has(p.customer))
@@ -92,9 +94,9 @@ describe('quarantine and replay through the engine', () => {
   it('access_denied (no grant for the segment) is audited; after a grant the replay applies and posts', async () => {
     world = await createSyncWorld({scenario, clock, segments: ['retail']})
     db = world.open()
-    expect((await runSync(db, world.ctx, {providers: [world.providerId], signals: signals()})).runs[0]!.status).toBe(
-      'ok',
-    )
+    expect(
+      (await runSync(sqliteHandle(db), world.ctx, {providers: [world.providerId], signals: signals()})).runs[0]!.status,
+    ).toBe('ok')
     const held = open(db)
     const retail = new Set(scenario.customers.filter((c) => c.segment === 'retail').map((c) => c.id))
     expect(held.length).toBeGreaterThan(20)

@@ -25,7 +25,7 @@ describe('watch mode and disabled providers', () => {
     const notes: string[] = []
     const ctx = {...world.ctx, note: (m: string) => notes.push(m)}
     const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
-    const watching = watchSync(db, ctx, {
+    const watching = watchSync(sqliteHandle(db), ctx, {
       intervalMs: 40,
       signals: {stop: stop.signal, abort: new AbortController().signal},
       onRun: (run) => runs.push(run),

@@ -6,6 +6,7 @@ import {paymentsFor, scenarioEvents} from '../../../src/sandbox/model.js'
 import {createWebhookDelivery} from '../../../src/sandbox/webhook-delivery.js'
 import {watchSync} from '../../../src/services/sync/watch.js'
 import {createSyncWorld, worldScenario} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * `sync --watch --webhooks-port`: the live world's webhooks land in real time through the watch loop's own server,
@@ -40,7 +41,7 @@ describe('sync --watch --webhooks-port', () => {
     }
     let delivery: ReturnType<typeof createWebhookDelivery> | null = null
     try {
-      const watching = watchSync(db, world.ctx, {
+      const watching = watchSync(sqliteHandle(db), world.ctx, {
         providers: [world.providerId],
         intervalMs: INTERVAL_MS,
         signals: {stop: stop.signal, abort: new AbortController().signal},
