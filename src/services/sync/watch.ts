@@ -34,7 +34,7 @@ export async function watchSync(
 ): Promise<SyncResult & {webhooks?: WebhookServerStats}> {
   const providers = selectProviders(db, ctx, opts.providers)
   checkBeforeWriting(db)
-  const server = opts.webhooks ? await startWebhookServer(db, ctx, opts.webhooks) : null
+  const server = opts.webhooks ? await startWebhookServer(sqliteHandle(db), ctx, opts.webhooks) : null
   if (server) opts.webhooks?.onListening?.(server.url)
   try {
     const result = await watchLoops(db, ctx, opts, providers)
