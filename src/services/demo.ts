@@ -113,7 +113,7 @@ export async function runDemo<T>(
   const liveSeconds = opts.liveSeconds ?? 0
   const db = openDatabase(demoCtx.home.dbFile, {clock: now})
   // The gateways deliver to the demo's own webhook server, one URL per provider (demo-<kind>).
-  const webhooks = await startWebhookServer(db, demoCtx, {port: 0}).catch((error: unknown) => {
+  const webhooks = await startWebhookServer(sqliteHandle(db), demoCtx, {port: 0}).catch((error: unknown) => {
     db.close()
     throw error
   })

@@ -8,6 +8,7 @@ import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} 
 import {fetchesSettled} from '../services/webhooks/world.js'
 import {run} from './helpers.js'
 import {ApplyCounts as Counts, AuditList, ErrorJson, Iso} from './shapes.js'
+import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 const WebhookEvent = z.strictObject({
   id: z.number().int(),
@@ -58,7 +59,7 @@ describe('webhooks list / replay', () => {
     const other = payments.find((p) => !vips.has(p.customer))!
     // The server on the world's clock: Stripe signs each delivery when it sends it, by that clock.
     const db = openDatabase(world.dbFile, {clock: clock.now})
-    const server = await startWebhookServer(db, {...world.ctx, now: clock.now}, {port: 0})
+    const server = await startWebhookServer(sqliteHandle(db), {...world.ctx, now: clock.now}, {port: 0})
     try {
       const hooks = world.stripe.emulator.webhooks(
         scenarioEvents([vip, other]).filter((e) => e.type === 'payment.created'),

@@ -22,7 +22,7 @@ export default class WebhooksList extends BaseCommand<typeof WebhooksList> {
 
   async run(): Promise<{events: WebhookEventView[]}> {
     const {provider, status, limit, raw} = this.flags
-    const events = listWebhookEventViews(await this.db(), {provider, status, limit, raw})
+    const events = await this.read(listWebhookEventViews.ops({provider, status, limit, raw}))
     if (events.length === 0) this.out('no webhook events')
     else
       this.out(

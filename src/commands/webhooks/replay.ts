@@ -13,7 +13,7 @@ export default class WebhooksReplay extends BaseCommand<typeof WebhooksReplay> {
   }
 
   async run(): Promise<WebhookReplayResult> {
-    const result = await replayWebhookEvent(await this.db(), this.ctx, this.args.id)
+    const result = await replayWebhookEvent(await this.ledger(), this.ctx, this.args.id)
     this.out(
       this.ui.fields([
         ['event', result.id],

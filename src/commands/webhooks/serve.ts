@@ -17,8 +17,7 @@ export default class WebhooksServe extends BaseCommand<typeof WebhooksServe> {
   }
 
   async run(): Promise<WebhookServerStats> {
-    const db = await this.db()
-    const server = await startWebhookServer(db, this.ctx, {
+    const server = await startWebhookServer(await this.ledger(), this.ctx, {
       host: this.flags.host,
       port: this.flags.port,
       deliverAlerts: true,

@@ -1,5 +1,4 @@
 import type {AppContext} from '../../app/context.js'
-import {ConfigError} from '../../core/errors.js'
 import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {startAlertDelivery} from '../alerts/loop.js'
 import {runRetries} from '../retry/run.js'
@@ -33,15 +32,7 @@ export async function watchSync(
 ): Promise<SyncResult & {webhooks?: WebhookServerStats}> {
   const providers = await ledger.read(selectProviders.ops(ctx, opts.providers))
   checkLedgerBeforeWriting(ledger)
-  const db = ledger.db
-  if (opts.webhooks && !db) {
-    throw new ConfigError(
-      '--webhooks-port: receiving webhooks while watching is not available on a PostgreSQL ledger yet',
-      'Leave --webhooks-port out: the pull alone keeps the ledger up to date, one --interval behind.',
-      'sqlite_only',
-    )
-  }
-  const server = opts.webhooks && db ? await startWebhookServer(db, ctx, opts.webhooks) : null
+  const server = opts.webhooks ? await startWebhookServer(ledger, ctx, opts.webhooks) : null
   if (server) opts.webhooks?.onListening?.(server.url)
   try {
     const result = await watchLoops(ledger, ctx, opts, providers)

@@ -1,7 +1,8 @@
 import type {Quarantined} from '../../core/transaction.js'
 import type {WebhookEvent} from '../../gateways/types.js'
 import {scrubSecrets} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {Ops} from '../../store/ops/op.js'
 import {countRedelivery, findWebhookEvent, insertWebhookEvent} from '../../store/repos/webhook-events.js'
 import {applyItems, type ApplyCounts, type SerializedSkipped, type SerializedTxn, zeroCounts} from '../sync/apply.js'
 import type {ApplyScope} from '../sync/scope.js'
@@ -62,17 +63,24 @@ export function prepareDelivery(d: Delivery): PreparedDelivery {
  * Applies one delivery inside the caller's write transaction: a redelivery of a stored event is only counted;
  * a new one applies through the sync's apply path (grants, quarantine, ledger, latency sample with source
  * `webhook`) and is stored with what it did. Events naming objects to read leave the row `fetching`.
+ *
+ * The stored event is found, not raced for: on PostgreSQL the caller holds lockWebhookCommits, so a redelivery that
+ * reached another host first is committed before this transaction reads (commitGroup).
  */
-export function applyDelivery(db: Db, scope: ApplyScope, d: PreparedDelivery, now: number): DeliveryOutcome {
+export const applyDelivery = dual(function* applyDelivery(
+  scope: ApplyScope,
+  d: PreparedDelivery,
+  now: number,
+): Ops<DeliveryOutcome> {
   const at = new Date(now).toISOString()
-  const existing = findWebhookEvent(db, d.provider, d.dedupKey)
+  const existing = yield* findWebhookEvent.ops(d.provider, d.dedupKey)
   if (existing !== undefined) {
-    countRedelivery(db, existing, at)
+    yield* countRedelivery.ops(existing, at)
     return {status: 'duplicate', id: existing, counts: zeroCounts()}
   }
-  const counts = applyItems(db, scope, d.items, d.invalid, d.skipped)
+  const counts = yield* applyItems.ops(scope, d.items, d.invalid, d.skipped)
   const status = d.fetches > 0 ? 'fetching' : 'applied'
-  const id = insertWebhookEvent(db, {
+  const id = yield* insertWebhookEvent.ops({
     provider: d.provider,
     dedupKey: d.dedupKey,
     receivedAt: new Date(d.receivedAt).toISOString(),
@@ -86,7 +94,7 @@ export function applyDelivery(db: Db, scope: ApplyScope, d: PreparedDelivery, no
     nextFetchAt: status === 'fetching' ? at : null,
   })
   return {status, id, counts}
-}
+})
 
 function scrubbedBody(body: Buffer): Buffer {
   const text = body.toString('utf8')

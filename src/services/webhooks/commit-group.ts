@@ -1,8 +1,10 @@
 import type {GatewayCall} from '../../core/gateway-call.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import {type Ops, write} from '../../store/ops/op.js'
 import {ownersByRefs} from '../../store/repos/customers.js'
 import {listGrants} from '../../store/repos/grants.js'
 import {recordCalls} from '../../store/repos/sync-state.js'
+import {lockWebhookCommits} from '../../store/repos/webhook-events.js'
 import {appendAudit} from '../audit.js'
 import {addCounts, zeroCounts} from '../sync/apply.js'
 import type {ApplyScope} from '../sync/scope.js'
@@ -18,48 +20,71 @@ export type Settled = {ok: true; outcome: DeliveryOutcome} | {ok: false; error: 
  * group applies whole, and a savepoint per delivery was two more statements and a wrapper per event on the writer
  * thread (measured). When the transaction itself fails (the disk, a lock held too long), every delivery of the group
  * fails with it.
+ *
+ * `commitGroup(db, …)` is the SQLite writer thread's, synchronous, the transaction its own; `commitGroup.ops(…)` the
+ * same body for a handle's write (PostgreSQL), where the group is a savepoint of that transaction and a COMMIT that
+ * fails is the caller's to answer (committer.ts).
  */
-export function commitGroup(
-  db: Db,
+export const commitGroup = dual(function* commitGroup(
   group: readonly PreparedDelivery[],
   opts: {actor: string; calls?: readonly GatewayCall[]; now?: () => number},
-): Settled[] {
-  const now = opts.now ?? Date.now
+): Ops<Settled[]> {
   try {
-    return db.write(() => {
-      const scopes = new Map<string, ApplyScope>()
-      const apply = (delivery: PreparedDelivery): DeliveryOutcome =>
-        applyDelivery(db, scopeFor(db, scopes, delivery, opts.actor), delivery, now())
-      for (const [provider, refs] of customerRefs(group)) {
-        const first = group.find((d) => d.provider === provider)!
-        scopeFor(db, scopes, first, opts.actor).customers = ownersByRefs(db, refs, provider, first.kind)
-      }
-      let settled: Settled[]
-      try {
-        settled = db.write(() => group.map((delivery): Settled => ({ok: true, outcome: apply(delivery)})))
-      } catch {
-        settled = group.map((delivery): Settled => {
-          try {
-            return {ok: true, outcome: db.write(() => apply(delivery))}
-          } catch (error) {
-            return {ok: false, error: {message: (error as Error).message}}
-          }
-        })
-      }
-      auditGroup(db, group, settled, opts.actor)
-      if (opts.calls && opts.calls.length > 0) recordCalls(db, [...opts.calls])
-      return settled
-    })
+    return yield* write(groupBody(group, opts))
   } catch (error) {
-    return group.map(() => ({ok: false, error: {message: (error as Error).message}}))
+    return failedAll(group, error)
   }
+})
+
+export function failedAll(group: readonly unknown[], error: unknown): Settled[] {
+  return group.map(() => ({ok: false, error: {message: (error as Error).message}}))
+}
+
+function* groupBody(
+  group: readonly PreparedDelivery[],
+  opts: {actor: string; calls?: readonly GatewayCall[]; now?: () => number},
+): Ops<Settled[]> {
+  const now = opts.now ?? Date.now
+  // Before the first read: what another host's group committed meanwhile is found, not applied again.
+  yield* lockWebhookCommits.ops()
+  const scopes = new Map<string, ApplyScope>()
+  const apply = function* (delivery: PreparedDelivery): Ops<DeliveryOutcome> {
+    return yield* applyDelivery.ops(yield* scopeFor(scopes, delivery, opts.actor), delivery, now())
+  }
+  for (const [provider, refs] of customerRefs(group)) {
+    const first = group.find((d) => d.provider === provider)!
+    const scope = yield* scopeFor(scopes, first, opts.actor)
+    scope.customers = yield* ownersByRefs.ops(refs, provider, first.kind)
+  }
+  let settled: Settled[]
+  try {
+    settled = yield* write(
+      (function* () {
+        const out: Settled[] = []
+        for (const delivery of group) out.push({ok: true, outcome: yield* apply(delivery)})
+        return out
+      })(),
+    )
+  } catch {
+    settled = []
+    for (const delivery of group) {
+      try {
+        settled.push({ok: true, outcome: yield* write(apply(delivery))})
+      } catch (error) {
+        settled.push({ok: false, error: {message: (error as Error).message}})
+      }
+    }
+  }
+  yield* auditGroup(group, settled, opts.actor)
+  if (opts.calls && opts.calls.length > 0) yield* recordCalls.ops([...opts.calls])
+  return settled
 }
 
 /**
  * Built per group, not kept: grants and customers imported while the server runs apply to the next delivery (a
  * cached "unknown customer" would quarantine every later payment of that customer until a replay).
  */
-function scopeFor(db: Db, scopes: Map<string, ApplyScope>, d: PreparedDelivery, actor: string): ApplyScope {
+function* scopeFor(scopes: Map<string, ApplyScope>, d: PreparedDelivery, actor: string): Ops<ApplyScope> {
   let scope = scopes.get(d.provider)
   if (!scope) {
     scope = {
@@ -67,7 +92,7 @@ function scopeFor(db: Db, scopes: Map<string, ApplyScope>, d: PreparedDelivery, 
       kind: d.kind,
       actor,
       source: 'webhook',
-      grants: listGrants(db, d.provider),
+      grants: yield* listGrants.ops(d.provider),
       latencySince: null,
       customers: new Map(),
     }
@@ -91,7 +116,7 @@ function customerRefs(group: readonly PreparedDelivery[]): Map<string, string[]>
   return new Map([...refs].map(([provider, set]) => [provider, [...set]]))
 }
 
-function auditGroup(db: Db, group: readonly PreparedDelivery[], settled: readonly Settled[], actor: string): void {
+function* auditGroup(group: readonly PreparedDelivery[], settled: readonly Settled[], actor: string): Ops<void> {
   const byProvider = new Map<string, {ids: number[]; duplicates: number; counts: ReturnType<typeof zeroCounts>}>()
   for (const [i, s] of settled.entries()) {
     if (!s.ok) continue
@@ -105,7 +130,7 @@ function auditGroup(db: Db, group: readonly PreparedDelivery[], settled: readonl
     }
   }
   for (const [provider, e] of byProvider) {
-    appendAudit(db, {
+    yield* appendAudit.ops({
       actor,
       action: 'webhook.received',
       provider,

@@ -1,7 +1,7 @@
 import type {GatewayCall} from '../../core/gateway-call.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {type Delivery, type DeliveryOutcome, prepareDelivery, type PreparedDelivery} from './apply-delivery.js'
-import {commitGroup, type Settled} from './commit-group.js'
+import {commitGroup, failedAll, type Settled} from './commit-group.js'
 
 /**
  * Group commit: deliveries verified while the previous group was being committed share the next immediate
@@ -92,10 +92,18 @@ export function groupingCommitter(
   }
 }
 
-/** Commits on the calling thread: YMS_PAY_SYNC_WORKER=0, and tests of the commit itself. */
-export function createCommitter(db: Db, opts: CommitterOptions): Committer {
-  return groupingCommitter(
-    async (group, calls) => commitGroup(db, group, {actor: opts.actor, calls, now: opts.now}),
-    opts,
-  )
+/**
+ * Commits on the calling thread, through the ledger's handle: PostgreSQL's committer (the server has no writer
+ * thread of its own there: the database is the other process), and SQLite's with YMS_PAY_SYNC_WORKER=0 and in tests
+ * of the commit itself, where the group's transaction is the Db's own as on the writer thread. One group at a time
+ * (groupingCommitter), so groups commit in order while the next is being received and verified.
+ */
+export function createCommitter(ledger: LedgerHandle, opts: CommitterOptions): Committer {
+  const {db} = ledger
+  return groupingCommitter(async (group, calls) => {
+    const commit = {actor: opts.actor, calls, now: opts.now}
+    if (db) return commitGroup(db, group, commit)
+    // A COMMIT the server refused fails the whole group, as a failed transaction does on SQLite (commitGroup).
+    return ledger.write(commitGroup.ops(group, commit)).catch((error: unknown) => failedAll(group, error))
+  }, opts)
 }

@@ -1,7 +1,7 @@
 import type {AppContext} from '../../app/context.js'
 import type {GatewayCall} from '../../core/gateway-call.js'
 import type {GatewayClient} from '../../gateways/types.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {getProvider, type Provider} from '../../store/repos/providers.js'
 import {openSecretStore} from '../secret-store.js'
 import {connectProvider} from '../sync/connect.js'
@@ -12,7 +12,7 @@ import {connectProvider} from '../sync/connect.js'
  * a rotated signing secret is picked up without a restart, and sooner when a signature fails (see `renew`).
  */
 export interface Connections {
-  provider(id: string): Provider | null
+  provider(id: string): Promise<Provider | null>
   /** The provider's client: the signing secrets it needs, and its API secrets when configured (for fetches). */
   client(provider: Provider): Promise<GatewayClient>
   /** Connects again unless the client is younger than RENEW_AFTER_MS; true when a new client was made. */
@@ -31,11 +31,17 @@ interface Cached {
   client: Promise<GatewayClient>
 }
 
-export function createConnections(db: Db, ctx: AppContext, now: () => number = Date.now): Connections {
+export async function createConnections(
+  ledger: LedgerHandle,
+  ctx: AppContext,
+  now: () => number = Date.now,
+): Promise<Connections> {
   const providers = new Map<string, {at: number; provider: Provider}>()
+  // One read per provider at a time: requests arriving together for a provider not cached wait for the same one.
+  const reading = new Map<string, Promise<Provider | null>>()
   const clients = new Map<string, Cached>()
   let calls: GatewayCall[] = []
-  const secrets = openSecretStore(db, ctx)
+  const secrets = await ledger.read(openSecretStore.ops(ctx))
 
   const connect = (provider: Provider): Cached => {
     const client = connectProvider(ctx, provider, {
@@ -51,10 +57,15 @@ export function createConnections(db: Db, ctx: AppContext, now: () => number = D
   }
 
   return {
-    provider(id) {
+    async provider(id) {
       const seen = providers.get(id)
       if (seen && now() - seen.at < PROVIDER_TTL_MS) return seen.provider
-      const provider = getProvider(db, id)
+      let read = reading.get(id)
+      if (!read) {
+        read = ledger.read(getProvider.ops(id)).finally(() => reading.delete(id))
+        reading.set(id, read)
+      }
+      const provider = await read
       // Unknown ids are not remembered: requests naming made-up ids must not grow the map.
       if (provider) providers.set(id, {at: now(), provider})
       else providers.delete(id)

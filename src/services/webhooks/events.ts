@@ -1,11 +1,14 @@
 import type {AppContext} from '../../app/context.js'
 import {UsageError} from '../../core/errors.js'
-import type {Db} from '../../store/db.js'
+import {dual} from '../../store/ops/dual.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
+import {now, type Ops} from '../../store/ops/op.js'
 import {listGrants} from '../../store/repos/grants.js'
 import {getProvider} from '../../store/repos/providers.js'
 import {
   getWebhookEvent,
   listWebhookEvents,
+  lockWebhookCommits,
   restartFetch,
   WEBHOOK_EVENT_STATUSES,
   webhookEventBody,
@@ -26,29 +29,33 @@ export type WebhookEventView = Omit<WebhookEventRow, 'eventsJson' | 'appliedJson
   body?: string
 }
 
-export function listWebhookEventViews(
-  db: Db,
+export const listWebhookEventViews = dual(function* listWebhookEventViews(
   input: {provider?: string; status?: string; limit?: number; raw?: boolean} = {},
-): WebhookEventView[] {
+): Ops<WebhookEventView[]> {
   const limit = input.limit ?? 50
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${limit}`)
   if (input.status !== undefined && !(WEBHOOK_EVENT_STATUSES as readonly string[]).includes(input.status))
     throw new UsageError(
       `--status ${JSON.stringify(input.status)}: expected one of ${WEBHOOK_EVENT_STATUSES.join(', ')}`,
     )
-  const rows = listWebhookEvents(db, {provider: input.provider, status: input.status as WebhookEventStatus, limit})
+  const rows = yield* listWebhookEvents.ops({
+    provider: input.provider,
+    status: input.status as WebhookEventStatus,
+    limit,
+  })
   // A removed provider's stored events still filter, whatever status the others ask for.
   const provider = input.provider
-  refuseUnknownFilterNames(db, rows.length || (provider ? listWebhookEvents(db, {provider, limit: 1}).length : 0), {
-    provider,
-  })
-  return rows.map((row) => toView(db, row, input.raw === true))
-}
+  const known = rows.length || (provider ? (yield* listWebhookEvents.ops({provider, limit: 1})).length : 0)
+  yield* refuseUnknownFilterNames.ops(known, {provider})
+  const views: WebhookEventView[] = []
+  for (const row of rows) views.push(yield* toView(row, input.raw === true))
+  return views
+})
 
-function toView(db: Db, row: WebhookEventRow, raw: boolean): WebhookEventView {
+function* toView(row: WebhookEventRow, raw: boolean): Ops<WebhookEventView> {
   const {eventsJson: _events, appliedJson, ...rest} = row
   const view: WebhookEventView = {...rest, applied: JSON.parse(appliedJson) as ApplyCounts}
-  if (raw) view.body = webhookEventBody(db, row.id)?.toString('utf8') ?? ''
+  if (raw) view.body = (yield* webhookEventBody.ops(row.id))?.toString('utf8') ?? ''
   return view
 }
 
@@ -65,41 +72,53 @@ export interface WebhookReplayResult {
  * a state older than the stored one changes nothing), reads the objects it names again, and audits it. The ledger
  * must not be re-verified against today's signing secret: it may have been rotated since.
  */
-export async function replayWebhookEvent(db: Db, ctx: AppContext, id: number): Promise<WebhookReplayResult> {
-  const row = getWebhookEvent(db, id)
+export async function replayWebhookEvent(
+  ledger: LedgerHandle,
+  ctx: AppContext,
+  id: number,
+): Promise<WebhookReplayResult> {
+  const {row, provider, body} = await ledger.read(
+    (function* () {
+      const row = yield* getWebhookEvent.ops(id)
+      if (!row) return {row, provider: null, body: undefined}
+      return {row, provider: yield* getProvider.ops(row.provider), body: yield* webhookEventBody.ops(id)}
+    })(),
+  )
   if (!row) throw new UsageError(`no webhook event ${id}`, 'List them with `yms-pay webhooks list`.', 'not_found')
-  const provider = getProvider(db, row.provider)
   if (!provider) throw new UsageError(`webhook event ${id} belongs to provider ${row.provider}, which no longer exists`)
-  const decoded = decodeEvents(row.eventsJson, webhookEventBody(db, id))
-  const applied = db.write(() => {
-    const counts = applyItems(
-      db,
-      {
-        provider: row.provider,
-        kind: provider.kind,
+  const decoded = decodeEvents(row.eventsJson, body)
+  const {applied, restarted} = await ledger.write(
+    (function* () {
+      yield* lockWebhookCommits.ops()
+      const counts = yield* applyItems.ops(
+        {
+          provider: row.provider,
+          kind: provider.kind,
+          actor: ctx.actor,
+          source: 'replay',
+          grants: yield* listGrants.ops(row.provider),
+          latencySince: null,
+          customers: new Map(),
+        },
+        decoded.items,
+        decoded.invalid,
+        decoded.skipped,
+      )
+      if (decoded.fetches.length > 0) yield* restartFetch.ops(id, yield* now())
+      yield* appendAudit.ops({
         actor: ctx.actor,
-        source: 'replay',
-        grants: listGrants(db, row.provider),
-        latencySince: null,
-        customers: new Map(),
-      },
-      decoded.items,
-      decoded.invalid,
-      decoded.skipped,
-    )
-    if (decoded.fetches.length > 0) restartFetch(db, id, db.now())
-    appendAudit(db, {
-      actor: ctx.actor,
-      action: 'webhook.replay',
-      provider: row.provider,
-      subject: `webhook event ${id}`,
-      outcome: 'ok',
-      details: {dedupKey: row.dedupKey, ...counts},
-    })
-    return counts
-  })
-  if (decoded.fetches.length === 0) return {id, provider: row.provider, applied, fetch: null}
-  const error = await readEventObjects(db, ctx, createConnections(db, ctx), getWebhookEvent(db, id)!, {
+        action: 'webhook.replay',
+        provider: row.provider,
+        subject: `webhook event ${id}`,
+        outcome: 'ok',
+        details: {dedupKey: row.dedupKey, ...counts},
+      })
+      // The row as the restart left it, for the reading below: read in the transaction that restarted it.
+      return {applied: counts, restarted: decoded.fetches.length > 0 ? yield* getWebhookEvent.ops(id) : undefined}
+    })(),
+  )
+  if (restarted === undefined) return {id, provider: row.provider, applied, fetch: null}
+  const error = await readEventObjects(ledger, ctx, await createConnections(ledger, ctx), restarted, {
     now: ctx.now,
     backoff: FETCH_BACKOFF_MS,
     source: 'replay',

@@ -1,10 +1,17 @@
 import type {AppContext} from '../../app/context.js'
 import type {FetchedObjects} from '../../gateways/types.js'
 import {scrubSecrets, scrubSecretsIn} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
+import type {Ops} from '../../store/ops/op.js'
 import {listGrants} from '../../store/repos/grants.js'
 import {recordCalls} from '../../store/repos/sync-state.js'
-import {dueFetches, nextFetchAt, recordFetch, type WebhookEventRow} from '../../store/repos/webhook-events.js'
+import {
+  dueFetches,
+  lockWebhookCommits,
+  nextFetchAt,
+  recordFetch,
+  type WebhookEventRow,
+} from '../../store/repos/webhook-events.js'
 import {appendAudit} from '../audit.js'
 import {addCounts, applyItems, type ApplyCounts, serializeItems, serializeSkipped} from '../sync/apply.js'
 import type {Connections} from './connections.js'
@@ -29,7 +36,7 @@ export const FETCH_BACKOFF_MS: readonly number[] = [2_000, 10_000, 30_000, 120_0
 const BATCH = 8
 
 export function createFetcher(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   deps: {connections: Connections; now?: () => number; backoffMs?: readonly number[]},
 ): Fetcher {
@@ -44,11 +51,11 @@ export function createFetcher(
     do {
       again = false
       for (;;) {
-        const due = dueFetches(db, new Date(now()).toISOString(), BATCH)
+        const due = await takeDue(ledger, new Date(now()).toISOString())
         if (due.length === 0 || abort.signal.aborted) break
         for (const row of due) {
           if (abort.signal.aborted) break
-          await readEventObjects(db, ctx, deps.connections, row, {
+          await readEventObjects(ledger, ctx, deps.connections, row, {
             now,
             backoff,
             signal: abort.signal,
@@ -57,13 +64,13 @@ export function createFetcher(
         }
       }
     } while (again && !abort.signal.aborted)
-    armTimer()
+    await armTimer()
   }
-  const armTimer = (): void => {
+  const armTimer = async (): Promise<void> => {
     if (timer) clearTimeout(timer)
     timer = null
-    const at = abort.signal.aborted ? null : nextFetchAt(db)
-    if (at === null) return
+    const at = abort.signal.aborted ? null : await ledger.read(nextFetchAt.ops())
+    if (at === null || abort.signal.aborted) return
     timer = setTimeout(wake, Math.max(0, Date.parse(at) - now()))
     timer.unref()
   }
@@ -89,72 +96,91 @@ export function createFetcher(
 }
 
 /**
+ * The due events, oldest first. On PostgreSQL they are claimed in the same statement, a write, so another host's
+ * fetcher passes them over (repos/webhook-events.ts); SQLite's one writer needs no claim, and its read does not wait
+ * for the lock the webhooks' writer thread holds while it commits.
+ */
+function takeDue(ledger: LedgerHandle, now: string): Promise<WebhookEventRow[]> {
+  const due = dueFetches.ops(now, BATCH)
+  return ledger.engine === 'postgres' ? ledger.write(due) : ledger.read(due)
+}
+
+/**
  * Reads one stored event's objects and applies them (source `webhook`, or `replay` for `webhooks replay`); on failure
  * the row waits for its next try on the back-off, or becomes `failed` after the last. Returns the error, if any.
  */
 export async function readEventObjects(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   connections: Connections,
   row: WebhookEventRow,
   opts: {now: () => number; backoff: readonly number[]; signal?: AbortSignal; source: 'webhook' | 'replay'},
 ): Promise<string | null> {
   const applied = JSON.parse(row.appliedJson) as ApplyCounts
-  let found: FetchedObjects
+  let read: {found: FetchedObjects; kind: string}
   try {
-    found = await readObjects(connections, row, opts.signal)
+    read = await readObjects(connections, row, opts.signal)
   } catch (error) {
     if (opts.signal?.aborted) return null // stopping: the row stays due, and is read when the server runs again
     const message = scrubSecrets((error as Error).message)
     const wait = opts.backoff[row.fetchAttempts]
     const at = new Date(opts.now()).toISOString()
-    db.write(() => {
-      recordCalls(db, connections.takeCalls())
-      recordFetch(db, row.id, {
-        status: wait === undefined ? 'failed' : 'fetching',
-        appliedJson: row.appliedJson,
-        nextFetchAt: wait === undefined ? null : new Date(opts.now() + wait).toISOString(),
-        error: message,
-      })
-      if (wait === undefined) auditFetch(db, ctx, row, 'error', {error: message, attempts: row.fetchAttempts + 1, at})
-    })
+    await ledger.write(
+      (function* () {
+        yield* recordCalls.ops(connections.takeCalls())
+        yield* recordFetch.ops(row.id, {
+          status: wait === undefined ? 'failed' : 'fetching',
+          appliedJson: row.appliedJson,
+          nextFetchAt: wait === undefined ? null : new Date(opts.now() + wait).toISOString(),
+          error: message,
+        })
+        if (wait === undefined)
+          yield* auditFetch(ctx, row, 'error', {error: message, attempts: row.fetchAttempts + 1, at})
+      })(),
+    )
     return message
   }
-  db.write(() => {
-    const counts = applyItems(
-      db,
-      {
-        provider: row.provider,
-        kind: connections.provider(row.provider)?.kind ?? '',
-        actor: ctx.actor,
-        source: opts.source,
-        grants: listGrants(db, row.provider),
-        latencySince: null,
-        customers: new Map(),
-      },
-      serializeItems(found.items).map((i) => ({txn: scrubSecretsIn(i.txn), rawJson: scrubSecrets(i.rawJson)})),
-      scrubSecretsIn(found.invalid),
-      serializeSkipped(scrubSecretsIn(found.skipped ?? [])),
-    )
-    recordCalls(db, connections.takeCalls())
-    recordFetch(db, row.id, {
-      status: 'applied',
-      appliedJson: JSON.stringify(addCounts(applied, counts)),
-      nextFetchAt: null,
-      error: null,
-    })
-    auditFetch(db, ctx, row, 'ok', counts)
-  })
+  const {found, kind} = read
+  await ledger.write(
+    (function* () {
+      yield* lockWebhookCommits.ops()
+      const counts = yield* applyItems.ops(
+        {
+          provider: row.provider,
+          kind,
+          actor: ctx.actor,
+          source: opts.source,
+          grants: yield* listGrants.ops(row.provider),
+          latencySince: null,
+          customers: new Map(),
+        },
+        serializeItems(found.items).map((i) => ({txn: scrubSecretsIn(i.txn), rawJson: scrubSecrets(i.rawJson)})),
+        scrubSecretsIn(found.invalid),
+        serializeSkipped(scrubSecretsIn(found.skipped ?? [])),
+      )
+      yield* recordCalls.ops(connections.takeCalls())
+      yield* recordFetch.ops(row.id, {
+        status: 'applied',
+        appliedJson: JSON.stringify(addCounts(applied, counts)),
+        nextFetchAt: null,
+        error: null,
+      })
+      yield* auditFetch(ctx, row, 'ok', counts)
+    })(),
+  )
   return null
 }
 
-/** Every object the event names, read in order; the provider must still exist and be enabled to be called. */
+/**
+ * Every object the event names, read in order, and the provider's kind they apply as; the provider must still exist
+ * and be enabled to be called.
+ */
 async function readObjects(
   connections: Connections,
   row: WebhookEventRow,
   signal?: AbortSignal,
-): Promise<FetchedObjects> {
-  const provider = connections.provider(row.provider)
+): Promise<{found: FetchedObjects; kind: string}> {
+  const provider = await connections.provider(row.provider)
   if (!provider) throw new Error(`provider ${row.provider} no longer exists`)
   if (!provider.enabled)
     throw new Error(`provider ${row.provider} is disabled, and a disabled provider is never called`)
@@ -167,11 +193,11 @@ async function readObjects(
     out.invalid.push(...got.invalid)
     out.skipped.push(...(got.skipped ?? []))
   }
-  return out
+  return {found: out, kind: provider.kind}
 }
 
-function auditFetch(db: Db, ctx: AppContext, row: WebhookEventRow, outcome: 'ok' | 'error', details: object): void {
-  appendAudit(db, {
+function* auditFetch(ctx: AppContext, row: WebhookEventRow, outcome: 'ok' | 'error', details: object): Ops<void> {
+  yield* appendAudit.ops({
     actor: ctx.actor,
     action: 'webhook.fetched',
     provider: row.provider,

@@ -40,7 +40,14 @@ export async function receiveWebhook(deps: ReceiveDeps, req: IncomingWebhook): P
     deps.refusals.record({...refusal, provider}, new Date(deps.now()).toISOString())
     return {status: refusal.status, contentType: 'application/json', body: JSON.stringify({error: refusal.reason})}
   }
-  const provider = deps.connections.provider(req.providerId)
+  let provider: Provider | null
+  try {
+    provider = await deps.connections.provider(req.providerId)
+  } catch {
+    // The ledger cannot be read (a PostgreSQL server restarting): the gateway retries a 503. Its error is not the
+    // sender's to read.
+    return refuse({status: 503, reason: 'the ledger cannot be read'})
+  }
   if (!provider) return refuse({status: 404, reason: 'unknown provider', subject: printable(req.providerId, 64)})
   if (!provider.enabled) return refuse({status: 403, reason: 'provider is disabled'}, provider.id)
   const body = await req.readBody()

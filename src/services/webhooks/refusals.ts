@@ -1,5 +1,5 @@
 import {scrubSecrets} from '../../secrets/index.js'
-import type {Db} from '../../store/db.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {appendAudit} from '../audit.js'
 
 /** Why a request got no 2xx, by the status it got. */
@@ -28,8 +28,8 @@ interface Tally {
  */
 export interface RefusalLog {
   record(refusal: Refusal, at: string): void
-  /** Writes the pending tallies as audit rows (inside the caller's write transaction, or its own). */
-  flush(db: Db, actor: string): void
+  /** Writes the pending tallies as audit rows, in one transaction of their own. */
+  flush(ledger: LedgerHandle, actor: string): Promise<void>
   pending(): boolean
   /** Refusals since the server started, by status. */
   totals(): Record<string, number>
@@ -49,23 +49,25 @@ export function createRefusalLog(): RefusalLog {
       } else tallies.set(key, {refusal: clean, count: 1, firstAt: at, lastAt: at})
       totals[clean.status] = (totals[clean.status] ?? 0) + 1
     },
-    flush(db, actor) {
+    async flush(ledger, actor) {
       if (tallies.size === 0) return
       const due = tallies
       tallies = new Map()
       try {
-        db.write(() => {
-          for (const {refusal, count, firstAt, lastAt} of due.values()) {
-            appendAudit(db, {
-              actor,
-              action: 'webhook.refused',
-              provider: refusal.provider,
-              subject: refusal.subject ?? refusal.provider,
-              outcome: 'denied',
-              details: {status: refusal.status, reason: refusal.reason, count, firstAt, lastAt},
-            })
-          }
-        })
+        await ledger.write(
+          (function* () {
+            for (const {refusal, count, firstAt, lastAt} of due.values()) {
+              yield* appendAudit.ops({
+                actor,
+                action: 'webhook.refused',
+                provider: refusal.provider,
+                subject: refusal.subject ?? refusal.provider,
+                outcome: 'denied',
+                details: {status: refusal.status, reason: refusal.reason, count, firstAt, lastAt},
+              })
+            }
+          })(),
+        )
       } catch (error) {
         // Not written (the ledger busy or failing): kept for the next flush, merged with what came since.
         for (const [key, t] of due) {

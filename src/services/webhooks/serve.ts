@@ -1,6 +1,5 @@
 import type {AppContext} from '../../app/context.js'
-import type {Db} from '../../store/db.js'
-import {sqliteHandle} from '../../store/ops/ledger-handle.js'
+import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {startAlertDelivery} from '../alerts/loop.js'
 import {type CommitterOptions, createCommitter} from './committer.js'
 import {workerCommitter} from './worker-committer.js'
@@ -54,17 +53,21 @@ const REFUSAL_FLUSH_MS = 1_000
 /**
  * `webhooks serve` (and `sync --watch --webhooks-port`): verified webhooks into the ledger through the sync's apply
  * path, durable before 2xx (receive.ts, committer.ts), the objects thin events name read afterwards (fetcher.ts).
+ *
+ * On SQLite the groups commit on a writer thread with its own connection to the file; on PostgreSQL through the
+ * handle, one group at a time, and several servers may share the ledger behind a load balancer: a redelivery that
+ * reaches two of them is applied once (commit-group.ts), and a thin event's objects are read by one (fetcher.ts).
  */
 export async function startWebhookServer(
-  db: Db,
+  ledger: LedgerHandle,
   ctx: AppContext,
   opts: WebhookServerOptions = {},
 ): Promise<RunningWebhookServer> {
   const now = ctx.now
   const counts = {accepted: 0, duplicates: 0}
   const refusals = createRefusalLog()
-  const connections = createConnections(db, ctx)
-  const fetcher = createFetcher(db, ctx, {connections})
+  const connections = await createConnections(ledger, ctx)
+  const fetcher = createFetcher(ledger, ctx, {connections})
   const committerOptions: CommitterOptions = {
     actor: ctx.actor,
     now,
@@ -78,19 +81,20 @@ export async function startWebhookServer(
     },
   }
   // A writer thread unless YMS_PAY_SYNC_WORKER=0 (as the sync's page writer; an in-memory ledger has no file to share).
+  const {db} = ledger
   const committer =
-    workerAvailable(ctx.env) && db.file !== ':memory:'
+    db && workerAvailable(ctx.env) && db.file !== ':memory:'
       ? await workerCommitter(db.file, committerOptions)
-      : createCommitter(db, committerOptions)
+      : createCommitter(ledger, committerOptions)
   const stats = (): WebhookServerStats => ({...counts, refused: refusals.totals()})
-  const flushRefusals = (): void => {
-    try {
-      refusals.flush(db, ctx.actor)
-    } catch (error) {
-      ctx.warn(`webhook refusals not audited yet: ${(error as Error).message}`)
-    }
-  }
-  const flusher = setInterval(() => refusals.pending() && flushRefusals(), REFUSAL_FLUSH_MS)
+  // One flush at a time: a slow ledger must not pile up flushes each holding the same tallies' audit rows.
+  let flushing: Promise<void> | null = null
+  const flushRefusals = (): Promise<void> =>
+    (flushing ??= refusals
+      .flush(ledger, ctx.actor)
+      .catch((error: unknown) => ctx.warn(`webhook refusals not audited yet: ${(error as Error).message}`))
+      .finally(() => (flushing = null)))
+  const flusher = setInterval(() => refusals.pending() && void flushRefusals(), REFUSAL_FLUSH_MS)
   flusher.unref()
   let draining = false
   const http: HttpServer = await listen(
@@ -119,7 +123,7 @@ export async function startWebhookServer(
   fetcher.wake()
   // The alerts these webhooks raise (a failed payment, a balance changed, a denied customer) go out as they commit.
   const stopAlerts = new AbortController()
-  const alerts = opts.deliverAlerts ? startAlertDelivery(sqliteHandle(db), ctx, {stop: stopAlerts.signal}) : null
+  const alerts = opts.deliverAlerts ? startAlertDelivery(ledger, ctx, {stop: stopAlerts.signal}) : null
   let closing: Promise<WebhookServerStats & {forced: number}> | null = null
   const close = async (): Promise<WebhookServerStats & {forced: number}> => {
     draining = true
@@ -128,7 +132,8 @@ export async function startWebhookServer(
     await committer.close()
     await fetcher.stop()
     clearInterval(flusher)
-    flushRefusals()
+    await flushing
+    await flushRefusals()
     // Last: attempts in flight finish; what is still due waits in the outbox for the next serve, watch or flush.
     stopAlerts.abort()
     await alerts?.stopped

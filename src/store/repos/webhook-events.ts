@@ -50,6 +50,24 @@ const columns = (
   commit_ms AS ${a('commitMs')}, deliveries, last_delivery_at AS ${a('lastDeliveryAt')}, status, summary, events_json AS ${a('eventsJson')},
   applied_json AS ${a('appliedJson')}, fetch_attempts AS ${a('fetchAttempts')}, ${nextFetchAt} AS ${a('nextFetchAt')}, error`
 
+/**
+ * An arbitrary constant naming the webhook writers among PostgreSQL's advisory locks (audit.ts's AUDIT_HEAD_LOCK is
+ * another).
+ */
+export const WEBHOOK_COMMIT_LOCK = 7_944_302
+
+/**
+ * Waits until no other webhook writer (a receiver's group, a fetcher's or a replay's apply, on any host) can write
+ * before this transaction commits. On PostgreSQL several `webhooks serve` share one ledger, and a gateway's
+ * redelivery may reach two at once: under this lock the second finds the event the first stored (a duplicate),
+ * where otherwise both would apply it and the unique (provider, dedup_key) would refuse one whole group; and their
+ * postings, which lock the balance rows they add to until the commit, would deadlock one another when two groups
+ * meet the same accounts in different orders. SQLite has one writer at a time already.
+ */
+export const lockWebhookCommits = dual(function* lockWebhookCommits() {
+  if ((yield* engine()) === 'postgres') yield* value('SELECT pg_advisory_xact_lock(?)', [WEBHOOK_COMMIT_LOCK])
+})
+
 /** The stored event with this key, if any (a redelivery). */
 export const findWebhookEvent = dual(function* findWebhookEvent(
   provider: string,

@@ -8,6 +8,7 @@ import type {NormalizedTxn} from '../../../src/core/transaction.js'
 import type {WebhookEvent} from '../../../src/gateways/types.js'
 import {createCommitter} from '../../../src/services/webhooks/committer.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 const cleanups: Array<() => void> = []
 afterEach(() => {
@@ -68,7 +69,7 @@ describe('group commit', () => {
   it('deliveries submitted together share one transaction; each settles only after it committed', async () => {
     const db = ledger()
     const committed: number[] = []
-    const committer = createCommitter(db, {actor: 't', onCommitted: (o) => committed.push(o.length)})
+    const committer = createCommitter(sqliteHandle(db), {actor: 't', onCommitted: (o) => committed.push(o.length)})
     const stored = () => db.raw.prepare('SELECT COUNT(*) FROM webhook_events').pluck().get() as number
     const settled = Array.from({length: 40}, (_, i) =>
       committer.submit(delivery(`k${i}`, signal(i))).then((outcome) => ({outcome, visible: stored()})),
@@ -85,7 +86,7 @@ describe('group commit', () => {
 
   it('one delivery that fails rolls back alone: the rest of its group commits', async () => {
     const db = ledger()
-    const committer = createCommitter(db, {actor: 't'})
+    const committer = createCommitter(sqliteHandle(db), {actor: 't'})
     const results = await Promise.allSettled([
       committer.submit(delivery('a', signal(1))),
       committer.submit(delivery('bad', refusedByTheLedger)),
@@ -106,7 +107,7 @@ describe('group commit', () => {
 
   it('a delivery applied before the one that failed is written once, its postings and history included', async () => {
     const db = ledger()
-    const committer = createCommitter(db, {actor: 't'})
+    const committer = createCommitter(sqliteHandle(db), {actor: 't'})
     const fee = structuredClone(refusedByTheLedger)
     const item = (fee[0] as Extract<WebhookEvent, {kind: 'txn'}>).item
     item.txn = {...item.txn, id: 'p:fee', externalId: 'fee', amount: {minor: 5, currency: 'EUR'}}
@@ -120,7 +121,7 @@ describe('group commit', () => {
     expect(count('transaction_states')).toBe(1)
     expect(count(`sync_latency WHERE txn_id = 'p:fee'`)).toBe(1)
     const alone = ledger()
-    await createCommitter(alone, {actor: 't'}).submit(delivery('fee', fee))
+    await createCommitter(sqliteHandle(alone), {actor: 't'}).submit(delivery('fee', fee))
     const postings = (d: Db) => d.raw.prepare('SELECT account, amount_minor, currency FROM ledger_postings').all()
     expect(postings(db)).toEqual(postings(alone))
     expect(postings(db).length).toBeGreaterThan(0)

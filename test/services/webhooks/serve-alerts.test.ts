@@ -58,7 +58,7 @@ async function until(ok: () => boolean, what: string, timeoutMs = 15_000): Promi
 async function serveAndPostFailed(n: number, opts: {deliverAlerts?: boolean}) {
   const failed = paymentsFor(scenario, 'stripe', 'own').filter((p) => p.outcome === 'failed')[n]
   expect(failed, `the seed has ${n + 1} failed Stripe payments`).toBeDefined()
-  server = await startWebhookServer(h.db, h.ctx, {port: 0, ...opts})
+  server = await startWebhookServer(sqliteHandle(h.db), h.ctx, {port: 0, ...opts})
   const stripe = world.emulators.get('stripe')!
   const [hook] = stripe.webhooks(
     [{at: failed!.createdAt, type: 'payment.created', payment: failed!}],

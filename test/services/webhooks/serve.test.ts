@@ -11,6 +11,7 @@ import {updateProvider} from '../../../src/store/repos/providers.js'
 import {startWebhookServer} from '../../../src/services/webhooks/serve.js'
 import {manualClock} from '../../helpers/sync-world.js'
 import {connectAll, fetchesSettled, makeHome, serveHooks, startWorld, type HookHome, type HookWorld} from './world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 // `webhooks serve` against the Stripe and Adyen emulators of one world: what it answers, what it commits, and when.
 const scenario = generateScenario({
@@ -194,7 +195,7 @@ describe('webhooks serve', () => {
   })
 
   it('times a slow body out (408) and closes the connection', async () => {
-    const server = await startWebhookServer(h.db, h.ctx, {port: 0, bodyTimeoutMs: 200})
+    const server = await startWebhookServer(sqliteHandle(h.db), h.ctx, {port: 0, bodyTimeoutMs: 200})
     try {
       const {port} = new URL(server.url)
       const answer = await new Promise<string>((resolve, reject) => {
@@ -224,7 +225,7 @@ describe('webhooks serve', () => {
   })
 
   it("GET /healthz answers while serving; SIGTERM's drain lets the requests in flight finish and commit, then stops listening", async () => {
-    const server = await startWebhookServer(h.db, h.ctx, {port: 0})
+    const server = await startWebhookServer(sqliteHandle(h.db), h.ctx, {port: 0})
     const health = await request(`${server.url}/healthz`, {dispatcher: agent})
     expect(health.statusCode).toBe(200)
     expect(await health.body.json()).toMatchObject({status: 'ok', accepted: 0})
@@ -244,7 +245,7 @@ describe('webhooks serve', () => {
       expect(count('SELECT COUNT(*) FROM webhook_events WHERE dedup_key = ?', hook.dedupId)).toBe(1)
     await expect(request(`${server.url}/healthz`)).rejects.toThrow()
     // The charges they name were not all read before it stopped: the next server to start reads them.
-    const next = await startWebhookServer(h.db, h.ctx, {port: 0})
+    const next = await startWebhookServer(sqliteHandle(h.db), h.ctx, {port: 0})
     try {
       await fetchesSettled(h.db)
     } finally {

@@ -12,6 +12,7 @@ import {serveSandbox, webhookUrlFor, type RunningSandbox} from '../../../src/san
 import {startWebhookServer, type RunningWebhookServer} from '../../../src/services/webhooks/serve.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
 import {connectSandboxGateways, importWorld} from '../../helpers/sync-world.js'
+import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * A home with the YMS side of a scenario imported and one provider per gateway (id = kind) connected to the
@@ -112,7 +113,7 @@ export async function connectAll(h: HookHome, world: HookWorld, webhooksTo?: str
 
 /** Starts a webhook server on the home, on a free loopback port. */
 export async function serveHooks(h: HookHome): Promise<RunningWebhookServer> {
-  h.server = await startWebhookServer(h.db, h.ctx, {port: 0})
+  h.server = await startWebhookServer(sqliteHandle(h.db), h.ctx, {port: 0})
   const close = h.close
   h.close = async () => {
     await h.server?.close()
