@@ -18,7 +18,6 @@ import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 import {addGrant} from '../../src/store/repos/grants.js'
 import {insertProvider} from '../../src/store/repos/providers.js'
 import {reportWorld, type ReportWorld} from './report-helpers.js'
-import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 /**
  * The reports over what a real sync wrote: a Stripe emulator on loopback, the scenario's YMS side imported through
