@@ -6,7 +6,7 @@ import {backupLedger, type BackupResult, noFileToBackUp} from '../services/backu
 export default class Backup extends BaseCommand<typeof Backup> {
   static override summary = 'Copy the ledger to a file while yms-pay keeps running (SQLite online backup)'
   static override description =
-    'The copy is a consistent snapshot even while a sync writes, one self-contained file readable only by its owner (0600), checked with SQLite integrity_check before it takes the name. An existing file is replaced only with --force. Works on a read-only home. To restore: stop yms-pay, move ledger.db and its -wal/-shm files aside, copy the backup to ledger.db.'
+    'The copy is a consistent snapshot even while a sync writes, one self-contained file readable only by its owner (0600), checked with SQLite integrity_check before it takes the name. An existing file is replaced only with --force. Works on a read-only home. To restore: stop yms-pay, move ledger.db and its -wal/-shm files aside, copy the backup to ledger.db. A ledger in PostgreSQL (--database-url) has no file to copy: back it up with pg_dump.'
   static override examples = [
     '<%= config.bin %> backup /backups/yms-pay/ledger-$(date +%F).db',
     '<%= config.bin %> backup ledger.bak --force --json',

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
 import type {AppContext} from '../../../src/app/context.js'
-import {listAudit, verifyAudit} from '../../../src/services/audit.js'
+import {exportAudit, listAudit, verifyAudit} from '../../../src/services/audit.js'
 import {backupLedger} from '../../../src/services/backup.js'
 import {exportBalances} from '../../../src/services/customers-export.js'
 import {importCustomers, listCustomers, showCustomer} from '../../../src/services/customers.js'
@@ -293,6 +293,10 @@ describe.each(handleEngines(postgres))('the admin group on $engine', ({engine, s
       ])
       expect(audit[2]!.details).toEqual({inserted: 3, updated: 0, unchanged: 0, rejected: 4})
       expect(await ledger.read(verifyAudit.ops())).toEqual({ok: true, rows: 10})
+      const streamed: string[] = []
+      expect(await ledger.read(exportAudit.ops('csv', (chunk) => void streamed.push(chunk)))).toBe(10)
+      expect(streamed).toHaveLength(11)
+      expect(streamed[3]).toMatch(/^3,2026-03-02T12:00:00\.000Z,admin,customer\.import,/)
 
       seen.set(engine, {
         status,
@@ -302,6 +306,7 @@ describe.each(handleEngines(postgres))('the admin group on $engine', ({engine, s
         customer,
         exported,
         audit,
+        streamed,
       })
     },
   )
