@@ -140,3 +140,53 @@ describe('customers export: cells a spreadsheet would run are neutralised', () =
     )
   })
 })
+
+// Imports only, no sync: what this file checks on a synced world, on a ledger any store can hold (the suite's
+// PostgreSQL run keeps it there).
+describe('reconcile, its list, show and resolve on an imported ledger', () => {
+  const {home, cleanup} = tempHome()
+  afterAll(cleanup)
+
+  it('unpaid invoices are open exceptions until resolved; the runs list and show what each found', async () => {
+    const files = {
+      sites: writeInput(home, 'sites.csv', 'id,name,currency\nlyon,Lyon,EUR\n'),
+      customers: writeInput(home, 'customers.csv', 'id,site,segment,name,email\nc1,lyon,retail,Ana,a@example.com\n'),
+      invoices: writeInput(
+        home,
+        'invoices.csv',
+        'id,site,customer,amount,currency,issued_at,due_at\ni1,lyon,c1,12.50,EUR,2026-01-01,\ni2,lyon,c1,7.00,EUR,2026-01-02,2026-01-20\n',
+      ),
+    }
+    for (const [what, file] of Object.entries(files))
+      expect((await run([what, 'import', file], {home})).exitCode).toBe(0)
+    const first = await run(['reconcile', '--site', 'lyon', '--json'], {home})
+    expect(first.exitCode).toBe(3)
+    const found = ReconcileJson.parse(first.json())
+    expect(found.counts.unpaid).toBe(2)
+    expect(found.exceptions.map((e) => [e.class, e.invoice, e.expected])).toEqual([
+      ['unpaid', 'i1', {minor: 1250, currency: 'EUR'}],
+      ['unpaid', 'i2', {minor: 700, currency: 'EUR'}],
+    ])
+    expect(found.identity.holds).toBe(true)
+    for (const e of found.exceptions) {
+      const r = await run(['reconcile', 'resolve', e.id, '--note', 'paid by bank transfer', '--json'], {home})
+      expect(ResolveJson.parse(r.json())).toMatchObject({id: e.id, status: 'resolved'})
+    }
+    const second = await run(['reconcile', '--site', 'lyon', '--json'], {home})
+    expect(second.exitCode).toBe(0)
+    expect(ReconcileJson.parse(second.json()).exceptions.map((e) => e.status)).toEqual(['resolved', 'resolved'])
+    const runs = ReconcileList.parse((await run(['reconcile', 'list', '--json'], {home})).json())
+    expect(runs.map((r) => [r.runId, r.site, r.exceptions, r.open])).toEqual([
+      [found.runId + 1, 'lyon', 2, 0],
+      [found.runId, 'lyon', 2, 2],
+    ])
+    const shown = ReconcileShowJson.parse(
+      (await run(['reconcile', 'show', String(found.runId), '--json'], {home})).json(),
+    )
+    expect(shown.exceptions.map((e) => [e.status, e.changedSince])).toEqual([
+      ['resolved', false],
+      ['resolved', false],
+    ])
+    expect((await run(['reconcile', '--site', 'nowhere'], {home})).exitCode).toBe(2)
+  })
+})
