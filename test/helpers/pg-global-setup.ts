@@ -18,5 +18,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const cluster = await startCluster()
   const {host, port, user, password} = cluster.connection('postgres')
   project.provide('postgresCluster', {host, port, user, password})
-  return () => cluster.stop()
+  return async () => {
+    // A second run that made no database ran every command on SQLite after all: say so rather than pass.
+    const client = cluster.client('postgres')
+    await client.connect()
+    const {rows} = await client.query<{n: string}>(
+      "SELECT count(*) AS n FROM pg_database WHERE datname LIKE 'home\\_%'",
+    )
+    await client.end()
+    await cluster.stop()
+    if (Number(rows[0]?.n ?? 0) === 0)
+      throw new Error('the postgres project ran, but no command opened a PostgreSQL ledger')
+  }
 }

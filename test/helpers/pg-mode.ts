@@ -41,6 +41,3 @@ async function databaseFor(home: string): Promise<Record<string, string>> {
     PGPASSWORD: cluster.password,
   }
 }
-
-/** For a test of what only a SQLite home has (its file, side files, permissions, backup): skipped in the PostgreSQL run. */
-export const sqliteOnly = PG_MODE
