@@ -31,6 +31,12 @@ const ROUNDS = 12
 const HOSTS = 3
 const T0 = '2026-02-01T00:00:00.000Z'
 
+/** When a host is SIGKILLed: `ms` after its spawn, or after its run's first row appeared. */
+interface Kill {
+  after: 'spawn' | 'run'
+  ms: number
+}
+
 interface Outcome {
   killed: boolean
   code: number | null
@@ -77,13 +83,16 @@ describe.skipIf(postgres.skip !== undefined)('sync on PostgreSQL: several hosts 
     const span = Date.parse(WORLD_END) - Date.parse(T0)
     for (let round = 0; round < ROUNDS; round++) {
       clock.set(new Date(Date.parse(T0) + Math.floor((span * round) / ROUNDS)).toISOString())
-      // Two of three hosts die somewhere in their run; the third is left alone.
-      const kills = Array.from({length: HOSTS}, (_, i) =>
-        i === round % HOSTS ? null : process.env.KILL_SPAWN ? -(300 + rng.next() * 2_500) : rng.next() * 1_500,
+      // Two of three hosts die, the third is left alone. Odd rounds kill within the run (timed from its first row);
+      // even rounds anywhere from start-up to the run's end bookkeeping (timed from the spawn).
+      const kills = Array.from({length: HOSTS}, (_, i): Kill | null =>
+        i === round % HOSTS
+          ? null
+          : round % 2 === 1
+            ? {after: 'run', ms: rng.next() * 1_500}
+            : {after: 'spawn', ms: 300 + rng.next() * 2_500},
       )
-      outcomes.push(
-        ...(await Promise.all(kills.map((killAfterMs) => syncProcess(env, world.providerId, killAfterMs, client)))),
-      )
+      outcomes.push(...(await Promise.all(kills.map((killAt) => syncProcess(env, world.providerId, killAt, client)))))
     }
     clock.set(WORLD_END)
     let final: Outcome | null = null
@@ -181,13 +190,13 @@ async function offTarget(
 }
 
 /**
- * `yms-pay sync --provider <id> --json` against the PostgreSQL ledger. With `killAfterMs`, SIGKILLed that long after
- * its run has started (a sync_runs row names its pid), so kills land in the sync rather than in process start-up.
+ * `yms-pay sync --provider <id> --json` against the PostgreSQL ledger. With `killAt`, SIGKILLed that long after its
+ * spawn, or after its run has started (a sync_runs row names its pid: the kill lands in the sync itself).
  */
 function syncProcess(
   env: Record<string, string>,
   provider: string,
-  killAfterMs: number | null,
+  killAt: Kill | null,
   client: pg.Client,
 ): Promise<Outcome> {
   return new Promise<Outcome>((resolve, reject) => {
@@ -199,9 +208,9 @@ function syncProcess(
     let stderr = ''
     let kill: NodeJS.Timeout | undefined
     let polling = false
-    if (killAfterMs !== null && killAfterMs < 0) kill = setTimeout(() => child.kill('SIGKILL'), -killAfterMs)
+    if (killAt?.after === 'spawn') kill = setTimeout(() => child.kill('SIGKILL'), killAt.ms)
     const poll =
-      killAfterMs === null || killAfterMs < 0
+      killAt?.after !== 'run'
         ? undefined
         : setInterval(() => {
             if (polling) return
@@ -211,7 +220,7 @@ function syncProcess(
               .then((r) => {
                 if (r.rowCount === 0 || kill !== undefined) return
                 clearInterval(poll)
-                kill = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+                kill = setTimeout(() => child.kill('SIGKILL'), killAt.ms)
               })
               .catch(() => undefined)
               .finally(() => (polling = false))
