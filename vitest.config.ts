@@ -5,7 +5,12 @@ import {defineConfig} from 'vitest/config'
  * test makes gets a database of its own, test/helpers/pg-mode.ts). The rest read the home's SQLite file directly or
  * test what only a file has; docs/postgres.md says what is left.
  */
-const ON_POSTGRES = ['test/commands/providers.test.ts', 'test/commands/fx.test.ts', 'test/commands/invoices.test.ts']
+const ON_POSTGRES = [
+  'test/commands/providers.test.ts',
+  'test/commands/fx.test.ts',
+  'test/commands/invoices.test.ts',
+  'test/commands/sync.test.ts',
+]
 
 // better-sqlite3 is a native addon and several tests spawn processes: forks are the safe pool.
 export default defineConfig({

@@ -7,17 +7,21 @@ import {createInterface} from 'node:readline'
 import {fmt, machineNote, median, table} from './stats.js'
 import type {WorkerResult} from './sync/result.js'
 import {startPeerPostgres, type PeerPostgres} from './sync/peer-postgres.js'
-import {BENCH_PROVIDER, benchSecretEnv, prepareHome} from './sync/yms-home.js'
+import {BENCH_PROVIDER, benchContext, benchSecretEnv, prepareHome} from './sync/yms-home.js'
+import {copyLedgerToPostgres} from '../../src/services/store-copy/to-postgres.js'
+import {openDatabase} from '../../src/store/db.js'
 
 /**
  * Sync throughput: yms-pay's `runSync` against the Stripe emulator (its own process, loopback), side by side in
  * the same run with (a) the floor — undici + JSON.parse + one batched insert per page — and (b) the official SDK's
  * auto-pagination with one autocommit insert per charge. Every contestant runs in its own child process (peak RSS
  * per process), in rotated order per repetition; medians and ratios are reported. `peer` is Supabase's
- * stripe-sync-engine backfilling the same emulator into a PostgreSQL started for the run (sync/peer-postgres.ts).
+ * stripe-sync-engine backfilling the same emulator into a PostgreSQL started for the run (sync/peer-postgres.ts);
+ * `yms-pg` is yms-pay's `runSync` into a ledger in that same durable cluster (the home's ledger copied there before
+ * the clock starts, as `store copy` does), through the handle `sync --database-url` uses.
  *
- *   npx tsx test/bench/sync.ts [--sizes 10000,100000] [--reps 3] [--only yms,floor,floor-ledger,sdk,sdk-wal,peer] [--sdk-max 10000]
- *                              [--cpu-prof DIR] [--json] [--alt DIR]
+ *   npx tsx test/bench/sync.ts [--sizes 10000,100000] [--reps 3] [--only yms,yms-pg,floor,floor-ledger,sdk,sdk-wal,peer]
+ *                              [--sdk-max 10000] [--cpu-prof DIR] [--json] [--alt DIR]
  *
  * --alt DIR adds `yms-alt`: the same yms worker run from DIR (a scratch copy of the repo holding a proposed change
  * to src/), in the same rounds against the same emulator, so a fix is measured under the same noise.
@@ -25,6 +29,12 @@ import {BENCH_PROVIDER, benchSecretEnv, prepareHome} from './sync/yms-home.js'
 const HERE = import.meta.dirname
 const ROOT = resolve(HERE, '../..')
 const argv = process.argv.slice(2)
+if (argv.includes('--help') || argv.includes('-h')) {
+  const source = readFileSync(import.meta.filename, 'utf8')
+  const doc = source.slice(source.indexOf('/**'), source.indexOf('*/') + 2)
+  process.stdout.write(`${doc}\n`)
+  process.exit(0)
+}
 const opt = (name: string, fallback: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback)
 const sizes = opt('--sizes', '10000,100000').split(',').map(Number)
 const reps = Number(opt('--reps', '3'))
@@ -36,7 +46,7 @@ const asJson = argv.includes('--json')
 const alt = argv.includes('--alt') ? resolve(opt('--alt', '')) : null
 const WORKER_TIMEOUT_MS = 9 * 60_000
 
-type Contestant = 'floor' | 'floor-ledger' | 'sdk' | 'sdk-wal' | 'yms' | 'yms-alt' | 'peer'
+type Contestant = 'floor' | 'floor-ledger' | 'sdk' | 'sdk-wal' | 'yms' | 'yms-alt' | 'yms-pg' | 'peer'
 const WORKERS: Record<Contestant, string> = {
   floor: join(HERE, 'sync/floor.ts'),
   'floor-ledger': join(HERE, 'sync/floor-ledger.ts'),
@@ -44,6 +54,7 @@ const WORKERS: Record<Contestant, string> = {
   'sdk-wal': join(HERE, 'sync/sdk.ts'),
   yms: join(HERE, 'sync/yms.mjs'),
   'yms-alt': join(alt ?? HERE, alt ? 'test/bench/sync/yms.mjs' : 'sync/yms.mjs'),
+  'yms-pg': join(HERE, 'sync/yms-pg.mjs'),
   peer: join(HERE, 'sync/peer-stripe-sync-engine.ts'),
 }
 
@@ -117,7 +128,7 @@ async function benchSize(
   const emulator = await startEmulator(size, exportDir)
   try {
     const template = await prepareHome(join(dir, 'template'), exportDir, emulator.baseUrl, emulator.secrets)
-    const kinds = (['floor', 'floor-ledger', 'sdk', 'sdk-wal', 'yms', 'yms-alt', 'peer'] as const).filter(
+    const kinds = (['floor', 'floor-ledger', 'sdk', 'sdk-wal', 'yms', 'yms-alt', 'yms-pg', 'peer'] as const).filter(
       (k) => only.has(k) || (k === 'yms-alt' && alt !== null),
     )
     const rows: Row[] = kinds.map((kind) => ({size, kind, runs: []}))
@@ -134,11 +145,16 @@ async function benchSize(
           BENCH_CHARGES: String(emulator.counts.charges),
           BENCH_SDK_WAL: kind === 'sdk-wal' ? '1' : '0',
         }
-        if (kind === 'yms' || kind === 'yms-alt') {
+        if (kind === 'yms' || kind === 'yms-alt' || kind === 'yms-pg') {
           copyFileSync(template, join(runDir, 'ledger.db'))
           Object.assign(env, {BENCH_HOME: runDir, BENCH_PROVIDER, ...benchSecretEnv(emulator.secrets)})
         }
-        const database = `peer_${size}_${rep}`
+        const database = `${kind === 'yms-pg' ? 'ymspg' : 'peer'}_${size}_${rep}`
+        if (kind === 'yms-pg') {
+          const {url, password} = await postgres!.freshApart(database)
+          Object.assign(env, {BENCH_PG_URL: url, PGPASSWORD: password})
+          await copyToPostgres(runDir, url, password)
+        }
         if (kind === 'peer') {
           env.BENCH_PG_URL = await postgres!.fresh(database)
           env.BENCH_REFUNDS = String(emulator.counts.refunds)
@@ -151,8 +167,8 @@ async function benchSize(
         const result = await runWorker(kind, env, profDir)
         const emulatorCpu = cpuSeconds(emulator.child.pid!) - emulatorCpu0
         // The peer's writes cost CPU in PostgreSQL's processes too (migrations included): shown beside its own.
-        const serverCpu = kind === 'peer' ? postgres!.cpuSeconds() - serverCpu0 : Number.NaN
-        if (kind === 'peer') await postgres!.drop(database)
+        const serverCpu = kind === 'peer' || kind === 'yms-pg' ? postgres!.cpuSeconds() - serverCpu0 : Number.NaN
+        if (kind === 'peer' || kind === 'yms-pg') await postgres!.drop(database)
         if (!asJson)
           process.stderr.write(
             `  ${size} ${kind} rep ${rep + 1}: ${result.items} items in ${fmt(result.ms / 1000, 2)} s (cpu ${fmt(result.cpuMs / 1000, 2)} s${result.detail?.startupCpuMs === undefined ? '' : ` of which ${fmt(Number(result.detail.startupCpuMs) / 1000, 2)} s before the clock started`}, emulator cpu ${fmt(emulatorCpu, 2)} s${Number.isNaN(serverCpu) ? '' : `, PostgreSQL cpu ${fmt(serverCpu, 2)} s`}), ${fmt((result.items * 1000) / result.ms, 0)}/s, peak RSS ${result.maxRssMb} MB\n`,
@@ -165,6 +181,19 @@ async function benchSize(
     return {rows, emulator: info}
   } finally {
     emulator.child.kill('SIGTERM')
+  }
+}
+
+/** The run's home ledger into the empty database, as `yms-pay store copy --to` moves it (not timed). */
+async function copyToPostgres(home: string, url: string, password: string): Promise<void> {
+  const ctx = benchContext(home, {PGPASSWORD: password})
+  // pg reads the password from this process's environment, as it does in the CLI's.
+  process.env.PGPASSWORD = password
+  const db = openDatabase(ctx.home.dbFile)
+  try {
+    await copyLedgerToPostgres(db, ctx, url)
+  } finally {
+    db.close()
   }
 }
 
@@ -186,7 +215,7 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'yms-bench-sync-'))
   const all: Row[] = []
   const emulators: Record<number, unknown> = {}
-  const postgres = only.has('peer') ? await startPeerPostgres() : null
+  const postgres = only.has('peer') || only.has('yms-pg') ? await startPeerPostgres() : null
   try {
     for (const size of sizes) {
       if (!asJson) process.stderr.write(`size ${size}: generating, exporting, importing...\n`)

@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3'
+import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {z} from 'zod'
 
+import {PG_MODE, storeEnv} from '../helpers/pg-mode.js'
 import type {SyncWorld} from '../helpers/sync-world.js'
 import {run, runUntilSignal, secretEnv, tempHome} from './helpers.js'
 import {ErrorJson, ProviderRun, SyncResult, TxnList} from './shapes.js'
@@ -134,10 +136,21 @@ describe('sync --watch (in-process, stopped as SIGTERM would stop it)', () => {
   afterAll(() => world?.close())
 
   it('with --json: one JSON line per page and per run, no summary object; a stop ends the interval wait, exit 0', async () => {
-    const finishedRuns = () => {
+    const FINISHED = `SELECT COUNT(*) AS n FROM sync_runs WHERE status = 'ok'`
+    const finishedRuns = async () => {
+      if (PG_MODE) {
+        const {YMS_PAY_DATABASE_URL: url, PGPASSWORD: password} = await storeEnv(world.home)
+        const client = new pg.Client({connectionString: url, password})
+        await client.connect()
+        try {
+          return Number((await client.query<{n: string}>(FINISHED)).rows[0]!.n)
+        } finally {
+          await client.end()
+        }
+      }
       const db = new Database(world.dbFile, {readonly: true})
       try {
-        return db.prepare(`SELECT COUNT(*) FROM sync_runs WHERE status = 'ok'`).pluck().get() as number
+        return (db.prepare(FINISHED).get() as {n: number}).n
       } finally {
         db.close()
       }
@@ -146,7 +159,7 @@ describe('sync --watch (in-process, stopped as SIGTERM would stop it)', () => {
       'SIGTERM',
       ['sync', '--watch', '--interval', '1h', '--json'],
       {home: world.home, env: world.env},
-      () => finishedRuns() >= 1,
+      async () => (await finishedRuns()) >= 1,
     )
     expect(r.exitCode).toBe(0)
     const lines = r.stdout
@@ -173,8 +186,13 @@ describe('sync with nothing to call', () => {
     expect(json.exitCode).toBe(78)
     expect(ErrorJson.parse(json.json()).error).toMatchObject({
       code: 'no_enabled_providers',
-      message: expect.stringContaining(`no enabled providers in ${home} (from YMS_PAY_HOME)`),
-      hint: expect.stringMatching(/providers add/),
+      // A PostgreSQL ledger is named by its URL, not by the home.
+      message: expect.stringContaining(
+        PG_MODE
+          ? 'no enabled providers in the PostgreSQL ledger'
+          : `no enabled providers in ${home} (from YMS_PAY_HOME)`,
+      ),
+      hint: expect.stringMatching(PG_MODE ? /providers add.*YMS_PAY_DATABASE_URL/ : /providers add/),
     })
   })
 

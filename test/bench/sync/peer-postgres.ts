@@ -3,13 +3,15 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {startCluster, type Cluster} from '../../helpers/postgres-cluster.js'
 
 /**
- * The PostgreSQL the peer writes into: one durable cluster per bench run (fsync, synchronous_commit and
+ * The PostgreSQL the peer (and yms-pay's `yms-pg`) writes into: one durable cluster per bench run (fsync, synchronous_commit and
  * full_page_writes on, as PostgreSQL ships: yms-pay's SQLite commits with synchronous=FULL), a fresh database per
  * repetition, dropped after it.
  */
 export interface PeerPostgres {
   /** Creates the database and returns its URL. */
   fresh(name: string): Promise<string>
+  /** Creates the database and returns its URL without the password, which comes apart (yms-pay refuses one in a URL). */
+  freshApart(name: string): Promise<{url: string; password: string}>
   drop(name: string): Promise<void>
   /** CPU seconds the server has used so far: the postmaster, its exited backends, and its live children. */
   cpuSeconds(): number
@@ -25,6 +27,11 @@ export async function startPeerPostgres(): Promise<PeerPostgres> {
       await cluster.admin(`CREATE DATABASE ${name}`)
       const c = cluster.connection(name)
       return `postgres://${c.user}:${encodeURIComponent(c.password)}@${c.host}:${c.port}/${name}`
+    },
+    async freshApart(name) {
+      await cluster.admin(`CREATE DATABASE ${name}`)
+      const c = cluster.connection(name)
+      return {url: `postgres://${c.user}@${c.host}:${c.port}/${name}`, password: c.password}
     },
     drop: (name) => cluster.admin(`DROP DATABASE ${name} WITH (FORCE)`),
     cpuSeconds: () => treeCpuSeconds(cluster.pid()),
