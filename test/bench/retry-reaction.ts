@@ -52,8 +52,9 @@ try {
         db.write(() => {
           // One page's worth of events share their once-per-page reads, as applyItems shares them.
           const once = oncePerApply()
+          const batch = txns.slice(start, start + 100)
           for (let i = start; i < Math.min(start + 100, txns.length); i++)
-            retryReaction(db, scope, {kind: 'written', txn: txns[i]!, owner: owners[i]!, now, once})
+            retryReaction(db, scope, {kind: 'written', txn: txns[i]!, owner: owners[i]!, now, once, batch})
         })
       reaction.push(performance.now() - t1)
       db.close()

@@ -2,11 +2,12 @@ import {isOpen, queueVerdict} from '../../core/retry/policy.js'
 import {retryPolicy} from '../../core/retry/schedule.js'
 import type {NormalizedTxn} from '../../core/transaction.js'
 import {dual} from '../../store/ops/dual.js'
-import type {Ops} from '../../store/ops/op.js'
+import {engine, type Ops} from '../../store/ops/op.js'
 import type {Owner} from '../../store/repos/customers.js'
 import {getProvider} from '../../store/repos/providers.js'
 import {insertRetry, openRetriesLike, retryOfPayment} from '../../store/repos/retries.js'
 import {attemptByExternalId, attemptByKey, type AttemptRow} from '../../store/repos/retries-attempts.js'
+import {type RetryLinks, retryLinksIn} from '../../store/repos/retry-links.js'
 import {readRetryRules} from '../../store/repos/retry-rules.js'
 import {appendAudit} from '../audit.js'
 import type {OncePerApply} from '../sync/once-per-apply.js'
@@ -18,7 +19,15 @@ import {type Learned, settleAttempt, supersede} from './settle.js'
 
 /** What this reaction reads of sync/reactions.ts's ApplyEvent (named there; that module lists this one). */
 type Applied =
-  {kind: 'written'; txn: NormalizedTxn; owner: Owner | null; now: string; once: OncePerApply} | {kind: 'held'}
+  | {
+      kind: 'written'
+      txn: NormalizedTxn
+      owner: Owner | null
+      now: string
+      once: OncePerApply
+      batch: readonly NormalizedTxn[]
+    }
+  | {kind: 'held'}
 
 /**
  * The retry queue's part of every apply (sync pages, webhooks, replays, retries' own outcomes), inside the same write
@@ -30,23 +39,39 @@ type Applied =
 export const retryReaction = dual(function* retryReaction(scope: ApplyScope, event: Applied): Ops<void> {
   if (event.kind !== 'written' || event.txn.type !== 'payment') return
   const {txn, now} = event
-  const attempt = yield* attemptOf(txn)
+  const links = yield* pageLinks(event)
+  const attempt = yield* attemptOf(txn, links)
   if (attempt) {
     const learned = learnedFrom(txn)
     if (learned) yield* settleAttempt.ops(attempt, learned, {actor: scope.actor}, now)
     return
   }
-  const chain = yield* retryOfPayment.ops(txn.id)
+  const chain = !links || links.chains.has(txn.id) ? yield* retryOfPayment.ops(txn.id) : null
   if (chain) {
     if (txn.status !== 'failed' && isOpen(chain.status))
       yield* supersede.ops(chain, `the failed payment is now ${txn.status}`, scope.actor, now)
     return
   }
-  if (txn.status === 'failed' && txn.failure && event.owner) yield* enqueue(scope, txn, event.owner, event)
+  if (txn.status === 'failed' && txn.failure && event.owner) {
+    yield* enqueue(scope, txn, event.owner, event)
+    // A later state of this payment in the same page must ask for the chain it may have queued.
+    links?.chains.add(txn.id)
+  }
 })
 
-function* attemptOf(txn: NormalizedTxn): Ops<AttemptRow | null> {
-  const byId = yield* attemptByExternalId.ops(txn.provider, txn.externalId)
+/**
+ * On PostgreSQL, which of the page's payments the queue knows, read once for the page; null (ask per payment) on
+ * SQLite, whose point reads cost less than the list, and for a payment the page was not given.
+ */
+function* pageLinks(event: Extract<Applied, {kind: 'written'}>): Ops<RetryLinks | null> {
+  const {id} = event.txn
+  if ((yield* engine()) !== 'postgres' || !event.batch.some((t) => t.id === id)) return null
+  return yield* event.once(retryLinksIn, event.batch)
+}
+
+function* attemptOf(txn: NormalizedTxn, links: RetryLinks | null): Ops<AttemptRow | null> {
+  const known = !links || links.attempts.has(`${txn.provider}:${txn.externalId}`)
+  const byId = known ? yield* attemptByExternalId.ops(txn.provider, txn.externalId) : null
   if (byId) return byId
   const key = retryKeyIn(txn.metadata)
   const byKey = key ? yield* attemptByKey.ops(key) : null

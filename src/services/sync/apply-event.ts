@@ -21,6 +21,11 @@ export type ApplyEvent =
       now: string
       /** Reads shared by every event of this page (once-per-apply.ts). */
       once: OncePerApply
+      /**
+       * The transactions this apply was given (a page, a delivery), the same array for each of its events: a
+       * reaction may read for them all at once (with `once`) what it would otherwise ask per transaction.
+       */
+      batch: readonly NormalizedTxn[]
     }
   | {
       kind: 'held'

@@ -8,8 +8,8 @@ import {
   type Skipped,
 } from '../../core/transaction.js'
 import {dual} from '../../store/ops/dual.js'
-import {now as storeNow, type Ops} from '../../store/ops/op.js'
-import type {Owner} from '../../store/repos/customers.js'
+import {engine, now as storeNow, type Ops} from '../../store/ops/op.js'
+import {type Owner, ownersByRefs, segmentsOf} from '../../store/repos/customers.js'
 import {
   awaitingChildren,
   closeQuarantined,
@@ -20,7 +20,13 @@ import {
 } from '../../store/repos/quarantine.js'
 import {keepSkipped} from '../../store/repos/skipped.js'
 import {recordLatency, type RunCounts} from '../../store/repos/sync-state.js'
-import {getTxnState, type StoredTxnState, writeTxnVersion} from '../../store/repos/transactions.js'
+import {
+  getTxnState,
+  reserveSeqs,
+  type StoredTxnState,
+  txnStatesIn,
+  writeTxnVersion,
+} from '../../store/repos/transactions.js'
 import {sameTxnState} from '../../store/repos/txn-row.js'
 import {appendAudit} from '../audit.js'
 import {oncePerApply, type OncePerApply} from './once-per-apply.js'
@@ -101,7 +107,12 @@ export const applyItems = dual(function* applyItems(
     now: yield* storeNow(),
     once: oncePerApply(),
     batch: new Map(items.map((i) => [i.txn.id, Date.parse(i.txn.updatedAt)])),
+    txns: items.map((i) => i.txn),
+    known: null,
+    segments: null,
+    seqs: [],
   }
+  if ((yield* engine()) === 'postgres') yield* readAhead(scope, ordered, page)
   // Invalid objects first: a refund in the same page as its unreadable payment then says where the payment is.
   for (const bad of invalid) {
     yield* quarantine.ops({
@@ -136,11 +147,53 @@ interface PageState {
   once: OncePerApply
   /** The page's own items (id -> updatedAt ms): a waiting child the page itself carries is applied in its turn. */
   batch: ReadonlyMap<string, number>
+  /** The page's transactions as given, for reactions that read for them all at once (ApplyEvent `batch`). */
+  txns: readonly NormalizedTxn[]
+  /**
+   * PostgreSQL: the stored state of the page's transactions and of their parents, read in one statement before the
+   * first item (null: not in the ledger). An id leaves it once the page writes it, and is asked for again if needed.
+   */
+  known: Map<string, StoredTxnState | null> | null
+  /** PostgreSQL: the segments of the customers `known` names (an apply never writes a customer). */
+  segments: Map<string, string> | null
+  /** PostgreSQL: seqs reserved for the page's new transactions, taken in order. */
+  seqs: number[]
+}
+
+/**
+ * On PostgreSQL, what every item would ask the server one by one, asked for the page at once: each statement is a
+ * round trip there, and a page's new rows then go in a few multi-row statements (op.ts `later`, docs/postgres.md
+ * "A page in a few statements"). SQLite answers a point read in microseconds, so it keeps asking per item.
+ */
+function* readAhead(scope: ApplyScope, items: readonly SerializedTxn[], page: PageState): Ops<void> {
+  const ids = new Set<string>()
+  for (const {txn} of items) {
+    ids.add(txn.id)
+    if (txn.parentExternalId) ids.add(`${scope.provider}:${txn.parentExternalId}`)
+  }
+  page.known = yield* txnStatesIn.ops([...ids])
+  const customers = new Set<string>()
+  for (const state of page.known.values()) if (state?.customerId) customers.add(state.customerId)
+  page.segments = yield* segmentsOf.ops([...customers])
+  const refs = new Set<string>()
+  for (const {txn} of items) if (txn.customerRef && !scope.customers.has(txn.customerRef)) refs.add(txn.customerRef)
+  if (refs.size > 0)
+    for (const [ref, owner] of yield* ownersByRefs.ops([...refs], scope.provider, scope.kind))
+      scope.customers.set(ref, owner)
+  let fresh = 0
+  for (const {txn} of items) if (page.known.get(txn.id) === null) fresh++
+  page.seqs = yield* reserveSeqs.ops(fresh)
+}
+
+/** The stored state, from what the page read ahead when it holds the id. */
+function* storedState(id: string, page: PageState): Ops<StoredTxnState | null> {
+  const known = page.known?.get(id)
+  return known !== undefined ? known : yield* getTxnState.ops(id)
 }
 
 function* applyOne(scope: ApplyScope, item: SerializedTxn, counts: ApplyCounts, page: PageState): Ops<void> {
   const {rawJson} = item
-  const existing = yield* getTxnState.ops(item.txn.id)
+  const existing = yield* storedState(item.txn.id, page)
   const txn = existing ? keepKnownFee(item.txn, existing.txn) : item.txn
   if (existing && (sameTxnState(existing.txn, txn) || Date.parse(existing.txn.updatedAt) > Date.parse(txn.updatedAt))) {
     counts.unchanged++
@@ -148,7 +201,7 @@ function* applyOne(scope: ApplyScope, item: SerializedTxn, counts: ApplyCounts, 
       yield* closeQuarantined.ops(scope.provider, txn.externalId, 'replayed')
     return
   }
-  const verdict = yield* verdictFor.ops(scope, txn, existing)
+  const verdict = yield* verdictFor.ops(scope, txn, existing, page)
   if (verdict.kind === 'held') {
     yield* hold(scope, {txn, rawJson}, verdict)
     yield* react.ops(scope, {
@@ -193,6 +246,8 @@ function* write(
   const now = page.now
   // Hashed only when a new state is written (most re-read objects are unchanged), on the writer's thread.
   const rawSha256 = createHash('sha256').update(rawJson).digest('hex')
+  // Written now: what the page read ahead of it is no longer the ledger's.
+  page.known?.delete(txn.id)
   const seq = yield* writeTxnVersion.ops(
     {
       txn,
@@ -205,11 +260,21 @@ function* write(
       now,
     },
     existing?.seq ?? null,
+    existing ? undefined : page.seqs.shift(),
   )
   counts[existing ? 'updated' : 'inserted']++
   const posted = yield* postTxn.ops({txn, seq, owner, version, seenBefore: existing !== null, now})
   counts.posted += posted
-  yield* react.ops(scope, {kind: 'written', txn, previous: existing?.txn ?? null, owner, posted, now, once: page.once})
+  yield* react.ops(scope, {
+    kind: 'written',
+    txn,
+    previous: existing?.txn ?? null,
+    owner,
+    posted,
+    now,
+    once: page.once,
+    batch: page.txns,
+  })
   if (page.openQuarantine)
     yield* closeQuarantined.ops(scope.provider, txn.externalId, scope.source === 'replay' ? 'replayed' : 'resolved')
   if (

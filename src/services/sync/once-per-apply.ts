@@ -10,15 +10,16 @@ import type {Ops} from '../../store/ops/op.js'
  */
 export interface OncePerApply {
   <T>(read: Dual<[], T>): Ops<T>
-  <T>(read: Dual<[string], T>, key: string): Ops<T>
+  /** A key that is an object (the apply's own list of transactions) is one key by identity. */
+  <T, K>(read: Dual<[K], T>, key: K): Ops<T>
 }
 
 export function oncePerApply(): OncePerApply {
-  const values = new Map<unknown, Map<string | undefined, unknown>>()
-  return function* once<T>(read: Dual<[], T> | Dual<[string], T>, key?: string): Ops<T> {
+  const values = new Map<unknown, Map<unknown, unknown>>()
+  return function* once<T>(read: Dual<[], T> | Dual<[unknown], T>, key?: unknown): Ops<T> {
     let byKey = values.get(read)
     if (!byKey) values.set(read, (byKey = new Map()))
-    if (!byKey.has(key)) byKey.set(key, yield* (read as Dual<[string], T>).ops(key!))
+    if (!byKey.has(key)) byKey.set(key, yield* (read as Dual<[unknown], T>).ops(key))
     return byKey.get(key) as T
   }
 }

@@ -6,6 +6,7 @@ import {ownerByRef, type Owner, segmentOf} from '../../store/repos/customers.js'
 import {openQuarantineReason} from '../../store/repos/quarantine.js'
 import type {StoredTxnState} from '../../store/repos/transactions.js'
 import {storedParent} from '../../store/repos/transactions.js'
+import type {OncePerApply} from './once-per-apply.js'
 
 /** What the apply path needs of its scope to decide whose a transaction is. */
 export interface VerdictScope {
@@ -29,10 +30,22 @@ export type Verdict =
   | {kind: 'customer'; owner: Owner}
   | {kind: 'held'; reason: QuarantineReason; detail: string; denied?: Owner}
 
+/**
+ * What the apply has already read in its transaction: segments once per apply (an apply never writes a customer),
+ * and on PostgreSQL the states the page read ahead (apply.ts readAhead), parents included.
+ */
+export interface VerdictPage {
+  once: OncePerApply
+  known: ReadonlyMap<string, StoredTxnState | null> | null
+  /** PostgreSQL: the segments of the customers those states name, read with them. */
+  segments: ReadonlyMap<string, string> | null
+}
+
 export const verdictFor = dual(function* verdictFor(
   scope: VerdictScope,
   txn: NormalizedTxn,
   existing: StoredTxnState | null,
+  page?: VerdictPage,
 ): Ops<Verdict> {
   if (isMerchantBooking(txn.type)) return {kind: 'merchant'}
   const found: Found =
@@ -41,10 +54,10 @@ export const verdictFor = dual(function* verdictFor(
           owner: {
             customerId: existing.customerId,
             siteId: existing.siteId,
-            segment: yield* segmentOf.ops(existing.customerId),
+            segment: yield* segment(existing.customerId, page),
           },
         }
-      : yield* findOwner(scope, txn)
+      : yield* findOwner(scope, txn, page)
   if ('held' in found) return found.held
   const {owner} = found
   if (!isAllowed(scope.grants, {segment: owner.segment, site: owner.siteId}, 'write')) {
@@ -56,8 +69,14 @@ export const verdictFor = dual(function* verdictFor(
 
 type Found = {owner: Owner} | {held: Extract<Verdict, {kind: 'held'}>}
 
-function* findOwner(scope: VerdictScope, txn: NormalizedTxn): Ops<Found> {
-  if (isChildType(txn.type) && txn.parentExternalId) return yield* parentOwner(scope, txn.parentExternalId)
+function* segment(customerId: string, page: VerdictPage | undefined): Ops<string> {
+  const known = page?.segments?.get(customerId)
+  if (known !== undefined) return known
+  return page ? yield* page.once(segmentOf, customerId) : yield* segmentOf.ops(customerId)
+}
+
+function* findOwner(scope: VerdictScope, txn: NormalizedTxn, page: VerdictPage | undefined): Ops<Found> {
+  if (isChildType(txn.type) && txn.parentExternalId) return yield* parentOwner(scope, txn.parentExternalId, page)
   if (txn.customerRef) {
     const key = txn.customerRef
     if (!scope.customers.has(key)) scope.customers.set(key, yield* ownerByRef.ops(key, scope.provider, scope.kind))
@@ -68,8 +87,9 @@ function* findOwner(scope: VerdictScope, txn: NormalizedTxn): Ops<Found> {
   return held('unknown_customer', 'the gateway object names no customer')
 }
 
-function* parentOwner(scope: VerdictScope, parentExternalId: string): Ops<Found> {
-  const parent = yield* storedParent.ops(scope.provider, parentExternalId)
+function* parentOwner(scope: VerdictScope, parentExternalId: string, page: VerdictPage | undefined): Ops<Found> {
+  const known = page?.known?.get(`${scope.provider}:${parentExternalId}`)
+  const parent = known !== undefined ? known : yield* storedParent.ops(scope.provider, parentExternalId)
   if (!parent) {
     const why = yield* openQuarantineReason.ops(scope.provider, parentExternalId)
     return held(
@@ -82,7 +102,7 @@ function* parentOwner(scope: VerdictScope, parentExternalId: string): Ops<Found>
   if (!parent.customerId || !parent.siteId)
     return held('unknown_customer', `${parentExternalId}, which this concerns, belongs to no customer`)
   return {
-    owner: {customerId: parent.customerId, siteId: parent.siteId, segment: yield* segmentOf.ops(parent.customerId)},
+    owner: {customerId: parent.customerId, siteId: parent.siteId, segment: yield* segment(parent.customerId, page)},
   }
 }
 

@@ -24,6 +24,43 @@ export type Op =
   | {readonly kind: 'now'}
   | {readonly kind: 'engine'}
   | {readonly kind: 'write' | 'read'; readonly body: Ops<unknown>}
+  | {readonly kind: 'later'; readonly insert: HeldInsert; readonly rows: number; readonly params: readonly unknown[]}
+
+/**
+ * An INSERT written in three parts so that rows of several statements can become one: `head` up to VALUES, `row` one
+ * row's `(?, …)`, `tail` what follows the rows (an `ON CONFLICT … DO NOTHING`, never a DO UPDATE: two rows of one
+ * statement may not update the same row). Kept as a module constant: the runner groups rows by this object.
+ */
+export interface HeldInsert {
+  readonly head: string
+  readonly row: string
+  readonly tail: Sql
+  /**
+   * For an upsert that updates (`ON CONFLICT … DO UPDATE`): the conflict key of a row's values, and how two rows of
+   * one key become the one row that has the same effect as both in turn. Rows held with the same key are then
+   * combined before they go, as one statement may not update a row twice.
+   */
+  readonly merge?: {
+    key(values: readonly unknown[]): string
+    combine(earlier: readonly unknown[], later: readonly unknown[]): unknown[]
+  }
+}
+
+/** The statement for `rows` rows of an insert, built once per row count and engine. */
+export function heldText(insert: HeldInsert, rows: number, engine: Engine): string {
+  let texts = heldTexts.get(insert)
+  if (!texts) heldTexts.set(insert, (texts = new Map()))
+  const key = engine === 'sqlite' ? rows : -rows
+  let text = texts.get(key)
+  if (text === undefined) {
+    const tail = spelled(insert.tail, engine)
+    text = `${insert.head} VALUES ${Array.from({length: rows}, () => insert.row).join(', ')}${tail ? ` ${tail}` : ''}`
+    texts.set(key, text)
+  }
+  return text
+}
+
+const heldTexts = new WeakMap<HeldInsert, Map<number, string>>()
 
 /** What a repository function returns: its statements, then its result. */
 export type Ops<T> = Generator<Op, T, unknown>
@@ -68,6 +105,18 @@ export function* now(): Ops<string> {
 /** Which engine runs these statements, for the rare logic (not SQL) that must differ. */
 export function* engine(): Ops<Engine> {
   return (yield {kind: 'engine'}) as Engine
+}
+
+/**
+ * Rows to insert whose result nothing needs (no RETURNING, no count), and which nothing in this transaction reads
+ * back before its next statement that answers something. SQLite runs the statement at once, as `run` would.
+ * PostgreSQL holds it until that next statement (or a nested transaction, or the end of this one), then sends the
+ * rows held of each insert as one multi-row statement, the inserts in the order of their first rows: a sync page's
+ * hundreds of round trips become a few (docs/postgres.md, "A page in a few statements"). So only for new rows whose
+ * order matters between tables (a state after its transaction), not within one, and no conflict but DO NOTHING.
+ */
+export function* later(insert: HeldInsert, rows: number, params: readonly unknown[]): Ops<void> {
+  if (rows > 0) yield {kind: 'later', insert, rows, params}
 }
 
 /**

@@ -1,5 +1,6 @@
 import {fromNamed} from '../seam/placeholders.js'
 import type {Queryable, SqlValue, Store} from '../seam/store.js'
+import {HeldRows} from './held-rows.js'
 import {type Engine, type Op, type Ops, type Params, type Sql, spelled} from './op.js'
 
 /** Where run-async answers a generator's statements: a transaction of the seam, and the store's clock. */
@@ -13,20 +14,31 @@ export interface AsyncTarget {
 /**
  * Runs a repository's statements through the async seam, one awaited statement at a time (PostgreSQL; the SQLite
  * seam answers the same, for tests that hold both to one contract). Nested writes and reads go through the Store,
- * which finds the transaction they are called from and makes a write a savepoint of it.
+ * which finds the transaction they are called from and makes a write a savepoint of it. Rows held by `later` are
+ * sent before the next statement that answers something, before a nested transaction and at the end of the body,
+ * so every read sees them; a failure sending them is thrown at that statement.
  */
 export async function runAsync<T>(target: AsyncTarget, ops: Ops<T>): Promise<T> {
+  const held = new HeldRows(target.engine)
   let step = ops.next()
   while (!step.done) {
+    const op = step.value
+    if (op.kind === 'later') {
+      held.hold(op.insert, op.rows, op.params)
+      step = ops.next()
+      continue
+    }
     let answer: unknown
     try {
-      answer = await answer1(target, step.value)
+      if (op.kind !== 'now' && op.kind !== 'engine') await held.send(target.q)
+      answer = await answer1(target, op)
     } catch (error) {
       step = ops.throw(error)
       continue
     }
     step = ops.next(answer)
   }
+  await held.send(target.q)
   return step.value
 }
 
@@ -54,6 +66,8 @@ async function answer1(target: AsyncTarget, op: Op): Promise<unknown> {
       return target.store.write((inner) => runAsync({...target, q: inner}, op.body))
     case 'read':
       return target.store.read((inner) => runAsync({...target, q: inner}, op.body))
+    case 'later':
+      throw new Error('held by runAsync, never answered')
   }
 }
 

@@ -1,5 +1,5 @@
 import type {Db, Statement} from '../db.js'
-import {type Op, type Ops, type Params, spelled} from './op.js'
+import {heldText, type Op, type Ops, type Params, spelled} from './op.js'
 
 /**
  * Runs a repository's statements on SQLite, synchronously: each answer is ready before the generator goes on, so a
@@ -47,6 +47,9 @@ function answer1(db: Db, op: Op): unknown {
       return bind(statement(db, op.sql, true), op.params, 'all')
     case 'run':
       return {changes: (bind(statement(db, op.sql, false), op.params, 'run') as {changes: number}).changes}
+    case 'later':
+      db.stmt(heldText(op.insert, op.rows, 'sqlite')).run(...op.params)
+      return undefined
     case 'each': {
       const rows = bind(statement(db, op.sql, false), op.params, 'iterate') as Iterable<unknown>
       for (const row of rows) op.row(row)

@@ -221,6 +221,17 @@ export const segmentOf = dual(function* segmentOf(customerId: string): Ops<strin
   return row?.segment ?? ''
 })
 
+const SEGMENTS_IN = bothWays((w) => `SELECT id, segment FROM customers WHERE id ${w.inList('text')}`)
+
+/** segmentOf for several customers at once ('' when none); a customer not found is left out. */
+export const segmentsOf = dual(function* segmentsOf(customerIds: readonly string[]): Ops<Map<string, string>> {
+  const segments = new Map<string, string>()
+  if (customerIds.length === 0) return segments
+  for (const row of yield* all<{id: string; segment: string | null}>(SEGMENTS_IN, [JSON.stringify(customerIds)]))
+    segments.set(row.id, row.segment ?? '')
+  return segments
+})
+
 const REFS_OF = bothWays(
   (w) => `SELECT customer, provider_key, external_ref FROM customer_refs
        WHERE customer ${w.inList('text')} ORDER BY customer, provider_key`,

@@ -1,7 +1,7 @@
 import type {Decision, FailureBasis} from '../../core/transaction.js'
 import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, get, run} from '../ops/op.js'
+import {all, get, type HeldInsert, later} from '../ops/op.js'
 
 /**
  * Every code a failed payment came with, per provider (migration 005): how often, how often no table mapped it,
@@ -30,10 +30,13 @@ export interface DeclineCodeRow extends Omit<DeclineCodeSeen, 'basis' | 'decisio
 
 export const noteDeclineCode = dual(function* noteDeclineCode(seen: DeclineCodeSeen, now: string) {
   const unmapped = seen.basis === 'unmapped' ? 1 : 0
-  yield* run(NOTE, [
+  // Nothing reads it back in the apply that notes it: on PostgreSQL it goes with the page's held rows, a page's
+  // notes of one code as one row (NOTE's merge).
+  yield* later(NOTE, 1, [
     seen.provider,
     seen.kind,
     seen.code,
+    1,
     unmapped,
     seen.basis,
     seen.decision,
@@ -44,15 +47,34 @@ export const noteDeclineCode = dual(function* noteDeclineCode(seen: DeclineCodeS
   ])
 })
 
-const NOTE = bothWays(
-  (w) => `INSERT INTO decline_codes (provider, kind, code, seen_count, unmapped_count, last_basis, last_decision,
-       last_message, last_txn_id, first_seen_at, last_seen_at)
-     VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (provider, code) DO UPDATE SET kind = excluded.kind, seen_count = ${w.stored('decline_codes', 'seen_count')} + 1,
+// Positions in a NOTE row: seen_count and unmapped_count add up, first_seen_at is the earlier row's, the rest the
+// later row's, as two upserts one after the other would leave them.
+const SEEN = 3
+const UNMAPPED = 4
+const FIRST_SEEN = 9
+
+const NOTE: HeldInsert = {
+  head: `INSERT INTO decline_codes (provider, kind, code, seen_count, unmapped_count, last_basis, last_decision,
+       last_message, last_txn_id, first_seen_at, last_seen_at)`,
+  row: '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  tail: bothWays(
+    (w) => `ON CONFLICT (provider, code) DO UPDATE SET kind = excluded.kind,
+       seen_count = ${w.stored('decline_codes', 'seen_count')} + excluded.seen_count,
        unmapped_count = ${w.stored('decline_codes', 'unmapped_count')} + excluded.unmapped_count, last_basis = excluded.last_basis,
        last_decision = excluded.last_decision, last_message = excluded.last_message,
        last_txn_id = excluded.last_txn_id, last_seen_at = excluded.last_seen_at`,
-)
+  ),
+  merge: {
+    key: (row) => JSON.stringify([row[0], row[2]]),
+    combine(earlier, later) {
+      const row = [...later]
+      row[SEEN] = (earlier[SEEN] as number) + (later[SEEN] as number)
+      row[UNMAPPED] = (earlier[UNMAPPED] as number) + (later[UNMAPPED] as number)
+      row[FIRST_SEEN] = earlier[FIRST_SEEN]
+      return row
+    },
+  },
+}
 
 /** Most seen first; `unmapped` keeps the codes that came at least once without a mapping. */
 export const listDeclineCodes = dual(function* listDeclineCodes(

@@ -2,7 +2,7 @@ import type {PostingLine} from '../../core/ledger.js'
 import type {Money} from '../../core/transaction.js'
 import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, now, type Ops, run, value} from '../ops/op.js'
+import {all, engine, type HeldInsert, heldText, later, now, type Ops, run, value} from '../ops/op.js'
 
 export interface PostingMeta {
   provider: string | null
@@ -85,23 +85,40 @@ export const insertPostings = dual(function* insertPostings(
   const values: unknown[] = []
   for (const l of lines)
     values.push(seq, id, version, l.account, l.minor, l.currency, meta.provider, meta.site, meta.customer, when)
-  return (yield* run(insertPostingsSql('seq' in key, lines.length), values)).changes
+  const text = heldText('seq' in key ? BY_TXN : BY_DOCUMENT, lines.length, yield* engine())
+  return (yield* run(text, values)).changes
 })
 
-const postingsSql = new Map<string, string>()
+/**
+ * The first posting set of a transaction new in this write (its seq just taken): no earlier line can conflict, so
+ * every line is written and nothing need be asked back; on PostgreSQL the lines wait to go with the page's others in
+ * one statement (op.ts `later`), whose balances the trigger then updates once.
+ */
+export const insertFirstPostings = dual(function* insertFirstPostings(
+  key: {seq: number; id: string},
+  version: number,
+  lines: readonly PostingLine[],
+  meta: PostingMeta,
+  at: string,
+): Ops<number> {
+  const values: unknown[] = []
+  for (const l of lines)
+    values.push(key.seq, key.id, version, l.account, l.minor, l.currency, meta.provider, meta.site, meta.customer, at)
+  yield* later(BY_TXN, lines.length, values)
+  return lines.length
+})
 
-function insertPostingsSql(byTxn: boolean, rows: number): string {
-  const cacheKey = `${byTxn}:${rows}`
-  let sql = postingsSql.get(cacheKey)
-  if (!sql) {
-    const conflict = byTxn
-      ? '(txn_seq, version, account, currency) WHERE txn_seq IS NOT NULL'
-      : '(txn_id, version, account, currency) WHERE txn_seq IS NULL'
-    sql = `INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)
-      VALUES ${Array.from({length: rows}, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT ${conflict} DO NOTHING`
-    postingsSql.set(cacheKey, sql)
-  }
-  return sql
+const POSTINGS_HEAD = `INSERT INTO ledger_postings (txn_seq, txn_id, version, account, amount_minor, currency, provider, site, customer, posted_at)`
+const POSTINGS_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+const BY_TXN: HeldInsert = {
+  head: POSTINGS_HEAD,
+  row: POSTINGS_ROW,
+  tail: 'ON CONFLICT (txn_seq, version, account, currency) WHERE txn_seq IS NOT NULL DO NOTHING',
+}
+const BY_DOCUMENT: HeldInsert = {
+  head: POSTINGS_HEAD,
+  row: POSTINGS_ROW,
+  tail: 'ON CONFLICT (txn_id, version, account, currency) WHERE txn_seq IS NULL DO NOTHING',
 }
 
 export const customerBalances = dual(function* customerBalances(customerId: string): Ops<Money[]> {

@@ -24,6 +24,7 @@ import {upsertSites} from '../../../src/store/repos/sites.js'
 import {startRun} from '../../../src/store/repos/sync-state.js'
 import {testPostgres} from '../../helpers/postgres.js'
 import {type HandleEngine, type HandleUnderTest, handleEngines} from '../../store/ops/engines.js'
+import {denseSeqs} from '../../helpers/dense-seqs.js'
 
 const postgres = await testPostgres()
 
@@ -196,7 +197,7 @@ function page2(): PageCommit {
 /** Everything the apply wrote, as rows, for comparing one engine's ledger with the other's. */
 function* ledgerRows() {
   const rows = (sql: string) => all(sql)
-  return {
+  return denseSeqs({
     transactions: yield* rows('SELECT * FROM transactions ORDER BY id'),
     states: yield* rows('SELECT * FROM transaction_states ORDER BY txn_id, version'),
     postings: yield* rows('SELECT * FROM ledger_postings ORDER BY txn_seq, version, account, currency'),
@@ -216,7 +217,7 @@ function* ledgerRows() {
     calls: yield* rows('SELECT * FROM gateway_calls ORDER BY id'),
     latency: yield* rows('SELECT * FROM sync_latency ORDER BY txn_id'),
     audit: yield* rows('SELECT * FROM audit_log ORDER BY seq'),
-  }
+  })
 }
 
 interface Outcome {

@@ -22,6 +22,7 @@ import {storedTransactions} from '../../../src/store/repos/transactions.js'
 import {testPostgres} from '../../helpers/postgres.js'
 import {createSyncWorld, testContext, WORLD_END, worldScenario, type SyncWorld} from '../../helpers/sync-world.js'
 import {type HandleEngine, type HandleUnderTest, handleEngines} from '../../store/ops/engines.js'
+import {denseSeqs} from '../../helpers/dense-seqs.js'
 
 const postgres = await testPostgres()
 
@@ -124,7 +125,7 @@ function* count(sql: string): Ops<number> {
  * runs (the run's owner names the process; a call's duration is measured) and the identity counters.
  */
 function* ledgerRows() {
-  return {
+  return denseSeqs({
     transactions: yield* all('SELECT * FROM transactions ORDER BY id'),
     states: yield* all('SELECT * FROM transaction_states ORDER BY txn_id, version'),
     postings: yield* all('SELECT * FROM ledger_postings ORDER BY txn_seq, version, account, currency'),
@@ -141,7 +142,7 @@ function* ledgerRows() {
       'SELECT seq, event, subject, provider, customer, site, order_key, dedup_key, payload, raised_at FROM alerts_outbox ORDER BY seq',
     ),
     audit: yield* all('SELECT * FROM audit_log ORDER BY seq'),
-  }
+  })
 }
 
 /**

@@ -21,6 +21,7 @@ import {testPostgres} from '../../helpers/postgres.js'
 import {manualClock} from '../../helpers/sync-world.js'
 import {type HandleEngine, type HandleUnderTest, handleEngines} from '../../store/ops/engines.js'
 import {startWorld, type HookWorld} from '../webhooks/world.js'
+import {denseSeqs} from '../../helpers/dense-seqs.js'
 
 const postgres = await testPostgres()
 
@@ -158,7 +159,7 @@ async function truthComparison(handle: LedgerHandle, payments: readonly Scenario
 /** What the server left, as rows, for comparing one engine's ledger with the other's. */
 function* ledgerRows() {
   const rows = (sql: string) => all(sql)
-  return {
+  return denseSeqs({
     transactions: yield* rows('SELECT * FROM transactions ORDER BY id'),
     states: yield* rows('SELECT * FROM transaction_states ORDER BY txn_id, version'),
     postings: yield* rows('SELECT * FROM ledger_postings ORDER BY txn_seq, version, account, currency'),
@@ -170,7 +171,7 @@ function* ledgerRows() {
     ),
     calls: yield* rows('SELECT provider, endpoint, method, status, outcome, attempt FROM gateway_calls ORDER BY id'),
     audit: yield* rows('SELECT * FROM audit_log ORDER BY seq'),
-  }
+  })
 }
 
 /**

@@ -2,7 +2,20 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {bothWays} from '../../../src/store/ops/dialect.js'
 import {dual} from '../../../src/store/ops/dual.js'
-import {all, each, engine, get, now, type Ops, run, value, values, write} from '../../../src/store/ops/op.js'
+import {
+  all,
+  each,
+  engine,
+  get,
+  type HeldInsert,
+  later,
+  now,
+  type Ops,
+  run,
+  value,
+  values,
+  write,
+} from '../../../src/store/ops/op.js'
 import {testPostgres} from '../../helpers/postgres.js'
 import {type HandleUnderTest, handleEngines} from './engines.js'
 
@@ -200,8 +213,39 @@ describe.each(handleEngines(postgres))('statement generators on $engine', ({engi
       await expect(attempt).rejects.toThrow(/a statement of this transaction failed/)
       expect(await ledger.handle.read(siteIds())).toEqual([])
     })
+
+    it('rows held by later are there for the next read of their transaction, and committed with it', async () => {
+      const seen = await ledger.handle.write(
+        (function* () {
+          yield* later(HELD_SITE, 2, ['berlin', 'Berlin', 'EUR', T, T, 'paris', 'Paris', 'EUR', T, T])
+          yield* later(HELD_SITE, 1, ['zurich', 'Zurich', 'CHF', T, T])
+          const before = yield* siteIds()
+          yield* later(HELD_SITE, 1, ['oslo', 'Oslo', 'NOK', T, T])
+          return before
+        })(),
+      )
+      expect(seen).toEqual(['berlin', 'paris', 'zurich'])
+      expect(await ledger.handle.read(siteIds())).toEqual(['berlin', 'oslo', 'paris', 'zurich'])
+    })
+
+    it('a held row the database refuses fails its whole transaction, whenever it is sent', async () => {
+      const attempt = ledger.handle.write(
+        (function* () {
+          yield* addSite('berlin')
+          yield* later(HELD_SITE, 1, ['berlin', 'again', 'EUR', T, T])
+        })(),
+      )
+      await expect(attempt).rejects.toThrow(kind === 'sqlite' ? /UNIQUE|constraint/i : /duplicate key|unique/i)
+      expect(await ledger.handle.read(siteIds())).toEqual([])
+    })
   })
 })
+
+const HELD_SITE: HeldInsert = {
+  head: 'INSERT INTO sites (id, name, currency, created_at, updated_at)',
+  row: '(?, ?, ?, ?, ?)',
+  tail: '',
+}
 
 describe('a dual repository function on a SQLite Db', () => {
   it('runs synchronously inside the caller’s transaction, as repository calls always did', async () => {

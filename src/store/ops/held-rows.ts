@@ -1,0 +1,67 @@
+import type {Queryable, SqlValue} from '../seam/store.js'
+import {type Engine, type HeldInsert, heldText} from './op.js'
+
+/** PostgreSQL binds at most 65,535 values to one statement; fewer rows per statement keep each one's text small. */
+const MAX_VALUES = 65_535
+const MAX_ROWS = 1_000
+
+/**
+ * The rows `later` held in one transaction, grouped by insert in the order of each insert's first row, until the
+ * runner sends them: each group as one multi-row statement (or a few, within the server's limit on values).
+ */
+export class HeldRows {
+  private readonly groups = new Map<HeldInsert, {rows: number; params: unknown[]}>()
+  /** For an insert that merges its rows: each key's row so far, in the order keys first came. */
+  private readonly merged = new Map<HeldInsert, Map<string, unknown[]>>()
+
+  constructor(private readonly engine: Engine) {}
+
+  hold(insert: HeldInsert, rows: number, params: readonly unknown[]): void {
+    if (insert.merge) return this.holdMerged(insert, insert.merge, rows, params)
+    const group = this.groups.get(insert)
+    if (group === undefined) this.groups.set(insert, {rows, params: [...params]})
+    else {
+      group.rows += rows
+      for (const p of params) group.params.push(p)
+    }
+  }
+
+  private holdMerged(
+    insert: HeldInsert,
+    merge: NonNullable<HeldInsert['merge']>,
+    rows: number,
+    params: readonly unknown[],
+  ): void {
+    let byKey = this.merged.get(insert)
+    if (byKey === undefined) {
+      this.merged.set(insert, (byKey = new Map()))
+      // Its place among the groups; the rows themselves are gathered at send.
+      this.groups.set(insert, {rows: 0, params: []})
+    }
+    const width = params.length / rows
+    for (let at = 0; at < rows; at++) {
+      const row = params.slice(at * width, (at + 1) * width)
+      const key = merge.key(row)
+      const earlier = byKey.get(key)
+      byKey.set(key, earlier === undefined ? row : merge.combine(earlier, row))
+    }
+  }
+
+  async send(q: Queryable): Promise<void> {
+    for (const [insert, byKey] of this.merged) {
+      this.groups.set(insert, {rows: byKey.size, params: [...byKey.values()].flat()})
+    }
+    this.merged.clear()
+    if (this.groups.size === 0) return
+    const groups = [...this.groups]
+    this.groups.clear()
+    for (const [insert, {rows, params}] of groups) {
+      const width = params.length / rows
+      const step = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_VALUES / width)))
+      for (let at = 0; at < rows; at += step) {
+        const n = Math.min(step, rows - at)
+        await q.run(heldText(insert, n, this.engine), params.slice(at * width, (at + n) * width) as SqlValue[])
+      }
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import {afterEach, describe, expect, it} from 'vitest'
+
+import type {NormalizedTxn} from '../../../src/core/transaction.js'
+import {serializeItems} from '../../../src/services/sync/apply.js'
+import {commitPage, type PageCommit} from '../../../src/services/sync/commit-page.js'
+import type {ApplyScope} from '../../../src/services/sync/scope.js'
+import {storeHandle} from '../../../src/store/ops/ledger-handle.js'
+import {all, type Ops, value} from '../../../src/store/ops/op.js'
+import {PG_MIGRATIONS, runPgMigrations} from '../../../src/store/pg/migrations/index.js'
+import {pgStore} from '../../../src/store/seam/pg-store.js'
+import type {Queryable, Store} from '../../../src/store/seam/store.js'
+import {upsertCustomers} from '../../../src/store/repos/customers.js'
+import {addGrant, listGrants} from '../../../src/store/repos/grants.js'
+import {listDeclineCodes} from '../../../src/store/repos/decline-codes.js'
+import {customerBalances} from '../../../src/store/repos/ledger.js'
+import {insertProvider} from '../../../src/store/repos/providers.js'
+import {upsertSites} from '../../../src/store/repos/sites.js'
+import {startRun} from '../../../src/store/repos/sync-state.js'
+import {testPostgres} from '../../helpers/postgres.js'
+
+const postgres = await testPostgres()
+
+/**
+ * A sync page on PostgreSQL reaches the server in a few statements, however many objects it holds (docs/postgres.md,
+ * "A page in a few statements"): its reads are asked for the page at once, its new rows held and sent as multi-row
+ * inserts. Counted at the seam: the same number of statements for a page of 200 objects as for one of 10, and each
+ * page's ledger what its objects say.
+ */
+const T0 = '2026-03-01T10:00:00.000Z'
+const CUSTOMERS = 20
+
+function txn(externalId: string, over: Partial<NormalizedTxn> = {}): NormalizedTxn {
+  return {
+    id: `acme:${externalId}`,
+    provider: 'acme',
+    kind: 'stripe',
+    externalId,
+    parentExternalId: null,
+    type: 'payment',
+    status: 'succeeded',
+    amount: {minor: 1_000, currency: 'EUR'},
+    fee: {minor: 30, currency: 'EUR'},
+    net: {minor: 970, currency: 'EUR'},
+    customerRef: 'cus_0',
+    invoiceRef: null,
+    siteRef: null,
+    failure: null,
+    occurredAt: T0,
+    updatedAt: T0,
+    metadata: {},
+    ...over,
+  }
+}
+
+/** n payments over the customers, every fifth failed with one of two codes; then a refund of each payment. */
+function pages(n: number): PageCommit[] {
+  const payments = Array.from({length: n}, (_, i) =>
+    i % 5 === 4
+      ? txn(`ch_${i}`, {
+          customerRef: `cus_${i % CUSTOMERS}`,
+          status: 'failed',
+          fee: null,
+          net: null,
+          failure: {code: i % 2 === 0 ? 'do_not_honor' : 'lost_card', message: 'declined', decision: 'terminal'},
+        })
+      : txn(`ch_${i}`, {customerRef: `cus_${i % CUSTOMERS}`}),
+  )
+  const refunds = payments
+    .filter((p) => p.status === 'succeeded')
+    .map((p) =>
+      txn(`re_${p.externalId}`, {
+        type: 'refund',
+        parentExternalId: p.externalId,
+        amount: {minor: 400, currency: 'EUR'},
+        fee: null,
+        net: null,
+        customerRef: null,
+      }),
+    )
+  return [payments, refunds].map((txns, i) => ({
+    page: {items: serializeItems(txns.map((t) => ({txn: t, raw: {id: t.externalId}}))), invalid: [], next: {page: i}},
+    pageNo: i + 1,
+    calls: [],
+  }))
+}
+
+function* seed(): Ops<number> {
+  yield* upsertSites.ops([{id: 'berlin', name: 'Berlin', currency: 'EUR'}])
+  yield* upsertCustomers.ops(
+    Array.from({length: CUSTOMERS}, (_, i) => ({
+      id: `c${i}`,
+      site: 'berlin',
+      segment: 'retail',
+      refs: {stripe: `cus_${i}`},
+    })),
+  )
+  yield* insertProvider.ops({id: 'acme', kind: 'stripe', sites: ['berlin']})
+  yield* addGrant.ops({provider: 'acme', segment: 'retail', site: '*', access: 'write'})
+  return yield* startRun.ops('acme', 'host-1')
+}
+
+/** The store with every statement of its transactions counted. */
+function counted(store: Store): {store: Store; statements: () => number} {
+  let n = 0
+  const wrap = (q: Queryable): Queryable => ({
+    all: (sql, params) => (n++, q.all(sql, params)),
+    get: (sql, params) => (n++, q.get(sql, params)),
+    run: (sql, params) => (n++, q.run(sql, params)),
+    iterate: (sql, params) => (n++, q.iterate(sql, params)),
+  })
+  return {
+    store: {...store, read: (fn) => store.read((q) => fn(wrap(q))), write: (fn) => store.write((q) => fn(wrap(q)))},
+    statements: () => n,
+  }
+}
+
+const stores: Store[] = []
+afterEach(async () => {
+  while (stores.length > 0) await stores.pop()!.close()
+})
+
+/** Statements per page for n payments and their refunds, and what the ledger then holds. */
+async function syncPages(n: number) {
+  const database = await postgres.freshDatabase()
+  const client = await database.connect()
+  await runPgMigrations(client, PG_MIGRATIONS, database.name)
+  const store = pgStore(database.connection)
+  stores.push(store)
+  const {store: seen, statements} = counted(store)
+  const handle = storeHandle(seen, () => Date.parse(T0))
+  const runId = await handle.write(seed())
+  const scope: ApplyScope = {
+    provider: 'acme',
+    kind: 'stripe',
+    actor: 'test',
+    source: 'pull',
+    grants: await handle.read(listGrants.ops('acme')),
+    latencySince: null,
+    customers: new Map(),
+  }
+  const perPage: number[] = []
+  const counts = []
+  for (const page of pages(n)) {
+    const before = statements()
+    counts.push(
+      await handle.write(
+        commitPage.ops(scope, {runId, lease: {name: 'sync:acme', owner: 'host-1', ttlMs: 60_000}}, page),
+      ),
+    )
+    perPage.push(statements() - before)
+  }
+  const ledger = await handle.read(
+    (function* () {
+      return {
+        transactions: yield* value<number>('SELECT count(*) FROM transactions'),
+        states: yield* value<number>('SELECT count(*) FROM transaction_states'),
+        unbalanced: yield* all(
+          'SELECT txn_seq, version FROM ledger_postings GROUP BY txn_seq, version, currency HAVING sum(amount_minor) <> 0',
+        ),
+        c0: yield* customerBalances.ops('c0'),
+        codes: (yield* listDeclineCodes.ops()).map((c) => [c.code, c.seenCount]),
+      }
+    })(),
+  )
+  return {perPage, counts, ledger}
+}
+
+describe.skipIf(postgres.skip !== undefined)('a sync page on PostgreSQL', () => {
+  it('reaches the server in as many statements for 200 objects as for 10, and posts every one', async () => {
+    const small = await syncPages(10)
+    const large = await syncPages(200)
+
+    expect(large.perPage).toEqual(small.perPage)
+    // A handful per page: the page's bookkeeping (cursor, run counts, audit, lease), its read-ahead and its inserts.
+    for (const n of large.perPage) expect(n).toBeLessThan(30)
+
+    expect(large.counts[0]).toMatchObject({fetched: 200, inserted: 200, quarantined: 0})
+    expect(large.counts[1]).toMatchObject({fetched: 160, inserted: 160, quarantined: 0})
+    expect(large.ledger.transactions).toBe(360)
+    expect(large.ledger.states).toBe(360)
+    expect(large.ledger.unbalanced).toEqual([])
+    // c0 has payments 0, 20, 40, … (10 of the 200; none of them failed: every failed one is i % 5 == 4), each 1,000
+    // less a 400 refund.
+    expect(large.ledger.c0).toEqual([{minor: -10 * 600, currency: 'EUR'}])
+    // Two codes, each counted once per failed payment (40 failures: i % 5 == 4, half of each parity).
+    expect(Object.fromEntries(large.ledger.codes)).toEqual({do_not_honor: 20, lost_card: 20})
+  })
+})

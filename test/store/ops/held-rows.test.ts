@@ -1,0 +1,82 @@
+import {describe, expect, it} from 'vitest'
+
+import {HeldRows} from '../../../src/store/ops/held-rows.js'
+import type {HeldInsert} from '../../../src/store/ops/op.js'
+import type {Queryable, SqlValue} from '../../../src/store/seam/store.js'
+
+/** What a transaction was sent, statement by statement. */
+function recorder(): {q: Queryable; sent: Array<{sql: string; params: readonly SqlValue[]}>} {
+  const sent: Array<{sql: string; params: readonly SqlValue[]}> = []
+  const q = {
+    run: async (sql: string, params: readonly SqlValue[] = []) => {
+      sent.push({sql, params})
+      return {changes: 0}
+    },
+  } as unknown as Queryable
+  return {q, sent}
+}
+
+const PARENT: HeldInsert = {head: 'INSERT INTO parent (id, name)', row: '(?, ?)', tail: ''}
+const CHILD: HeldInsert = {head: 'INSERT INTO child (parent, n, at)', row: '(?, ?, ?)', tail: 'ON CONFLICT DO NOTHING'}
+const COUNTER: HeldInsert = {
+  head: 'INSERT INTO counter (k, n, first, last)',
+  row: '(?, ?, ?, ?)',
+  tail: {
+    sqlite: 'ON CONFLICT (k) DO UPDATE SET n = n + excluded.n',
+    postgres: 'ON CONFLICT (k) DO UPDATE SET n = counter.n + excluded.n',
+  },
+  merge: {
+    key: (row) => String(row[0]),
+    combine: (earlier, later) => [later[0], (earlier[1] as number) + (later[1] as number), earlier[2], later[3]],
+  },
+}
+
+describe('rows held for a transaction (op.ts later)', () => {
+  it('go as one statement per insert, the inserts in the order of their first rows', async () => {
+    const held = new HeldRows('postgres')
+    held.hold(PARENT, 1, [1, 'a'])
+    held.hold(CHILD, 2, [1, 1, 't', 1, 2, 't'])
+    held.hold(PARENT, 1, [2, 'b'])
+    held.hold(CHILD, 1, [2, 1, 't'])
+    const {q, sent} = recorder()
+    await held.send(q)
+
+    expect(sent).toEqual([
+      {sql: 'INSERT INTO parent (id, name) VALUES (?, ?), (?, ?)', params: [1, 'a', 2, 'b']},
+      {
+        sql: 'INSERT INTO child (parent, n, at) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?) ON CONFLICT DO NOTHING',
+        params: [1, 1, 't', 1, 2, 't', 2, 1, 't'],
+      },
+    ])
+    // Sent once: the next send has nothing to say.
+    await held.send(q)
+    expect(sent).toHaveLength(2)
+  })
+
+  it('merge the rows of one conflict key into the row both would leave, spelled for the engine', async () => {
+    const held = new HeldRows('postgres')
+    held.hold(COUNTER, 1, ['x', 1, 't1', 't1'])
+    held.hold(COUNTER, 1, ['y', 1, 't2', 't2'])
+    held.hold(COUNTER, 1, ['x', 1, 't3', 't3'])
+    const {q, sent} = recorder()
+    await held.send(q)
+
+    expect(sent).toEqual([
+      {
+        sql: 'INSERT INTO counter (k, n, first, last) VALUES (?, ?, ?, ?), (?, ?, ?, ?) ON CONFLICT (k) DO UPDATE SET n = counter.n + excluded.n',
+        params: ['x', 2, 't1', 't3', 'y', 1, 't2', 't2'],
+      },
+    ])
+  })
+
+  it('split an insert within the server’s 65,535 values a statement, in order, no row lost or repeated', async () => {
+    const held = new HeldRows('postgres')
+    const rows = 2_500
+    for (let i = 0; i < rows; i++) held.hold(CHILD, 1, [i, i, 't'])
+    const {q, sent} = recorder()
+    await held.send(q)
+
+    expect(sent.map((s) => s.params.length / 3)).toEqual([1_000, 1_000, 500])
+    expect(sent.flatMap((s) => s.params.filter((_, i) => i % 3 === 0))).toEqual(Array.from({length: rows}, (_, i) => i))
+  })
+})
