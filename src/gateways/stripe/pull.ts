@@ -30,7 +30,11 @@ import {translateCharge, translateDispute, translateRefund} from './translate.js
  * full backfill, which is idempotent downstream.
  *
  * Charges seen in events carry `balance_transaction` as a bare id, so each one that is not failed is re-read
- * (`GET /v1/charges/:id?expand[]=balance_transaction`, one page each) to learn its fee.
+ * (`GET /v1/charges/:id?expand[]=balance_transaction`, one page each) to learn its fee. Once they are read the feed
+ * is always asked again, even when its page said there was nothing newer: a cursor is stored with every page, and a
+ * run killed during the re-reads resumes from it later, when that "nothing newer" may long be false. Keeping the
+ * flag in the cursor ended such a run after the re-reads, and what was newer came one run late. The price is one
+ * request, usually answered empty, per run whose last feed page named charges.
  */
 const PAGE_SIZE = 100
 const RESOURCES = ['charges', 'refunds', 'disputes'] as const
@@ -39,7 +43,7 @@ type Resource = (typeof RESOURCES)[number]
 export type StripeCursor =
   | {phase: 'anchor'; since: number | null}
   | {phase: 'backfill'; resource: Resource; after: string | null; since: number | null; anchor: string | null}
-  | {phase: 'events'; last: string | null; seekAfter: string | null; refetch: {id: string; at: number}[]; more: boolean}
+  | {phase: 'events'; last: string | null; seekAfter: string | null; refetch: {id: string; at: number}[]}
 
 export function readCursor(cursor: Cursor | null, since?: string): StripeCursor {
   if (cursor === null) return {phase: 'anchor', since: since ? Math.floor(Date.parse(since) / 1000) : null}
@@ -106,7 +110,7 @@ async function backfillPage(
       ? {...cursor, after: lastId}
       : nextResource
         ? {...cursor, resource: nextResource, after: null}
-        : {phase: 'events', last: cursor.anchor, seekAfter: null, refetch: [], more: true}
+        : {phase: 'events', last: cursor.anchor, seekAfter: null, refetch: []}
   return deferredPage(next as unknown as Cursor, true, translate)
 }
 
@@ -161,7 +165,7 @@ async function eventsPage(
   const queue = [...refetch].map(([id, at]) => ({id, at}))
   // At the end of a seek, has_more spoke of older events; the newer pages stepped over are still to be read.
   const more = cursor.last === null && cursor.seekAfter !== null ? true : hasMore
-  const next: StripeCursor = {phase: 'events', last: newest, seekAfter: null, refetch: queue, more}
+  const next: StripeCursor = {phase: 'events', last: newest, seekAfter: null, refetch: queue}
   return page(items, invalid, next, more || queue.length > 0)
 }
 
@@ -173,9 +177,10 @@ async function refetchPage(
   rest: {id: string; at: number}[],
   signal?: AbortSignal,
 ): Promise<Page> {
+  // A `more` flag that cursors stored before this rule carry is never read: it is dropped at the next feed page.
   const next: StripeCursor = {...cursor, refetch: rest}
   const {items, invalid} = await readCharge(api, provider, head.id, head.at, signal)
-  return page(items, invalid, next, rest.length > 0 || cursor.more)
+  return page(items, invalid, next, true)
 }
 
 function eventId(raw: unknown): string | null {

@@ -86,15 +86,16 @@ export async function deliverDue(
       // On PostgreSQL the batch is claimed as it is read (dueDeliveries), for as long as the lease lasts: a host that
       // takes the lease over after it lapsed mid-batch does not send this batch again. A claim is a write.
       const now = new Date(ctx.now()).toISOString()
-      const read = round.batch(now, ttlMs)
-      const due = await (ledger.engine === 'sqlite' ? ledger.read(read) : ledger.write(read))
+      // A function: a claim the server broke a deadlock with is made again (ledger-handle.ts).
+      const read = () => round.batch(now, ttlMs)
+      const due = await (ledger.engine === 'sqlite' ? ledger.read(read()) : ledger.write(read))
       if (due.length === 0) break
       const answered = await mapLimited(due, concurrency, (d) => round.attempt(d))
       // One commit for the batch: an answer lost to a crash before it means a resend under the same webhook-id,
       // which the receiver de-duplicates; one fsync per delivery would cap delivery at the disk's sync rate.
       const recorded = answered.filter((a): a is Answered => a !== null)
       const unattempted = due.filter((_, i) => answered[i] === null)
-      const outcomes = await ledger.write(
+      const outcomes = await ledger.write(() =>
         (function* () {
           const outcomes: Outcome[] = []
           for (const a of recorded) outcomes.push(yield* recordAnswer.ops(ctx.actor, a))
@@ -105,10 +106,10 @@ export async function deliverDue(
         })(),
       )
       recorded.forEach((a, i) => round.count(a, outcomes[i]!))
-      await ledger.write(acquireLease.ops(DELIVERY_LEASE, owner, ttlMs))
+      await ledger.write(() => acquireLease.ops(DELIVERY_LEASE, owner, ttlMs))
     }
   } finally {
-    await ledger.write(releaseLease.ops(DELIVERY_LEASE, owner))
+    await ledger.write(() => releaseLease.ops(DELIVERY_LEASE, owner))
   }
   report.deferred = [...round.skip].sort()
   return report
@@ -116,12 +117,12 @@ export async function deliverDue(
 
 /** Takes the delivery lease (from a dead holder on this host too); the live holder's name when another has it. */
 async function takeLease(ledger: LedgerHandle, owner: string, ttlMs: number): Promise<string | null> {
-  const lease = await ledger.write(acquireLease.ops(DELIVERY_LEASE, owner, ttlMs))
+  const lease = await ledger.write(() => acquireLease.ops(DELIVERY_LEASE, owner, ttlMs))
   if (lease.acquired) return null
   const holder = lease.lease.owner
   if (!ownerIsDead(holder)) return holder
   // Only if the dead holder still has it: two processes racing for the takeover cannot both win.
-  const taken = await ledger.write(
+  const taken = await ledger.write(() =>
     (function* () {
       return (
         (yield* releaseLease.ops(DELIVERY_LEASE, holder)) &&

@@ -33,7 +33,7 @@ export async function flushAlerts(
   } finally {
     await agent.close()
   }
-  const pruned = await ledger.write(pruneSettled.ops(new Date(ctx.now() - KEEP_SETTLED_MS).toISOString()))
+  const pruned = await ledger.write(() => pruneSettled.ops(new Date(ctx.now() - KEEP_SETTLED_MS).toISOString()))
   const {pending, nextAttemptAt} = await ledger.read(
     (function* () {
       return {pending: yield* pendingDeliveries.ops(), nextAttemptAt: yield* nextDueAt.ops()}

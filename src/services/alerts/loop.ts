@@ -58,7 +58,7 @@ export function startAlertDelivery(
         if (report.deferred.length === 0 && report.busy === null) wait = await untilNext(ledger, ctx.now(), pollMs)
         if (ctx.now() - prunedAt >= PRUNE_EVERY_MS) {
           prunedAt = ctx.now()
-          await ledger.write(pruneSettled.ops(new Date(prunedAt - KEEP_SETTLED_MS).toISOString()))
+          await ledger.write(() => pruneSettled.ops(new Date(prunedAt - KEEP_SETTLED_MS).toISOString()))
         }
       } catch (error) {
         if (opts.onError) opts.onError(error)

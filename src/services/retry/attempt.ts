@@ -46,7 +46,7 @@ export async function attemptChain(ledger: LedgerHandle, chain: RetryRow, deps: 
   const base = idle(chain)
   const paid = await ledger.read(paidOtherwise(chain))
   if (paid) {
-    await ledger.write(superseded(chain, paid, deps.actor))
+    await ledger.write(() => superseded(chain, paid, deps.actor))
     return {...base, action: 'superseded', note: paid}
   }
   const slot = chain.slotsUsed + 1
@@ -55,7 +55,7 @@ export async function attemptChain(ledger: LedgerHandle, chain: RetryRow, deps: 
   )
   if (slot > policy.maxRetries) {
     const note = `--max-retries is now ${policy.maxRetries}, and ${chain.slotsUsed} retries were made`
-    await ledger.write(
+    await ledger.write(() =>
       (function* () {
         const at = yield* now()
         yield* moveChain.ops(chain, {status: 'exhausted', reason: note}, {attempt: null, learned: null, deps, now: at})
@@ -80,7 +80,7 @@ export async function attemptChain(ledger: LedgerHandle, chain: RetryRow, deps: 
     const found = gateway.lookup ? await lookFirst(ledger, chain, {target, gateway, slot}, deps) : null
     if (found === 'unreachable') continue
     if (found) {
-      await ledger.write(superseded(chain, found, deps.actor))
+      await ledger.write(() => superseded(chain, found, deps.actor))
       return {...base, action: 'superseded', provider: target.provider.id, note: found}
     }
     const sent = await send(ledger, chain, {target, gateway, slot}, deps)
@@ -117,7 +117,7 @@ async function passSlot(
   reason: string,
   deps: AttemptDeps,
 ): Promise<ChainTurn> {
-  const status = await ledger.write(
+  const status = await ledger.write(() =>
     (function* () {
       const at = yield* now()
       const provider = yield* getProvider.ops(chain.provider)
@@ -185,7 +185,7 @@ async function send(
   s: {target: Target; gateway: Gateway; slot: number},
   deps: AttemptDeps,
 ): Promise<{turn: ChainTurn; learned: string}> {
-  const attempt = await ledger.write(writeAhead(chain, s.target, s.slot, deps))
+  const attempt = await ledger.write(() => writeAhead(chain, s.target, s.slot, deps))
   if (!attempt) {
     const turn: ChainTurn = {...idle(chain), action: 'resolved', note: 'the chain changed meanwhile: nothing sent'}
     return {turn, learned: 'none'}
@@ -205,7 +205,8 @@ async function send(
         ? {status: 'not_sent', detail: `credentials refused: ${message}`}
         : {status: 'unknown', externalId: null, detail: message}
   }
-  await ledger.write(recordOutcome.ops({attempt, learned, item, conns: deps.conns, deps}))
+  const calls = deps.conns.drainCalls()
+  await ledger.write(() => recordOutcome.ops({attempt, learned, item, calls, deps}))
   const turn: ChainTurn = {
     retry: chain.id,
     payment: chain.txnId,

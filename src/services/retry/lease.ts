@@ -24,10 +24,10 @@ export async function takeRetryLease(
   ledger: LedgerHandle,
 ): Promise<{lease: RetryLease} | {heldBy: string; until: string}> {
   const owner = leaseOwner('retry')
-  let got: {acquired: boolean; lease: Lease} = await ledger.write(acquireLease.ops(RETRY_LEASE, owner, TTL_MS))
+  let got: {acquired: boolean; lease: Lease} = await ledger.write(() => acquireLease.ops(RETRY_LEASE, owner, TTL_MS))
   if (!got.acquired && ownerIsDead(got.lease.owner)) {
     const held = got.lease
-    got = await ledger.write(
+    got = await ledger.write(() =>
       (function* () {
         return (yield* releaseLease.ops(RETRY_LEASE, held.owner))
           ? yield* acquireLease.ops(RETRY_LEASE, owner, TTL_MS)
@@ -39,8 +39,8 @@ export async function takeRetryLease(
   return {
     lease: {
       owner,
-      renew: async () => (await ledger.write(acquireLease.ops(RETRY_LEASE, owner, TTL_MS))).acquired,
-      release: async () => void (await ledger.write(releaseLease.ops(RETRY_LEASE, owner))),
+      renew: async () => (await ledger.write(() => acquireLease.ops(RETRY_LEASE, owner, TTL_MS))).acquired,
+      release: async () => void (await ledger.write(() => releaseLease.ops(RETRY_LEASE, owner))),
     },
   }
 }

@@ -1,3 +1,4 @@
+import type {GatewayCall} from '../../core/gateway-call.js'
 import type {FetchedTxn} from '../../core/transaction.js'
 import type {PaymentOutcome} from '../../gateways/types.js'
 import {dual} from '../../store/ops/dual.js'
@@ -8,7 +9,6 @@ import type {AttemptRow} from '../../store/repos/retries-attempts.js'
 import {recordCalls} from '../../store/repos/sync-state.js'
 import {applyItems, serializeItems} from '../sync/apply.js'
 import type {ApplyScope} from '../sync/scope.js'
-import type {RunConnections} from './connections.js'
 import {type Learned, type SettleDeps, type Settled, settleAttempt} from './settle.js'
 
 /**
@@ -40,12 +40,13 @@ export function learnedOf(outcome: PaymentOutcome, firstSend: boolean): Learned 
 /**
  * Settles the attempt, moves its chain and applies the payment the gateway answered with through the one apply path
  * (source `retry`), in one write transaction with the calls made so far: the ledger and the queue never disagree.
+ * The calls are taken from the connections by the caller, once, so a body run again (a deadlock) records them too.
  */
 export const recordOutcome = dual(function* recordOutcome(w: {
   attempt: AttemptRow
   learned: Learned
   item: FetchedTxn | null
-  conns: RunConnections
+  calls: readonly GatewayCall[]
   deps: SettleDeps
 }): Ops<Settled> {
   return yield* write(
@@ -54,7 +55,7 @@ export const recordOutcome = dual(function* recordOutcome(w: {
       const settled = yield* settleAttempt.ops(w.attempt, w.learned, w.deps, at)
       if (w.item)
         yield* applyItems.ops(yield* retryScope(w.attempt.provider, w.deps.actor), serializeItems([w.item]), [])
-      yield* recordCalls.ops(w.conns.drainCalls())
+      yield* recordCalls.ops(w.calls)
       return settled
     })(),
   )

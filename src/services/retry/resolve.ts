@@ -48,13 +48,12 @@ export async function resolveChain(
   const settled = answer && answer.learned.status !== 'unknown'
   // Pending again is no news: the attempt is looked at again later, less often each time.
   if (settled && !(answer.learned.status === 'pending' && attempt.status === 'pending')) {
-    await ledger.write(
-      recordOutcome.ops({attempt, learned: answer.learned, item: answer.item, conns: deps.conns, deps}),
-    )
+    const calls = deps.conns.drainCalls()
+    await ledger.write(() => recordOutcome.ops({attempt, learned: answer.learned, item: answer.item, calls, deps}))
     return {...turn, action: 'resolved', outcome: answer.learned.status, note: answer.learned.detail}
   }
   const detail = answer?.learned.detail ?? (attempt.status === 'pending' ? 'still pending' : 'no answer yet')
-  await ledger.write(
+  await ledger.write(() =>
     (function* () {
       const at = yield* now()
       yield* noteCheck.ops(attempt.id, detail)

@@ -87,7 +87,10 @@ export async function runRetries(
       if (status === 'stopped') break
     }
   } finally {
-    if (conns) await ledger.write(recordCalls.ops(conns.drainCalls()))
+    if (conns) {
+      const calls = conns.drainCalls()
+      await ledger.write(() => recordCalls.ops(calls))
+    }
     await held.lease.release()
   }
   return summarize(status, false, turns)

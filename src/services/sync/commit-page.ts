@@ -2,7 +2,7 @@ import type {Page} from '../../gateways/types.js'
 import type {GatewayCall} from '../../core/gateway-call.js'
 import {dual} from '../../store/ops/dual.js'
 import {type Ops, write} from '../../store/ops/op.js'
-import {acquireLease} from '../../store/repos/leases.js'
+import {renewLease} from '../../store/repos/leases.js'
 import {addRunCounts, recordCalls, saveCursor} from '../../store/repos/sync-state.js'
 import {appendAudit} from '../audit.js'
 import {applyItems, type ApplyCounts, type SerializedSkipped, type SerializedTxn} from './apply.js'
@@ -20,8 +20,10 @@ export interface RunRef {
 }
 
 /**
- * One page in ONE immediate transaction: its transactions, postings, quarantine, skipped objects, call log, run
- * counts, audit row, the renewed lease and the cursor that follows it. A crash before the commit repeats this page; after, never.
+ * One page in ONE immediate transaction: the renewed lease, its transactions, postings, quarantine, skipped objects,
+ * call log, run counts, audit row and the cursor that follows it. A crash before the commit repeats this page; after,
+ * never. When the run's lease expired and another host took it, nothing is written (LeaseHeldError, exit 75): that
+ * host resumes from the last committed cursor, and this page committed too would move the cursor under it.
  * `commitPage(db, …)` is the SQLite writer thread's, synchronous; `commitPage.ops(…)` the same body for a handle.
  */
 export const commitPage = dual(function* commitPage(
@@ -31,6 +33,8 @@ export const commitPage = dual(function* commitPage(
 ): Ops<ApplyCounts> {
   return yield* write(
     (function* () {
+      // First: on PostgreSQL the lease row then stays locked to the commit, so it cannot be taken meanwhile.
+      yield* renewLease.ops(run.lease.name, run.lease.owner, run.lease.ttlMs)
       const counts = yield* applyItems.ops(scope, commit.page.items, commit.page.invalid, commit.page.skipped)
       yield* saveCursor.ops(scope.provider, commit.page.next)
       yield* recordCalls.ops(commit.calls)
@@ -43,7 +47,6 @@ export const commitPage = dual(function* commitPage(
         outcome: 'ok',
         details: counts,
       })
-      yield* acquireLease.ops(run.lease.name, run.lease.owner, run.lease.ttlMs)
       return counts
     })(),
   )

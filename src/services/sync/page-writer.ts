@@ -47,7 +47,8 @@ export function handleWriter(ledger: LedgerHandle, scope: ApplyScope, run: RunRe
       const committed = previous.then(async () => {
         if (failed) throw failed
         try {
-          return await ledger.write(commitPage.ops(scope, run, commit))
+          // A function: a page the server broke a deadlock with is committed again from its start.
+          return await ledger.write(() => commitPage.ops(scope, run, commit))
         } catch (error) {
           failed = error as Error
           throw error

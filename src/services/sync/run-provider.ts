@@ -87,21 +87,22 @@ export async function syncProvider(
     }
     return run
   }
-  const lease = await ledger.write(acquireLease.ops(leaseName, owner, ttl))
+  // Functions, here and below: a write the server broke a deadlock with runs again (ledger-handle.ts).
+  const lease = await ledger.write(() => acquireLease.ops(leaseName, owner, ttl))
   if (
     !lease.acquired &&
     !(
       ownerIsDead(lease.lease.owner) &&
-      (await ledger.write(takeOver(provider.id, leaseName, lease.lease.owner, owner, ttl)))
+      (await ledger.write(() => takeOver(provider.id, leaseName, lease.lease.owner, owner, ttl)))
     )
   ) {
-    await ledger.write(recordSkipped.ops(provider.id, owner))
+    await ledger.write(() => recordSkipped.ops(provider.id, owner))
     const skipped = report('skipped_locked', zeroCounts(), 0)
     skipped.error = `locked by ${lease.lease.owner} until ${lease.lease.expiresAt}`
     return skipped
   }
   const latencySince = await ledger.read(previousRunStart.ops(provider.id))
-  const runId = await ledger.write(startRun.ops(provider.id, owner))
+  const runId = await ledger.write(() => startRun.ops(provider.id, owner))
   let totals = zeroCounts()
   let pages = 0
   const calls: GatewayCall[] = []
@@ -175,7 +176,9 @@ export async function syncProvider(
     writer = null
     if (more) {
       // Stopped between pages: everything committed stays, and the cursor resumes from here next time.
-      await ledger.write(finishRun.ops(runId, 'stopped', 'stopped by a signal before the gateway had no more pages'))
+      await ledger.write(() =>
+        finishRun.ops(runId, 'stopped', 'stopped by a signal before the gateway had no more pages'),
+      )
       return report('stopped', totals, pages)
     }
     // Items that waited for their payment or customer may apply now.
@@ -186,7 +189,7 @@ export async function syncProvider(
     })
     totals.quarantined = Math.max(0, totals.quarantined - replayed.applied)
     const reach = witness.reach()
-    await ledger.write(
+    await ledger.write(() =>
       (function* () {
         yield* finishRun.ops(runId, 'ok', null)
         yield* alertOnRunEnd.ops({provider: provider.id, status: 'ok', reach, at: yield* now()})
@@ -199,7 +202,7 @@ export async function syncProvider(
     const e = scrubbedReport(error)
     const unrecorded = calls.splice(0)
     const reach = witness.reach()
-    await ledger.write(
+    await ledger.write(() =>
       (function* () {
         yield* recordCalls.ops(unrecorded)
         yield* appendAudit.ops({
@@ -214,10 +217,10 @@ export async function syncProvider(
         yield* alertOnRunEnd.ops({provider: provider.id, status: 'failed', reach, error, at: yield* now()})
       })(),
     )
-    await ledger.write(finishRun.ops(runId, 'failed', e.message))
+    await ledger.write(() => finishRun.ops(runId, 'failed', e.message))
     return report('failed', totals, pages, error)
   } finally {
-    await ledger.write(releaseLease.ops(leaseName, owner))
+    await ledger.write(() => releaseLease.ops(leaseName, owner))
   }
 }
 

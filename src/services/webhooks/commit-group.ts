@@ -4,6 +4,7 @@ import {type Ops, write} from '../../store/ops/op.js'
 import {ownersByRefs} from '../../store/repos/customers.js'
 import {listGrants} from '../../store/repos/grants.js'
 import {recordCalls} from '../../store/repos/sync-state.js'
+import {isTransactionConflict} from '../../store/pg/conflicts.js'
 import {lockWebhookCommits} from '../../store/repos/webhook-events.js'
 import {appendAudit} from '../audit.js'
 import {addCounts, zeroCounts} from '../sync/apply.js'
@@ -32,6 +33,8 @@ export const commitGroup = dual(function* commitGroup(
   try {
     return yield* write(groupBody(group, opts))
   } catch (error) {
+    // Not any delivery's fault: the handle's write runs the whole group again (PostgreSQL; committer.ts).
+    if (isTransactionConflict(error)) throw error
     return failedAll(group, error)
   }
 })
@@ -65,12 +68,15 @@ function* groupBody(
         return out
       })(),
     )
-  } catch {
+  } catch (error) {
+    // A deadlock is the transaction's, not a delivery's: applying them one by one would only meet it again.
+    if (isTransactionConflict(error)) throw error
     settled = []
     for (const delivery of group) {
       try {
         settled.push({ok: true, outcome: yield* write(apply(delivery))})
       } catch (error) {
+        if (isTransactionConflict(error)) throw error
         settled.push({ok: false, error: {message: (error as Error).message}})
       }
     }

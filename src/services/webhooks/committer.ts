@@ -103,7 +103,8 @@ export function createCommitter(ledger: LedgerHandle, opts: CommitterOptions): C
   return groupingCommitter(async (group, calls) => {
     const commit = {actor: opts.actor, calls, now: opts.now}
     if (db) return commitGroup(db, group, commit)
-    // A COMMIT the server refused fails the whole group, as a failed transaction does on SQLite (commitGroup).
-    return ledger.write(commitGroup.ops(group, commit)).catch((error: unknown) => failedAll(group, error))
+    // A COMMIT the server refused fails the whole group, as a failed transaction does on SQLite (commitGroup); a
+    // deadlock or serialization failure runs the group again first, a few times (ledger-handle.ts).
+    return ledger.write(() => commitGroup.ops(group, commit)).catch((error: unknown) => failedAll(group, error))
   }, opts)
 }

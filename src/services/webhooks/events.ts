@@ -87,7 +87,7 @@ export async function replayWebhookEvent(
   if (!row) throw new UsageError(`no webhook event ${id}`, 'List them with `yms-pay webhooks list`.', 'not_found')
   if (!provider) throw new UsageError(`webhook event ${id} belongs to provider ${row.provider}, which no longer exists`)
   const decoded = decodeEvents(row.eventsJson, body)
-  const {applied, restarted} = await ledger.write(
+  const {applied, restarted} = await ledger.write(() =>
     (function* () {
       yield* lockWebhookCommits.ops()
       const counts = yield* applyItems.ops(

@@ -101,8 +101,8 @@ export function createFetcher(
  * for the lock the webhooks' writer thread holds while it commits.
  */
 function takeDue(ledger: LedgerHandle, now: string): Promise<WebhookEventRow[]> {
-  const due = dueFetches.ops(now, BATCH)
-  return ledger.engine === 'postgres' ? ledger.write(due) : ledger.read(due)
+  const due = () => dueFetches.ops(now, BATCH)
+  return ledger.engine === 'postgres' ? ledger.write(due) : ledger.read(due())
 }
 
 /**
@@ -125,9 +125,11 @@ export async function readEventObjects(
     const message = scrubSecrets((error as Error).message)
     const wait = opts.backoff[row.fetchAttempts]
     const at = new Date(opts.now()).toISOString()
-    await ledger.write(
+    // Taken out once, outside the body: a body run again (a deadlock, ledger-handle.ts) must record them again.
+    const calls = connections.takeCalls()
+    await ledger.write(() =>
       (function* () {
-        yield* recordCalls.ops(connections.takeCalls())
+        yield* recordCalls.ops(calls)
         yield* recordFetch.ops(row.id, {
           status: wait === undefined ? 'failed' : 'fetching',
           appliedJson: row.appliedJson,
@@ -141,7 +143,8 @@ export async function readEventObjects(
     return message
   }
   const {found, kind} = read
-  await ledger.write(
+  const calls = connections.takeCalls()
+  await ledger.write(() =>
     (function* () {
       yield* lockWebhookCommits.ops()
       const counts = yield* applyItems.ops(
@@ -158,7 +161,7 @@ export async function readEventObjects(
         scrubSecretsIn(found.invalid),
         serializeSkipped(scrubSecretsIn(found.skipped ?? [])),
       )
-      yield* recordCalls.ops(connections.takeCalls())
+      yield* recordCalls.ops(calls)
       yield* recordFetch.ops(row.id, {
         status: 'applied',
         appliedJson: JSON.stringify(addCounts(applied, counts)),

@@ -54,7 +54,7 @@ export function createRefusalLog(): RefusalLog {
       const due = tallies
       tallies = new Map()
       try {
-        await ledger.write(
+        await ledger.write(() =>
           (function* () {
             for (const {refusal, count, firstAt, lastAt} of due.values()) {
               yield* appendAudit.ops({

@@ -1,3 +1,4 @@
+import {ExitCode, YmsError} from '../../core/errors.js'
 import {dual} from '../ops/dual.js'
 import {get, now, run, write} from '../ops/op.js'
 
@@ -43,6 +44,31 @@ export const acquireLease = dual(function* acquireLease(name: string, owner: str
       return {acquired: false, lease: held}
     })(),
   )
+})
+
+/**
+ * Another owner holds the lease a transaction was to renew: this one's expired and was taken over (a host that
+ * stalled past its TTL). Exit 75, as a run refused the lease at its start: the holder goes on with the work.
+ */
+export class LeaseHeldError extends YmsError {
+  constructor(readonly lease: Lease) {
+    super(`the lease ${lease.name} is held by ${lease.owner} until ${lease.expiresAt}`, {
+      exitCode: ExitCode.locked,
+      code: 'lease_held',
+      hint: 'Another process took the work over after this one held it too long; nothing more was written here.',
+    })
+  }
+}
+
+/**
+ * Renews `owner`'s lease inside the caller's transaction, or throws LeaseHeldError so that the transaction writes
+ * nothing: for work that must commit only while its lease holds (a sync page). Taken first in the transaction, the
+ * lease row stays locked to the commit on PostgreSQL, so no other host can take it over in between.
+ */
+export const renewLease = dual(function* renewLease(name: string, owner: string, ttlMs: number) {
+  const got = yield* acquireLease.ops(name, owner, ttlMs)
+  if (!got.acquired) throw new LeaseHeldError(got.lease)
+  return got.lease
 })
 
 /** Releases the lease if (and only if) `owner` still holds it. */

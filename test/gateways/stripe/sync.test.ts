@@ -154,6 +154,50 @@ describe('Stripe sync completeness against the scenario truth', () => {
   })
 })
 
+describe('Stripe sync resumed from a cursor stored during the charge re-reads', () => {
+  const scenario = stripeScenario(2_000, 31)
+  const clock = manualClock('2026-02-01T00:00:00.000Z')
+  let emulator: GatewayEmulator
+  let server: RunningServer
+
+  beforeAll(async () => {
+    ;({emulator, server} = await startStripe(scenario, clock))
+  })
+  afterAll(() => server.close())
+
+  it('asks the feed again after the re-reads, so the resumed run brings everything newer', async () => {
+    const client = connect(emulator, server.baseUrl)
+    const state = {
+      cursor: null as Cursor | null,
+      txns: new Map<string, NormalizedTxn>(),
+      invalid: [] as Quarantined[],
+      pages: 0,
+    }
+    await syncAll(client, state)
+    check(scenario, emulator, clock.isoNow(), state.txns)
+    const caughtUp = state.cursor as unknown as {phase: string; refetch: unknown[]}
+    expect(caughtUp).toMatchObject({phase: 'events', refetch: []})
+    const charge = [...state.txns.values()].find((t) => t.type === 'payment' && t.status === 'succeeded')!
+    // What a run leaves when it is killed after committing a feed page that said nothing newer existed and before
+    // re-reading the charge that page named (with the "no more" flag such cursors were stored with).
+    state.cursor = {
+      ...caughtUp,
+      refetch: [{id: charge.externalId, at: Math.floor(clock.now() / 1000)}],
+      more: false,
+    } as unknown as Cursor
+
+    // The next run, weeks of payments later: one run must bring them all, not just the charge re-read.
+    clock.set('2026-03-01T00:00:00.000Z')
+    const known = state.txns.size
+    calls.length = 0
+    await syncAll(client, state)
+    expect(state.txns.size - known).toBeGreaterThan(100)
+    check(scenario, emulator, clock.isoNow(), state.txns)
+    expect(calls[0]).toMatch(/^GET \/v1\/charges\/:id 200/)
+    expect(calls).toContain('GET /v1/events 200')
+  })
+})
+
 describe('Stripe sync under sandbox faults (rate 0.1)', () => {
   const scenario = stripeScenario(2_000, 23)
   const clock = manualClock('2026-02-01T00:00:00.000Z')

@@ -1,0 +1,129 @@
+import {afterEach, describe, expect, it} from 'vitest'
+
+import type {NormalizedTxn} from '../../../src/core/transaction.js'
+import {serializeItems} from '../../../src/services/sync/apply.js'
+import {commitPage, type PageCommit, type RunRef} from '../../../src/services/sync/commit-page.js'
+import type {ApplyScope} from '../../../src/services/sync/scope.js'
+import {all, type Ops} from '../../../src/store/ops/op.js'
+import {upsertCustomers} from '../../../src/store/repos/customers.js'
+import {addGrant, listGrants} from '../../../src/store/repos/grants.js'
+import {acquireLease, getLease, LeaseHeldError} from '../../../src/store/repos/leases.js'
+import {insertProvider} from '../../../src/store/repos/providers.js'
+import {upsertSites} from '../../../src/store/repos/sites.js'
+import {startRun} from '../../../src/store/repos/sync-state.js'
+import {testPostgres} from '../../helpers/postgres.js'
+import {type HandleUnderTest, handleEngines} from '../../store/ops/engines.js'
+
+const postgres = await testPostgres()
+
+/**
+ * A sync page commits only while its run holds the provider's lease. A host that stalls past the lease's TTL (a long
+ * GC pause, a suspended VM) may find another host has taken the lease over and resumed from the last cursor: its
+ * page must then write nothing, or it would post behind the other host's back and move the cursor under it.
+ */
+const T0 = Date.parse('2026-03-01T10:00:00.000Z')
+const TTL = 60_000
+const LEASE = 'sync:acme'
+
+const scope = (): ApplyScope => ({
+  provider: 'acme',
+  kind: 'stripe',
+  actor: 'sync-test',
+  source: 'pull',
+  grants: [],
+  latencySince: null,
+  customers: new Map(),
+})
+
+function txn(externalId: string): NormalizedTxn {
+  const at = new Date(T0).toISOString()
+  return {
+    id: `acme:${externalId}`,
+    provider: 'acme',
+    kind: 'stripe',
+    externalId,
+    parentExternalId: null,
+    type: 'payment',
+    status: 'succeeded',
+    amount: {minor: 10_000, currency: 'EUR'},
+    fee: null,
+    net: null,
+    customerRef: 'cus_1',
+    invoiceRef: null,
+    siteRef: null,
+    failure: null,
+    occurredAt: at,
+    updatedAt: at,
+    metadata: {},
+  }
+}
+
+function page(pageNo: number, externalId: string): PageCommit {
+  return {
+    page: {
+      items: serializeItems([{txn: txn(externalId), raw: {id: externalId}}]),
+      invalid: [],
+      next: {after: externalId},
+    },
+    pageNo,
+    calls: [],
+  }
+}
+
+function* seed(): Ops<number> {
+  yield* upsertSites.ops([{id: 'berlin', name: 'Berlin', currency: 'EUR'}])
+  yield* upsertCustomers.ops([{id: 'c1', site: 'berlin', segment: 'retail', refs: {stripe: 'cus_1'}}])
+  yield* insertProvider.ops({id: 'acme', kind: 'stripe', sites: ['berlin']})
+  yield* addGrant.ops({provider: 'acme', segment: 'retail', site: '*', access: 'write'})
+  return yield* startRun.ops('acme', 'host-1')
+}
+
+/** What a page writes, by table. */
+function* written() {
+  return {
+    transactions: yield* all<{id: string}>('SELECT id FROM transactions ORDER BY id'),
+    postings: (yield* all('SELECT txn_seq FROM ledger_postings')).length,
+    cursors: yield* all<{cursor_json: string}>('SELECT cursor_json FROM sync_cursors'),
+    pages: yield* all<{pages: number}>('SELECT pages FROM sync_runs'),
+    audit: yield* all<{subject: string}>(`SELECT subject FROM audit_log WHERE action = 'sync.page' ORDER BY seq`),
+  }
+}
+
+const opened: HandleUnderTest[] = []
+afterEach(async () => {
+  while (opened.length > 0) await opened.pop()!.close()
+})
+
+describe.each(handleEngines(postgres))('a sync page and its run’s lease on $engine', ({skip, open}) => {
+  it.skipIf(skip !== undefined)(
+    'commits and renews while the lease holds; once another host took it over, writes nothing and fails with exit 75',
+    async () => {
+      let clockMs = T0
+      const h = await open(() => clockMs)
+      opened.push(h)
+      const runId = await h.handle.write(seed())
+      const s = {...scope(), grants: await h.handle.read(listGrants.ops('acme'))}
+      const run: RunRef = {runId, lease: {name: LEASE, owner: 'host-1', ttlMs: TTL}}
+      expect(await h.handle.write(acquireLease.ops(LEASE, 'host-1', TTL))).toMatchObject({acquired: true})
+
+      clockMs += TTL / 2
+      await h.handle.write(commitPage.ops(s, run, page(1, 'ch_1')))
+      expect(await h.handle.read(getLease.ops(LEASE))).toMatchObject({
+        owner: 'host-1',
+        expiresAt: new Date(clockMs + TTL).toISOString(),
+      })
+      const before = await h.handle.read(written())
+      expect(before.transactions).toEqual([{id: 'acme:ch_1'}])
+
+      // host-1 stalls past its lease; another host takes it over.
+      clockMs += 2 * TTL
+      expect(await h.another().write(acquireLease.ops(LEASE, 'host-2', TTL))).toMatchObject({acquired: true})
+
+      const refused = await h.handle.write(commitPage.ops(s, run, page(2, 'ch_2'))).catch((e: unknown) => e)
+      expect(refused).toBeInstanceOf(LeaseHeldError)
+      expect(refused).toMatchObject({exitCode: 75, code: 'lease_held', lease: {owner: 'host-2'}})
+      expect(await h.handle.read(written())).toEqual(before)
+      expect(await h.handle.read(getLease.ops(LEASE))).toMatchObject({owner: 'host-2'})
+    },
+  )
+})
