@@ -92,3 +92,13 @@ export function creatingCommands(): string[] {
     .filter(([, access]) => access === 'create')
     .map(([id]) => `yms-pay ${id.replace(':', ' ')}`)
 }
+
+/** What to say of a PostgreSQL database with no yms-pay ledger in it (opening it, or doctor looking). */
+export function noPgLedger(label: string): {message: string; hint: string} {
+  return {
+    message: `the database ${label} holds no yms-pay ledger`,
+    hint:
+      `Check the URL for a typo. A new ledger is made there by ${creatingCommands().join(', ')}; ` +
+      '`yms-pay store copy --to <url>` moves an existing home into it.',
+  }
+}

@@ -6,7 +6,7 @@ import {pgConnection, type PgLocation} from '../store/pg/connection.js'
 import {pgConnectionError} from '../store/pg/connection-errors.js'
 import {preparePgLedger} from '../store/pg/prepare.js'
 import {pgStore} from '../store/seam/pg-store.js'
-import {creatingCommands} from './home-policy.js'
+import {noPgLedger} from './home-policy.js'
 
 export interface PgLedger {
   handle: LedgerHandle
@@ -29,13 +29,10 @@ export async function openPgLedger(
 ): Promise<PgLedger> {
   rememberSecret(opts.env.PGPASSWORD)
   const {config, location, label} = pgConnection(url, opts.env, source)
-  const missing = () =>
-    new ConfigError(
-      `the database ${label} (from ${source}) holds no yms-pay ledger`,
-      `Check the URL for a typo. A new ledger is made there by ${creatingCommands().join(', ')}; ` +
-        '`yms-pay store copy --to <url>` moves an existing home into it.',
-      'home_missing',
-    )
+  const missing = () => {
+    const {message, hint} = noPgLedger(`${label} (from ${source})`)
+    return new ConfigError(message, hint, 'home_missing')
+  }
   const mapped = <T>(work: Promise<T>): Promise<T> =>
     work.catch((error: unknown) => {
       throw pgConnectionError(error, label) ?? error

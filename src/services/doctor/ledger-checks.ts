@@ -47,18 +47,25 @@ export function checkLedger(file: string): {checks: DoctorCheck[]; db?: Db} {
 }
 
 function schemaCheck(version: number): DoctorCheck {
-  if (version === LATEST_VERSION) return ok('schema', `schema version ${version} (current)`)
-  if (version < LATEST_VERSION) {
-    return warn(
-      'schema',
-      `schema version ${version}, older than this yms-pay's ${LATEST_VERSION}`,
-      'The next command that opens the home writable upgrades it (make a backup first: `yms-pay backup <file>`).',
-    )
-  }
+  return schemaVersionCheck(version, LATEST_VERSION, {
+    older: 'The next command that opens the home writable upgrades it (make a backup first: `yms-pay backup <file>`).',
+    newer: `To use it, ${upgradeAdvice()}; or point --home (or YMS_PAY_HOME) at another data directory.`,
+  })
+}
+
+/** The ledger's schema version against the code's, on either engine; `hints` say what to do about each mismatch. */
+export function schemaVersionCheck(
+  version: number,
+  latest: number,
+  hints: {older: string; newer: string},
+): DoctorCheck {
+  if (version === latest) return ok('schema', `schema version ${version} (current)`)
+  if (version < latest)
+    return warn('schema', `schema version ${version}, older than this yms-pay's ${latest}`, hints.older)
   return fail(
     'schema',
-    `schema version ${version}, newer than this yms-pay supports (${LATEST_VERSION}): it was written by a newer yms-pay`,
-    `To use it, ${upgradeAdvice()}; or point --home (or YMS_PAY_HOME) at another data directory.`,
+    `schema version ${version}, newer than this yms-pay supports (${latest}): it was written by a newer yms-pay`,
+    hints.newer,
   )
 }
 

@@ -1,5 +1,5 @@
 import type {AppContext} from '../../app/context.js'
-import {creatingCommands} from '../../app/home-policy.js'
+import {noPgLedger} from '../../app/home-policy.js'
 import {YmsError} from '../../core/errors.js'
 import {rememberSecret} from '../../secrets/index.js'
 import {type LedgerHandle, storeHandle} from '../../store/ops/ledger-handle.js'
@@ -10,8 +10,8 @@ import {PG_LATEST_VERSION} from '../../store/pg/migrations/index.js'
 import {pgStore} from '../../store/seam/pg-store.js'
 import {upgradeAdvice} from '../../store/upgrade-advice.js'
 import {verifyAudit} from '../audit.js'
-import {fail, notApplicable, ok, warn, type DoctorCheck} from './check.js'
-import {auditCheck} from './ledger-checks.js'
+import {fail, notApplicable, ok, type DoctorCheck} from './check.js'
+import {auditCheck, schemaVersionCheck} from './ledger-checks.js'
 
 /** A ledger in PostgreSQL, as the doctor is given it: the handle, and `user@host:port/database` for messages. */
 export interface PgDoctorLedger {
@@ -95,23 +95,11 @@ function* schemaVersion(): Ops<number> {
 
 function schemaCheck(version: number, label: string): DoctorCheck {
   if (version === 0) {
-    return fail(
-      'schema',
-      `the database ${label} holds no yms-pay ledger`,
-      `Check the URL for a typo. A new ledger is made there by ${creatingCommands().join(', ')}; \`yms-pay store copy --to <url>\` moves an existing home into it.`,
-    )
+    const {message, hint} = noPgLedger(label)
+    return fail('schema', message, hint)
   }
-  if (version === PG_LATEST_VERSION) return ok('schema', `schema version ${version} (current)`)
-  if (version < PG_LATEST_VERSION) {
-    return warn(
-      'schema',
-      `schema version ${version}, older than this yms-pay's ${PG_LATEST_VERSION}`,
-      'The next command that opens the ledger upgrades it (make a backup first: `pg_dump --format=custom`).',
-    )
-  }
-  return fail(
-    'schema',
-    `schema version ${version}, newer than this yms-pay supports (${PG_LATEST_VERSION}): it was written by a newer yms-pay`,
-    `To use it, ${upgradeAdvice()}.`,
-  )
+  return schemaVersionCheck(version, PG_LATEST_VERSION, {
+    older: 'The next command that opens the ledger upgrades it (make a backup first: `pg_dump --format=custom`).',
+    newer: `To use it, ${upgradeAdvice()}.`,
+  })
 }
