@@ -16,6 +16,19 @@ export class HeldRows {
 
   constructor(private readonly engine: Engine) {}
 
+  /**
+   * Whether a read must wait for the rows held: it names a table they change. The schema has no view and no function
+   * a query could call that reads a table (its functions are triggers), so a read that names none of them cannot
+   * see the difference, and the rows can wait for the page's others (a reaction's once-per-page reads of rules and
+   * targets then no longer cut a page's inserts in three).
+   */
+  readNeeds(sql: string): boolean {
+    for (const insert of this.groups.keys()) {
+      for (const table of changedBy(insert)) if (table.test(sql)) return true
+    }
+    return false
+  }
+
   hold(insert: HeldInsert, rows: number, params: readonly unknown[]): void {
     if (insert.merge) return this.holdMerged(insert, insert.merge, rows, params)
     const group = this.groups.get(insert)
@@ -64,4 +77,18 @@ export class HeldRows {
       }
     }
   }
+}
+
+const changed = new WeakMap<HeldInsert, RegExp[]>()
+
+/** The tables an insert's rows change, as patterns that find a table's name as a whole word in a statement. */
+function changedBy(insert: HeldInsert): RegExp[] {
+  let tables = changed.get(insert)
+  if (tables === undefined) {
+    const into = /^\s*INSERT\s+INTO\s+"?([A-Za-z_][A-Za-z0-9_]*)/i.exec(insert.head)?.[1]
+    if (into === undefined) throw new Error(`a held insert must begin INSERT INTO <table>: ${insert.head}`)
+    tables = [into, ...(insert.alsoChanges ?? [])].map((name) => new RegExp(`\\b${name}\\b`, 'i'))
+    changed.set(insert, tables)
+  }
+  return tables
 }

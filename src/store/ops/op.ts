@@ -44,6 +44,8 @@ export interface HeldInsert {
     key(values: readonly unknown[]): string
     combine(earlier: readonly unknown[], later: readonly unknown[]): unknown[]
   }
+  /** Tables its rows change besides the one it inserts into (by a trigger): a read of those must see them too. */
+  readonly alsoChanges?: readonly string[]
 }
 
 /** The statement for `rows` rows of an insert, built once per row count and engine. */

@@ -30,7 +30,7 @@ export async function runAsync<T>(target: AsyncTarget, ops: Ops<T>): Promise<T> 
     }
     let answer: unknown
     try {
-      if (op.kind !== 'now' && op.kind !== 'engine') await held.send(target.q)
+      if (mustSend(target, held, op)) await held.send(target.q)
       answer = await answer1(target, op)
     } catch (error) {
       step = ops.throw(error)
@@ -40,6 +40,23 @@ export async function runAsync<T>(target: AsyncTarget, ops: Ops<T>): Promise<T> 
   }
   await held.send(target.q)
   return step.value
+}
+
+/** Held rows go before any write or nested transaction, and before a read of a table they change. */
+function mustSend(target: AsyncTarget, held: HeldRows, op: Op): boolean {
+  switch (op.kind) {
+    case 'now':
+    case 'engine':
+      return false
+    case 'all':
+    case 'get':
+    case 'value':
+    case 'values':
+    case 'each':
+      return held.readNeeds(spelled(op.sql, target.engine))
+    default:
+      return true
+  }
 }
 
 async function answer1(target: AsyncTarget, op: Op): Promise<unknown> {

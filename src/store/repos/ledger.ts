@@ -114,11 +114,13 @@ const BY_TXN: HeldInsert = {
   head: POSTINGS_HEAD,
   row: POSTINGS_ROW,
   tail: 'ON CONFLICT (txn_seq, version, account, currency) WHERE txn_seq IS NOT NULL DO NOTHING',
+  alsoChanges: ['ledger_balances'], // the trigger ledger_balances_post
 }
 const BY_DOCUMENT: HeldInsert = {
   head: POSTINGS_HEAD,
   row: POSTINGS_ROW,
   tail: 'ON CONFLICT (txn_id, version, account, currency) WHERE txn_seq IS NULL DO NOTHING',
+  alsoChanges: ['ledger_balances'],
 }
 
 export const customerBalances = dual(function* customerBalances(customerId: string): Ops<Money[]> {

@@ -79,4 +79,16 @@ describe('rows held for a transaction (op.ts later)', () => {
     expect(sent.map((s) => s.params.length / 3)).toEqual([1_000, 1_000, 500])
     expect(sent.flatMap((s) => s.params.filter((_, i) => i % 3 === 0))).toEqual(Array.from({length: rows}, (_, i) => i))
   })
+
+  it('are sent before a read that names a table they change, not before one that names none', () => {
+    const held = new HeldRows('postgres')
+    expect(held.readNeeds('SELECT * FROM parent')).toBe(false) // nothing held
+    held.hold(PARENT, 1, [1, 'a'])
+    held.hold({...CHILD, alsoChanges: ['child_totals']}, 1, [1, 1, 't'])
+    expect(held.readNeeds('SELECT id FROM parent WHERE id = ?')).toBe(true)
+    expect(held.readNeeds('SELECT p.id FROM other o JOIN "parent" p ON p.id = o.p')).toBe(true)
+    expect(held.readNeeds('SELECT sum(n) FROM child_totals')).toBe(true) // changed by a trigger
+    expect(held.readNeeds('SELECT * FROM parent_rules')).toBe(false) // a name that only begins the same
+    expect(held.readNeeds('SELECT id, events FROM alert_targets')).toBe(false)
+  })
 })
