@@ -11,12 +11,10 @@ import {defineConfig} from 'vitest/config'
  *   source is the home's file), keychain-homes (keychain entries named per home);
  * - the demo and what renders its home: demo, terminal-width. The demo always builds a throwaway SQLite home;
  * - no ledger at all: help, sandbox, sandbox-charge-rules (the gateway emulators only);
- * - engine tests that drive the services on a SQLite Db in-process, where the binary is not run on the home:
- *   cross-gateway, retry-faults, webhooks-converge; the PostgreSQL twins of the crash tests are their own files
- *   (sync-crash: sync-postgres; webhooks-crash: webhooks-postgres; both already start a server of their own), as is
- *   admin-postgres;
- * - sync-cli, whose overlapping and SIGKILLed runs read the home's file mid-run (its PostgreSQL twin for the
- *   crashed run is sync-postgres).
+ * - engine tests that drive the services on a SQLite Db in-process, never the binary on a home: cross-gateway,
+ *   retry-faults, webhooks-converge (the services run on both engines in test/services/both);
+ * - crash tests with a PostgreSQL twin of their own: sync-crash (sync-postgres), webhooks-crash (webhooks-postgres).
+ *   Those twins and admin-postgres start a server of their own, in the SQLite run.
  */
 const ON_POSTGRES = [
   ...[
@@ -50,6 +48,7 @@ const ON_POSTGRES = [
     'reports',
     'secret-echo',
     'setup-commands',
+    'sync-cli',
     'watch-mode',
   ].map((name) => `test/e2e/${name}.test.ts`),
 ]
