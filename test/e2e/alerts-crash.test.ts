@@ -90,14 +90,14 @@ describe('alerts flush killed while a receiver holds a delivery (built binary)',
       await exited
 
       if (PG_MODE) {
-        // PostgreSQL, where several hosts may deliver: the dead flush's claim on its alert holds for the claim's
-        // length (DELIVERY_CLAIM_MS, alerts-outbox.ts), and the alerts after it wait behind it, so a flush right
-        // away sends nothing...
+        // PostgreSQL, where several hosts may deliver: the dead flush's claim on its alert holds as long as the
+        // delivery lease it took (deliverDue's ttl, over a minute), and the alerts after it wait behind it, so a flush
+        // right away sends nothing...
         const early = await runCli(['alerts', 'flush', '--json'], {home, env})
         expect(early.code, early.stdout + early.stderr).toBe(0)
         expect(early.json()).toMatchObject({attempted: 0, pending: 3})
         expect(rx.seen).toHaveLength(1)
-        // ...until the claim lapses, as five minutes on would see it.
+        // ...until the claim lapses, as a flush that much later would see it.
         const lapsed = await homeRun(
           home,
           `UPDATE alert_deliveries SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?`,
