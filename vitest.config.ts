@@ -1,15 +1,56 @@
 import {defineConfig} from 'vitest/config'
 
 /**
- * The command tests that run a second time with every ledger in PostgreSQL (YMS_TEST_STORE=postgres: each home a
- * test makes gets a database of its own, test/helpers/pg-mode.ts). The rest read the home's SQLite file directly or
- * test what only a file has; docs/postgres.md says what is left.
+ * The command and end-to-end tests that run a second time with every ledger in PostgreSQL (YMS_TEST_STORE=postgres:
+ * each home a test makes gets a database of its own, test/helpers/pg-mode.ts; what a test sets up or reads behind
+ * the commands' back goes through test/helpers/home-ledger.ts, to whichever engine the home's ledger is on).
+ *
+ * Left to the SQLite run, by group (docs/postgres.md, "The suite run twice"):
+ * - what only a file has: backup, home-damage, home-orphans, home-permissions, home-readonly (a damaged, missing,
+ *   read-only or foreign-owned ledger.db), home-cron (a home directory with no ledger.db in it), store-copy (its
+ *   source is the home's file), keychain-homes (keychain entries named per home);
+ * - the demo and what renders its home: demo, terminal-width. The demo always builds a throwaway SQLite home;
+ * - no ledger at all: help, sandbox, sandbox-charge-rules (the gateway emulators only);
+ * - engine tests that drive the services on a SQLite Db in-process, never the binary on a home: cross-gateway,
+ *   retry-faults, webhooks-converge (the services run on both engines in test/services/both);
+ * - crash tests with a PostgreSQL twin of their own: sync-crash (sync-postgres), webhooks-crash (webhooks-postgres).
+ *   Those twins and admin-postgres start a server of their own, in the SQLite run.
  */
 const ON_POSTGRES = [
-  'test/commands/providers.test.ts',
-  'test/commands/fx.test.ts',
-  'test/commands/invoices.test.ts',
-  'test/commands/sync.test.ts',
+  ...[
+    'alerts',
+    'audit',
+    'customers',
+    'filter-names',
+    'fx',
+    'invoices',
+    'list-more',
+    'metrics',
+    'providers',
+    'providers-safety',
+    'quarantine',
+    'reconcile',
+    'retry',
+    'retry-rules',
+    'sites',
+    'status',
+    'sync',
+    'sync-skipped',
+    'time-flags',
+    'transactions',
+    'webhooks',
+  ].map((name) => `test/commands/${name}.test.ts`),
+  ...[
+    'alerts-crash',
+    'import-safety',
+    'provider-test-timeout',
+    'providers-secrets',
+    'reports',
+    'secret-echo',
+    'setup-commands',
+    'sync-cli',
+    'watch-mode',
+  ].map((name) => `test/e2e/${name}.test.ts`),
 ]
 
 // better-sqlite3 is a native addon and several tests spawn processes: forks are the safe pool.

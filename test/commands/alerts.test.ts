@@ -1,9 +1,7 @@
-import {join} from 'node:path'
-
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
 import {raiseAlert} from '../../src/services/alerts/raise.js'
-import {openDatabase} from '../../src/store/db.js'
+import {homeWrite} from '../helpers/home-ledger.js'
 import {alertReceiver, secretOf} from '../services/alerts/helpers.js'
 import {run, tempHome} from './helpers.js'
 
@@ -23,12 +21,10 @@ async function receiver(answer?: Parameters<typeof alertReceiver>[1]) {
 
 /** An alert raised in the ledger as a sync would raise it. */
 function raise(home: string, customer: string) {
-  const db = openDatabase(join(home, 'ledger.db'))
-  try {
-    raiseAlert(db, {event: 'balance_changed', subject: customer, customer, data: {}, at: new Date().toISOString()})
-  } finally {
-    db.close()
-  }
+  return homeWrite(
+    home,
+    raiseAlert.ops({event: 'balance_changed', subject: customer, customer, data: {}, at: new Date().toISOString()}),
+  )
 }
 
 describe('alerts commands', () => {
@@ -83,7 +79,7 @@ describe('alerts commands', () => {
     expect(tested.exitCode).toBe(0)
     expect(rx.received[0]).toMatchObject({verified: true, payload: {type: 'test'}})
 
-    raise(home, 'c1')
+    await raise(home, 'c1')
     const failed = await run(['alerts', 'flush', '--json'], {home, env})
     expect(failed.exitCode).toBe(4)
     expect(failed.json()).toMatchObject({attempted: 1, retrying: 1, pending: 1})
@@ -102,7 +98,7 @@ describe('alerts commands', () => {
     const rx = await receiver(() => ({status: gone ? 410 : 200}))
     await run(['alerts', 'remove', 'ops', '--yes'], {home, env})
     await run(['alerts', 'add', 'ops', '--url', rx.url], {home, env})
-    raise(home, 'c2')
+    await raise(home, 'c2')
     const flushed = await run(['alerts', 'flush'], {home, env})
     expect(flushed.exitCode).toBe(0)
     expect(flushed.stderr).toContain('410 Gone; disabled (alerts enable ops)')

@@ -1,8 +1,7 @@
-import {join} from 'node:path'
-
-import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {run as sql} from '../../src/store/ops/op.js'
+import {homeWrite} from '../helpers/home-ledger.js'
 import {run, stripeEnv, tempHome} from './helpers.js'
 import {AuditList, AuditRow, AuditVerify, ErrorJson} from './shapes.js'
 
@@ -134,14 +133,17 @@ describe('audit list / export / verify', () => {
 
   // Last: it breaks the chain of this home.
   it("audit verify: a row edited behind the log's back exits 1 naming it", async () => {
-    const db = new Database(join(home, 'ledger.db'))
-    try {
-      // The append-only trigger is the first line of defence; the hash chain is what catches someone who drops it.
-      db.exec('DROP TRIGGER audit_log_no_update')
-      db.prepare(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 3`).run()
-    } finally {
-      db.close()
-    }
+    // The append-only trigger is the first line of defence; the hash chain is what catches someone who drops it.
+    await homeWrite(
+      home,
+      (function* () {
+        yield* sql({
+          sqlite: 'DROP TRIGGER audit_log_no_update',
+          postgres: 'DROP TRIGGER audit_log_no_update ON audit_log',
+        })
+        yield* sql(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 3`)
+      })(),
+    )
     const r = await run(['audit', 'verify', '--json'], {home})
     expect(r.exitCode).toBe(1)
     expect(AuditVerify.parse(r.json())).toMatchObject({ok: false, seq: 3})

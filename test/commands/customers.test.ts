@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {openDatabase} from '../../src/store/db.js'
 import {upsertCustomers} from '../../src/store/repos/customers.js'
+import {homeWrite} from '../helpers/home-ledger.js'
 import {run, stripeEnv, tempHome, writeInput} from './helpers.js'
 import {CustomerDetail, CustomerList, ErrorJson, ImportResult} from './shapes.js'
 
@@ -165,12 +165,7 @@ describe('customers list --json with a huge stored value', () => {
   it('prints the whole value as JSON', async () => {
     expect((await run(['sites', 'add', 'berlin', '--name', 'Berlin', '--currency', 'EUR'], {home})).exitCode).toBe(0)
     const huge = 'x'.repeat(10 * 1024 * 1024)
-    const db = openDatabase(`${home}/ledger.db`)
-    try {
-      upsertCustomers(db, [{id: 'big', site: 'berlin', name: huge}])
-    } finally {
-      db.close()
-    }
+    await homeWrite(home, upsertCustomers.ops([{id: 'big', site: 'berlin', name: huge}]))
     const r = await run(['customers', 'list', '--json'], {home})
     expect(r.stderr).toBe('')
     expect(r.exitCode).toBe(0)

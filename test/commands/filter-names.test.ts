@@ -1,14 +1,13 @@
-import {join} from 'node:path'
-
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {openDatabase} from '../../src/store/db.js'
+import {run as sql} from '../../src/store/ops/op.js'
 import {upsertCustomers} from '../../src/store/repos/customers.js'
 import {noteDeclineCode} from '../../src/store/repos/decline-codes.js'
 import {insertRetry} from '../../src/store/repos/retries.js'
 import {quarantine} from '../../src/store/repos/quarantine.js'
 import {keepSkipped} from '../../src/store/repos/skipped.js'
 import {insertWebhookEvent} from '../../src/store/repos/webhook-events.js'
+import {homeWrite} from '../helpers/home-ledger.js'
 import {run, stripeEnv, tempHome} from './helpers.js'
 import {AuditList, ErrorJson} from './shapes.js'
 
@@ -16,53 +15,54 @@ import {AuditList, ErrorJson} from './shapes.js'
  * What a sync of `provider` leaves behind: a queued retry, a skipped object, a decline code seen, a succeeded payment,
  * an item held in quarantine, a stored webhook event.
  */
-function leaveHistory(home: string, provider: string): void {
-  const db = openDatabase(join(home, 'ledger.db'))
+function leaveHistory(home: string, provider: string): Promise<unknown> {
   const at = '2026-01-01T00:00:00.000Z'
-  db.write(() => {
-    upsertCustomers(db, [{id: 'c1', site: 'berlin'}])
-    insertRetry(db, {
-      txnId: `${provider}:ch_1`,
-      provider,
-      customerId: 'c1',
-      siteId: 'berlin',
-      invoiceRef: null,
-      amount: {minor: 1000, currency: 'EUR'},
-      failureCode: 'insufficient_funds',
-      failedAt: at,
-      nextAt: at,
-      note: 'queued',
-      now: at,
-    })
-    keepSkipped(
-      db,
-      [{provider, externalId: 'dp_1', code: 'T1110', reason: 'a hold', rawJson: '{}', source: 'pull'}],
-      at,
-    )
-    const seen = {provider, kind: 'stripe', code: 'insufficient_funds', basis: 'table', decision: 'retry'} as const
-    noteDeclineCode(db, {...seen, message: 'declined', txnId: `${provider}:ch_1`}, at)
-    db.stmt(
-      `INSERT INTO transactions (id, provider, kind, external_id, type, status, amount_minor, currency, occurred_at,
+  return homeWrite(
+    home,
+    (function* () {
+      yield* upsertCustomers.ops([{id: 'c1', site: 'berlin'}])
+      yield* insertRetry.ops({
+        txnId: `${provider}:ch_1`,
+        provider,
+        customerId: 'c1',
+        siteId: 'berlin',
+        invoiceRef: null,
+        amount: {minor: 1000, currency: 'EUR'},
+        failureCode: 'insufficient_funds',
+        failedAt: at,
+        nextAt: at,
+        note: 'queued',
+        now: at,
+      })
+      yield* keepSkipped.ops(
+        [{provider, externalId: 'dp_1', code: 'T1110', reason: 'a hold', rawJson: '{}', source: 'pull'}],
+        at,
+      )
+      const seen = {provider, kind: 'stripe', code: 'insufficient_funds', basis: 'table', decision: 'retry'} as const
+      yield* noteDeclineCode.ops({...seen, message: 'declined', txnId: `${provider}:ch_1`}, at)
+      yield* sql(
+        `INSERT INTO transactions (id, provider, kind, external_id, type, status, amount_minor, currency, occurred_at,
          updated_at, version, raw_json, first_seen_at, last_seen_at)
        VALUES (?, ?, 'stripe', 'ch_2', 'payment', 'succeeded', 1000, 'EUR', ?, ?, 1, '{}', ?, ?)`,
-    ).run(`${provider}:ch_2`, provider, at, at, at, at)
-    const held = {externalId: 'ch_3', reason: 'unknown_customer', detail: 'no customer', rawJson: '{}'} as const
-    quarantine(db, {...held, provider, normalizedJson: null, source: 'pull'})
-    insertWebhookEvent(db, {
-      provider,
-      dedupKey: 'evt_1',
-      receivedAt: at,
-      committedAt: at,
-      commitMs: 1,
-      status: 'applied',
-      summary: 'charge.succeeded',
-      eventsJson: '[]',
-      body: Buffer.from('{}'),
-      appliedJson: '[]',
-      nextFetchAt: null,
-    })
-  })
-  db.close()
+        [`${provider}:ch_2`, provider, at, at, at, at],
+      )
+      const held = {externalId: 'ch_3', reason: 'unknown_customer', detail: 'no customer', rawJson: '{}'} as const
+      yield* quarantine.ops({...held, provider, normalizedJson: null, source: 'pull'})
+      yield* insertWebhookEvent.ops({
+        provider,
+        dedupKey: 'evt_1',
+        receivedAt: at,
+        committedAt: at,
+        commitMs: 1,
+        status: 'applied',
+        summary: 'charge.succeeded',
+        eventsJson: '[]',
+        body: Buffer.from('{}'),
+        appliedJson: '[]',
+        nextFetchAt: null,
+      })
+    })(),
+  )
 }
 
 // A filter naming a provider, site or customer that is not configured and matches nothing is a typo: exit 2 naming
@@ -81,7 +81,7 @@ describe('filters that name a provider, site or customer', () => {
     await cli('sites', 'add', 'berlin', '--name', 'Berlin', '--currency', 'EUR')
     await cli('providers', 'add', 'acme', '--kind', 'stripe')
     await cli('providers', 'add', 'old', '--kind', 'stripe')
-    leaveHistory(home, 'old')
+    await leaveHistory(home, 'old')
     // Its queued retry is canceled here: after removal, none of its chains is open.
     await cli('providers', 'remove', 'old', '--yes')
   })

@@ -1,8 +1,8 @@
 import {join} from 'node:path'
 
-import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {homeRun} from '../helpers/home-ledger.js'
 import {run, secretEnv, stripeEnv, tempHome, writeInput} from './helpers.js'
 import {ErrorJson, GrantResult, Provider, ProviderList} from './shapes.js'
 
@@ -128,11 +128,10 @@ describe('base URLs: https except on loopback, never credentials in them', () =>
   })
 
   it('a base URL stored with credentials before this check is masked by show and list, in the table and the JSON', async () => {
-    const db = new Database(join(home, 'ledger.db'))
-    db.prepare(
+    await homeRun(
+      home,
       `UPDATE providers SET base_url = 'https://admin:hunter2hunter2@api.example.com/v1' WHERE id = 'other'`,
-    ).run()
-    db.close()
+    )
     const outputs = [
       (await run(['providers', 'show', 'other', '--json'], {home, env})).stdout,
       (await run(['providers', 'show', 'other'], {home, env})).stdout,

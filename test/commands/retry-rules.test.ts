@@ -1,10 +1,8 @@
-import {join} from 'node:path'
-
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {z} from 'zod'
 
-import {openDatabase} from '../../src/store/db.js'
 import {noteDeclineCode} from '../../src/store/repos/decline-codes.js'
+import {homeWrite} from '../helpers/home-ledger.js'
 import {run, tempHome} from './helpers.js'
 import {ErrorJson, Iso} from './shapes.js'
 
@@ -56,27 +54,25 @@ const CapChange = z.strictObject({name: z.string(), value: z.string(), previous:
 
 describe('retry codes / retry caps', () => {
   const {home, cleanup} = tempHome()
-  beforeAll(() => {
-    const db = openDatabase(join(home, 'ledger.db'))
-    db.write(() => {
-      const seen = {provider: 'acme-stripe', kind: 'stripe', decision: 'terminal' as const, message: 'Declined'}
-      noteDeclineCode(
-        db,
-        {...seen, code: 'brand_new', basis: 'unmapped', txnId: 'acme-stripe:ch_1'},
-        '2026-01-01T00:00:00.000Z',
-      )
-      noteDeclineCode(
-        db,
-        {...seen, code: 'brand_new', basis: 'unmapped', txnId: 'acme-stripe:ch_2'},
-        '2026-01-02T00:00:00.000Z',
-      )
-      noteDeclineCode(
-        db,
-        {...seen, code: 'insufficient_funds', basis: 'advice', decision: 'retry', txnId: 'acme-stripe:ch_3'},
-        '2026-01-02T00:00:00.000Z',
-      )
-    })
-    db.close()
+  beforeAll(async () => {
+    await homeWrite(
+      home,
+      (function* () {
+        const seen = {provider: 'acme-stripe', kind: 'stripe', decision: 'terminal' as const, message: 'Declined'}
+        yield* noteDeclineCode.ops(
+          {...seen, code: 'brand_new', basis: 'unmapped', txnId: 'acme-stripe:ch_1'},
+          '2026-01-01T00:00:00.000Z',
+        )
+        yield* noteDeclineCode.ops(
+          {...seen, code: 'brand_new', basis: 'unmapped', txnId: 'acme-stripe:ch_2'},
+          '2026-01-02T00:00:00.000Z',
+        )
+        yield* noteDeclineCode.ops(
+          {...seen, code: 'insufficient_funds', basis: 'advice', decision: 'retry', txnId: 'acme-stripe:ch_3'},
+          '2026-01-02T00:00:00.000Z',
+        )
+      })(),
+    )
   })
   afterAll(() => cleanup())
 

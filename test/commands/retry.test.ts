@@ -1,12 +1,12 @@
 import {hostname} from 'node:os'
 
-import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {z} from 'zod'
 
 import {RETRY_STATUSES} from '../../src/core/retry/policy.js'
 import {RECOVERY_RATE_DEFINITION} from '../../src/core/retry/recovery-rate.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
+import {homeQuery, homeRun} from '../helpers/home-ledger.js'
 import {createSyncWorld, type SyncWorld} from '../helpers/sync-world.js'
 import {run, writeInput} from './helpers.js'
 import {ErrorJson, ImportResult, Iso, Money} from './shapes.js'
@@ -196,12 +196,11 @@ describe('retry commands', () => {
     const again = await cli(['retry', 'cancel', String(first!.id)])
     expect(again.exitCode).toBe(2)
     expect(ErrorJson.parse(again.json()).error.message).toMatch(/already ended \(canceled\)/)
-    const audit = new Database(world.dbFile, {readonly: true})
-    try {
-      expect(audit.prepare(`SELECT COUNT(*) FROM audit_log WHERE action = 'retry.cancel'`).pluck().get()).toBe(1)
-    } finally {
-      audit.close()
-    }
+    const [canceled] = await homeQuery<{n: number}>(
+      world.home,
+      `SELECT COUNT(*) AS n FROM audit_log WHERE action = 'retry.cancel'`,
+    )
+    expect(canceled!.n).toBe(1)
   })
 
   it('retry run --dry-run says where each would go and sends nothing', async () => {
@@ -214,20 +213,18 @@ describe('retry commands', () => {
   })
 
   it('retry run: another run holding the lease exits 75; then the due retries recover', async () => {
-    const db = new Database(world.dbFile)
-    db.prepare(`INSERT INTO leases VALUES ('retry:run', ?, ?, ?)`).run(
+    await homeRun(world.home, `INSERT INTO leases VALUES ('retry:run', ?, ?, ?)`, [
       `retry@${hostname()}#${process.pid}#x#held`,
       new Date().toISOString(),
       new Date(Date.now() + 60_000).toISOString(),
-    )
+    ])
     const locked = await cli(['retry', 'run'])
     expect(locked.exitCode).toBe(75)
     expect(RunResult.parse(locked.json())).toMatchObject({
       status: 'skipped_locked',
       lockedBy: expect.stringContaining('#held'),
     })
-    db.prepare(`DELETE FROM leases WHERE name = 'retry:run'`).run()
-    db.close()
+    await homeRun(world.home, `DELETE FROM leases WHERE name = 'retry:run'`)
     const r = await cli(['retry', 'run'])
     expect(r.exitCode, r.stderr).toBe(0)
     const result = RunResult.parse(r.json())

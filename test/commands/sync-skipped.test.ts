@@ -1,10 +1,8 @@
-import {join} from 'node:path'
-
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {z} from 'zod'
 
-import {openDatabase} from '../../src/store/db.js'
 import {keepSkipped} from '../../src/store/repos/skipped.js'
+import {homeWrite} from '../helpers/home-ledger.js'
 import {run, tempHome} from './helpers.js'
 import {ErrorJson} from './shapes.js'
 
@@ -25,39 +23,38 @@ const List = z.strictObject({items: z.array(Item)})
 // What a sync skipped (Page.skipped), as the two gateway adapters that produce such objects would leave it.
 describe('sync skipped', () => {
   const {home, cleanup} = tempHome()
-  beforeAll(() => {
-    const db = openDatabase(join(home, 'ledger.db'))
-    db.write(() => {
-      keepSkipped(
-        db,
-        [
-          {
-            provider: 'acme-paypal',
-            externalId: '7XK01',
-            code: 'T1110',
-            reason: 'a hold for a dispute',
-            rawJson: '{"id":"7XK01"}',
-            source: 'pull',
-          },
-        ],
-        '2026-01-01T00:00:00.000Z',
-      )
-      keepSkipped(
-        db,
-        [
-          {
-            provider: 'acme-adyen',
-            externalId: null,
-            code: 'Surprise',
-            reason: 'unknown_code',
-            rawJson: '{"Type":"Surprise"}',
-            source: 'pull',
-          },
-        ],
-        '2026-01-02T00:00:00.000Z',
-      )
-    })
-    db.close()
+  beforeAll(async () => {
+    await homeWrite(
+      home,
+      (function* () {
+        yield* keepSkipped.ops(
+          [
+            {
+              provider: 'acme-paypal',
+              externalId: '7XK01',
+              code: 'T1110',
+              reason: 'a hold for a dispute',
+              rawJson: '{"id":"7XK01"}',
+              source: 'pull',
+            },
+          ],
+          '2026-01-01T00:00:00.000Z',
+        )
+        yield* keepSkipped.ops(
+          [
+            {
+              provider: 'acme-adyen',
+              externalId: null,
+              code: 'Surprise',
+              reason: 'unknown_code',
+              rawJson: '{"Type":"Surprise"}',
+              source: 'pull',
+            },
+          ],
+          '2026-01-02T00:00:00.000Z',
+        )
+      })(),
+    )
   })
   afterAll(() => cleanup())
 

@@ -1,9 +1,8 @@
-import Database from 'better-sqlite3'
-import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {z} from 'zod'
 
-import {PG_MODE, storeEnv} from '../helpers/pg-mode.js'
+import {homeQuery} from '../helpers/home-ledger.js'
+import {PG_MODE} from '../helpers/pg-mode.js'
 import type {SyncWorld} from '../helpers/sync-world.js'
 import {run, runUntilSignal, secretEnv, tempHome} from './helpers.js'
 import {ErrorJson, ProviderRun, SyncResult, TxnList} from './shapes.js'
@@ -136,25 +135,10 @@ describe('sync --watch (in-process, stopped as SIGTERM would stop it)', () => {
   afterAll(() => world?.close())
 
   it('with --json: one JSON line per page and per run, no summary object; a stop ends the interval wait, exit 0', async () => {
-    const FINISHED = `SELECT COUNT(*) AS n FROM sync_runs WHERE status = 'ok'`
-    const finishedRuns = async () => {
-      if (PG_MODE) {
-        const {YMS_PAY_DATABASE_URL: url, PGPASSWORD: password} = await storeEnv(world.home)
-        const client = new pg.Client({connectionString: url, password})
-        await client.connect()
-        try {
-          return Number((await client.query<{n: string}>(FINISHED)).rows[0]!.n)
-        } finally {
-          await client.end()
-        }
-      }
-      const db = new Database(world.dbFile, {readonly: true})
-      try {
-        return (db.prepare(FINISHED).get() as {n: number}).n
-      } finally {
-        db.close()
-      }
-    }
+    const finishedRuns = async () =>
+      Number(
+        (await homeQuery<{n: number}>(world.home, `SELECT COUNT(*) AS n FROM sync_runs WHERE status = 'ok'`))[0]!.n,
+      )
     const r = await runUntilSignal(
       'SIGTERM',
       ['sync', '--watch', '--interval', '1h', '--json'],

@@ -3,12 +3,11 @@ import {z} from 'zod'
 
 import {paymentsFor, scenarioEvents} from '../../src/sandbox/model.js'
 import {startWebhookServer} from '../../src/services/webhooks/serve.js'
-import {openDatabase} from '../../src/store/db.js'
+import {openHomeLedger} from '../helpers/home-ledger.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} from '../helpers/sync-world.js'
 import {fetchesSettled} from '../services/webhooks/world.js'
 import {run} from './helpers.js'
 import {ApplyCounts as Counts, AuditList, ErrorJson, Iso} from './shapes.js'
-import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
 
 const WebhookEvent = z.strictObject({
   id: z.number().int(),
@@ -58,8 +57,8 @@ describe('webhooks list / replay', () => {
     const vip = payments.find((p) => vips.has(p.customer))!
     const other = payments.find((p) => !vips.has(p.customer))!
     // The server on the world's clock: Stripe signs each delivery when it sends it, by that clock.
-    const db = openDatabase(world.dbFile, {clock: clock.now})
-    const server = await startWebhookServer(sqliteHandle(db), {...world.ctx, now: clock.now}, {port: 0})
+    const ledger = await openHomeLedger(world.home, clock.now)
+    const server = await startWebhookServer(ledger.handle, {...world.ctx, now: clock.now}, {port: 0})
     try {
       const hooks = world.stripe.emulator.webhooks(
         scenarioEvents([vip, other]).filter((e) => e.type === 'payment.created'),
@@ -74,10 +73,10 @@ describe('webhooks list / replay', () => {
         expect(res.status).toBe(200)
       }
       vipEvent = hooks.find((h) => h.body.includes(world.stripe.emulator.externalId('payment', vip.key)))!.dedupId
-      await fetchesSettled(db) // the fee of each charge is read back
+      await fetchesSettled(ledger.handle) // the fee of each charge is read back
     } finally {
       await server.close()
-      db.close()
+      await ledger.close()
     }
   })
   afterAll(() => world?.close())

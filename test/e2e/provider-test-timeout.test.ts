@@ -1,12 +1,11 @@
 import {createServer, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {rmSync} from 'node:fs'
-import {join} from 'node:path'
 
-import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli, tempHome} from '../helpers/cli.js'
+import {homeQuery} from '../helpers/home-ledger.js'
 
 /**
  * `providers test` against a gateway that accepts the connection and never answers: a connection test must answer
@@ -65,20 +64,14 @@ describe('providers test against a gateway that hangs (built binary)', () => {
       expect(error.message).toMatch(new RegExp(`^provider ${id}: no answer from http://127\\.0\\.0\\.1:\\d+/`))
       expect(error.message).toMatch(/(GET|POST) \/v\d[^:]*: timeout after \d+ ms/)
       expect(error.message).toMatch(/one attempt per call, no retries, 5 s per call/)
-      const db = new Database(join(home, 'ledger.db'), {readonly: true})
-      try {
-        const rows = db
-          .prepare('SELECT endpoint, attempt, outcome FROM gateway_calls WHERE provider = ?')
-          .all(id) as Array<{
-          attempt: number
-          outcome: string
-        }>
-        expect(rows).toHaveLength(calls)
-        expect(rows.every((row) => row.attempt === 1)).toBe(true)
-        expect(rows.at(-1)?.outcome).toBe('timeout')
-      } finally {
-        db.close()
-      }
+      const rows = await homeQuery<{attempt: number; outcome: string}>(
+        home,
+        'SELECT endpoint, attempt, outcome FROM gateway_calls WHERE provider = ? ORDER BY id',
+        [id],
+      )
+      expect(rows).toHaveLength(calls)
+      expect(rows.every((row) => row.attempt === 1)).toBe(true)
+      expect(rows.at(-1)?.outcome).toBe('timeout')
     },
     70_000,
   )

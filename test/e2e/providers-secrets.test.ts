@@ -1,13 +1,11 @@
-import {readFileSync, readdirSync} from 'node:fs'
-import {join} from 'node:path'
-
-import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {createStripeEmulator} from '../../src/sandbox/stripe/emulator.js'
 import {serveEmulator, type RunningServer} from '../../src/sandbox/emulator.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
+import {run as sql} from '../../src/store/ops/op.js'
 import {runCli, tempHome} from '../helpers/cli.js'
+import {homeWrite, storedText} from '../helpers/home-ledger.js'
 import {secretServiceStatus} from '../helpers/keyring-available.js'
 
 const keychain = secretServiceStatus()
@@ -99,7 +97,7 @@ describe('providers and their secrets, through the built binary', () => {
         (await runCli(['providers', 'list', '--json'], {home})).stdout,
         (await runCli(['audit', 'export', '--format', 'jsonl'], {home})).stdout,
       ]
-      for (const file of readdirSync(home)) outputs.push(readFileSync(join(home, file)).toString('latin1'))
+      for (const [, text] of await storedText(home)) outputs.push(text)
       for (const value of [secrets.api_key!, secrets.webhook_secret!, 'sk_test_rotatedButWrong']) {
         for (const out of outputs) expect(out.includes(value)).toBe(false)
       }
@@ -113,10 +111,16 @@ describe('providers and their secrets, through the built binary', () => {
 
   it('audit verify exits 1 naming the first row edited behind its back', async () => {
     expect((await runCli(['audit', 'verify'], {home})).code).toBe(0)
-    const db = new Database(join(home, 'ledger.db'))
-    db.exec('DROP TRIGGER audit_log_no_update')
-    db.prepare(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 2`).run()
-    db.close()
+    await homeWrite(
+      home,
+      (function* () {
+        yield* sql({
+          sqlite: 'DROP TRIGGER audit_log_no_update',
+          postgres: 'DROP TRIGGER audit_log_no_update ON audit_log',
+        })
+        yield* sql(`UPDATE audit_log SET actor = 'mallory' WHERE seq = 2`)
+      })(),
+    )
     const r = await runCli(['audit', 'verify', '--json'], {home})
     expect(r.code).toBe(1)
     expect(r.json()).toMatchObject({ok: false, seq: 2})

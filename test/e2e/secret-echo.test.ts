@@ -1,13 +1,12 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {readdirSync, readFileSync, rmSync} from 'node:fs'
-import {join} from 'node:path'
+import {readFileSync, rmSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
-import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli, tempHome, type CliResult} from '../helpers/cli.js'
+import {homeQuery, storedText} from '../helpers/home-ledger.js'
 
 /**
  * A hostile gateway: every answer is an error whose body quotes the request's credential header back, raw, URL-encoded
@@ -154,9 +153,7 @@ describe('a gateway whose error body echoes the credentials (built binary)', () 
       for (const name of leaks(r.stdout)) found.push(`${what} stdout: ${name}`)
       for (const name of leaks(r.stderr)) found.push(`${what} stderr: ${name}`)
     }
-    for (const file of readdirSync(home)) {
-      for (const name of leaks(readFileSync(join(home, file)).toString('latin1'))) found.push(`${file}: ${name}`)
-    }
+    for (const [where, text] of await storedText(home)) for (const name of leaks(text)) found.push(`${where}: ${name}`)
     expect(found).toEqual([])
     expect(runs.every((r) => r.error?.includes('[REDACTED]'))).toBe(true)
   }, 120_000)
@@ -212,23 +209,17 @@ describe('a gateway that echoes the credentials into list payloads (built binary
     expect(quarantine.stdout).toMatch(/ch_3PgafuB7WZ01zgkW0XYmPNZs/)
     expect(quarantine.stdout).toMatch(/ch_3PkDrfB7WZ01zgkW3drift000/)
     // The echo reached the stored payloads (so this test can fail), scrubbed.
-    const db = new Database(join(home, 'ledger.db'), {readonly: true})
-    try {
-      const raws = db.prepare('SELECT raw_json FROM quarantine ORDER BY id').pluck().all() as string[]
-      expect(raws).toHaveLength(2)
-      for (const raw of raws)
-        expect(JSON.parse(raw)).toMatchObject({metadata: {note: expect.stringContaining('[REDACTED]')}})
-    } finally {
-      db.close()
-    }
+    const raws = await homeQuery<{raw_json: string}>(home, 'SELECT raw_json FROM quarantine ORDER BY id')
+    expect(raws).toHaveLength(2)
+    for (const {raw_json: raw} of raws)
+      expect(JSON.parse(raw)).toMatchObject({metadata: {note: expect.stringContaining('[REDACTED]')}})
     const found: string[] = []
     for (const [what, out] of [
       ['sync', sync.stdout + sync.stderr],
       ['quarantine list', quarantine.stdout + quarantine.stderr],
     ] as const)
       for (const name of leaks(out)) found.push(`${what}: ${name}`)
-    for (const file of readdirSync(home))
-      for (const name of leaks(readFileSync(join(home, file)).toString('latin1'))) found.push(`${file}: ${name}`)
+    for (const [where, text] of await storedText(home)) for (const name of leaks(text)) found.push(`${where}: ${name}`)
     expect(found).toEqual([])
   }, 60_000)
 })

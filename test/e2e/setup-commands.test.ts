@@ -1,11 +1,10 @@
-import {readFileSync, readdirSync} from 'node:fs'
-import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {beforeAll, describe, expect, it} from 'vitest'
 import {z} from 'zod'
 
 import {runCli, tempHome} from '../helpers/cli.js'
+import {storedText} from '../helpers/home-ledger.js'
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/imports/${name}`, import.meta.url))
 
@@ -207,10 +206,8 @@ describe('set-up commands (built binary, no TTY, as cron runs them)', () => {
     expect(lines.length).toBe((verify.json() as {rows: number}).rows)
     const csv = await runCli(['audit', 'export', '--format', 'csv'], {home})
     expect(csv.stdout.split('\n')[0]).toMatch(/^seq,at,actor,action/)
-    for (const file of readdirSync(home)) {
-      const bytes = readFileSync(join(home, file))
-      expect(bytes.includes('sk_test_envonly'), `${file} holds a secret`).toBe(false)
-    }
+    for (const [where, text] of await storedText(home))
+      expect(text.includes('sk_test_envonly'), `${where} holds a secret`).toBe(false)
     expect(jsonl.stdout + csv.stdout).not.toContain('sk_test_envonly')
   })
 })

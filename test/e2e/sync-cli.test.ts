@@ -1,25 +1,25 @@
 import {spawn} from 'node:child_process'
 import {hostname} from 'node:os'
 
-import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {z} from 'zod'
 
 import {compareWithTruth, expectedTransactions, formatComparison} from '../../src/sandbox/truth.js'
 import {addProvider} from '../../src/services/providers.js'
 import {storedTransactions} from '../../src/store/repos/transactions.js'
+import {all, get, run} from '../../src/store/ops/op.js'
 import {BIN, runCli} from '../helpers/cli.js'
+import {onHomeLedger, openHomeLedger} from '../helpers/home-ledger.js'
+import {storeEnv} from '../helpers/pg-mode.js'
 import {
   createSyncWorld,
   manualClock,
   secretEnv,
-  unbalancedPostingSets,
   WORLD_END,
   worldScenario,
   type SyncWorld,
 } from '../helpers/sync-world.js'
-import {actualAccounts, expectedAccounts} from '../services/sync/oracle.js'
-import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
+import {expectedAccounts} from '../services/sync/oracle.js'
 
 /** The built binary as cron runs it: `sync --json`, exit codes, overlapping runs, a crashed run's lease. */
 const RunSchema = z.object({
@@ -39,18 +39,47 @@ const scenario = worldScenario(1_000, 61)
 // No D-Bus: secrets come from the environment only, as in cron; a missing one must be named, not looked for forever.
 const cronEnv = (extra: Record<string, string>) => ({DBUS_SESSION_BUS_ADDRESS: '', ...extra})
 
-function checkLedger(world: SyncWorld): void {
-  const db = world.open()
-  try {
-    const stored = storedTransactions(db).map((s) => s.txn)
-    const cmp = compareWithTruth(stored, expectedTransactions(scenario, world.stripe.emulator, 'own', WORLD_END))
-    expect(cmp.ok, formatComparison(cmp)).toBe(true)
-    expect(actualAccounts(db)).toEqual(expectedAccounts(scenario, world.providerId, WORLD_END))
-    expect(unbalancedPostingSets(db)).toEqual([])
-  } finally {
-    db.close()
-  }
+/** The home's ledger (either engine) against the world's truth: every transaction, every account, balanced. */
+async function checkLedger(world: SyncWorld): Promise<void> {
+  const {stored, accounts, unbalanced} = await onHomeLedger(world.home, (ledger) =>
+    ledger.read(
+      (function* () {
+        return {
+          stored: (yield* storedTransactions.ops()).map((s) => s.txn),
+          accounts: yield* all<{account: string; currency: string; minor: number}>(
+            'SELECT account, currency, SUM(amount_minor) AS minor FROM ledger_postings GROUP BY account, currency HAVING SUM(amount_minor) != 0 ORDER BY account, currency',
+          ),
+          unbalanced: yield* all(
+            'SELECT txn_id, version, currency FROM ledger_postings GROUP BY txn_id, version, currency HAVING SUM(amount_minor) != 0',
+          ),
+        }
+      })(),
+    ),
+  )
+  const cmp = compareWithTruth(stored, expectedTransactions(scenario, world.stripe.emulator, 'own', WORLD_END))
+  expect(cmp.ok, formatComparison(cmp)).toBe(true)
+  expect(Object.fromEntries(accounts.map((r) => [`${r.account}|${r.currency}`, r.minor]))).toEqual(
+    expectedAccounts(scenario, world.providerId, WORLD_END),
+  )
+  expect(unbalanced).toEqual([])
 }
+
+/** The binary as cron starts it on this home (its database in the PostgreSQL run). */
+async function spawnSync(world: SyncWorld, stdio: 'ignore' | 'pipe') {
+  return spawn(process.execPath, [BIN, 'sync', '--provider', world.providerId, '--json'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      CI: 'true',
+      YMS_PAY_HOME: world.home,
+      ...cronEnv(world.env),
+      ...(await storeEnv(world.home)),
+    },
+    stdio: ['ignore', stdio, stdio],
+  })
+}
+
+const RUNNING_WITH_A_PAGE = `SELECT id FROM sync_runs WHERE status = 'running' AND pages > 0`
 
 describe('sync (built binary): overlapping runs', () => {
   let world: SyncWorld
@@ -77,7 +106,7 @@ describe('sync (built binary): overlapping runs', () => {
     const locked = SyncJson.parse(results[1]!.json())
     expect(locked.runs.map((r) => [r.status, r.pages, r.posted])).toEqual([['skipped_locked', 0, 0]])
     expect(locked.totals.skippedLocked).toBe(1)
-    checkLedger(world)
+    await checkLedger(world)
     // And a third run, after both: nothing new, exit 0, nothing posted.
     const again = await runCli(['sync', '--provider', world.providerId, '--json'], {
       home: world.home,
@@ -86,7 +115,7 @@ describe('sync (built binary): overlapping runs', () => {
     })
     expect(again.code, again.stderr).toBe(0)
     expect(SyncJson.parse(again.json()).runs[0]).toMatchObject({status: 'ok', posted: 0})
-    checkLedger(world)
+    await checkLedger(world)
   }, 90_000)
 })
 
@@ -97,35 +126,24 @@ describe('sync (built binary): a crashed run', () => {
   afterAll(() => world?.close())
 
   it("a SIGKILLed run's lease is taken over by the next run on this host (its process is gone); the ledger is exact", async () => {
-    const child = spawn(process.execPath, [BIN, 'sync', '--provider', world.providerId, '--json'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        CI: 'true',
-        YMS_PAY_HOME: world.home,
-        ...cronEnv(world.env),
-      },
-      stdio: 'ignore',
-    })
+    const child = await spawnSync(world, 'ignore')
     const closed = new Promise<NodeJS.Signals | null>((r) => child.on('close', (_code, signal) => r(signal)))
     // Kill it mid-run: it holds the lease and has committed a page.
-    const raw = new Database(world.dbFile, {readonly: true})
+    const raw = await openHomeLedger(world.home)
     try {
-      for (
-        let i = 0;
-        i < 200 && !raw.prepare(`SELECT 1 FROM sync_runs WHERE status = 'running' AND pages > 0`).get();
-        i++
-      )
+      for (let i = 0; i < 200 && (await raw.handle.read(all(RUNNING_WITH_A_PAGE))).length === 0; i++)
         await new Promise((r) => setTimeout(r, 50))
       child.kill('SIGKILL')
       expect(await closed).toBe('SIGKILL')
-      const lease = raw
-        .prepare('SELECT owner, expires_at FROM leases WHERE name = ?')
-        .get(`sync:${world.providerId}`) as {owner: string; expires_at: string}
-      expect(lease.owner).toContain(`#${child.pid}#`)
-      expect(Date.parse(lease.expires_at) - Date.now()).toBeGreaterThan(4 * 60_000) // left behind for the TTL
+      const lease = await raw.handle.read(
+        get<{owner: string; expires_at: string}>('SELECT owner, expires_at FROM leases WHERE name = ?', [
+          `sync:${world.providerId}`,
+        ]),
+      )
+      expect(lease!.owner).toContain(`#${child.pid}#`)
+      expect(Date.parse(lease!.expires_at) - Date.now()).toBeGreaterThan(4 * 60_000) // left behind for the TTL
     } finally {
-      raw.close()
+      await raw.close()
     }
     const next = await runCli(['sync', '--provider', world.providerId, '--json'], {
       home: world.home,
@@ -134,45 +152,31 @@ describe('sync (built binary): a crashed run', () => {
     })
     expect(next.code, next.stdout + next.stderr).toBe(0)
     expect(SyncJson.parse(next.json()).runs[0]!.status).toBe('ok')
-    checkLedger(world)
+    await checkLedger(world)
   }, 60_000)
 
   // A killed run's row must not stay 'running' forever: status counts failures, and a provider whose cron runs are
   // OOM-killed every night must show them.
-  it("the killed run is recorded as failed once its lease is taken over, not left 'running'", () => {
-    const raw = new Database(world.dbFile, {readonly: true})
-    try {
-      expect(raw.prepare(`SELECT status FROM sync_runs ORDER BY id`).pluck().all()).toEqual(['failed', 'ok'])
-    } finally {
-      raw.close()
-    }
+  it("the killed run is recorded as failed once its lease is taken over, not left 'running'", async () => {
+    const runs = await onHomeLedger(world.home, (ledger) =>
+      ledger.read(all<{status: string}>(`SELECT status FROM sync_runs ORDER BY id`)),
+    )
+    expect(runs.map((r) => r.status)).toEqual(['failed', 'ok'])
   })
 
   it('SIGTERM finishes the page in flight and exits by itself; the next run continues from the cursor and is exact', async () => {
     const fresh = await createSyncWorld({scenario, clock: manualClock(WORLD_END), delayMs: 150})
     try {
-      const child = spawn(process.execPath, [BIN, 'sync', '--provider', fresh.providerId, '--json'], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '/tmp',
-          CI: 'true',
-          YMS_PAY_HOME: fresh.home,
-          ...cronEnv(fresh.env),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
+      const child = await spawnSync(fresh, 'pipe')
       let stdout = ''
       child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
       const closed = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((r) =>
         child.on('close', (code, signal) => r({code, signal})),
       )
-      const raw = new Database(fresh.dbFile, {readonly: true})
+      const raw = await openHomeLedger(fresh.home)
+      const one = <T>(sql: string) => raw.handle.read(get<T>(sql))
       try {
-        for (
-          let i = 0;
-          i < 200 && !raw.prepare(`SELECT 1 FROM sync_runs WHERE status = 'running' AND pages > 0`).get();
-          i++
-        )
+        for (let i = 0; i < 200 && (await raw.handle.read(all(RUNNING_WITH_A_PAGE))).length === 0; i++)
           await new Promise((r) => setTimeout(r, 20))
         const sentAt = Date.now()
         child.kill('SIGTERM')
@@ -180,19 +184,17 @@ describe('sync (built binary): a crashed run', () => {
         expect(exit.signal).toBeNull() // it stopped itself, after committing
         expect(Date.now() - sentAt).toBeLessThan(5_000)
         const stopped = SyncJson.parse(JSON.parse(stdout)).runs[0]!
-        const pages = raw.prepare(`SELECT pages FROM sync_runs ORDER BY id DESC LIMIT 1`).pluck().get() as number
-        expect(stopped.pages).toBe(pages)
-        expect(pages).toBeGreaterThan(0)
-        expect(raw.prepare(`SELECT COUNT(*) FROM transactions`).pluck().get()).toBeLessThan(
+        const last = (await one<{pages: number; status: string}>(
+          `SELECT pages, status FROM sync_runs ORDER BY id DESC LIMIT 1`,
+        ))!
+        expect(stopped.pages).toBe(last.pages)
+        expect(last.pages).toBeGreaterThan(0)
+        expect(Number((await one<{n: number}>(`SELECT COUNT(*) AS n FROM transactions`))!.n)).toBeLessThan(
           expectedTransactions(scenario, fresh.stripe.emulator, 'own', WORLD_END).length,
         )
-        stoppedRun = {
-          exit: exit.code,
-          status: stopped.status,
-          recorded: raw.prepare(`SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1`).pluck().get() as string,
-        }
+        stoppedRun = {exit: exit.code, status: stopped.status, recorded: last.status}
       } finally {
-        raw.close()
+        await raw.close()
       }
       const next = await runCli(['sync', '--provider', fresh.providerId, '--json'], {
         home: fresh.home,
@@ -200,7 +202,7 @@ describe('sync (built binary): a crashed run', () => {
         timeoutMs: 60_000,
       })
       expect(next.code, next.stderr).toBe(0)
-      checkLedger(fresh)
+      await checkLedger(fresh)
     } finally {
       await fresh.close()
     }
@@ -215,11 +217,19 @@ describe('sync (built binary): a crashed run', () => {
   it('a lease held by a live process, or by a process on another host, still blocks: exit 75, skipped_locked', async () => {
     const expires = new Date(Date.now() + 5 * 60_000).toISOString()
     for (const owner of [`sync@${hostname()}#${process.pid}#livetest`, `sync@some-other-host#1#remote00`]) {
-      const raw = new Database(world.dbFile)
-      raw
-        .prepare('INSERT OR REPLACE INTO leases (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)')
-        .run(`sync:${world.providerId}`, owner, new Date().toISOString(), expires)
-      raw.close()
+      await onHomeLedger(world.home, (ledger) =>
+        ledger.write(
+          (function* () {
+            yield* run('DELETE FROM leases WHERE name = ?', [`sync:${world.providerId}`])
+            yield* run('INSERT INTO leases (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)', [
+              `sync:${world.providerId}`,
+              owner,
+              new Date().toISOString(),
+              expires,
+            ])
+          })(),
+        ),
+      )
       const r = await runCli(['sync', '--provider', world.providerId, '--json'], {
         home: world.home,
         env: cronEnv(world.env),
@@ -264,9 +274,8 @@ describe('sync (built binary): exit codes', () => {
   })
 
   it('one provider failing and another ok exits 4 (partial); the good one is synced in full', async () => {
-    const db = world.open()
-    try {
-      await addProvider(sqliteHandle(db), world.ctx, {
+    await onHomeLedger(world.home, (ledger) =>
+      addProvider(ledger, world.ctx, {
         id: 'broken-stripe',
         kind: 'stripe',
         baseUrl: world.stripe.baseUrl,
@@ -277,10 +286,8 @@ describe('sync (built binary): exit codes', () => {
         retrySchedule: null,
         maxRetries: null,
         secrets: {},
-      })
-    } finally {
-      db.close()
-    }
+      }),
+    )
     const env = cronEnv({...world.env, ...secretEnv('broken-stripe', {api_key: 'sk_test_wrong'})})
     const r = await runCli(['sync', '--json'], {home: world.home, env, timeoutMs: 60_000})
     expect(r.code, r.stdout + r.stderr).toBe(4)
@@ -290,7 +297,7 @@ describe('sync (built binary): exit codes', () => {
       'broken-stripe': 'failed',
     })
     expect(out.totals).toMatchObject({providers: 2, failed: 1})
-    checkLedger(world)
+    await checkLedger(world)
   })
 
   it('an unknown --provider is a usage error (exit 2)', async () => {

