@@ -1,4 +1,3 @@
-import type pg from 'pg'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {faultStream, parseFaultSpec} from '../../src/sandbox/faults.js'
@@ -7,7 +6,7 @@ import {createRng} from '../../src/sandbox/prng.js'
 import {createStripeEmulator} from '../../src/sandbox/stripe/emulator.js'
 import {compareWithTruth, expectedTransactions, formatComparison} from '../../src/sandbox/truth.js'
 import {createWebhookDelivery, type DeliveryAttempt} from '../../src/sandbox/webhook-delivery.js'
-import {storeHandle, type LedgerHandle} from '../../src/store/ops/ledger-handle.js'
+import {storeHandle} from '../../src/store/ops/ledger-handle.js'
 import {all, run} from '../../src/store/ops/op.js'
 import {storedTransactions} from '../../src/store/repos/transactions.js'
 import {pgStore} from '../../src/store/seam/pg-store.js'

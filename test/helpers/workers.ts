@@ -48,8 +48,8 @@ export interface Worker {
   child: ChildProcess | null
   /** Every exit so far, oldest first. */
   readonly exits: Exit[]
-  /** Every stdout line of every incarnation. */
-  readonly lines: string[]
+  /** The stdout lines of its latest incarnation (running or exited). */
+  lines: string[]
 }
 
 export function worker(name: string, args: readonly string[], port: number | null = null): Worker {
@@ -64,6 +64,8 @@ export function startWorker(w: Worker, env: Record<string, string>, ready?: (lin
   if (w.child) throw new Error(`${w.name} is running already`)
   const child = spawn(process.execPath, [BIN, ...w.args], {env: builtEnv(env), stdio: ['ignore', 'pipe', 'pipe']})
   w.child = child
+  const lines: string[] = []
+  w.lines = lines
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)))
   let resolveReady: () => void = () => undefined
@@ -73,7 +75,7 @@ export function startWorker(w: Worker, env: Record<string, string>, ready?: (lin
     rejectReady = reject
   })
   createInterface({input: child.stdout!}).on('line', (line) => {
-    w.lines.push(line)
+    lines.push(line)
     if (ready?.(line)) resolveReady()
   })
   child.on('close', (code, signal) => {
