@@ -1,4 +1,4 @@
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it, onTestFailed} from 'vitest'
 
 import {faultStream, parseFaultSpec} from '../../src/sandbox/faults.js'
 import {paymentsFor, scenarioEvents} from '../../src/sandbox/model.js'
@@ -84,6 +84,14 @@ describe.skipIf(postgres.skip !== undefined)(
 
     it('converge to the truth: nothing posted twice, audit intact, every alert processed once', async () => {
       const timings: Record<string, number> = {}
+      const kills: Kill[] = []
+      // However it fails (a throw on the way too): what the processes did, how they ended.
+      onTestFailed(() =>
+        console.log(
+          'processes',
+          JSON.stringify({timings, kills, exits: workers.map((w) => ({name: w.name, exits: w.exits.slice(-3)}))}),
+        ),
+      )
       const began = Date.now()
       const lap = (name: string) => (timings[name] = Date.now() - began)
 
@@ -145,7 +153,6 @@ describe.skipIf(postgres.skip !== undefined)(
       // The kill schedule, beside the clock: every 0.3-1.2 s a worker dies and is started again at once. Mostly one at
       // random; one kill in four is aimed at the alert deliverer while the receiver holds one of its requests (sent,
       // not yet recorded), one in six at the sync's lease holder (mid-run).
-      const kills: Kill[] = []
       let revealing = true
       const leasesOf = async (pid: number) =>
         (await client.query<{name: string}>(`SELECT name FROM leases WHERE owner LIKE $1`, [`%#${pid}#%`])).rows.map(
@@ -264,6 +271,12 @@ describe.skipIf(postgres.skip !== undefined)(
              JOIN alert_deliveries d ON d.outbox_seq = o.seq ORDER BY o.seq`,
           ),
         ),
+        customerBalances: await ledger.read(
+          all<{account: string; currency: string; minor: number}>(
+            `SELECT account, currency, SUM(minor) AS minor FROM ledger_balances WHERE account LIKE 'customer:%'
+             GROUP BY account, currency HAVING SUM(minor) != 0 ORDER BY account, currency`,
+          ),
+        ),
         alertsRaised: Number(
           await ledger.read(all<{n: number}>('SELECT COUNT(*) AS n FROM alerts_outbox')).then((r) => r[0]!.n),
         ),
@@ -273,6 +286,7 @@ describe.skipIf(postgres.skip !== undefined)(
         .map((s) => s.txn.id)
         .sort()
       const alerts = judgeAlerts(facts.outbox, receiver.receipts, kills)
+      const stale = staleBalances(receiver.receipts, facts.customerBalances)
       lap('checked')
 
       const stats = {
@@ -295,6 +309,7 @@ describe.skipIf(postgres.skip !== undefined)(
         facts.drifted.length === 0 &&
         facts.offTarget.length === 0 &&
         alerts.problems.length === 0 &&
+        stale.length === 0 &&
         audit.code === 0
       if (!healthy)
         console.log(
@@ -305,6 +320,7 @@ describe.skipIf(postgres.skip !== undefined)(
               facts: {...facts, outbox: facts.outbox.filter((o) => o.status !== 'delivered')},
               offTarget: facts.offTarget.slice(0, 20),
               alertProblems: alerts.problems.slice(0, 30),
+              stale: stale.slice(0, 10),
               kills,
               syncs,
               flushes,
@@ -337,6 +353,9 @@ describe.skipIf(postgres.skip !== undefined)(
 
       expect(receiver.refused).toEqual([])
       expect(alerts.problems).toEqual([])
+      // A customer's alerts reach the receiver in the order they were raised: the last one it processed carries the
+      // balance the ledger ends with, whichever hosts raised and delivered them.
+      expect(stale).toEqual([])
       // The raise itself is once per cause: one failed_transaction alert per failed transaction, whichever host saw it.
       expect(
         facts.outbox
@@ -404,4 +423,34 @@ function judgeAlerts(
       problems.push(`${id}: received ${rs.length} times, ${unexplained.length} with no kill of the deliverer before`)
   }
   return {problems, repeated}
+}
+
+/**
+ * Customers whose last processed balance_changed alert carries another balance than the ledger's final one (per
+ * currency, zero left out, as the alert has it).
+ */
+function staleBalances(
+  receipts: readonly Receipt[],
+  ledger: ReadonlyArray<{account: string; currency: string; minor: number}>,
+): Array<{customer: string; alerted: string; ledger: string}> {
+  const seen = new Set<string>()
+  const last = new Map<string, string>()
+  for (const r of receipts) {
+    if (seen.has(r.id)) continue
+    seen.add(r.id)
+    const alert = JSON.parse(r.body) as {
+      type: string
+      data: {customer: string; balances: Array<{currency: string; minor: number}>}
+    }
+    if (alert.type !== 'balance_changed') continue
+    last.set(alert.data.customer, alert.data.balances.map((b) => `${b.minor} ${b.currency}`).join(', '))
+  }
+  const final = new Map<string, string[]>()
+  for (const b of ledger) {
+    const customer = b.account.slice('customer:'.length)
+    final.set(customer, [...(final.get(customer) ?? []), `${Number(b.minor)} ${b.currency}`])
+  }
+  return [...last]
+    .map(([customer, alerted]) => ({customer, alerted, ledger: (final.get(customer) ?? []).join(', ')}))
+    .filter((c) => c.alerted !== c.ledger)
 }
