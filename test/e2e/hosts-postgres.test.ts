@@ -344,6 +344,9 @@ describe.skipIf(postgres.skip !== undefined)(
       expect(facts.offTarget).toEqual([])
       expect(facts.accounts).toEqual(expectedAccounts(scenario, world.providerId, WORLD_END))
       expect(facts.duplicateEvents).toEqual([])
+      // Every event the gateway had a 2xx for is stored, and nothing else (the dedup key is Stripe's event id).
+      const accepted = new Set(attempts.filter((a) => a.status !== null && a.status < 300).map((a) => a.dedupId))
+      expect(facts.events.reduce((n, e) => n + Number(e.keys), 0)).toBe(accepted.size)
       expect(facts.events.filter((e) => e.status === 'fetching')).toEqual([])
       expect(facts.quarantine).toEqual([])
       expect(audit.code, audit.stdout + audit.stderr).toBe(0)
@@ -368,6 +371,13 @@ describe.skipIf(postgres.skip !== undefined)(
       // The schedule did what it is for: kills of each kind of worker, of the deliverer and the sync lease holder,
       // webhooks cut off mid-request and sent to both servers at once, faults of the emulator.
       expect(kills.length).toBeGreaterThanOrEqual(MIN_KILLS)
+      // No worker died on its own: each exit was one of the kills, or the SIGTERM at the end, which it obeyed (exit 4:
+      // a sync --watch one of whose runs failed, a gateway fault outlasting its retries).
+      for (const w of workers) {
+        expect(w.exits.length, w.name).toBe(kills.filter((k) => k.worker === w.name).length + 1)
+        expect(w.exits.at(-1)?.signal, w.exits.at(-1)?.stderr).toBeNull()
+        expect([0, 4], w.exits.at(-1)?.stderr).toContain(w.exits.at(-1)?.code)
+      }
       expect(new Set(kills.map((k) => k.worker.split('-')[0])).size).toBe(2)
       expect(stats.killedSync).toBeGreaterThan(0)
       expect(stats.killedDeliverer).toBeGreaterThan(0)
