@@ -18,7 +18,7 @@ import {accountSums, driftedBalances, offTarget, unbalancedSets} from '../helper
 import {moveHomeToPostgres} from '../helpers/pg-ledger.js'
 import {testPostgres} from '../helpers/postgres.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} from '../helpers/sync-world.js'
-import {freePort, listening, startWorker, stopWorker, worker, type Worker} from '../helpers/workers.js'
+import {freePort, listening, startWorker, stopWorker, waitUntil, worker, type Worker} from '../helpers/workers.js'
 import {expectedAccounts} from '../services/sync/oracle.js'
 
 const postgres = await testPostgres()
@@ -199,7 +199,9 @@ describe.skipIf(postgres.skip !== undefined)(
       await killing
       lap('revealed')
 
-      // Quiesce: the hosts stop as an operator stops them (SIGTERM: what is in flight finishes).
+      // Quiesce: the hosts stop as an operator stops them (SIGTERM: what is in flight finishes), once each has said
+      // something (a sync its first page or run): one just restarted may still be loading, before any handler.
+      await waitUntil(() => workers.every((w) => w.lines.length > 0), 60_000, 'every worker printing')
       await Promise.all(workers.map((w) => stopWorker(w, 'SIGTERM')))
       await delivery.stop()
       await balancer.close()
@@ -215,11 +217,11 @@ describe.skipIf(postgres.skip !== undefined)(
       const last = worker('serve-clean', ['webhooks', 'serve', '--port', String(await freePort()), '--json'])
       workers.push(last)
       await startWorker(last, env, listening)
-      const until = Date.now() + 60_000
-      while ((await client.query(`SELECT 1 FROM webhook_events WHERE status = 'fetching'`)).rowCount !== 0) {
-        if (Date.now() > until) throw new Error('events still being read a minute after the clean server started')
-        await sleep(100)
-      }
+      await waitUntil(
+        async () => (await client.query(`SELECT 1 FROM webhook_events WHERE status = 'fetching'`)).rowCount === 0,
+        60_000,
+        'the clean server reading what the killed ones left',
+      )
       await stopWorker(last, 'SIGTERM')
       // Two clean runs: a run killed while re-reading the charges its feed page named leaves the feed's "no more" in the
       // cursor, and what is newer comes one run late (test/e2e/sync-postgres.test.ts).

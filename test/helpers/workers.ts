@@ -104,3 +104,12 @@ export const listening = (line: string): boolean => {
     return false
   }
 }
+
+/** Polls `ready` every 20 ms; throws, naming `what`, when it is still false after `ms`. */
+export async function waitUntil(ready: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms
+  while (!(await ready())) {
+    if (Date.now() > until) throw new Error(`${what}: not after ${ms / 1000} s`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
