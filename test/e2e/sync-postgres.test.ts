@@ -3,19 +3,20 @@ import {spawn} from 'node:child_process'
 import type pg from 'pg'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {postingDifference, targetPositions} from '../../src/core/ledger.js'
 import {createRng} from '../../src/sandbox/prng.js'
 import {compareWithTruth, expectedTransactions, formatComparison} from '../../src/sandbox/truth.js'
 import {verifyAudit} from '../../src/services/audit.js'
-import {storeHandle, type LedgerHandle} from '../../src/store/ops/ledger-handle.js'
-import {all, type Ops} from '../../src/store/ops/op.js'
-import {postedPositions, postingKeyOf} from '../../src/store/repos/ledger.js'
+import {storeHandle} from '../../src/store/ops/ledger-handle.js'
+import {all} from '../../src/store/ops/op.js'
 import {storedTransactions} from '../../src/store/repos/transactions.js'
 import {pgStore} from '../../src/store/seam/pg-store.js'
 import type {Store} from '../../src/store/seam/store.js'
-import {BIN, runCli} from '../helpers/cli.js'
+import {BIN} from '../helpers/cli.js'
+import {accountSums, offTarget, unbalancedSets} from '../helpers/ledger-checks.js'
+import {moveHomeToPostgres} from '../helpers/pg-ledger.js'
 import {testPostgres} from '../helpers/postgres.js'
 import {createSyncWorld, manualClock, WORLD_END, worldScenario, type SyncWorld} from '../helpers/sync-world.js'
+import {builtEnv} from '../helpers/workers.js'
 import {expectedAccounts} from '../services/sync/oracle.js'
 
 const postgres = await testPostgres()
@@ -66,17 +67,8 @@ describe.skipIf(postgres.skip !== undefined)('sync on PostgreSQL: several hosts 
 
   it('converges to the truth with nothing posted twice and the audit chain intact', async () => {
     const database = await postgres.freshDatabase()
-    const c = database.connection
-    const url = `postgres://${c.user}@${c.host}:${c.port}/${c.database}`
-    // The home's ledger (sites, customers, invoices, the provider) moves into PostgreSQL as a user moves it.
-    const copy = await runCli(['store', 'copy', '--to', url, '--json'], {
-      home: world.home,
-      env: {PGPASSWORD: c.password},
-      timeoutMs: 60_000,
-    })
-    expect(copy.code, copy.stderr).toBe(0)
+    const {env} = await moveHomeToPostgres(world.home, database, world.env)
     const client = await database.connect()
-    const env = {...world.env, YMS_PAY_HOME: world.home, YMS_PAY_DATABASE_URL: url, PGPASSWORD: c.password}
 
     const rng = createRng(20261201)
     const outcomes: Outcome[] = []
@@ -100,7 +92,7 @@ describe.skipIf(postgres.skip !== undefined)('sync on PostgreSQL: several hosts 
       final = await syncProcess(env, world.providerId, null, client)
     expect(final?.status, final?.stderr).toBe('ok')
 
-    const store = pgStore(c)
+    const store = pgStore(database.connection)
     stores.push(store)
     const ledger = storeHandle(store)
     const statuses = await ledger.read(
@@ -148,14 +140,8 @@ describe.skipIf(postgres.skip !== undefined)('sync on PostgreSQL: several hosts 
     expect(cmp.ok, formatComparison(cmp)).toBe(true)
     expect(stored.length).toBeGreaterThan(1_500)
     expect(await ledger.read(all(`SELECT reason FROM quarantine WHERE status = 'open'`))).toEqual([])
-    expect(await ledger.read(accounts())).toEqual(expectedAccounts(scenario, world.providerId, WORLD_END))
-    expect(
-      await ledger.read(
-        all(
-          'SELECT txn_id, version, currency FROM ledger_postings GROUP BY txn_id, version, currency HAVING SUM(amount_minor) != 0',
-        ),
-      ),
-    ).toEqual([])
+    expect(await ledger.read(accountSums())).toEqual(expectedAccounts(scenario, world.providerId, WORLD_END))
+    expect(await ledger.read(unbalancedSets())).toEqual([])
     // Each transaction's postings sum to exactly the target of its final state: a version posted twice, or lost,
     // would leave a difference.
     expect(await offTarget(ledger, stored)).toEqual([])
@@ -165,29 +151,6 @@ describe.skipIf(postgres.skip !== undefined)('sync on PostgreSQL: several hosts 
     expect(stats.interrupted).toBeGreaterThan(0)
   }, 600_000)
 })
-
-function* accounts(): Ops<Record<string, number>> {
-  const rows = yield* all<{account: string; currency: string; minor: number | bigint | string}>(
-    'SELECT account, currency, SUM(amount_minor) AS minor FROM ledger_postings GROUP BY account, currency HAVING SUM(amount_minor) != 0 ORDER BY account, currency',
-  )
-  return Object.fromEntries(rows.map((r) => [`${r.account}|${r.currency}`, Number(r.minor)]))
-}
-
-async function offTarget(
-  ledger: LedgerHandle,
-  stored: Array<{txn: Parameters<typeof targetPositions>[0] & {id: string}; customerId: string | null}>,
-): Promise<string[]> {
-  return ledger.read(
-    (function* () {
-      const off: string[] = []
-      for (const r of stored) {
-        const posted = yield* postedPositions.ops(yield* postingKeyOf.ops(r.txn.id))
-        if (postingDifference(targetPositions(r.txn, r.customerId!), posted.lines).length > 0) off.push(r.txn.id)
-      }
-      return off
-    })(),
-  )
-}
 
 /**
  * `yms-pay sync --provider <id> --json` against the PostgreSQL ledger. With `killAt`, SIGKILLed that long after its
@@ -201,7 +164,7 @@ function syncProcess(
 ): Promise<Outcome> {
   return new Promise<Outcome>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'sync', '--provider', provider, '--json'], {
-      env: {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', CI: 'true', ...env},
+      env: builtEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''

@@ -1,7 +1,3 @@
-import {spawn, type ChildProcess} from 'node:child_process'
-import {createServer} from 'node:net'
-import {createInterface} from 'node:readline'
-
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {generateScenario} from '../../src/sandbox/generate.js'
@@ -9,8 +5,8 @@ import {paymentsFor, scenarioEvents} from '../../src/sandbox/model.js'
 import {webhookUrlFor} from '../../src/sandbox/serve.js'
 import {createWebhookDelivery, type DeliveryAttempt, type DeliveryStats} from '../../src/sandbox/webhook-delivery.js'
 import {createRng} from '../../src/sandbox/prng.js'
-import {BIN} from '../helpers/cli.js'
 import {snapshot, unbalancedPostingSets, type LedgerSnapshot} from '../helpers/sync-world.js'
+import {freePort, listening, startWorker, stopWorker, worker, type Worker} from '../helpers/workers.js'
 import {
   connectAll,
   fetchesSettled,
@@ -45,50 +41,9 @@ let cleanWorld: HookWorld
 const attempts: DeliveryAttempt[] = []
 let delivered: DeliveryStats[] = []
 let kills = 0
-let lastExit: {code: number | null; signal: NodeJS.Signals | null} | null = null
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address() as {port: number}
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-/** What the latest server printed on stdout, line by line (--json: JSON lines). */
-let lastLines: string[] = []
-
-/** `yms-pay webhooks serve --port N --json` as an operator runs it, resolved once it is listening. */
-function startServer(home: HookHome, port: number): Promise<ChildProcess> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/tmp',
-    CI: 'true',
-    DBUS_SESSION_BUS_ADDRESS: '',
-    YMS_PAY_HOME: home.home,
-    ...(home.env as Record<string, string>),
-  }
-  const child = spawn(process.execPath, [BIN, 'webhooks', 'serve', '--port', String(port), '--json'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-  child.on('close', (code, signal) => (lastExit = {code, signal}))
-  const lines: string[] = []
-  lastLines = lines
-  return new Promise((resolve, reject) => {
-    createInterface({input: child.stdout!}).on('line', (line) => {
-      lines.push(line)
-      if (lines.length > 1) return
-      if ((JSON.parse(line) as {event?: string}).event === 'listening') resolve(child)
-      else reject(new Error(`unexpected first line: ${line}`))
-    })
-    child.once('exit', (code) => reject(new Error(`webhooks serve exited ${code} before listening: ${stderr}`)))
-  })
-}
+/** `yms-pay webhooks serve --port N --json` on the crashed home, as an operator runs it; started once listening. */
+let server: Worker
 
 /** The world's webhooks, delivered as the sandbox delivers them, every attempt recorded. */
 function deliverAll(world: HookWorld, url: string, onAttempt?: (a: DeliveryAttempt) => void) {
@@ -116,23 +71,23 @@ beforeAll(async () => {
   crashWorld = await startWorld({scenario, clock})
   await connectAll(crashed, crashWorld, url)
   const rng = createRng(2026)
-  let server = await startServer(crashed, port)
+  server = worker('webhooks serve', ['webhooks', 'serve', '--port', String(port), '--json'], port)
+  const env = {YMS_PAY_HOME: crashed.home, ...(crashed.env as Record<string, string>)}
+  await startWorker(server, env, listening)
   const delivering = deliverAll(crashWorld, url, (a) => attempts.push(a))
   let done = false
   void delivering.done.then(() => (done = true))
   while (!done && kills < KILLS) {
     await new Promise((r) => setTimeout(r, rng.int(20, 200)))
     if (done) break
-    server.kill('SIGKILL')
-    await new Promise((r) => server.once('close', r))
+    await stopWorker(server, 'SIGKILL')
     kills++
-    server = await startServer(crashed, port)
+    await startWorker(server, env, listening)
   }
   delivered = await delivering.done
   await delivering.stop()
   await fetchesSettled(crashed.db)
-  server.kill('SIGTERM')
-  await new Promise((r) => server.once('close', r))
+  await stopWorker(server, 'SIGTERM')
 
   clean = await makeHome({scenario, clock})
   const cleanUrl = `${(await serveHooks(clean)).url}/webhooks/{kind}`
@@ -154,10 +109,10 @@ afterAll(async () => {
 describe('webhooks serve killed between receipt and commit, again and again', () => {
   it(`was killed ${KILLS} times mid-delivery, and stopped cleanly (exit 0) on SIGTERM at the end`, () => {
     expect(kills).toBe(KILLS)
-    expect(lastExit).toEqual({code: 0, signal: null})
+    expect(server.exits.at(-1)).toMatchObject({code: 0, signal: null})
     // --json streams JSON lines: the address once listening, the totals once stopped.
-    expect(lastLines.map((l) => (JSON.parse(l) as {event: string}).event)).toEqual(['listening', 'stopped'])
-    expect(JSON.parse(lastLines[1]!)).toMatchObject({
+    expect(server.lines.map((l) => (JSON.parse(l) as {event: string}).event)).toEqual(['listening', 'stopped'])
+    expect(JSON.parse(server.lines[1]!)).toMatchObject({
       event: 'stopped',
       accepted: expect.any(Number),
       duplicates: expect.any(Number),

@@ -1,8 +1,3 @@
-import {spawn, type ChildProcess} from 'node:child_process'
-import {createServer as createHttpServer, request as httpRequest, type IncomingMessage} from 'node:http'
-import {createServer} from 'node:net'
-import {createInterface} from 'node:readline'
-
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {generateScenario} from '../../src/sandbox/generate.js'
@@ -15,8 +10,11 @@ import {type LedgerHandle, sqliteHandle, storeHandle} from '../../src/store/ops/
 import {all, type Ops, run, value} from '../../src/store/ops/op.js'
 import {pgStore} from '../../src/store/seam/pg-store.js'
 import type {Store} from '../../src/store/seam/store.js'
-import {BIN, runCli} from '../helpers/cli.js'
+import {startBalancer, type Balancer} from '../helpers/balancer.js'
+import {unbalancedSets} from '../helpers/ledger-checks.js'
+import {moveHomeToPostgres} from '../helpers/pg-ledger.js'
 import {testPostgres} from '../helpers/postgres.js'
+import {freePort, listening, startWorker, stopWorker, worker, type Exit, type Worker} from '../helpers/workers.js'
 import {
   connectAll,
   fetchesSettled,
@@ -47,118 +45,6 @@ const scenario = generateScenario({
   end: '2026-07-15T00:00:00.000Z',
 })
 const clock = {now: () => Date.now()}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address() as {port: number}
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-interface Host {
-  port: number
-  child: ChildProcess | null
-  lastExit: {code: number | null; signal: NodeJS.Signals | null; stderr: string} | null
-}
-
-/** `yms-pay webhooks serve --port N --json` on the PostgreSQL ledger, resolved once it is listening. */
-function startServer(host: Host, env: Record<string, string>): Promise<void> {
-  const child = spawn(process.execPath, [BIN, 'webhooks', 'serve', '--port', String(host.port), '--json'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      CI: 'true',
-      DBUS_SESSION_BUS_ADDRESS: '',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-  child.on('close', (code, signal) => {
-    host.lastExit = {code, signal, stderr}
-    if (host.child === child) host.child = null
-  })
-  return new Promise((resolve, reject) => {
-    createInterface({input: child.stdout!}).once('line', (line) => {
-      if ((JSON.parse(line) as {event?: string}).event !== 'listening') reject(new Error(`first line: ${line}`))
-      host.child = child
-      resolve()
-    })
-    child.once('exit', (code) => reject(new Error(`webhooks serve exited ${code} before listening: ${stderr}`)))
-  })
-}
-
-async function stop(host: Host, signal: NodeJS.Signals): Promise<void> {
-  const child = host.child
-  if (!child) return
-  const closed = new Promise((r) => child.once('close', r))
-  child.kill(signal)
-  await closed
-}
-
-interface Answer {
-  status: number
-  headers: Record<string, string>
-  body: Buffer
-}
-
-function forward(port: number, req: IncomingMessage, body: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const out = httpRequest(
-      {host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers},
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 502,
-            headers: {'content-type': String(res.headers['content-type'] ?? 'text/plain')},
-            body: Buffer.concat(chunks),
-          }),
-        )
-        res.on('error', reject)
-      },
-    )
-    out.on('error', reject)
-    out.end(body)
-  })
-}
-
-/**
- * The load balancer: each request to a live server at random, one in five to two at once. The gateway gets a 2xx
- * when either committed it, else the first server's refusal, or 502 when none answered.
- */
-async function startBalancer(port: number, hosts: readonly Host[], seed: number) {
-  const rng = createRng(seed)
-  const stats = {requests: 0, doubled: 0}
-  const server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      stats.requests++
-      const live = hosts.filter((h) => h.child !== null)
-      const first = live[Math.floor(rng.next() * live.length)]
-      const targets = first ? [first] : []
-      const others = live.filter((h) => h !== first)
-      if (others.length > 0 && rng.next() < 0.2) {
-        targets.push(others[Math.floor(rng.next() * others.length)]!)
-        stats.doubled++
-      }
-      void Promise.allSettled(targets.map((h) => forward(h.port, req, Buffer.concat(chunks)))).then((settled) => {
-        const answers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
-        const answer = answers.find((a) => a.status >= 200 && a.status < 300) ?? answers[0]
-        if (!answer) res.writeHead(502).end()
-        else res.writeHead(answer.status, answer.headers).end(answer.body)
-      })
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
-  return {stats, close: () => new Promise<void>((resolve) => server.close(() => resolve()))}
-}
 
 /** The world's webhooks, delivered as the sandbox delivers them (patient, as a gateway is), every attempt recorded. */
 function deliverAll(world: HookWorld, url: string, onAttempt?: (a: DeliveryAttempt) => void) {
@@ -202,17 +88,17 @@ function* ledgerSnapshot(): Ops<{transactions: Record<string, string>; positions
 
 describe.skipIf(postgres.skip !== undefined)('webhooks serve on PostgreSQL: several hosts behind a balancer', () => {
   const stores: Store[] = []
-  const hosts: Host[] = []
+  const hosts: Worker[] = []
   let home: HookHome
   let world: HookWorld
   let clean: HookHome
   let cleanWorld: HookWorld
   let ledger: LedgerHandle
-  let balancer: Awaited<ReturnType<typeof startBalancer>>
+  let balancer: Balancer
   const attempts: DeliveryAttempt[] = []
   let delivered: DeliveryStats[] = []
   let kills = 0
-  let lastRun: Host['lastExit'] = null
+  let lastRun: Exit | undefined
   let facts: {
     events: {n: number; k: number; applied: number; twice: number}
     snapshot: Awaited<ReturnType<typeof ledgerSnapshotOf>>
@@ -222,33 +108,28 @@ describe.skipIf(postgres.skip !== undefined)('webhooks serve on PostgreSQL: seve
 
   beforeAll(async () => {
     const database = await postgres.freshDatabase()
-    const c = database.connection
-    const url = `postgres://${c.user}@${c.host}:${c.port}/${c.database}`
     const lbPort = await freePort()
     const lbUrl = `http://127.0.0.1:${lbPort}/webhooks/{kind}`
     home = await makeHome({scenario, clock})
     world = await startWorld({scenario, clock})
     await connectAll(home, world, lbUrl)
-    // The home's ledger (sites, customers, invoices, providers) moves into PostgreSQL as a user moves it.
-    const copy = await runCli(['store', 'copy', '--to', url, '--json'], {
-      home: home.home,
-      env: {PGPASSWORD: c.password},
-      timeoutMs: 60_000,
-    })
-    expect(copy.code, copy.stderr).toBe(0)
-    const store = pgStore(c)
+    const {env} = await moveHomeToPostgres(home.home, database, home.env as Record<string, string>)
+    const store = pgStore(database.connection)
     stores.push(store)
     ledger = storeHandle(store)
-    const env = {
-      ...(home.env as Record<string, string>),
-      YMS_PAY_HOME: home.home,
-      YMS_PAY_DATABASE_URL: url,
-      PGPASSWORD: c.password,
-    }
 
-    for (let i = 0; i < HOSTS; i++) hosts.push({port: await freePort(), child: null, lastExit: null})
-    await Promise.all(hosts.map((h) => startServer(h, env)))
-    balancer = await startBalancer(lbPort, hosts, 14)
+    const serve = (port: number) => ['webhooks', 'serve', '--port', String(port), '--json']
+    for (let i = 0; i < HOSTS; i++) {
+      const port = await freePort()
+      hosts.push(worker(`serve-${i + 1}`, serve(port), port))
+    }
+    await Promise.all(hosts.map((h) => startWorker(h, env, listening)))
+    balancer = await startBalancer({
+      port: lbPort,
+      live: () => hosts.filter((h) => h.child !== null).map((h) => h.port!),
+      seed: 14,
+      doubleRate: 0.2,
+    })
     const rng = createRng(2027)
     const delivering = deliverAll(world, lbUrl, (a) => attempts.push(a))
     let done = false
@@ -257,13 +138,13 @@ describe.skipIf(postgres.skip !== undefined)('webhooks serve on PostgreSQL: seve
       await new Promise((r) => setTimeout(r, rng.int(100, 600)))
       if (done) break
       const victim = hosts[rng.int(0, HOSTS - 1)]!
-      await stop(victim, 'SIGKILL')
+      await stopWorker(victim, 'SIGKILL')
       kills++
-      await startServer(victim, env)
+      await startWorker(victim, env, listening)
     }
     delivered = await delivering.done
     await delivering.stop()
-    for (const h of hosts) await stop(h, 'SIGTERM')
+    for (const h of hosts) await stopWorker(h, 'SIGTERM')
     await balancer.close()
 
     // A killed host's claim on the events it was reading lapses after FETCH_CLAIM_MS (10 minutes): here at once.
@@ -271,15 +152,16 @@ describe.skipIf(postgres.skip !== undefined)('webhooks serve on PostgreSQL: seve
       run(`UPDATE webhook_events SET next_fetch_at = ? WHERE status = 'fetching'`, [new Date().toISOString()]),
     )
     // One clean run reads what is left, then stops on SIGTERM.
-    const last: Host = {port: await freePort(), child: null, lastExit: null}
-    await startServer(last, env)
+    const lastPort = await freePort()
+    const last = worker('serve-clean', serve(lastPort), lastPort)
+    await startWorker(last, env, listening)
     const until = Date.now() + 60_000
     while ((await ledger.read(value<number>(`SELECT COUNT(*) FROM webhook_events WHERE status = 'fetching'`))) !== 0) {
       if (Date.now() > until) throw new Error('events still fetching a minute after the clean run started')
       await new Promise((r) => setTimeout(r, 50))
     }
-    await stop(last, 'SIGTERM')
-    lastRun = last.lastExit
+    await stopWorker(last, 'SIGTERM')
+    lastRun = last.exits.at(-1)
 
     clean = await makeHome({scenario, clock})
     const cleanUrl = `${(await serveHooks(clean)).url}/webhooks/{kind}`
@@ -302,17 +184,13 @@ describe.skipIf(postgres.skip !== undefined)('webhooks serve on PostgreSQL: seve
         )
       ).map((r) => ({n: Number(r.n), k: Number(r.k), applied: Number(r.applied), twice: Number(r.twice)}))[0]!,
       snapshot: await ledgerSnapshotOf(ledger),
-      unbalanced: await ledger.read(
-        all(
-          'SELECT txn_id, version, currency FROM ledger_postings GROUP BY txn_id, version, currency HAVING SUM(amount_minor) <> 0',
-        ),
-      ),
+      unbalanced: await ledger.read(unbalancedSets()),
       audit: await ledger.read(verifyAudit.ops()),
     }
   }, 600_000)
 
   afterAll(async () => {
-    for (const h of hosts) await stop(h, 'SIGKILL')
+    for (const h of hosts) await stopWorker(h, 'SIGKILL')
     for (const store of stores) await store.close()
     await home?.close()
     await clean?.close()

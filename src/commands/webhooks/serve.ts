@@ -17,6 +17,10 @@ export default class WebhooksServe extends BaseCommand<typeof WebhooksServe> {
   }
 
   async run(): Promise<WebhookServerStats> {
+    // Listened for before anything is announced: a supervisor may stop the server the moment it reads "listening"
+    // (often before this process runs its next statement), and an unhandled SIGTERM would kill it mid-request
+    // instead of draining. A stop asked for while it starts is honoured once it has started.
+    const stop = stopRequested()
     const server = await startWebhookServer(await this.ledger(), this.ctx, {
       host: this.flags.host,
       port: this.flags.port,
@@ -24,7 +28,7 @@ export default class WebhooksServe extends BaseCommand<typeof WebhooksServe> {
     })
     if (this.jsonEnabled()) this.jsonLine({event: 'listening', url: server.url})
     else this.out(`listening on ${server.url} (POST /webhooks/<provider-id>, GET /healthz); Ctrl-C to stop`)
-    await stopRequested()
+    await stop
     this.ctx.note('stopping: finishing the requests in flight')
     const final = await server.close()
     if (final.forced > 0) this.ctx.warn(`${final.forced} request(s) cut off after the drain deadline`)
