@@ -84,7 +84,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
     this.out(renderLatency(rest.latency, this.ui))
     this.out(
       rest.kept
-        ? `kept: explore with  yms-pay status --home ${rest.home}`
+        ? `kept: explore with  ${keptHomeCommand(rest.home, process.env)}`
         : 'demo home removed (use --keep to explore it)',
     )
     return {...rest, status: finish}
@@ -97,4 +97,13 @@ function clockNote(movedMs: number): string {
   return hours > 0
     ? `on the demo's clock, moved on ${hours} h for the later retries, so the sync was ${hours} h ago; `
     : ''
+}
+
+/**
+ * The command that reads the kept demo home. The demo always builds a SQLite home of its own, but a shell with
+ * YMS_PAY_DATABASE_URL set would send `status` to that PostgreSQL ledger instead: unset it for this one command.
+ */
+export function keptHomeCommand(home: string, env: NodeJS.ProcessEnv): string {
+  const status = `yms-pay status --home ${home}`
+  return env.YMS_PAY_DATABASE_URL ? `env -u YMS_PAY_DATABASE_URL ${status}` : status
 }
