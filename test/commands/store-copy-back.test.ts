@@ -249,6 +249,28 @@ describe.skipIf(postgres.skip !== undefined)('store copy --from (a PostgreSQL le
     expect(existsSync(back.home)).toBe(false)
   })
 
+  it('a read-only user copies the ledger out: the audit row it may not write is a warning, not a failure', async () => {
+    const {db, client} = await ledgerInPostgres()
+    const role = `yms_reader_${db.name}`
+    const secret = 'reader-Passw0rd-815'
+    // A role of the throwaway cluster, removed with it.
+    await client.query(`CREATE ROLE ${role} LOGIN PASSWORD '${secret}'`)
+    await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`)
+    await client.query(`GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`)
+    const audited = (await client.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n as number
+    const back = newHome(cleanups)
+    const from = `postgres://${role}@127.0.0.1:${db.connection.port}/${db.name}`
+    const r = await copy(['--from', from, '--json'], back.home, {PGPASSWORD: secret})
+    expect(r.code, r.stdout).toBe(0)
+    const result = CopyBackJson.extend({warnings: z.array(z.string())}).parse(r.json())
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/^the copy could not be recorded in the source's audit log: .*permission denied/),
+    ])
+    expect(r.stdout).not.toContain(secret)
+    expect((await client.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n).toBe(audited)
+    expect(sqliteCounts(back.file).audit_log).toBe(audited)
+  })
+
   it('SIGKILL mid-copy leaves the home without a ledger row; a second run then copies it whole', async () => {
     const {db, client} = await ledgerInPostgres()
     // Enough rows that the copy's uncommitted pages spill from SQLite's page cache into the WAL before it commits.
