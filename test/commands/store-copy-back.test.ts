@@ -205,7 +205,7 @@ describe.skipIf(postgres.skip !== undefined)('store copy --from (a PostgreSQL le
     expect(existsSync(back.home)).toBe(false)
   })
 
-  it('a refused login exits 77 and never prints the password it tried', async () => {
+  it('a refused login exits 77 without printing the password; a missing database or failed TLS exits 78', async () => {
     const {db} = await ledgerInPostgres()
     const back = newHome(cleanups)
     const wrong = 'not-the-password-4711'
@@ -213,6 +213,13 @@ describe.skipIf(postgres.skip !== undefined)('store copy --from (a PostgreSQL le
     expect(r.code, r.stderr).toBe(77)
     expect(r.stderr).toContain(`${db.connection.user}@127.0.0.1:${db.connection.port}/${db.name} refused the login`)
     expect(r.stdout + r.stderr).not.toContain(wrong)
+    const missing = `postgres://yms@127.0.0.1:${db.connection.port}/no_such_db`
+    const gone = await copy(['--from', missing], back.home)
+    expect(gone.code, gone.stderr).toBe(78)
+    expect(gone.stderr).toContain(`PostgreSQL at yms@127.0.0.1:${db.connection.port}/no_such_db: database "no_such_db"`)
+    const tls = await copy(['--from', url(db, '?sslmode=require')], back.home)
+    expect(tls.code, tls.stderr).toBe(78)
+    expect(tls.stderr).toMatch(/TLS to PostgreSQL .* failed: The server does not support SSL connections/)
     expect(existsSync(back.home)).toBe(false)
   })
 
