@@ -7,8 +7,9 @@ import {defineConfig} from 'vitest/config'
  *
  * Left to the SQLite run, by group (docs/postgres.md, "The suite run twice"):
  * - what only a file has: backup, home-damage, home-orphans, home-permissions, home-readonly (a damaged, missing,
- *   read-only or foreign-owned ledger.db), home-cron (a home directory with no ledger.db in it), store-copy (its
- *   source is the home's file), keychain-homes (keychain entries named per home);
+ *   read-only or foreign-owned ledger.db), home-cron (a home directory with no ledger.db in it), store-copy and
+ *   store-copy-back (one end is the home's file; each starts a server of its own for the other), keychain-homes
+ *   (keychain entries named per home);
  * - the demo and what renders its home: demo, terminal-width. The demo always builds a throwaway SQLite home;
  * - no ledger at all: help, sandbox, sandbox-charge-rules (the gateway emulators only);
  * - engine tests that drive the services on a SQLite Db in-process, never the binary on a home: cross-gateway,

@@ -45,7 +45,8 @@ export const HOME_POLICY: Readonly<Record<string, HomeAccess>> = {
   'retry:methods:import': 'write',
   'webhooks:serve': 'write',
   'webhooks:replay': 'write',
-  // Writes only its own audit row into the source; the copy reads one snapshot of it.
+  // --to writes only its own audit row into the source, the home, after reading one snapshot of it. --from makes
+  // the home it fills (create): the command decides by its flags (commands/store/copy.ts).
   'store:copy': 'write',
 
   'alerts:list': 'read',

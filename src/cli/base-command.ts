@@ -8,7 +8,7 @@ import type {AppContext} from '../app/context.js'
 import type {PgLedger} from '../app/open-postgres.js'
 import {toErrorReport} from '../app/error-report.js'
 import {describeHome, resolveActor, resolveHome} from '../app/home.js'
-import {homeAccess} from '../app/home-policy.js'
+import {type HomeAccess, homeAccess} from '../app/home-policy.js'
 import {writeJson} from './json-output.js'
 import {createRenderer, type Renderer} from './render.js'
 import {decideTerminal} from '../app/terminal.js'
@@ -110,16 +110,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * read-only for reports, and created only by the setup commands.
    */
   protected async db(): Promise<Db> {
-    const url = this.databaseUrl()
-    if (url !== undefined) {
-      throw new ConfigError(
-        `\`yms-pay ${this.id?.replaceAll(':', ' ')}\` works on the home's SQLite file, and ${url.source} names a PostgreSQL ledger`,
-        'Run it without --database-url (and YMS_PAY_DATABASE_URL) against a SQLite home.',
-        'sqlite_only',
-      )
-    }
+    this.refuseDatabaseUrl()
     if (!this.database) {
-      const access = homeAccess(this.id)
+      const access = this.homeAccess()
       if (access === 'none') throw new Error(`${this.id} opens no home through the base command`)
       const {openHome} = await import('../app/open-home.js')
       const {db, created} = openHome(this.ctx.home, access)
@@ -130,6 +123,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /**
+   * What this run may do with the home: its entry in app/home-policy.ts, unless the command's flags decide (a command
+   * overrides this when one of its modes makes a home and another must find one).
+   */
+  protected homeAccess(): HomeAccess {
+    return homeAccess(this.id)
+  }
+
+  /** For a command that works on the home's SQLite file only: refuses a PostgreSQL ledger named for this run. */
+  protected refuseDatabaseUrl(): void {
+    const url = this.databaseUrl()
+    if (url === undefined) return
+    throw new ConfigError(
+      `\`yms-pay ${this.id?.replaceAll(':', ' ')}\` works on the home's SQLite file, and ${url.source} names a PostgreSQL ledger`,
+      'Run it without --database-url (and YMS_PAY_DATABASE_URL) against a SQLite home.',
+      'sqlite_only',
+    )
+  }
+
+  /**
    * The ledger behind the engine-neutral handle services' statement generators run on (store/ops): the home's SQLite
    * file, opened as db() opens it.
    */
@@ -137,7 +149,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const url = this.databaseUrl()
     if (url === undefined) return sqliteHandle(await this.db())
     if (!this.postgres) {
-      const access = homeAccess(this.id)
+      const access = this.homeAccess()
       if (access === 'none') throw new Error(`${this.id} opens no ledger through the base command`)
       const {openPgLedger} = await import('../app/open-postgres.js')
       this.postgres = await openPgLedger(url.text, url.source, {

@@ -13,6 +13,7 @@ const postgres = await testPostgres()
 
 const count = z.number().int().nonnegative()
 const CopyJson = z.strictObject({
+  direction: z.literal('sqlite-to-postgres'),
   source: z.strictObject({kind: z.literal('sqlite'), file: z.string()}),
   target: z.strictObject({
     kind: z.literal('postgres'),

@@ -31,9 +31,13 @@ export async function claimEmptyTarget(
       same
         ? `the target already holds a copy of this ledger (store id ${sourceStoreId}; ${table.name} has rows)`
         : `the target holds another ledger (store id ${found?.store_id ?? 'unknown'}; ${table.name} has rows): two ledgers are never merged`,
-      same
-        ? 'Nothing was changed. It may have been written to since the copy: to copy again, drop and re-create the target database, or name an empty one.'
-        : 'Nothing was changed. Name an empty database (CREATE DATABASE …).',
+      kind === 'postgres'
+        ? same
+          ? 'Nothing was changed. It may have been written to since the copy: to copy again, drop and re-create the target database, or name an empty one.'
+          : 'Nothing was changed. Name an empty database (CREATE DATABASE …).'
+        : same
+          ? 'Nothing was changed. It may have been written to since the copy: to copy again, name a new home (--home <dir>), which the copy makes.'
+          : 'Nothing was changed. Name a new home (--home <dir>), which the copy makes.',
       'target_not_empty',
     )
   }

@@ -11,6 +11,7 @@ import {appendAudit} from '../audit.js'
 import {copyStore, type CopyProgress, type StoreCopyResult} from './copy.js'
 
 export interface StoreCopyView extends StoreCopyResult {
+  direction: 'sqlite-to-postgres'
   source: {kind: 'sqlite'; file: string}
   target: {kind: 'postgres'} & PgLocation
   schemaVersion: number
@@ -51,6 +52,7 @@ export async function copyLedgerToPostgres(
       await target.close()
     }
     const view: StoreCopyView = {
+      direction: 'sqlite-to-postgres',
       source: {kind: 'sqlite', file: db.file},
       target: {kind: 'postgres', ...location},
       schemaVersion: LATEST_VERSION,
