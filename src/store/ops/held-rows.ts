@@ -6,8 +6,9 @@ const MAX_VALUES = 65_535
 const MAX_ROWS = 1_000
 
 /**
- * The rows `later` held in one transaction, grouped by insert in the order of each insert's first row, until the
- * runner sends them: each group as one multi-row statement (or a few, within the server's limit on values).
+ * The rows `later` held in one transaction, grouped by insert, until the runner sends them: each group as one
+ * multi-row statement (or a few, within the server's limit on values), the inserts others reference first, then in
+ * the order of each insert's first row.
  */
 export class HeldRows {
   private readonly groups = new Map<HeldInsert, {rows: number; params: unknown[]}>()
@@ -66,7 +67,8 @@ export class HeldRows {
     }
     this.merged.clear()
     if (this.groups.size === 0) return
-    const groups = [...this.groups]
+    // Referenced rows first (a foreign key checks each statement as it runs); otherwise in the order first held.
+    const groups = [...this.groups].sort(([a], [b]) => Number(b.referenced ?? false) - Number(a.referenced ?? false))
     this.groups.clear()
     for (const [insert, {rows, params}] of groups) {
       const width = params.length / rows

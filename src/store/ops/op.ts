@@ -46,6 +46,12 @@ export interface HeldInsert {
   }
   /** Tables its rows change besides the one it inserts into (by a trigger): a read of those must see them too. */
   readonly alsoChanges?: readonly string[]
+  /**
+   * Rows that other held rows may reference (a new transaction, whose state and postings name its seq): sent before
+   * every other insert, whichever was held first (a page that begins with an update holds a state before any new
+   * transaction).
+   */
+  readonly referenced?: boolean
 }
 
 /** The statement for `rows` rows of an insert, built once per row count and engine. */
@@ -113,9 +119,10 @@ export function* engine(): Ops<Engine> {
  * Rows to insert whose result nothing needs (no RETURNING, no count), and which nothing in this transaction reads
  * back before its next statement that answers something. SQLite runs the statement at once, as `run` would.
  * PostgreSQL holds it until that next statement (or a nested transaction, or the end of this one), then sends the
- * rows held of each insert as one multi-row statement, the inserts in the order of their first rows: a sync page's
- * hundreds of round trips become a few (docs/postgres.md, "A page in a few statements"). So only for new rows whose
- * order matters between tables (a state after its transaction), not within one, and no conflict but DO NOTHING.
+ * rows held of each insert as one multi-row statement, those `referenced` first, then in the order of their first
+ * rows: a sync page's hundreds of round trips become a few (docs/postgres.md, "A page in a few statements"). So only
+ * for new rows whose order matters between tables (a state after its transaction, which says so), not within one,
+ * and no conflict but DO NOTHING (or a `merge`).
  */
 export function* later(insert: HeldInsert, rows: number, params: readonly unknown[]): Ops<void> {
   if (rows > 0) yield {kind: 'later', insert, rows, params}

@@ -59,6 +59,7 @@ const INSERT_WITH_SEQ: HeldInsert = {
   head: `INSERT INTO transactions (seq, ${TXN_COLUMNS}, customer_id, site_id, version, raw_json, first_seen_at, last_seen_at)`,
   row: `(?, ${TXN_COLUMN_LIST.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ?)`,
   tail: '',
+  referenced: true,
 }
 
 const STATES_IN = bothWays(

@@ -119,8 +119,8 @@ afterEach(async () => {
   while (stores.length > 0) await stores.pop()!.close()
 })
 
-/** Statements per page for n payments and their refunds, and what the ledger then holds. */
-async function syncPages(n: number) {
+/** Statements per page for n payments and their refunds (and a last page if given), and what the ledger then holds. */
+async function syncPages(n: number, last?: NormalizedTxn[]) {
   const database = await postgres.freshDatabase()
   const client = await database.connect()
   await runPgMigrations(client, PG_MIGRATIONS, database.name)
@@ -140,7 +140,14 @@ async function syncPages(n: number) {
   }
   const perPage: number[] = []
   const counts = []
-  for (const page of pages(n)) {
+  const all3 = pages(n)
+  if (last)
+    all3.push({
+      page: {items: serializeItems(last.map((t) => ({txn: t, raw: {id: t.externalId}}))), invalid: [], next: {page: 2}},
+      pageNo: 3,
+      calls: [],
+    })
+  for (const page of all3) {
     const before = statements()
     counts.push(
       await handle.write(
@@ -184,5 +191,21 @@ describe.skipIf(postgres.skip !== undefined)('a sync page on PostgreSQL', () => 
     expect(large.ledger.c0).toEqual([{minor: -10 * 600, currency: 'EUR'}])
     // Two codes, each counted once per failed payment (40 failures: i % 5 == 4, half of each parity).
     expect(Object.fromEntries(large.ledger.codes)).toEqual({do_not_honor: 20, lost_card: 20})
+  })
+
+  it('commits a page that begins with a new state of a stored transaction and goes on with new ones', async () => {
+    // The update's state row is held before any new transaction's row; the states name the new rows' seqs, so those
+    // must reach the server first (found under SIGKILLs by test/e2e/sync-postgres: a foreign key violation).
+    const {counts, ledger} = await syncPages(10, [
+      // A new state that moves no money (its invoice named later): nothing to post, so nothing sent meanwhile.
+      txn('ch_0', {customerRef: 'cus_0', updatedAt: '2026-03-01T11:00:00.000Z', invoiceRef: 'inv-0'}),
+      txn('ch_new_1', {customerRef: 'cus_1'}),
+      txn('ch_new_2', {customerRef: 'cus_2'}),
+    ])
+
+    expect(counts[2]).toMatchObject({fetched: 3, updated: 1, inserted: 2, quarantined: 0})
+    expect(ledger.transactions).toBe(10 + 8 + 2)
+    expect(ledger.states).toBe(10 + 8 + 3)
+    expect(ledger.unbalanced).toEqual([])
   })
 })

@@ -91,4 +91,15 @@ describe('rows held for a transaction (op.ts later)', () => {
     expect(held.readNeeds('SELECT * FROM parent_rules')).toBe(false) // a name that only begins the same
     expect(held.readNeeds('SELECT id, events FROM alert_targets')).toBe(false)
   })
+
+  it('send the inserts others reference first, even when another insert was held before them', async () => {
+    const held = new HeldRows('postgres')
+    held.hold(CHILD, 1, [1, 2, 't']) // a state of a transaction already stored
+    held.hold({...PARENT, referenced: true}, 1, [2, 'b'])
+    held.hold(CHILD, 1, [2, 1, 't']) // a state of the new one: its parent must be there first
+    const {q, sent} = recorder()
+    await held.send(q)
+
+    expect(sent.map((s) => s.sql.split(' VALUES')[0])).toEqual([PARENT.head, CHILD.head])
+  })
 })
