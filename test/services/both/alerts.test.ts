@@ -280,6 +280,26 @@ describe.each(handleEngines(postgres))('alerts on $engine', ({engine, skip, open
         ).toEqual([0, 1, 2])
     })
 
+    it('a deliverer that stalled past its lease while another host took it over sends nothing more (exit 75)', async () => {
+      // One attempt at a time, the first held by the receiver: host A's batch of three is in flight, one sent.
+      const rx = await heldReceiver(1)
+      closers.push(rx.close)
+      await addOps(rx.url)
+      for (const c of ['c1', 'c2', 'c3']) await raiseBalance(ledger.handle, c, 0)
+      const opts = {concurrency: 1, timeoutMs: 3_000}
+      const a = flushAlerts(ledger.handle, ctx, opts)
+      await until(() => rx.held() === 1, "host A's first send at the receiver")
+      // A stalls past the lease's TTL (64 attempts of 3 s, and 30 s); host B takes the lease over and delivers all.
+      offsetMs += 64 * 3_000 + 30_000 + 1_000
+      const b = await flushAlerts(ledger.another(), ctx, opts)
+      expect(b).toMatchObject({busy: null, delivered: 3, pending: 0})
+      rx.release()
+      // A's answer is recorded; its next send would repeat B's, behind its back: A stops instead, though B has released
+      // the lease by now and A could own it again (it was not held throughout).
+      await expect(a).rejects.toMatchObject({code: 'lease_held', exitCode: 75})
+      expect(rx.received.map((r) => r.id).sort()).toEqual([...(await messageIds()), rx.received[0]!.id].sort())
+    })
+
     it.runIf(engine === 'postgres')(
       'a host that lost the lease mid-batch: the other sends only what is not claimed, so nothing goes twice',
       async () => {
@@ -295,7 +315,11 @@ describe.each(handleEngines(postgres))('alerts on $engine', ({engine, skip, open
         const b = await flushAlerts(ledger.another(), ctx)
         expect(b).toMatchObject({busy: null, delivered: 6})
         rx.release()
-        expect(await a).toMatchObject({delivered: 64, pending: 0})
+        // A sends and records its batch, and stops there: the lease it would renew for the next is not the one it held.
+        await expect(a).rejects.toMatchObject({code: 'lease_held'})
+        expect(
+          await ledger.handle.read(values<string>(`SELECT status FROM alert_deliveries WHERE status <> 'delivered'`)),
+        ).toEqual([])
         expect(rx.received).toHaveLength(70)
         expect(rx.received.every((r) => r.verified)).toBe(true)
         expect(rx.received.map((r) => r.id).sort()).toEqual(await messageIds())
