@@ -7,8 +7,15 @@ import type {SecretStore} from '../../secrets/index.js'
 import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import type {Ops} from '../../store/ops/op.js'
 import {type AlertTarget, getAlertTarget} from '../../store/repos/alerts.js'
-import {type DueDelivery, dueDeliveries, nextDueAt, releaseClaims} from '../../store/repos/alerts-outbox.js'
-import {acquireLease, type Lease, LeaseHeldError, releaseLease, renewLease} from '../../store/repos/leases.js'
+import {
+  deliveryClaimants,
+  type DueDelivery,
+  dueDeliveries,
+  nextDueAt,
+  releaseClaims,
+  releaseOthersClaims,
+} from '../../store/repos/alerts-outbox.js'
+import {acquireLease, getLease, type Lease, LeaseHeldError, releaseLease, renewLease} from '../../store/repos/leases.js'
 import {leaseOwner, ownerIsDead} from '../lease-owner.js'
 import {openSecretStore} from '../secret-store.js'
 import {type Answered, type Outcome, recordAnswer} from './outcome.js'
@@ -69,8 +76,25 @@ export async function deliverDue(
 ): Promise<DeliveryReport> {
   const report = emptyReport()
   // Nothing due: no lease taken (a write, an fsync), which a loop polling every second would otherwise do for nothing.
-  const next = await ledger.read(nextDueAt.ops())
-  if (next === null || next > new Date(ctx.now()).toISOString()) return report
+  // Claims of a former holder (dead, or its lease lapsed) count as due: taking the lease over releases them.
+  const at = new Date(ctx.now()).toISOString()
+  const {
+    next,
+    claimants,
+    lease: held,
+  } = await ledger.read(
+    (function* () {
+      return {
+        next: yield* nextDueAt.ops(),
+        claimants: yield* deliveryClaimants.ops(),
+        lease: yield* getLease.ops(DELIVERY_LEASE),
+      }
+    })(),
+  )
+  const orphaned = claimants.some(
+    (c) => held === null || held.owner !== c || held.expiresAt <= at || ownerIsDead(held.owner),
+  )
+  if ((next === null || next > at) && !orphaned) return report
   const owner = leaseOwner('alerts')
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
@@ -86,10 +110,11 @@ export async function deliverDue(
   try {
     while (!stopped()) {
       // On PostgreSQL the batch is claimed as it is read (dueDeliveries), for as long as the lease lasts, in the
-      // transaction that renews the lease: a batch is claimed only while the lease holds. A claim is a write.
+      // transaction that renews the lease: a batch is claimed only while the lease holds, and its claims name this
+      // owner, so that a host taking the lease over releases them (takeLease). A claim is a write.
       const now = new Date(ctx.now()).toISOString()
       // A function: a claim the server broke a deadlock with is made again (ledger-handle.ts).
-      const due = await lease.claim(() => round.batch(now, ttlMs))
+      const due = await lease.claim(() => round.batch(now, ttlMs, owner))
       if (due === null || due.length === 0) break
       const answered = await mapLimited(due, concurrency, (d) => round.attempt(d))
       // One commit for the batch: an answer lost to a crash before it means a resend under the same webhook-id,
@@ -103,7 +128,7 @@ export async function deliverDue(
           for (const a of recorded) outcomes.push(yield* recordAnswer.ops(ctx.actor, a))
           // What was claimed and not attempted, or answered 410 (not an attempt), is due again at once (PostgreSQL).
           const disabled = recorded.filter((_, i) => outcomes[i] === 'disabled').map((a) => a.delivery)
-          yield* releaseClaims.ops([...unattempted, ...disabled], now, ttlMs)
+          yield* releaseClaims.ops([...unattempted, ...disabled], now, owner)
           return outcomes
         })(),
       )
@@ -118,9 +143,13 @@ export async function deliverDue(
   return report
 }
 
-/** Takes the delivery lease (from a dead holder on this host too); the live holder's name when another has it. */
+/**
+ * Takes the delivery lease (from a dead holder on this host too); the live holder's name when another has it. A
+ * lease taken anew (not this owner's any more, or never) releases every other owner's claims in the same transaction:
+ * theirs are a former holder's, dead or stalled past the lease, and are due at once rather than when they lapse.
+ */
 async function takeLease(ledger: LedgerHandle, owner: string, ttlMs: number): Promise<Lease | string> {
-  const lease = await ledger.write(() => acquireLease.ops(DELIVERY_LEASE, owner, ttlMs))
+  const lease = await ledger.write(() => acquiring(owner, ttlMs))
   if (lease.acquired) return lease.lease
   const holder = lease.lease.owner
   if (!ownerIsDead(holder)) return holder
@@ -128,11 +157,18 @@ async function takeLease(ledger: LedgerHandle, owner: string, ttlMs: number): Pr
   const taken = await ledger.write(() =>
     (function* () {
       if (!(yield* releaseLease.ops(DELIVERY_LEASE, holder))) return null
-      const got = yield* acquireLease.ops(DELIVERY_LEASE, owner, ttlMs)
+      const got = yield* acquiring(owner, ttlMs)
       return got.acquired ? got.lease : null
     })(),
   )
   return taken ?? holder
+}
+
+/** The owner is new to each deliverDue call: a lease it acquires is always taken anew, never renewed. */
+function* acquiring(owner: string, ttlMs: number): Ops<{acquired: boolean; lease: Lease}> {
+  const got = yield* acquireLease.ops(DELIVERY_LEASE, owner, ttlMs)
+  if (got.acquired) yield* releaseOthersClaims.ops(owner, got.lease.acquiredAt)
+  return got
 }
 
 /**
@@ -213,8 +249,8 @@ class Round {
    * The next batch of due deliveries (claimed for claimMs on PostgreSQL), with what attempting them needs that this
    * round has not read yet: their targets (read once a round) and the ledger's secret store.
    */
-  *batch(now: string, claimMs: number): Ops<DueDelivery[]> {
-    const due = yield* dueDeliveries.ops(now, BATCH, [...this.skip], claimMs)
+  *batch(now: string, claimMs: number, claimant: string): Ops<DueDelivery[]> {
+    const due = yield* dueDeliveries.ops(now, BATCH, [...this.skip], claimMs, claimant)
     for (const d of due)
       if (!this.#targets.has(d.targetId)) this.#targets.set(d.targetId, yield* getAlertTarget.ops(d.targetId))
     if (due.length > 0) this.#secrets ??= this.opts.secrets ?? (yield* openSecretStore.ops(this.ctx))
