@@ -144,6 +144,13 @@ const SEEDS: Record<number, string> = {
       VALUES ('stripe-9', 'evt_10', '2024-01-10T00:00:00.000Z', '2024-01-10T00:00:00.004Z', 4, '2024-01-10T00:00:00.000Z',
       'applied', 'charge.succeeded', '[]', X'7B7D', '{}');
   `,
+  // 010: claims name their claimant.
+  15: `
+    INSERT INTO webhook_events (provider, dedup_key, received_at, committed_at, commit_ms, last_delivery_at, status,
+      summary, events_json, body, applied_json, next_fetch_at, claimed_by)
+      VALUES ('stripe-9', 'evt_15', '2024-01-15T00:00:00.000Z', '2024-01-15T00:00:00.004Z', 4, '2024-01-15T00:00:00.000Z',
+      'fetching', 'charge.updated', '[]', X'7B7D', '{}', '2024-01-15T00:10:00.000Z', 'webhooks@host#15#1#abcdef12');
+  `,
 }
 
 /** Columns a migration removed on purpose, by the version that removed them (their content's new home tested). */

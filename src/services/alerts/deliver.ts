@@ -7,8 +7,15 @@ import type {SecretStore} from '../../secrets/index.js'
 import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import type {Ops} from '../../store/ops/op.js'
 import {type AlertTarget, getAlertTarget} from '../../store/repos/alerts.js'
-import {type DueDelivery, dueDeliveries, nextDueAt, releaseClaims} from '../../store/repos/alerts-outbox.js'
-import {acquireLease, releaseLease} from '../../store/repos/leases.js'
+import {
+  deliveryClaimants,
+  type DueDelivery,
+  dueDeliveries,
+  nextDueAt,
+  releaseClaims,
+  releaseOthersClaims,
+} from '../../store/repos/alerts-outbox.js'
+import {acquireLease, getLease, type Lease, LeaseHeldError, releaseLease, renewLease} from '../../store/repos/leases.js'
 import {leaseOwner, ownerIsDead} from '../lease-owner.js'
 import {openSecretStore} from '../secret-store.js'
 import {type Answered, type Outcome, recordAnswer} from './outcome.js'
@@ -69,30 +76,50 @@ export async function deliverDue(
 ): Promise<DeliveryReport> {
   const report = emptyReport()
   // Nothing due: no lease taken (a write, an fsync), which a loop polling every second would otherwise do for nothing.
-  const next = await ledger.read(nextDueAt.ops())
-  if (next === null || next > new Date(ctx.now()).toISOString()) return report
+  // Claims of a former holder (dead, or its lease lapsed) count as due: taking the lease over releases them.
+  const at = new Date(ctx.now()).toISOString()
+  const {
+    next,
+    claimants,
+    lease: held,
+  } = await ledger.read(
+    (function* () {
+      return {
+        next: yield* nextDueAt.ops(),
+        claimants: yield* deliveryClaimants.ops(),
+        lease: yield* getLease.ops(DELIVERY_LEASE),
+      }
+    })(),
+  )
+  const orphaned = claimants.some(
+    (c) => held === null || held.owner !== c || held.expiresAt <= at || ownerIsDead(held.owner),
+  )
+  if ((next === null || next > at) && !orphaned) return report
   const owner = leaseOwner('alerts')
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
-  // Renewed after each batch: it must outlast the slowest batch (every wave of attempts timing out), or another
+  // Renewed with each batch's claim: it must outlast the slowest batch (every wave of attempts timing out), or another
   // process could start delivering beside this one and break the order.
   const ttlMs = Math.ceil(BATCH / concurrency) * timeoutMs + 30_000
-  const holder = await takeLease(ledger, owner, ttlMs)
-  if (holder !== null) return {...report, busy: holder}
-  const stopped = () => opts.stop?.aborted === true || opts.abort?.aborted === true
-  const round = new Round(ctx, {...opts, timeoutMs}, report, stopped)
+  const renewing = ctx.now()
+  const taken = await takeLease(ledger, owner, ttlMs)
+  if (typeof taken === 'string') return {...report, busy: taken}
+  const lease = new HeldLease(ledger, ctx, taken, ttlMs, renewing)
+  const stopped = () => opts.stop?.aborted === true || opts.abort?.aborted === true || lease.lost !== null
+  const round = new Round(ctx, {...opts, timeoutMs}, report, stopped, lease)
   try {
     while (!stopped()) {
-      // On PostgreSQL the batch is claimed as it is read (dueDeliveries), for as long as the lease lasts: a host that
-      // takes the lease over after it lapsed mid-batch does not send this batch again. A claim is a write.
+      // On PostgreSQL the batch is claimed as it is read (dueDeliveries), for as long as the lease lasts, in the
+      // transaction that renews the lease: a batch is claimed only while the lease holds, and its claims name this
+      // owner, so that a host taking the lease over releases them (takeLease). A claim is a write.
       const now = new Date(ctx.now()).toISOString()
       // A function: a claim the server broke a deadlock with is made again (ledger-handle.ts).
-      const read = () => round.batch(now, ttlMs)
-      const due = await (ledger.engine === 'sqlite' ? ledger.read(read()) : ledger.write(read))
-      if (due.length === 0) break
+      const due = await lease.claim(() => round.batch(now, ttlMs, owner))
+      if (due === null || due.length === 0) break
       const answered = await mapLimited(due, concurrency, (d) => round.attempt(d))
       // One commit for the batch: an answer lost to a crash before it means a resend under the same webhook-id,
       // which the receiver de-duplicates; one fsync per delivery would cap delivery at the disk's sync rate.
+      // Recorded even when the lease was lost meanwhile: what was sent was sent.
       const recorded = answered.filter((a): a is Answered => a !== null)
       const unattempted = due.filter((_, i) => answered[i] === null)
       const outcomes = await ledger.write(() =>
@@ -101,36 +128,108 @@ export async function deliverDue(
           for (const a of recorded) outcomes.push(yield* recordAnswer.ops(ctx.actor, a))
           // What was claimed and not attempted, or answered 410 (not an attempt), is due again at once (PostgreSQL).
           const disabled = recorded.filter((_, i) => outcomes[i] === 'disabled').map((a) => a.delivery)
-          yield* releaseClaims.ops([...unattempted, ...disabled], now, ttlMs)
+          yield* releaseClaims.ops([...unattempted, ...disabled], now, owner)
           return outcomes
         })(),
       )
       recorded.forEach((a, i) => round.count(a, outcomes[i]!))
-      await ledger.write(() => acquireLease.ops(DELIVERY_LEASE, owner, ttlMs))
     }
   } finally {
     await ledger.write(() => releaseLease.ops(DELIVERY_LEASE, owner))
   }
+  // Another process delivers now: this call ends as a run refused the lease would, exit 75 where a command ends on it.
+  if (lease.lost !== null) throw lease.lost
   report.deferred = [...round.skip].sort()
   return report
 }
 
-/** Takes the delivery lease (from a dead holder on this host too); the live holder's name when another has it. */
-async function takeLease(ledger: LedgerHandle, owner: string, ttlMs: number): Promise<string | null> {
-  const lease = await ledger.write(() => acquireLease.ops(DELIVERY_LEASE, owner, ttlMs))
-  if (lease.acquired) return null
+/**
+ * Takes the delivery lease (from a dead holder on this host too); the live holder's name when another has it. A
+ * lease taken anew (not this owner's any more, or never) releases every other owner's claims in the same transaction:
+ * theirs are a former holder's, dead or stalled past the lease, and are due at once rather than when they lapse.
+ */
+async function takeLease(ledger: LedgerHandle, owner: string, ttlMs: number): Promise<Lease | string> {
+  const lease = await ledger.write(() => acquiring(owner, ttlMs))
+  if (lease.acquired) return lease.lease
   const holder = lease.lease.owner
   if (!ownerIsDead(holder)) return holder
   // Only if the dead holder still has it: two processes racing for the takeover cannot both win.
   const taken = await ledger.write(() =>
     (function* () {
-      return (
-        (yield* releaseLease.ops(DELIVERY_LEASE, holder)) &&
-        (yield* acquireLease.ops(DELIVERY_LEASE, owner, ttlMs)).acquired
-      )
+      if (!(yield* releaseLease.ops(DELIVERY_LEASE, holder))) return null
+      const got = yield* acquiring(owner, ttlMs)
+      return got.acquired ? got.lease : null
     })(),
   )
-  return taken ? null : holder
+  return taken ?? holder
+}
+
+/** The owner is new to each deliverDue call: a lease it acquires is always taken anew, never renewed. */
+function* acquiring(owner: string, ttlMs: number): Ops<{acquired: boolean; lease: Lease}> {
+  const got = yield* acquireLease.ops(DELIVERY_LEASE, owner, ttlMs)
+  if (got.acquired) yield* releaseOthersClaims.ops(owner, got.lease.acquiredAt)
+  return got
+}
+
+/**
+ * The delivery lease while deliverDue holds it. It is renewed with each batch's claim, and checked before each send:
+ * a host that stalled past the lease's TTL (a long GC pause, a suspended VM) may find that another host took the
+ * lease over and is delivering, and must not send what it claimed before, out of order with the other's sends.
+ * Between renewals the check is the local clock (no statement per send): the lease's expiry was set by the store at
+ * or after the renewal began, so it holds for ttlMs from then. Past that, a send renews it first, and stops the
+ * deliverer if another owner has it.
+ */
+class HeldLease {
+  /** Set once another owner holds the lease: nothing more is claimed or sent. */
+  lost: LeaseHeldError | null = null
+  #until: number
+  #renewing: Promise<undefined | null> | null = null
+
+  constructor(
+    private readonly ledger: LedgerHandle,
+    private readonly ctx: AppContext,
+    readonly held: Lease,
+    private readonly ttlMs: number,
+    renewedAt: number,
+  ) {
+    this.#until = renewedAt + ttlMs
+  }
+
+  /** body in the transaction that renews the lease first; null (nothing claimed) when it was lost. */
+  claim<T>(body: () => Ops<T>): Promise<T | null> {
+    return this.#renewed(body)
+  }
+
+  /** Whether the lease still holds (renewed first if it may have lapsed); one renewal at a time. */
+  async holds(): Promise<boolean> {
+    if (this.lost !== null) return false
+    if (this.ctx.now() < this.#until) return true
+    this.#renewing ??= this.#renewed(null).finally(() => (this.#renewing = null))
+    return (await this.#renewing) !== null
+  }
+
+  #renewed<T>(then: () => Ops<T>): Promise<T | null>
+  #renewed(then: null): Promise<undefined | null>
+  async #renewed<T>(then: (() => Ops<T>) | null): Promise<T | undefined | null> {
+    if (this.lost !== null) return null
+    const startedAt = this.ctx.now()
+    const {held, ttlMs} = this
+    try {
+      const got = await this.ledger.write(() =>
+        (function* () {
+          // Renewed only if held throughout: one that lapsed meanwhile may have been another's, who delivered.
+          yield* renewLease.ops(DELIVERY_LEASE, held.owner, ttlMs, held.acquiredAt)
+          return then === null ? undefined : yield* then()
+        })(),
+      )
+      this.#until = startedAt + ttlMs
+      return got
+    } catch (error) {
+      if (!(error instanceof LeaseHeldError)) throw error
+      this.lost = error
+      return null
+    }
+  }
 }
 
 class Round {
@@ -143,14 +242,15 @@ class Round {
     private readonly opts: DeliverOptions & {timeoutMs: number},
     private readonly report: DeliveryReport,
     private readonly stopped: () => boolean,
+    private readonly lease: HeldLease,
   ) {}
 
   /**
    * The next batch of due deliveries (claimed for claimMs on PostgreSQL), with what attempting them needs that this
    * round has not read yet: their targets (read once a round) and the ledger's secret store.
    */
-  *batch(now: string, claimMs: number): Ops<DueDelivery[]> {
-    const due = yield* dueDeliveries.ops(now, BATCH, [...this.skip], claimMs)
+  *batch(now: string, claimMs: number, claimant: string): Ops<DueDelivery[]> {
+    const due = yield* dueDeliveries.ops(now, BATCH, [...this.skip], claimMs, claimant)
     for (const d of due)
       if (!this.#targets.has(d.targetId)) this.#targets.set(d.targetId, yield* getAlertTarget.ops(d.targetId))
     if (due.length > 0) this.#secrets ??= this.opts.secrets ?? (yield* openSecretStore.ops(this.ctx))
@@ -159,6 +259,8 @@ class Round {
 
   /** Sends one delivery; null when it was not sent or its answer does not count (a hard stop cut it short). */
   async attempt(d: DueDelivery): Promise<Answered | null> {
+    // Before anything else: the checks below must see what other attempts did meanwhile.
+    if (!(await this.lease.holds())) return null
     if (this.skip.has(d.targetId) || this.stopped()) return null
     const target = this.#targets.get(d.targetId) ?? null
     if (target === null) {

@@ -7,12 +7,16 @@ import {listGrants} from '../../store/repos/grants.js'
 import {recordCalls} from '../../store/repos/sync-state.js'
 import {
   dueFetches,
+  FETCH_CLAIM_MS,
+  fetchClaimants,
   lockWebhookCommits,
   nextFetchAt,
   recordFetch,
+  releaseFetchClaims,
   type WebhookEventRow,
 } from '../../store/repos/webhook-events.js'
 import {appendAudit} from '../audit.js'
+import {leaseOwner, ownerIsDead} from '../lease-owner.js'
 import {addCounts, applyItems, type ApplyCounts, serializeItems, serializeSkipped} from '../sync/apply.js'
 import type {Connections} from './connections.js'
 import {decodeEvents} from './stored-events.js'
@@ -42,6 +46,8 @@ export function createFetcher(
 ): Fetcher {
   const now = deps.now ?? Date.now
   const backoff = deps.backoffMs ?? FETCH_BACKOFF_MS
+  // Names this fetcher's claims (PostgreSQL), so that a fetcher finding it dead releases them.
+  const owner = leaseOwner('webhooks')
   const abort = new AbortController()
   let running: Promise<void> | null = null
   let again = false
@@ -51,7 +57,7 @@ export function createFetcher(
     do {
       again = false
       for (;;) {
-        const due = await takeDue(ledger, new Date(now()).toISOString())
+        const due = await takeDue(ledger, new Date(now()).toISOString(), owner)
         if (due.length === 0 || abort.signal.aborted) break
         for (const row of due) {
           if (abort.signal.aborted) break
@@ -91,18 +97,28 @@ export function createFetcher(
       abort.abort()
       if (timer) clearTimeout(timer)
       await running
+      // What it claimed and did not read (a stop cut the batch short) is due again at once, for another host.
+      if (ledger.engine === 'postgres')
+        await ledger.write(() => releaseFetchClaims.ops(owner, new Date(now()).toISOString()))
     },
   }
 }
 
 /**
  * The due events, oldest first. On PostgreSQL they are claimed in the same statement, a write, so another host's
- * fetcher passes them over (repos/webhook-events.ts); SQLite's one writer needs no claim, and its read does not wait
- * for the lock the webhooks' writer thread holds while it commits.
+ * fetcher passes them over (repos/webhook-events.ts), and the claims of fetchers on this host that died (a SIGKILL)
+ * are released first, in the same transaction: due at once, not when they lapse. SQLite's one writer needs no
+ * claim, and its read does not wait for the lock the webhooks' writer thread holds while it commits.
  */
-function takeDue(ledger: LedgerHandle, now: string): Promise<WebhookEventRow[]> {
-  const due = () => dueFetches.ops(now, BATCH)
-  return ledger.engine === 'postgres' ? ledger.write(due) : ledger.read(due())
+function takeDue(ledger: LedgerHandle, now: string, owner: string): Promise<WebhookEventRow[]> {
+  if (ledger.engine === 'sqlite') return ledger.read(dueFetches.ops(now, BATCH))
+  return ledger.write(() =>
+    (function* () {
+      for (const claimant of yield* fetchClaimants.ops(owner))
+        if (ownerIsDead(claimant)) yield* releaseFetchClaims.ops(claimant, now)
+      return yield* dueFetches.ops(now, BATCH, FETCH_CLAIM_MS, owner)
+    })(),
+  )
 }
 
 /**

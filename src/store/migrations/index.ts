@@ -7,6 +7,7 @@ import {alerts} from './006-alerts.js'
 import {retryRules} from './007-retry-rules.js'
 import {retries} from './008-retries.js'
 import {webhookEvents} from './009-webhook-events.js'
+import {claimants} from './010-claimants.js'
 import type {Migration} from './migration.js'
 
 export type {Migration} from './migration.js'
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   retryRules,
   retries,
   webhookEvents,
+  claimants,
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0

@@ -1,6 +1,6 @@
 import {bothWays, words} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, engine, get, type Ops, run, value} from '../ops/op.js'
+import {all, engine, get, type Ops, run, value, values} from '../ops/op.js'
 
 /**
  * The alert outbox and its deliveries (migration 005). An alert and one delivery per target are written in the
@@ -71,17 +71,19 @@ export const DELIVERY_CLAIM_MS = 5 * 60_000
  * order keys, everything queued behind them. Recording an attempt (markDelivered, markAttemptFailed) ends the
  * claim, and so does releaseClaims for a delivery the claimant did not attempt after all (a hard stop, a target
  * without its secret); one whose claimant died is due again when the claim lapses, not at once as on SQLite, whose
- * one deliverer (deliverDue's lease) claims nothing.
+ * one deliverer (deliverDue's lease) claims nothing. The claim names its claimant (the delivery lease's owner), so
+ * that a host taking the lease over releases it at once (releaseOthersClaims).
  */
 export const dueDeliveries = dual(function* dueDeliveries(
   now: string,
   limit: number,
   skipTargets: readonly string[] = [],
   claimMs: number = DELIVERY_CLAIM_MS,
+  claimant: string | null = null,
 ): Ops<DueDelivery[]> {
   const params = [now, JSON.stringify(skipTargets), limit]
   if ((yield* engine()) === 'sqlite') return yield* all<DueDelivery>(DUE, params)
-  return yield* all<DueDelivery>(CLAIM_DUE, [...params, new Date(Date.parse(now) + claimMs).toISOString()])
+  return yield* all<DueDelivery>(CLAIM_DUE, [...params, new Date(Date.parse(now) + claimMs).toISOString(), claimant])
 })
 
 const DUE = `SELECT d.outbox_seq AS seq, d.target_id AS targetId, d.attempts, o.message_id AS messageId, o.event, o.payload,
@@ -113,7 +115,7 @@ const CLAIM_DUE = `WITH due AS (
          ORDER BY d.outbox_seq LIMIT ?
          FOR UPDATE OF d SKIP LOCKED
        ), claimed AS (
-         UPDATE alert_deliveries d SET next_attempt_at = ? FROM due
+         UPDATE alert_deliveries d SET next_attempt_at = ?, claimed_by = ? FROM due
          WHERE d.outbox_seq = due.outbox_seq AND d.target_id = due.target_id
          RETURNING d.outbox_seq, d.target_id, d.attempts
        )
@@ -123,24 +125,37 @@ const CLAIM_DUE = `WITH due AS (
        ORDER BY c.outbox_seq`
 
 /**
- * Ends dueDeliveries' claim on deliveries of `now`'s batch that were not attempted after all (their target was set
- * aside in that call, a hard stop cut them short, a 410 disabled the target): due again at once, as on SQLite, not
- * when the claim lapses, so one failing receiver does not hold up its other order keys for a lease's length. Only the
- * claim made at `now` is ended, never a later one of another host. SQLite claims nothing: no statement.
+ * Ends `claimant`'s claim on deliveries it did not attempt after all (their target was set aside in that call, a hard
+ * stop cut them short, a 410 disabled the target): due again at once, as on SQLite, not when the claim lapses, so
+ * one failing receiver does not hold up its other order keys for a lease's length. A claim another host made since
+ * is left alone. SQLite claims nothing: no statement.
  */
 export const releaseClaims = dual(function* releaseClaims(
   deliveries: ReadonlyArray<{seq: number; targetId: string}>,
   now: string,
-  claimMs: number = DELIVERY_CLAIM_MS,
+  claimant: string,
 ) {
   if ((yield* engine()) === 'sqlite') return
-  const claimedUntil = new Date(Date.parse(now) + claimMs).toISOString()
   for (const d of deliveries)
     yield* run(
-      `UPDATE alert_deliveries SET next_attempt_at = ?
-         WHERE outbox_seq = ? AND target_id = ? AND status = 'pending' AND next_attempt_at = ?`,
-      [now, d.seq, d.targetId, claimedUntil],
+      `UPDATE alert_deliveries SET next_attempt_at = ?, claimed_by = NULL
+         WHERE outbox_seq = ? AND target_id = ? AND status = 'pending' AND claimed_by = ?`,
+      [now, d.seq, d.targetId, claimant],
     )
+})
+
+/**
+ * Releases every claim but `holder`'s, due at `now`: for the host that has just taken the delivery lease over, in
+ * the transaction that took it. Only the lease's holder claims, in the transaction that renews the lease (deliverDue),
+ * so a claim of anyone else's is a former holder's that died or stalled past the lease: waiting for it to lapse would
+ * hold its order keys up for a lease's length. Returns how many were released.
+ */
+export const releaseOthersClaims = dual(function* releaseOthersClaims(holder: string, now: string): Ops<number> {
+  return (yield* run(
+    `UPDATE alert_deliveries SET next_attempt_at = ?, claimed_by = NULL
+       WHERE claimed_by IS NOT NULL AND claimed_by <> ? AND status = 'pending'`,
+    [now, holder],
+  )).changes
 })
 
 /**
@@ -160,6 +175,13 @@ export const nextDueAt = dual(function* nextDueAt(): Ops<string | null> {
   )
 })
 
+/** Who holds claims on pending deliveries (PostgreSQL; none on SQLite). */
+export const deliveryClaimants = dual(function* deliveryClaimants(): Ops<string[]> {
+  return yield* values<string>(
+    `SELECT DISTINCT claimed_by FROM alert_deliveries WHERE status = 'pending' AND claimed_by IS NOT NULL ORDER BY claimed_by`,
+  )
+})
+
 export interface AttemptResult {
   at: string
   /** The receiver's HTTP status; null when no response came (timeout, refused connection). */
@@ -170,7 +192,7 @@ export interface AttemptResult {
 export const markDelivered = dual(function* markDelivered(seq: number, targetId: string, r: AttemptResult) {
   yield* run(
     `UPDATE alert_deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt_at = ?, last_status = ?,
-     last_error = NULL, delivered_at = ? WHERE outbox_seq = ? AND target_id = ? AND status = 'pending'`,
+     last_error = NULL, delivered_at = ?, claimed_by = NULL WHERE outbox_seq = ? AND target_id = ? AND status = 'pending'`,
     [r.at, r.status, r.at, seq, targetId],
   )
 })
@@ -183,7 +205,7 @@ export const markAttemptFailed = dual(function* markAttemptFailed(
 ) {
   yield* run(
     `UPDATE alert_deliveries SET status = ?, attempts = attempts + 1, last_attempt_at = ?, last_status = ?,
-     last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at) WHERE outbox_seq = ? AND target_id = ? AND status = 'pending'`,
+     last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), claimed_by = NULL WHERE outbox_seq = ? AND target_id = ? AND status = 'pending'`,
     [r.nextAt === null ? 'failed' : 'pending', r.at, r.status, r.error, r.nextAt, seq, targetId],
   )
 })

@@ -51,8 +51,15 @@ export const acquireLease = dual(function* acquireLease(name: string, owner: str
  * stalled past its TTL). Exit 75, as a run refused the lease at its start: the holder goes on with the work.
  */
 export class LeaseHeldError extends YmsError {
-  constructor(readonly lease: Lease) {
-    super(`the lease ${lease.name} is held by ${lease.owner} until ${lease.expiresAt}`, {
+  constructor(
+    readonly lease: Lease,
+    heldSince?: string,
+  ) {
+    const message =
+      heldSince === undefined
+        ? `the lease ${lease.name} is held by ${lease.owner} until ${lease.expiresAt}`
+        : `the lease ${lease.name} held since ${heldSince} lapsed, and was not held throughout`
+    super(message, {
       exitCode: ExitCode.locked,
       code: 'lease_held',
       hint: 'Another process took the work over after this one held it too long; nothing more was written here.',
@@ -64,10 +71,15 @@ export class LeaseHeldError extends YmsError {
  * Renews `owner`'s lease inside the caller's transaction, or throws LeaseHeldError so that the transaction writes
  * nothing: for work that must commit only while its lease holds (a sync page). Taken first in the transaction, the
  * lease row stays locked to the commit on PostgreSQL, so no other host can take it over in between.
+ *
+ * heldSince: the acquiredAt of the lease the work began under. Given, a lease that lapsed and was taken by another
+ * owner and then released (or released by a takeover of this owner as dead) is not renewed but refused too: owning
+ * it again is not holding it throughout, and another host may have done the work meanwhile.
  */
-export const renewLease = dual(function* renewLease(name: string, owner: string, ttlMs: number) {
+export const renewLease = dual(function* renewLease(name: string, owner: string, ttlMs: number, heldSince?: string) {
   const got = yield* acquireLease.ops(name, owner, ttlMs)
   if (!got.acquired) throw new LeaseHeldError(got.lease)
+  if (heldSince !== undefined && got.lease.acquiredAt !== heldSince) throw new LeaseHeldError(got.lease, heldSince)
   return got.lease
 })
 

@@ -1,6 +1,6 @@
 import {bothWays, type Words, words} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, engine, get, type Ops, run, value} from '../ops/op.js'
+import {all, engine, get, type Ops, run, value, values} from '../ops/op.js'
 
 /**
  * Verified webhook deliveries (migration 005): one row per gateway event, keyed by (provider, dedup_key). Written in
@@ -148,18 +148,38 @@ export const FETCH_CLAIM_MS = 10 * 60_000
  * Events whose objects are still to be read, due by `now`, oldest first.
  *
  * On PostgreSQL, where several hosts' `webhooks serve` may read from one ledger, the events returned are also
- * claimed for `claimMs` (a write: run it in one): their next_fetch_at moves to the claim's end, so another host's
- * call skips them. Recording the outcome (recordFetch) ends the claim; an event claimed and not read (a stop, a
- * claimant that died) is due again when the claim lapses, where SQLite's would be at once. The rows come back as
+ * claimed for `claimMs` by `claimant` (a write: run it in one): their next_fetch_at moves to the claim's end, so
+ * another host's call skips them. Recording the outcome (recordFetch) ends the claim; an event claimed and not read
+ * is due again when the claim lapses, where SQLite's would be at once, or when releaseFetchClaims ends it (a fetcher
+ * stopping, another finding the claimant dead: services/webhooks/fetcher.ts). The rows come back as
  * they were when due, as SQLite's.
  */
 export const dueFetches = dual(function* dueFetches(
   now: string,
   limit: number,
   claimMs: number = FETCH_CLAIM_MS,
+  claimant: string | null = null,
 ): Ops<WebhookEventRow[]> {
   if ((yield* engine()) === 'sqlite') return yield* all<WebhookEventRow>(DUE_SQLITE, [now, limit])
-  return yield* all<WebhookEventRow>(CLAIM_DUE, [now, limit, new Date(Date.parse(now) + claimMs).toISOString()])
+  const until = new Date(Date.parse(now) + claimMs).toISOString()
+  return yield* all<WebhookEventRow>(CLAIM_DUE, [now, limit, until, claimant])
+})
+
+/** Who holds claims on events still to read (PostgreSQL), but `self`. */
+export const fetchClaimants = dual(function* fetchClaimants(self: string): Ops<string[]> {
+  return yield* values<string>(
+    `SELECT DISTINCT claimed_by FROM webhook_events
+       WHERE status = 'fetching' AND claimed_by IS NOT NULL AND claimed_by <> ? ORDER BY claimed_by`,
+    [self],
+  )
+})
+
+/** Ends `claimant`'s claims on events still to read: due at `now`. Returns how many. */
+export const releaseFetchClaims = dual(function* releaseFetchClaims(claimant: string, now: string): Ops<number> {
+  return (yield* run(
+    `UPDATE webhook_events SET next_fetch_at = ?, claimed_by = NULL WHERE status = 'fetching' AND claimed_by = ?`,
+    [now, claimant],
+  )).changes
 })
 
 const DUE_SQLITE = `SELECT ${columns(words('sqlite'))} FROM webhook_events WHERE status = 'fetching' AND next_fetch_at <= ?
@@ -175,7 +195,7 @@ const CLAIM_DUE = `WITH due AS (
          ORDER BY next_fetch_at, id LIMIT ?
          FOR UPDATE SKIP LOCKED
        ), claimed AS (
-         UPDATE webhook_events SET next_fetch_at = ? FROM due WHERE id = due_id
+         UPDATE webhook_events SET next_fetch_at = ?, claimed_by = ? FROM due WHERE id = due_id
          RETURNING ${columns(words('postgres'), 'due_at')}
        )
        SELECT * FROM claimed ORDER BY ${words('postgres').alias('nextFetchAt')}, id`
@@ -195,7 +215,7 @@ export const recordFetch = dual(function* recordFetch(
 ) {
   yield* run(
     `UPDATE webhook_events SET status = ?, applied_json = ?, next_fetch_at = ?, error = ?,
-       fetch_attempts = fetch_attempts + 1 WHERE id = ?`,
+       fetch_attempts = fetch_attempts + 1, claimed_by = NULL WHERE id = ?`,
     [outcome.status, outcome.appliedJson, outcome.nextFetchAt, outcome.error, id],
   )
 })
@@ -203,7 +223,8 @@ export const recordFetch = dual(function* recordFetch(
 /** A replay starts the event's reading over. */
 export const restartFetch = dual(function* restartFetch(id: number, at: string) {
   yield* run(
-    `UPDATE webhook_events SET status = 'fetching', next_fetch_at = ?, fetch_attempts = 0, error = NULL WHERE id = ?`,
+    `UPDATE webhook_events SET status = 'fetching', next_fetch_at = ?, fetch_attempts = 0, error = NULL, claimed_by = NULL
+       WHERE id = ?`,
     [at, id],
   )
 })

@@ -21,7 +21,9 @@ import {
 import {testAlertTarget} from '../../../src/services/alerts/test-target.js'
 import {verifyAudit} from '../../../src/services/audit.js'
 import type {LedgerHandle} from '../../../src/store/ops/ledger-handle.js'
-import {run, values} from '../../../src/store/ops/op.js'
+import {values} from '../../../src/store/ops/op.js'
+import {dueDeliveries} from '../../../src/store/repos/alerts-outbox.js'
+import {acquireLease} from '../../../src/store/repos/leases.js'
 import {storeId} from '../../../src/store/repos/store-identity.js'
 import {testPostgres} from '../../helpers/postgres.js'
 import {testContext} from '../../helpers/sync-world.js'
@@ -280,8 +282,46 @@ describe.each(handleEngines(postgres))('alerts on $engine', ({engine, skip, open
         ).toEqual([0, 1, 2])
     })
 
+    it('a deliverer that stalled past its lease while another host took it over sends nothing more (exit 75)', async () => {
+      // One attempt at a time, the first held by the receiver: host A's batch of three is in flight, one sent.
+      const rx = await heldReceiver(1)
+      closers.push(rx.close)
+      await addOps(rx.url)
+      for (const c of ['c1', 'c2', 'c3']) await raiseBalance(ledger.handle, c, 0)
+      const opts = {concurrency: 1, timeoutMs: 3_000}
+      const a = flushAlerts(ledger.handle, ctx, opts)
+      await until(() => rx.held() === 1, "host A's first send at the receiver")
+      // A stalls past the lease's TTL (64 attempts of 3 s, and 30 s); host B takes the lease over and delivers all.
+      offsetMs += 64 * 3_000 + 30_000 + 1_000
+      const b = await flushAlerts(ledger.another(), ctx, opts)
+      expect(b).toMatchObject({busy: null, delivered: 3, pending: 0})
+      rx.release()
+      // A's answer is recorded; its next send would repeat B's, behind its back: A stops instead, though B has released
+      // the lease by now and A could own it again (it was not held throughout).
+      await expect(a).rejects.toMatchObject({code: 'lease_held', exitCode: 75})
+      expect(rx.received.map((r) => r.id).sort()).toEqual([...(await messageIds()), rx.received[0]!.id].sort())
+    })
+
+    it("a host taking the delivery lease over from an expired holder releases that holder's claims: due at once", async () => {
+      const rx = await heldReceiver(0)
+      closers.push(rx.close)
+      await addOps(rx.url)
+      for (const c of ['c1', 'c2', 'c3']) await raiseBalance(ledger.handle, c, 0)
+      // A holder that died (on another host) with its batch claimed for longer than its lease lasts.
+      const dead = 'alerts@elsewhere#1#1#dead'
+      await ledger.handle.write(() =>
+        (function* () {
+          yield* acquireLease.ops('alerts:deliver', dead, 60_000)
+          return yield* dueDeliveries.ops(at(), 64, [], 600_000, dead)
+        })(),
+      )
+      offsetMs += 61_000
+      expect(await flushAlerts(ledger.another(), ctx)).toMatchObject({busy: null, delivered: 3, pending: 0})
+      expect(rx.received.map((r) => r.id).sort()).toEqual(await messageIds())
+    })
+
     it.runIf(engine === 'postgres')(
-      'a host that lost the lease mid-batch: the other sends only what is not claimed, so nothing goes twice',
+      'a host that lost the lease mid-batch stops; the one taking it over sends what it had claimed, at once',
       async () => {
         // Concurrency 8: the first wave of host A's batch of 64 is held by the receiver until released.
         const rx = await heldReceiver(8)
@@ -290,15 +330,15 @@ describe.each(handleEngines(postgres))('alerts on $engine', ({engine, skip, open
         for (let c = 0; c < 70; c++) await raiseBalance(ledger.handle, `c${c}`, 0)
         const a = flushAlerts(ledger.handle, ctx)
         await until(() => rx.held() === 8, "host A's first wave at the receiver")
-        // The lease lapses (or is taken over) while A's requests are still out.
-        await ledger.handle.write(run(`DELETE FROM leases WHERE name = 'alerts:deliver'`))
+        // A stalls past its lease (8 waves of 15 s, and 30 s); B takes it over and releases A's claims.
+        offsetMs += 8 * 15_000 + 30_000 + 1_000
         const b = await flushAlerts(ledger.another(), ctx)
-        expect(b).toMatchObject({busy: null, delivered: 6})
+        expect(b).toMatchObject({busy: null, delivered: 70, pending: 0})
         rx.release()
-        expect(await a).toMatchObject({delivered: 64, pending: 0})
-        expect(rx.received).toHaveLength(70)
-        expect(rx.received.every((r) => r.verified)).toBe(true)
-        expect(rx.received.map((r) => r.id).sort()).toEqual(await messageIds())
+        await expect(a).rejects.toMatchObject({code: 'lease_held'})
+        // Only A's first wave, in flight when it stalled, went twice: under the same ids, which the receiver dedups.
+        expect(rx.received).toHaveLength(78)
+        expect([...new Set(rx.received.map((r) => r.id))].sort()).toEqual(await messageIds())
       },
     )
   })

@@ -19,7 +19,7 @@ describe.skipIf(postgres.skip !== undefined)('PostgreSQL migrations', () => {
   it('build a fresh database at the latest version, with its store id', async () => {
     const database = await postgres.freshDatabase()
     const client = await database.connect()
-    expect(await runPgMigrations(client, PG_MIGRATIONS, database.name)).toEqual([PG_LATEST_VERSION])
+    expect(await runPgMigrations(client, PG_MIGRATIONS, database.name)).toEqual(PG_MIGRATIONS.map((m) => m.version))
     expect(await version(client)).toEqual([{version: PG_LATEST_VERSION}])
     const ids = await storeIds(client)
     expect(ids).toHaveLength(1)
@@ -39,7 +39,8 @@ describe.skipIf(postgres.skip !== undefined)('PostgreSQL migrations', () => {
     const database = await postgres.freshDatabase()
     const clients = await Promise.all([1, 2, 3, 4].map(() => database.connect()))
     const applied = await Promise.all(clients.map((client) => runPgMigrations(client, PG_MIGRATIONS, database.name)))
-    expect(applied.flat()).toEqual([PG_LATEST_VERSION])
+    // Each step once, whichever process ran it: one may run a step and another the next.
+    expect(applied.flat().sort((x, y) => x - y)).toEqual(PG_MIGRATIONS.map((m) => m.version))
     expect(await storeIds(clients[0]!)).toHaveLength(1)
   })
 

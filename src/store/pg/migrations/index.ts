@@ -1,4 +1,5 @@
 import {baseline} from './001-baseline.js'
+import {claimants} from './002-claimants.js'
 import type {PgMigration} from './migration.js'
 
 export type {PgMigration} from './migration.js'
@@ -8,6 +9,6 @@ export {runPgMigrations} from './run.js'
  * Every PostgreSQL schema step, in order: the baseline (version 14), then one step per version SQLite gains after
  * it, with the same number. Append only, as for SQLite.
  */
-export const PG_MIGRATIONS: readonly PgMigration[] = [baseline]
+export const PG_MIGRATIONS: readonly PgMigration[] = [baseline, claimants]
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0
