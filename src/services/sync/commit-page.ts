@@ -16,7 +16,8 @@ export interface PageCommit {
 
 export interface RunRef {
   runId: number
-  lease: {name: string; owner: string; ttlMs: number}
+  /** heldSince: when the run took its lease (its acquiredAt): a page is refused once the lease lapsed, even if retaken. */
+  lease: {name: string; owner: string; ttlMs: number; heldSince?: string}
 }
 
 /**
@@ -34,7 +35,7 @@ export const commitPage = dual(function* commitPage(
   return yield* write(
     (function* () {
       // First: on PostgreSQL the lease row then stays locked to the commit, so it cannot be taken meanwhile.
-      yield* renewLease.ops(run.lease.name, run.lease.owner, run.lease.ttlMs)
+      yield* renewLease.ops(run.lease.name, run.lease.owner, run.lease.ttlMs, run.lease.heldSince)
       const counts = yield* applyItems.ops(scope, commit.page.items, commit.page.invalid, commit.page.skipped)
       yield* saveCursor.ops(scope.provider, commit.page.next)
       yield* recordCalls.ops(commit.calls)

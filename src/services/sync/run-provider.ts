@@ -5,7 +5,7 @@ import type {GatewayCall} from '../../core/gateway-call.js'
 import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import {now, type Ops, write} from '../../store/ops/op.js'
 import {listGrants} from '../../store/repos/grants.js'
-import {acquireLease, releaseLease} from '../../store/repos/leases.js'
+import {acquireLease, type Lease, releaseLease} from '../../store/repos/leases.js'
 import type {Provider} from '../../store/repos/providers.js'
 import {
   finishRun,
@@ -89,13 +89,12 @@ export async function syncProvider(
   }
   // Functions, here and below: a write the server broke a deadlock with runs again (ledger-handle.ts).
   const lease = await ledger.write(() => acquireLease.ops(leaseName, owner, ttl))
-  if (
-    !lease.acquired &&
-    !(
-      ownerIsDead(lease.lease.owner) &&
-      (await ledger.write(() => takeOver(provider.id, leaseName, lease.lease.owner, owner, ttl)))
-    )
-  ) {
+  const held = lease.acquired
+    ? lease.lease
+    : ownerIsDead(lease.lease.owner)
+      ? await ledger.write(() => takeOver(provider.id, leaseName, lease.lease.owner, owner, ttl))
+      : null
+  if (held === null) {
     await ledger.write(() => recordSkipped.ops(provider.id, owner))
     const skipped = report('skipped_locked', zeroCounts(), 0)
     skipped.error = `locked by ${lease.lease.owner} until ${lease.lease.expiresAt}`
@@ -129,7 +128,8 @@ export async function syncProvider(
       latencySince,
       customers: new Map(),
     }
-    const run: RunRef = {runId, lease: {name: leaseName, owner, ttlMs: ttl}}
+    // heldSince: a page commits only under the lease this run took, never under one it took again after a lapse.
+    const run: RunRef = {runId, lease: {name: leaseName, owner, ttlMs: ttl, heldSince: held.acquiredAt}}
     writer =
       db === undefined
         ? handleWriter(ledger, scope, run)
@@ -230,13 +230,15 @@ function scrubbedReport(error: unknown): ReturnType<typeof toErrorReport> {
   return {...report, message: scrubSecrets(report.message), hint: report.hint && scrubSecrets(report.hint)}
 }
 
-function* takeOver(provider: string, name: string, deadOwner: string, owner: string, ttlMs: number): Ops<boolean> {
+/** The lease taken over from a dead owner, or null when another run took it first. */
+function* takeOver(provider: string, name: string, deadOwner: string, owner: string, ttlMs: number): Ops<Lease | null> {
   return yield* write(
     (function* () {
       // Only if the dead owner still holds it: two runs racing for the takeover cannot both win.
-      if (!(yield* releaseLease.ops(name, deadOwner))) return false
+      if (!(yield* releaseLease.ops(name, deadOwner))) return null
       yield* markDeadRunFailed.ops(provider, deadOwner)
-      return (yield* acquireLease.ops(name, owner, ttlMs)).acquired
+      const got = yield* acquireLease.ops(name, owner, ttlMs)
+      return got.acquired ? got.lease : null
     })(),
   )
 }

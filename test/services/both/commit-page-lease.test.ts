@@ -7,7 +7,7 @@ import type {ApplyScope} from '../../../src/services/sync/scope.js'
 import {all, type Ops} from '../../../src/store/ops/op.js'
 import {upsertCustomers} from '../../../src/store/repos/customers.js'
 import {addGrant, listGrants} from '../../../src/store/repos/grants.js'
-import {acquireLease, getLease, LeaseHeldError} from '../../../src/store/repos/leases.js'
+import {acquireLease, getLease, LeaseHeldError, releaseLease} from '../../../src/store/repos/leases.js'
 import {insertProvider} from '../../../src/store/repos/providers.js'
 import {upsertSites} from '../../../src/store/repos/sites.js'
 import {startRun} from '../../../src/store/repos/sync-state.js'
@@ -124,6 +124,32 @@ describe.each(handleEngines(postgres))('a sync page and its run’s lease on $en
       expect(refused).toMatchObject({exitCode: 75, code: 'lease_held', lease: {owner: 'host-2'}})
       expect(await h.handle.read(written())).toEqual(before)
       expect(await h.handle.read(getLease.ops(LEASE))).toMatchObject({owner: 'host-2'})
+    },
+  )
+
+  it.skipIf(skip !== undefined)(
+    'refuses a page once the lease lapsed and another host held it, even if this host could take it again',
+    async () => {
+      let clockMs = T0
+      const h = await open(() => clockMs)
+      opened.push(h)
+      const runId = await h.handle.write(seed())
+      const s = {...scope(), grants: await h.handle.read(listGrants.ops('acme'))}
+      const taken = await h.handle.write(acquireLease.ops(LEASE, 'host-1', TTL))
+      const run: RunRef = {runId, lease: {name: LEASE, owner: 'host-1', ttlMs: TTL, heldSince: taken.lease.acquiredAt}}
+      await h.handle.write(commitPage.ops(s, run, page(1, 'ch_1')))
+      const before = await h.handle.read(written())
+
+      // host-1 stalls; host-2 takes the lease over, does its work and lets go: the lease is free again.
+      clockMs += 2 * TTL
+      const other = h.another()
+      expect(await other.write(acquireLease.ops(LEASE, 'host-2', TTL))).toMatchObject({acquired: true})
+      await other.write(releaseLease.ops(LEASE, 'host-2'))
+
+      const refused = await h.handle.write(commitPage.ops(s, run, page(2, 'ch_2'))).catch((e: unknown) => e)
+      expect(refused).toBeInstanceOf(LeaseHeldError)
+      expect(refused).toMatchObject({exitCode: 75, code: 'lease_held'})
+      expect(await h.handle.read(written())).toEqual(before)
     },
   )
 })
