@@ -17,6 +17,7 @@ import {insertProvider} from '../../../src/store/repos/providers.js'
 import {upsertSites} from '../../../src/store/repos/sites.js'
 import {startRun} from '../../../src/store/repos/sync-state.js'
 import {testPostgres} from '../../helpers/postgres.js'
+import {txn as baseTxn} from '../report-helpers.js'
 
 const postgres = await testPostgres()
 
@@ -29,28 +30,9 @@ const postgres = await testPostgres()
 const T0 = '2026-03-01T10:00:00.000Z'
 const CUSTOMERS = 20
 
-function txn(externalId: string, over: Partial<NormalizedTxn> = {}): NormalizedTxn {
-  return {
-    id: `acme:${externalId}`,
-    provider: 'acme',
-    kind: 'stripe',
-    externalId,
-    parentExternalId: null,
-    type: 'payment',
-    status: 'succeeded',
-    amount: {minor: 1_000, currency: 'EUR'},
-    fee: {minor: 30, currency: 'EUR'},
-    net: {minor: 970, currency: 'EUR'},
-    customerRef: 'cus_0',
-    invoiceRef: null,
-    siteRef: null,
-    failure: null,
-    occurredAt: T0,
-    updatedAt: T0,
-    metadata: {},
-    ...over,
-  }
-}
+/** A payment of 1,000 with its fee (report-helpers' txn, which names no fee). */
+const txn = (externalId: string, over: Partial<NormalizedTxn> = {}): NormalizedTxn =>
+  baseTxn(externalId, {fee: {minor: 30, currency: 'EUR'}, net: {minor: 970, currency: 'EUR'}, ...over})
 
 /** n payments over the customers, every fifth failed with one of two codes; then a refund of each payment. */
 function pages(n: number): PageCommit[] {

@@ -1,6 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import type {NormalizedTxn} from '../../../src/core/transaction.js'
 import {serializeItems} from '../../../src/services/sync/apply.js'
 import {commitPage, type PageCommit, type RunRef} from '../../../src/services/sync/commit-page.js'
 import type {ApplyScope} from '../../../src/services/sync/scope.js'
@@ -12,6 +11,7 @@ import {insertProvider} from '../../../src/store/repos/providers.js'
 import {upsertSites} from '../../../src/store/repos/sites.js'
 import {startRun} from '../../../src/store/repos/sync-state.js'
 import {testPostgres} from '../../helpers/postgres.js'
+import {txn} from '../report-helpers.js'
 import {type HandleUnderTest, handleEngines} from '../../store/ops/engines.js'
 
 const postgres = await testPostgres()
@@ -35,33 +35,12 @@ const scope = (): ApplyScope => ({
   customers: new Map(),
 })
 
-function txn(externalId: string): NormalizedTxn {
-  const at = new Date(T0).toISOString()
-  return {
-    id: `acme:${externalId}`,
-    provider: 'acme',
-    kind: 'stripe',
-    externalId,
-    parentExternalId: null,
-    type: 'payment',
-    status: 'succeeded',
-    amount: {minor: 10_000, currency: 'EUR'},
-    fee: null,
-    net: null,
-    customerRef: 'cus_1',
-    invoiceRef: null,
-    siteRef: null,
-    failure: null,
-    occurredAt: at,
-    updatedAt: at,
-    metadata: {},
-  }
-}
-
 function page(pageNo: number, externalId: string): PageCommit {
   return {
     page: {
-      items: serializeItems([{txn: txn(externalId), raw: {id: externalId}}]),
+      items: serializeItems([
+        {txn: txn(externalId, {amount: {minor: 10_000, currency: 'EUR'}}), raw: {id: externalId}},
+      ]),
       invalid: [],
       next: {after: externalId},
     },
