@@ -16,14 +16,15 @@ export interface StoredTxnState {
 const GET_STATE = `SELECT seq, version, customer_id, site_id, ${TXN_COLUMNS} FROM transactions WHERE id = ?`
 
 export const getTxnState = dual(function* getTxnState(id: string): Ops<StoredTxnState | null> {
-  const row = yield* get<TxnRow & {seq: number; version: number; customer_id: string | null; site_id: string | null}>(
-    GET_STATE,
-    [id],
-  )
-  return row
-    ? {seq: row.seq, version: row.version, customerId: row.customer_id, siteId: row.site_id, txn: txnFromRow(row)}
-    : null
+  const row = yield* get<StateRow>(GET_STATE, [id])
+  return row ? toState(row) : null
 })
+
+type StateRow = TxnRow & {seq: number; version: number; customer_id: string | null; site_id: string | null}
+
+function toState(row: StateRow): StoredTxnState {
+  return {seq: row.seq, version: row.version, customerId: row.customer_id, siteId: row.site_id, txn: txnFromRow(row)}
+}
 
 export interface TxnWrite {
   txn: NormalizedTxn
@@ -73,18 +74,8 @@ const STATES_IN = bothWays(
 export const txnStatesIn = dual(function* txnStatesIn(ids: readonly string[]): Ops<Map<string, StoredTxnState | null>> {
   const found = new Map<string, StoredTxnState | null>(ids.map((id) => [id, null]))
   if (ids.length === 0) return found
-  const rows = yield* all<TxnRow & {seq: number; version: number; customer_id: string | null; site_id: string | null}>(
-    STATES_IN,
-    [JSON.stringify(ids)],
-  )
-  for (const row of rows)
-    found.set(row.id, {
-      seq: row.seq,
-      version: row.version,
-      customerId: row.customer_id,
-      siteId: row.site_id,
-      txn: txnFromRow(row),
-    })
+  const rows = yield* all<StateRow>(STATES_IN, [JSON.stringify(ids)])
+  for (const row of rows) found.set(row.id, toState(row))
   return found
 })
 
