@@ -11,6 +11,7 @@ import {all} from '../../src/store/ops/op.js'
 import {storedTransactions} from '../../src/store/repos/transactions.js'
 import {pgStore} from '../../src/store/seam/pg-store.js'
 import type {Store} from '../../src/store/seam/store.js'
+import {DELIVERY_LEASE, judgeAlerts, type Kill, type OutboxRow} from '../helpers/alert-judge.js'
 import {startAlertReceiver, type AlertReceiver, type Receipt} from '../helpers/alert-receiver.js'
 import {startBalancer} from '../helpers/balancer.js'
 import {runCli} from '../helpers/cli.js'
@@ -38,8 +39,9 @@ const postgres = await testPostgres()
  * exactly once, de-duplicating on webhook-id. The sender records a batch's answers after sending it, in one commit,
  * so a SIGKILL between a send and that commit makes the alert go out again, later, under the same webhook-id with the
  * same body: the receiver sees that id twice and processes it once. So a repeated webhook-id is allowed only with
- * the same body, and only when a process that held the delivery lease was killed between the two receipts; an id
- * the outbox does not hold, or an outbox row never received, fails the test.
+ * the same body, and only when a deliverer was killed between the two receipts (holding the first request, or
+ * before recording its answer: test/helpers/alert-judge.ts); an id the outbox does not hold, or an outbox row never
+ * received, fails the test.
  *
  * YMS_HOSTS_SEED replays another schedule (kills, faults, balancer).
  */
@@ -52,18 +54,8 @@ const STEP_MS = 1_200
 const MIN_KILLS = 20
 const FAULTS = parseFaultSpec('rate=0.05')
 const ALERT_SECRET = `whsec_${Buffer.alloc(32, 14).toString('base64')}`
-const DELIVERY_LEASE = 'alerts:deliver'
 /** How long the alert receiver takes to answer: long enough for a kill to land while it holds a request. */
 const RECEIVER_MS = 40
-
-interface Kill {
-  /** Date.now() once it had died. */
-  at: number
-  worker: string
-  pid: number
-  /** Leases the killed process held, read just before and just after the kill. */
-  leases: string[]
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -262,8 +254,8 @@ describe.skipIf(postgres.skip !== undefined)(
           all(`SELECT reason, COUNT(*) AS n FROM quarantine WHERE status = 'open' GROUP BY reason`),
         ),
         outbox: await ledger.read(
-          all<{seq: number; message_id: string; event: string; subject: string; payload: string; status: string}>(
-            `SELECT o.seq, o.message_id, o.event, o.subject, o.payload, d.status FROM alerts_outbox o
+          all<OutboxRow>(
+            `SELECT o.seq, o.message_id, o.event, o.subject, o.payload, d.status, d.attempts FROM alerts_outbox o
              JOIN alert_deliveries d ON d.outbox_seq = o.seq ORDER BY o.seq`,
           ),
         ),
@@ -393,42 +385,6 @@ function parseJson<T = unknown>(text: string): T | undefined {
   } catch {
     return undefined
   }
-}
-
-/**
- * Every outbox delivery delivered; the receiver processed each outbox alert once (its first receipt of the id) with
- * the outbox's body; a repeated id only with the same body, and only across the kill of a process holding the
- * delivery lease; no id the outbox does not hold.
- */
-function judgeAlerts(
-  outbox: ReadonlyArray<{message_id: string; payload: string; status: string}>,
-  receipts: readonly Receipt[],
-  kills: readonly Kill[],
-): {problems: string[]; repeated: string[]} {
-  const problems: string[] = []
-  const byId = new Map(outbox.map((o) => [o.message_id, o]))
-  for (const o of outbox) if (o.status !== 'delivered') problems.push(`${o.message_id}: ${o.status} in the outbox`)
-  const got = new Map<string, Receipt[]>()
-  for (const r of receipts) got.set(r.id, [...(got.get(r.id) ?? []), r])
-  for (const o of outbox) if (!got.has(o.message_id)) problems.push(`${o.message_id}: never received`)
-  const crashed = (k: Kill) => k.leases.includes(DELIVERY_LEASE)
-  const repeated: string[] = []
-  for (const [id, rs] of got) {
-    const o = byId.get(id)
-    if (!o) {
-      problems.push(`${id}: received, not in the outbox`)
-      continue
-    }
-    if (rs.some((r) => r.body !== o.payload)) problems.push(`${id}: received with another body than the outbox's`)
-    if (rs.length === 1) continue
-    repeated.push(id)
-    const unexplained = rs
-      .slice(1)
-      .filter((r, i) => !kills.some((k) => crashed(k) && k.at >= rs[i]!.at && k.at <= r.at))
-    if (unexplained.length > 0)
-      problems.push(`${id}: received ${rs.length} times, ${unexplained.length} with no kill of the deliverer before`)
-  }
-  return {problems, repeated}
 }
 
 /**

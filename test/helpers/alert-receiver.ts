@@ -13,6 +13,11 @@ export interface Receipt {
   body: string
   /** Date.now() when it arrived. */
   at: number
+  /**
+   * Its connection closed before it was answered: the sender went away holding it (killed, or gave up). Set after the
+   * receipt is kept, when the answer would have gone out.
+   */
+  cut: boolean
 }
 
 export interface AlertReceiver {
@@ -43,11 +48,15 @@ export async function startAlertReceiver(secret: string, answerAfterMs = 0): Pro
         refused.push((error as Error).message)
         return res.writeHead(401).end()
       }
-      receipts.push({id: String(req.headers['webhook-id']), body, at: Date.now()})
+      const receipt: Receipt = {id: String(req.headers['webhook-id']), body, at: Date.now(), cut: false}
+      receipts.push(receipt)
       inFlight++
+      res.on('close', () => {
+        if (!res.writableFinished) receipt.cut = true
+      })
       setTimeout(() => {
         inFlight--
-        res.writeHead(204).end()
+        if (!res.destroyed) res.writeHead(204).end()
       }, answerAfterMs)
     })
   })
