@@ -6,15 +6,19 @@ import type {Ops} from '../../store/ops/op.js'
 import {listGrants} from '../../store/repos/grants.js'
 import {recordCalls} from '../../store/repos/sync-state.js'
 import {
+  beatFetcher,
   dueFetches,
   FETCH_CLAIM_MS,
   fetchClaimants,
+  fetcherLease,
   lockWebhookCommits,
   nextFetchAt,
   recordFetch,
+  pruneFetcherLeases,
   releaseFetchClaims,
   type WebhookEventRow,
 } from '../../store/repos/webhook-events.js'
+import {releaseLease} from '../../store/repos/leases.js'
 import {appendAudit} from '../audit.js'
 import {leaseOwner, ownerIsDead} from '../lease-owner.js'
 import {addCounts, applyItems, type ApplyCounts, serializeItems, serializeSkipped} from '../sync/apply.js'
@@ -39,6 +43,12 @@ export const FETCH_BACKOFF_MS: readonly number[] = [2_000, 10_000, 30_000, 120_0
 
 const BATCH = 8
 
+/**
+ * How long a fetcher's heartbeat lasts (PostgreSQL): renewed with each claim and every third of it while the fetcher
+ * reads, so a fetcher that holds claims is never seen dead by another host unless it stalled this long.
+ */
+export const FETCHER_HEARTBEAT_MS = 30_000
+
 export function createFetcher(
   ledger: LedgerHandle,
   ctx: AppContext,
@@ -54,10 +64,35 @@ export function createFetcher(
   let timer: NodeJS.Timeout | null = null
 
   const loop = async (): Promise<void> => {
+    const beat = ledger.engine === 'postgres' ? setInterval(heartbeat, FETCHER_HEARTBEAT_MS / 3) : null
+    beat?.unref()
+    try {
+      await fetchDue()
+    } finally {
+      if (beat) clearInterval(beat)
+      await beating
+    }
+    await armTimer()
+  }
+  // A heartbeat that fails is said once: the claim's own renewal (takeDueFetches) goes on, and a fetcher that cannot
+  // write cannot record what it reads either.
+  let beating: Promise<void> | null = null
+  let beatFailed = false
+  const heartbeat = (): void => {
+    beating ??= ledger
+      .write(() => beatFetcher.ops(owner, new Date(now()).toISOString(), FETCHER_HEARTBEAT_MS))
+      .then(() => void (beatFailed = false))
+      .catch((error: unknown) => {
+        if (!beatFailed) ctx.warn(`webhook fetches: heartbeat: ${scrubSecrets((error as Error).message)}`)
+        beatFailed = true
+      })
+      .finally(() => (beating = null))
+  }
+  const fetchDue = async (): Promise<void> => {
     do {
       again = false
       for (;;) {
-        const due = await takeDue(ledger, new Date(now()).toISOString(), owner)
+        const due = await takeDueFetches(ledger, new Date(now()).toISOString(), owner)
         if (due.length === 0 || abort.signal.aborted) break
         for (const row of due) {
           if (abort.signal.aborted) break
@@ -70,7 +105,6 @@ export function createFetcher(
         }
       }
     } while (again && !abort.signal.aborted)
-    await armTimer()
   }
   const armTimer = async (): Promise<void> => {
     if (timer) clearTimeout(timer)
@@ -97,25 +131,40 @@ export function createFetcher(
       abort.abort()
       if (timer) clearTimeout(timer)
       await running
-      // What it claimed and did not read (a stop cut the batch short) is due again at once, for another host.
-      if (ledger.engine === 'postgres')
-        await ledger.write(() => releaseFetchClaims.ops(owner, new Date(now()).toISOString()))
+      // What it claimed and did not read (a stop cut the batch short) is due again at once, for another host; its
+      // heartbeat goes with them, and those of fetchers that died holding nothing.
+      if (ledger.engine === 'postgres') {
+        const at = new Date(now()).toISOString()
+        await ledger.write(() =>
+          (function* () {
+            yield* releaseFetchClaims.ops(owner, at)
+            yield* releaseLease.ops(fetcherLease(owner), owner)
+            yield* pruneFetcherLeases.ops(at)
+          })(),
+        )
+      }
     },
   }
 }
 
 /**
  * The due events, oldest first. On PostgreSQL they are claimed in the same statement, a write, so another host's
- * fetcher passes them over (repos/webhook-events.ts), and the claims of fetchers on this host that died (a SIGKILL)
- * are released first, in the same transaction: due at once, not when they lapse. SQLite's one writer needs no
+ * fetcher passes them over (repos/webhook-events.ts). In the same transaction, first, the fetcher's heartbeat is
+ * renewed (it holds claims only while it beats), and the claims of dead fetchers are released, due at once rather
+ * than when they lapse: those on this host whose process is gone (a SIGKILL), and those anywhere whose heartbeat
+ * lapsed or was never taken (a host that died, or a fetcher from before heartbeats). SQLite's one writer needs no
  * claim, and its read does not wait for the lock the webhooks' writer thread holds while it commits.
  */
-function takeDue(ledger: LedgerHandle, now: string, owner: string): Promise<WebhookEventRow[]> {
+export function takeDueFetches(ledger: LedgerHandle, now: string, owner: string): Promise<WebhookEventRow[]> {
   if (ledger.engine === 'sqlite') return ledger.read(dueFetches.ops(now, BATCH))
   return ledger.write(() =>
     (function* () {
-      for (const claimant of yield* fetchClaimants.ops(owner))
-        if (ownerIsDead(claimant)) yield* releaseFetchClaims.ops(claimant, now)
+      yield* beatFetcher.ops(owner, now, FETCHER_HEARTBEAT_MS)
+      for (const {claimant, heartbeatUntil} of yield* fetchClaimants.ops(owner))
+        if (ownerIsDead(claimant) || heartbeatUntil === null || heartbeatUntil <= now) {
+          yield* releaseFetchClaims.ops(claimant, now)
+          yield* releaseLease.ops(fetcherLease(claimant), claimant)
+        }
       return yield* dueFetches.ops(now, BATCH, FETCH_CLAIM_MS, owner)
     })(),
   )

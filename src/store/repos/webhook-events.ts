@@ -1,6 +1,6 @@
 import {bothWays, type Words, words} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, engine, get, type Ops, run, value, values} from '../ops/op.js'
+import {all, engine, get, type Ops, run, value} from '../ops/op.js'
 
 /**
  * Verified webhook deliveries (migration 005): one row per gateway event, keyed by (provider, dedup_key). Written in
@@ -165,13 +165,46 @@ export const dueFetches = dual(function* dueFetches(
   return yield* all<WebhookEventRow>(CLAIM_DUE, [now, limit, until, claimant])
 })
 
-/** Who holds claims on events still to read (PostgreSQL), but `self`. */
-export const fetchClaimants = dual(function* fetchClaimants(self: string): Ops<string[]> {
-  return yield* values<string>(
-    `SELECT DISTINCT claimed_by FROM webhook_events
-       WHERE status = 'fetching' AND claimed_by IS NOT NULL AND claimed_by <> ? ORDER BY claimed_by`,
-    [self],
+/**
+ * The lease a fetcher renews while it may hold claims (PostgreSQL): its heartbeat. Other hosts read a claimant with
+ * no unexpired heartbeat as dead (services/webhooks/fetcher.ts), wherever it ran.
+ */
+export const fetcherLease = (claimant: string): string => `${FETCHER_LEASE_PREFIX}${claimant}`
+const FETCHER_LEASE_PREFIX = 'webhooks:fetch:'
+
+/**
+ * Renews `claimant`'s heartbeat until `ttlMs` after `now`. Its times are the fetchers' clock, as the claims' are
+ * (dueFetches), not the store's: fetchers compare them with their own `now` (services/webhooks/fetcher.ts).
+ */
+export const beatFetcher = dual(function* beatFetcher(claimant: string, now: string, ttlMs: number): Ops<void> {
+  yield* run(
+    `INSERT INTO leases (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at`,
+    [fetcherLease(claimant), claimant, now, new Date(Date.parse(now) + ttlMs).toISOString()],
   )
+})
+
+/**
+ * Who holds claims on events still to read (PostgreSQL), but `self`, each with when its heartbeat lapses (null: it
+ * has none).
+ */
+export const fetchClaimants = dual(function* fetchClaimants(
+  self: string,
+): Ops<Array<{claimant: string; heartbeatUntil: string | null}>> {
+  return yield* all<{claimant: string; heartbeatUntil: string | null}>(
+    `SELECT c.claimed_by AS ${words('postgres').alias('claimant')}, l.expires_at AS ${words('postgres').alias('heartbeatUntil')}
+       FROM (SELECT DISTINCT claimed_by FROM webhook_events
+               WHERE status = 'fetching' AND claimed_by IS NOT NULL AND claimed_by <> ?) c
+       LEFT JOIN leases l ON l.name = ? || c.claimed_by
+       ORDER BY c.claimed_by`,
+    [self, FETCHER_LEASE_PREFIX],
+  )
+})
+
+/** Drops the heartbeats that lapsed (their fetchers died, or stopped without a word): they hold nothing. */
+export const pruneFetcherLeases = dual(function* pruneFetcherLeases(now: string): Ops<number> {
+  return (yield* run(`DELETE FROM leases WHERE name LIKE ? AND expires_at <= ?`, [`${FETCHER_LEASE_PREFIX}%`, now]))
+    .changes
 })
 
 /** Ends `claimant`'s claims on events still to read: due at `now`. Returns how many. */
