@@ -23,6 +23,7 @@ import {addProvider} from '../../src/services/providers.js'
 import {importSites} from '../../src/services/sites.js'
 import {openDatabase, type Db} from '../../src/store/db.js'
 import {type LedgerHandle, sqliteHandle} from '../../src/store/ops/ledger-handle.js'
+import {all} from '../../src/store/ops/op.js'
 import {openHomeLedger} from './home-ledger.js'
 import {PG_MODE} from './pg-mode.js'
 
@@ -267,20 +268,43 @@ export interface LedgerSnapshot {
   customerBalances: Record<string, number>
 }
 
+const SNAPSHOT_TXNS =
+  'SELECT id, type, status, amount_minor, currency, fee_minor, customer_id FROM transactions ORDER BY id'
+const SNAPSHOT_POSITIONS = `SELECT txn_id, account, currency, SUM(amount_minor) AS minor FROM ledger_postings
+  GROUP BY txn_id, account, currency HAVING SUM(amount_minor) <> 0 ORDER BY 1, 2, 3`
+const SNAPSHOT_BALANCES = `SELECT account, currency, SUM(amount_minor) AS minor FROM ledger_postings WHERE account LIKE 'customer:%'
+  GROUP BY account, currency HAVING SUM(amount_minor) <> 0 ORDER BY 1, 2`
+
+type TxnRow = Record<string, string | number | null>
+type SumRow = {txn_id?: string; account: string; currency: string; minor: number | string}
+
 export function snapshot(db: Db): LedgerSnapshot {
-  const txns = db.raw
-    .prepare('SELECT id, type, status, amount_minor, currency, fee_minor, customer_id FROM transactions ORDER BY id')
-    .all() as Array<Record<string, string | number | null>>
-  const positions = db.raw
-    .prepare(
-      'SELECT txn_id, account, currency, SUM(amount_minor) AS minor FROM ledger_postings GROUP BY txn_id, account, currency HAVING minor != 0 ORDER BY 1, 2, 3',
-    )
-    .all() as Array<{txn_id: string; account: string; currency: string; minor: number}>
-  const balances = db.raw
-    .prepare(
-      `SELECT account, currency, SUM(amount_minor) AS minor FROM ledger_postings WHERE account LIKE 'customer:%' GROUP BY account, currency HAVING minor != 0 ORDER BY 1, 2`,
-    )
-    .all() as Array<{account: string; currency: string; minor: number}>
+  const rows = (sql: string) => db.raw.prepare(sql).all()
+  return toSnapshot(
+    rows(SNAPSHOT_TXNS) as TxnRow[],
+    rows(SNAPSHOT_POSITIONS) as SumRow[],
+    rows(SNAPSHOT_BALANCES) as SumRow[],
+  )
+}
+
+/** snapshot through a ledger handle: the same on PostgreSQL (whose sums come back as text) as on SQLite. */
+export async function ledgerSnapshot(ledger: LedgerHandle): Promise<LedgerSnapshot> {
+  return ledger.read(
+    (function* () {
+      return toSnapshot(
+        yield* all<TxnRow>(SNAPSHOT_TXNS),
+        yield* all<SumRow>(SNAPSHOT_POSITIONS),
+        yield* all<SumRow>(SNAPSHOT_BALANCES),
+      )
+    })(),
+  )
+}
+
+function toSnapshot(
+  txns: readonly TxnRow[],
+  positions: readonly SumRow[],
+  balances: readonly SumRow[],
+): LedgerSnapshot {
   return {
     // The fee only where it moves money (a succeeded payment): see ignoreFeeOfUnpostedStates.
     transactions: Object.fromEntries(
@@ -289,8 +313,8 @@ export function snapshot(db: Db): LedgerSnapshot {
         `${t.type} ${t.status} ${t.amount_minor} ${t.currency} fee=${t.type === 'payment' && t.status === 'succeeded' ? t.fee_minor : '-'} ${t.customer_id}`,
       ]),
     ),
-    positions: Object.fromEntries(positions.map((p) => [`${p.txn_id}|${p.account}|${p.currency}`, p.minor])),
-    customerBalances: Object.fromEntries(balances.map((b) => [`${b.account}|${b.currency}`, b.minor])),
+    positions: Object.fromEntries(positions.map((p) => [`${p.txn_id}|${p.account}|${p.currency}`, Number(p.minor)])),
+    customerBalances: Object.fromEntries(balances.map((b) => [`${b.account}|${b.currency}`, Number(b.minor)])),
   }
 }
 
@@ -308,14 +332,14 @@ export function unbalancedPostingSets(db: Db): Array<{txn_id: string; version: n
  * as a cron job passes them. `settings` may add to a gateway's own (Square's notification_url, which it signs).
  */
 export async function connectSandboxGateways(
-  db: Db,
+  ledger: Db | LedgerHandle,
   ctx: AppContext,
   gateways: readonly SandboxGateway[],
   settings: (g: SandboxGateway) => Record<string, string> = () => ({}),
 ): Promise<void> {
   for (const g of gateways) {
     for (const [field, value] of Object.entries(g.secrets)) ctx.env[envVarName(g.kind, field)] = value
-    await addProvider(sqliteHandle(db), ctx, {
+    await addProvider('engine' in ledger ? ledger : sqliteHandle(ledger), ctx, {
       id: g.kind,
       kind: g.kind,
       baseUrl: g.baseUrl,

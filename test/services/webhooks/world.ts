@@ -12,7 +12,12 @@ import {serveSandbox, webhookUrlFor, type RunningSandbox} from '../../../src/san
 import {startWebhookServer, type RunningWebhookServer} from '../../../src/services/webhooks/serve.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
 import {connectSandboxGateways, importWorld} from '../../helpers/sync-world.js'
-import {type LedgerHandle, sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
+import {type LedgerHandle, sqliteHandle, storeHandle} from '../../../src/store/ops/ledger-handle.js'
+import {PG_MIGRATIONS, runPgMigrations} from '../../../src/store/pg/migrations/index.js'
+import {pgStore} from '../../../src/store/seam/pg-store.js'
+import {sqliteStore} from '../../../src/store/seam/sqlite-store.js'
+import {copyStore} from '../../../src/services/store-copy/copy.js'
+import type {TestPostgres} from '../../helpers/postgres.js'
 import {value} from '../../../src/store/ops/op.js'
 
 /**
@@ -23,7 +28,10 @@ import {value} from '../../../src/store/ops/op.js'
  */
 export interface HookHome {
   home: string
+  /** The home's SQLite file, where the scenario was imported. */
   db: Db
+  /** The ledger the home's services use: its file, or the PostgreSQL database it moved to (movedToPostgres). */
+  ledger: LedgerHandle
   ctx: AppContext
   env: NodeJS.ProcessEnv
   server: RunningWebhookServer | null
@@ -95,6 +103,7 @@ export async function makeHome(opts: {
   return {
     home,
     db,
+    ledger: sqliteHandle(db),
     ctx,
     env,
     server: null,
@@ -105,16 +114,37 @@ export async function makeHome(opts: {
   }
 }
 
+/**
+ * The home's ledger copied into a fresh PostgreSQL database (as `store copy --to` does), which its services use from
+ * then on; the file stays as the copy's source.
+ */
+export async function movedToPostgres(h: HookHome, postgres: TestPostgres, clock: {now(): number}): Promise<HookHome> {
+  const database = await postgres.freshDatabase()
+  const client = await database.connect()
+  await runPgMigrations(client, PG_MIGRATIONS, database.name)
+  const target = pgStore(database.connection)
+  await copyStore(sqliteStore(h.db), target)
+  const close = h.close
+  return {
+    ...h,
+    ledger: storeHandle(target, () => clock.now()),
+    close: async () => {
+      await target.close()
+      await close()
+    },
+  }
+}
+
 /** One provider per served gateway, named by its kind (Square's notification_url the server's, since it signs it). */
 export async function connectAll(h: HookHome, world: HookWorld, webhooksTo?: string): Promise<void> {
-  await connectSandboxGateways(h.db, h.ctx, world.sandbox.gateways, (g): Record<string, string> =>
+  await connectSandboxGateways(h.ledger, h.ctx, world.sandbox.gateways, (g): Record<string, string> =>
     g.kind === 'square' && webhooksTo ? {notification_url: webhookUrlFor(webhooksTo, g.kind)} : {},
   )
 }
 
 /** Starts a webhook server on the home, on a free loopback port. */
 export async function serveHooks(h: HookHome): Promise<RunningWebhookServer> {
-  h.server = await startWebhookServer(sqliteHandle(h.db), h.ctx, {port: 0})
+  h.server = await startWebhookServer(h.ledger, h.ctx, {port: 0})
   const close = h.close
   h.close = async () => {
     await h.server?.close()
