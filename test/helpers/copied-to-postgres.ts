@@ -22,7 +22,10 @@ export interface CopiedLedger {
  */
 export async function copiedToPostgres(db: Db, postgres: TestPostgres, clock: {now(): number}): Promise<CopiedLedger> {
   const database = await postgres.freshDatabase()
-  await runPgMigrations(await database.connect(), PG_MIGRATIONS, database.name)
+  const migrator = await database.connect()
+  // Ended here, not with the test: a setup that fails skips the tests, and so the helper's afterEach, and the
+  // server's stop would then end an idle client that has no one listening for its error.
+  await runPgMigrations(migrator, PG_MIGRATIONS, database.name).finally(() => migrator.end())
   const target = pgStore(database.connection)
   await copyStore(sqliteStore(db), target)
   return {ledger: storeHandle(target, () => clock.now()), connection: database.connection, close: () => target.close()}
