@@ -12,9 +12,9 @@ import {defineConfig} from 'vitest/config'
  *   (keychain entries named per home);
  * - the demo and what renders its home: demo, terminal-width. The demo always builds a throwaway SQLite home;
  * - no ledger at all: help, sandbox, sandbox-charge-rules (the gateway emulators only);
- * - engine tests that drive the services on a SQLite Db in-process, never the binary on a home: cross-gateway and
- *   retry-faults (the services run on both engines in test/services/both); webhooks-converge runs its webhooks'
- *   home on both engines itself, in the SQLite run;
+ * - engine tests that drive the services in-process on a home they set up themselves: cross-gateway, retry-faults
+ *   and webhooks-converge run on both engines by themselves, in the SQLite run (the home set up on its file, then
+ *   copied into a PostgreSQL database of the file's own cluster for the second engine);
  * - crash tests with a PostgreSQL twin of their own: sync-crash (sync-postgres), webhooks-crash (webhooks-postgres).
  *   Those twins and admin-postgres start a server of their own, in the SQLite run.
  */

@@ -16,8 +16,10 @@ import {runRetries, type RetryRunOptions, type RetryRunResult} from '../../../sr
 import {applyItems, serializeItems} from '../../../src/services/sync/apply.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
 import {listGrants} from '../../../src/store/repos/grants.js'
+import {type LedgerHandle, sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
+import {copiedToPostgres, type CopiedLedger} from '../../helpers/copied-to-postgres.js'
+import type {TestPostgres} from '../../helpers/postgres.js'
 import {importWorld, testContext} from '../../helpers/sync-world.js'
-import {sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
 
 /**
  * The retry engine against the gateway emulators: every emulator of one scenario on loopback (each renders every
@@ -132,17 +134,39 @@ export interface EmulatorWorld {
   home: string
   env: Record<string, string>
   ctx: AppContext
+  /** The home's SQLite file, where the world was set up. */
   db: Db
+  /** The ledger the world's services use: the file's, or its copy in PostgreSQL (`postgres` given). */
+  ledger: LedgerHandle
+  /** Where the PostgreSQL copy is, for a command run on it (databaseEnv); null on SQLite. */
+  postgres: CopiedLedger['connection'] | null
   gateways: Map<GatewayKind, ServedGateway>
-  /** A failed payment of `customer` at `provider`, as a sync would apply it (invoice-less unless given). */
+  /**
+   * A failed payment of `customer` at `provider`, as a sync would apply it (invoice-less unless given), written to
+   * the file: a world on SQLite only.
+   */
   fail(
     provider: string,
     customer: ScenarioCustomer,
     amount: {minor: number; currency: string},
-    opts?: {code?: string; decision?: Decision; invoice?: string | null; at?: string},
+    opts?: FailOptions,
   ): string
+  /** fail, through the world's ledger: either engine. */
+  failOnLedger(
+    provider: string,
+    customer: ScenarioCustomer,
+    amount: {minor: number; currency: string},
+    opts?: FailOptions,
+  ): Promise<string>
   run(opts?: RetryRunOptions): Promise<RetryRunResult>
   close(): Promise<void>
+}
+
+interface FailOptions {
+  code?: string
+  decision?: Decision
+  invoice?: string | null
+  at?: string
 }
 
 export async function emulatorWorld(opts: {
@@ -156,6 +180,8 @@ export async function emulatorWorld(opts: {
   methods?: (c: ScenarioCustomer, p: ProviderSpec) => string | null
   /** Called with the customers none of whose scenario payments failed (every emulator approves them), before `methods`. */
   pick?: (clean: ScenarioCustomer[]) => void
+  /** Set up on the file, then copied into a fresh database of this PostgreSQL, which the services use from then on. */
+  postgres?: TestPostgres
 }): Promise<EmulatorWorld> {
   const now = opts.clock.now()
   const scenario = generateScenario({
@@ -207,51 +233,74 @@ export async function emulatorWorld(opts: {
   writeFileSync(file, `${lines.join('\n')}\n`)
   const imported = await importPaymentMethods(sqliteHandle(db), ctx, file)
   if (imported.rejected.length > 0) throw new Error(`methods rejected: ${JSON.stringify(imported.rejected)}`)
+  const copy = opts.postgres ? await copiedToPostgres(db, opts.postgres, opts.clock) : undefined
+  const ledger = copy?.ledger ?? sqliteHandle(db)
   let failures = 0
+  /** The failed payment and the scope a sync would apply it in, given the provider's grants. */
+  const failedPayment = (
+    providerId: string,
+    customer: ScenarioCustomer,
+    amount: {minor: number; currency: string},
+    o: FailOptions,
+    grants: ReturnType<typeof listGrants>,
+  ) => {
+    const spec = opts.providers.find((p) => p.id === providerId)!
+    const at = o.at ?? new Date(opts.clock.now()).toISOString()
+    const externalId = `failed-${++failures}`
+    const txn: NormalizedTxn = {
+      id: `${providerId}:${externalId}`,
+      provider: providerId,
+      kind: spec.kind,
+      externalId,
+      parentExternalId: null,
+      type: 'payment',
+      status: 'failed',
+      amount,
+      fee: null,
+      net: null,
+      customerRef: customer.refs[spec.kind],
+      invoiceRef: o.invoice ?? null,
+      siteRef: null,
+      failure: {code: o.code ?? 'insufficient_funds', message: 'declined', decision: o.decision ?? 'retry'},
+      occurredAt: at,
+      updatedAt: at,
+      metadata: {},
+    }
+    const scope = {
+      provider: providerId,
+      kind: spec.kind,
+      actor: 'retry-test',
+      source: 'pull' as const,
+      grants,
+      latencySince: null,
+      customers: new Map(),
+    }
+    return {txn, scope}
+  }
   return {
     scenario,
     home,
     env,
     ctx,
     db,
+    ledger,
+    postgres: copy?.connection ?? null,
     gateways,
     fail(providerId, customer, amount, o = {}) {
-      const spec = opts.providers.find((p) => p.id === providerId)!
-      const at = o.at ?? new Date(opts.clock.now()).toISOString()
-      const externalId = `failed-${++failures}`
-      const txn: NormalizedTxn = {
-        id: `${providerId}:${externalId}`,
-        provider: providerId,
-        kind: spec.kind,
-        externalId,
-        parentExternalId: null,
-        type: 'payment',
-        status: 'failed',
-        amount,
-        fee: null,
-        net: null,
-        customerRef: customer.refs[spec.kind],
-        invoiceRef: o.invoice ?? null,
-        siteRef: null,
-        failure: {code: o.code ?? 'insufficient_funds', message: 'declined', decision: o.decision ?? 'retry'},
-        occurredAt: at,
-        updatedAt: at,
-        metadata: {},
-      }
-      const scope = {
-        provider: providerId,
-        kind: spec.kind,
-        actor: 'retry-test',
-        source: 'pull' as const,
-        grants: listGrants(db, providerId),
-        latencySince: null,
-        customers: new Map(),
-      }
+      if (copy) throw new Error('world.fail writes to the file: on PostgreSQL use failOnLedger')
+      const {txn, scope} = failedPayment(providerId, customer, amount, o, listGrants(db, providerId))
       db.write(() => applyItems(db, scope, serializeItems([{txn, raw: {synthetic: true}}]), []))
       return txn.id
     },
-    run: (o = {}) => runRetries(sqliteHandle(db), ctx, {*raise() {}, ...o}),
+    async failOnLedger(providerId, customer, amount, o = {}) {
+      const grants = await ledger.read(listGrants.ops(providerId))
+      const {txn, scope} = failedPayment(providerId, customer, amount, o, grants)
+      await ledger.write(() => applyItems.ops(scope, serializeItems([{txn, raw: {synthetic: true}}]), []))
+      return txn.id
+    },
+    run: (o = {}) => runRetries(ledger, ctx, {*raise() {}, ...o}),
     async close() {
+      await copy?.close()
       db.close()
       for (const g of gateways.values()) await g.close()
       rmSync(home, {recursive: true, force: true})
