@@ -2,8 +2,10 @@ import {copyStore} from '../../src/services/store-copy/copy.js'
 import type {Db} from '../../src/store/db.js'
 import {type LedgerHandle, storeHandle} from '../../src/store/ops/ledger-handle.js'
 import {PG_MIGRATIONS, runPgMigrations} from '../../src/store/pg/migrations/index.js'
+import {isTransactionConflict} from '../../src/store/pg/conflicts.js'
 import {pgStore} from '../../src/store/seam/pg-store.js'
 import {sqliteStore} from '../../src/store/seam/sqlite-store.js'
+import type {Store} from '../../src/store/seam/store.js'
 import type {ClusterConnection} from './postgres-cluster.js'
 import type {TestPostgres} from './postgres.js'
 
@@ -14,6 +16,8 @@ export interface CopiedLedger {
   connection: ClusterConnection
   /** Ends the handle's pool: before the test ends, as the test database is dropped then. */
   close(): Promise<void>
+  /** Writes the server refused for a deadlock or a serialization failure (each then run again: restart.ts). */
+  conflicts(): number
 }
 
 /**
@@ -28,7 +32,21 @@ export async function copiedToPostgres(db: Db, postgres: TestPostgres, clock: {n
   await runPgMigrations(migrator, PG_MIGRATIONS, database.name).finally(() => migrator.end())
   const target = pgStore(database.connection)
   await copyStore(sqliteStore(db), target)
-  return {ledger: storeHandle(target, () => clock.now()), connection: database.connection, close: () => target.close()}
+  let conflicts = 0
+  const counted: Store = {
+    ...target,
+    write: (fn) =>
+      target.write(fn).catch((error: unknown) => {
+        if (isTransactionConflict(error)) conflicts++
+        throw error
+      }),
+  }
+  return {
+    ledger: storeHandle(counted, () => clock.now()),
+    connection: database.connection,
+    close: () => target.close(),
+    conflicts: () => conflicts,
+  }
 }
 
 /** The environment that points a command at the copy, as a user's cron job would (the password out of the URL). */

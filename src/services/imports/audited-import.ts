@@ -4,6 +4,7 @@ import type {AppContext} from '../../app/context.js'
 import type {Db} from '../../store/db.js'
 import {type LedgerHandle, sqliteHandle} from '../../store/ops/ledger-handle.js'
 import type {Ops} from '../../store/ops/op.js'
+import {lockAuditHead} from '../../store/repos/audit.js'
 import type {BatchResult} from '../../store/repos/batch.js'
 import {appendAudit} from '../audit.js'
 import type {ColumnRules} from './columns.js'
@@ -36,6 +37,9 @@ export function auditedImportInto<T>(
     applyBatch: (rows, skipped) =>
       ledger.write(
         (function* () {
+          // Before the batch's rows: an invoice posts, and its balance rows must not be held while waiting for the
+          // chain's lock a sync page holds (apply.ts).
+          yield* lockAuditHead.ops()
           const r = yield* spec.upsert(rows)
           const rejected = r.rejected.length + skipped
           yield* appendAudit.ops({

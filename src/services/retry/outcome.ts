@@ -3,6 +3,7 @@ import type {FetchedTxn} from '../../core/transaction.js'
 import type {PaymentOutcome} from '../../gateways/types.js'
 import {dual} from '../../store/ops/dual.js'
 import {now, type Ops, write} from '../../store/ops/op.js'
+import {lockAuditHead} from '../../store/repos/audit.js'
 import {listGrants} from '../../store/repos/grants.js'
 import {getProvider} from '../../store/repos/providers.js'
 import type {AttemptRow} from '../../store/repos/retries-attempts.js'
@@ -51,6 +52,8 @@ export const recordOutcome = dual(function* recordOutcome(w: {
 }): Ops<Settled> {
   return yield* write(
     (function* () {
+      // Before the chain's rows: the apply below takes it, and a sync page holding it may wait for those rows.
+      yield* lockAuditHead.ops()
       const at = yield* now()
       const settled = yield* settleAttempt.ops(w.attempt, w.learned, w.deps, at)
       if (w.item)

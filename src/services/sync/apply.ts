@@ -9,6 +9,7 @@ import {
 } from '../../core/transaction.js'
 import {dual} from '../../store/ops/dual.js'
 import {engine, now as storeNow, type Ops} from '../../store/ops/op.js'
+import {lockAuditHead} from '../../store/repos/audit.js'
 import {type Owner, ownersByRefs, segmentsOf} from '../../store/repos/customers.js'
 import {
   awaitingChildren,
@@ -98,6 +99,11 @@ export const applyItems = dual(function* applyItems(
 ): Ops<ApplyCounts> {
   const counts = zeroCounts()
   counts.fetched = items.length + invalid.length + skipped.length
+  // PostgreSQL: the audit chain's lock first, before any row this apply locks (balances, retry chains, decline codes).
+  // Every writer that appends to the chain holds that lock to its commit; one taking it after its postings could hold
+  // a balance row another writer, holding the lock, waits for: a deadlock. Taken first, writers that post queue on
+  // it, as SQLite's one writer does (docs/postgres.md, "Writers that post take the audit chain's lock first").
+  yield* lockAuditHead.ops()
   const ordered = [...items].sort((a, b) => (TYPE_ORDER[a.txn.type] ?? 3) - (TYPE_ORDER[b.txn.type] ?? 3))
   // Only look for quarantine items to close, or children waiting for a payment, when the provider has any (one
   // query each per page).

@@ -3,6 +3,7 @@ import type {Money} from '../../core/transaction.js'
 import {bothWays} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
 import {all, engine, get, run, value} from '../ops/op.js'
+import {lockAuditHead} from './audit.js'
 
 /** One retry chain: a failed payment being retried (src/core/retry/policy.ts says what each status means). */
 export interface RetryRow {
@@ -121,6 +122,11 @@ export const getRetry = dual(function* getRetry(id: number) {
  * records, and that attempt would then be sent.
  */
 export const lockRetry = dual(function* lockRetry(id: number) {
+  // The lock order on PostgreSQL: the audit chain's lock, then a chain's row (a no-op on SQLite). A sync page takes
+  // that lock before anything else (apply.ts) and may then move a chain (its payment's new state); a writer that
+  // moved the chain first and then waited for the lock to append its audit row would deadlock with it. Every writer
+  // of a chain's row below takes it first too.
+  yield* lockAuditHead.ops()
   if ((yield* engine()) === 'postgres') yield* value('SELECT id FROM retries WHERE id = ? FOR UPDATE', [id])
 })
 
@@ -172,6 +178,7 @@ export const scheduleRetry = dual(function* scheduleRetry(
   id: number,
   s: {status: 'queued' | 'resolving'; nextAt: string; note: string; slotsUsed?: number; now: string},
 ) {
+  yield* lockAuditHead.ops() // the lock order: lockRetry
   const result = yield* run(
     `UPDATE retries SET status = @status, next_at = @nextAt, note = @note,
          slots_used = COALESCE(@slotsUsed, slots_used), updated_at = @now
@@ -201,6 +208,7 @@ export const finishRetry = dual(function* finishRetry(
     slotsUsed?: number
   },
 ) {
+  yield* lockAuditHead.ops() // the lock order: lockRetry
   const recovery = f.recovery ?? null
   const result = yield* run(
     `UPDATE retries SET status = @status, next_at = NULL, note = @note, finished_at = @now, updated_at = @now,
@@ -223,6 +231,7 @@ export const finishRetry = dual(function* finishRetry(
 
 /** Ends every open chain of a provider's failed payments (the provider is being removed); how many. */
 export const cancelOpenRetriesOf = dual(function* cancelOpenRetriesOf(provider: string, note: string, now: string) {
+  yield* lockAuditHead.ops() // the lock order: lockRetry
   const result = yield* run(
     `UPDATE retries SET status = 'canceled', next_at = NULL, note = ?, finished_at = ?, updated_at = ?
        WHERE provider = ? AND next_at IS NOT NULL`,
