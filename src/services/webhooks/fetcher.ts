@@ -63,16 +63,22 @@ export function createFetcher(
   let again = false
   let timer: NodeJS.Timeout | null = null
 
+  // A wake while the loop runs, whenever it comes (a commit it cannot have seen: during the last claim, or during
+  // the read that arms the timer), makes it go round again: otherwise an event committed just then waited for the
+  // next wake, which may never come.
   const loop = async (): Promise<void> => {
-    const beat = ledger.engine === 'postgres' ? setInterval(heartbeat, FETCHER_HEARTBEAT_MS / 3) : null
-    beat?.unref()
-    try {
-      await fetchDue()
-    } finally {
-      if (beat) clearInterval(beat)
-      await beating
-    }
-    await armTimer()
+    do {
+      again = false
+      const beat = ledger.engine === 'postgres' ? setInterval(heartbeat, FETCHER_HEARTBEAT_MS / 3) : null
+      beat?.unref()
+      try {
+        await fetchDue()
+      } finally {
+        if (beat) clearInterval(beat)
+        await beating
+      }
+      await armTimer()
+    } while (again && !abort.signal.aborted)
   }
   // A heartbeat that fails is said once: the claim's own renewal (takeDueFetches) goes on, and a fetcher that cannot
   // write cannot record what it reads either.
@@ -89,22 +95,19 @@ export function createFetcher(
       .finally(() => (beating = null))
   }
   const fetchDue = async (): Promise<void> => {
-    do {
-      again = false
-      for (;;) {
-        const due = await takeDueFetches(ledger, new Date(now()).toISOString(), owner)
-        if (due.length === 0 || abort.signal.aborted) break
-        for (const row of due) {
-          if (abort.signal.aborted) break
-          await readEventObjects(ledger, ctx, deps.connections, row, {
-            now,
-            backoff,
-            signal: abort.signal,
-            source: 'webhook',
-          })
-        }
+    for (;;) {
+      const due = await takeDueFetches(ledger, new Date(now()).toISOString(), owner)
+      if (due.length === 0 || abort.signal.aborted) return
+      for (const row of due) {
+        if (abort.signal.aborted) return
+        await readEventObjects(ledger, ctx, deps.connections, row, {
+          now,
+          backoff,
+          signal: abort.signal,
+          source: 'webhook',
+        })
       }
-    } while (again && !abort.signal.aborted)
+    }
   }
   const armTimer = async (): Promise<void> => {
     if (timer) clearTimeout(timer)

@@ -12,13 +12,10 @@ import {serveSandbox, webhookUrlFor, type RunningSandbox} from '../../../src/san
 import {startWebhookServer, type RunningWebhookServer} from '../../../src/services/webhooks/serve.js'
 import {openDatabase, type Db} from '../../../src/store/db.js'
 import {connectSandboxGateways, importWorld} from '../../helpers/sync-world.js'
-import {type LedgerHandle, sqliteHandle, storeHandle} from '../../../src/store/ops/ledger-handle.js'
-import {PG_MIGRATIONS, runPgMigrations} from '../../../src/store/pg/migrations/index.js'
-import {pgStore} from '../../../src/store/seam/pg-store.js'
-import {sqliteStore} from '../../../src/store/seam/sqlite-store.js'
-import {copyStore} from '../../../src/services/store-copy/copy.js'
+import {type LedgerHandle, sqliteHandle} from '../../../src/store/ops/ledger-handle.js'
+import {copiedToPostgres} from '../../helpers/copied-to-postgres.js'
 import type {TestPostgres} from '../../helpers/postgres.js'
-import {value} from '../../../src/store/ops/op.js'
+import {all, value} from '../../../src/store/ops/op.js'
 
 /**
  * A home with the YMS side of a scenario imported and one provider per gateway (id = kind) connected to the
@@ -119,17 +116,13 @@ export async function makeHome(opts: {
  * then on; the file stays as the copy's source.
  */
 export async function movedToPostgres(h: HookHome, postgres: TestPostgres, clock: {now(): number}): Promise<HookHome> {
-  const database = await postgres.freshDatabase()
-  const client = await database.connect()
-  await runPgMigrations(client, PG_MIGRATIONS, database.name)
-  const target = pgStore(database.connection)
-  await copyStore(sqliteStore(h.db), target)
+  const copy = await copiedToPostgres(h.db, postgres, clock)
   const close = h.close
   return {
     ...h,
-    ledger: storeHandle(target, () => clock.now()),
+    ledger: copy.ledger,
     close: async () => {
-      await target.close()
+      await copy.close()
       await close()
     },
   }
@@ -160,7 +153,14 @@ export async function fetchesSettled(ledger: Db | LedgerHandle, timeoutMs = 20_0
   for (;;) {
     const n = Number(await handle.read(value(`SELECT COUNT(*) FROM webhook_events WHERE status = 'fetching'`)))
     if (n === 0) return
-    if (Date.now() > until) throw new Error(`${n} webhook events still fetching after ${timeoutMs} ms`)
+    if (Date.now() > until) {
+      const rows = await handle.read(
+        all(
+          `SELECT id, provider, fetch_attempts, next_fetch_at, claimed_by, error FROM webhook_events WHERE status = 'fetching'`,
+        ),
+      )
+      throw new Error(`${n} webhook events still fetching after ${timeoutMs} ms: ${JSON.stringify(rows)}`)
+    }
     await new Promise((r) => setTimeout(r, 20))
   }
 }
