@@ -9,6 +9,7 @@ import {fetcherLease, insertWebhookEvent} from '../../../src/store/repos/webhook
 import {testPostgres} from '../../helpers/postgres.js'
 import {testContext} from '../../helpers/sync-world.js'
 import {handleEngines, type HandleUnderTest} from '../../store/ops/engines.js'
+import {thinEvent} from '../webhooks/thin-event.js'
 
 const postgres = await testPostgres()
 const pg = handleEngines(postgres).find((e) => e.engine === 'postgres')!
@@ -31,20 +32,7 @@ describe.skipIf(pg.skip !== undefined)('webhook fetch claims of a fetcher on ano
     await h.handle.write(() =>
       (function* () {
         yield* insertProvider.ops({id: 'stripe', kind: 'stripe', baseUrl: 'http://127.0.0.1:9', settings: {}})
-        for (let i = 1; i <= 3; i++)
-          yield* insertWebhookEvent.ops({
-            provider: 'stripe',
-            dedupKey: `evt_${i}`,
-            receivedAt: at(),
-            committedAt: at(),
-            commitMs: 1,
-            status: 'fetching',
-            summary: 'charge.updated (thin)',
-            eventsJson: '[]',
-            body: Buffer.from('{}'),
-            appliedJson: '{}',
-            nextFetchAt: at(),
-          })
+        for (let i = 1; i <= 3; i++) yield* insertWebhookEvent.ops(thinEvent(`evt_${i}`, at()))
       })(),
     )
     // The other host claims all three, beating as it does.

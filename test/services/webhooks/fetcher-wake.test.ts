@@ -7,6 +7,7 @@ import {insertProvider} from '../../../src/store/repos/providers.js'
 import {insertWebhookEvent} from '../../../src/store/repos/webhook-events.js'
 import {testContext} from '../../helpers/sync-world.js'
 import {tempDb} from '../../store/helpers.js'
+import {thinEvent} from './thin-event.js'
 
 /**
  * A fetcher woken while it is finishing (its last claim came back empty, it is reading when to wake next) must look
@@ -49,21 +50,7 @@ describe('the webhook fetcher, woken while it finishes', () => {
     try {
       fetcher.wake()
       await vi.waitFor(() => expect(reads).toBe(2))
-      await base.write(
-        insertWebhookEvent.ops({
-          provider: 'stripe',
-          dedupKey: 'evt_1',
-          receivedAt: new Date(T).toISOString(),
-          committedAt: new Date(T).toISOString(),
-          commitMs: 1,
-          status: 'fetching',
-          summary: 'charge.updated (thin)',
-          eventsJson: '[]',
-          body: Buffer.from('{}'),
-          appliedJson: '{}',
-          nextFetchAt: new Date(T).toISOString(),
-        }),
-      )
+      await base.write(insertWebhookEvent.ops(thinEvent('evt_1', new Date(T).toISOString())))
       fetcher.wake() // what the server does once that commit is durable
       open()
       await vi.waitFor(() => expect(asked).toBe(1), {timeout: 2_000})
