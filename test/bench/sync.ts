@@ -23,8 +23,9 @@ import {openDatabase} from '../../src/store/db.js'
  *   npx tsx test/bench/sync.ts [--sizes 10000,100000] [--reps 3] [--only yms,yms-pg,floor,floor-ledger,sdk,sdk-wal,peer]
  *                              [--sdk-max 10000] [--cpu-prof DIR] [--json] [--alt DIR]
  *
- * --alt DIR adds `yms-alt`: the same yms worker run from DIR (a scratch copy of the repo holding a proposed change
- * to src/), in the same rounds against the same emulator, so a fix is measured under the same noise.
+ * --alt DIR adds `yms-alt` (and `yms-pg-alt` beside `yms-pg`): the same yms worker run from DIR (a scratch copy of
+ * the repo holding a proposed change to src/, built), in the same rounds against the same emulator, so a fix is
+ * measured under the same noise.
  */
 const HERE = import.meta.dirname
 const ROOT = resolve(HERE, '../..')
@@ -46,7 +47,8 @@ const asJson = argv.includes('--json')
 const alt = argv.includes('--alt') ? resolve(opt('--alt', '')) : null
 const WORKER_TIMEOUT_MS = 9 * 60_000
 
-type Contestant = 'floor' | 'floor-ledger' | 'sdk' | 'sdk-wal' | 'yms' | 'yms-alt' | 'yms-pg' | 'peer'
+type Contestant = 'floor' | 'floor-ledger' | 'sdk' | 'sdk-wal' | 'yms' | 'yms-alt' | 'yms-pg' | 'yms-pg-alt' | 'peer'
+const onPostgres = (kind: Contestant) => kind === 'yms-pg' || kind === 'yms-pg-alt'
 const WORKERS: Record<Contestant, string> = {
   floor: join(HERE, 'sync/floor.ts'),
   'floor-ledger': join(HERE, 'sync/floor-ledger.ts'),
@@ -55,6 +57,7 @@ const WORKERS: Record<Contestant, string> = {
   yms: join(HERE, 'sync/yms.mjs'),
   'yms-alt': join(alt ?? HERE, alt ? 'test/bench/sync/yms.mjs' : 'sync/yms.mjs'),
   'yms-pg': join(HERE, 'sync/yms-pg.mjs'),
+  'yms-pg-alt': join(alt ?? HERE, alt ? 'test/bench/sync/yms-pg.mjs' : 'sync/yms-pg.mjs'),
   peer: join(HERE, 'sync/peer-stripe-sync-engine.ts'),
 }
 
@@ -94,7 +97,7 @@ async function runWorker(kind: Contestant, env: Record<string, string>, profDir:
     ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
   ]
   const child = spawn(process.execPath, [...flags, WORKERS[kind]], {
-    cwd: kind === 'yms-alt' && alt ? alt : ROOT,
+    cwd: (kind === 'yms-alt' || kind === 'yms-pg-alt') && alt ? alt : ROOT,
     env: {...process.env, ...env},
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -128,8 +131,12 @@ async function benchSize(
   const emulator = await startEmulator(size, exportDir)
   try {
     const template = await prepareHome(join(dir, 'template'), exportDir, emulator.baseUrl, emulator.secrets)
-    const kinds = (['floor', 'floor-ledger', 'sdk', 'sdk-wal', 'yms', 'yms-alt', 'yms-pg', 'peer'] as const).filter(
-      (k) => only.has(k) || (k === 'yms-alt' && alt !== null),
+    const kinds = (
+      ['floor', 'floor-ledger', 'sdk', 'sdk-wal', 'yms', 'yms-alt', 'yms-pg', 'yms-pg-alt', 'peer'] as const
+    ).filter(
+      (k) =>
+        only.has(k) ||
+        (alt !== null && ((k === 'yms-alt' && only.has('yms')) || (k === 'yms-pg-alt' && only.has('yms-pg')))),
     )
     const rows: Row[] = kinds.map((kind) => ({size, kind, runs: []}))
     for (let rep = 0; rep < reps; rep++) {
@@ -145,12 +152,12 @@ async function benchSize(
           BENCH_CHARGES: String(emulator.counts.charges),
           BENCH_SDK_WAL: kind === 'sdk-wal' ? '1' : '0',
         }
-        if (kind === 'yms' || kind === 'yms-alt' || kind === 'yms-pg') {
+        if (kind === 'yms' || kind === 'yms-alt' || onPostgres(kind)) {
           copyFileSync(template, join(runDir, 'ledger.db'))
           Object.assign(env, {BENCH_HOME: runDir, BENCH_PROVIDER, ...benchSecretEnv(emulator.secrets)})
         }
-        const database = `${kind === 'yms-pg' ? 'ymspg' : 'peer'}_${size}_${rep}`
-        if (kind === 'yms-pg') {
+        const database = `${kind === 'peer' ? 'peer' : kind.replaceAll('-', '')}_${size}_${rep}`
+        if (onPostgres(kind)) {
           const {url, password} = await postgres!.freshApart(database)
           Object.assign(env, {BENCH_PG_URL: url, PGPASSWORD: password})
           await copyToPostgres(runDir, url, password)
@@ -167,8 +174,8 @@ async function benchSize(
         const result = await runWorker(kind, env, profDir)
         const emulatorCpu = cpuSeconds(emulator.child.pid!) - emulatorCpu0
         // The peer's writes cost CPU in PostgreSQL's processes too (migrations included): shown beside its own.
-        const serverCpu = kind === 'peer' || kind === 'yms-pg' ? postgres!.cpuSeconds() - serverCpu0 : Number.NaN
-        if (kind === 'peer' || kind === 'yms-pg') await postgres!.drop(database)
+        const serverCpu = kind === 'peer' || onPostgres(kind) ? postgres!.cpuSeconds() - serverCpu0 : Number.NaN
+        if (kind === 'peer' || onPostgres(kind)) await postgres!.drop(database)
         if (!asJson)
           process.stderr.write(
             `  ${size} ${kind} rep ${rep + 1}: ${result.items} items in ${fmt(result.ms / 1000, 2)} s (cpu ${fmt(result.cpuMs / 1000, 2)} s${result.detail?.startupCpuMs === undefined ? '' : ` of which ${fmt(Number(result.detail.startupCpuMs) / 1000, 2)} s before the clock started`}, emulator cpu ${fmt(emulatorCpu, 2)} s${Number.isNaN(serverCpu) ? '' : `, PostgreSQL cpu ${fmt(serverCpu, 2)} s`}), ${fmt((result.items * 1000) / result.ms, 0)}/s, peak RSS ${result.maxRssMb} MB\n`,

@@ -1,7 +1,7 @@
 import type {NormalizedTxn} from '../../core/transaction.js'
 import {dual} from '../../store/ops/dual.js'
 import type {Ops} from '../../store/ops/op.js'
-import {targetsFor} from '../../store/repos/alerts.js'
+import {enabledTargets, takers} from '../../store/repos/alerts.js'
 import {customerAccountMoved} from '../../store/repos/alerts-balance.js'
 import type {Owner} from '../../store/repos/customers.js'
 import type {ApplyEvent} from '../sync/apply-event.js'
@@ -14,23 +14,23 @@ import {raiseAlertTo} from './raise.js'
  * - failed_transaction: it entered `failed` (once per transaction);
  * - access_denied: it waits in quarantine because its provider may not write its customer (once per transaction);
  * - balance_changed: its postings moved its customer's account; carries the balance after it.
- * Nothing is computed for an event no target takes. The targets are read once per applied page and event type, not
- * per transaction: the apply never writes them (a delivery's outcome disables a target, outside any apply).
+ * Nothing is computed for an event no target takes. The targets are read once per applied page, not per transaction
+ * or event type: the apply never writes them (a delivery's outcome disables a target, outside any apply).
  */
 export const alertOnApply = dual(function* alertOnApply(scope: ApplyScope, event: ApplyEvent): Ops<void> {
   if (event.kind === 'held') {
     if (event.reason !== 'access_denied') return
-    const targets = yield* event.once(targetsFor, 'access_denied')
+    const targets = takers(yield* event.once(enabledTargets), 'access_denied')
     if (targets.length > 0) yield* accessDenied(targets, event)
     return
   }
   const {txn, owner} = event
   if (txn.status === 'failed' && event.previous?.status !== 'failed') {
-    const targets = yield* event.once(targetsFor, 'failed_transaction')
+    const targets = takers(yield* event.once(enabledTargets), 'failed_transaction')
     if (targets.length > 0) yield* failedTransaction(targets, event)
   }
   if (owner !== null && event.posted > 0) {
-    const targets = yield* event.once(targetsFor, 'balance_changed')
+    const targets = takers(yield* event.once(enabledTargets), 'balance_changed')
     if (targets.length > 0 && (yield* customerAccountMoved.ops(txn.id, owner.customerId, event.now)))
       yield* balanceChanged(targets, txn, owner, event.now)
   }

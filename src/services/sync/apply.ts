@@ -14,8 +14,7 @@ import {type Owner, ownersByRefs, segmentsOf} from '../../store/repos/customers.
 import {
   awaitingChildren,
   closeQuarantined,
-  hasAwaitingChildren,
-  hasOpenQuarantine,
+  openQuarantineOf,
   openHeldState,
   quarantine,
 } from '../../store/repos/quarantine.js'
@@ -106,10 +105,11 @@ export const applyItems = dual(function* applyItems(
   yield* lockAuditHead.ops()
   const ordered = [...items].sort((a, b) => (TYPE_ORDER[a.txn.type] ?? 3) - (TYPE_ORDER[b.txn.type] ?? 3))
   // Only look for quarantine items to close, or children waiting for a payment, when the provider has any (one
-  // query each per page).
+  // query for both per page).
+  const open = yield* openQuarantineOf.ops(scope.provider)
   const page: PageState = {
-    openQuarantine: yield* hasOpenQuarantine.ops(scope.provider),
-    awaitingChildren: yield* hasAwaitingChildren.ops(scope.provider),
+    openQuarantine: open.anyOpen,
+    awaitingChildren: open.awaiting,
     now: yield* storeNow(),
     once: oncePerApply(),
     batch: new Map(items.map((i) => [i.txn.id, Date.parse(i.txn.updatedAt)])),

@@ -61,6 +61,7 @@ export class HeldRows {
     }
   }
 
+  /** The rows held, to the seam's queue (they go with its next statement that answers something). */
   async send(q: Queryable): Promise<void> {
     for (const [insert, byKey] of this.merged) {
       this.groups.set(insert, {rows: byKey.size, params: [...byKey.values()].flat()})
@@ -75,7 +76,7 @@ export class HeldRows {
       const step = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_VALUES / width)))
       for (let at = 0; at < rows; at += step) {
         const n = Math.min(step, rows - at)
-        await q.run(heldText(insert, n, this.engine), params.slice(at * width, (at + n) * width) as SqlValue[])
+        await q.queue(heldText(insert, n, this.engine), params.slice(at * width, (at + n) * width) as SqlValue[])
       }
     }
   }

@@ -19,8 +19,9 @@ export type Params = readonly unknown[] | Readonly<Record<string, unknown>>
 export type Engine = 'sqlite' | 'postgres'
 
 export type Op =
-  | {readonly kind: 'all' | 'get' | 'value' | 'values' | 'run'; readonly sql: Sql; readonly params: Params}
+  | {readonly kind: 'all' | 'get' | 'value' | 'values' | 'run' | 'send'; readonly sql: Sql; readonly params: Params}
   | {readonly kind: 'each'; readonly sql: Sql; readonly params: Params; readonly row: (row: unknown) => void}
+  | {readonly kind: 'lock'; readonly key: number}
   | {readonly kind: 'now'}
   | {readonly kind: 'engine'}
   | {readonly kind: 'write' | 'read'; readonly body: Ops<unknown>}
@@ -98,11 +99,31 @@ export function* run(sql: Sql, params: Params = []): Ops<{changes: number}> {
 }
 
 /**
+ * A statement whose answer nothing needs (no rows, no count), which may still fail. SQLite runs it at once, as `run`
+ * would. PostgreSQL sends it with the next statement that answers something, or with the end of this transaction or
+ * savepoint, in one message (seam/pg-store.ts): a page's bookkeeping then costs no round trip of its own. Its
+ * failure fails this transaction (or savepoint) all the same, at that later statement; so never for a statement whose
+ * failure the caller would catch and go on after (that is a nested `write`'s job).
+ */
+export function* send(sql: Sql, params: Params = []): Ops<void> {
+  yield {kind: 'send', sql, params}
+}
+
+/**
  * Each row to `row` as it is read, without holding them all. No statement may run until the loop ends (SQLite
  * refuses a write meanwhile), so `row` is plain code, not a generator.
  */
 export function* each<T = Row>(sql: Sql, params: Params, row: (row: T) => void): Ops<void> {
   yield {kind: 'each', sql, params, row: row as (row: unknown) => void}
+}
+
+/**
+ * PostgreSQL's transaction-level advisory lock `key` (pg_advisory_xact_lock), held to the end of this transaction:
+ * asked of the server once per transaction, however many writers in it take it (a page's apply and its audit row).
+ * Nothing on SQLite, whose one writer holds every lock already.
+ */
+export function* lockForTransaction(key: number): Ops<void> {
+  yield {kind: 'lock', key}
 }
 
 /** The store's clock as ISO-8601 UTC (Db.now: injectable for tests). */

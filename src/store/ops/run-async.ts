@@ -9,6 +9,11 @@ export interface AsyncTarget {
   readonly store: Store
   readonly q: Queryable
   now(): string
+  /**
+   * The advisory locks this transaction holds (lockForTransaction). A savepoint's are its parent's once it is
+   * released; one rolled back may have given its own up, so they are asked for again.
+   */
+  readonly locks?: Set<number>
 }
 
 /**
@@ -18,8 +23,20 @@ export interface AsyncTarget {
  * sent before the next statement that answers something, before a nested transaction and at the end of the body,
  * so every read sees them; a failure sending them is thrown at that statement.
  */
-export async function runAsync<T>(target: AsyncTarget, ops: Ops<T>): Promise<T> {
+export async function runAsync<T>(given: AsyncTarget, ops: Ops<T>): Promise<T> {
+  const target = given.locks ? given : {...given, locks: new Set<number>()}
   const held = new HeldRows(target.engine)
+  const result = await runIn(target, held, ops)
+  await held.send(target.q)
+  return result
+}
+
+/**
+ * The statements of ops, holding rows in `held`. A nested read runs here too, on the same rows held: inside a write
+ * it joins that transaction (seam/transactions.ts) and is no reason to send them (a look-up of a connection while a
+ * page is applied would otherwise cut its inserts in two).
+ */
+async function runIn<T>(target: AsyncTarget, held: HeldRows, ops: Ops<T>): Promise<T> {
   let step = ops.next()
   while (!step.done) {
     const op = step.value
@@ -30,15 +47,17 @@ export async function runAsync<T>(target: AsyncTarget, ops: Ops<T>): Promise<T> 
     }
     let answer: unknown
     try {
-      if (mustSend(target, held, op)) await held.send(target.q)
-      answer = await answer1(target, op)
+      if (op.kind === 'read') answer = await runIn(target, held, op.body)
+      else {
+        if (mustSend(target, held, op)) await held.send(target.q)
+        answer = await answer1(target, op)
+      }
     } catch (error) {
       step = ops.throw(error)
       continue
     }
     step = ops.next(answer)
   }
-  await held.send(target.q)
   return step.value
 }
 
@@ -48,6 +67,8 @@ function mustSend(target: AsyncTarget, held: HeldRows, op: Op): boolean {
     case 'now':
     case 'engine':
       return false
+    case 'lock':
+      return target.engine === 'postgres' && !target.locks!.has(op.key)
     case 'all':
     case 'get':
     case 'value':
@@ -72,17 +93,28 @@ async function answer1(target: AsyncTarget, op: Op): Promise<unknown> {
       return (await q.all(...statement(target, op.sql, op.params))).map(firstColumn)
     case 'run':
       return q.run(...statement(target, op.sql, op.params))
+    case 'send':
+      return q.queue(...statement(target, op.sql, op.params))
     case 'each':
       for await (const row of q.iterate(...statement(target, op.sql, op.params))) op.row(row)
+      return undefined
+    case 'lock':
+      if (target.engine !== 'postgres' || target.locks!.has(op.key)) return undefined
+      await q.get('SELECT pg_advisory_xact_lock(?)', [op.key])
+      target.locks!.add(op.key)
       return undefined
     case 'now':
       return target.now()
     case 'engine':
       return target.engine
-    case 'write':
-      return target.store.write((inner) => runAsync({...target, q: inner}, op.body))
+    case 'write': {
+      const locks = new Set(target.locks)
+      const result = await target.store.write((inner) => runAsync({...target, q: inner, locks}, op.body))
+      for (const key of locks) target.locks!.add(key)
+      return result
+    }
     case 'read':
-      return target.store.read((inner) => runAsync({...target, q: inner}, op.body))
+      throw new Error('run in place by runIn')
     case 'later':
       throw new Error('held by runAsync, never answered')
   }

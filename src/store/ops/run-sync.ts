@@ -47,6 +47,9 @@ function answer1(db: Db, op: Op): unknown {
       return bind(statement(db, op.sql, true), op.params, 'all')
     case 'run':
       return {changes: (bind(statement(db, op.sql, false), op.params, 'run') as {changes: number}).changes}
+    case 'send':
+      bind(statement(db, op.sql, false), op.params, 'run')
+      return undefined
     case 'later':
       db.stmt(heldText(op.insert, op.rows, 'sqlite')).run(...op.params)
       return undefined
@@ -55,6 +58,8 @@ function answer1(db: Db, op: Op): unknown {
       for (const row of rows) op.row(row)
       return undefined
     }
+    case 'lock':
+      return undefined
     case 'now':
       return db.now()
     case 'engine':

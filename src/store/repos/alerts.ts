@@ -64,15 +64,27 @@ export const listAlertTargets = dual(function* listAlertTargets(): Ops<AlertTarg
   return (yield* all<Row>(`SELECT ${COLUMNS} FROM alert_targets ORDER BY id`)).map(toTarget)
 })
 
-/**
- * The ids of the enabled targets that take `event`. Called for every transaction an apply writes (it decides
- * whether an alert is worth building at all), so it is one prepared read of a table of a handful of rows.
- */
-export const targetsFor = dual(function* targetsFor(event: string): Ops<string[]> {
+export interface EnabledTarget {
+  id: string
+  events: string[]
+}
+
+/** The enabled targets and the events each takes: one read of a table of a handful of rows. */
+export const enabledTargets = dual(function* enabledTargets(): Ops<EnabledTarget[]> {
   const rows = yield* all<{id: string; events: string}>(
     'SELECT id, events FROM alert_targets WHERE enabled = 1 ORDER BY id',
   )
-  return rows.filter((r) => r.events.split(',').includes(event)).map((r) => r.id)
+  return rows.map((r) => ({id: r.id, events: r.events.split(',')}))
+})
+
+/** The ids of those targets that take `event`. */
+export function takers(targets: readonly EnabledTarget[], event: string): string[] {
+  return targets.filter((t) => t.events.includes(event)).map((t) => t.id)
+}
+
+/** The ids of the enabled targets that take `event`. */
+export const targetsFor = dual(function* targetsFor(event: string): Ops<string[]> {
+  return takers(yield* enabledTargets.ops(), event)
 })
 
 export const setAlertTargetEnabled = dual(function* setAlertTargetEnabled(

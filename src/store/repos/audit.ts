@@ -1,6 +1,6 @@
 import type {AuditRecord} from '../../core/audit-chain.js'
 import {dual} from '../ops/dual.js'
-import {all, each, engine, get, run, value} from '../ops/op.js'
+import {all, each, get, lockForTransaction, send} from '../ops/op.js'
 
 /** Raw access to audit_log. Hashing, redaction and verification live in services/audit. */
 
@@ -33,7 +33,7 @@ export const AUDIT_HEAD_LOCK = 7_944_301
  * head, and hold it until they commit, so the head each reads is the latest committed one.
  */
 export const lockAuditHead = dual(function* lockAuditHead() {
-  if ((yield* engine()) === 'postgres') yield* value('SELECT pg_advisory_xact_lock(?)', [AUDIT_HEAD_LOCK])
+  yield* lockForTransaction(AUDIT_HEAD_LOCK)
 })
 
 export const lastAuditRow = dual(function* lastAuditRow() {
@@ -42,7 +42,7 @@ export const lastAuditRow = dual(function* lastAuditRow() {
 })
 
 export const insertAuditRow = dual(function* insertAuditRow(record: AuditRecord) {
-  yield* run(
+  yield* send(
     `INSERT INTO audit_log (${AUDIT_COLUMNS})
      VALUES (@seq, @at, @actor, @action, @provider, @subject, @outcome, @detailsJson, @prevHash, @hash)`,
     record as unknown as Record<string, unknown>,

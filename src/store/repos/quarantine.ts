@@ -73,11 +73,18 @@ export const quarantine = dual(function* quarantine(q: {
   yield* run(UPSERT, {...q, now: yield* now()})
 })
 
-/** Whether the provider has any open item: a page only looks for items to close when there are some. */
-export const hasOpenQuarantine = dual(function* hasOpenQuarantine(provider: string) {
-  return (
-    (yield* get(`SELECT 1 FROM quarantine WHERE provider = ? AND status = 'open' LIMIT 1`, [provider])) !== undefined
+/**
+ * Whether the provider has any open item (a page only looks for items to close when there are some), and any
+ * refund or dispute waiting for its payment (only then does an applied payment look): one statement for both.
+ */
+export const openQuarantineOf = dual(function* openQuarantineOf(provider: string) {
+  const row = yield* get<{anyOpen: unknown; awaiting: unknown}>(
+    `SELECT EXISTS (SELECT 1 FROM quarantine WHERE provider = ? AND status = 'open') AS "anyOpen",
+            EXISTS (SELECT 1 FROM quarantine WHERE provider = ? AND status = 'open' AND reason = 'awaiting_parent') AS awaiting`,
+    [provider, provider],
   )
+  // SQLite answers 0 or 1, PostgreSQL a boolean.
+  return {anyOpen: Boolean(row?.anyOpen), awaiting: Boolean(row?.awaiting)}
 })
 
 /** Why an object is held in quarantine (its open item's reason), or null when it is not. */
@@ -90,16 +97,6 @@ export const openQuarantineReason = dual(function* openQuarantineReason(
     [provider, externalId],
   )
   return row?.reason ?? null
-})
-
-/** Whether any refund or dispute of the provider waits for its payment: only then does an applied payment look. */
-export const hasAwaitingChildren = dual(function* hasAwaitingChildren(provider: string) {
-  return (
-    (yield* get(
-      `SELECT 1 FROM quarantine WHERE provider = ? AND status = 'open' AND reason = 'awaiting_parent' LIMIT 1`,
-      [provider],
-    )) !== undefined
-  )
 })
 
 /**

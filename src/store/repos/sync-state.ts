@@ -1,7 +1,7 @@
 import type {Cursor} from '../../core/cursor.js'
 import type {GatewayCall} from '../../core/gateway-call.js'
 import {dual} from '../ops/dual.js'
-import {get, now, type Ops, run, value, write} from '../ops/op.js'
+import {get, now, type Ops, run, send, value, write} from '../ops/op.js'
 
 export const loadCursor = dual(function* loadCursor(provider: string): Ops<Cursor | null> {
   const row = yield* get<{cursor_json: string}>('SELECT cursor_json FROM sync_cursors WHERE provider = ?', [provider])
@@ -9,7 +9,7 @@ export const loadCursor = dual(function* loadCursor(provider: string): Ops<Curso
 })
 
 export const saveCursor = dual(function* saveCursor(provider: string, cursor: Cursor): Ops<void> {
-  yield* run(
+  yield* send(
     `INSERT INTO sync_cursors (provider, cursor_json, updated_at) VALUES (?, ?, ?)
      ON CONFLICT (provider) DO UPDATE SET cursor_json = excluded.cursor_json, updated_at = excluded.updated_at`,
     [provider, JSON.stringify(cursor), yield* now()],
@@ -18,7 +18,7 @@ export const saveCursor = dual(function* saveCursor(provider: string, cursor: Cu
 
 export const recordCalls = dual(function* recordCalls(calls: readonly GatewayCall[]): Ops<void> {
   for (const c of calls)
-    yield* run(
+    yield* send(
       'INSERT INTO gateway_calls (provider, endpoint, method, status, outcome, duration_ms, attempt, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [
         c.provider,
@@ -69,7 +69,7 @@ export const startRun = dual(function* startRun(provider: string, owner: string)
 })
 
 export const addRunCounts = dual(function* addRunCounts(runId: number, c: RunCounts): Ops<void> {
-  yield* run(
+  yield* send(
     `UPDATE sync_runs SET pages = pages + @pages, fetched = fetched + @fetched, inserted = inserted + @inserted, updated = updated + @updated,
      unchanged = unchanged + @unchanged, quarantined = quarantined + @quarantined, skipped = skipped + @skipped,
      posted = posted + @posted WHERE id = @id`,

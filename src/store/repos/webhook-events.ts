@@ -1,6 +1,6 @@
 import {bothWays, type Words, words} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, engine, get, type Ops, run, value} from '../ops/op.js'
+import {all, engine, get, lockForTransaction, type Ops, run, value} from '../ops/op.js'
 
 /**
  * Verified webhook deliveries (migration 005): one row per gateway event, keyed by (provider, dedup_key). Written in
@@ -65,7 +65,7 @@ export const WEBHOOK_COMMIT_LOCK = 7_944_302
  * meet the same accounts in different orders. SQLite has one writer at a time already.
  */
 export const lockWebhookCommits = dual(function* lockWebhookCommits() {
-  if ((yield* engine()) === 'postgres') yield* value('SELECT pg_advisory_xact_lock(?)', [WEBHOOK_COMMIT_LOCK])
+  yield* lockForTransaction(WEBHOOK_COMMIT_LOCK)
 })
 
 /** The stored event with this key, if any (a redelivery). */

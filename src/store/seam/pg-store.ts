@@ -1,7 +1,7 @@
 import pg from 'pg'
 
 import {unsafeInteger} from './integers.js'
-import {numbered} from './placeholders.js'
+import {inlined, numbered} from './placeholders.js'
 import type {Row, SqlValue, Store} from './store.js'
 import {type Mode, type Session, Transactions} from './transactions.js'
 
@@ -49,25 +49,44 @@ export function pgStore(config: pg.PoolConfig): Store {
 
 let cursors = 0
 
+/**
+ * One connection's transactions. Statements whose answer nobody waits for (BEGIN, SAVEPOINT, RELEASE, rows held by
+ * `queue`) are not sent alone: they wait for the next statement that answers something and go with it, in one message
+ * of the simple protocol with their values written in as literals (`inlined`), the answer being that of the last
+ * (docs/postgres.md, "Statements that wait for the next"). The server runs them in order and stops at the first that
+ * fails, whose error is then that statement's: so a savepoint's end sends its own queued rows at once (their failure
+ * is the savepoint's), and a COMMIT sends what is still queued before it.
+ */
 class PgSession implements Session {
   broken: Error | undefined
+  /** Statements for the next message, in order, with their values written in. */
+  private pending: string[] = []
+  /** Whether `pending` holds more than BEGIN and savepoint control: rows or statements that may fail. */
+  private pendingWork = false
+  /** Whether this transaction's BEGIN has reached the server (a ROLLBACK of one that never did has nothing to do). */
+  private begun = false
 
   constructor(private readonly client: pg.PoolClient) {}
 
   async begin(mode: Mode): Promise<void> {
     // Named explicitly: a database's default_transaction_isolation must not change what the seam promises.
-    await this.client.query(
+    this.pending = [
       mode === 'write' ? 'BEGIN ISOLATION LEVEL READ COMMITTED' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
-    )
+    ]
+    this.pendingWork = false
+    this.begun = false
   }
 
   async commit(): Promise<void> {
-    const result = await this.client.query('COMMIT')
+    const result = await this.batch('COMMIT')
     // The server answers COMMIT in a failed transaction with a rollback, not an error.
     if (result.command === 'ROLLBACK') throw new Error('the transaction had failed and was rolled back')
   }
 
   async rollback(): Promise<void> {
+    this.pending = []
+    this.pendingWork = false
+    if (!this.begun) return
     try {
       await this.client.query('ROLLBACK')
     } catch (error) {
@@ -75,8 +94,24 @@ class PgSession implements Session {
     }
   }
 
+  /**
+   * SAVEPOINT, RELEASE and ROLLBACK TO wait for the next statement, unless rows or statements that may fail wait
+   * already: those are sent now, with this one, so that their failure is the frame's that queued them.
+   */
   async control(sql: string): Promise<void> {
-    await this.client.query(sql)
+    if (this.pendingWork) await this.batch(sql)
+    else this.pending.push(sql)
+  }
+
+  async flush(): Promise<void> {
+    if (!this.pendingWork) return
+    const last = this.pending.pop()!
+    await this.batch(last)
+  }
+
+  async queue(sql: string, params: readonly SqlValue[] = []): Promise<void> {
+    this.pending.push(this.inline(numbered(sql), params))
+    this.pendingWork = true
   }
 
   async all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
@@ -110,12 +145,51 @@ class PgSession implements Session {
     }
   }
 
+  /** A statement that answers: on its own (the extended protocol, its values bound), or last of what waits. */
   private async query(text: string, params: readonly SqlValue[] = []): Promise<pg.QueryResult> {
-    const result = await this.client.query(text, params as unknown[])
+    const result =
+      this.pending.length === 0
+        ? await this.client.query(text, params as unknown[])
+        : await this.batch(this.inline(text, params))
     refuseUnsafe(result)
     return result
   }
+
+  /** What waits and `last`, as one message; the result of `last`. */
+  private async batch(last: string): Promise<pg.QueryResult> {
+    const texts = [...this.pending, last]
+    this.pending = []
+    this.pendingWork = false
+    this.begun = true
+    const results = (await this.client.query(texts.join(';\n'))) as pg.QueryResult | pg.QueryResult[]
+    return Array.isArray(results) ? results[results.length - 1]! : results
+  }
+
+  /** The statement with its values as literals: pg's own text of each value (prepareValue), quoted. */
+  private inline(text: string, params: readonly SqlValue[]): string {
+    if (params.length === 0) return text
+    return inlined(text, (index) => {
+      if (index >= params.length) throw new RangeError(`no value for $${index + 1} in ${text}`)
+      const value = prepareValue(params[index])
+      if (value === null) return 'NULL'
+      return quoted(Buffer.isBuffer(value) ? `\\x${value.toString('hex')}` : String(value))
+    })
+  }
 }
+
+/**
+ * A string literal of text, as pg's escapeLiteral writes it (quotes doubled; with a backslash, an E'' literal with
+ * backslashes doubled, which reads the same whatever standard_conforming_strings says), without its walk character
+ * by character: a page's literals are many and mostly plain.
+ */
+export function quoted(text: string): string {
+  const inner = text.includes("'") ? text.replaceAll("'", "''") : text
+  return inner.includes('\\') ? ` E'${inner.replaceAll('\\', '\\\\')}'` : `'${inner}'`
+}
+
+/** pg's conversion of a bound value to what it sends (text, or bytes for a Buffer): a literal must say the same. */
+const prepareValue = (pg as unknown as {utils: {prepareValue(value: unknown): string | Buffer | null}}).utils
+  .prepareValue
 
 /** An integer the parser would not turn into a number; refuseUnsafe names its column. */
 class Unsafe {

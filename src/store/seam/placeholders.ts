@@ -56,29 +56,87 @@ export function fromNamed(sql: string): {sql: string; names: string[]} {
 }
 
 /**
- * sql with what `replace` returns at each place outside literals, quoted identifiers and comments (undefined: the
- * character stays).
+ * A numbered statement (`$1`…`$n`) with its values written in as literals, for a batch of statements sent in one
+ * message (pg-store.ts): PostgreSQL's simple protocol takes several statements at once but no parameters.
+ * `literal(i)` is the text of value i (0-based); a `$n` inside a literal, a quoted identifier or a comment stays.
+ * Dollar-quoted strings are not read here: a statement holding one is refused, not inlined wrongly. Each text is
+ * read once (a page's multi-row inserts are a few texts, sent again and again): then only its values are written.
  */
-function rewrite(sql: string, replace: (at: number) => {text: string; length: number} | undefined): string {
-  let out = ''
+export function inlined(sql: string, literal: (index: number) => string): string {
+  let split = splits.get(sql)
+  if (split === undefined) {
+    split = splitAtNumbered(sql)
+    if (splits.size >= MAX_SPLITS) splits.clear()
+    splits.set(sql, split)
+  }
+  const {parts, params} = split
+  const out: string[] = [parts[0]!]
+  for (let i = 0; i < params.length; i++) out.push(literal(params[i]!), parts[i + 1]!)
+  return out.join('')
+}
+
+/** The text around each `$n`, and n - 1 for each. */
+interface Split {
+  parts: string[]
+  params: number[]
+}
+
+const MAX_SPLITS = 500
+const splits = new Map<string, Split>()
+
+function splitAtNumbered(sql: string): Split {
+  if (/\$[A-Za-z_]*\$/.test(sql)) throw new Error(`a dollar-quoted statement cannot be inlined: ${sql}`)
+  const parts: string[] = []
+  const params: number[] = []
+  let from = 0
+  rewrite(
+    sql,
+    (at) => {
+      const digits = /^\$([0-9]+)/.exec(sql.slice(at, at + 12))?.[1]
+      if (digits === undefined) return undefined
+      parts.push(sql.slice(from, at))
+      params.push(Number(digits) - 1)
+      from = at + digits.length + 1
+      return {text: '', length: digits.length + 1}
+    },
+    '$',
+  )
+  parts.push(sql.slice(from))
+  return {parts, params}
+}
+
+/**
+ * sql with what `replace` returns at each place outside literals, quoted identifiers and comments that holds one
+ * of `triggers` (undefined: the character stays).
+ */
+function rewrite(
+  sql: string,
+  replace: (at: number) => {text: string; length: number} | undefined,
+  triggers = '?@',
+): string {
+  const out: string[] = []
+  // sql[copied, i) is text that stays, not yet in out: copied in one slice, not character by character.
+  let copied = 0
   let i = 0
   while (i < sql.length) {
-    const c = sql[i]
-    const skipTo = (end: number) => {
-      const stop = end < 0 ? sql.length : end
-      out += sql.slice(i, stop)
-      i = stop
-    }
-    if (c === "'" || c === '"') skipTo(quotedEnd(sql, i, c))
-    else if (c === '-' && sql[i + 1] === '-') skipTo(lineEnd(sql, i))
-    else if (c === '/' && sql[i + 1] === '*') skipTo(sql.indexOf('*/', i + 2) < 0 ? -1 : sql.indexOf('*/', i + 2) + 2)
-    else {
-      const replaced = c === '?' || c === '@' ? replace(i) : undefined
-      out += replaced?.text ?? c
-      i += replaced?.length ?? 1
-    }
+    const c = sql[i]!
+    if (c === "'" || c === '"') i = quotedEnd(sql, i, c)
+    else if (c === '-' && sql[i + 1] === '-') i = lineEnd(sql, i)
+    else if (c === '/' && sql[i + 1] === '*') {
+      const close = sql.indexOf('*/', i + 2)
+      i = close < 0 ? sql.length : close + 2
+    } else if (triggers.includes(c)) {
+      const replaced = replace(i)
+      if (replaced === undefined) i++
+      else {
+        out.push(sql.slice(copied, i), replaced.text)
+        i += replaced.length
+        copied = i
+      }
+    } else i++
   }
-  return out
+  out.push(sql.slice(copied))
+  return out.join('')
 }
 
 /** The index just past the closing quote; a doubled quote is an escaped one, in both engines. */

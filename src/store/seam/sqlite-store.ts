@@ -95,6 +95,13 @@ class SqliteSession implements Session {
     return this.mapped(() => ({changes: this.statement(sql).run(...params).changes}))
   }
 
+  async queue(sql: string, params: readonly SqlValue[] = []): Promise<void> {
+    await this.run(sql, params)
+  }
+
+  /** Nothing waits: `queue` ran its statement. */
+  async flush(): Promise<void> {}
+
   async *iterate<T = Row>(sql: string, params: readonly SqlValue[] = []): AsyncGenerator<T> {
     const rows = this.mapped(() => this.statement(sql).iterate(...params))
     try {

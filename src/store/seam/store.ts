@@ -28,6 +28,13 @@ export interface Queryable {
   get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>
   run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>
   /**
+   * A statement whose answer nothing waits for (rows to insert): SQLite runs it now; PostgreSQL sends it with the
+   * next statement that answers something, or with the end of this transaction or savepoint, in one message. Its
+   * failure is then that statement's, or the end's: either way this transaction (or savepoint) fails, as it would
+   * have at once.
+   */
+  queue(sql: string, params?: readonly SqlValue[]): Promise<void>
+  /**
    * Rows as they are read, without holding them all: break out of the loop to stop early. No other statement may
    * write while the loop runs (SQLite refuses it), though reads may.
    */

@@ -17,6 +17,8 @@ export interface Session extends Queryable {
   rollback(): Promise<void>
   /** SAVEPOINT, RELEASE and ROLLBACK TO, which both engines spell the same way. */
   control(sql: string): Promise<void>
+  /** Sends the statements `queue` left waiting, if any: a savepoint's, before its end, so their failure is its own. */
+  flush(): Promise<void>
 }
 
 type Callback<T> = (q: Queryable) => Promise<T>
@@ -72,6 +74,7 @@ function guarded(frame: Frame): Queryable {
     all: (sql, params) => checked(() => session.all(sql, params)),
     get: (sql, params) => checked(() => session.get(sql, params)),
     run: (sql, params) => checked(() => session.run(sql, params)),
+    queue: (sql, params) => checked(() => session.queue(sql, params)),
     iterate: <T>(sql: string, params?: Parameters<Queryable['iterate']>[1]) => ({
       async *[Symbol.asyncIterator]() {
         frame.check()
@@ -141,6 +144,8 @@ export class Transactions {
     try {
       const result = await this.frames.run(frame, () => fn(frame.q))
       frame.check()
+      // The savepoint's queued statements are its own: one that fails undoes this savepoint, not its parent.
+      await parent.session.flush()
       frame.ended = true
       await control(`RELEASE SAVEPOINT ${name}`)
       return result

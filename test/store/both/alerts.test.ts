@@ -34,8 +34,7 @@ import {
   awaitingChildren,
   closeQuarantined,
   countOpenQuarantine,
-  hasAwaitingChildren,
-  hasOpenQuarantine,
+  openQuarantineOf,
   listQuarantine,
   openHeldState,
   openQuarantineReason,
@@ -607,8 +606,7 @@ describe.each(handleEngines(postgres))('the alerts group on $engine', ({engine: 
     })
 
     it('answers what is held and why, and finds the children waiting for a payment', async () => {
-      expect(await handle.read(hasOpenQuarantine.ops('p1'))).toBe(false)
-      expect(await handle.read(hasAwaitingChildren.ops('p1'))).toBe(false)
+      expect(await handle.read(openQuarantineOf.ops('p1'))).toEqual({anyOpen: false, awaiting: false})
       await handle.write(
         (function* () {
           yield* quarantine.ops(held('re_2', T0, {parentExternalId: 'ch_ü'}))
@@ -616,11 +614,12 @@ describe.each(handleEngines(postgres))('the alerts group on $engine', ({engine: 
           yield* quarantine.ops(held('re_3', T0, {parentExternalId: 'CH_Ü'}))
           yield* quarantine.ops({...held('dp_1', T0, {parentExternalId: 'ch_ü'}), reason: 'invalid_payload'})
           yield* quarantine.ops({...held('re_9', T0, {parentExternalId: 'ch_ü'}), provider: 'p2'})
+          yield* quarantine.ops({...held('dp_4', T0), provider: 'p4', reason: 'invalid_payload'})
         })(),
       )
-      expect(await handle.read(hasOpenQuarantine.ops('p1'))).toBe(true)
-      expect(await handle.read(hasOpenQuarantine.ops('p3'))).toBe(false)
-      expect(await handle.read(hasAwaitingChildren.ops('p1'))).toBe(true)
+      expect(await handle.read(openQuarantineOf.ops('p1'))).toEqual({anyOpen: true, awaiting: true})
+      expect(await handle.read(openQuarantineOf.ops('p4'))).toEqual({anyOpen: true, awaiting: false})
+      expect(await handle.read(openQuarantineOf.ops('p3'))).toEqual({anyOpen: false, awaiting: false})
       expect(await handle.read(openQuarantineReason.ops('p1', 'dp_1'))).toBe('invalid_payload')
       expect(await handle.read(openQuarantineReason.ops('p1', 'nope'))).toBeNull()
       const children = await handle.read(awaitingChildren.ops('p1', 'ch_ü'))
@@ -640,6 +639,7 @@ describe.each(handleEngines(postgres))('the alerts group on $engine', ({engine: 
         {provider: 'p1', reason: 'awaiting_parent', n: 1},
         {provider: 'p1', reason: 'invalid_payload', n: 1},
         {provider: 'p2', reason: 'awaiting_parent', n: 1},
+        {provider: 'p4', reason: 'invalid_payload', n: 1},
       ])
     })
 

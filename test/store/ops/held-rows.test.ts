@@ -8,9 +8,8 @@ import type {Queryable, SqlValue} from '../../../src/store/seam/store.js'
 function recorder(): {q: Queryable; sent: Array<{sql: string; params: readonly SqlValue[]}>} {
   const sent: Array<{sql: string; params: readonly SqlValue[]}> = []
   const q = {
-    run: async (sql: string, params: readonly SqlValue[] = []) => {
+    queue: async (sql: string, params: readonly SqlValue[] = []) => {
       sent.push({sql, params})
-      return {changes: 0}
     },
   } as unknown as Queryable
   return {q, sent}

@@ -9,9 +9,12 @@ import {
   get,
   type HeldInsert,
   later,
+  lockForTransaction,
   now,
   type Ops,
+  read,
   run,
+  send,
   value,
   values,
   write,
@@ -238,6 +241,72 @@ describe.each(handleEngines(postgres))('statement generators on $engine', ({engi
       await expect(attempt).rejects.toThrow(kind === 'sqlite' ? /UNIQUE|constraint/i : /duplicate key|unique/i)
       expect(await ledger.handle.read(siteIds())).toEqual([])
     })
+
+    it('a statement sent without waiting for its answer is there for the next read and commits; its failure fails all', async () => {
+      const seen = await ledger.handle.write(
+        (function* () {
+          yield* send(SITE, ['berlin', 'Berlin', 'EUR', T, T])
+          yield* later(HELD_SITE, 1, ['paris', 'Paris', 'EUR', T, T])
+          yield* send("UPDATE sites SET name = 'Paris, held first' WHERE id = ?", ['paris'])
+          return yield* all('SELECT id, name FROM sites ORDER BY id')
+        })(),
+      )
+      expect(seen).toEqual([
+        {id: 'berlin', name: 'Berlin'},
+        {id: 'paris', name: 'Paris, held first'},
+      ])
+      await expect(
+        ledger.handle.write(
+          (function* () {
+            yield* addSite('oslo')
+            yield* send(SITE, ['berlin', 'again', 'EUR', T, T])
+          })(),
+        ),
+      ).rejects.toThrow(kind === 'sqlite' ? /UNIQUE|constraint/i : /duplicate key|unique/i)
+      expect(await ledger.handle.read(siteIds())).toEqual(['berlin', 'paris'])
+    })
+
+    it('a read nested in a write sees the rows held before it', async () => {
+      const seen = await ledger.handle.write(
+        (function* () {
+          yield* later(HELD_SITE, 1, ['berlin', 'Berlin', 'EUR', T, T])
+          return yield* read(siteIds())
+        })(),
+      )
+      expect(seen).toEqual(['berlin'])
+    })
+
+    it.runIf(kind === 'postgres')(
+      'an advisory lock a rolled-back savepoint took is taken again, and held',
+      async () => {
+        const KEY = 4_242
+        const held = () =>
+          value<number>(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objid = ?",
+            [KEY],
+          )
+        const seen = await ledger.handle.write(
+          (function* () {
+            try {
+              yield* write(
+                (function* () {
+                  yield* lockForTransaction(KEY)
+                  throw new Error('undone')
+                })(),
+              )
+            } catch {
+              // the savepoint is rolled back, and the lock with it
+            }
+            const after = yield* held()
+            yield* lockForTransaction(KEY)
+            yield* write(lockForTransaction(KEY))
+            yield* lockForTransaction(KEY)
+            return [after, yield* held()]
+          })(),
+        )
+        expect(seen).toEqual([0, 1])
+      },
+    )
   })
 })
 

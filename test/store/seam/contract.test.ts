@@ -187,6 +187,71 @@ describe.each(engines(postgres))('the store seam on $kind', ({kind, skip, open})
       expect(await store.read((q) => q.get(COUNTS))).toEqual(NOTHING)
     })
 
+    it('queued statements reach the server with what comes next, value for value, and are seen by it', async () => {
+      const NASTY = `it's a \\ back'slash '' and a ? and $1 \\' end`
+      const inside = await store.write(async (q) => {
+        await q.queue(
+          `INSERT INTO sites (id, name, currency, created_at, updated_at) VALUES (?, 'what? it''s $1', ?, ?, ?)`,
+          ['berlin', 'EUR', T, T],
+        )
+        await q.queue(CUSTOMER, ['c1', 'berlin', UNICODE, NASTY, T, T])
+        await q.queue(CUSTOMER, ['c2', 'berlin', null, '', T, T])
+        await q.queue(POSTING, [1, 'p1:ch_1', 'customer:c1', BigInt(MAX), T])
+        await q.queue(POSTING, [1, 'p1:ch_1', 'clearing:p1', -MAX, T])
+        await q.queue(WEBHOOK, ['e1', T, T, T, ALL_BYTES])
+        await q.queue(WEBHOOK, ['e2', T, T, T, new Uint8Array([0, 92, 39, 255])])
+        await q.queue("UPDATE customers SET name = ? WHERE id = ? AND name IS NULL AND '$1' = '$1'", ['two $1 ?', 'c2'])
+        return q.get(COUNTS)
+      })
+      expect(inside).toEqual({sites: 1, customers: 2, postings: 2, balances: 2, audit: 0})
+      const read = await store.read(async (q) => ({
+        site: await q.get('SELECT name FROM sites'),
+        customers: await q.all('SELECT id, name, email FROM customers ORDER BY id'),
+        postings: await q.all('SELECT amount_minor FROM ledger_postings ORDER BY id'),
+        bodies: (await q.all<{body: Buffer}>('SELECT body FROM webhook_events ORDER BY id')).map((r) => [...r.body]),
+      }))
+      expect(read).toEqual({
+        site: {name: "what? it's $1"},
+        customers: [
+          {id: 'c1', name: UNICODE, email: NASTY},
+          {id: 'c2', name: 'two $1 ?', email: ''},
+        ],
+        postings: [{amount_minor: MAX}, {amount_minor: -MAX}],
+        bodies: [[...ALL_BYTES], [0, 92, 39, 255]],
+      })
+    })
+
+    it('a queued statement that fails fails what comes after it: its transaction, or only its savepoint', async () => {
+      // Refused at the next statement (PostgreSQL) or at once (SQLite): either way the transaction rolls back.
+      await expect(
+        store.write(async (q) => {
+          await site(q)
+          await q.queue(SITE, ['berlin', 'again', 'EUR', T, T])
+          await q.get('SELECT 1 AS one')
+        }),
+      ).rejects.toThrow()
+      // Nothing after it: refused at the commit.
+      await expect(
+        store.write(async (q) => {
+          await site(q)
+          await q.queue(SITE, ['berlin', 'again', 'EUR', T, T])
+        }),
+      ).rejects.toThrow()
+      expect(await store.read((q) => q.get(COUNTS))).toEqual(NOTHING)
+      // In a savepoint: refused at its end, which its caller catches and goes on.
+      await store.write(async (q) => {
+        await site(q)
+        await expect(
+          store.write(async (inner) => {
+            await inner.queue(CUSTOMER, ['c1', 'berlin', null, null, T, T])
+            await inner.queue(SITE, ['berlin', 'again', 'EUR', T, T])
+          }),
+        ).rejects.toThrow()
+        await customer(q, 'c2')
+      })
+      expect(await customers(store)).toEqual(['c2'])
+    })
+
     it('refuses to write in a read, and a Queryable used after its transaction', async () => {
       await expect(store.read((q) => site(q))).rejects.toThrow()
       await expect(store.read(() => store.write((q) => site(q)))).rejects.toThrow(/a write cannot run inside a read/)

@@ -1,6 +1,9 @@
+import fc from 'fast-check'
+import pg from 'pg'
 import {describe, expect, it} from 'vitest'
 
-import {fromNamed, numbered} from '../../../src/store/seam/placeholders.js'
+import {quoted} from '../../../src/store/seam/pg-store.js'
+import {fromNamed, inlined, numbered} from '../../../src/store/seam/placeholders.js'
 
 describe('? placeholders become $n for PostgreSQL', () => {
   it.each([
@@ -47,5 +50,45 @@ describe('@name placeholders become $n, one per name, for PostgreSQL', () => {
 
   it('leaves @name alone where ? is translated', () => {
     expect(numbered("SELECT @a, ?, '@b'")).toBe("SELECT @a, $1, '@b'")
+  })
+})
+
+describe('values written into a numbered statement, for a batch sent in one message', () => {
+  const values = ['a', "it's", 'ten']
+  const literal = (i: number) => quoted(values[i]!)
+
+  it.each([
+    ['SELECT $1, $2', "SELECT 'a', 'it''s'"],
+    // $1 is not the start of $10, nor of $2; each number names its value wherever it stands, and may repeat.
+    ['SELECT $3 || $1 || $3', "SELECT 'ten' || 'a' || 'ten'"],
+    ['SELECT \'$1\', "$2", $1 -- $3\n, $2', "SELECT '$1', \"$2\", 'a' -- $3\n, 'it''s'"],
+    ['SELECT $1 /* $2 */', "SELECT 'a' /* $2 */"],
+    ['SELECT 1', 'SELECT 1'],
+  ])('%j', (sql, expected) => {
+    expect(inlined(sql, literal)).toBe(expected)
+    expect(inlined(sql, literal)).toBe(expected) // read once, written again
+  })
+
+  it('names $10 as the tenth value, not the first followed by 0', () => {
+    const ten = Array.from({length: 10}, (_, i) => `$${i + 1}`).join(',')
+    expect(inlined(`VALUES (${ten})`, (i) => String(i))).toBe('VALUES (0,1,2,3,4,5,6,7,8,9)')
+  })
+
+  it('refuses a dollar-quoted statement rather than read its body wrongly', () => {
+    expect(() => inlined('SELECT $$ $1 $$, $1', literal)).toThrow(/dollar-quoted/)
+    expect(() => inlined('SELECT $tag$ x $tag$', literal)).toThrow(/dollar-quoted/)
+  })
+
+  it("quotes any text as pg's escapeLiteral does", () => {
+    fc.assert(
+      fc.property(fc.string({unit: fc.constantFrom("'", '\\', 'a', 'é', '东', '"', '$', '?', ' ', '\n')}), (text) => {
+        expect(quoted(text)).toBe(pg.escapeLiteral(text))
+      }),
+    )
+    fc.assert(
+      fc.property(fc.string({unit: 'grapheme'}), (text) => {
+        expect(quoted(text)).toBe(pg.escapeLiteral(text))
+      }),
+    )
   })
 })
