@@ -100,7 +100,8 @@ async function answer1(target: AsyncTarget, op: Op): Promise<unknown> {
       return undefined
     case 'lock':
       if (target.engine !== 'postgres' || target.locks!.has(op.key)) return undefined
-      await q.get('SELECT pg_advisory_xact_lock(?)', [op.key])
+      // Its answer is nothing: it goes with the next statement, which the server runs only once the lock is granted.
+      await q.queue('SELECT pg_advisory_xact_lock(?)', [op.key])
       target.locks!.add(op.key)
       return undefined
     case 'now':

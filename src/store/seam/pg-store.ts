@@ -28,15 +28,14 @@ export function pgStore(config: pg.PoolConfig): Store {
     const session = new PgSession(client)
     // A connection that drops while checked out, between two statements, emits 'error' on the client rather than
     // failing a query: without a listener that would end the process. The next statement fails with the reason.
-    let lost: Error | undefined
-    const onError = (error: Error) => void (lost ??= error)
+    const onError = (error: Error) => void (session.lost ??= error)
     client.on('error', onError)
     try {
       return (await transactions.run(session, mode, fn)) as T
     } finally {
       client.off('error', onError)
       // A client that could not roll back, or whose connection dropped, is destroyed, never handed to the next caller.
-      client.release(session.broken ?? lost)
+      client.release(session.broken ?? session.lost)
     }
   }
   return {
@@ -59,6 +58,8 @@ let cursors = 0
  */
 class PgSession implements Session {
   broken: Error | undefined
+  /** Why the connection dropped while no statement was in flight (the server ended it, the network cut it). */
+  lost: Error | undefined
   /** Statements for the next message, in order, with their values written in. */
   private pending: string[] = []
   /** Whether `pending` holds more than BEGIN and savepoint control: rows or statements that may fail. */
@@ -149,7 +150,7 @@ class PgSession implements Session {
   private async query(text: string, params: readonly SqlValue[] = []): Promise<pg.QueryResult> {
     const result =
       this.pending.length === 0
-        ? await this.client.query(text, params as unknown[])
+        ? await this.sent(this.client.query(text, params as unknown[]))
         : await this.batch(this.inline(text, params))
     refuseUnsafe(result)
     return result
@@ -161,8 +162,20 @@ class PgSession implements Session {
     this.pending = []
     this.pendingWork = false
     this.begun = true
-    const results = (await this.client.query(texts.join(';\n'))) as pg.QueryResult | pg.QueryResult[]
+    const results = (await this.sent(this.client.query(texts.join(';\n')))) as pg.QueryResult | pg.QueryResult[]
     return Array.isArray(results) ? results[results.length - 1]! : results
+  }
+
+  /**
+   * A statement's answer; when the connection dropped before it was sent, the reason it dropped (the server's
+   * `terminating connection`, 57P01; a reset) rather than pg's "Client has encountered a connection error".
+   */
+  private async sent<R>(answer: Promise<R>): Promise<R> {
+    try {
+      return await answer
+    } catch (error) {
+      throw this.lost ?? error
+    }
   }
 
   /** The statement with its values as literals: pg's own text of each value (prepareValue), quoted. */

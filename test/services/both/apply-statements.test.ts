@@ -169,7 +169,7 @@ describe.skipIf(postgres.skip !== undefined)('a sync page on PostgreSQL', () => 
 
     expect(large.perPage).toEqual(small.perPage)
     // A handful of messages per page: its reads, one each, and what needs no answer (inserts, the cursor, run counts,
-    // savepoints) sent with them (16 and 11 here; 35 and 24 when each statement went alone).
+    // savepoints, the audit chain's lock) sent with them (15 and 10 here; 35 and 24 when each statement went alone).
     for (const n of large.perPage) expect(n).toBeLessThan(20)
     expect(large.locksPerPage).toEqual([1, 1])
 
