@@ -162,7 +162,9 @@ class PgSession implements Session {
     this.pending = []
     this.pendingWork = false
     this.begun = true
-    const results = (await this.sent(this.client.query(texts.join(';\n')))) as pg.QueryResult | pg.QueryResult[]
+    // A newline before each `;`: a statement may end in a line comment, which would swallow the separator.
+    const message = texts.map(unterminated).join('\n;\n')
+    const results = (await this.sent(this.client.query(message))) as pg.QueryResult | pg.QueryResult[]
     return Array.isArray(results) ? results[results.length - 1]! : results
   }
 
@@ -198,6 +200,17 @@ class PgSession implements Session {
 export function quoted(text: string): string {
   const inner = text.includes("'") ? text.replaceAll("'", "''") : text
   return inner.includes('\\') ? ` E'${inner.replaceAll('\\', '\\\\')}'` : `'${inner}'`
+}
+
+/** The statement without the `;` and blanks it may end with (an empty statement between two would answer too). */
+function unterminated(text: string): string {
+  let end = text.length
+  while (end > 0) {
+    const c = text.charCodeAt(end - 1)
+    if (c !== 59 && c > 32) break
+    end--
+  }
+  return end === text.length ? text : text.slice(0, end)
 }
 
 /** pg's conversion of a bound value to what it sends (text, or bytes for a Buffer): a literal must say the same. */
