@@ -59,8 +59,8 @@ describe.skipIf(postgres.skip !== undefined)('sync on PostgreSQL: several hosts 
       faultSeed: 5,
       delayMs: 2,
     })
-    // The world (1,500 payments imported, the emulator started) is built before the clock of the test starts; on a
-    // loaded host (five e2e files at once on two cores) it once took longer than the 30 s default.
+    // The world (1,500 payments imported, the emulator started) is built here, under the hook's timeout: a run of five
+    // e2e files at once on two cores failed this file at 30 s, the 30 s default's time, not the test's 600 s.
   }, 120_000)
   afterAll(async () => {
     for (const store of stores) await store.close()
