@@ -151,6 +151,13 @@ const SEEDS: Record<number, string> = {
       VALUES ('stripe-9', 'evt_15', '2024-01-15T00:00:00.000Z', '2024-01-15T00:00:00.004Z', 4, '2024-01-15T00:00:00.000Z',
       'fetching', 'charge.updated', '[]', X'7B7D', '{}', '2024-01-15T00:10:00.000Z', 'webhooks@host#15#1#abcdef12');
   `,
+  // 011: an invoice's row number is a column (the rowid), carried as one by a copy.
+  16: `
+    INSERT INTO sites VALUES ('tours', 'Tours', 'EUR', 'FR', 'Europe/Paris', '2024-01-16T00:00:00.000Z', '2024-01-16T00:00:00.000Z');
+    INSERT INTO customers VALUES ('c16', 'tours', 'silver', 'Ada', 'ada@example.test', '2024-01-16T00:00:00.000Z', '2024-01-16T00:00:00.000Z');
+    INSERT INTO invoices (id, site, customer, amount_minor, currency, issued_at, due_at, created_at, updated_at, row_no)
+      VALUES ('inv16', 'tours', 'c16', 1600, 'EUR', '2024-01-16', NULL, '2024-01-16T00:00:00.000Z', '2024-01-16T00:00:00.000Z', 1016);
+  `,
 }
 
 /** Columns a migration removed on purpose, by the version that removed them (their content's new home tested). */
@@ -388,6 +395,36 @@ describe('migrations', () => {
       }
     },
   )
+
+  it('version 16 makes the rowid of each invoice its row_no: import order and gaps kept, new rows after the greatest', () => {
+    const {file, raw} = rawFile()
+    buildAt(raw, 15)
+    const at = '2024-01-15T00:00:00.000Z'
+    const insert = raw.prepare(
+      `INSERT INTO invoices (id, site, customer, amount_minor, currency, issued_at, created_at, updated_at)
+       VALUES (?, 'lyon', 'c6', 100, 'EUR', '2024-01-15', '${at}', '${at}')`,
+    )
+    for (const id of ['inv-z', 'inv-a', 'inv-gone', 'inv-m']) insert.run(id)
+    raw.exec(`DELETE FROM invoices WHERE id = 'inv-gone'`)
+    const before = raw.prepare('SELECT rowid AS row, id FROM invoices ORDER BY rowid').all()
+    raw.close()
+    const db = openDatabase(file)
+    try {
+      expect(db.raw.prepare('SELECT row_no AS row, id FROM invoices ORDER BY row_no').all()).toEqual(before)
+      expect(db.raw.prepare('SELECT count(*) FROM invoices WHERE row_no <> rowid').pluck().get()).toBe(0)
+      db.raw.exec(`INSERT INTO invoices (id, site, customer, amount_minor, currency, issued_at, created_at, updated_at)
+        VALUES ('inv-new', 'lyon', 'c6', 1, 'EUR', '2024-01-16', '${at}', '${at}')`)
+      const greatest = (before.at(-1) as {row: number}).row
+      expect(db.raw.prepare(`SELECT row_no FROM invoices WHERE id = 'inv-new'`).pluck().get()).toBe(greatest + 1)
+      expect(() =>
+        db.raw
+          .exec(`INSERT INTO invoices (id, site, customer, amount_minor, currency, issued_at, created_at, updated_at)
+          VALUES ('inv-a', 'lyon', 'c6', 1, 'EUR', '2024-01-16', '${at}', '${at}')`),
+      ).toThrow(/UNIQUE constraint failed: invoices.id/)
+    } finally {
+      db.close()
+    }
+  })
 
   it('ledger_balances follow the postings, and the invoice key refuses the same posting twice', () => {
     const {file, raw} = rawFile()

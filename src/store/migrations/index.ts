@@ -8,6 +8,7 @@ import {retryRules} from './007-retry-rules.js'
 import {retries} from './008-retries.js'
 import {webhookEvents} from './009-webhook-events.js'
 import {claimants} from './010-claimants.js'
+import {invoiceRows} from './011-invoice-rows.js'
 import type {Migration} from './migration.js'
 
 export type {Migration} from './migration.js'
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   retries,
   webhookEvents,
   claimants,
+  invoiceRows,
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0

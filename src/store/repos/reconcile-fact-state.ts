@@ -38,8 +38,8 @@ export interface InvoiceRow {
 }
 
 /**
- * What the passes over a site's invoices and transactions learn, kept in typed arrays indexed by invoice rowid and
- * transaction seq, so rows the reconciliation only needs to count never become objects. Invoices and payments that
+ * What the passes over a site's invoices and transactions learn, kept in typed arrays indexed by invoice row
+ * (row_no, SQLite's rowid) and transaction seq, so rows the reconciliation only needs to count never become objects. Invoices and payments that
  * are not plain (core/reconcile/facts.ts) are handed over as facts; plain pairs are tallied at the end. A plain
  * pair is in the site's currency and its payment's amount is its invoice's (the SQL compared them), so invoices
  * carry none here.
@@ -48,7 +48,7 @@ export class FactState {
   readonly facts: SiteFacts
   /** Per currency, over every invoice and succeeded payment, refund and dispute of the site (the identity). */
   readonly sums = new Map<string, GatewaySums>()
-  // by invoice rowid
+  // by invoice row
   readonly refs: Uint8Array
   readonly firstPayment: Int32Array
   readonly invoiceIndex: Int32Array
@@ -63,11 +63,11 @@ export class FactState {
   readonly paymentAmount: Float64Array
   readonly paymentIndex: Int32Array
   readonly hasChildren: Uint8Array
-  /** The rowid of each invoice, the seq of each payment and adjustment handed over, by fact index. */
+  /** The row of each invoice, the seq of each payment and adjustment handed over, by fact index. */
   readonly invoiceRows: number[] = []
   readonly paymentSeqs: number[] = []
   readonly adjustmentSeqs: number[] = []
-  /** Payments that name an invoice but have not succeeded: the first seq by invoice rowid, the next by seq. */
+  /** Payments that name an invoice but have not succeeded: the first seq by invoice row, the next by seq. */
   readonly firstAttempt: Int32Array
   readonly nextAttempt: Int32Array
   private readonly names = new Map<number, number[]>()

@@ -1,8 +1,8 @@
 import type {SiteFacts} from '../../core/reconcile/facts.js'
 import type {Db} from '../db.js'
-import {bothWays, words, type Words} from '../ops/dialect.js'
+import {bothWays} from '../ops/dialect.js'
 import {dual, type Dual} from '../ops/dual.js'
-import {all, each, type Ops, type Sql, value, values} from '../ops/op.js'
+import {all, each, type Ops, value, values} from '../ops/op.js'
 import {FactState, type FactScope, type InvoiceRow, type PaymentRow} from './reconcile-fact-state.js'
 import {invoiceRow} from './reconcile-ledger.js'
 import {type SinkHandler, withSinks} from './reconcile-sink.js'
@@ -18,9 +18,10 @@ const PROGRESS_EVERY = 1 << 16
 // feeds them to the same handlers: PostgreSQL's path, which SQLite runs too when asked through a handle without its
 // Db (the tests hold the two to the same facts). finishFacts, which reads plain rows, is one for both.
 //
-// An invoice's `row`, which the state's arrays are indexed by, is SQLite's rowid. PostgreSQL's invoices have none:
-// there it is the invoice's rank by id, 1 to the number of invoices, as reconcile-ledger.ts's invoiceRow and
-// customerInvoices number them, and the same in every statement of the one snapshot a reconciliation reads in.
+// An invoice's `row`, which the state's arrays are indexed by, is its row_no (import order, schema version 16), on
+// SQLite the rowid itself: the sink statements below say rowid, the same column.
+
+const MAX_ROW = 'SELECT max(row_no) FROM invoices'
 
 /** Twin of a pass: SQLite's sink reader as the call, the cursor reader as `.ops`. */
 function twin<A extends unknown[], T>(sqlite: (db: Db, ...args: A) => T, ops: (...args: A) => Ops<T>): Dual<A, T> {
@@ -40,7 +41,7 @@ const readBySinks = new WeakMap<FactState, Db>()
  */
 export const loadSiteFacts = twin(function loadSiteFacts(db: Db, scope: FactScope): FactState {
   const maxSeq = (db.stmt('SELECT max(seq) FROM transactions').pluck().get() as number | null) ?? 0
-  const maxRow = (db.stmt('SELECT max(rowid) FROM invoices').pluck().get() as number | null) ?? 0
+  const maxRow = (db.stmt(MAX_ROW).pluck().get() as number | null) ?? 0
   const state = new FactState(scope, maxSeq, maxRow)
   readBySinks.set(state, db)
   adjustmentsPass(db, state)
@@ -350,50 +351,18 @@ function paymentsPass(db: Db, state: FactState, maxSeq: number): Array<{index: n
   return handlers.unresolved
 }
 
-/**
- * An invoice and its row as SQLite numbers it (rowid) and as PostgreSQL does (its rank by id, over every invoice:
- * the window is computed before a condition on the outer query filters, so a site's invoices keep their ranks).
- */
-interface RowWords extends Words {
-  invoices(alias: string): string
-  row(alias: string): string
-  maxRow: string
-}
-
-const sqliteRows: RowWords = {
-  ...words('sqlite'),
-  invoices: (alias) => `invoices ${alias}`,
-  row: (alias) => `${alias}.rowid`,
-  maxRow: 'SELECT max(rowid) FROM invoices',
-}
-
-const postgresRows: RowWords = {
-  ...words('postgres'),
-  invoices: (alias) => `(SELECT r.*, row_number() OVER (ORDER BY r.id) AS row_no FROM invoices r) ${alias}`,
-  row: (alias) => `${alias}.row_no`,
-  maxRow: 'SELECT count(*) FROM invoices',
-}
-
-function withRows(template: (w: RowWords) => string): Sql {
-  return {sqlite: template(sqliteRows), postgres: template(postgresRows)}
-}
-
-const MAX_ROW = withRows((w) => w.maxRow)
-
 // SQLite's CASE above as columns: PostgreSQL types a parameter where it first meets it, so @from and @to are cast
 // before their NULL tests.
-const PAYMENT_ROWS = withRows(
-  (w) => `
+const PAYMENT_ROWS = `
   SELECT t.seq, t.id, t.provider, t.customer_id AS customer, t.amount_minor AS amount, t.currency, t.occurred_at,
-    t.invoice_ref, ${w.row('i')} AS row_no, i.site,
+    t.invoice_ref, i.row_no, i.site,
     (t.currency = @currency AND i.site = @site AND i.customer = t.customer_id AND i.currency = t.currency
       AND i.amount_minor = t.amount_minor) AS same_terms,
     ((CAST(@from AS text) IS NULL OR i.issued_at >= @from) AND (CAST(@to AS text) IS NULL OR i.issued_at < @to))
       AS issued_in_period
-  FROM transactions t LEFT JOIN ${w.invoices('i')} ON i.id = t.invoice_ref
+  FROM transactions t LEFT JOIN invoices i ON i.id = t.invoice_ref
   WHERE t.status = 'succeeded' AND t.type = 'payment' AND t.site_id = @site
-  ORDER BY t.seq`,
-)
+  ORDER BY t.seq`
 
 interface PaymentJoinRow {
   seq: number
@@ -500,13 +469,11 @@ function attemptsPass(db: Db, state: FactState): void {
   )
 }
 
-const ATTEMPT_ROWS = withRows(
-  (w) => `
-  SELECT ${w.row('i')} AS row_no, t.seq FROM transactions t JOIN ${w.invoices('i')} ON i.id = t.invoice_ref
+const ATTEMPT_ROWS = `
+  SELECT i.row_no, t.seq FROM transactions t JOIN invoices i ON i.id = t.invoice_ref
   WHERE t.status IN ('pending', 'authorized', 'failed', 'canceled') AND t.type = 'payment' AND t.site_id = @site
     AND i.site = @site
-  ORDER BY t.seq`,
-)
+  ORDER BY t.seq`
 
 function* attemptsOps(state: FactState): Ops<void> {
   yield* each<{row_no: number; seq: number}>(ATTEMPT_ROWS, {site: state.scope.site}, (r) =>
@@ -579,11 +546,11 @@ interface InvoiceRowRow {
   due_at: string | null
 }
 
-const invoiceRowsWhere = (w: RowWords, where: string) => `
-  SELECT ${w.row('i')} AS row_no, i.id, i.customer, i.amount_minor AS amount, i.currency, i.issued_at, i.due_at
-  FROM ${w.invoices('i')} WHERE ${where} ORDER BY row_no`
+const invoiceRowsWhere = (where: string) => `
+  SELECT i.row_no, i.id, i.customer, i.amount_minor AS amount, i.currency, i.issued_at, i.due_at
+  FROM invoices i WHERE ${where} ORDER BY row_no`
 
-const SITE_INVOICES = withRows((w) => invoiceRowsWhere(w, 'i.site = @site'))
+const SITE_INVOICES = invoiceRowsWhere('i.site = @site')
 
 const toInvoiceRow = (r: InvoiceRowRow): InvoiceRow => ({
   row: r.row_no,
@@ -681,9 +648,7 @@ function invoicesByRow(db: Db, rows: readonly number[]): InvoiceRow[] {
   return invoicesWhere(db, 'rowid IN (SELECT value FROM json_each(@rows))', {rows: JSON.stringify(rows)})
 }
 
-// On PostgreSQL the ranks are computed over every invoice for the few rows asked for (an index-only scan of the
-// primary key): cheap for a hand-over now and then, not for one per invoice of a large ledger.
-const INVOICES_BY_ROW = withRows((w) => invoiceRowsWhere(w, `${w.row('i')} ${w.inList('integer')}`))
+const INVOICES_BY_ROW = bothWays((w) => invoiceRowsWhere(`i.row_no ${w.inList('integer')}`))
 
 function* invoicesByRowOps(rows: readonly number[]): Ops<InvoiceRow[]> {
   if (rows.length === 0) return []

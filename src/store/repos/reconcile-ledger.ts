@@ -1,19 +1,7 @@
 import type {Balances} from '../../core/reconcile/identity.js'
 import {bothWays, words, type Words} from '../ops/dialect.js'
 import {dual} from '../ops/dual.js'
-import {all, type Engine, get, type Ops, type Sql} from '../ops/op.js'
-
-/**
- * An invoice's `row`, which the reconciliation's arrays are indexed by (reconcile-fact-state.ts): SQLite's rowid.
- * PostgreSQL's invoices have none; there it is the invoice's rank by id, 1 to n, the same in every statement of one
- * snapshot (a reconciliation reads in one), so a PostgreSQL twin of loadSiteFacts must number invoices the same way
- * (`row_number() OVER (ORDER BY id)`). Counting is an index-only scan up to the id: fine for the few invoices the
- * ledger check and the quarantine look up, not for a pass over a site's.
- */
-const INVOICE_ROW_OF: Record<Engine, (invoice: string) => string> = {
-  sqlite: (invoice) => `${invoice}.rowid`,
-  postgres: (invoice) => `(SELECT count(*) FROM invoices j WHERE j.id <= ${invoice}.id)`,
-}
+import {all, get, type Ops, type Sql} from '../ops/op.js'
 
 const SITE_BALANCES = bothWays(
   (w) => `SELECT substr(account, 10) AS customer, currency, minor FROM ledger_balances
@@ -130,21 +118,18 @@ export interface PostedInvoice {
   posted: Map<string, number>
 }
 
-// PostgreSQL groups by the key its row (the rank) is made from, and orders as SQLite's GROUP BY does: by row, then
-// currency.
-const customerInvoicesSql = (engine: Engine, groupBy: string) => {
-  const w = words(engine)
-  return `SELECT ${INVOICE_ROW_OF[engine]('i')} AS row, i.id, i.customer, i.amount_minor AS amount, i.currency, l.currency AS ${w.alias('postedCurrency')},
+// An invoice's `row` (row_no), which the reconciliation's arrays are indexed by: its import order (schema version 16).
+// Ordered as SQLite's GROUP BY orders: by row, then currency.
+const CUSTOMER_INVOICES = bothWays(
+  (
+    w,
+  ) => `SELECT i.row_no AS row, i.id, i.customer, i.amount_minor AS amount, i.currency, l.currency AS ${w.alias('postedCurrency')},
          SUM(l.amount_minor) AS posted
        FROM invoices i LEFT JOIN ledger_postings l
          ON l.txn_seq IS NULL AND l.txn_id = 'invoice:' || i.id AND l.account = 'customer:' || i.customer
        WHERE i.customer ${w.inList('text', '@customers')} AND i.site = @site
-       ${groupBy}`
-}
-const CUSTOMER_INVOICES: Sql = {
-  sqlite: customerInvoicesSql('sqlite', 'GROUP BY i.rowid, l.currency ORDER BY i.rowid'),
-  postgres: customerInvoicesSql('postgres', 'GROUP BY i.id, l.currency ORDER BY i.id, l.currency'),
-}
+       GROUP BY i.row_no, l.currency ORDER BY i.row_no, l.currency`,
+)
 
 export const customerInvoices = dual(function* customerInvoices(
   site: string,
@@ -201,12 +186,9 @@ export const txnOwners = dual(function* txnOwners(
   return new Map(rows.map(({id, ...owner}) => [id, owner]))
 })
 
-const INVOICE_ROW: Sql = {
-  sqlite: 'SELECT rowid AS row, site FROM invoices WHERE id = ?',
-  postgres: `SELECT ${INVOICE_ROW_OF.postgres('i')} AS row, site FROM invoices i WHERE id = ?`,
-}
+const INVOICE_ROW = 'SELECT row_no AS row, site FROM invoices WHERE id = ?'
 
-/** The rowid and site of an invoice (its rank by id on PostgreSQL: INVOICE_ROW_OF). */
+/** The row (row_no) and site of an invoice. */
 export const invoiceRow = dual(function* invoiceRow(id: string): Ops<{row: number; site: string} | null> {
   return (yield* get<{row: number; site: string}>(INVOICE_ROW, [id])) ?? null
 })

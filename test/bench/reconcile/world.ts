@@ -51,7 +51,9 @@ const insertCustomer = raw.prepare(
   `INSERT INTO customers VALUES (?, '${SITE}', 'retail', NULL, NULL, '${AT}', '${AT}')`,
 )
 const insertRef = raw.prepare(`INSERT INTO customer_refs VALUES (?, 'stripe', ?)`)
-const insertInvoice = raw.prepare(`INSERT INTO invoices VALUES (?, '${SITE}', ?, ?, 'EUR', ?, ?, '${AT}', '${AT}')`)
+const insertInvoice =
+  raw.prepare(`INSERT INTO invoices (id, site, customer, amount_minor, currency, issued_at, due_at, created_at, updated_at)
+  VALUES (?, '${SITE}', ?, ?, 'EUR', ?, ?, '${AT}', '${AT}')`)
 const insertTxn = raw.prepare(
   `INSERT INTO transactions (id, provider, kind, external_id, parent_external_id, type, status, amount_minor, currency,
      customer_id, site_id, customer_ref, invoice_ref, occurred_at, updated_at, version, raw_json, first_seen_at, last_seen_at)

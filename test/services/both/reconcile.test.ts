@@ -106,7 +106,7 @@ function* gatewayTxn(t: Txn, posted?: (lines: ReturnType<typeof targetPositions>
  * unpaid invoice, a double payment, one matched by rule, a failed attempt, one payment for two invoices, one naming
  * no invoice, one of a provider since removed, a pair the ledger posted wrong, a lost dispute, and a refund held in
  * quarantine; in London (GBP), a EUR payment converted at the fx service's rate and a plain GBP pair. Invoices are
- * imported in id order, so SQLite's rowids and PostgreSQL's ranks number them alike.
+ * imported out of id order: a reconciliation lists them in import order (their row_no) on either engine.
  */
 async function buildWorld(handle: LedgerHandle, ctx: AppContext, dir: string): Promise<void> {
   await handle.write(
@@ -139,10 +139,12 @@ async function buildWorld(handle: LedgerHandle, ctx: AppContext, dir: string): P
     ['inv-L1', 'london', 'l1', '100.00', 'GBP', '2026-05-01'],
     ['inv-L2', 'london', 'l2', '50.00', 'GBP', '2026-05-02'],
   ]
+  // inv-01, inv-04, inv-07, …, then inv-02, inv-05, …: imported out of id order.
+  const order = [...invoices.keys()].sort((a, b) => ((a * 5) % 14) - ((b * 5) % 14)).map((i) => invoices[i]!)
   const file = join(dir, 'invoices.csv')
   writeFileSync(
     file,
-    `id,site,customer,amount,currency,issued_at,due_at\n${invoices.map((i) => `${i.join(',')}T00:00:00Z,`).join('\n')}\n`,
+    `id,site,customer,amount,currency,issued_at,due_at\n${order.map((i) => `${i.join(',')}T00:00:00Z,`).join('\n')}\n`,
   )
   expect(await importInvoices(handle, ctx, file)).toMatchObject({inserted: 14, rejected: []})
 

@@ -44,6 +44,42 @@ describe.skipIf(postgres.skip !== undefined)('PostgreSQL migrations', () => {
     expect(await storeIds(clients[0]!)).toHaveLength(1)
   })
 
+  it('number the invoices a database at version 15 holds by id, keep their rows, and number new ones after them', async () => {
+    const database = await postgres.freshDatabase()
+    const client = await database.connect()
+    await runPgMigrations(
+      client,
+      PG_MIGRATIONS.filter((m) => m.version <= 15),
+      database.name,
+    )
+    const at = '2026-01-01T00:00:00.000Z'
+    await client.query(`
+      INSERT INTO sites (id, name, currency, created_at, updated_at) VALUES ('lyon', 'Lyon', 'EUR', '${at}', '${at}');
+      INSERT INTO customers (id, site, segment, created_at, updated_at) VALUES ('c1', 'lyon', 'retail', '${at}', '${at}');
+      INSERT INTO invoices (id, site, customer, amount_minor, currency, issued_at, created_at, updated_at)
+        VALUES ('inv-c', 'lyon', 'c1', 300, 'EUR', '2026-01-03', '${at}', '${at}'),
+               ('inv-a', 'lyon', 'c1', 100, 'EUR', '2026-01-01', '${at}', '${at}'),
+               ('inv-b', 'lyon', 'c1', 200, 'EUR', '2026-01-02', '${at}', '${at}');
+    `)
+    expect(await runPgMigrations(client, PG_MIGRATIONS, database.name)).toEqual([16])
+    const rows = async () =>
+      (await client.query('SELECT row_no::int AS row, id, amount_minor::int AS amount FROM invoices ORDER BY row_no'))
+        .rows
+    // Their rank by id, as PostgreSQL numbered them before: their reconciliations keep their order.
+    expect(await rows()).toEqual([
+      {row: 1, id: 'inv-a', amount: 100},
+      {row: 2, id: 'inv-b', amount: 200},
+      {row: 3, id: 'inv-c', amount: 300},
+    ])
+    await client.query(`INSERT INTO invoices (id, site, customer, amount_minor, currency, issued_at, created_at, updated_at)
+      VALUES ('inv-0', 'lyon', 'c1', 50, 'EUR', '2026-01-04', '${at}', '${at}')`)
+    expect((await rows()).at(-1)).toEqual({row: 4, id: 'inv-0', amount: 50})
+    await expect(
+      client.query(`INSERT INTO invoices (id, site, customer, amount_minor, currency, issued_at, created_at, updated_at)
+        VALUES ('inv-a', 'lyon', 'c1', 1, 'EUR', '2026-01-05', '${at}', '${at}')`),
+    ).rejects.toMatchObject({code: '23505'})
+  })
+
   it('refuse a database written by a newer yms-pay, as SQLite does, and leave it alone', async () => {
     const database = await postgres.freshDatabase()
     const client = await database.connect()
