@@ -59,27 +59,40 @@ export type AuditView = Omit<AuditRecord, 'detailsJson'> & {details: unknown}
  * neither does; called on its own it opens its own immediate transaction. Never call it inside `db.read`.
  */
 export const appendAudit = dual(function* appendAudit(entry: AuditEntry) {
-  return yield* write(appendInTransaction(entry))
+  return (yield* write(appendInTransaction([entry])))[0]!
 })
 
-function* appendInTransaction(entry: AuditEntry) {
+/**
+ * Appends chained rows, in order, reading the chain's head once: the sync's page writer records each page it commits
+ * together (commit-page.ts). Same rules as appendAudit.
+ */
+export const appendAudits = dual(function* appendAudits(entries: readonly AuditEntry[]) {
+  return yield* write(appendInTransaction(entries))
+})
+
+function* appendInTransaction(entries: readonly AuditEntry[]): Ops<AuditView[]> {
   yield* lockAuditHead.ops()
-  const last = yield* lastAuditRow.ops()
-  const details = redact(entry.details ?? {}) ?? {}
-  const unhashed = {
-    seq: (last?.seq ?? 0) + 1,
-    at: entry.at ?? (yield* now()),
-    actor: scrubSecrets(entry.actor),
-    action: entry.action,
-    provider: entry.provider ?? null,
-    subject: entry.subject === undefined || entry.subject === null ? null : scrubSecrets(entry.subject),
-    outcome: entry.outcome,
-    detailsJson: canonicalJson(details),
-    prevHash: last?.hash ?? GENESIS_HASH,
+  let last = yield* lastAuditRow.ops()
+  const views: AuditView[] = []
+  for (const entry of entries) {
+    const details = redact(entry.details ?? {}) ?? {}
+    const unhashed = {
+      seq: (last?.seq ?? 0) + 1,
+      at: entry.at ?? (yield* now()),
+      actor: scrubSecrets(entry.actor),
+      action: entry.action,
+      provider: entry.provider ?? null,
+      subject: entry.subject === undefined || entry.subject === null ? null : scrubSecrets(entry.subject),
+      outcome: entry.outcome,
+      detailsJson: canonicalJson(details),
+      prevHash: last?.hash ?? GENESIS_HASH,
+    }
+    const record: AuditRecord = {...unhashed, hash: auditHash(unhashed)}
+    yield* insertAuditRow.ops(record)
+    views.push(toView(record))
+    last = record
   }
-  const record: AuditRecord = {...unhashed, hash: auditHash(unhashed)}
-  yield* insertAuditRow.ops(record)
-  return toView(record)
+  return views
 }
 
 /**

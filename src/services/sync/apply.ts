@@ -96,8 +96,35 @@ export const applyItems = dual(function* applyItems(
   invalid: readonly Quarantined[],
   skipped: readonly SerializedSkipped[] = [],
 ): Ops<ApplyCounts> {
-  const counts = zeroCounts()
-  counts.fetched = items.length + invalid.length + skipped.length
+  return (yield* applyPages.ops(scope, [{items, invalid, skipped}]))[0]!
+})
+
+/** What one page of a gateway gave: applyPages takes several, each counted apart. */
+export interface PageItems {
+  items: readonly SerializedTxn[]
+  invalid: readonly Quarantined[]
+  skipped?: readonly SerializedSkipped[]
+}
+
+/**
+ * applyItems for several pages in one transaction, as if their items had come in one page (parents first across
+ * them, one read ahead for all), each page's counts kept apart: an item counts where it came from, and what it
+ * brings along (a held state, a waiting child) counts with it. The page writer on PostgreSQL commits the pages that
+ * queued up behind a commit together (page-writer.ts).
+ */
+export const applyPages = dual(function* applyPages(
+  scope: ApplyScope,
+  pages: readonly PageItems[],
+): Ops<ApplyCounts[]> {
+  const all = pages.map((p) => ({
+    ...zeroCounts(),
+    fetched: p.items.length + p.invalid.length + (p.skipped?.length ?? 0),
+  }))
+  // One page (SQLite's writer, a webhook delivery, a replay): no look-up per item.
+  const countsOf = new Map<SerializedTxn, ApplyCounts>()
+  if (pages.length > 1) pages.forEach((p, i) => p.items.forEach((item) => countsOf.set(item, all[i]!)))
+  const counted = (item: SerializedTxn) => countsOf.get(item) ?? all[0]!
+  const items = pages.length === 1 ? pages[0]!.items : pages.flatMap((p) => p.items)
   // PostgreSQL: the audit chain's lock first, before any row this apply locks (balances, retry chains, decline codes).
   // Every writer that appends to the chain holds that lock to its commit; one taking it after its postings could hold
   // a balance row another writer, holding the lock, waits for: a deadlock. Taken first, writers that post queue on
@@ -120,28 +147,31 @@ export const applyItems = dual(function* applyItems(
   }
   if ((yield* engine()) === 'postgres') yield* readAhead(scope, ordered, page)
   // Invalid objects first: a refund in the same page as its unreadable payment then says where the payment is.
-  for (const bad of invalid) {
-    yield* quarantine.ops({
-      provider: scope.provider,
-      externalId: bad.externalId,
-      reason: bad.reason,
-      detail: bad.detail,
-      rawJson: safeJson(bad.raw),
-      normalizedJson: null,
-      source: scope.source,
-    })
-    page.openQuarantine = true
-    counts.quarantined++
+  for (const [i, {invalid}] of pages.entries()) {
+    for (const bad of invalid) {
+      yield* quarantine.ops({
+        provider: scope.provider,
+        externalId: bad.externalId,
+        reason: bad.reason,
+        detail: bad.detail,
+        rawJson: safeJson(bad.raw),
+        normalizedJson: null,
+        source: scope.source,
+      })
+      page.openQuarantine = true
+      all[i]!.quarantined++
+    }
   }
-  for (const item of ordered) yield* applyOne(scope, item, counts, page)
+  for (const item of ordered) yield* applyOne(scope, item, counted(item), page)
+  const skipped = pages.flatMap((p, i) => (p.skipped ?? []).map((s) => ({s, i})))
   if (skipped.length > 0) {
     yield* keepSkipped.ops(
-      skipped.map((s) => ({...s, provider: scope.provider, source: scope.source})),
+      skipped.map(({s}) => ({...s, provider: scope.provider, source: scope.source})),
       page.now,
     )
-    counts.skipped += skipped.length
+    for (const {i} of skipped) all[i]!.skipped++
   }
-  return counts
+  return all
 })
 
 interface PageState {

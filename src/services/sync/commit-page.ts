@@ -4,8 +4,8 @@ import {dual} from '../../store/ops/dual.js'
 import {type Ops, write} from '../../store/ops/op.js'
 import {renewLease} from '../../store/repos/leases.js'
 import {addRunCounts, recordCalls, saveCursor} from '../../store/repos/sync-state.js'
-import {appendAudit} from '../audit.js'
-import {applyItems, type ApplyCounts, type SerializedSkipped, type SerializedTxn} from './apply.js'
+import {appendAudits} from '../audit.js'
+import {addCounts, applyPages, type ApplyCounts, type SerializedSkipped, type SerializedTxn} from './apply.js'
 import type {ApplyScope} from './scope.js'
 
 export interface PageCommit {
@@ -32,22 +32,41 @@ export const commitPage = dual(function* commitPage(
   run: RunRef,
   commit: PageCommit,
 ): Ops<ApplyCounts> {
+  return (yield* commitPages.ops(scope, run, [commit]))[0]!
+})
+
+/**
+ * Consecutive pages in ONE transaction, as commitPage commits one: the cursor that follows the last, an audit row and
+ * counts for each. A crash before the commit repeats them all; the cursor never passes a page that is not in. The
+ * PostgreSQL page writer commits the pages that queued up behind a commit this way (page-writer.ts): a commit's
+ * fixed cost (its round trips, the lease, the reads ahead, the audit head) is then paid once for them all.
+ */
+export const commitPages = dual(function* commitPages(
+  scope: ApplyScope,
+  run: RunRef,
+  commits: readonly PageCommit[],
+): Ops<ApplyCounts[]> {
   return yield* write(
     (function* () {
       // First: on PostgreSQL the lease row then stays locked to the commit, so it cannot be taken meanwhile.
       yield* renewLease.ops(run.lease.name, run.lease.owner, run.lease.ttlMs, run.lease.heldSince)
-      const counts = yield* applyItems.ops(scope, commit.page.items, commit.page.invalid, commit.page.skipped)
-      yield* saveCursor.ops(scope.provider, commit.page.next)
-      yield* recordCalls.ops(commit.calls)
-      yield* addRunCounts.ops(run.runId, {pages: 1, ...counts})
-      yield* appendAudit.ops({
-        actor: scope.actor,
-        action: 'sync.page',
-        provider: scope.provider,
-        subject: `page ${commit.pageNo}`,
-        outcome: 'ok',
-        details: counts,
-      })
+      const counts = yield* applyPages.ops(
+        scope,
+        commits.map((c) => c.page),
+      )
+      yield* saveCursor.ops(scope.provider, commits.at(-1)!.page.next)
+      yield* recordCalls.ops(commits.length === 1 ? commits[0]!.calls : commits.flatMap((c) => c.calls))
+      yield* addRunCounts.ops(run.runId, {pages: commits.length, ...counts.reduce(addCounts)})
+      yield* appendAudits.ops(
+        commits.map((c, i) => ({
+          actor: scope.actor,
+          action: 'sync.page',
+          provider: scope.provider,
+          subject: `page ${c.pageNo}`,
+          outcome: 'ok',
+          details: counts[i],
+        })),
+      )
       return counts
     })(),
   )

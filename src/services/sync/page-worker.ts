@@ -31,7 +31,7 @@ if (parentPort) {
   let skew = 0
   const db = openDatabase(init.dbFile, {clock: () => Date.now() + skew})
   const scope: ApplyScope = {...init.scope, customers: new Map()}
-  // Pages queue up here (see WRITES_IN_FLIGHT): after a failure none of the later ones may commit, or the cursor
+  // Pages queue up here (see run-provider.ts, writesInFlight): after a failure none of the later ones may commit, or the cursor
   // would move past the page that failed.
   let failure: WorkerReply | null = null
   port.on('message', (message: WorkerPage | 'close') => {

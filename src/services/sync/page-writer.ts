@@ -5,7 +5,7 @@ import type {Db} from '../../store/db.js'
 import type {LedgerHandle} from '../../store/ops/ledger-handle.js'
 import type {ApplyCounts} from './apply.js'
 import type {ApplyScope} from './scope.js'
-import {commitPage, type PageCommit, type RunRef} from './commit-page.js'
+import {commitPage, commitPages, type PageCommit, type RunRef} from './commit-page.js'
 import type {WorkerInit, WorkerPage, WorkerReply} from './page-worker.js'
 
 /**
@@ -34,31 +34,52 @@ export function inProcessWriter(db: Db, scope: ApplyScope, run: RunRef): PageWri
   }
 }
 
+/** The most pages one commit through a handle takes together (handleWriter). */
+export const PAGES_PER_COMMIT = 8
+
 /**
- * Through a ledger handle (PostgreSQL, which has no writer thread: the server is the other process): each page one
- * `ledger.write`, strictly after the previous page's has settled, so pages commit in the order given while the caller
- * fetches and parses the next. A failed page refuses every later one, as the other writers do.
+ * Through a ledger handle (PostgreSQL, which has no writer thread: the server is the other process): pages commit in
+ * the order given while the caller fetches and parses the next. The pages that queued up while a commit ran go
+ * together in the next, up to PAGES_PER_COMMIT (commitPages): a commit's fixed cost on PostgreSQL is its round trips,
+ * the lease, the reads ahead and the audit head, each paid once for them all (docs/postgres.md, "Pages that queued up
+ * commit together"). A page that finds the writer idle commits alone, so nothing waits for company. A crash repeats
+ * the pages of the commit it interrupted. A failed commit refuses every later page, as the other writers do.
  */
 export function handleWriter(ledger: LedgerHandle, scope: ApplyScope, run: RunRef): PageWriter {
   let failed: Error | null = null
-  let previous: Promise<unknown> = Promise.resolve()
-  return {
-    write(commit) {
-      const committed = previous.then(async () => {
-        if (failed) throw failed
+  const queued: Array<{commit: PageCommit; resolve: (c: ApplyCounts) => void; reject: (e: Error) => void}> = []
+  // Set and cleared inside drain, synchronously: a drain that finds the writer failed ends without waiting, and a
+  // page written while one runs is taken by its loop.
+  let draining = false
+  let drained: Promise<void> = Promise.resolve()
+  const drain = async () => {
+    draining = true
+    try {
+      while (queued.length > 0) {
+        const batch = queued.splice(0, PAGES_PER_COMMIT)
         try {
-          // A function: a page the server broke a deadlock with is committed again from its start.
-          return await ledger.write(() => commitPage.ops(scope, run, commit))
+          if (failed) throw failed
+          const commits = batch.map((b) => b.commit)
+          // A function: a commit the server broke a deadlock with is made again from its start.
+          const counts = await ledger.write(() => commitPages.ops(scope, run, commits))
+          batch.forEach((b, i) => b.resolve(counts[i]!))
         } catch (error) {
-          failed = error as Error
-          throw error
+          failed ??= error as Error
+          for (const b of batch) b.reject(failed)
         }
-      })
-      previous = committed.catch(() => undefined)
-      return committed
-    },
+      }
+    } finally {
+      draining = false
+    }
+  }
+  return {
+    write: (commit) =>
+      new Promise((resolve, reject) => {
+        queued.push({commit, resolve, reject})
+        if (!draining) drained = drain()
+      }),
     close: async () => {
-      await previous
+      while (draining) await drained
     },
   }
 }

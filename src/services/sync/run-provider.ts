@@ -24,7 +24,14 @@ import {openSecretStore} from '../secret-store.js'
 import {addCounts, serializeItems, serializeSkipped, zeroCounts, type ApplyCounts} from './apply.js'
 import type {ApplyScope} from './scope.js'
 import type {RunRef} from './commit-page.js'
-import {handleWriter, inProcessWriter, workerAvailable, workerWriter, type PageWriter} from './page-writer.js'
+import {
+  handleWriter,
+  inProcessWriter,
+  PAGES_PER_COMMIT,
+  type PageWriter,
+  workerAvailable,
+  workerWriter,
+} from './page-writer.js'
 import {connectProvider} from './connect.js'
 import {replayQuarantineIn} from './replay.js'
 import {scrubPage} from './scrub-page.js'
@@ -56,17 +63,20 @@ export interface ProviderSyncOptions {
 
 const DEFAULT_LEASE_MS = 5 * 60_000
 /**
- * Pages handed to the writer and not yet committed. Two keep the writer busy (the next page is already waiting when
- * a commit ends) while memory stays bounded to a couple of pages whatever the run's size.
+ * Pages handed to the writer and not yet committed. On SQLite two keep the writer thread busy (the next page is
+ * already waiting when a commit ends). On PostgreSQL the pages that queue up commit together (handleWriter), so
+ * twice PAGES_PER_COMMIT: a full batch waits while one commits. Memory stays bounded to those pages whatever the
+ * run's size.
  */
-const WRITES_IN_FLIGHT = 2
+const writesInFlight = (db: LedgerHandle['db']) => (db === undefined ? 2 * PAGES_PER_COMMIT : 2)
 
 /**
  * One provider, one run: take its lease, walk pages from the stored cursor until the gateway has no more. Each page
- * commits with its cursor in one immediate transaction, so a crash repeats at most that page. The next page is
- * fetched while the current one is written (pipelining), so throughput approaches the slower of network and disk.
- * On SQLite the pages commit on a writer thread of their own (page-writer.ts); on PostgreSQL through the handle, one
- * transaction per page, and the lease keeps one host syncing a provider at a time.
+ * commits with its cursor in one immediate transaction, so a crash repeats at most that page (on PostgreSQL, the
+ * pages that queued up behind a commit go in one: a crash repeats at most those). The next page is fetched while the
+ * current one is written (pipelining), so throughput approaches the slower of network and disk. On SQLite the pages
+ * commit on a writer thread of their own (page-writer.ts); on PostgreSQL through the handle, and the lease keeps one
+ * host syncing a provider at a time.
  */
 export async function syncProvider(
   ledger: LedgerHandle,
@@ -139,15 +149,16 @@ export async function syncProvider(
     const fetchOpts = opts.since ? {since: opts.since} : undefined
     pending = client.fetchPage(await ledger.read(loadCursor.ops(provider.id)), opts.signals.abort, fetchOpts)
     // Three stages overlap: the gateway serves page n+1 while it is parsed here and earlier pages are committed. Up to
-    // WRITES_IN_FLIGHT pages wait at the writer, so it starts the next commit without a round trip back to this thread.
+    // Up to writesInFlight pages wait at the writer, so it starts the next commit without a round trip back to this thread.
     const writing: Array<Promise<void>> = []
+    const inFlight = writesInFlight(db)
     while (pending) {
       const page: Page = await pending
       more = page.hasMore
       pending =
         page.hasMore && !opts.signals.stop.aborted ? client.fetchPage(page.next, opts.signals.abort, fetchOpts) : null
       // Oldest first: a failed page surfaces before anything after it could be reported as written.
-      if (writing.length >= WRITES_IN_FLIGHT) await writing.shift()
+      if (writing.length >= inFlight) await writing.shift()
       const pageNo = ++pages
       const hasMore = page.hasMore
       // Nothing below keeps `page` alive: its parsed objects die young instead of waiting (and being promoted to the

@@ -1,8 +1,12 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
+import type {NormalizedTxn} from '../../../src/core/transaction.js'
+import {verifyAudit} from '../../../src/services/audit.js'
 import {serializeItems} from '../../../src/services/sync/apply.js'
 import {commitPage, type PageCommit, type RunRef} from '../../../src/services/sync/commit-page.js'
+import {handleWriter} from '../../../src/services/sync/page-writer.js'
 import type {ApplyScope} from '../../../src/services/sync/scope.js'
+import type {LedgerHandle} from '../../../src/store/ops/ledger-handle.js'
 import {all, type Ops} from '../../../src/store/ops/op.js'
 import {upsertCustomers} from '../../../src/store/repos/customers.js'
 import {addGrant, listGrants} from '../../../src/store/repos/grants.js'
@@ -132,3 +136,71 @@ describe.each(handleEngines(postgres))('a sync page and its run’s lease on $en
     },
   )
 })
+
+/** A page of one item, as `page` makes, with the item made by `over`. */
+function pageOf(pageNo: number, externalId: string, over: Partial<NormalizedTxn>): PageCommit {
+  const p = page(pageNo, externalId)
+  return {...p, page: {...p.page, items: serializeItems([{txn: txn(externalId, over), raw: {id: externalId}}])}}
+}
+
+describe.each(handleEngines(postgres))(
+  'pages handed to the handle’s writer without waiting, on $engine',
+  ({skip, open}) => {
+    async function setUp() {
+      const h = await open(() => T0)
+      opened.push(h)
+      const runId = await h.handle.write(seed())
+      const s = {...scope(), grants: await h.handle.read(listGrants.ops('acme'))}
+      const run: RunRef = {runId, lease: {name: LEASE, owner: 'host-1', ttlMs: TTL}}
+      expect(await h.handle.write(acquireLease.ops(LEASE, 'host-1', TTL))).toMatchObject({acquired: true})
+      // Each write through the handle is one transaction: counted.
+      const commits: number[] = []
+      const counting: LedgerHandle = {...h.handle, write: (body) => (commits.push(1), h.handle.write(body))}
+      return {h, writer: handleWriter(counting, s, run), commits}
+    }
+
+    it.skipIf(skip !== undefined)(
+      'commit in order, those that queued up behind a commit in one, each page with its own counts and audit row',
+      async () => {
+        const {h, writer, commits} = await setUp()
+        // Page 2 refunds the payment page 3 brings: committed together, the payment goes first and nothing waits.
+        const refund = {type: 'refund', parentExternalId: 'ch_3', amount: {minor: 2_500, currency: 'EUR'}} as const
+        const pages = [page(1, 'ch_1'), pageOf(2, 're_2', refund), page(3, 'ch_3'), page(4, 'ch_4')]
+        const counts = await Promise.all(pages.map((p) => writer.write(p)))
+        await writer.close()
+        // Page 1 found the writer idle and went alone; 2 to 4 queued behind it and went in one.
+        expect(commits).toHaveLength(2)
+        expect(counts.map((c) => [c.fetched, c.inserted, c.quarantined, c.posted > 0])).toEqual([
+          [1, 1, 0, true],
+          [1, 1, 0, true],
+          [1, 1, 0, true],
+          [1, 1, 0, true],
+        ])
+        const w = await h.handle.read(written())
+        expect(w.transactions.map((t) => t.id)).toEqual(['acme:ch_1', 'acme:ch_3', 'acme:ch_4', 'acme:re_2'])
+        expect(w.audit.map((a) => a.subject)).toEqual(['page 1', 'page 2', 'page 3', 'page 4'])
+        expect(w.pages).toEqual([{pages: 4}])
+        expect(JSON.parse(w.cursors[0]!.cursor_json)).toEqual({after: 'ch_4'})
+        expect(await h.handle.read(verifyAudit.ops())).toMatchObject({ok: true})
+      },
+    )
+
+    it.skipIf(skip !== undefined)(
+      'a commit that fails refuses all its pages and every later one: the cursor stays after the last page committed',
+      async () => {
+        const {h, writer, commits} = await setUp()
+        // A payment of a negative amount: the transactions table refuses it, and with it its commit.
+        const pages = [page(1, 'ch_1'), page(2, 'ch_2'), pageOf(3, 'ch_3', {amount: {minor: -1, currency: 'EUR'}})]
+        const settled = await Promise.allSettled(pages.map((p) => writer.write(p)))
+        expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected'])
+        await expect(writer.write(page(4, 'ch_4'))).rejects.toBe((settled[1] as PromiseRejectedResult).reason)
+        await writer.close()
+        expect(commits).toHaveLength(2)
+        const w = await h.handle.read(written())
+        expect(w.transactions.map((t) => t.id)).toEqual(['acme:ch_1'])
+        expect(w.audit.map((a) => a.subject)).toEqual(['page 1'])
+        expect(JSON.parse(w.cursors[0]!.cursor_json)).toEqual({after: 'ch_1'})
+      },
+    )
+  },
+)

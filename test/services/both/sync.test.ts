@@ -259,7 +259,7 @@ describe.each(engines)('sync on $engine', (engine) => {
   )
 
   it.skipIf(engine.skip !== undefined)(
-    'the page writer commits through the handle in order, one page at a time, and refuses every page after a failed one',
+    'the page writer commits through the handle in order, one commit at a time, the pages that queued up behind one together, and refuses every page after a failed one',
     async () => {
       const h = await open(engine)
       const runId = await h.handle.write(startRun.ops(PROVIDER, 'me'))
@@ -305,19 +305,22 @@ describe.each(engines)('sync on $engine', (engine) => {
         pageNo: n,
         calls: [call(attempt)],
       })
-      // All handed over at once, as the sync does while it fetches; the third's call is refused by the store.
+      // Handed over at once, as the sync does while it fetches: the first finds the writer idle and commits alone,
+      // the others queue behind it and go in the next commit, where the store refuses the third page's call.
       const written = [page(1), page(2), page(3, 0), page(4)].map((p) => writer.write(p))
       const settled = await Promise.allSettled(written)
       await writer.close()
-      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected'])
-      // The fourth is refused with the third's error, never tried.
-      expect((settled[3] as PromiseRejectedResult).reason).toBe((settled[2] as PromiseRejectedResult).reason)
-      expect(events).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3'])
-      expect(await h.handle.read(loadCursor.ops(PROVIDER))).toEqual({after: 'ch_2'})
-      expect(await h.handle.read(count('SELECT pages FROM sync_runs'))).toBe(2)
-      expect(await h.handle.read(count('SELECT COUNT(*) FROM gateway_calls'))).toBe(2)
-      // A writer given no page after the failure refuses the next one too.
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected'])
+      // The commit's pages fail with its error; nothing of them is in.
+      for (const k of [1, 3])
+        expect((settled[k] as PromiseRejectedResult).reason).toBe((settled[2] as PromiseRejectedResult).reason)
+      expect(events).toEqual(['start 1', 'end 1', 'start 2', 'end 2'])
+      expect(await h.handle.read(loadCursor.ops(PROVIDER))).toEqual({after: 'ch_1'})
+      expect(await h.handle.read(count('SELECT pages FROM sync_runs'))).toBe(1)
+      expect(await h.handle.read(count('SELECT COUNT(*) FROM gateway_calls'))).toBe(1)
+      // A writer given no page after the failure refuses the next one too, never trying it.
       await expect(writer.write(page(5))).rejects.toBe((settled[2] as PromiseRejectedResult).reason)
+      expect(events).toHaveLength(4)
     },
   )
 })
