@@ -77,17 +77,23 @@ afterEach(async () => {
   while (opened.length > 0) await opened.pop()!.close()
 })
 
+/** A seeded ledger whose run holds the provider's lease as host-1, with the scope and run its pages commit under. */
+async function leased(open: (clock: () => number) => Promise<HandleUnderTest>, clock: () => number) {
+  const h = await open(clock)
+  opened.push(h)
+  const runId = await h.handle.write(seed())
+  const s = {...scope(), grants: await h.handle.read(listGrants.ops('acme'))}
+  const run: RunRef = {runId, lease: {name: LEASE, owner: 'host-1', ttlMs: TTL}}
+  expect(await h.handle.write(acquireLease.ops(LEASE, 'host-1', TTL))).toMatchObject({acquired: true})
+  return {h, s, run}
+}
+
 describe.each(handleEngines(postgres))('a sync page and its run’s lease on $engine', ({skip, open}) => {
   it.skipIf(skip !== undefined)(
     'commits and renews while the lease holds; once another host took it over, writes nothing and fails with exit 75',
     async () => {
       let clockMs = T0
-      const h = await open(() => clockMs)
-      opened.push(h)
-      const runId = await h.handle.write(seed())
-      const s = {...scope(), grants: await h.handle.read(listGrants.ops('acme'))}
-      const run: RunRef = {runId, lease: {name: LEASE, owner: 'host-1', ttlMs: TTL}}
-      expect(await h.handle.write(acquireLease.ops(LEASE, 'host-1', TTL))).toMatchObject({acquired: true})
+      const {h, s, run} = await leased(open, () => clockMs)
 
       clockMs += TTL / 2
       await h.handle.write(commitPage.ops(s, run, page(1, 'ch_1')))
@@ -147,12 +153,7 @@ describe.each(handleEngines(postgres))(
   'pages handed to the handle’s writer without waiting, on $engine',
   ({skip, open}) => {
     async function setUp() {
-      const h = await open(() => T0)
-      opened.push(h)
-      const runId = await h.handle.write(seed())
-      const s = {...scope(), grants: await h.handle.read(listGrants.ops('acme'))}
-      const run: RunRef = {runId, lease: {name: LEASE, owner: 'host-1', ttlMs: TTL}}
-      expect(await h.handle.write(acquireLease.ops(LEASE, 'host-1', TTL))).toMatchObject({acquired: true})
+      const {h, s, run} = await leased(open, () => T0)
       // Each write through the handle is one transaction: counted.
       const commits: number[] = []
       const counting: LedgerHandle = {...h.handle, write: (body) => (commits.push(1), h.handle.write(body))}
