@@ -149,7 +149,7 @@ export async function syncProvider(
     const fetchOpts = opts.since ? {since: opts.since} : undefined
     pending = client.fetchPage(await ledger.read(loadCursor.ops(provider.id)), opts.signals.abort, fetchOpts)
     // Three stages overlap: the gateway serves page n+1 while it is parsed here and earlier pages are committed. Up to
-    // Up to writesInFlight pages wait at the writer, so it starts the next commit without a round trip back to this thread.
+    // writesInFlight pages wait at the writer, so it starts the next commit without a round trip back to this thread.
     const writing: Array<Promise<void>> = []
     const inFlight = writesInFlight(db)
     while (pending) {
