@@ -3,7 +3,14 @@ import {type Engine, type HeldInsert, heldText} from './op.js'
 
 /** PostgreSQL binds at most 65,535 values to one statement; fewer rows per statement keep each one's text small. */
 const MAX_VALUES = 65_535
-const MAX_ROWS = 1_000
+/**
+ * Rows per statement. Each row count an insert is sent with is a statement text kept for the life of the process
+ * (heldText, and on PostgreSQL its numbered and split forms), so the counts must stay few whatever a run's length:
+ * on PostgreSQL, where several pages commit together (services/sync/page-writer.ts), a commit's rows go in
+ * statements of at most 100 (a 1M-payment sync grew to 343 MB with 1,000, measured; test/bench/RESULTS.md). They
+ * go in one message all the same. SQLite commits a page at a time.
+ */
+const MAX_ROWS: Record<Engine, number> = {sqlite: 1_000, postgres: 100}
 
 /**
  * The rows `later` held in one transaction, grouped by insert, until the runner sends them: each group as one
@@ -73,7 +80,7 @@ export class HeldRows {
     this.groups.clear()
     for (const [insert, {rows, params}] of groups) {
       const width = params.length / rows
-      const step = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_VALUES / width)))
+      const step = Math.max(1, Math.min(MAX_ROWS[this.engine], Math.floor(MAX_VALUES / width)))
       for (let at = 0; at < rows; at += step) {
         const n = Math.min(step, rows - at)
         await q.queue(heldText(insert, n, this.engine), params.slice(at * width, (at + n) * width) as SqlValue[])
