@@ -79,6 +79,11 @@ export class HeldRows {
     const groups = [...this.groups].sort(([a], [b]) => Number(b.referenced ?? false) - Number(a.referenced ?? false))
     this.groups.clear()
     for (const [insert, {rows, params}] of groups) {
+      if (insert.copy && this.engine === 'postgres') {
+        const {table, columns} = copyTarget(insert)
+        await q.copy(table, columns, params as SqlValue[])
+        continue
+      }
       const width = params.length / rows
       const step = Math.max(1, Math.min(MAX_ROWS[this.engine], Math.floor(MAX_VALUES / width)))
       for (let at = 0; at < rows; at += step) {
@@ -87,6 +92,30 @@ export class HeldRows {
       }
     }
   }
+}
+
+const targets = new WeakMap<HeldInsert, {table: string; columns: string[]}>()
+
+/** The table and columns of an insert that goes by COPY, read from its head; its row must be placeholders only. */
+function copyTarget(insert: HeldInsert): {table: string; columns: string[]} {
+  let target = targets.get(insert)
+  if (target === undefined) {
+    const head = /^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)\s*$/i.exec(insert.head)
+    const columns = head?.[2]!.split(',').map((c) => c.trim()) ?? []
+    const placeholders = `(${columns.map(() => '?').join(', ')})`
+    if (
+      !head ||
+      columns.some((c) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(c)) ||
+      insert.row.replace(/\s+/g, ' ') !== placeholders
+    ) {
+      throw new Error(
+        `an insert that goes by COPY must be INSERT INTO <table> (<columns>) with a ? per column: ${insert.head}`,
+      )
+    }
+    target = {table: head[1]!, columns}
+    targets.set(insert, target)
+  }
+  return target
 }
 
 const changed = new WeakMap<HeldInsert, RegExp[]>()

@@ -53,6 +53,13 @@ export interface HeldInsert {
    * transaction).
    */
   readonly referenced?: boolean
+  /**
+   * Rows no row of their table can conflict with on PostgreSQL, whose sequences never hand a number out twice: a
+   * transaction whose seq this write took, and the first state and postings of one. There they go by COPY (seam
+   * `copy`; docs/postgres.md, "New rows go by COPY"), `tail` unused, `row` all placeholders. SQLite, which may give a
+   * deleted transaction's seq to the next, runs the statement with its tail as for any other.
+   */
+  readonly copy?: boolean
 }
 
 /** The statement for `rows` rows of an insert, built once per row count and engine. */

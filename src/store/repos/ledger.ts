@@ -104,7 +104,7 @@ export const insertFirstPostings = dual(function* insertFirstPostings(
   const values: unknown[] = []
   for (const l of lines)
     values.push(key.seq, key.id, version, l.account, l.minor, l.currency, meta.provider, meta.site, meta.customer, at)
-  yield* later(BY_TXN, lines.length, values)
+  yield* later(FIRST_BY_TXN, lines.length, values)
   return lines.length
 })
 
@@ -116,6 +116,8 @@ const BY_TXN: HeldInsert = {
   tail: 'ON CONFLICT (txn_seq, version, account, currency) WHERE txn_seq IS NOT NULL DO NOTHING',
   alsoChanges: ['ledger_balances'], // the trigger ledger_balances_post
 }
+// A new transaction's first set: on PostgreSQL its seq is new, so no line of it exists yet (by COPY there).
+const FIRST_BY_TXN: HeldInsert = {...BY_TXN, copy: true}
 const BY_DOCUMENT: HeldInsert = {
   head: POSTINGS_HEAD,
   row: POSTINGS_ROW,

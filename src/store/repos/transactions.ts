@@ -54,13 +54,17 @@ const INSERT_STATE: HeldInsert = {
   tail: 'ON CONFLICT DO NOTHING',
 }
 
+// The first state of a transaction new in this write: on PostgreSQL its seq is new, so no state of it exists yet.
+const INSERT_FIRST_STATE: HeldInsert = {...INSERT_STATE, copy: true}
+
 // A new transaction whose seq the page reserved (reserveSeqs): nothing to hand back, so its row can wait for the
-// page's other new rows and go with them in one statement.
+// page's other new rows and go with them in one statement (by COPY).
 const INSERT_WITH_SEQ: HeldInsert = {
   head: `INSERT INTO transactions (seq, ${TXN_COLUMNS}, customer_id, site_id, version, raw_json, first_seen_at, last_seen_at)`,
   row: `(?, ${TXN_COLUMN_LIST.map(() => '?').join(', ')}, ?, ?, ?, ?, ?, ?)`,
   tail: '',
   referenced: true,
+  copy: true,
 }
 
 const STATES_IN = bothWays(
@@ -110,6 +114,7 @@ export const writeTxnVersion = dual(function* writeTxnVersion(
   fresh?: number,
 ): Ops<number> {
   const t = w.txn
+  const isNew = seq === null
   // A fresh array each call: the row's other values go on its end rather than into a copy.
   const values = txnValues(t)
   if (seq === null && fresh !== undefined) {
@@ -130,7 +135,7 @@ export const writeTxnVersion = dual(function* writeTxnVersion(
     row.push(w.customerId, w.siteId, w.version, w.rawJson, w.now, seq)
     yield* run(UPDATE, row)
   }
-  yield* later(INSERT_STATE, 1, [
+  yield* later(isNew ? INSERT_FIRST_STATE : INSERT_STATE, 1, [
     seq,
     t.id,
     w.version,

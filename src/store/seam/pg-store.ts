@@ -1,6 +1,7 @@
 import pg from 'pg'
 
 import {unsafeInteger} from './integers.js'
+import {copyData, CopyingQuery, prepareValue} from './pg-copy.js'
 import {inlined, numbered} from './placeholders.js'
 import type {Row, SqlValue, Store} from './store.js'
 import {type Mode, type Session, Transactions} from './transactions.js'
@@ -62,6 +63,8 @@ class PgSession implements Session {
   lost: Error | undefined
   /** Statements for the next message, in order, with their values written in. */
   private pending: string[] = []
+  /** The rows of each `COPY … FROM STDIN` in `pending`, in order (`copy`). */
+  private copies: Buffer[] = []
   /** Whether `pending` holds more than BEGIN and savepoint control: rows or statements that may fail. */
   private pendingWork = false
   /** Whether this transaction's BEGIN has reached the server (a ROLLBACK of one that never did has nothing to do). */
@@ -74,6 +77,7 @@ class PgSession implements Session {
     this.pending = [
       mode === 'write' ? 'BEGIN ISOLATION LEVEL READ COMMITTED' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
     ]
+    this.copies = []
     this.pendingWork = false
     this.begun = false
   }
@@ -86,6 +90,7 @@ class PgSession implements Session {
 
   async rollback(): Promise<void> {
     this.pending = []
+    this.copies = []
     this.pendingWork = false
     if (!this.begun) return
     try {
@@ -112,6 +117,17 @@ class PgSession implements Session {
 
   async queue(sql: string, params: readonly SqlValue[] = []): Promise<void> {
     this.pending.push(this.inline(numbered(sql), params))
+    this.pendingWork = true
+  }
+
+  /**
+   * New rows by COPY, which the server reads with no SQL to parse per value and writes a page of rows at a time
+   * (docs/postgres.md, "New rows go by COPY"): the statement waits with the others, its rows go right behind them.
+   */
+  async copy(table: string, columns: readonly string[], values: readonly SqlValue[]): Promise<void> {
+    if (values.length === 0) return
+    this.pending.push(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)
+    this.copies.push(copyData(values, columns.length))
     this.pendingWork = true
   }
 
@@ -159,12 +175,22 @@ class PgSession implements Session {
   /** What waits and `last`, as one message; the result of `last`. */
   private async batch(last: string): Promise<pg.QueryResult> {
     const texts = [...this.pending, last]
+    const copies = this.copies
     this.pending = []
+    this.copies = []
     this.pendingWork = false
     this.begun = true
     // A newline before each `;`: a statement may end in a line comment, which would swallow the separator.
     const message = texts.map(unterminated).join('\n;\n')
-    const results = (await this.sent(this.client.query(message))) as pg.QueryResult | pg.QueryResult[]
+    const answer =
+      copies.length === 0
+        ? this.client.query(message)
+        : new Promise<unknown>((resolve, reject) => {
+            this.client.query(
+              new CopyingQuery(message, copies, (error, result) => (error ? reject(error) : resolve(result))),
+            )
+          })
+    const results = (await this.sent(answer)) as pg.QueryResult | pg.QueryResult[]
     return Array.isArray(results) ? results[results.length - 1]! : results
   }
 
@@ -212,10 +238,6 @@ function unterminated(text: string): string {
   }
   return end === text.length ? text : text.slice(0, end)
 }
-
-/** pg's conversion of a bound value to what it sends (text, or bytes for a Buffer): a literal must say the same. */
-const prepareValue = (pg as unknown as {utils: {prepareValue(value: unknown): string | Buffer | null}}).utils
-  .prepareValue
 
 /** An integer the parser would not turn into a number; refuseUnsafe names its column. */
 class Unsafe {

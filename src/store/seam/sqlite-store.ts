@@ -99,7 +99,19 @@ class SqliteSession implements Session {
     await this.run(sql, params)
   }
 
-  /** Nothing waits: `queue` ran its statement. */
+  async copy(table: string, columns: readonly string[], values: readonly SqlValue[]): Promise<void> {
+    const width = columns.length
+    const row = `(${columns.map(() => '?').join(', ')})`
+    // Within SQLite's limit on values a statement binds (32,766).
+    const step = Math.max(1, Math.floor(32_766 / width))
+    for (let at = 0; at < values.length; at += step * width) {
+      const rows = Math.min(step, (values.length - at) / width)
+      const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({length: rows}, () => row).join(', ')}`
+      await this.run(sql, values.slice(at, at + rows * width))
+    }
+  }
+
+  /** Nothing waits: `queue` and `copy` ran their statements. */
   async flush(): Promise<void> {}
 
   async *iterate<T = Row>(sql: string, params: readonly SqlValue[] = []): AsyncGenerator<T> {

@@ -35,6 +35,12 @@ export interface Queryable {
    */
   queue(sql: string, params?: readonly SqlValue[]): Promise<void>
   /**
+   * Rows new to `table`, which no row there can conflict with, inserted as `queue` sends a statement: SQLite inserts
+   * them now; PostgreSQL sends them by COPY with the next statement that answers something (docs/postgres.md, "New
+   * rows go by COPY"). `values` holds the rows one after another, each its values in `columns` order.
+   */
+  copy(table: string, columns: readonly string[], values: readonly SqlValue[]): Promise<void>
+  /**
    * Rows as they are read, without holding them all: break out of the loop to stop early. No other statement may
    * write while the loop runs (SQLite refuses it), though reads may.
    */

@@ -75,6 +75,7 @@ function guarded(frame: Frame): Queryable {
     get: (sql, params) => checked(() => session.get(sql, params)),
     run: (sql, params) => checked(() => session.run(sql, params)),
     queue: (sql, params) => checked(() => session.queue(sql, params)),
+    copy: (table, columns, values) => checked(() => session.copy(table, columns, values)),
     iterate: <T>(sql: string, params?: Parameters<Queryable['iterate']>[1]) => ({
       async *[Symbol.asyncIterator]() {
         frame.check()

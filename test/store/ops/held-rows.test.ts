@@ -11,6 +11,9 @@ function recorder(): {q: Queryable; sent: Array<{sql: string; params: readonly S
     queue: async (sql: string, params: readonly SqlValue[] = []) => {
       sent.push({sql, params})
     },
+    copy: async (table: string, columns: readonly string[], params: readonly SqlValue[]) => {
+      sent.push({sql: `COPY ${table} (${columns.join(', ')})`, params})
+    },
   } as unknown as Queryable
   return {q, sent}
 }
@@ -130,5 +133,40 @@ describe('rows held for a transaction (op.ts later)', () => {
     await held.send(q)
 
     expect(sent.map((s) => s.sql.split(' VALUES')[0])).toEqual([PARENT.head, CHILD.head])
+  })
+
+  it('of an insert marked copy go by COPY on PostgreSQL, all in one, and as a statement with its tail on SQLite', async () => {
+    const fresh: HeldInsert = {
+      head: `INSERT INTO child (parent,
+        n, at)`,
+      row: '(?, ?, ?)',
+      tail: 'ON CONFLICT DO NOTHING',
+      copy: true,
+    }
+    const sent: Record<string, Array<{sql: string; params: readonly SqlValue[]}>> = {}
+    for (const engine of ['postgres', 'sqlite'] as const) {
+      const held = new HeldRows(engine)
+      held.hold({...PARENT, referenced: true, copy: true}, 1, [1, 'a'])
+      for (let i = 0; i < 250; i++) held.hold(fresh, 1, [1, i, 't'])
+      const recorded = recorder()
+      await held.send(recorded.q)
+      sent[engine] = recorded.sent
+    }
+
+    expect(sent.postgres!.map((s) => [s.sql, s.params.length])).toEqual([
+      ['COPY parent (id, name)', 2],
+      ['COPY child (parent, n, at)', 750],
+    ])
+    expect(sent.postgres![1]!.params.filter((_, i) => i % 3 === 1)).toEqual(Array.from({length: 250}, (_, i) => i))
+    expect(sent.sqlite!.map((s) => [s.sql.split(' VALUES')[0], s.sql.endsWith('ON CONFLICT DO NOTHING')])).toEqual([
+      [PARENT.head, false],
+      [fresh.head, true],
+    ])
+  })
+
+  it('refuse an insert marked copy whose row is not one placeholder per column', async () => {
+    const held = new HeldRows('postgres')
+    held.hold({head: 'INSERT INTO child (parent, n, at)', row: "(?, ?, 'now')", tail: '', copy: true}, 1, [1, 2])
+    await expect(held.send(recorder().q)).rejects.toThrow(/goes by COPY must be INSERT INTO <table> \(<columns>\)/)
   })
 })

@@ -225,6 +225,89 @@ describe.each(engines(postgres))('the store seam on $kind', ({kind, skip, open})
       })
     })
 
+    it('copied rows reach the server with what comes next, value for value: tabs, newlines, backslashes, bytes', async () => {
+      // Every character COPY's text format gives a meaning to, and what a literal would: \N, \., \t as text.
+      const NASTY = 'a\tb\nc\rd \\ e \\N \\. \\t\n\\.\n it\'s "q" $1 ?'
+      const inside = await store.write(async (q) => {
+        await site(q)
+        await q.copy(
+          'customers',
+          ['id', 'site', 'name', 'email', 'created_at', 'updated_at'],
+          ['c1', 'berlin', NASTY, null, T, T, 'c2', 'berlin', UNICODE, '', T, T, 'c3', 'berlin', '\\N', '\\', T, T],
+        )
+        await q.copy(
+          'ledger_postings',
+          ['txn_seq', 'txn_id', 'version', 'account', 'amount_minor', 'currency', 'provider', 'site', 'posted_at'],
+          [1, 'p1:ch_1', 1, 'customer:c1', BigInt(MAX), 'EUR', 'p1', 'berlin', T],
+        )
+        await q.copy(
+          'ledger_postings',
+          ['txn_seq', 'txn_id', 'version', 'account', 'amount_minor', 'currency', 'provider', 'site', 'posted_at'],
+          [1, 'p1:ch_1', 1, 'clearing:p1', -MAX, 'EUR', 'p1', 'berlin', T],
+        )
+        const webhook = ['provider', 'dedup_key', 'received_at', 'committed_at', 'commit_ms', 'last_delivery_at']
+        await q.copy(
+          'webhook_events',
+          [...webhook, 'status', 'summary', 'events_json', 'body', 'applied_json'],
+          [
+            ...['p1', 'e1', T, T, 0, T, 'applied', '', '[]', ALL_BYTES, '[]'],
+            ...['p1', 'e2', T, T, 0, T, 'applied', '', '[]', new Uint8Array([0, 92, 9, 10, 255]), '[]'],
+          ],
+        )
+        return q.get(COUNTS)
+      })
+      expect(inside).toEqual({sites: 1, customers: 3, postings: 2, balances: 2, audit: 0})
+      const read = await store.read(async (q) => ({
+        customers: await q.all('SELECT id, name, email FROM customers ORDER BY id'),
+        postings: await q.all('SELECT amount_minor FROM ledger_postings ORDER BY id'),
+        balances: await q.all('SELECT account, minor FROM ledger_balances ORDER BY account'),
+        bodies: (await q.all<{body: Buffer}>('SELECT body FROM webhook_events ORDER BY id')).map((r) => [...r.body]),
+      }))
+      expect(read).toEqual({
+        customers: [
+          {id: 'c1', name: NASTY, email: null},
+          {id: 'c2', name: UNICODE, email: ''},
+          {id: 'c3', name: '\\N', email: '\\'},
+        ],
+        postings: [{amount_minor: MAX}, {amount_minor: -MAX}],
+        // The balance trigger saw the copied postings.
+        balances: [
+          {account: 'clearing:p1', minor: -MAX},
+          {account: 'customer:c1', minor: MAX},
+        ],
+        bodies: [[...ALL_BYTES], [0, 92, 9, 10, 255]],
+      })
+    })
+
+    it('copied rows that break a constraint fail the transaction; a failure before them leaves the connection usable', async () => {
+      const columns = ['id', 'site', 'name', 'email', 'created_at', 'updated_at']
+      // The second row's site does not exist: refused (by the statement that follows, or at once on SQLite).
+      await expect(
+        store.write(async (q) => {
+          await site(q)
+          await q.copy('customers', columns, ['c1', 'berlin', null, null, T, T, 'c2', 'nowhere', null, null, T, T])
+          await q.get('SELECT 1 AS one')
+        }),
+      ).rejects.toThrow()
+      // A queued statement before the COPY fails first: the server skips the COPY and drops the rows sent after it.
+      await expect(
+        store.write(async (q) => {
+          await site(q)
+          await q.queue(SITE, ['berlin', 'again', 'EUR', T, T])
+          await q.copy('customers', columns, ['c1', 'berlin', null, null, T, T])
+        }),
+      ).rejects.toThrow()
+      expect(await store.read((q) => q.get(COUNTS))).toEqual(NOTHING)
+      // The same connections go on: the rows sent for the skipped COPY did not reach the next transaction.
+      for (let i = 0; i < 3; i++) {
+        await store.write(async (q) => {
+          if (i === 0) await site(q)
+          await q.copy('customers', columns, [`c${i}`, 'berlin', null, null, T, T])
+        })
+      }
+      expect(await customers(store)).toEqual(['c0', 'c1', 'c2'])
+    })
+
     it('a queued statement that fails fails what comes after it: its transaction, or only its savepoint', async () => {
       // Refused at the next statement (PostgreSQL) or at once (SQLite): either way the transaction rolls back.
       await expect(
