@@ -15,19 +15,29 @@ const escape = (c: string) => ESCAPED[c]!
 /**
  * Rows as COPY's text format reads them: a line per row, its fields separated by tabs, NULL as `\N`. Each value
  * is pg's own text of it (prepareValue), as a bound parameter or an inlined literal says it; bytes as bytea's
- * `\x` hex, its backslash escaped. `values` holds the rows one after another, `width` values each.
+ * `\x` hex, its backslash escaped. `values` holds the rows one after another, `width` values each. Written straight
+ * into one buffer: joining a page's ~2M small strings first and encoding the result cost five times as much.
  */
 export function copyData(values: readonly SqlValue[], width: number): Buffer {
-  const out: string[] = []
-  for (let at = 0; at < values.length; at += width) {
-    for (let column = 0; column < width; column++) {
-      out.push(field(values[at + column]!), column === width - 1 ? '\n' : '\t')
+  let out = Buffer.allocUnsafe(1 << 16)
+  let at = 0
+  for (let i = 0; i < values.length; i++) {
+    const text = field(values[i]!)
+    // At most three bytes of UTF-8 for each UTF-16 unit, and the separator.
+    const room = at + text.length * 3 + 1
+    if (room > out.length) {
+      const larger = Buffer.allocUnsafe(Math.max(room, out.length * 2))
+      out.copy(larger, 0, 0, at)
+      out = larger
     }
+    at += out.write(text, at)
+    out[at++] = (i + 1) % width === 0 ? 0x0a : 0x09
   }
-  return Buffer.from(out.join(''))
+  return out.subarray(0, at)
 }
 
 function field(value: SqlValue): string {
+  if (typeof value === 'string') return SPECIAL.test(value) ? value.replace(SPECIALS, escape) : value
   const text = prepareValue(value)
   if (text === null) return '\\N'
   if (Buffer.isBuffer(text)) return `\\\\x${text.toString('hex')}`

@@ -1,5 +1,6 @@
 import {setTimeout as delay} from 'node:timers/promises'
 
+import fc from 'fast-check'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {dialect, list} from '../../../src/store/seam/dialect.js'
@@ -277,6 +278,41 @@ describe.each(engines(postgres))('the store seam on $kind', ({kind, skip, open})
         ],
         bodies: [[...ALL_BYTES], [0, 92, 9, 10, 255]],
       })
+    })
+
+    it('copied rows read back exactly whatever their text (property: any Unicode but NUL, which text cannot hold)', async () => {
+      await store.write((q) => site(q))
+      let n = 0
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.option(
+              fc.string({unit: 'binary'}).map((s) => s.replaceAll('\0', '')),
+              {nil: null},
+            ),
+            {
+              minLength: 1,
+              maxLength: 40,
+            },
+          ),
+          async (names) => {
+            const ids = names.map(() => `c${++n}`)
+            await store.write((q) =>
+              q.copy(
+                'customers',
+                ['id', 'site', 'name', 'created_at', 'updated_at'],
+                names.flatMap((name, i) => [ids[i]!, 'berlin', name, T, T]),
+              ),
+            )
+            const read = await store.read((q) =>
+              q.all<{id: string; name: string | null}>('SELECT id, name FROM customers'),
+            )
+            const stored = new Map(read.map((r) => [r.id, r.name]))
+            expect(ids.map((id) => stored.get(id))).toEqual(names)
+          },
+        ),
+        {numRuns: 60},
+      )
     })
 
     it('copied rows that break a constraint fail the transaction; a failure before them leaves the connection usable', async () => {
