@@ -19,6 +19,7 @@ const escape = (c: string) => ESCAPED[c]!
  * into one buffer: joining a page's ~2M small strings first and encoding the result cost five times as much.
  */
 export function copyData(values: readonly SqlValue[], width: number): Buffer {
+  if (values.length % width !== 0) throw new RangeError(`${values.length} values are not rows of ${width}`)
   let out = Buffer.allocUnsafe(1 << 16)
   let at = 0
   for (let i = 0; i < values.length; i++) {

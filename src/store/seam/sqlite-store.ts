@@ -101,6 +101,7 @@ class SqliteSession implements Session {
 
   async copy(table: string, columns: readonly string[], values: readonly SqlValue[]): Promise<void> {
     const width = columns.length
+    if (values.length % width !== 0) throw new RangeError(`${values.length} values are not rows of ${width}`)
     const row = `(${columns.map(() => '?').join(', ')})`
     // Within SQLite's limit on values a statement binds (32,766).
     const step = Math.max(1, Math.floor(32_766 / width))

@@ -342,6 +342,10 @@ describe.each(engines(postgres))('the store seam on $kind', ({kind, skip, open})
         })
       }
       expect(await customers(store)).toEqual(['c0', 'c1', 'c2'])
+      // Values that are not whole rows are refused before anything is sent.
+      await expect(store.write((q) => q.copy('customers', columns, ['c9', 'berlin', null]))).rejects.toThrow(
+        /3 values are not rows of 6/,
+      )
     })
 
     it('a queued statement that fails fails what comes after it: its transaction, or only its savepoint', async () => {
